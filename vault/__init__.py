@@ -1,0 +1,50 @@
+"""Confide's core: keys, encrypted storage, records, search and audit. No terminal, no Textual."""
+
+from .audit import Action, AuditEntry, AuditReport
+from .errors import (
+    AuthenticationError,
+    ConfideError,
+    DamagedFileError,
+    ImmutableRecordError,
+    IntegrityError,
+    LockedError,
+    MarkupError,
+    NotAVaultError,
+    NotFoundError,
+    StorageError,
+    UsageError,
+    VaultBusyError,
+    VaultExistsError,
+)
+from .kdf import DEFAULT_PRESET, PRESETS, TEST_PRESET, KdfParams, calibrate
+from .markup import parse_omissions, render_withheld, to_markup, withheld_marker
+from .models import (
+    Client,
+    ClientStatus,
+    EntryType,
+    Note,
+    NoteStatus,
+    NoteSummary,
+    OmitCategory,
+    OmitSpan,
+    PsychotherapyNote,
+    SearchHit,
+    SessionInfo,
+)
+from .pnotes import PsychotherapyNotes
+from .templates import TEMPLATES, Template, get_template
+from .vault import PendingRecovery, Vault, VaultStatus, default_vault_dir, inspect
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_PRESET", "PRESETS", "TEMPLATES", "TEST_PRESET", "Action", "AuditEntry",
+    "AuditReport", "AuthenticationError", "Client", "ClientStatus", "ConfideError",
+    "DamagedFileError", "EntryType", "ImmutableRecordError", "IntegrityError", "KdfParams",
+    "LockedError", "MarkupError", "NotAVaultError", "NotFoundError", "Note", "NoteStatus",
+    "NoteSummary", "OmitCategory", "OmitSpan", "PendingRecovery", "PsychotherapyNote",
+    "PsychotherapyNotes", "SearchHit", "SessionInfo", "StorageError", "Template", "UsageError",
+    "Vault", "VaultBusyError", "VaultExistsError", "VaultStatus", "__version__", "calibrate",
+    "default_vault_dir", "get_template", "inspect", "parse_omissions", "render_withheld",
+    "to_markup", "withheld_marker",
+]

@@ -1,0 +1,96 @@
+"""One error hierarchy for all of Confide.
+
+Every error a user can meet is a `ConfideError`: it carries a short title and a one-line message
+that the CLI prints on stderr and the TUI shows in a modal. Library errors (sqlcipher3, argon2,
+cryptography, OSError) are translated at the edge with `raise ... from e` so no traceback and no
+library internals ever reach the user.
+"""
+
+from __future__ import annotations
+
+
+class ConfideError(Exception):
+    """Root of every error Confide reports to a user."""
+
+    title = "Confide error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(ConfideError):
+    """The request itself is malformed (bad argument, unknown value)."""
+
+    title = "Invalid input"
+
+
+class AuthenticationError(ConfideError):
+    """Wrong passphrase or recovery key. Deliberately says nothing more."""
+
+    title = "Unlock failed"
+
+
+class DamagedFileError(ConfideError):
+    """A file Confide owns is damaged or is not what it claims to be."""
+
+    title = "Damaged file"
+
+
+class NotAVaultError(ConfideError):
+    """The folder holds no Confide vault, or something else entirely."""
+
+    title = "Not a vault"
+
+
+class VaultExistsError(ConfideError):
+    title = "Vault exists"
+
+
+class VaultBusyError(ConfideError):
+    """Another process holds the vault lock."""
+
+    title = "Vault in use"
+
+
+class LockedError(ConfideError):
+    """The vault (or the psychotherapy-notes area) is locked; unlock first."""
+
+    title = "Locked"
+
+
+class RecoveryRequiredError(ConfideError):
+    """Unlocked with the recovery key: a new passphrase must be set first."""
+
+    title = "New passphrase required"
+
+
+class NotFoundError(ConfideError):
+    title = "Not found"
+
+
+class ImmutableRecordError(ConfideError):
+    """A signed note cannot change; corrections are addenda."""
+
+    title = "Signed note"
+
+
+class MarkupError(UsageError):
+    """Omission markup in a note body is malformed."""
+
+    title = "Omission markup"
+
+
+class StorageError(ConfideError):
+    """The disk refused a write (full, read-only, I/O error). Nothing was changed."""
+
+    title = "Storage error"
+
+
+class IntegrityError(ConfideError):
+    """A verification failed: audit chain, page HMAC, schema."""
+
+    title = "Integrity check failed"

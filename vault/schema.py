@@ -1,0 +1,140 @@
+"""Migrations for the two databases. Each migration is a list of statements run in one transaction.
+
+Add a migration by appending to the list with the next version number; never edit a shipped one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .storage import Database, Migration
+
+# FTS5 keeps the tokens of deleted rows in its segments unless 'secure-delete' is on; with it a
+# delete removes them (DESIGN 11). External content keeps one copy of each body.
+_FTS_SECURE = "INSERT INTO {t}({t}, rank) VALUES('secure-delete', 1)"
+
+RECORD_V1 = [
+    """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+    """CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+    """CREATE TABLE clients (
+        id INTEGER PRIMARY KEY,
+        display_name TEXT NOT NULL,
+        legal_name TEXT,
+        legal_name_sealed BLOB,
+        date_of_birth TEXT,
+        status TEXT NOT NULL DEFAULT 'active'
+            CHECK (status IN ('active', 'inactive', 'discharged')),
+        last_service_date TEXT,
+        consent_notice_date TEXT,
+        retention_policy TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        CHECK ((legal_name IS NULL) != (legal_name_sealed IS NULL))
+    )""",
+    """CREATE INDEX clients_last_service ON clients(last_service_date)""",
+    """CREATE TABLE notes (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        template TEXT NOT NULL,
+        entry_type TEXT NOT NULL DEFAULT 'original'
+            CHECK (entry_type IN ('original', 'addendum', 'late_entry')),
+        parent_id INTEGER REFERENCES notes(id) ON DELETE CASCADE,
+        status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'signed')),
+        session_date TEXT,
+        start_time TEXT,
+        end_time TEXT,
+        service_code TEXT,
+        modality TEXT,
+        diagnosis_codes TEXT NOT NULL DEFAULT '[]',
+        body TEXT NOT NULL DEFAULT '',
+        omit_category TEXT,
+        late_reason TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        signed_at TEXT,
+        CHECK ((status = 'signed') = (signed_at IS NOT NULL))
+    )""",
+    """CREATE INDEX notes_client_date ON notes(client_id, session_date, id)""",
+    """CREATE INDEX notes_parent ON notes(parent_id)""",
+    """CREATE TABLE note_participants (
+        note_id INTEGER NOT NULL REFERENCES notes(id) ON DELETE CASCADE,
+        client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        PRIMARY KEY (note_id, client_id)
+    ) WITHOUT ROWID""",
+    """CREATE INDEX participants_client ON note_participants(client_id, note_id)""",
+    """CREATE TABLE omit_spans (
+        id INTEGER PRIMARY KEY,
+        note_id INTEGER NOT NULL REFERENCES notes(id) ON DELETE CASCADE,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        category TEXT NOT NULL,
+        CHECK (start >= 0 AND end > start)
+    )""",
+    """CREATE INDEX omit_spans_note ON omit_spans(note_id)""",
+    # Signed notes are immutable in the database itself, not only in the API.
+    """CREATE TRIGGER notes_signed_immutable BEFORE UPDATE ON notes
+       WHEN OLD.status = 'signed'
+       BEGIN SELECT RAISE(ABORT, 'signed notes are immutable'); END""",
+    """CREATE VIRTUAL TABLE notes_fts USING fts5(
+        body, content='notes', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2')""",
+    _FTS_SECURE.format(t="notes_fts"),
+    """CREATE TRIGGER notes_fts_insert AFTER INSERT ON notes BEGIN
+        INSERT INTO notes_fts(rowid, body) VALUES (NEW.id, NEW.body); END""",
+    """CREATE TRIGGER notes_fts_delete AFTER DELETE ON notes BEGIN
+        INSERT INTO notes_fts(notes_fts, rowid, body) VALUES ('delete', OLD.id, OLD.body); END""",
+    """CREATE TRIGGER notes_fts_update AFTER UPDATE OF body ON notes BEGIN
+        INSERT INTO notes_fts(notes_fts, rowid, body) VALUES ('delete', OLD.id, OLD.body);
+        INSERT INTO notes_fts(rowid, body) VALUES (NEW.id, NEW.body); END""",
+    """CREATE TABLE audit_log (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        object_type TEXT,
+        object_id TEXT,
+        detail TEXT NOT NULL DEFAULT '{}',
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    )""",
+    """CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log
+       BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+    """CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log
+       BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+]
+
+PNOTES_V1 = [
+    """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+    # By design no fields for what 45 CFR 164.501 excludes: no times, medications, modality,
+    # diagnosis, test results or progress summaries. Only the session date and the text.
+    """CREATE TABLE pnotes (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL,
+        session_date TEXT,
+        body TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    """CREATE INDEX pnotes_client ON pnotes(client_id, session_date, id)""",
+    """CREATE VIRTUAL TABLE pnotes_fts USING fts5(
+        body, content='pnotes', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2')""",
+    _FTS_SECURE.format(t="pnotes_fts"),
+    """CREATE TRIGGER pnotes_fts_insert AFTER INSERT ON pnotes BEGIN
+        INSERT INTO pnotes_fts(rowid, body) VALUES (NEW.id, NEW.body); END""",
+    """CREATE TRIGGER pnotes_fts_delete AFTER DELETE ON pnotes BEGIN
+        INSERT INTO pnotes_fts(pnotes_fts, rowid, body) VALUES ('delete', OLD.id, OLD.body); END""",
+    """CREATE TRIGGER pnotes_fts_update AFTER UPDATE OF body ON pnotes BEGIN
+        INSERT INTO pnotes_fts(pnotes_fts, rowid, body) VALUES ('delete', OLD.id, OLD.body);
+        INSERT INTO pnotes_fts(rowid, body) VALUES (NEW.id, NEW.body); END""",
+]
+
+
+def _run(statements: list[str]) -> Callable[[Database], None]:
+    def apply(db: Database) -> None:
+        db.execute_all(statements)
+
+    return apply
+
+
+RECORD_MIGRATIONS: list[Migration] = [Migration(1, "initial schema", _run(RECORD_V1))]
+PNOTES_MIGRATIONS: list[Migration] = [Migration(1, "initial schema", _run(PNOTES_V1))]

@@ -1,0 +1,209 @@
+"""SQLCipher storage: keyed connections, durable settings, transactions and migrations.
+
+This is the one module that imports the database driver; everything else goes through `Database`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+
+from .errors import DamagedFileError, IntegrityError, StorageError, UsageError
+from .fsutil import FILE_MODE
+from .secret import SecretBytes
+
+Row = sqlcipher3.Row
+DriverError = sqlcipher3.Error
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[Database], None]
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _translate(e: Exception, what: str) -> Exception:
+    text = str(e).lower()
+    if "disk is full" in text or "database or disk is full" in text:
+        return StorageError(f"{what}: the disk is full; nothing was saved")
+    if "readonly" in text or "read-only" in text:
+        return StorageError(f"{what}: the vault is on a read-only drive; nothing was saved")
+    if "disk i/o error" in text:
+        return StorageError(f"{what}: input/output error; nothing was saved")
+    if "not a database" in text or "malformed" in text:
+        return DamagedFileError(f"{what}: the database file is damaged or not a Confide vault")
+    return StorageError(f"{what}: {e}")
+
+
+class Database:
+    """One SQLCipher file, opened with a raw 256-bit key.
+
+    Durability choice: WAL with synchronous=FULL. FULL makes every commit fsync the WAL before
+    returning, so a committed note survives a kill -9 or a power cut (NORMAL may lose the last
+    commits on power loss, which we never accept). WAL also means an interrupted write can never
+    corrupt the main file, and checkpoint(TRUNCATE) on close leaves no WAL holding old pages.
+    EXCLUSIVE locking mode keeps the WAL index in process memory: no -shm file on disk.
+    """
+
+    def __init__(self, conn: sqlcipher3.Connection, path: Path | None) -> None:
+        self._conn = conn
+        self.path = path
+        self._lock = threading.RLock()
+        self._depth = 0
+
+    @classmethod
+    def open(cls, path: Path, key: SecretBytes | None, *, create: bool = False) -> Database:
+        """Open (or create) `path`. `key=None` opens plain SQLite (benchmarks only)."""
+        if not create and not path.exists():
+            raise DamagedFileError(f"{path.name} is missing from the vault folder")
+        if create and path.exists():
+            raise UsageError(f"{path.name} already exists")
+        try:
+            conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+        except DriverError as e:
+            raise _translate(e, f"cannot open {path.name}") from None
+        db = cls(conn, path)
+        try:
+            if key is not None:
+                # Must be the first statement; the hex comes from our own bytes, never user text.
+                conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+            # Before the first read, so the WAL index lives in heap memory (no -shm file).
+            conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+            # A wrong key only shows at the first read: probe now.
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA secure_delete = ON")
+            conn.execute("PRAGMA temp_store = MEMORY")  # a file temp store would be plaintext
+            conn.execute("PRAGMA cache_size = -32000")
+            conn.row_factory = Row
+        except DriverError as e:
+            conn.close()
+            raise _translate(e, f"cannot open {path.name}") from None
+        if create:
+            path.chmod(FILE_MODE)
+        return db
+
+    # -- queries
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlcipher3.Cursor:
+        with self._lock:
+            try:
+                return self._conn.execute(sql, params)
+            except sqlcipher3.IntegrityError as e:
+                raise IntegrityError(f"the change was refused: {e}") from None
+            except DriverError as e:
+                raise _translate(e, "database error") from None
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
+        with self._lock:
+            return list(self.execute(sql, params).fetchall())
+
+    def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
+        with self._lock:
+            row: Row | None = self.execute(sql, params).fetchone()
+            return row
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        row = self.one(sql, params)
+        return None if row is None else row[0]
+
+    def execute_all(self, statements: Sequence[str]) -> None:
+        """Run DDL statements one by one (executescript would COMMIT our transaction)."""
+        for statement in statements:
+            self.execute(statement)
+
+    # -- transactions
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[Database]:
+        """A transaction (outermost) or savepoint (nested); rolls back on any exception."""
+        with self._lock:
+            outer = self._depth == 0
+            name = f"sp{self._depth}"
+            self.execute("BEGIN IMMEDIATE" if outer else f"SAVEPOINT {name}")
+            self._depth += 1
+            try:
+                yield self
+            except BaseException:
+                self._depth -= 1
+                try:
+                    if outer:
+                        self._conn.execute("ROLLBACK")
+                    else:
+                        self._conn.execute(f"ROLLBACK TO {name}")
+                        self._conn.execute(f"RELEASE {name}")
+                except DriverError:
+                    # The original error matters more; SQLite already rolled back on I/O errors.
+                    pass
+                raise
+            else:
+                self._depth -= 1
+                try:
+                    self._conn.execute("COMMIT" if outer else f"RELEASE {name}")
+                except DriverError as e:
+                    if outer:
+                        with contextlib.suppress(DriverError):
+                            self._conn.execute("ROLLBACK")
+                    raise _translate(e, "could not save") from None
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    # -- maintenance
+
+    def checkpoint(self) -> None:
+        """Move everything from the WAL into the main file and truncate the WAL to zero."""
+        with self._lock:
+            self.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+    def integrity_problems(self) -> list[str]:
+        """SQLCipher page HMACs plus SQLite's structural check; empty when healthy."""
+        problems = [str(r[0]) for r in self.query("PRAGMA cipher_integrity_check")]
+        quick = [str(r[0]) for r in self.query("PRAGMA quick_check")]
+        return problems + [q for q in quick if q != "ok"]
+
+    def close(self) -> None:
+        with self._lock:
+            try:
+                if self._depth == 0:
+                    self.checkpoint()
+            except (StorageError, DamagedFileError):
+                pass  # closing must still happen; the WAL replays on next open
+            finally:
+                self._conn.close()
+
+    # -- migrations
+
+    def migrate(self, migrations: Sequence[Migration]) -> int:
+        """Apply pending migrations in order, each in its own transaction. Returns the version."""
+        self.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                     "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+        current = int(self.scalar("SELECT coalesce(max(version), 0) FROM schema_migrations"))
+        known = max((m.version for m in migrations), default=0)
+        if current > known:
+            raise UsageError(f"this vault was written by a newer Confide (schema {current}, this "
+                             f"version knows {known}); upgrade Confide")
+        for migration in sorted(migrations, key=lambda m: m.version):
+            if migration.version <= current:
+                continue
+            with self.atomic():
+                migration.apply(self)
+                self.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                             (migration.version, migration.name, now_utc()))
+            current = migration.version
+        return current

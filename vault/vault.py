@@ -1,0 +1,344 @@
+"""The vault: create, unlock, lock, and the typed API the TUI, CLI and backup use."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import fsutil
+from .audit import Action, AuditLog
+from .errors import (
+    AuthenticationError,
+    DamagedFileError,
+    LockedError,
+    NotAVaultError,
+    NotFoundError,
+    UsageError,
+    VaultExistsError,
+)
+from .kdf import KdfParams
+from .keyslots import KeyFile, KeyName, key_file_exists, new_data_keys, new_recovery_key, wipe_keys
+from .lockfile import ProcessLock
+from .models import SearchHit
+from .pnotes import DEFAULT_IDLE_SECONDS, Clock, PsychotherapyNotes
+from .records import SEALED_NAME_PURPOSE, ClientRecords, NoteRecords, sealed_name_aad
+from .schema import PNOTES_MIGRATIONS, RECORD_MIGRATIONS
+from .sealing import InvalidTag, open_sealed, public_key_of
+from .search import search_notes
+from .secret import SecretBytes
+from .storage import Database
+
+KEY_FILE = "keys.confide"
+RECORD_DB = "record.db"
+PNOTES_DB = "pnotes.db"
+LOCK_FILE = "confide.lock"
+VAULT_FILES = (KEY_FILE, RECORD_DB, PNOTES_DB)
+MIN_PASSPHRASE_CHARS = 8
+
+
+def default_vault_dir() -> Path:
+    """`CONFIDE_VAULT`, else the platform's per-user data folder."""
+    env = os.environ.get("CONFIDE_VAULT")
+    if env:
+        return Path(env).expanduser()
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "Confide" / "vault"
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "confide" / "vault"
+
+
+def check_new_passphrase(passphrase: str) -> str:
+    if len(passphrase) < MIN_PASSPHRASE_CHARS:
+        raise UsageError(f"the passphrase must have at least {MIN_PASSPHRASE_CHARS} characters")
+    if "\0" in passphrase or passphrase != passphrase.strip("\r\n"):
+        raise UsageError("the passphrase contains a NUL or line break")
+    return passphrase
+
+
+@dataclass(frozen=True)
+class VaultStatus:
+    """What can be said about a vault without unlocking it."""
+
+    folder: Path
+    vault_id: str
+    key_epoch: int
+    kdf: KdfParams
+    files: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def kdf_is_weak(self) -> bool:
+        return self.kdf.is_weak
+
+
+def inspect(folder: Path) -> VaultStatus:
+    _require_vault(folder)
+    keyfile = KeyFile.load(folder / KEY_FILE)
+    files = {p.name: p.stat().st_size for p in sorted(folder.iterdir()) if p.is_file()}
+    return VaultStatus(folder, keyfile.vault_id, keyfile.epoch, keyfile.kdf, files)
+
+
+def _require_vault(folder: Path) -> None:
+    if not folder.is_dir() or not key_file_exists(folder / KEY_FILE):
+        raise NotAVaultError(f"no Confide vault at {folder}; create one with `confide init`")
+
+
+def _open_db(folder: Path, name: str, key: SecretBytes, vault_id: str) -> Database:
+    db = Database.open(folder / name, key)
+    try:
+        db.migrate(RECORD_MIGRATIONS if name == RECORD_DB else PNOTES_MIGRATIONS)
+        stored = db.scalar("SELECT value FROM meta WHERE key = 'vault_id'")
+    except BaseException:
+        db.close()
+        raise
+    if stored != vault_id:
+        db.close()
+        raise DamagedFileError(f"{name} does not belong to this vault's key file")
+    return db
+
+
+class Vault:
+    """An unlocked vault. Holds only the general-record key; `lock()` drops it."""
+
+    def __init__(self, folder: Path, keyfile: KeyFile, record_key: SecretBytes, db: Database,
+                 process_lock: ProcessLock) -> None:
+        self.folder = folder
+        self._keyfile = keyfile
+        self._record_key = record_key
+        self._db: Database | None = db
+        self._process_lock = process_lock
+        self._pnotes: PsychotherapyNotes | None = None
+        self._guard = threading.RLock()
+        self.audit = AuditLog(db)
+        sealed_public = bytes.fromhex(str(db.scalar(
+            "SELECT value FROM meta WHERE key = 'sealed_public'")))
+        self.clients = ClientRecords(db, self.audit, keyfile.vault_id, sealed_public)
+        self.notes = NoteRecords(db, self.audit, self.clients)
+
+    # -- lifecycle
+
+    @classmethod
+    def create(cls, folder: Path, passphrase: str, kdf: KdfParams) -> tuple[Vault, str]:
+        """Create a vault; returns it unlocked with the recovery key, to be shown once."""
+        check_new_passphrase(passphrase)
+        if key_file_exists(folder / KEY_FILE):
+            raise VaultExistsError(f"a vault already exists at {folder}")
+        if folder.exists() and any(folder.iterdir()):
+            raise VaultExistsError(f"{folder} is not empty; choose an empty or new folder")
+        fsutil.ensure_private_dir(folder)
+        lock = ProcessLock(folder / LOCK_FILE)
+        lock.acquire()
+        keys = new_data_keys()
+        recovery_key = new_recovery_key()
+        try:
+            keyfile = KeyFile.create(passphrase, recovery_key, kdf, keys)
+            for name, key_name in ((RECORD_DB, KeyName.RECORD), (PNOTES_DB, KeyName.PNOTES)):
+                db = Database.open(folder / name, keys[key_name], create=True)
+                try:
+                    db.migrate(RECORD_MIGRATIONS if name == RECORD_DB else PNOTES_MIGRATIONS)
+                    with db.atomic():
+                        db.execute("INSERT INTO meta VALUES ('vault_id', ?)",
+                                   (keyfile.vault_id,))
+                        if name == RECORD_DB:
+                            db.execute("INSERT INTO meta VALUES ('sealed_public', ?)",
+                                       (public_key_of(keys[KeyName.SEALED]).hex(),))
+                finally:
+                    db.close()
+            # The key file goes last: until it exists the folder is not a vault.
+            keyfile.save(folder / KEY_FILE)
+            fsutil.fsync_dir(folder)
+            record_key = SecretBytes(keys[KeyName.RECORD].reveal())
+        except BaseException:
+            lock.release()
+            raise
+        finally:
+            wipe_keys(keys)
+        vault = cls(folder, keyfile, record_key, Database.open(folder / RECORD_DB, record_key),
+                    lock)
+        vault.audit.record(Action.INIT, "vault", None, kdf=kdf.preset, epoch=keyfile.epoch)
+        return vault, recovery_key
+
+    @classmethod
+    def unlock(cls, folder: Path, passphrase: str) -> Vault:
+        _require_vault(folder)
+        lock = ProcessLock(folder / LOCK_FILE)
+        lock.acquire()
+        try:
+            keyfile = KeyFile.load(folder / KEY_FILE)
+            keys = keyfile.unwrap_with_passphrase(passphrase, [KeyName.RECORD])
+            vault = cls._open(folder, keyfile, keys[KeyName.RECORD], lock)
+        except BaseException:
+            lock.release()
+            raise
+        vault.audit.record(Action.UNLOCK, "vault", None, method="passphrase")
+        return vault
+
+    @classmethod
+    def recover(cls, folder: Path, recovery_key: str) -> PendingRecovery:
+        """Unlock with the recovery key. A new passphrase must be set before anything else."""
+        _require_vault(folder)
+        lock = ProcessLock(folder / LOCK_FILE)
+        lock.acquire()
+        try:
+            keyfile = KeyFile.load(folder / KEY_FILE)
+            keys = keyfile.unwrap_with_recovery(recovery_key, list(KeyName))
+        except BaseException:
+            lock.release()
+            raise
+        return PendingRecovery(folder, keyfile, keys, lock)
+
+    @classmethod
+    def _open(cls, folder: Path, keyfile: KeyFile, record_key: SecretBytes,
+              lock: ProcessLock) -> Vault:
+        db = _open_db(folder, RECORD_DB, record_key, keyfile.vault_id)
+        fsutil.check_private_dir(folder)
+        return cls(folder, keyfile, record_key, db, lock)
+
+    @property
+    def is_locked(self) -> bool:
+        return self._db is None
+
+    @property
+    def vault_id(self) -> str:
+        return self._keyfile.vault_id
+
+    @property
+    def key_file(self) -> KeyFile:
+        return self._keyfile
+
+    def lock(self) -> None:
+        """Close everything and overwrite the keys we hold. Safe to call twice."""
+        with self._guard:
+            if self._db is None:
+                return
+            if self._pnotes is not None:
+                self._pnotes.lock()
+                self._pnotes = None
+            try:
+                self.audit.record(Action.LOCK, "vault")
+            finally:
+                self._db.close()
+                self._db = None
+                self._record_key.wipe()
+                self._process_lock.release()
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock()
+
+    @property
+    def db(self) -> Database:
+        """The general-record database, for `vault` modules and `backup` only."""
+        if self._db is None:
+            raise LockedError("the vault is locked")
+        return self._db
+
+    # -- keys
+
+    def verify_passphrase(self, passphrase: str) -> None:
+        """Fresh authentication for sensitive actions; raises AuthenticationError."""
+        wipe_keys(self._keyfile.unwrap_with_passphrase(passphrase, [KeyName.RECORD]))
+
+    def change_passphrase(self, current: str, new: str) -> None:
+        """Re-wrap the data keys under a new passphrase; the databases are not re-encrypted."""
+        check_new_passphrase(new)
+        keys = self._keyfile.unwrap_with_passphrase(current, list(KeyName))
+        try:
+            rewrapped = self._keyfile.rewrapped(new, keys)
+            rewrapped.save(self.folder / KEY_FILE)
+            self._keyfile = rewrapped
+        finally:
+            wipe_keys(keys)
+        self.audit.record(Action.PASSPHRASE_CHANGE, "vault")
+
+    # -- sealed identities and psychotherapy notes (both need the passphrase again)
+
+    def reveal_legal_name(self, client_id: int, passphrase: str) -> str:
+        blob = self.clients.sealed_name_blob(client_id)
+        if blob is None:
+            client = self.clients.get(client_id)
+            if client.legal_name is None:
+                raise NotFoundError(f"{client.record_id} has no legal name on record")
+            return client.legal_name
+        keys = self._keyfile.unwrap_with_passphrase(passphrase, [KeyName.SEALED])
+        try:
+            name = open_sealed(keys[KeyName.SEALED], blob, sealed_name_aad(self.vault_id),
+                               SEALED_NAME_PURPOSE).decode("utf-8")
+        except InvalidTag:
+            raise DamagedFileError(f"the sealed name of C-{client_id:05d} is damaged") from None
+        finally:
+            wipe_keys(keys)
+        self.audit.record(Action.REVEAL, "client", client_id)
+        return name
+
+    def open_psychotherapy_notes(self, passphrase: str,
+                                 idle_seconds: float = DEFAULT_IDLE_SECONDS,
+                                 clock: Clock | None = None) -> PsychotherapyNotes:
+        """Fresh authentication, then the psychotherapy-notes area until idle or locked."""
+        with self._guard:
+            if self._db is None:
+                raise LockedError("the vault is locked")
+            if self._pnotes is not None:
+                self._pnotes.lock()
+                self._pnotes = None
+            keys = self._keyfile.unwrap_with_passphrase(passphrase, [KeyName.PNOTES])
+            key = keys[KeyName.PNOTES]
+            try:
+                db = _open_db(self.folder, PNOTES_DB, key, self.vault_id)
+            except BaseException:
+                key.wipe()
+                raise
+            # SQLCipher has its own copy of the key now; ours is wiped when the area locks.
+            extra: dict[str, Callable[[], float]] = {"clock": clock} if clock else {}
+            self._pnotes = PsychotherapyNotes(db, self.audit, self.clients.exists,
+                                              idle_seconds=idle_seconds, on_close=key.wipe,
+                                              **extra)
+            self.audit.record(Action.PNOTES_UNLOCK, "pnotes")
+            return self._pnotes
+
+    # -- search
+
+    def search(self, query: str, limit: int = 50) -> list[SearchHit]:
+        """General-record search. Psychotherapy notes are in another file and never searched."""
+        hits = search_notes(self.db, query, limit)
+        self.audit.record(Action.SEARCH, "notes", None, hits=len(hits))
+        return hits
+
+
+class PendingRecovery:
+    """Keys unwrapped with the recovery key, usable only to set a new passphrase."""
+
+    def __init__(self, folder: Path, keyfile: KeyFile, keys: dict[KeyName, SecretBytes],
+                 lock: ProcessLock) -> None:
+        self._folder = folder
+        self._keyfile = keyfile
+        self._keys = keys
+        self._lock = lock
+
+    def set_new_passphrase(self, passphrase: str) -> Vault:
+        check_new_passphrase(passphrase)
+        if not self._keys:
+            raise AuthenticationError("this recovery was already used or abandoned")
+        try:
+            rewrapped = self._keyfile.rewrapped(passphrase, self._keys)
+            rewrapped.save(self._folder / KEY_FILE)
+            record_key = SecretBytes(self._keys[KeyName.RECORD].reveal())
+            vault = Vault._open(self._folder, rewrapped, record_key, self._lock)
+        except BaseException:
+            self.abandon()
+            raise
+        wipe_keys(self._keys)
+        self._keys = {}
+        vault.audit.record(Action.RECOVERY_UNLOCK, "vault")
+        vault.audit.record(Action.PASSPHRASE_CHANGE, "vault", None, via="recovery key")
+        return vault
+
+    def abandon(self) -> None:
+        wipe_keys(self._keys)
+        self._keys = {}
+        self._lock.release()
