@@ -24,7 +24,7 @@ class Action(StrEnum):
     UNLOCK_FAILED = "unlock_failed"
     RECOVERY_UNLOCK = "recovery_unlock"
     LOCK = "lock"
-    PASSPHRASE_CHANGE = "passphrase_change"
+    PASSPHRASE_CHANGE = "passphrase_change"  # noqa: S105 - an event name, not a secret
     VIEW = "view"
     CREATE = "create"
     EDIT = "edit"

@@ -11,9 +11,9 @@ Layout (fixed 4096 bytes, so a rewrite overwrites the same blocks in place)::
 The body names the vault, the key epoch, the Argon2id parameters and salt, and two slots:
 
 * ``passphrase``: each data key AES-256-GCM-wrapped under Argon2id(passphrase, salt).
-* ``recovery``: each data key sealed (`sealing.seal`) to an X25519 public key whose private half
-  is derived from the recovery key (HKDF). Sealing needs only the public key, so key rotation at disposal can
-  re-wrap new keys for the recovery slot without the user typing the recovery key.
+* ``recovery``: each data key sealed (`sealing.seal`) to an X25519 public key whose private
+  half is derived from the recovery key (HKDF). Sealing needs only the public key, so key
+  rotation at disposal can re-wrap new keys for the recovery slot without the recovery key.
 
 Every wrap's associated data binds vault id, epoch, slot, key name and KDF parameters, so a
 tampered parameter or a slot copied from another vault fails authentication.
@@ -87,7 +87,7 @@ def parse_recovery_key(text: str) -> bytes:
     cleaned = cleaned.replace("0", "O").replace("1", "I").replace("8", "B")
     try:
         raw = base64.b32decode(cleaned)
-    except (ValueError, base64.binascii.Error):
+    except ValueError:  # binascii.Error is a ValueError
         raise AuthenticationError("that is not a recovery key (expected 32 letters and digits "
                                   "in groups of four)") from None
     if len(raw) != RECOVERY_KEY_BYTES:

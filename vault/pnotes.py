@@ -7,6 +7,7 @@ reachable from `Vault`'s general-record API, and general search never opens this
 
 from __future__ import annotations
 
+import builtins
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from .storage import Database, Row, now_utc
 DEFAULT_IDLE_SECONDS = 120.0
 
 Clock = Callable[[], float]
+PnoteHit = tuple[PsychotherapyNote, tuple[tuple[str, bool], ...]]
 
 
 def _pnote(row: Row) -> PsychotherapyNote:
@@ -112,18 +114,18 @@ class PsychotherapyNotes:
         self._audit.record(Action.VIEW, "pnote", note_id, client=note.client_id)
         return note
 
-    def list(self, client_id: int) -> list[PsychotherapyNote]:
+    def list(self, client_id: int) -> builtins.list[PsychotherapyNote]:
         db = self._use()
         rows = db.query("SELECT * FROM pnotes WHERE client_id = ? "
                         "ORDER BY session_date DESC, id DESC", (client_id,))
         self._audit.record(Action.VIEW, "pnotes", client_id, notes=len(rows))
         return [_pnote(r) for r in rows]
 
-    def search(self, query: str, limit: int = 50) -> list[tuple[PsychotherapyNote,
-                                                                 tuple[tuple[str, bool], ...]]]:
+    def search(self, query: str, limit: int = 50) -> builtins.list[PnoteHit]:
         db = self._use()
         rows = db.query(
-            f"SELECT p.*, snippet(pnotes_fts, 0, '{SNIPPET_OPEN}', '{SNIPPET_CLOSE}', '…', 12) AS snip "
+            "SELECT p.*, "
+            f"snippet(pnotes_fts, 0, '{SNIPPET_OPEN}', '{SNIPPET_CLOSE}', '…', 12) AS snip "
             "FROM pnotes_fts JOIN pnotes p ON p.id = pnotes_fts.rowid "
             "WHERE pnotes_fts MATCH ? ORDER BY bm25(pnotes_fts) LIMIT ?",
             (build_match(query), limit))

@@ -45,7 +45,8 @@ def search_notes(db: Database, query: str, limit: int = 50) -> list[SearchHit]:
     match = build_match(query)
     rows = db.query(
         "SELECT n.id, n.client_id, c.display_name, n.session_date, n.template, "
-        f"bm25(notes_fts) AS score, snippet(notes_fts, 0, '{SNIPPET_OPEN}', '{SNIPPET_CLOSE}', '…', 12) AS snip "
+        "bm25(notes_fts) AS score, "
+        f"snippet(notes_fts, 0, '{SNIPPET_OPEN}', '{SNIPPET_CLOSE}', '…', 12) AS snip "
         "FROM notes_fts JOIN notes n ON n.id = notes_fts.rowid "
         "JOIN clients c ON c.id = n.client_id "
         "WHERE notes_fts MATCH ? ORDER BY score LIMIT ?", (match, limit))

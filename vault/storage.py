@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import sqlcipher3
 
@@ -19,7 +19,8 @@ from .errors import DamagedFileError, IntegrityError, StorageError, UsageError
 from .fsutil import FILE_MODE
 from .secret import SecretBytes
 
-Row = sqlcipher3.Row
+# The driver ships no type hints; rows are sqlcipher3.Row, indexed by column name.
+Row: TypeAlias = Any
 DriverError = sqlcipher3.Error
 
 
@@ -89,7 +90,7 @@ class Database:
             conn.execute("PRAGMA secure_delete = ON")
             conn.execute("PRAGMA temp_store = MEMORY")  # a file temp store would be plaintext
             conn.execute("PRAGMA cache_size = -32000")
-            conn.row_factory = Row
+            conn.row_factory = sqlcipher3.Row
         except DriverError as e:
             conn.close()
             raise _translate(e, f"cannot open {path.name}") from None

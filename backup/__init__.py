@@ -1,0 +1,1 @@
+"""Encrypted, verified backups (built on `vault`; never imports `tui`)."""

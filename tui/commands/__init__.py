@@ -1,0 +1,12 @@
+"""Subcommand groups. Each module has `register(subparsers, common)`; order is help order.
+
+To add a feature's commands, add a module here and list it below: nothing else changes.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from . import app, audit, clients, keys, notes, pnotes, search
+
+COMMAND_MODULES: list[ModuleType] = [keys, clients, notes, pnotes, search, audit, app]

@@ -1,0 +1,98 @@
+"""Shared helpers for subcommands: unlocking, identifiers, reading note text."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vault import UsageError, Vault
+
+if TYPE_CHECKING:
+    from ..cli import Context
+
+Subparsers = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def add_command(sub: Any, name: str, help_text: str, common: argparse.ArgumentParser,
+                handler: Callable[[argparse.Namespace, Context], Any]) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text,
+                                                     description=help_text, parents=[common])
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def add_group(sub: Any, name: str, help_text: str,
+              common: argparse.ArgumentParser) -> Any:
+    parser = sub.add_parser(name, help=help_text, description=help_text, parents=[common])
+    group = parser.add_subparsers(dest=f"{name}_command", metavar="ACTION",
+                                  parser_class=type(parser))
+    return group
+
+
+@contextmanager
+def unlocked(ctx: Context) -> Iterator[Vault]:
+    vault = Vault.unlock(ctx.folder, ctx.secrets.passphrase())
+    try:
+        yield vault
+    finally:
+        vault.lock()
+
+
+_ID = re.compile(r"^\s*(?:([A-Za-z])-?)?0*(\d+)\s*$")
+
+
+def parse_id(text: str, prefix: str, what: str) -> int:
+    """Accept `C-00012`, `c12` or `12` for a client (prefix C); N for notes; P for pnotes."""
+    match = _ID.match(text)
+    if not match or (match.group(1) and match.group(1).upper() != prefix):
+        raise UsageError(f"{text!r} is not a {what} identifier (for example {prefix}-{'1'.zfill(5)}"
+                         f" or 1)")
+    return int(match.group(2))
+
+
+def client_id(text: str) -> int:
+    return parse_id(text, "C", "client")
+
+
+def note_id(text: str) -> int:
+    return parse_id(text, "N", "note")
+
+
+def pnote_id(text: str) -> int:
+    return parse_id(text, "P", "psychotherapy note")
+
+
+def add_body_options(parser: argparse.ArgumentParser, required: bool = False) -> None:
+    group = parser.add_mutually_exclusive_group(required=required)
+    group.add_argument("--body", metavar="TEXT",
+                       help="note text; mark withheld passages {{omit:CATEGORY}}...{{/omit}}")
+    group.add_argument("--body-file", metavar="FILE",
+                       help="read the note text from FILE (UTF-8), or - for standard input")
+
+
+def read_body(args: argparse.Namespace) -> str | None:
+    if getattr(args, "body", None) is not None:
+        return str(args.body)
+    path = getattr(args, "body_file", None)
+    if path is None:
+        return None
+    if path == "-":
+        raw = sys.stdin.buffer.read()
+        where = "standard input"
+    else:
+        try:
+            raw = Path(path).expanduser().read_bytes()
+        except OSError as e:
+            raise UsageError(f"cannot read {path}: {e.strerror}") from None
+        where = path
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        raise UsageError(f"{where} is not valid UTF-8 (byte {e.start}, line {line}); "
+                         "save it as UTF-8 and try again") from None

@@ -1,0 +1,83 @@
+"""Printing for the command line: JSON for scripts, plain text for people, errors on stderr.
+
+Note text is data: control characters (ANSI escapes above all) are shown as visible escapes so
+a note can never move the cursor, recolour the terminal or set the clipboard.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from vault import ConfideError
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_text(text: str) -> str:
+    """Make text harmless to print on a terminal: controls become visible `\\xNN` escapes."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
+                        else f"\\u{ord(m.group()):04x}", text)
+
+
+def to_jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        data = {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        for extra in ("record_id",):
+            if hasattr(value, extra):
+                data[extra] = getattr(value, extra)
+        return data
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+class Output:
+    def __init__(self, json_mode: bool) -> None:
+        self.json_mode = json_mode
+
+    def emit(self, data: Any, text: Callable[[], str] | str | None = None) -> None:
+        """Print `data` as JSON, or the human text (a string or a function producing one)."""
+        if self.json_mode:
+            sys.stdout.write(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False) + "\n")
+            return
+        rendered = text() if callable(text) else text
+        if rendered is None:
+            rendered = json.dumps(to_jsonable(data), indent=2, ensure_ascii=False)
+        sys.stdout.write(safe_text(rendered).rstrip("\n") + "\n")
+
+    def info(self, message: str) -> None:
+        """A human remark on stderr (stdout stays data)."""
+        if not self.json_mode:
+            sys.stderr.write(safe_text(message) + "\n")
+
+    def error(self, error: ConfideError) -> None:
+        message = " ".join(str(error).split())
+        if self.json_mode:
+            sys.stdout.write(json.dumps({"error": {"type": type(error).__name__,
+                                                   "title": error.title,
+                                                   "message": message}}) + "\n")
+        sys.stderr.write(f"confide: error: {safe_text(message)}\n")
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    cells = [[("" if c is None else str(c)) for c in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+              for r in cells]
+    return "\n".join(lines)

@@ -1,0 +1,70 @@
+"""Where passphrases and recovery keys come from: a file named by the user, or the terminal."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from vault import UsageError
+
+
+def read_secret_file(path: str, what: str) -> str:
+    try:
+        raw = Path(path).expanduser().read_bytes()
+    except OSError as e:
+        raise UsageError(f"cannot read the {what} file {path}: {e.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"the {what} file {path} is not valid UTF-8") from None
+    # One trailing newline is what editors add; anything else is part of the secret.
+    if text.endswith("\r\n"):
+        text = text[:-2]
+    elif text.endswith("\n"):
+        text = text[:-1]
+    if not text:
+        raise UsageError(f"the {what} file {path} is empty")
+    return text
+
+
+class SecretSource:
+    def __init__(self, passphrase_file: str | None) -> None:
+        self._passphrase_file = passphrase_file
+        self._cached: str | None = None
+
+    def _prompt(self, prompt: str, what: str) -> str:
+        if not sys.stdin.isatty():
+            raise UsageError(f"no {what} given: run in a terminal or pass "
+                             f"--{what.replace(' ', '-')}-file FILE")
+        try:
+            return getpass.getpass(prompt)
+        except EOFError:
+            raise UsageError(f"no {what} entered") from None
+
+    def passphrase(self, prompt: str = "Passphrase: ") -> str:
+        """The vault passphrase (asked once per command, then reused for re-authentication)."""
+        if self._cached is None:
+            if self._passphrase_file:
+                self._cached = read_secret_file(self._passphrase_file, "passphrase")
+            else:
+                self._cached = self._prompt(prompt, "passphrase")
+        return self._cached
+
+    def new_passphrase(self, file: str | None) -> str:
+        if file:
+            return read_secret_file(file, "new passphrase")
+        first = self._prompt("New passphrase: ", "new passphrase")
+        second = self._prompt("Repeat new passphrase: ", "new passphrase")
+        if first != second:
+            raise UsageError("the two passphrases differ; nothing was changed")
+        return first
+
+    def recovery_key(self, file: str | None) -> str:
+        if file:
+            return read_secret_file(file, "recovery key")
+        env = os.environ.get("CONFIDE_RECOVERY_KEY_FILE")
+        if env:
+            return read_secret_file(env, "recovery key")
+        return self._prompt("Recovery key: ", "recovery key")
