@@ -1,0 +1,73 @@
+"""Real filesystems for fault tests: small ext4 images, loop-mounted (needs root, as CI has).
+
+    with mounted_image(tmp_path, size_mb=8) as mount:
+        ...  # a real, separate filesystem: fills up, goes read-only, unmounts
+
+Tests that use these are marked `root` and skip (with the reason) when not root.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+HAVE_TOOLS = all(shutil.which(t) for t in ("mkfs.ext4", "mount", "umount", "losetup"))
+
+needs_root = pytest.mark.skipif(
+    not (IS_ROOT and HAVE_TOOLS),
+    reason="needs root and mkfs.ext4/losetup to loop-mount a filesystem image (CI runs as root)")
+
+
+def _run(*cmd: str) -> str:
+    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+
+
+def make_image(path: Path, size_mb: int, fstype: str = "ext4", label: str = "CONFIDETEST") -> Path:
+    with open(path, "wb") as f:
+        f.truncate(size_mb * 1024 * 1024)
+    if fstype == "ext4":
+        # No journal-less tricks: a normal ext4 as a laptop or USB drive would have.
+        _run("mkfs.ext4", "-q", "-F", "-L", label, "-b", "4096", str(path))
+    elif fstype == "vfat":
+        _run("mkfs.vfat", "-n", label[:11], str(path))
+    else:
+        raise ValueError(fstype)
+    return path
+
+
+def mount_image(image: Path, mount: Path, readonly: bool = False) -> None:
+    mount.mkdir(parents=True, exist_ok=True)
+    opts = "loop,ro" if readonly else "loop"
+    _run("mount", "-o", opts, str(image), str(mount))
+
+
+def unmount(mount: Path, lazy: bool = False) -> None:
+    subprocess.run(["sync"], check=False)
+    args = ["umount", "-l", str(mount)] if lazy else ["umount", str(mount)]
+    subprocess.run(args, check=False, capture_output=True)
+
+
+def remount(mount: Path, readonly: bool) -> None:
+    _run("mount", "-o", "remount," + ("ro" if readonly else "rw"), str(mount))
+
+
+@contextmanager
+def mounted_image(tmp_path: Path, size_mb: int = 16, name: str = "disk",
+                  fstype: str = "ext4") -> Iterator[Path]:
+    """Create, mount, yield the mount point; always unmount afterwards."""
+    image = make_image(tmp_path / f"{name}.img", size_mb, fstype)
+    mount = tmp_path / f"{name}-mnt"
+    mount_image(image, mount)
+    try:
+        yield mount
+    finally:
+        unmount(mount)
+        if os.path.ismount(mount):
+            unmount(mount, lazy=True)
