@@ -97,6 +97,17 @@ def overwrite_in_place(path: Path, data: bytes) -> None:
             secure_unlink(pending)
         write_new_file(pending, data)
         fsync_dir(path.parent)
+    complete_pending(path, data)
+
+
+def complete_pending(path: Path, data: bytes) -> None:
+    """Write `data` (the content of the complete `.pending` copy) over `path`, then drop the copy.
+
+    The pending copy is removed only once `path` durably holds the same bytes, so a crash at any
+    point leaves at least one complete copy (the recovery path of `KeyFile.load` relies on it).
+    """
+    pending = pending_path(path)
+    with storage_errors(f"cannot write {path.name}"):
         if path.exists():
             fd = os.open(path, os.O_WRONLY)
             try:
@@ -109,7 +120,8 @@ def overwrite_in_place(path: Path, data: bytes) -> None:
         else:
             write_new_file(path, data)
             fsync_dir(path.parent)
-        secure_unlink(pending)
+        if pending.exists():
+            secure_unlink(pending)
 
 
 def secure_unlink(path: Path) -> None:

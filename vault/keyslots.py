@@ -251,13 +251,21 @@ class KeyFile:
     def load(cls, path: Path) -> KeyFile:
         """Read the key file, falling back to a complete pending rewrite if the main copy broke."""
         pending = fsutil.pending_path(path)
+        if not path.exists() and pending.exists():
+            # A crash while the very first key file was written (init): only .pending is whole.
+            data = fsutil.read_bytes(pending)
+            recovered = cls.from_bytes(data)
+            fsutil.complete_pending(path, data)
+            return recovered
         try:
             return cls.from_bytes(fsutil.read_bytes(path))
         except (DamagedFileError, NotAVaultError) as first:
             if pending.exists():
                 with contextlib.suppress(DamagedFileError, NotAVaultError):
-                    recovered = cls.from_bytes(fsutil.read_bytes(pending))
-                    recovered.save(path)
+                    data = fsutil.read_bytes(pending)
+                    recovered = cls.from_bytes(data)
+                    # Not save(): that would zero the only good copy before rewriting it.
+                    fsutil.complete_pending(path, data)
                     return recovered
             raise first
 
