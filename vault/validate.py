@@ -71,8 +71,11 @@ def iso_date(value: str | None, field: str) -> str | None:
 def clock_time(value: str | None, field: str) -> str | None:
     if value is None or not value.strip():
         return None
+    text = value.strip()
+    if re.fullmatch(r"\d:\d\d", text):
+        text = "0" + text  # "9:00" is how people write it; fromisoformat wants "09:00"
     try:
-        parsed = time.fromisoformat(value.strip())
+        parsed = time.fromisoformat(text)
     except ValueError:
         raise UsageError(f"{field} {value.strip()!r} is not a time; use HH:MM") from None
     return parsed.strftime("%H:%M")
