@@ -1,0 +1,393 @@
+"""Vault speed: unlock, search, timeline, note open and note add, SQLCipher vs plain SQLite.
+
+Runs on a generated practice (default 2,000 clients / 50,000 notes, see bench/practice.py) and
+on its plain-SQLite twin with the identical schema, through the same records API, so the ratio
+of the two is the cost of encryption. Writes a Markdown table to stdout and to
+bench/results/vault.md, and the raw numbers to bench/results/vault.json.
+
+    .venv/bin/python -m bench.bench_vault [--clients 200 --notes 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import random
+import shutil
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from vault import PRESETS, Action, SessionInfo, Vault, parse_omissions
+from vault.keyslots import KeyFile, KeyName, wipe_keys
+from vault.search import search_notes
+from vault.vault import KEY_FILE, RECORD_DB, _open_db
+
+from .practice import (
+    CACHE_DIR,
+    PRACTICE_END,
+    Practice,
+    PracticeSpec,
+    Records,
+    build,
+    note_body,
+    open_plain,
+    search_queries,
+    working_copy,
+)
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+MS = 1000.0
+
+# The goals of issue 2 (milliseconds at p95) and the encryption overhead ceiling.
+GOAL_SEARCH_P95_MS = 20.0
+GOAL_TIMELINE_P95_MS = 30.0
+GOAL_NOTE_OPEN_P95_MS = 5.0
+GOAL_OVERHEAD_RATIO = 1.3
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How many times each operation is measured."""
+
+    queries: int = 100
+    timelines: int = 200
+    opens: int = 200
+    adds: int = 50
+    unlocks: int = 3
+    db_opens: int = 10
+    warmup: int = 10
+
+
+@dataclass
+class Stat:
+    samples: list[float]  # seconds
+
+    def pct(self, p: float) -> float:
+        ordered = sorted(self.samples)
+        return ordered[max(0, math.ceil(p * len(ordered)) - 1)] * MS
+
+    @property
+    def p50(self) -> float:
+        return self.pct(0.50)
+
+    @property
+    def p95(self) -> float:
+        return self.pct(0.95)
+
+    def summary(self) -> dict[str, float]:
+        return {"n": len(self.samples), "p50_ms": round(self.p50, 3),
+                "p95_ms": round(self.p95, 3), "max_ms": round(max(self.samples) * MS, 3),
+                "mean_ms": round(sum(self.samples) / len(self.samples) * MS, 3)}
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _times(items: Sequence[Any], fn: Callable[[Any], object]) -> Stat:
+    return Stat([_timed(lambda item=item: fn(item)) for item in items])
+
+
+def _rss_kib(field: str) -> int:
+    """VmHWM (peak) or VmRSS (now) of this process, from /proc (Linux)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+# ----------------------------------------------------------------------------- one twin
+
+
+@dataclass(frozen=True)
+class Workload:
+    queries: list[str]
+    warmup_queries: list[str]
+    timeline_clients: list[int]
+    open_notes: list[int]
+    add_plan: list[tuple[int, str, int]]  # (client, template, body seed)
+
+
+def workload(practice: Practice, sizes: Sizes) -> Workload:
+    rng = random.Random(practice.spec.seed + 1)
+    clients, notes = practice.client_ids, practice.note_ids
+    templates = ["soap", "dap", "birp", "girp"]
+    return Workload(
+        queries=search_queries(practice.spec.seed, sizes.queries),
+        warmup_queries=search_queries(practice.spec.seed + 99, sizes.warmup),
+        timeline_clients=[rng.choice(clients) for _ in range(sizes.timelines)],
+        open_notes=[rng.choice(notes) for _ in range(sizes.opens)],
+        add_plan=[(rng.choice(clients), rng.choice(templates), rng.getrandbits(32))
+                  for _ in range(sizes.adds)])
+
+
+def _run_queries(records: Records, search: Callable[[str], object], work: Workload,
+                 sizes: Sizes) -> dict[str, Stat]:
+    """The read and write operations, identical for both twins."""
+    for query in work.warmup_queries:
+        search(query)
+    results = {"search": _times(work.queries, search)}
+    results["timeline"] = _times(work.timeline_clients, records.notes.timeline)
+    results["note_open"] = _times(work.open_notes, records.notes.get)
+    # Diagnostics: what the audit entry of a view costs, and a note read without it.
+    results["note_read_unaudited"] = _times(work.open_notes, records.notes._get)
+    results["audit_entry"] = _times(
+        work.open_notes[:sizes.adds],
+        lambda note_id: records.audit.record(Action.VIEW, "note", note_id, client=0))
+
+    def add(item: tuple[int, str, int]) -> object:
+        client, template, seed = item
+        body, spans = parse_omissions(note_body(random.Random(seed), template, flags=1))
+        return records.notes.create(
+            client, template, body=body, spans=spans,
+            session=SessionInfo(PRACTICE_END.isoformat(), "10:00", "10:50", "90834",
+                                "individual", ("F41.1",)))
+
+    results["note_add"] = _times(work.add_plan, add)
+    return results
+
+
+def measure_vault(practice: Practice, work: Workload, sizes: Sizes) -> dict[str, Stat]:
+    folder = practice.vault_dir
+    # Open only: the raw key is unwrapped once, then each open is SQLCipher's alone.
+    keyfile = KeyFile.load(folder / KEY_FILE)
+    keys = keyfile.unwrap_with_passphrase(practice.passphrase, [KeyName.RECORD])
+    try:
+        db_opens = []
+        for _ in range(sizes.db_opens):
+            start = time.perf_counter()
+            db = _open_db(folder, RECORD_DB, keys[KeyName.RECORD], keyfile.vault_id)
+            db_opens.append(time.perf_counter() - start)
+            db.close()
+    finally:
+        wipe_keys(keys)
+    unlocks: list[float] = []
+    for attempt in range(sizes.unlocks):
+        start = time.perf_counter()
+        vault = Vault.unlock(folder, practice.passphrase)
+        unlocks.append(time.perf_counter() - start)
+        if attempt < sizes.unlocks - 1:
+            vault.lock()
+    try:
+        results = _run_queries(Records.of_vault(vault), vault.search, work, sizes)
+    finally:
+        vault.lock()
+    return {"unlock": Stat(unlocks), "db_open": Stat(db_opens), **results}
+
+
+def measure_plain(practice: Practice, work: Workload, sizes: Sizes) -> dict[str, Stat]:
+    db_opens = []
+    for _ in range(sizes.db_opens):
+        start = time.perf_counter()
+        records = open_plain(practice.plain_path)
+        db_opens.append(time.perf_counter() - start)
+        records.db.close()
+    records = open_plain(practice.plain_path)
+
+    def search(query: str) -> object:
+        # What Vault.search does: the FTS query, then its audit entry.
+        hits = search_notes(records.db, query)
+        records.audit.record(Action.SEARCH, "notes", None, hits=len(hits))
+        return hits
+
+    try:
+        results = _run_queries(records, search, work, sizes)
+    finally:
+        records.db.close()
+    return {"db_open": Stat(db_opens), **results}
+
+
+# ----------------------------------------------------------------------------- report
+
+ROWS: list[tuple[str, str, float | None]] = [
+    # (key, label, p95 goal in ms)
+    ("unlock", "unlock: Argon2id (stored params) + open", None),
+    ("db_open", "open only (no KDF)", None),
+    ("search", "search (100 queries)", GOAL_SEARCH_P95_MS),
+    ("timeline", "client timeline", GOAL_TIMELINE_P95_MS),
+    ("note_open", "open a note (`notes.get`, audited)", GOAL_NOTE_OPEN_P95_MS),
+    ("note_add", "add a note (durable commit)", None),
+    ("note_read_unaudited", "diagnostic: note read without its audit entry", None),
+    ("audit_entry", "diagnostic: one audit entry (durable commit)", None),
+]
+RATIO_ROWS = {"db_open", "search", "timeline", "note_open", "note_add"}
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def make_report(practice: Practice, vault_stats: dict[str, Stat],
+                plain_stats: dict[str, Stat], build_seconds: dict[str, Any]) -> dict[str, Any]:
+    rows = []
+    for key, label, goal in ROWS:
+        v, p = vault_stats[key], plain_stats.get(key)
+        row: dict[str, Any] = {"key": key, "label": label, "sqlcipher": v.summary(),
+                               "plain": p.summary() if p else None}
+        checks = []
+        if goal is not None:
+            row["goal_p95_ms"] = goal
+            checks.append(v.p95 < goal)
+        if p is not None:
+            row["ratio_p50"] = round(v.p50 / p.p50, 3) if p.p50 else None
+            row["ratio_p95"] = round(v.p95 / p.p95, 3) if p.p95 else None
+            if key in RATIO_ROWS and row["ratio_p50"] is not None:
+                row["goal_ratio"] = GOAL_OVERHEAD_RATIO
+                checks.append(row["ratio_p50"] < GOAL_OVERHEAD_RATIO)
+        row["result"] = _verdict(all(checks)) if checks else "info"
+        rows.append(row)
+    files = {
+        "vault_record_db_bytes": (practice.vault_dir / RECORD_DB).stat().st_size,
+        "plain_db_bytes": practice.plain_path.stat().st_size,
+    }
+    kdf = KeyFile.load(practice.vault_dir / KEY_FILE).kdf
+    return {
+        "benchmark": "vault",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                    "python": platform.python_version(), "cpu": _cpu_model()},
+        "sqlite_of_sqlcipher": _sqlcipher_versions(),
+        "practice": {**asdict(practice.spec), "notes_written": len(practice.note_ids),
+                     "clients_written": len(practice.client_ids), **files,
+                     "build_seconds": build_seconds},
+        "kdf": kdf.describe(),
+        "rows": rows,
+        "peak_rss_mib": round(_rss_kib("VmHWM") / 1024, 1),
+        "rss_end_mib": round(_rss_kib("VmRSS") / 1024, 1),
+        "all_pass": all(r["result"] != "FAIL" for r in rows),
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _sqlcipher_versions() -> dict[str, str]:
+    import sqlcipher3  # only for the version strings; all measured work goes through vault
+
+    conn = sqlcipher3.connect(":memory:")
+    try:
+        sqlite_version = conn.execute("SELECT sqlite_version()").fetchone()[0]
+        cipher = conn.execute("PRAGMA cipher_version").fetchone()
+    finally:
+        conn.close()
+    return {"sqlite": str(sqlite_version), "sqlcipher": str(cipher[0]) if cipher else "?",
+            "python_sqlite3": sqlite3.sqlite_version}
+
+
+def _ms(value: float) -> str:
+    return f"{value:.2f}" if value < 100 else f"{value:.0f}"
+
+
+def markdown(report: dict[str, Any]) -> str:
+    spec = report["practice"]
+    lines = [
+        f"## Vault benchmark — {report['date']}",
+        "",
+        f"Practice: {spec['clients_written']} clients, {spec['notes_written']} notes "
+        f"(seed {spec['seed']}); vault file {spec['vault_record_db_bytes'] / 2**20:.0f} MiB, "
+        f"plain twin {spec['plain_db_bytes'] / 2**20:.0f} MiB. KDF: {report['kdf']}.",
+        f"Machine: {report['machine']['cpus']} CPUs, {report['machine']['cpu']}, "
+        f"Python {report['machine']['python']}, SQLCipher "
+        f"{report['sqlite_of_sqlcipher']['sqlcipher']} (SQLite "
+        f"{report['sqlite_of_sqlcipher']['sqlite']}).",
+        "",
+        "| operation | n | SQLCipher p50 ms | SQLCipher p95 ms | plain p50 ms | plain p95 ms "
+        "| ratio p50 | ratio p95 | goal | result |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in report["rows"]:
+        v, p = row["sqlcipher"], row["plain"]
+        goals = []
+        if "goal_p95_ms" in row:
+            goals.append(f"p95 < {row['goal_p95_ms']:g} ms")
+        if "goal_ratio" in row:
+            goals.append(f"ratio < {row['goal_ratio']:g}")
+        lines.append(
+            f"| {row['label']} | {v['n']} | {_ms(v['p50_ms'])} | {_ms(v['p95_ms'])} | "
+            + (f"{_ms(p['p50_ms'])} | {_ms(p['p95_ms'])} | {row['ratio_p50']:.2f} | "
+               f"{row['ratio_p95']:.2f} | " if p else "— | — | — | — | ")
+            + f"{', '.join(goals) or '—'} | {row['result']} |")
+    lines += [
+        "",
+        f"Peak RSS {report['peak_rss_mib']} MiB (includes Argon2id's working memory); "
+        f"RSS at the end {report['rss_end_mib']} MiB.",
+        f"Overall: {'all goals PASS' if report['all_pass'] else 'some goals FAIL'}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def run(spec: PracticeSpec, sizes: Sizes = Sizes(), *, cache_dir: Path = CACHE_DIR,
+        results_dir: Path | None = RESULTS_DIR, parallel: bool = True,
+        verbose: bool = False) -> dict[str, Any]:
+    """Build or reuse the practice, measure both twins on a fresh copy, write the results."""
+    started = time.monotonic()
+    cached = build(spec, cache_dir, parallel=parallel, verbose=verbose)
+    if verbose:
+        print(f"practice ready in {time.monotonic() - started:.1f} s: {cached.root}", flush=True)
+    work_dir = cache_dir / f"work-{os.getpid()}"
+    practice = working_copy(cached, work_dir)
+    try:
+        work = workload(practice, sizes)
+        vault_stats = measure_vault(practice, work, sizes)
+        plain_stats = measure_plain(practice, work, sizes)
+        report = make_report(practice, vault_stats, plain_stats,
+                             cached.manifest.get("build_seconds", {}))
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+    report["markdown"] = markdown(report)
+    if results_dir is not None:
+        results_dir.mkdir(parents=True, exist_ok=True)
+        (results_dir / "vault.md").write_text(report["markdown"])
+        (results_dir / "vault.json").write_text(
+            json.dumps({k: v for k, v in report.items() if k != "markdown"}, indent=2))
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--clients", type=int, default=PracticeSpec.clients)
+    parser.add_argument("--notes", type=int, default=PracticeSpec.notes)
+    parser.add_argument("--seed", type=int, default=PracticeSpec.seed)
+    parser.add_argument("--kdf", default=PracticeSpec.kdf, choices=sorted(PRESETS),
+                        help="Argon2id preset the practice vault is created with")
+    parser.add_argument("--queries", type=int, default=Sizes.queries)
+    parser.add_argument("--timelines", type=int, default=Sizes.timelines)
+    parser.add_argument("--opens", type=int, default=Sizes.opens)
+    parser.add_argument("--adds", type=int, default=Sizes.adds)
+    parser.add_argument("--unlocks", type=int, default=Sizes.unlocks)
+    parser.add_argument("--json", action="store_true", help="print the JSON report instead")
+    args = parser.parse_args(argv)
+    spec = PracticeSpec(args.clients, args.notes, args.seed, args.kdf)
+    sizes = Sizes(queries=args.queries, timelines=args.timelines, opens=args.opens,
+                  adds=args.adds, unlocks=args.unlocks)
+    report = run(spec, sizes, verbose=not args.json)
+    if args.json:
+        print(json.dumps({k: v for k, v in report.items() if k != "markdown"}, indent=2))
+    else:
+        print(report["markdown"])
+    return 0 if report["all_pass"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
