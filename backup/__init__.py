@@ -1,1 +1,34 @@
-"""Encrypted, verified backups (built on `vault`; never imports `tui`)."""
+"""Encrypted, verified backups (built on `vault`; never imports `tui`).
+
+The API the CLI, the TUI and disposal use:
+
+* `run_backup(vault, drive_root, progress=cb)`: write, read back, verify, catalogue, rotate.
+* `verify_archive(path, vault=...)` or `(path, passphrase=...)`; `verify_catalogued(vault)`.
+* `restore(archive, target, passphrase=... | recovery_key=..., force=...)`; `restore_test(...)`.
+* `Catalog(vault)`: drives, archives, `backups_holding(client_id)`, statuses, settings.
+* `add_drive(vault, path)`, `lost_drive(vault, ref)`, `DriveWatcher`.
+"""
+
+from .archive import CHUNK_SIZE, CIPHER, FORMAT_VERSION, ArchiveHeader, read_header
+from .catalog import BackupRecord, BackupSettings, Catalog, Drive
+from .drives import DEFAULT_WATCH_ROOTS, DriveMarker, find_drives, read_marker
+from .engine import (
+    BackupProgress,
+    BackupResult,
+    ProgressCallback,
+    VerifyOutcome,
+    VerifyReport,
+    run_backup,
+    verify_archive,
+    verify_catalogued,
+)
+from .restore import RestoreResult, restore, restore_test
+from .rotation import RotationPolicy, prune, select_keep
+
+__all__ = [
+    "CHUNK_SIZE", "CIPHER", "DEFAULT_WATCH_ROOTS", "FORMAT_VERSION", "ArchiveHeader",
+    "BackupProgress", "BackupRecord", "BackupResult", "BackupSettings", "Catalog", "Drive",
+    "DriveMarker", "ProgressCallback", "RestoreResult", "RotationPolicy", "VerifyOutcome",
+    "VerifyReport", "find_drives", "prune", "read_header", "read_marker", "restore",
+    "restore_test", "run_backup", "select_keep", "verify_archive", "verify_catalogued",
+]

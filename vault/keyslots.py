@@ -283,11 +283,21 @@ def wipe_keys(keys: Mapping[KeyName, SecretBytes]) -> None:
         key.wipe()
 
 
+def derive_subkey(key: SecretBytes, salt: bytes, info: bytes) -> SecretBytes:
+    """A 256-bit key for one purpose (HKDF-SHA256), so the data key itself is never handed out.
+
+    Backups derive their archive keys this way from the record key: the same derivation works
+    from the unlocked vault and, on a fresh machine, from the key file copied into the archive.
+    """
+    return SecretBytes(HKDF(algorithm=hashes.SHA256(), length=32, salt=salt,
+                            info=info).derive(key.reveal()))
+
+
 def key_file_exists(path: Path) -> bool:
     return path.exists() or fsutil.pending_path(path).exists()
 
 
 __all__ = [
-    "ALL_KEYS", "KeyFile", "KeyName", "key_file_exists", "new_data_keys", "new_recovery_key",
-    "parse_recovery_key", "wipe_keys",
+    "ALL_KEYS", "KeyFile", "KeyName", "derive_subkey", "key_file_exists", "new_data_keys",
+    "new_recovery_key", "parse_recovery_key", "wipe_keys",
 ]

@@ -8,9 +8,10 @@ reachable from `Vault`'s general-record API, and general search never opens this
 from __future__ import annotations
 
 import builtins
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from . import validate
 from .audit import Action, AuditLog
@@ -68,6 +69,16 @@ class PsychotherapyNotes:
             if self._on_close:
                 self._on_close()
             self._audit.record(Action.PNOTES_LOCK, "pnotes")
+
+    @contextlib.contextmanager
+    def frozen(self) -> Iterator[None]:
+        """While open, hold the area still (checkpointed, no writes) for a byte copy of its file."""
+        with self._lock:
+            if self._db is None:
+                yield
+                return
+            with self._db.frozen():
+                yield
 
     def _expire_if_idle(self) -> None:
         if self._db is not None and self._clock() - self._last_use >= self.idle_seconds:

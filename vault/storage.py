@@ -172,6 +172,20 @@ class Database:
         with self._lock:
             self.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
+    @contextlib.contextmanager
+    def frozen(self) -> Iterator[Path | None]:
+        """Checkpoint, then hold off every other writer in this process until the block ends.
+
+        While frozen the main file is the whole committed state (the WAL is empty), so it can
+        be copied byte for byte; its pages stay SQLCipher-encrypted. Other processes are kept
+        out by the vault's process lock. Yields the file's path.
+        """
+        with self._lock:
+            if self._depth:
+                raise UsageError("cannot snapshot the database inside a transaction")
+            self.checkpoint()
+            yield self.path
+
     def integrity_problems(self) -> list[str]:
         """SQLCipher page HMACs plus SQLite's structural check; empty when healthy."""
         problems = [str(r[0]) for r in self.query("PRAGMA cipher_integrity_check")]

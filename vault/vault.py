@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +22,15 @@ from .errors import (
     VaultExistsError,
 )
 from .kdf import KdfParams
-from .keyslots import KeyFile, KeyName, key_file_exists, new_data_keys, new_recovery_key, wipe_keys
+from .keyslots import (
+    KeyFile,
+    KeyName,
+    derive_subkey,
+    key_file_exists,
+    new_data_keys,
+    new_recovery_key,
+    wipe_keys,
+)
 from .lockfile import ProcessLock
 from .models import SearchHit
 from .pnotes import DEFAULT_IDLE_SECONDS, Clock, PsychotherapyNotes
@@ -255,6 +264,28 @@ class Vault:
         finally:
             wipe_keys(keys)
         self.audit.record(Action.PASSPHRASE_CHANGE, "vault")
+
+    def derive_subkey(self, salt: bytes, info: bytes) -> SecretBytes:
+        """A purpose-bound key derived from the record key (backups); the record key stays here."""
+        with self._guard:
+            if self._db is None:
+                raise LockedError("the vault is locked")
+            return derive_subkey(self._record_key, salt, info)
+
+    @contextlib.contextmanager
+    def frozen_files(self) -> Iterator[dict[str, Path]]:
+        """Hold the vault still for a consistent byte copy of its databases (backups).
+
+        Both databases are checkpointed and no write can happen in this process until the block
+        ends (other processes are kept out by the process lock). The files stay encrypted under
+        their own keys, so copying pnotes.db does not need the psychotherapy-notes key.
+        """
+        with self._guard, self.db.frozen():
+            if self._pnotes is not None:
+                with self._pnotes.frozen():
+                    yield {name: self.folder / name for name in (RECORD_DB, PNOTES_DB)}
+            else:
+                yield {name: self.folder / name for name in (RECORD_DB, PNOTES_DB)}
 
     # -- sealed identities and psychotherapy notes (both need the passphrase again)
 

@@ -1,0 +1,408 @@
+"""The archive file format: a plain header, then AES-256-GCM chunks, then an encrypted manifest.
+
+See `backup/FORMAT.md` for the byte layout and the reasoning. This module knows nothing about
+vaults, drives or catalogs: it writes sections from readable streams and reads them back into
+writable sinks (or nowhere, to verify), reporting any damage with the section, chunk and offset.
+Memory use is one chunk (1 MiB) whatever the archive size.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import struct
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from io import BytesIO
+from typing import Any, BinaryIO, Protocol
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from vault.errors import BackupDamagedError, NotABackupError
+from vault.secret import SecretBytes
+
+MAGIC = b"CNFDBAK1"
+FORMAT_VERSION = 1
+CHUNK_SIZE = 1 << 20
+PREFIX = struct.Struct(">8sI")  # magic, header length
+FRAME = struct.Struct(">HIBI")  # section index, chunk index, flags, ciphertext length
+FLAG_FINAL = 0x01
+MAC_LEN = 32
+TAG_LEN = 16
+MAX_HEADER = 64 * 1024
+MANIFEST = "manifest"
+ARCHIVE_ID_LEN = 16
+
+CIPHER = "AES-256-GCM"
+KEY_DERIVATION = "HKDF-SHA256 from the vault's 256-bit record key, salted with the archive id"
+
+
+def _info(vault_id: str, purpose: str) -> bytes:
+    return f"confide-backup/v{FORMAT_VERSION}/{vault_id}/{purpose}".encode()
+
+
+class KeyDeriver(Protocol):
+    """Derives a purpose-bound key from the record key: `Vault.derive_subkey` or the same
+    derivation over a record key unwrapped from the archive's key-file copy."""
+
+    def __call__(self, salt: bytes, info: bytes) -> SecretBytes: ...
+
+
+@dataclass
+class ArchiveKeys:
+    """The two keys of one archive: chunk encryption and the header MAC."""
+
+    aead: SecretBytes
+    mac: SecretBytes
+
+    @classmethod
+    def derive(cls, derive: KeyDeriver, archive_id: bytes, vault_id: str) -> ArchiveKeys:
+        return cls(derive(archive_id, _info(vault_id, "chunks")),
+                   derive(archive_id, _info(vault_id, "header-mac")))
+
+    def wipe(self) -> None:
+        self.aead.wipe()
+        self.mac.wipe()
+
+
+@dataclass(frozen=True)
+class ArchiveHeader:
+    """What is readable without a key: enough to find the key, nothing about clients."""
+
+    archive_id: bytes
+    vault_id: str
+    key_epoch: int
+    sections: tuple[str, ...]
+    key_file: bytes
+    chunk_size: int = CHUNK_SIZE
+
+    @classmethod
+    def new(cls, vault_id: str, key_epoch: int, sections: Sequence[str],
+            key_file: bytes) -> ArchiveHeader:
+        return cls(secrets.token_bytes(ARCHIVE_ID_LEN), vault_id, key_epoch,
+                   (*sections, MANIFEST), key_file)
+
+    @property
+    def archive_hex(self) -> str:
+        return self.archive_id.hex()
+
+    def to_bytes(self) -> bytes:
+        return json.dumps({
+            "format": FORMAT_VERSION,
+            "archive_id": self.archive_id.hex(),
+            "vault_id": self.vault_id,
+            "key_epoch": self.key_epoch,
+            "cipher": CIPHER,
+            "chunk_size": self.chunk_size,
+            "sections": list(self.sections),
+            "key_file": base64.b64encode(self.key_file).decode("ascii"),
+        }, sort_keys=True).encode("utf-8")
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> ArchiveHeader:
+        try:
+            doc = json.loads(data.decode("utf-8"))
+            if doc["format"] != FORMAT_VERSION:
+                raise NotABackupError(f"backup format {doc['format']} is not supported by "
+                                      "this version of Confide")
+            header = cls(bytes.fromhex(doc["archive_id"]), str(doc["vault_id"]),
+                         int(doc["key_epoch"]), tuple(str(s) for s in doc["sections"]),
+                         base64.b64decode(doc["key_file"], validate=True),
+                         int(doc["chunk_size"]))
+        except (KeyError, TypeError, ValueError, UnicodeDecodeError, AttributeError):
+            raise BackupDamagedError("the backup header is damaged (unreadable)",
+                                     section="header", offset=PREFIX.size) from None
+        if (len(header.archive_id) != ARCHIVE_ID_LEN or not header.sections
+                or header.sections[-1] != MANIFEST or not 4096 <= header.chunk_size <= 1 << 24
+                or len(header.sections) > 64):
+            raise BackupDamagedError("the backup header is damaged (impossible values)",
+                                     section="header", offset=PREFIX.size)
+        return header
+
+
+def _nonce(section: int, chunk: int) -> bytes:
+    # Unique per (archive key, section, chunk): each archive has its own key.
+    return struct.pack(">IQ", section, chunk)
+
+
+def _aad(header_digest: bytes, frame: bytes) -> bytes:
+    return MAGIC + header_digest + frame[:FRAME.size - 4]
+
+
+@dataclass
+class SectionInfo:
+    name: str
+    size: int = 0
+    chunks: int = 0
+    sha256: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "size": self.size, "chunks": self.chunks,
+                "sha256": self.sha256}
+
+
+Progress = Callable[[int], None]
+"""Called with the number of bytes just processed."""
+
+
+class _HashingWriter:
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+        self.digest = hashlib.sha256()
+        self.offset = 0
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            n = self._out.write(view)
+            if n is None:  # a raw stream in non-blocking mode; ours never is
+                n = len(view)
+            view = view[n:]
+        self.digest.update(data)
+        self.offset += len(data)
+
+
+class ArchiveWriter:
+    """Streams sections into `out`; `finish()` appends the manifest and returns the file digest."""
+
+    def __init__(self, out: BinaryIO, header: ArchiveHeader, keys: ArchiveKeys) -> None:
+        self.header = header
+        self._out = _HashingWriter(out)
+        self._aead = AESGCM(keys.aead.reveal())
+        header_bytes = header.to_bytes()
+        prefix = PREFIX.pack(MAGIC, len(header_bytes)) + header_bytes
+        self._header_digest = hashlib.sha256(prefix).digest()
+        mac = hmac.new(keys.mac.reveal(), prefix, hashlib.sha256).digest()
+        self._out.write(prefix + mac)
+        self._next = 0
+        self.sections: list[SectionInfo] = []
+
+    @property
+    def bytes_written(self) -> int:
+        return self._out.offset
+
+    def write_section(self, name: str, source: BinaryIO, progress: Progress | None = None) -> (
+            SectionInfo):
+        index = self._next
+        if index >= len(self.header.sections) - 1 or self.header.sections[index] != name:
+            raise ValueError(f"section {name!r} is not next in the header")
+        info = self._stream(index, name, source, progress)
+        self.sections.append(info)
+        self._next += 1
+        return info
+
+    def _stream(self, index: int, name: str, source: BinaryIO,
+                progress: Progress | None) -> SectionInfo:
+        info = SectionInfo(name)
+        digest = hashlib.sha256()
+        size = self.header.chunk_size
+        current = source.read(size)
+        chunk = 0
+        while True:
+            # Read one ahead so the last chunk carries the final flag (truncation shows).
+            following = source.read(size) if len(current) == size else b""
+            final = not following
+            frame = FRAME.pack(index, chunk, FLAG_FINAL if final else 0, len(current) + TAG_LEN)
+            ct = self._aead.encrypt(_nonce(index, chunk), current,
+                                    _aad(self._header_digest, frame))
+            self._out.write(frame + ct)
+            digest.update(current)
+            info.size += len(current)
+            chunk += 1
+            if progress is not None:
+                progress(len(current))
+            if final:
+                break
+            current = following
+        info.chunks = chunk
+        info.sha256 = digest.hexdigest()
+        return info
+
+    def finish(self, manifest: Mapping[str, Any]) -> str:
+        """Write the manifest (binding every section's size and digest); returns the file's
+        SHA-256."""
+        if self._next != len(self.header.sections) - 1:
+            raise ValueError("not every section was written")
+        doc = {**manifest, "sections": [s.to_json() for s in self.sections]}
+        body = json.dumps(doc, sort_keys=True).encode("utf-8")
+        self._stream(self._next, MANIFEST, BytesIO(body), None)
+        self._next += 1
+        return self._out.digest.hexdigest()
+
+
+@dataclass
+class ArchiveContents:
+    """What a full read established."""
+
+    header: ArchiveHeader
+    manifest: dict[str, Any]
+    sections: list[SectionInfo]
+    size: int
+    sha256: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class _Reader:
+    def __init__(self, source: BinaryIO) -> None:
+        self._src = source
+        self.offset = 0
+        self.digest = hashlib.sha256()
+
+    def read(self, n: int) -> bytes:
+        parts: list[bytes] = []
+        want = n
+        while want:
+            data = self._src.read(want)
+            if not data:
+                break
+            parts.append(data)
+            want -= len(data)
+        out = b"".join(parts)
+        self.digest.update(out)
+        self.offset += len(out)
+        return out
+
+
+KeysFor = Callable[[ArchiveHeader], ArchiveKeys]
+"""Given the (not yet authenticated) header, find the archive's keys or raise a specific error."""
+
+Sink = Callable[[str], Callable[[bytes], None] | None]
+"""For a section name, a function taking its decrypted bytes, or None to discard them."""
+
+
+def read_header(source: BinaryIO, name: str = "the file") -> tuple[ArchiveHeader, bytes, int]:
+    """Parse the plain header; returns it, the prefix bytes and their length."""
+    reader = _Reader(source)
+    prefix = reader.read(PREFIX.size)
+    return _parse_prefix(reader, prefix, name)[:3]
+
+
+def _parse_prefix(reader: _Reader, prefix: bytes,
+                  name: str) -> tuple[ArchiveHeader, bytes, int, bytes]:
+    if not prefix:
+        raise NotABackupError(f"{name} is empty (0 bytes): not a Confide backup")
+    if len(prefix) < PREFIX.size and MAGIC.startswith(prefix[:len(MAGIC)]):
+        raise BackupDamagedError(f"{name} is truncated inside its header (at byte "
+                                 f"{len(prefix)})", section="header", offset=len(prefix))
+    if not prefix.startswith(MAGIC):
+        # One or two flipped bits in the magic is damage; anything else is another file.
+        if sum(a == b for a, b in zip(prefix, MAGIC, strict=False)) >= len(MAGIC) - 2:
+            raise BackupDamagedError(f"{name}: the backup header is damaged at byte 0",
+                                     section="header", offset=0)
+        raise NotABackupError(f"{name} is not a Confide backup")
+    _, length = PREFIX.unpack(prefix)
+    if not 0 < length <= MAX_HEADER:
+        raise BackupDamagedError(f"{name}: the backup header is damaged (length field)",
+                                 section="header", offset=len(MAGIC))
+    header_bytes = reader.read(length)
+    mac = reader.read(MAC_LEN)
+    if len(header_bytes) != length or len(mac) != MAC_LEN:
+        raise BackupDamagedError(f"{name} is truncated inside its header (at byte "
+                                 f"{reader.offset})", section="header", offset=reader.offset)
+    header = ArchiveHeader.from_bytes(header_bytes)
+    return header, prefix + header_bytes, reader.offset, mac
+
+
+def read_archive(source: BinaryIO, keys_for: KeysFor, *, name: str = "the file",
+                 sink: Sink | None = None, progress: Progress | None = None) -> ArchiveContents:
+    """Read and authenticate everything, in order; raise at the first problem, saying where."""
+    reader = _Reader(source)
+    prefix = reader.read(PREFIX.size)
+    header, signed, _, mac = _parse_prefix(reader, prefix, name)
+    keys = keys_for(header)
+    try:
+        expected = hmac.new(keys.mac.reveal(), signed, hashlib.sha256).digest()
+        if not hmac.compare_digest(expected, mac):
+            raise BackupDamagedError(f"{name}: the backup header failed authentication (bytes 0-"
+                                     f"{len(signed) + MAC_LEN}); the file is damaged",
+                                     section="header", offset=0)
+        aead = AESGCM(keys.aead.reveal())
+    finally:
+        keys.wipe()
+    header_digest = hashlib.sha256(signed).digest()
+    sections: list[SectionInfo] = []
+    manifest_bytes = bytearray()
+    if progress is not None:
+        progress(reader.offset)
+    for index, section in enumerate(header.sections):
+        is_manifest = section == MANIFEST
+        write = None if is_manifest or sink is None else sink(section)
+        info = SectionInfo(section)
+        digest = hashlib.sha256()
+        chunk = 0
+        while True:
+            where = f"section {section}, chunk {chunk}, at byte {reader.offset}"
+            start = reader.offset
+            frame = reader.read(FRAME.size)
+            if len(frame) < FRAME.size:
+                raise BackupDamagedError(f"{name} is truncated: it ends in {where}",
+                                         section=section, chunk=chunk, offset=start)
+            sec, num, flags, length = FRAME.unpack(frame)
+            if (sec, num) != (index, chunk) or flags & ~FLAG_FINAL or not (
+                    TAG_LEN <= length <= header.chunk_size + TAG_LEN):
+                raise BackupDamagedError(f"{name} is damaged in {where} (chunk frame out of "
+                                         "order or altered)", section=section, chunk=chunk,
+                                         offset=start)
+            ct = reader.read(length)
+            if len(ct) < length:
+                raise BackupDamagedError(f"{name} is truncated: it ends in {where}",
+                                         section=section, chunk=chunk, offset=start)
+            try:
+                plain = aead.decrypt(_nonce(index, chunk), ct, _aad(header_digest, frame))
+            except InvalidTag:
+                raise BackupDamagedError(
+                    f"{name} is damaged in {where} (bytes {start}-{reader.offset} failed "
+                    "authentication)", section=section, chunk=chunk, offset=start) from None
+            digest.update(plain)
+            info.size += len(plain)
+            if is_manifest:
+                manifest_bytes += plain
+                if len(manifest_bytes) > 16 * CHUNK_SIZE:
+                    raise BackupDamagedError(f"{name}: the manifest is impossibly large",
+                                             section=section, chunk=chunk, offset=start)
+            elif write is not None:
+                write(plain)
+            chunk += 1
+            if progress is not None:
+                progress(reader.offset - start)
+            if flags & FLAG_FINAL:
+                break
+        info.chunks = chunk
+        info.sha256 = digest.hexdigest()
+        sections.append(info)
+    if reader.read(1):
+        raise BackupDamagedError(f"{name} has unexpected data after its end (byte "
+                                 f"{reader.offset - 1})", section="trailer",
+                                 offset=reader.offset - 1)
+    manifest = _check_manifest(bytes(manifest_bytes), header, sections, name)
+    return ArchiveContents(header, manifest, sections[:-1], reader.offset,
+                           reader.digest.hexdigest())
+
+
+def _check_manifest(body: bytes, header: ArchiveHeader, sections: list[SectionInfo],
+                    name: str) -> dict[str, Any]:
+    try:
+        doc = json.loads(body.decode("utf-8"))
+        listed = doc["sections"]
+        if not isinstance(doc, dict) or not isinstance(listed, list):
+            raise TypeError
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise BackupDamagedError(f"{name}: the manifest is unreadable",
+                                 section=MANIFEST) from None
+    data_sections = sections[:-1]
+    if [s.get("name") for s in listed] != [s.name for s in data_sections]:
+        raise BackupDamagedError(f"{name}: the manifest does not list the sections found",
+                                 section=MANIFEST)
+    for entry, found in zip(listed, data_sections, strict=True):
+        if (entry.get("size"), entry.get("sha256"), entry.get("chunks")) != (
+                found.size, found.sha256, found.chunks):
+            raise BackupDamagedError(f"{name}: section {found.name} does not match the "
+                                     "manifest (size or digest)", section=found.name)
+    if doc.get("vault_id") != header.vault_id or doc.get("archive_id") != header.archive_hex:
+        raise BackupDamagedError(f"{name}: the manifest names another archive",
+                                 section=MANIFEST)
+    return dict(doc)

@@ -1,0 +1,264 @@
+"""The backup catalog, kept inside the (encrypted) record database: drives, archives, clients.
+
+Disposal uses it to find every copy holding a client (`backups_holding`), the key epoch each was
+written under, and to mark copies it has rewritten or destroyed (`set_status`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from vault import Vault
+from vault.errors import NotFoundError, UsageError
+from vault.storage import Row, now_utc
+
+from .drives import DEFAULT_WATCH_ROOTS, DriveMarker
+
+STATUSES = ("writing", "good", "failed", "damaged", "pruned", "lost", "replaced", "destroyed")
+SETTINGS_KEY = "backup"
+
+
+@dataclass(frozen=True)
+class Drive:
+    drive_id: str
+    label: str
+    added_at: str
+    last_path: str | None
+    last_seen_at: str | None
+    status: str
+    lost_at: str | None
+
+    @property
+    def is_lost(self) -> bool:
+        return self.status == "lost"
+
+
+@dataclass(frozen=True)
+class BackupRecord:
+    id: int
+    archive_id: str
+    drive_id: str | None
+    file_name: str
+    path: str
+    created_at: str
+    size: int | None
+    digest: str | None
+    key_epoch: int
+    encryption: dict[str, Any]
+    client_ids: tuple[int, ...]
+    status: str
+    verified_at: str | None
+    error: str | None
+
+    @property
+    def is_good(self) -> bool:
+        return self.status == "good"
+
+
+@dataclass(frozen=True)
+class BackupSettings:
+    """Rotation and watching, stored in the vault's settings table."""
+
+    keep_daily: int = 7
+    keep_weekly: int = 4
+    keep_monthly: int = 12
+    interval_hours: float = 20.0
+    watch_roots: tuple[str, ...] = DEFAULT_WATCH_ROOTS
+    rescan_seconds: float = 15.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"keep_daily": self.keep_daily, "keep_weekly": self.keep_weekly,
+                "keep_monthly": self.keep_monthly, "interval_hours": self.interval_hours,
+                "watch_roots": list(self.watch_roots), "rescan_seconds": self.rescan_seconds}
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> BackupSettings:
+        base = cls()
+        try:
+            made = cls(int(doc.get("keep_daily", base.keep_daily)),
+                       int(doc.get("keep_weekly", base.keep_weekly)),
+                       int(doc.get("keep_monthly", base.keep_monthly)),
+                       float(doc.get("interval_hours", base.interval_hours)),
+                       tuple(str(r) for r in doc.get("watch_roots", base.watch_roots)),
+                       float(doc.get("rescan_seconds", base.rescan_seconds)))
+        except (TypeError, ValueError):
+            return base
+        return made
+
+    def checked(self) -> BackupSettings:
+        if min(self.keep_daily, self.keep_weekly, self.keep_monthly) < 0:
+            raise UsageError("generation counts cannot be negative")
+        if self.keep_daily + self.keep_weekly + self.keep_monthly < 1:
+            raise UsageError("keep at least one generation")
+        if self.interval_hours < 0 or self.rescan_seconds <= 0:
+            raise UsageError("intervals must be positive")
+        return self
+
+
+def _drive(row: Row) -> Drive:
+    return Drive(row["drive_id"], row["label"], row["added_at"], row["last_path"],
+                 row["last_seen_at"], row["status"], row["lost_at"])
+
+
+@dataclass
+class Catalog:
+    vault: Vault
+    _clients_cache: dict[int, tuple[int, ...]] = field(default_factory=dict)
+
+    @property
+    def _db(self) -> Any:
+        return self.vault.db
+
+    # -- drives
+
+    def register_drive(self, marker: DriveMarker, path: str) -> Drive:
+        with self._db.atomic():
+            self._db.execute(
+                "INSERT INTO backup_drives (drive_id, label, added_at, last_path, last_seen_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(drive_id) DO UPDATE SET "
+                "last_path = excluded.last_path, last_seen_at = excluded.last_seen_at",
+                (marker.drive_id, marker.label, now_utc(), path, now_utc()))
+        return self.drive(marker.drive_id)
+
+    def drive(self, drive_id: str) -> Drive:
+        row = self._db.one("SELECT * FROM backup_drives WHERE drive_id = ?", (drive_id,))
+        if row is None:
+            raise NotFoundError(f"no backup drive {drive_id} in the catalog")
+        return _drive(row)
+
+    def find_drive(self, ref: str) -> Drive:
+        """By id, id prefix, label or last mount path."""
+        ref = ref.strip()
+        rows = self._db.query(
+            "SELECT * FROM backup_drives WHERE drive_id = ? OR label = ? OR last_path = ? "
+            "OR (length(?) >= 4 AND drive_id LIKE ? || '%')",
+            (ref, ref, ref.rstrip("/") or ref, ref, ref))
+        if not rows:
+            raise NotFoundError(f"no backup drive matches {ref!r}; see `confide backup drive "
+                                "list`")
+        if len(rows) > 1:
+            raise UsageError(f"{ref!r} matches {len(rows)} drives; give the drive id")
+        return _drive(rows[0])
+
+    def drives(self) -> list[Drive]:
+        return [_drive(r) for r in self._db.query(
+            "SELECT * FROM backup_drives ORDER BY added_at, drive_id")]
+
+    def mark_drive_lost(self, drive_id: str) -> int:
+        """The drive and every archive on it are never trusted again. Returns archives marked."""
+        with self._db.atomic():
+            self._db.execute("UPDATE backup_drives SET status = 'lost', lost_at = "
+                             "coalesce(lost_at, ?) WHERE drive_id = ?", (now_utc(), drive_id))
+            cur = self._db.execute(
+                "UPDATE backups SET status = 'lost' WHERE drive_id = ? AND status IN "
+                "('writing', 'good', 'failed', 'damaged')", (drive_id,))
+            return int(cur.rowcount)
+
+    # -- archives
+
+    def begin(self, archive_id: str, drive_id: str | None, file_name: str, path: str,
+              key_epoch: int, encryption: dict[str, Any], client_ids: Sequence[int],
+              created_at: str) -> int:
+        """Record an archive about to be written; status 'writing' until verified."""
+        with self._db.atomic():
+            cur = self._db.execute(
+                "INSERT INTO backups (archive_id, drive_id, file_name, path, created_at, "
+                "key_epoch, encryption, client_count, status) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'writing')",
+                (archive_id, drive_id, file_name, path, created_at, key_epoch,
+                 json.dumps(encryption, sort_keys=True), len(client_ids)))
+            backup_id = int(cur.lastrowid)
+            for client in client_ids:
+                self._db.execute("INSERT INTO backup_clients VALUES (?, ?)", (backup_id, client))
+        return backup_id
+
+    def mark_good(self, backup_id: int, size: int, digest: str) -> None:
+        with self._db.atomic():
+            self._db.execute("UPDATE backups SET status = 'good', size = ?, digest = ?, "
+                             "verified_at = ?, error = NULL WHERE id = ?",
+                             (size, digest, now_utc(), backup_id))
+
+    def mark_verified(self, backup_id: int) -> None:
+        self._db.execute("UPDATE backups SET verified_at = ? WHERE id = ?",
+                         (now_utc(), backup_id))
+
+    def set_status(self, backup_id: int, status: str, error: str | None = None) -> None:
+        if status not in STATUSES:
+            raise UsageError(f"unknown backup status {status!r}")
+        self._db.execute("UPDATE backups SET status = ?, error = coalesce(?, error) "
+                         "WHERE id = ?", (status, error, backup_id))
+
+    def sweep_unfinished(self) -> int:
+        """Archives left 'writing' by a crash or kill: never good. Returns how many."""
+        cur = self._db.execute("UPDATE backups SET status = 'failed', error = coalesce(error, "
+                               "'interrupted before it was verified') WHERE status = 'writing'")
+        return int(cur.rowcount)
+
+    def _rows_to_records(self, rows: Iterable[Row]) -> list[BackupRecord]:
+        records: list[BackupRecord] = []
+        for r in rows:
+            bid = int(r["id"])
+            clients = tuple(int(c[0]) for c in self._db.query(
+                "SELECT client_id FROM backup_clients WHERE backup_id = ? ORDER BY client_id",
+                (bid,)))
+            records.append(BackupRecord(
+                bid, r["archive_id"], r["drive_id"], r["file_name"], r["path"], r["created_at"],
+                r["size"], r["digest"], int(r["key_epoch"]), json.loads(r["encryption"]),
+                clients, r["status"], r["verified_at"], r["error"]))
+        return records
+
+    def backups(self, drive_id: str | None = None,
+                statuses: Sequence[str] | None = None) -> list[BackupRecord]:
+        """Newest first."""
+        where, params = [], []
+        if drive_id is not None:
+            where.append("drive_id = ?")
+            params.append(drive_id)
+        if statuses:
+            where.append(f"status IN ({', '.join('?' for _ in statuses)})")
+            params.extend(statuses)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        return self._rows_to_records(self._db.query(
+            f"SELECT * FROM backups {clause} ORDER BY created_at DESC, id DESC", params))
+
+    def get(self, backup_id: int) -> BackupRecord:
+        rows = self._db.query("SELECT * FROM backups WHERE id = ?", (backup_id,))
+        if not rows:
+            raise NotFoundError(f"no backup {backup_id} in the catalog")
+        return self._rows_to_records(rows)[0]
+
+    def by_archive(self, archive_id: str) -> BackupRecord | None:
+        rows = self._db.query("SELECT * FROM backups WHERE archive_id = ?", (archive_id,))
+        return self._rows_to_records(rows)[0] if rows else None
+
+    def backups_holding(self, client_id: int) -> list[BackupRecord]:
+        """Every catalogued archive that holds the client, whatever its status."""
+        return self._rows_to_records(self._db.query(
+            "SELECT b.* FROM backups b JOIN backup_clients c ON c.backup_id = b.id "
+            "WHERE c.client_id = ? ORDER BY b.created_at DESC", (client_id,)))
+
+    def last_good(self, drive_id: str | None = None) -> BackupRecord | None:
+        found = self.backups(drive_id, ["good"])
+        return found[0] if found else None
+
+    # -- settings
+
+    def settings(self) -> BackupSettings:
+        raw = self._db.scalar("SELECT value FROM settings WHERE key = ?", (SETTINGS_KEY,))
+        if raw is None:
+            return BackupSettings()
+        try:
+            doc = json.loads(raw)
+        except ValueError:
+            return BackupSettings()
+        return BackupSettings.from_json(doc) if isinstance(doc, dict) else BackupSettings()
+
+    def save_settings(self, settings: BackupSettings) -> BackupSettings:
+        settings.checked()
+        self._db.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO "
+                         "UPDATE SET value = excluded.value",
+                         (SETTINGS_KEY, json.dumps(settings.to_json(), sort_keys=True)))
+        return settings

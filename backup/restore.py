@@ -1,0 +1,251 @@
+"""Restore an archive into a vault folder, as on a new machine, and prove the result.
+
+The archive is decrypted into a staging folder beside the target (the bytes written are the
+SQLCipher pages and the key file: still encrypted). The staged vault must pass SQLCipher's page
+HMAC check and SQLite's structural check for both databases, unlock, and verify its audit chain
+before it takes the target's place. An existing vault is replaced only when asked, and is kept
+aside until the restored one has verified; then it is overwritten and removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from vault import Vault, fsutil
+from vault.audit import Action
+from vault.errors import (
+    ConfideError,
+    DamagedFileError,
+    IntegrityError,
+    StorageError,
+    UsageError,
+    VaultExistsError,
+)
+from vault.keyslots import KeyName, key_file_exists, wipe_keys
+from vault.lockfile import ProcessLock
+from vault.secret import SecretBytes
+from vault.storage import Database
+from vault.vault import KEY_FILE, LOCK_FILE, PNOTES_DB, RECORD_DB
+
+from .archive import read_archive
+from .catalog import Catalog
+from .engine import ProgressCallback, _Counter, _open_uncached, secret_keys_for
+
+RESTORABLE = (RECORD_DB, PNOTES_DB)
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    folder: Path
+    archive_id: str
+    vault_id: str
+    created_at: str
+    clients: int
+    notes: int
+    audit_entries: int
+    replaced_existing: bool
+    via: str
+
+
+def _wipe_folder(folder: Path) -> None:
+    """Overwrite and remove every file in a folder we made, then the folder."""
+    if not folder.exists():
+        return
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and not path.is_symlink():
+            fsutil.secure_unlink(path)
+        elif path.is_dir():
+            _wipe_folder(path)
+        else:
+            path.unlink()
+    folder.rmdir()
+
+
+class _Sinks:
+    """Section name -> an O_EXCL file in the staging folder."""
+
+    def __init__(self, staging: Path) -> None:
+        self._staging = staging
+        self._files: dict[str, int] = {}
+
+    def __call__(self, section: str) -> Callable[[bytes], None] | None:
+        if section not in RESTORABLE:
+            return None  # a newer Confide's extra section; nothing of ours
+        fd = os.open(self._staging / section, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                     fsutil.FILE_MODE)
+        self._files[section] = fd
+
+        def write(data: bytes) -> None:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+
+        return write
+
+    def close(self, sync: bool) -> None:
+        for fd in self._files.values():
+            try:
+                if sync:
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
+        self._files.clear()
+
+
+def _check_database(path: Path, key: SecretBytes, vault_id: str) -> None:
+    db = Database.open(path, key)
+    try:
+        problems = db.integrity_problems()
+        if problems:
+            raise IntegrityError(f"the restored {path.name} fails its integrity check: "
+                                 f"{problems[0]}")
+        if db.scalar("SELECT value FROM meta WHERE key = 'vault_id'") != vault_id:
+            raise IntegrityError(f"the restored {path.name} belongs to another vault")
+    finally:
+        db.close()
+
+
+@contextlib.contextmanager
+def _target_lock(target: Path) -> Iterator[bool]:
+    """Hold the existing vault's lock (refusing if it is open); yields whether one exists."""
+    if not key_file_exists(target / KEY_FILE):
+        yield False
+        return
+    lock = ProcessLock(target / LOCK_FILE)
+    lock.acquire()
+    try:
+        yield True
+    finally:
+        lock.release()
+
+
+def restore(archive: Path, target: Path, *, passphrase: str | None = None,
+            recovery_key: str | None = None, new_passphrase: str | None = None,
+            force: bool = False, progress: ProgressCallback | None = None) -> RestoreResult:
+    """Restore `archive` into the folder `target` with the passphrase or the recovery key.
+
+    With the recovery key a new passphrase must be given (as with `confide recover`).
+    """
+    archive, target = Path(archive), Path(target).absolute()
+    if (passphrase is None) == (recovery_key is None):
+        raise UsageError("give either the passphrase or the recovery key")
+    if recovery_key is not None and new_passphrase is None:
+        raise UsageError("restoring with the recovery key needs a new passphrase")
+    if not archive.is_file():
+        raise UsageError(f"{archive} is not a file")
+    exists = key_file_exists(target / KEY_FILE)
+    if exists and not force:
+        raise VaultExistsError(f"a vault already exists at {target}; add --force to replace it "
+                               "(it is kept aside until the restored vault verifies)")
+    if not exists and target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise VaultExistsError(f"{target} is not empty and is not a vault; choose an empty or "
+                               "new folder")
+    parent = target.parent
+    if not parent.exists():
+        fsutil.ensure_private_dir(parent)
+    staging = parent / f".{target.name}.restoring-{secrets.token_hex(4)}"
+    with _target_lock(target) as replacing:
+        fsutil.ensure_private_dir(staging)
+        try:
+            result = _restore_into(archive, staging, passphrase, recovery_key, new_passphrase,
+                                   progress)
+        except BaseException:
+            with contextlib.suppress(StorageError, OSError):
+                _wipe_folder(staging)
+            raise
+        aside = parent / f".{target.name}.before-restore-{secrets.token_hex(4)}"
+        with fsutil.storage_errors(f"cannot move the restored vault into {target}"):
+            if replacing:
+                os.replace(target, aside)
+            elif target.exists():
+                target.rmdir()  # an empty folder the user made for the restore
+            os.replace(staging, target)
+            fsutil.fsync_dir(parent)
+    if replacing:
+        # The restored vault verified and is in place: the old one can go now.
+        _wipe_folder(aside)
+    return dataclasses.replace(result, folder=target, replaced_existing=replacing)
+
+
+def _restore_into(archive: Path, staging: Path, passphrase: str | None,
+                  recovery_key: str | None, new_passphrase: str | None,
+                  progress: ProgressCallback | None) -> RestoreResult:
+    keys: dict[KeyName, SecretBytes] = {}
+    sinks = _Sinks(staging)
+    size = archive.stat().st_size
+    try:
+        try:
+            with _open_uncached(archive) as source:
+                contents = read_archive(
+                    source, secret_keys_for(archive.name, passphrase, recovery_key, keep=keys),
+                    name=archive.name, sink=sinks, progress=_Counter("restore", size, progress))
+        except OSError as e:
+            raise StorageError(fsutil.describe_os_error(e, f"cannot restore into {staging}")
+                               ) from e
+        finally:
+            sinks.close(sync=True)
+        header = contents.header
+        missing = [s for s in RESTORABLE if not (staging / s).exists()]
+        if missing:
+            raise DamagedFileError(f"{archive.name} holds no {missing[0]}")
+        with fsutil.storage_errors(f"cannot restore into {staging}"):
+            fsutil.write_new_file(staging / KEY_FILE, header.key_file)
+            fsutil.fsync_dir(staging)
+        _check_database(staging / RECORD_DB, keys[KeyName.RECORD], header.vault_id)
+        _check_database(staging / PNOTES_DB, keys[KeyName.PNOTES], header.vault_id)
+    finally:
+        wipe_keys(keys)
+    if passphrase is not None:
+        vault = Vault.unlock(staging, passphrase)
+        via = "passphrase"
+    else:
+        assert recovery_key is not None and new_passphrase is not None
+        vault = Vault.recover(staging, recovery_key).set_new_passphrase(new_passphrase)
+        via = "recovery key"
+    try:
+        report = vault.audit.verify()
+        if not report.ok:
+            raise IntegrityError(f"the restored audit log does not verify: {report.reason}")
+        catalog = Catalog(vault)
+        record = catalog.by_archive(header.archive_hex)
+        if record is not None and record.status in ("writing", "failed"):
+            # The archive carries its own catalog row from before it was verified.
+            catalog.mark_good(record.id, contents.size, contents.sha256)
+        clients = vault.clients.count()
+        notes = vault.notes.count()
+        vault.audit.record(Action.RESTORE, "backup", header.archive_hex, via=via,
+                           created=str(contents.manifest.get("created_at", "")))
+        entries = vault.audit.verify().entries
+    finally:
+        vault.lock()
+    return RestoreResult(staging, header.archive_hex, header.vault_id,
+                         str(contents.manifest.get("created_at", "")), clients, notes, entries,
+                         False, via)
+
+
+def restore_test(archive: Path, *, passphrase: str | None = None,
+                 recovery_key: str | None = None,
+                 progress: ProgressCallback | None = None) -> RestoreResult:
+    """Restore into a temporary folder, check everything, then erase it (the TUI's button).
+
+    The temporary vault is encrypted like the real one; it is overwritten before removal.
+    """
+    base = Path(tempfile.mkdtemp(prefix="confide-restore-test-"))
+    try:
+        target = base / "vault"
+        new = None if recovery_key is None else secrets.token_urlsafe(24)
+        return restore(archive, target, passphrase=passphrase, recovery_key=recovery_key,
+                       new_passphrase=new, progress=progress)
+    finally:
+        with contextlib.suppress(ConfideError, OSError):
+            _wipe_folder(base)
+        if base.exists():
+            shutil.rmtree(base, ignore_errors=True)
