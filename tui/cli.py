@@ -7,6 +7,7 @@ Feature areas register their own subcommands from `tui/commands/` so this file s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -77,7 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             handler = open_app
         else:
-            parser.parse_args([args.command, "--help"])
+            # A command group without its action (`confide note`): its help on stderr, exit 2.
+            with contextlib.redirect_stdout(sys.stderr), contextlib.suppress(SystemExit):
+                parser.parse_args([args.command, "--help"])
+            sys.stderr.write(f"confide: usage error: `confide {args.command}` needs an action\n")
             return EXIT_USAGE
     ctx = Context(args)
     try:
