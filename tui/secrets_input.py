@@ -43,6 +43,11 @@ class SecretSource:
         except EOFError:
             raise UsageError(f"no {what} entered") from None
 
+    @property
+    def has_passphrase_file(self) -> bool:
+        """True when the passphrase comes from --passphrase-file or $CONFIDE_PASSPHRASE_FILE."""
+        return bool(self._passphrase_file)
+
     def passphrase(self, prompt: str = "Passphrase: ") -> str:
         """The vault passphrase (asked once per command, then reused for re-authentication)."""
         if self._cached is None:

@@ -56,7 +56,7 @@ def recovery_sheet(vault_id: str, recovery_key: str, folder: Path) -> str:
 
 
 def cmd_init(args: argparse.Namespace, ctx: Context) -> None:
-    passphrase = (ctx.secrets.passphrase() if args.passphrase_file and not
+    passphrase = (ctx.secrets.passphrase() if ctx.secrets.has_passphrase_file and not
                   args.new_passphrase_file else ctx.secrets.new_passphrase(
                       args.new_passphrase_file))
     if args.recovery_sheet and Path(args.recovery_sheet).exists():
