@@ -26,6 +26,17 @@ def safe_text(text: str) -> str:
                         else f"\\u{ord(m.group()):04x}", text)
 
 
+# json.dumps escapes C0 controls but passes C1 controls (U+009B is a CSI to some terminals) and
+# bidi overrides through; inside JSON they can only occur in strings, so \uXXXX is exact.
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_json(value: Any) -> str:
+    """JSON text that is safe to print on a terminal, non-ASCII letters kept readable."""
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def to_jsonable(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         data = {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
@@ -53,7 +64,7 @@ class Output:
     def emit(self, data: Any, text: Callable[[], str] | str | None = None) -> None:
         """Print `data` as JSON, or the human text (a string or a function producing one)."""
         if self.json_mode:
-            sys.stdout.write(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False) + "\n")
+            sys.stdout.write(safe_json(to_jsonable(data)) + "\n")
             return
         rendered = text() if callable(text) else text
         if rendered is None:
