@@ -109,8 +109,13 @@ class Client:
 
     @property
     def initials(self) -> str:
-        parts = [p for p in self.display_name.replace("-", " ").split() if p[:1].isalpha()]
-        return "".join(p[0].upper() + "." for p in parts[:3]) or "?"
+        return initials_of(self.display_name)
+
+
+def initials_of(name: str) -> str:
+    """Initials for screen-share-safe views ("Alder Sampleton" -> "A.S.")."""
+    parts = [p for p in name.replace("-", " ").split() if p[:1].isalpha()]
+    return "".join(p[0].upper() + "." for p in parts[:3]) or "?"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,369 @@
+"""The Confide terminal app: lock screen, clients, notes, search, privacy mode, auto-lock.
+
+Thin on purpose: every record operation is a call into `vault`; screens render the results.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import constants, events
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from vault import (
+    AuthenticationError,
+    Client,
+    ConfideError,
+    KdfParams,
+    NotAVaultError,
+    PsychotherapyNotes,
+    Vault,
+    inspect,
+)
+
+from .screens.audit import AuditScreen
+from .screens.base import Location, VaultScreen
+from .screens.clients import ClientListScreen
+from .screens.editor import NoteEditorScreen
+from .screens.lock import CreateVaultScreen, LockScreen, RecoveryKeyScreen
+from .screens.modals import ChangePassphraseModal, PassphraseModal
+from .screens.pnotes import PsychotherapyScreen
+from .screens.search import NoteSearchProvider, SearchScreen
+from .screens.timeline import TimelineScreen, new_note, template_picker
+
+DEFAULT_IDLE_SECONDS = 300.0
+DEFAULT_PNOTES_IDLE_SECONDS = 120.0
+
+
+def close_log_channels() -> None:
+    """Stop Textual from writing log lines (which can hold note text) anywhere.
+
+    `TEXTUAL_LOG` makes every `log()` call append to a plain file, and the `devtools`/`debug`
+    features send logs and stdout to a socket. Both are read at import time, so the constant
+    is reset as well as the environment (for any child process).
+    """
+    os.environ.pop("TEXTUAL_LOG", None)
+    features = [f for f in os.environ.get("TEXTUAL", "").split(",")
+                if f.strip() and f.strip().lower() not in ("devtools", "debug")]
+    if features:
+        os.environ["TEXTUAL"] = ",".join(features)
+    else:
+        os.environ.pop("TEXTUAL", None)
+    setattr(constants, "LOG_FILE", None)  # noqa: B010 - a Final constant, reset on purpose
+
+
+close_log_channels()
+
+
+class ConfideApp(App[None]):
+    """`ConfideApp(folder=...)`; tests pass `clock`, short idle times and a cheap `kdf`."""
+
+    TITLE = "Confide"
+    CSS_PATH = "confide.tcss"
+    COMMANDS = App.COMMANDS | {NoteSearchProvider}
+    # Mouse selection copies to the terminal clipboard (OSC 52): note text would leave the app.
+    ALLOW_SELECT = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+l", "lock", "Lock", priority=True),
+        Binding("f2", "toggle_privacy", "Privacy", priority=True),
+        Binding("ctrl+f", "search", "Search", priority=True),
+    ]
+
+    privacy: reactive[bool] = reactive(False)
+
+    def __init__(self, folder: Path, demo_passphrase: str | None = None, *,
+                 idle_seconds: float = DEFAULT_IDLE_SECONDS,
+                 pnotes_idle_seconds: float = DEFAULT_PNOTES_IDLE_SECONDS,
+                 clock: Callable[[], float] = time.monotonic,
+                 kdf: KdfParams | None = None, theme: str = "textual-dark") -> None:
+        close_log_channels()
+        super().__init__()
+        self.folder = folder
+        self.demo_passphrase = demo_passphrase
+        self.idle_seconds = idle_seconds
+        self.pnotes_idle_seconds = pnotes_idle_seconds
+        self.clock = clock
+        self.kdf = kdf
+        self.vault: Vault | None = None
+        self._last_activity = clock()
+        self._resume: list[Location] = []
+        self._initial_theme = theme
+
+    # -- start-up
+
+    def on_mount(self) -> None:
+        self.theme = self._initial_theme
+        self.set_interval(1.0, self.check_idle_lock)
+        try:
+            inspect(self.folder)
+        except NotAVaultError:
+            self.push_screen(CreateVaultScreen(self.folder, self.kdf))
+            return
+        except ConfideError as e:
+            self.push_screen(LockScreen(self.folder, self.demo_passphrase, message=e.message))
+            return
+        self.push_screen(LockScreen(self.folder, self.demo_passphrase))
+
+    def on_unmount(self) -> None:
+        if self.vault is not None:
+            for screen in self.screen_stack:
+                if isinstance(screen, VaultScreen):
+                    screen.before_lock()
+            self.vault.lock()
+            self.vault = None
+
+    # -- unlocking and locking
+
+    async def on_lock_screen_unlocked(self, message: LockScreen.Unlocked) -> None:
+        self.vault = message.vault
+        self._last_activity = self.clock()
+        await self._show_home()
+        resume, self._resume = self._resume, []
+        for kind, ident in resume:
+            if kind == "timeline":
+                await self.push_screen(TimelineScreen(ident))
+            elif kind == "editor":
+                await self.push_screen(NoteEditorScreen(ident))
+
+    async def on_create_vault_screen_created(self, message: CreateVaultScreen.Created) -> None:
+        self.vault = message.vault
+        self._last_activity = self.clock()
+        await self.switch_screen(RecoveryKeyScreen(message.recovery_key))
+
+    async def on_recovery_key_screen_confirmed(self) -> None:
+        await self._show_home()
+
+    async def _show_home(self) -> None:
+        while len(self.screen_stack) > 2:
+            await self.pop_screen()
+        await self.switch_screen(ClientListScreen())
+
+    async def lock_vault(self, message: str = "Locked.") -> None:
+        """Save drafts, drop the keys, clear every screen, show the lock screen."""
+        vault = self.vault
+        if vault is None:
+            return
+        locations: list[Location] = []
+        for screen in self.screen_stack:
+            if isinstance(screen, VaultScreen):
+                screen.before_lock()
+                location = screen.location()
+                if location is not None:
+                    locations.append(location)
+        self._resume = locations
+        self.vault = None  # first, so timers on closing screens see a locked vault
+        vault.lock()
+        self._clipboard = ""
+        while len(self.screen_stack) > 2:
+            await self.pop_screen()
+        await self.switch_screen(LockScreen(self.folder, self.demo_passphrase, message=message))
+
+    async def check_idle_lock(self) -> None:
+        """Lock once nothing was typed or clicked for `idle_seconds` (called every second)."""
+        if self.vault is not None and self.clock() - self._last_activity >= self.idle_seconds:
+            minutes = self.idle_seconds / 60
+            when = f"{minutes:g} minutes" if minutes >= 1 else f"{self.idle_seconds:g} seconds"
+            await self.lock_vault(f"Locked after {when} without activity.")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown |
+                      events.MouseScrollUp | events.Paste):
+            self._last_activity = self.clock()
+        await super().on_event(event)
+
+    async def action_lock(self) -> None:
+        await self.lock_vault("Locked.")
+
+    # -- navigation used by screens and the command palette
+
+    def client_label(self, client: Client) -> str:
+        return client.initials if self.privacy else client.display_name
+
+    def client_label_by_id(self, client_id: int) -> str:
+        if self.vault is None:
+            return f"C-{client_id:05d}"
+        try:
+            return self.client_label(self.vault.clients.get(client_id))
+        except ConfideError:
+            return f"C-{client_id:05d}"
+
+    def wall_time(self) -> str:
+        return datetime.now().strftime("%H:%M:%S")
+
+    def open_client(self, client_id: int) -> None:
+        if self.vault is not None:
+            self.push_screen(TimelineScreen(client_id))
+
+    def open_note(self, note_id: int, replace: bool = False) -> None:
+        if self.vault is None:
+            return
+        if replace:
+            self.switch_screen(NoteEditorScreen(note_id))
+        else:
+            self.push_screen(NoteEditorScreen(note_id))
+
+    def _current_client(self) -> int | None:
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, TimelineScreen):
+                return screen.client_id
+            if isinstance(screen, NoteEditorScreen) and screen.note is not None:
+                return screen.note.client_id
+        return None
+
+    def action_new_note(self, client_id: int | None = None) -> None:
+        client = client_id if client_id is not None else self._current_client()
+        if self.vault is None:
+            return
+        if client is None:
+            self.notify("Open a client first (pick one in the list), then write the note.",
+                        title="New note")
+            return
+
+        def picked(key: str | None) -> None:
+            screen = self.screen
+            if key is None or not isinstance(screen, VaultScreen):
+                return
+            note_id = new_note(screen, client, key)
+            if note_id is not None:
+                self.open_note(note_id)
+
+        self.push_screen(template_picker(), picked)
+
+    def action_search(self) -> None:
+        if self.vault is not None and not isinstance(self.screen, SearchScreen):
+            self.push_screen(SearchScreen())
+
+    def action_audit(self) -> None:
+        if self.vault is not None:
+            self.push_screen(AuditScreen())
+
+    def action_toggle_privacy(self) -> None:
+        self.privacy = not self.privacy
+
+    def watch_privacy(self, privacy: bool) -> None:
+        self.sub_title = "PRIVACY MODE" if privacy else ""
+        self.set_class(privacy, "-privacy")
+        for screen in self.screen_stack:
+            if isinstance(screen, VaultScreen):
+                screen.privacy_changed()
+        self.notify("Privacy mode on: initials only, flagged and psychotherapy text hidden."
+                    if privacy else "Privacy mode off.", title="Privacy")
+
+    def action_toggle_dark(self) -> None:
+        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
+
+    # -- psychotherapy notes: fresh authentication in a worker
+
+    def open_pnotes(self, client_id: int, error: str = "") -> None:
+        if self.vault is None:
+            return
+        if self.privacy:
+            self.notify("Psychotherapy notes stay closed in privacy mode (F2 leaves it).",
+                        title="Privacy mode", severity="warning")
+            return
+
+        def entered(passphrase: str | None) -> None:
+            vault = self.vault
+            if passphrase is None or vault is None:
+                return
+            self.run_worker(partial(vault.open_psychotherapy_notes, passphrase,
+                                    idle_seconds=self.pnotes_idle_seconds, clock=self.clock),
+                            thread=True, exclusive=True, exit_on_error=False, group="pnotes",
+                            name=str(client_id))
+
+        self.push_screen(PassphraseModal("Psychotherapy notes are kept apart. Enter your "
+                                         "passphrase again to open them.", error), entered)
+
+    def action_change_passphrase(self) -> None:
+        def entered(result: tuple[str, str] | None) -> None:
+            vault = self.vault
+            if result is None or vault is None:
+                return
+            self.run_worker(partial(vault.change_passphrase, *result), thread=True,
+                            exclusive=True, exit_on_error=False, group="passphrase")
+
+        if self.vault is not None:
+            self.push_screen(ChangePassphraseModal(), entered)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker: Worker[Any] = event.worker
+        if worker.group == "pnotes":
+            if event.state is WorkerState.SUCCESS and self.vault is not None:
+                assert isinstance(worker.result, PsychotherapyNotes)
+                self.push_screen(PsychotherapyScreen(int(worker.name), worker.result))
+            elif event.state is WorkerState.ERROR:
+                if isinstance(worker.error, AuthenticationError):
+                    self.open_pnotes(int(worker.name), "Wrong passphrase. Try again.")
+                else:
+                    self._error(worker.error)
+        elif worker.group == "passphrase":
+            if event.state is WorkerState.SUCCESS:
+                self.notify("Passphrase changed. Use the new one from now on.",
+                            title="Passphrase")
+            elif event.state is WorkerState.ERROR:
+                error = worker.error
+                self._error(error if not isinstance(error, AuthenticationError) else
+                            AuthenticationError("the current passphrase is wrong; nothing "
+                                                "was changed"))
+
+    def _error(self, error: BaseException | None) -> None:
+        if isinstance(error, ConfideError):
+            self.notify(error.message, title=error.title, severity="error", timeout=10)
+        else:
+            self.notify(f"Unexpected error ({type(error).__name__}).", severity="error")
+
+    # -- the command palette
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        # Textual's own commands minus "Screenshot", which writes the screen (note text) to disk.
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":
+                yield command
+        yield SystemCommand("Light/dark", "Switch between the light and dark theme",
+                            self.action_toggle_dark)
+        if self.vault is None:
+            return
+        yield SystemCommand("Lock", "Lock the vault now (ctrl+l)", self.action_lock)
+        yield SystemCommand("New note", "Write a note for the open client",
+                            self.action_new_note)
+        yield SystemCommand("Search notes", "Search the general record (ctrl+f)",
+                            self.action_search)
+        yield SystemCommand("Privacy mode", "Initials only, flagged text hidden (F2)",
+                            self.action_toggle_privacy)
+        yield SystemCommand("Change passphrase", "Re-wrap the keys under a new passphrase",
+                            self.action_change_passphrase)
+        yield SystemCommand("Audit log", "The audit log and its chain verification",
+                            self.action_audit)
+
+    # -- no plaintext escape hatches
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """Copy within the app only: no OSC 52, so nothing reaches the terminal's clipboard."""
+        self._clipboard = text
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        self._refuse_screenshot()
+
+    def save_screenshot(self, filename: str | None = None, path: str | None = None,
+                        time_format: str | None = None) -> str:
+        self._refuse_screenshot()
+        return ""
+
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        self._refuse_screenshot()
+        return None
+
+    def _refuse_screenshot(self) -> None:
+        self.notify("Screenshots are disabled: they would write note text to disk.",
+                    title="Not allowed", severity="warning")

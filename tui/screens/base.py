@@ -1,0 +1,48 @@
+"""What every screen over an unlocked vault shares: the vault, privacy mode, lock hooks."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.screen import Screen
+
+from vault import ConfideError, Vault
+from vault.errors import LockedError
+
+if TYPE_CHECKING:
+    from ..app import ConfideApp
+
+# Where a screen was, so unlocking can rebuild the stack: ("timeline", client_id), ...
+Location = tuple[str, int]
+
+
+class VaultScreen(Screen[None]):
+    """A screen that shows vault content. Cleared on lock; told when privacy mode toggles."""
+
+    @property
+    def capp(self) -> ConfideApp:
+        return cast("ConfideApp", self.app)
+
+    @property
+    def vault(self) -> Vault:
+        vault = self.capp.vault
+        if vault is None:
+            raise LockedError("the vault is locked")
+        return vault
+
+    @property
+    def privacy(self) -> bool:
+        return self.capp.privacy
+
+    def location(self) -> Location | None:
+        """Where this screen is, for returning here after unlock; None if not restorable."""
+        return None
+
+    def before_lock(self) -> None:
+        """Save whatever is unsaved; called just before the keys are dropped."""
+
+    def privacy_changed(self) -> None:
+        """Re-render names and flagged text for the new privacy mode."""
+
+    def show_error(self, error: ConfideError) -> None:
+        self.notify(error.message, title=error.title, severity="error", timeout=8)

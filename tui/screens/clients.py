@@ -1,0 +1,166 @@
+"""The client list (filters as you type, most recent service first) and the client form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Footer, Header, Input, Select, Static
+
+from vault import Client, ClientStatus, ConfideError
+
+from .base import Location, VaultScreen
+
+
+class ClientListScreen(VaultScreen):
+    """Home screen after unlock."""
+
+    BINDINGS = [
+        Binding("ctrl+n", "add_client", "New client"),
+        Binding("down", "focus_table", "Clients", show=False),
+        Binding("f3", "app.audit", "Audit log"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="Filter clients: type part of a name", id="filter")
+        yield DataTable(id="clients", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="client-count", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Clients"
+        table = self.query_one("#clients", DataTable)
+        table.add_column("Client", key="name", width=32)
+        table.add_column("ID", key="id")
+        table.add_column("Last service", key="last")
+        table.add_column("Status", key="status")
+        self.reload()
+        self.query_one("#filter", Input).focus()
+
+    def reload(self) -> None:
+        text = self.query_one("#filter", Input).value
+        try:
+            clients = self.vault.clients.list(text)
+        except ConfideError as e:
+            self.show_error(e)
+            return
+        table = self.query_one("#clients", DataTable)
+        table.clear()
+        for client in clients:
+            table.add_row(self.capp.client_label(client), client.record_id,
+                          client.last_service_date or "-", client.status.value,
+                          key=str(client.id))
+        count = self.query_one("#client-count", Static)
+        if clients:
+            count.update(f"{len(clients)} client{'s' if len(clients) != 1 else ''}"
+                         " - enter opens, ctrl+n adds")
+        elif text.strip():
+            count.update("No client matches that filter.")
+        else:
+            count.update("No clients yet. Press ctrl+n to add your first client.")
+
+    def on_screen_resume(self) -> None:
+        if self.capp.vault is not None:
+            self.reload()
+
+    def privacy_changed(self) -> None:
+        self.reload()
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self) -> None:
+        self.reload()
+
+    @on(Input.Submitted, "#filter")
+    def open_first(self) -> None:
+        table = self.query_one("#clients", DataTable)
+        if table.row_count:
+            self.open_row(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    @on(DataTable.RowSelected, "#clients")
+    def row_selected(self, event: DataTable.RowSelected) -> None:
+        self.open_row(event.row_key.value)
+
+    def open_row(self, key: str | None) -> None:
+        if key is not None:
+            self.capp.open_client(int(key))
+
+    def action_focus_table(self) -> None:
+        self.query_one("#clients", DataTable).focus()
+
+    def action_add_client(self) -> None:
+        def added(client: Client | None) -> None:
+            if client is not None:
+                self.query_one("#filter", Input).value = ""
+                self.reload()
+                self.capp.open_client(client.id)
+
+        self.app.push_screen(ClientFormModal(self._save_new), added)
+
+    def _save_new(self, fields: dict[str, Any]) -> Client:
+        pseudonym = fields.pop("pseudonym") or None
+        return self.vault.clients.add(fields.pop("name"), pseudonym=pseudonym, **fields)
+
+    def location(self) -> Location | None:
+        return None
+
+
+class ClientFormModal(ModalScreen[Client | None]):
+    """Add or edit a client. Saves through `save`; errors show here and nothing is lost."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, save: Callable[[dict[str, Any]], Client],
+                 client: Client | None = None) -> None:
+        super().__init__()
+        self.save = save
+        self.client = client
+
+    def compose(self) -> ComposeResult:
+        client = self.client
+        with Vertical(classes="modal-box"):
+            yield Static("Edit client" if client else "New client", classes="modal-question")
+            yield Input(client.display_name if client else "",
+                        placeholder="Name (or pseudonym)" if client else "Legal name",
+                        id="name")
+            if client is None:
+                yield Input(placeholder="Pseudonym (optional: seals the legal name)",
+                            id="pseudonym")
+            yield Input(client.date_of_birth or "" if client else "",
+                        placeholder="Date of birth YYYY-MM-DD (optional)", id="dob")
+            yield Select([(s.value, s.value) for s in ClientStatus],
+                         value=client.status.value if client else ClientStatus.ACTIVE.value,
+                         allow_blank=False, id="status")
+            with Horizontal(classes="modal-buttons"):
+                yield Button("Save", variant="primary", id="save")
+                yield Button("Cancel", id="cancel")
+            yield Static("", markup=False, classes="modal-error", id="client-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#save")
+    def submit(self) -> None:
+        fields: dict[str, Any] = {
+            "name": self.query_one("#name", Input).value,
+            "date_of_birth": self.query_one("#dob", Input).value.strip() or None,
+            "status": str(self.query_one("#status", Select).value),
+        }
+        if self.client is None:
+            fields["pseudonym"] = self.query_one("#pseudonym", Input).value.strip()
+        try:
+            client = self.save(fields)
+        except ConfideError as e:
+            self.query_one("#client-error", Static).update(e.message)
+            return
+        self.dismiss(client)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

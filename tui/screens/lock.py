@@ -1,0 +1,289 @@
+"""Lock screen, first-run vault creation, recovery-key display and recovery-key unlock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Center, Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Checkbox, Footer, Input, LoadingIndicator, Static
+from textual.worker import Worker, WorkerState
+
+from vault import AuthenticationError, ConfideError, KdfParams, Vault, calibrate
+from vault.vault import MIN_PASSPHRASE_CHARS
+
+
+def _error_text(error: BaseException | None) -> str:
+    """A plain sentence for the user; never a traceback."""
+    if isinstance(error, AuthenticationError):
+        return "Wrong passphrase. Check it and try again."
+    if isinstance(error, ConfideError):
+        return error.message
+    return f"Unexpected error ({type(error).__name__}); the vault was not changed."
+
+
+def _new_passphrase_problem(first: str, second: str) -> str | None:
+    if len(first) < MIN_PASSPHRASE_CHARS:
+        return f"The passphrase needs at least {MIN_PASSPHRASE_CHARS} characters."
+    if first != second:
+        return "The two passphrases differ. Type the same passphrase twice."
+    return None
+
+
+class LockScreen(Screen[None]):
+    """Passphrase entry. Argon2 runs in a thread worker while a loading indicator spins."""
+
+    BINDINGS = [Binding("ctrl+r", "recover", "Use recovery key")]
+
+    class Unlocked(Message):
+        """The vault opened; handled by `ConfideApp.on_lock_screen_unlocked`."""
+
+        def __init__(self, vault: Vault) -> None:
+            super().__init__()
+            self.vault = vault
+
+    def __init__(self, folder: Path, demo_passphrase: str | None = None,
+                 message: str | None = None) -> None:
+        super().__init__()
+        self.folder = folder
+        self.demo_passphrase = demo_passphrase
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        with Center(id="lock-box"):
+            yield Static("Confide", id="lock-title")
+            yield Static(f"Vault: {self.folder}", id="lock-folder", markup=False)
+            if self.message:
+                yield Static(self.message, id="lock-message", markup=False)
+            yield Input(placeholder="Passphrase", password=True, id="passphrase")
+            with Horizontal(id="lock-buttons"):
+                yield Button("Unlock", variant="primary", id="unlock")
+            yield LoadingIndicator(id="unlocking")
+            yield Static("", id="lock-error", markup=False)
+            if self.demo_passphrase:
+                yield Static(f"Demo practice (synthetic clients). Passphrase: "
+                             f"{self.demo_passphrase}", id="demo-hint", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#unlocking").display = False
+        self.query_one("#passphrase", Input).focus()
+
+    @on(Input.Submitted, "#passphrase")
+    @on(Button.Pressed, "#unlock")
+    def submit(self) -> None:
+        field = self.query_one("#passphrase", Input)
+        if not field.value:
+            self.query_one("#lock-error", Static).update("Type your passphrase first.")
+            return
+        self._busy(True)
+        self.unlock(field.value)
+
+    def _busy(self, busy: bool) -> None:
+        self.query_one("#unlocking").display = busy
+        self.query_one("#passphrase", Input).disabled = busy
+        self.query_one("#unlock", Button).disabled = busy
+        if busy:
+            self.query_one("#lock-error", Static).update("Unlocking...")
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="unlock")
+    def unlock(self, passphrase: str) -> Vault:
+        return Vault.unlock(self.folder, passphrase)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "unlock":
+            return
+        if event.state is WorkerState.SUCCESS:
+            vault = event.worker.result
+            assert isinstance(vault, Vault)
+            self.post_message(self.Unlocked(vault))
+        elif event.state is WorkerState.ERROR:
+            self._busy(False)
+            field = self.query_one("#passphrase", Input)
+            field.value = ""
+            field.focus()
+            self.query_one("#lock-error", Static).update(_error_text(event.worker.error))
+
+    def action_recover(self) -> None:
+        self.app.push_screen(RecoverScreen(self.folder))
+
+
+class CreateVaultScreen(Screen[None]):
+    """First run: choose a passphrase (twice); the KDF is calibrated in a worker."""
+
+    class Created(Message):
+        """A new vault exists; handled by `ConfideApp.on_create_vault_screen_created`."""
+
+        def __init__(self, vault: Vault, recovery_key: str) -> None:
+            super().__init__()
+            self.vault = vault
+            self.recovery_key = recovery_key
+
+    def __init__(self, folder: Path, kdf: KdfParams | None = None) -> None:
+        super().__init__()
+        self.folder = folder
+        self.kdf = kdf
+
+    def compose(self) -> ComposeResult:
+        with Center(id="lock-box"):
+            yield Static("Create your Confide vault", id="lock-title")
+            yield Static(f"No vault yet at {self.folder}. Choose a passphrase of at least "
+                         f"{MIN_PASSPHRASE_CHARS} characters. Nobody can reset it for you; "
+                         "you will get a recovery key next.", id="lock-folder", markup=False)
+            yield Input(placeholder="New passphrase", password=True, id="new1")
+            yield Input(placeholder="Same passphrase again", password=True, id="new2")
+            yield Button("Create vault", variant="primary", id="create")
+            yield LoadingIndicator(id="creating")
+            yield Static("", id="lock-error", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#creating").display = False
+        self.query_one("#new1", Input).focus()
+
+    @on(Input.Submitted, "#new1")
+    def next_field(self) -> None:
+        self.query_one("#new2", Input).focus()
+
+    @on(Input.Submitted, "#new2")
+    @on(Button.Pressed, "#create")
+    def submit(self) -> None:
+        first = self.query_one("#new1", Input).value
+        second = self.query_one("#new2", Input).value
+        problem = _new_passphrase_problem(first, second)
+        if problem:
+            self.query_one("#lock-error", Static).update(problem)
+            return
+        self.query_one("#creating").display = True
+        self.query_one("#create", Button).disabled = True
+        self.query_one("#lock-error", Static).update(
+            "Measuring this computer and creating the vault...")
+        self.create_vault(first)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="create")
+    def create_vault(self, passphrase: str) -> tuple[Vault, str]:
+        kdf = self.kdf or calibrate()
+        return Vault.create(self.folder, passphrase, kdf)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "create":
+            return
+        if event.state is WorkerState.SUCCESS:
+            result = event.worker.result
+            assert isinstance(result, tuple)
+            vault, recovery_key = result
+            self.post_message(self.Created(vault, recovery_key))
+        elif event.state is WorkerState.ERROR:
+            self.query_one("#creating").display = False
+            self.query_one("#create", Button).disabled = False
+            self.query_one("#lock-error", Static).update(_error_text(event.worker.error))
+
+
+class RecoveryKeyScreen(Screen[None]):
+    """Shows the recovery key once; continuing needs an explicit "I saved it"."""
+
+    class Confirmed(Message):
+        """The user saved the key; handled by `ConfideApp.on_recovery_key_screen_confirmed`."""
+
+    def __init__(self, recovery_key: str) -> None:
+        super().__init__()
+        self._recovery_key = recovery_key
+
+    def compose(self) -> ComposeResult:
+        with Center(id="lock-box"):
+            yield Static("Your recovery key", id="lock-title")
+            yield Static("Write this down and keep it somewhere safe, away from this computer. "
+                         "It is the only way back in if you forget your passphrase. It will "
+                         "not be shown again.", markup=False)
+            yield Static(self._recovery_key, id="recovery-key", markup=False)
+            yield Checkbox("I have saved the recovery key", id="saved")
+            yield Button("Continue", variant="primary", id="continue", disabled=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#saved", Checkbox).focus()
+
+    @on(Checkbox.Changed, "#saved")
+    def saved(self, event: Checkbox.Changed) -> None:
+        self.query_one("#continue", Button).disabled = not event.value
+
+    @on(Button.Pressed, "#continue")
+    def proceed(self) -> None:
+        if not self.query_one("#saved", Checkbox).value:
+            return
+        self._recovery_key = ""
+        self.query_one("#recovery-key", Static).update("")
+        self.post_message(self.Confirmed())
+
+
+class RecoverScreen(Screen[None]):
+    """Unlock with the recovery key, then set a new passphrase."""
+
+    BINDINGS = [Binding("escape", "back", "Back")]
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        self.folder = folder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="lock-box"):
+            yield Static("Unlock with the recovery key", id="lock-title")
+            yield Input(placeholder="Recovery key", password=True, id="recovery")
+            yield Input(placeholder="New passphrase", password=True, id="new1")
+            yield Input(placeholder="Same passphrase again", password=True, id="new2")
+            yield Button("Recover", variant="primary", id="recover")
+            yield LoadingIndicator(id="recovering")
+            yield Static("", id="lock-error", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#recovering").display = False
+        self.query_one("#recovery", Input).focus()
+
+    @on(Input.Submitted, "#recovery")
+    @on(Input.Submitted, "#new1")
+    def next_field(self) -> None:
+        self.focus_next()
+
+    @on(Input.Submitted, "#new2")
+    @on(Button.Pressed, "#recover")
+    def submit(self) -> None:
+        key = self.query_one("#recovery", Input).value.strip()
+        first = self.query_one("#new1", Input).value
+        problem = ("Type the recovery key." if not key else
+                   _new_passphrase_problem(first, self.query_one("#new2", Input).value))
+        if problem:
+            self.query_one("#lock-error", Static).update(problem)
+            return
+        self.query_one("#recovering").display = True
+        self.recover(key, first)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="recover")
+    def recover(self, recovery_key: str, passphrase: str) -> Vault:
+        pending = Vault.recover(self.folder, recovery_key)
+        try:
+            return pending.set_new_passphrase(passphrase)
+        except BaseException:
+            pending.abandon()  # releases the process lock; safe if already abandoned
+            raise
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "recover":
+            return
+        if event.state is WorkerState.SUCCESS:
+            vault = event.worker.result
+            assert isinstance(vault, Vault)
+            self.post_message(LockScreen.Unlocked(vault))
+        elif event.state is WorkerState.ERROR:
+            self.query_one("#recovering").display = False
+            error = event.worker.error
+            text = ("That recovery key does not open this vault." if
+                    isinstance(error, AuthenticationError) else _error_text(error))
+            self.query_one("#lock-error", Static).update(text)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,172 @@
+"""A client's timeline: every general-record note, newest session first, addenda under parents."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Static
+
+from vault import TEMPLATES, Client, ConfideError, EntryType, NoteSummary, SessionInfo
+
+from .base import Location, VaultScreen
+from .clients import ClientFormModal
+from .modals import ChoiceModal, LateEntryModal
+
+
+def template_title(key: str) -> str:
+    template = TEMPLATES.get(key)
+    return template.title if template else key
+
+
+def entry_label(note: NoteSummary) -> Text:
+    """The kind column: addenda and late entries are marked so they cannot be missed."""
+    if note.entry_type is EntryType.ADDENDUM:
+        return Text("  ↳ ADDENDUM", style="bold")
+    label = Text(template_title(note.template))
+    if note.entry_type is EntryType.LATE_ENTRY:
+        label = Text.assemble(("LATE ENTRY ", "bold reverse"), label)
+    return label
+
+
+def status_label(note: NoteSummary) -> Text:
+    if note.signed_at:
+        return Text(f"signed {note.signed_at[:10]}")
+    return Text("DRAFT", style="bold reverse")
+
+
+class TimelineScreen(VaultScreen):
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("n", "new_note", "New note"),
+        Binding("l", "late_entry", "Late entry"),
+        Binding("e", "edit_client", "Edit client"),
+        Binding("p", "pnotes", "Psychotherapy notes"),
+    ]
+
+    def __init__(self, client_id: int) -> None:
+        super().__init__()
+        self.client_id = client_id
+        self.client: Client | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="client-header", markup=False)
+        yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="timeline-hint", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#timeline", DataTable)
+        table.add_column("Session", key="date")
+        table.add_column("Note", key="id")
+        table.add_column("Kind", key="kind")
+        table.add_column("Status", key="status")
+        table.add_column("Flags", key="flags")
+        self.reload()
+        table.focus()
+
+    def reload(self) -> None:
+        try:
+            self.client = self.vault.clients.get(self.client_id)
+            notes = self.vault.notes.timeline(self.client_id)
+        except ConfideError as e:
+            self.show_error(e)
+            return
+        client = self.client
+        name = self.capp.client_label(client)
+        self.title = name
+        born = "" if self.privacy or not client.date_of_birth else f"  born {client.date_of_birth}"
+        self.query_one("#client-header", Static).update(
+            f"{name}  {client.record_id}  {client.status.value}{born}")
+        table = self.query_one("#timeline", DataTable)
+        table.clear()
+        for note in notes:
+            flags = Text("")
+            if note.omit_category:
+                flags = Text(f"whole note: {note.omit_category.label}")
+            if note.participant_count > 1:
+                flags.append(f" group ({note.participant_count})")
+            table.add_row(note.session_date or "-", note.record_id, entry_label(note),
+                          status_label(note), flags, key=str(note.id))
+        self.query_one("#timeline-hint", Static).update(
+            f"{len(notes)} note{'s' if len(notes) != 1 else ''}. Enter opens; n writes a new "
+            "note." if notes else "No notes yet. Press n to write the first note.")
+
+    def on_screen_resume(self) -> None:
+        if self.capp.vault is not None:
+            self.reload()
+
+    def privacy_changed(self) -> None:
+        self.reload()
+
+    def location(self) -> Location | None:
+        return ("timeline", self.client_id)
+
+    @on(DataTable.RowSelected, "#timeline")
+    def open_note(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.capp.open_note(int(event.row_key.value))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_new_note(self) -> None:
+        self.capp.action_new_note(self.client_id)
+
+    def action_late_entry(self) -> None:
+        def reason_given(result: tuple[str, str] | None) -> None:
+            if result is None:
+                return
+            template, (day, reason) = chosen["template"], result
+            try:
+                note = self.vault.notes.late_entry(self.client_id, template, day, reason)
+            except ConfideError as e:
+                self.show_error(e)
+                return
+            self.capp.open_note(note.id)
+
+        chosen: dict[str, Any] = {}
+
+        def template_picked(key: str | None) -> None:
+            if key is None:
+                return
+            chosen["template"] = key
+            self.app.push_screen(LateEntryModal(), reason_given)
+
+        self.app.push_screen(template_picker(), template_picked)
+
+    def action_edit_client(self) -> None:
+        if self.client is None:
+            return
+        client_id = self.client_id
+
+        def save(fields: dict[str, Any]) -> Client:
+            return self.vault.clients.update(client_id, display_name=fields["name"],
+                                             date_of_birth=fields["date_of_birth"],
+                                             status=fields["status"])
+
+        self.app.push_screen(ClientFormModal(save, self.client), lambda _c: self.reload())
+
+    def action_pnotes(self) -> None:
+        self.capp.open_pnotes(self.client_id)
+
+
+def template_picker() -> ChoiceModal:
+    return ChoiceModal("Template for the new note",
+                       [(t.key, t.title) for t in TEMPLATES.values()])
+
+
+def new_note(screen: VaultScreen, client_id: int, template: str) -> int | None:
+    """Create a draft dated today; returns its id (None after showing an error)."""
+    try:
+        note = screen.vault.notes.create(
+            client_id, template, session=SessionInfo(session_date=date.today().isoformat()))
+    except ConfideError as e:
+        screen.show_error(e)
+        return None
+    return note.id

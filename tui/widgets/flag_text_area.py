@@ -1,0 +1,171 @@
+"""A TextArea that shows omission-flagged spans and keeps them in place while text is edited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from itertools import accumulate
+
+from rich.style import Style
+from rich.text import Text
+from textual.document._document import EditResult
+from textual.document._edit import Edit
+
+from vault import OmitCategory, OmitSpan
+
+from .safe import SafeTextArea
+
+# Pastel backgrounds with black text read well in light and dark themes alike.
+CATEGORY_COLOURS: dict[OmitCategory, str] = {
+    OmitCategory.DREAM_FANTASY: "#d7c6ff",
+    OmitCategory.THIRD_PARTY: "#ffd6a5",
+    OmitCategory.SUBSTANCE_USE: "#fdffb6",
+    OmitCategory.SEXUAL_REPRODUCTIVE: "#ffc6ff",
+    OmitCategory.HIV_STI: "#ffadad",
+    OmitCategory.LEGAL: "#a0c4ff",
+    OmitCategory.CLIENT_REQUESTED: "#caffbf",
+    OmitCategory.OTHER: "#d9d9d9",
+}
+
+
+def category_style(category: OmitCategory) -> Style:
+    return Style(color="black", bgcolor=CATEGORY_COLOURS[category], underline=True)
+
+
+def shift_spans(spans: Iterable[OmitSpan], start: int, end: int,
+                inserted: int) -> list[OmitSpan]:
+    """Spans after text [start, end) was replaced by `inserted` characters.
+
+    Spans before the edit stay, spans after it move, an edit inside a span resizes it, and a
+    span whose every character was deleted disappears. Text typed right at a span's edge stays
+    outside it, so flagging never grows by accident.
+    """
+    delta = inserted - (end - start)
+    out: list[OmitSpan] = []
+    for span in spans:
+        if span.end <= start:
+            out.append(span)
+            continue
+        if span.start >= end:
+            out.append(OmitSpan(span.start + delta, span.end + delta, span.category))
+            continue
+        new_start = span.start if span.start < start else start + inserted
+        new_end = span.end + delta if span.end > end else start
+        if new_end > new_start:
+            out.append(OmitSpan(new_start, new_end, span.category))
+    return out
+
+
+def diff_bounds(old: str, new: str) -> tuple[int, int, int]:
+    """The single replaced region turning `old` into `new`: (start, old_end, inserted)."""
+    limit = min(len(old), len(new))
+    low, high = 0, limit  # longest common prefix by bisection: C-speed slice compares
+    while low < high:
+        mid = (low + high + 1) // 2
+        if old[:mid] == new[:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    prefix = low
+    low, high = 0, limit - prefix
+    while low < high:
+        mid = (low + high + 1) // 2
+        if old[len(old) - mid:] == new[len(new) - mid:]:
+            low = mid
+        else:
+            high = mid - 1
+    suffix = low
+    return prefix, len(old) - suffix, len(new) - suffix - prefix
+
+
+class FlagTextArea(SafeTextArea):
+    """The note body. `spans` are character offsets into `text`, kept in sync on every edit."""
+
+    def __init__(self, text: str = "", spans: Sequence[OmitSpan] = (), **kwargs: object) -> None:
+        super().__init__(text, **kwargs)  # type: ignore[arg-type]  # TextArea's typed kwargs
+        self._spans: list[OmitSpan] = sorted(spans, key=lambda s: s.start)
+        self._line_starts: list[int] | None = None
+
+    @property
+    def spans(self) -> tuple[OmitSpan, ...]:
+        return tuple(self._spans)
+
+    def set_spans(self, spans: Iterable[OmitSpan]) -> None:
+        self._spans = sorted(spans, key=lambda s: s.start)
+        self._line_cache.clear()
+        self.refresh()
+
+    # -- offsets
+
+    def offset_of(self, location: tuple[int, int]) -> int:
+        starts = self._starts()
+        row, column = location
+        return starts[min(row, len(starts) - 1)] + column
+
+    def _starts(self) -> list[int]:
+        if self._line_starts is None:
+            newline = len(self.document.newline)
+            lengths = (len(line) + newline for line in self.document.lines[:-1])
+            self._line_starts = [0, *accumulate(lengths)]
+        return self._line_starts
+
+    def selection_offsets(self) -> tuple[int, int]:
+        start, end = sorted(self.selection)
+        return self.offset_of(start), self.offset_of(end)
+
+    def span_at(self, offset: int) -> OmitSpan | None:
+        for span in self._spans:
+            if span.start <= offset <= span.end:  # the cursor just after a span is "in" it
+                return span
+        return None
+
+    # -- keeping spans in place
+
+    def edit(self, edit: Edit) -> EditResult:
+        if not self._spans:
+            result = super().edit(edit)
+            self._line_starts = None
+            return result
+        start = self.offset_of(edit.top)
+        end = self.offset_of(edit.bottom)
+        result = super().edit(edit)
+        self._line_starts = None
+        inserted = self.offset_of(result.end_location) - start
+        self._spans = shift_spans(self._spans, start, end, inserted)
+        self._line_cache.clear()
+        return result
+
+    def undo(self) -> None:
+        self._diffed(super().undo)
+
+    def redo(self) -> None:
+        self._diffed(super().redo)
+
+    def _diffed(self, change: object) -> None:
+        before = self.text if self._spans else ""
+        assert callable(change)
+        change()
+        self._line_starts = None
+        if self._spans:
+            start, end, inserted = diff_bounds(before, self.text)
+            self._spans = shift_spans(self._spans, start, end, inserted)
+            self._line_cache.clear()
+            self.refresh()
+
+    def load_text(self, text: str) -> None:
+        self._line_starts = None
+        super().load_text(text)
+
+    # -- drawing
+
+    def get_line(self, line_index: int) -> Text:
+        line = super().get_line(line_index)
+        if not self._spans:
+            return line
+        line_start = self._starts()[line_index]
+        line_end = line_start + len(line.plain)
+        for span in self._spans:
+            if span.end <= line_start or span.start >= line_end:
+                continue
+            line.stylize(category_style(span.category), max(span.start - line_start, 0),
+                         min(span.end, line_end) - line_start)
+        return line
