@@ -18,17 +18,22 @@ from .engine import (
     ProgressCallback,
     VerifyOutcome,
     VerifyReport,
+    add_drive,
     run_backup,
     verify_archive,
     verify_catalogued,
 )
+from .lost import LostBackup, LostClient, LostDriveReport, lost_drive
 from .restore import RestoreResult, restore, restore_test
 from .rotation import RotationPolicy, prune, select_keep
+from .watch import DriveWatcher, WatchEvent, is_due
 
 __all__ = [
     "CHUNK_SIZE", "CIPHER", "DEFAULT_WATCH_ROOTS", "FORMAT_VERSION", "ArchiveHeader",
     "BackupProgress", "BackupRecord", "BackupResult", "BackupSettings", "Catalog", "Drive",
-    "DriveMarker", "ProgressCallback", "RestoreResult", "RotationPolicy", "VerifyOutcome",
-    "VerifyReport", "find_drives", "prune", "read_header", "read_marker", "restore",
+    "DriveMarker", "DriveWatcher", "LostBackup", "LostClient", "LostDriveReport",
+    "ProgressCallback", "RestoreResult", "RotationPolicy", "VerifyOutcome",
+    "VerifyReport", "WatchEvent", "add_drive", "find_drives", "is_due", "lost_drive", "prune",
+    "read_header", "read_marker", "restore",
     "restore_test", "run_backup", "select_keep", "verify_archive", "verify_catalogued",
 ]

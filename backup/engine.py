@@ -43,8 +43,8 @@ from .archive import (
     ArchiveWriter,
     read_archive,
 )
-from .catalog import BackupRecord, Catalog
-from .drives import PARTIAL, SUFFIX, DriveMarker, backup_dir, read_marker
+from .catalog import BackupRecord, Catalog, Drive
+from .drives import PARTIAL, SUFFIX, DriveMarker, backup_dir, read_marker, write_marker
 from .rotation import RotationPolicy, prune
 
 SECTIONS = ("record.db", "pnotes.db")
@@ -471,3 +471,18 @@ def verify_catalogued(vault: Vault, progress: ProgressCallback | None = None,
             continue
         outcomes.append(VerifyOutcome(catalog.get(record.id), True, "verified", report))
     return outcomes
+
+
+def add_drive(vault: Vault, root: Path, label: str = "") -> Drive:
+    """Designate the drive mounted at `root` (idempotent) and record it in the catalog."""
+    root = Path(root)
+    marker = write_marker(root, vault.vault_id, label)
+    catalog = Catalog(vault)
+    known = {d.drive_id for d in catalog.drives()}
+    drive = catalog.register_drive(marker, str(root.absolute()))
+    if marker.drive_id not in known:
+        vault.audit.record(Action.BACKUP, "drive", marker.drive_id, event="drive_added")
+    if drive.is_lost:
+        raise UntrustedBackupError(f"drive {drive.drive_id} was reported lost on "
+                                   f"{drive.lost_at}; erase it before using it again")
+    return drive

@@ -1,0 +1,153 @@
+"""Notice the designated drive being mounted and run the backup that is due.
+
+watchdog reports folders appearing under the mount roots (/media/USER/LABEL, /run/media/USER/
+LABEL, /Volumes/LABEL); a mount onto a folder that already existed (/mnt/usb) makes no such event,
+so the roots are also rescanned every `rescan_seconds`. A backup is due on a drive when its last
+good backup there is older than `interval_hours`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from vault import Vault
+from vault.errors import ConfideError
+
+from .catalog import BackupSettings, Catalog
+from .drives import DriveMarker, find_drives
+from .engine import BackupResult, ProgressCallback, run_backup
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    """What the watcher did: 'found' a drive, 'not_due', 'started', 'done' or 'failed'."""
+
+    kind: str
+    drive_id: str
+    path: Path
+    message: str = ""
+    result: BackupResult | None = None
+
+
+def is_due(catalog: Catalog, drive_id: str, interval_hours: float,
+           now: datetime | None = None) -> bool:
+    last = catalog.last_good(drive_id)
+    if last is None:
+        return True
+    made = datetime.fromisoformat(last.created_at)
+    return (now or datetime.now(UTC)) - made >= timedelta(hours=interval_hours)
+
+
+class _Nudge(FileSystemEventHandler):
+    def __init__(self, wake: threading.Event) -> None:
+        self._wake = wake
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        self._wake.set()
+
+
+class DriveWatcher:
+    """Runs in its own thread (`start`/`stop`) or in the caller's (`run`)."""
+
+    def __init__(self, vault: Vault, *, roots: Sequence[Path] | None = None,
+                 settings: BackupSettings | None = None,
+                 on_event: Callable[[WatchEvent], None] | None = None,
+                 progress: ProgressCallback | None = None) -> None:
+        self.vault = vault
+        self.settings = settings or Catalog(vault).settings()
+        self.roots = [Path(r) for r in (roots if roots is not None
+                                        else self.settings.watch_roots)]
+        self._on_event = on_event or (lambda event: None)
+        self._progress = progress
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._observer: Observer | None = None  # type: ignore[valid-type]
+        self._present: set[Path] = set()
+
+    def _emit(self, kind: str, marker: DriveMarker, path: Path, message: str = "",
+              result: BackupResult | None = None) -> None:
+        self._on_event(WatchEvent(kind, marker.drive_id, path, message, result))
+
+    def scan_once(self) -> list[WatchEvent]:
+        """Look for connected designated drives; back up to those newly seen and due."""
+        events: list[WatchEvent] = []
+
+        def note(event: WatchEvent) -> None:
+            events.append(event)
+            self._on_event(event)
+
+        if self.vault.is_locked:
+            return events
+        found = find_drives(self.roots, self.vault.vault_id)
+        present = {path for path, _ in found}
+        catalog = Catalog(self.vault)
+        for path, marker in found:
+            if path in self._present:
+                continue  # already handled while it stays connected
+            note(WatchEvent("found", marker.drive_id, path))
+            if not is_due(catalog, marker.drive_id, self.settings.interval_hours):
+                note(WatchEvent("not_due", marker.drive_id, path,
+                                "backed up recently; nothing to do"))
+                continue
+            note(WatchEvent("started", marker.drive_id, path))
+            try:
+                result = run_backup(self.vault, path, progress=self._progress)
+            except ConfideError as e:
+                note(WatchEvent("failed", marker.drive_id, path, str(e)))
+                continue
+            note(WatchEvent("done", marker.drive_id, path,
+                            f"backup written and verified: {result.path.name}", result))
+        self._present = present
+        return events
+
+    def _schedule(self) -> None:
+        observer = Observer()
+        handler = _Nudge(self._wake)
+        for root in self.roots:
+            if not root.is_dir():
+                continue
+            observer.schedule(handler, str(root), recursive=False)
+            # /media/USER and /run/media/USER: one level down is where drives appear.
+            for child in root.iterdir():
+                if child.is_dir() and not child.is_symlink() and not child.is_mount():
+                    observer.schedule(handler, str(child), recursive=False)
+        observer.daemon = True
+        observer.start()
+        self._observer = observer
+
+    def run(self) -> None:
+        """Watch until `stop()` (or KeyboardInterrupt in the foreground command)."""
+        self._schedule()
+        try:
+            while not self._stop.is_set():
+                self.scan_once()
+                self._wake.wait(self.settings.rescan_seconds)
+                self._wake.clear()
+                # Let a mount that raised the event finish before looking.
+                if not self._stop.is_set():
+                    self._stop.wait(0.5)
+        finally:
+            observer, self._observer = self._observer, None
+            if observer is not None:
+                observer.stop()
+                observer.join(timeout=5)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name="confide-drive-watch",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
