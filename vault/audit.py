@@ -39,6 +39,13 @@ class Action(StrEnum):
     BACKUP = "backup"
     RESTORE = "restore"
     DISPOSAL = "disposal"
+    # Disclosures (issue 6): identifiers and counts only, never content.
+    EXPORT_PREVIEW = "export_preview"
+    EXPORT_REFUSED = "export_refused"
+    LEGAL_HOLD = "legal_hold"
+    LEGAL_HOLD_RELEASE = "legal_hold_release"
+    AUTHORIZATION = "authorization"
+    AMENDMENT = "amendment"
 
 
 _DetailValue = str | int | float | bool | None

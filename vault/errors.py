@@ -125,3 +125,9 @@ class UntrustedBackupError(ConfideError):
     """A backup on a drive reported lost: never trusted again."""
 
     title = "Untrusted backup"
+
+
+class DisclosureRefusedError(ConfideError):
+    """A release was refused: no valid authorization, expired or revoked, wrong kind, a hold."""
+
+    title = "Release refused"

@@ -178,3 +178,105 @@ RECORD_V3 = [
     """CREATE INDEX backup_clients_client ON backup_clients(client_id, backup_id)""",
 ]
 RECORD_MIGRATIONS.append(Migration(3, "backup catalog", _run(RECORD_V3)))
+
+# -- 2: disclosures (issue 6). Legal holds (shared with retention/disposal: a hold blocks
+# disposal), authorizations (45 CFR 164.508), records requests (subpoena checklist), the
+# accounting of disclosures (164.528) and amendment requests (164.526).
+RECORD_V2 = [
+    """CREATE TABLE legal_holds (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        reason TEXT NOT NULL,
+        placed_at TEXT NOT NULL,
+        placed_by TEXT NOT NULL,
+        released_at TEXT,
+        release_note TEXT
+    )""",
+    """CREATE INDEX legal_holds_client ON legal_holds(client_id, released_at)""",
+    """CREATE TABLE authorizations (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('general', 'psychotherapy_notes')),
+        description TEXT NOT NULL,
+        document_kinds TEXT NOT NULL DEFAULT '[]',
+        discloser TEXT NOT NULL,
+        recipient_name TEXT NOT NULL,
+        recipient_address TEXT,
+        purpose TEXT NOT NULL,
+        expires_on TEXT,
+        expiry_event TEXT,
+        signed_on TEXT NOT NULL,
+        revoked_on TEXT,
+        created_at TEXT NOT NULL,
+        CHECK (expires_on IS NOT NULL OR expiry_event IS NOT NULL)
+    )""",
+    """CREATE INDEX authorizations_client ON authorizations(client_id)""",
+    """CREATE TABLE records_requests (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        request_type TEXT NOT NULL,
+        requester_name TEXT NOT NULL,
+        requester_address TEXT,
+        reference TEXT,
+        received_on TEXT NOT NULL,
+        hold_id INTEGER REFERENCES legal_holds(id),
+        client_notified_on TEXT,
+        counsel_consulted_on TEXT,
+        authorization_id INTEGER REFERENCES authorizations(id),
+        court_order TEXT,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'fulfilled', 'closed')),
+        created_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE disclosures (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        disclosed_at TEXT NOT NULL,
+        request_type TEXT NOT NULL,
+        recipient_name TEXT NOT NULL,
+        recipient_address TEXT,
+        purpose TEXT NOT NULL,
+        description TEXT NOT NULL,
+        authorization_id INTEGER REFERENCES authorizations(id),
+        pnotes_authorization_id INTEGER REFERENCES authorizations(id),
+        request_id INTEGER REFERENCES records_requests(id),
+        basis TEXT,
+        date_from TEXT,
+        date_to TEXT,
+        document_kinds TEXT NOT NULL DEFAULT '[]',
+        note_ids TEXT NOT NULL DEFAULT '[]',
+        pnote_count INTEGER NOT NULL DEFAULT 0,
+        included_categories TEXT NOT NULL DEFAULT '[]',
+        withheld_categories TEXT NOT NULL DEFAULT '[]',
+        format TEXT NOT NULL,
+        encrypted INTEGER NOT NULL DEFAULT 0,
+        sha256 TEXT NOT NULL,
+        accountable INTEGER NOT NULL
+    )""",
+    """CREATE INDEX disclosures_client ON disclosures(client_id, disclosed_at)""",
+    # The accounting of disclosures must be kept six years (164.528, 164.530(j)): no edits.
+    """CREATE TRIGGER disclosures_no_update BEFORE UPDATE ON disclosures
+       BEGIN SELECT RAISE(ABORT, 'the accounting of disclosures is append-only'); END""",
+    """CREATE TABLE amendments (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        note_id INTEGER NOT NULL REFERENCES notes(id) ON DELETE CASCADE,
+        requested_on TEXT NOT NULL,
+        request_text TEXT NOT NULL,
+        due_on TEXT NOT NULL,
+        extended INTEGER NOT NULL DEFAULT 0,
+        extension_reason TEXT,
+        status TEXT NOT NULL DEFAULT 'pending'
+            CHECK (status IN ('pending', 'accepted', 'denied')),
+        decided_on TEXT,
+        addendum_note_id INTEGER REFERENCES notes(id),
+        denial_reason TEXT,
+        disagreement TEXT,
+        disagreement_on TEXT,
+        rebuttal TEXT,
+        rebuttal_on TEXT,
+        created_at TEXT NOT NULL
+    )""",
+    """CREATE INDEX amendments_note ON amendments(note_id)""",
+]
+RECORD_MIGRATIONS.append(Migration(2, "disclosures, authorizations, legal holds",
+                                  _run(RECORD_V2)))

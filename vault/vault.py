@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import fsutil
 from .audit import Action, AuditLog
@@ -40,6 +41,9 @@ from .sealing import InvalidTag, open_sealed, public_key_of
 from .search import search_notes
 from .secret import SecretBytes
 from .storage import Database
+
+if TYPE_CHECKING:
+    from . import disclosures as _disclosures
 
 KEY_FILE = "keys.confide"
 RECORD_DB = "record.db"
@@ -339,6 +343,19 @@ class Vault:
         hits = search_notes(self.db, query, limit)
         self.audit.record(Action.SEARCH, "notes", None, hits=len(hits))
         return hits
+
+    # -- disclosures (issue 6): release, access, authorizations, accounting, amendments
+
+    @property
+    def disclosures(self) -> _disclosures.Disclosures:
+        """Created on first use, so unlocking never loads the release code or fpdf2."""
+        from . import disclosures
+
+        current = self.__dict__.get("_disclosures_api")
+        if not isinstance(current, disclosures.Disclosures):
+            current = disclosures.Disclosures(self)
+            self.__dict__["_disclosures_api"] = current
+        return current
 
 
 class PendingRecovery:

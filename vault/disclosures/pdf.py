@@ -1,0 +1,200 @@
+"""PDF rendering of a `Document`, with fpdf2 (pure Python, maintained, AES-256 built in).
+
+Layout is done here, line by line with `FPDF.text`, not with `multi_cell`: measured on this
+machine, 500 notes take about 14 s through `multi_cell` and under 1 s this way. Everything is
+built in memory; the bytes go to disk only at the path the user named (see `writer`).
+Metadata carries the release reference only: no client name, no note text.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.enums import EncryptionMethod
+
+from ..errors import UsageError
+from .document import Document
+
+# A Unicode TrueType font when the system has one (names with accents, Greek, Cyrillic...);
+# otherwise the PDF core font, with characters outside Latin-1 shown as '?'.
+_FONT_CANDIDATES = (
+    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+    ("/usr/share/fonts/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf"),
+    ("/Library/Fonts/Arial Unicode.ttf", "/Library/Fonts/Arial Unicode.ttf"),
+    ("/System/Library/Fonts/Supplemental/Arial Unicode.ttf",
+     "/System/Library/Fonts/Supplemental/Arial Unicode.ttf"),
+)
+
+PAGE_W, PAGE_H = 215.9, 279.4  # US Letter, mm
+MARGIN = 20.0
+TOP = 24.0  # below the running header
+BOTTOM = PAGE_H - 18.0  # above the footer
+BODY_PT, LINE_MM = 10, 4.6
+MIN_PASSWORD_CHARS = 8
+
+
+class _Pdf(FPDF):
+    def __init__(self, document: Document) -> None:
+        super().__init__(unit="mm", format="Letter")
+        self._doc = document
+        self.set_auto_page_break(False)
+        self.set_margins(MARGIN, MARGIN, MARGIN)
+        self.unicode = False
+        for regular, bold in _FONT_CANDIDATES:
+            if Path(regular).is_file() and Path(bold).is_file():
+                self.add_font("Body", "", regular)
+                self.add_font("Body", "B", bold)
+                self.unicode = True
+                break
+        self.family = "Body" if self.unicode else "Helvetica"
+        self._widths: dict[tuple[str, int, str], float] = {}
+
+    def header(self) -> None:
+        self.set_font(self.family, "", 8)
+        self.text(MARGIN, 12, self.fit(self._doc.practice[0] if self._doc.practice else ""))
+        label = f"{self._doc.title} {self._doc.reference} - CONFIDENTIAL"
+        self.text(PAGE_W - MARGIN - self.get_string_width(label), 12, label)
+        self.line(MARGIN, 14, PAGE_W - MARGIN, 14)
+
+    def page_footers(self) -> None:
+        """Footers drawn at the end, once the page count is known (fpdf2's {nb} alias does
+        not reach text set in an embedded TrueType font)."""
+        total = self.pages_count
+        for number in range(1, total + 1):
+            self.page = number
+            # fpdf2 skips a set_font equal to the current one, but this page's stream may end
+            # in another font: switch away and back so the footer's font is really selected.
+            self.set_font(self.family, "B", 8)
+            self.set_font(self.family, "", 8)
+            self.line(MARGIN, PAGE_H - 14, PAGE_W - MARGIN, PAGE_H - 14)
+            self.text(MARGIN, PAGE_H - 10, self.fit(self._doc.footer_id))
+            label = f"Page {number} of {total}"
+            self.text(PAGE_W - MARGIN - self.get_string_width(label), PAGE_H - 10, label)
+        self.page = total
+
+    def fit(self, text: str) -> str:
+        if self.unicode:
+            return text
+        return text.encode("latin-1", "replace").decode("latin-1")
+
+    def width(self, text: str) -> float:
+        """String width from per-character widths cached per font: fpdf2's own is slow."""
+        total = 0.0
+        style, size = self.font_style, int(self.font_size_pt)
+        for ch in text:
+            key = (ch, size, style)
+            w = self._widths.get(key)
+            if w is None:
+                w = self._widths[key] = self.get_string_width(ch)
+            total += w
+        return total
+
+
+def _wrap(pdf: _Pdf, text: str, width: float) -> Iterator[str]:
+    """Greedy word wrap by measured width; words wider than a line are cut."""
+    space = pdf.width(" ")
+    for paragraph in text.split("\n"):
+        if not paragraph:
+            yield ""
+            continue
+        line: list[str] = []
+        line_w = 0.0
+        for word in paragraph.split(" "):
+            w = pdf.width(word)
+            while w > width:  # a long unbroken run: cut it to fit
+                if line:
+                    yield " ".join(line)
+                    line, line_w = [], 0.0
+                cut = len(word)
+                while cut > 1 and pdf.width(word[:cut]) > width:
+                    cut = max(1, cut * 3 // 4) if pdf.width(word[:cut]) > 2 * width else cut - 1
+                yield word[:cut]
+                word = word[cut:]
+                w = pdf.width(word)
+            extra = w + (space if line else 0.0)
+            if line and line_w + extra > width:
+                yield " ".join(line)
+                line, line_w = [word], w
+            else:
+                line.append(word)
+                line_w += extra
+        yield " ".join(line)
+
+
+class _Writer:
+    def __init__(self, pdf: _Pdf) -> None:
+        self.pdf = pdf
+        self.y = TOP
+        self.usable = PAGE_W - 2 * MARGIN
+
+    def new_page(self) -> None:
+        self.pdf.add_page()
+        self.y = TOP
+
+    def need(self, height: float) -> None:
+        if self.y + height > BOTTOM:
+            self.new_page()
+
+    def lines(self, text: str, size: int = BODY_PT, style: str = "", indent: float = 0.0,
+              step: float = LINE_MM) -> None:
+        self.pdf.set_font(self.pdf.family, style, size)
+        for line in _wrap(self.pdf, self.pdf.fit(text), self.usable - indent):
+            self.need(step)
+            if line:
+                self.pdf.text(MARGIN + indent, self.y, line)
+            self.y += step
+
+    def gap(self, mm: float) -> None:
+        self.y += mm
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise UsageError(f"the PDF password must have at least {MIN_PASSWORD_CHARS} characters")
+
+
+def render_pdf(document: Document, password: str | None = None) -> bytes:
+    """The release as PDF bytes, AES-256 encrypted (metadata too) when a password is given."""
+    if password is not None:
+        check_password(password)
+    pdf = _Pdf(document)
+    pdf.set_title(f"{document.title} {document.reference}")
+    pdf.set_subject(document.title)
+    pdf.set_author(pdf.fit(document.practice[0]) if document.practice else "")
+    pdf.set_keywords(f"{document.reference} confidential")
+    pdf.set_creator("Confide")
+    out = _Writer(pdf)
+    out.new_page()
+    for line in document.practice:
+        out.lines(line, 10, "B" if line is document.practice[0] else "")
+    out.gap(3)
+    out.lines(f"{document.title} {document.reference}", 15, "B", step=7)
+    out.gap(1)
+    for label, value in document.facts:
+        out.lines(f"{label}: {value}", 10)
+    out.gap(2)
+    for line in document.statement:
+        out.lines(line, 9)
+    for section in document.sections:
+        indent = 6.0 if section.level else 0.0
+        out.gap(4)
+        out.need(3 * LINE_MM)
+        pdf.start_section(pdf.fit(section.heading)[:120], level=section.level, strict=False)
+        out.lines(section.heading, 11 if section.level == 0 else 10, "B", indent, step=5.5)
+        for line in section.meta:
+            out.lines(line, 8, "", indent, step=4.0)
+        out.gap(1.5)
+        out.lines(section.body.rstrip("\n"), BODY_PT, "", indent)
+    out.gap(4)
+    n = len(document.sections)
+    out.lines(f"End of {document.reference}: {n} document{'s' if n != 1 else ''}.", 9, "B")
+    pdf.page_footers()
+    if password is not None:
+        # The owner password is random and never kept: nobody can lift the restrictions.
+        pdf.set_encryption(owner_password=secrets.token_urlsafe(32), user_password=password,
+                           encryption_method=EncryptionMethod.AES_256, encrypt_metadata=True)
+    return bytes(pdf.output())

@@ -1,0 +1,103 @@
+"""Putting an export on disk at the path the user named, and nowhere else.
+
+The bytes go to `PATH.partial` (created exclusively, mode 0600, next to the target so the rename
+stays on one filesystem), are fsynced, and only then renamed over the target, inside the
+database transaction that records the disclosure. A full or read-only drive, or any failure
+before the rename, leaves no file behind and nothing recorded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from ..errors import ConfideError, StorageError, UsageError
+from ..fsutil import FILE_MODE, describe_os_error, fsync_dir
+
+
+def check_target(path: Path, force: bool) -> Path:
+    """Refuse a bad export path before anything is rendered or recorded."""
+    target = path.expanduser()
+    if target.name in ("", ".", ".."):
+        raise UsageError(f"{path} is not a file name")
+    if target.is_dir():
+        raise UsageError(f"{target} is a folder; name the file to write")
+    if not target.parent.is_dir():
+        raise UsageError(f"the folder {target.parent} does not exist")
+    if (target.exists() or target.is_symlink()) and not force:
+        raise UsageError(f"{target} already exists; choose another name or pass --force to "
+                         "replace it")
+    return target
+
+
+def partial_path(target: Path) -> Path:
+    return target.with_name(target.name + ".partial")
+
+
+def write_export(target: Path, data: bytes, force: bool,
+                 record: Callable[[Callable[[], None]], None]) -> None:
+    """Write `data` to `target` atomically; `record(publish)` must call `publish()` inside
+    its own transaction so that the file appears exactly when the disclosure is recorded."""
+    target = check_target(target, force)
+    partial = partial_path(target)
+    if partial.exists():
+        # Left by a crash during an earlier export; it is ours and must not linger.
+        with contextlib.suppress(OSError):
+            partial.unlink()
+    try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    except OSError as e:
+        raise StorageError(describe_os_error(e, f"cannot write {target}")) from None
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as e:
+        _discard(partial)
+        raise StorageError(describe_os_error(e, f"cannot write {target}") +
+                           "; nothing was written or recorded") from None
+
+    published = False
+
+    def publish() -> None:
+        nonlocal published
+        if not force and (target.exists() or target.is_symlink()):
+            raise UsageError(f"{target} appeared while writing; nothing was recorded")
+        try:
+            os.replace(partial, target)
+            fsync_dir(target.parent)
+        except OSError as e:
+            raise StorageError(describe_os_error(e, f"cannot write {target}")) from None
+        published = True
+
+    try:
+        record(publish)
+    except BaseException as e:
+        _discard(partial)
+        if published:
+            # The disclosure could not be recorded after the rename: take the file back.
+            _discard(target)
+        if isinstance(e, (ConfideError, KeyboardInterrupt)):
+            raise
+        if isinstance(e, OSError):
+            raise StorageError(describe_os_error(e, f"cannot write {target}")) from None
+        raise
+    if not published:
+        _discard(partial)
+        raise StorageError(f"{target} was not written (internal ordering error)")
+
+
+def _discard(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError as e:
+        if e.errno != errno.ENOENT:
+            raise StorageError(describe_os_error(e, f"cannot remove the unfinished {path}")
+                               ) from None
