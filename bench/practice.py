@@ -159,7 +159,9 @@ def note_body(rng: random.Random, template: str, *, flags: int = 0,
 def search_queries(seed: int, count: int = 100) -> list[str]:
     """What a clinician types: common and rare words, prefixes, two-word phrases."""
     rng = random.Random(seed)
-    common = [w for w in " ".join(MOODS + THEMES + SYMPTOMS).split() if len(w) > 3]
+    stop = {"with", "about", "from", "into", "that", "this"}  # nobody searches for these
+    common = [w for w in " ".join(MOODS + THEMES + SYMPTOMS).split()
+              if len(w) > 3 and w not in stop]
     queries: list[str] = []
     for index in range(count):
         kind = index % 5
