@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 from pathlib import Path
@@ -30,15 +31,19 @@ class ProcessLock:
             who = f" (process {holder})" if holder.isdigit() else ""
             raise VaultBusyError(f"the vault is open in another Confide process{who}; "
                                  "close it there first") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        # The pid only makes the busy message friendlier; a full disk must not leave the flock
+        # held by an fd nobody owns (it did: a raw OSError escaped and the vault stayed busy).
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._fd = fd
 
     def release(self) -> None:
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
-        os.ftruncate(fd, 0)
+        with contextlib.suppress(OSError):  # truncating frees space; it cannot fail for lack of it
+            os.ftruncate(fd, 0)
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
 
