@@ -169,9 +169,18 @@ class Vault:
             raise
         finally:
             wipe_keys(keys)
-        vault = cls(folder, keyfile, record_key, Database.open(folder / RECORD_DB, record_key),
-                    lock)
-        vault.audit.record(Action.INIT, "vault", None, kdf=kdf.preset, epoch=keyfile.epoch)
+        try:
+            db = Database.open(folder / RECORD_DB, record_key)
+        except BaseException:
+            record_key.wipe()
+            lock.release()
+            raise
+        vault = cls(folder, keyfile, record_key, db, lock)
+        try:
+            vault.audit.record(Action.INIT, "vault", None, kdf=kdf.preset, epoch=keyfile.epoch)
+        except BaseException:
+            vault._abandon()
+            raise
         return vault, recovery_key
 
     @classmethod
@@ -186,7 +195,11 @@ class Vault:
         except BaseException:
             lock.release()
             raise
-        vault.audit.record(Action.UNLOCK, "vault", None, method="passphrase")
+        try:
+            vault.audit.record(Action.UNLOCK, "vault", None, method="passphrase")
+        except BaseException:
+            vault._abandon()  # e.g. a full disk: no half-open vault keeps the process lock
+            raise
         return vault
 
     @classmethod
@@ -237,6 +250,15 @@ class Vault:
                 self._db = None
                 self._record_key.wipe()
                 self._process_lock.release()
+
+    def _abandon(self) -> None:
+        """Close and wipe without an audit entry, when opening failed after the files opened."""
+        with self._guard:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+            self._record_key.wipe()
+            self._process_lock.release()
 
     def __enter__(self) -> Vault:
         return self
@@ -382,8 +404,12 @@ class PendingRecovery:
             raise
         wipe_keys(self._keys)
         self._keys = {}
-        vault.audit.record(Action.RECOVERY_UNLOCK, "vault")
-        vault.audit.record(Action.PASSPHRASE_CHANGE, "vault", None, via="recovery key")
+        try:
+            vault.audit.record(Action.RECOVERY_UNLOCK, "vault")
+            vault.audit.record(Action.PASSPHRASE_CHANGE, "vault", None, via="recovery key")
+        except BaseException:
+            vault._abandon()
+            raise
         return vault
 
     def abandon(self) -> None:
