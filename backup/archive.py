@@ -28,6 +28,7 @@ from vault.secret import SecretBytes
 MAGIC = b"CNFDBAK1"
 FORMAT_VERSION = 1
 CHUNK_SIZE = 1 << 20
+MIN_CHUNK, MAX_CHUNK = 4096, 1 << 24
 PREFIX = struct.Struct(">8sI")  # magic, header length
 FRAME = struct.Struct(">HIBI")  # section index, chunk index, flags, ciphertext length
 FLAG_FINAL = 0x01
@@ -81,10 +82,12 @@ class ArchiveHeader:
     chunk_size: int = CHUNK_SIZE
 
     @classmethod
-    def new(cls, vault_id: str, key_epoch: int, sections: Sequence[str],
-            key_file: bytes) -> ArchiveHeader:
+    def new(cls, vault_id: str, key_epoch: int, sections: Sequence[str], key_file: bytes,
+            chunk_size: int = CHUNK_SIZE) -> ArchiveHeader:
+        if not MIN_CHUNK <= chunk_size <= MAX_CHUNK:
+            raise ValueError(f"chunk size must be between {MIN_CHUNK} and {MAX_CHUNK}")
         return cls(secrets.token_bytes(ARCHIVE_ID_LEN), vault_id, key_epoch,
-                   (*sections, MANIFEST), key_file)
+                   (*sections, MANIFEST), key_file, chunk_size)
 
     @property
     def archive_hex(self) -> str:
@@ -117,7 +120,8 @@ class ArchiveHeader:
             raise BackupDamagedError("the backup header is damaged (unreadable)",
                                      section="header", offset=PREFIX.size) from None
         if (len(header.archive_id) != ARCHIVE_ID_LEN or not header.sections
-                or header.sections[-1] != MANIFEST or not 4096 <= header.chunk_size <= 1 << 24
+                or header.sections[-1] != MANIFEST
+                or not MIN_CHUNK <= header.chunk_size <= MAX_CHUNK
                 or len(header.sections) > 64):
             raise BackupDamagedError("the backup header is damaged (impossible values)",
                                      section="header", offset=PREFIX.size)

@@ -35,6 +35,7 @@ from vault.keyslots import KeyFile, KeyName, derive_subkey, wipe_keys
 from vault.secret import SecretBytes
 
 from .archive import (
+    CHUNK_SIZE,
     CIPHER,
     KEY_DERIVATION,
     ArchiveContents,
@@ -263,20 +264,24 @@ def _remove_partials(folder: Path) -> None:
 
 
 def run_backup(vault: Vault, drive_root: Path, *, progress: ProgressCallback | None = None,
-               rotate: bool = True, now: datetime | None = None) -> BackupResult:
-    """Write, read back and verify one archive on the designated drive at `drive_root`."""
+               rotate: bool = True, now: datetime | None = None,
+               chunk_size: int = CHUNK_SIZE) -> BackupResult:
+    """Write, read back and verify one archive on the designated drive at `drive_root`.
+
+    `now` dates the archive (rotation tests); `chunk_size` is the plaintext bytes per chunk.
+    """
     drive_root = Path(drive_root)
     lock = _vault_lock(vault.vault_id)
     if not lock.acquire(blocking=False):
         raise UsageError("a backup of this vault is already running")
     try:
-        return _run_backup(vault, drive_root, progress, rotate, now)
+        return _run_backup(vault, drive_root, progress, rotate, now, chunk_size)
     finally:
         lock.release()
 
 
 def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rotate: bool,
-                now: datetime | None) -> BackupResult:
+                now: datetime | None, chunk_size: int) -> BackupResult:
     marker = check_drive(vault, root)
     catalog = Catalog(vault)
     catalog.sweep_unfinished()
@@ -286,7 +291,8 @@ def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rot
         _remove_partials(folder)
     created = (now or datetime.now(UTC)).astimezone(UTC)
     keyfile = vault.key_file
-    header = ArchiveHeader.new(vault.vault_id, keyfile.epoch, SECTIONS, keyfile.to_bytes())
+    header = ArchiveHeader.new(vault.vault_id, keyfile.epoch, SECTIONS, keyfile.to_bytes(),
+                               chunk_size)
     final = folder / _file_name(created, header.archive_hex)
     partial = folder / ("." + final.name + PARTIAL)
     client_ids = [int(r[0]) for r in vault.db.query("SELECT id FROM clients ORDER BY id")]
