@@ -5,6 +5,7 @@ from .errors import (
     AuthenticationError,
     ConfideError,
     DamagedFileError,
+    DisclosureRefusedError,
     ImmutableRecordError,
     IntegrityError,
     LockedError,
@@ -40,7 +41,8 @@ __version__ = "0.1.0"
 __all__ = [
     "DEFAULT_PRESET", "PRESETS", "TEMPLATES", "TEST_PRESET", "Action", "AuditEntry",
     "AuditReport", "AuthenticationError", "Client", "ClientStatus", "ConfideError",
-    "DamagedFileError", "EntryType", "ImmutableRecordError", "IntegrityError", "KdfParams",
+    "DamagedFileError", "DisclosureRefusedError", "EntryType", "ImmutableRecordError",
+    "IntegrityError", "KdfParams",
     "LockedError", "MarkupError", "NotAVaultError", "NotFoundError", "Note", "NoteStatus",
     "NoteSummary", "OmitCategory", "OmitSpan", "PendingRecovery", "PsychotherapyNote",
     "PsychotherapyNotes", "SearchHit", "SessionInfo", "StorageError", "Template", "UsageError",
