@@ -79,7 +79,7 @@ class ConfideApp(App[None]):
         Binding("ctrl+f", "search", "Search", priority=True),
     ]
 
-    privacy: reactive[bool] = reactive(False)
+    privacy: reactive[bool] = reactive(False, init=False)
 
     def __init__(self, folder: Path, demo_passphrase: str | None = None, *,
                  idle_seconds: float = DEFAULT_IDLE_SECONDS,
@@ -126,6 +126,7 @@ class ConfideApp(App[None]):
 
     async def on_lock_screen_unlocked(self, message: LockScreen.Unlocked) -> None:
         self.vault = message.vault
+        self.refresh_bindings()
         self._last_activity = self.clock()
         await self._show_home()
         resume, self._resume = self._resume, []
@@ -137,6 +138,7 @@ class ConfideApp(App[None]):
 
     async def on_create_vault_screen_created(self, message: CreateVaultScreen.Created) -> None:
         self.vault = message.vault
+        self.refresh_bindings()
         self._last_activity = self.clock()
         await self.switch_screen(RecoveryKeyScreen(message.recovery_key))
 
@@ -162,6 +164,7 @@ class ConfideApp(App[None]):
                     locations.append(location)
         self._resume = locations
         self.vault = None  # first, so timers on closing screens see a locked vault
+        self.refresh_bindings()
         vault.lock()
         self._clipboard = ""
         while len(self.screen_stack) > 2:
@@ -246,6 +249,12 @@ class ConfideApp(App[None]):
     def action_audit(self) -> None:
         if self.vault is not None:
             self.push_screen(AuditScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("lock", "toggle_privacy", "search", "audit", "new_note",
+                      "change_passphrase"):
+            return self.vault is not None  # hidden from the footer while locked
+        return True
 
     def action_toggle_privacy(self) -> None:
         self.privacy = not self.privacy

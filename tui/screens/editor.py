@@ -62,7 +62,7 @@ class NoteEditorScreen(VaultScreen):
                 with Vertical(classes="meta-field", id=f"{field_id}-box"):
                     yield Label(label)
                     yield Input(id=field_id, compact=True)
-        yield FlagTextArea("", id="body", soft_wrap=True, tab_behavior="indent")
+        yield FlagTextArea("", id="body", soft_wrap=True)
         yield Static("", id="privacy-view", markup=False)
         yield Static("", id="flags", markup=False)
         yield Static("", id="editor-status", markup=False)

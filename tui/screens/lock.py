@@ -7,7 +7,7 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Center, Horizontal, Vertical
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Input, LoadingIndicator, Static
@@ -54,7 +54,7 @@ class LockScreen(Screen[None]):
         self.message = message
 
     def compose(self) -> ComposeResult:
-        with Center(id="lock-box"):
+        with Vertical(id="lock-box"):
             yield Static("Confide", id="lock-title")
             yield Static(f"Vault: {self.folder}", id="lock-folder", markup=False)
             if self.message:
@@ -129,7 +129,7 @@ class CreateVaultScreen(Screen[None]):
         self.kdf = kdf
 
     def compose(self) -> ComposeResult:
-        with Center(id="lock-box"):
+        with Vertical(id="lock-box"):
             yield Static("Create your Confide vault", id="lock-title")
             yield Static(f"No vault yet at {self.folder}. Choose a passphrase of at least "
                          f"{MIN_PASSPHRASE_CHARS} characters. Nobody can reset it for you; "
@@ -194,7 +194,7 @@ class RecoveryKeyScreen(Screen[None]):
         self._recovery_key = recovery_key
 
     def compose(self) -> ComposeResult:
-        with Center(id="lock-box"):
+        with Vertical(id="lock-box"):
             yield Static("Your recovery key", id="lock-title")
             yield Static("Write this down and keep it somewhere safe, away from this computer. "
                          "It is the only way back in if you forget your passphrase. It will "

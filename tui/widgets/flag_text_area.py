@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from itertools import accumulate
 
@@ -77,6 +78,9 @@ def diff_bounds(old: str, new: str) -> tuple[int, int, int]:
     return prefix, len(old) - suffix, len(new) - suffix - prefix
 
 
+KNOWN_STATES = 200
+
+
 class FlagTextArea(SafeTextArea):
     """The note body. `spans` are character offsets into `text`, kept in sync on every edit."""
 
@@ -84,6 +88,8 @@ class FlagTextArea(SafeTextArea):
         super().__init__(text, **kwargs)  # type: ignore[arg-type]  # TextArea's typed kwargs
         self._spans: list[OmitSpan] = sorted(spans, key=lambda s: s.start)
         self._line_starts: list[int] | None = None
+        # Spans seen with each recent text (by hash), so undo brings back a deleted flag.
+        self._known: OrderedDict[int, tuple[OmitSpan, ...]] = OrderedDict()
 
     @property
     def spans(self) -> tuple[OmitSpan, ...]:
@@ -91,8 +97,18 @@ class FlagTextArea(SafeTextArea):
 
     def set_spans(self, spans: Iterable[OmitSpan]) -> None:
         self._spans = sorted(spans, key=lambda s: s.start)
+        self._remember()
         self._line_cache.clear()
         self.refresh()
+
+    def _remember(self) -> None:
+        if not self._spans and not self._known:
+            return
+        key = hash(self.text)
+        self._known[key] = tuple(self._spans)
+        self._known.move_to_end(key)
+        while len(self._known) > KNOWN_STATES:
+            self._known.popitem(last=False)
 
     # -- offsets
 
@@ -131,6 +147,7 @@ class FlagTextArea(SafeTextArea):
         self._line_starts = None
         inserted = self.offset_of(result.end_location) - start
         self._spans = shift_spans(self._spans, start, end, inserted)
+        self._remember()
         self._line_cache.clear()
         return result
 
@@ -141,15 +158,22 @@ class FlagTextArea(SafeTextArea):
         self._diffed(super().redo)
 
     def _diffed(self, change: object) -> None:
-        before = self.text if self._spans else ""
+        before = self.text if self._spans or self._known else ""
         assert callable(change)
         change()
         self._line_starts = None
-        if self._spans:
-            start, end, inserted = diff_bounds(before, self.text)
+        if not self._spans and not self._known:
+            return
+        after = self.text
+        known = self._known.get(hash(after))
+        if known is not None:
+            self._spans = list(known)
+        else:
+            start, end, inserted = diff_bounds(before, after)
             self._spans = shift_spans(self._spans, start, end, inserted)
-            self._line_cache.clear()
-            self.refresh()
+        self._remember()
+        self._line_cache.clear()
+        self.refresh()
 
     def load_text(self, text: str) -> None:
         self._line_starts = None

@@ -1,0 +1,64 @@
+"""Shared helpers for the TUI tests: a fixed synthetic practice, a fake clock, unlocking."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from tui.app import ConfideApp
+from vault import TEST_PRESET, Vault
+from vault.demo import populate
+
+PASSPHRASE = "correct horse battery"
+TODAY = date(2026, 11, 20)
+
+
+class FakeClock:
+    """A monotonic clock the tests move by hand (no sleeps)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def make_practice(folder: Path) -> Path:
+    """The fixed practice of the snapshot tests: 8 clients x 3 notes, locked again."""
+    vault, _ = Vault.create(folder, PASSPHRASE, TEST_PRESET)
+    try:
+        populate(vault, clients=8, notes_per_client=3, seed=1, today=TODAY,
+                 pnotes_passphrase=PASSPHRASE)
+    finally:
+        vault.lock()
+    return folder
+
+
+def make_empty(folder: Path) -> Path:
+    vault, _ = Vault.create(folder, PASSPHRASE, TEST_PRESET)
+    vault.lock()
+    return folder
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait for workers and the message queue; never a timed sleep."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def unlock(pilot: Pilot[None], passphrase: str = PASSPHRASE) -> None:
+    await pilot.pause()
+    pilot.app.screen.query_one("#passphrase", Input).value = passphrase
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def app_for(folder: Path, **kwargs: object) -> ConfideApp:
+    return ConfideApp(folder=folder, kdf=TEST_PRESET, **kwargs)  # type: ignore[arg-type]
