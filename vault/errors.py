@@ -131,3 +131,9 @@ class DisclosureRefusedError(ConfideError):
     """A release was refused: no valid authorization, expired or revoked, wrong kind, a hold."""
 
     title = "Release refused"
+
+
+class DisposalRefusedError(ConfideError):
+    """A disposal was refused before anything changed: on hold, not due, names not confirmed."""
+
+    title = "Disposal refused"

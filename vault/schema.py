@@ -139,6 +139,43 @@ def _run(statements: list[str]) -> Callable[[Database], None]:
 RECORD_MIGRATIONS: list[Migration] = [Migration(1, "initial schema", _run(RECORD_V1))]
 PNOTES_MIGRATIONS: list[Migration] = [Migration(1, "initial schema", _run(PNOTES_V1))]
 
+# -- 4: retention and disposal (issue 5). Custom retention policies, the disposal log (one row per
+# disposal, kept for good: it is the record that the records were destroyed), and backup copies
+# still to purge on drives that were absent at disposal time.
+RECORD_V4 = [
+    """CREATE TABLE retention_policies (
+        key TEXT PRIMARY KEY,
+        label TEXT NOT NULL,
+        years_after_service INTEGER NOT NULL CHECK (years_after_service BETWEEN 0 AND 100),
+        minor_years_after_majority INTEGER CHECK (minor_years_after_majority BETWEEN 0 AND 100),
+        age_of_majority INTEGER NOT NULL DEFAULT 18 CHECK (age_of_majority BETWEEN 1 AND 30),
+        source TEXT NOT NULL DEFAULT 'custom',
+        created_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE disposals (
+        id INTEGER PRIMARY KEY,
+        state TEXT NOT NULL CHECK (state IN ('records_deleted', 'keys_rotated', 'complete')),
+        started_at TEXT NOT NULL,
+        completed_at TEXT,
+        performed_by TEXT NOT NULL,
+        client_ids TEXT NOT NULL,
+        certificate TEXT NOT NULL DEFAULT '{}'
+    )""",
+    """CREATE TRIGGER disposals_no_delete BEFORE DELETE ON disposals
+       BEGIN SELECT RAISE(ABORT, 'the disposal log is permanent'); END""",
+    """CREATE TABLE backup_purges (
+        id INTEGER PRIMARY KEY,
+        disposal_id INTEGER NOT NULL REFERENCES disposals(id),
+        drive TEXT NOT NULL,
+        location TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'done')),
+        recorded_at TEXT NOT NULL,
+        done_at TEXT
+    )""",
+    """CREATE INDEX backup_purges_state ON backup_purges(state, drive)""",
+]
+RECORD_MIGRATIONS.append(Migration(4, "retention and disposal", _run(RECORD_V4)))
+
 # -- 3: the backup catalog (issue 4). Designated drives, every archive written (where, when, its
 # digest and key epoch, whether it verified) and which clients each holds, so disposal can find
 # every copy. backup_clients has no foreign key: it must outlive the clients it names.

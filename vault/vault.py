@@ -36,6 +36,7 @@ from .lockfile import ProcessLock
 from .models import SearchHit
 from .pnotes import DEFAULT_IDLE_SECONDS, Clock, PsychotherapyNotes
 from .records import SEALED_NAME_PURPOSE, ClientRecords, NoteRecords, sealed_name_aad
+from .rotation import finish_rotation
 from .schema import PNOTES_MIGRATIONS, RECORD_MIGRATIONS
 from .sealing import InvalidTag, open_sealed, public_key_of
 from .search import search_notes
@@ -219,6 +220,7 @@ class Vault:
     @classmethod
     def _open(cls, folder: Path, keyfile: KeyFile, record_key: SecretBytes,
               lock: ProcessLock) -> Vault:
+        finish_rotation(folder, keyfile.epoch)  # a key rotation cut short by a crash
         db = _open_db(folder, RECORD_DB, record_key, keyfile.vault_id)
         fsutil.check_private_dir(folder)
         return cls(folder, keyfile, record_key, db, lock)
@@ -234,6 +236,45 @@ class Vault:
     @property
     def key_file(self) -> KeyFile:
         return self._keyfile
+
+    def _replace_storage(self, work: Callable[[Database], SecretBytes]) -> None:
+        """Key rotation (disposal only): `work` re-encrypts and saves a new key file, returning
+        the new record key; then the databases are closed, swapped in and reopened. If `work`
+        fails before its commit point the vault carries on under the old key."""
+        with self._guard:
+            db = self.db
+            if self._pnotes is not None:
+                self._pnotes.lock()
+                self._pnotes = None
+            try:
+                new_key = work(db)
+            except BaseException:
+                self._reopen_rotated(db, None)
+                raise
+            self._reopen_rotated(db, new_key)
+
+    def _reopen_rotated(self, db: Database, new_key: SecretBytes | None) -> None:
+        db.close()
+        self._db = None
+        try:
+            keyfile = KeyFile.load(self.folder / KEY_FILE)
+            finish_rotation(self.folder, keyfile.epoch)
+            key = self._record_key if keyfile.epoch == self._keyfile.epoch else new_key
+            if key is None:
+                raise DamagedFileError("the key rotation stopped half-way; unlock again to "
+                                       "finish it")
+            reopened = _open_db(self.folder, RECORD_DB, key, keyfile.vault_id)
+        except BaseException:
+            if new_key is not None:
+                new_key.wipe()
+            self._record_key.wipe()
+            self._process_lock.release()
+            raise
+        if key is not self._record_key:
+            self._record_key.wipe()
+        elif new_key is not None:
+            new_key.wipe()
+        Vault.__init__(self, self.folder, keyfile, key, reopened, self._process_lock)
 
     def lock(self) -> None:
         """Close everything and overwrite the keys we hold. Safe to call twice."""
