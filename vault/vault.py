@@ -95,6 +95,13 @@ def inspect(folder: Path) -> VaultStatus:
     return VaultStatus(folder, keyfile.vault_id, keyfile.epoch, keyfile.kdf, files)
 
 
+def _remove_partial_vault(folder: Path) -> None:
+    """Undo a failed `Vault.create` (a full disk, say): remove the files it made."""
+    for name in (*VAULT_FILES, LOCK_FILE):
+        for suffix in ("", "-wal", "-shm", "-journal", ".pending"):
+            (folder / (name + suffix)).unlink(missing_ok=True)
+
+
 def _require_vault(folder: Path) -> None:
     if not folder.is_dir() or not key_file_exists(folder / KEY_FILE):
         raise NotAVaultError(f"no Confide vault at {folder}; create one with `confide init`")
@@ -166,6 +173,9 @@ class Vault:
             fsutil.fsync_dir(folder)
             record_key = SecretBytes(keys[KeyName.RECORD].reveal())
         except BaseException:
+            # The folder was empty and we hold the lock, so every file in it is ours and holds
+            # no client data yet; leaving them would make `init` refuse the folder forever.
+            _remove_partial_vault(folder)
             lock.release()
             raise
         finally:
