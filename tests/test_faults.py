@@ -259,6 +259,21 @@ def test_unlock_on_a_full_disk_fails_cleanly_and_can_be_retried(small_disk: Path
 
 
 @needs_root
+def test_init_on_a_full_disk_can_be_retried(small_disk: Path) -> None:
+    """A vault creation that hits a full disk removes its partial files, so init works later."""
+    folder = small_disk / "vault"
+    folder.mkdir(mode=0o700)
+    filler = _fill(small_disk)
+    with pytest.raises(StorageError, match="disk is full"):
+        Vault.create(folder, PASSPHRASE, TEST_PRESET)
+    assert list(folder.iterdir()) == []
+    filler.unlink()
+    vault, _ = Vault.create(folder, PASSPHRASE, TEST_PRESET)
+    vault.lock()
+    Vault.unlock(folder, PASSPHRASE).lock()
+
+
+@needs_root
 def test_cli_on_a_full_disk_is_one_line(small_disk: Path, tmp_path: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     """`confide note add` on a full disk exits 1 with one 'disk is full' line."""
