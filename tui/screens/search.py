@@ -121,7 +121,10 @@ class SearchScreen(VaultScreen):
             self.capp.open_note(int(event.option.id))
 
     def action_focus_results(self) -> None:
-        self.query_one("#results", OptionList).focus()
+        results = self.query_one("#results", OptionList)
+        if results.option_count and results.highlighted is None:
+            results.highlighted = 0
+        results.focus()
 
     def action_back(self) -> None:
         self.app.pop_screen()

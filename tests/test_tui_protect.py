@@ -1,0 +1,320 @@
+"""Pilot tests: psychotherapy notes, privacy mode, search, idle lock, audit, the palette."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rich.text import Text
+from textual.widgets import DataTable, Input, OptionList, Static
+
+from tests.tui_support import (
+    PASSPHRASE,
+    FakeClock,
+    app_for,
+    make_practice,
+    settle,
+    unlock,
+)
+from tui.app import ConfideApp
+from tui.screens.audit import AuditScreen
+from tui.screens.clients import ClientListScreen
+from tui.screens.editor import NoteEditorScreen
+from tui.screens.lock import LockScreen
+from tui.screens.modals import ChangePassphraseModal, PassphraseModal
+from tui.screens.pnotes import PsychotherapyScreen
+from tui.screens.search import NoteSearchProvider, SearchScreen
+from tui.screens.timeline import TimelineScreen
+from tui.widgets.flag_text_area import FlagTextArea
+from vault import Vault
+
+
+@pytest.fixture
+def practice(tmp_path: Path) -> Path:
+    return make_practice(tmp_path / "vault")
+
+
+def static_text(widget: Static) -> str:
+    return str(widget.render())
+
+
+def cells(table: DataTable[object], column: int) -> list[str]:
+    return [str(table.get_row_at(i)[column]) for i in range(table.row_count)]
+
+
+async def open_client(pilot: object, name: str) -> TimelineScreen:
+    from textual.pilot import Pilot
+
+    assert isinstance(pilot, Pilot)
+    app = pilot.app
+    assert isinstance(app.screen, ClientListScreen)
+    app.screen.query_one("#filter", Input).value = name
+    await pilot.pause()
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(app.screen, TimelineScreen)
+    return app.screen
+
+
+async def enter_passphrase(pilot: object, passphrase: str) -> None:
+    from textual.pilot import Pilot
+
+    assert isinstance(pilot, Pilot)
+    assert isinstance(pilot.app.screen, PassphraseModal)
+    pilot.app.screen.query_one("#reauth", Input).value = passphrase
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_pnotes_need_passphrase_again_and_relock_when_idle(practice: Path) -> None:
+    """p asks for the passphrase (wrong is refused), shows a distinct area, relocks idle."""
+    clock = FakeClock()
+    app = app_for(practice, clock=clock, pnotes_idle_seconds=60)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await unlock(pilot)
+        await open_client(pilot, "Alder")
+        await pilot.press("p")
+        await pilot.pause()
+        await enter_passphrase(pilot, "wrong passphrase")
+        assert isinstance(app.screen, PassphraseModal)
+        assert "Wrong passphrase" in static_text(app.screen.query_one("#reauth-error", Static))
+        await enter_passphrase(pilot, PASSPHRASE)
+        screen = app.screen
+        assert isinstance(screen, PsychotherapyScreen)
+        assert screen.has_class("pnotes")
+        assert "PSYCHOTHERAPY NOTES" in static_text(screen.query_one("#pnotes-banner", Static))
+        assert screen.query_one("#pnotes-list", DataTable).row_count == 1
+        await pilot.press(*"private")
+        await pilot.press("ctrl+s")
+        assert screen.query_one("#pnotes-list", DataTable).row_count == 2
+        clock.advance(59)
+        screen.check_relock()
+        assert app.screen is screen
+        clock.advance(2)
+        screen.check_relock()
+        await settle(pilot)
+        assert isinstance(app.screen, TimelineScreen)
+        assert screen.pnotes.is_locked
+        await pilot.press("p")  # opening again needs the passphrase again
+        await pilot.pause()
+        assert isinstance(app.screen, PassphraseModal)
+
+
+async def test_pnotes_never_in_search_or_timeline(practice: Path) -> None:
+    """Words only in psychotherapy notes find nothing; the timeline lists general notes only."""
+    app = app_for(practice)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await unlock(pilot)
+        await pilot.press("ctrl+f")
+        await pilot.press(*"countertransference")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        assert app.screen.hits == []
+        assert "No notes match" in static_text(app.screen.query_one("#search-status", Static))
+        await pilot.press("escape")
+        await pilot.pause()
+        timeline = await open_client(pilot, "Alder")
+        assert timeline.query_one("#timeline", DataTable).row_count == 3
+
+
+async def test_search_ranks_highlights_and_opens_the_note(practice: Path) -> None:
+    """Search shows ranked hits with the matched word highlighted; enter opens that note."""
+    app = app_for(practice)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await unlock(pilot)
+        await pilot.press("ctrl+f")
+        await pilot.press(*"cannabis")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        assert screen.hits
+        scores = [h.score for h in screen.hits]
+        assert scores == sorted(scores)  # bm25: lower is better, best first
+        prompt = screen.query_one("#results", OptionList).get_option_at_index(0).prompt
+        assert isinstance(prompt, Text)
+        marked = [prompt.plain[s.start:s.end] for s in prompt.spans if "reverse" in str(s.style)]
+        assert "cannabis" in [m.lower() for m in marked]
+        first = screen.hits[0].note_id
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, NoteEditorScreen)
+        assert app.screen.note_id == first
+        assert "cannabis" in app.screen.query_one("#body", FlagTextArea).text
+
+
+async def test_palette_provider_finds_notes_and_clients(practice: Path) -> None:
+    """The command-palette provider lists clients and notes; running a note hit opens it."""
+    app = app_for(practice)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await unlock(pilot)
+        provider = NoteSearchProvider(app.screen)
+        hits = [hit async for hit in provider.search("Hazel")]
+        assert any("Client: Hazel Fictive" in str(h.match_display) for h in hits)
+        hits = [hit async for hit in provider.search("cannabis")]
+        notes = [h for h in hits if str(h.match_display).startswith("Note:")]
+        assert notes
+        notes[0].command()
+        await settle(pilot)
+        assert isinstance(app.screen, NoteEditorScreen)
+
+
+async def test_privacy_mode_initials_and_hidden_flags(practice: Path) -> None:
+    """F2: initials everywhere, flagged passages withheld, psychotherapy notes refused."""
+    app = app_for(practice)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await unlock(pilot)
+        await pilot.press("f2")
+        names = cells(app.screen.query_one("#clients", DataTable), 0)
+        assert "Hazel Fictive" not in names and "H.F." in names
+        vault_hit = None
+        await pilot.press("ctrl+f")
+        await pilot.press(*"cannabis")
+        await settle(pilot)
+        search = app.screen
+        assert isinstance(search, SearchScreen)
+        vault_hit = search.hits[0]
+        prompt = search.query_one("#results", OptionList).get_option_at_index(0).prompt
+        assert "cannabis" not in str(prompt) and vault_hit.client_display_name not in str(prompt)
+        await pilot.press("enter")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, NoteEditorScreen)
+        shown = static_text(editor.query_one("#privacy-view", Static))
+        assert "[withheld: substance use]" in shown and "cannabis" not in shown
+        assert not editor.query_one("#body", FlagTextArea).display
+        assert vault_hit.client_display_name not in static_text(
+            editor.query_one("#note-title", Static))
+        await pilot.press("escape")
+        await pilot.press("escape")
+        await pilot.pause()
+        await open_client(pilot, "Alder")
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, TimelineScreen)  # no passphrase prompt in privacy mode
+        await pilot.press("f2")
+        await pilot.pause()
+        assert "Alder Sampleton" in static_text(app.screen.query_one("#client-header", Static))
+
+
+async def test_privacy_mode_hides_open_pnotes(practice: Path) -> None:
+    """Turning privacy on inside the psychotherapy area hides its text at once."""
+    app = app_for(practice)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await unlock(pilot)
+        await open_client(pilot, "Alder")
+        await pilot.press("p")
+        await pilot.pause()
+        await enter_passphrase(pilot, PASSPHRASE)
+        screen = app.screen
+        assert isinstance(screen, PsychotherapyScreen)
+        assert "Process note" in cells(screen.query_one("#pnotes-list", DataTable), 2)[0]
+        await pilot.press("f2")
+        await pilot.pause()
+        assert cells(screen.query_one("#pnotes-list", DataTable), 2) == ["(hidden)"]
+        assert not screen.query_one("#pnote-body").display
+
+
+async def test_idle_lock_saves_clears_and_resumes(practice: Path) -> None:
+    """After the idle time the draft is saved, keys dropped, screens cleared; unlock resumes."""
+    clock = FakeClock()
+    app = app_for(practice, clock=clock, idle_seconds=300)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await unlock(pilot)
+        await open_client(pilot, "Hazel")
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, NoteEditorScreen)
+        note_id = editor.note_id
+        await pilot.press(*"unsaved")
+        clock.advance(200)
+        await pilot.press("x")  # activity restarts the idle time
+        clock.advance(200)
+        await app.check_idle_lock()
+        assert app.vault is not None
+        clock.advance(101)
+        await app.check_idle_lock()
+        await settle(pilot)
+        assert app.vault is None
+        assert isinstance(app.screen, LockScreen)
+        assert len(app.screen_stack) == 2  # the default screen and the lock screen only
+        assert "without activity" in static_text(app.screen.query_one("#lock-message", Static))
+        vault = Vault.unlock(practice, PASSPHRASE)  # the process lock was released
+        try:
+            assert "unsavedx" in vault.notes.get(note_id).body
+        finally:
+            vault.lock()
+        await unlock(pilot)
+        assert isinstance(app.screen, NoteEditorScreen) and app.screen.note_id == note_id
+        assert [type(s).__name__ for s in app.screen_stack[1:]] == [
+            "ClientListScreen", "TimelineScreen", "NoteEditorScreen"]
+
+
+async def test_lock_key_locks_from_anywhere(practice: Path) -> None:
+    """ctrl+l locks even from a modal, and the footer then offers no vault actions."""
+    app = app_for(practice)
+    async with app.run_test() as pilot:
+        await unlock(pilot)
+        await pilot.press("ctrl+n")  # the new-client modal
+        await pilot.pause()
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert isinstance(app.screen, LockScreen) and app.vault is None
+        assert app.check_action("search", ()) is False
+
+
+async def test_audit_view_newest_first_and_verified(practice: Path) -> None:
+    """F3 shows the audit log newest first with the chain verified."""
+    app = app_for(practice)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await unlock(pilot)
+        await pilot.press("f3")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, AuditScreen)
+        assert "Chain verified" in static_text(screen.query_one("#audit-status", Static))
+        seqs = [int(s) for s in cells(screen.query_one("#audit", DataTable), 0)]
+        assert seqs == sorted(seqs, reverse=True) and len(seqs) > 10
+        actions = cells(screen.query_one("#audit", DataTable), 2)
+        assert "unlock" in actions[:5]
+
+
+async def test_palette_commands_and_change_passphrase(practice: Path) -> None:
+    """System commands cover lock, new note, search, privacy, passphrase; the change works."""
+    app = app_for(practice)
+    async with app.run_test() as pilot:
+        await unlock(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for title in ("Lock", "New note", "Search notes", "Privacy mode", "Change passphrase",
+                      "Audit log", "Light/dark"):
+            assert title in titles
+        app.action_change_passphrase()
+        await pilot.pause()
+        assert isinstance(app.screen, ChangePassphraseModal)
+        app.screen.query_one("#current", Input).value = PASSPHRASE
+        app.screen.query_one("#new1", Input).value = "another fine passphrase"
+        app.screen.query_one("#new2", Input).value = "another fine passphrase"
+        app.screen.query_one("#new2", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        await app.lock_vault()
+    Vault.unlock(practice, "another fine passphrase").lock()
+
+
+async def test_light_theme_renders(practice: Path) -> None:
+    """The light/dark command switches theme and screens keep rendering."""
+    app = app_for(practice)
+    async with app.run_test() as pilot:
+        await unlock(pilot)
+        app.action_toggle_dark()
+        await pilot.pause()
+        assert not app.current_theme.dark
+        assert "Alder" in app.export_screenshot()
+
+
+def test_app_constructor_matches_cli(tmp_path: Path) -> None:
+    """The CLI's call `ConfideApp(folder=..., demo_passphrase=...)` keeps working."""
+    app = ConfideApp(folder=tmp_path, demo_passphrase="demo passphrase")
+    assert app.folder == tmp_path and app.idle_seconds == 300
