@@ -18,6 +18,7 @@ from tests.conftest import PASSPHRASE, Cli
 from tests.fsimage import mounted_image, needs_root
 from vault import (
     TEST_PRESET,
+    AuthenticationError,
     DamagedFileError,
     MarkupError,
     StorageError,
@@ -337,3 +338,51 @@ def test_kill_9_while_saving_loses_no_committed_note(new_vault: tuple[Vault, str
             nid, last_i, draft = reported[-1]
             body = again.notes.get(draft).body
             assert int(body.split("v")[1]) >= last_i  # the draft has at least the last save
+
+
+_REWRAPPER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from vault import Vault
+    a, b = sys.argv[2], sys.argv[3]
+    vault = Vault.unlock(Path(sys.argv[1]), a)
+    current, other = a, b
+    while True:
+        vault.change_passphrase(current, other)
+        current, other = other, current
+        print(current, flush=True)
+""")
+
+
+def test_kill_9_while_changing_the_passphrase_never_loses_the_keys(
+        new_vault: tuple[Vault, str]) -> None:
+    """SIGKILL in the middle of passphrase changes: the vault opens with the last reported
+    passphrase or the one being written, never neither, and the key file is whole."""
+    vault, recovery_key = new_vault
+    folder = vault.folder
+    vault.lock()
+    other = "the other passphrase"
+    rng = random.Random()
+    for _round in range(3):
+        writer = subprocess.Popen([sys.executable, "-c", _REWRAPPER, str(folder), PASSPHRASE,
+                                   other], stdout=subprocess.PIPE, text=True)
+        assert writer.stdout is not None
+        last = PASSPHRASE
+        for _ in range(rng.randint(3, 30)):
+            line = writer.stdout.readline().strip()
+            assert line, "the writer died on its own"
+            last = line
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait()
+        opened = None
+        for candidate in (last, other if last == PASSPHRASE else PASSPHRASE):
+            try:
+                opened = Vault.unlock(folder, candidate)
+            except AuthenticationError:
+                continue
+            break
+        assert opened is not None, "neither passphrase opens the vault"
+        opened.change_passphrase(candidate, PASSPHRASE)  # the next round starts from here
+        opened.lock()
+        assert not (folder / "keys.confide.pending").exists()
+    Vault.recover(folder, recovery_key).abandon()
