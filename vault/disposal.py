@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from . import forensics, retention
 from .audit import Action
 from .errors import (
+    ConfideError,
     DisposalRefusedError,
     NotFoundError,
     StorageError,
@@ -95,11 +96,18 @@ class BackupScan:
 class BackupSide(Protocol):
     """What disposal needs from the backup package (implemented in `backup/purge.py`)."""
 
-    def copies_holding(self, vault: Vault, client_ids: Collection[int]) -> list[BackupCopy]: ...
+    def copies_holding(self, vault: Vault, client_ids: Collection[int]) -> list[BackupCopy]:
+        """Catalogued backups (still on some drive) that hold any of these clients."""
+        ...
 
-    def replace_copies(self, vault: Vault, copies: Sequence[BackupCopy]) -> list[str]:
-        """Write a fresh backup on each copy's drive, then overwrite and unlink the old file.
-        Returns the locations of the new backups."""
+    def copies_to_replace(self, vault: Vault) -> list[BackupCopy]:
+        """Every catalogued backup still on some drive: each carries a copy of the key file,
+        so each must go for the key rotation to be a cryptographic erase."""
+        ...
+
+    def replace_copies(self, vault: Vault, copies: Sequence[BackupCopy]) -> str:
+        """Write one fresh backup on the (connected) drive of `copies`, then overwrite and
+        unlink each old file. Returns the new backup's location."""
         ...
 
     def remaining_plaintext(self, vault: Vault) -> Iterator[tuple[str, Iterable[bytes]]]:
@@ -587,7 +595,7 @@ def dispose(vault: Vault, passphrase: str, client_ids: Sequence[int],
     who = " ".join((performed_by or _default_performer()).split())[:200] or "clinician"
     keys = vault.key_file.unwrap_with_passphrase(passphrase, list(KeyName))  # fresh auth
     try:
-        copies = backups.copies_holding(vault, ids) if backups is not None else []
+        copies = backups.copies_to_replace(vault) if backups is not None else []
         blocked = [c for c in copies if c.connected and not c.writable]
         if blocked:
             raise StorageError(f"the backup drive {blocked[0].drive} is read-only, so the copy "
@@ -624,28 +632,42 @@ def _finish(vault: Vault, passphrase: str, disposal_id: int, ids: Sequence[int],
                    {"epoch_before": epoch_before, "epoch_after": epoch_after})
     # Backups: connected copies are replaced now, absent ones are recorded as pending.
     if backups is not None and copies is None:
-        copies = backups.copies_holding(vault, ids)
+        copies = backups.copies_to_replace(vault)
     replaced: list[str] = []
     new_backups: list[str] = []
+    failures: list[str] = []
     if backups is not None and copies:
-        connected = [c for c in copies if c.connected]
-        if connected:
-            new_backups = backups.replace_copies(vault, connected)
-            replaced = [c.location for c in connected]
+        by_drive: dict[str, list[BackupCopy]] = {}
+        for c in copies:
+            by_drive.setdefault(c.drive, []).append(c)
+        done: set[str] = set()
+        for drive, group in sorted(by_drive.items()):
+            if not all(c.connected and c.writable for c in group):
+                continue
+            try:
+                new_backups.append(backups.replace_copies(vault, group))
+            except ConfideError as e:  # a drive that fails now is finished when next mounted
+                failures.append(f"drive {drive}: {e}")
+                continue
+            done.update(c.location for c in group)
+            replaced.extend(c.location for c in group)
         with vault.db.atomic():
             for c in copies:
                 exists = vault.db.scalar("SELECT 1 FROM backup_purges WHERE disposal_id = ? "
                                          "AND location = ?", (disposal_id, c.location))
                 if exists:
                     continue
+                ok = c.location in done
                 vault.db.execute(
                     "INSERT INTO backup_purges (disposal_id, drive, location, state, "
                     "recorded_at, done_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (disposal_id, c.drive, c.location, "done" if c.connected else "pending",
-                     now_utc(), now_utc() if c.connected else None))
+                    (disposal_id, c.drive, c.location, "done" if ok else "pending",
+                     now_utc(), now_utc() if ok else None))
     retired = {k: v for k, v in old_keys.items()} if prints is not None else None
     report = verify(vault, passphrase, disposed_ids=ids, prints=prints, retired_keys=retired,
                     backups=backups, expect_no_free_pages=True)
+    for failure in failures:
+        report.pending.append(f"backup replacement failed, retried when next mounted: {failure}")
     if prints is None:
         report.add("fingerprints", True, "this disposal was resumed after an interruption: "
                    "names and note fingerprints were held in memory only and are gone, so the "
@@ -749,5 +771,5 @@ def filesystem_of(path: Path) -> str:
 __all__ = [
     "LIMITS", "METHOD", "METHOD_TYPE", "BackupCopy", "BackupScan", "BackupSide", "Check",
     "ClientDisposal", "DisposalResult", "Verification", "dispose", "disposed_client_ids",
-    "mark_purged", "pending_purges", "plan", "resume", "unfinished", "verify",
+    "filesystem_of", "mark_purged", "pending_purges", "plan", "resume", "unfinished", "verify",
 ]

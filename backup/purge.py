@@ -1,0 +1,197 @@
+"""The backup side of disposal, on the backup package's public API (catalog, run_backup, archive).
+
+Every archive carries a copy of the key file that was current when it was written (FORMAT.md), so
+after disposal rotates the keys every older archive still opens with the passphrase, and with it
+the disposed clients. So disposal replaces *every* catalogued archive still on a drive, not only
+those that list the clients: on a connected drive one fresh backup is written and verified, then
+each old file is overwritten with zeros and unlinked; an absent drive is recorded as pending and
+finished by `process_pending_purges` when it is next mounted (`purge_on_mount` plugs that into
+`DriveWatcher(on_event=...)`).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from pathlib import Path
+
+from vault import Vault, fsutil
+from vault.disposal import BackupCopy, mark_purged, pending_purges
+from vault.errors import ConfideError, StorageError
+from vault.forensics import PAGE_SIZE, decrypt_page, hmac_key
+from vault.keyslots import KeyName, wipe_keys
+from vault.secret import SecretBytes
+
+from .archive import read_archive
+from .catalog import BackupRecord, Catalog
+from .drives import backup_dir, read_marker
+from .engine import SECTIONS, run_backup, secret_keys_for
+from .watch import WatchEvent
+
+# Archives in these states may still exist on a drive; the others were already removed.
+LIVE = ("writing", "good", "failed", "damaged")
+_SECTION_KEYS = {"record.db": KeyName.RECORD, "pnotes.db": KeyName.PNOTES}
+
+
+def _is_read_only(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY) or not os.access(path, os.W_OK)
+    except OSError:
+        return True
+
+
+def _drive_root(vault: Vault, drive_id: str | None) -> Path | None:
+    """Where the drive is mounted now, if it is (its marker must be there)."""
+    if drive_id is None:
+        return None
+    drive = Catalog(vault).drive(drive_id)
+    if not drive.last_path:
+        return None
+    root = Path(drive.last_path)
+    try:
+        marker = read_marker(root)
+    except StorageError:
+        return None
+    if marker is None or marker.drive_id != drive_id:
+        return None
+    return root
+
+
+class DisposalBackups:
+    """`vault.disposal.BackupSide` for the catalogued backups of this vault."""
+
+    def __init__(self, passphrase: str) -> None:
+        self._passphrase = passphrase
+
+    def _copy(self, vault: Vault, record: BackupRecord) -> BackupCopy:
+        root = _drive_root(vault, record.drive_id)
+        path = backup_dir(root) / record.file_name if root is not None else Path(record.path)
+        connected = root is not None and path.exists()
+        writable = connected and not _is_read_only(path.parent)
+        return BackupCopy(record.id, record.drive_id or "unknown", str(path), record.created_at,
+                          connected, writable)
+
+    def copies_holding(self, vault: Vault, client_ids: Collection[int]) -> list[BackupCopy]:
+        catalog = Catalog(vault)
+        seen: dict[int, BackupRecord] = {}
+        for cid in client_ids:
+            for record in catalog.backups_holding(cid):
+                if record.status in LIVE:
+                    seen[record.id] = record
+        return [self._copy(vault, r) for r in sorted(seen.values(), key=lambda r: r.id)]
+
+    def copies_to_replace(self, vault: Vault) -> list[BackupCopy]:
+        records = Catalog(vault).backups(statuses=list(LIVE))
+        return [self._copy(vault, r) for r in sorted(records, key=lambda r: r.id)]
+
+    def replace_copies(self, vault: Vault, copies: Sequence[BackupCopy]) -> str:
+        drives = {c.drive for c in copies}
+        if len(drives) != 1:
+            raise StorageError("internal: replace one drive at a time")
+        root = _drive_root(vault, copies[0].drive)
+        if root is None:
+            raise StorageError(f"backup drive {copies[0].drive} is not connected")
+        if _is_read_only(backup_dir(root)):
+            raise StorageError(f"the backup drive {copies[0].drive} at {root} is read-only")
+        # Rotation off: the old generations are destroyed below, all of them.
+        result = run_backup(vault, root, rotate=False)
+        catalog = Catalog(vault)
+        for c in copies:
+            path = Path(c.location)
+            if path.exists():
+                fsutil.secure_unlink(path)  # zeros over its blocks, fsync, unlink, fsync dir
+            catalog.set_status(c.backup_id, "replaced")
+        return str(result.path)
+
+    def remaining_plaintext(self, vault: Vault) -> Iterator[tuple[str, Iterable[bytes]]]:
+        """Each good archive on a connected drive, opened with the passphrase as a stranger
+        would, its database pages decrypted with the keys from the archive's own key file."""
+        for record in Catalog(vault).backups(statuses=["good"]):
+            copy = self._copy(vault, record)
+            if not copy.connected:
+                continue
+            yield copy.location, self._decrypted(Path(copy.location))
+
+    def _decrypted(self, path: Path) -> Iterator[bytes]:
+        sections: dict[str, io.BytesIO] = {}
+        keys: dict[KeyName, SecretBytes] = {}
+
+        def sink(name: str) -> Callable[[bytes], None] | None:
+            buffer = sections[name] = io.BytesIO()
+
+            def write(data: bytes) -> None:
+                buffer.write(data)
+
+            return write
+
+        try:
+            with fsutil.storage_errors(f"cannot read {path}"), open(path, "rb") as source:
+                read_archive(source, secret_keys_for(path.name, self._passphrase, keep=keys),
+                             name=path.name, sink=sink)
+            for name in SECTIONS:
+                data = sections[name].getvalue() if name in sections else b""
+                key_name = _SECTION_KEYS.get(name)
+                if key_name is None or len(data) < PAGE_SIZE:
+                    continue
+                key = keys[key_name].reveal()
+                mac_key = hmac_key(key, data[:16])
+                for index in range(len(data) // PAGE_SIZE):
+                    _, plain = decrypt_page(data[index * PAGE_SIZE:(index + 1) * PAGE_SIZE],
+                                            index + 1, key, mac_key)
+                    yield plain
+        finally:
+            wipe_keys(keys)
+            sections.clear()
+
+
+def process_pending_purges(vault: Vault, drive_root: Path) -> list[str]:
+    """Finish the purges recorded for the drive now mounted at `drive_root`.
+
+    Writes one fresh backup there, overwrites and unlinks every pending old file, and notes
+    each on its certificate. Returns the locations purged (empty if none were pending).
+    """
+    marker = read_marker(Path(drive_root))
+    if marker is None:
+        return []
+    pending = pending_purges(vault, marker.drive_id)
+    if not pending:
+        return []
+    if _is_read_only(backup_dir(Path(drive_root))):
+        raise StorageError(f"the backup drive at {drive_root} is read-only; the pending purge "
+                           "of old backups waits until it is writable")
+    result = run_backup(vault, Path(drive_root), rotate=False)
+    catalog = Catalog(vault)
+    purged: list[str] = []
+    for row in pending:
+        # The drive may be mounted elsewhere now: find the file by name on this mount.
+        old = backup_dir(Path(drive_root)) / Path(str(row["location"])).name
+        if old.exists():
+            fsutil.secure_unlink(old)
+        for record in catalog.backups(marker.drive_id, list(LIVE)):
+            if record.file_name == old.name:
+                catalog.set_status(record.id, "replaced")
+        mark_purged(vault, int(row["id"]), str(result.path))
+        purged.append(str(old))
+    return purged
+
+
+def purge_on_mount(vault: Vault,
+                   report: Callable[[str], None] | None = None) -> Callable[[WatchEvent], None]:
+    """An `on_event` for `DriveWatcher`: when a drive is found, finish its pending purges."""
+    def on_event(event: WatchEvent) -> None:
+        if event.kind != "found":
+            return
+        try:
+            done = process_pending_purges(vault, event.path)
+        except ConfideError as e:
+            if report is not None:
+                report(f"pending disposal purge on {event.path} failed: {e}")
+            return
+        if done and report is not None:
+            report(f"purged {len(done)} old backups on {event.path} (disposal)")
+
+    return on_event
+
+
+__all__ = ["DisposalBackups", "process_pending_purges", "purge_on_mount"]

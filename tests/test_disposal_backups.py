@@ -1,0 +1,91 @@
+"""Disposal and backups: connected drives rewritten, absent drives pending then purged on mount."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from backup import Catalog, add_drive, run_backup
+from backup.purge import DisposalBackups, process_pending_purges, purge_on_mount
+from backup.watch import WatchEvent
+from tests.fsimage import mounted_image, needs_root, remount
+from vault import StorageError, Vault
+from vault.certificate import certificate, render_text
+from vault.disposal import dispose, pending_purges, plan, verify
+from vault.forensics import Fingerprints, scan_chunks
+
+from .conftest import PASSPHRASE
+from .test_disposal import GONE_TEXT, make_practice
+
+
+def _traces(vault: Vault) -> int:
+    prints = Fingerprints()
+    prints.add_name("Quillon Zabriskie")
+    prints.add_text(GONE_TEXT)
+    found = 0
+    for _, chunks in DisposalBackups(PASSPHRASE).remaining_plaintext(vault):
+        names, grams = scan_chunks(chunks, prints)
+        found += len(names) + len(grams)
+    return found
+
+
+def test_connected_drive_rewritten_absent_drive_pending_then_purged(
+        vault: Vault, tmp_path: Path) -> None:
+    """Old archives on a connected drive are replaced; an absent drive's wait for its mount."""
+    ids = make_practice(vault)
+    usb_a, usb_b = tmp_path / "usbA", tmp_path / "usbB"
+    for usb in (usb_a, usb_b):
+        usb.mkdir()
+        add_drive(vault, usb, label=usb.name)
+    old_a = [run_backup(vault, usb_a, rotate=False).path for _ in range(2)]
+    old_b = run_backup(vault, usb_b).path
+    assert _traces(vault) > 0  # the scan finds the client in backups made before disposal
+    (rows,) = [r for r in plan(vault, [ids["gone"]], backups=DisposalBackups(PASSPHRASE))]
+    assert len(rows.backups) == 3
+    away = tmp_path / "usbB-away"
+    usb_b.rename(away)  # the drive is unplugged
+
+    result = dispose(vault, PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"],
+                     backups=DisposalBackups(PASSPHRASE))
+    assert result.verification.ok and result.verification.result == "PASS, with backups pending"
+    assert not any(p.exists() for p in old_a)
+    (new_a,) = result.certificate["backups"]["written"]
+    assert Path(new_a).exists() and Path(new_a).parent == old_a[0].parent
+    assert [p["location"] for p in result.certificate["backups"]["pending"]] == [str(old_b)]
+    assert "PENDING" in render_text(result.certificate)
+    assert _traces(vault) == 0
+    statuses = {r.path: r.status for r in Catalog(vault).backups()}
+    assert statuses[str(old_a[0])] == "replaced" and statuses[str(old_b)] == "good"
+
+    away.rename(usb_b)  # plugged in again: the watcher's callback finishes the purge
+    messages: list[str] = []
+    purge_on_mount(vault, messages.append)(WatchEvent("found", "x", usb_b))
+    assert not old_b.exists() and messages == ["purged 1 old backups on " f"{usb_b} (disposal)"]
+    assert pending_purges(vault) == []
+    cert = certificate(vault, result.disposal_id)
+    assert cert["backups"]["pending"] == []
+    assert cert["backups"]["completed_later"][0]["location"] == str(old_b)
+    assert process_pending_purges(vault, usb_b) == []  # nothing left: a no-op
+    report = verify(vault, PASSPHRASE, backups=DisposalBackups(PASSPHRASE))
+    assert report.ok and not report.pending
+    assert sum(c.name.startswith("backup ") for c in report.checks) == 2
+
+
+@needs_root
+def test_read_only_backup_drive_is_refused_before_anything_changes(
+        vault: Vault, tmp_path: Path) -> None:
+    """A connected read-only backup drive: disposal refuses, clients and keys unchanged."""
+    ids = make_practice(vault)
+    with mounted_image(tmp_path, size_mb=16, name="usb") as mount:
+        add_drive(vault, mount, label="USB")
+        run_backup(vault, mount)
+        os.sync()
+        remount(mount, readonly=True)
+        epoch = vault.key_file.epoch
+        with pytest.raises(StorageError, match="read-only"):
+            dispose(vault, PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"],
+                    backups=DisposalBackups(PASSPHRASE))
+        assert vault.clients.exists(ids["gone"]) and vault.key_file.epoch == epoch
+        remount(mount, readonly=False)
