@@ -296,6 +296,9 @@ class NoteRecords:
         if not parent.is_signed:
             raise UsageError(f"{parent.record_id} is still a draft; edit it instead of "
                              "adding an addendum")
+        if sign and not body.strip():
+            # Checked first: otherwise the error names the rolled-back addendum's id.
+            raise UsageError(f"the addendum to {parent.record_id} is empty; write something")
         with self._db.atomic():
             note = self.create(parent.client_id, "free", body=body, spans=spans,
                                session=SessionInfo(session_date=parent.session.session_date),
