@@ -147,6 +147,8 @@ class Vault:
         check_new_passphrase(passphrase)
         if key_file_exists(folder / KEY_FILE):
             raise VaultExistsError(f"a vault already exists at {folder}")
+        if folder.exists() and not folder.is_dir():
+            raise UsageError(f"{folder} is a file, not a folder; choose a folder for the vault")
         if folder.exists() and any(folder.iterdir()):
             raise VaultExistsError(f"{folder} is not empty; choose an empty or new folder")
         fsutil.ensure_private_dir(folder)
