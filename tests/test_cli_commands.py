@@ -241,6 +241,11 @@ def test_failures_are_one_line_and_exit_1(ready: Cli, tmp_path: Path) -> None:
         (("note", "add", "1", "--body-file", str(tmp_path / "missing.txt")), "cannot read"),
         (("client", "edit", "1", "--dob", "1.2.3"), "not a date"),
         (("--vault", str(tmp_path / "empty"), "status"), "no Confide vault"),
+        (("note", "show", "99999999999999999999"), "too large"),
+        (("client", "show", "99999999999999999999"), "too large"),
+        (("pnote", "show", "99999999999999999999"), "too large"),
+        (("--vault", str(tmp_path / "passphrase.txt"), "init", "--kdf", "test-insecure"),
+         "is a file, not a folder"),
     ]
     for args, message in cases:
         result = ready(*args)

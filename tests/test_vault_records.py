@@ -209,7 +209,7 @@ def test_failed_addendum_leaves_nothing_behind(vault: Vault) -> None:
     cid = vault.clients.add("Onyx Madeupski").id
     original = vault.notes.sign(vault.notes.create(cid, body="text").id)
     count = vault.notes.count()
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match=f"addendum to {original.record_id} is empty"):
         vault.notes.addend(original.id, "   ")
     assert vault.notes.count() == count
 
