@@ -155,6 +155,8 @@ class NoteEditorScreen(VaultScreen):
 
     def privacy_changed(self) -> None:
         self._apply_mode()
+        if not self.privacy and self.is_current:
+            self.query_one("#body", FlagTextArea).focus()  # it lost focus while hidden
 
     def location(self) -> Location | None:
         return ("editor", self.note_id)
