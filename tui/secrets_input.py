@@ -9,12 +9,19 @@ from pathlib import Path
 
 from vault import UsageError
 
+MAX_SECRET_FILE_BYTES = 64 * 1024  # a passphrase or recovery key is a line, not a document
+
 
 def read_secret_file(path: str, what: str) -> str:
     try:
-        raw = Path(path).expanduser().read_bytes()
+        # Bounded read: a wrong path such as /dev/zero or a disk image must not hang or eat memory.
+        with Path(path).expanduser().open("rb") as f:
+            raw = f.read(MAX_SECRET_FILE_BYTES + 1)
     except OSError as e:
         raise UsageError(f"cannot read the {what} file {path}: {e.strerror}") from None
+    if len(raw) > MAX_SECRET_FILE_BYTES:
+        raise UsageError(f"the {what} file {path} is far too large to hold a {what}; "
+                         "is it the right file?")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
