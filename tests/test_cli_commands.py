@@ -246,6 +246,8 @@ def test_failures_are_one_line_and_exit_1(ready: Cli, tmp_path: Path) -> None:
         (("pnote", "show", "99999999999999999999"), "too large"),
         (("--vault", str(tmp_path / "passphrase.txt"), "init", "--kdf", "test-insecure"),
          "is a file, not a folder"),
+        (("--passphrase-file", "/dev/zero", "client", "list"), "far too large"),
+        (("--passphrase-file", str(tmp_path), "client", "list"), "cannot read the passphrase"),
     ]
     for args, message in cases:
         result = ready(*args)
