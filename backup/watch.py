@@ -27,7 +27,8 @@ from .engine import BackupResult, ProgressCallback, run_backup
 
 @dataclass(frozen=True)
 class WatchEvent:
-    """What the watcher did: 'found' a drive, 'not_due', 'started', 'done' or 'failed'."""
+    """What the watcher did: 'found' a drive, 'not_due', 'started', 'done', 'failed', or
+    'error' (the scan itself failed; drive_id is empty)."""
 
     kind: str
     drive_id: str
@@ -71,6 +72,7 @@ class DriveWatcher:
         self._thread: threading.Thread | None = None
         self._observer: Observer | None = None  # type: ignore[valid-type]
         self._present: set[Path] = set()
+        self._scan_lock = threading.Lock()
 
     def _emit(self, kind: str, marker: DriveMarker, path: Path, message: str = "",
               result: BackupResult | None = None) -> None:
@@ -84,8 +86,13 @@ class DriveWatcher:
             events.append(event)
             self._on_event(event)
 
-        if self.vault.is_locked:
-            return events
+        with self._scan_lock:
+            if self.vault.is_locked:
+                return events
+            self._scan(note)
+        return events
+
+    def _scan(self, note: Callable[[WatchEvent], None]) -> None:
         found = find_drives(self.roots, self.vault.vault_id)
         present = {path for path, _ in found}
         catalog = Catalog(self.vault)
@@ -106,7 +113,6 @@ class DriveWatcher:
             note(WatchEvent("done", marker.drive_id, path,
                             f"backup written and verified: {result.path.name}", result))
         self._present = present
-        return events
 
     def _schedule(self) -> None:
         observer = Observer()
@@ -126,9 +132,15 @@ class DriveWatcher:
     def run(self) -> None:
         """Watch until `stop()` (or KeyboardInterrupt in the foreground command)."""
         self._schedule()
+        self._loop()
+
+    def _loop(self) -> None:
         try:
             while not self._stop.is_set():
-                self.scan_once()
+                try:
+                    self.scan_once()
+                except ConfideError as e:  # e.g. locked mid-scan: report, keep watching
+                    self._on_event(WatchEvent("error", "", Path(), str(e)))
                 self._wake.wait(self.settings.rescan_seconds)
                 self._wake.clear()
                 # Let a mount that raised the event finish before looking.
@@ -141,7 +153,9 @@ class DriveWatcher:
                 observer.join(timeout=5)
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self.run, name="confide-drive-watch",
+        """Start watching in a background thread; events are seen from the moment this returns."""
+        self._schedule()
+        self._thread = threading.Thread(target=self._loop, name="confide-drive-watch",
                                         daemon=True)
         self._thread.start()
 
