@@ -21,6 +21,7 @@ from backup import (
     verify_archive,
     verify_catalogued,
 )
+from backup.purge import purge_on_mount
 from vault import NotFoundError, UsageError, Vault
 from vault.keyslots import key_file_exists
 
@@ -260,7 +261,14 @@ def cmd_watch(args: argparse.Namespace, ctx: Context) -> None:
                          + (f": {event.message}" if event.message else ""))
 
     with unlocked(ctx) as vault:
-        watcher = DriveWatcher(vault, roots=roots, on_event=show)
+        # A drive that missed a disposal gets its old backups purged when it shows up.
+        purge = purge_on_mount(vault, report=ctx.out.info)
+
+        def on_event(event: WatchEvent) -> None:
+            purge(event)
+            show(event)
+
+        watcher = DriveWatcher(vault, roots=roots, on_event=on_event)
         if args.once:
             events = watcher.scan_once()
             ctx.out.emit([{"kind": e.kind, "drive_id": e.drive_id, "path": e.path,
