@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,9 +75,11 @@ def cmd_init(args: argparse.Namespace, ctx: Context) -> None:
     if args.recovery_sheet:
         sheet = Path(args.recovery_sheet).expanduser()
         try:
-            with open(sheet, "x", encoding="utf-8") as handle:
+            # Created 0600 from the start: open(..., "x") + chmod left a window in which the
+            # recovery key was world-readable under the usual umask.
+            fd = os.open(sheet, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(recovery_sheet(vault_id, recovery_key, ctx.folder))
-            sheet.chmod(0o600)
         except OSError as e:
             ctx.out.info(f"Could not write the recovery sheet ({e.strerror}); copy the key "
                          "below by hand.")
