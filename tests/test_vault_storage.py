@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSPHRASE
+from tests.conftest import PASSPHRASE, Cli
 from vault import IntegrityError, NotFoundError, StorageError, UsageError, Vault, VaultBusyError
 from vault.schema import RECORD_MIGRATIONS
 from vault.storage import Database, Migration
@@ -140,8 +140,9 @@ _HOLDER = textwrap.dedent("""
 """)
 
 
-def test_second_process_gets_vault_busy(new_vault: tuple[Vault, str]) -> None:
-    """While another process has the vault unlocked, unlock fails with a clear VaultBusyError."""
+def test_second_process_gets_vault_busy(new_vault: tuple[Vault, str], cli: Cli) -> None:
+    """While another process has the vault unlocked, unlock fails with a clear VaultBusyError
+    (and the CLI says so in one line, exit 1)."""
     vault, _ = new_vault
     folder = vault.folder
     vault.lock()
@@ -154,6 +155,9 @@ def test_second_process_gets_vault_busy(new_vault: tuple[Vault, str]) -> None:
             Vault.unlock(folder, PASSPHRASE)
         message = str(info.value)
         assert "another Confide process" in message and str(holder.pid) in message
+        busy = cli("client", "list")
+        assert busy.code == 1
+        assert busy.stderr == f"confide: error: {message}\n"
         holder.stdin.write("\n")
         holder.stdin.flush()
         assert holder.wait(timeout=30) == 0
