@@ -25,8 +25,9 @@ from tests.disclosure_support import (
     outline_titles,
     output_text,
     pdf_text,
+    signed,
 )
-from vault import OmitCategory, Vault
+from vault import OmitCategory, UsageError, Vault
 from vault.disclosures import ReleaseSpec, RequestType
 
 PDF_PASSWORD = "release-pass-1234"
@@ -173,3 +174,33 @@ def test_release_of_other_participant_keeps_first_client_out(vault: Vault,
     text = plan.preview
     assert "Quill" not in text and "Sampleton" not in text
     assert OTHER_FIRST in text  # their own name, in the header
+
+
+def test_sealed_legal_name_of_another_participant_is_withheld(vault: Vault,
+                                                              tmp_path: Path) -> None:
+    """A pseudonymous participant's sealed legal name is unsealed (passphrase) and withheld."""
+    client = vault.clients.add("Pat Clientson").id
+    famous = vault.clients.add("Zephyrine Starbright", pseudonym="Client Kestrel").id
+    signed(vault, client, "soap", "Zephyrine said the press followed her; Starbright "
+           "family name came up. Kestrel joined late.", "2026-01-02", (famous,))
+    spec = ReleaseSpec(client_id=client, request_type=RequestType.COURT_ORDER,
+                       recipient_name="Clerk", purpose="order", court_order="Order 9")
+    with pytest.raises(UsageError, match="legal name is sealed"):
+        vault.disclosures.prepare(spec)
+    plan = vault.disclosures.prepare(spec, passphrase=PASSPHRASE)
+    for word in ("Zephyrine", "Starbright", "Kestrel"):
+        assert word not in plan.preview
+
+
+def test_pseudonymous_client_release_can_carry_the_legal_name(vault: Vault) -> None:
+    """By default the release shows the pseudonym; on request, the unsealed legal name."""
+    client = vault.clients.add("Orla Realname", pseudonym="Client Wren").id
+    signed(vault, client, "soap", "Weekly session.", "2026-01-02")
+    spec = ReleaseSpec(client_id=client, request_type=RequestType.COURT_ORDER,
+                       recipient_name="Clerk", purpose="order", court_order="Order 9")
+    assert "Client Wren (C-00001)" in vault.disclosures.prepare(spec).preview
+    named = ReleaseSpec(**{**spec.__dict__, "legal_name": True})
+    with pytest.raises(UsageError, match="passphrase is needed again"):
+        vault.disclosures.prepare(named)
+    assert "Orla Realname (C-00001)" in vault.disclosures.prepare(
+        named, passphrase=PASSPHRASE).preview

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from vault import OmitCategory, UsageError, Vault
@@ -173,6 +174,8 @@ def _scope_options(p: argparse.ArgumentParser) -> None:
 
 
 def _output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--legal-name", action="store_true",
+                   help="print a pseudonymous client's sealed legal name on the release")
     p.add_argument("--out", metavar="PATH", help="write the release here (.pdf, .txt, .md)")
     p.add_argument("--format", choices=["pdf", "txt", "md"], help="instead of the suffix")
     p.add_argument("--force", action="store_true", help="replace PATH if it exists")
@@ -285,9 +288,9 @@ def cmd_release(args: argparse.Namespace, ctx: Context) -> int:
                                      if args.pnotes_authorization else None),
             note_ids=tuple(note_id(n) for n in args.notes),
             request_id=parse_id(args.request, "Q", "request") if args.request else None,
-            court_order=args.court_order)
-        passphrase = ctx.secrets.passphrase() if args.pnotes_authorization else None
-        plan = vault.disclosures.prepare(spec, passphrase=passphrase)
+            court_order=args.court_order, legal_name=args.legal_name)
+        # Already read once to unlock; needed again for psychotherapy notes and sealed names.
+        plan = vault.disclosures.prepare(spec, passphrase=ctx.secrets.passphrase())
         return _finish(ctx, vault, plan, args)
 
 
@@ -298,7 +301,8 @@ def cmd_access(args: argparse.Namespace, ctx: Context) -> int:
             cid, date_from=args.date_from, date_to=args.date_to,
             document_kinds=_kinds(args.kinds), include_categories=_categories(args.include),
             recipient_address=args.address)
-        plan = vault.disclosures.prepare(spec)
+        spec = replace(spec, legal_name=args.legal_name)
+        plan = vault.disclosures.prepare(spec, passphrase=ctx.secrets.passphrase())
         return _finish(ctx, vault, plan, args)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -220,6 +220,21 @@ class Disclosures:
         people = {c for note, addenda in pairs for n in (note, *addenda)
                   for c in n.participant_ids}
         names = {c: vault.clients._get(c) for c in people}
+        sealed = [c for c in names.values() if c.is_pseudonymous and c.id != client.id]
+        if sealed:
+            # A sealed legal name may still appear in a note's text; it can only be withheld
+            # once it is known, and knowing it takes the passphrase again.
+            if passphrase is None:
+                raise UsageError("a joint note names a client whose legal name is sealed; "
+                                 "the passphrase is needed again to withhold that name")
+            for other in sealed:
+                names[other.id] = replace(other, legal_name=vault.reveal_legal_name(
+                    other.id, passphrase))
+        if spec.legal_name and client.is_pseudonymous:
+            if passphrase is None:
+                raise UsageError(f"{client.record_id}'s legal name is sealed; the passphrase "
+                                 "is needed again to print it on the release")
+            client = replace(client, legal_name=vault.reveal_legal_name(client.id, passphrase))
         sections: list[Section] = []
         withheld: set[OmitCategory] = set()
         joint = 0
@@ -261,7 +276,9 @@ class Disclosures:
             scope = f"{kinds}, {_range_text(spec)}"
         if pnote_sections:
             scope += f"; {len(pnote_sections)} psychotherapy note(s)"
-        client_line = f"{client.display_name} ({client.record_id})"
+        shown = client.legal_name if spec.legal_name and client.legal_name else \
+            client.display_name
+        client_line = f"{shown} ({client.record_id})"
         if client.date_of_birth:
             client_line += f", born {client.date_of_birth}"
         to = spec.recipient_name + (f", {spec.recipient_address}"

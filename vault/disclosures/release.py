@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ..errors import DisclosureRefusedError, NotFoundError, UsageError
+from ..errors import DisclosureRefusedError, UsageError
 from ..markup import render_withheld, withheld_categories
 from ..models import Client, EntryType, Note, OmitCategory, PsychotherapyNote
 from ..templates import TEMPLATES
@@ -47,6 +47,7 @@ class ReleaseSpec:
     note_ids: tuple[int, ...] = ()  # item-by-item choice (minimum necessary)
     request_id: int | None = None
     court_order: str | None = None
+    legal_name: bool = False  # print a pseudonymous client's sealed legal name (passphrase)
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def normalize(spec: ReleaseSpec) -> ReleaseSpec:
         authorization_id=spec.authorization_id,
         pnotes_authorization_id=spec.pnotes_authorization_id,
         note_ids=tuple(dict.fromkeys(spec.note_ids)), request_id=spec.request_id,
-        court_order=order)
+        court_order=order, legal_name=spec.legal_name)
 
 
 def note_kind(note: Note, parent: Note | None) -> DocumentKind:
@@ -316,9 +317,3 @@ def pnotes_in_range(notes: Sequence[PsychotherapyNote], spec: ReleaseSpec
               and (spec.date_to is None or (n.session_date or n.created_at[:10]) <= spec.date_to)]
     return sorted(chosen, key=lambda n: (n.session_date or n.created_at[:10], n.id))
 
-
-def require_client(vault: Vault, client_id: int) -> Client:
-    try:
-        return vault.clients._get(client_id)
-    except NotFoundError:
-        raise
