@@ -104,12 +104,14 @@ class SearchScreen(VaultScreen):
         results = self.query_one("#results", OptionList)
         results.clear_options()
         for hit in self.hits:
-            prompt = Text(hit_heading(hit, self.privacy), style="bold")
+            prompt = Text()
+            prompt.append(hit_heading(hit, self.privacy), style="bold")
             prompt.append("\n")
             if self.privacy:
                 prompt.append("(snippet hidden in privacy mode)", style="italic")
             else:
                 prompt.append_text(snippet_text(hit))
+            prompt.append("\n")  # a blank line between results
             results.add_option(Option(prompt, id=str(hit.note_id)))
 
     def privacy_changed(self) -> None:

@@ -35,7 +35,7 @@ def entry_label(note: NoteSummary) -> Text:
 
 def status_label(note: NoteSummary) -> Text:
     if note.signed_at:
-        return Text(f"signed {note.signed_at[:10]}")
+        return Text("signed")  # the time is in the note itself
     return Text("DRAFT", style="bold reverse")
 
 
@@ -43,9 +43,9 @@ class TimelineScreen(VaultScreen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("n", "new_note", "New note"),
-        Binding("l", "late_entry", "Late entry"),
-        Binding("e", "edit_client", "Edit client"),
-        Binding("p", "pnotes", "Psychotherapy notes"),
+        Binding("l", "late_entry", "Late"),
+        Binding("e", "edit_client", "Edit"),
+        Binding("p", "pnotes", "Psych notes"),
     ]
 
     def __init__(self, client_id: int) -> None:
