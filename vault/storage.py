@@ -108,6 +108,10 @@ class Database:
                 raise IntegrityError(f"the change was refused: {e}") from None
             except DriverError as e:
                 raise _translate(e, "database error") from None
+            except UnicodeEncodeError:
+                # Lone surrogates: bytes that were not UTF-8 reached us as text.
+                raise UsageError("the request contains text that is not valid Unicode "
+                                 "(not UTF-8)") from None
             except OverflowError:
                 # An identifier like N-99999999999999999999 cannot exist; say so, not crash.
                 raise UsageError("a number in the request is too large to be a record "
