@@ -22,6 +22,8 @@ def _control_free(value: str, field: str) -> None:
         if ord(ch) < 32 and ch not in "\t\n\r":
             raise UsageError(f"{field} contains the control character U+{ord(ch):04X} "
                              f"(position {index})")
+        if "\ud800" <= ch <= "\udfff":  # bytes that were not UTF-8 (e.g. in a command line)
+            raise UsageError(f"{field} contains invalid Unicode (not UTF-8) at position {index}")
 
 
 def name(value: str, field: str = "name") -> str:
