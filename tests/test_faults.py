@@ -386,3 +386,28 @@ def test_kill_9_while_changing_the_passphrase_never_loses_the_keys(
         opened.lock()
         assert not (folder / "keys.confide.pending").exists()
     Vault.recover(folder, recovery_key).abandon()
+
+
+def test_text_that_was_not_utf8_is_refused_everywhere(vault: Vault, cli: Cli) -> None:
+    """Lone surrogates (argv bytes that were not UTF-8) in names, fields and filters are a
+    one-line usage error, never an internal error; nothing is saved."""
+    cid = vault.clients.add("Lumen Notreal").id
+    bad = "caf\udce9"
+    with pytest.raises(UsageError, match="client name contains invalid Unicode"):
+        vault.clients.add(bad)
+    with pytest.raises(UsageError, match="pseudonym contains invalid Unicode"):
+        vault.clients.add("Real Name", pseudonym=bad)
+    with pytest.raises(UsageError, match="not valid Unicode"):
+        vault.clients.list(bad)
+    with pytest.raises(UsageError, match="late-entry reason contains invalid Unicode"):
+        vault.notes.late_entry(cid, "free", "2026-01-01", bad, body="x")
+    assert (vault.clients.count(), vault.notes.count()) == (1, 0)
+    folder = vault.folder
+    vault.lock()
+    cli.vault_dir = folder
+    env_bytes = [os.fsencode(a) for a in ("client", "add")] + [b"Caf\xe9 Latin1"]
+    proc = subprocess.run([sys.executable, "-m", "tui.cli", *cli.base_args(), *env_bytes],
+                          capture_output=True, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr.decode().startswith("confide: error: client name contains invalid")
+    assert proc.stderr.count(b"\n") == 1
