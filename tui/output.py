@@ -17,7 +17,9 @@ from typing import Any
 
 from vault import ConfideError
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates (bytes that were not UTF-8, e.g. in a folder name) are escaped too: a strict
+# stdout cannot encode them, and printing must never fail after the vault has changed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def safe_text(text: str) -> str:
@@ -28,7 +30,7 @@ def safe_text(text: str) -> str:
 
 # json.dumps escapes C0 controls but passes C1 controls (U+009B is a CSI to some terminals) and
 # bidi overrides through; inside JSON they can only occur in strings, so \uXXXX is exact.
-_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def safe_json(value: Any) -> str:
