@@ -411,3 +411,21 @@ def test_text_that_was_not_utf8_is_refused_everywhere(vault: Vault, cli: Cli) ->
     assert proc.returncode == 1
     assert proc.stderr.decode().startswith("confide: error: client name contains invalid")
     assert proc.stderr.count(b"\n") == 1
+
+
+def test_non_utf8_vault_folder_name_still_shows_the_recovery_key(tmp_path: Path,
+                                                                 cli: Cli) -> None:
+    """A vault folder whose name is not UTF-8, on a strict terminal: init succeeds and prints
+    the recovery key (escaped), in text and JSON; printing never fails after the vault exists."""
+    for index, mode in enumerate((["init"], ["init", "--json"])):
+        folder = os.fsencode(tmp_path) + f"/caf\xe9-{index}".encode("latin-1")
+        env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}
+        proc = subprocess.run(
+            [sys.executable, "-m", "tui.cli", b"--vault", folder, b"--passphrase-file",
+             os.fsencode(cli.passphrase_file), *[os.fsencode(a) for a in mode], b"--kdf",
+             b"test-insecure"], capture_output=True, timeout=60, env=env)
+        assert proc.returncode == 0, proc.stderr
+        out = proc.stdout.decode("utf-8")
+        assert "\\udce9" in out
+        assert any(len(word) == 39 and word.count("-") == 7 for word in
+                   out.replace('"', " ").split())
