@@ -163,6 +163,25 @@ def _interleaved(twins: Sequence[Twin], key: str, items: Sequence[Any], rounds: 
                 twin.time(key, partial(op, twin, item))
 
 
+def _fsync_4k(path: Path) -> None:
+    """Append 4 KiB of zeros and fsync: what one durable commit waits for at least."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.write(fd, bytes(4096))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _audit_view_normal_sync(twin: Twin, note_id: int) -> None:
+    db = twin.records.db
+    db.execute("PRAGMA synchronous = NORMAL")
+    try:
+        twin.records.audit.record(Action.VIEW, "note", note_id, client=0)
+    finally:
+        db.execute("PRAGMA synchronous = FULL")
+
+
 def _add(twin: Twin, item: tuple[int, str, int]) -> object:
     client, template, seed = item
     body, spans = parse_omissions(note_body(random.Random(seed), template, flags=1))
@@ -231,6 +250,13 @@ def measure(practice: Practice, work: Workload,
         _interleaved(twins, "audit_entry", work.open_notes[:sizes.adds], 1,
                      lambda t, n: t.records.audit.record(Action.VIEW, "note", n, client=0))
         _interleaved(twins, "note_add", work.add_plan, 1, _add)
+        # The disk's floor under every durable commit, measured now (other load changes it).
+        _interleaved(twins, "fsync", range(sizes.adds), 1,
+                     lambda t, _: _fsync_4k(practice.root / "fsync-probe"))
+        # A proposal, measured: a view entry committed with synchronous=NORMAL is written to the
+        # WAL (it survives a crash of the app) but only fsynced by the next durable commit.
+        _interleaved(twins, "audit_entry_normal", work.open_notes[:sizes.adds], 1,
+                     _audit_view_normal_sync)
     finally:
         vault.lock()
         plain.db.close()
@@ -252,6 +278,8 @@ ROWS: list[tuple[str, str, float | None]] = [
     ("note_add", "add a note (durable commit)", None),
     ("note_read_unaudited", "diagnostic: note read without its audit entry", None),
     ("audit_entry", "diagnostic: one audit entry (durable commit)", None),
+    ("fsync", "diagnostic: fsync of a 4 KiB append (the disk's floor)", None),
+    ("audit_entry_normal", "proposal: audit entry with synchronous=NORMAL", None),
 ]
 RATIO_ROWS = {"db_open", "first_search", "first_timeline", "search", "timeline", "note_open",
               "note_add"}
