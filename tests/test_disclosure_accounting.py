@@ -160,3 +160,35 @@ def test_amendment_deadline_and_single_extension(vault: Vault, practice: Practic
     with pytest.raises(UsageError, match="in the future"):
         vault.disclosures.amendments.request(practice.client, practice.flagged_note, "x",
                                              date.today() + timedelta(days=1))
+
+
+@pytest.mark.parametrize("order", ["forward", "reverse"])
+def test_disclosure_rows_never_block_deleting_a_client(vault: Vault, practice: Practice,
+                                                       tmp_path: Path, order: str) -> None:
+    """Disposal deletes table by table: every disclosure table can go first or last."""
+    from vault.holds import release_legal_hold
+
+    auth = vault.disclosures.authorizations.add(
+        practice.client, kind="general", description="all", discloser="Dr. Able",
+        recipient_name="Harbor Law LLP", purpose="litigation", signed_on="2026-01-01",
+        expires_on="2099-01-01")
+    request = vault.disclosures.requests.open_subpoena(practice.client, "Harbor Law LLP")
+    vault.disclosures.requests.update(request.id, authorization_id=auth.id)
+    vault.disclosures.write(vault.disclosures.prepare(ReleaseSpec(
+        client_id=practice.client, request_type=RequestType.SUBPOENA,
+        recipient_name="Harbor Law LLP", purpose="litigation", request_id=request.id)),
+        tmp_path / "r.txt")
+    m = vault.disclosures.amendments.request(practice.client, practice.plan_note, "Fix it.")
+    vault.disclosures.amendments.accept(m.id, "Fixed.")
+    assert request.hold_id is not None
+    release_legal_hold(vault, request.hold_id, "case closed")
+    tables = ["legal_holds", "authorizations", "records_requests", "disclosures", "amendments"]
+    if order == "reverse":
+        tables.reverse()
+    db = vault.db
+    with db.atomic():
+        for table in tables:
+            db.execute(f"DELETE FROM {table} WHERE client_id = ?", (practice.client,))
+        db.execute("DELETE FROM notes WHERE client_id = ?", (practice.client,))
+        db.execute("DELETE FROM clients WHERE id = ?", (practice.client,))
+    assert all(db.scalar(f"SELECT count(*) FROM {t}") == 0 for t in tables)

@@ -218,7 +218,9 @@ RECORD_MIGRATIONS.append(Migration(3, "backup catalog", _run(RECORD_V3)))
 
 # -- 2: disclosures (issue 6). Legal holds (shared with retention/disposal: a hold blocks
 # disposal), authorizations (45 CFR 164.508), records requests (subpoena checklist), the
-# accounting of disclosures (164.528) and amendment requests (164.526).
+# accounting of disclosures (164.528) and amendment requests (164.526). Every reference cascades
+# or clears on delete, so disposal can delete these rows table by table in any order (a
+# disclosure row is never updated, so its references cascade rather than clear).
 RECORD_V2 = [
     """CREATE TABLE legal_holds (
         id INTEGER PRIMARY KEY,
@@ -256,10 +258,10 @@ RECORD_V2 = [
         requester_address TEXT,
         reference TEXT,
         received_on TEXT NOT NULL,
-        hold_id INTEGER REFERENCES legal_holds(id),
+        hold_id INTEGER REFERENCES legal_holds(id) ON DELETE SET NULL,
         client_notified_on TEXT,
         counsel_consulted_on TEXT,
-        authorization_id INTEGER REFERENCES authorizations(id),
+        authorization_id INTEGER REFERENCES authorizations(id) ON DELETE SET NULL,
         court_order TEXT,
         status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'fulfilled', 'closed')),
         created_at TEXT NOT NULL
@@ -273,9 +275,9 @@ RECORD_V2 = [
         recipient_address TEXT,
         purpose TEXT NOT NULL,
         description TEXT NOT NULL,
-        authorization_id INTEGER REFERENCES authorizations(id),
-        pnotes_authorization_id INTEGER REFERENCES authorizations(id),
-        request_id INTEGER REFERENCES records_requests(id),
+        authorization_id INTEGER REFERENCES authorizations(id) ON DELETE CASCADE,
+        pnotes_authorization_id INTEGER REFERENCES authorizations(id) ON DELETE CASCADE,
+        request_id INTEGER REFERENCES records_requests(id) ON DELETE CASCADE,
         basis TEXT,
         date_from TEXT,
         date_to TEXT,
@@ -305,7 +307,7 @@ RECORD_V2 = [
         status TEXT NOT NULL DEFAULT 'pending'
             CHECK (status IN ('pending', 'accepted', 'denied')),
         decided_on TEXT,
-        addendum_note_id INTEGER REFERENCES notes(id),
+        addendum_note_id INTEGER REFERENCES notes(id) ON DELETE SET NULL,
         denial_reason TEXT,
         disagreement TEXT,
         disagreement_on TEXT,

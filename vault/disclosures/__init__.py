@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..audit import Action
-from ..errors import NotFoundError, UsageError
+from ..errors import DisclosureRefusedError, NotFoundError, UsageError
 from ..models import OmitCategory
 from ..storage import Row, now_utc
 from . import _fields
@@ -209,9 +209,8 @@ class Disclosures:
         client = vault.clients._get(spec.client_id)
         try:
             basis, accountable, general, pnotes_auth = check_basis(vault, spec, now)
-        except UsageError:
-            raise
-        except Exception:
+        except DisclosureRefusedError:
+            # A refusal is an event worth proving later (what did not leave, and why not).
             vault.audit.record(Action.EXPORT_REFUSED, "client", spec.client_id,
                                type=spec.request_type.value)
             raise
