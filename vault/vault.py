@@ -19,6 +19,7 @@ from .errors import (
     LockedError,
     NotAVaultError,
     NotFoundError,
+    StorageError,
     UsageError,
     VaultExistsError,
 )
@@ -293,11 +294,17 @@ class Vault:
         with self._guard:
             if self._db is None:
                 return
-            if self._pnotes is not None:
-                self._pnotes.lock()
-                self._pnotes = None
             try:
+                if self._pnotes is not None:
+                    pnotes, self._pnotes = self._pnotes, None
+                    pnotes.lock()
                 self.audit.record(Action.LOCK, "vault")
+            except (StorageError, DamagedFileError):
+                # Locking must complete and must not raise: an idle lock that failed would leave
+                # records on screen, and a CLI command that saved would report "nothing was
+                # saved". On a full or failing disk only the LOCK entry is lost; the audit
+                # chain stays valid because nothing was half-written.
+                pass
             finally:
                 self._db.close()
                 self._db = None
