@@ -244,6 +244,28 @@ def test_full_disk_during_a_save_loses_nothing(small_disk: Path) -> None:
 
 
 @needs_root
+def test_lock_on_a_full_disk_still_locks(small_disk: Path) -> None:
+    """When not even the LOCK audit entry fits, lock() still closes, wipes and releases without
+    raising (an idle lock must never fail); the chain stays valid."""
+    folder = small_disk / "vault"
+    vault, _ = Vault.create(folder, PASSPHRASE, TEST_PRESET)
+    cid = vault.clients.add("Kestrel Fullsky").id
+    filler = _fill(small_disk)
+    with pytest.raises(StorageError, match="disk is full"):
+        for i in range(500):  # use up whatever room the WAL still had
+            vault.notes.create(cid, body=f"tiny {i}")
+    with pytest.raises(StorageError, match="disk is full"):
+        for _ in range(500):  # down to the last byte: even a one-line audit entry fails
+            vault.search("tiny")
+    vault.lock()
+    assert vault.is_locked
+    filler.unlink()
+    with Vault.unlock(folder, PASSPHRASE) as again:  # not "vault busy": the lock was released
+        assert again.audit.verify().ok
+        assert again.clients.get(cid).display_name == "Kestrel Fullsky"
+
+
+@needs_root
 def test_unlock_on_a_full_disk_fails_cleanly_and_can_be_retried(small_disk: Path) -> None:
     """If the disk is full at unlock, the error is one line and a retry in the same process
     works once there is space (no lock left held by the failed attempt)."""
