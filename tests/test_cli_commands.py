@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -309,3 +311,13 @@ def test_ansi_escapes_in_notes_are_printed_escaped(ready: Cli) -> None:
     shown = ready("note", "show", "1").stdout
     assert "\\x1b[2J" in shown and "[bold]markup[/bold]" in shown
     assert ready("note", "show", "1", "--json").json["note"]["body"] == hostile
+
+
+def test_installed_confide_script_runs_from_any_folder(tmp_path: Path) -> None:
+    """The `confide` console script (what the README runs) works outside the checkout."""
+    script = Path(sys.executable).parent / "confide"
+    assert script.exists(), "confide is not installed in this environment (run scripts/setup)"
+    proc = subprocess.run([str(script), "status", "--vault", str(tmp_path / "none"), "--json"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.startswith("confide: error: no Confide vault")
