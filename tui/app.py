@@ -253,7 +253,8 @@ class ConfideApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("lock", "toggle_privacy", "search", "audit", "new_note",
                       "change_passphrase"):
-            return self.vault is not None  # hidden from the footer while locked
+            # Hidden from the footer while locked, and while the recovery key is on screen.
+            return self.vault is not None and not isinstance(self.screen, RecoveryKeyScreen)
         return True
 
     def action_toggle_privacy(self) -> None:

@@ -105,7 +105,8 @@ class NoteEditorScreen(VaultScreen):
                 EntryType.LATE_ENTRY: f"LATE ENTRY ({note.late_reason}) "
                                       f"{template_title(note.template)}",
                 }.get(note.entry_type, template_title(note.template))
-        state = f"SIGNED {note.signed_at}" if signed else "DRAFT"
+        stamp = (note.signed_at or "").replace("T", " ")[:16]
+        state = f"SIGNED {stamp} UTC" if signed else "DRAFT"
         self.title = f"{note.record_id} {client}"
         title = self.query_one("#note-title", Static)
         title.update(f"{client}  {note.record_id}  {kind}  [{state}]")
