@@ -493,9 +493,16 @@ def build(spec: PracticeSpec, cache_dir: Path = CACHE_DIR, *, parallel: bool = T
                 "notes": made_vault["notes"], "build_seconds": {
                     "vault": made_vault["seconds"], "plain": made_plain["seconds"]}}
     (partial / "manifest.json").write_text(json.dumps(manifest))
-    if root.exists():
-        shutil.rmtree(root)
-    partial.rename(root)
+    if root.exists() and not manifest_path.exists():
+        shutil.rmtree(root)  # a broken leftover; a finished practice always has its manifest
+    try:
+        partial.rename(root)
+    except OSError:
+        # Another process built the same practice meanwhile: use theirs, it is identical.
+        if not manifest_path.exists():
+            raise
+        shutil.rmtree(partial)
+        return Practice(spec, root, json.loads(manifest_path.read_text()))
     return Practice(spec, root, manifest)
 
 
