@@ -378,3 +378,21 @@ async def test_spans_follow_typing_and_disappear_when_deleted(practice: Path) ->
         await pilot.press("ctrl+z")
         (span,) = body.spans
         assert body.text[span.start:span.end] == "secret"
+
+
+async def test_quitting_saves_the_open_draft(practice: Path) -> None:
+    """ctrl+q with unsaved typing: the draft is in the vault afterwards."""
+    app = app_for(practice)
+    async with app.run_test() as pilot:
+        await unlock(pilot)
+        await open_first_client(pilot)
+        editor = await write_new_note(pilot, "free")
+        await pilot.press(*"last words")
+        note_id = editor.note_id
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    vault = with_vault(practice)
+    try:
+        assert vault.notes.get(note_id).body == "last words"
+    finally:
+        vault.lock()

@@ -114,13 +114,24 @@ class ConfideApp(App[None]):
             return
         self.push_screen(LockScreen(self.folder, self.demo_passphrase))
 
+    def exit(self, result: None = None, return_code: int = 0,
+             message: Any | None = None) -> None:
+        """Every way out (ctrl+q, the palette's Quit) saves drafts and locks first."""
+        self._save_and_lock()
+        super().exit(result, return_code, message)
+
     def on_unmount(self) -> None:
-        if self.vault is not None:
-            for screen in self.screen_stack:
-                if isinstance(screen, VaultScreen):
-                    screen.before_lock()
-            self.vault.lock()
-            self.vault = None
+        self._save_and_lock()
+
+    def _save_and_lock(self) -> None:
+        vault = self.vault
+        if vault is None:
+            return
+        for screen in self.screen_stack:
+            if isinstance(screen, VaultScreen):
+                screen.before_lock()
+        self.vault = None
+        vault.lock()
 
     # -- unlocking and locking
 
