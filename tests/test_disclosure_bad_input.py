@@ -190,3 +190,16 @@ def test_read_only_drive_is_refused(vault: Vault, practice: Practice, tmp_path: 
         assert sorted(p.name for p in mount.iterdir()) == ["lost+found"]
     assert _recorded(vault) == 0
 
+
+
+def test_characters_the_pdf_font_lacks_stay_visible(vault: Vault, tmp_path: Path) -> None:
+    """An emoji or CJK character never silently vanishes from a PDF: its code point shows."""
+    client = vault.clients.add("Glyph Tester").id
+    signed(vault, client, "soap", "Felt 🌟 after the session; wrote 漢字 on the card.",
+           "2026-01-02")
+    vault.disclosures.write(vault.disclosures.prepare(_spec(client)), tmp_path / "r.pdf")
+    vault.disclosures.write(vault.disclosures.prepare(_spec(client)), tmp_path / "r.txt")
+    text = pdf_text(tmp_path / "r.pdf")
+    assert "[U+1F31F]" in text or "🌟" in text
+    assert "[U+6F22][U+5B57]" in text or "漢字" in text
+    assert "🌟" in (tmp_path / "r.txt").read_text()

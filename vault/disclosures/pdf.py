@@ -52,6 +52,7 @@ class _Pdf(FPDF):
                 break
         self.family = "Body" if self.unicode else "Helvetica"
         self._widths: dict[tuple[str, int, str], float] = {}
+        self._drawable: set[int] | None = None
 
     def header(self) -> None:
         self.set_font(self.family, "", 8)
@@ -77,9 +78,19 @@ class _Pdf(FPDF):
         self.page = total
 
     def fit(self, text: str) -> str:
+        """Text the font can draw. A character it has no glyph for would silently vanish from
+        the page; it is written as a visible code point instead, e.g. [U+1F31F]."""
         if self.unicode:
-            return text
-        return text.encode("latin-1", "replace").decode("latin-1")
+            if self._drawable is None:
+                regular, bold = self.fonts["body"], self.fonts["bodyB"]
+                self._drawable = set(getattr(regular, "cmap", {})) & set(
+                    getattr(bold, "cmap", {}))
+            drawable = self._drawable
+            if all(ord(ch) in drawable or ch in " \n" for ch in text):
+                return text
+            return "".join(ch if ord(ch) in drawable or ch in " \n" else f"[U+{ord(ch):04X}]"
+                           for ch in text)
+        return "".join(ch if ord(ch) < 256 else f"[U+{ord(ch):04X}]" for ch in text)
 
     def width(self, text: str) -> float:
         """String width from per-character widths cached per font: fpdf2's own is slow."""
