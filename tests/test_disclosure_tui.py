@@ -136,3 +136,36 @@ async def test_authorizations_screen_records_and_revokes(tmp_path: Path) -> None
         await settle(pilot)
         assert "valid" not in str(table.get_row_at(0)[6])
         assert "revoked" in str(screen.query_one("#auth-status", Static).render())
+
+
+async def test_psychotherapy_notes_need_the_passphrase_again(tmp_path: Path) -> None:
+    """Naming a psychotherapy-notes authorization asks the passphrase before the preview."""
+    from tests.disclosure_support import PNOTE_MARKER
+    from tui.screens.modals import PassphraseModal
+
+    folder = tmp_path / "vault"
+    client, auth_id = _practice(folder)
+    vault = Vault.unlock(folder, PASSPHRASE)
+    try:
+        pauth = vault.disclosures.authorizations.add(
+            client, kind="psychotherapy-notes", description="pnotes", discloser="Dr. Able",
+            recipient_name="Dr. Birch", purpose="continuity of care", signed_on="2026-01-01",
+            expires_on="2099-01-01").id
+    finally:
+        vault.lock()
+    app = app_for(folder)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await unlock(pilot)
+        screen = ReleaseScreen(client)
+        await app.push_screen(screen)
+        await settle(pilot)
+        await _fill(screen, auth_id)
+        screen.query_one("#release-pnotes-auth", Select).value = pauth
+        await pilot.press("f5")
+        await settle(pilot)
+        assert isinstance(app.screen, PassphraseModal)
+        app.screen.query_one("#reauth", Input).value = PASSPHRASE
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
+        assert PNOTE_MARKER in screen.query_one("#release-preview", SafeTextArea).text
