@@ -23,7 +23,7 @@ from backup import (
 from backup.drives import BACKUP_DIR, MARKER
 from tests.conftest import Cli
 from tests.fsimage import make_image, mount_image, needs_root, unmount
-from vault import Vault
+from vault import TEST_PRESET, Vault
 from vault.demo import populate
 from vault.errors import UntrustedBackupError, UsageError
 
@@ -238,3 +238,21 @@ def test_damaged_backup_exits_1_with_one_line(cli: Cli, tmp_path: Path) -> None:
     assert missing.code == 1 and "no such file" in missing.stderr
     usage = cli("backup", "verify")
     assert usage.code == 2
+
+
+def test_catalog_migration_applies_even_after_a_later_version(vault_dir: Path,
+                                                              passphrase: str) -> None:
+    """A vault that got migration 4 before 3 existed still gets the backup catalog."""
+    created, _ = Vault.create(vault_dir, passphrase, TEST_PRESET)
+    with created.db.atomic():
+        created.db.execute_all(["DROP TABLE backup_clients", "DROP TABLE backups",
+                                "DROP TABLE backup_drives"])
+        created.db.execute("DELETE FROM schema_migrations WHERE version = 3")
+    created.lock()
+    again = Vault.unlock(vault_dir, passphrase)
+    try:
+        assert Catalog(again).drives() == []
+        versions = [r[0] for r in again.db.query("SELECT version FROM schema_migrations")]
+        assert 3 in versions and max(versions) > 3
+    finally:
+        again.lock()

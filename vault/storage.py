@@ -221,12 +221,15 @@ class Database:
         if current > known:
             raise UsageError(f"this vault was written by a newer Confide (schema {current}, this "
                              f"version knows {known}); upgrade Confide")
+        # Versions are reserved per feature and may land out of order: apply every migration
+        # not yet recorded, not only those above the highest applied one.
+        applied = {int(r[0]) for r in self.query("SELECT version FROM schema_migrations")}
         for migration in sorted(migrations, key=lambda m: m.version):
-            if migration.version <= current:
+            if migration.version in applied:
                 continue
             with self.atomic():
                 migration.apply(self)
                 self.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
                              (migration.version, migration.name, now_utc()))
-            current = migration.version
+            current = max(current, migration.version)
         return current
