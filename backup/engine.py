@@ -86,7 +86,7 @@ class VerifyReport:
     key_epoch: int
     created_at: str
     size: int
-    sha256: str
+    digest: str
     clients: int
     sections: dict[str, int]
     catalog_status: str | None = None
@@ -313,7 +313,7 @@ def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rot
             raise _storage_error(e, root, f"cannot finish the backup on {root}") from e
         t1 = time.perf_counter()
         contents = _read_back(vault, final, size, progress, root)
-        if contents.sha256 != digest or contents.size != size:
+        if contents.digest != digest or contents.size != size:
             raise BackupDamagedError(f"{final.name}: what was read back from the drive differs "
                                      "from what was written; the drive may be failing",
                                      section="file")
@@ -433,13 +433,13 @@ def verify_archive(path: Path, *, vault: Vault | None = None, passphrase: str | 
     manifest = contents.manifest
     report = VerifyReport(
         path, contents.header.archive_hex, contents.header.vault_id, contents.header.key_epoch,
-        str(manifest.get("created_at", "")), contents.size, contents.sha256,
+        str(manifest.get("created_at", "")), contents.size, contents.digest,
         int(manifest.get("counts", {}).get("clients", 0)),
         {s.name: s.size for s in contents.sections})
     if catalog is not None and record is not None:
         report.catalog_status = record.status
-        report.digest_matches_catalog = record.digest in (None, contents.sha256)
-        if record.digest not in (None, contents.sha256):
+        report.digest_matches_catalog = record.digest in (None, contents.digest)
+        if record.digest not in (None, contents.digest):
             catalog.set_status(record.id, "damaged", "digest differs from the catalog")
             raise BackupDamagedError(f"{path.name} decrypts but is not the file the catalog "
                                      "recorded (digest differs)", section="file")

@@ -218,7 +218,7 @@ def _restore_into(archive: Path, staging: Path, passphrase: str | None,
         record = catalog.by_archive(header.archive_hex)
         if record is not None and record.status in ("writing", "failed"):
             # The archive carries its own catalog row from before it was verified.
-            catalog.mark_good(record.id, contents.size, contents.sha256)
+            catalog.mark_good(record.id, contents.size, contents.digest)
         clients = vault.clients.count()
         notes = vault.notes.count()
         vault.audit.record(Action.RESTORE, "backup", header.archive_hex, via=via,

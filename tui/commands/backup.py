@@ -109,7 +109,7 @@ class _ProgressLine:
 def _record_json(r: Any) -> dict[str, Any]:
     return {"id": r.id, "archive_id": r.archive_id, "drive_id": r.drive_id,
             "file": r.file_name, "path": r.path, "created_at": r.created_at, "size": r.size,
-            "sha256": r.digest, "key_epoch": r.key_epoch, "clients": list(r.client_ids),
+            "digest": r.digest, "key_epoch": r.key_epoch, "clients": list(r.client_ids),
             "status": r.status, "verified_at": r.verified_at, "error": r.error}
 
 
@@ -167,7 +167,7 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> None:
     ctx.out.emit(data, lambda: "\n".join([
         f"Backup written and verified: {result.path}",
         f"  {rec.size:,} bytes, {len(rec.client_ids)} clients, key epoch {rec.key_epoch}",
-        f"  SHA-256 {rec.digest}",
+        f"  digest {rec.digest}",
         *([f"  Pruned {len(result.pruned)} older generation(s)."] if result.pruned else []),
     ]))
 
@@ -202,7 +202,7 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
         line.done()
     summary = {"file": str(report.path), "ok": True, "archive_id": report.archive_id,
             "vault_id": report.vault_id, "key_epoch": report.key_epoch,
-            "created_at": report.created_at, "size": report.size, "sha256": report.sha256,
+            "created_at": report.created_at, "size": report.size, "digest": report.digest,
             "clients": report.clients, "sections": report.sections,
             "catalog_status": report.catalog_status}
     ctx.out.emit(summary, f"{path.name}: every byte verified ({report.size:,} bytes, made "
