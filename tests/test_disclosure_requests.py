@@ -131,6 +131,10 @@ def test_court_order_must_be_identified(vault: Vault, practice: Practice) -> Non
     """A court-order release without the order's identification is refused."""
     with pytest.raises(DisclosureRefusedError, match="must identify the order"):
         vault.disclosures.prepare(_spec(practice.client, RequestType.COURT_ORDER))
+    request = vault.disclosures.requests.open_subpoena(practice.client, "Harbor Law LLP")
+    with pytest.raises(UsageError, match="use --type subpoena"):
+        vault.disclosures.prepare(_spec(practice.client, RequestType.COURT_ORDER,
+                                        court_order="Order 1", request_id=request.id))
 
 
 def test_right_of_access_excludes_psychotherapy_notes(vault: Vault, practice: Practice,

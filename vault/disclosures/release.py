@@ -252,6 +252,8 @@ def check_basis(vault: Vault, spec: ReleaseSpec, today: date
                                          "access (45 CFR 164.524(a)(1)(i))")
         pnotes = auths.require_pnotes(spec.pnotes_authorization_id, spec.client_id,
                                       spec.recipient_name, today)
+    if spec.request_id is not None and kind is not RequestType.SUBPOENA:
+        raise UsageError("a recorded request answers a subpoena; use --type subpoena with it")
     if kind is RequestType.SUBPOENA:
         if spec.request_id is None:
             raise DisclosureRefusedError("a subpoena alone releases nothing; record it first "
