@@ -80,6 +80,9 @@ class Database:
             if key is not None:
                 # Must be the first statement; the hex comes from our own bytes, never user text.
                 conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+            # SQLCipher logs failed page HMACs to stderr itself (3+ lines per damaged page),
+            # which breaks the one-line error rule; we report damage through our own errors.
+            conn.execute("PRAGMA cipher_log_level = NONE")
             # Before the first read, so the WAL index lives in heap memory (no -shm file).
             conn.execute("PRAGMA locking_mode = EXCLUSIVE")
             # A wrong key only shows at the first read: probe now.
