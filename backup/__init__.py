@@ -19,6 +19,7 @@ from .engine import (
     VerifyOutcome,
     VerifyReport,
     add_drive,
+    connected_drives,
     run_backup,
     verify_archive,
     verify_catalogued,
@@ -33,7 +34,7 @@ __all__ = [
     "BackupProgress", "BackupRecord", "BackupResult", "BackupSettings", "Catalog", "Drive",
     "DriveMarker", "DriveWatcher", "LostBackup", "LostClient", "LostDriveReport",
     "ProgressCallback", "RestoreResult", "RotationPolicy", "VerifyOutcome",
-    "VerifyReport", "WatchEvent", "add_drive", "find_drives", "is_due", "lost_drive", "prune",
-    "read_header", "read_marker", "restore",
+    "VerifyReport", "WatchEvent", "add_drive", "connected_drives", "find_drives", "is_due",
+    "lost_drive", "prune", "read_header", "read_marker", "restore",
     "restore_test", "run_backup", "select_keep", "verify_archive", "verify_catalogued",
 ]

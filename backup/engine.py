@@ -45,7 +45,15 @@ from .archive import (
     read_archive,
 )
 from .catalog import BackupRecord, Catalog, Drive
-from .drives import PARTIAL, SUFFIX, DriveMarker, backup_dir, read_marker, write_marker
+from .drives import (
+    PARTIAL,
+    SUFFIX,
+    DriveMarker,
+    backup_dir,
+    find_drives,
+    read_marker,
+    write_marker,
+)
 from .rotation import RotationPolicy, prune
 
 SECTIONS = ("record.db", "pnotes.db")
@@ -518,3 +526,20 @@ def add_drive(vault: Vault, root: Path, label: str = "") -> Drive:
         raise UntrustedBackupError(f"drive {drive.drive_id} was reported lost on "
                                    f"{drive.lost_at}; erase it before using it again")
     return drive
+
+
+def connected_drives(vault: Vault) -> list[tuple[Path, DriveMarker]]:
+    """This vault's designated, not-lost drives mounted now (last known paths, then roots)."""
+    catalog = Catalog(vault)
+    drives = catalog.drives()
+    lost = {d.drive_id for d in drives if d.is_lost}
+    candidates = [Path(d.last_path) for d in drives if d.last_path and not d.is_lost]
+    found = find_drives([*candidates, *map(Path, catalog.settings().watch_roots)],
+                        vault.vault_id)
+    seen: set[str] = set()
+    usable: list[tuple[Path, DriveMarker]] = []
+    for path, marker in found:
+        if marker.drive_id not in lost and marker.drive_id not in seen:
+            seen.add(marker.drive_id)
+            usable.append((path, marker))
+    return usable

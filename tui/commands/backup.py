@@ -14,7 +14,7 @@ from backup import (
     DriveWatcher,
     WatchEvent,
     add_drive,
-    find_drives,
+    connected_drives,
     lost_drive,
     restore,
     run_backup,
@@ -139,17 +139,11 @@ def cmd_drive_list(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def _connected_drive(vault: Vault) -> Path:
-    catalog = Catalog(vault)
-    candidates = [Path(d.last_path) for d in catalog.drives()
-                  if d.last_path and not d.is_lost]
-    found = find_drives([*candidates, *map(Path, catalog.settings().watch_roots)],
-                        vault.vault_id)
-    lost = {d.drive_id for d in catalog.drives() if d.is_lost}
-    usable = [path for path, marker in found if marker.drive_id not in lost]
+    usable = connected_drives(vault)
     if not usable:
         raise NotFoundError("no designated backup drive is connected; plug it in or give "
                             "--to PATH")
-    return usable[0]
+    return usable[0][0]
 
 
 def cmd_run(args: argparse.Namespace, ctx: Context) -> None:

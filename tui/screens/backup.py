@@ -1,0 +1,257 @@
+"""Backups: drives, generations, last verification, progress, and a restore test.
+
+All work (writing, verifying, the restore test) runs in thread workers; progress comes back
+through `call_from_thread`. No file formats or crypto here: everything goes through `backup`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Button, DataTable, Footer, ProgressBar, Static
+from textual.worker import Worker, WorkerState
+
+from backup import (
+    BackupProgress,
+    BackupResult,
+    Catalog,
+    DriveWatcher,
+    RestoreResult,
+    VerifyOutcome,
+    WatchEvent,
+    connected_drives,
+    restore_test,
+    run_backup,
+    verify_catalogued,
+)
+from vault import ConfideError, NotFoundError, Vault
+
+from ..widgets.header import SafeHeader
+from .base import VaultScreen
+from .modals import PassphraseModal
+
+PHASES = {"write": "Writing", "verify": "Reading back and verifying", "restore": "Restoring"}
+
+
+class BackupScreen(VaultScreen):
+    """Drives, every catalogued backup, and the buttons to back up, verify and test-restore."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("b", "backup_now", "Back up now"),
+        Binding("v", "verify_all", "Verify all"),
+        Binding("t", "restore_test", "Restore test"),
+    ]
+
+    class BackupWritten(Message):
+        """A backup was written and verified; handled by `on_backup_screen_backup_written`."""
+
+        def __init__(self, result: BackupResult) -> None:
+            super().__init__()
+            self.result = result
+
+    class BackupsVerified(Message):
+        """verify --all finished; handled by `on_backup_screen_backups_verified`."""
+
+        def __init__(self, outcomes: list[VerifyOutcome]) -> None:
+            super().__init__()
+            self.outcomes = outcomes
+
+    class RestoreTested(Message):
+        """The restore test passed; handled by `on_backup_screen_restore_tested`."""
+
+        def __init__(self, result: RestoreResult) -> None:
+            super().__init__()
+            self.result = result
+
+    def compose(self) -> ComposeResult:
+        yield SafeHeader()
+        yield Static("", id="backup-summary", markup=False)
+        yield DataTable(id="backup-drives", cursor_type="row", zebra_stripes=True)
+        yield DataTable(id="backup-generations", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="backup-phase", markup=False)
+        yield ProgressBar(id="backup-progress", show_eta=False)
+        with Horizontal(id="backup-buttons"):
+            yield Button("Back up now", id="backup-now", variant="primary")
+            yield Button("Verify all", id="backup-verify")
+            yield Button("Restore test", id="backup-restore-test")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Backups"
+        drives = self.query_one("#backup-drives", DataTable)
+        for key, label in (("drive", "Drive"), ("label", "Label"), ("status", "Status"),
+                           ("connected", "Connected"), ("last", "Last good backup")):
+            drives.add_column(label, key=key)
+        gens = self.query_one("#backup-generations", DataTable)
+        for key, label in (("created", "Made (UTC)"), ("file", "File"), ("drive", "Drive"),
+                           ("size", "Size"), ("clients", "Clients"), ("status", "Status"),
+                           ("verified", "Verified")):
+            gens.add_column(label, key=key)
+        self.refresh_tables()
+
+    # -- display
+
+    def refresh_tables(self) -> None:
+        try:
+            catalog = Catalog(self.vault)
+            drives = catalog.drives()
+            records = catalog.backups(statuses=["good", "damaged", "failed", "lost"])
+            connected = {marker.drive_id for _, marker in connected_drives(self.vault)}
+        except ConfideError as e:
+            self.show_error(e)
+            return
+        table = self.query_one("#backup-drives", DataTable)
+        table.clear()
+        for d in drives:
+            last = next((r.created_at for r in records
+                         if r.drive_id == d.drive_id and r.is_good), None)
+            table.add_row(d.drive_id, d.label, d.status,
+                          "yes" if d.drive_id in connected else "no",
+                          (last or "-").replace("T", " ")[:19])
+        gens = self.query_one("#backup-generations", DataTable)
+        gens.clear()
+        for r in records:
+            gens.add_row(r.created_at.replace("T", " ")[:19], r.file_name, r.drive_id or "-",
+                         f"{(r.size or 0) / 2**20:.1f} MiB", str(len(r.client_ids)), r.status,
+                         (r.verified_at or "-").replace("T", " ")[:19])
+        verified = max((r.verified_at for r in records if r.is_good and r.verified_at),
+                       default=None)
+        summary = (f"{len(drives)} drive(s), {len(connected)} connected. "
+                   f"{sum(r.is_good for r in records)} good backup(s); last verified "
+                   f"{verified.replace('T', ' ')[:19] if verified else 'never'}.")
+        if not drives:
+            summary = ("No backup drive yet. Designate one with `confide backup drive add "
+                       "PATH`.")
+        self.query_one("#backup-summary", Static).update(summary)
+
+    def show_progress(self, progress: BackupProgress) -> None:
+        bar = self.query_one("#backup-progress", ProgressBar)
+        bar.update(total=max(progress.total, 1), progress=progress.done)
+        self.query_one("#backup-phase", Static).update(
+            f"{PHASES.get(progress.phase, progress.phase)}: "
+            f"{progress.done / 2**20:.1f} of {progress.total / 2**20:.1f} MiB")
+
+    def _progress_from_thread(self, progress: BackupProgress) -> None:
+        self.app.call_from_thread(self.show_progress, progress)
+
+    # -- actions (each a thread worker; results come back as messages)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    @on(Button.Pressed, "#backup-now")
+    def action_backup_now(self) -> None:
+        self._backup_worker(self.vault)
+
+    @on(Button.Pressed, "#backup-verify")
+    def action_verify_all(self) -> None:
+        self._verify_worker(self.vault)
+
+    @on(Button.Pressed, "#backup-restore-test")
+    def action_restore_test(self) -> None:
+        vault = self.vault
+
+        def entered(passphrase: str | None) -> None:
+            if passphrase:
+                self._restore_test_worker(vault, passphrase)
+
+        self.app.push_screen(PassphraseModal(
+            "The restore test restores the newest backup into a temporary folder, checks it "
+            "and erases it. Enter your passphrase (the one of the backup's day)."), entered)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="backup")
+    def _backup_worker(self, vault: Vault) -> BackupResult:
+        drives = connected_drives(vault)
+        if not drives:
+            raise NotFoundError("no designated backup drive is connected; plug it in")
+        result = run_backup(vault, drives[0][0], progress=self._progress_from_thread)
+        self.post_message(self.BackupWritten(result))
+        return result
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="backup")
+    def _verify_worker(self, vault: Vault) -> list[VerifyOutcome]:
+        outcomes = verify_catalogued(vault, progress=self._progress_from_thread)
+        self.post_message(self.BackupsVerified(outcomes))
+        return outcomes
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="backup")
+    def _restore_test_worker(self, vault: Vault, passphrase: str) -> RestoreResult:
+        catalog = Catalog(vault)
+        newest: Path | None = None
+        for record in catalog.backups(statuses=["good"]):
+            drive = next((d for d in catalog.drives() if d.drive_id == record.drive_id), None)
+            candidate = (Path(drive.last_path) / "confide-backups" / record.file_name
+                         if drive is not None and drive.last_path else Path(record.path))
+            if candidate.exists():
+                newest = candidate
+                break
+        if newest is None:
+            raise NotFoundError("no good backup is reachable; connect the backup drive")
+        result = restore_test(newest, passphrase=passphrase,
+                              progress=self._progress_from_thread)
+        self.post_message(self.RestoreTested(result))
+        return result
+
+    # -- results
+
+    def on_backup_screen_backup_written(self, message: BackupWritten) -> None:
+        r = message.result
+        self.notify(f"Backup written and verified: {r.path.name}"
+                    + (f"; {len(r.pruned)} old generation(s) pruned" if r.pruned else ""),
+                    title="Backup")
+        self.refresh_tables()
+
+    def on_backup_screen_backups_verified(self, message: BackupsVerified) -> None:
+        bad = [o for o in message.outcomes if not o.ok]
+        if bad:
+            self.notify("; ".join(f"{o.record.file_name}: {o.message}" for o in bad[:3]),
+                        title="Verification", severity="warning", timeout=12)
+        else:
+            self.notify(f"All {len(message.outcomes)} connected backup(s) verified.",
+                        title="Verification")
+        self.refresh_tables()
+
+    def on_backup_screen_restore_tested(self, message: RestoreTested) -> None:
+        r = message.result
+        self.notify(f"Restore test passed: {r.clients} clients, {r.notes} notes, audit chain "
+                    f"of {r.audit_entries} entries verified; the test copy was erased.",
+                    title="Restore test")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "backup":
+            return
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            if isinstance(error, ConfideError):
+                self.show_error(error)
+            else:
+                self.notify(f"Unexpected error ({type(error).__name__}).", severity="error")
+            self.query_one("#backup-phase", Static).update("")
+            self.refresh_tables()
+
+
+def watch_drives_in_app(app: App[Any], vault: Vault) -> DriveWatcher:
+    """Start the drive watcher for an unlocked vault; its events become notifications.
+
+    The app calls this after unlocking and `.stop()` on the result before locking.
+    """
+
+    def on_event(event: WatchEvent) -> None:
+        if event.kind in ("done", "failed", "error"):
+            severity = "information" if event.kind == "done" else "error"
+            text = event.message or event.kind
+            app.call_from_thread(app.notify, text, title="Backup drive", severity=severity)
+        elif event.kind == "started":
+            app.call_from_thread(app.notify, f"Backup drive connected at {event.path}; "
+                                 "writing a backup...", title="Backup drive")
+
+    watcher = DriveWatcher(vault, on_event=on_event)
+    watcher.start()
+    return watcher
