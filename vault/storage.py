@@ -48,6 +48,25 @@ def _translate(e: Exception, what: str) -> Exception:
     return StorageError(f"{what}: {e}")
 
 
+@contextlib.contextmanager
+def _driver_errors() -> Iterator[None]:
+    """Driver and binding errors as one-line ConfideErrors."""
+    try:
+        yield
+    except sqlcipher3.IntegrityError as e:
+        raise IntegrityError(f"the change was refused: {e}") from None
+    except DriverError as e:
+        raise _translate(e, "database error") from None
+    except UnicodeEncodeError:
+        # Lone surrogates: bytes that were not UTF-8 reached us as text.
+        raise UsageError("the request contains text that is not valid Unicode "
+                         "(not UTF-8)") from None
+    except OverflowError:
+        # An identifier like N-99999999999999999999 cannot exist; say so, not crash.
+        raise UsageError("a number in the request is too large to be a record "
+                         "identifier") from None
+
+
 class Database:
     """One SQLCipher file, opened with a raw 256-bit key.
 
@@ -104,29 +123,19 @@ class Database:
     # -- queries
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlcipher3.Cursor:
-        with self._lock:
-            try:
-                return self._conn.execute(sql, params)
-            except sqlcipher3.IntegrityError as e:
-                raise IntegrityError(f"the change was refused: {e}") from None
-            except DriverError as e:
-                raise _translate(e, "database error") from None
-            except UnicodeEncodeError:
-                # Lone surrogates: bytes that were not UTF-8 reached us as text.
-                raise UsageError("the request contains text that is not valid Unicode "
-                                 "(not UTF-8)") from None
-            except OverflowError:
-                # An identifier like N-99999999999999999999 cannot exist; say so, not crash.
-                raise UsageError("a number in the request is too large to be a record "
-                                 "identifier") from None
+        """Run one statement. Rows fetched later from the cursor are not translated: prefer
+        `query`/`one`/`scalar`, which fetch inside the translation."""
+        with self._lock, _driver_errors():
+            return self._conn.execute(sql, params)
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
-        with self._lock:
-            return list(self.execute(sql, params).fetchall())
+        # Fetching steps the statement: a damaged page or an I/O error can surface here.
+        with self._lock, _driver_errors():
+            return list(self._conn.execute(sql, params).fetchall())
 
     def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
-        with self._lock:
-            row: Row | None = self.execute(sql, params).fetchone()
+        with self._lock, _driver_errors():
+            row: Row | None = self._conn.execute(sql, params).fetchone()
             return row
 
     def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
@@ -181,7 +190,7 @@ class Database:
     def checkpoint(self) -> None:
         """Move everything from the WAL into the main file and truncate the WAL to zero."""
         with self._lock:
-            self.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            self.query("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @contextlib.contextmanager
     def frozen(self) -> Iterator[Path | None]:
