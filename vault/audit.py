@@ -112,7 +112,8 @@ class AuditLog:
         prev = GENESIS
         expected_seq = 1
         count = 0
-        for r in self._db.execute("SELECT * FROM audit_log ORDER BY seq"):
+        # query(), not a live cursor: a damaged page must surface as a DamagedFileError.
+        for r in self._db.query("SELECT * FROM audit_log ORDER BY seq"):
             seq = int(r["seq"])
             if seq != expected_seq:
                 return AuditReport(False, count, expected_seq,
