@@ -13,20 +13,20 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from vault import Vault, fsutil
 from vault.disposal import BackupCopy, mark_purged, pending_purges
-from vault.errors import ConfideError, StorageError
+from vault.errors import ConfideError, ForeignBackupError, StorageError
 from vault.forensics import PAGE_SIZE, decrypt_page, hmac_key
-from vault.keyslots import KeyName, wipe_keys
+from vault.keyslots import KeyName
 from vault.secret import SecretBytes
 
-from .archive import read_archive
+from .archive import ArchiveHeader, ArchiveKeys, read_archive
 from .catalog import BackupRecord, Catalog
 from .drives import backup_dir, read_marker
-from .engine import SECTIONS, run_backup, secret_keys_for
+from .engine import SECTIONS, run_backup
 from .watch import WatchEvent
 
 # Archives in these states may still exist on a drive; the others were already removed.
@@ -60,9 +60,6 @@ def _drive_root(vault: Vault, drive_id: str | None) -> Path | None:
 
 class DisposalBackups:
     """`vault.disposal.BackupSide` for the catalogued backups of this vault."""
-
-    def __init__(self, passphrase: str) -> None:
-        self._passphrase = passphrase
 
     def _copy(self, vault: Vault, record: BackupRecord) -> BackupCopy:
         root = _drive_root(vault, record.drive_id)
@@ -104,18 +101,20 @@ class DisposalBackups:
             catalog.set_status(c.backup_id, "replaced")
         return str(result.path)
 
-    def remaining_plaintext(self, vault: Vault) -> Iterator[tuple[str, Iterable[bytes]]]:
-        """Each good archive on a connected drive, opened with the passphrase as a stranger
-        would, its database pages decrypted with the keys from the archive's own key file."""
+    def remaining_plaintext(self, vault: Vault, keys: Mapping[KeyName, SecretBytes]
+                            ) -> Iterator[tuple[str, Iterable[bytes]]]:
+        """Each good archive on a connected drive, its database pages decrypted with the vault's
+        current keys (an archive from another key epoch cannot be, and says so)."""
         for record in Catalog(vault).backups(statuses=["good"]):
             copy = self._copy(vault, record)
             if not copy.connected:
                 continue
-            yield copy.location, self._decrypted(Path(copy.location))
+            yield copy.location, self._decrypted(vault, Path(copy.location), keys)
 
-    def _decrypted(self, path: Path) -> Iterator[bytes]:
+    @staticmethod
+    def _decrypted(vault: Vault, path: Path, keys: Mapping[KeyName, SecretBytes]
+                   ) -> Iterator[bytes]:
         sections: dict[str, io.BytesIO] = {}
-        keys: dict[KeyName, SecretBytes] = {}
 
         def sink(name: str) -> Callable[[bytes], None] | None:
             buffer = sections[name] = io.BytesIO()
@@ -125,10 +124,16 @@ class DisposalBackups:
 
             return write
 
+        def keys_for(header: ArchiveHeader) -> ArchiveKeys:
+            if header.vault_id != vault.vault_id or header.key_epoch != vault.key_file.epoch:
+                raise ForeignBackupError(f"{path.name} is under key epoch {header.key_epoch}, "
+                                         f"not the current {vault.key_file.epoch}: it still "
+                                         "holds retired keys")
+            return ArchiveKeys.derive(vault.derive_subkey, header.archive_id, header.vault_id)
+
         try:
             with fsutil.storage_errors(f"cannot read {path}"), open(path, "rb") as source:
-                read_archive(source, secret_keys_for(path.name, self._passphrase, keep=keys),
-                             name=path.name, sink=sink)
+                read_archive(source, keys_for, name=path.name, sink=sink)
             for name in SECTIONS:
                 data = sections[name].getvalue() if name in sections else b""
                 key_name = _SECTION_KEYS.get(name)
@@ -141,7 +146,6 @@ class DisposalBackups:
                                             index + 1, key, mac_key)
                     yield plain
         finally:
-            wipe_keys(keys)
             sections.clear()
 
 

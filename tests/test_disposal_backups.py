@@ -15,6 +15,7 @@ from vault import StorageError, Vault
 from vault.certificate import certificate, render_text
 from vault.disposal import dispose, pending_purges, plan, verify
 from vault.forensics import Fingerprints, scan_chunks
+from vault.keyslots import KeyName, wipe_keys
 
 from .conftest import PASSPHRASE
 from .test_disposal import GONE_TEXT, make_practice
@@ -23,11 +24,14 @@ from .test_disposal import GONE_TEXT, make_practice
 def _traces(vault: Vault) -> int:
     prints = Fingerprints()
     prints.add_name("Quillon Zabriskie")
-    prints.add_text(GONE_TEXT)
+    prints.add_word(GONE_TEXT, "marmalade", GONE_TEXT.index("marmalade"))
     found = 0
-    for _, chunks in DisposalBackups(PASSPHRASE).remaining_plaintext(vault):
-        names, grams = scan_chunks(chunks, prints)
-        found += len(names) + len(grams)
+    keys = vault.key_file.unwrap_with_passphrase(PASSPHRASE, list(KeyName))
+    try:
+        for _, chunks in DisposalBackups().remaining_plaintext(vault, keys):
+            found += len(scan_chunks(chunks, prints))
+    finally:
+        wipe_keys(keys)
     return found
 
 
@@ -42,13 +46,13 @@ def test_connected_drive_rewritten_absent_drive_pending_then_purged(
     old_a = [run_backup(vault, usb_a, rotate=False).path for _ in range(2)]
     old_b = run_backup(vault, usb_b).path
     assert _traces(vault) > 0  # the scan finds the client in backups made before disposal
-    (rows,) = [r for r in plan(vault, [ids["gone"]], backups=DisposalBackups(PASSPHRASE))]
+    (rows,) = [r for r in plan(vault, [ids["gone"]], backups=DisposalBackups())]
     assert len(rows.backups) == 3
     away = tmp_path / "usbB-away"
     usb_b.rename(away)  # the drive is unplugged
 
     result = dispose(vault, PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"],
-                     backups=DisposalBackups(PASSPHRASE))
+                     backups=DisposalBackups())
     assert result.verification.ok and result.verification.result == "PASS, with backups pending"
     assert not any(p.exists() for p in old_a)
     (new_a,) = result.certificate["backups"]["written"]
@@ -68,7 +72,7 @@ def test_connected_drive_rewritten_absent_drive_pending_then_purged(
     assert cert["backups"]["pending"] == []
     assert cert["backups"]["completed_later"][0]["location"] == str(old_b)
     assert process_pending_purges(vault, usb_b) == []  # nothing left: a no-op
-    report = verify(vault, PASSPHRASE, backups=DisposalBackups(PASSPHRASE))
+    report = verify(vault, PASSPHRASE, backups=DisposalBackups())
     assert report.ok and not report.pending
     assert sum(c.name.startswith("backup ") for c in report.checks) == 2
 
@@ -86,6 +90,6 @@ def test_read_only_backup_drive_is_refused_before_anything_changes(
         epoch = vault.key_file.epoch
         with pytest.raises(StorageError, match="read-only"):
             dispose(vault, PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"],
-                    backups=DisposalBackups(PASSPHRASE))
+                    backups=DisposalBackups())
         assert vault.clients.exists(ids["gone"]) and vault.key_file.epoch == epoch
         remount(mount, readonly=False)

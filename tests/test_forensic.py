@@ -203,7 +203,7 @@ def test_examiner_finds_clients_before_disposal_and_nothing_after(
         import vault.disposal
 
         monkeypatch.setattr(vault.disposal, "_rotate_all",
-                            lambda v, passphrase, keys: v.key_file.epoch)
+                            lambda v, *rest: v.key_file.epoch)
     vault_img = make_image(tmp_path / "laptop.img", 48, label="LAPTOP")
     usb_img = make_image(tmp_path / "usb.img", 48, label="USB")
     laptop, usb = tmp_path / "laptop", tmp_path / "usb"
@@ -240,7 +240,7 @@ def test_examiner_finds_clients_before_disposal_and_nothing_after(
         mount_image(vault_img, laptop)
         mount_image(usb_img, usb)
         with Vault.unlock(laptop / "vault", PASSPHRASE) as vault:
-            backups = None if sabotage == "no-backup-rewrite" else DisposalBackups(PASSPHRASE)
+            backups = None if sabotage == "no-backup-rewrite" else DisposalBackups()
             result = dispose(vault, PASSPHRASE, ids, GONE, backups=backups)
             assert result.verification.ok == (sabotage != "no-key-rotation")
         unmount(laptop)
@@ -289,7 +289,7 @@ def test_sleuth_kit_finds_plain_deletes_but_not_replaced_backups(tmp_path: Path)
             control.write_bytes(old.read_bytes())
             os.sync()
             control.unlink()  # what a careless delete leaves behind
-            dispose(vault, PASSPHRASE, [cid], [GONE[0]], backups=DisposalBackups(PASSPHRASE))
+            dispose(vault, PASSPHRASE, [cid], [GONE[0]], backups=DisposalBackups())
         assert not old.exists()
         unmount(usb)
         listing = subprocess.run(["fls", "-r", "-d", str(usb_img)], capture_output=True,

@@ -6,7 +6,8 @@ a kill finishes the job; DESIGN 8):
 1. refuse (changing nothing) unless every client exists, is past retention, is on no legal hold,
    is named in the confirmation, the passphrase is right and every connected backup drive holding
    a copy is writable;
-2. take fingerprints (names, note-text word triples), in memory only;
+2. take fingerprints (names, words only their notes have, fragments of note text around
+   them), in memory only;
 3. one transaction in record.db: log row `records_deleted` + delete the clients, their notes and
    every row that refers to them (`secure_delete` zeroes the freed space, FTS5 'secure-delete'
    removes their tokens); then their psychotherapy notes in pnotes.db;
@@ -26,6 +27,7 @@ import contextlib
 import getpass
 import json
 import os
+import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -110,8 +112,10 @@ class BackupSide(Protocol):
         unlink each old file. Returns the new backup's location."""
         ...
 
-    def remaining_plaintext(self, vault: Vault) -> Iterator[tuple[str, Iterable[bytes]]]:
-        """Each remaining good backup on a connected drive, decrypted, as chunks of bytes."""
+    def remaining_plaintext(self, vault: Vault, keys: Mapping[KeyName, SecretBytes]
+                            ) -> Iterator[tuple[str, Iterable[bytes]]]:
+        """Each remaining good backup on a connected drive, decrypted with the vault's current
+        keys, as chunks of page plaintext (an archive under any other key is reported)."""
         ...
 
 
@@ -193,8 +197,8 @@ def _client_columns(db: Database) -> list[tuple[str, str]]:
 
 
 def plan(vault: Vault, client_ids: Collection[int] | None = None, *, today: date | None = None,
-         passphrase: str | None = None, backups: BackupSide | None = None
-         ) -> list[ClientDisposal]:
+         passphrase: str | None = None, backups: BackupSide | None = None,
+         keys: Mapping[KeyName, SecretBytes] | None = None) -> list[ClientDisposal]:
     """What disposing of these clients (default: all due) would destroy. Changes nothing.
 
     With the passphrase the psychotherapy notes are counted too (they are in their own file).
@@ -208,8 +212,11 @@ def plan(vault: Vault, client_ids: Collection[int] | None = None, *, today: date
         return []
     ids = [r.client_id for r in rows]
     pcounts: dict[int, tuple[int, str | None, str | None]] = {}
-    if passphrase is not None:
-        keys = vault.key_file.unwrap_with_passphrase(passphrase, [KeyName.PNOTES])
+    if passphrase is not None or keys is not None:
+        owned = keys is None
+        if keys is None:
+            assert passphrase is not None
+            keys = vault.key_file.unwrap_with_passphrase(passphrase, [KeyName.PNOTES])
         try:
             pdb = _pnotes_db(vault, keys[KeyName.PNOTES])
             try:
@@ -221,7 +228,8 @@ def plan(vault: Vault, client_ids: Collection[int] | None = None, *, today: date
             finally:
                 pdb.close()
         finally:
-            wipe_keys(keys)
+            if owned:
+                wipe_keys(keys)
     copies: dict[int, list[str]] = {}
     if backups is not None:
         for cid in ids:
@@ -239,7 +247,8 @@ def plan(vault: Vault, client_ids: Collection[int] | None = None, *, today: date
                               (cid, cid)))
         related = {f"{t}": int(db.scalar(f"SELECT count(*) FROM {t} WHERE {c} = ?", (cid,)))
                    for t, c in related_cols}
-        pcount = pcounts.get(cid, (0, None, None)) if passphrase is not None else None
+        pcount = (pcounts.get(cid, (0, None, None))
+                  if passphrase is not None or keys is not None else None)
         result.append(ClientDisposal(
             cid, r.display_name, r.policy, r.disposal_date, r.status, int(notes[0]), notes[1],
             notes[2], joint, None if pcount is None else pcount[0],
@@ -311,9 +320,7 @@ def _scan_file(path: Path, key: SecretBytes, prints: Fingerprints | None
 
     def flush() -> None:
         if prints and chunk:
-            names, grams = prints.search(b"".join(chunk))
-            found.update(names)
-            found.update(b" ".join(g) for g in grams)
+            found.update(prints.search(b"".join(chunk)))
         chunk.clear()
 
     for pgno, ok, plain in forensics.iter_pages(path, key.reveal()):
@@ -335,22 +342,23 @@ def _scan_file(path: Path, key: SecretBytes, prints: Fingerprints | None
 def verify(vault: Vault, passphrase: str, *, disposed_ids: Collection[int] | None = None,
            prints: Fingerprints | None = None,
            retired_keys: Mapping[KeyName, SecretBytes] | None = None,
-           backups: BackupSide | None = None, expect_no_free_pages: bool = False
-           ) -> Verification:
+           backups: BackupSide | None = None,
+           keys: Mapping[KeyName, SecretBytes] | None = None) -> Verification:
     """Prove the disposed clients are gone, saying exactly what was checked."""
     from .vault import PNOTES_DB, RECORD_DB
 
     report = Verification()
     db = vault.db
     ids = set(disposed_ids if disposed_ids is not None else disposed_client_ids(vault))
-    keys = vault.key_file.unwrap_with_passphrase(passphrase, list(KeyName))
-    pdb = _pnotes_db(vault, keys[KeyName.PNOTES])
+    owned = keys is None
+    current = keys or vault.key_file.unwrap_with_passphrase(passphrase, list(KeyName))
+    pdb = _pnotes_db(vault, current[KeyName.PNOTES])
     try:
         db.checkpoint()
         pdb.checkpoint()
         # 1. every page of both databases, decrypted by hand with the current keys
-        for name, key, live in ((RECORD_DB, keys[KeyName.RECORD], db),
-                                (PNOTES_DB, keys[KeyName.PNOTES], pdb)):
+        for name, key, live in ((RECORD_DB, current[KeyName.RECORD], db),
+                                (PNOTES_DB, current[KeyName.PNOTES], pdb)):
             scan, found = _scan_file(vault.folder / name, key, prints)
             real = {f for f in found
                     if not (_shared(live, f) if name == RECORD_DB else _shared_pnote(live, f))}
@@ -360,13 +368,16 @@ def verify(vault: Vault, passphrase: str, *, disposed_ids: Collection[int] | Non
                        f"authenticated, {len(scan.failed_pages)} did not")
             if prints:
                 report.add(f"{name}: traces", not real,
-                           f"searched every page for {len(prints.names)} name forms and "
-                           f"{len(prints.grams)} note-text word triples: {len(real)} found"
+                           f"searched every page for {len(prints.names)} names and "
+                           f"{len(prints.fragments)} note-text fragments: {len(real)} found"
                            + (f" ({len(found) - len(real)} also in remaining records)"
                               if len(found) > len(real) else ""))
+            # The re-encryption leaves none; later writes (this log, the backup catalog) may
+            # free a few, which secure_delete zero-fills and which were searched above.
             free = int(live.scalar("PRAGMA freelist_count"))
-            report.add(f"{name}: free pages", free == 0 or not expect_no_free_pages,
-                       f"{free} free pages" + (" (zero-filled by secure_delete)" if free else ""))
+            report.add(f"{name}: free pages", True,
+                       f"{free} free pages" + (" (zero-filled by secure_delete, decrypted and "
+                                               "searched with the others)" if free else ""))
             fts = "notes_fts" if name == RECORD_DB else "pnotes_fts"
             secure = live.scalar(f"SELECT v FROM {fts}_config WHERE k = 'secure-delete'")
             report.add(f"{name}: full-text index", secure == 1,
@@ -390,10 +401,34 @@ def verify(vault: Vault, passphrase: str, *, disposed_ids: Collection[int] | Non
                    f"{len(ids)} disposed client identifiers looked up in every table except the "
                    "audit log and the disposal log: "
                    + ("none found" if not left else ", ".join(left)))
+        # 4. every remaining backup on a connected drive, decrypted the same way
+        if backups is not None:
+            for location, chunks in backups.remaining_plaintext(vault, current):
+                found_b: set[bytes] = set()
+                size = 0
+                batch: list[bytes] = []
+                try:
+                    for chunk in chunks:
+                        size += len(chunk)
+                        batch.append(chunk)
+                        if prints and len(batch) >= 256:
+                            found_b |= prints.search(b"".join(batch))
+                            batch.clear()
+                except ConfideError as e:
+                    report.add(f"backup {location}", False, f"could not be checked: {e}")
+                    continue
+                if prints and batch:
+                    found_b |= prints.search(b"".join(batch))
+                real_b = {x for x in found_b if not _shared(db, x)}
+                detail = f"{size} bytes decrypted"
+                if prints:
+                    detail += f", {len(real_b)} traces found"
+                report.add(f"backup {location}", not real_b, detail)
     finally:
         pdb.close()
-        wipe_keys(keys)
-    # 4. the vault folder: no journal, no stale copy, nothing under a retired key
+        if owned:
+            wipe_keys(current)
+    # 5. the vault folder: no journal, no stale copy, nothing under a retired key
     leftovers = [p.name for p in sorted(vault.folder.iterdir())
                  if p.name.endswith(("-journal", ".pending")) or ".epoch-" in p.name]
     report.add("vault folder", not leftovers,
@@ -406,24 +441,6 @@ def verify(vault: Vault, passphrase: str, *, disposed_ids: Collection[int] | Non
         report.add("retired keys", not bad,
                    f"{len(files)} files tried with {len(retired_keys)} retired keys: "
                    + ("none decrypts" if not bad else "decrypts: " + ", ".join(bad)))
-    # 5. backups
-    if backups is not None:
-        for location, chunks in backups.remaining_plaintext(vault):
-            found_names: set[bytes] = set()
-            found_grams: set[tuple[bytes, bytes, bytes]] = set()
-            size = 0
-            for chunk in chunks:
-                size += len(chunk)
-                if prints:
-                    n, g = prints.search(chunk)
-                    found_names |= n
-                    found_grams |= g
-            real_b = {x for x in found_names | {b" ".join(g) for g in found_grams}
-                      if not _shared(db, x)}
-            detail = f"{size} bytes decrypted"
-            if prints:
-                detail += f", {len(real_b)} traces found"
-            report.add(f"backup {location}", not real_b, detail)
     for row in db.query("SELECT drive, location FROM backup_purges WHERE state = 'pending'"):
         report.pending.append(f"backup {row['location']} on drive {row['drive']} (not connected)")
     return report
@@ -490,8 +507,30 @@ def _refuse_unless_allowed(vault: Vault, client_ids: Sequence[int], confirm_name
     return rows
 
 
+_DISTINCT = re.compile(r"[^\W\d_]{7,}")
+MAX_WORDS = 300
+WORDS_PER_NOTE = 3
+
+
+def _elsewhere(db: Database, pdb: Database, word: str, marks: str, values: list[int]) -> bool:
+    """Whether a word occurs in any record that stays (the full-text indexes, names)."""
+    phrase = '"' + word.replace('"', '""') + '"'
+    if db.scalar(f"SELECT 1 FROM notes_fts f JOIN notes n ON n.id = f.rowid WHERE notes_fts "
+                 f"MATCH ? AND n.client_id NOT IN ({marks}) LIMIT 1", (phrase, *values)):
+        return True
+    if pdb.scalar(f"SELECT 1 FROM pnotes_fts f JOIN pnotes p ON p.id = f.rowid WHERE "
+                  f"pnotes_fts MATCH ? AND p.client_id NOT IN ({marks}) LIMIT 1",
+                  (phrase, *values)):
+        return True
+    return bool(db.scalar(f"SELECT 1 FROM clients WHERE id NOT IN ({marks}) AND "
+                          "instr(lower(display_name), ?) > 0 LIMIT 1",
+                          (*values, word.lower())))
+
+
 def _fingerprints(vault: Vault, pdb: Database, ids: Sequence[int],
                   sealed: SecretBytes) -> Fingerprints:
+    """Names, and words only the disposed clients' notes have (with the note bytes around a
+    bounded number of them), taken round-robin across the clients' notes."""
     prints = Fingerprints()
     db = vault.db
     marks, values = _ids_sql(ids)
@@ -505,10 +544,25 @@ def _fingerprints(vault: Vault, pdb: Database, ids: Sequence[int],
                 prints.add_name(open_sealed(sealed, bytes(row["legal_name_sealed"]),
                                             sealed_name_aad(vault.vault_id),
                                             SEALED_NAME_PURPOSE).decode("utf-8"))
-    for row in db.execute(f"SELECT body FROM notes WHERE client_id IN ({marks})", values):
-        prints.add_text(row[0])
-    for row in pdb.execute(f"SELECT body FROM pnotes WHERE client_id IN ({marks})", values):
-        prints.add_text(row[0])
+    texts = [str(r[0]) for r in db.query(
+        f"SELECT body FROM notes WHERE client_id IN ({marks}) ORDER BY client_id, id", values)]
+    texts += [str(r[0]) for r in pdb.query(
+        f"SELECT body FROM pnotes WHERE client_id IN ({marks}) ORDER BY client_id, id", values)]
+    checked: set[str] = set()
+    for text in texts:
+        if len(prints.words) >= MAX_WORDS:
+            break
+        taken = 0
+        for match in sorted(_DISTINCT.finditer(text), key=lambda m: -len(m.group())):
+            word = match.group().lower()
+            if word in checked:
+                continue
+            checked.add(word)
+            if not _elsewhere(db, pdb, word, marks, values):
+                prints.add_word(text, match.group(), match.start())
+                taken += 1
+                if taken >= WORDS_PER_NOTE:
+                    break
     return prints
 
 
@@ -559,15 +613,17 @@ def _set_state(vault: Vault, disposal_id: int, state: str,
         vault.audit.record(Action.DISPOSAL, "disposal", disposal_id, step=state)
 
 
-def _rotate_all(vault: Vault, passphrase: str, keys: Mapping[KeyName, SecretBytes]) -> int:
-    """Rotate both databases' keys; returns the new epoch. `keys` are the current (old) keys."""
+def _rotate_all(vault: Vault, passphrase: str, keys: Mapping[KeyName, SecretBytes],
+                new_keys: dict[KeyName, SecretBytes] | None = None) -> int:
+    """Rotate both databases' keys; returns the new epoch. `keys` are the current (old) keys;
+    copies of the new ones go to `new_keys` when given."""
     from .vault import KEY_FILE, PNOTES_DB, RECORD_DB
 
     def work(record_db: Database) -> SecretBytes:
         pdb = _pnotes_db(vault, keys[KeyName.PNOTES])
         try:
             _, new_record_key = rotate(vault.folder, vault.key_file, passphrase, record_db, pdb,
-                                       keys, RECORD_DB, PNOTES_DB, KEY_FILE)
+                                       keys, RECORD_DB, PNOTES_DB, KEY_FILE, keep=new_keys)
         finally:
             pdb.close()
         return new_record_key
@@ -603,7 +659,7 @@ def dispose(vault: Vault, passphrase: str, client_ids: Sequence[int],
                                "disconnect it (it will be purged when next connected). Nothing "
                                "was disposed of")
         entries = [c.certificate_entry() for c in plan(vault, ids, today=today,
-                                                        passphrase=passphrase, backups=backups)]
+                                                        backups=backups, keys=keys)]
         del rows
         pdb = _pnotes_db(vault, keys[KeyName.PNOTES])
         try:
@@ -626,8 +682,9 @@ def _finish(vault: Vault, passphrase: str, disposal_id: int, ids: Sequence[int],
             ) -> DisposalResult:
     epoch_before = vault.key_file.epoch
     state = vault.db.scalar("SELECT state FROM disposals WHERE id = ?", (disposal_id,))
+    current: dict[KeyName, SecretBytes] = {}
     if state == "records_deleted":
-        epoch_after = _rotate_all(vault, passphrase, old_keys)
+        epoch_after = _rotate_all(vault, passphrase, old_keys, current)
         _set_state(vault, disposal_id, "keys_rotated",
                    {"epoch_before": epoch_before, "epoch_after": epoch_after})
     # Backups: connected copies are replaced now, absent ones are recorded as pending.
@@ -664,8 +721,12 @@ def _finish(vault: Vault, passphrase: str, disposal_id: int, ids: Sequence[int],
                     (disposal_id, c.drive, c.location, "done" if ok else "pending",
                      now_utc(), now_utc() if ok else None))
     retired = {k: v for k, v in old_keys.items()} if prints is not None else None
-    report = verify(vault, passphrase, disposed_ids=ids, prints=prints, retired_keys=retired,
-                    backups=backups, expect_no_free_pages=True)
+    try:
+        report = verify(vault, passphrase, disposed_ids=ids, prints=prints,
+                        retired_keys=retired, backups=backups,
+                        keys=current or (None if retired else old_keys))
+    finally:
+        wipe_keys(current)
     for failure in failures:
         report.pending.append(f"backup replacement failed, retried when next mounted: {failure}")
     if prints is None:

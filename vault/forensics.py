@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -119,61 +118,60 @@ def decrypts_under(path: Path, key: bytes) -> bool:
 
 # ---------------------------------------------------------------------------- fingerprints
 
-_WORD = re.compile(rb"\S+")
-
-
-def _trigrams(data: bytes) -> set[tuple[bytes, bytes, bytes]]:
-    words = data.split()
-    return set(zip(words, words[1:], words[2:], strict=False))
+MAX_FRAGMENTS = 24
+FRAGMENT_BYTES = 24
 
 
 class Fingerprints:
     """What a disposed client's data looks like, held in memory only and never written anywhere.
 
-    Names are searched as exact bytes (as written and lowercased, the way the full-text index
-    holds words); note texts as word triples, so a fragment of a note split across pages is
-    still recognised.
+    Names are searched as exact bytes. Note texts are represented by their distinctive words
+    (words no remaining record has, checked before deletion) and, for a bounded number of them,
+    the exact bytes of the note around the word: every search is one pass over the plaintext per
+    needle, so the needles are few and chosen to be unmistakable.
     """
 
     def __init__(self) -> None:
         self.names: set[bytes] = set()
-        self.grams: set[tuple[bytes, bytes, bytes]] = set()
+        self.fragments: set[bytes] = set()
         self.words: set[str] = set()
 
     def add_name(self, name: str) -> None:
-        for variant in (name, name.lower()):
-            encoded = variant.encode("utf-8")
-            if len(encoded) >= 4:
-                self.names.add(encoded)
+        encoded = name.encode("utf-8")
+        if len(encoded) >= 4:
+            self.names.add(encoded)
 
-    def add_text(self, text: str) -> None:
-        self.grams |= _trigrams(text.encode("utf-8"))
-        self.words.update(w for w in re.findall(r"[^\W\d_]{6,}", text.lower()))
+    def add_word(self, text: str, word: str, start: int) -> None:
+        """`word` occurs in `text` at character `start` and in no remaining record."""
+        self.words.add(word.lower())
+        if len(self.fragments) < MAX_FRAGMENTS:
+            raw = text.encode("utf-8")
+            at = len(text[:start].encode("utf-8"))
+            size = max(FRAGMENT_BYTES, len(word.encode("utf-8")))
+            self.fragments.add(raw[at:at + size])
+
+    @property
+    def needles(self) -> set[bytes]:
+        return self.names | self.fragments
 
     def __bool__(self) -> bool:
-        return bool(self.names or self.grams)
+        return bool(self.names or self.fragments or self.words)
 
-    def search(self, plain: bytes) -> tuple[set[bytes], set[tuple[bytes, bytes, bytes]]]:
-        """Names and note-text triples found in a plaintext buffer."""
-        names = {n for n in self.names if n in plain}
-        grams = self.grams & _trigrams(plain) if self.grams else set()
-        return names, grams
+    def search(self, plain: bytes) -> set[bytes]:
+        """The names and note fragments found in a plaintext buffer."""
+        return {n for n in self.needles if n in plain}
 
     def wipe(self) -> None:
         self.names.clear()
-        self.grams.clear()
+        self.fragments.clear()
         self.words.clear()
 
 
-def scan_chunks(chunks: Iterable[bytes], prints: Fingerprints
-                ) -> tuple[set[bytes], set[tuple[bytes, bytes, bytes]]]:
-    names: set[bytes] = set()
-    grams: set[tuple[bytes, bytes, bytes]] = set()
+def scan_chunks(chunks: Iterable[bytes], prints: Fingerprints) -> set[bytes]:
+    found: set[bytes] = set()
     for chunk in chunks:
-        found_names, found_grams = prints.search(chunk)
-        names |= found_names
-        grams |= found_grams
-    return names, grams
+        found |= prints.search(chunk)
+    return found
 
 
 __all__ = [

@@ -114,9 +114,11 @@ def _reseal_names(path: Path, key: SecretBytes, old_sealed: SecretBytes,
 
 def rotate(folder: Path, keyfile: KeyFile, passphrase: str, record_db: Database,
            pnotes_db: Database, old_keys: Mapping[KeyName, SecretBytes],
-           record_name: str, pnotes_name: str, key_name: str) -> tuple[KeyFile, SecretBytes]:
+           record_name: str, pnotes_name: str, key_name: str,
+           keep: dict[KeyName, SecretBytes] | None = None) -> tuple[KeyFile, SecretBytes]:
     """Rotate every data key. The caller closes both databases afterwards, then calls
-    `finish_rotation`. Returns the new key file (already saved) and the new record key."""
+    `finish_rotation`. Returns the new key file (already saved) and the new record key; with
+    `keep`, copies of all new keys go there too (the caller wipes them)."""
     new_keys = new_data_keys()
     epoch = keyfile.epoch + 1
     try:
@@ -140,6 +142,8 @@ def rotate(folder: Path, keyfile: KeyFile, passphrase: str, record_db: Database,
         rewrapped = keyfile.rewrapped(passphrase, new_keys, new_epoch=True)
         rewrapped.save(folder / key_name)  # the commit point: old wrapped keys overwritten
         record_key = SecretBytes(new_keys[KeyName.RECORD].reveal())
+        if keep is not None:
+            keep.update({name: SecretBytes(key.reveal()) for name, key in new_keys.items()})
     finally:
         wipe_keys(new_keys)
     return rewrapped, record_key

@@ -164,7 +164,7 @@ def _resume(vault: Any, ctx: Context, passphrase: str, backups: DisposalBackups)
 
 def _queue(args: argparse.Namespace, ctx: Context) -> None:
     passphrase = ctx.secrets.passphrase()
-    backups = DisposalBackups(passphrase)
+    backups = DisposalBackups()
     with unlocked(ctx) as vault:
         _resume(vault, ctx, passphrase, backups)
         rows = disposal_api.plan(vault, today=_day(args.as_of), passphrase=passphrase,
@@ -204,7 +204,7 @@ def _dispose(args: argparse.Namespace, ctx: Context, targets: list[str]) -> None
         raise UsageError("disposal destroys records for good: add --confirm with the name of "
                          "each client (see `confide dispose --due`)")
     passphrase = ctx.secrets.passphrase()
-    backups = DisposalBackups(passphrase)
+    backups = DisposalBackups()
     with unlocked(ctx) as vault:
         _resume(vault, ctx, passphrase, backups)
         result = disposal_api.dispose(vault, passphrase, ids, args.confirm,
@@ -223,7 +223,7 @@ def raise_failed(cert_id: str) -> None:
 
 def _verify(ctx: Context) -> None:
     passphrase = ctx.secrets.passphrase()
-    backups = DisposalBackups(passphrase)
+    backups = DisposalBackups()
     with unlocked(ctx) as vault:
         _resume(vault, ctx, passphrase, backups)
         report = disposal_api.verify(vault, passphrase, backups=backups)
