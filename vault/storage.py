@@ -209,7 +209,11 @@ class Database:
     def integrity_problems(self) -> list[str]:
         """SQLCipher page HMACs plus SQLite's structural check; empty when healthy."""
         problems = [str(r[0]) for r in self.query("PRAGMA cipher_integrity_check")]
-        quick = [str(r[0]) for r in self.query("PRAGMA quick_check")]
+        try:
+            quick = [str(r[0]) for r in self.query("PRAGMA quick_check")]
+        except DamagedFileError as e:
+            # A page too damaged to decrypt can stop quick_check itself: report, do not raise.
+            quick = [f"quick_check stopped: {e.message}"]
         return problems + [q for q in quick if q != "ok"]
 
     def close(self) -> None:
