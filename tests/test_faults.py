@@ -60,6 +60,32 @@ def test_random_bytes_as_record_db_is_damaged_not_a_crash(new_vault: tuple[Vault
     assert (folder / "keys.confide").read_bytes() == keys_before
     cli.vault_dir = folder
     assert "damaged" in _one_line(cli("client", "list"))
+    # In a real process too: SQLCipher's own stderr logging must not add lines.
+    assert "damaged" in _one_line(cli.subprocess("client", "list"))
+
+
+def test_flipped_bit_in_a_page_is_found_and_reported_in_one_line(
+        new_vault: tuple[Vault, str], cli: Cli) -> None:
+    """A bit flipped inside a data page fails that page's HMAC: the integrity check names the
+    page, reads that touch it fail with DamagedFileError, and the CLI says so in one line."""
+    vault, _ = new_vault
+    folder = vault.folder
+    cid = vault.clients.add("Alder Bitflip").id
+    for i in range(150):
+        vault.notes.create(cid, body=f"note {i} " + "word " * 200)
+    vault.lock()
+    data = bytearray((folder / RECORD_DB).read_bytes())
+    page = len(data) // 4096 - 20
+    data[page * 4096 + 1000] ^= 0x40
+    (folder / RECORD_DB).write_bytes(bytes(data))
+    with Vault.unlock(folder, PASSPHRASE) as again:
+        problems = again.db.integrity_problems()
+        assert f"HMAC verification failed for page {page + 1}" in problems
+        with pytest.raises(DamagedFileError):
+            for summary in again.notes.timeline(cid):
+                again.notes.get(summary.id)
+    result = cli.subprocess("search", "word", "--limit", "500")  # reads every note
+    assert "damaged" in _one_line(result)
 
 
 def test_truncated_or_missing_record_db_is_reported(new_vault: tuple[Vault, str]) -> None:
