@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PASSPHRASE, Cli
-from tests.fsimage import mounted_image, needs_root
+from tests.fsimage import mounted_image, needs_root, remount
 from vault import (
     TEST_PRESET,
     AuthenticationError,
@@ -320,6 +320,27 @@ def test_init_on_a_full_disk_can_be_retried(small_disk: Path) -> None:
     vault, _ = Vault.create(folder, PASSPHRASE, TEST_PRESET)
     vault.lock()
     Vault.unlock(folder, PASSPHRASE).lock()
+
+
+@needs_root
+def test_vault_on_a_read_only_drive_is_refused_in_one_line(small_disk: Path, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]
+                                                           ) -> None:
+    """A vault whose drive went read-only: unlock fails with 'read-only', nothing is lost."""
+    folder = small_disk / "vault"
+    vault, _ = Vault.create(folder, PASSPHRASE, TEST_PRESET)
+    vault.notes.create(vault.clients.add("Lumen Readonly").id, body="kept")
+    vault.lock()
+    remount(small_disk, readonly=True)
+    try:
+        with pytest.raises(StorageError, match="read-only"):
+            Vault.unlock(folder, PASSPHRASE)
+        cli = Cli(folder, tmp_path, capsys)
+        assert "read-only" in _one_line(cli("note", "list", "1"))
+    finally:
+        remount(small_disk, readonly=False)
+    with Vault.unlock(folder, PASSPHRASE) as again:
+        assert again.notes.get(1).body == "kept"
 
 
 @needs_root
