@@ -46,6 +46,7 @@ from .practice import (
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 MS = 1000.0
+CPU_SUFFIX = ":cpu"
 
 # The goals of issue 2 (milliseconds at p95) and the encryption overhead ceiling.
 GOAL_SEARCH_P95_MS = 20.0
@@ -70,7 +71,8 @@ class Sizes:
 
 @dataclass
 class Stat:
-    samples: list[float]  # seconds
+    samples: list[float]  # seconds, wall clock: what a person waits
+    cpu: list[float] | None = None  # seconds of this process's CPU: what load cannot inflate
 
     def pct(self, p: float) -> float:
         ordered = sorted(self.samples)
@@ -85,15 +87,27 @@ class Stat:
         return self.pct(0.95)
 
     def summary(self) -> dict[str, float]:
-        return {"n": len(self.samples), "p50_ms": round(self.p50, 3),
-                "p95_ms": round(self.p95, 3), "max_ms": round(max(self.samples) * MS, 3),
-                "mean_ms": round(sum(self.samples) / len(self.samples) * MS, 3)}
+        out = {"n": len(self.samples), "p50_ms": round(self.p50, 3),
+               "p95_ms": round(self.p95, 3), "max_ms": round(max(self.samples) * MS, 3),
+               "mean_ms": round(sum(self.samples) / len(self.samples) * MS, 3)}
+        if self.cpu:
+            cpu = Stat(self.cpu)
+            out |= {"cpu_p50_ms": round(cpu.p50, 3), "cpu_p95_ms": round(cpu.p95, 3)}
+        return out
 
 
 def _timed(fn: Callable[[], object]) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
+
+
+def _record(times: dict[str, list[float]], key: str, fn: Callable[[], object]) -> None:
+    """Time `fn` by the wall clock and by this process's CPU time."""
+    cpu_start, start = time.process_time(), time.perf_counter()
+    fn()
+    times.setdefault(key, []).append(time.perf_counter() - start)
+    times.setdefault(key + CPU_SUFFIX, []).append(time.process_time() - cpu_start)
 
 
 def _rss_kib(field: str) -> int:
@@ -141,7 +155,7 @@ class Twin:
     stats: dict[str, list[float]]
 
     def time(self, key: str, fn: Callable[[], object]) -> None:
-        self.stats.setdefault(key, []).append(_timed(fn))
+        _record(self.stats, key, fn)
 
 
 def _plain_search(records: Records) -> Callable[[str], object]:
@@ -217,10 +231,8 @@ def measure(practice: Practice, work: Workload,
                 records = opener()
                 times.setdefault("db_open", []).append(time.perf_counter() - start)
                 try:
-                    times.setdefault("first_search", []).append(
-                        _timed(partial(_plain_search(records), query)))
-                    times.setdefault("first_timeline", []).append(
-                        _timed(partial(records.notes.timeline, client)))
+                    _record(times, "first_search", partial(_plain_search(records), query))
+                    _record(times, "first_timeline", partial(records.notes.timeline, client))
                 finally:
                     records.db.close()
     finally:
@@ -260,8 +272,12 @@ def measure(practice: Practice, work: Workload,
     finally:
         vault.lock()
         plain.db.close()
-    return ({k: Stat(v) for k, v in vault_times.items()},
-            {k: Stat(v) for k, v in plain_times.items()})
+    return _stats(vault_times), _stats(plain_times)
+
+
+def _stats(times: dict[str, list[float]]) -> dict[str, Stat]:
+    return {k: Stat(v, times.get(k + CPU_SUFFIX)) for k, v in times.items()
+            if not k.endswith(CPU_SUFFIX)}
 
 
 # ----------------------------------------------------------------------------- report
@@ -373,8 +389,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"{report['sqlite_of_sqlcipher']['sqlite']}).",
         "",
         "| operation | n | SQLCipher p50 ms | SQLCipher p95 ms | plain p50 ms | plain p95 ms "
-        "| ratio p50 | ratio p95 | goal | result |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| ratio p50 | ratio p95 | goal | result | SQLCipher CPU p50/p95 ms |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in report["rows"]:
         v, p = row["sqlcipher"], row["plain"]
@@ -387,7 +403,9 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {row['label']} | {v['n']} | {_ms(v['p50_ms'])} | {_ms(v['p95_ms'])} | "
             + (f"{_ms(p['p50_ms'])} | {_ms(p['p95_ms'])} | {row['ratio_p50']:.2f} | "
                f"{row['ratio_p95']:.2f} | " if p else "— | — | — | — | ")
-            + f"{', '.join(goals) or '—'} | {row['result']} |")
+            + f"{', '.join(goals) or '—'} | {row['result']} | "
+            + (f"{_ms(v['cpu_p50_ms'])} / {_ms(v['cpu_p95_ms'])} |" if "cpu_p50_ms" in v
+               else "— |"))
     lines += [
         "",
         f"Peak RSS {report['peak_rss_mib']} MiB (includes Argon2id's working memory); "
