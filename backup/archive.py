@@ -255,22 +255,38 @@ class ArchiveContents:
 
 
 class _Reader:
+    """Exact-size reads straight into a fresh buffer (no intermediate copies of 1 MiB chunks)."""
+
     def __init__(self, source: BinaryIO) -> None:
         self._src = source
+        self._readinto: Callable[[memoryview], int | None] | None = getattr(
+            source, "readinto", None)
         self.offset = 0
 
     def read(self, n: int) -> bytes:
-        parts: list[bytes] = []
-        want = n
-        while want:
-            data = self._src.read(want)
-            if not data:
+        if self._readinto is None:
+            out = self._src.read(n)
+            while len(out) < n:
+                more = self._src.read(n - len(out))
+                if not more:
+                    break
+                out += more
+            self.offset += len(out)
+            return out
+        buf = bytearray(n)
+        view = memoryview(buf)
+        got = 0
+        while got < n:
+            k = self._readinto(view[got:])
+            if not k:
                 break
-            parts.append(data)
-            want -= len(data)
-        out = b"".join(parts)
-        self.offset += len(out)
-        return out
+            got += k
+        view.release()
+        self.offset += got
+        if got < n:
+            del buf[got:]
+        # A bytearray is a bytes-like object for every consumer here (struct, AESGCM, hashlib).
+        return buf  # type: ignore[return-value]
 
 
 KeysFor = Callable[[ArchiveHeader], ArchiveKeys]

@@ -316,9 +316,10 @@ def run_backup(vault: Vault, drive_root: Path, *, progress: ProgressCallback | N
 
 def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rotate: bool,
                 now: datetime | None, chunk_size: int) -> BackupResult:
-    marker = check_drive(vault, root)
     catalog = Catalog(vault)
-    catalog.sweep_unfinished()
+    with vault.db.atomic():  # one commit (one fsync of the vault) for the bookkeeping
+        marker = check_drive(vault, root)
+        catalog.sweep_unfinished()
     folder = backup_dir(root)
     with fsutil.storage_errors(f"cannot prepare the backup folder on {root}"):
         folder.mkdir(mode=fsutil.DIR_MODE, exist_ok=True)
@@ -361,9 +362,10 @@ def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rot
             with contextlib.suppress(StorageError, OSError):
                 fsutil.secure_unlink(written)
         raise
-    catalog.mark_good(backup_id, size, digest)
-    vault.audit.record(Action.BACKUP, "backup", header.archive_hex, drive=marker.drive_id,
-                       size=size, clients=len(client_ids), verified=True)
+    with vault.db.atomic():
+        catalog.mark_good(backup_id, size, digest)
+        vault.audit.record(Action.BACKUP, "backup", header.archive_hex, drive=marker.drive_id,
+                           size=size, clients=len(client_ids), verified=True)
     pruned: list[BackupRecord] = []
     if rotate:
         settings = catalog.settings()

@@ -131,10 +131,12 @@ def measure(spec: PracticeSpec, rounds: int, work: Path, verbose: bool) -> dict[
             for r in range(rounds):
                 if verbose:
                     print(f"  round {r + 1}/{rounds}", flush=True)
+                started = time.perf_counter()
                 result = run_backup(vault, drive, rotate=False)
+                # The whole call: bookkeeping in the vault included, not only write + verify.
+                times["confide_total"].append(time.perf_counter() - started)
                 times["confide_write"].append(result.write_seconds)
                 times["confide_verify"].append(result.verify_seconds)
-                times["confide_total"].append(result.write_seconds + result.verify_seconds)
                 archive = result.path
                 times["verify"].append(_timed(lambda a=archive: verify_archive(a, vault=vault)))
                 times["plain_read"].append(_timed(lambda a=archive: _read_uncached([a])))
@@ -206,7 +208,7 @@ def markdown(report: dict[str, Any]) -> str:
         "|---|---|",
         f"| confide backup: write (encrypt, fsync, rename) | {med['confide_write']:.2f} |",
         f"| confide backup: read back + verify | {med['confide_verify']:.2f} |",
-        f"| **confide write + verify** | **{med['confide_total']:.2f}** |",
+        f"| **confide backup, the whole call** | **{med['confide_total']:.2f}** |",
         f"| cp + sync | {med['cp_sync']:.2f} |",
         f"| read the copies back (uncached) | {med['cp_readback']:.2f} |",
         f"| restic backup (first) + sync | {restic} |",
@@ -236,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notes", type=int, default=PracticeSpec.notes)
     parser.add_argument("--seed", type=int, default=PracticeSpec.seed)
     parser.add_argument("--kdf", default=PracticeSpec.kdf, choices=sorted(PRESETS))
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results")
     args = parser.parse_args(argv)
