@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 from textual.widgets import DataTable, Input, ProgressBar
 
 from backup import Catalog, add_drive
 from tests.tui_support import PASSPHRASE, app_for, make_practice, settle, unlock
-from tui.screens.backup import BackupScreen
+from tui.screens.backup import BackupScreen, watch_drives_in_app
 from vault import Vault
 
 
@@ -74,3 +76,32 @@ async def test_backup_screen_without_drive_says_so(tmp_path: Path) -> None:
         await settle(pilot)
         assert any("no designated backup drive is connected" in n.message
                    for n in app._notifications)
+
+
+async def test_drive_watcher_in_app_notifies(tmp_path: Path) -> None:
+    """With the app unlocked, a designated drive appearing under a watched root is backed up
+    and the user is told."""
+    folder = make_practice(tmp_path / "vault")
+    media = tmp_path / "media"
+    media.mkdir()
+    stick = tmp_path / "stick"
+    _designate(folder, stick)
+    v = Vault.unlock(folder, PASSPHRASE)
+    try:
+        catalog = Catalog(v)
+        catalog.save_settings(replace(catalog.settings(), watch_roots=(str(media),),
+                                      rescan_seconds=300))
+    finally:
+        v.lock()
+    app = app_for(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await unlock(pilot)
+        assert app.vault is not None
+        watcher = watch_drives_in_app(app, app.vault)
+        try:
+            stick.rename(media / "STICK")  # the drive appears, as a mount would
+            await asyncio.to_thread(watcher.scan_once)
+            await settle(pilot)
+        finally:
+            await asyncio.to_thread(watcher.stop)
+        assert any("backup written and verified" in n.message for n in app._notifications)

@@ -259,8 +259,8 @@ def cmd_watch(args: argparse.Namespace, ctx: Context) -> None:
         purge = purge_on_mount(vault, report=ctx.out.info)
 
         def on_event(event: WatchEvent) -> None:
-            purge(event)
             show(event)
+            purge(event)
 
         watcher = DriveWatcher(vault, roots=roots, on_event=on_event)
         if args.once:

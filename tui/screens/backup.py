@@ -30,6 +30,7 @@ from backup import (
     run_backup,
     verify_catalogued,
 )
+from backup.purge import purge_on_mount
 from vault import ConfideError, NotFoundError, Vault
 
 from ..widgets.header import SafeHeader
@@ -252,6 +253,16 @@ def watch_drives_in_app(app: App[Any], vault: Vault) -> DriveWatcher:
             app.call_from_thread(app.notify, f"Backup drive connected at {event.path}; "
                                  "writing a backup...", title="Backup drive")
 
-    watcher = DriveWatcher(vault, on_event=on_event)
+    def report(text: str) -> None:
+        app.call_from_thread(app.notify, text, title="Backup drive")
+
+    # A drive that missed a disposal gets its old backups purged when it shows up.
+    purge = purge_on_mount(vault, report=report)
+
+    def both(event: WatchEvent) -> None:
+        on_event(event)
+        purge(event)
+
+    watcher = DriveWatcher(vault, on_event=both)
     watcher.start()
     return watcher
