@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -321,3 +322,28 @@ def test_installed_confide_script_runs_from_any_folder(tmp_path: Path) -> None:
                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.startswith("confide: error: no Confide vault")
+
+
+_HOSTILE = ["\x1b[31m", "\x1b]52;c;ZXZpbA==\x07", "\x9b2J", "\x07", "\r", "\t", "\u202e",
+            "\u2066", "[bold red]", "[/]", "😀", "e\u0301", "שלום", "\x7f", "\x08", "\\x1b",
+            "'", '"', "%s", "$(rm -rf ~)", " ", "\n", "word"]
+
+
+def test_random_hostile_text_round_trips_and_prints_safely(ready: Cli) -> None:
+    """Random mixes of escapes, bidi marks, markup and Unicode are stored exactly as typed and
+    never reach stdout as raw control characters, in text or JSON output."""
+    rng = random.Random(20261127)
+    _ok(ready("client", "add", "Willow Hostile", "--json"))
+    for _ in range(12):
+        body = "".join(rng.choice(_HOSTILE) for _ in range(rng.randint(1, 40))) + " word"
+        note = _ok(ready("note", "add", "1", "--body", body, "--json"))
+        assert note["body"] == body
+        for args in (("note", "show", str(note["id"])), ("note", "show", str(note["id"]),
+                                                         "--json")):
+            out = ready(*args).stdout
+            assert not [c for c in out if (ord(c) < 32 and c not in "\n\t") or 0x7f <= ord(c)
+                        <= 0x9f or c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068"
+                        "\u2069"], args
+        assert ready("note", "show", str(note["id"]), "--json").json["note"]["body"] == body
+    hits = ready("search", "word", "--limit", "50")
+    assert hits.code == 0 and "\x1b" not in hits.stdout
