@@ -19,7 +19,7 @@ from pathlib import Path
 from vault import Vault, fsutil
 from vault.disposal import BackupCopy, mark_purged, pending_purges
 from vault.errors import ConfideError, ForeignBackupError, StorageError
-from vault.forensics import PAGE_SIZE, decrypt_page, hmac_key
+from vault.forensics import PAGE_SIZE, SLICE_PAGES, cbc_stream
 from vault.keyslots import KeyName
 from vault.secret import SecretBytes
 
@@ -139,12 +139,12 @@ class DisposalBackups:
                 key_name = _SECTION_KEYS.get(name)
                 if key_name is None or len(data) < PAGE_SIZE:
                     continue
+                # The archive's AES-GCM already authenticated these bytes: decrypt the pages as
+                # one CBC stream per slice (every page's content but its first 16 bytes).
                 key = keys[key_name].reveal()
-                mac_key = hmac_key(key, data[:16])
-                for index in range(len(data) // PAGE_SIZE):
-                    _, plain = decrypt_page(data[index * PAGE_SIZE:(index + 1) * PAGE_SIZE],
-                                            index + 1, key, mac_key)
-                    yield plain
+                step = SLICE_PAGES * PAGE_SIZE
+                for start in range(0, len(data) - len(data) % PAGE_SIZE, step):
+                    yield cbc_stream(data[start:start + step], key)
         finally:
             sections.clear()
 

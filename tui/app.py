@@ -34,6 +34,7 @@ from vault import (
 from .screens.audit import AuditScreen
 from .screens.base import Location, VaultScreen
 from .screens.clients import ClientListScreen
+from .screens.disposal import DisposalScreen
 from .screens.editor import NoteEditorScreen
 from .screens.lock import CreateVaultScreen, LockScreen, RecoveryKeyScreen
 from .screens.modals import ChangePassphraseModal, PassphraseModal
@@ -261,6 +262,10 @@ class ConfideApp(App[None]):
         if self.vault is not None:
             self.push_screen(AuditScreen())
 
+    def action_disposal(self) -> None:
+        if self.vault is not None and not isinstance(self.screen, DisposalScreen):
+            self.push_screen(DisposalScreen())
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("lock", "toggle_privacy", "search", "audit", "new_note",
                       "change_passphrase"):
@@ -365,6 +370,8 @@ class ConfideApp(App[None]):
                             self.action_change_passphrase)
         yield SystemCommand("Audit log", "The audit log and its chain verification",
                             self.action_audit)
+        yield SystemCommand("Disposal", "Clients past retention: dispose of them, verify, "
+                            "certificates", self.action_disposal)
 
     # -- no plaintext escape hatches
 

@@ -316,26 +316,9 @@ def _scan_file(path: Path, key: SecretBytes, prints: Fingerprints | None
                ) -> tuple[forensics.FileScan, set[bytes]]:
     scan = forensics.FileScan(path.name)
     found: set[bytes] = set()
-    chunk: list[bytes] = []
-
-    def flush() -> None:
-        if prints and chunk:
-            found.update(prints.search(b"".join(chunk)))
-        chunk.clear()
-
-    for pgno, ok, plain in forensics.iter_pages(path, key.reveal()):
-        if pgno < 0:
-            scan.wal_frames += 1
-        else:
-            scan.pages += 1
-        if ok:
-            scan.verified += 1
-        else:
-            scan.failed_pages.append(pgno)
-        chunk.append(plain)
-        if len(chunk) >= 256:
-            flush()
-    flush()
+    for plain in forensics.scan_file(path, key.reveal(), scan):
+        if prints:
+            found |= prints.search(plain)
     return scan, found
 
 
@@ -411,7 +394,7 @@ def verify(vault: Vault, passphrase: str, *, disposed_ids: Collection[int] | Non
                     for chunk in chunks:
                         size += len(chunk)
                         batch.append(chunk)
-                        if prints and len(batch) >= 256:
+                        if prints and sum(map(len, batch)) >= 1 << 22:
                             found_b |= prints.search(b"".join(batch))
                             batch.clear()
                 except ConfideError as e:
