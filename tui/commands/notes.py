@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from vault import (
@@ -80,6 +81,15 @@ def _session(args: argparse.Namespace) -> SessionInfo:
                        tuple(args.dx))
 
 
+def _merged_session(args: argparse.Namespace, current: SessionInfo) -> SessionInfo:
+    given = {"session_date": args.date, "start_time": args.start, "end_time": args.end,
+             "service_code": args.service_code, "modality": args.modality}
+    changes: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+    if args.dx:
+        changes["diagnosis_codes"] = tuple(args.dx)
+    return dataclasses.replace(current, **changes)
+
+
 def _has_session(args: argparse.Namespace) -> bool:
     return any([args.date, args.start, args.end, args.service_code, args.modality, args.dx])
 
@@ -146,8 +156,11 @@ def cmd_edit(args: argparse.Namespace, ctx: Context) -> None:
     body, spans = parse_omissions(raw) if raw is not None else (None, None)
     nid = note_id(args.note)
     with unlocked(ctx) as vault:
-        note = vault.notes.save_draft(nid, body=body, spans=spans,
-                                      session=_session(args) if _has_session(args) else None)
+        session = None
+        if _has_session(args):
+            # Only the options given change: `--date` alone must not erase times, codes, dx.
+            session = _merged_session(args, vault.notes.get(nid).session)
+        note = vault.notes.save_draft(nid, body=body, spans=spans, session=session)
     ctx.out.emit(note, lambda: f"Saved {note.record_id} (draft)")
 
 
