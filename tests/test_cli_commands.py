@@ -105,6 +105,8 @@ def test_note_commands_json(ready: Cli, tmp_path: Path) -> None:
                        "--json"))
     assert edited["body"] == "Subjective: slept well" and edited["spans"] == []
     assert edited["session"]["service_code"] == "90834"  # untouched without session options
+    redated = _ok(ready("note", "edit", "1", "--date", "2026-11-21", "--json"))
+    assert redated["session"] == {**note["session"], "session_date": "2026-11-21"}
     shown = _ok(ready("note", "show", "N-000001", "--json"))
     assert shown["note"]["body"] == "Subjective: slept well"
     assert [n["id"] for n in _ok(ready("note", "list", "C-00002", "--json"))] == [1]
