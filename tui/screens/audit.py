@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Static
 
 from vault import ConfideError
 
+from ..widgets.header import SafeHeader
 from .base import VaultScreen
 
 SHOWN = 500
@@ -17,7 +18,7 @@ class AuditScreen(VaultScreen):
     BINDINGS = [Binding("escape", "back", "Back")]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield SafeHeader()
         yield Static("", id="audit-status", markup=False)
         yield DataTable(id="audit", cursor_type="row", zebra_stripes=True)
         yield Footer()

@@ -10,11 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Select, Static
+from textual.widgets import Button, DataTable, Footer, Input, Select, Static
 
 from vault import Client, ClientStatus, ConfideError
 
+from ..widgets.header import SafeHeader
 from .base import Location, VaultScreen
+
+MAX_ROWS = 60
 
 
 class ClientListScreen(VaultScreen):
@@ -27,7 +30,7 @@ class ClientListScreen(VaultScreen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield SafeHeader()
         yield Input(placeholder="Filter clients: type part of a name", id="filter")
         yield DataTable(id="clients", cursor_type="row", zebra_stripes=True)
         yield Static("", id="client-count", markup=False)
@@ -52,12 +55,17 @@ class ClientListScreen(VaultScreen):
             return
         table = self.query_one("#clients", DataTable)
         table.clear()
-        for client in clients:
+        # A table measures every cell it holds, so a big practice shows the most recently
+        # seen clients and the filter finds the rest.
+        for client in clients[:MAX_ROWS]:
             table.add_row(self.capp.client_label(client), client.record_id,
                           client.last_service_date or "-", client.status.value,
                           key=str(client.id))
         count = self.query_one("#client-count", Static)
-        if clients:
+        if len(clients) > MAX_ROWS:
+            count.update(f"Showing the {MAX_ROWS} most recent of {len(clients)} clients: "
+                         "type to filter. Enter opens, ctrl+n adds.")
+        elif clients:
             count.update(f"{len(clients)} client{'s' if len(clients) != 1 else ''}"
                          " - enter opens, ctrl+n adds")
         elif text.strip():

@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import ScreenSuspend
-from textual.widgets import Footer, Header, Input, Label, Static, TextArea
+from textual.widgets import Footer, Input, Label, Static, TextArea
 
 from vault import ConfideError, EntryType, Note, OmitCategory, OmitSpan, SessionInfo
 from vault.markup import render_withheld
 
 from ..widgets.flag_text_area import FlagTextArea, category_style
+from ..widgets.header import SafeHeader
 from ..widgets.safe import visible
 from .base import Location, VaultScreen
 from .modals import ChoiceModal, ConfirmModal
@@ -55,7 +56,7 @@ class NoteEditorScreen(VaultScreen):
     # -- layout
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield SafeHeader()
         yield Static("", id="note-title", markup=False)
         with Horizontal(id="meta"):
             for field_id, label, _ in META_FIELDS:

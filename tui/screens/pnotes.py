@@ -11,10 +11,11 @@ from datetime import date
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static, TextArea
+from textual.widgets import DataTable, Footer, Static, TextArea
 
 from vault import ConfideError, PsychotherapyNote, PsychotherapyNotes
 
+from ..widgets.header import SafeHeader
 from ..widgets.safe import SafeTextArea, visible
 from .base import VaultScreen
 
@@ -38,7 +39,7 @@ class PsychotherapyScreen(VaultScreen):
         self._notes: list[PsychotherapyNote] = []
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield SafeHeader()
         yield Static("", id="pnotes-banner", markup=False)
         yield DataTable(id="pnotes-list", cursor_type="row")
         yield SafeTextArea("", id="pnote-body", soft_wrap=True)

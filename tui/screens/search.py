@@ -10,13 +10,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from vault import ConfideError, SearchHit, UsageError
 from vault.models import initials_of
 
+from ..widgets.header import SafeHeader
 from ..widgets.safe import visible
 from .base import VaultScreen
 from .timeline import template_title
@@ -53,7 +54,7 @@ class SearchScreen(VaultScreen):
         self.hits: list[SearchHit] = []
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield SafeHeader()
         yield Input(self.initial_query, placeholder="Search notes: type words (prefix*)",
                     id="query")
         yield OptionList(id="results")

@@ -9,10 +9,11 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Static
 
 from vault import TEMPLATES, Client, ConfideError, EntryType, NoteSummary, SessionInfo
 
+from ..widgets.header import SafeHeader
 from .base import Location, VaultScreen
 from .clients import ClientFormModal
 from .modals import ChoiceModal, LateEntryModal
@@ -54,7 +55,7 @@ class TimelineScreen(VaultScreen):
         self.client: Client | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield SafeHeader()
         yield Static("", id="client-header", markup=False)
         yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
         yield Static("", id="timeline-hint", markup=False)

@@ -1,0 +1,187 @@
+"""Terminal-app speed on the generated practice (headless Textual, the real vault underneath).
+
+    .venv/bin/python -m bench.bench_tui [--clients 2000 --notes 50000] [--json]
+
+* launch: a fresh `python` process importing the app and showing the lock screen (headless),
+  wall time from process start. Goal < 0.6 s.
+* unlock to client list: enter on the lock screen until the client list is filled; reported
+  with the vault's own `Vault.unlock` (Argon2id with the stored parameters) alongside.
+* filter keystroke: one key in the client filter, the list re-queried and redrawn. Reported as
+  the screen's own work per keystroke (p50/p95, goal p95 < 50 ms) and as Pilot's full round
+  trip (press, dispatch, wait for idle), an upper bound.
+* editor keystroke: one character typed into an open note (Pilot round trip). Goal p95 < 50 ms.
+* client open: the timeline of the client with the most notes, from the call to a filled table.
+  Goal p95 < 100 ms.
+
+Writes `bench/results/tui.md` and `tui.json`. Exit status 1 when a goal is missed.
+Synthetic data only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.practice import PracticeSpec, build, working_copy
+from tui.app import ConfideApp
+from tui.screens.clients import ClientListScreen
+from tui.screens.editor import NoteEditorScreen
+from tui.screens.lock import LockScreen
+from tui.screens.timeline import TimelineScreen
+from vault import Vault
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+GOALS_MS = {"launch": 600.0, "filter keystroke (screen work)": 50.0,
+            "editor keystroke (pilot round trip)": 50.0, "client open": 100.0}
+
+LAUNCH_SCRIPT = """
+import asyncio, sys, time
+from pathlib import Path
+from tui.app import ConfideApp
+from tui.screens.lock import LockScreen
+async def main() -> None:
+    app = ConfideApp(folder=Path(sys.argv[1]))
+    async with app.run_test() as pilot:
+        while not isinstance(app.screen, LockScreen):
+            await pilot.pause()
+        print(time.time())
+asyncio.run(main())
+"""
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    ms = [v * 1000 for v in values]
+    return {"p50": round(statistics.median(ms), 2), "p95": round(pct(ms, 0.95), 2),
+            "n": len(ms)}
+
+
+def launch_times(folder: Path, rounds: int) -> list[float]:
+    times = []
+    for _ in range(rounds):
+        start = time.time()
+        out = subprocess.run([sys.executable, "-c", LAUNCH_SCRIPT, str(folder)],
+                             capture_output=True, text=True, check=True,
+                             cwd=Path(__file__).resolve().parent.parent)
+        times.append(float(out.stdout.strip().splitlines()[-1]) - start)
+    return times
+
+
+async def in_app(folder: Path, passphrase: str, client_id: int) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    app = ConfideApp(folder=folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        while not isinstance(app.screen, LockScreen):
+            await pilot.pause()
+        from textual.widgets import DataTable, Input
+
+        app.screen.query_one("#passphrase", Input).value = passphrase
+        start = time.perf_counter()
+        await pilot.press("enter")
+        while not isinstance(app.screen, ClientListScreen):
+            await pilot.pause()
+        await pilot.pause()
+        results["unlock to client list"] = [time.perf_counter() - start]
+        screen = app.screen
+        assert isinstance(screen, ClientListScreen)
+        filter_input = screen.query_one("#filter", Input)
+        work, round_trip = [], []
+        for word in ("al", "sam", "ha", "zeph", "ro", "test", "w", "e"):
+            filter_input.value = ""
+            await pilot.pause()
+            for ch in word:
+                start = time.perf_counter()
+                await pilot.press(ch)
+                round_trip.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                screen.reload()  # the same work the keystroke triggered, timed alone
+                work.append(time.perf_counter() - start)
+        results["filter keystroke (screen work)"] = work
+        results["filter keystroke (pilot round trip)"] = round_trip
+        filter_input.value = ""
+        await pilot.pause()
+        opens = []
+        for _ in range(10):
+            start = time.perf_counter()
+            app.open_client(client_id)
+            while not (isinstance(app.screen, TimelineScreen) and app.screen.query("#timeline")
+                       and app.screen.query_one("#timeline", DataTable).row_count):
+                await pilot.pause()
+            table = app.screen.query_one("#timeline", DataTable)
+            opens.append(time.perf_counter() - start)
+            results["notes in that timeline"] = table.row_count
+            app.pop_screen()
+            await pilot.pause()
+        results["client open"] = opens
+        app.open_client(client_id)
+        await pilot.pause()
+        await pilot.press("enter")  # the newest note
+        while not isinstance(app.screen, NoteEditorScreen):
+            await pilot.pause()
+        await pilot.pause()
+        keys = []
+        for ch in "the quick brown fox jumps over the lazy dog" * 2:
+            start = time.perf_counter()
+            await pilot.press("space" if ch == " " else ch)
+            keys.append(time.perf_counter() - start)
+        results["editor keystroke (pilot round trip)"] = keys
+        await app.lock_vault()
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=PracticeSpec.clients)
+    parser.add_argument("--notes", type=int, default=PracticeSpec.notes)
+    parser.add_argument("--rounds", type=int, default=5, help="launch rounds")
+    parser.add_argument("--json", action="store_true", help="print JSON on stdout")
+    args = parser.parse_args(argv)
+    practice = build(PracticeSpec(args.clients, args.notes), verbose=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = working_copy(practice, Path(tmp) / "practice")
+        folder = copy.vault_dir
+        with Vault.unlock(folder, copy.passphrase) as vault:
+            counts = {c: len(vault.notes.timeline(c)) for c in copy.client_ids[:400]}
+        biggest = max(counts, key=lambda c: counts[c])
+        start = time.perf_counter()
+        Vault.unlock(folder, copy.passphrase).lock()
+        argon = time.perf_counter() - start
+        timings = asyncio.run(in_app(folder, copy.passphrase, biggest))
+        timings["launch"] = launch_times(folder, args.rounds)
+    rows: dict[str, Any] = {}
+    for name, values in timings.items():
+        if isinstance(values, list):
+            rows[name] = summary(values)
+    rows["Vault.unlock alone (Argon2id)"] = summary([argon])
+    failed = [name for name, goal in GOALS_MS.items() if rows[name]["p95"] > goal]
+    report = {"clients": args.clients, "notes": args.notes,
+              "timeline notes": timings["notes in that timeline"], "rows": rows,
+              "goals_ms_p95": GOALS_MS, "failed": failed}
+    lines = [f"# TUI speed ({args.clients} clients, {args.notes} notes; timeline of "
+             f"{timings['notes in that timeline']} notes)", "",
+             "| measure | p50 ms | p95 ms | n | goal (p95) |", "|---|---|---|---|---|"]
+    for name, row in rows.items():
+        goal = GOALS_MS.get(name)
+        mark = "" if goal is None else f"< {goal:g} {'ok' if row['p95'] <= goal else 'FAIL'}"
+        lines.append(f"| {name} | {row['p50']} | {row['p95']} | {row['n']} | {mark} |")
+    RESULTS_DIR.mkdir(exist_ok=True)
+    (RESULTS_DIR / "tui.md").write_text("\n".join(lines) + "\n")
+    (RESULTS_DIR / "tui.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2) if args.json else "\n".join(lines))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
