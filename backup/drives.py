@@ -5,9 +5,11 @@ The marker holds no client data: the drive id, the vault id it serves and a labe
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import secrets
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,7 @@ MARKER = ".confide-drive"
 BACKUP_DIR = "confide-backups"
 SUFFIX = ".cfbk"
 PARTIAL = ".partial"
+MAX_MARKER = 4096
 DEFAULT_WATCH_ROOTS: tuple[str, ...] = ("/media", "/run/media", "/mnt", "/Volumes")
 
 
@@ -40,12 +43,22 @@ def read_marker(root: Path) -> DriveMarker | None:
     """The marker at `root`, or None if there is none (or it is not ours)."""
     path = root / MARKER
     try:
-        raw = path.read_bytes()
+        # A drive's files are untrusted input: no links, no FIFOs or devices, bounded size.
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
     except OSError as e:
+        if e.errno == errno.ELOOP:
+            return None
         raise StorageError(fsutil.describe_os_error(e, f"cannot read the drive marker at {root}")
                            ) from e
+    try:
+        raw = os.read(fd, MAX_MARKER) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+    except OSError as e:
+        raise StorageError(fsutil.describe_os_error(e, f"cannot read the drive marker at {root}")
+                           ) from e
+    finally:
+        os.close(fd)
     try:
         doc = json.loads(raw.decode("utf-8"))
         return DriveMarker(str(doc["drive_id"]), str(doc["vault_id"]), str(doc.get("label", "")),

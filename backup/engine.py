@@ -127,6 +127,14 @@ def _vault_lock(vault_id: str) -> threading.Lock:
         return _running.setdefault(vault_id, threading.Lock())
 
 
+def _marker_id(root: Path) -> str | None:
+    try:
+        marker = read_marker(root)
+    except StorageError:
+        return None
+    return marker.drive_id if marker is not None else None
+
+
 def _drive_gone(root: Path) -> bool:
     try:
         return read_marker(root) is None
@@ -322,6 +330,9 @@ def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rot
         catalog.sweep_unfinished()
     folder = backup_dir(root)
     with fsutil.storage_errors(f"cannot prepare the backup folder on {root}"):
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            # A drive could point us anywhere on this computer; we write only on the drive.
+            raise UsageError(f"{folder} is not a plain folder on the drive; refusing to use it")
         folder.mkdir(mode=fsutil.DIR_MODE, exist_ok=True)
         _remove_partials(folder)
     created = (now or datetime.now(UTC)).astimezone(UTC)
@@ -489,6 +500,7 @@ class VerifyOutcome:
     ok: bool
     message: str
     report: VerifyReport | None = None
+    reachable: bool = True  # False: its drive is not connected (not a failure)
 
 
 def verify_catalogued(vault: Vault, progress: ProgressCallback | None = None,
@@ -503,8 +515,12 @@ def verify_catalogued(vault: Vault, progress: ProgressCallback | None = None,
         if drive is not None and drive.last_path:
             path = backup_dir(Path(drive.last_path)) / record.file_name
         if not path.exists():
-            outcomes.append(VerifyOutcome(record, False, "not reachable (drive not connected "
-                                                         "or file removed)"))
+            connected = drive is not None and drive.last_path is not None and (
+                _marker_id(Path(drive.last_path)) == drive.drive_id)
+            outcomes.append(VerifyOutcome(record, False, "missing from its drive, which is "
+                                          "connected" if connected else
+                                          "not reachable (drive not connected)",
+                                          reachable=connected))
             continue
         try:
             report = verify_archive(path, vault=vault, progress=progress)

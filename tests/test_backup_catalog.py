@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,10 +17,12 @@ from backup import (
     RotationPolicy,
     WatchEvent,
     add_drive,
+    find_drives,
     lost_drive,
     run_backup,
     select_keep,
     verify_archive,
+    verify_catalogued,
 )
 from backup.drives import BACKUP_DIR, MARKER
 from tests.conftest import Cli
@@ -256,3 +260,56 @@ def test_catalog_migration_applies_even_after_a_later_version(vault_dir: Path,
         assert 3 in versions and max(versions) > 3
     finally:
         again.lock()
+
+
+def test_hostile_drive_cannot_make_us_overwrite_local_files(vault: Vault, drive: Path,
+                                                            tmp_path: Path) -> None:
+    """Links and FIFOs planted on a drive are removed or refused, never followed."""
+    add_drive(vault, drive)
+    precious = tmp_path / "precious.txt"
+    precious.write_text("the user's own file")
+    folder = drive / BACKUP_DIR
+    (folder / ".confide-old.cfbk.partial").symlink_to(precious)
+    os.mkfifo(folder / ".fifo.cfbk.partial")
+    run_backup(vault, drive)
+    assert precious.read_text() == "the user's own file"
+    assert not [p for p in folder.iterdir() if p.name.endswith(".partial")]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.rmtree(folder)
+    folder.symlink_to(elsewhere)
+    with pytest.raises(UsageError, match="not a plain folder"):
+        run_backup(vault, drive)
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_fifo_or_link_as_marker_is_not_a_drive(vault: Vault, tmp_path: Path) -> None:
+    """A marker that is a FIFO or a symbolic link is ignored at once (no hang, no follow)."""
+    media = tmp_path / "media"
+    (media / "a").mkdir(parents=True)
+    (media / "b").mkdir()
+    os.mkfifo(media / "a" / MARKER)
+    real = tmp_path / "real"
+    real.mkdir()
+    add_drive(vault, real)
+    (media / "b" / MARKER).symlink_to(real / MARKER)
+    assert find_drives([media], vault.vault_id) == []
+
+
+def test_verify_all_tells_missing_from_unplugged(vault: Vault, drive: Path,
+                                                 tmp_path: Path) -> None:
+    """A file gone from a connected drive is a failure; an unplugged drive is not."""
+    add_drive(vault, drive)
+    first = run_backup(vault, drive, rotate=False).path
+    other = tmp_path / "other"
+    other.mkdir()
+    add_drive(vault, other)
+    run_backup(vault, other, rotate=False)
+    first.unlink()
+    shutil.rmtree(other)
+    outcomes = {o.record.drive_id: o for o in verify_catalogued(vault)}
+    assert len(outcomes) == 2
+    missing = [o for o in outcomes.values() if o.reachable]
+    unplugged = [o for o in outcomes.values() if not o.reachable]
+    assert len(missing) == 1 and not missing[0].ok and "missing" in missing[0].message
+    assert len(unplugged) == 1 and "not connected" in unplugged[0].message

@@ -131,8 +131,23 @@ def secure_unlink(path: Path) -> None:
     may not (the README says so), which is why every file we own is encrypted anyway.
     """
     with storage_errors(f"cannot remove {path.name}"):
-        fd = os.open(path, os.O_WRONLY)
         try:
+            # NOFOLLOW/NONBLOCK: a symbolic link or FIFO (say, planted on a removable drive) is
+            # removed itself; whatever a link points at is never overwritten.
+            fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError as e:
+            if e.errno not in (errno.ELOOP, errno.ENXIO):
+                raise
+            path.unlink()
+            fsync_dir(path.parent)
+            return
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                fd = -1
+                path.unlink()
+                fsync_dir(path.parent)
+                return
             size = os.fstat(fd).st_size
             chunk = b"\0" * min(size, 1 << 20) if size else b""
             written = 0
@@ -140,6 +155,7 @@ def secure_unlink(path: Path) -> None:
                 written += os.pwrite(fd, chunk[: size - written], written)
             os.fsync(fd)
         finally:
-            os.close(fd)
+            if fd >= 0:
+                os.close(fd)
         path.unlink()
         fsync_dir(path.parent)

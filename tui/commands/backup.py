@@ -174,13 +174,14 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
                 outcomes = verify_catalogued(vault, progress=line)
             finally:
                 line.done()
-        data = [{**_record_json(o.record), "ok": o.ok, "message": o.message}
+        data = [{**_record_json(o.record), "ok": o.ok, "reachable": o.reachable,
+                 "message": o.message}
                 for o in outcomes]
         ctx.out.emit(data, lambda: table(
             ["FILE", "RESULT"], [[o.record.file_name, o.message] for o in outcomes])
             if outcomes else "No catalogued backups to verify.")
         # A drive that is not plugged in is not a failure; a damaged file is.
-        failed = [o for o in outcomes if not o.ok and not o.message.startswith("not reachable")]
+        failed = [o for o in outcomes if not o.ok and o.reachable]
         return 1 if failed else 0
     path = Path(args.file).expanduser()
     try:

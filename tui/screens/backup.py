@@ -210,12 +210,13 @@ class BackupScreen(VaultScreen):
         self.refresh_tables()
 
     def on_backup_screen_backups_verified(self, message: BackupsVerified) -> None:
-        bad = [o for o in message.outcomes if not o.ok]
+        bad = [o for o in message.outcomes if not o.ok and o.reachable]
         if bad:
             self.notify("; ".join(f"{o.record.file_name}: {o.message}" for o in bad[:3]),
                         title="Verification", severity="warning", timeout=12)
         else:
-            self.notify(f"All {len(message.outcomes)} connected backup(s) verified.",
+            self.notify(f"All {sum(o.ok for o in message.outcomes)} connected backup(s) "
+                        "verified.",
                         title="Verification")
         self.refresh_tables()
 
