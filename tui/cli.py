@@ -74,6 +74,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
         if args.command is None:
+            if not (sys.stdin.isatty() and sys.stdout.isatty()):
+                # Without a terminal the app would draw into a pipe and wait forever.
+                sys.stderr.write("confide: usage error: the app needs a terminal; give a "
+                                 "command (see `confide --help`)\n")
+                return EXIT_USAGE
             from .commands.app import open_app
 
             handler = open_app
