@@ -236,6 +236,9 @@ def test_exit_codes_usage_is_2(ready: Cli) -> None:
         assert "usage" in result.stderr and "Traceback" not in result.stderr
     group_only = ready("note")
     assert group_only.code == 2
+    no_terminal = ready.subprocess(input=b"")  # no command, no terminal: not a hung app
+    assert no_terminal.code == 2 and "needs a terminal" in no_terminal.stderr
+    assert no_terminal.stdout == ""
 
 
 def test_failures_are_one_line_and_exit_1(ready: Cli, tmp_path: Path) -> None:
