@@ -190,3 +190,18 @@ def test_resume_is_a_no_op_when_nothing_is_unfinished(vault: Vault) -> None:
     epoch = vault.key_file.epoch
     assert unfinished(vault) == [] and resume(vault, PASSPHRASE) == []
     assert vault.key_file.epoch == epoch
+
+
+def test_related_rows_of_other_features_go_too(vault: Vault) -> None:
+    """A released legal hold is part of the client's record: listed, then destroyed with it."""
+    ids = make_practice(vault)
+    hold = place_legal_hold(vault, ids["gone"], "old subpoena")
+    from vault.holds import release_legal_hold
+
+    release_legal_hold(vault, hold.id, "case closed")
+    (row,) = plan(vault, [ids["gone"]])
+    assert row.related_rows == {"legal_holds": 1}
+    result = dispose(vault, PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
+    assert result.verification.ok
+    assert vault.db.scalar("SELECT count(*) FROM legal_holds") == 0
+    assert "legal_holds 1" in render_text(result.certificate)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import fsutil
-from .disposal import LIMITS, METHOD, METHOD_TYPE, filesystem_of, sqlcipher_version
+from .disposal import LIMITS, METHOD, METHOD_TYPE, mount_of, sqlcipher_version
 from .errors import NotFoundError, UsageError
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ def certificate(vault: Vault, disposal_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFoundError(f"no disposal {certificate_id(disposal_id)} in the disposal log")
     body = json.loads(row["certificate"])
+    device, mount_point, fstype = mount_of(vault.folder)
     verification = body.get("verification", {})
     backups = body.get("backups", {})
     return {
@@ -49,7 +50,8 @@ def certificate(vault: Vault, disposal_id: int) -> dict[str, Any]:
         "media": {
             "type": "encrypted vault files (SQLCipher databases and key-slot file)",
             "location": str(vault.folder),
-            "filesystem": filesystem_of(vault.folder),
+            "filesystem": fstype,
+            "device": f"{device} mounted at {mount_point}" if mount_point else "unknown",
             "backups": "catalogued Confide backup archives, listed below",
         },
         "records": body.get("clients", []),
@@ -105,6 +107,7 @@ def render_text(cert: dict[str, Any]) -> str:
         f"  Type:              {cert['media']['type']}",
         f"  Location:          {cert['media']['location']} "
         f"(filesystem: {cert['media']['filesystem']})",
+        f"  Device:            {cert['media'].get('device', 'unknown')}",
         f"  Backed up:         {cert['media']['backups']}",
         "",
         "RECORDS DESTROYED (identifiers and date ranges only)",

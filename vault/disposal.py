@@ -798,22 +798,28 @@ def sqlcipher_version(db: Database) -> str:
     return str(db.scalar("PRAGMA cipher_version"))
 
 
-def filesystem_of(path: Path) -> str:
-    """The filesystem type holding `path` (from /proc/mounts on Linux), for the certificate."""
-    best, kind = "", "unknown"
+def mount_of(path: Path) -> tuple[str, str, str]:
+    """(device, mount point, filesystem type) holding `path`, from /proc/mounts on Linux."""
+    best = ("unknown", "", "unknown")
     with contextlib.suppress(OSError):
         target = os.path.realpath(path)
         with open("/proc/mounts", encoding="utf-8") as f:
             for line in f:
                 parts = line.split()
                 if len(parts) >= 3 and (target == parts[1] or target.startswith(
-                        parts[1].rstrip("/") + "/")) and len(parts[1]) > len(best):
-                    best, kind = parts[1], parts[2]
-    return kind
+                        parts[1].rstrip("/") + "/")) and len(parts[1]) > len(best[1]):
+                    best = (parts[0], parts[1], parts[2])
+    return best
+
+
+def filesystem_of(path: Path) -> str:
+    """The filesystem type holding `path`, for the certificate."""
+    return mount_of(path)[2]
 
 
 __all__ = [
     "LIMITS", "METHOD", "METHOD_TYPE", "BackupCopy", "BackupScan", "BackupSide", "Check",
     "ClientDisposal", "DisposalResult", "Verification", "dispose", "disposed_client_ids",
-    "filesystem_of", "mark_purged", "pending_purges", "plan", "resume", "unfinished", "verify",
+    "filesystem_of", "mark_purged", "mount_of", "pending_purges", "plan", "resume", "unfinished",
+    "verify",
 ]
