@@ -305,6 +305,16 @@ def _remove_partials(folder: Path) -> None:
         fsutil.secure_unlink(path)
 
 
+def _remove_unverified(catalog: Catalog, drive_id: str, folder: Path) -> None:
+    """Archives on this drive that never verified (a kill after the rename, a failure whose
+    clean-up could not reach the drive): overwrite and remove them now."""
+    catalog.sweep_unfinished()
+    for record in catalog.backups(drive_id, ["failed"]):
+        path = folder / record.file_name
+        if path.is_file() or path.is_symlink():
+            fsutil.secure_unlink(path)
+
+
 def run_backup(vault: Vault, drive_root: Path, *, progress: ProgressCallback | None = None,
                rotate: bool = True, now: datetime | None = None,
                chunk_size: int = CHUNK_SIZE) -> BackupResult:
@@ -325,9 +335,7 @@ def run_backup(vault: Vault, drive_root: Path, *, progress: ProgressCallback | N
 def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rotate: bool,
                 now: datetime | None, chunk_size: int) -> BackupResult:
     catalog = Catalog(vault)
-    with vault.db.atomic():  # one commit (one fsync of the vault) for the bookkeeping
-        marker = check_drive(vault, root)
-        catalog.sweep_unfinished()
+    marker = check_drive(vault, root)
     folder = backup_dir(root)
     with fsutil.storage_errors(f"cannot prepare the backup folder on {root}"):
         if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
@@ -335,6 +343,7 @@ def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rot
             raise UsageError(f"{folder} is not a plain folder on the drive; refusing to use it")
         folder.mkdir(mode=fsutil.DIR_MODE, exist_ok=True)
         _remove_partials(folder)
+        _remove_unverified(catalog, marker.drive_id, folder)
     created = (now or datetime.now(UTC)).astimezone(UTC)
     keyfile = vault.key_file
     header = ArchiveHeader.new(vault.vault_id, keyfile.epoch, SECTIONS, keyfile.to_bytes(),

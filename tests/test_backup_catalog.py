@@ -137,6 +137,19 @@ def test_unfinished_rows_are_swept_to_failed(vault: Vault, drive: Path) -> None:
     assert statuses["ghost.cfbk"] == "failed"
 
 
+def test_archive_renamed_but_never_verified_is_removed(vault: Vault, drive: Path) -> None:
+    """A kill between the rename and the catalog update leaves a complete but unverified file:
+    the next backup to that drive marks it failed and overwrites and removes it."""
+    add_drive(vault, drive)
+    catalog = Catalog(vault)
+    first = run_backup(vault, drive, rotate=False)
+    catalog.set_status(first.record.id, "writing")  # as a kill before mark_good leaves it
+    second = run_backup(vault, drive, rotate=False)
+    assert not first.path.exists() and second.path.exists()
+    statuses = {r.id: r.status for r in catalog.backups()}
+    assert statuses == {first.record.id: "failed", second.record.id: "good"}
+
+
 def test_drive_of_another_vault_and_plain_folders_are_refused(vault: Vault, drive: Path,
                                                               tmp_path: Path) -> None:
     """`run --to` a folder that was never designated says how to designate it."""
