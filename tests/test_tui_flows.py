@@ -396,3 +396,44 @@ async def test_quitting_saves_the_open_draft(practice: Path) -> None:
         assert vault.notes.get(note_id).body == "last words"
     finally:
         vault.lock()
+
+
+async def test_closing_a_client_as_it_opens_does_not_crash(practice: Path) -> None:
+    """Opening a timeline and leaving it at once, repeatedly, leaves the app running.
+
+    Guards the header race seen once in the bench (Textual's title watcher after unmount)."""
+    app = app_for(practice)
+    async with app.run_test() as pilot:
+        await unlock(pilot)
+        for _ in range(5):
+            app.open_client(1)
+            while not (isinstance(app.screen, TimelineScreen) and app.screen.query("#timeline")
+                       and app.screen.query_one("#timeline", DataTable).row_count):
+                await pilot.pause()
+            app.pop_screen()
+            await pilot.pause()
+        await settle(pilot)
+        assert isinstance(app.screen, ClientListScreen)
+        assert app.return_code is None  # still running, no exception
+
+
+async def test_big_practice_list_is_capped_and_filter_finds_the_rest(tmp_path: Path) -> None:
+    """Beyond 60 clients the list shows the most recent and says so; the filter finds others."""
+    folder = make_empty(tmp_path / "vault")
+    vault = with_vault(folder)
+    try:
+        for i in range(65):
+            vault.clients.add(f"Pepper Fakeley {i:02d}",
+                              last_service_date=f"2026-01-{1 + i % 28:02d}")
+    finally:
+        vault.lock()
+    app = app_for(folder)
+    async with app.run_test() as pilot:
+        await unlock(pilot)
+        table = app.screen.query_one("#clients", DataTable)
+        assert table.row_count == 60
+        assert "60 most recent of 65" in static_text(app.screen.query_one("#client-count",
+                                                                          Static))
+        app.screen.query_one("#filter", Input).value = "Fakeley 64"
+        await pilot.pause()
+        assert table_column(table, 0) == ["Pepper Fakeley 64"]
