@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from vault import Vault
 from vault.errors import NotFoundError, UsageError
-from vault.storage import Row, now_utc
+from vault.storage import Database, Row, now_utc
 
 from .drives import DEFAULT_WATCH_ROOTS, DriveMarker
 
@@ -106,10 +106,9 @@ def _drive(row: Row) -> Drive:
 @dataclass
 class Catalog:
     vault: Vault
-    _clients_cache: dict[int, tuple[int, ...]] = field(default_factory=dict)
 
     @property
-    def _db(self) -> Any:
+    def _db(self) -> Database:
         return self.vault.db
 
     # -- drives
@@ -174,6 +173,16 @@ class Catalog:
             for client in client_ids:
                 self._db.execute("INSERT INTO backup_clients VALUES (?, ?)", (backup_id, client))
         return backup_id
+
+    def add_clients(self, backup_id: int, client_ids: Iterable[int]) -> None:
+        """Add clients an archive holds (never removes: over-listing is the safe side)."""
+        with self._db.atomic():
+            for client in client_ids:
+                self._db.execute("INSERT OR IGNORE INTO backup_clients VALUES (?, ?)",
+                                 (backup_id, client))
+            self._db.execute("UPDATE backups SET client_count = (SELECT count(*) FROM "
+                             "backup_clients WHERE backup_id = ?) WHERE id = ?",
+                             (backup_id, backup_id))
 
     def mark_good(self, backup_id: int, size: int, digest: str) -> None:
         with self._db.atomic():

@@ -359,7 +359,7 @@ def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rot
     try:
         t0 = time.perf_counter()
         written = partial
-        digest, size = _write(vault, header, partial, client_ids, created_text, progress, root)
+        digest, size, held = _write(vault, header, partial, created_text, progress, root)
         try:
             os.replace(partial, final)
             written = final
@@ -383,9 +383,11 @@ def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rot
                 fsutil.secure_unlink(written)
         raise
     with vault.db.atomic():
+        # The clients actually copied (a client added since `begin` is in the archive too).
+        catalog.add_clients(backup_id, held)
         catalog.mark_good(backup_id, size, digest)
         vault.audit.record(Action.BACKUP, "backup", header.archive_hex, drive=marker.drive_id,
-                           size=size, clients=len(client_ids), verified=True)
+                           size=size, clients=len(held), verified=True)
     pruned: list[BackupRecord] = []
     if rotate:
         settings = catalog.settings()
@@ -394,8 +396,9 @@ def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rot
                         pruned)
 
 
-def _write(vault: Vault, header: ArchiveHeader, partial: Path, client_ids: list[int],
-           created: str, progress: ProgressCallback | None, root: Path) -> tuple[str, int]:
+def _write(vault: Vault, header: ArchiveHeader, partial: Path, created: str,
+           progress: ProgressCallback | None, root: Path) -> tuple[str, int, list[int]]:
+    """Stream the frozen vault into `partial`; returns digest, size and the clients held."""
     keys = ArchiveKeys.derive(vault.derive_subkey, header.archive_id, header.vault_id)
     try:
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, fsutil.FILE_MODE)
@@ -409,6 +412,8 @@ def _write(vault: Vault, header: ArchiveHeader, partial: Path, client_ids: list[
             with vault.frozen_files() as files:
                 total = sum(files[s].stat().st_size for s in SECTIONS)
                 counter = _WritebackCounter("write", total, progress, out, writer)
+                client_ids = [int(r[0]) for r in vault.db.query(
+                    "SELECT id FROM clients ORDER BY id")]
                 for section in SECTIONS:
                     with open(files[section], "rb", buffering=0) as source:
                         writer.write_section(section, source, counter)
@@ -426,7 +431,7 @@ def _write(vault: Vault, header: ArchiveHeader, partial: Path, client_ids: list[
         raise _storage_error(e, root, f"the backup to {root} failed") from e
     finally:
         keys.wipe()
-    return digest, size
+    return digest, size, client_ids
 
 
 def _read_back(vault: Vault, path: Path, size: int, progress: ProgressCallback | None,
