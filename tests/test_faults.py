@@ -66,8 +66,7 @@ def test_random_bytes_as_record_db_is_damaged_not_a_crash(new_vault: tuple[Vault
 
 def test_flipped_bit_in_a_page_is_found_and_reported_in_one_line(
         new_vault: tuple[Vault, str], cli: Cli) -> None:
-    """A bit flipped inside a data page fails that page's HMAC: the integrity check names the
-    page, reads that touch it fail with DamagedFileError, and the CLI says so in one line."""
+    """A flipped bit in a page is named by the integrity check; reads fail in one line."""
     vault, _ = new_vault
     folder = vault.folder
     cid = vault.clients.add("Alder Bitflip").id
@@ -271,8 +270,7 @@ def test_full_disk_during_a_save_loses_nothing(small_disk: Path) -> None:
 
 @needs_root
 def test_lock_on_a_full_disk_still_locks(small_disk: Path) -> None:
-    """When not even the LOCK audit entry fits, lock() still closes, wipes and releases without
-    raising (an idle lock must never fail); the chain stays valid."""
+    """lock() on a completely full disk still locks and releases, without raising."""
     folder = small_disk / "vault"
     vault, _ = Vault.create(folder, PASSPHRASE, TEST_PRESET)
     cid = vault.clients.add("Kestrel Fullsky").id
@@ -293,8 +291,7 @@ def test_lock_on_a_full_disk_still_locks(small_disk: Path) -> None:
 
 @needs_root
 def test_unlock_on_a_full_disk_fails_cleanly_and_can_be_retried(small_disk: Path) -> None:
-    """If the disk is full at unlock, the error is one line and a retry in the same process
-    works once there is space (no lock left held by the failed attempt)."""
+    """Unlock on a full disk fails in one line and can be retried once there is space."""
     folder = small_disk / "vault"
     vault, _ = Vault.create(folder, PASSPHRASE, TEST_PRESET)
     vault.notes.create(vault.clients.add("Indigo Fullsky").id, body="kept")
@@ -374,8 +371,7 @@ _WRITER = textwrap.dedent("""
 
 
 def test_kill_9_while_saving_loses_no_committed_note(new_vault: tuple[Vault, str]) -> None:
-    """SIGKILL at a random moment of a save loop: the vault opens, passes its integrity check,
-    and holds every note the writer had reported as saved."""
+    """SIGKILL mid-save: integrity holds and every note reported saved is there."""
     vault, _ = new_vault
     folder = vault.folder
     vault.lock()
@@ -425,8 +421,7 @@ _REWRAPPER = textwrap.dedent("""
 
 def test_kill_9_while_changing_the_passphrase_never_loses_the_keys(
         new_vault: tuple[Vault, str]) -> None:
-    """SIGKILL in the middle of passphrase changes: the vault opens with the last reported
-    passphrase or the one being written, never neither, and the key file is whole."""
+    """SIGKILL mid-passwd: the old or the new passphrase opens the vault, never neither."""
     vault, recovery_key = new_vault
     folder = vault.folder
     vault.lock()
@@ -458,8 +453,7 @@ def test_kill_9_while_changing_the_passphrase_never_loses_the_keys(
 
 
 def test_text_that_was_not_utf8_is_refused_everywhere(vault: Vault, cli: Cli) -> None:
-    """Lone surrogates (argv bytes that were not UTF-8) in names, fields and filters are a
-    one-line usage error, never an internal error; nothing is saved."""
+    """Text that was not UTF-8 is a one-line usage error everywhere; nothing is saved."""
     cid = vault.clients.add("Lumen Notreal").id
     bad = "caf\udce9"
     with pytest.raises(UsageError, match="client name contains invalid Unicode"):
@@ -484,8 +478,7 @@ def test_text_that_was_not_utf8_is_refused_everywhere(vault: Vault, cli: Cli) ->
 
 def test_non_utf8_vault_folder_name_still_shows_the_recovery_key(tmp_path: Path,
                                                                  cli: Cli) -> None:
-    """A vault folder whose name is not UTF-8, on a strict terminal: init succeeds and prints
-    the recovery key (escaped), in text and JSON; printing never fails after the vault exists."""
+    """A non-UTF-8 folder name on a strict terminal: init still prints the recovery key."""
     for index, mode in enumerate((["init"], ["init", "--json"])):
         folder = os.fsencode(tmp_path) + f"/caf\xe9-{index}".encode("latin-1")
         env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}

@@ -80,8 +80,7 @@ def test_vault_files_hold_no_plaintext_while_open_and_after_lock(vault: Vault) -
 
 
 def test_cli_session_leaves_no_plaintext_anywhere(tmp_path: Path) -> None:
-    """A CLI session with HOME and TMPDIR inside tmp_path writes no plaintext outside the vault
-    folder and none inside it."""
+    """A CLI session (HOME, TMPDIR redirected) leaves no plaintext in or out of the vault."""
     home, tmp = tmp_path / "home", tmp_path / "tmp"
     home.mkdir()
     tmp.mkdir()

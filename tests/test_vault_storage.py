@@ -141,8 +141,7 @@ _HOLDER = textwrap.dedent("""
 
 
 def test_second_process_gets_vault_busy(new_vault: tuple[Vault, str], cli: Cli) -> None:
-    """While another process has the vault unlocked, unlock fails with a clear VaultBusyError
-    (and the CLI says so in one line, exit 1)."""
+    """Another process holding the vault: unlock and the CLI say so clearly, in one line."""
     vault, _ = new_vault
     folder = vault.folder
     vault.lock()
