@@ -204,3 +204,15 @@ def test_pseudonymous_client_release_can_carry_the_legal_name(vault: Vault) -> N
         vault.disclosures.prepare(named)
     assert "Orla Realname (C-00001)" in vault.disclosures.prepare(
         named, passphrase=PASSPHRASE).preview
+
+
+def test_leak_check_fails_when_withholding_is_switched_off(
+        vault: Vault, practice: Practice, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With span withholding disabled, the leak assertion used above does fail."""
+    import vault.disclosures.release as release
+
+    monkeypatch.setattr(release, "render_withheld",
+                        lambda body, spans, whole=None, include=(): body)
+    plan = vault.disclosures.prepare(_court_release(vault, practice))
+    with pytest.raises(AssertionError, match="withheld content leaked"):
+        _assert_no_leak(plan.preview)
