@@ -155,10 +155,12 @@ def test_release_without_naming_an_authorization_is_refused(vault: Vault,
 
 
 def test_revoking_twice_and_before_signing_are_refused(vault: Vault, practice: Practice) -> None:
-    """A revocation is recorded once, never dated before the signature."""
+    """A revocation is recorded once, dated between the signature and today."""
     auth = _auth(vault, practice.client)
     with pytest.raises(UsageError, match="before the signed date"):
         vault.disclosures.authorizations.revoke(auth.id, "2025-12-01")
+    with pytest.raises(UsageError, match="in the future"):
+        vault.disclosures.authorizations.revoke(auth.id, "2999-01-01")
     vault.disclosures.authorizations.revoke(auth.id, "2026-02-01")
     with pytest.raises(UsageError, match="already revoked"):
         vault.disclosures.authorizations.revoke(auth.id, "2026-03-01")

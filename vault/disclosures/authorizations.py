@@ -206,6 +206,9 @@ class Authorizations:
         on = _fields.day(revoked_on, "revocation date") or date.today()
         if current.revoked_on is not None:
             raise UsageError(f"{current.record_id} was already revoked on {current.revoked_on}")
+        if on > date.today():
+            raise UsageError(f"the revocation date {on} is in the future; record it when the "
+                             "client's written revocation arrives")
         if on < date.fromisoformat(current.signed_on):
             raise UsageError(f"the revocation date {on} is before the signed date "
                              f"{current.signed_on}")
