@@ -125,7 +125,7 @@ def test_psychotherapy_notes_leave_only_with_their_own_authorization(
     auth = vault.disclosures.authorizations.add(
         practice.client, kind="psychotherapy_notes", description="psychotherapy notes 2026",
         discloser="Dr. Able", recipient_name="County Court Clerk",
-        purpose="court-ordered production", signed_on="2026-10-01", expires_on="2027-10-01")
+        purpose="court-ordered production", signed_on="2026-10-01", expires_on="2099-10-01")
     spec = _court_release(vault, practice, pnotes_authorization_id=auth.id)
     plan = vault.disclosures.prepare(spec, passphrase=PASSPHRASE)
     assert plan.pnote_count == 1
