@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -38,7 +38,7 @@ def test_every_release_is_in_the_accounting(vault: Vault, practice: Practice,
     entries = vault.disclosures.accounting(practice.client)
     assert [e.id for e in entries] == [record.id]
     entry = entries[0]
-    assert entry.disclosed_at[:10] == date.today().isoformat()
+    assert entry.disclosed_at[:10] == datetime.now(UTC).date().isoformat()  # stored in UTC
     assert (entry.recipient_name, entry.recipient_address, entry.purpose) == (
         "County Court Clerk", "1 Court Sq, Springfield", "court-ordered production")
     assert "signed documents" in entry.description and "withheld: dream/fantasy" in \
