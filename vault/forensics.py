@@ -177,6 +177,7 @@ class Fingerprints:
         self.names: set[bytes] = set()
         self.fragments: set[bytes] = set()
         self.words: set[str] = set()
+        self.shared_names = 0  # names that remaining records also contain: no proof either way
 
     def add_name(self, name: str) -> None:
         encoded = name.encode("utf-8")
