@@ -293,6 +293,10 @@ class NoteRecords:
                *, sign: bool = True) -> Note:
         """An addendum to a signed note; the original stays as it was, visibly."""
         parent = self._get(parent_id)
+        while parent.entry_type is EntryType.ADDENDUM and parent.parent_id is not None:
+            # An addendum to an addendum belongs to the original note: the timeline groups
+            # addenda under their parent, and a nested one was shown detached from it.
+            parent = self._get(parent.parent_id)
         if not parent.is_signed:
             raise UsageError(f"{parent.record_id} is still a draft; edit it instead of "
                              "adding an addendum")
