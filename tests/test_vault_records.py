@@ -204,6 +204,19 @@ def test_addendum_keeps_the_original_visible(vault: Vault) -> None:
     assert "addendum" in actions
 
 
+def test_addendum_to_an_addendum_stays_with_the_original(vault: Vault) -> None:
+    """Addenda to addenda attach to the original note and list right under it."""
+    cid = vault.clients.add("Marigold Nested").id
+    original = vault.notes.sign(vault.notes.create(
+        cid, body="original", session=SessionInfo("2026-01-01")).id)
+    vault.notes.sign(vault.notes.create(cid, body="later", session=SessionInfo("2026-02-01")).id)
+    first = vault.notes.addend(original.id, "first addendum")
+    second = vault.notes.addend(first.id, "second addendum")
+    assert second.parent_id == original.id
+    order = [s.id for s in vault.notes.timeline(cid)]
+    assert order[order.index(original.id):][:3] == [original.id, first.id, second.id]
+
+
 def test_failed_addendum_leaves_nothing_behind(vault: Vault) -> None:
     """An addendum that cannot be signed (empty) is rolled back entirely."""
     cid = vault.clients.add("Onyx Madeupski").id
