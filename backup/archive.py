@@ -255,38 +255,22 @@ class ArchiveContents:
 
 
 class _Reader:
-    """Exact-size reads straight into a fresh buffer (no intermediate copies of 1 MiB chunks)."""
+    """Exact-size reads. Given an unbuffered file, each chunk is one read straight from the
+    kernel (measured fastest: no buffer copies; readahead does the batching)."""
 
     def __init__(self, source: BinaryIO) -> None:
         self._src = source
-        self._readinto: Callable[[memoryview], int | None] | None = getattr(
-            source, "readinto", None)
         self.offset = 0
 
     def read(self, n: int) -> bytes:
-        if self._readinto is None:
-            out = self._src.read(n)
-            while len(out) < n:
-                more = self._src.read(n - len(out))
-                if not more:
-                    break
-                out += more
-            self.offset += len(out)
-            return out
-        buf = bytearray(n)
-        view = memoryview(buf)
-        got = 0
-        while got < n:
-            k = self._readinto(view[got:])
-            if not k:
+        out = self._src.read(n)
+        while len(out) < n:
+            more = self._src.read(n - len(out))
+            if not more:
                 break
-            got += k
-        view.release()
-        self.offset += got
-        if got < n:
-            del buf[got:]
-        # A bytearray is a bytes-like object for every consumer here (struct, AESGCM, hashlib).
-        return buf  # type: ignore[return-value]
+            out += more
+        self.offset += len(out)
+        return out
 
 
 KeysFor = Callable[[ArchiveHeader], ArchiveKeys]

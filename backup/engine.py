@@ -194,7 +194,7 @@ def _open_uncached(path: Path) -> BinaryIO:
         if hasattr(os, "posix_fadvise"):
             os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
             os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_SEQUENTIAL)
-        return os.fdopen(fd, "rb", buffering=READ_BLOCK)
+        return os.fdopen(fd, "rb", buffering=0)  # see archive._Reader
     except BaseException:
         os.close(fd)
         raise
