@@ -178,3 +178,22 @@ def test_vault_of_another_passphrase_cannot_restore(backed_up: Path, tmp_path: P
         restore(backed_up, tmp_path / "x", passphrase="other vault passphrase")
     assert not (tmp_path / "x").exists()
     assert not [p for p in tmp_path.iterdir() if "restoring" in p.name]
+
+
+def test_restore_command_errors_are_one_line(cli: Cli, tmp_path: Path) -> None:
+    """Wrong passphrase, existing vault, missing file: exit 1, one line, nothing created."""
+    cli.init()
+    drive = tmp_path / "stick"
+    drive.mkdir()
+    cli("backup", "drive", "add", str(drive))
+    archive = cli("backup", "run", "--to", str(drive), "--json").json["path"]  # type: ignore[index]
+    wrong = tmp_path / "wrong.txt"
+    wrong.write_text("not the passphrase\n")
+    target = tmp_path / "new"
+    result = cli("--vault", str(target), "--passphrase-file", str(wrong), "restore", archive)
+    assert result.code == 1 and "wrong passphrase" in result.stderr
+    assert result.stderr.count("\n") == 1 and not target.exists()
+    exists = cli("restore", archive)
+    assert exists.code == 1 and "--force" in exists.stderr
+    missing = cli("--vault", str(target), "restore", str(tmp_path / "nope.cfbk"))
+    assert missing.code == 1 and "is not a file" in missing.stderr
