@@ -19,6 +19,8 @@ Location = tuple[str, int]
 class VaultScreen(Screen[None]):
     """A screen that shows vault content. Cleared on lock; told when privacy mode toggles."""
 
+    _fresh = True  # not yet shown: its first ScreenResume follows on_mount directly
+
     @property
     def capp(self) -> ConfideApp:
         return cast("ConfideApp", self.app)

@@ -99,7 +99,11 @@ class TimelineScreen(VaultScreen):
             "note." if notes else "No notes yet. Press n to write the first note.")
 
     def on_screen_resume(self) -> None:
-        if self.capp.vault is not None:
+        # Back from another screen: dates and statuses may have changed. The first resume
+        # comes right after on_mount's load and is skipped.
+        if self._fresh:
+            self._fresh = False
+        elif self.capp.vault is not None:
             self.reload()
 
     def privacy_changed(self) -> None:
