@@ -205,3 +205,19 @@ def test_related_rows_of_other_features_go_too(vault: Vault) -> None:
     assert result.verification.ok
     assert vault.db.scalar("SELECT count(*) FROM legal_holds") == 0
     assert "legal_holds 1" in render_text(result.certificate)
+
+
+@pytest.mark.parametrize("ratio", [0, 10**9], ids=["row-by-row", "rebuild"])
+def test_full_text_index_is_clean_either_way(vault: Vault, monkeypatch: pytest.MonkeyPatch,
+                                             ratio: int) -> None:
+    """Per-row FTS secure-delete and the index rebuild both leave no token of the disposed notes."""
+    import vault.disposal as disposal_module
+
+    monkeypatch.setattr(disposal_module, "REBUILD_RATIO", ratio)
+    ids = make_practice(vault)
+    result = dispose(vault, PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
+    (tokens,) = [c for c in result.verification.checks if c.name == "full-text tokens"]
+    assert tokens.ok and "0 still indexed" in tokens.detail
+    assert vault.search("lighthouse") == [] and vault.search("Wrenfield") == []
+    assert len(vault.search("Bramblewood")) == 12
+    assert vault.db.scalar("SELECT v FROM notes_fts_config WHERE k = 'secure-delete'") == 1
