@@ -437,3 +437,22 @@ async def test_big_practice_list_is_capped_and_filter_finds_the_rest(tmp_path: P
         app.screen.query_one("#filter", Input).value = "Fakeley 64"
         await pilot.pause()
         assert table_column(table, 0) == ["Pepper Fakeley 64"]
+
+
+async def test_sign_confirmation_answers_to_y_and_n(practice: Path) -> None:
+    """In the sign question, n cancels and y signs, without reaching for the buttons."""
+    app = app_for(practice)
+    async with app.run_test() as pilot:
+        await unlock(pilot)
+        await open_first_client(pilot)
+        editor = await write_new_note(pilot, "free")
+        await pilot.press("o", "k", "ctrl+g")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is editor and editor.note is not None and not editor.note.is_signed
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        assert editor.note.is_signed and editor.note.body == "ok"

@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 class ConfirmModal(ModalScreen[bool]):
     """Yes/no question. Dismisses with True only on an explicit yes."""
 
-    BINDINGS = [Binding("escape", "no", "Cancel")]
+    BINDINGS = [Binding("escape,n", "no", "Cancel"), Binding("y", "yes", "Yes")]
 
     def __init__(self, question: str, yes: str = "Yes", no: str = "Cancel") -> None:
         super().__init__()
@@ -26,8 +26,8 @@ class ConfirmModal(ModalScreen[bool]):
         with Vertical(classes="modal-box"):
             yield Static(self.question, markup=False, classes="modal-question")
             with Horizontal(classes="modal-buttons"):
-                yield Button(self.yes, variant="warning", id="yes")
-                yield Button(self.no, id="no")
+                yield Button(f"{self.yes} (y)", variant="warning", id="yes")
+                yield Button(f"{self.no} (n)", id="no")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

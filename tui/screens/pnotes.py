@@ -42,7 +42,8 @@ class PsychotherapyScreen(VaultScreen):
         yield SafeHeader()
         yield Static("", id="pnotes-banner", markup=False)
         yield DataTable(id="pnotes-list", cursor_type="row")
-        yield SafeTextArea("", id="pnote-body", soft_wrap=True)
+        yield SafeTextArea("", id="pnote-body", soft_wrap=True,
+                           placeholder="Type a psychotherapy note here; it saves by itself.")
         yield Static("", id="pnotes-hidden", markup=False)
         yield Static("", id="pnotes-status", markup=False)
         yield Footer()
