@@ -275,7 +275,8 @@ def _file_name(created: datetime, archive_hex: str) -> str:
     return f"confide-{created.strftime('%Y%m%dT%H%M%SZ')}-{archive_hex[:8]}{SUFFIX}"
 
 
-def check_drive(vault: Vault, root: Path) -> DriveMarker:
+def check_drive(vault: Vault, root: Path, register: bool = True) -> DriveMarker:
+    """The drive's marker, if it is this vault's and not lost; recorded in the catalog."""
     marker = read_marker(root)
     if marker is None:
         if not root.exists():
@@ -291,7 +292,8 @@ def check_drive(vault: Vault, root: Path) -> DriveMarker:
         raise UntrustedBackupError(
             f"drive {marker.drive_id} ({drive.label}) was reported lost on {drive.lost_at}; it is "
             "never trusted again. Designate a new drive (erase this one first)")
-    catalog.register_drive(marker, str(root))
+    if register:
+        catalog.register_drive(marker, str(root))
     return marker
 
 
@@ -308,7 +310,6 @@ def _remove_partials(folder: Path) -> None:
 def _remove_unverified(catalog: Catalog, drive_id: str, folder: Path) -> None:
     """Archives on this drive that never verified (a kill after the rename, a failure whose
     clean-up could not reach the drive): overwrite and remove them now."""
-    catalog.sweep_unfinished()
     for record in catalog.backups(drive_id, ["failed"]):
         path = folder / record.file_name
         if path.is_file() or path.is_symlink():
@@ -335,7 +336,7 @@ def run_backup(vault: Vault, drive_root: Path, *, progress: ProgressCallback | N
 def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rotate: bool,
                 now: datetime | None, chunk_size: int) -> BackupResult:
     catalog = Catalog(vault)
-    marker = check_drive(vault, root)
+    marker = check_drive(vault, root, register=False)
     folder = backup_dir(root)
     with fsutil.storage_errors(f"cannot prepare the backup folder on {root}"):
         if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
@@ -343,7 +344,6 @@ def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rot
             raise UsageError(f"{folder} is not a plain folder on the drive; refusing to use it")
         folder.mkdir(mode=fsutil.DIR_MODE, exist_ok=True)
         _remove_partials(folder)
-        _remove_unverified(catalog, marker.drive_id, folder)
     created = (now or datetime.now(UTC)).astimezone(UTC)
     keyfile = vault.key_file
     header = ArchiveHeader.new(vault.vault_id, keyfile.epoch, SECTIONS, keyfile.to_bytes(),
@@ -352,11 +352,16 @@ def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rot
     partial = folder / ("." + final.name + PARTIAL)
     client_ids = [int(r[0]) for r in vault.db.query("SELECT id FROM clients ORDER BY id")]
     created_text = created.isoformat(timespec="seconds")
-    backup_id = catalog.begin(header.archive_hex, marker.drive_id, final.name, str(final),
-                              keyfile.epoch, encryption_summary(keyfile.kdf.to_json()),
-                              client_ids, created_text)
+    with vault.db.atomic():  # one commit (one fsync of the vault) for all the bookkeeping
+        catalog.register_drive(marker, str(root))
+        catalog.sweep_unfinished()
+        backup_id = catalog.begin(header.archive_hex, marker.drive_id, final.name, str(final),
+                                  keyfile.epoch, encryption_summary(keyfile.kdf.to_json()),
+                                  client_ids, created_text)
     written: Path | None = None
     try:
+        with fsutil.storage_errors(f"cannot prepare the backup folder on {root}"):
+            _remove_unverified(catalog, marker.drive_id, folder)
         t0 = time.perf_counter()
         written = partial
         digest, size, held = _write(vault, header, partial, created_text, progress, root)
