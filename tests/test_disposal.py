@@ -221,3 +221,19 @@ def test_full_text_index_is_clean_either_way(vault: Vault, monkeypatch: pytest.M
     assert vault.search("lighthouse") == [] and vault.search("Wrenfield") == []
     assert len(vault.search("Bramblewood")) == 12
     assert vault.db.scalar("SELECT v FROM notes_fts_config WHERE k = 'secure-delete'") == 1
+
+
+def test_recovery_key_and_passphrase_still_open_the_rotated_vault(
+        new_vault: tuple[Vault, str]) -> None:
+    """After rotation the recovery slot holds the new keys too: the printed sheet still works."""
+    vault, recovery_key = new_vault
+    ids = make_practice(vault)
+    dispose(vault, PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
+    folder = vault.folder
+    vault.lock()
+    keys = vault.key_file.unwrap_with_recovery(recovery_key, list(KeyName))
+    assert all(len(k) == 32 for k in keys.values())
+    pending = Vault.recover(folder, recovery_key)
+    with pending.set_new_passphrase("a brand new passphrase") as again:
+        assert again.clients.count() == 2 and again.key_file.epoch == 2
+        assert again.open_psychotherapy_notes("a brand new passphrase").count() == 1

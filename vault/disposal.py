@@ -612,7 +612,8 @@ def _set_state(vault: Vault, disposal_id: int, state: str,
 
 
 def _rotate_all(vault: Vault, passphrase: str, keys: Mapping[KeyName, SecretBytes],
-                new_keys: dict[KeyName, SecretBytes] | None = None) -> int:
+                new_keys: dict[KeyName, SecretBytes] | None = None,
+                kek: SecretBytes | None = None) -> int:
     """Rotate both databases' keys; returns the new epoch. `keys` are the current (old) keys;
     copies of the new ones go to `new_keys` when given."""
     from .vault import KEY_FILE, PNOTES_DB, RECORD_DB
@@ -621,7 +622,8 @@ def _rotate_all(vault: Vault, passphrase: str, keys: Mapping[KeyName, SecretByte
         pdb = _pnotes_db(vault, keys[KeyName.PNOTES])
         try:
             _, new_record_key = rotate(vault.folder, vault.key_file, passphrase, record_db, pdb,
-                                       keys, RECORD_DB, PNOTES_DB, KEY_FILE, keep=new_keys)
+                                       keys, RECORD_DB, PNOTES_DB, KEY_FILE, keep=new_keys,
+                                       kek=kek)
         finally:
             pdb.close()
         return new_record_key
@@ -647,7 +649,9 @@ def dispose(vault: Vault, passphrase: str, client_ids: Sequence[int],
     ids = sorted(set(client_ids))
     rows = _refuse_unless_allowed(vault, ids, confirm_names, today)
     who = " ".join((performed_by or _default_performer()).split())[:200] or "clinician"
-    keys = vault.key_file.unwrap_with_passphrase(passphrase, list(KeyName))  # fresh auth
+    # Fresh authentication; the same Argon2id result wraps the new keys later.
+    kek = vault.key_file.passphrase_kek(passphrase)
+    keys = vault.key_file.unwrap_with_kek(kek, list(KeyName))
     try:
         copies = backups.copies_to_replace(vault) if backups is not None else []
         blocked = [c for c in copies if c.connected and not c.writable]
@@ -669,20 +673,21 @@ def dispose(vault: Vault, passphrase: str, client_ids: Sequence[int],
         finally:
             pdb.close()
         _purge_fts(vault.db, "notes_fts")
-        return _finish(vault, passphrase, disposal_id, ids, copies, backups, prints, keys)
+        return _finish(vault, passphrase, disposal_id, ids, copies, backups, prints, keys, kek)
     finally:
         wipe_keys(keys)
+        kek.wipe()
 
 
 def _finish(vault: Vault, passphrase: str, disposal_id: int, ids: Sequence[int],
             copies: Sequence[BackupCopy] | None, backups: BackupSide | None,
-            prints: Fingerprints | None, old_keys: Mapping[KeyName, SecretBytes]
-            ) -> DisposalResult:
+            prints: Fingerprints | None, old_keys: Mapping[KeyName, SecretBytes],
+            kek: SecretBytes | None = None) -> DisposalResult:
     epoch_before = vault.key_file.epoch
     state = vault.db.scalar("SELECT state FROM disposals WHERE id = ?", (disposal_id,))
     current: dict[KeyName, SecretBytes] = {}
     if state == "records_deleted":
-        epoch_after = _rotate_all(vault, passphrase, old_keys, current)
+        epoch_after = _rotate_all(vault, passphrase, old_keys, current, kek)
         _set_state(vault, disposal_id, "keys_rotated",
                    {"epoch_before": epoch_before, "epoch_after": epoch_after})
     # Backups: connected copies are replaced now, absent ones are recorded as pending.
@@ -763,7 +768,8 @@ def resume(vault: Vault, passphrase: str, backups: BackupSide | None = None
     for disposal_id in unfinished(vault):
         ids = json.loads(str(vault.db.scalar("SELECT client_ids FROM disposals WHERE id = ?",
                                              (disposal_id,))))
-        keys = vault.key_file.unwrap_with_passphrase(passphrase, list(KeyName))
+        kek = vault.key_file.passphrase_kek(passphrase)
+        keys = vault.key_file.unwrap_with_kek(kek, list(KeyName))
         try:
             pdb = _pnotes_db(vault, keys[KeyName.PNOTES])
             try:
@@ -773,9 +779,10 @@ def resume(vault: Vault, passphrase: str, backups: BackupSide | None = None
                 pdb.close()
             _purge_fts(vault.db, "notes_fts")
             results.append(_finish(vault, passphrase, disposal_id, ids, None, backups, None,
-                                   keys))
+                                   keys, kek))
         finally:
             wipe_keys(keys)
+            kek.wipe()
     return results
 
 

@@ -130,17 +130,24 @@ class KeyFile:
         return blank.rewrapped(passphrase, keys)
 
     def rewrapped(self, passphrase: str, keys: Mapping[KeyName, SecretBytes],
-                  kdf: KdfParams | None = None, new_epoch: bool = False) -> KeyFile:
+                  kdf: KdfParams | None = None, new_epoch: bool = False,
+                  kek: SecretBytes | None = None) -> KeyFile:
         """A new file with `keys` wrapped under `passphrase` (fresh salt) and the recovery key.
 
         Used for init, passphrase change (same keys) and key rotation (new keys, new epoch).
+        With `kek` (from `passphrase_kek`, same passphrase) the salt and parameters stay and no
+        second Argon2id runs: key rotation at disposal uses that.
         """
         missing = set(ALL_KEYS) - set(keys)
         if missing:
             raise UsageError(f"cannot write key file without keys: {sorted(missing)}")
-        base = replace(self, kdf=kdf or self.kdf, salt=secrets.token_bytes(SALT_LEN),
+        if kek is not None and kdf is not None:
+            raise UsageError("new KDF parameters need a fresh derivation, not a given key")
+        base = replace(self, kdf=kdf or self.kdf,
+                       salt=self.salt if kek is not None else secrets.token_bytes(SALT_LEN),
                        epoch=self.epoch + 1 if new_epoch else self.epoch)
-        kek = derive(passphrase, base.salt, base.kdf)
+        owned = kek is None
+        kek = kek if kek is not None else derive(passphrase, base.salt, base.kdf)
         try:
             aead = AESGCM(kek.reveal())
             pass_slot: dict[str, dict[str, str]] = {}
@@ -149,7 +156,8 @@ class KeyFile:
                 ct = aead.encrypt(nonce, keys[name].reveal(), base._aad("passphrase", name))
                 pass_slot[name.value] = {"nonce": _b64(nonce), "ct": _b64(ct)}
         finally:
-            kek.wipe()
+            if owned:
+                kek.wipe()
         rec_keys = {name.value: _b64(seal(self.recovery_public, keys[name].reveal(),
                                           base._aad("recovery", name), _RECOVERY_PURPOSE))
                     for name in ALL_KEYS}
@@ -173,6 +181,27 @@ class KeyFile:
             raise AuthenticationError("wrong passphrase") from None
         finally:
             kek.wipe()
+
+    def passphrase_kek(self, passphrase: str) -> SecretBytes:
+        """Argon2id(passphrase) under this file's salt, checked against the slots: one
+        derivation for both unwrapping (`unwrap_with_kek`) and rewrapping (`rewrapped(kek=)`).
+        The caller wipes it."""
+        kek = derive(passphrase, self.salt, self.kdf)
+        try:
+            wipe_keys(self.unwrap_with_kek(kek, [KeyName.RECORD]))
+        except BaseException:
+            kek.wipe()
+            raise
+        return kek
+
+    def unwrap_with_kek(self, kek: SecretBytes,
+                        names: Iterable[KeyName]) -> dict[KeyName, SecretBytes]:
+        try:
+            aead = AESGCM(kek.reveal())
+            return {name: self._open(aead, "passphrase", name, self.passphrase_slot)
+                    for name in names}
+        except InvalidTag:
+            raise AuthenticationError("wrong passphrase") from None
 
     def unwrap_with_recovery(self, recovery_key: str,
                              names: Iterable[KeyName]) -> dict[KeyName, SecretBytes]:

@@ -115,10 +115,12 @@ def _reseal_names(path: Path, key: SecretBytes, old_sealed: SecretBytes,
 def rotate(folder: Path, keyfile: KeyFile, passphrase: str, record_db: Database,
            pnotes_db: Database, old_keys: Mapping[KeyName, SecretBytes],
            record_name: str, pnotes_name: str, key_name: str,
-           keep: dict[KeyName, SecretBytes] | None = None) -> tuple[KeyFile, SecretBytes]:
+           keep: dict[KeyName, SecretBytes] | None = None,
+           kek: SecretBytes | None = None) -> tuple[KeyFile, SecretBytes]:
     """Rotate every data key. The caller closes both databases afterwards, then calls
     `finish_rotation`. Returns the new key file (already saved) and the new record key; with
-    `keep`, copies of all new keys go there too (the caller wipes them)."""
+    `keep`, copies of all new keys go there too (the caller wipes them); with `kek` (from
+    `KeyFile.passphrase_kek`) the new slots are wrapped without a second Argon2id."""
     new_keys = new_data_keys()
     epoch = keyfile.epoch + 1
     try:
@@ -139,7 +141,7 @@ def rotate(folder: Path, keyfile: KeyFile, passphrase: str, record_db: Database,
                 finally:
                     os.close(fd)
         fsutil.fsync_dir(folder)
-        rewrapped = keyfile.rewrapped(passphrase, new_keys, new_epoch=True)
+        rewrapped = keyfile.rewrapped(passphrase, new_keys, new_epoch=True, kek=kek)
         rewrapped.save(folder / key_name)  # the commit point: old wrapped keys overwritten
         record_key = SecretBytes(new_keys[KeyName.RECORD].reveal())
         if keep is not None:
