@@ -100,7 +100,7 @@ async def test_copy_stays_inside_the_app(tmp_path: Path) -> None:
 
 
 def test_textual_log_file_is_never_written(tmp_path: Path) -> None:
-    """With TEXTUAL_LOG and TEXTUAL=devtools set, note text logged by the app goes nowhere."""
+    """With TEXTUAL_LOG, TEXTUAL=devtools and TEXTUAL_SCREENSHOT set, nothing reaches disk."""
     log_file = tmp_path / "textual.log"
     script = textwrap.dedent(f"""
         import asyncio, os
@@ -108,20 +108,24 @@ def test_textual_log_file_is_never_written(tmp_path: Path) -> None:
         from textual import log
         from tui.app import ConfideApp
         assert "TEXTUAL_LOG" not in os.environ and "devtools" not in os.environ.get("TEXTUAL", "")
+        assert "TEXTUAL_SCREENSHOT" not in os.environ
         async def main():
             app = ConfideApp(folder=Path({str(tmp_path / 'none')!r}))
             async with app.run_test() as pilot:
                 app.log("NOTE TEXT dreamt of a flooded house")
                 log("NOTE TEXT again")
-                await pilot.pause()
+                for _ in range(5):
+                    await pilot.pause()
         asyncio.run(main())
         log("NOTE TEXT after")
     """)
-    env = {**os.environ, "TEXTUAL_LOG": str(log_file), "TEXTUAL": "devtools,debug"}
+    env = {**os.environ, "TEXTUAL_LOG": str(log_file), "TEXTUAL": "devtools,debug",
+           "TEXTUAL_SCREENSHOT": "0", "TEXTUAL_SCREENSHOT_LOCATION": str(tmp_path)}
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                             text=True, timeout=60, cwd=Path(__file__).parent.parent)
     assert result.returncode == 0, result.stderr
     assert not log_file.exists()
+    assert not list(tmp_path.glob("*.svg"))  # no automatic screenshot either
     assert "NOTE TEXT" not in result.stdout + result.stderr
 
 

@@ -47,7 +47,7 @@ DEFAULT_PNOTES_IDLE_SECONDS = 120.0
 
 
 def close_log_channels() -> None:
-    """Stop Textual from writing log lines (which can hold note text) anywhere.
+    """Stop Textual from writing log lines or screenshots (which can hold note text) anywhere.
 
     `TEXTUAL_LOG` makes every `log()` call append to a plain file, and the `devtools`/`debug`
     features send logs and stdout to a socket. Both are read at import time, so the constant
@@ -61,6 +61,11 @@ def close_log_channels() -> None:
     else:
         os.environ.pop("TEXTUAL", None)
     setattr(constants, "LOG_FILE", None)  # noqa: B010 - a Final constant, reset on purpose
+    # TEXTUAL_SCREENSHOT=N would write an SVG of the screen (note text) to disk after N s.
+    for name in ("TEXTUAL_SCREENSHOT", "TEXTUAL_SCREENSHOT_LOCATION",
+                 "TEXTUAL_SCREENSHOT_FILENAME"):
+        os.environ.pop(name, None)
+    setattr(constants, "SCREENSHOT_DELAY", -1)  # noqa: B010 - as above
 
 
 close_log_channels()
