@@ -318,3 +318,29 @@ def test_app_constructor_matches_cli(tmp_path: Path) -> None:
     """The CLI's call `ConfideApp(folder=..., demo_passphrase=...)` keeps working."""
     app = ConfideApp(folder=tmp_path, demo_passphrase="demo passphrase")
     assert app.folder == tmp_path and app.idle_seconds == 300
+
+
+async def test_pnotes_hidden_when_they_relock_under_a_modal(practice: Path) -> None:
+    """If the area relocks while a dialog covers it, its text is hidden at once."""
+    from tui.screens.modals import ConfirmModal
+
+    clock = FakeClock()
+    app = app_for(practice, clock=clock, pnotes_idle_seconds=60)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await unlock(pilot)
+        await open_client(pilot, "Alder")
+        await pilot.press("p")
+        await pilot.pause()
+        await enter_passphrase(pilot, PASSPHRASE)
+        screen = app.screen
+        assert isinstance(screen, PsychotherapyScreen)
+        await app.push_screen(ConfirmModal("Anything?"))
+        clock.advance(61)
+        screen.check_relock()
+        assert not screen.query_one("#pnote-body").display
+        assert screen.query_one("#pnotes-list", DataTable).row_count == 0
+        await pilot.press("escape")
+        await pilot.pause()
+        screen.check_relock()
+        await settle(pilot)
+        assert isinstance(app.screen, TimelineScreen)

@@ -148,7 +148,12 @@ class PsychotherapyScreen(VaultScreen):
 
     def check_relock(self) -> None:
         """Close the area once the vault's idle timer has locked it."""
-        if self.pnotes.is_locked and self.is_current:
+        if not self.pnotes.is_locked:
+            return
+        # Hidden at once, even under a modal; closed as soon as it is on top again.
+        self.query_one("#pnote-body").display = False
+        self.query_one("#pnotes-list", DataTable).clear()
+        if self.is_current:
             self.notify("Psychotherapy notes locked after inactivity.", title="Locked")
             self.dismiss()
 
