@@ -103,13 +103,25 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="confide-bench-disposal-") as tmp:
             rows.append(run(spec, count, Path(tmp)))
         print(json.dumps(rows[-1]), flush=True)
-    ok = True
+    ok = all(row["result"].startswith("PASS") for row in rows)
+    lines = [f"# Disposal ({spec.clients} clients, {spec.notes} notes, one backup drive)", "",
+             "| clients | notes destroyed | vault MB | total s | result | steps (s) |",
+             "|---|---|---|---|---|---|"]
     for row in rows:
+        steps = ", ".join(f"{k} {v}" for k, v in row["steps"].items())
+        lines.append(f"| {row['clients']} | {row['notes_destroyed']} | {row['vault_mb']} | "
+                     f"{row['seconds']} | {row['result']} | {steps} |")
         if row["clients"] == 1 and spec.notes >= 50000:
             met = row["seconds"] < GOAL_ONE_CLIENT_S
-            ok = ok and met and row["result"].startswith("PASS")
-            print(f"goal: 1 client from {spec.notes} notes < {GOAL_ONE_CLIENT_S:.0f} s: "
-                  f"{row['seconds']} s {'MET' if met else 'MISSED'}")
+            ok = ok and met
+            verdict = (f"goal: 1 client from {spec.notes} notes < {GOAL_ONE_CLIENT_S:.0f} s: "
+                       f"{row['seconds']} s {'MET' if met else 'MISSED'}")
+            print(verdict)
+            lines += ["", verdict]
+    results = Path(__file__).resolve().parent / "results"
+    results.mkdir(exist_ok=True)
+    (results / "disposal.md").write_text("\n".join(lines) + "\n")
+    (results / "disposal.json").write_text(json.dumps(rows, indent=2) + "\n")
     return 0 if ok else 1
 
 
