@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +16,14 @@ import pytest
 
 from backup import BackupProgress, Catalog, add_drive, restore, run_backup, verify_archive
 from backup.drives import BACKUP_DIR, PARTIAL
-from tests.fsimage import mount_image, mounted_image, needs_root, remount, unmount
+from tests.fsimage import (
+    make_image,
+    mount_image,
+    mounted_image,
+    needs_root,
+    remount,
+    unmount,
+)
 from vault import TEST_PRESET, AuthenticationError, StorageError, Vault
 from vault.demo import populate
 from vault.errors import BackupDamagedError, ForeignBackupError, NotABackupError
@@ -199,3 +207,44 @@ def test_damaged_files_on_the_drive(practice: Vault, drive: Path, passphrase: st
     with pytest.raises(BackupDamagedError, match="manifest"):
         verify_archive(good, vault=practice)
     assert _statuses(practice)[good.name] == "damaged"
+
+
+@needs_root
+def test_drive_failing_with_io_errors_mid_write(practice: Vault, tmp_path: Path) -> None:
+    """The drive's storage fails mid-write (every write after a point is an I/O error):
+    a clear error, the archive never catalogued good, the earlier backup still verifies."""
+    store = tmp_path / "store"
+    store.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(store)], check=True)
+    mount = tmp_path / "failing"
+    try:
+        image = make_image(store / "usb.img", 48)
+        mount_image(image, mount)
+        try:
+            add_drive(practice, mount)
+            first = run_backup(practice, mount).path
+            os.sync()
+            # The image file can grow no further: the loop device turns that into EIO.
+            used = shutil.disk_usage(store).used
+            subprocess.run(["mount", "-o", f"remount,size={used + 16 * 1024}", str(store)],
+                           check=True)
+            with pytest.raises(StorageError,
+                               match="input/output error|disk is full|read-only"):
+                run_backup(practice, mount, chunk_size=CHUNK)
+            statuses = _statuses(practice)
+            assert list(statuses.values()).count("good") == 1
+            assert statuses[first.name] == "good"
+        finally:
+            unmount(mount)
+            if os.path.ismount(mount):
+                unmount(mount, lazy=True)
+        subprocess.run(["mount", "-o", "remount,size=64m", str(store)], check=True)
+        mount_image(image, mount)  # rw: the journal replays what the failure left
+        try:
+            verify_archive(mount / BACKUP_DIR / first.name, vault=practice)
+        finally:
+            unmount(mount)
+    finally:
+        subprocess.run(["umount", "-l", str(store)], check=False)
+    practice.lock()
+    _vault_intact(practice.folder, passphrase="correct horse battery")
