@@ -9,7 +9,7 @@ import pytest
 
 from backup import Catalog, add_drive, run_backup
 from backup.purge import DisposalBackups, process_pending_purges, purge_on_mount
-from backup.watch import WatchEvent
+from backup.watch import DriveWatcher, WatchEvent
 from tests.fsimage import mounted_image, needs_root, remount
 from vault import StorageError, Vault
 from vault.certificate import certificate, render_text
@@ -63,10 +63,18 @@ def test_connected_drive_rewritten_absent_drive_pending_then_purged(
     statuses = {r.path: r.status for r in Catalog(vault).backups()}
     assert statuses[str(old_a[0])] == "replaced" and statuses[str(old_b)] == "good"
 
-    away.rename(usb_b)  # plugged in again: the watcher's callback finishes the purge
+    away.rename(usb_b)  # plugged in again: the drive watcher finds it, the purge runs
     messages: list[str] = []
-    purge_on_mount(vault, messages.append)(WatchEvent("found", "x", usb_b))
-    assert not old_b.exists() and messages == ["purged 1 old backups on " f"{usb_b} (disposal)"]
+    events: list[WatchEvent] = []
+    on_mount = purge_on_mount(vault, messages.append)
+
+    def on_event(event: WatchEvent) -> None:
+        events.append(event)
+        on_mount(event)
+
+    DriveWatcher(vault, roots=[tmp_path], on_event=on_event).scan_once()
+    assert any(e.kind == "found" and e.path == usb_b for e in events)
+    assert not old_b.exists() and messages == [f"purged 1 old backups on {usb_b} (disposal)"]
     assert pending_purges(vault) == []
     cert = certificate(vault, result.disposal_id)
     assert cert["backups"]["pending"] == []
