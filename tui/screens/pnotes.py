@@ -148,16 +148,18 @@ class PsychotherapyScreen(VaultScreen):
 
     def check_relock(self) -> None:
         """Close the area once the vault's idle timer has locked it."""
-        if not self.pnotes.is_locked:
+        if not self.pnotes.is_locked or self not in self.app.screen_stack:
             return
         # Hidden at once, even under a modal; closed as soon as it is on top again.
         self.query_one("#pnote-body").display = False
         self.query_one("#pnotes-list", DataTable).clear()
-        if self.is_current:
+        if self.app.screen is self:  # `is_current` is also true under a modal dialog
             self.notify("Psychotherapy notes locked after inactivity.", title="Locked")
             self.dismiss()
 
     def action_close(self) -> None:
+        if self.app.screen is not self:
+            return
         self.save()
         self.pnotes.lock()
         self.dismiss()
