@@ -180,6 +180,16 @@ def process_pending_purges(vault: Vault, drive_root: Path) -> list[str]:
     return purged
 
 
+def process_connected_pending(vault: Vault) -> list[str]:
+    """Finish the pending purges of every drive that is connected right now."""
+    purged: list[str] = []
+    for drive in sorted({str(row["drive"]) for row in pending_purges(vault)}):
+        root = _drive_root(vault, drive)
+        if root is not None:
+            purged += process_pending_purges(vault, root)
+    return purged
+
+
 def purge_on_mount(vault: Vault,
                    report: Callable[[str], None] | None = None) -> Callable[[WatchEvent], None]:
     """An `on_event` for `DriveWatcher`: when a drive is found, finish its pending purges."""
@@ -198,4 +208,5 @@ def purge_on_mount(vault: Vault,
     return on_event
 
 
-__all__ = ["DisposalBackups", "process_pending_purges", "purge_on_mount"]
+__all__ = ["DisposalBackups", "process_connected_pending", "process_pending_purges",
+           "purge_on_mount"]

@@ -100,3 +100,28 @@ def test_retention_commands(cli: Cli) -> None:
     assert cli("retention", "default", "pa", "--json").json["key"] == "pa"  # type: ignore[index]
     due = cli("retention", "list", "--due", "--as-of", "2040-01-01", "--json").json
     assert len(due) == 3  # type: ignore[arg-type]
+
+
+def test_pending_backup_purged_by_the_next_dispose_command(cli: Cli, tmp_path: Path) -> None:
+    """A drive absent at disposal: the certificate says pending; once it is back, the next
+    `confide dispose verify` purges the old backup and the log shows nothing pending."""
+    from backup import add_drive, run_backup
+
+    cli.init()
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    with Vault.unlock(cli.vault_dir, PASSPHRASE) as vault:
+        make_practice(vault)
+        add_drive(vault, usb, label="USB")
+        old = run_backup(vault, usb, rotate=False).path
+    away = tmp_path / "usb-away"
+    usb.rename(away)
+    done = cli("dispose", "C-00001", "--confirm", "Quillon Zabriskie")
+    assert done.code == 0, done.stderr
+    assert "PENDING" in done.stdout and "PASS, with backups pending" in done.stdout
+    away.rename(usb)
+    verified = cli("dispose", "verify")
+    assert verified.code == 0, verified.stderr
+    assert "purged 1 old backup(s)" in verified.stderr and not old.exists()
+    log: Any = cli("dispose", "log", "--json").json
+    assert log[0]["backups_pending"] == 0

@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from backup.purge import DisposalBackups
+from backup.purge import DisposalBackups, process_connected_pending
 from vault import UsageError
 from vault import disposal as disposal_api
 from vault import retention as retention_api
@@ -157,9 +157,13 @@ def cmd_dispose(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def _resume(vault: Any, ctx: Context, passphrase: str, backups: DisposalBackups) -> None:
+    """Finish what an earlier disposal left: an interrupted run, backups on drives now here."""
     for result in disposal_api.resume(vault, passphrase, backups):
         ctx.out.info(f"finished the interrupted disposal {result.certificate['certificate_id']}"
                      f": {result.verification.result}")
+    purged = process_connected_pending(vault)
+    if purged:
+        ctx.out.info(f"purged {len(purged)} old backup(s) left pending by an earlier disposal")
 
 
 def _queue(args: argparse.Namespace, ctx: Context) -> None:
