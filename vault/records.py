@@ -198,6 +198,12 @@ def _session(session: SessionInfo) -> SessionInfo:
     )
 
 
+def _has_content(body: str, template: str) -> bool:
+    """True when the body holds more than the template's section headings."""
+    headings = {f"{section}:" for section in get_template(template).sections}
+    return any(line.strip() and line.strip() not in headings for line in body.splitlines())
+
+
 class NoteRecords:
     def __init__(self, db: Database, audit: AuditLog, clients: ClientRecords) -> None:
         self._db = db
@@ -281,8 +287,11 @@ class NoteRecords:
         if current.is_signed:
             raise ImmutableRecordError(f"{current.record_id} was already signed at "
                                        f"{current.signed_at}")
-        if not current.body.strip():
-            raise UsageError(f"{current.record_id} is empty; write something before signing")
+        if not _has_content(current.body, current.template):
+            # A signed note can never change: signing bare template headings would leave an
+            # empty record for good.
+            raise UsageError(f"{current.record_id} is empty (nothing under its headings); "
+                             "write something before signing")
         with self._db.atomic():
             self._db.execute("UPDATE notes SET status = 'signed', signed_at = ?, updated_at = ? "
                              "WHERE id = ?", (now_utc(), now_utc(), note_id))
