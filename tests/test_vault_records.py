@@ -179,12 +179,18 @@ def test_signed_note_is_immutable_in_the_database_itself(vault: Vault) -> None:
 
 
 def test_empty_note_cannot_be_signed(vault: Vault) -> None:
-    """Signing an empty draft is refused; it stays a draft."""
+    """Signing an empty draft, or bare template headings, is refused; it stays a draft."""
     cid = vault.clients.add("Kestrel Fakeley").id
     note = vault.notes.create(cid, body="   ")
     with pytest.raises(UsageError, match="empty"):
         vault.notes.sign(note.id)
     assert vault.notes.get(note.id).status is NoteStatus.DRAFT
+    skeleton = vault.notes.create(cid, "soap")  # only the SOAP headings
+    with pytest.raises(UsageError, match="nothing under its headings"):
+        vault.notes.sign(skeleton.id)
+    filled = vault.notes.save_draft(skeleton.id, body=skeleton.body.replace(
+        "Plan:\n", "Plan:\nReview in two weeks.\n"))
+    assert vault.notes.sign(filled.id).is_signed
 
 
 def test_addendum_keeps_the_original_visible(vault: Vault) -> None:
