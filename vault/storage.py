@@ -15,7 +15,7 @@ from typing import Any, TypeAlias
 
 import sqlcipher3
 
-from .errors import DamagedFileError, IntegrityError, StorageError, UsageError
+from .errors import DamagedFileError, IntegrityError, LockedError, StorageError, UsageError
 from .fsutil import FILE_MODE
 from .secret import SecretBytes
 
@@ -37,6 +37,9 @@ def now_utc() -> str:
 
 def _translate(e: Exception, what: str) -> Exception:
     text = str(e).lower()
+    if "closed database" in text:
+        # A record API used after lock() (an idle lock firing under a worker, say).
+        return LockedError("the vault is locked; unlock it again")
     if "disk is full" in text or "database or disk is full" in text:
         return StorageError(f"{what}: the disk is full; nothing was saved")
     if "readonly" in text or "read-only" in text:
@@ -221,7 +224,7 @@ class Database:
             try:
                 if self._depth == 0:
                     self.checkpoint()
-            except (StorageError, DamagedFileError):
+            except (StorageError, DamagedFileError, LockedError):
                 pass  # closing must still happen; the WAL replays on next open
             finally:
                 self._conn.close()
