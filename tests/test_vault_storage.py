@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PASSPHRASE, Cli
-from vault import IntegrityError, NotFoundError, StorageError, UsageError, Vault, VaultBusyError
+from vault import (
+    IntegrityError,
+    LockedError,
+    NotFoundError,
+    StorageError,
+    UsageError,
+    Vault,
+    VaultBusyError,
+)
 from vault.schema import RECORD_MIGRATIONS
 from vault.storage import Database, Migration
 
@@ -180,3 +188,18 @@ def test_lock_of_a_killed_process_is_not_stale(new_vault: tuple[Vault, str]) -> 
     holder.wait()
     with Vault.unlock(folder, PASSPHRASE) as again:
         assert again.audit.verify().ok
+
+
+def test_record_apis_after_lock_say_locked(new_vault: tuple[Vault, str]) -> None:
+    """After lock(), every record API (held by a screen or worker) raises LockedError."""
+    vault, _ = new_vault
+    cid = vault.clients.add("Hazel Afterlock").id
+    vault.lock()
+    calls = [lambda: vault.clients.list(), lambda: vault.clients.get(cid),
+             lambda: vault.notes.create(cid, body="too late"), lambda: vault.notes.timeline(cid),
+             lambda: vault.search("late"), lambda: vault.audit.verify(),
+             lambda: vault.audit.entries()]
+    for call in calls:
+        with pytest.raises(LockedError, match="locked"):
+            call()
+    vault.lock()  # twice is fine
