@@ -31,14 +31,11 @@ from vault import (
     inspect,
 )
 
-from .screens.audit import AuditScreen
 from .screens.base import Location, VaultScreen
 from .screens.clients import ClientListScreen
-from .screens.disposal import DisposalScreen
 from .screens.editor import NoteEditorScreen
 from .screens.lock import CreateVaultScreen, LockScreen, RecoveryKeyScreen
 from .screens.modals import ChangePassphraseModal, PassphraseModal
-from .screens.pnotes import PsychotherapyScreen
 from .screens.search import NoteSearchProvider, SearchScreen
 from .screens.timeline import TimelineScreen, new_note, template_picker
 
@@ -265,9 +262,13 @@ class ConfideApp(App[None]):
 
     def action_audit(self) -> None:
         if self.vault is not None:
+            from .screens.audit import AuditScreen  # loaded on first use: faster launch
+
             self.push_screen(AuditScreen())
 
     def action_disposal(self) -> None:
+        from .screens.disposal import DisposalScreen  # loaded on first use: faster launch
+
         if self.vault is not None and not isinstance(self.screen, DisposalScreen):
             self.push_screen(DisposalScreen())
 
@@ -331,6 +332,8 @@ class ConfideApp(App[None]):
         if worker.group == "pnotes":
             if event.state is WorkerState.SUCCESS and self.vault is not None:
                 assert isinstance(worker.result, PsychotherapyNotes)
+                from .screens.pnotes import PsychotherapyScreen  # loaded on first use
+
                 self.push_screen(PsychotherapyScreen(int(worker.name), worker.result))
             elif event.state is WorkerState.ERROR:
                 if isinstance(worker.error, AuthenticationError):
