@@ -3,6 +3,8 @@ as whole, and re-running finishes the job."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -11,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from vault import TEST_PRESET, Vault
-from vault.disposal import resume, unfinished, verify
+from tests.fsimage import mounted_image, needs_root
+from vault import TEST_PRESET, StorageError, Vault
+from vault.disposal import dispose, resume, unfinished, verify
 
 from .conftest import PASSPHRASE
 from .test_disposal import make_practice
@@ -85,3 +88,37 @@ def test_kill_9_during_disposal_leaves_old_or_new_state(vault_dir: Path, point: 
     with Vault.unlock(vault_dir, PASSPHRASE) as vault:
         assert vault.clients.count() == 2
 
+
+
+@needs_root
+def test_full_disk_during_disposal_fails_cleanly_and_resumes(tmp_path: Path) -> None:
+    """The vault's disk fills up mid-disposal: a clear error, the vault stays usable, and once
+    space is freed the disposal finishes and verifies."""
+    with mounted_image(tmp_path, size_mb=8, name="laptop") as mount:
+        vault, _ = Vault.create(mount / "vault", PASSPHRASE, TEST_PRESET)
+        with vault:
+            ids = make_practice(vault)
+            vault.db.checkpoint()  # so the space the WAL holds is not freed mid-test
+            filler = mount / "filler"
+            fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+            try:  # fill the disk, then give back 64 KiB: less than one database copy
+                written = 0
+                with contextlib.suppress(OSError):
+                    while True:
+                        written += os.write(fd, b"\0" * 65536)
+                os.ftruncate(fd, max(0, written - 65536))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            with pytest.raises(StorageError, match="full|space"):
+                dispose(vault, PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
+            assert vault.clients.exists(ids["kept"]) and len(vault.search("Bramblewood")) == 12
+            assert not [p for p in (mount / "vault").iterdir() if ".epoch-" in p.name]
+            filler.unlink()
+            if unfinished(vault):
+                (result,) = resume(vault, PASSPHRASE)
+            else:
+                result = dispose(vault, PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
+            assert result.verification.ok and not vault.clients.exists(ids["gone"])
+        with Vault.unlock(mount / "vault", PASSPHRASE) as again:
+            assert again.clients.count() == 2
