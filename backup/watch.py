@@ -97,6 +97,8 @@ class DriveWatcher:
         present = {path for path, _ in found}
         catalog = Catalog(self.vault)
         for path, marker in found:
+            if self._stop.is_set():
+                return
             if path in self._present:
                 continue  # already handled while it stays connected
             note(WatchEvent("found", marker.drive_id, path))
@@ -140,7 +142,8 @@ class DriveWatcher:
                 try:
                     self.scan_once()
                 except ConfideError as e:  # e.g. locked mid-scan: report, keep watching
-                    self._on_event(WatchEvent("error", "", Path(), str(e)))
+                    if not self._stop.is_set():
+                        self._on_event(WatchEvent("error", "", Path(), str(e)))
                 self._wake.wait(self.settings.rescan_seconds)
                 self._wake.clear()
                 # Let a mount that raised the event finish before looking.
@@ -159,9 +162,11 @@ class DriveWatcher:
                                         daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = True) -> None:
+        """Stop watching. From a UI thread use `wait=False`: the watcher may be waiting for
+        that very thread to show a notification; it ends on its own once the scan is over."""
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
+        if self._thread is not None and wait:
             self._thread.join(timeout=30)
             self._thread = None

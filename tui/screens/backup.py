@@ -242,7 +242,8 @@ class BackupScreen(VaultScreen):
 def watch_drives_in_app(app: App[Any], vault: Vault) -> DriveWatcher:
     """Start the drive watcher for an unlocked vault; its events become notifications.
 
-    The app calls this after unlocking and `.stop()` on the result before locking.
+    The app calls this after unlocking and `.stop(wait=False)` on the result before locking
+    (waiting from the app's thread could deadlock with a notification in flight).
     """
 
     def on_event(event: WatchEvent) -> None:
