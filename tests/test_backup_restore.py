@@ -197,3 +197,30 @@ def test_restore_command_errors_are_one_line(cli: Cli, tmp_path: Path) -> None:
     assert exists.code == 1 and "--force" in exists.stderr
     missing = cli("--vault", str(target), "restore", str(tmp_path / "nope.cfbk"))
     assert missing.code == 1 and "is not a file" in missing.stderr
+
+
+@needs_root
+def test_drive_image_holds_no_plaintext(vault: Vault, passphrase: str, tmp_path: Path) -> None:
+    """Every block of the drive, free ones included, after backups and a pruned generation:
+    no client name, no note text, no SQLite header."""
+    from datetime import UTC, datetime, timedelta
+
+    from backup import BackupSettings, Catalog
+    from tests.fsimage import mounted_image
+
+    client = vault.clients.add("Zebediah Quillfeather")
+    vault.notes.create(client.id, body="marmalade-lighthouse confession in session")
+    area = vault.open_psychotherapy_notes(passphrase)
+    area.add(client.id, "countertransference-periwinkle noted")
+    area.lock()
+    Catalog(vault).save_settings(BackupSettings(keep_daily=1, keep_weekly=0, keep_monthly=0))
+    with mounted_image(tmp_path, size_mb=16, name="scan") as drive:
+        add_drive(vault, drive)
+        day = datetime(2026, 2, 1, tzinfo=UTC)
+        run_backup(vault, drive, now=day)
+        pruned = run_backup(vault, drive, now=day + timedelta(days=1)).pruned
+        assert len(pruned) == 1
+    raw = (tmp_path / "scan.img").read_bytes()
+    for needle in (b"Zebediah", b"Quillfeather", b"marmalade-lighthouse",
+                   b"countertransference-periwinkle", b"SQLite format 3"):
+        assert needle not in raw, needle
