@@ -237,3 +237,16 @@ def test_recovery_key_and_passphrase_still_open_the_rotated_vault(
     with pending.set_new_passphrase("a brand new passphrase") as again:
         assert again.clients.count() == 2 and again.key_file.epoch == 2
         assert again.open_psychotherapy_notes("a brand new passphrase").count() == 1
+
+
+def test_unlock_cleans_up_what_an_interrupted_rotation_left(vault: Vault) -> None:
+    """Stale re-encrypted copies and their journals from a rotation that never committed are
+    overwritten and removed at the next unlock; the vault opens as before."""
+    make_practice(vault)
+    folder = vault.folder
+    vault.lock()
+    for name in ("record.db.epoch-9", "record.db.epoch-9-journal", "pnotes.db.epoch-9"):
+        (folder / name).write_bytes(b"\x01" * 8192)
+    with Vault.unlock(folder, PASSPHRASE) as again:
+        assert again.clients.count() == 3
+    assert sorted(p.name for p in folder.iterdir() if ".epoch-" in p.name) == []

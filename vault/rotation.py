@@ -26,7 +26,7 @@ from .sealing import InvalidTag, open_sealed, public_key_of, seal
 from .secret import SecretBytes
 from .storage import Database
 
-_EPOCH_SUFFIX = re.compile(r"^(?P<name>[a-z]+\.db)\.epoch-(?P<epoch>\d+)$")
+_EPOCH_SUFFIX = re.compile(r"^(?P<name>[a-z]+\.db)\.epoch-(?P<epoch>\d+)(?P<aux>-journal|-wal)?$")
 SEALED_NAME_PURPOSE = b"sealed-legal-name"  # same as records.SEALED_NAME_PURPOSE
 
 
@@ -59,7 +59,12 @@ def finish_rotation(folder: Path, epoch: int) -> list[str]:
         if not match:
             continue
         target = folder / match["name"]
-        if int(match["epoch"]) == epoch:
+        if match["aux"]:
+            # The journal of a copy whose export never committed (a committed export deletes
+            # its journal): garbage either way.
+            fsutil.secure_unlink(entry)
+            done.append(f"removed stale {entry.name}")
+        elif int(match["epoch"]) == epoch:
             if target.exists():
                 _zero_in_place(target)
             with fsutil.storage_errors(f"cannot replace {target.name}"):
