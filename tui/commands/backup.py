@@ -298,8 +298,8 @@ def cmd_settings(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def cmd_restore(args: argparse.Namespace, ctx: Context) -> None:
-    if not args.vault:
-        raise UsageError("give the folder to restore into with --vault DIR")
+    # Into --vault DIR, else $CONFIDE_VAULT, else the usual vault folder (a new machine);
+    # an existing vault there is never replaced without --force.
     file = Path(args.file).expanduser()
     line = _ProgressLine(ctx)
     try:
