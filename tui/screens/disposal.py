@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-from backup.purge import DisposalBackups
+from backup.purge import DisposalBackups, process_connected_pending
 from vault import ConfideError
 from vault import disposal as disposal_api
 from vault.certificate import render_text
@@ -176,6 +176,10 @@ class DisposalScreen(VaultScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="disposal-verify")
     def run_verify(self, passphrase: str) -> disposal_api.Verification:
+        # Interrupted disposals and purges pending on drives connected now are finished first.
+        self.vault.verify_passphrase(passphrase)
+        disposal_api.resume(self.vault, passphrase, DisposalBackups())
+        process_connected_pending(self.vault)
         return disposal_api.verify(self.vault, passphrase, backups=DisposalBackups())
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
