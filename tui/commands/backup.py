@@ -200,8 +200,13 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
             "created_at": report.created_at, "size": report.size, "digest": report.digest,
             "clients": report.clients, "sections": report.sections,
             "catalog_status": report.catalog_status}
+    note = ""
+    if report.catalog_status not in (None, "good"):
+        # e.g. a copy of an archive that disposal replaced: intact, but not to be used.
+        note = (f" The catalog lists it as {report.catalog_status}: do not rely on it; it may "
+                "hold records that were since disposed of.")
     ctx.out.emit(summary, f"{path.name}: every byte verified ({report.size:,} bytes, made "
-                       f"{report.created_at}, {report.clients} clients).")
+                       f"{report.created_at}, {report.clients} clients).{note}")
     return 0
 
 
