@@ -238,3 +238,27 @@ def test_frame_layout_is_as_documented() -> None:
     assert struct.calcsize(">HIBI") == 11
     doc = (Path(__file__).parent.parent / "backup" / "FORMAT.md").read_text()
     assert "11 bytes" in doc and "CNFDBAK1" in doc
+
+
+def test_archive_from_an_earlier_key_epoch_is_named(archive: Path, vault: Vault,
+                                                    passphrase: str, tmp_path: Path) -> None:
+    """After the vault's key epoch moves on, its old archives are named as such by verify, yet
+    still restore with the passphrase of their day (disposal must replace them)."""
+    from vault.keyslots import ALL_KEYS, KeyFile, wipe_keys
+
+    folder = vault.folder
+    vault.lock()
+    keyfile = KeyFile.load(folder / "keys.confide")
+    keys = keyfile.unwrap_with_passphrase(passphrase, ALL_KEYS)
+    try:
+        keyfile.rewrapped(passphrase, keys, new_epoch=True).save(folder / "keys.confide")
+    finally:
+        wipe_keys(keys)
+    later = Vault.unlock(folder, passphrase)
+    try:
+        with pytest.raises(ForeignBackupError, match="key epoch 1.*epoch 2"):
+            verify_archive(archive, vault=later)
+    finally:
+        later.lock()
+    assert verify_archive(archive, passphrase=passphrase).key_epoch == 1
+    assert restore(archive, tmp_path / "old-epoch", passphrase=passphrase).clients == 5
