@@ -47,7 +47,7 @@ def test_connected_drive_rewritten_absent_drive_pending_then_purged(
     old_b = run_backup(vault, usb_b).path
     assert _traces(vault) > 0  # the scan finds the client in backups made before disposal
     (rows,) = [r for r in plan(vault, [ids["gone"]], backups=DisposalBackups())]
-    assert len(rows.backups) == 3
+    assert len(rows.backups) == 3 and rows.related_rows == {}  # backups listed on their own
     away = tmp_path / "usbB-away"
     usb_b.rename(away)  # the drive is unplugged
 

@@ -235,7 +235,7 @@ def plan(vault: Vault, client_ids: Collection[int] | None = None, *, today: date
         for cid in ids:
             copies[cid] = [c.location for c in backups.copies_holding(vault, [cid])]
     related_cols = [pair for pair in _client_columns(db)
-                    if pair[0] not in ("clients", "notes", "note_participants")]
+                    if pair[0] not in ("clients", "notes", "note_participants", "backup_clients")]
     result = []
     for r in rows:
         cid = r.client_id
