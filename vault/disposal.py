@@ -652,6 +652,7 @@ def dispose(vault: Vault, passphrase: str, client_ids: Sequence[int],
     # Fresh authentication; the same Argon2id result wraps the new keys later.
     kek = vault.key_file.passphrase_kek(passphrase)
     keys = vault.key_file.unwrap_with_kek(kek, list(KeyName))
+    prints: Fingerprints | None = None
     try:
         copies = backups.copies_to_replace(vault) if backups is not None else []
         blocked = [c for c in copies if c.connected and not c.writable]
@@ -677,6 +678,8 @@ def dispose(vault: Vault, passphrase: str, client_ids: Sequence[int],
     finally:
         wipe_keys(keys)
         kek.wipe()
+        if prints is not None:
+            prints.wipe()  # names and note fragments: memory only, and only for this call
 
 
 def _finish(vault: Vault, passphrase: str, disposal_id: int, ids: Sequence[int],
