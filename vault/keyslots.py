@@ -249,6 +249,10 @@ class KeyFile:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> KeyFile:
+        if not data.strip(b"\0"):
+            # Empty or zeroed (a crash on a filesystem that lost the data): damage, not a
+            # stranger's file; say so, so nobody takes the folder for "not a vault".
+            raise DamagedFileError("the key file is empty (damaged); restore it from a backup")
         if len(data) < HEADER.size or not data.startswith(MAGIC):
             raise NotAVaultError("not a Confide key file")
         _, length, digest = HEADER.unpack_from(data)
