@@ -170,7 +170,7 @@ def test_damaged_key_file_is_reported_damaged_not_wrong_passphrase(
 
 
 def test_truncated_key_file_is_damaged(new_vault: tuple[Vault, str]) -> None:
-    """A key file cut short is reported damaged."""
+    """A key file cut short, emptied or zeroed is reported damaged."""
     vault, _ = new_vault
     folder = vault.folder
     vault.lock()
@@ -178,6 +178,10 @@ def test_truncated_key_file_is_damaged(new_vault: tuple[Vault, str]) -> None:
     (folder / KEY_FILE).write_bytes(data[:200])
     with pytest.raises(DamagedFileError, match="damaged"):
         Vault.unlock(folder, PASSPHRASE)
+    for wreck in (b"", b"\0" * 4096):  # what a crash can leave on some filesystems
+        (folder / KEY_FILE).write_bytes(wreck)
+        with pytest.raises(DamagedFileError, match="empty"):
+            Vault.unlock(folder, PASSPHRASE)
 
 
 def test_crash_between_pending_write_and_overwrite_recovers(new_vault: tuple[Vault, str]) -> None:
