@@ -84,17 +84,6 @@ class BackupCopy:
     writable: bool = True
 
 
-@dataclass(frozen=True)
-class BackupScan:
-    """What decrypting one remaining backup found."""
-
-    location: str
-    bytes_checked: int
-    names: int
-    note_fragments: int
-    error: str | None = None
-
-
 class BackupSide(Protocol):
     """What disposal needs from the backup package (implemented in `backup/purge.py`)."""
 
@@ -843,7 +832,7 @@ def filesystem_of(path: Path) -> str:
 
 
 __all__ = [
-    "LIMITS", "METHOD", "METHOD_TYPE", "BackupCopy", "BackupScan", "BackupSide", "Check",
+    "LIMITS", "METHOD", "METHOD_TYPE", "BackupCopy", "BackupSide", "Check",
     "ClientDisposal", "DisposalResult", "Verification", "dispose", "disposed_client_ids",
     "filesystem_of", "mark_purged", "mount_of", "pending_purges", "plan", "resume", "unfinished",
     "verify",
