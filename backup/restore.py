@@ -127,6 +127,16 @@ def _target_lock(target: Path) -> Iterator[bool]:
         lock.release()
 
 
+def _leftovers(target: Path) -> None:
+    """What a kill during an earlier restore may have left beside the target."""
+    for stale in target.parent.glob(f".{target.name}.restoring-*"):
+        _wipe_folder(stale)  # never verified, never in use: ours to remove
+    aside = sorted(target.parent.glob(f".{target.name}.before-restore-*"))
+    if aside and not key_file_exists(target / KEY_FILE):
+        raise VaultExistsError(f"an interrupted restore left the previous vault at {aside[0]}; "
+                               f"rename it back to {target} (or remove it) and try again")
+
+
 def restore(archive: Path, target: Path, *, passphrase: str | None = None,
             recovery_key: str | None = None, new_passphrase: str | None = None,
             force: bool = False, progress: ProgressCallback | None = None) -> RestoreResult:
@@ -151,6 +161,7 @@ def restore(archive: Path, target: Path, *, passphrase: str | None = None,
     parent = target.parent
     if not parent.exists():
         fsutil.ensure_private_dir(parent)
+    _leftovers(target)
     staging = parent / f".{target.name}.restoring-{secrets.token_hex(4)}"
     with _target_lock(target) as replacing:
         fsutil.ensure_private_dir(staging)

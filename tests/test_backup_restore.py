@@ -224,3 +224,20 @@ def test_drive_image_holds_no_plaintext(vault: Vault, passphrase: str, tmp_path:
     for needle in (b"Zebediah", b"Quillfeather", b"marmalade-lighthouse",
                    b"countertransference-periwinkle", b"SQLite format 3"):
         assert needle not in raw, needle
+
+
+def test_interrupted_restore_leftovers_are_handled(backed_up: Path, vault_dir: Path,
+                                                   passphrase: str) -> None:
+    """A kill mid-restore: the staging folder is erased; a vault left aside is pointed to."""
+    staging = vault_dir.parent / f".{vault_dir.name}.restoring-dead"
+    staging.mkdir()
+    (staging / "record.db").write_bytes(b"half")
+    target = vault_dir.parent / "moved"
+    aside = vault_dir.parent / f".{target.name}.before-restore-dead"
+    vault_dir.rename(aside)
+    with pytest.raises(VaultExistsError, match="interrupted restore left the previous vault"):
+        restore(backed_up, target, passphrase=passphrase, force=True)
+    assert not target.exists() and aside.exists()
+    aside.rename(vault_dir)
+    restore(backed_up, vault_dir, passphrase=passphrase, force=True)
+    assert not staging.exists()
