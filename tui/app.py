@@ -39,6 +39,7 @@ from .screens.modals import ChangePassphraseModal, PassphraseModal
 from .screens.search import NoteSearchProvider, SearchScreen
 from .screens.timeline import TimelineScreen, new_note, template_picker
 
+KEPT_TIMELINE = "timeline"
 DEFAULT_IDLE_SECONDS = 300.0
 DEFAULT_PNOTES_IDLE_SECONDS = 120.0
 
@@ -100,6 +101,7 @@ class ConfideApp(App[None]):
         self.vault: Vault | None = None
         self._last_activity = clock()
         self._resume: list[Location] = []
+        self._kept_timeline: TimelineScreen | None = None
         self._initial_theme = theme
 
     # -- start-up
@@ -146,7 +148,7 @@ class ConfideApp(App[None]):
         resume, self._resume = self._resume, []
         for kind, ident in resume:
             if kind == "timeline":
-                await self.push_screen(TimelineScreen(ident))
+                self.open_client(ident)
             elif kind == "editor":
                 await self.push_screen(NoteEditorScreen(ident))
 
@@ -184,6 +186,7 @@ class ConfideApp(App[None]):
         while len(self.screen_stack) > 2:
             await self.pop_screen()
         await self.switch_screen(LockScreen(self.folder, self.demo_passphrase, message=message))
+        self._drop_kept_screens()
 
     async def check_idle_lock(self) -> None:
         """Lock once nothing was typed or clicked for `idle_seconds` (called every second)."""
@@ -218,8 +221,26 @@ class ConfideApp(App[None]):
         return datetime.now().strftime("%H:%M:%S")
 
     def open_client(self, client_id: int) -> None:
-        if self.vault is not None:
+        if self.vault is None:
+            return
+        # One timeline screen is kept (installed) and refilled: building a screen's widgets
+        # costs more than loading a client's notes. A second one is made only when the kept
+        # one is already on the stack (e.g. a search opened from inside a timeline).
+        kept = self._kept_timeline
+        if kept is None:
+            kept = self._kept_timeline = TimelineScreen(client_id)
+            self.install_screen(kept, name=KEPT_TIMELINE)
+        elif kept in self.screen_stack:
             self.push_screen(TimelineScreen(client_id))
+            return
+        else:
+            kept.show_client(client_id)
+        self.push_screen(KEPT_TIMELINE)
+
+    def _drop_kept_screens(self) -> None:
+        if self._kept_timeline is not None:
+            self.uninstall_screen(KEPT_TIMELINE)
+            self._kept_timeline = None
 
     def open_note(self, note_id: int, replace: bool = False) -> None:
         if self.vault is None:

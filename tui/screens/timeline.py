@@ -98,6 +98,14 @@ class TimelineScreen(VaultScreen):
             f"{len(notes)} note{'s' if len(notes) != 1 else ''}. Enter opens; n writes a new "
             "note." if notes else "No notes yet. Press n to write the first note.")
 
+    def show_client(self, client_id: int) -> None:
+        """Refill this (kept) screen for another client before it is shown again."""
+        self.client_id = client_id
+        self.client = None
+        self.reload()
+        self.query_one("#timeline", DataTable).move_cursor(row=0)
+        self._fresh = True  # the resume that follows needs no second load
+
     def on_screen_resume(self) -> None:
         # Back from another screen: dates and statuses may have changed. The first resume
         # comes right after on_mount's load and is skipped.
