@@ -32,13 +32,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.practice import PracticeSpec, build, working_copy
+from bench.practice import CACHE_DIR, PracticeSpec, build, working_copy
 from tui.app import ConfideApp
 from tui.screens.clients import ClientListScreen
 from tui.screens.editor import NoteEditorScreen
 from tui.screens.lock import LockScreen
 from tui.screens.timeline import TimelineScreen
-from vault import Vault
+from vault import PRESETS, Vault
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 GOALS_MS = {"launch": 600.0, "filter keystroke (screen work)": 50.0,
@@ -81,7 +81,8 @@ def launch_times(folder: Path, rounds: int) -> list[float]:
     return times
 
 
-async def in_app(folder: Path, passphrase: str, client_id: int) -> dict[str, Any]:
+async def in_app(folder: Path, passphrase: str, client_id: int,
+                 short: bool = False) -> dict[str, Any]:
     results: dict[str, Any] = {}
     app = ConfideApp(folder=folder)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -100,7 +101,7 @@ async def in_app(folder: Path, passphrase: str, client_id: int) -> dict[str, Any
         assert isinstance(screen, ClientListScreen)
         filter_input = screen.query_one("#filter", Input)
         work, round_trip = [], []
-        for word in ("al", "sam", "ha", "zeph", "ro", "test", "w", "e"):
+        for word in ("al", "sam") if short else ("al", "sam", "ha", "zeph", "ro", "test", "w", "e"):
             filter_input.value = ""
             await pilot.pause()
             for ch in word:
@@ -116,7 +117,7 @@ async def in_app(folder: Path, passphrase: str, client_id: int) -> dict[str, Any
         await pilot.pause()
         opens: list[float] = []
         work = []
-        for _ in range(10):
+        for _ in range(2 if short else 10):
             start = time.perf_counter()
             app.open_client(client_id)
             await pilot.pause()  # mount, layout and paint: what a user waits for
@@ -142,7 +143,7 @@ async def in_app(folder: Path, passphrase: str, client_id: int) -> dict[str, Any
             await pilot.pause()
         await pilot.pause()
         keys = []
-        for ch in "the quick brown fox jumps over the lazy dog" * 2:
+        for ch in "quick" if short else "the quick brown fox jumps over the lazy dog" * 2:
             start = time.perf_counter()
             await pilot.press("space" if ch == " " else ch)
             keys.append(time.perf_counter() - start)
@@ -157,8 +158,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notes", type=int, default=PracticeSpec.notes)
     parser.add_argument("--rounds", type=int, default=5, help="launch rounds")
     parser.add_argument("--json", action="store_true", help="print JSON on stdout")
+    parser.add_argument("--kdf", default=PracticeSpec.kdf, choices=sorted(PRESETS),
+                        help="KDF preset of a newly built practice (tests: test-insecure)")
+    parser.add_argument("--cache-dir", type=Path, default=CACHE_DIR, help=argparse.SUPPRESS)
+    parser.add_argument("--short", action="store_true", help=argparse.SUPPRESS)  # smoke test
+    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
+                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    practice = build(PracticeSpec(args.clients, args.notes), verbose=False)
+    spec = PracticeSpec(args.clients, args.notes, kdf=args.kdf)
+    practice = build(spec, args.cache_dir, parallel=False)
     with tempfile.TemporaryDirectory() as tmp:
         copy = working_copy(practice, Path(tmp) / "practice")
         folder = copy.vault_dir
@@ -168,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         Vault.unlock(folder, copy.passphrase).lock()
         argon = time.perf_counter() - start
-        timings = asyncio.run(in_app(folder, copy.passphrase, biggest))
+        timings = asyncio.run(in_app(folder, copy.passphrase, biggest, args.short))
         timings["launch"] = launch_times(folder, args.rounds)
     rows: dict[str, Any] = {}
     for name, values in timings.items():
@@ -186,9 +194,9 @@ def main(argv: list[str] | None = None) -> int:
         goal = GOALS_MS.get(name)
         mark = "" if goal is None else f"< {goal:g} {'ok' if row['p95'] <= goal else 'FAIL'}"
         lines.append(f"| {name} | {row['p50']} | {row['p95']} | {row['n']} | {mark} |")
-    RESULTS_DIR.mkdir(exist_ok=True)
-    (RESULTS_DIR / "tui.md").write_text("\n".join(lines) + "\n")
-    (RESULTS_DIR / "tui.json").write_text(json.dumps(report, indent=2) + "\n")
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    (args.results_dir / "tui.md").write_text("\n".join(lines) + "\n")
+    (args.results_dir / "tui.json").write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2) if args.json else "\n".join(lines))
     return 1 if failed else 0
 
