@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 
 from . import validate
 from .audit import Action, AuditLog
-from .errors import LockedError, NotFoundError
+from .errors import LockedError, NotFoundError, UsageError
 from .models import PsychotherapyNote
 from .search import SNIPPET_CLOSE, SNIPPET_OPEN, build_match, split_snippet
 from .storage import Database, Row, now_utc
@@ -97,6 +97,8 @@ class PsychotherapyNotes:
     def add(self, client_id: int, body: str, session_date: str | None = None) -> PsychotherapyNote:
         db = self._use()
         text = validate.body(body, "psychotherapy note")
+        if not text.strip():
+            raise UsageError("the psychotherapy note is empty; write something first")
         day = validate.iso_date(session_date, "session date")
         if not self._client_exists(client_id):
             raise NotFoundError(f"no client C-{client_id:05d}")

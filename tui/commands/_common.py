@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vault import UsageError, Vault
+from vault.validate import MAX_BODY_CHARS
 
 if TYPE_CHECKING:
     from ..cli import Context
@@ -81,15 +82,22 @@ def read_body(args: argparse.Namespace) -> str | None:
     path = getattr(args, "body_file", None)
     if path is None:
         return None
+    # Read at most one byte past the largest note a vault accepts, so /dev/zero or a huge file
+    # is refused promptly instead of filling memory.
+    cap = MAX_BODY_CHARS * 4 + 1
     if path == "-":
-        raw = sys.stdin.buffer.read()
+        raw = sys.stdin.buffer.read(cap)
         where = "standard input"
     else:
         try:
-            raw = Path(path).expanduser().read_bytes()
+            with Path(path).expanduser().open("rb") as handle:
+                raw = handle.read(cap)
         except OSError as e:
             raise UsageError(f"cannot read {path}: {e.strerror}") from None
         where = path
+    if len(raw) >= cap:
+        raise UsageError(f"{where} is larger than the largest note Confide accepts "
+                         f"({MAX_BODY_CHARS:,} characters); nothing was saved")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:

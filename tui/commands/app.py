@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +55,8 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> None:
         created = True
         ctx.out.info(f"{summary.clients} clients, {summary.notes} notes, "
                      f"{summary.psychotherapy_notes} psychotherapy notes.")
-    if args.no_open or ctx.out.json_mode or os.environ.get("CI"):
+    # Without a terminal (a pipe, CI) there is no app to show: say where the vault is instead.
+    if args.no_open or ctx.out.json_mode or os.environ.get("CI") or not sys.stdout.isatty():
         ctx.out.emit({"folder": folder, "created": created, "passphrase": DEMO_PASSPHRASE},
                      f"Demo vault: {folder}\nPassphrase: {DEMO_PASSPHRASE}")
         return
