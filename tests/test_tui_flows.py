@@ -315,6 +315,9 @@ async def test_flag_and_unflag_survive_reopen(practice: Path) -> None:
         body = reopened.query_one("#body", FlagTextArea)
         assert body.spans == (OmitSpan(start, end, OmitCategory.DREAM_FANTASY),)
         body.move_cursor(body.document.get_location_from_index(start + 3))
+        await pilot.pause()
+        assert "flagged passage (dream/fantasy)" in static_text(
+            reopened.query_one("#editor-status", Static))
         await pilot.press("ctrl+o")  # no selection, cursor inside: unflag
         await pilot.pause()
         assert body.spans == ()

@@ -52,6 +52,7 @@ class NoteEditorScreen(VaultScreen):
         self.note: Note | None = None
         self._saved: tuple[str, tuple[OmitSpan, ...], SessionInfo] | None = None
         self._last_error = ""
+        self._in_span = False
 
     # -- layout
 
@@ -215,6 +216,20 @@ class NoteEditorScreen(VaultScreen):
     @on(TextArea.Changed, "#body")
     def body_changed(self) -> None:
         self._show_flags()
+
+    @on(TextArea.SelectionChanged, "#body")
+    def cursor_moved(self) -> None:
+        """Name the category of the flagged passage under the cursor."""
+        body = self.query_one("#body", FlagTextArea)
+        start, end = body.selection_offsets()
+        span = body.span_at(start) if start == end else None
+        if span is not None:
+            self._status(f"In a flagged passage ({span.category.label}): ctrl+o unflags it.")
+            self._in_span = True
+        elif self._in_span:
+            self._in_span = False
+            self._status("Select text and press ctrl+o to flag it." if not self.note
+                         or not self.note.is_signed else "Signed: read-only.")
 
     def action_save(self) -> None:
         self.save()
