@@ -181,7 +181,10 @@ class ConfideApp(App[None]):
         self._resume = locations
         self.vault = None  # first, so timers on closing screens see a locked vault
         self.refresh_bindings()
-        vault.lock()
+        try:
+            vault.lock()  # keys are wiped and files closed even when this raises
+        except ConfideError as e:
+            message = f"{message} (the lock entry could not be written: {e.message})"
         self._clipboard = ""
         while len(self.screen_stack) > 2:
             await self.pop_screen()
