@@ -15,8 +15,9 @@ The body names the vault, the key epoch, the Argon2id parameters and salt, and t
   half is derived from the recovery key (HKDF). Sealing needs only the public key, so key
   rotation at disposal can re-wrap new keys for the recovery slot without the recovery key.
 
-Every wrap's associated data binds vault id, epoch, slot, key name and KDF parameters, so a
-tampered parameter or a slot copied from another vault fails authentication.
+Every wrap's associated data binds vault id, epoch, slot, key name, KDF parameters, salt and the
+recovery public key, so a tampered parameter, a swapped recovery key or a slot copied from
+another vault fails authentication.
 """
 
 from __future__ import annotations
@@ -164,9 +165,13 @@ class KeyFile:
         return replace(base, passphrase_slot=pass_slot, recovery_slot=rec_keys)
 
     def _aad(self, slot: str, name: KeyName) -> bytes:
+        # The recovery public key is bound too: the file's checksum is no MAC, and a swapped
+        # public key would otherwise receive every key re-wrapped later (passphrase change,
+        # rotation at disposal) sealed to whoever holds its private half.
         params = json.dumps(self.kdf.to_json(), sort_keys=True)
         return (f"confide-keys/v{FORMAT_VERSION}/{self.vault_id}/{self.epoch}/{slot}/"
-                f"{name.value}/{params}/{_b64(self.salt)}").encode()
+                f"{name.value}/{params}/{_b64(self.salt)}/"
+                f"{_b64(self.recovery_public)}").encode()
 
     # -- unwrapping
 

@@ -1,0 +1,61 @@
+"""Security review: the key-slot file and Argon2 parameters under tampering."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import struct
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+from vault import TEST_PRESET, ConfideError, Vault
+from vault.keyslots import KeyFile, KeyName
+from vault.sealing import open_sealed, public_key_of
+from vault.secret import SecretBytes
+
+KEY_FILE = "keys.confide"
+
+
+def _rewrite_body(path: Path, change: dict[str, object] | None = None,
+                  raw_body: bytes | None = None) -> None:
+    """Edit the key file's JSON body and fix up its checksum, as an attacker can."""
+    data = path.read_bytes()
+    _, length, _ = struct.unpack_from(">8sI32s", data)
+    if raw_body is None:
+        doc = json.loads(data[44:44 + length])
+        doc.update(change or {})
+        raw_body = json.dumps(doc, sort_keys=True).encode()
+    header = struct.pack(">8sI32s", b"CNFDKEY1", len(raw_body), hashlib.sha256(raw_body).digest())
+    path.write_bytes((header + raw_body).ljust(4096, b"\0"))
+
+
+def test_swapped_recovery_public_key_never_receives_the_data_keys(tmp_path: Path) -> None:
+    """An attacker who swaps the recovery public key cannot read keys wrapped after that."""
+    folder = tmp_path / "vault"
+    vault, _ = Vault.create(folder, "correct horse battery", TEST_PRESET)
+    vault.lock()
+    attacker = X25519PrivateKey.generate()
+    attacker_private = SecretBytes(attacker.private_bytes(Encoding.Raw, PrivateFormat.Raw,
+                                                          NoEncryption()))
+    _rewrite_body(folder / KEY_FILE, {"recovery_public": base64.b64encode(
+        public_key_of(attacker_private)).decode()})
+    try:
+        # The clinician goes on as usual: unlock, change the passphrase.
+        opened = Vault.unlock(folder, "correct horse battery")
+        try:
+            opened.change_passphrase("correct horse battery", "a brand new passphrase")
+        finally:
+            opened.lock()
+    except ConfideError:
+        pass  # refusing the tampered file is the right outcome
+    keyfile = KeyFile.load(folder / KEY_FILE)
+    blob = base64.b64decode(keyfile.recovery_slot[KeyName.RECORD.value])
+    with pytest.raises(Exception) as caught:
+        open_sealed(attacker_private, blob, keyfile._aad("recovery", KeyName.RECORD),
+                    b"recovery-slot")
+    assert type(caught.value).__name__ in ("InvalidTag", "DamagedFileError")
+
