@@ -34,6 +34,7 @@ def test_queue_lists_due_clients_and_changes_nothing(cli: Cli) -> None:
 def test_dispose_needs_confirmation_then_certifies(cli: Cli, tmp_path: Path) -> None:
     """Without --confirm it refuses (exit 1, one line); with the names it disposes, certifies."""
     _practice(cli)
+    assert cli("practice", "set", "--name", "Dr. Practice Name").code == 0
     refused = cli("dispose", "C-00001")
     assert refused.code == 1 and "--confirm" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
@@ -53,6 +54,7 @@ def test_dispose_needs_confirmation_then_certifies(cli: Cli, tmp_path: Path) -> 
     assert log[0]["certificate_id"] == "D-00001" and log[0]["clients"] == ["C-00001"]
     shown = cli("dispose", "certificate", "D-00001")
     assert shown.code == 0 and "CERTIFICATE OF DISPOSAL D-00001" in shown.stdout
+    assert "Dr. Q" in shown.stdout  # --by wins over the practice name
     pdf = tmp_path / "cert.pdf"
     assert cli("dispose", "certificate", "1", "--pdf", str(pdf)).code == 0
     assert pdf.read_bytes().startswith(b"%PDF")
@@ -116,8 +118,10 @@ def test_pending_backup_purged_by_the_next_dispose_command(cli: Cli, tmp_path: P
         old = run_backup(vault, usb, rotate=False).path
     away = tmp_path / "usb-away"
     usb.rename(away)
+    assert cli("practice", "set", "--name", "Dr. Practice Name").code == 0
     done = cli("dispose", "C-00001", "--confirm", "Quillon Zabriskie")
     assert done.code == 0, done.stderr
+    assert "Person performing:   Dr. Practice Name" in done.stdout
     assert "PENDING" in done.stdout and "PASS, with backups pending" in done.stdout
     away.rename(usb)
     verified = cli("dispose", "verify")

@@ -637,7 +637,10 @@ def dispose(vault: Vault, passphrase: str, client_ids: Sequence[int],
     """Dispose of the named clients for good, verify it, and issue a certificate."""
     ids = sorted(set(client_ids))
     rows = _refuse_unless_allowed(vault, ids, confirm_names, today)
-    who = " ".join((performed_by or _default_performer()).split())[:200] or "clinician"
+    # Who performed it: as given, else the practice name set for releases, else the OS user.
+    practice = vault.db.scalar("SELECT value FROM settings WHERE key = 'practice.name'")
+    who = " ".join((performed_by or practice or _default_performer()).split())[:200]
+    who = who or "clinician"
     # Fresh authentication; the same Argon2id result wraps the new keys later.
     kek = vault.key_file.passphrase_kek(passphrase)
     keys = vault.key_file.unwrap_with_kek(kek, list(KeyName))
