@@ -116,7 +116,10 @@ class ArchiveHeader:
                          int(doc["key_epoch"]), tuple(str(s) for s in doc["sections"]),
                          base64.b64decode(doc["key_file"], validate=True),
                          int(doc["chunk_size"]))
-        except (KeyError, TypeError, ValueError, UnicodeDecodeError, AttributeError):
+        except (KeyError, TypeError, ValueError, UnicodeDecodeError, AttributeError,
+                OverflowError, RecursionError):
+            # Unauthenticated bytes from any drive: JSON's Infinity as an integer overflows,
+            # thousands of nested brackets exhaust the recursion limit.
             raise BackupDamagedError("the backup header is damaged (unreadable)",
                                      section="header", offset=PREFIX.size) from None
         if (len(header.archive_id) != ARCHIVE_ID_LEN or not header.sections
@@ -395,11 +398,12 @@ def _check_manifest(body: bytes, header: ArchiveHeader, sections: list[SectionIn
         listed = doc["sections"]
         if not isinstance(doc, dict) or not isinstance(listed, list):
             raise TypeError
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError):
         raise BackupDamagedError(f"{name}: the manifest is unreadable",
                                  section=MANIFEST) from None
     data_sections = sections[:-1]
-    if [s.get("name") for s in listed] != [s.name for s in data_sections]:
+    if (not all(isinstance(s, dict) for s in listed)
+            or [s.get("name") for s in listed] != [s.name for s in data_sections]):
         raise BackupDamagedError(f"{name}: the manifest does not list the sections found",
                                  section=MANIFEST)
     for entry, found in zip(listed, data_sections, strict=True):

@@ -63,8 +63,8 @@ def read_marker(root: Path) -> DriveMarker | None:
         doc = json.loads(raw.decode("utf-8"))
         return DriveMarker(str(doc["drive_id"]), str(doc["vault_id"]), str(doc.get("label", "")),
                            str(doc.get("created_at", "")))
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-        return None
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError):
+        return None  # RecursionError: a stick's marker of thousands of nested brackets
 
 
 def write_marker(root: Path, vault_id: str, label: str) -> DriveMarker:

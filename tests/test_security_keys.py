@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
-from vault import TEST_PRESET, ConfideError, Vault
+from vault import TEST_PRESET, ConfideError, DamagedFileError, Vault
 from vault.keyslots import KeyFile, KeyName
 from vault.sealing import open_sealed, public_key_of
 from vault.secret import SecretBytes
@@ -59,3 +59,39 @@ def test_swapped_recovery_public_key_never_receives_the_data_keys(tmp_path: Path
                     b"recovery-slot")
     assert type(caught.value).__name__ in ("InvalidTag", "DamagedFileError")
 
+
+@pytest.fixture
+def locked_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "vault"
+    Vault.create(folder, "correct horse battery", TEST_PRESET)[0].lock()
+    return folder
+
+
+@pytest.mark.parametrize("change", [
+    {"epoch": float("inf")},
+    {"kdf": {"algorithm": "argon2id", "version": 19, "time_cost": float("inf"),
+             "memory_kib": 8192, "parallelism": 1, "preset": "x",
+             "salt": "AAAAAAAAAAAAAAAAAAAAAA=="}},
+])
+def test_key_file_with_infinite_numbers_is_damaged_not_a_crash(locked_folder: Path,
+                                                               change: dict[str, object]) -> None:
+    """A key file whose numbers are Infinity (valid Python JSON) is reported as damaged."""
+    _rewrite_body(locked_folder / KEY_FILE, change)
+    with pytest.raises(DamagedFileError):
+        Vault.unlock(locked_folder, "correct horse battery")
+
+
+def test_deeply_nested_key_file_is_damaged_not_a_crash(locked_folder: Path) -> None:
+    """A key file body of thousands of nested lists is reported as damaged."""
+    _rewrite_body(locked_folder / KEY_FILE, raw_body=b"[" * 4000 + b"]" * 4000)
+    with pytest.raises(DamagedFileError):
+        Vault.unlock(locked_folder, "correct horse battery")
+
+
+def test_huge_key_file_is_damaged_without_reading_it_all(locked_folder: Path) -> None:
+    """A key file grown to many megabytes is refused as damaged, not loaded into memory."""
+    path = locked_folder / KEY_FILE
+    with path.open("r+b") as f:
+        f.truncate(64 << 20)  # sparse: cheap to make
+    with pytest.raises(DamagedFileError):
+        KeyFile.load(path)

@@ -62,9 +62,14 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def read_bytes(path: Path) -> bytes:
+def read_bytes(path: Path, limit: int | None = None) -> bytes:
+    """The file's bytes; with `limit`, at most `limit + 1` of them (so the caller can tell a
+    file that is too large without reading all of it)."""
     with storage_errors(f"cannot read {path.name}"):
-        return path.read_bytes()
+        if limit is None:
+            return path.read_bytes()
+        with path.open("rb") as f:
+            return f.read(limit + 1)
 
 
 def pending_path(path: Path) -> Path:

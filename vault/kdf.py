@@ -60,7 +60,7 @@ class KdfParams:
                 parallelism=int(data["parallelism"]),
                 preset=str(data["preset"]),
             )
-        except (KeyError, TypeError, ValueError) as e:
+        except (KeyError, TypeError, ValueError, OverflowError) as e:  # Overflow: Infinity
             raise DamagedFileError("key file has unreadable key-derivation parameters") from e
         # Bounds stop a tampered file from asking for terabytes of memory.
         if not (1 <= params.time_cost <= 64 and 8 <= params.memory_kib <= 8 * 1024 * 1024

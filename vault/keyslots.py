@@ -48,6 +48,7 @@ from .secret import SecretBytes
 
 MAGIC = b"CNFDKEY1"
 FILE_SIZE = 4096
+MAX_READ = 64 * 1024  # a larger "key file" is damage; never read it whole
 HEADER = struct.Struct(">8sI32s")
 FORMAT_VERSION = 1
 RECOVERY_KEY_BYTES = 20  # 160 bits, shown as 32 base32 characters
@@ -254,6 +255,9 @@ class KeyFile:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> KeyFile:
+        if len(data) > MAX_READ:
+            raise DamagedFileError(f"the key file is damaged (over {MAX_READ // 1024} KiB; a "
+                                   f"key file is {FILE_SIZE} bytes); restore it from a backup")
         if not data.strip(b"\0"):
             # Empty or zeroed (a crash on a filesystem that lost the data): damage, not a
             # stranger's file; say so, so nobody takes the folder for "not a vault".
@@ -280,7 +284,10 @@ class KeyFile:
                 recovery_slot=doc["slots"]["recovery"],
                 extra=doc.get("extra", {}),
             )
-        except (KeyError, TypeError, ValueError, UnicodeDecodeError) as e:
+        except (KeyError, TypeError, ValueError, UnicodeDecodeError, OverflowError,
+                RecursionError) as e:
+            # OverflowError: JSON's Infinity as an integer; RecursionError: deep nesting. The
+            # checksum is no MAC, so anyone can hand us such a file.
             raise DamagedFileError("the key file is damaged (unreadable content)") from e
 
     # -- disk
@@ -291,16 +298,16 @@ class KeyFile:
         pending = fsutil.pending_path(path)
         if not path.exists() and pending.exists():
             # A crash while the very first key file was written (init): only .pending is whole.
-            data = fsutil.read_bytes(pending)
+            data = fsutil.read_bytes(pending, MAX_READ)
             recovered = cls.from_bytes(data)
             fsutil.complete_pending(path, data)
             return recovered
         try:
-            return cls.from_bytes(fsutil.read_bytes(path))
+            return cls.from_bytes(fsutil.read_bytes(path, MAX_READ))
         except (DamagedFileError, NotAVaultError) as first:
             if pending.exists():
                 with contextlib.suppress(DamagedFileError, NotAVaultError):
-                    data = fsutil.read_bytes(pending)
+                    data = fsutil.read_bytes(pending, MAX_READ)
                     recovered = cls.from_bytes(data)
                     # Not save(): that would zero the only good copy before rewriting it.
                     fsutil.complete_pending(path, data)

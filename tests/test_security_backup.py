@@ -1,0 +1,43 @@
+"""Security review: hostile backup archives, drive markers and restore leftovers."""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+import pytest
+
+from backup import verify_archive
+from backup.drives import MARKER, find_drives, read_marker
+from vault.errors import BackupDamagedError
+
+
+def _archive_with_header(path: Path, header: bytes) -> Path:
+    path.write_bytes(b"CNFDBAK1" + struct.pack(">I", len(header)) + header + b"\0" * 32)
+    return path
+
+
+@pytest.mark.parametrize("header", [
+    json.dumps({"format": 1, "archive_id": "00" * 16, "vault_id": "v", "key_epoch": 1e400,
+                "cipher": "AES-256-GCM", "chunk_size": 4096, "sections": ["manifest"],
+                "key_file": ""}).replace("1e400", "Infinity").encode(),
+    json.dumps({"format": 1, "archive_id": "00" * 16, "vault_id": "v", "key_epoch": 1,
+                "cipher": "AES-256-GCM", "chunk_size": 1e400, "sections": ["manifest"],
+                "key_file": ""}).replace("1e400", "Infinity").encode(),
+    b"[" * 5000 + b"]" * 5000,
+], ids=["infinite-epoch", "infinite-chunk-size", "deep-nesting"])
+def test_hostile_archive_header_is_reported_as_damage(tmp_path: Path, header: bytes) -> None:
+    """A crafted header (Infinity, deep nesting) is a clear BackupDamagedError, not a crash."""
+    archive = _archive_with_header(tmp_path / "evil.cfbk", header)
+    with pytest.raises(BackupDamagedError):
+        verify_archive(archive, passphrase="correct horse battery")
+
+
+def test_nested_drive_marker_is_ignored_by_drive_search(tmp_path: Path) -> None:
+    """A USB stick whose marker is deeply nested JSON does not crash the drive search."""
+    stick = tmp_path / "media" / "EVIL"
+    stick.mkdir(parents=True)
+    (stick / MARKER).write_bytes(b"[" * 2000 + b"]" * 2000)
+    assert read_marker(stick) is None
+    assert find_drives([tmp_path / "media"]) == []
