@@ -56,11 +56,20 @@ class RestoreResult:
 
 
 def _wipe_folder(folder: Path) -> None:
-    """Overwrite and remove every file in a folder we made, then the folder."""
+    """Overwrite and remove every file in a folder we made, then the folder.
+
+    Links are removed, never followed: a link planted in (or as) a leftover staging folder
+    must not make us overwrite whatever it points at, such as the vault itself.
+    """
+    if folder.is_symlink():
+        folder.unlink()
+        return
     if not folder.exists():
         return
     for path in sorted(folder.iterdir()):
-        if path.is_file() and not path.is_symlink():
+        if path.is_symlink():
+            path.unlink()
+        elif path.is_file():
             fsutil.secure_unlink(path)
         elif path.is_dir():
             _wipe_folder(path)

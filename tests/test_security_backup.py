@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from backup import verify_archive
+from backup import restore, verify_archive
 from backup.drives import MARKER, find_drives, read_marker
-from vault.errors import BackupDamagedError
+from vault.errors import BackupDamagedError, ConfideError
 
 
 def _archive_with_header(path: Path, header: bytes) -> Path:
@@ -41,3 +41,22 @@ def test_nested_drive_marker_is_ignored_by_drive_search(tmp_path: Path) -> None:
     (stick / MARKER).write_bytes(b"[" * 2000 + b"]" * 2000)
     assert read_marker(stick) is None
     assert find_drives([tmp_path / "media"]) == []
+
+
+@pytest.mark.parametrize("planted", ["link-inside", "link-itself"])
+def test_restore_leftover_cleanup_never_follows_links(tmp_path: Path, planted: str) -> None:
+    """Clearing an old restore's staging folder never erases files a link points at."""
+    victim = tmp_path / "precious"
+    victim.mkdir()
+    (victim / "notes.txt").write_text("keep me")
+    stale = tmp_path / ".vault.restoring-dead"
+    if planted == "link-inside":
+        stale.mkdir()
+        (stale / "link").symlink_to(victim, target_is_directory=True)
+    else:
+        stale.symlink_to(victim, target_is_directory=True)
+    junk = tmp_path / "junk.cfbk"
+    junk.write_bytes(b"not a backup at all")
+    with pytest.raises(ConfideError):
+        restore(junk, tmp_path / "vault", passphrase="correct horse battery")
+    assert (victim / "notes.txt").read_text() == "keep me"
