@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import ConfideError, StorageError, UsageError
-from ..fsutil import FILE_MODE, describe_os_error, fsync_dir
+from ..fsutil import FILE_MODE, describe_os_error, fsync_dir, secure_unlink
 
 
 def check_target(path: Path, force: bool) -> Path:
@@ -43,10 +43,10 @@ def write_export(target: Path, data: bytes, force: bool,
     its own transaction so that the file appears exactly when the disclosure is recorded."""
     target = check_target(target, force)
     partial = partial_path(target)
-    if partial.exists():
+    if partial.exists() or partial.is_symlink():
         # Left by a crash during an earlier export; it is ours and must not linger.
-        with contextlib.suppress(OSError):
-            partial.unlink()
+        with contextlib.suppress(ConfideError):
+            _discard(partial)
     try:
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     except OSError as e:
@@ -95,9 +95,14 @@ def write_export(target: Path, data: bytes, force: bool,
 
 
 def _discard(path: Path) -> None:
+    """Overwrite, then unlink: an unfinished export is plaintext the user never received,
+    so its blocks must not stay readable in free space (links are removed, not followed)."""
+    if not (path.exists() or path.is_symlink()):
+        return
     try:
-        path.unlink()
-    except OSError as e:
-        if e.errno != errno.ENOENT:
-            raise StorageError(describe_os_error(e, f"cannot remove the unfinished {path}")
-                               ) from None
+        secure_unlink(path)
+    except StorageError as e:
+        cause = e.__cause__
+        if isinstance(cause, OSError) and cause.errno == errno.ENOENT:
+            return
+        raise StorageError(f"cannot remove the unfinished {path}: {e}") from None
