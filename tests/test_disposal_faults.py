@@ -26,6 +26,7 @@ CHILD = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
     import vault.disposal, vault.rotation, vault.keyslots
+    import backup.purge
     from vault import Vault
 
     folder, point = Path(sys.argv[1]), sys.argv[2]
@@ -36,6 +37,7 @@ CHILD = textwrap.dedent("""
         "after-key-file": (vault.keyslots.KeyFile, "save", "after"),
         "mid-swap": (vault.rotation, "_zero_in_place", "after"),
         "before-verify": (vault.disposal, "verify", "before"),
+        "after-new-backup": (backup.purge, "run_backup", "after"),
     }[point]
     real = getattr(module, name)
 
@@ -48,7 +50,8 @@ CHILD = textwrap.dedent("""
 
     v = Vault.unlock(folder, sys.argv[3])
     setattr(module, name, killer)
-    vault.disposal.dispose(v, sys.argv[3], [1], ["Quillon Zabriskie"])
+    backups = backup.purge.DisposalBackups() if point == "after-new-backup" else None
+    vault.disposal.dispose(v, sys.argv[3], [1], ["Quillon Zabriskie"], backups=backups)
     print("not killed")
 """)
 
@@ -122,3 +125,28 @@ def test_full_disk_during_disposal_fails_cleanly_and_resumes(tmp_path: Path) -> 
             assert result.verification.ok and not vault.clients.exists(ids["gone"])
         with Vault.unlock(mount / "vault", PASSPHRASE) as again:
             assert again.clients.count() == 2
+
+
+def test_kill_9_between_new_backup_and_old_one_destroyed(vault_dir: Path, tmp_path: Path) -> None:
+    """Killed after the fresh backup was written but before the old one was destroyed: the
+    re-run replaces every archive still under the retired keys, and verification passes."""
+    from backup import Catalog, add_drive, run_backup
+    from backup.purge import DisposalBackups
+
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    vault, _ = Vault.create(vault_dir, PASSPHRASE, TEST_PRESET)
+    with vault:
+        make_practice(vault)
+        add_drive(vault, usb, label="USB")
+        old = run_backup(vault, usb, rotate=False).path
+    child = subprocess.run([sys.executable, "-c", CHILD, str(vault_dir), "after-new-backup",
+                            PASSPHRASE], capture_output=True, text=True, timeout=120)
+    assert child.returncode == -signal.SIGKILL, child.stdout + child.stderr
+    assert old.exists()  # the kill came before the old archive was destroyed
+    with Vault.unlock(vault_dir, PASSPHRASE) as vault:
+        (result,) = resume(vault, PASSPHRASE, DisposalBackups())
+        assert result.verification.ok and not result.verification.pending
+        assert not old.exists()
+        epoch = vault.key_file.epoch
+        assert {r.key_epoch for r in Catalog(vault).backups(statuses=["good"])} == {epoch}
