@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from vault import TEST_PRESET, ConfideError, DamagedFileError, Vault
+from vault.kdf import KdfParams, calibrate
 from vault.keyslots import KeyFile, KeyName
 from vault.sealing import open_sealed, public_key_of
 from vault.secret import SecretBytes
@@ -95,3 +96,39 @@ def test_huge_key_file_is_damaged_without_reading_it_all(locked_folder: Path) ->
         f.truncate(64 << 20)  # sparse: cheap to make
     with pytest.raises(DamagedFileError):
         KeyFile.load(path)
+
+
+def _kdf(**change: object) -> dict[str, object]:
+    base: dict[str, object] = {"algorithm": "argon2id", "version": 19, "time_cost": 1,
+                               "memory_kib": 8192, "parallelism": 1, "preset": "x",
+                               "salt": "AAAAAAAAAAAAAAAAAAAAAA=="}
+    return {**base, **change}
+
+
+@pytest.mark.parametrize("kdf", [
+    _kdf(memory_kib=4 * 1024 * 1024),  # 4 GiB: a hostile file makes us allocate it
+    _kdf(parallelism=64, memory_kib=8),  # below Argon2's own minimum of 8 KiB per lane
+    _kdf(parallelism=60),
+], ids=["4-GiB", "memory-below-lanes", "60-lanes"])
+def test_key_file_kdf_parameters_beyond_what_confide_writes_are_damage(
+        locked_folder: Path, kdf: dict[str, object]) -> None:
+    """Argon2 parameters no Confide vault uses are refused before any derivation runs."""
+    _rewrite_body(locked_folder / KEY_FILE, {"kdf": kdf})
+    with pytest.raises(DamagedFileError, match="key-derivation"):
+        Vault.unlock(locked_folder, "correct horse battery")
+
+
+def test_calibrated_parameters_always_reopen() -> None:
+    """Calibration never picks a time cost that the key-file reader would refuse."""
+    params = calibrate(target_seconds=5.0, memory_kib=64)
+    assert KdfParams.from_json(params.to_json()) == params
+
+
+def test_key_file_with_a_malformed_nonce_is_damaged(locked_folder: Path) -> None:
+    """A passphrase slot whose nonce is empty is damage, not an internal error."""
+    path = locked_folder / KEY_FILE
+    doc = json.loads(path.read_bytes()[44:].rstrip(b"\0"))
+    doc["slots"]["passphrase"]["record"]["nonce"] = ""
+    _rewrite_body(path, doc)
+    with pytest.raises(DamagedFileError):
+        Vault.unlock(locked_folder, "correct horse battery")

@@ -25,6 +25,14 @@ MIN_TIME_COST = 2
 
 TARGET_SECONDS = 1.0
 
+# What a key file may ask for. The parameters are read before anything is authenticated (a key
+# file or an archive from a stranger's USB stick), so they bound the memory and time one
+# derivation can cost us. Confide writes 256 MiB and two lanes; 2 GiB is RFC 9106's first
+# recommended option.
+MAX_TIME_COST = 64
+MAX_MEMORY_KIB = 2 * 1024 * 1024
+MAX_PARALLELISM = 16
+
 
 @dataclass(frozen=True)
 class KdfParams:
@@ -63,8 +71,9 @@ class KdfParams:
         except (KeyError, TypeError, ValueError, OverflowError) as e:  # Overflow: Infinity
             raise DamagedFileError("key file has unreadable key-derivation parameters") from e
         # Bounds stop a tampered file from asking for terabytes of memory.
-        if not (1 <= params.time_cost <= 64 and 8 <= params.memory_kib <= 8 * 1024 * 1024
-                and 1 <= params.parallelism <= 64):
+        if not (1 <= params.time_cost <= MAX_TIME_COST
+                and 1 <= params.parallelism <= MAX_PARALLELISM
+                and 8 * params.parallelism <= params.memory_kib <= MAX_MEMORY_KIB):
             raise DamagedFileError("key file has out-of-range key-derivation parameters")
         return params
 
@@ -117,5 +126,7 @@ def calibrate(target_seconds: float = TARGET_SECONDS,
         elapsed = time.perf_counter() - start
         if elapsed >= target_seconds * 0.8 or time_cost >= 16:
             return params
-        # Scale in one step towards the target, then measure once more.
-        time_cost = max(time_cost + 1, int(time_cost * target_seconds / max(elapsed, 1e-3)))
+        # Scale in one step towards the target, then measure once more; never past what a key
+        # file may hold, or the new vault would not open again.
+        time_cost = min(MAX_TIME_COST, max(time_cost + 1,
+                                           int(time_cost * target_seconds / max(elapsed, 1e-3))))

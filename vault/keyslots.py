@@ -234,7 +234,10 @@ class KeyFile:
             nonce, ct = _unb64(entry["nonce"]), _unb64(entry["ct"])
         except (KeyError, ValueError, TypeError) as e:
             raise DamagedFileError(f"key file has no readable {name.value} key") from e
-        return SecretBytes(aead.decrypt(nonce, ct, self._aad(slot, name)))
+        try:
+            return SecretBytes(aead.decrypt(nonce, ct, self._aad(slot, name)))
+        except ValueError as e:  # a nonce of impossible length: damage, not a wrong passphrase
+            raise DamagedFileError(f"key file has no readable {name.value} key") from e
 
     # -- serialisation
 
