@@ -288,7 +288,13 @@ def check_drive(vault: Vault, root: Path, register: bool = True) -> DriveMarker:
     catalog = Catalog(vault)
     known = {d.drive_id: d for d in catalog.drives()}
     drive = known.get(marker.drive_id)
-    if drive is not None and drive.is_lost:
+    if drive is None:
+        # The marker is plain text naming the vault id, which anyone who saw a drive or an
+        # archive header knows: only a drive designated here (`add_drive`) receives backups.
+        raise UsageError(f"{root} carries a Confide drive marker for this vault, but this "
+                         "vault never designated it; if the drive is yours, run `confide "
+                         f"backup drive add {root}`")
+    if drive.is_lost:
         raise UntrustedBackupError(
             f"drive {marker.drive_id} ({drive.label}) was reported lost on {drive.lost_at}; it is "
             "never trusted again. Designate a new drive (erase this one first)")
@@ -575,8 +581,11 @@ def connected_drives(vault: Vault) -> list[tuple[Path, DriveMarker]]:
                         vault.vault_id)
     seen: set[str] = set()
     usable: list[tuple[Path, DriveMarker]] = []
+    designated = {d.drive_id for d in drives}
     for path, marker in found:
-        if marker.drive_id not in lost and marker.drive_id not in seen:
+        # A marker whose drive id the catalog does not know was never designated here.
+        if (marker.drive_id in designated and marker.drive_id not in lost
+                and marker.drive_id not in seen):
             seen.add(marker.drive_id)
             usable.append((path, marker))
     return usable

@@ -93,9 +93,12 @@ class DriveWatcher:
         return events
 
     def _scan(self, note: Callable[[WatchEvent], None]) -> None:
-        found = find_drives(self.roots, self.vault.vault_id)
-        present = {path for path, _ in found}
         catalog = Catalog(self.vault)
+        # Only drives designated here: a marker copying the vault id is not an invitation.
+        designated = {d.drive_id for d in catalog.drives()}
+        found = [(path, marker) for path, marker in find_drives(self.roots, self.vault.vault_id)
+                 if marker.drive_id in designated]
+        present = {path for path, _ in found}
         for path, marker in found:
             if self._stop.is_set():
                 return

@@ -8,8 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from backup import restore, verify_archive
-from backup.drives import MARKER, find_drives, read_marker
+from backup import (
+    Catalog,
+    DriveWatcher,
+    connected_drives,
+    restore,
+    run_backup,
+    verify_archive,
+)
+from backup.drives import MARKER, find_drives, read_marker, write_marker
+from vault import UsageError, Vault
 from vault.errors import BackupDamagedError, ConfideError
 
 
@@ -60,3 +68,19 @@ def test_restore_leftover_cleanup_never_follows_links(tmp_path: Path, planted: s
     with pytest.raises(ConfideError):
         restore(junk, tmp_path / "vault", passphrase="correct horse battery")
     assert (victim / "notes.txt").read_text() == "keep me"
+
+
+def test_stick_with_a_forged_marker_gets_no_backup(vault: Vault, tmp_path: Path) -> None:
+    """A stick whose marker copies this vault's id but was never designated receives nothing."""
+    media = tmp_path / "media"
+    stick = media / "STRANGER"
+    stick.mkdir(parents=True)
+    # What anyone who glimpsed the vault id (any drive marker, any archive header) can write.
+    write_marker(stick, vault.vault_id, "looks legit")
+    events = DriveWatcher(vault, roots=[media]).scan_once()
+    assert not [e for e in events if e.kind in ("started", "done")]
+    assert connected_drives(vault) == []
+    with pytest.raises(UsageError, match="never designated"):
+        run_backup(vault, stick)
+    assert not list(stick.rglob("*.cfbk"))
+    assert Catalog(vault).drives() == []
