@@ -344,3 +344,28 @@ async def test_pnotes_hidden_when_they_relock_under_a_modal(practice: Path) -> N
         screen.check_relock()
         await settle(pilot)
         assert isinstance(app.screen, TimelineScreen)
+
+
+async def test_command_palette_runs_lock_and_has_no_screenshot(practice: Path) -> None:
+    """ctrl+p, type a command, enter: the palette runs it; 'screenshot' finds nothing."""
+    from textual.command import CommandList, CommandPalette
+
+    app = app_for(practice)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await unlock(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"screenshot")
+        await settle(pilot)
+        commands = app.screen.query_one(CommandList)
+        prompts = [str(commands.get_option_at_index(i).prompt)
+                   for i in range(commands.option_count)]
+        assert not any("Screenshot" in p for p in prompts)
+        for _ in "screenshot":
+            await pilot.press("backspace")
+        await pilot.press(*"lock")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LockScreen) and app.vault is None
