@@ -132,3 +132,28 @@ def test_key_file_with_a_malformed_nonce_is_damaged(locked_folder: Path) -> None
     _rewrite_body(path, doc)
     with pytest.raises(DamagedFileError):
         Vault.unlock(locked_folder, "correct horse battery")
+
+
+@pytest.mark.parametrize("field", [("kdf", "salt"), ("recovery_public",),
+                                   ("slots", "passphrase", "record", "nonce"),
+                                   ("slots", "recovery", "record")])
+def test_key_file_with_a_number_where_base64_belongs_is_damaged(
+        new_vault: tuple[Vault, str], field: tuple[str, ...]) -> None:
+    """A key file holding a number where base64 text belongs is damage, on either unlock path."""
+    vault, recovery_key = new_vault
+    vault.lock()
+    path = vault.folder / KEY_FILE
+    doc = json.loads(path.read_bytes()[44:].rstrip(b"\0"))
+    inner = doc
+    for key in field[:-1]:
+        inner = inner[key]
+    inner[field[-1]] = 12345
+    _rewrite_body(path, doc)
+    refusals: list[ConfideError] = []
+    for attempt in (lambda: Vault.unlock(vault.folder, "correct horse battery").lock(),
+                    lambda: Vault.recover(vault.folder, recovery_key).abandon()):
+        try:
+            attempt()
+        except ConfideError as e:  # anything else (AttributeError) fails the test
+            refusals.append(e)
+    assert refusals and all(isinstance(e, DamagedFileError) for e in refusals)
