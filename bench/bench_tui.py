@@ -9,7 +9,9 @@
 * filter keystroke: one key in the client filter, the list re-queried and redrawn. Reported as
   the screen's own work per keystroke (p50/p95, goal p95 < 50 ms) and as Pilot's full round
   trip (press, dispatch, wait for idle), an upper bound.
-* editor keystroke: one character typed into an open note (Pilot round trip). Goal p95 < 50 ms.
+* editor keystroke: one character typed into an open note: the widget's work (the edit with its
+  flag bookkeeping, then a redraw of every visible line; goal p95 < 50 ms) and Pilot's round
+  trip, next to Pilot's round trip in a bare one-TextArea app (Pilot's own floor).
 * client open: the timeline of the client with the most notes, from the call to a filled and
   painted table (one Pilot pause: mount, layout, refresh; an upper bound, as Pilot's own round
   trip is about 40 ms), and the screen's own work (queries, audit entries, table fill).
@@ -32,21 +34,30 @@ import time
 from pathlib import Path
 from typing import Any
 
+from textual.app import App, ComposeResult
+from textual.geometry import Region
+from textual.widgets import TextArea
+
 from bench.practice import CACHE_DIR, PracticeSpec, build, working_copy
 from tui.app import ConfideApp
 from tui.screens.clients import ClientListScreen
 from tui.screens.editor import NoteEditorScreen
 from tui.screens.lock import LockScreen
 from tui.screens.timeline import TimelineScreen
+from tui.widgets.flag_text_area import FlagTextArea
 from vault import PRESETS, Vault
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 GOALS_MS = {"launch": 600.0, "filter keystroke (screen work)": 50.0,
-            "editor keystroke (pilot round trip)": 50.0, "client open (screen work)": 100.0}
+            "editor keystroke (widget work)": 50.0, "client open (screen work)": 100.0}
 
 LAUNCH_SCRIPT = """
 import asyncio, sys, time
 from pathlib import Path
+from textual.app import App, ComposeResult
+from textual.geometry import Region
+from textual.widgets import TextArea
+
 from tui.app import ConfideApp
 from tui.screens.lock import LockScreen
 async def main() -> None:
@@ -113,6 +124,8 @@ async def in_app(folder: Path, passphrase: str, client_id: int,
                 work.append(time.perf_counter() - start)
         results["filter keystroke (screen work)"] = work
         results["filter keystroke (pilot round trip)"] = round_trip
+        results["pilot round trip, bare TextArea app (reference)"] = await bare_pilot_presses(
+            5 if short else 40)
         filter_input.value = ""
         await pilot.pause()
         opens: list[float] = []
@@ -142,14 +155,41 @@ async def in_app(folder: Path, passphrase: str, client_id: int,
         while not isinstance(app.screen, NoteEditorScreen):
             await pilot.pause()
         await pilot.pause()
-        keys = []
+        keys, work = [], []
+        body = app.screen.query_one("#body", FlagTextArea)
+        region = Region(0, 0, body.size.width, body.size.height)
         for ch in "quick" if short else "the quick brown fox jumps over the lazy dog" * 2:
             start = time.perf_counter()
             await pilot.press("space" if ch == " " else ch)
             keys.append(time.perf_counter() - start)
+            # The same keystroke's own work: the edit (flags shifted) and a full redraw.
+            start = time.perf_counter()
+            body.insert(ch)
+            body._line_cache.clear()
+            body.render_lines(region)
+            work.append(time.perf_counter() - start)
         results["editor keystroke (pilot round trip)"] = keys
+        results["editor keystroke (widget work)"] = work
         await app.lock_vault()
     return results
+
+
+class _Bare(App[None]):
+    def compose(self) -> ComposeResult:
+        yield TextArea("hello\n" * 50)
+
+
+async def bare_pilot_presses(count: int) -> list[float]:
+    """Pilot's own cost per key in an app that does nothing: the floor of a round trip."""
+    app = _Bare()
+    times = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        for index in range(count):
+            start = time.perf_counter()
+            await pilot.press("abcdefghij"[index % 10])
+            times.append(time.perf_counter() - start)
+    return times
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     spec = PracticeSpec(args.clients, args.notes, kdf=args.kdf)
-    practice = build(spec, args.cache_dir, parallel=False)
+    practice = build(spec, args.cache_dir, parallel=not args.short)
     with tempfile.TemporaryDirectory() as tmp:
         copy = working_copy(practice, Path(tmp) / "practice")
         folder = copy.vault_dir
