@@ -249,3 +249,37 @@ def test_visible_keeps_offsets() -> None:
     assert len(shown) == len(text)
     assert shown == "a␛[0m\tb␀c␡\ufffd"
     assert Input  # imported widgets stay used in this module
+
+
+async def test_windows_line_breaks_keep_flags_on_their_words(tmp_path: Path) -> None:
+    """A note with \\r\\n and \\r line breaks shows its flag on the right words, and a flag
+    added to it once signed lands on the right words in the vault."""
+    folder = make_empty(tmp_path / "vault")
+    text = "Line one\r\nline two\rthe dream itself\r\nand the rest"
+    start = text.index("dream")
+    note_id = seed_note(folder, text, spans=(OmitSpan(start, start + 5, OmitCategory.OTHER),))
+    vault = Vault.unlock(folder, PASSPHRASE)
+    try:
+        vault.notes.sign(note_id)
+    finally:
+        vault.lock()
+    app = app_for(folder)
+    async with app.run_test(size=(100, 30)) as pilot:
+        editor = await open_note(pilot, note_id)
+        body = editor.query_one("#body", FlagTextArea)
+        (span,) = body.spans
+        assert body.text[span.start:span.end] == "dream"
+        rest = body.text.index("rest")
+        body.selection = Selection(body.document.get_location_from_index(rest),
+                                   body.document.get_location_from_index(rest + 4))
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+    vault = Vault.unlock(folder, PASSPHRASE)
+    try:
+        note = vault.notes.get(note_id)
+        assert note.body == text  # a signed body is never rewritten
+        assert [note.body[s.start:s.end] for s in note.spans] == ["dream", "rest"]
+    finally:
+        vault.lock()

@@ -58,3 +58,17 @@ def test_diff_bounds_finds_the_replaced_region() -> None:
     assert (start, old_end, inserted) == (22, 22, 6)
     assert diff_bounds("same", "same") == (4, 4, 0)
     assert diff_bounds("abc", "") == (0, 3, 0)
+
+
+def test_normalize_newlines_moves_flags_with_the_text() -> None:
+    """Mixed and old-Mac line breaks become "\\n"; flags cover the same words, and map back."""
+    from tui.widgets.flag_text_area import normalize_newlines, spans_back
+
+    text = "one\r\ntwo\rthree\nsecret word\r\nend"
+    start = text.index("secret")
+    flags = (OmitSpan(start, start + 6, CAT), OmitSpan(0, 5, CAT))
+    new_text, new_flags, back = normalize_newlines(text, flags)
+    assert new_text == "one\ntwo\nthree\nsecret word\nend"
+    assert [new_text[s.start:s.end] for s in new_flags] == ["secret", "one\n"]
+    assert spans_back(new_flags, back) == (OmitSpan(start, start + 6, CAT), OmitSpan(0, 5, CAT))
+    assert normalize_newlines("plain\ntext", flags[:1]) == ("plain\ntext", flags[:1], None)

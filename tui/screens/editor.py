@@ -15,7 +15,12 @@ from textual.widgets import Footer, Input, Label, Static, TextArea
 from vault import ConfideError, EntryType, Note, OmitCategory, OmitSpan, SessionInfo
 from vault.markup import render_withheld
 
-from ..widgets.flag_text_area import FlagTextArea, category_style
+from ..widgets.flag_text_area import (
+    FlagTextArea,
+    category_style,
+    normalize_newlines,
+    spans_back,
+)
 from ..widgets.header import SafeHeader
 from ..widgets.safe import visible
 from .base import Location, VaultScreen
@@ -53,6 +58,7 @@ class NoteEditorScreen(VaultScreen):
         self._saved: tuple[str, tuple[OmitSpan, ...], SessionInfo] | None = None
         self._last_error = ""
         self._in_span = False
+        self._back: list[int] | None = None  # new -> stored offsets, if line breaks changed
 
     # -- layout
 
@@ -79,8 +85,9 @@ class NoteEditorScreen(VaultScreen):
             return
         note = self.note
         body = self.query_one("#body", FlagTextArea)
-        body.load_text(note.body)
-        body.set_spans(note.spans)
+        text, spans, self._back = normalize_newlines(note.body, note.spans)
+        body.load_text(text)
+        body.set_spans(spans)
         for field_id, _, attr in META_FIELDS:
             value = getattr(note.session, attr)
             if attr == "diagnosis_codes":
@@ -278,7 +285,9 @@ class NoteEditorScreen(VaultScreen):
         assert note is not None
         if note.is_signed:
             try:
-                self.note = self.vault.notes.set_flags(note.id, body.spans)
+                # A signed body is never rewritten, so its flags go back in its own offsets.
+                self.note = self.vault.notes.set_flags(note.id,
+                                                       spans_back(body.spans, self._back))
             except ConfideError as e:
                 body.set_spans(previous)
                 self.show_error(e)

@@ -193,3 +193,42 @@ class FlagTextArea(SafeTextArea):
             line.stylize(category_style(span.category), max(span.start - line_start, 0),
                          min(span.end, line_end) - line_start)
         return line
+
+
+def normalize_newlines(text: str, spans: Sequence[OmitSpan]
+                       ) -> tuple[str, tuple[OmitSpan, ...], list[int] | None]:
+    """Text with every line break as "\\n" (what the editor's document holds), its spans moved
+    to match, and the map from new offsets back to old ones (None when nothing changed).
+
+    The text area turns "\\r" and mixed "\\r\\n" line breaks into one style, which would shift
+    every later character: flags must be moved with them, never left pointing elsewhere.
+    """
+    if "\r" not in text:
+        return text, tuple(spans), None
+    out: list[str] = []
+    forward = [0] * (len(text) + 1)
+    back: list[int] = []
+    i = 0
+    while i < len(text):
+        forward[i] = len(out)
+        back.append(i)
+        if text[i] == "\r":
+            if text[i + 1:i + 2] == "\n":
+                forward[i + 1] = len(out)
+                i += 1
+            out.append("\n")
+        else:
+            out.append(text[i])
+        i += 1
+    forward[len(text)] = len(out)
+    back.append(len(text))
+    moved = tuple(OmitSpan(forward[s.start], forward[s.end], s.category) for s in spans
+                  if forward[s.end] > forward[s.start])
+    return "".join(out), moved, back
+
+
+def spans_back(spans: Iterable[OmitSpan], back: list[int] | None) -> tuple[OmitSpan, ...]:
+    """Spans in the stored text's offsets, undoing `normalize_newlines`."""
+    if back is None:
+        return tuple(spans)
+    return tuple(OmitSpan(back[s.start], back[s.end], s.category) for s in spans)
