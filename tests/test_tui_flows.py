@@ -459,3 +459,35 @@ async def test_sign_confirmation_answers_to_y_and_n(practice: Path) -> None:
         await pilot.press("y")
         await settle(pilot)
         assert editor.note.is_signed and editor.note.body == "ok"
+
+
+async def test_vault_open_elsewhere_is_explained(practice: Path) -> None:
+    """If another Confide holds the vault, unlocking says so in one sentence."""
+    other = with_vault(practice)
+    try:
+        app = app_for(practice)
+        async with app.run_test() as pilot:
+            await unlock(pilot)
+            assert isinstance(app.screen, LockScreen)
+            error = static_text(app.screen.query_one("#lock-error", Static))
+            assert "open in another Confide process" in error
+    finally:
+        other.lock()
+
+
+async def test_non_empty_folder_without_vault_is_refused_plainly(tmp_path: Path) -> None:
+    """Creating a vault in a folder with other files explains why and creates nothing."""
+    folder = tmp_path / "stuff"
+    folder.mkdir()
+    (folder / "holiday.jpg").write_bytes(b"not a vault")
+    app = app_for(folder)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, CreateVaultScreen)
+        for field in ("#new1", "#new2"):
+            app.screen.query_one(field, Input).value = PASSPHRASE
+        app.screen.query_one("#new2", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "not empty" in static_text(app.screen.query_one("#lock-error", Static))
+    assert sorted(p.name for p in folder.iterdir()) == ["holiday.jpg"]
