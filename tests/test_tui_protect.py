@@ -369,3 +369,14 @@ async def test_command_palette_runs_lock_and_has_no_screenshot(practice: Path) -
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, LockScreen) and app.vault is None
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("10", 600.0), ("0.5", 300.0), ("soon", 300.0),
+                                                ("", 300.0)])
+def test_idle_minutes_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       value: str, seconds: float) -> None:
+    """CONFIDE_IDLE_MINUTES sets the auto-lock (1-60 min); a bad value keeps 5 minutes."""
+    monkeypatch.setenv("CONFIDE_IDLE_MINUTES", value)
+    app = ConfideApp(folder=tmp_path)
+    assert app.idle_seconds == seconds
+    assert bool(app._idle_problem) == (value in ("0.5", "soon"))

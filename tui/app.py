@@ -41,6 +41,7 @@ from .screens.timeline import TimelineScreen, new_note, template_picker
 
 KEPT_TIMELINE = "timeline"
 DEFAULT_IDLE_SECONDS = 300.0
+IDLE_ENV = "CONFIDE_IDLE_MINUTES"
 DEFAULT_PNOTES_IDLE_SECONDS = 120.0
 
 
@@ -86,7 +87,7 @@ class ConfideApp(App[None]):
     privacy: reactive[bool] = reactive(False, init=False)
 
     def __init__(self, folder: Path, demo_passphrase: str | None = None, *,
-                 idle_seconds: float = DEFAULT_IDLE_SECONDS,
+                 idle_seconds: float | None = None,
                  pnotes_idle_seconds: float = DEFAULT_PNOTES_IDLE_SECONDS,
                  clock: Callable[[], float] = time.monotonic,
                  kdf: KdfParams | None = None, theme: str = "textual-dark") -> None:
@@ -94,7 +95,8 @@ class ConfideApp(App[None]):
         super().__init__()
         self.folder = folder
         self.demo_passphrase = demo_passphrase
-        self.idle_seconds = idle_seconds
+        self._idle_problem = ""
+        self.idle_seconds = idle_seconds if idle_seconds is not None else self._idle_from_env()
         self.pnotes_idle_seconds = pnotes_idle_seconds
         self.clock = clock
         self.kdf = kdf
@@ -104,10 +106,27 @@ class ConfideApp(App[None]):
         self._kept_timeline: TimelineScreen | None = None
         self._initial_theme = theme
 
+    def _idle_from_env(self) -> float:
+        """`CONFIDE_IDLE_MINUTES` (1 to 60) sets the auto-lock; anything else keeps 5 minutes."""
+        raw = os.environ.get(IDLE_ENV, "").strip()
+        if not raw:
+            return DEFAULT_IDLE_SECONDS
+        try:
+            minutes = float(raw)
+        except ValueError:
+            minutes = 0.0
+        if not 1 <= minutes <= 60:
+            self._idle_problem = (f"{IDLE_ENV}={raw!r} is not a number of minutes from 1 to "
+                                  f"60; locking after {DEFAULT_IDLE_SECONDS / 60:g} minutes.")
+            return DEFAULT_IDLE_SECONDS
+        return minutes * 60
+
     # -- start-up
 
     def on_mount(self) -> None:
         self.theme = self._initial_theme
+        if self._idle_problem:
+            self.notify(self._idle_problem, title="Auto-lock", severity="warning", timeout=10)
         self.set_interval(1.0, self.check_idle_lock)
         try:
             inspect(self.folder)
