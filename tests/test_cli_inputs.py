@@ -13,7 +13,7 @@ def test_body_file_that_never_ends_is_refused(cli: Cli) -> None:
     cli("client", "add", "Quill Sampleton")
     result = cli.subprocess("note", "add", "1", "--body-file", "/dev/zero", timeout=30)
     assert result.code == 1
-    assert "larger than the largest note" in result.stderr
+    assert "MB, larger than the largest note" in result.stderr
     assert "Traceback" not in result.stderr
     assert cli("note", "list", "1", "--json").json == []
 

@@ -96,8 +96,8 @@ def read_body(args: argparse.Namespace) -> str | None:
             raise UsageError(f"cannot read {path}: {e.strerror}") from None
         where = path
     if len(raw) >= cap:
-        raise UsageError(f"{where} is larger than the largest note Confide accepts "
-                         f"({MAX_BODY_CHARS:,} characters); nothing was saved")
+        raise UsageError(f"{where} is more than {cap // 1_000_000} MB, larger than the largest "
+                         f"note Confide accepts ({MAX_BODY_CHARS:,} characters); nothing was saved")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:
