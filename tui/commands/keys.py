@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from backup import Catalog
 from vault import PRESETS, UsageError, Vault, calibrate, inspect
 
 from ._common import add_command
@@ -123,9 +124,17 @@ def cmd_passwd(args: argparse.Namespace, ctx: Context) -> None:
     try:
         new = ctx.secrets.new_passphrase(args.new_passphrase_file)
         vault.change_passphrase(current, new)
+        earlier = len(Catalog(vault).backups(statuses=["good"]))
     finally:
         vault.lock()
-    ctx.out.emit({"changed": True}, "Passphrase changed. The recovery key still works.")
+    # Re-wrapping keeps the data keys: say what the new passphrase does not protect.
+    caveat = [] if not earlier else [
+        f"{earlier} earlier backup(s) still open with the OLD passphrase (each carries the key "
+        "file of its day), and the data keys are unchanged: if the old passphrase was exposed "
+        "together with a backup or the vault files, the records are not protected by this "
+        "change."]
+    ctx.out.emit({"changed": True},
+                 "\n".join(["Passphrase changed. The recovery key still works.", *caveat]))
 
 
 def cmd_recover(args: argparse.Namespace, ctx: Context) -> None:
