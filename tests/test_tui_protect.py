@@ -380,3 +380,33 @@ def test_idle_minutes_from_environment(tmp_path: Path, monkeypatch: pytest.Monke
     app = ConfideApp(folder=tmp_path)
     assert app.idle_seconds == seconds
     assert bool(app._idle_problem) == (value in ("0.5", "soon"))
+
+
+async def test_palette_reaches_backup_release_and_authorizations(practice: Path) -> None:
+    """The other features' screens are reachable: backup anywhere, release for the open client."""
+    from tui.screens.backup import BackupScreen
+    from tui.screens.release import AuthorizationsScreen, ReleaseScreen
+
+    app = app_for(practice)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await unlock(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert {"Backup", "Release records", "Authorizations"} <= set(titles)
+        app.action_release()  # no client open yet: explained, nothing pushed
+        await pilot.pause()
+        assert isinstance(app.screen, ClientListScreen)
+        app.action_backup()
+        await settle(pilot)
+        assert isinstance(app.screen, BackupScreen)
+        app.pop_screen()
+        await pilot.pause()
+        timeline = await open_client(pilot, "Alder")
+        app.action_release()
+        await settle(pilot)
+        assert isinstance(app.screen, ReleaseScreen)
+        assert app.screen.client_id == timeline.client_id
+        app.pop_screen()
+        await pilot.pause()
+        app.action_authorizations()
+        await settle(pilot)
+        assert isinstance(app.screen, AuthorizationsScreen)

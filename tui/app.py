@@ -315,6 +315,31 @@ class ConfideApp(App[None]):
         if self.vault is not None and not isinstance(self.screen, DisposalScreen):
             self.push_screen(DisposalScreen())
 
+    def action_backup(self) -> None:
+        from .screens.backup import BackupScreen  # loaded on first use: faster launch
+
+        if self.vault is not None and not isinstance(self.screen, BackupScreen):
+            self.push_screen(BackupScreen())
+
+    def action_release(self) -> None:
+        from .screens.release import ReleaseScreen  # loaded on first use: faster launch
+
+        self._for_open_client(ReleaseScreen, "Release records")
+
+    def action_authorizations(self) -> None:
+        from .screens.release import AuthorizationsScreen  # loaded on first use
+
+        self._for_open_client(AuthorizationsScreen, "Authorizations")
+
+    def _for_open_client(self, screen_type: Callable[[int], Screen[Any]], what: str) -> None:
+        client = self._current_client()
+        if self.vault is None:
+            return
+        if client is None:
+            self.notify(f"Open a client first, then choose {what} again.", title=what)
+            return
+        self.push_screen(screen_type(client))
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("lock", "toggle_privacy", "search", "audit", "new_note",
                       "change_passphrase"):
@@ -423,6 +448,12 @@ class ConfideApp(App[None]):
                             self.action_audit)
         yield SystemCommand("Disposal", "Clients past retention: dispose of them, verify, "
                             "certificates", self.action_disposal)
+        yield SystemCommand("Backup", "Drives and backups: back up now, verify, test a restore",
+                            self.action_backup)
+        yield SystemCommand("Release records", "Release the open client's records (preview "
+                            "first)", self.action_release)
+        yield SystemCommand("Authorizations", "The open client's release authorizations",
+                            self.action_authorizations)
 
     # -- no plaintext escape hatches
 
