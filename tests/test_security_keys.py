@@ -157,3 +157,27 @@ def test_key_file_with_a_number_where_base64_belongs_is_damaged(
         except ConfideError as e:  # anything else (AttributeError) fails the test
             refusals.append(e)
     assert refusals and all(isinstance(e, DamagedFileError) for e in refusals)
+
+
+def test_pre_release_key_file_is_refused_with_a_reason(locked_folder: Path) -> None:
+    """A key file whose slots lack the recovery-key binding is refused, not 'wrong passphrase'."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from vault.kdf import derive
+
+    path = locked_folder / KEY_FILE
+    keyfile = KeyFile.load(path)
+    kek = derive("correct horse battery", keyfile.salt, keyfile.kdf)
+    aead = AESGCM(kek.reveal())
+    doc = json.loads(path.read_bytes()[44:].rstrip(b"\0"))
+    for name in KeyName:  # re-wrap every slot the way the pre-release format did
+        entry = doc["slots"]["passphrase"][name.value]
+        nonce, ct = base64.b64decode(entry["nonce"]), base64.b64decode(entry["ct"])
+        key = aead.decrypt(nonce, ct, keyfile._aad("passphrase", name))
+        entry["ct"] = base64.b64encode(
+            aead.encrypt(nonce, key, keyfile._aad("passphrase", name, legacy=True))).decode()
+    _rewrite_body(path, doc)
+    with pytest.raises(DamagedFileError, match="pre-release"):
+        Vault.unlock(locked_folder, "correct horse battery")
+    with pytest.raises(ConfideError, match="wrong passphrase"):
+        Vault.unlock(locked_folder, "not the passphrase")

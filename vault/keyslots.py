@@ -41,7 +41,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from . import fsutil
-from .errors import AuthenticationError, DamagedFileError, NotAVaultError, UsageError
+from .errors import (
+    AuthenticationError,
+    ConfideError,
+    DamagedFileError,
+    NotAVaultError,
+    UsageError,
+)
 from .kdf import SALT_LEN, KdfParams, derive
 from .sealing import open_sealed, public_key_of, seal
 from .secret import SecretBytes
@@ -167,14 +173,15 @@ class KeyFile:
                     for name in ALL_KEYS}
         return replace(base, passphrase_slot=pass_slot, recovery_slot=rec_keys)
 
-    def _aad(self, slot: str, name: KeyName) -> bytes:
+    def _aad(self, slot: str, name: KeyName, *, legacy: bool = False) -> bytes:
         # The recovery public key is bound too: the file's checksum is no MAC, and a swapped
         # public key would otherwise receive every key re-wrapped later (passphrase change,
-        # rotation at disposal) sealed to whoever holds its private half.
+        # rotation at disposal) sealed to whoever holds its private half. `legacy` is the
+        # pre-release form without it, used only to explain a refusal.
         params = json.dumps(self.kdf.to_json(), sort_keys=True)
-        return (f"confide-keys/v{FORMAT_VERSION}/{self.vault_id}/{self.epoch}/{slot}/"
-                f"{name.value}/{params}/{_b64(self.salt)}/"
-                f"{_b64(self.recovery_public)}").encode()
+        text = (f"confide-keys/v{FORMAT_VERSION}/{self.vault_id}/{self.epoch}/{slot}/"
+                f"{name.value}/{params}/{_b64(self.salt)}")
+        return (text if legacy else f"{text}/{_b64(self.recovery_public)}").encode()
 
     # -- unwrapping
 
@@ -186,7 +193,7 @@ class KeyFile:
             return {name: self._open(aead, "passphrase", name, self.passphrase_slot)
                     for name in names}
         except InvalidTag:
-            raise AuthenticationError("wrong passphrase") from None
+            raise self._refusal(aead) from None
         finally:
             kek.wipe()
 
@@ -209,7 +216,20 @@ class KeyFile:
             return {name: self._open(aead, "passphrase", name, self.passphrase_slot)
                     for name in names}
         except InvalidTag:
-            raise AuthenticationError("wrong passphrase") from None
+            raise self._refusal(aead) from None
+
+    def _refusal(self, aead: AESGCM) -> ConfideError:
+        """Why the passphrase slot did not open: a wrong passphrase, or (the passphrase was
+        right) a key file from before the recovery public key was bound into the slots,
+        which is refused rather than trusted, since its recovery key may have been swapped."""
+        try:
+            entry = self.passphrase_slot[KeyName.RECORD.value]
+            aead.decrypt(_unb64(entry["nonce"]), _unb64(entry["ct"]),
+                         self._aad("passphrase", KeyName.RECORD, legacy=True))
+        except (InvalidTag, KeyError, TypeError, ValueError):
+            return AuthenticationError("wrong passphrase")
+        return DamagedFileError("this key file was written by a pre-release Confide whose key "
+                                "slots are no longer accepted; recreate the vault")
 
     def unwrap_with_recovery(self, recovery_key: str,
                              names: Iterable[KeyName]) -> dict[KeyName, SecretBytes]:
