@@ -283,3 +283,24 @@ async def test_windows_line_breaks_keep_flags_on_their_words(tmp_path: Path) -> 
         assert [note.body[s.start:s.end] for s in note.spans] == ["dream", "rest"]
     finally:
         vault.lock()
+
+
+async def test_quit_is_held_once_for_a_note_that_cannot_be_saved(tmp_path: Path) -> None:
+    """ctrl+q with an unsaveable draft warns and stays; a second ctrl+q leaves knowingly."""
+    folder = make_empty(tmp_path / "vault")
+    note_id = seed_note(folder, "start")
+    app = app_for(folder)
+    async with app.run_test() as pilot:
+        editor = await open_note(pilot, note_id)
+        editor.query_one("#body", FlagTextArea).insert("\0")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running and app.screen is editor and app.vault is not None
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.vault is None
+    vault = Vault.unlock(folder, PASSPHRASE)  # the lock was released on the way out
+    try:
+        assert vault.notes.get(note_id).body == "start"
+    finally:
+        vault.lock()

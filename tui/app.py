@@ -104,6 +104,7 @@ class ConfideApp(App[None]):
         self._last_activity = clock()
         self._resume: list[Location] = []
         self._kept_timeline: TimelineScreen | None = None
+        self._quit_warned = False
         self._initial_theme = theme
 
     def _idle_from_env(self) -> float:
@@ -140,22 +141,41 @@ class ConfideApp(App[None]):
 
     def exit(self, result: None = None, return_code: int = 0,
              message: Any | None = None) -> None:
-        """Every way out (ctrl+q, the palette's Quit) saves drafts and locks first."""
-        self._save_and_lock()
+        """Every way out (ctrl+q, the palette's Quit) saves drafts and locks first.
+
+        A draft the vault refuses (NUL, too long) holds the first quit with a warning; a second
+        quit leaves without it, knowingly."""
+        unsaved = [s for s in self.screen_stack
+                   if isinstance(s, VaultScreen) and self.vault is not None and not s.can_close()]
+        if unsaved and not self._quit_warned:
+            self._quit_warned = True
+            self.notify("A note could not be saved (see its status line). Fix it, or quit "
+                        "again to leave without it.", title="Unsaved note", severity="error",
+                        timeout=15)
+            return
+        problem = self._save_and_lock()
+        if problem:  # shown on the terminal after the app has closed
+            message, return_code = f"confide: {problem}", 1
         super().exit(result, return_code, message)
 
     def on_unmount(self) -> None:
         self._save_and_lock()
 
-    def _save_and_lock(self) -> None:
+    def _save_and_lock(self) -> str | None:
+        """Save drafts and lock; the error's message if the lock entry could not be written
+        (the keys are wiped and the files closed regardless)."""
         vault = self.vault
         if vault is None:
-            return
+            return None
         for screen in self.screen_stack:
             if isinstance(screen, VaultScreen):
                 screen.before_lock()
         self.vault = None
-        vault.lock()
+        try:
+            vault.lock()
+        except ConfideError as e:
+            return e.message
+        return None
 
     # -- unlocking and locking
 

@@ -43,6 +43,10 @@ class VaultScreen(Screen[None]):
     def before_lock(self) -> None:
         """Save whatever is unsaved; called just before the keys are dropped."""
 
+    def can_close(self) -> bool:
+        """Save now; False when something unsaved could not be saved (quitting is held)."""
+        return True
+
     def privacy_changed(self) -> None:
         """Re-render names and flagged text for the new privacy mode."""
 

@@ -217,6 +217,9 @@ class NoteEditorScreen(VaultScreen):
     def before_lock(self) -> None:
         self.save()
 
+    def can_close(self) -> bool:
+        return self.save()
+
     def on_screen_suspend(self, event: ScreenSuspend) -> None:
         self.autosave()
 
