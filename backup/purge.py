@@ -18,7 +18,7 @@ from pathlib import Path
 
 from vault import Vault, fsutil
 from vault.disposal import BackupCopy, mark_purged, pending_purges
-from vault.errors import ConfideError, ForeignBackupError, StorageError
+from vault.errors import ConfideError, ForeignBackupError, StorageError, UsageError
 from vault.forensics import PAGE_SIZE, SLICE_PAGES, cbc_stream
 from vault.keyslots import KeyName
 from vault.secret import SecretBytes
@@ -131,6 +131,10 @@ class DisposalBackups:
                                          "holds retired keys")
             return ArchiveKeys.derive(vault.derive_subkey, header.archive_id, header.vault_id)
 
+        # A FIFO or device planted in place of an archive would block open() forever.
+        if path.is_symlink() or not path.is_file():
+            raise UsageError(f"{path} is not a backup file (a link, folder or device is in its "
+                             "place); verification cannot read it")
         try:
             with fsutil.storage_errors(f"cannot read {path}"), open(path, "rb") as source:
                 read_archive(source, keys_for, name=path.name, sink=sink)

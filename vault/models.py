@@ -33,7 +33,10 @@ class OmitCategory(StrEnum):
             if key in (category.value, category.label.lower().replace(" ", "-").replace("/", "-")):
                 return category
         valid = ", ".join(c.value for c in cls)
-        raise UsageError(f"unknown omission category {text.strip()!r}; use one of: {valid}")
+        # Quote only a short prefix: a mistyped marker may have swallowed note text.
+        shown = text.strip()
+        shown = shown if len(shown) <= 24 else shown[:20] + "…"
+        raise UsageError(f"unknown omission category {shown!r}; use one of: {valid}")
 
 
 _CATEGORY_LABELS = {
