@@ -71,7 +71,9 @@ def pnote_id(text: str) -> int:
 def add_body_options(parser: argparse.ArgumentParser, required: bool = False) -> None:
     group = parser.add_mutually_exclusive_group(required=required)
     group.add_argument("--body", metavar="TEXT",
-                       help="note text; mark withheld passages {{omit:CATEGORY}}...{{/omit}}")
+                       help="note text; mark withheld passages {{omit:CATEGORY}}...{{/omit}}. "
+                            "Text given here lands in shell history and is visible in the "
+                            "process list: for real notes use --body-file - (standard input)")
     group.add_argument("--body-file", metavar="FILE",
                        help="read the note text from FILE (UTF-8), or - for standard input")
 
