@@ -304,3 +304,17 @@ async def test_quit_is_held_once_for_a_note_that_cannot_be_saved(tmp_path: Path)
         assert vault.notes.get(note_id).body == "start"
     finally:
         vault.lock()
+
+
+async def test_lock_with_an_unsaveable_draft_says_what_was_discarded(tmp_path: Path) -> None:
+    """Locking cannot wait; the lock screen says a refused draft change was discarded."""
+    folder = make_empty(tmp_path / "vault")
+    note_id = seed_note(folder, "start")
+    app = app_for(folder)
+    async with app.run_test() as pilot:
+        editor = await open_note(pilot, note_id)
+        editor.query_one("#body", FlagTextArea).insert("\0")
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert app.vault is None
+        assert "discarded" in static_text(app.screen.query_one("#lock-message", Static))

@@ -211,13 +211,17 @@ class ConfideApp(App[None]):
         if vault is None:
             return
         locations: list[Location] = []
+        lost = False
         for screen in self.screen_stack:
             if isinstance(screen, VaultScreen):
+                lost = lost or not screen.can_close()
                 screen.before_lock()
                 location = screen.location()
                 if location is not None:
                     locations.append(location)
         self._resume = locations
+        if lost:  # locking cannot wait: the keys must go
+            message += " A draft change the vault refused was discarded."
         self.vault = None  # first, so timers on closing screens see a locked vault
         self.refresh_bindings()
         try:
