@@ -55,7 +55,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--note", dest="notes", action="append", default=[], metavar="N",
                    help="release this note (repeat; required for mandated reports and duty "
                         "to warn: minimum necessary, item by item)")
-    _scope_options(p)
+    _scope_options(p, "what --authorization covers, else all")
     _output_options(p)
 
     p = add_command(sub, "access", "the client's own copy of their record (164.524)", common,
@@ -163,11 +163,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--license")
 
 
-def _scope_options(p: argparse.ArgumentParser) -> None:
+def _scope_options(p: argparse.ArgumentParser, default_kinds: str = "all") -> None:
     p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first session date")
     p.add_argument("--until", dest="date_to", metavar="YYYY-MM-DD", help="last session date")
     p.add_argument("--kind", dest="kinds", action="append", default=[], metavar="KIND",
-                   help="document kind (repeat; default all): "
+                   help=f"document kind (repeat; default {default_kinds}): "
                         + ", ".join(k.value.replace("_", "-") for k in DocumentKind))
     p.add_argument("--include", action="append", default=[], metavar="CATEGORY",
                    help="release passages flagged with CATEGORY on purpose (recorded)")
@@ -278,10 +278,17 @@ def cmd_release(args: argparse.Namespace, ctx: Context) -> int:
             return 0
         if not args.purpose:
             raise UsageError("say what the release is for: --for PURPOSE")
+        kinds = _kinds(args.kinds)
+        if not args.kinds and args.authorization:
+            # No --kind: send what the named form covers rather than refuse the kinds it
+            # does not (a psychotherapy-notes form covers none; its own refusal then applies).
+            covered = vault.disclosures.authorizations.get(
+                auth_id(args.authorization)).document_kinds
+            kinds = covered or kinds
         spec = ReleaseSpec(
             client_id=cid, request_type=kind, recipient_name=args.recipient,
             purpose=args.purpose, recipient_address=args.address, date_from=args.date_from,
-            date_to=args.date_to, document_kinds=_kinds(args.kinds),
+            date_to=args.date_to, document_kinds=kinds,
             include_categories=_categories(args.include),
             authorization_id=auth_id(args.authorization) if args.authorization else None,
             pnotes_authorization_id=(auth_id(args.pnotes_authorization)
