@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from textual import constants, events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -480,6 +481,12 @@ class ConfideApp(App[None]):
                             self.action_authorizations)
 
     # -- no plaintext escape hatches
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification is plain text: messages carry drive labels, file names and error
+        text that a hostile USB stick or note could fill with `[@click=...]` markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def copy_to_clipboard(self, text: str) -> None:
         """Copy within the app only: no OSC 52, so nothing reaches the terminal's clipboard."""
