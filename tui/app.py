@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import constants, events
 from textual.app import App, SystemCommand
@@ -39,6 +39,9 @@ from .screens.lock import CreateVaultScreen, LockScreen, RecoveryKeyScreen
 from .screens.modals import ChangePassphraseModal, PassphraseModal
 from .screens.search import NoteSearchProvider, SearchScreen
 from .screens.timeline import TimelineScreen, new_note, template_picker
+
+if TYPE_CHECKING:
+    from backup.watch import DriveWatcher
 
 KEPT_TIMELINE = "timeline"
 DEFAULT_IDLE_SECONDS = 300.0
@@ -91,7 +94,8 @@ class ConfideApp(App[None]):
                  idle_seconds: float | None = None,
                  pnotes_idle_seconds: float = DEFAULT_PNOTES_IDLE_SECONDS,
                  clock: Callable[[], float] = time.monotonic,
-                 kdf: KdfParams | None = None, theme: str = "textual-dark") -> None:
+                 kdf: KdfParams | None = None, theme: str = "textual-dark",
+                 watch_drives: bool = False) -> None:
         close_log_channels()
         super().__init__()
         self.folder = folder
@@ -107,6 +111,9 @@ class ConfideApp(App[None]):
         self._kept_timeline: TimelineScreen | None = None
         self._quit_warned = False
         self._initial_theme = theme
+        # The real app watches for the backup drive while unlocked; tests opt in.
+        self.watch_drives = watch_drives
+        self._drive_watcher: DriveWatcher | None = None
 
     def _idle_from_env(self) -> float:
         """`CONFIDE_IDLE_MINUTES` (1 to 60) sets the auto-lock; anything else keeps 5 minutes."""
@@ -171,6 +178,7 @@ class ConfideApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, VaultScreen):
                 screen.before_lock()
+        self._stop_drive_watch()
         self.vault = None
         try:
             vault.lock()
@@ -180,8 +188,20 @@ class ConfideApp(App[None]):
 
     # -- unlocking and locking
 
+    def _start_drive_watch(self) -> None:
+        if self.watch_drives and self.vault is not None and self._drive_watcher is None:
+            from .screens.backup import watch_drives_in_app  # watchdog loads only when used
+
+            self._drive_watcher = watch_drives_in_app(self, self.vault)
+
+    def _stop_drive_watch(self) -> None:
+        watcher, self._drive_watcher = self._drive_watcher, None
+        if watcher is not None:
+            watcher.stop(wait=False)  # waiting here could deadlock with a notification
+
     async def on_lock_screen_unlocked(self, message: LockScreen.Unlocked) -> None:
         self.vault = message.vault
+        self._start_drive_watch()
         self.refresh_bindings()
         self._last_activity = self.clock()
         await self._show_home()
@@ -194,6 +214,7 @@ class ConfideApp(App[None]):
 
     async def on_create_vault_screen_created(self, message: CreateVaultScreen.Created) -> None:
         self.vault = message.vault
+        self._start_drive_watch()
         self.refresh_bindings()
         self._last_activity = self.clock()
         await self.switch_screen(RecoveryKeyScreen(message.recovery_key))
@@ -223,6 +244,7 @@ class ConfideApp(App[None]):
         self._resume = locations
         if lost:  # locking cannot wait: the keys must go
             message += " A draft change the vault refused was discarded."
+        self._stop_drive_watch()
         self.vault = None  # first, so timers on closing screens see a locked vault
         self.refresh_bindings()
         try:

@@ -34,7 +34,7 @@ def demo_folder(args: argparse.Namespace) -> Path:
 def run_app(folder: Path, demo_passphrase: str | None = None) -> None:
     from ..app import ConfideApp  # Textual loads only when the app opens
 
-    ConfideApp(folder=folder, demo_passphrase=demo_passphrase).run()
+    ConfideApp(folder=folder, demo_passphrase=demo_passphrase, watch_drives=True).run()
 
 
 def open_app(args: argparse.Namespace, ctx: Context) -> None:
