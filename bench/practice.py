@@ -32,7 +32,7 @@ from vault.sealing import public_key_of
 from vault.storage import Database
 
 # Bump when the generated content changes, so stale caches are not reused.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: key files bind the recovery public key (old caches do not open)
 BENCH_PASSPHRASE = "bench passphrase (synthetic data)"  # noqa: S105 - synthetic vault only
 CACHE_DIR = Path(__file__).resolve().parent / ".cache"
 PRACTICE_END = date(2026, 11, 20)
