@@ -459,12 +459,28 @@ def _read_back(vault: Vault, path: Path, size: int, progress: ProgressCallback |
 # --------------------------------------------------------------------------- verifying
 
 
+def _is_catalogued_file(catalog: Catalog, record: BackupRecord, path: Path) -> bool:
+    """Whether `path` is the very file the catalog records (its drive may mount elsewhere)."""
+    places = [Path(record.path)]
+    if record.drive_id is not None:
+        with contextlib.suppress(ConfideError):
+            last = catalog.drive(record.drive_id).last_path
+            if last:
+                places.append(backup_dir(Path(last)) / record.file_name)
+    try:
+        here = path.resolve()
+        return any(place.resolve() == here for place in places)
+    except OSError:
+        return False
+
+
 def verify_archive(path: Path, *, vault: Vault | None = None, passphrase: str | None = None,
                    recovery_key: str | None = None,
                    progress: ProgressCallback | None = None) -> VerifyReport:
     """Read and authenticate every byte of an archive, from the drive, not the page cache.
 
-    With an unlocked `vault`, the archive must be this vault's; the catalog is updated. Without
+    With an unlocked `vault`, the archive must be this vault's; the catalog is updated when `path`
+    is the catalogued file itself (a copy elsewhere is checked, not recorded). Without
     one, the passphrase or recovery key opens the key-file copy inside (as on a new machine).
     """
     path = Path(path)
@@ -482,12 +498,15 @@ def verify_archive(path: Path, *, vault: Vault | None = None, passphrase: str | 
         keys_for = secret_keys_for(path.name, passphrase, recovery_key)
     counter = _Counter("verify", size, progress)
     header_seen: list[ArchiveHeader] = []
+    here = False  # the catalog's own file, not a copy: only then is its status updated
 
     def checked_keys(header: ArchiveHeader) -> ArchiveKeys:
-        nonlocal record
+        nonlocal record, here
         header_seen.append(header)
         if catalog is not None:
             record = catalog.by_archive(header.archive_hex)
+            # A copy elsewhere (damaged or not) says nothing about the drive's own file.
+            here = record is not None and _is_catalogued_file(catalog, record, path)
             if record is not None and record.status == "lost":
                 raise UntrustedBackupError(f"{path.name} was on a drive reported lost; it is "
                                            "never trusted again")
@@ -499,7 +518,7 @@ def verify_archive(path: Path, *, vault: Vault | None = None, passphrase: str | 
     except OSError as e:
         raise StorageError(fsutil.describe_os_error(e, f"cannot read {path}")) from e
     except (BackupDamagedError, DamagedFileError) as e:
-        if catalog is not None and record is not None and record.status == "good":
+        if catalog is not None and record is not None and record.status == "good" and here:
             catalog.set_status(record.id, "damaged", str(e))
         raise
     manifest = contents.manifest
@@ -512,10 +531,12 @@ def verify_archive(path: Path, *, vault: Vault | None = None, passphrase: str | 
         report.catalog_status = record.status
         report.digest_matches_catalog = record.digest in (None, contents.digest)
         if record.digest not in (None, contents.digest):
-            catalog.set_status(record.id, "damaged", "digest differs from the catalog")
+            if here:
+                catalog.set_status(record.id, "damaged", "digest differs from the catalog")
             raise BackupDamagedError(f"{path.name} decrypts but is not the file the catalog "
                                      "recorded (digest differs)", section="file")
-        catalog.mark_verified(record.id)
+        if here:
+            catalog.mark_verified(record.id)
     return report
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 from tests.conftest import Cli
 
@@ -38,3 +39,25 @@ def test_release_defaults_to_the_kinds_the_authorization_covers(cli: Cli) -> Non
     refused = cli("release", "C-00001", "--authorization", "A-00001", "--to", "Dr. Birch",
                   "--for", "continuity of care", "--kind", "assessment", "--preview")
     assert refused.code == 1 and "does not cover" in refused.stderr
+
+
+def test_verifying_a_damaged_copy_leaves_the_catalogued_backup_good(cli: Cli, tmp_path: Path
+                                                                    ) -> None:
+    """A damaged copy of a backup, somewhere else, is reported damaged; the file on the drive
+    that the catalog lists is not condemned by it (it still verifies and stays good)."""
+    cli.init()
+    drive = tmp_path / "stick"
+    drive.mkdir()
+    assert cli("backup", "drive", "add", str(drive)).code == 0
+    ran = cli("backup", "run", "--json")
+    assert ran.code == 0, ran.stderr
+    original = next((drive / "confide-backups").glob("*.cfbk"))
+    copy = tmp_path / "copy.cfbk"
+    data = bytearray(original.read_bytes())
+    data[len(data) // 2] ^= 1
+    copy.write_bytes(bytes(data))
+    damaged = cli("backup", "verify", str(copy))
+    assert damaged.code == 1 and "damaged" in damaged.stderr
+    listed = cli("backup", "list", "--json").json
+    assert isinstance(listed, list) and [b["status"] for b in listed] == ["good"]
+    assert cli("backup", "verify", str(original)).code == 0
