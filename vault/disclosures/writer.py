@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import ConfideError, StorageError, UsageError
-from ..fsutil import FILE_MODE, describe_os_error, fsync_dir, secure_unlink
+from ..fsutil import describe_os_error, fsync_dir, secure_unlink, write_new_file
 
 
 def check_target(path: Path, force: bool) -> Path:
@@ -48,19 +48,10 @@ def write_export(target: Path, data: bytes, force: bool,
         with contextlib.suppress(ConfideError):
             _discard(partial)
     try:
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        write_new_file(partial, data)
     except OSError as e:
-        raise StorageError(describe_os_error(e, f"cannot write {target}")) from None
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError as e:
-        _discard(partial)
+        if partial.exists():
+            _discard(partial)
         raise StorageError(describe_os_error(e, f"cannot write {target}") +
                            "; nothing was written or recorded") from None
 
