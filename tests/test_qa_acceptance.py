@@ -61,3 +61,29 @@ def test_verifying_a_damaged_copy_leaves_the_catalogued_backup_good(cli: Cli, tm
     listed = cli("backup", "list", "--json").json
     assert isinstance(listed, list) and [b["status"] for b in listed] == ["good"]
     assert cli("backup", "verify", str(original)).code == 0
+
+
+def test_identifiers_of_disposed_records_are_never_given_again(cli: Cli) -> None:
+    """After disposing of the newest client, a new client, note, psychotherapy note and hold get
+    fresh numbers: the certificate's C-00002 never names someone else, and verify still passes."""
+    cli.init()
+    assert cli("client", "add", "Quill Sampleton").code == 0
+    assert cli("client", "add", "Rowan Oldfield", "--dob", "1950-01-01").code == 0
+    for client, day in (("C-00001", date.today().isoformat()), ("C-00002", "2010-03-01")):
+        made = cli("note", "add", client, "--date", day, "--body", "session text", "--sign")
+        assert made.code == 0, made.stderr
+    assert cli("pnote", "add", "C-00002", "--body", "impression").code == 0
+    assert cli("legal-hold", "place", "C-00002", "--reason", "records review").code == 0
+    assert cli("legal-hold", "release", "H-00001", "--note", "review done").code == 0
+    disposed = cli("dispose", "C-00002", "--confirm", "Rowan Oldfield", "--json")
+    assert disposed.code == 0, disposed.stderr
+    client = cli("client", "add", "Sage Newcomer", "--json").json
+    note = cli("note", "add", "C-00003", "--body", "first session", "--json").json
+    pnote = cli("pnote", "add", "C-00003", "--body", "first impression", "--json").json
+    hold = cli("legal-hold", "place", "C-00003", "--reason", "subpoena expected", "--json").json
+    assert isinstance(client, dict) and client["record_id"] == "C-00003"
+    assert isinstance(note, dict) and note["record_id"] == "N-000003"
+    assert isinstance(pnote, dict) and pnote["id"] == 2
+    assert isinstance(hold, dict) and hold["record_id"] == "H-00002"
+    verified = cli("dispose", "verify")
+    assert verified.code == 0, verified.stdout + verified.stderr

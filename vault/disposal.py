@@ -552,6 +552,14 @@ def _delete_records(vault: Vault, ids: Sequence[int], entries: list[dict[str, An
             (now_utc(), performed_by, json.dumps(values),
              json.dumps({"clients": entries}, sort_keys=True)))
         disposal_id = int(cursor.lastrowid or 0)
+        # No number the disposed rows held is handed out again (certificates, releases and
+        # the audit log keep naming them).
+        tables = {"notes", *(t for t, _ in _client_columns(db)),
+                  *(t for t, _ in _referencing(db, "notes"))}
+        for table in sorted(tables):
+            if any(col["name"] == "id" and col["pk"] and str(col["type"]).upper() == "INTEGER"
+                   for col in db.query(f"PRAGMA table_info({table})")):
+                db.retire_ids(table)
         # FTS5 'secure-delete' rewrites index segments per deleted row (about 15 ms a note
         # here); past a share of the vault, rebuilding the index from the remaining notes is
         # faster and just as clean (the old segments' pages are freed, zeroed by secure_delete,
@@ -583,6 +591,7 @@ def _delete_records(vault: Vault, ids: Sequence[int], entries: list[dict[str, An
 def _delete_pnotes(pdb: Database, ids: Sequence[int]) -> int:
     marks, values = _ids_sql(ids)
     with pdb.atomic():
+        pdb.retire_ids("pnotes")
         cursor = pdb.execute(f"DELETE FROM pnotes WHERE client_id IN ({marks})", values)
     return int(cursor.rowcount)
 

@@ -65,8 +65,9 @@ def place_legal_hold(vault: Vault, client_id: int, reason: str,
     vault.clients._get(client_id)  # NotFoundError for an unknown client, without a view entry
     db = vault.db
     with db.atomic():
-        cursor = db.execute("INSERT INTO legal_holds (client_id, reason, placed_at, placed_by) "
-                            "VALUES (?, ?, ?, ?)", (client_id, why, now_utc(), who))
+        cursor = db.execute("INSERT INTO legal_holds (id, client_id, reason, placed_at, "
+                            "placed_by) VALUES (?, ?, ?, ?, ?)",
+                            (db.next_id("legal_holds"), client_id, why, now_utc(), who))
         hold_id = int(cursor.lastrowid or 0)
         vault.audit.record(Action.LEGAL_HOLD, "client", client_id, hold=hold_id)
     return get_legal_hold(vault, hold_id)

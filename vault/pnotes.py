@@ -104,9 +104,9 @@ class PsychotherapyNotes:
             raise NotFoundError(f"no client C-{client_id:05d}")
         stamp = now_utc()
         with db.atomic():
-            cursor = db.execute("INSERT INTO pnotes (client_id, session_date, body, created_at, "
-                                "updated_at) VALUES (?, ?, ?, ?, ?)",
-                                (client_id, day, text, stamp, stamp))
+            cursor = db.execute("INSERT INTO pnotes (id, client_id, session_date, body, "
+                                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                                (db.next_id("pnotes"), client_id, day, text, stamp, stamp))
             note_id = int(cursor.lastrowid or 0)
         self._audit.record(Action.CREATE, "pnote", note_id, client=client_id)
         return self._get(db, note_id)

@@ -77,11 +77,12 @@ class ClientRecords:
         stamp = now_utc()
         with self._db.atomic():
             cursor = self._db.execute(
-                "INSERT INTO clients (display_name, legal_name, legal_name_sealed, date_of_birth, "
-                "status, last_service_date, consent_notice_date, retention_policy, created_at, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (alias or legal, None if alias else legal, sealed, dob, status.value, last,
-                 notice, policy, stamp, stamp))
+                "INSERT INTO clients (id, display_name, legal_name, legal_name_sealed, "
+                "date_of_birth, status, last_service_date, consent_notice_date, "
+                "retention_policy, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (self._db.next_id("clients"), alias or legal, None if alias else legal, sealed,
+                 dob, status.value, last, notice, policy, stamp, stamp))
             client_id = int(cursor.lastrowid or 0)
             self._audit.record(Action.CREATE, "client", client_id, pseudonymous=bool(alias))
         return self._get(client_id)
@@ -232,13 +233,13 @@ class NoteRecords:
         stamp = now_utc()
         with self._db.atomic():
             cursor = self._db.execute(
-                "INSERT INTO notes (client_id, template, entry_type, parent_id, status, "
+                "INSERT INTO notes (id, client_id, template, entry_type, parent_id, status, "
                 "session_date, start_time, end_time, service_code, modality, diagnosis_codes, "
                 "body, omit_category, late_reason, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (client_id, tmpl.key, entry_type.value, parent_id, meta.session_date,
-                 meta.start_time, meta.end_time, meta.service_code, meta.modality,
-                 json.dumps(list(meta.diagnosis_codes)), text,
+                "VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (self._db.next_id("notes"), client_id, tmpl.key, entry_type.value, parent_id,
+                 meta.session_date, meta.start_time, meta.end_time, meta.service_code,
+                 meta.modality, json.dumps(list(meta.diagnosis_codes)), text,
                  omit_category.value if omit_category else None, late_reason, stamp, stamp))
             note_id = int(cursor.lastrowid or 0)
             self._write_participants(note_id, people)

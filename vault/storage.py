@@ -70,6 +70,12 @@ def _driver_errors() -> Iterator[None]:
                          "identifier") from None
 
 
+def _check_identifier(name: str) -> None:
+    # Table names are our own constants; refuse anything else rather than quote it into SQL.
+    if not name.replace("_", "").isalnum() or not name.isascii():
+        raise UsageError(f"internal: {name!r} is not a table name")
+
+
 class Database:
     """One SQLCipher file, opened with a raw 256-bit key.
 
@@ -144,6 +150,26 @@ class Database:
     def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
         row = self.one(sql, params)
         return None if row is None else row[0]
+
+    # -- identifiers: a number once given is never given again (disposal deletes the newest
+    # rows too, and SQLite would hand their rowids out anew: a certificate's C-00012, a
+    # release's R-000040 or the audit log's "note 7" would then name a different record).
+
+    def next_id(self, table: str) -> int:
+        """The id for a new row of `table`: past every id it ever held (see `retire_ids`)."""
+        _check_identifier(table)
+        floor = self.scalar("SELECT value FROM meta WHERE key = ?", (f"id_floor.{table}",))
+        top = int(self.scalar(f"SELECT coalesce(max(id), 0) FROM {table}"))
+        return max(top, int(floor or 0)) + 1
+
+    def retire_ids(self, table: str) -> None:
+        """Before deleting rows of `table`: no id up to its current highest is reused."""
+        _check_identifier(table)
+        self.execute(
+            "INSERT INTO meta (key, value) SELECT ?, coalesce(max(id), 0) FROM " + table
+            + " WHERE true ON CONFLICT(key) DO UPDATE SET value = "
+            "max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
+            (f"id_floor.{table}",))
 
     def execute_all(self, statements: Sequence[str]) -> None:
         """Run DDL statements one by one (executescript would COMMIT our transaction)."""

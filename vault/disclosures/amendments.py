@@ -84,9 +84,10 @@ class Amendments:
         db = self._vault.db
         with db.atomic():
             cursor = db.execute(
-                "INSERT INTO amendments (client_id, note_id, requested_on, request_text, "
-                "due_on, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (client_id, note_id, received.isoformat(), body, due.isoformat(), now_utc()))
+                "INSERT INTO amendments (id, client_id, note_id, requested_on, request_text, "
+                "due_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (db.next_id("amendments"), client_id, note_id, received.isoformat(), body,
+                 due.isoformat(), now_utc()))
             amendment_id = int(cursor.lastrowid or 0)
             self._vault.audit.record(Action.AMENDMENT, "amendment", amendment_id,
                                      client=client_id, note=note_id, event="requested")

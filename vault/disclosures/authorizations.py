@@ -177,12 +177,13 @@ class Authorizations:
         db = self._vault.db
         with db.atomic():
             cursor = db.execute(
-                "INSERT INTO authorizations (client_id, kind, description, document_kinds, "
+                "INSERT INTO authorizations (id, client_id, kind, description, document_kinds, "
                 "discloser, recipient_name, recipient_address, purpose, expires_on, "
-                "expiry_event, signed_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (client_id, auth_kind.value, what, json.dumps([k.value for k in kinds]), who, to,
-                 address, why, expires.isoformat() if expires else None, event,
-                 signed.isoformat(), now_utc()))
+                "expiry_event, signed_on, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (db.next_id("authorizations"), client_id, auth_kind.value, what,
+                 json.dumps([k.value for k in kinds]), who, to, address, why,
+                 expires.isoformat() if expires else None, event, signed.isoformat(), now_utc()))
             auth_id = int(cursor.lastrowid or 0)
             self._vault.audit.record(Action.AUTHORIZATION, "authorization", auth_id,
                                      client=client_id, kind=auth_kind.value, event="recorded")

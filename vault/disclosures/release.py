@@ -305,7 +305,7 @@ def check_basis(vault: Vault, spec: ReleaseSpec, today: date
 
 
 def next_disclosure_id(vault: Vault) -> int:
-    return int(vault.db.scalar("SELECT coalesce(max(id), 0) + 1 FROM disclosures"))
+    return vault.db.next_id("disclosures")
 
 
 def kinds_json(kinds: Iterable[DocumentKind]) -> str:

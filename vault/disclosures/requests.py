@@ -141,10 +141,11 @@ class RecordsRequests:
                                     f"subpoena received {received.isoformat()}"
                                     + (f" ({ref})" if ref else ""))
             cursor = db.execute(
-                "INSERT INTO records_requests (client_id, request_type, requester_name, "
+                "INSERT INTO records_requests (id, client_id, request_type, requester_name, "
                 "requester_address, reference, received_on, hold_id, created_at) "
-                "VALUES (?, 'subpoena', ?, ?, ?, ?, ?, ?)",
-                (client_id, who, address, ref, received.isoformat(), hold.id, now_utc()))
+                "VALUES (?, ?, 'subpoena', ?, ?, ?, ?, ?, ?)",
+                (db.next_id("records_requests"), client_id, who, address, ref,
+                 received.isoformat(), hold.id, now_utc()))
             request_id = int(cursor.lastrowid or 0)
             self._vault.audit.record(Action.CREATE, "records_request", request_id,
                                      client=client_id, type="subpoena", hold=hold.id)
