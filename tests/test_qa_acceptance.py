@@ -87,3 +87,13 @@ def test_identifiers_of_disposed_records_are_never_given_again(cli: Cli) -> None
     assert isinstance(hold, dict) and hold["record_id"] == "H-00002"
     verified = cli("dispose", "verify")
     assert verified.code == 0, verified.stdout + verified.stderr
+
+
+def test_psychotherapy_note_json_carries_its_identifier(cli: Cli) -> None:
+    """Like every other record, a psychotherapy note's JSON names it as the text output does."""
+    cli.init()
+    assert cli("client", "add", "Quill Sampleton").code == 0
+    added = cli("pnote", "add", "C-00001", "--body", "impression", "--json").json
+    listed = cli("pnote", "list", "C-00001", "--json").json
+    assert isinstance(added, dict) and added["record_id"] == "P-000001"
+    assert isinstance(listed, list) and [p["record_id"] for p in listed] == ["P-000001"]

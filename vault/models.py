@@ -190,6 +190,10 @@ class PsychotherapyNote:
     created_at: str
     updated_at: str
 
+    @property
+    def record_id(self) -> str:
+        return f"P-{self.id:06d}"
+
 
 @dataclass(frozen=True)
 class SearchHit:
