@@ -97,3 +97,15 @@ def test_psychotherapy_note_json_carries_its_identifier(cli: Cli) -> None:
     listed = cli("pnote", "list", "C-00001", "--json").json
     assert isinstance(added, dict) and added["record_id"] == "P-000001"
     assert isinstance(listed, list) and [p["record_id"] for p in listed] == ["P-000001"]
+
+
+def test_note_show_names_its_addenda(cli: Cli) -> None:
+    """A signed note shown on its own points to the addenda that correct it."""
+    cli.init()
+    assert cli("client", "add", "Quill Sampleton").code == 0
+    assert cli("note", "add", "C-00001", "--body", "Goal: sleep 7 hours", "--sign").code == 0
+    assert cli("note", "addend", "N-000001", "--body", "Goal is 8 hours").code == 0
+    shown = cli("note", "show", "N-000001")
+    assert shown.code == 0 and "Addenda:    N-000002" in shown.stdout
+    data = cli("note", "show", "N-000001", "--json").json
+    assert isinstance(data, dict) and data["addenda"] == ["N-000002"]

@@ -168,8 +168,13 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> None:
     nid = note_id(args.note)
     with unlocked(ctx) as vault:
         note = vault.notes.get(nid)
+        # Corrections live in their own notes; the original, shown alone, says where they are.
+        addenda = [r.record_id for r in vault.notes.timeline(note.client_id)
+                   if r.parent_id == note.id]
         text = render_note(note, vault, args.withheld)
-    data: dict[str, Any] = {"note": note}
+        if addenda:
+            text = text.replace("\n\n", f"\nAddenda:    {', '.join(addenda)}\n\n", 1)
+    data: dict[str, Any] = {"note": note, "addenda": addenda}
     if args.withheld:
         data["withheld_text"] = render_withheld(note.body, note.spans, note.omit_category)
     ctx.out.emit(data, text)
