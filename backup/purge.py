@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from pathlib import Path
 
 from vault import Vault, fsutil
-from vault.disposal import BackupCopy, mark_purged, pending_purges
+from vault.disposal import LOST_COPY, BackupCopy, mark_purged, pending_purges
 from vault.errors import ConfideError, ForeignBackupError, StorageError, UsageError
 from vault.forensics import PAGE_SIZE, SLICE_PAGES, cbc_stream
 from vault.keyslots import KeyName
@@ -74,9 +74,17 @@ class DisposalBackups:
         seen: dict[int, BackupRecord] = {}
         for cid in client_ids:
             for record in catalog.backups_holding(cid):
-                if record.status in LIVE:
+                if record.status in (*LIVE, "lost"):
                     seen[record.id] = record
-        return [self._copy(vault, r) for r in sorted(seen.values(), key=lambda r: r.id)]
+        copies = []
+        for r in sorted(seen.values(), key=lambda r: r.id):
+            if r.status == "lost":
+                # Still a copy, out of reach: the queue and the certificate must name it.
+                copies.append(BackupCopy(r.id, r.drive_id or "unknown",
+                                         f"{r.path} {LOST_COPY}", r.created_at, False, False))
+            else:
+                copies.append(self._copy(vault, r))
+        return copies
 
     def copies_to_replace(self, vault: Vault) -> list[BackupCopy]:
         records = Catalog(vault).backups(statuses=list(LIVE))

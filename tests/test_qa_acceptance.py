@@ -109,3 +109,37 @@ def test_note_show_names_its_addenda(cli: Cli) -> None:
     assert shown.code == 0 and "Addenda:    N-000002" in shown.stdout
     data = cli("note", "show", "N-000001", "--json").json
     assert isinstance(data, dict) and data["addenda"] == ["N-000002"]
+
+
+def test_a_copy_on_a_lost_drive_is_named_in_the_queue_and_on_the_certificate(
+        cli: Cli, tmp_path: Path) -> None:
+    """A backup on a drive reported lost still holds the client and cannot be purged: the
+    disposal queue and the certificate say so instead of certifying as if it did not exist."""
+    cli.init()
+    assert cli("client", "add", "Rowan Oldfield", "--dob", "1950-01-01").code == 0
+    assert cli("note", "add", "C-00001", "--date", "2010-03-01", "--body", "old session",
+               "--sign").code == 0
+    drive = tmp_path / "stick"
+    drive.mkdir()
+    assert cli("backup", "drive", "add", str(drive), "--label", "blue stick").code == 0
+    assert cli("backup", "run").code == 0
+    assert cli("backup", "lost", "blue stick").code == 0
+    queue = cli("dispose", "--due")
+    assert queue.code == 0 and "reported lost" in queue.stdout
+    disposed = cli("dispose", "C-00001", "--confirm", "Rowan Oldfield")
+    assert disposed.code == 0, disposed.stdout
+    assert "ON A LOST DRIVE" in disposed.stdout and "cannot be purged" in disposed.stdout
+    again = cli("dispose", "certificate", "D-00001")
+    assert "ON A LOST DRIVE" in again.stdout
+
+
+def test_a_note_ending_in_a_word_confide_itself_stores_still_verifies(cli: Cli) -> None:
+    """A disposed note that ends in a word of Confide's own schema ('session') is not taken
+    for a trace of the client: the disposal verifies and exits 0."""
+    cli.init()
+    assert cli("client", "add", "Rowan Oldfield", "--dob", "1950-01-01").code == 0
+    assert cli("note", "add", "C-00001", "--date", "2010-03-01", "--body",
+               "Plan: one more session", "--sign").code == 0
+    disposed = cli("dispose", "C-00001", "--confirm", "Rowan Oldfield")
+    assert disposed.code == 0, disposed.stdout
+    assert "): PASS" in disposed.stdout

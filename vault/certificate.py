@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import fsutil
-from .disposal import LIMITS, METHOD, METHOD_TYPE, mount_of, sqlcipher_version
+from .disposal import LIMITS, LOST_COPY, METHOD, METHOD_TYPE, mount_of, sqlcipher_version
 from .errors import NotFoundError, UsageError
 
 if TYPE_CHECKING:
@@ -147,6 +147,10 @@ def render_text(cert: dict[str, Any]) -> str:
               for p in backups["pending"]]
     lines += [f"  purged later: {p['location']} on {p['done_at']}"
               for p in backups["completed_later"]]
+    # A copy on a lost drive is out of reach: it still opens with the passphrase of its day.
+    lines += [f"  ON A LOST DRIVE: {rec['record_id']} in {loc}"
+              for rec in cert["records"] for loc in rec.get("backups", ())
+              if loc.endswith(LOST_COPY)]
     lines += [
         "",
         f"Post-sanitization:   {cert['post_sanitization']}",

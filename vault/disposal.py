@@ -72,6 +72,11 @@ _KEEP_TABLES = {"audit_log", "disposals", "backup_purges", "schema_migrations", 
 # ---------------------------------------------------------------------------- backups (protocol)
 
 
+# Appended to the location of a copy on a drive reported lost (`BackupSide.copies_holding`):
+# it cannot be reached or purged, and the queue and the certificate must say so.
+LOST_COPY = "(on a drive reported lost: cannot be purged)"
+
+
 @dataclass(frozen=True)
 class BackupCopy:
     """One catalogued backup file that holds some of the clients being disposed of."""
@@ -88,7 +93,8 @@ class BackupSide(Protocol):
     """What disposal needs from the backup package (implemented in `backup/purge.py`)."""
 
     def copies_holding(self, vault: Vault, client_ids: Collection[int]) -> list[BackupCopy]:
-        """Catalogued backups (still on some drive) that hold any of these clients."""
+        """Catalogued backups (still on some drive, or on one reported lost: its location
+        then ends with `LOST_COPY`) that hold any of these clients."""
         ...
 
     def copies_to_replace(self, vault: Vault) -> list[BackupCopy]:

@@ -191,7 +191,10 @@ class Fingerprints:
             raw = text.encode("utf-8")
             at = len(text[:start].encode("utf-8"))
             size = max(FRAGMENT_BYTES, len(word.encode("utf-8")))
-            self.fragments.add(raw[at:at + size])
+            # Near the end of the note, take the bytes before the word too: the word alone
+            # may be one Confide itself stores (a column name such as "session").
+            begin = max(0, min(at, len(raw) - size))
+            self.fragments.add(raw[begin:begin + size])
 
     @property
     def needles(self) -> set[bytes]:
