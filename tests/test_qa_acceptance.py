@@ -143,3 +143,17 @@ def test_a_note_ending_in_a_word_confide_itself_stores_still_verifies(cli: Cli) 
     disposed = cli("dispose", "C-00001", "--confirm", "Rowan Oldfield")
     assert disposed.code == 0, disposed.stdout
     assert "): PASS" in disposed.stdout
+
+
+def test_watch_once_reports_each_event_once(cli: Cli, tmp_path: Path) -> None:
+    """`backup watch --once` prints each event one time, in full, with no trailing blanks."""
+    cli.init()
+    media = tmp_path / "media"
+    (media / "stick").mkdir(parents=True)
+    assert cli("backup", "drive", "add", str(media / "stick")).code == 0
+    watched = cli("backup", "watch", "--once", "--root", str(media))
+    assert watched.code == 0, watched.stderr
+    both = watched.stdout + watched.stderr
+    assert both.count("found:") == 1 and both.count("done:") == 1
+    assert "done: drive" in watched.stdout and str(media / "stick") in watched.stdout
+    assert all(line == line.rstrip() for line in watched.stdout.splitlines())

@@ -255,10 +255,14 @@ def cmd_lost(args: argparse.Namespace, ctx: Context) -> None:
 def cmd_watch(args: argparse.Namespace, ctx: Context) -> None:
     roots = [Path(r).expanduser() for r in args.root] if args.root else None
 
+    def line(event: WatchEvent) -> str:
+        return (f"{event.kind}: drive {event.drive_id} at {event.path}"
+                + (f": {event.message}" if event.message else ""))
+
     def show(event: WatchEvent) -> None:
-        if not ctx.args.json:
-            ctx.out.info(f"{event.kind}: drive {event.drive_id} at {event.path}"
-                         + (f": {event.message}" if event.message else ""))
+        # With --once the summary below lists every event; printing them live too doubled them.
+        if not ctx.args.json and not args.once:
+            ctx.out.info(line(event))
 
     with unlocked(ctx) as vault:
         # A drive that missed a disposal gets its old backups purged when it shows up.
@@ -273,7 +277,7 @@ def cmd_watch(args: argparse.Namespace, ctx: Context) -> None:
             events = watcher.scan_once()
             ctx.out.emit([{"kind": e.kind, "drive_id": e.drive_id, "path": e.path,
                            "message": e.message} for e in events],
-                         "\n".join(f"{e.kind}: {e.drive_id} {e.message}" for e in events)
+                         "\n".join(line(e) for e in events)
                          or "No designated drive is connected.")
             if any(e.kind == "failed" for e in events):
                 raise UsageError(next(e.message for e in events if e.kind == "failed"))
