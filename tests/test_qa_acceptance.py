@@ -157,3 +157,14 @@ def test_watch_once_reports_each_event_once(cli: Cli, tmp_path: Path) -> None:
     assert both.count("found:") == 1 and both.count("done:") == 1
     assert "done: drive" in watched.stdout and str(media / "stick") in watched.stdout
     assert all(line == line.rstrip() for line in watched.stdout.splitlines())
+
+
+def test_revealed_legal_name_replaces_the_sealed_line(cli: Cli) -> None:
+    """`client show --reveal-name` shows the name on the Legal name line, not "sealed" above it."""
+    cli.init()
+    assert cli("client", "add", "Kim Example", "--pseudonym", "K.E.").code == 0
+    shown = cli("client", "show", "C-00001", "--reveal-name")
+    assert shown.code == 0, shown.stderr
+    assert "sealed (use --reveal-name)" not in shown.stdout
+    assert "Legal name:     Kim Example (sealed; revealed now and audited)" in shown.stdout
+    assert "Legal name:     sealed (use --reveal-name)" in cli("client", "show", "C-00001").stdout

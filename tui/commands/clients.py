@@ -41,10 +41,11 @@ def _client_fields(p: argparse.ArgumentParser) -> None:
                    help="date the limits-of-confidentiality notice was given")
 
 
-def describe(client: Client) -> str:
+def describe(client: Client, revealed: str | None = None) -> str:
+    sealed = (f"{revealed} (sealed; revealed now and audited)" if revealed
+              else "sealed (use --reveal-name)")
     rows = [("Client", f"{client.record_id}  {client.display_name}"),
-            ("Legal name", "sealed (use --reveal-name)" if client.is_pseudonymous
-             else client.legal_name or ""),
+            ("Legal name", sealed if client.is_pseudonymous else client.legal_name or ""),
             ("Date of birth", client.date_of_birth or "-"),
             ("Status", client.status.value),
             ("Last service", client.last_service_date or "-"),
@@ -79,7 +80,7 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> None:
     data: dict[str, Any] = {"client": client}
     if legal is not None:
         data["revealed_legal_name"] = legal
-    ctx.out.emit(data, lambda: describe(client) + (f"\nRevealed name:  {legal}" if legal else ""))
+    ctx.out.emit(data, lambda: describe(client, legal))
 
 
 def cmd_edit(args: argparse.Namespace, ctx: Context) -> None:
