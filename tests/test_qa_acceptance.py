@@ -168,3 +168,22 @@ def test_revealed_legal_name_replaces_the_sealed_line(cli: Cli) -> None:
     assert "sealed (use --reveal-name)" not in shown.stdout
     assert "Legal name:     Kim Example (sealed; revealed now and audited)" in shown.stdout
     assert "Legal name:     sealed (use --reveal-name)" in cli("client", "show", "C-00001").stdout
+
+
+def test_every_option_of_every_command_explains_itself() -> None:
+    """No option in `confide ... --help` is listed without a line saying what it does."""
+    import argparse
+
+    from tui.cli import build_parser
+
+    def walk(parser: argparse.ArgumentParser, path: str) -> list[str]:
+        bare = []
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    bare += walk(sub, f"{path} {name}")
+            elif action.option_strings and not action.help:
+                bare.append(f"{path} {action.option_strings[-1]}")
+        return bare
+
+    assert walk(build_parser(), "confide") == []

@@ -18,7 +18,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     group = add_group(sub, "audit", "the audit log: verify the chain, list entries", common)
     add_command(group, "verify", "prove the audit chain is unbroken", common, cmd_verify)
     p = add_command(group, "list", "recent audit entries, newest first", common, cmd_list)
-    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--limit", type=int, default=50, help="newest N entries (default 50)")
 
 
 def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:

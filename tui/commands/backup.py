@@ -66,9 +66,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--once", action="store_true", help="look once and exit")
     p = add_command(group, "settings", "show or change rotation and watching", common,
                     cmd_settings)
-    p.add_argument("--keep-daily", type=int, metavar="N")
-    p.add_argument("--keep-weekly", type=int, metavar="N")
-    p.add_argument("--keep-monthly", type=int, metavar="N")
+    p.add_argument("--keep-daily", type=int, metavar="N",
+                   help="keep the newest backup of each of the last N days")
+    p.add_argument("--keep-weekly", type=int, metavar="N", help="... of each of the last N weeks")
+    p.add_argument("--keep-monthly", type=int, metavar="N", help="... of each of the last N months")
     p.add_argument("--interval-hours", type=float, metavar="H",
                    help="a backup is due when the last one is older than this")
     p.add_argument("--watch-root", action="append", metavar="DIR",

@@ -22,7 +22,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--pseudonym", help="name shown everywhere; the legal name is sealed")
     p = add_command(group, "list", "list clients, most recent service first", common, cmd_list)
     p.add_argument("--filter", metavar="TEXT", help="only names containing TEXT")
-    p.add_argument("--status", choices=[s.value for s in ClientStatus])
+    p.add_argument("--status", choices=[s.value for s in ClientStatus],
+                   help="only clients with this status")
     p = add_command(group, "show", "show one client", common, cmd_show)
     p.add_argument("client", help="client identifier (C-00001 or 1)")
     p.add_argument("--reveal-name", action="store_true",
@@ -35,8 +36,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def _client_fields(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dob", metavar="YYYY-MM-DD", help="date of birth")
-    p.add_argument("--status", choices=[s.value for s in ClientStatus])
-    p.add_argument("--last-service", metavar="YYYY-MM-DD")
+    p.add_argument("--status", choices=[s.value for s in ClientStatus],
+                   help="the client's status (a new client is active)")
+    p.add_argument("--last-service", metavar="YYYY-MM-DD",
+                   help="date of the last session (notes move it forward)")
     p.add_argument("--consent-notice", metavar="YYYY-MM-DD",
                    help="date the limits-of-confidentiality notice was given")
 

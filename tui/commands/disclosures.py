@@ -97,7 +97,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                    help="also list disclosures the accounting excludes (to the client, under "
                         "an authorization)")
     p.add_argument("--out", metavar="PATH", help="also write it as PDF, .txt or .md")
-    p.add_argument("--format", choices=["pdf", "txt", "md"])
+    p.add_argument("--format", choices=["pdf", "txt", "md"], help="instead of the suffix")
     p.add_argument("--force", action="store_true", help="replace PATH if it exists")
 
     group = add_group(sub, "amend", "amendment requests (164.526): 60 days to act", common)
@@ -113,7 +113,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = add_command(group, "extend", "one 30-day extension, with the reason", common,
                     cmd_amend_extend)
     p.add_argument("amendment", help="M-00001 or 1")
-    p.add_argument("--reason", required=True)
+    p.add_argument("--reason", required=True, help="why 30 more days are needed")
     p = add_command(group, "accept", "accept: a signed addendum linked to the note", common,
                     cmd_amend_accept)
     p.add_argument("amendment")
@@ -138,8 +138,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("request", help="Q-00001 or 1")
     p = add_command(group, "update", "tick checklist items", common, cmd_request_update)
     p.add_argument("request")
-    p.add_argument("--client-notified", metavar="YYYY-MM-DD")
-    p.add_argument("--counsel-consulted", metavar="YYYY-MM-DD")
+    p.add_argument("--client-notified", metavar="YYYY-MM-DD", help="date the client was told")
+    p.add_argument("--counsel-consulted", metavar="YYYY-MM-DD", help="date counsel was consulted")
     p.add_argument("--authorization", metavar="A", help="the client's authorization")
     p.add_argument("--court-order", metavar="TEXT", help="the court order (court, case, date)")
 
@@ -149,7 +149,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("client", nargs="?")
     p = add_command(group, "place", "put a client on legal hold", common, cmd_hold_place)
     p.add_argument("client")
-    p.add_argument("--reason", required=True)
+    p.add_argument("--reason", required=True, help="why (a case, a records request...)")
     p = add_command(group, "release", "end a hold, saying why", common, cmd_hold_release)
     p.add_argument("hold", help="H-00001 or 1")
     p.add_argument("--note", required=True, help="why the hold ends")
@@ -157,10 +157,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     group = add_group(sub, "practice", "the practice header printed on every release", common)
     add_command(group, "show", "show the practice header", common, cmd_practice_show)
     p = add_command(group, "set", "set the practice header", common, cmd_practice_set)
-    p.add_argument("--name")
-    p.add_argument("--address")
-    p.add_argument("--phone")
-    p.add_argument("--license")
+    p.add_argument("--name", help="practice or clinician name")
+    p.add_argument("--address", help="postal address")
+    p.add_argument("--phone", help="telephone")
+    p.add_argument("--license", help="license type and number")
 
 
 def _scope_options(p: argparse.ArgumentParser, default_kinds: str = "all") -> None:

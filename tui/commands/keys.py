@@ -30,12 +30,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                 cmd_status)
     p = add_command(sub, "passwd", "change the passphrase (re-wraps keys; no re-encryption)",
                     common, cmd_passwd)
-    p.add_argument("--new-passphrase-file", metavar="FILE")
+    p.add_argument("--new-passphrase-file", metavar="FILE",
+                   help="read the new passphrase from FILE (else asked twice)")
     p = add_command(sub, "recover", "unlock with the recovery key and set a new passphrase",
                     common, cmd_recover)
     p.add_argument("--recovery-key-file", metavar="FILE",
                    help="read the recovery key from FILE (or $CONFIDE_RECOVERY_KEY_FILE)")
-    p.add_argument("--new-passphrase-file", metavar="FILE")
+    p.add_argument("--new-passphrase-file", metavar="FILE",
+                   help="read the new passphrase from FILE (else asked twice)")
 
 
 def recovery_sheet(vault_id: str, recovery_key: str, folder: Path) -> str:

@@ -38,7 +38,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     group = add_group(sub, "note", "general-record notes: add, show, list, sign, addend", common)
     p = add_command(group, "add", "write a note (a draft unless --sign)", common, cmd_add)
     p.add_argument("client", help="client identifier")
-    p.add_argument("--template", default="free", choices=list(TEMPLATES))
+    p.add_argument("--template", default="free", choices=list(TEMPLATES),
+                   help="note template (default free)")
     add_body_options(p)
     _session_options(p)
     p.add_argument("--with", dest="participants", action="append", default=[],

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = add_command(sub, "search", "search notes in the general record", common, cmd_search)
     p.add_argument("query", help="words to find (all must match; word* for a prefix)")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=int, default=20, help="at most N results (default 20)")
 
 
 def cmd_search(args: argparse.Namespace, ctx: Context) -> None:
