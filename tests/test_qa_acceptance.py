@@ -129,6 +129,7 @@ def test_a_copy_on_a_lost_drive_is_named_in_the_queue_and_on_the_certificate(
     disposed = cli("dispose", "C-00001", "--confirm", "Rowan Oldfield")
     assert disposed.code == 0, disposed.stdout
     assert "ON A LOST DRIVE" in disposed.stdout and "cannot be purged" in disposed.stdout
+    assert "PASS, with backups pending" in disposed.stdout
     again = cli("dispose", "certificate", "D-00001")
     assert "ON A LOST DRIVE" in again.stdout
 

@@ -742,6 +742,13 @@ def _finish(vault: Vault, passphrase: str, disposal_id: int, ids: Sequence[int],
         wipe_keys(current)
     for failure in failures:
         report.pending.append(f"backup replacement failed, retried when next mounted: {failure}")
+    # Copies on a drive reported lost are out of reach for good: the result must not read as
+    # if every copy were handled.
+    body = json.loads(str(vault.db.scalar("SELECT certificate FROM disposals WHERE id = ?",
+                                          (disposal_id,))))
+    for loc in sorted({str(b) for e in body.get("clients", []) for b in e.get("backups", ())
+                       if str(b).endswith(LOST_COPY)}):
+        report.pending.append(f"backup {loc}; it still opens with the passphrase of its day")
     if prints is None:
         report.add("fingerprints", True, "this disposal was resumed after an interruption: "
                    "names and note fingerprints were held in memory only and are gone, so the "
