@@ -52,3 +52,21 @@ class VaultScreen(Screen[None]):
 
     def show_error(self, error: ConfideError) -> None:
         self.notify(error.message, title=error.title, severity="error", timeout=8)
+
+
+class ReloadingScreen(VaultScreen):
+    """A list that reloads from the vault when shown again and when privacy mode toggles."""
+
+    def reload(self) -> None:
+        raise NotImplementedError
+
+    def on_screen_resume(self) -> None:
+        # Back from another screen: dates and statuses may have changed. The first resume
+        # comes right after on_mount's load and is skipped.
+        if self._fresh:
+            self._fresh = False
+        elif self.capp.vault is not None:
+            self.reload()
+
+    def privacy_changed(self) -> None:
+        self.reload()

@@ -15,12 +15,12 @@ from textual.widgets import Button, DataTable, Footer, Input, Select, Static
 from vault import Client, ClientStatus, ConfideError
 
 from ..widgets.header import SafeHeader
-from .base import Location, VaultScreen
+from .base import Location, ReloadingScreen
 
 MAX_ROWS = 60
 
 
-class ClientListScreen(VaultScreen):
+class ClientListScreen(ReloadingScreen):
     """Home screen after unlock."""
 
     BINDINGS = [
@@ -72,17 +72,6 @@ class ClientListScreen(VaultScreen):
             count.update("No client matches that filter.")
         else:
             count.update("No clients yet. Press ctrl+n to add your first client.")
-
-    def on_screen_resume(self) -> None:
-        # Back from another screen: dates and statuses may have changed. The first resume
-        # comes right after on_mount's load and is skipped.
-        if self._fresh:
-            self._fresh = False
-        elif self.capp.vault is not None:
-            self.reload()
-
-    def privacy_changed(self) -> None:
-        self.reload()
 
     @on(Input.Changed, "#filter")
     def filter_changed(self) -> None:

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 from vault import TEMPLATES, Client, ConfideError, EntryType, NoteSummary, SessionInfo
 
 from ..widgets.header import SafeHeader
-from .base import Location, VaultScreen
+from .base import Location, ReloadingScreen, VaultScreen
 from .clients import ClientFormModal
 from .modals import ChoiceModal, LateEntryModal
 
@@ -40,7 +40,7 @@ def status_label(note: NoteSummary) -> Text:
     return Text("DRAFT", style="bold reverse")
 
 
-class TimelineScreen(VaultScreen):
+class TimelineScreen(ReloadingScreen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("n", "new_note", "New note"),
@@ -105,17 +105,6 @@ class TimelineScreen(VaultScreen):
         self.reload()
         self.query_one("#timeline", DataTable).move_cursor(row=0)
         self._fresh = True  # the resume that follows needs no second load
-
-    def on_screen_resume(self) -> None:
-        # Back from another screen: dates and statuses may have changed. The first resume
-        # comes right after on_mount's load and is skipped.
-        if self._fresh:
-            self._fresh = False
-        elif self.capp.vault is not None:
-            self.reload()
-
-    def privacy_changed(self) -> None:
-        self.reload()
 
     def location(self) -> Location | None:
         return ("timeline", self.client_id)
