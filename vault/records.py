@@ -343,8 +343,8 @@ class NoteRecords:
             self._db.execute("DELETE FROM omit_spans WHERE note_id = ?", (note_id,))
             self._write_spans(note_id, new_spans)
             if omit_category is not _UNSET:
-                # The immutability trigger guards signed rows; flags live in their own column
-                # and are changed with the trigger's knowledge below.
+                # The whole-note flag is a column of the note row itself, which the database
+                # keeps immutable once signed: only drafts can change it.
                 self._set_whole_note_flag(current, omit_category)
             self._audit.record(Action.FLAG, "note", note_id, spans=len(new_spans),
                                whole=bool(omit_category) if omit_category is not _UNSET
