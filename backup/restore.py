@@ -136,14 +136,88 @@ def _target_lock(target: Path) -> Iterator[bool]:
         lock.release()
 
 
+# Written into the staging folder before the swap, so it arrives with the restored vault: it
+# names the old vault kept aside, proving that copy was replaced by a verified restore (and is
+# not, say, the only copy of a vault someone moved). Removed once the aside copy is wiped.
+REPLACED_MARKER = "restore-replaced"
+
+
+def aside_copies(target: Path) -> list[Path]:
+    """Previous vaults a `restore --force` kept aside beside `target` (normally none)."""
+    target = Path(target).absolute()
+    return sorted(target.parent.glob(f".{target.name}.before-restore-*"))
+
+
+@dataclass(frozen=True)
+class Leftovers:
+    """What `finish_interrupted` did, and what it could not decide (one line each)."""
+
+    done: list[str]
+    problems: list[str]
+
+
+def _drop_marker(target: Path) -> None:
+    marker = target / REPLACED_MARKER
+    if marker.is_file() and not marker.is_symlink():
+        marker.unlink()
+        fsutil.fsync_dir(target)
+
+
+def finish_interrupted(target: Path, *, put_back: bool = True) -> Leftovers:
+    """Finish what a kill during an earlier restore left beside `target`.
+
+    A staging folder was never verified nor in use: erased. An old vault kept aside after the
+    restored one took its place (the marker names it): overwritten and removed, as the restore
+    would have done. An old vault kept aside while no vault is at `target` (killed between the
+    two renames): put back when `put_back`, else reported. Anything else is reported, never
+    deleted.
+    """
+    target = Path(target).absolute()
+    done: list[str] = []
+    problems: list[str] = []
+    with fsutil.storage_errors(f"cannot finish the interrupted restore of {target}"):
+        for stale in target.parent.glob(f".{target.name}.restoring-*"):
+            _wipe_folder(stale)  # never verified, never in use: ours to remove
+            done.append(f"erased the unfinished restore {stale.name}")
+        asides = aside_copies(target)
+        marker = target / REPLACED_MARKER
+        named = (marker.read_text(encoding="utf-8").strip()
+                 if marker.is_file() and not marker.is_symlink() else None)
+        if key_file_exists(target / KEY_FILE):
+            for aside in asides:
+                if aside.name == named:
+                    _wipe_folder(aside)
+                    fsutil.fsync_dir(target.parent)
+                    done.append(f"securely removed the previous vault kept aside at {aside} "
+                                "(the restored vault had verified)")
+            if named is not None:
+                _drop_marker(target)
+            problems += [f"a previous vault is kept aside at {a} beside the vault at {target}; "
+                         "remove it (it may hold disposed records) or rename it back"
+                         for a in asides if a.exists()]
+        elif asides:
+            empty = not target.exists() or (target.is_dir() and not target.is_symlink()
+                                             and not any(target.iterdir()))
+            if put_back and len(asides) == 1 and empty:
+                if target.exists():
+                    target.rmdir()
+                os.replace(asides[0], target)
+                fsutil.fsync_dir(target.parent)
+                _drop_marker(target)
+                done.append(f"put the previous vault back at {target} from {asides[0]} (the "
+                            "interrupted restore had not completed)")
+            else:
+                problems.append(f"an interrupted restore left the previous vault at "
+                                f"{asides[0]}; rename it back to {target} (or remove it) and "
+                                "try again")
+    return Leftovers(done, problems)
+
+
 def _leftovers(target: Path) -> None:
     """What a kill during an earlier restore may have left beside the target."""
-    for stale in target.parent.glob(f".{target.name}.restoring-*"):
-        _wipe_folder(stale)  # never verified, never in use: ours to remove
-    aside = sorted(target.parent.glob(f".{target.name}.before-restore-*"))
-    if aside and not key_file_exists(target / KEY_FILE):
-        raise VaultExistsError(f"an interrupted restore left the previous vault at {aside[0]}; "
-                               f"rename it back to {target} (or remove it) and try again")
+    left = finish_interrupted(target, put_back=False)
+    if left.problems:
+        raise VaultExistsError(left.problems[0])
 
 
 def restore(archive: Path, target: Path, *, passphrase: str | None = None,
@@ -184,14 +258,21 @@ def restore(archive: Path, target: Path, *, passphrase: str | None = None,
         aside = parent / f".{target.name}.before-restore-{secrets.token_hex(4)}"
         with fsutil.storage_errors(f"cannot move the restored vault into {target}"):
             if replacing:
+                fsutil.write_new_file(staging / REPLACED_MARKER, aside.name.encode())
+                fsutil.fsync_dir(staging)
+            if replacing:
                 os.replace(target, aside)
             elif target.exists():
                 target.rmdir()  # an empty folder the user made for the restore
             os.replace(staging, target)
             fsutil.fsync_dir(parent)
     if replacing:
-        # The restored vault verified and is in place: the old one can go now.
-        _wipe_folder(aside)
+        # The restored vault verified and is in place: the old one can go now. A kill before
+        # the marker goes is finished by `finish_interrupted` (next open, restore or dispose).
+        with fsutil.storage_errors(f"cannot remove the previous vault kept aside at {aside}"):
+            _wipe_folder(aside)
+            fsutil.fsync_dir(parent)
+            _drop_marker(target)
     return dataclasses.replace(result, folder=target, replaced_existing=replacing)
 
 

@@ -297,6 +297,26 @@ def _scan_file(path: Path, key: SecretBytes, prints: Fingerprints | None
     return scan, found
 
 
+def restore_asides(folder: Path) -> list[Path]:
+    """Previous vaults a `restore --force` kept aside beside `folder` and a kill left there.
+
+    Such a copy holds records (disposed clients' included) under keys the passphrase unwraps,
+    so disposal cannot vouch for anything while one exists. The name pattern is the one
+    `backup.restore` uses (vault/ may not import backup).
+    """
+    folder = Path(folder).absolute()
+    return sorted(folder.parent.glob(f".{folder.name}.before-restore-*"))
+
+
+def _refuse_if_aside(vault: Vault) -> None:
+    asides = restore_asides(vault.folder)
+    if asides:
+        raise DisposalRefusedError(
+            f"an interrupted restore left a previous copy of this vault at {asides[0]}; it would "
+            "keep the disposed records, so nothing was disposed of (run `confide restore` "
+            "again, or remove that folder)")
+
+
 def verify(vault: Vault, passphrase: str, *, disposed_ids: Collection[int] | None = None,
            prints: Fingerprints | None = None,
            retired_keys: Mapping[KeyName, SecretBytes] | None = None,
@@ -381,6 +401,12 @@ def verify(vault: Vault, passphrase: str, *, disposed_ids: Collection[int] | Non
         pdb.close()
         if owned:
             wipe_keys(current)
+    # A previous vault a killed restore left aside holds every record it had, disposed or not.
+    asides = restore_asides(vault.folder)
+    report.add("copies kept aside by a restore", not asides,
+               "none beside the vault folder" if not asides else
+               "an interrupted restore left a previous copy of this vault (it may hold the "
+               "disposed records) at " + ", ".join(str(a) for a in asides))
     # 5. the vault folder: no journal, no stale copy, nothing under a retired key
     leftovers = [p.name for p in sorted(vault.folder.iterdir())
                  if p.name.endswith(("-journal", ".pending")) or ".epoch-" in p.name]
@@ -651,6 +677,7 @@ def dispose(vault: Vault, passphrase: str, client_ids: Sequence[int],
             today: date | None = None, backups: BackupSide | None = None) -> DisposalResult:
     """Dispose of the named clients for good, verify it, and issue a certificate."""
     ids = sorted(set(client_ids))
+    _refuse_if_aside(vault)
     rows = _refuse_unless_allowed(vault, ids, confirm_names, today)
     # Who performed it: as given, else the practice name set for releases, else the OS user.
     practice = vault.db.scalar("SELECT value FROM settings WHERE key = 'practice.name'")

@@ -35,8 +35,18 @@ def add_group(sub: Any, name: str, help_text: str,
     return group
 
 
+def finish_restore(ctx: Context) -> None:
+    """Finish (or point out) what a `restore --force` killed part-way left beside the vault."""
+    from backup.restore import finish_interrupted
+
+    left = finish_interrupted(ctx.folder)
+    for line in left.done + [f"warning: {p}" for p in left.problems]:
+        ctx.out.info(line)
+
+
 @contextmanager
 def unlocked(ctx: Context) -> Iterator[Vault]:
+    finish_restore(ctx)
     vault = Vault.unlock(ctx.folder, ctx.secrets.passphrase())
     try:
         yield vault

@@ -1,0 +1,115 @@
+"""A `restore --force` killed part-way: the old vault kept aside is finished off or put back,
+and disposal never vouches for anything while such a copy exists."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from backup import add_drive, run_backup
+from tests.conftest import PASSPHRASE, Cli
+from vault import Vault
+from vault.disposal import dispose, verify
+from vault.errors import DisposalRefusedError
+
+# Runs the real restore in a child that SIGKILLs itself at one point of the swap.
+_KILLER = textwrap.dedent("""
+    import os, signal, sys
+    from pathlib import Path
+    import importlib
+    r = importlib.import_module("backup.restore")  # `backup.restore` is also the function
+    archive, target, passphrase, where = sys.argv[1:5]
+    if where == "before-wipe":
+        real_wipe = r._wipe_folder
+        def wipe(path):
+            if ".before-restore-" in path.name:
+                os.kill(os.getpid(), signal.SIGKILL)
+            real_wipe(path)
+        r._wipe_folder = wipe
+    else:  # between moving the old vault aside and moving the restored one in
+        real_replace = os.replace
+        def replace(src, dst):
+            if ".restoring-" in Path(src).name:
+                os.kill(os.getpid(), signal.SIGKILL)
+            real_replace(src, dst)
+        r.os.replace = replace
+    r.restore(Path(archive), Path(target), passphrase=passphrase, force=True)
+""")
+
+
+def _killed_restore(vault: Vault, vault_dir: Path, tmp_path: Path, where: str) -> None:
+    """Back the vault up, add a client after the backup, then restore --force and be killed."""
+    vault.clients.add("Ottoline Brackenbury")
+    drive = tmp_path / "drive"
+    drive.mkdir()
+    add_drive(vault, drive)
+    archive = run_backup(vault, drive).path
+    vault.clients.add("Later Client")  # only in the old vault: tells the two apart
+    vault.lock()
+    proc = subprocess.run([sys.executable, "-c", _KILLER, str(archive), str(vault_dir),
+                           PASSPHRASE, where], capture_output=True, timeout=120)
+    assert proc.returncode == -9, proc.stderr.decode()
+
+
+def _asides(vault_dir: Path) -> list[Path]:
+    return sorted(vault_dir.parent.glob(f".{vault_dir.name}.before-restore-*"))
+
+
+def test_disposal_refuses_and_verify_fails_while_an_aside_copy_exists(
+        vault: Vault, vault_dir: Path, tmp_path: Path) -> None:
+    """Killed after the swap: dispose refuses and `dispose verify` FAILs naming the copy."""
+    _killed_restore(vault, vault_dir, tmp_path, "before-wipe")
+    (aside,) = _asides(vault_dir)
+    v = Vault.unlock(vault_dir, PASSPHRASE)
+    try:
+        with pytest.raises(DisposalRefusedError, match="previous copy of this vault"):
+            dispose(v, PASSPHRASE, [1], ["Ottoline Brackenbury"])
+        assert v.clients.count() == 1  # nothing was disposed of
+        report = verify(v, PASSPHRASE)
+    finally:
+        v.lock()
+    assert not report.ok
+    failed = [c for c in report.checks if not c.ok]
+    assert [c.name for c in failed] == ["copies kept aside by a restore"]
+    assert str(aside) in failed[0].detail
+
+
+def test_next_command_securely_removes_the_aside_copy_of_a_verified_restore(
+        vault: Vault, vault_dir: Path, tmp_path: Path, cli: Cli) -> None:
+    """Killed after the swap: the next command wipes the old vault and says so."""
+    _killed_restore(vault, vault_dir, tmp_path, "before-wipe")
+    assert len(_asides(vault_dir)) == 1
+    listed = cli("client", "list", "--json")
+    assert listed.code == 0, listed.stderr
+    assert [c["display_name"] for c in listed.json] == ["Ottoline Brackenbury"]  # type: ignore
+    assert _asides(vault_dir) == []
+    assert not (vault_dir / "restore-replaced").exists()
+    checked = cli("dispose", "verify")
+    assert checked.code == 0, checked.stderr
+    assert "[ok] copies kept aside by a restore: none" in checked.stdout
+
+
+def test_cli_reports_the_removal(vault: Vault, vault_dir: Path, tmp_path: Path,
+                                 cli: Cli) -> None:
+    """The practitioner is told the leftover copy was securely removed."""
+    _killed_restore(vault, vault_dir, tmp_path, "before-wipe")
+    listed = cli("client", "list")
+    assert listed.code == 0, listed.stderr
+    assert "securely removed the previous vault kept aside" in listed.stderr
+
+
+def test_kill_between_the_renames_puts_the_old_vault_back(
+        vault: Vault, vault_dir: Path, tmp_path: Path, cli: Cli) -> None:
+    """Killed before the restored vault moved in: the next command puts the old vault back."""
+    _killed_restore(vault, vault_dir, tmp_path, "between-renames")
+    assert not vault_dir.exists() and len(_asides(vault_dir)) == 1
+    listed = cli("client", "list", "--json")
+    assert listed.code == 0, listed.stderr
+    names = sorted(c["display_name"] for c in listed.json)  # type: ignore[union-attr]
+    assert names == ["Later Client", "Ottoline Brackenbury"]
+    assert _asides(vault_dir) == []
+    assert list(vault_dir.parent.glob(f".{vault_dir.name}.restoring-*")) == []
