@@ -194,6 +194,11 @@ class Catalog:
         self._db.execute("UPDATE backups SET verified_at = ? WHERE id = ?",
                          (now_utc(), backup_id))
 
+    def mark_good_again(self, backup_id: int) -> None:
+        """A damaged archive that has since verified in full, digest as catalogued."""
+        self._db.execute("UPDATE backups SET status = 'good', verified_at = ?, error = NULL "
+                         "WHERE id = ? AND status = 'damaged'", (now_utc(), backup_id))
+
     def set_status(self, backup_id: int, status: str, error: str | None = None) -> None:
         if status not in STATUSES:
             raise UsageError(f"unknown backup status {status!r}")

@@ -99,6 +99,9 @@ class VerifyReport:
     sections: dict[str, int]
     catalog_status: str | None = None
     digest_matches_catalog: bool | None = None
+    # Catalogued damaged (e.g. a one-off read error), now read in full with the catalogued
+    # digest: marked good again.
+    marked_good_again: bool = False
 
 
 def encryption_summary(vault_kdf: dict[str, Any]) -> dict[str, Any]:
@@ -535,7 +538,13 @@ def verify_archive(path: Path, *, vault: Vault | None = None, passphrase: str | 
                 catalog.set_status(record.id, "damaged", "digest differs from the catalog")
             raise BackupDamagedError(f"{path.name} decrypts but is not the file the catalog "
                                      "recorded (digest differs)", section="file")
-        if here:
+        if here and record.status == "damaged" and record.digest == contents.digest:
+            # Every byte authenticated and it is the very file catalogued: the earlier damage
+            # was not in the file (a read error, a loose cable), so it is good again.
+            catalog.mark_good_again(record.id)
+            report.catalog_status = "good"
+            report.marked_good_again = True
+        elif here:
             catalog.mark_verified(record.id)
     return report
 
@@ -573,7 +582,9 @@ def verify_catalogued(vault: Vault, progress: ProgressCallback | None = None,
         except ConfideError as e:
             outcomes.append(VerifyOutcome(record, False, str(e)))
             continue
-        outcomes.append(VerifyOutcome(catalog.get(record.id), True, "verified", report))
+        outcomes.append(VerifyOutcome(catalog.get(record.id), True,
+                                      "verified; marked good again (was damaged)"
+                                      if report.marked_good_again else "verified", report))
     return outcomes
 
 

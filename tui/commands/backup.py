@@ -200,9 +200,13 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
             "vault_id": report.vault_id, "key_epoch": report.key_epoch,
             "created_at": report.created_at, "size": report.size, "digest": report.digest,
             "clients": report.clients, "sections": report.sections,
-            "catalog_status": report.catalog_status}
+            "catalog_status": report.catalog_status,
+            "marked_good_again": report.marked_good_again}
     note = ""
-    if report.catalog_status not in (None, "good"):
+    if report.marked_good_again:
+        note = (" It was catalogued as damaged; it is the same file (digest as catalogued), "
+                "so it is marked good again.")
+    elif report.catalog_status not in (None, "good"):
         # e.g. a copy of an archive that disposal replaced: intact, but not to be used.
         note = (f" The catalog lists it as {report.catalog_status}: do not rely on it; it may "
                 "hold records that were since disposed of.")
