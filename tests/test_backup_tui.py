@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -65,8 +66,10 @@ async def test_backup_screen_backs_up_verifies_and_restore_tests(tmp_path: Path)
 
 
 async def test_backup_screen_without_drive_says_so(tmp_path: Path) -> None:
-    """No connected drive: a clear error, nothing catalogued."""
+    """A designated drive that is not connected: a clear error, nothing catalogued."""
     folder = make_practice(tmp_path / "vault")
+    _designate(folder, tmp_path / "stick")
+    shutil.rmtree(tmp_path / "stick")  # unplugged; having no drive at all: test_tui_polish_backup
     app = app_for(folder)
     async with app.run_test(size=(120, 40)) as pilot:
         await unlock(pilot)

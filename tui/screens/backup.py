@@ -12,9 +12,10 @@ from typing import Any
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, DataTable, Footer, ProgressBar, Static
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Footer, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from backup import (
@@ -25,6 +26,7 @@ from backup import (
     RestoreResult,
     VerifyOutcome,
     WatchEvent,
+    add_drive,
     connected_drives,
     restore_test,
     run_backup,
@@ -38,6 +40,44 @@ from .base import VaultScreen
 from .modals import PassphraseModal
 
 PHASES = {"write": "Writing", "verify": "Reading back and verifying", "restore": "Restoring"}
+NO_DRIVE = ("No backup drive yet. Press a to designate one: the folder where a USB drive is "
+            "mounted, or a folder on another disk.")
+
+
+class AddDriveModal(ModalScreen[tuple[str, str] | None]):
+    """Where the backup drive is mounted, and a name for it. None when cancelled."""
+
+    # The CLI's `backup drive add` cannot run while this app holds the vault open, so the
+    # screen itself must be able to designate a drive.
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Static("Designate a backup drive: type the folder where it is mounted "
+                         "(for example /media/you/STICK). Confide marks it as this vault's.",
+                         markup=False, classes="modal-question")
+            yield Input(placeholder="Folder (mount point of the drive)", id="drive-path")
+            yield Input(placeholder="Name for the drive (optional)", id="drive-label")
+            yield Static("", markup=False, classes="modal-error", id="drive-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#drive-path", Input).focus()
+
+    @on(Input.Submitted, "#drive-path")
+    def next_field(self) -> None:
+        self.query_one("#drive-label", Input).focus()
+
+    @on(Input.Submitted, "#drive-label")
+    def submitted(self) -> None:
+        path = self.query_one("#drive-path", Input).value.strip()
+        if not path:
+            self.query_one("#drive-error", Static).update("Type the drive's folder first.")
+            self.query_one("#drive-path", Input).focus()
+            return
+        self.dismiss((path, self.query_one("#drive-label", Input).value.strip()))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 class BackupScreen(VaultScreen):
@@ -45,6 +85,7 @@ class BackupScreen(VaultScreen):
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
+        Binding("a", "add_drive", "Add drive"),
         Binding("b", "backup_now", "Back up now"),
         Binding("v", "verify_all", "Verify all"),
         Binding("t", "restore_test", "Restore test"),
@@ -82,6 +123,7 @@ class BackupScreen(VaultScreen):
             yield Button("Back up now", id="backup-now", variant="primary")
             yield Button("Verify all", id="backup-verify")
             yield Button("Restore test", id="backup-restore-test")
+            yield Button("Add drive", id="backup-add-drive")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -128,8 +170,7 @@ class BackupScreen(VaultScreen):
                    f"{sum(r.is_good for r in records)} good backup(s); last verified "
                    f"{verified.replace('T', ' ')[:19] if verified else 'never'}.")
         if not drives:
-            summary = ("No backup drive yet. Designate one with `confide backup drive add "
-                       "PATH`.")
+            summary = NO_DRIVE
         self.query_one("#backup-summary", Static).update(summary)
 
     def show_progress(self, progress: BackupProgress) -> None:
@@ -147,8 +188,36 @@ class BackupScreen(VaultScreen):
     def action_back(self) -> None:
         self.app.pop_screen()
 
+    @on(Button.Pressed, "#backup-add-drive")
+    def action_add_drive(self) -> None:
+        vault = self.vault
+
+        def chosen(answer: tuple[str, str] | None) -> None:
+            if answer is None:
+                return
+            path, label = answer
+            try:
+                drive = add_drive(vault, Path(path).expanduser(), label)
+            except ConfideError as e:
+                self.show_error(e)
+                return
+            self.notify(f"{drive.label} is now a backup drive. Press b to back up to it.",
+                        title="Backup drive")
+            self.refresh_tables()
+
+        self.app.push_screen(AddDriveModal(), chosen)
+
     @on(Button.Pressed, "#backup-now")
     def action_backup_now(self) -> None:
+        try:
+            designated = [d for d in Catalog(self.vault).drives() if not d.is_lost]
+        except ConfideError as e:
+            self.show_error(e)
+            return
+        if not designated:
+            # Said here, before any work: "plug it in" misleads someone who has no drive yet.
+            self.notify(NO_DRIVE, title="Back up", severity="warning", timeout=10)
+            return
         self._backup_worker(self.vault)
 
     @on(Button.Pressed, "#backup-verify")
@@ -158,6 +227,16 @@ class BackupScreen(VaultScreen):
     @on(Button.Pressed, "#backup-restore-test")
     def action_restore_test(self) -> None:
         vault = self.vault
+        try:
+            has_good = bool(Catalog(vault).backups(statuses=["good"]))
+        except ConfideError as e:
+            self.show_error(e)
+            return
+        if not has_good:
+            # Asking for the passphrase first, only to say there is nothing to test, wastes it.
+            self.notify("There is no backup to test yet. Press b to back up first.",
+                        title="Restore test", severity="warning")
+            return
 
         def entered(passphrase: str | None) -> None:
             if passphrase:
