@@ -89,10 +89,14 @@ class BackupSettings:
         return made
 
     def checked(self) -> BackupSettings:
-        if min(self.keep_daily, self.keep_weekly, self.keep_monthly) < 0:
-            raise UsageError("generation counts cannot be negative")
-        if self.keep_daily + self.keep_weekly + self.keep_monthly < 1:
-            raise UsageError("keep at least one generation")
+        # 0 means "keep no generations of that kind"; all three 0 keeps only the newest good
+        # backup, which rotation never deletes. Only a negative count is meaningless.
+        for what, count in (("daily", self.keep_daily), ("weekly", self.keep_weekly),
+                            ("monthly", self.keep_monthly)):
+            if count < 0:
+                raise UsageError(f"the number of {what} generations to keep cannot be negative "
+                                 f"({count}); 0 keeps none (the newest good backup is always "
+                                 "kept)")
         if self.interval_hours < 0 or self.rescan_seconds <= 0:
             raise UsageError("intervals must be positive")
         return self

@@ -10,7 +10,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import fsutil
+from .disclosures.writer import check_target
+from .disclosures.writer import write_export as write_atomically
 from .disposal import LIMITS, LOST_COPY, METHOD, METHOD_TYPE, mount_of, sqlcipher_version
 from .errors import NotFoundError, UsageError
 
@@ -184,14 +185,15 @@ def render_pdf(cert: dict[str, Any]) -> bytes:
     return bytes(pdf.output())
 
 
-def write_export(cert: dict[str, Any], path: Path, pdf: bool) -> Path:
-    """Write the certificate where the user asked; refuses to overwrite an existing file."""
-    target = path.expanduser()
-    if target.exists():
-        raise UsageError(f"{target} already exists; choose another file name")
+def write_export(cert: dict[str, Any], path: Path, pdf: bool, force: bool = False) -> Path:
+    """Write the certificate where the user asked; an existing file only with `force`.
+
+    Written as releases are (a partial file renamed into place), so --force never leaves a
+    half-replaced certificate.
+    """
+    target = check_target(path, force)
     data = render_pdf(cert) if pdf else (render_text(cert) + "\n").encode("utf-8")
-    with fsutil.storage_errors(f"cannot write {target}"):
-        fsutil.write_new_file(target, data)
+    write_atomically(target, data, force, lambda publish: publish())
     return target
 
 

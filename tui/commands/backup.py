@@ -307,8 +307,10 @@ def cmd_settings(args: argparse.Namespace, ctx: Context) -> None:
             current = catalog.save_settings(
                 BackupSettings.from_json({**current.to_json(), **changes}).checked())
     ctx.out.emit(current.to_json(), lambda: "\n".join(
-        f"{k:<16} {v if not isinstance(v, list) else ', '.join(v)}"
-        for k, v in current.to_json().items()))
+        [f"{k:<16} {v if not isinstance(v, list) else ', '.join(v)}"
+         for k, v in current.to_json().items()]
+        + ["The newest good backup is always kept, whatever these counts (0 keeps none of "
+           "that kind)."]))
 
 
 def cmd_restore(args: argparse.Namespace, ctx: Context) -> None:

@@ -77,6 +77,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     out.add_argument("--pdf", metavar="FILE", help="certificate: write it as PDF to FILE")
     out.add_argument("--text", metavar="FILE", help="certificate: write it as text to FILE")
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="queue: compute as of this date")
+    p.add_argument("--force", action="store_true",
+                   help="certificate: replace FILE if it exists")
 
 
 def _day(text: str | None) -> date | None:
@@ -149,8 +151,8 @@ def cmd_dispose(args: argparse.Namespace, ctx: Context) -> None:
         return _certificate(args, ctx, targets[1:])
     if action == "verify":
         return _verify(ctx)
-    if args.pdf or args.text:
-        raise UsageError("--pdf and --text go with `confide dispose certificate ID`")
+    if args.pdf or args.text or args.force:
+        raise UsageError("--pdf, --text and --force go with `confide dispose certificate ID`")
     if args.due or not targets:
         return _queue(args, ctx)
     return _dispose(args, ctx, targets)
@@ -249,7 +251,8 @@ def _certificate(args: argparse.Namespace, ctx: Context, rest: list[str]) -> Non
     with unlocked(ctx) as vault:
         cert = certificate(vault, disposal_id)
     if args.pdf or args.text:
-        path = write_export(cert, Path(args.pdf or args.text), pdf=bool(args.pdf))
+        path = write_export(cert, Path(args.pdf or args.text), pdf=bool(args.pdf),
+                            force=args.force)
         ctx.out.emit({"certificate_id": cert["certificate_id"], "written": str(path)},
                      f"Wrote {cert['certificate_id']} to {path}")
         return

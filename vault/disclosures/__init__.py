@@ -424,7 +424,8 @@ class Disclosures:
             facts=(("Client", f"{client.display_name} ({client.record_id})"),
                    ("Period", f"{since.isoformat()} to {now.isoformat()} (six years)"),
                    ("Prepared", now.isoformat())),
-            statement=statement, sections=sections, footer_id=reference)
+            statement=statement, sections=sections, footer_id=reference,
+            item=("disclosure listed", "disclosures listed"))
 
     def write_document(self, document: Document, client_id: int, path: str | Path, *,
                        fmt: str | None = None, force: bool = False,

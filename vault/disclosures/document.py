@@ -39,6 +39,14 @@ class Document:
     statement: tuple[str, ...]  # what was withheld and why
     sections: tuple[Section, ...]
     footer_id: str  # on every PDF page: reference and client record number, never a name
+    # What a section is, for the closing line: a release's sections are documents; an
+    # accounting's are disclosures (counting them as "documents" read as pages released).
+    item: tuple[str, str] = ("document", "documents")
+
+    def ending(self) -> str:
+        """The closing line: `End of R-000001: 3 documents.`"""
+        n = len(self.sections)
+        return f"End of {self.reference}: {n} {self.item[0] if n == 1 else self.item[1]}."
 
     def text(self) -> str:
         """The plain-text form: the preview, and the .txt output byte for byte."""
@@ -59,8 +67,7 @@ class Document:
             out.extend(line + "\n" for line in section.meta)
             out.append("\n" + section.body.rstrip("\n") + "\n")
         out.append("\n" + rule + "\n")
-        out.append(f"End of {self.reference}: {len(self.sections)} "
-                   f"document{'s' if len(self.sections) != 1 else ''}.\n")
+        out.append(self.ending() + "\n")
         return out
 
     def markdown(self) -> str:
@@ -77,8 +84,7 @@ class Document:
             out.extend(f"- {_md_escape(line)}\n" for line in section.meta)
             fence = "~" * max(4, _longest_run(section.body, "~") + 1)
             out.append(f"\n{fence}text\n{section.body.rstrip(chr(10))}\n{fence}\n")
-        out.append(f"\n---\n\nEnd of {self.reference}: {len(self.sections)} "
-                   f"document{'s' if len(self.sections) != 1 else ''}.\n")
+        out.append(f"\n---\n\n{_md_escape(self.ending())}\n")
         return "".join(out)
 
 

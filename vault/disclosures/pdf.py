@@ -201,8 +201,7 @@ def render_pdf(document: Document, password: str | None = None) -> bytes:
         out.gap(1.5)
         out.lines(section.body.rstrip("\n"), BODY_PT, "", indent)
     out.gap(4)
-    n = len(document.sections)
-    out.lines(f"End of {document.reference}: {n} document{'s' if n != 1 else ''}.", 9, "B")
+    out.lines(document.ending(), 9, "B")
     pdf.page_footers()
     if password is not None:
         # The owner password is random and never kept: nobody can lift the restrictions.

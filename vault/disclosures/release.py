@@ -294,7 +294,8 @@ def check_basis(vault: Vault, spec: ReleaseSpec, today: date
         if not spec.note_ids:
             raise DisclosureRefusedError(
                 f"a {kind.label} releases only the minimum necessary: choose the notes one "
-                "by one (--note), not a date range")
+                "by one, naming each with --note (for example --note N-00001); none was named"
+                + ("; a date range does not apply" if spec.date_from or spec.date_to else ""))
         if spec.date_from or spec.date_to:
             raise UsageError("choose notes one by one for a minimum-necessary release; a date "
                              "range does not apply")
