@@ -431,7 +431,7 @@ class ConfideApp(App[None]):
         self.push_screen(PassphraseModal("Psychotherapy notes are kept apart. Enter your "
                                          "passphrase again to open them.", error), entered)
 
-    def action_change_passphrase(self) -> None:
+    def action_change_passphrase(self, error: str = "") -> None:
         def entered(result: tuple[str, str] | None) -> None:
             vault = self.vault
             if result is None or vault is None:
@@ -440,7 +440,7 @@ class ConfideApp(App[None]):
                             exclusive=True, exit_on_error=False, group="passphrase")
 
         if self.vault is not None:
-            self.push_screen(ChangePassphraseModal(), entered)
+            self.push_screen(ChangePassphraseModal(error), entered)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker: Worker[Any] = event.worker
@@ -461,9 +461,12 @@ class ConfideApp(App[None]):
                             title="Passphrase")
             elif event.state is WorkerState.ERROR:
                 error = worker.error
-                self._error(error if not isinstance(error, AuthenticationError) else
-                            AuthenticationError("the current passphrase is wrong; nothing "
-                                                "was changed"))
+                if isinstance(error, AuthenticationError):
+                    # Asked again at once, like the psychotherapy-notes re-entry.
+                    self.action_change_passphrase("The current passphrase is wrong; nothing "
+                                                  "was changed. Try again.")
+                else:
+                    self._error(error)
 
     def _error(self, error: BaseException | None) -> None:
         if isinstance(error, ConfideError):

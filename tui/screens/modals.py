@@ -10,6 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from vault.vault import MIN_PASSPHRASE_CHARS
+
 
 class ConfirmModal(ModalScreen[bool]):
     """Yes/no question. Dismisses with True only on an explicit yes."""
@@ -101,13 +103,17 @@ class ChangePassphraseModal(ModalScreen[tuple[str, str] | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
+    def __init__(self, error: str = "") -> None:
+        super().__init__()
+        self.error = error
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Static("Change passphrase", classes="modal-question")
             yield Input(placeholder="Current passphrase", password=True, id="current")
             yield Input(placeholder="New passphrase", password=True, id="new1")
             yield Input(placeholder="New passphrase again", password=True, id="new2")
-            yield Static("", markup=False, classes="modal-error", id="change-error")
+            yield Static(self.error, markup=False, classes="modal-error", id="change-error")
 
     def on_mount(self) -> None:
         self.query_one("#current", Input).focus()
@@ -121,9 +127,15 @@ class ChangePassphraseModal(ModalScreen[tuple[str, str] | None]):
     def submitted(self) -> None:
         current = self.query_one("#current", Input).value
         first = self.query_one("#new1", Input).value
-        if first != self.query_one("#new2", Input).value:
-            self.query_one("#change-error", Static).update(
-                "The two new passphrases differ.")
+        # Checked here, so a too-short passphrase keeps the modal (and what was typed) open
+        # instead of closing it and reporting the problem in a toast.
+        problem = ("Type your current passphrase first." if not current else
+                   f"The new passphrase needs at least {MIN_PASSPHRASE_CHARS} characters."
+                   if len(first) < MIN_PASSPHRASE_CHARS else
+                   "The two new passphrases differ."
+                   if first != self.query_one("#new2", Input).value else "")
+        if problem:
+            self.query_one("#change-error", Static).update(problem)
             return
         self.dismiss((current, first))
 
