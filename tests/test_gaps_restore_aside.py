@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from backup import add_drive, run_backup
+from backup import add_drive, restore, run_backup
 from tests.conftest import PASSPHRASE, Cli
-from vault import Vault
+from vault import TEST_PRESET, Vault
 from vault.disposal import dispose, verify
 from vault.errors import DisposalRefusedError
 
@@ -41,7 +41,7 @@ _KILLER = textwrap.dedent("""
 """)
 
 
-def _killed_restore(vault: Vault, vault_dir: Path, tmp_path: Path, where: str) -> None:
+def _killed_restore(vault: Vault, vault_dir: Path, tmp_path: Path, where: str) -> Path:
     """Back the vault up, add a client after the backup, then restore --force and be killed."""
     vault.clients.add("Ottoline Brackenbury")
     drive = tmp_path / "drive"
@@ -53,6 +53,7 @@ def _killed_restore(vault: Vault, vault_dir: Path, tmp_path: Path, where: str) -
     proc = subprocess.run([sys.executable, "-c", _KILLER, str(archive), str(vault_dir),
                            PASSPHRASE, where], capture_output=True, timeout=120)
     assert proc.returncode == -9, proc.stderr.decode()
+    return archive
 
 
 def _asides(vault_dir: Path) -> list[Path]:
@@ -113,3 +114,33 @@ def test_kill_between_the_renames_puts_the_old_vault_back(
     assert names == ["Later Client", "Ottoline Brackenbury"]
     assert _asides(vault_dir) == []
     assert list(vault_dir.parent.glob(f".{vault_dir.name}.restoring-*")) == []
+
+
+def test_next_restore_finishes_the_killed_one(vault: Vault, vault_dir: Path,
+                                              tmp_path: Path) -> None:
+    """Killed after the swap, then `restore --force` again: it completes, no copy left aside."""
+    archive = _killed_restore(vault, vault_dir, tmp_path, "before-wipe")
+    result = restore(archive, vault_dir, passphrase=PASSPHRASE, force=True)
+    assert result.clients == 1 and result.replaced_existing
+    assert _asides(vault_dir) == []
+    assert not (vault_dir / "restore-replaced").exists()
+
+
+def test_an_aside_copy_not_named_by_the_restored_vault_is_never_deleted(
+        vault: Vault, vault_dir: Path, tmp_path: Path, cli: Cli) -> None:
+    """Killed between the renames, then a new vault made in its place: the old vault is kept
+    and pointed to on every command, and disposal refuses."""
+    _killed_restore(vault, vault_dir, tmp_path, "between-renames")
+    for stale in vault_dir.parent.glob(f".{vault_dir.name}.restoring-*"):
+        for f in stale.iterdir():
+            f.unlink()
+        stale.rmdir()
+    fresh, _ = Vault.create(vault_dir, PASSPHRASE, TEST_PRESET)
+    fresh.lock()
+    (aside,) = _asides(vault_dir)
+    listed = cli("client", "list")
+    assert listed.code == 0, listed.stderr
+    assert f"warning: a previous vault is kept aside at {aside}" in listed.stderr
+    assert aside.exists() and (aside / "record.db").exists()
+    refused = cli("dispose", "C-00001", "--confirm", "Anybody")
+    assert refused.code == 1 and "previous copy of this vault" in refused.stderr
