@@ -392,7 +392,10 @@ async def test_palette_reaches_backup_release_and_authorizations(practice: Path)
         await unlock(pilot)
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert {"Backup", "Release records", "Authorizations"} <= set(titles)
-        app.action_release()  # no client open yet: explained, nothing pushed
+        app.action_release()  # on the client list: for the highlighted client (polish QA)
+        await settle(pilot)
+        assert isinstance(app.screen, ReleaseScreen)
+        app.pop_screen()
         await pilot.pause()
         assert isinstance(app.screen, ClientListScreen)
         app.action_backup()

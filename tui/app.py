@@ -18,7 +18,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from vault import (
@@ -383,7 +383,15 @@ class ConfideApp(App[None]):
         if self.vault is None:
             return
         if client is None:
-            self.notify(f"Open a client first, then choose {what} again.", title=what)
+            # From the client list, the highlighted client is the one meant (its name is in
+            # the opened screen's title), rather than "open a client first".
+            top = next((s for s in reversed(self.screen_stack)
+                        if not isinstance(s, ModalScreen)), None)
+            if isinstance(top, ClientListScreen):
+                client = top.highlighted_client()
+        if client is None:
+            self.notify(f"Pick a client in the list first, then choose {what} again.",
+                        title=what)
             return
         self.push_screen(screen_type(client))
 

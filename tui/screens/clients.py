@@ -46,7 +46,7 @@ class ClientListScreen(ReloadingScreen):
         self.reload()
         self.query_one("#filter", Input).focus()
 
-    def reload(self) -> None:
+    def reload(self, keep_cursor: bool = True) -> None:
         text = self.query_one("#filter", Input).value
         try:
             clients = self.vault.clients.list(text)
@@ -54,6 +54,9 @@ class ClientListScreen(ReloadingScreen):
             self.show_error(e)
             return
         table = self.query_one("#clients", DataTable)
+        # Back from a client (or a privacy toggle) the cursor stays on the same client;
+        # clear() alone would send it to the top of the list.
+        was = self.highlighted_client() if keep_cursor else None
         table.clear()
         # A table measures every cell it holds, so a big practice shows the most recently
         # seen clients and the filter finds the rest.
@@ -61,6 +64,8 @@ class ClientListScreen(ReloadingScreen):
             table.add_row(self.capp.client_label(client), client.record_id,
                           client.last_service_date or "-", client.status.value,
                           key=str(client.id))
+        if was is not None and str(was) in table.rows:
+            table.move_cursor(row=table.get_row_index(str(was)), animate=False)
         count = self.query_one("#client-count", Static)
         if len(clients) > MAX_ROWS:
             count.update(f"Showing the {MAX_ROWS} most recent of {len(clients)} clients: "
@@ -75,7 +80,7 @@ class ClientListScreen(ReloadingScreen):
 
     @on(Input.Changed, "#filter")
     def filter_changed(self) -> None:
-        self.reload()
+        self.reload(keep_cursor=False)  # a new filter's best match is on top; enter opens it
 
     @on(Input.Submitted, "#filter")
     def open_first(self) -> None:
@@ -93,6 +98,14 @@ class ClientListScreen(ReloadingScreen):
 
     def action_focus_table(self) -> None:
         self.query_one("#clients", DataTable).focus()
+
+    def highlighted_client(self) -> int | None:
+        """The client under the list's cursor (what enter would open), if any."""
+        table = self.query_one("#clients", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return int(key) if key is not None else None
 
     def action_add_client(self) -> None:
         def added(client: Client | None) -> None:

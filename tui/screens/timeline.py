@@ -85,6 +85,9 @@ class TimelineScreen(ReloadingScreen):
         self.query_one("#client-header", Static).update(
             f"{name}  {client.record_id}  {client.status.value}{born}")
         table = self.query_one("#timeline", DataTable)
+        # Back from a note the cursor stays on that note, not on the newest one.
+        was = (table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+               if table.row_count else None)
         table.clear()
         for note in notes:
             flags = Text("")
@@ -94,6 +97,8 @@ class TimelineScreen(ReloadingScreen):
                 flags.append(f" group ({note.participant_count})")
             table.add_row(note.session_date or "-", note.record_id, entry_label(note),
                           status_label(note), flags, key=str(note.id))
+        if was is not None and was in table.rows:
+            table.move_cursor(row=table.get_row_index(was), animate=False)
         self.query_one("#timeline-hint", Static).update(
             f"{len(notes)} note{'s' if len(notes) != 1 else ''}. Enter opens; n writes a new "
             "note." if notes else "No notes yet. Press n to write the first note.")

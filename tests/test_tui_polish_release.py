@@ -1,0 +1,73 @@
+"""Release/authorizations polish found in hands-on QA: from the client list they need no detour."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import DataTable, Input
+
+from tests.tui_support import app_for, make_empty, make_practice, settle, unlock
+from tui.screens.clients import ClientListScreen
+from tui.screens.release import AuthorizationsScreen, ReleaseScreen
+
+
+async def test_release_from_client_list_uses_highlighted_client(tmp_path: Path) -> None:
+    """Release records / Authorizations on the client list open for the highlighted client."""
+    folder = make_practice(tmp_path / "vault")
+    app = app_for(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        home = app.screen
+        assert isinstance(home, ClientListScreen)
+        table = home.query_one("#clients", DataTable)
+        table.move_cursor(row=2)
+        wanted = str(table.get_row_at(2)[0])
+        app.action_release()
+        await settle(pilot)
+        assert isinstance(app.screen, ReleaseScreen)
+        assert wanted in str(app.screen.title)
+        app.pop_screen()
+        await settle(pilot)
+        app.action_authorizations()
+        await settle(pilot)
+        assert isinstance(app.screen, AuthorizationsScreen)
+        assert wanted in str(app.screen.title)
+
+
+async def test_release_with_no_client_in_list_says_pick_one(tmp_path: Path) -> None:
+    """With no client to highlight (filter matches none) the command says what to do."""
+    folder = make_empty(tmp_path / "vault")
+    app = app_for(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        app.screen.query_one("#filter", Input).value = "nobody"
+        await settle(pilot)
+        app.action_release()
+        await settle(pilot)
+        assert isinstance(app.screen, ClientListScreen)
+        assert any("Pick a client" in str(n.message) for n in app._notifications)
+
+
+async def test_back_from_a_client_and_a_note_keeps_the_cursor(tmp_path: Path) -> None:
+    """Escape from a client (or from a note) returns to the same row, not the top of the list."""
+    folder = make_practice(tmp_path / "vault")
+    app = app_for(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        home = app.screen
+        clients = home.query_one("#clients", DataTable)
+        clients.focus()
+        await pilot.press("down", "down", "down")
+        await pilot.press("enter")
+        await settle(pilot)
+        timeline = app.screen
+        notes = timeline.query_one("#timeline", DataTable)
+        await pilot.press("down", "down")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is timeline and notes.cursor_row == 2
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is home and clients.cursor_row == 3
