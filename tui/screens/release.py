@@ -329,6 +329,8 @@ class ReleaseScreen(VaultScreen):
 
     def privacy_changed(self) -> None:
         hidden = self.privacy
+        # The title carries the client's name: initials once F2 is pressed on this screen.
+        self.title = f"Release of records: {self.capp.client_label_by_id(self.client_id)}"
         self.query_one("#release-preview", SafeTextArea).display = not hidden
         self.query_one("#release-hidden", Static).display = hidden
 
@@ -381,11 +383,15 @@ class AuthorizationsScreen(VaultScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = f"Authorizations: {self.capp.client_label_by_id(self.client_id)}"
+        self.privacy_changed()
         table = self.query_one("#auths", DataTable)
         for label in ("ID", "Kind", "To", "Purpose", "Signed", "Expires", "Status"):
             table.add_column(label)
         self.reload()
+
+    def privacy_changed(self) -> None:
+        # The title carries the client's name: initials once F2 is pressed on this screen.
+        self.title = f"Authorizations: {self.capp.client_label_by_id(self.client_id)}"
 
     def reload(self) -> None:
         try:
