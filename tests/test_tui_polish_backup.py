@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, ProgressBar
 
 from tests.tui_support import app_for, make_practice, settle, unlock
 from tui.screens.backup import AddDriveModal, BackupScreen
@@ -79,3 +79,25 @@ async def test_without_a_drive_b_and_t_say_what_to_do_first(tmp_path: Path) -> N
         await settle(pilot)
         assert not isinstance(app.screen, PassphraseModal)
         assert any("no backup to test yet" in m for m in _messages(app))
+
+
+async def test_progress_bar_appears_only_with_work(tmp_path: Path) -> None:
+    """The idle screen shows no pulsing progress bar; a backup shows it running to the end."""
+    folder = make_practice(tmp_path / "vault")
+    (tmp_path / "stick").mkdir()
+    app = app_for(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await app.push_screen(BackupScreen())
+        await settle(pilot)
+        screen = app.screen
+        bar = screen.query_one("#backup-progress", ProgressBar)
+        assert not bar.display
+        await pilot.press("a")
+        await pilot.pause()
+        app.screen.query_one("#drive-path", Input).value = str(tmp_path / "stick")
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        assert bar.display and bar.total and bar.progress == bar.total

@@ -137,6 +137,8 @@ class BackupScreen(VaultScreen):
                            ("size", "Size"), ("clients", "Clients"), ("status", "Status"),
                            ("verified", "Verified")):
             gens.add_column(label, key=key)
+        # Until there is work to show, an idle bar would pulse as if something were running.
+        self.query_one("#backup-progress", ProgressBar).display = False
         self.refresh_tables()
 
     # -- display
@@ -175,6 +177,7 @@ class BackupScreen(VaultScreen):
 
     def show_progress(self, progress: BackupProgress) -> None:
         bar = self.query_one("#backup-progress", ProgressBar)
+        bar.display = True
         bar.update(total=max(progress.total, 1), progress=progress.done)
         self.query_one("#backup-phase", Static).update(
             f"{PHASES.get(progress.phase, progress.phase)}: "
