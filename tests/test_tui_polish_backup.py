@@ -101,3 +101,29 @@ async def test_progress_bar_appears_only_with_work(tmp_path: Path) -> None:
         await pilot.press("b")
         await settle(pilot)
         assert bar.display and bar.total and bar.progress == bar.total
+
+
+async def test_backup_status_is_visible_at_80_columns(tmp_path: Path) -> None:
+    """At 80x24 a backup's row shows its status, verification time and drive label uncut."""
+    folder = make_practice(tmp_path / "vault")
+    (tmp_path / "stick").mkdir()
+    app = app_for(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await app.push_screen(BackupScreen())
+        await settle(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        app.screen.query_one("#drive-path", Input).value = str(tmp_path / "stick")
+        await pilot.press("enter")
+        app.screen.query_one("#drive-label", Input).value = "stick"
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        gens = app.screen.query_one("#backup-generations", DataTable)
+        row = [str(c) for c in gens.get_row_at(0)]
+        screen_text = app.export_screenshot()
+        assert "good" in row and "stick" in row
+        for header in ("Status", "Verified", "Drive"):
+            assert header in screen_text

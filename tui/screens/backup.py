@@ -133,9 +133,10 @@ class BackupScreen(VaultScreen):
                            ("connected", "Connected"), ("last", "Last good backup")):
             drives.add_column(label, key=key)
         gens = self.query_one("#backup-generations", DataTable)
-        for key, label in (("created", "Made (UTC)"), ("file", "File"), ("drive", "Drive"),
-                           ("size", "Size"), ("clients", "Clients"), ("status", "Status"),
-                           ("verified", "Verified")):
+        # Status and verification first: at 80 columns the long file name is what gets cut.
+        for key, label in (("created", "Made (UTC)"), ("status", "Status"),
+                           ("verified", "Verified"), ("drive", "Drive"), ("clients", "Clients"),
+                           ("size", "Size"), ("file", "File")):
             gens.add_column(label, key=key)
         # Until there is work to show, an idle bar would pulse as if something were running.
         self.query_one("#backup-progress", ProgressBar).display = False
@@ -162,10 +163,12 @@ class BackupScreen(VaultScreen):
                           (last or "-").replace("T", " ")[:19])
         gens = self.query_one("#backup-generations", DataTable)
         gens.clear()
+        labels = {d.drive_id: d.label for d in drives}
         for r in records:
-            gens.add_row(r.created_at.replace("T", " ")[:19], r.file_name, r.drive_id or "-",
-                         f"{(r.size or 0) / 2**20:.1f} MiB", str(len(r.client_ids)), r.status,
-                         (r.verified_at or "-").replace("T", " ")[:19])
+            gens.add_row(r.created_at.replace("T", " ")[:19], r.status,
+                         (r.verified_at or "-").replace("T", " ")[:19],
+                         labels.get(r.drive_id or "", r.drive_id or "-"), str(len(r.client_ids)),
+                         f"{(r.size or 0) / 2**20:.1f} MiB", r.file_name)
         verified = max((r.verified_at for r in records if r.is_good and r.verified_at),
                        default=None)
         summary = (f"{len(drives)} drive(s), {len(connected)} connected. "
