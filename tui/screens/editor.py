@@ -38,6 +38,15 @@ META_FIELDS = [
     ("meta-modality", "Modality", "modality"),
     ("meta-dx", "Diagnoses", "diagnosis_codes"),
 ]
+# Compact inputs have no border: an empty one looked like blank space, not a field to fill.
+META_PLACEHOLDERS = {
+    "meta-date": "YYYY-MM-DD",
+    "meta-start": "HH:MM",
+    "meta-end": "HH:MM",
+    "meta-code": "e.g. 90834",
+    "meta-modality": "e.g. in person",
+    "meta-dx": "e.g. F41.1, F32.0",
+}
 
 
 class NoteEditorScreen(VaultScreen):
@@ -69,7 +78,8 @@ class NoteEditorScreen(VaultScreen):
             for field_id, label, _ in META_FIELDS:
                 with Vertical(classes="meta-field", id=f"{field_id}-box"):
                     yield Label(label)
-                    yield Input(id=field_id, compact=True)
+                    yield Input(id=field_id, compact=True,
+                                placeholder=META_PLACEHOLDERS[field_id])
         yield FlagTextArea("", id="body", soft_wrap=True)
         yield Static("", id="privacy-view", markup=False)
         yield Static("", id="flags", markup=False)
@@ -106,7 +116,9 @@ class NoteEditorScreen(VaultScreen):
         body = self.query_one("#body", FlagTextArea)
         body.read_only = signed
         for field_id, _, _ in META_FIELDS:
-            self.query_one(f"#{field_id}", Input).disabled = signed
+            field = self.query_one(f"#{field_id}", Input)
+            field.disabled = signed
+            field.placeholder = "" if signed else META_PLACEHOLDERS[field_id]
         if note.entry_type is EntryType.ADDENDUM:
             self.query_one("#meta").display = False
         client = self.capp.client_label_by_id(note.client_id)
