@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Input
 
 from tests.tui_support import app_for, make_empty, make_practice, settle, unlock
@@ -71,3 +73,25 @@ async def test_back_from_a_client_and_a_note_keeps_the_cursor(tmp_path: Path) ->
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is home and clients.cursor_row == 3
+
+
+@pytest.mark.parametrize("action", ["action_release", "action_authorizations"])
+async def test_release_screens_open_on_a_field_and_close_at_once(tmp_path: Path,
+                                                                 action: str) -> None:
+    """The first field has the cursor (typing lands in it); escape right away closes cleanly."""
+    folder = make_practice(tmp_path / "vault")
+    app = app_for(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        getattr(app, action)()
+        await settle(pilot)
+        assert not isinstance(app.focused, VerticalScroll)
+        assert app.focused is not None and app.focused.id in ("release-type", "auths")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientListScreen)
+        for _ in range(3):  # open and close at once: the header must not crash the app
+            getattr(app, action)()
+            await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientListScreen) and app.is_running

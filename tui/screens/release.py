@@ -26,7 +26,6 @@ from textual.widgets import (
     Checkbox,
     DataTable,
     Footer,
-    Header,
     Input,
     Select,
     SelectionList,
@@ -45,6 +44,7 @@ from vault.disclosures import (
     RequestType,
 )
 
+from ..widgets.header import SafeHeader
 from ..widgets.safe import SafeTextArea
 from .base import VaultScreen
 from .modals import ConfirmModal, PassphraseModal
@@ -103,7 +103,7 @@ class ReleaseScreen(VaultScreen):
         self.written: Disclosure | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield SafeHeader()
         with Horizontal():
             with VerticalScroll(id="release-form"):
                 yield Static("Request type", classes="field-label")
@@ -153,6 +153,9 @@ class ReleaseScreen(VaultScreen):
         self.query_one("#release-hidden", Static).display = False
         self.reload_authorizations()
         self._status("Fill in the request, then Preview (F5): nothing leaves before Write (F6).")
+        # Otherwise the scrolling form itself has focus, and the first Tab or keystroke
+        # seems to go nowhere.
+        self.query_one("#release-type", Select).focus()
 
     def reload_authorizations(self) -> None:
         try:
@@ -364,7 +367,7 @@ class AuthorizationsScreen(VaultScreen):
         self.auths: list[Authorization] = []
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield SafeHeader()
         yield DataTable(id="auths", cursor_type="row")
         yield Static("", id="auth-status", markup=False)
         with VerticalScroll(id="auth-form"):
