@@ -95,3 +95,40 @@ async def test_release_screens_open_on_a_field_and_close_at_once(tmp_path: Path,
             await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, ClientListScreen) and app.is_running
+
+
+async def test_release_without_authorization_guides_and_picks_up_a_new_one(
+        tmp_path: Path) -> None:
+    """No authorization on file: the app says how to record one; back from it, it is offered."""
+    from textual.widgets import Select, Static
+
+    folder = make_practice(tmp_path / "vault")
+    app = app_for(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        app.action_release()
+        await settle(pilot)
+        release = app.screen
+        assert isinstance(release, ReleaseScreen)
+        release.query_one("#release-recipient", Input).value = "Dr Test"
+        release.query_one("#release-purpose", Input).value = "continuity of care"
+        await pilot.press("f5")
+        await settle(pilot)
+        status = str(release.query_one("#release-status", Static).render())
+        assert "no authorization on file" in status and "confide auth" not in status
+        app.action_authorizations()
+        await settle(pilot)
+        assert isinstance(app.screen, AuthorizationsScreen)
+        assert app.vault is not None
+        auth = app.vault.disclosures.authorizations.add(
+            release.client_id, kind="general", description="progress notes",
+            discloser="the practice", recipient_name="Dr Test", purpose="continuity of care",
+            signed_on="2026-11-01", expires_on="2027-11-01")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is release
+        select = release.query_one("#release-auth", Select)
+        select.value = auth.id
+        await pilot.press("f5")
+        await settle(pilot)
+        assert release.plan is not None

@@ -389,6 +389,9 @@ class ConfideApp(App[None]):
                         if not isinstance(s, ModalScreen)), None)
             if isinstance(top, ClientListScreen):
                 client = top.highlighted_client()
+            else:  # Release records <-> Authorizations: the same client
+                shown = getattr(top, "client_id", None)
+                client = shown if isinstance(shown, int) else None
         if client is None:
             self.notify(f"Pick a client in the list first, then choose {what} again.",
                         title=what)

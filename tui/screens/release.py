@@ -101,6 +101,7 @@ class ReleaseScreen(VaultScreen):
         self._pending_form: _Form | None = None
         self._passphrase: str | None = None
         self.written: Disclosure | None = None
+        self._general_auths = 0
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
@@ -166,10 +167,18 @@ class ReleaseScreen(VaultScreen):
         today = date.today()
         general = [a for a in auths if a.kind is AuthorizationKind.GENERAL]
         pnotes = [a for a in auths if a.kind is AuthorizationKind.PSYCHOTHERAPY_NOTES]
-        self.query_one("#release-auth", Select).set_options(
-            [(_auth_label(a, today), a.id) for a in general])
-        self.query_one("#release-pnotes-auth", Select).set_options(
-            [(_auth_label(a, today), a.id) for a in pnotes])
+        self._general_auths = len(general)
+        for widget_id, group in (("release-auth", general), ("release-pnotes-auth", pnotes)):
+            select = self.query_one(f"#{widget_id}", Select)
+            was = select.value
+            select.set_options([(_auth_label(a, today), a.id) for a in group])
+            if any(a.id == was for a in group):
+                select.value = was  # a reload keeps what the user had chosen
+
+    def on_screen_resume(self) -> None:
+        # Back from the Authorizations screen (palette): a form just recorded is offered here.
+        if self.capp.vault is not None:
+            self.reload_authorizations()
 
     # -- the form
 
@@ -238,6 +247,15 @@ class ReleaseScreen(VaultScreen):
             spec = self.spec(form)
         except ConfideError as e:
             self._status(e.message, error=True)
+            return
+        if form.kind is RequestType.CLIENT_AUTHORIZATION and form.authorization is None:
+            # Said here in the app's terms; the vault's message names a CLI command, which
+            # cannot run while this app holds the vault open.
+            self._status("Choose the client's signed authorization under Authorization."
+                         if self._general_auths
+                         else "This client has no authorization on file: record the signed "
+                         "form first (command palette, Authorizations), then come back here.",
+                         error=True)
             return
         if form.pnotes_authorization is not None and self._passphrase is None:
             self._ask_passphrase("Psychotherapy notes are kept apart. Enter your passphrase "
