@@ -86,6 +86,8 @@ class ConfideApp(App[None]):
         Binding("ctrl+l", "lock", "Lock", priority=True),
         Binding("f2", "toggle_privacy", "Privacy", priority=True),
         Binding("ctrl+f", "search", "Search", priority=True),
+        # The client list shows F3 in its footer; from any other screen it works the same.
+        Binding("f3", "audit", "Audit log", show=False),
     ]
 
     privacy: reactive[bool] = reactive(False, init=False)
@@ -354,7 +356,8 @@ class ConfideApp(App[None]):
         if self.vault is not None:
             from .screens.audit import AuditScreen  # loaded on first use: faster launch
 
-            self.push_screen(AuditScreen())
+            if not isinstance(self.screen, (AuditScreen, ModalScreen)):
+                self.push_screen(AuditScreen())
 
     def action_disposal(self) -> None:
         from .screens.disposal import DisposalScreen  # loaded on first use: faster launch
