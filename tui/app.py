@@ -139,6 +139,7 @@ class ConfideApp(App[None]):
         if self._idle_problem:
             self.notify(self._idle_problem, title="Auto-lock", severity="warning", timeout=10)
         self.set_interval(1.0, self.check_idle_lock)
+        self._finish_interrupted_restore()
         try:
             inspect(self.folder)
         except NotAVaultError:
@@ -148,6 +149,22 @@ class ConfideApp(App[None]):
             self.push_screen(LockScreen(self.folder, self.demo_passphrase, message=e.message))
             return
         self.push_screen(LockScreen(self.folder, self.demo_passphrase))
+
+    def _finish_interrupted_restore(self) -> None:
+        """A `restore --force` killed part-way is finished before the vault is shown, as every
+        CLI command does: the old vault it kept aside may hold records disposed of since."""
+        from backup.restore import finish_interrupted
+
+        title = "Interrupted restore"
+        try:
+            left = finish_interrupted(self.folder)
+        except ConfideError as e:
+            self.notify(e.message, title=title, severity="error", timeout=30)
+            return
+        for line in left.done:
+            self.notify(line, title=title, timeout=15)
+        for line in left.problems:
+            self.notify(line, title=title, severity="warning", timeout=30)
 
     def exit(self, result: None = None, return_code: int = 0,
              message: Any | None = None) -> None:
