@@ -175,6 +175,7 @@ class NoteSummary:
     signed_at: str | None
     omit_category: OmitCategory | None
     participant_count: int
+    flagged_passages: int = 0  # omission-flagged spans in the note
 
     @property
     def record_id(self) -> str:

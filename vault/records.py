@@ -420,7 +420,8 @@ class NoteRecords:
         rows = self._db.query(
             "SELECT n.id, n.client_id, n.template, n.entry_type, n.parent_id, n.status, "
             "n.session_date, n.created_at, n.signed_at, n.omit_category, "
-            "(SELECT count(*) FROM note_participants q WHERE q.note_id = n.id) AS people "
+            "(SELECT count(*) FROM note_participants q WHERE q.note_id = n.id) AS people, "
+            "(SELECT count(*) FROM omit_spans s WHERE s.note_id = n.id) AS flagged "
             "FROM note_participants p JOIN notes n ON n.id = p.note_id "
             "WHERE p.client_id = ? "
             "ORDER BY coalesce((SELECT session_date FROM notes o WHERE o.id = n.parent_id), "
@@ -432,7 +433,8 @@ class NoteRecords:
             status=NoteStatus(r["status"]), session_date=r["session_date"],
             created_at=r["created_at"], signed_at=r["signed_at"],
             omit_category=OmitCategory(r["omit_category"]) if r["omit_category"] else None,
-            participant_count=int(r["people"])) for r in rows]
+            participant_count=int(r["people"]), flagged_passages=int(r["flagged"]))
+            for r in rows]
 
     def count(self) -> int:
         return int(self._db.scalar("SELECT count(*) FROM notes"))

@@ -93,6 +93,8 @@ class TimelineScreen(ReloadingScreen):
             flags = Text("")
             if note.omit_category:
                 flags = Text(f"whole note: {note.omit_category.label}")
+            elif note.flagged_passages:
+                flags = Text(f"{note.flagged_passages} flagged")
             if note.participant_count > 1:
                 flags.append(f" group ({note.participant_count})")
             table.add_row(note.session_date or "-", note.record_id, entry_label(note),
