@@ -521,6 +521,10 @@ class ConfideApp(App[None]):
                             self.action_new_note)
         yield SystemCommand("Search notes", "Search the general record (ctrl+f)",
                             self.action_search)
+        if isinstance(screen, NoteEditorScreen) and screen.note is not None \
+                and not screen.note.is_signed:
+            yield SystemCommand("Discard draft", "Delete this unsigned draft (asks first)",
+                                screen.action_discard)
         yield SystemCommand("Privacy mode", "Initials only, flagged text hidden (F2)",
                             self.action_toggle_privacy)
         yield SystemCommand("Change passphrase", "Re-wrap the keys under a new passphrase",

@@ -28,6 +28,7 @@ class Action(StrEnum):
     VIEW = "view"
     CREATE = "create"
     EDIT = "edit"
+    DISCARD = "discard"
     SIGN = "sign"
     ADDENDUM = "addendum"
     FLAG = "flag"

@@ -323,6 +323,24 @@ class NoteRecords:
                 note = self.sign(note.id)
         return note
 
+    def discard_draft(self, note_id: int) -> None:
+        """Delete a draft that was never signed (an addendum started by mistake, say).
+
+        Signed notes are the record and never go; a draft another note refers to stays too.
+        Its number is retired so the audit log's mention of it stays unambiguous.
+        """
+        current = self._get(note_id)
+        if current.is_signed:
+            raise ImmutableRecordError(f"{current.record_id} is signed and part of the record; "
+                                       "it cannot be discarded")
+        if self._db.scalar("SELECT 1 FROM notes WHERE parent_id = ?", (note_id,)) is not None:
+            raise UsageError(f"another note refers to {current.record_id}; it cannot be "
+                             "discarded")
+        with self._db.atomic():
+            self._db.retire_ids("notes")
+            self._db.execute("DELETE FROM notes WHERE id = ?", (note_id,))
+            self._audit.record(Action.DISCARD, "note", note_id, client=current.client_id)
+
     def late_entry(self, client_id: int, template: str, session_date: str, reason: str, *,
                    body: str | None = None, spans: Sequence[OmitSpan] = (),
                    session: SessionInfo | None = None, refers_to: int | None = None) -> Note:

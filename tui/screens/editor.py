@@ -335,6 +335,28 @@ class NoteEditorScreen(VaultScreen):
             f"Sign {note.record_id}? A signed note can never be changed; later corrections "
             "become addenda.", yes="Sign"), confirmed)
 
+    def action_discard(self) -> None:
+        """Delete this draft after confirmation (from the command palette)."""
+        note = self.note
+        if note is None or note.is_signed:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                self.vault.notes.discard_draft(note.id)
+            except ConfideError as e:
+                self.show_error(e)
+                return
+            self.note = None  # nothing left to save
+            self.notify(f"Draft {note.record_id} discarded.")
+            self.app.pop_screen()
+
+        self.app.push_screen(ConfirmModal(
+            f"Discard the draft {note.record_id}? Its text is deleted from the vault; this "
+            "cannot be undone.", yes="Discard"), confirmed)
+
     def action_addendum(self) -> None:
         note = self.note
         if note is None or not note.is_signed:
