@@ -13,6 +13,8 @@ from tests.tui_support import (
     make_empty,
     make_practice,
     settle,
+    static_text,
+    table_column,
     unlock,
 )
 from tui.screens.clients import ClientFormModal, ClientListScreen
@@ -27,14 +29,6 @@ from vault import TEST_PRESET, EntryType, OmitCategory, OmitSpan, Vault
 @pytest.fixture
 def practice(tmp_path: Path) -> Path:
     return make_practice(tmp_path / "vault")
-
-
-def static_text(widget: Static) -> str:
-    return str(widget.render())
-
-
-def table_column(table: DataTable[object], column: int) -> list[str]:
-    return [str(table.get_row_at(i)[column]) for i in range(table.row_count)]
 
 
 def with_vault(folder: Path) -> Vault:

@@ -14,6 +14,8 @@ from tests.tui_support import (
     app_for,
     make_practice,
     settle,
+    static_text,
+    table_column,
     unlock,
 )
 from tui.app import ConfideApp
@@ -32,14 +34,6 @@ from vault import Vault
 @pytest.fixture
 def practice(tmp_path: Path) -> Path:
     return make_practice(tmp_path / "vault")
-
-
-def static_text(widget: Static) -> str:
-    return str(widget.render())
-
-
-def cells(table: DataTable[object], column: int) -> list[str]:
-    return [str(table.get_row_at(i)[column]) for i in range(table.row_count)]
 
 
 async def open_client(pilot: object, name: str) -> TimelineScreen:
@@ -164,7 +158,7 @@ async def test_privacy_mode_initials_and_hidden_flags(practice: Path) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await unlock(pilot)
         await pilot.press("f2")
-        names = cells(app.screen.query_one("#clients", DataTable), 0)
+        names = table_column(app.screen.query_one("#clients", DataTable), 0)
         assert "Hazel Fictive" not in names and "H.F." in names
         vault_hit = None
         await pilot.press("ctrl+f")
@@ -207,10 +201,10 @@ async def test_privacy_mode_hides_open_pnotes(practice: Path) -> None:
         await enter_passphrase(pilot, PASSPHRASE)
         screen = app.screen
         assert isinstance(screen, PsychotherapyScreen)
-        assert "Process note" in cells(screen.query_one("#pnotes-list", DataTable), 2)[0]
+        assert "Process note" in table_column(screen.query_one("#pnotes-list", DataTable), 2)[0]
         await pilot.press("f2")
         await pilot.pause()
-        assert cells(screen.query_one("#pnotes-list", DataTable), 2) == ["(hidden)"]
+        assert table_column(screen.query_one("#pnotes-list", DataTable), 2) == ["(hidden)"]
         assert not screen.query_one("#pnote-body").display
 
 
@@ -275,9 +269,9 @@ async def test_audit_view_newest_first_and_verified(practice: Path) -> None:
         screen = app.screen
         assert isinstance(screen, AuditScreen)
         assert "Chain verified" in static_text(screen.query_one("#audit-status", Static))
-        seqs = [int(s) for s in cells(screen.query_one("#audit", DataTable), 0)]
+        seqs = [int(s) for s in table_column(screen.query_one("#audit", DataTable), 0)]
         assert seqs == sorted(seqs, reverse=True) and len(seqs) > 10
-        actions = cells(screen.query_one("#audit", DataTable), 2)
+        actions = table_column(screen.query_one("#audit", DataTable), 2)
         assert "unlock" in actions[:5]
 
 

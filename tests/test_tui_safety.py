@@ -13,7 +13,7 @@ from textual import events
 from textual.widgets import DataTable, Input, Static
 from textual.widgets.text_area import Selection
 
-from tests.tui_support import PASSPHRASE, app_for, make_empty, settle, unlock
+from tests.tui_support import PASSPHRASE, app_for, make_empty, settle, static_text, unlock
 from tui.screens.clients import ClientListScreen
 from tui.screens.editor import NoteEditorScreen
 from tui.widgets.flag_text_area import FlagTextArea
@@ -27,10 +27,6 @@ NASTY = {
     "emoji": "mood 🧠👩‍⚕️🏳️‍🌈 ok",
     "rtl": "שלום עולם مرحبا بالعالم",
 }
-
-
-def static_text(widget: Static) -> str:
-    return str(widget.render())
 
 
 def seed_note(folder: Path, body: str, name: str = "Rowan Notreal",

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import DataTable, Input, Static
 
 from tui.app import ConfideApp
 from vault import TEST_PRESET, Vault
@@ -62,3 +62,13 @@ async def unlock(pilot: Pilot[None], passphrase: str = PASSPHRASE) -> None:
 
 def app_for(folder: Path, **kwargs: object) -> ConfideApp:
     return ConfideApp(folder=folder, kdf=TEST_PRESET, **kwargs)  # type: ignore[arg-type]
+
+
+def static_text(widget: Static) -> str:
+    """What a Static shows, as plain text."""
+    return str(widget.render())
+
+
+def table_column(table: DataTable[object], column: int) -> list[str]:
+    """One column of a DataTable, top to bottom, as text."""
+    return [str(table.get_row_at(i)[column]) for i in range(table.row_count)]
