@@ -46,6 +46,12 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+def _version() -> str:
+    from vault import __version__
+
+    return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--vault", metavar="DIR", default=argparse.SUPPRESS,
@@ -58,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="confide", parents=[common],
         description="Confide: an encrypted, local-first vault for clinical records. "
                     "Run without a command to open the app.")
+    parser.add_argument("--version", action="version", version=f"confide {_version()}",
+                        help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in COMMAND_MODULES:
         module.register(sub, common)

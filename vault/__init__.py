@@ -36,7 +36,18 @@ from .pnotes import PsychotherapyNotes
 from .templates import TEMPLATES, Template, get_template
 from .vault import PendingRecovery, Vault, VaultStatus, default_vault_dir, inspect
 
-__version__ = "0.1.0"
+
+def _installed_version() -> str:
+    # One source of truth: the version in pyproject.toml, as installed metadata.
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("confide")
+    except PackageNotFoundError:  # a source tree used without installing
+        return "0+unknown"
+
+
+__version__ = _installed_version()
 
 __all__ = [
     "DEFAULT_PRESET", "PRESETS", "TEMPLATES", "TEST_PRESET", "Action", "AuditEntry",
