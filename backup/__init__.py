@@ -12,7 +12,11 @@ The API the CLI, the TUI and disposal use:
 from .archive import CHUNK_SIZE, CIPHER, FORMAT_VERSION, ArchiveHeader, read_header
 from .catalog import BackupRecord, BackupSettings, Catalog, Drive
 from .drives import DEFAULT_WATCH_ROOTS, DriveMarker, find_drives, read_marker
-from .engine import (
+from .generations import RotationPolicy, prune, select_keep
+from .lost import LostBackup, LostClient, LostDriveReport, lost_drive
+from .restore import RestoreResult, restore, restore_test
+from .watch import DriveWatcher, WatchEvent, is_due
+from .write import (
     BackupProgress,
     BackupResult,
     ProgressCallback,
@@ -24,10 +28,6 @@ from .engine import (
     verify_archive,
     verify_catalogued,
 )
-from .lost import LostBackup, LostClient, LostDriveReport, lost_drive
-from .restore import RestoreResult, restore, restore_test
-from .rotation import RotationPolicy, prune, select_keep
-from .watch import DriveWatcher, WatchEvent, is_due
 
 __all__ = [
     "CHUNK_SIZE", "CIPHER", "DEFAULT_WATCH_ROOTS", "FORMAT_VERSION", "ArchiveHeader",

@@ -22,8 +22,8 @@ from typing import Any, BinaryIO, Protocol
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from vault.crypto.secret import SecretBytes
 from vault.errors import BackupDamagedError, NotABackupError
-from vault.secret import SecretBytes
 
 MAGIC = b"CNFDBAK1"
 FORMAT_VERSION = 1

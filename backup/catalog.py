@@ -13,7 +13,7 @@ from typing import Any
 
 from vault import Vault
 from vault.errors import NotFoundError, UsageError
-from vault.storage import Database, Row, now_utc
+from vault.storage.database import Database, Row, now_utc
 
 from .drives import DEFAULT_WATCH_ROOTS, DriveMarker
 

@@ -14,9 +14,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from vault import fsutil
 from vault.errors import StorageError, UsageError
-from vault.storage import now_utc
+from vault.storage import fsutil
+from vault.storage.database import now_utc
 
 MARKER = ".confide-drive"
 BACKUP_DIR = "confide-backups"

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vault import Vault
-from vault.audit import Action
 from vault.errors import NotFoundError
-from vault.storage import now_utc
+from vault.records.audit import Action
+from vault.storage.database import now_utc
 
 from .catalog import Catalog, Drive
 

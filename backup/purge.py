@@ -16,18 +16,19 @@ import os
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from vault import Vault, fsutil
-from vault.disposal import LOST_COPY, BackupCopy, mark_purged, pending_purges
+from vault import Vault
+from vault.crypto.forensics import PAGE_SIZE, SLICE_PAGES, cbc_stream
+from vault.crypto.keyslots import KeyName
+from vault.crypto.secret import SecretBytes
 from vault.errors import ConfideError, ForeignBackupError, StorageError, UsageError
-from vault.forensics import PAGE_SIZE, SLICE_PAGES, cbc_stream
-from vault.keyslots import KeyName
-from vault.secret import SecretBytes
+from vault.retention.disposal import LOST_COPY, BackupCopy, mark_purged, pending_purges
+from vault.storage import fsutil
 
 from .archive import ArchiveHeader, ArchiveKeys, read_archive
 from .catalog import BackupRecord, Catalog
 from .drives import backup_dir, read_marker
-from .engine import SECTIONS, run_backup
 from .watch import WatchEvent
+from .write import SECTIONS, run_backup
 
 # Archives in these states may still exist on a drive; the others were already removed.
 LIVE = ("writing", "good", "failed", "damaged")

@@ -19,8 +19,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from vault import Vault, fsutil
-from vault.audit import Action
+from vault import Vault
+from vault.crypto.keyslots import KeyName, key_file_exists, wipe_keys
+from vault.crypto.secret import SecretBytes
 from vault.errors import (
     ConfideError,
     DamagedFileError,
@@ -29,15 +30,15 @@ from vault.errors import (
     UsageError,
     VaultExistsError,
 )
-from vault.keyslots import KeyName, key_file_exists, wipe_keys
-from vault.lockfile import ProcessLock
-from vault.secret import SecretBytes
-from vault.storage import Database
+from vault.records.audit import Action
+from vault.storage import fsutil
+from vault.storage.database import Database
+from vault.storage.lockfile import ProcessLock
 from vault.vault import KEY_FILE, LOCK_FILE, PNOTES_DB, RECORD_DB
 
 from .archive import read_archive
 from .catalog import Catalog
-from .engine import ProgressCallback, _Counter, _open_uncached, secret_keys_for
+from .write import ProgressCallback, _Counter, _open_uncached, secret_keys_for
 
 RESTORABLE = (RECORD_DB, PNOTES_DB)
 

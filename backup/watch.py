@@ -22,7 +22,7 @@ from vault.errors import ConfideError
 
 from .catalog import BackupSettings, Catalog
 from .drives import DriveMarker, find_drives
-from .engine import BackupResult, ProgressCallback, run_backup
+from .write import BackupResult, ProgressCallback, run_backup
 
 
 @dataclass(frozen=True)

@@ -39,12 +39,12 @@ from textual.geometry import Region
 from textual.widgets import TextArea
 
 from bench.practice import CACHE_DIR, PracticeSpec, build, working_copy
-from tui.app import ConfideApp
-from tui.screens.clients import ClientListScreen
-from tui.screens.editor import NoteEditorScreen
-from tui.screens.lock import LockScreen
-from tui.screens.timeline import TimelineScreen
-from tui.widgets.flag_text_area import FlagTextArea
+from tui.app.app import ConfideApp
+from tui.app.screens.clients import ClientListScreen
+from tui.app.screens.editor import NoteEditorScreen
+from tui.app.screens.lock import LockScreen
+from tui.app.screens.timeline import TimelineScreen
+from tui.app.widgets.flag_text_area import FlagTextArea
 from vault import PRESETS, Vault
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -58,8 +58,8 @@ from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.widgets import TextArea
 
-from tui.app import ConfideApp
-from tui.screens.lock import LockScreen
+from tui.app.app import ConfideApp
+from tui.app.screens.lock import LockScreen
 async def main() -> None:
     app = ConfideApp(folder=Path(sys.argv[1]))
     async with app.run_test() as pilot:

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from vault import PRESETS, Action, SessionInfo, Vault, parse_omissions
-from vault.keyslots import KeyFile, KeyName, wipe_keys
-from vault.search import search_notes
+from vault.crypto.keyslots import KeyFile, KeyName, wipe_keys
+from vault.records.search import search_notes
 from vault.vault import KEY_FILE, RECORD_DB, _open_db
 
 from .practice import (

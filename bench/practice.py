@@ -22,14 +22,14 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from tui.workflows.demo import FIRST, LAST
 from vault import PRESETS, ClientStatus, OmitCategory, SessionInfo, Vault, parse_omissions
-from vault.audit import AuditLog
-from vault.demo import FIRST, LAST
-from vault.keyslots import KeyName, new_data_keys, wipe_keys
-from vault.records import ClientRecords, NoteRecords
-from vault.schema import RECORD_MIGRATIONS
-from vault.sealing import public_key_of
-from vault.storage import Database
+from vault.crypto.keyslots import KeyName, new_data_keys, wipe_keys
+from vault.crypto.sealing import public_key_of
+from vault.records.audit import AuditLog
+from vault.records.store import ClientRecords, NoteRecords
+from vault.storage.database import Database
+from vault.storage.schema import RECORD_MIGRATIONS
 
 # Bump when the generated content changes, so stale caches are not reused.
 GENERATOR_VERSION = 2  # 2: key files bind the recovery public key (old caches do not open)

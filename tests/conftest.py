@@ -65,7 +65,7 @@ class Cli:
         return ["--vault", str(self.vault_dir), "--passphrase-file", str(self.passphrase_file)]
 
     def __call__(self, *args: str) -> CliResult:
-        from tui.cli import main
+        from tui.cli.main import main
 
         self._capsys.readouterr()
         try:
@@ -77,7 +77,7 @@ class Cli:
 
     def subprocess(self, *args: str, input: bytes | None = None,
                    timeout: float = 60) -> CliResult:
-        proc = subprocess.run([sys.executable, "-m", "tui.cli", *self.base_args(), *args],
+        proc = subprocess.run([sys.executable, "-m", "tui", *self.base_args(), *args],
                               input=input, capture_output=True, timeout=timeout)
         return CliResult(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
 

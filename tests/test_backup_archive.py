@@ -13,8 +13,8 @@ import pytest
 
 from backup import add_drive, restore, run_backup, verify_archive
 from backup.archive import FRAME, MAGIC, PREFIX, read_header
+from tui.workflows.demo import populate
 from vault import TEST_PRESET, AuthenticationError, Vault
-from vault.demo import populate
 from vault.errors import (
     BackupDamagedError,
     ForeignBackupError,
@@ -175,7 +175,7 @@ def test_passphrase_and_recovery_key_open_the_archive_alone(
 def test_manifest_binds_counts_and_clients(archive: Path, passphrase: str) -> None:
     """The decrypted manifest lists sections with digests and the clients held."""
     from backup.archive import read_archive
-    from backup.engine import secret_keys_for
+    from backup.write import secret_keys_for
 
     with open(archive, "rb") as f:
         contents = read_archive(f, secret_keys_for("a", passphrase))
@@ -244,7 +244,7 @@ def test_archive_from_an_earlier_key_epoch_is_named(archive: Path, vault: Vault,
                                                     passphrase: str, tmp_path: Path) -> None:
     """After the vault's key epoch moves on, its old archives are named as such by verify, yet
     still restore with the passphrase of their day (disposal must replace them)."""
-    from vault.keyslots import ALL_KEYS, KeyFile, wipe_keys
+    from vault.crypto.keyslots import ALL_KEYS, KeyFile, wipe_keys
 
     folder = vault.folder
     vault.lock()

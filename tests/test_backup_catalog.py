@@ -27,8 +27,8 @@ from backup import (
 from backup.drives import BACKUP_DIR, MARKER
 from tests.conftest import Cli
 from tests.fsimage import make_image, mount_image, needs_root, unmount
+from tui.workflows.demo import populate
 from vault import TEST_PRESET, Vault
-from vault.demo import populate
 from vault.errors import UntrustedBackupError, UsageError
 
 

@@ -24,8 +24,8 @@ from tests.fsimage import (
     remount,
     unmount,
 )
+from tui.workflows.demo import populate
 from vault import TEST_PRESET, AuthenticationError, StorageError, Vault
-from vault.demo import populate
 from vault.errors import BackupDamagedError, ForeignBackupError, NotABackupError
 
 pytestmark = needs_root

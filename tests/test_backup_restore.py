@@ -10,8 +10,8 @@ import pytest
 from backup import add_drive, restore, restore_test, run_backup
 from tests.conftest import Cli
 from tests.fsimage import mounted_image, needs_root
+from tui.workflows.demo import populate
 from vault import TEST_PRESET, AuthenticationError, Vault, VaultExistsError
-from vault.demo import populate
 
 
 def _everything(folder: Path, passphrase: str) -> dict[str, Any]:

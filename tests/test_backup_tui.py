@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Input, ProgressBar
 
 from backup import Catalog, add_drive
 from tests.tui_support import PASSPHRASE, app_for, make_practice, settle, unlock
-from tui.screens.backup import BackupScreen, watch_drives_in_app
+from tui.app.screens.backup import BackupScreen, watch_drives_in_app
 from vault import Vault
 
 

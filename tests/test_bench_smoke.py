@@ -8,7 +8,7 @@ from pathlib import Path
 from bench.bench_vault import ROWS, Sizes, run
 from bench.practice import PracticeSpec, Records, build, open_plain
 from vault import Vault
-from vault.storage import Database
+from vault.storage.database import Database
 
 TINY = PracticeSpec(clients=5, notes=50, seed=3, kdf="test-insecure")
 SIZES = Sizes(queries=5, timelines=3, opens=3, adds=2, unlocks=1, db_opens=1, warmup=1, rounds=1)

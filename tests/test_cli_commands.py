@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import PASSPHRASE, Cli
-from tui.cli import main
+from tui.cli.main import main
 
 
 def _ok(result: Any) -> Any:

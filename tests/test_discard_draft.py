@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.tui_support import PASSPHRASE, app_for, make_practice, settle, unlock
-from tui.screens.editor import NoteEditorScreen
+from tui.app.screens.editor import NoteEditorScreen
 from vault import ImmutableRecordError, NotFoundError, Vault
 
 

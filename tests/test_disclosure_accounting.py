@@ -166,7 +166,7 @@ def test_amendment_deadline_and_single_extension(vault: Vault, practice: Practic
 def test_disclosure_rows_never_block_deleting_a_client(vault: Vault, practice: Practice,
                                                        tmp_path: Path, order: str) -> None:
     """Disposal deletes table by table: every disclosure table can go first or last."""
-    from vault.holds import release_legal_hold
+    from vault.retention.holds import release_legal_hold
 
     auth = vault.disclosures.authorizations.add(
         practice.client, kind="general", description="all", discloser="Dr. Able",

@@ -12,7 +12,7 @@ from tests.disclosure_support import VISIBLE, Practice, build, pdf_text, signed
 from tests.fsimage import mounted_image, needs_root, remount
 from vault import ConfideError, StorageError, UsageError, Vault
 from vault.disclosures import ReleaseSpec, RequestType
-from vault.validate import MAX_BODY_CHARS
+from vault.records.validate import MAX_BODY_CHARS
 
 
 @pytest.fixture

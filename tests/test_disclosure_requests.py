@@ -17,7 +17,12 @@ from tests.disclosure_support import (
 )
 from vault import DisclosureRefusedError, OmitCategory, UsageError, Vault
 from vault.disclosures import ReleaseSpec, RequestType
-from vault.holds import active_holds, has_active_hold, place_legal_hold, release_legal_hold
+from vault.retention.holds import (
+    active_holds,
+    has_active_hold,
+    place_legal_hold,
+    release_legal_hold,
+)
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from textual.widgets import Button, DataTable, Input, Select, Static
 
 from tests.disclosure_support import CATEGORY_MARKERS, PASSPHRASE, VISIBLE, build
 from tests.tui_support import app_for, settle, unlock
-from tui.screens.release import AuthorizationsScreen, ReleaseScreen
-from tui.widgets.safe import SafeTextArea
+from tui.app.screens.release import AuthorizationsScreen, ReleaseScreen
+from tui.app.widgets.safe import SafeTextArea
 from vault import TEST_PRESET, OmitCategory, Vault
 
 
@@ -141,7 +141,7 @@ async def test_authorizations_screen_records_and_revokes(tmp_path: Path) -> None
 async def test_psychotherapy_notes_need_the_passphrase_again(tmp_path: Path) -> None:
     """Naming a psychotherapy-notes authorization asks the passphrase before the preview."""
     from tests.disclosure_support import PNOTE_MARKER
-    from tui.screens.modals import PassphraseModal
+    from tui.app.screens.modals import PassphraseModal
 
     folder = tmp_path / "vault"
     client, auth_id = _practice(folder)

@@ -16,14 +16,20 @@ from vault import (
     SessionInfo,
     Vault,
 )
-from vault.certificate import certificate, disposal_log, render_pdf, render_text, write_export
-from vault.disposal import dispose, plan, resume, unfinished, verify
+from vault.crypto.forensics import iter_pages
+from vault.crypto.keyslots import KeyName
 from vault.errors import DisposalRefusedError
-from vault.forensics import iter_pages
-from vault.holds import place_legal_hold
-from vault.keyslots import KeyName
-from vault.retention import set_client_policy
-from vault.storage import Database
+from vault.retention.certificate import (
+    certificate,
+    disposal_log,
+    render_pdf,
+    render_text,
+    write_export,
+)
+from vault.retention.disposal import dispose, plan, resume, unfinished, verify
+from vault.retention.holds import place_legal_hold
+from vault.retention.policies import set_client_policy
+from vault.storage.database import Database
 
 from .conftest import PASSPHRASE
 
@@ -196,7 +202,7 @@ def test_related_rows_of_other_features_go_too(vault: Vault) -> None:
     """A released legal hold is part of the client's record: listed, then destroyed with it."""
     ids = make_practice(vault)
     hold = place_legal_hold(vault, ids["gone"], "old subpoena")
-    from vault.holds import release_legal_hold
+    from vault.retention.holds import release_legal_hold
 
     release_legal_hold(vault, hold.id, "case closed")
     (row,) = plan(vault, [ids["gone"]])
@@ -211,7 +217,7 @@ def test_related_rows_of_other_features_go_too(vault: Vault) -> None:
 def test_full_text_index_is_clean_either_way(vault: Vault, monkeypatch: pytest.MonkeyPatch,
                                              ratio: int) -> None:
     """Per-row FTS secure-delete and the index rebuild both leave no token of the disposed notes."""
-    import vault.disposal as disposal_module
+    import vault.retention.disposal as disposal_module
 
     monkeypatch.setattr(disposal_module, "REBUILD_RATIO", ratio)
     ids = make_practice(vault)

@@ -12,10 +12,10 @@ from backup.purge import DisposalBackups, process_pending_purges, purge_on_mount
 from backup.watch import DriveWatcher, WatchEvent
 from tests.fsimage import mounted_image, needs_root, remount
 from vault import StorageError, Vault
-from vault.certificate import certificate, render_text
-from vault.disposal import dispose, pending_purges, plan, verify
-from vault.forensics import Fingerprints, scan_chunks
-from vault.keyslots import KeyName, wipe_keys
+from vault.crypto.forensics import Fingerprints, scan_chunks
+from vault.crypto.keyslots import KeyName, wipe_keys
+from vault.retention.certificate import certificate, render_text
+from vault.retention.disposal import dispose, pending_purges, plan, verify
 
 from .conftest import PASSPHRASE
 from .test_disposal import GONE_TEXT, make_practice

@@ -15,7 +15,7 @@ import pytest
 
 from tests.fsimage import mounted_image, needs_root
 from vault import TEST_PRESET, StorageError, Vault
-from vault.disposal import dispose, resume, unfinished, verify
+from vault.retention.disposal import dispose, resume, unfinished, verify
 
 from .conftest import PASSPHRASE
 from .test_disposal import make_practice
@@ -25,18 +25,18 @@ from .test_disposal import make_practice
 CHILD = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
-    import vault.disposal, vault.rotation, vault.keyslots
+    import vault.retention.disposal, vault.crypto.rekey, vault.crypto.keyslots
     import backup.purge
     from vault import Vault
 
     folder, point = Path(sys.argv[1]), sys.argv[2]
     module, name, when = {
-        "before-delete": (vault.disposal, "_delete_records", "before"),
-        "after-delete": (vault.disposal, "_delete_records", "after"),
-        "before-key-file": (vault.keyslots.KeyFile, "save", "before"),
-        "after-key-file": (vault.keyslots.KeyFile, "save", "after"),
-        "mid-swap": (vault.rotation, "_zero_in_place", "after"),
-        "before-verify": (vault.disposal, "verify", "before"),
+        "before-delete": (vault.retention.disposal, "_delete_records", "before"),
+        "after-delete": (vault.retention.disposal, "_delete_records", "after"),
+        "before-key-file": (vault.crypto.keyslots.KeyFile, "save", "before"),
+        "after-key-file": (vault.crypto.keyslots.KeyFile, "save", "after"),
+        "mid-swap": (vault.crypto.rekey, "_zero_in_place", "after"),
+        "before-verify": (vault.retention.disposal, "verify", "before"),
         "after-new-backup": (backup.purge, "run_backup", "after"),
     }[point]
     real = getattr(module, name)
@@ -51,7 +51,7 @@ CHILD = textwrap.dedent("""
     v = Vault.unlock(folder, sys.argv[3])
     setattr(module, name, killer)
     backups = backup.purge.DisposalBackups() if point == "after-new-backup" else None
-    vault.disposal.dispose(v, sys.argv[3], [1], ["Quillon Zabriskie"], backups=backups)
+    vault.retention.disposal.dispose(v, sys.argv[3], [1], ["Quillon Zabriskie"], backups=backups)
     print("not killed")
 """)
 

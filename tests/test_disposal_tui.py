@@ -8,7 +8,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
 from tests.tui_support import PASSPHRASE, app_for, settle, unlock
-from tui.screens.disposal import DisposalConfirmModal, DisposalScreen
+from tui.app.screens.disposal import DisposalConfirmModal, DisposalScreen
 from vault import TEST_PRESET, Vault
 
 from .test_disposal import make_practice

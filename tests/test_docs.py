@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Cli
-from tui.cli import build_parser
+from tui.cli.main import build_parser
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

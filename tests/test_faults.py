@@ -469,7 +469,7 @@ def test_text_that_was_not_utf8_is_refused_everywhere(vault: Vault, cli: Cli) ->
     vault.lock()
     cli.vault_dir = folder
     env_bytes = [os.fsencode(a) for a in ("client", "add")] + [b"Caf\xe9 Latin1"]
-    proc = subprocess.run([sys.executable, "-m", "tui.cli", *cli.base_args(), *env_bytes],
+    proc = subprocess.run([sys.executable, "-m", "tui", *cli.base_args(), *env_bytes],
                           capture_output=True, timeout=60)
     assert proc.returncode == 1
     assert proc.stderr.decode().startswith("confide: error: client name contains invalid")
@@ -483,7 +483,7 @@ def test_non_utf8_vault_folder_name_still_shows_the_recovery_key(tmp_path: Path,
         folder = os.fsencode(tmp_path) + f"/caf\xe9-{index}".encode("latin-1")
         env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}
         proc = subprocess.run(
-            [sys.executable, "-m", "tui.cli", b"--vault", folder, b"--passphrase-file",
+            [sys.executable, "-m", "tui", b"--vault", folder, b"--passphrase-file",
              os.fsencode(cli.passphrase_file), *[os.fsencode(a) for a in mode], b"--kdf",
              b"test-insecure"], capture_output=True, timeout=60, env=env)
         assert proc.returncode == 0, proc.stderr

@@ -26,12 +26,12 @@ from backup.archive import ArchiveHeader, ArchiveKeys, read_archive
 from backup.purge import DisposalBackups
 from tests.fsimage import make_image, mount_image, needs_root, unmount
 from vault import TEST_PRESET, SessionInfo, Vault
-from vault.disposal import dispose
+from vault.crypto.forensics import PAGE_SIZE, cbc_stream, decrypt_page, hmac_key
+from vault.crypto.keyslots import MAGIC as KEY_MAGIC
+from vault.crypto.keyslots import KeyFile, KeyName, derive_subkey
+from vault.crypto.secret import SecretBytes
 from vault.errors import ConfideError
-from vault.forensics import PAGE_SIZE, cbc_stream, decrypt_page, hmac_key
-from vault.keyslots import MAGIC as KEY_MAGIC
-from vault.keyslots import KeyFile, KeyName, derive_subkey
-from vault.secret import SecretBytes
+from vault.retention.disposal import dispose
 
 PASSPHRASE = "examiner knows this one"
 GONE = ["Thaddeus Wolfsbane", "Philippa Quenneville"]
@@ -200,9 +200,9 @@ def test_examiner_finds_clients_before_disposal_and_nothing_after(
     """Carving both raw images: the disposed clients are found before, zero hits after; and
     with key rotation or the backup rewrite switched off, the examiner finds them again."""
     if sabotage == "no-key-rotation":
-        import vault.disposal
+        import vault.retention.disposal
 
-        monkeypatch.setattr(vault.disposal, "_rotate_all",
+        monkeypatch.setattr(vault.retention.disposal, "_rotate_all",
                             lambda v, *rest: v.key_file.epoch)
     vault_img = make_image(tmp_path / "laptop.img", 48, label="LAPTOP")
     usb_img = make_image(tmp_path / "usb.img", 48, label="USB")

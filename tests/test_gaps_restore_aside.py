@@ -13,8 +13,8 @@ import pytest
 from backup import add_drive, restore, run_backup
 from tests.conftest import PASSPHRASE, Cli
 from vault import TEST_PRESET, Vault
-from vault.disposal import dispose, verify
 from vault.errors import DisposalRefusedError
+from vault.retention.disposal import dispose, verify
 
 # Runs the real restore in a child that SIGKILLs itself at one point of the swap.
 _KILLER = textwrap.dedent("""

@@ -92,7 +92,7 @@ def test_cli_session_leaves_no_plaintext_anywhere(tmp_path: Path) -> None:
            "CONFIDE_PASSPHRASE_FILE": str(secret), "XDG_DATA_HOME": str(home / "data")}
 
     def run(*args: str) -> str:
-        proc = subprocess.run([sys.executable, "-m", "tui.cli", *args], env=env,
+        proc = subprocess.run([sys.executable, "-m", "tui", *args], env=env,
                               capture_output=True, text=True, timeout=60)
         assert proc.returncode == 0, proc.stderr
         return proc.stdout

@@ -175,7 +175,7 @@ def test_every_option_of_every_command_explains_itself() -> None:
     """No option in `confide ... --help` is listed without a line saying what it does."""
     import argparse
 
-    from tui.cli import build_parser
+    from tui.cli.main import build_parser
 
     def walk(parser: argparse.ArgumentParser, path: str) -> list[str]:
         bare = []

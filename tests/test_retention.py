@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from vault import NotFoundError, UsageError, Vault
-from vault.holds import place_legal_hold, release_legal_hold
-from vault.retention import (
+from vault.retention.holds import place_legal_hold, release_legal_hold
+from vault.retention.policies import (
     PRESETS,
     add_policy,
     add_years,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vault import Vault
-from vault import search as search_module
+from vault.records import search as search_module
 
 
 def test_common_word_is_ranked_among_the_newest_matches(vault: Vault,

@@ -13,10 +13,10 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from vault import TEST_PRESET, ConfideError, DamagedFileError, Vault
-from vault.kdf import KdfParams, calibrate
-from vault.keyslots import KeyFile, KeyName
-from vault.sealing import open_sealed, public_key_of
-from vault.secret import SecretBytes
+from vault.crypto.kdf import KdfParams, calibrate
+from vault.crypto.keyslots import KeyFile, KeyName
+from vault.crypto.sealing import open_sealed, public_key_of
+from vault.crypto.secret import SecretBytes
 
 KEY_FILE = "keys.confide"
 
@@ -163,7 +163,7 @@ def test_pre_release_key_file_is_refused_with_a_reason(locked_folder: Path) -> N
     """A key file whose slots lack the recovery-key binding is refused, not 'wrong passphrase'."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    from vault.kdf import derive
+    from vault.crypto.kdf import derive
 
     path = locked_folder / KEY_FILE
     keyfile = KeyFile.load(path)

@@ -10,7 +10,7 @@ import pytest
 from backup import add_drive, run_backup
 from backup.purge import DisposalBackups
 from vault import UsageError, Vault
-from vault.keyslots import KeyName, wipe_keys
+from vault.crypto.keyslots import KeyName, wipe_keys
 
 from .conftest import PASSPHRASE
 from .test_disposal import make_practice

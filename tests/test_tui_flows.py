@@ -17,12 +17,12 @@ from tests.tui_support import (
     table_column,
     unlock,
 )
-from tui.screens.clients import ClientFormModal, ClientListScreen
-from tui.screens.editor import NoteEditorScreen
-from tui.screens.lock import CreateVaultScreen, LockScreen, RecoveryKeyScreen
-from tui.screens.modals import ChoiceModal, ConfirmModal
-from tui.screens.timeline import TimelineScreen
-from tui.widgets.flag_text_area import FlagTextArea
+from tui.app.screens.clients import ClientFormModal, ClientListScreen
+from tui.app.screens.editor import NoteEditorScreen
+from tui.app.screens.lock import CreateVaultScreen, LockScreen, RecoveryKeyScreen
+from tui.app.screens.modals import ChoiceModal, ConfirmModal
+from tui.app.screens.timeline import TimelineScreen
+from tui.app.widgets.flag_text_area import FlagTextArea
 from vault import TEST_PRESET, EntryType, OmitCategory, OmitSpan, Vault
 
 

@@ -8,14 +8,14 @@ from textual.widgets import Checkbox, Input, OptionList, Static
 from textual.widgets.text_area import Selection
 
 from tests.tui_support import PASSPHRASE, FakeClock, app_for, settle
-from tui.screens.clients import ClientListScreen
-from tui.screens.editor import NoteEditorScreen
-from tui.screens.lock import LockScreen, RecoveryKeyScreen
-from tui.screens.pnotes import PsychotherapyScreen
-from tui.screens.search import SearchScreen
-from tui.screens.timeline import TimelineScreen
-from tui.widgets.flag_text_area import FlagTextArea
-from tui.widgets.safe import SafeTextArea
+from tui.app.screens.clients import ClientListScreen
+from tui.app.screens.editor import NoteEditorScreen
+from tui.app.screens.lock import LockScreen, RecoveryKeyScreen
+from tui.app.screens.pnotes import PsychotherapyScreen
+from tui.app.screens.search import SearchScreen
+from tui.app.screens.timeline import TimelineScreen
+from tui.app.widgets.flag_text_area import FlagTextArea
+from tui.app.widgets.safe import SafeTextArea
 from vault import OmitCategory, Vault
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from textual.widgets import DataTable
 
 from tests.tui_support import app_for, make_practice, settle, unlock
-from tui.screens.audit import AuditScreen
-from tui.screens.editor import NoteEditorScreen
+from tui.app.screens.audit import AuditScreen
+from tui.app.screens.editor import NoteEditorScreen
 
 
 async def test_f3_opens_the_audit_log_from_a_note_and_escape_returns(tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 from textual.widgets import DataTable, Input, ProgressBar
 
 from tests.tui_support import app_for, make_practice, settle, unlock
-from tui.screens.backup import AddDriveModal, BackupScreen
-from tui.screens.modals import PassphraseModal
+from tui.app.screens.backup import AddDriveModal, BackupScreen
+from tui.app.screens.modals import PassphraseModal
 
 
 def _messages(app: object) -> list[str]:

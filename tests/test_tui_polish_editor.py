@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.widgets import Input
 
 from tests.tui_support import PASSPHRASE, app_for, make_empty, settle, unlock
-from tui.screens.editor import NoteEditorScreen
+from tui.app.screens.editor import NoteEditorScreen
 from vault import SessionInfo, Vault
 
 

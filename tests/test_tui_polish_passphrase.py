@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.widgets import Input, Static
 
 from tests.tui_support import PASSPHRASE, app_for, make_practice, settle, unlock
-from tui.screens.modals import ChangePassphraseModal
+from tui.app.screens.modals import ChangePassphraseModal
 from vault import Vault
 
 

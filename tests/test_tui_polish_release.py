@@ -9,8 +9,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Input
 
 from tests.tui_support import app_for, make_empty, make_practice, settle, unlock
-from tui.screens.clients import ClientListScreen
-from tui.screens.release import AuthorizationsScreen, ReleaseScreen
+from tui.app.screens.clients import ClientListScreen
+from tui.app.screens.release import AuthorizationsScreen, ReleaseScreen
 
 
 async def test_release_from_client_list_uses_highlighted_client(tmp_path: Path) -> None:

@@ -18,16 +18,16 @@ from tests.tui_support import (
     table_column,
     unlock,
 )
-from tui.app import ConfideApp
-from tui.screens.audit import AuditScreen
-from tui.screens.clients import ClientListScreen
-from tui.screens.editor import NoteEditorScreen
-from tui.screens.lock import LockScreen
-from tui.screens.modals import ChangePassphraseModal, PassphraseModal
-from tui.screens.pnotes import PsychotherapyScreen
-from tui.screens.search import NoteSearchProvider, SearchScreen
-from tui.screens.timeline import TimelineScreen
-from tui.widgets.flag_text_area import FlagTextArea
+from tui.app.app import ConfideApp
+from tui.app.screens.audit import AuditScreen
+from tui.app.screens.clients import ClientListScreen
+from tui.app.screens.editor import NoteEditorScreen
+from tui.app.screens.lock import LockScreen
+from tui.app.screens.modals import ChangePassphraseModal, PassphraseModal
+from tui.app.screens.pnotes import PsychotherapyScreen
+from tui.app.screens.search import NoteSearchProvider, SearchScreen
+from tui.app.screens.timeline import TimelineScreen
+from tui.app.widgets.flag_text_area import FlagTextArea
 from vault import Vault
 
 
@@ -316,7 +316,7 @@ def test_app_constructor_matches_cli(tmp_path: Path) -> None:
 
 async def test_pnotes_hidden_when_they_relock_under_a_modal(practice: Path) -> None:
     """If the area relocks while a dialog covers it, its text is hidden at once."""
-    from tui.screens.modals import ConfirmModal
+    from tui.app.screens.modals import ConfirmModal
 
     clock = FakeClock()
     app = app_for(practice, clock=clock, pnotes_idle_seconds=60)
@@ -378,8 +378,8 @@ def test_idle_minutes_from_environment(tmp_path: Path, monkeypatch: pytest.Monke
 
 async def test_palette_reaches_backup_release_and_authorizations(practice: Path) -> None:
     """The other features' screens are reachable: backup anywhere, release for the open client."""
-    from tui.screens.backup import BackupScreen
-    from tui.screens.release import AuthorizationsScreen, ReleaseScreen
+    from tui.app.screens.backup import BackupScreen
+    from tui.app.screens.release import AuthorizationsScreen, ReleaseScreen
 
     app = app_for(practice)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -14,10 +14,10 @@ from textual.widgets import DataTable, Input, Static
 from textual.widgets.text_area import Selection
 
 from tests.tui_support import PASSPHRASE, app_for, make_empty, settle, static_text, unlock
-from tui.screens.clients import ClientListScreen
-from tui.screens.editor import NoteEditorScreen
-from tui.widgets.flag_text_area import FlagTextArea
-from tui.widgets.safe import visible
+from tui.app.screens.clients import ClientListScreen
+from tui.app.screens.editor import NoteEditorScreen
+from tui.app.widgets.flag_text_area import FlagTextArea
+from tui.app.widgets.safe import visible
 from vault import OmitCategory, OmitSpan, Vault
 
 NASTY = {
@@ -102,7 +102,7 @@ def test_textual_log_file_is_never_written(tmp_path: Path) -> None:
         import asyncio, os
         from pathlib import Path
         from textual import log
-        from tui.app import ConfideApp
+        from tui.app.app import ConfideApp
         assert "TEXTUAL_LOG" not in os.environ and "devtools" not in os.environ.get("TEXTUAL", "")
         assert "TEXTUAL_SCREENSHOT" not in os.environ
         async def main():

@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from tests.tui_support import PASSPHRASE, app_for, make_practice, settle, unlock
-from tui.screens.editor import NoteEditorScreen
+from tui.app.screens.editor import NoteEditorScreen
 
 Snap = Callable[..., bool]
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from tui.widgets.flag_text_area import diff_bounds, shift_spans
+from tui.app.widgets.flag_text_area import diff_bounds, shift_spans
 from vault import OmitCategory, OmitSpan
 
 CAT = OmitCategory.DREAM_FANTASY
@@ -62,7 +62,7 @@ def test_diff_bounds_finds_the_replaced_region() -> None:
 
 def test_normalize_newlines_moves_flags_with_the_text() -> None:
     """Mixed and old-Mac line breaks become "\\n"; flags cover the same words, and map back."""
-    from tui.widgets.flag_text_area import normalize_newlines, spans_back
+    from tui.app.widgets.flag_text_area import normalize_newlines, spans_back
 
     text = "one\r\ntwo\rthree\nsecret word\r\nend"
     start = text.index("secret")

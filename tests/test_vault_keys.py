@@ -18,7 +18,7 @@ from vault import (
     calibrate,
     inspect,
 )
-from vault.keyslots import HEADER, KeyFile, KeyName
+from vault.crypto.keyslots import HEADER, KeyFile, KeyName
 from vault.vault import KEY_FILE, RECORD_DB
 
 NEW_PASSPHRASE = "a brand new passphrase"

@@ -24,9 +24,9 @@ from vault import (
     to_markup,
     withheld_marker,
 )
-from vault.keyslots import KeyName
-from vault.markup import validate_spans
-from vault.storage import Database
+from vault.crypto.keyslots import KeyName
+from vault.records.markup import validate_spans
+from vault.storage.database import Database
 from vault.vault import PNOTES_DB
 
 SECRET = "zanzibarquokka process impression"

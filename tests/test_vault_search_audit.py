@@ -9,10 +9,10 @@ import pytest
 
 from tests.conftest import PASSPHRASE, Cli
 from vault import IntegrityError, UsageError, Vault
-from vault.audit import AuditLog
-from vault.keyslots import KeyFile, KeyName
-from vault.secret import SecretBytes
-from vault.storage import Database
+from vault.crypto.keyslots import KeyFile, KeyName
+from vault.crypto.secret import SecretBytes
+from vault.records.audit import AuditLog
+from vault.storage.database import Database
 from vault.vault import KEY_FILE, RECORD_DB
 
 

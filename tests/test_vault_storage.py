@@ -20,8 +20,8 @@ from vault import (
     Vault,
     VaultBusyError,
 )
-from vault.schema import RECORD_MIGRATIONS
-from vault.storage import Database, Migration
+from vault.storage.database import Database, Migration
+from vault.storage.schema import RECORD_MIGRATIONS
 
 
 def _mode(path: Path) -> int:

@@ -8,9 +8,9 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
-from tui.app import ConfideApp
+from tui.app.app import ConfideApp
+from tui.workflows.demo import populate
 from vault import TEST_PRESET, Vault
-from vault.demo import populate
 
 PASSPHRASE = "correct horse battery"
 TODAY = date(2026, 11, 20)

@@ -1,6 +1,6 @@
 """Confide's core: keys, encrypted storage, records, search and audit. No terminal, no Textual."""
 
-from .audit import Action, AuditEntry, AuditReport
+from .crypto.kdf import DEFAULT_PRESET, PRESETS, TEST_PRESET, KdfParams, calibrate
 from .errors import (
     AuthenticationError,
     ConfideError,
@@ -17,9 +17,9 @@ from .errors import (
     VaultBusyError,
     VaultExistsError,
 )
-from .kdf import DEFAULT_PRESET, PRESETS, TEST_PRESET, KdfParams, calibrate
-from .markup import parse_omissions, render_withheld, to_markup, withheld_marker
-from .models import (
+from .records.audit import Action, AuditEntry, AuditReport
+from .records.markup import parse_omissions, render_withheld, to_markup, withheld_marker
+from .records.models import (
     Client,
     ClientStatus,
     EntryType,
@@ -32,8 +32,8 @@ from .models import (
     SearchHit,
     SessionInfo,
 )
-from .pnotes import PsychotherapyNotes
-from .templates import TEMPLATES, Template, get_template
+from .records.pnotes import PsychotherapyNotes
+from .records.templates import TEMPLATES, Template, get_template
 from .vault import PendingRecovery, Vault, VaultStatus, default_vault_dir, inspect
 
 

@@ -11,8 +11,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import fsutil
-from .audit import Action, AuditLog
+from .crypto.kdf import KdfParams
+from .crypto.keyslots import (
+    KeyFile,
+    KeyName,
+    derive_subkey,
+    key_file_exists,
+    new_data_keys,
+    new_recovery_key,
+    wipe_keys,
+)
+from .crypto.rekey import finish_rotation
+from .crypto.sealing import InvalidTag, open_sealed, public_key_of
+from .crypto.secret import SecretBytes
 from .errors import (
     AuthenticationError,
     DamagedFileError,
@@ -23,26 +34,15 @@ from .errors import (
     UsageError,
     VaultExistsError,
 )
-from .kdf import KdfParams
-from .keyslots import (
-    KeyFile,
-    KeyName,
-    derive_subkey,
-    key_file_exists,
-    new_data_keys,
-    new_recovery_key,
-    wipe_keys,
-)
-from .lockfile import ProcessLock
-from .models import SearchHit
-from .pnotes import DEFAULT_IDLE_SECONDS, Clock, PsychotherapyNotes
-from .records import SEALED_NAME_PURPOSE, ClientRecords, NoteRecords, sealed_name_aad
-from .rotation import finish_rotation
-from .schema import PNOTES_MIGRATIONS, RECORD_MIGRATIONS
-from .sealing import InvalidTag, open_sealed, public_key_of
-from .search import search_notes
-from .secret import SecretBytes
-from .storage import Database
+from .records.audit import Action, AuditLog
+from .records.models import SearchHit
+from .records.pnotes import DEFAULT_IDLE_SECONDS, Clock, PsychotherapyNotes
+from .records.search import search_notes
+from .records.store import SEALED_NAME_PURPOSE, ClientRecords, NoteRecords, sealed_name_aad
+from .storage import fsutil
+from .storage.database import Database
+from .storage.lockfile import ProcessLock
+from .storage.schema import PNOTES_MIGRATIONS, RECORD_MIGRATIONS
 
 if TYPE_CHECKING:
     from . import disclosures as _disclosures

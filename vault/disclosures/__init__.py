@@ -16,10 +16,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..audit import Action
 from ..errors import DisclosureRefusedError, NotFoundError, UsageError
-from ..models import OmitCategory
-from ..storage import Row, now_utc
+from ..records.audit import Action
+from ..records.models import OmitCategory
+from ..storage.database import Row, now_utc
 from . import _fields
 from .amendments import Amendment, Amendments
 from .authorizations import (

@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 from ..errors import UsageError
-from ..validate import iso_date
+from ..records.validate import iso_date
 
 # C0/C1 controls and the bidirectional overrides that make a file listing or a letter lie.
 _BAD = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

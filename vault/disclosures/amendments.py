@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from ..audit import Action
 from ..errors import NotFoundError, UsageError
-from ..storage import Row, now_utc
+from ..records.audit import Action
+from ..storage.database import Row, now_utc
 from . import _fields
 
 if TYPE_CHECKING:

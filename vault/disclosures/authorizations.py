@@ -14,9 +14,9 @@ from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from ..audit import Action
 from ..errors import DisclosureRefusedError, NotFoundError, UsageError
-from ..storage import Row, now_utc
+from ..records.audit import Action
+from ..storage.database import Row, now_utc
 from . import _fields
 
 if TYPE_CHECKING:

@@ -13,9 +13,9 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from ..errors import DisclosureRefusedError, UsageError
-from ..markup import render_withheld, withheld_categories
-from ..models import Client, EntryType, Note, OmitCategory, PsychotherapyNote
-from ..templates import TEMPLATES
+from ..records.markup import render_withheld, withheld_categories
+from ..records.models import Client, EntryType, Note, OmitCategory, PsychotherapyNote
+from ..records.templates import TEMPLATES
 from . import _fields
 from .authorizations import ALL_KINDS, Authorization, DocumentKind
 from .document import Document, Section, clean

@@ -13,10 +13,10 @@ from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from ..audit import Action
 from ..errors import NotFoundError, UsageError
-from ..holds import place_legal_hold
-from ..storage import Row, now_utc
+from ..records.audit import Action
+from ..retention.holds import place_legal_hold
+from ..storage.database import Row, now_utc
 from . import _fields
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import ConfideError, StorageError, UsageError
-from ..fsutil import describe_os_error, fsync_dir, secure_unlink, write_new_file
+from ..storage.fsutil import describe_os_error, fsync_dir, secure_unlink, write_new_file
 
 
 def check_target(path: Path, force: bool) -> Path:

@@ -1,0 +1,217 @@
+"""The disposal queue: clients past retention, what would go, dispose (typed names + passphrase),
+verify, and the certificate. The work runs in thread workers; the screen only shows results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Footer, Input, Static
+from textual.worker import Worker, WorkerState
+
+from backup.purge import DisposalBackups, process_connected_pending
+from vault import ConfideError
+from vault.records.models import initials_of
+from vault.retention import disposal as disposal_api
+from vault.retention.certificate import render_text
+
+from ..widgets.header import SafeHeader
+from .base import VaultScreen
+
+
+class DisposalConfirmModal(ModalScreen[tuple[str, list[str]] | None]):
+    """Type each client's name and the passphrase. None when cancelled."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, record_ids: list[str]) -> None:
+        super().__init__()
+        self.record_ids = record_ids
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Static(f"Dispose of {len(self.record_ids)} client(s) for good: their records, "
+                         "psychotherapy notes and every backup copy. This cannot be undone. "
+                         "Type each client's name to confirm, then your passphrase.",
+                         markup=False, classes="modal-question")
+            for i, record_id in enumerate(self.record_ids):
+                yield Input(placeholder=f"name of {record_id}", id=f"confirm-{i}")
+            yield Input(placeholder="Passphrase", password=True, id="dispose-passphrase")
+            with Horizontal(classes="modal-buttons"):
+                yield Button("Dispose", variant="error", id="dispose-yes")
+                yield Button("Cancel", id="dispose-no")
+
+    @on(Button.Pressed, "#dispose-yes")
+    @on(Input.Submitted, "#dispose-passphrase")
+    def confirm(self) -> None:
+        names = [self.query_one(f"#confirm-{i}", Input).value
+                 for i in range(len(self.record_ids))]
+        self.dismiss((self.query_one("#dispose-passphrase", Input).value, names))
+
+    @on(Button.Pressed, "#dispose-no")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class DisposalScreen(VaultScreen):
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("space", "pick", "Select"),
+        Binding("d", "dispose", "Dispose selected"),
+        Binding("v", "verify", "Verify"),
+    ]
+
+    class DisposalVerified(Message):
+        """A disposal finished and was verified.
+
+        Handler: `on_disposal_screen_disposal_verified`."""
+
+        def __init__(self, certificate: dict[str, Any], ok: bool) -> None:
+            super().__init__()
+            self.certificate = certificate
+            self.ok = ok
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.selected: set[int] = set()
+        self.rows: list[disposal_api.ClientDisposal] = []
+
+    def compose(self) -> ComposeResult:
+        yield SafeHeader()
+        yield Static("", id="disposal-status", markup=False)
+        yield DataTable(id="disposal-due", cursor_type="row", zebra_stripes=True)
+        with VerticalScroll(id="disposal-report-box"):
+            yield Static("", id="disposal-report", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Disposal"
+        table = self.query_one("#disposal-due", DataTable)
+        for key, label in (("sel", " "), ("client", "Client"), ("name", "Name"),
+                           ("policy", "Policy"), ("due", "Due since"), ("notes", "Notes"),
+                           ("sessions", "Sessions"), ("backups", "Backup copies")):
+            table.add_column(label, key=key)
+        self.load()
+
+    def load(self) -> None:
+        try:
+            self.rows = disposal_api.plan(self.vault, backups=DisposalBackups())
+            pending = disposal_api.unfinished(self.vault)
+        except ConfideError as e:
+            self.show_error(e)
+            return
+        self.selected &= {r.client_id for r in self.rows}
+        self._fill_table()
+        status = (f"{len(self.rows)} client(s) past retention and on no legal hold. Space "
+                  "selects, d disposes, v verifies past disposals.") if self.rows else (
+            "No client is past retention (clients on legal hold are never listed).")
+        if pending:
+            status += f" {len(pending)} interrupted disposal(s): disposing or verifying " \
+                      "finishes them."
+        self.query_one("#disposal-status", Static).update(status)
+
+    def _fill_table(self) -> None:
+        table = self.query_one("#disposal-due", DataTable)
+        table.clear()
+        for r in self.rows:
+            name = initials_of(r.display_name) if self.privacy else r.display_name
+            table.add_row("x" if r.client_id in self.selected else "", r.record_id, name,
+                          r.policy, r.disposal_date, str(r.notes),
+                          f"{r.first_session or '-'} .. {r.last_session or '-'}",
+                          str(len(r.backups)), key=str(r.client_id))
+
+    def privacy_changed(self) -> None:
+        self._fill_table()
+
+    def action_pick(self) -> None:
+        table = self.query_one("#disposal-due", DataTable)
+        if not self.rows:
+            return
+        row = self.rows[table.cursor_row]
+        self.selected ^= {row.client_id}
+        self._fill_table()
+        table.move_cursor(row=self.rows.index(row))
+
+    @on(DataTable.RowSelected, "#disposal-due")
+    def row_selected(self) -> None:
+        self.action_pick()
+
+    def action_dispose(self) -> None:
+        chosen = [r for r in self.rows if r.client_id in self.selected]
+        if not chosen:
+            self.notify("Select the clients to dispose of first (space).", title="Disposal")
+            return
+        ids = [r.client_id for r in chosen]
+
+        def answered(result: tuple[str, list[str]] | None) -> None:
+            if result is not None:
+                self.query_one("#disposal-status", Static).update(
+                    "Disposing, rotating keys, replacing backups and verifying...")
+                self.run_dispose(result[0], ids, result[1])
+
+        self.app.push_screen(DisposalConfirmModal([r.record_id for r in chosen]), answered)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="disposal")
+    def run_dispose(self, passphrase: str, ids: list[int],
+                    names: list[str]) -> disposal_api.DisposalResult:
+        return disposal_api.dispose(self.vault, passphrase, ids, names,
+                                    backups=DisposalBackups())
+
+    def action_verify(self) -> None:
+        from .modals import PassphraseModal
+
+        def entered(passphrase: str | None) -> None:
+            if passphrase:
+                self.query_one("#disposal-status", Static).update("Verifying...")
+                self.run_verify(passphrase)
+
+        self.app.push_screen(PassphraseModal("Verification decrypts every page of the vault "
+                                             "and of the connected backups. Enter your "
+                                             "passphrase."), entered)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="disposal-verify")
+    def run_verify(self, passphrase: str) -> disposal_api.Verification:
+        # Interrupted disposals and purges pending on drives connected now are finished first.
+        self.vault.verify_passphrase(passphrase)
+        disposal_api.resume(self.vault, passphrase, DisposalBackups())
+        process_connected_pending(self.vault)
+        return disposal_api.verify(self.vault, passphrase, backups=DisposalBackups())
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker: Worker[Any] = event.worker
+        if event.state is WorkerState.ERROR:
+            error = worker.error
+            self.query_one("#disposal-status", Static).update(
+                f"{error.title}: {error.message}" if isinstance(error, ConfideError)
+                else f"Unexpected error ({type(error).__name__}).")
+            if isinstance(error, ConfideError):
+                self.show_error(error)
+            return
+        if event.state is not WorkerState.SUCCESS:
+            return
+        report = self.query_one("#disposal-report", Static)
+        if worker.group == "disposal":
+            result = worker.result
+            assert isinstance(result, disposal_api.DisposalResult)
+            self.selected.clear()
+            self.load()
+            report.update(render_text(result.certificate))
+            self.post_message(self.DisposalVerified(result.certificate, result.verification.ok))
+        elif worker.group == "disposal-verify":
+            verification = worker.result
+            assert isinstance(verification, disposal_api.Verification)
+            report.update("\n".join(
+                [f"Disposal verification: {verification.result}"]
+                + [f"[{'ok' if c.ok else 'FAIL'}] {c.name}: {c.detail}"
+                   for c in verification.checks]
+                + [f"PENDING: {p}" for p in verification.pending]))
+            self.query_one("#disposal-status", Static).update(
+                f"Verification: {verification.result}")
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,369 @@
+"""The note editor: session metadata, the body, omission flags, autosave, sign and addenda."""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.events import ScreenSuspend
+from textual.widgets import Footer, Input, Label, Static, TextArea
+
+from vault import ConfideError, EntryType, Note, OmitCategory, OmitSpan, SessionInfo
+from vault.records.markup import render_withheld
+
+from ..widgets.flag_text_area import (
+    FlagTextArea,
+    category_style,
+    normalize_newlines,
+    spans_back,
+)
+from ..widgets.header import SafeHeader
+from ..widgets.safe import visible
+from .base import Location, VaultScreen
+from .modals import ChoiceModal, ConfirmModal
+from .timeline import template_title
+
+AUTOSAVE_SECONDS = 3.0
+
+# (input id, label, SessionInfo field)
+META_FIELDS = [
+    ("meta-date", "Date", "session_date"),
+    ("meta-start", "Start", "start_time"),
+    ("meta-end", "End", "end_time"),
+    ("meta-code", "Code", "service_code"),
+    ("meta-modality", "Modality", "modality"),
+    ("meta-dx", "Diagnoses", "diagnosis_codes"),
+]
+# Compact inputs have no border: an empty one looked like blank space, not a field to fill.
+META_PLACEHOLDERS = {
+    "meta-date": "YYYY-MM-DD",
+    "meta-start": "HH:MM",
+    "meta-end": "HH:MM",
+    "meta-code": "e.g. 90834",
+    "meta-modality": "e.g. in person",
+    "meta-dx": "e.g. F41.1, F32.0",
+}
+
+
+class NoteEditorScreen(VaultScreen):
+    """Drafts are editable and saved every few seconds; signed notes are read-only."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+o", "flag", "Flag/unflag"),
+        Binding("ctrl+g", "sign", "Sign"),
+        Binding("ctrl+n", "addendum", "Addendum"),
+    ]
+
+    def __init__(self, note_id: int) -> None:
+        super().__init__()
+        self.note_id = note_id
+        self.note: Note | None = None
+        self._saved: tuple[str, tuple[OmitSpan, ...], SessionInfo] | None = None
+        self._last_error = ""
+        self._in_span = False
+        self._back: list[int] | None = None  # new -> stored offsets, if line breaks changed
+
+    # -- layout
+
+    def compose(self) -> ComposeResult:
+        yield SafeHeader()
+        yield Static("", id="note-title", markup=False)
+        with Horizontal(id="meta"):
+            for field_id, label, _ in META_FIELDS:
+                with Vertical(classes="meta-field", id=f"{field_id}-box"):
+                    yield Label(label)
+                    yield Input(id=field_id, compact=True,
+                                placeholder=META_PLACEHOLDERS[field_id])
+        yield FlagTextArea("", id="body", soft_wrap=True)
+        yield Static("", id="privacy-view", markup=False)
+        yield Static("", id="flags", markup=False)
+        yield Static("", id="editor-status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        try:
+            self.note = self.vault.notes.get(self.note_id)
+        except ConfideError as e:
+            self.show_error(e)
+            self.app.pop_screen()
+            return
+        note = self.note
+        body = self.query_one("#body", FlagTextArea)
+        text, spans, self._back = normalize_newlines(note.body, note.spans)
+        body.load_text(text)
+        body.set_spans(spans)
+        for field_id, _, attr in META_FIELDS:
+            value = getattr(note.session, attr)
+            if attr == "diagnosis_codes":
+                value = ", ".join(value)
+            self.query_one(f"#{field_id}", Input).value = value or ""
+        self._saved = self._state()
+        self._apply_mode()
+        self.set_interval(AUTOSAVE_SECONDS, self.autosave)
+        body.focus()
+
+    def _apply_mode(self) -> None:
+        note = self.note
+        if note is None:
+            return
+        signed = note.is_signed
+        body = self.query_one("#body", FlagTextArea)
+        body.read_only = signed
+        for field_id, _, _ in META_FIELDS:
+            field = self.query_one(f"#{field_id}", Input)
+            field.disabled = signed
+            field.placeholder = "" if signed else META_PLACEHOLDERS[field_id]
+        if note.entry_type is EntryType.ADDENDUM:
+            self.query_one("#meta").display = False
+        client = self.capp.client_label_by_id(note.client_id)
+        kind = {EntryType.ADDENDUM: f"Addendum to N-{note.parent_id or 0:06d}",
+                EntryType.LATE_ENTRY: f"LATE ENTRY ({note.late_reason}) "
+                                      f"{template_title(note.template)}",
+                }.get(note.entry_type, template_title(note.template))
+        stamp = (note.signed_at or "").replace("T", " ")[:16]
+        state = f"SIGNED {stamp} UTC" if signed else "DRAFT"
+        self.title = f"{note.record_id} {client}"
+        title = self.query_one("#note-title", Static)
+        title.update(f"{client}  {note.record_id}  {kind}  [{state}]")
+        title.set_class(signed, "signed")
+        title.set_class(not signed, "draft")
+        privacy = self.privacy
+        body.display = not privacy
+        view = self.query_one("#privacy-view", Static)
+        view.display = privacy
+        if privacy:
+            view.update(visible(render_withheld(body.text, body.spans, note.omit_category)))
+        self._show_flags()
+        self._status("Signed: read-only. ctrl+n writes an addendum." if signed else
+                     "Draft: saved automatically every few seconds.")
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        signed = self.note is not None and self.note.is_signed
+        if action == "sign" or action == "save":
+            return not signed
+        if action == "addendum":
+            return signed and self.note is not None and \
+                self.note.entry_type is not EntryType.ADDENDUM
+        return True
+
+    def _show_flags(self) -> None:
+        body = self.query_one("#body", FlagTextArea)
+        flags = self.query_one("#flags", Static)
+        if not body.spans:
+            flags.update("No flagged passages. Select text and press ctrl+o to flag it.")
+            return
+        text = Text("Flagged: ")
+        for index, span in enumerate(body.spans):
+            if index:
+                text.append("  ")
+            label = span.category.label
+            if not self.privacy:
+                excerpt = visible(body.text[span.start:span.end].replace("\n", " "))
+                label += ": " + (excerpt[:24] + "…" if len(excerpt) > 25 else excerpt)
+            text.append(f" {label} ", style=category_style(span.category))
+        flags.update(text)
+
+    def _status(self, message: str, error: bool = False) -> None:
+        status = self.query_one("#editor-status", Static)
+        status.update(message)
+        status.set_class(error, "error")
+
+    def privacy_changed(self) -> None:
+        self._apply_mode()
+        if not self.privacy and self.is_current:
+            self.query_one("#body", FlagTextArea).focus()  # it lost focus while hidden
+
+    def location(self) -> Location | None:
+        return ("editor", self.note_id)
+
+    # -- saving
+
+    def _state(self) -> tuple[str, tuple[OmitSpan, ...], SessionInfo]:
+        body = self.query_one("#body", FlagTextArea)
+        values = {attr: self.query_one(f"#{field_id}", Input).value.strip() or None
+                  for field_id, _, attr in META_FIELDS}
+        codes = tuple(c for c in re.split(r"[,\s]+", values.pop("diagnosis_codes") or "") if c)
+        return body.text, body.spans, SessionInfo(**values, diagnosis_codes=codes)
+
+    @property
+    def dirty(self) -> bool:
+        note = self.note
+        return note is not None and not note.is_signed and self._state() != self._saved
+
+    def save(self) -> bool:
+        """Save the draft if it changed. On error the text stays here and the error shows."""
+        note = self.note
+        if note is None or note.is_signed or self.capp.vault is None:
+            return True
+        state = self._state()
+        if state == self._saved:
+            return True
+        body, spans, session = state
+        try:
+            self.note = self.vault.notes.save_draft(
+                note.id, body=body, spans=spans,
+                session=None if note.entry_type is EntryType.ADDENDUM else session)
+        except ConfideError as e:
+            message = f"NOT SAVED: {e.message}. Your text is still here; fix it and save again."
+            self._status(message, error=True)
+            if message != self._last_error:
+                self.notify(e.message, title="Note not saved", severity="error", timeout=10)
+            self._last_error = message
+            return False
+        self._saved = state
+        self._last_error = ""
+        self._status(f"Saved at {self.capp.wall_time()}.")
+        return True
+
+    def autosave(self) -> None:
+        if self.capp.vault is not None and self.dirty:
+            self.save()
+
+    def before_lock(self) -> None:
+        self.save()
+
+    def can_close(self) -> bool:
+        return self.save()
+
+    def on_screen_suspend(self, event: ScreenSuspend) -> None:
+        self.autosave()
+
+    @on(TextArea.Changed, "#body")
+    def body_changed(self) -> None:
+        self._show_flags()
+
+    @on(TextArea.SelectionChanged, "#body")
+    def cursor_moved(self) -> None:
+        """Name the category of the flagged passage under the cursor."""
+        body = self.query_one("#body", FlagTextArea)
+        start, end = body.selection_offsets()
+        span = body.span_at(start) if start == end else None
+        if span is not None:
+            self._status(f"In a flagged passage ({span.category.label}): ctrl+o unflags it.")
+            self._in_span = True
+        elif self._in_span:
+            self._in_span = False
+            self._status("Select text and press ctrl+o to flag it." if not self.note
+                         or not self.note.is_signed else "Signed: read-only.")
+
+    def action_save(self) -> None:
+        self.save()
+
+    def action_back(self) -> None:
+        if self.save():
+            self.app.pop_screen()
+
+    # -- flags
+
+    def action_flag(self) -> None:
+        note = self.note
+        if note is None or self.privacy:
+            return
+        body = self.query_one("#body", FlagTextArea)
+        start, end = body.selection_offsets()
+        if start == end:
+            span = body.span_at(start)
+            if span is None:
+                self.notify("Select the passage first (shift+arrows), then press ctrl+o.",
+                            title="Nothing selected")
+                return
+            self._set_spans([s for s in body.spans if s != span],
+                            f"Unflagged a {span.category.label} passage.")
+            return
+        if any(s.start < end and start < s.end for s in body.spans):
+            self.notify("The selection overlaps a flagged passage; unflag that first.",
+                        title="Overlapping flag", severity="warning")
+            return
+
+        def picked(key: str | None) -> None:
+            if key is None:
+                return
+            category = OmitCategory(key)
+            self._set_spans([*body.spans, OmitSpan(start, end, category)],
+                            f"Flagged as {category.label}.")
+
+        self.app.push_screen(ChoiceModal("Why must this passage not leave the vault?",
+                                         [(c.value, c.label) for c in OmitCategory]), picked)
+
+    def _set_spans(self, spans: list[OmitSpan], done: str) -> None:
+        body = self.query_one("#body", FlagTextArea)
+        previous = body.spans
+        body.set_spans(spans)
+        note = self.note
+        assert note is not None
+        if note.is_signed:
+            try:
+                # A signed body is never rewritten, so its flags go back in its own offsets.
+                self.note = self.vault.notes.set_flags(note.id,
+                                                       spans_back(body.spans, self._back))
+            except ConfideError as e:
+                body.set_spans(previous)
+                self.show_error(e)
+                return
+        elif not self.save():
+            return
+        self._show_flags()
+        self._status(done)
+
+    # -- sign and addenda
+
+    def action_sign(self) -> None:
+        note = self.note
+        if note is None or note.is_signed or not self.save():
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                self.note = self.vault.notes.sign(note.id)
+            except ConfideError as e:
+                self.show_error(e)
+                return
+            self._saved = self._state()
+            self._apply_mode()
+            self.notify(f"{note.record_id} signed.")
+
+        self.app.push_screen(ConfirmModal(
+            f"Sign {note.record_id}? A signed note can never be changed; later corrections "
+            "become addenda.", yes="Sign"), confirmed)
+
+    def action_discard(self) -> None:
+        """Delete this draft after confirmation (from the command palette)."""
+        note = self.note
+        if note is None or note.is_signed:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                self.vault.notes.discard_draft(note.id)
+            except ConfideError as e:
+                self.show_error(e)
+                return
+            self.note = None  # nothing left to save
+            self.notify(f"Draft {note.record_id} discarded.")
+            self.app.pop_screen()
+
+        self.app.push_screen(ConfirmModal(
+            f"Discard the draft {note.record_id}? Its text is deleted from the vault; this "
+            "cannot be undone.", yes="Discard"), confirmed)
+
+    def action_addendum(self) -> None:
+        note = self.note
+        if note is None or not note.is_signed:
+            return
+        try:
+            addendum = self.vault.notes.addend(note.id, "", sign=False)
+        except ConfideError as e:
+            self.show_error(e)
+            return
+        self.capp.open_note(addendum.id, replace=True)

@@ -1,0 +1,165 @@
+"""Search over the general record (never psychotherapy notes) and the command-palette provider."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.command import Hit, Hits, Provider
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from vault import ConfideError, SearchHit, UsageError
+from vault.records.models import initials_of
+
+from ..widgets.header import SafeHeader
+from ..widgets.safe import visible
+from .base import VaultScreen
+from .timeline import template_title
+
+if TYPE_CHECKING:
+    from ..app import ConfideApp
+
+
+def hit_heading(hit: SearchHit, privacy: bool) -> str:
+    name = initials_of(hit.client_display_name) if privacy else hit.client_display_name
+    return (f"{name}  {hit.session_date or '-'}  {template_title(hit.template)}  "
+            f"N-{hit.note_id:06d}")
+
+
+def snippet_text(hit: SearchHit) -> Text:
+    """The snippet as Text: matches highlighted, note text never parsed as markup."""
+    text = Text(no_wrap=False)
+    for part, is_match in hit.snippet:
+        text.append(visible(part.replace("\n", " ")), style="bold reverse" if is_match else "")
+    return text
+
+
+class SearchScreen(VaultScreen):
+    """Type words; results are ranked by relevance. Enter opens the note."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("down", "focus_results", "Results", show=False),
+    ]
+
+    def __init__(self, query: str = "") -> None:
+        super().__init__()
+        self.initial_query = query
+        self.hits: list[SearchHit] = []
+
+    def compose(self) -> ComposeResult:
+        yield SafeHeader()
+        yield Input(self.initial_query, placeholder="Search notes: type words (prefix*)",
+                    id="query")
+        yield OptionList(id="results")
+        yield Static("Psychotherapy notes are never searched here.", id="search-status",
+                     markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Search"
+        self.query_one("#query", Input).focus()
+        if self.initial_query:
+            self.run_search(self.initial_query)
+
+    @on(Input.Changed, "#query")
+    def changed(self, event: Input.Changed) -> None:
+        self.run_search(event.value)
+
+    @on(Input.Submitted, "#query")
+    def submitted(self) -> None:
+        if self.hits:
+            self.capp.open_note(self.hits[0].note_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="search")
+    def run_search(self, query: str) -> list[SearchHit]:
+        if not query.strip():
+            return []
+        return self.vault.search(query, limit=50)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "search":
+            return
+        status = self.query_one("#search-status", Static)
+        if event.state is WorkerState.SUCCESS:
+            self.hits = cast(list[SearchHit], event.worker.result)
+            self.show_hits()
+            status.update(f"{len(self.hits)} result{'s' if len(self.hits) != 1 else ''}"
+                          " - enter opens" if self.hits else
+                          "No notes match." if self.query_one("#query", Input).value.strip()
+                          else "Psychotherapy notes are never searched here.")
+        elif event.state is WorkerState.ERROR:
+            self.hits = []
+            self.show_hits()
+            error = event.worker.error
+            status.update(error.message if isinstance(error, UsageError | ConfideError)
+                          else "Search failed.")
+
+    def show_hits(self) -> None:
+        results = self.query_one("#results", OptionList)
+        results.clear_options()
+        for hit in self.hits:
+            prompt = Text()
+            prompt.append(hit_heading(hit, self.privacy), style="bold")
+            prompt.append("\n")
+            if self.privacy:
+                prompt.append("(snippet hidden in privacy mode)", style="italic")
+            else:
+                prompt.append_text(snippet_text(hit))
+            prompt.append("\n")  # a blank line between results
+            results.add_option(Option(prompt, id=str(hit.note_id)))
+
+    def privacy_changed(self) -> None:
+        self.show_hits()
+
+    @on(OptionList.OptionSelected, "#results")
+    def selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is not None:
+            self.capp.open_note(int(event.option.id))
+
+    def action_focus_results(self) -> None:
+        results = self.query_one("#results", OptionList)
+        if results.option_count and results.highlighted is None:
+            results.highlighted = 0
+        results.focus()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+class NoteSearchProvider(Provider):
+    """Command palette: notes by content and clients by name. Nothing when locked."""
+
+    @property
+    def capp(self) -> ConfideApp:
+        return cast("ConfideApp", self.app)
+
+    async def search(self, query: str) -> Hits:
+        vault = self.capp.vault
+        if vault is None or not query.strip():
+            return
+        privacy = self.capp.privacy
+        matcher = self.matcher(query)
+        for client in vault.clients.list(query)[:8]:
+            label = self.capp.client_label(client)
+            yield Hit(matcher.match(client.display_name) or 0.5,
+                      Text(f"Client: {label}  {client.record_id}"),
+                      partial(self.capp.open_client, client.id), text=client.record_id)
+        try:
+            hits = vault.search(query, limit=10)
+        except ConfideError:
+            return
+        for rank, hit in enumerate(hits):
+            # A Text prompt, never a str: the palette parses str prompts and help as markup.
+            prompt = Text(f"Note: {hit_heading(hit, privacy)}")
+            if not privacy:
+                prompt.append("\n")
+                prompt.append_text(snippet_text(hit))
+            yield Hit(0.9 - rank * 0.05, prompt, partial(self.capp.open_note, hit.note_id),
+                      text=f"N-{hit.note_id:06d}")

@@ -1,0 +1,118 @@
+"""Shared helpers for subcommands: unlocking, identifiers, reading note text."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vault import UsageError, Vault
+from vault.records.validate import MAX_BODY_CHARS
+
+if TYPE_CHECKING:
+    from ..main import Context
+
+Subparsers = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def add_command(sub: Any, name: str, help_text: str, common: argparse.ArgumentParser,
+                handler: Callable[[argparse.Namespace, Context], Any]) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text,
+                                                     description=help_text, parents=[common])
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def add_group(sub: Any, name: str, help_text: str,
+              common: argparse.ArgumentParser) -> Any:
+    parser = sub.add_parser(name, help=help_text, description=help_text, parents=[common])
+    group = parser.add_subparsers(dest=f"{name}_command", metavar="ACTION",
+                                  parser_class=type(parser))
+    return group
+
+
+def finish_restore(ctx: Context) -> None:
+    """Finish (or point out) what a `restore --force` killed part-way left beside the vault."""
+    from backup.restore import finish_interrupted
+
+    left = finish_interrupted(ctx.folder)
+    for line in left.done + [f"warning: {p}" for p in left.problems]:
+        ctx.out.info(line)
+
+
+@contextmanager
+def unlocked(ctx: Context) -> Iterator[Vault]:
+    finish_restore(ctx)
+    vault = Vault.unlock(ctx.folder, ctx.secrets.passphrase())
+    try:
+        yield vault
+    finally:
+        vault.lock()
+
+
+_ID = re.compile(r"^\s*(?:([A-Za-z])-?)?0*(\d+)\s*$")
+
+
+def parse_id(text: str, prefix: str, what: str) -> int:
+    """Accept `C-00012`, `c12` or `12` for a client (prefix C); N for notes; P for pnotes."""
+    match = _ID.match(text)
+    if not match or (match.group(1) and match.group(1).upper() != prefix):
+        raise UsageError(f"{text!r} is not a {what} identifier (for example {prefix}-{'1'.zfill(5)}"
+                         f" or 1)")
+    return int(match.group(2))
+
+
+def client_id(text: str) -> int:
+    return parse_id(text, "C", "client")
+
+
+def note_id(text: str) -> int:
+    return parse_id(text, "N", "note")
+
+
+def pnote_id(text: str) -> int:
+    return parse_id(text, "P", "psychotherapy note")
+
+
+def add_body_options(parser: argparse.ArgumentParser, required: bool = False) -> None:
+    group = parser.add_mutually_exclusive_group(required=required)
+    group.add_argument("--body", metavar="TEXT",
+                       help="note text; mark withheld passages {{omit:CATEGORY}}...{{/omit}}. "
+                            "Text given here lands in shell history and is visible in the "
+                            "process list: for real notes use --body-file - (standard input)")
+    group.add_argument("--body-file", metavar="FILE",
+                       help="read the note text from FILE (UTF-8), or - for standard input")
+
+
+def read_body(args: argparse.Namespace) -> str | None:
+    if getattr(args, "body", None) is not None:
+        return str(args.body)
+    path = getattr(args, "body_file", None)
+    if path is None:
+        return None
+    # Read at most one byte past the largest note a vault accepts, so /dev/zero or a huge file
+    # is refused promptly instead of filling memory.
+    cap = MAX_BODY_CHARS * 4 + 1
+    if path == "-":
+        raw = sys.stdin.buffer.read(cap)
+        where = "standard input"
+    else:
+        try:
+            with Path(path).expanduser().open("rb") as handle:
+                raw = handle.read(cap)
+        except OSError as e:
+            raise UsageError(f"cannot read {path}: {e.strerror}") from None
+        where = path
+    if len(raw) >= cap:
+        raise UsageError(f"{where} is more than {cap // 1_000_000} MB, larger than the largest "
+                         f"note Confide accepts ({MAX_BODY_CHARS:,} characters); nothing was saved")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        raise UsageError(f"{where} is not valid UTF-8 (byte {e.start}, line {line}); "
+                         "save it as UTF-8 and try again") from None

@@ -1,0 +1,40 @@
+"""audit verify / list."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from ..output import table
+from ._common import add_command, add_group, unlocked
+
+if TYPE_CHECKING:
+    from ..main import Context
+
+EXIT_BROKEN = 1
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    group = add_group(sub, "audit", "the audit log: verify the chain, list entries", common)
+    add_command(group, "verify", "prove the audit chain is unbroken", common, cmd_verify)
+    p = add_command(group, "list", "recent audit entries, newest first", common, cmd_list)
+    p.add_argument("--limit", type=int, default=50, help="newest N entries (default 50)")
+
+
+def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
+    with unlocked(ctx) as vault:
+        report = vault.audit.verify()
+    ctx.out.emit(report, lambda: f"Audit chain intact: {report.entries} entries verified."
+                 if report.ok else f"AUDIT CHAIN BROKEN at entry {report.first_broken_seq}: "
+                                   f"{report.reason} ({report.entries} entries verified "
+                                   "before it)")
+    return 0 if report.ok else EXIT_BROKEN
+
+
+def cmd_list(args: argparse.Namespace, ctx: Context) -> None:
+    with unlocked(ctx) as vault:
+        entries = vault.audit.entries(limit=max(1, args.limit))
+    ctx.out.emit(entries, lambda: table(
+        ["SEQ", "WHEN", "ACTION", "OBJECT"],
+        [(e.seq, e.at, e.action, f"{e.object_type or ''} {e.object_id or ''}".strip())
+         for e in entries]))

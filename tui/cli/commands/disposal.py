@@ -1,0 +1,268 @@
+"""retention list/policies/add/set/default, and dispose (queue, clients, verify, certificate, log).
+
+`confide dispose` takes its action as the first word so the issue's forms read naturally:
+
+    confide dispose --due                         what is past retention, and what would go
+    confide dispose C-00012 C-00015 --confirm "Ann Lee" "Bo Chen"
+    confide dispose verify                        prove again that disposed clients are gone
+    confide dispose certificate D-00001 --pdf cert.pdf
+    confide dispose log                           every disposal ever made
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from backup.purge import DisposalBackups, process_connected_pending
+from vault import UsageError
+from vault.retention import disposal as disposal_api
+from vault.retention import policies as retention_api
+from vault.retention.certificate import (
+    certificate,
+    disposal_log,
+    parse_certificate_id,
+    render_text,
+    write_export,
+)
+
+from ..output import table
+from ._common import add_command, add_group, client_id, unlocked
+
+if TYPE_CHECKING:
+    from ..main import Context
+
+ACTIONS = ("verify", "certificate", "log")
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    group = add_group(sub, "retention", "retention policies and each client's disposal date",
+                      common)
+    p = add_command(group, "list", "every client's policy and disposal date, soonest first",
+                    common, cmd_retention_list)
+    p.add_argument("--due", action="store_true", help="only clients past retention")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="compute as of this date")
+    add_command(group, "policies", "presets (with sources) and custom policies", common,
+                cmd_policies)
+    p = add_command(group, "add", "a custom policy: years after last service, and for minors "
+                                  "years after the age of majority (the later wins)", common,
+                    cmd_policy_add)
+    p.add_argument("key", help="short key, e.g. de-psych")
+    p.add_argument("--label", required=True, help="what the policy is (and its source)")
+    p.add_argument("--years", type=int, required=True, metavar="N",
+                   help="years after the last service")
+    p.add_argument("--minor-years", type=int, metavar="N",
+                   help="for a client who was a minor: years after the age of majority")
+    p.add_argument("--majority", type=int, default=18, metavar="AGE",
+                   help="age of majority (default 18)")
+    p = add_command(group, "set", "give a client a policy (or 'default')", common,
+                    cmd_retention_set)
+    p.add_argument("client")
+    p.add_argument("policy")
+    p = add_command(group, "default", "the vault's default policy", common, cmd_default)
+    p.add_argument("policy")
+
+    p = add_command(sub, "dispose", "the disposal queue, disposal of named clients, "
+                                    "verification, certificates", common, cmd_dispose)
+    p.add_argument("targets", nargs="*", metavar="CLIENT|ACTION",
+                   help="clients to dispose of; or verify, certificate ID, log")
+    p.add_argument("--due", action="store_true",
+                   help="list clients past retention and not on hold, with what would go")
+    p.add_argument("--confirm", nargs="+", metavar="NAME", default=[],
+                   help="the names of exactly the clients being disposed of")
+    p.add_argument("--by", metavar="NAME", help="who performs the disposal (certificate)")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--pdf", metavar="FILE", help="certificate: write it as PDF to FILE")
+    out.add_argument("--text", metavar="FILE", help="certificate: write it as text to FILE")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="queue: compute as of this date")
+    p.add_argument("--force", action="store_true",
+                   help="certificate: replace FILE if it exists")
+
+
+def _day(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+# ---------------------------------------------------------------------------- retention
+
+
+def cmd_retention_list(args: argparse.Namespace, ctx: Context) -> None:
+    with unlocked(ctx) as vault:
+        rows = retention_api.schedule(vault, _day(args.as_of))
+    if args.due:
+        rows = [r for r in rows if r.is_due]
+    ctx.out.emit(rows, lambda: table(
+        ["CLIENT", "NAME", "POLICY", "LAST SERVICE", "DISPOSE ON", "STATUS"],
+        [(r.record_id, r.display_name, r.policy + (" (minor)" if r.minor_rule else ""),
+          r.last_service_date, r.disposal_date,
+          r.status + (f": {r.holds[0].reason}" if r.holds else "")) for r in rows])
+        if rows else "No clients.")
+
+
+def cmd_policies(args: argparse.Namespace, ctx: Context) -> None:
+    with unlocked(ctx) as vault:
+        policies = retention_api.policies(vault.db)
+        default = retention_api.default_policy(vault.db).key
+    ctx.out.emit({"default": default, "policies": policies}, lambda: table(
+        ["KEY", "RULE", "SOURCE"],
+        [(p.key + (" *" if p.key == default else ""), p.describe(), p.source)
+         for p in policies]) + "\n* the vault default")
+
+
+def cmd_policy_add(args: argparse.Namespace, ctx: Context) -> None:
+    with unlocked(ctx) as vault:
+        policy = retention_api.add_policy(vault, args.key, args.label, args.years,
+                                          args.minor_years, args.majority)
+    ctx.out.emit(policy, lambda: f"Added policy {policy.key}: {policy.describe()}")
+
+
+def cmd_retention_set(args: argparse.Namespace, ctx: Context) -> None:
+    cid = client_id(args.client)
+    key = None if args.policy.strip().lower() == "default" else args.policy
+    with unlocked(ctx) as vault:
+        retention_api.set_client_policy(vault, cid, key)
+        (row,) = retention_api.schedule(vault, None, [cid])
+    ctx.out.emit(row, lambda: f"{row.record_id}: policy {row.policy}, disposal date "
+                              f"{row.disposal_date}")
+
+
+def cmd_default(args: argparse.Namespace, ctx: Context) -> None:
+    with unlocked(ctx) as vault:
+        policy = retention_api.set_default_policy(vault, args.policy)
+    ctx.out.emit(policy, lambda: f"Default policy: {policy.key} ({policy.describe()})")
+
+
+# ---------------------------------------------------------------------------- dispose
+
+
+def cmd_dispose(args: argparse.Namespace, ctx: Context) -> None:
+    targets: list[str] = list(args.targets)
+    action = targets[0].lower() if targets and targets[0].lower() in ACTIONS else None
+    if action == "log":
+        return _log(ctx)
+    if action == "certificate":
+        return _certificate(args, ctx, targets[1:])
+    if action == "verify":
+        return _verify(ctx)
+    if args.pdf or args.text or args.force:
+        raise UsageError("--pdf, --text and --force go with `confide dispose certificate ID`")
+    if args.due or not targets:
+        return _queue(args, ctx)
+    return _dispose(args, ctx, targets)
+
+
+def _resume(vault: Any, ctx: Context, passphrase: str, backups: DisposalBackups) -> None:
+    """Finish what an earlier disposal left: an interrupted run, backups on drives now here."""
+    for result in disposal_api.resume(vault, passphrase, backups):
+        ctx.out.info(f"finished the interrupted disposal {result.certificate['certificate_id']}"
+                     f": {result.verification.result}")
+    purged = process_connected_pending(vault)
+    if purged:
+        ctx.out.info(f"purged {len(purged)} old backup(s) left pending by an earlier disposal")
+
+
+def _queue(args: argparse.Namespace, ctx: Context) -> None:
+    passphrase = ctx.secrets.passphrase()
+    backups = DisposalBackups()
+    with unlocked(ctx) as vault:
+        _resume(vault, ctx, passphrase, backups)
+        rows = disposal_api.plan(vault, today=_day(args.as_of), passphrase=passphrase,
+                                 backups=backups)
+
+    def text() -> str:
+        if not rows:
+            return "No client is past retention (clients on legal hold are never listed)."
+        lines = [table(
+            ["CLIENT", "NAME", "POLICY", "DUE SINCE", "NOTES", "SESSIONS", "PNOTES",
+             "BACKUPS"],
+            [(r.record_id, r.display_name, r.policy, r.disposal_date, r.notes,
+              f"{r.first_session or '-'}..{r.last_session or '-'}",
+              f"{r.pnotes}" + (f" ({r.pnotes_first}..{r.pnotes_last})" if r.pnotes else ""),
+              len(r.backups)) for r in rows])]
+        for r in rows:
+            extra = []
+            if r.joint_notes_kept:
+                extra.append(f"named in {r.joint_notes_kept} joint notes of other clients "
+                             "(kept, without this client)")
+            if r.related_rows:
+                extra.append("also: " + ", ".join(f"{k} {v}" for k, v in
+                                                  sorted(r.related_rows.items())))
+            extra += [f"backup copy: {b}" for b in r.backups]
+            lines += [f"  {r.record_id}: {e}" for e in extra]
+        names = " ".join(f'"{r.display_name}"' for r in rows)
+        lines.append("\nNothing has been destroyed. To dispose of these clients:\n  confide "
+                     f"dispose {' '.join(r.record_id for r in rows)} --confirm {names}")
+        return "\n".join(lines)
+
+    ctx.out.emit(rows, text)
+
+
+def _dispose(args: argparse.Namespace, ctx: Context, targets: list[str]) -> None:
+    ids = [client_id(t) for t in targets]
+    if not args.confirm:
+        raise UsageError("disposal destroys records for good: add --confirm with the name of "
+                         "each client (see `confide dispose --due`)")
+    passphrase = ctx.secrets.passphrase()
+    backups = DisposalBackups()
+    with unlocked(ctx) as vault:
+        _resume(vault, ctx, passphrase, backups)
+        result = disposal_api.dispose(vault, passphrase, ids, args.confirm,
+                                      performed_by=args.by, backups=backups)
+    ctx.out.emit(result.certificate, lambda: render_text(result.certificate))
+    if not result.verification.ok:
+        raise_failed(result.certificate["certificate_id"])
+
+
+def raise_failed(cert_id: str) -> None:
+    from vault import IntegrityError
+
+    raise IntegrityError(f"verification of disposal {cert_id} FAILED; see the certificate "
+                         "above and run `confide dispose verify`")
+
+
+def _verify(ctx: Context) -> None:
+    passphrase = ctx.secrets.passphrase()
+    backups = DisposalBackups()
+    with unlocked(ctx) as vault:
+        _resume(vault, ctx, passphrase, backups)
+        report = disposal_api.verify(vault, passphrase, backups=backups)
+        disposed = len(disposal_api.disposed_client_ids(vault))
+    ctx.out.emit(report.to_json(), lambda: "\n".join(
+        [f"Disposal verification: {report.result} ({disposed} disposed clients)"]
+        + [f"  [{'ok' if c.ok else 'FAIL'}] {c.name}: {c.detail}" for c in report.checks]
+        + [f"  PENDING: {p}" for p in report.pending]))
+    if not report.ok:
+        from vault import IntegrityError
+
+        raise IntegrityError("disposal verification FAILED (see the checks above)")
+
+
+def _certificate(args: argparse.Namespace, ctx: Context, rest: list[str]) -> None:
+    if len(rest) != 1:
+        raise UsageError("name one certificate: confide dispose certificate D-00001")
+    disposal_id = parse_certificate_id(rest[0])
+    with unlocked(ctx) as vault:
+        cert = certificate(vault, disposal_id)
+    if args.pdf or args.text:
+        path = write_export(cert, Path(args.pdf or args.text), pdf=bool(args.pdf),
+                            force=args.force)
+        ctx.out.emit({"certificate_id": cert["certificate_id"], "written": str(path)},
+                     f"Wrote {cert['certificate_id']} to {path}")
+        return
+    ctx.out.emit(cert, lambda: render_text(cert))
+
+
+def _log(ctx: Context) -> None:
+    with unlocked(ctx) as vault:
+        log = disposal_log(vault)
+    ctx.out.emit(log, lambda: table(
+        ["CERTIFICATE", "COMPLETED", "CLIENTS", "RESULT", "PENDING BACKUPS"],
+        [(e["certificate_id"], e["completed_at"] or e["state"], " ".join(e["clients"]),
+          e["result"], e["backups_pending"]) for e in log]) if log else "No disposals yet.")

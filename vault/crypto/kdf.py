@@ -1,0 +1,132 @@
+"""Argon2id key derivation: named presets, calibration, and the weakness check.
+
+The parameters travel with the salt in the key-slot file, so a vault created on a slow laptop
+still opens on a fast one and vice versa.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from argon2.exceptions import HashingError
+from argon2.low_level import Type, hash_secret_raw
+
+from ..errors import DamagedFileError, UsageError
+from .secret import SecretBytes
+
+KEY_LEN = 32
+SALT_LEN = 16
+
+# Below these a vault is reported as weak by `confide status`.
+MIN_MEMORY_KIB = 256 * 1024
+MIN_TIME_COST = 2
+
+TARGET_SECONDS = 1.0
+
+# What a key file may ask for. The parameters are read before anything is authenticated (a key
+# file or an archive from a stranger's USB stick), so they bound the memory and time one
+# derivation can cost us. Confide writes 256 MiB and two lanes; 2 GiB is RFC 9106's first
+# recommended option.
+MAX_TIME_COST = 64
+MAX_MEMORY_KIB = 2 * 1024 * 1024
+MAX_PARALLELISM = 16
+
+
+@dataclass(frozen=True)
+class KdfParams:
+    """Argon2id parameters as stored beside the salt."""
+
+    time_cost: int
+    memory_kib: int
+    parallelism: int
+    preset: str
+
+    @property
+    def is_weak(self) -> bool:
+        return self.memory_kib < MIN_MEMORY_KIB or self.time_cost < MIN_TIME_COST
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "algorithm": "argon2id",
+            "version": 19,
+            "time_cost": self.time_cost,
+            "memory_kib": self.memory_kib,
+            "parallelism": self.parallelism,
+            "preset": self.preset,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> KdfParams:
+        try:
+            if data["algorithm"] != "argon2id":
+                raise DamagedFileError("key file names an unknown key-derivation algorithm")
+            params = cls(
+                time_cost=int(data["time_cost"]),
+                memory_kib=int(data["memory_kib"]),
+                parallelism=int(data["parallelism"]),
+                preset=str(data["preset"]),
+            )
+        except (KeyError, TypeError, ValueError, OverflowError) as e:  # Overflow: Infinity
+            raise DamagedFileError("key file has unreadable key-derivation parameters") from e
+        # Bounds stop a tampered file from asking for terabytes of memory.
+        if not (1 <= params.time_cost <= MAX_TIME_COST
+                and 1 <= params.parallelism <= MAX_PARALLELISM
+                and 8 * params.parallelism <= params.memory_kib <= MAX_MEMORY_KIB):
+            raise DamagedFileError("key file has out-of-range key-derivation parameters")
+        return params
+
+    def describe(self) -> str:
+        return (f"Argon2id t={self.time_cost}, m={self.memory_kib // 1024} MiB, "
+                f"p={self.parallelism} ({self.preset})")
+
+
+# A cheap preset for tests only. It is chosen explicitly (never a fallback) and `status` calls it
+# weak, so a vault made with it cannot pass for a real one.
+TEST_PRESET = KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1, preset="test-insecure")
+
+# The floor for calibration: RFC 9106's second recommended option uses 64 MiB; we ask for more.
+DEFAULT_PRESET = KdfParams(time_cost=3, memory_kib=MIN_MEMORY_KIB, parallelism=2,
+                           preset="default")
+
+PRESETS: dict[str, KdfParams] = {"test-insecure": TEST_PRESET, "default": DEFAULT_PRESET}
+
+
+def derive(passphrase: str, salt: bytes, params: KdfParams) -> SecretBytes:
+    """Argon2id(passphrase, salt) -> a 32-byte key-encryption key."""
+    secret = bytearray(passphrase.encode("utf-8"))
+    try:
+        raw = hash_secret_raw(
+            secret=bytes(secret),
+            salt=salt,
+            time_cost=params.time_cost,
+            memory_cost=params.memory_kib,
+            parallelism=params.parallelism,
+            hash_len=KEY_LEN,
+            type=Type.ID,
+        )
+    except HashingError as e:
+        raise UsageError(f"key derivation failed: {e}") from None
+    finally:
+        for i in range(len(secret)):
+            secret[i] = 0
+    return SecretBytes(raw)
+
+
+def calibrate(target_seconds: float = TARGET_SECONDS,
+              memory_kib: int = MIN_MEMORY_KIB) -> KdfParams:
+    """Pick the time cost that makes one derivation take about `target_seconds` here."""
+    salt = b"\0" * SALT_LEN
+    time_cost = DEFAULT_PRESET.time_cost
+    while True:
+        params = KdfParams(time_cost, memory_kib, DEFAULT_PRESET.parallelism, "calibrated")
+        start = time.perf_counter()
+        derive("calibration", salt, params).wipe()
+        elapsed = time.perf_counter() - start
+        if elapsed >= target_seconds * 0.8 or time_cost >= 16:
+            return params
+        # Scale in one step towards the target, then measure once more; never past what a key
+        # file may hold, or the new vault would not open again.
+        time_cost = min(MAX_TIME_COST, max(time_cost + 1,
+                                           int(time_cost * target_seconds / max(elapsed, 1e-3))))

@@ -1,0 +1,3 @@
+"""The clinical record: clients, notes, flags (markup), templates, validation, search,
+psychotherapy notes, the audit log.
+"""

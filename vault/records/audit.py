@@ -1,0 +1,136 @@
+"""The audit log: append-only (database triggers refuse UPDATE/DELETE) and hash-chained.
+
+Each entry's hash covers its own fields and the previous entry's hash, so changing, removing or
+reordering any entry breaks the chain from that point on; `verify()` names the first broken one.
+The log holds identifiers and counts only, never note text, names or search terms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from ..storage.database import Database, now_utc
+
+GENESIS = "0" * 64
+
+
+class Action(StrEnum):
+    INIT = "init"
+    UNLOCK = "unlock"
+    UNLOCK_FAILED = "unlock_failed"
+    RECOVERY_UNLOCK = "recovery_unlock"
+    LOCK = "lock"
+    PASSPHRASE_CHANGE = "passphrase_change"  # noqa: S105 - an event name, not a secret
+    VIEW = "view"
+    CREATE = "create"
+    EDIT = "edit"
+    DISCARD = "discard"
+    SIGN = "sign"
+    ADDENDUM = "addendum"
+    FLAG = "flag"
+    SEARCH = "search"
+    REVEAL = "reveal"
+    PNOTES_UNLOCK = "pnotes_unlock"
+    PNOTES_LOCK = "pnotes_lock"
+    EXPORT = "export"
+    BACKUP = "backup"
+    RESTORE = "restore"
+    DISPOSAL = "disposal"
+    # Disclosures (issue 6): identifiers and counts only, never content.
+    EXPORT_PREVIEW = "export_preview"
+    EXPORT_REFUSED = "export_refused"
+    LEGAL_HOLD = "legal_hold"
+    LEGAL_HOLD_RELEASE = "legal_hold_release"
+    AUTHORIZATION = "authorization"
+    AMENDMENT = "amendment"
+
+
+_DetailValue = str | int | float | bool | None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    seq: int
+    at: str
+    action: str
+    object_type: str | None
+    object_id: str | None
+    detail: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    ok: bool
+    entries: int
+    first_broken_seq: int | None = None
+    reason: str | None = None
+
+
+def _digest(prev_hash: str, seq: int, at: str, action: str, object_type: str | None,
+            object_id: str | None, detail: str) -> str:
+    canonical = json.dumps([prev_hash, seq, at, action, object_type, object_id, detail],
+                           separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class AuditLog:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def record(self, action: Action, object_type: str | None = None,
+               object_id: str | int | None = None, **detail: _DetailValue) -> None:
+        """Append one entry. Inside the caller's transaction when there is one."""
+        detail_text = json.dumps(detail, sort_keys=True, separators=(",", ":"))
+        with self._db.atomic():
+            last = self._db.one("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            seq = 1 if last is None else int(last["seq"]) + 1
+            prev = GENESIS if last is None else str(last["hash"])
+            at = now_utc()
+            oid = None if object_id is None else str(object_id)
+            digest = _digest(prev, seq, at, action.value, object_type, oid, detail_text)
+            self._db.execute(
+                "INSERT INTO audit_log (seq, at, action, object_type, object_id, detail, "
+                "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (seq, at, action.value, object_type, oid, detail_text, prev, digest))
+            self._db.execute("INSERT INTO meta (key, value) VALUES ('audit_head', ?) "
+                             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                             (f"{seq}:{digest}",))
+
+    def entries(self, limit: int = 200, newest_first: bool = True) -> list[AuditEntry]:
+        order = "DESC" if newest_first else "ASC"
+        rows = self._db.query(f"SELECT * FROM audit_log ORDER BY seq {order} LIMIT ?", (limit,))
+        return [AuditEntry(int(r["seq"]), r["at"], r["action"], r["object_type"],
+                           r["object_id"], json.loads(r["detail"]), r["prev_hash"], r["hash"])
+                for r in rows]
+
+    def verify(self) -> AuditReport:
+        prev = GENESIS
+        expected_seq = 1
+        count = 0
+        # query(), not a live cursor: a damaged page must surface as a DamagedFileError.
+        for r in self._db.query("SELECT * FROM audit_log ORDER BY seq"):
+            seq = int(r["seq"])
+            if seq != expected_seq:
+                return AuditReport(False, count, expected_seq,
+                                   f"entry {expected_seq} is missing")
+            if r["prev_hash"] != prev:
+                return AuditReport(False, count, seq,
+                                   f"entry {seq} does not follow entry {seq - 1}")
+            digest = _digest(prev, seq, r["at"], r["action"], r["object_type"], r["object_id"],
+                             r["detail"])
+            if digest != r["hash"]:
+                return AuditReport(False, count, seq, f"entry {seq} was altered")
+            prev = digest
+            expected_seq += 1
+            count += 1
+        head = self._db.scalar("SELECT value FROM meta WHERE key = 'audit_head'")
+        if head is not None and head != f"{count}:{prev}":
+            return AuditReport(False, count, count + 1,
+                               f"entries after {count} were removed")
+        return AuditReport(True, count)

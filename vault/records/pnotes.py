@@ -1,0 +1,157 @@
+"""Psychotherapy notes (45 CFR 164.501): their own file, their own key, their own API.
+
+An instance exists only after fresh authentication (the passphrase again) and relocks itself
+after `idle_seconds` without use: the key is wiped and the connection closed. Nothing here is
+reachable from `Vault`'s general-record API, and general search never opens this file.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+from ..errors import LockedError, NotFoundError, UsageError
+from ..storage.database import Database, Row, now_utc
+from . import validate
+from .audit import Action, AuditLog
+from .models import PsychotherapyNote
+from .search import SNIPPET_CLOSE, SNIPPET_OPEN, build_match, split_snippet
+
+DEFAULT_IDLE_SECONDS = 120.0
+
+Clock = Callable[[], float]
+PnoteHit = tuple[PsychotherapyNote, tuple[tuple[str, bool], ...]]
+
+
+def _pnote(row: Row) -> PsychotherapyNote:
+    return PsychotherapyNote(int(row["id"]), int(row["client_id"]), row["session_date"],
+                             row["body"], row["created_at"], row["updated_at"])
+
+
+class PsychotherapyNotes:
+    """The unlocked psychotherapy-notes area. Get one from `Vault.open_psychotherapy_notes`."""
+
+    def __init__(self, db: Database, audit: AuditLog, client_exists: Callable[[int], bool],
+                 idle_seconds: float = DEFAULT_IDLE_SECONDS, clock: Clock = time.monotonic,
+                 on_close: Callable[[], None] | None = None) -> None:
+        self._db: Database | None = db
+        self._audit = audit
+        self._client_exists = client_exists
+        self.idle_seconds = idle_seconds
+        self._clock = clock
+        self._last_use = clock()
+        self._lock = threading.RLock()
+        self._on_close = on_close
+
+    # -- lifecycle
+
+    @property
+    def is_locked(self) -> bool:
+        with self._lock:
+            self._expire_if_idle()
+            return self._db is None
+
+    def seconds_left(self) -> float:
+        with self._lock:
+            if self.is_locked:
+                return 0.0
+            return max(0.0, self.idle_seconds - (self._clock() - self._last_use))
+
+    def lock(self) -> None:
+        with self._lock:
+            if self._db is None:
+                return
+            self._db.close()
+            self._db = None
+            if self._on_close:
+                self._on_close()
+            self._audit.record(Action.PNOTES_LOCK, "pnotes")
+
+    @contextlib.contextmanager
+    def frozen(self) -> Iterator[None]:
+        """While open, hold the area still (checkpointed, no writes) for a byte copy of its file."""
+        with self._lock:
+            if self._db is None:
+                yield
+                return
+            with self._db.frozen():
+                yield
+
+    def _expire_if_idle(self) -> None:
+        if self._db is not None and self._clock() - self._last_use >= self.idle_seconds:
+            self.lock()
+
+    def _use(self) -> Database:
+        with self._lock:
+            self._expire_if_idle()
+            if self._db is None:
+                raise LockedError("psychotherapy notes are locked; enter the passphrase again")
+            self._last_use = self._clock()
+            return self._db
+
+    # -- records
+
+    def add(self, client_id: int, body: str, session_date: str | None = None) -> PsychotherapyNote:
+        db = self._use()
+        text = validate.body(body, "psychotherapy note")
+        if not text.strip():
+            raise UsageError("the psychotherapy note is empty; write something first")
+        day = validate.iso_date(session_date, "session date")
+        if not self._client_exists(client_id):
+            raise NotFoundError(f"no client C-{client_id:05d}")
+        stamp = now_utc()
+        with db.atomic():
+            cursor = db.execute("INSERT INTO pnotes (id, client_id, session_date, body, "
+                                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                                (db.next_id("pnotes"), client_id, day, text, stamp, stamp))
+            note_id = int(cursor.lastrowid or 0)
+        self._audit.record(Action.CREATE, "pnote", note_id, client=client_id)
+        return self._get(db, note_id)
+
+    def update(self, note_id: int, body: str) -> PsychotherapyNote:
+        db = self._use()
+        text = validate.body(body, "psychotherapy note")
+        self._get(db, note_id)
+        with db.atomic():
+            db.execute("UPDATE pnotes SET body = ?, updated_at = ? WHERE id = ?",
+                       (text, now_utc(), note_id))
+        self._audit.record(Action.EDIT, "pnote", note_id)
+        return self._get(db, note_id)
+
+    def get(self, note_id: int) -> PsychotherapyNote:
+        db = self._use()
+        note = self._get(db, note_id)
+        self._audit.record(Action.VIEW, "pnote", note_id, client=note.client_id)
+        return note
+
+    def list(self, client_id: int) -> builtins.list[PsychotherapyNote]:
+        db = self._use()
+        rows = db.query("SELECT * FROM pnotes WHERE client_id = ? "
+                        "ORDER BY session_date DESC, id DESC", (client_id,))
+        self._audit.record(Action.VIEW, "pnotes", client_id, notes=len(rows))
+        return [_pnote(r) for r in rows]
+
+    def search(self, query: str, limit: int = 50) -> builtins.list[PnoteHit]:
+        db = self._use()
+        rows = db.query(
+            "SELECT p.*, "
+            f"snippet(pnotes_fts, 0, '{SNIPPET_OPEN}', '{SNIPPET_CLOSE}', '…', 12) AS snip "
+            "FROM pnotes_fts JOIN pnotes p ON p.id = pnotes_fts.rowid "
+            "WHERE pnotes_fts MATCH ? ORDER BY bm25(pnotes_fts) LIMIT ?",
+            (build_match(query), limit))
+        self._audit.record(Action.SEARCH, "pnotes", None, hits=len(rows))
+        return [(_pnote(r), split_snippet(r["snip"])) for r in rows]
+
+    def count(self) -> int:
+        return int(self._use().scalar("SELECT count(*) FROM pnotes"))
+
+    @staticmethod
+    def _get(db: Database, note_id: int) -> PsychotherapyNote:
+        row = db.one("SELECT * FROM pnotes WHERE id = ?", (note_id,))
+        if row is None:
+            raise NotFoundError(f"no psychotherapy note P-{note_id:06d}")
+        return _pnote(row)
+

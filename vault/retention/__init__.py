@@ -1,0 +1,3 @@
+"""Retention and disposal: policies, holds, disposal (plan, execute, verify, purges) and its
+certificate.
+"""

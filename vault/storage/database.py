@@ -1,0 +1,280 @@
+"""SQLCipher storage: keyed connections, durable settings, transactions and migrations.
+
+This is the one module that imports the database driver; everything else goes through `Database`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeAlias
+
+import sqlcipher3
+
+from ..crypto.secret import SecretBytes
+from ..errors import DamagedFileError, IntegrityError, LockedError, StorageError, UsageError
+from .fsutil import FILE_MODE
+
+# The driver ships no type hints; rows are sqlcipher3.Row, indexed by column name.
+Row: TypeAlias = Any
+DriverError = sqlcipher3.Error
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[Database], None]
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _translate(e: Exception, what: str) -> Exception:
+    text = str(e).lower()
+    if "closed database" in text:
+        # A record API used after lock() (an idle lock firing under a worker, say).
+        return LockedError("the vault is locked; unlock it again")
+    if "disk is full" in text or "database or disk is full" in text:
+        return StorageError(f"{what}: the disk is full; nothing was saved")
+    if "readonly" in text or "read-only" in text:
+        return StorageError(f"{what}: the vault is on a read-only drive; nothing was saved")
+    if "disk i/o error" in text:
+        return StorageError(f"{what}: input/output error; nothing was saved")
+    if "not a database" in text or "malformed" in text:
+        return DamagedFileError(f"{what}: the database file is damaged or not a Confide vault")
+    return StorageError(f"{what}: {e}")
+
+
+@contextlib.contextmanager
+def _driver_errors() -> Iterator[None]:
+    """Driver and binding errors as one-line ConfideErrors."""
+    try:
+        yield
+    except sqlcipher3.IntegrityError as e:
+        raise IntegrityError(f"the change was refused: {e}") from None
+    except DriverError as e:
+        raise _translate(e, "database error") from None
+    except UnicodeEncodeError:
+        # Lone surrogates: bytes that were not UTF-8 reached us as text.
+        raise UsageError("the request contains text that is not valid Unicode "
+                         "(not UTF-8)") from None
+    except OverflowError:
+        # An identifier like N-99999999999999999999 cannot exist; say so, not crash.
+        raise UsageError("a number in the request is too large to be a record "
+                         "identifier") from None
+
+
+def _check_identifier(name: str) -> None:
+    # Table names are our own constants; refuse anything else rather than quote it into SQL.
+    if not name.replace("_", "").isalnum() or not name.isascii():
+        raise UsageError(f"internal: {name!r} is not a table name")
+
+
+class Database:
+    """One SQLCipher file, opened with a raw 256-bit key.
+
+    Durability choice: WAL with synchronous=FULL. FULL makes every commit fsync the WAL before
+    returning, so a committed note survives a kill -9 or a power cut (NORMAL may lose the last
+    commits on power loss, which we never accept). WAL also means an interrupted write can never
+    corrupt the main file, and checkpoint(TRUNCATE) on close leaves no WAL holding old pages.
+    EXCLUSIVE locking mode keeps the WAL index in process memory: no -shm file on disk.
+    """
+
+    def __init__(self, conn: sqlcipher3.Connection, path: Path | None) -> None:
+        self._conn = conn
+        self.path = path
+        self._lock = threading.RLock()
+        self._depth = 0
+
+    @classmethod
+    def open(cls, path: Path, key: SecretBytes | None, *, create: bool = False) -> Database:
+        """Open (or create) `path`. `key=None` opens plain SQLite (benchmarks only)."""
+        if not create and not path.exists():
+            raise DamagedFileError(f"{path.name} is missing from the vault folder")
+        if create and path.exists():
+            raise UsageError(f"{path.name} already exists")
+        try:
+            conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+        except DriverError as e:
+            raise _translate(e, f"cannot open {path.name}") from None
+        db = cls(conn, path)
+        try:
+            if key is not None:
+                # Must be the first statement; the hex comes from our own bytes, never user text.
+                conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+            # SQLCipher logs failed page HMACs to stderr itself (3+ lines per damaged page),
+            # which breaks the one-line error rule; we report damage through our own errors.
+            conn.execute("PRAGMA cipher_log_level = NONE")
+            # Before the first read, so the WAL index lives in heap memory (no -shm file).
+            conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+            # A wrong key only shows at the first read: probe now.
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA secure_delete = ON")
+            conn.execute("PRAGMA temp_store = MEMORY")  # a file temp store would be plaintext
+            conn.execute("PRAGMA cache_size = -32000")
+            conn.row_factory = sqlcipher3.Row
+        except DriverError as e:
+            conn.close()
+            raise _translate(e, f"cannot open {path.name}") from None
+        if create:
+            path.chmod(FILE_MODE)
+        return db
+
+    # -- queries
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlcipher3.Cursor:
+        """Run one statement. Rows fetched later from the cursor are not translated: prefer
+        `query`/`one`/`scalar`, which fetch inside the translation."""
+        with self._lock, _driver_errors():
+            return self._conn.execute(sql, params)
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
+        # Fetching steps the statement: a damaged page or an I/O error can surface here.
+        with self._lock, _driver_errors():
+            return list(self._conn.execute(sql, params).fetchall())
+
+    def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
+        with self._lock, _driver_errors():
+            row: Row | None = self._conn.execute(sql, params).fetchone()
+            return row
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        row = self.one(sql, params)
+        return None if row is None else row[0]
+
+    # -- identifiers: a number once given is never given again (disposal deletes the newest
+    # rows too, and SQLite would hand their rowids out anew: a certificate's C-00012, a
+    # release's R-000040 or the audit log's "note 7" would then name a different record).
+
+    def next_id(self, table: str) -> int:
+        """The id for a new row of `table`: past every id it ever held (see `retire_ids`)."""
+        _check_identifier(table)
+        floor = self.scalar("SELECT value FROM meta WHERE key = ?", (f"id_floor.{table}",))
+        top = int(self.scalar(f"SELECT coalesce(max(id), 0) FROM {table}"))
+        return max(top, int(floor or 0)) + 1
+
+    def retire_ids(self, table: str) -> None:
+        """Before deleting rows of `table`: no id up to its current highest is reused."""
+        _check_identifier(table)
+        self.execute(
+            "INSERT INTO meta (key, value) SELECT ?, coalesce(max(id), 0) FROM " + table
+            + " WHERE true ON CONFLICT(key) DO UPDATE SET value = "
+            "max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
+            (f"id_floor.{table}",))
+
+    def execute_all(self, statements: Sequence[str]) -> None:
+        """Run DDL statements one by one (executescript would COMMIT our transaction)."""
+        for statement in statements:
+            self.execute(statement)
+
+    # -- transactions
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[Database]:
+        """A transaction (outermost) or savepoint (nested); rolls back on any exception."""
+        with self._lock:
+            outer = self._depth == 0
+            name = f"sp{self._depth}"
+            self.execute("BEGIN IMMEDIATE" if outer else f"SAVEPOINT {name}")
+            self._depth += 1
+            try:
+                yield self
+            except BaseException:
+                self._depth -= 1
+                try:
+                    if outer:
+                        self._conn.execute("ROLLBACK")
+                    else:
+                        self._conn.execute(f"ROLLBACK TO {name}")
+                        self._conn.execute(f"RELEASE {name}")
+                except DriverError:
+                    # The original error matters more; SQLite already rolled back on I/O errors.
+                    pass
+                raise
+            else:
+                self._depth -= 1
+                try:
+                    self._conn.execute("COMMIT" if outer else f"RELEASE {name}")
+                except DriverError as e:
+                    if outer:
+                        with contextlib.suppress(DriverError):
+                            self._conn.execute("ROLLBACK")
+                    raise _translate(e, "could not save") from None
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    # -- maintenance
+
+    def checkpoint(self) -> None:
+        """Move everything from the WAL into the main file and truncate the WAL to zero."""
+        with self._lock:
+            self.query("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    @contextlib.contextmanager
+    def frozen(self) -> Iterator[Path | None]:
+        """Checkpoint, then hold off every other writer in this process until the block ends.
+
+        While frozen the main file is the whole committed state (the WAL is empty), so it can
+        be copied byte for byte; its pages stay SQLCipher-encrypted. Other processes are kept
+        out by the vault's process lock. Yields the file's path.
+        """
+        with self._lock:
+            if self._depth:
+                raise UsageError("cannot snapshot the database inside a transaction")
+            self.checkpoint()
+            yield self.path
+
+    def integrity_problems(self) -> list[str]:
+        """SQLCipher page HMACs plus SQLite's structural check; empty when healthy."""
+        problems = [str(r[0]) for r in self.query("PRAGMA cipher_integrity_check")]
+        try:
+            quick = [str(r[0]) for r in self.query("PRAGMA quick_check")]
+        except DamagedFileError as e:
+            # A page too damaged to decrypt can stop quick_check itself: report, do not raise.
+            quick = [f"quick_check stopped: {e.message}"]
+        return problems + [q for q in quick if q != "ok"]
+
+    def close(self) -> None:
+        with self._lock:
+            try:
+                if self._depth == 0:
+                    self.checkpoint()
+            except (StorageError, DamagedFileError, LockedError):
+                pass  # closing must still happen; the WAL replays on next open
+            finally:
+                self._conn.close()
+
+    # -- migrations
+
+    def migrate(self, migrations: Sequence[Migration]) -> int:
+        """Apply pending migrations in order, each in its own transaction. Returns the version."""
+        self.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                     "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+        current = int(self.scalar("SELECT coalesce(max(version), 0) FROM schema_migrations"))
+        known = max((m.version for m in migrations), default=0)
+        if current > known:
+            raise UsageError(f"this vault was written by a newer Confide (schema {current}, this "
+                             f"version knows {known}); upgrade Confide")
+        # Versions are reserved per feature and may land out of order: apply every migration
+        # not yet recorded, not only those above the highest applied one.
+        applied = {int(r[0]) for r in self.query("SELECT version FROM schema_migrations")}
+        for migration in sorted(migrations, key=lambda m: m.version):
+            if migration.version in applied:
+                continue
+            with self.atomic():
+                migration.apply(self)
+                self.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                             (migration.version, migration.name, now_utc()))
+            current = max(current, migration.version)
+        return current

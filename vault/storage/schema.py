@@ -1,0 +1,321 @@
+"""Migrations for the two databases. Each migration is a list of statements run in one transaction.
+
+Add a migration by appending to the list with the next version number; never edit a shipped one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .database import Database, Migration
+
+# FTS5 keeps the tokens of deleted rows in its segments unless 'secure-delete' is on; with it a
+# delete removes them (DESIGN 11). External content keeps one copy of each body.
+_FTS_SECURE = "INSERT INTO {t}({t}, rank) VALUES('secure-delete', 1)"
+
+RECORD_V1 = [
+    """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+    """CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+    """CREATE TABLE clients (
+        id INTEGER PRIMARY KEY,
+        display_name TEXT NOT NULL,
+        legal_name TEXT,
+        legal_name_sealed BLOB,
+        date_of_birth TEXT,
+        status TEXT NOT NULL DEFAULT 'active'
+            CHECK (status IN ('active', 'inactive', 'discharged')),
+        last_service_date TEXT,
+        consent_notice_date TEXT,
+        retention_policy TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        CHECK ((legal_name IS NULL) != (legal_name_sealed IS NULL))
+    )""",
+    """CREATE INDEX clients_last_service ON clients(last_service_date)""",
+    """CREATE TABLE notes (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        template TEXT NOT NULL,
+        entry_type TEXT NOT NULL DEFAULT 'original'
+            CHECK (entry_type IN ('original', 'addendum', 'late_entry')),
+        parent_id INTEGER REFERENCES notes(id) ON DELETE CASCADE,
+        status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'signed')),
+        session_date TEXT,
+        start_time TEXT,
+        end_time TEXT,
+        service_code TEXT,
+        modality TEXT,
+        diagnosis_codes TEXT NOT NULL DEFAULT '[]',
+        body TEXT NOT NULL DEFAULT '',
+        omit_category TEXT,
+        late_reason TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        signed_at TEXT,
+        CHECK ((status = 'signed') = (signed_at IS NOT NULL))
+    )""",
+    """CREATE INDEX notes_client_date ON notes(client_id, session_date, id)""",
+    """CREATE INDEX notes_parent ON notes(parent_id)""",
+    """CREATE TABLE note_participants (
+        note_id INTEGER NOT NULL REFERENCES notes(id) ON DELETE CASCADE,
+        client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        PRIMARY KEY (note_id, client_id)
+    ) WITHOUT ROWID""",
+    """CREATE INDEX participants_client ON note_participants(client_id, note_id)""",
+    """CREATE TABLE omit_spans (
+        id INTEGER PRIMARY KEY,
+        note_id INTEGER NOT NULL REFERENCES notes(id) ON DELETE CASCADE,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        category TEXT NOT NULL,
+        CHECK (start >= 0 AND end > start)
+    )""",
+    """CREATE INDEX omit_spans_note ON omit_spans(note_id)""",
+    # Signed notes are immutable in the database itself, not only in the API.
+    """CREATE TRIGGER notes_signed_immutable BEFORE UPDATE ON notes
+       WHEN OLD.status = 'signed'
+       BEGIN SELECT RAISE(ABORT, 'signed notes are immutable'); END""",
+    """CREATE VIRTUAL TABLE notes_fts USING fts5(
+        body, content='notes', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2')""",
+    _FTS_SECURE.format(t="notes_fts"),
+    """CREATE TRIGGER notes_fts_insert AFTER INSERT ON notes BEGIN
+        INSERT INTO notes_fts(rowid, body) VALUES (NEW.id, NEW.body); END""",
+    """CREATE TRIGGER notes_fts_delete AFTER DELETE ON notes BEGIN
+        INSERT INTO notes_fts(notes_fts, rowid, body) VALUES ('delete', OLD.id, OLD.body); END""",
+    """CREATE TRIGGER notes_fts_update AFTER UPDATE OF body ON notes BEGIN
+        INSERT INTO notes_fts(notes_fts, rowid, body) VALUES ('delete', OLD.id, OLD.body);
+        INSERT INTO notes_fts(rowid, body) VALUES (NEW.id, NEW.body); END""",
+    """CREATE TABLE audit_log (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        object_type TEXT,
+        object_id TEXT,
+        detail TEXT NOT NULL DEFAULT '{}',
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    )""",
+    """CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log
+       BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+    """CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log
+       BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+]
+
+PNOTES_V1 = [
+    """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+    # By design no fields for what 45 CFR 164.501 excludes: no times, medications, modality,
+    # diagnosis, test results or progress summaries. Only the session date and the text.
+    """CREATE TABLE pnotes (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL,
+        session_date TEXT,
+        body TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    """CREATE INDEX pnotes_client ON pnotes(client_id, session_date, id)""",
+    """CREATE VIRTUAL TABLE pnotes_fts USING fts5(
+        body, content='pnotes', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2')""",
+    _FTS_SECURE.format(t="pnotes_fts"),
+    """CREATE TRIGGER pnotes_fts_insert AFTER INSERT ON pnotes BEGIN
+        INSERT INTO pnotes_fts(rowid, body) VALUES (NEW.id, NEW.body); END""",
+    """CREATE TRIGGER pnotes_fts_delete AFTER DELETE ON pnotes BEGIN
+        INSERT INTO pnotes_fts(pnotes_fts, rowid, body) VALUES ('delete', OLD.id, OLD.body); END""",
+    """CREATE TRIGGER pnotes_fts_update AFTER UPDATE OF body ON pnotes BEGIN
+        INSERT INTO pnotes_fts(pnotes_fts, rowid, body) VALUES ('delete', OLD.id, OLD.body);
+        INSERT INTO pnotes_fts(rowid, body) VALUES (NEW.id, NEW.body); END""",
+]
+
+
+def _run(statements: list[str]) -> Callable[[Database], None]:
+    def apply(db: Database) -> None:
+        db.execute_all(statements)
+
+    return apply
+
+
+RECORD_MIGRATIONS: list[Migration] = [Migration(1, "initial schema", _run(RECORD_V1))]
+PNOTES_MIGRATIONS: list[Migration] = [Migration(1, "initial schema", _run(PNOTES_V1))]
+
+# -- 4: retention and disposal (issue 5). Custom retention policies, the disposal log (one row per
+# disposal, kept for good: it is the record that the records were destroyed), and backup copies
+# still to purge on drives that were absent at disposal time.
+RECORD_V4 = [
+    """CREATE TABLE retention_policies (
+        key TEXT PRIMARY KEY,
+        label TEXT NOT NULL,
+        years_after_service INTEGER NOT NULL CHECK (years_after_service BETWEEN 0 AND 100),
+        minor_years_after_majority INTEGER CHECK (minor_years_after_majority BETWEEN 0 AND 100),
+        age_of_majority INTEGER NOT NULL DEFAULT 18 CHECK (age_of_majority BETWEEN 1 AND 30),
+        source TEXT NOT NULL DEFAULT 'custom',
+        created_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE disposals (
+        id INTEGER PRIMARY KEY,
+        state TEXT NOT NULL CHECK (state IN ('records_deleted', 'keys_rotated', 'complete')),
+        started_at TEXT NOT NULL,
+        completed_at TEXT,
+        performed_by TEXT NOT NULL,
+        client_ids TEXT NOT NULL,
+        certificate TEXT NOT NULL DEFAULT '{}'
+    )""",
+    """CREATE TRIGGER disposals_no_delete BEFORE DELETE ON disposals
+       BEGIN SELECT RAISE(ABORT, 'the disposal log is permanent'); END""",
+    """CREATE TABLE backup_purges (
+        id INTEGER PRIMARY KEY,
+        disposal_id INTEGER NOT NULL REFERENCES disposals(id),
+        drive TEXT NOT NULL,
+        location TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'done')),
+        recorded_at TEXT NOT NULL,
+        done_at TEXT
+    )""",
+    """CREATE INDEX backup_purges_state ON backup_purges(state, drive)""",
+]
+RECORD_MIGRATIONS.append(Migration(4, "retention and disposal", _run(RECORD_V4)))
+
+# -- 3: the backup catalog (issue 4). Designated drives, every archive written (where, when, its
+# digest and key epoch, whether it verified) and which clients each holds, so disposal can find
+# every copy. backup_clients has no foreign key: it must outlive the clients it names.
+RECORD_V3 = [
+    """CREATE TABLE backup_drives (
+        drive_id TEXT PRIMARY KEY,
+        label TEXT NOT NULL DEFAULT '',
+        added_at TEXT NOT NULL,
+        last_path TEXT,
+        last_seen_at TEXT,
+        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'lost')),
+        lost_at TEXT
+    )""",
+    """CREATE TABLE backups (
+        id INTEGER PRIMARY KEY,
+        archive_id TEXT NOT NULL UNIQUE,
+        drive_id TEXT REFERENCES backup_drives(drive_id),
+        file_name TEXT NOT NULL,
+        path TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        size INTEGER,
+        digest TEXT,
+        key_epoch INTEGER NOT NULL,
+        encryption TEXT NOT NULL DEFAULT '{}',
+        client_count INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL CHECK (status IN ('writing', 'good', 'failed', 'damaged', 'pruned',
+                                               'lost', 'replaced', 'destroyed')),
+        verified_at TEXT,
+        error TEXT
+    )""",
+    """CREATE INDEX backups_drive ON backups(drive_id, status, created_at)""",
+    """CREATE TABLE backup_clients (
+        backup_id INTEGER NOT NULL REFERENCES backups(id) ON DELETE CASCADE,
+        client_id INTEGER NOT NULL,
+        PRIMARY KEY (backup_id, client_id)
+    ) WITHOUT ROWID""",
+    """CREATE INDEX backup_clients_client ON backup_clients(client_id, backup_id)""",
+]
+RECORD_MIGRATIONS.append(Migration(3, "backup catalog", _run(RECORD_V3)))
+
+# -- 2: disclosures (issue 6). Legal holds (shared with retention/disposal: a hold blocks
+# disposal), authorizations (45 CFR 164.508), records requests (subpoena checklist), the
+# accounting of disclosures (164.528) and amendment requests (164.526). Every reference cascades
+# or clears on delete, so disposal can delete these rows table by table in any order (a
+# disclosure row is never updated, so its references cascade rather than clear).
+RECORD_V2 = [
+    """CREATE TABLE legal_holds (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        reason TEXT NOT NULL,
+        placed_at TEXT NOT NULL,
+        placed_by TEXT NOT NULL,
+        released_at TEXT,
+        release_note TEXT
+    )""",
+    """CREATE INDEX legal_holds_client ON legal_holds(client_id, released_at)""",
+    """CREATE TABLE authorizations (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('general', 'psychotherapy_notes')),
+        description TEXT NOT NULL,
+        document_kinds TEXT NOT NULL DEFAULT '[]',
+        discloser TEXT NOT NULL,
+        recipient_name TEXT NOT NULL,
+        recipient_address TEXT,
+        purpose TEXT NOT NULL,
+        expires_on TEXT,
+        expiry_event TEXT,
+        signed_on TEXT NOT NULL,
+        revoked_on TEXT,
+        created_at TEXT NOT NULL,
+        CHECK (expires_on IS NOT NULL OR expiry_event IS NOT NULL)
+    )""",
+    """CREATE INDEX authorizations_client ON authorizations(client_id)""",
+    """CREATE TABLE records_requests (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        request_type TEXT NOT NULL,
+        requester_name TEXT NOT NULL,
+        requester_address TEXT,
+        reference TEXT,
+        received_on TEXT NOT NULL,
+        hold_id INTEGER REFERENCES legal_holds(id) ON DELETE SET NULL,
+        client_notified_on TEXT,
+        counsel_consulted_on TEXT,
+        authorization_id INTEGER REFERENCES authorizations(id) ON DELETE SET NULL,
+        court_order TEXT,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'fulfilled', 'closed')),
+        created_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE disclosures (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        disclosed_at TEXT NOT NULL,
+        request_type TEXT NOT NULL,
+        recipient_name TEXT NOT NULL,
+        recipient_address TEXT,
+        purpose TEXT NOT NULL,
+        description TEXT NOT NULL,
+        authorization_id INTEGER REFERENCES authorizations(id) ON DELETE CASCADE,
+        pnotes_authorization_id INTEGER REFERENCES authorizations(id) ON DELETE CASCADE,
+        request_id INTEGER REFERENCES records_requests(id) ON DELETE CASCADE,
+        basis TEXT,
+        date_from TEXT,
+        date_to TEXT,
+        document_kinds TEXT NOT NULL DEFAULT '[]',
+        note_ids TEXT NOT NULL DEFAULT '[]',
+        pnote_count INTEGER NOT NULL DEFAULT 0,
+        included_categories TEXT NOT NULL DEFAULT '[]',
+        withheld_categories TEXT NOT NULL DEFAULT '[]',
+        format TEXT NOT NULL,
+        encrypted INTEGER NOT NULL DEFAULT 0,
+        sha256 TEXT NOT NULL,
+        accountable INTEGER NOT NULL
+    )""",
+    """CREATE INDEX disclosures_client ON disclosures(client_id, disclosed_at)""",
+    # The accounting of disclosures must be kept six years (164.528, 164.530(j)): no edits.
+    """CREATE TRIGGER disclosures_no_update BEFORE UPDATE ON disclosures
+       BEGIN SELECT RAISE(ABORT, 'the accounting of disclosures is append-only'); END""",
+    """CREATE TABLE amendments (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        note_id INTEGER NOT NULL REFERENCES notes(id) ON DELETE CASCADE,
+        requested_on TEXT NOT NULL,
+        request_text TEXT NOT NULL,
+        due_on TEXT NOT NULL,
+        extended INTEGER NOT NULL DEFAULT 0,
+        extension_reason TEXT,
+        status TEXT NOT NULL DEFAULT 'pending'
+            CHECK (status IN ('pending', 'accepted', 'denied')),
+        decided_on TEXT,
+        addendum_note_id INTEGER REFERENCES notes(id) ON DELETE SET NULL,
+        denial_reason TEXT,
+        disagreement TEXT,
+        disagreement_on TEXT,
+        rebuttal TEXT,
+        rebuttal_on TEXT,
+        created_at TEXT NOT NULL
+    )""",
+    """CREATE INDEX amendments_note ON amendments(note_id)""",
+]
+RECORD_MIGRATIONS.append(Migration(2, "disclosures, authorizations, legal holds",
+                                  _run(RECORD_V2)))
