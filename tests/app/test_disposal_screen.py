@@ -1,0 +1,96 @@
+"""The TUI disposal screen with Pilot: queue, typed-name confirmation, certificate, refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.message import Message
+from textual.widgets import DataTable, Input, Static
+
+from tests.support.disposal import make_practice
+from tests.support.tui import PASSPHRASE, app_for, settle, unlock
+from tui.app.screens.disposal import DisposalConfirmModal, DisposalScreen
+from vault import TEST_PRESET, Vault
+
+
+def _vault(folder: Path) -> Path:
+    vault, _ = Vault.create(folder, PASSPHRASE, TEST_PRESET)
+    with vault:
+        make_practice(vault)
+    return folder
+
+
+async def _open(pilot: object) -> DisposalScreen:
+    from textual.pilot import Pilot
+
+    assert isinstance(pilot, Pilot)
+    await unlock(pilot)
+    pilot.app.action_disposal()  # type: ignore[attr-defined]
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, DisposalScreen)
+    return screen
+
+
+async def test_dispose_from_the_queue_shows_the_certificate(tmp_path: Path) -> None:
+    """Select a due client, type its name and the passphrase: disposed, certificate shown."""
+    folder = _vault(tmp_path / "vault")
+    seen: list[Message] = []
+    app = app_for(folder)
+    async with app.run_test(message_hook=seen.append) as pilot:
+        screen = await _open(pilot)
+        table = screen.query_one("#disposal-due", DataTable)
+        assert table.row_count == 2
+        await pilot.press("space", "d")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, DisposalConfirmModal) and modal.record_ids == ["C-00001"]
+        modal.query_one("#confirm-0", Input).value = "Quillon Zabriskie"
+        modal.query_one("#dispose-passphrase", Input).value = PASSPHRASE
+        await pilot.click("#dispose-yes")
+        await settle(pilot)
+        assert app.screen is screen
+        verified = [m for m in seen if isinstance(m, DisposalScreen.DisposalVerified)]
+        assert len(verified) == 1 and verified[0].ok
+        report = str(screen.query_one("#disposal-report", Static).content)
+        assert "CERTIFICATE OF DISPOSAL D-00001" in report and "Quillon" not in report
+        assert table.row_count == 1
+        assert app.vault is not None and not app.vault.clients.exists(1)
+
+
+async def test_wrong_name_is_refused_and_nothing_changes(tmp_path: Path) -> None:
+    """A name that does not match: the refusal is shown and the client stays."""
+    folder = _vault(tmp_path / "vault")
+    app = app_for(folder)
+    async with app.run_test() as pilot:
+        screen = await _open(pilot)
+        await pilot.press("space", "d")
+        await settle(pilot)
+        app.screen.query_one("#confirm-0", Input).value = "Someone Else"
+        app.screen.query_one("#dispose-passphrase", Input).value = PASSPHRASE
+        await pilot.click("#dispose-yes")
+        await settle(pilot)
+        status = str(screen.query_one("#disposal-status", Static).content)
+        assert "must name exactly" in status
+        assert app.vault is not None and app.vault.clients.exists(1)
+        assert screen.query_one("#disposal-due", DataTable).row_count == 2
+
+
+async def test_privacy_mode_shows_initials_and_verify_runs(tmp_path: Path) -> None:
+    """Privacy mode hides names in the queue; verify reports its checks."""
+    folder = _vault(tmp_path / "vault")
+    app = app_for(folder)
+    async with app.run_test() as pilot:
+        screen = await _open(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        table = screen.query_one("#disposal-due", DataTable)
+        names = {str(table.get_cell_at((r, 2))) for r in range(table.row_count)}
+        assert names == {"Q.Z.", "C.S."}
+        await pilot.press("v")
+        await settle(pilot)
+        app.screen.query_one("#reauth", Input).value = PASSPHRASE
+        await pilot.press("enter")
+        await settle(pilot)
+        report = str(screen.query_one("#disposal-report", Static).content)
+        assert report.startswith("Disposal verification: PASS") and "identifiers" in report

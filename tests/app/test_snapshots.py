@@ -1,0 +1,105 @@
+"""SVG snapshots of the main screens on the fixed synthetic practice (looked at by a human)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from tests.support.tui import PASSPHRASE, app_for, make_practice, settle, unlock
+from tui.app.screens.editor import NoteEditorScreen
+
+Snap = Callable[..., bool]
+
+
+@pytest.fixture
+def practice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The practice under a relative path, so the lock screen shows the same folder each run."""
+    monkeypatch.chdir(tmp_path)
+    make_practice(Path("vault"))
+    return Path("vault")
+
+
+async def to_client(pilot: Pilot[Any], name: str) -> None:
+    await unlock(pilot)
+    pilot.app.screen.query_one("#filter", Input).value = name
+    await pilot.pause()
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def to_flagged_draft(pilot: Pilot[Any]) -> None:
+    await to_client(pilot, "Hazel")
+    await pilot.press("enter")  # the newest note is the draft, with a flagged passage
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, NoteEditorScreen)
+
+
+def test_snapshot_lock_screen(practice: Path, snap_compare: Snap) -> None:
+    """Lock screen with the demo hint."""
+    assert snap_compare(app_for(practice, demo_passphrase="demo passphrase"))
+
+
+def test_snapshot_client_list(practice: Path, snap_compare: Snap) -> None:
+    """Client list after unlock, most recent service first."""
+    assert snap_compare(app_for(practice), run_before=unlock)
+
+
+def test_snapshot_client_list_light(practice: Path, snap_compare: Snap) -> None:
+    """Client list in the light theme."""
+    assert snap_compare(app_for(practice, theme="textual-light"), run_before=unlock)
+
+
+def test_snapshot_timeline(practice: Path, snap_compare: Snap) -> None:
+    """A client's timeline with draft and signed notes."""
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await to_client(pilot, "Hazel")
+
+    assert snap_compare(app_for(practice), run_before=before)
+
+
+def test_snapshot_editor_with_flag(practice: Path, snap_compare: Snap) -> None:
+    """The editor on a draft with a highlighted flagged passage, at 80x24."""
+    assert snap_compare(app_for(practice), run_before=to_flagged_draft)
+
+
+def test_snapshot_editor_privacy(practice: Path, snap_compare: Snap) -> None:
+    """The same draft in privacy mode: initials and withheld markers."""
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await to_flagged_draft(pilot)
+        await pilot.press("f2")
+        await pilot.pause()
+
+    assert snap_compare(app_for(practice), run_before=before)
+
+
+def test_snapshot_search(practice: Path, snap_compare: Snap) -> None:
+    """Search results with highlighted snippets."""
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await unlock(pilot)
+        await pilot.press("ctrl+f")
+        pilot.app.screen.query_one("#query", Input).value = "cannabis"
+        await settle(pilot)
+
+    assert snap_compare(app_for(practice), run_before=before, terminal_size=(100, 30))
+
+
+def test_snapshot_pnotes(practice: Path, snap_compare: Snap) -> None:
+    """The psychotherapy-notes area, visibly different."""
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await to_client(pilot, "Alder")
+        await pilot.press("p")
+        await pilot.pause()
+        pilot.app.screen.query_one("#reauth", Input).value = PASSPHRASE
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(app_for(practice), run_before=before)

@@ -1,0 +1,1 @@
+"""Backups: archives, catalog, restore, drives."""

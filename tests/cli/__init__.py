@@ -1,0 +1,1 @@
+"""The `confide` command line, in process and as a real subprocess."""

@@ -1,0 +1,140 @@
+"""The disclosure commands end to end, as a practitioner answering requests would use them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from tests.support.cli import Cli
+
+
+@pytest.fixture
+def ready(cli: Cli) -> Cli:
+    cli.init()
+    assert cli("practice", "set", "--name", "Harbor Counseling", "--address",
+               "4 Pier St", "--json").code == 0
+    assert cli("client", "add", "Quill Sampleton", "--dob", "1990-04-02", "--json").code == 0
+    note = cli("note", "add", "1", "--template", "soap", "--date", "2026-01-10", "--body",
+               "Subjective: steady {{omit:legal}}zqcourtmark{{/omit}} week", "--sign",
+               "--json")
+    assert note.code == 0, note.stderr
+    return cli
+
+
+def _auth(cli: Cli, *extra: str) -> dict[str, object]:
+    result = cli("auth", "add", "C-00001", "--what", "progress notes 2026", "--discloser",
+                 "Dr. Able", "--to", "Dr. Birch", "--address", "1 Elm St", "--for",
+                 "continuity of care", "--signed", "2026-01-01", "--expires", "2099-01-01",
+                 *extra, "--json")
+    assert result.code == 0, result.stderr
+    data = result.json
+    assert isinstance(data, dict)
+    return data
+
+
+def test_release_preview_then_write_then_accounting(ready: Cli, tmp_path: Path) -> None:
+    """Preview records nothing; --out writes the PDF; the authorization case is not accountable,
+    a court order is."""
+    auth = _auth(ready)
+    base = ["release", "1", "--to", "Dr. Birch", "--for", "continuity of care",
+            "--authorization", str(auth["record_id"])]
+    preview = ready(*base, "--preview", "--json")
+    assert preview.code == 0, preview.stderr
+    data = preview.json
+    assert isinstance(data, dict) and data["written"] is False
+    assert "[withheld: legal]" in data["preview"] and "zqcourtmark" not in data["preview"]
+    assert "Harbor Counseling" in data["preview"]
+    out = tmp_path / "birch.pdf"
+    written = ready(*base, "--out", str(out), "--json")
+    assert written.code == 0, written.stderr
+    assert "zqcourtmark" not in " ".join(p.extract_text() for p in pypdf.PdfReader(out).pages)
+    court = ready("release", "1", "--type", "court-order", "--court-order", "Order 7",
+                  "--to", "Clerk", "--address", "1 Court Sq", "--for", "order", "--out",
+                  str(tmp_path / "court.txt"), "--json")
+    assert court.code == 0, court.stderr
+    accounting = ready("disclosures", "1", "--json").json
+    assert isinstance(accounting, dict)
+    assert [e["recipient_name"] for e in accounting["entries"]] == ["Clerk"]
+    everything = ready("disclosures", "C-00001", "--all", "--out", str(tmp_path / "aod.pdf"))
+    assert everything.code == 0 and "Dr. Birch" in everything.stdout
+    assert "Clerk" in pypdf.PdfReader(tmp_path / "aod.pdf").pages[0].extract_text()
+
+
+def test_release_refusals_are_one_line_with_exit_1(ready: Cli, tmp_path: Path) -> None:
+    """An existing file and a revoked authorization fail with one line on stderr."""
+    auth = _auth(ready)
+    assert ready("auth", "revoke", str(auth["record_id"]), "--on", "2026-02-01").code == 0
+    out = tmp_path / "exists.txt"
+    out.write_text("keep me")
+    result = ready("release", "1", "--to", "Dr. Birch", "--for", "care", "--authorization",
+                   "A-00001", "--out", str(out))
+    assert result.code == 1
+    assert result.stderr.count("\n") == 1 and "revoked on 2026-02-01" in result.stderr
+    court = ["release", "1", "--type", "court-order", "--court-order", "Order 7", "--to",
+             "Clerk", "--for", "order", "--out", str(out)]
+    exists = ready(*court)
+    assert exists.code == 1 and "already exists" in exists.stderr
+    assert out.read_text() == "keep me"
+    assert ready(*court, "--force").code == 0 and "Clerk" in out.read_text()
+    listed = ready("auth", "list", "1").stdout
+    assert "revoked" in listed
+
+
+def test_subpoena_flow_from_the_command_line(ready: Cli, tmp_path: Path) -> None:
+    """A subpoena prints the checklist and places a hold; a court order then allows release."""
+    first = ready("release", "1", "--type", "subpoena", "--to", "Harbor Law LLP",
+                  "--reference", "Case 7", "--json")
+    assert first.code == 0
+    data = first.json
+    assert isinstance(data, dict) and data["released"] is False
+    assert len(data["checklist"]) == 3
+    holds = ready("legal-hold", "list", "--json").json
+    assert isinstance(holds, list) and len(holds) == 1
+    refused = ready("release", "1", "--type", "subpoena", "--request", "Q-00001", "--to",
+                    "Harbor Law LLP", "--for", "litigation")
+    assert refused.code == 1 and "a subpoena alone releases nothing" in refused.stderr
+    assert ready("request", "update", "Q-1", "--court-order", "Order of 2026-11-20").code == 0
+    done = ready("release", "1", "--type", "subpoena", "--request", "Q-00001", "--to",
+                 "Harbor Law LLP", "--for", "litigation", "--out", str(tmp_path / "s.md"))
+    assert done.code == 0, done.stderr
+    assert "fulfilled" in ready("request", "show", "Q-00001").stdout
+
+
+def test_access_and_password_protected_pdf(ready: Cli, tmp_path: Path) -> None:
+    """The client's copy can be AES-256 protected with a password read from a file."""
+    password_file = tmp_path / "pdfpass"
+    password_file.write_text("copy-password-99\n")
+    out = tmp_path / "copy.pdf"
+    result = ready("access", "1", "--out", str(out), "--pdf-password-file",
+                   str(password_file), "--json")
+    assert result.code == 0, result.stderr
+    reader = pypdf.PdfReader(out)
+    assert reader.is_encrypted and reader.decrypt("copy-password-99")
+    assert "Copy of records" in reader.pages[0].extract_text()
+
+
+def test_amendment_commands(ready: Cli) -> None:
+    """Request, deny, disagree and rebut from the command line, each in JSON."""
+    req = ready("amend", "request", "1", "N-1", "--text", "Fix the date.", "--json")
+    assert req.code == 0, req.stderr
+    data = req.json
+    assert isinstance(data, dict) and data["status"] == "pending"
+    assert ready("amend", "deny", "M-1", "--text", "Accurate and complete.").code == 0
+    assert ready("amend", "disagree", "M-1", "--text", "I disagree.").code == 0
+    assert ready("amend", "rebut", "M-1", "--text", "Dated by the calendar.").code == 0
+    listed = ready("amend", "list", "1", "--json").json
+    assert isinstance(listed, list) and listed[0]["amendment"]["rebuttal"]
+    assert ready("amend", "accept", "M-1", "--text", "x").code == 1
+
+
+def test_usage_errors_exit_2_and_every_command_has_help(ready: Cli) -> None:
+    """Missing arguments are usage errors; each new command answers --help."""
+    assert ready("release", "1").code == 2
+    assert ready("release", "1", "--to", "X", "--for", "y", "--type", "gossip").code == 2
+    for command in (["release"], ["access"], ["auth", "add"], ["auth", "list"],
+                    ["auth", "revoke"], ["disclosures"], ["amend", "request"],
+                    ["request", "update"], ["legal-hold", "place"], ["practice", "set"]):
+        result = ready(*command, "--help")
+        assert result.code == 0 and "usage:" in result.stdout

@@ -1,0 +1,130 @@
+"""`confide retention ...` and `confide dispose ...` end to end, with --json and exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.support.cli import PASSPHRASE, Cli
+from tests.support.disposal import make_practice
+from vault import Vault
+
+
+def _practice(cli: Cli) -> dict[str, int]:
+    cli.init()
+    with Vault.unlock(cli.vault_dir, PASSPHRASE) as vault:
+        return make_practice(vault)
+
+
+def test_queue_lists_due_clients_and_changes_nothing(cli: Cli) -> None:
+    """`dispose --due` shows what would go, with the command to confirm, and destroys nothing."""
+    ids = _practice(cli)
+    result = cli("dispose", "--due")
+    assert result.code == 0, result.stderr
+    assert "C-00001" in result.stdout and "Quillon Zabriskie" in result.stdout
+    assert "Nothing has been destroyed" in result.stdout and "--confirm" in result.stdout
+    data: Any = cli("dispose", "--due", "--json").json
+    assert {r["client_id"] for r in data} == {ids["gone"], ids["sealed"]}
+    gone = next(r for r in data if r["client_id"] == ids["gone"])
+    assert gone["notes"] == 12 and gone["pnotes"] == 1
+    assert cli("client", "list", "--json").json.__len__() == 3
+
+
+def test_dispose_needs_confirmation_then_certifies(cli: Cli, tmp_path: Path) -> None:
+    """Without --confirm it refuses (exit 1, one line); with the names it disposes, certifies."""
+    _practice(cli)
+    assert cli("practice", "set", "--name", "Dr. Practice Name").code == 0
+    refused = cli("dispose", "C-00001")
+    assert refused.code == 1 and "--confirm" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    wrong = cli("dispose", "C-00001", "--confirm", "Somebody Else")
+    assert wrong.code == 1 and "must name exactly" in wrong.stderr
+    done = cli("dispose", "C-00001", "--confirm", "Quillon Zabriskie", "--by", "Dr. Q", "--json")
+    assert done.code == 0, done.stderr
+    cert: Any = done.json
+    assert cert["certificate_id"] == "D-00001" and cert["verification"]["result"] == "PASS"
+    assert "Quillon" not in done.stdout
+    listed = cli("client", "list", "--json").json
+    assert sorted(c["id"] for c in listed) == [2, 3]  # type: ignore[union-attr]
+
+    verify = cli("dispose", "verify")
+    assert verify.code == 0 and "Disposal verification: PASS" in verify.stdout
+    log: Any = cli("dispose", "log", "--json").json
+    assert log[0]["certificate_id"] == "D-00001" and log[0]["clients"] == ["C-00001"]
+    shown = cli("dispose", "certificate", "D-00001")
+    assert shown.code == 0 and "CERTIFICATE OF DISPOSAL D-00001" in shown.stdout
+    assert "Dr. Q" in shown.stdout  # --by wins over the practice name
+    pdf = tmp_path / "cert.pdf"
+    assert cli("dispose", "certificate", "1", "--pdf", str(pdf)).code == 0
+    assert pdf.read_bytes().startswith(b"%PDF")
+    again = cli("dispose", "certificate", "1", "--pdf", str(pdf))
+    assert again.code == 1 and "already exists" in again.stderr
+    missing = cli("dispose", "certificate", "D-00042")
+    assert missing.code == 1 and "no disposal D-00042" in missing.stderr
+
+
+def test_refusals_are_one_line_and_exit_1(cli: Cli) -> None:
+    """Not due, unknown client, on hold, bad identifiers: one line on stderr, exit 1."""
+    _practice(cli)
+    cases = [
+        (("dispose", "C-00003", "--confirm", "Bramble Keeper"), "kept until"),
+        (("dispose", "C-00077", "--confirm", "X"), "no client C-00077"),
+        (("dispose", "N-1", "--confirm", "X"), "not a client identifier"),
+        (("dispose", "certificate", "nonsense"), "not a certificate identifier"),
+        (("retention", "set", "C-00001", "ohio"), "no retention policy"),
+        (("retention", "add", "x y", "--label", "L", "--years", "5"), "not a policy key"),
+    ]
+    for args, message in cases:
+        result = cli(*args)
+        assert result.code == 1, args
+        assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    hold = cli("legal-hold", "place", "C-00001", "--reason", "subpoena")
+    assert hold.code == 0, hold.stderr
+    held = cli("dispose", "C-00001", "--confirm", "Quillon Zabriskie")
+    assert held.code == 1 and "legal hold" in held.stderr
+    assert "C-00001" not in cli("dispose", "--due").stdout
+    assert cli("dispose", "--pdf", "x.pdf").code == 1
+
+
+def test_retention_commands(cli: Cli) -> None:
+    """Policies listed with sources; custom policy added, set on a client, default changed."""
+    _practice(cli)
+    policies = cli("retention", "policies")
+    assert "A.R.S. §12-2297" in policies.stdout and "apa *" in policies.stdout
+    added = cli("retention", "add", "de-psych", "--label", "Delaware psychologists",
+                "--years", "10", "--minor-years", "4", "--json")
+    assert added.code == 0 and added.json["years_after_service"] == 10  # type: ignore[index]
+    assert cli("retention", "set", "C-00003", "de-psych").code == 0
+    row: Any = cli("retention", "list", "--json").json
+    kept = next(r for r in row if r["client_id"] == 3)
+    assert kept["policy"] == "de-psych" and kept["disposal_date"] == "2035-06-01"
+    assert cli("retention", "default", "pa", "--json").json["key"] == "pa"  # type: ignore[index]
+    due = cli("retention", "list", "--due", "--as-of", "2040-01-01", "--json").json
+    assert len(due) == 3  # type: ignore[arg-type]
+
+
+def test_pending_backup_purged_by_the_next_dispose_command(cli: Cli, tmp_path: Path) -> None:
+    """A drive absent at disposal: the certificate says pending; once it is back, the next
+    `confide dispose verify` purges the old backup and the log shows nothing pending."""
+    from backup import add_drive, run_backup
+
+    cli.init()
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    with Vault.unlock(cli.vault_dir, PASSPHRASE) as vault:
+        make_practice(vault)
+        add_drive(vault, usb, label="USB")
+        old = run_backup(vault, usb, rotate=False).path
+    away = tmp_path / "usb-away"
+    usb.rename(away)
+    assert cli("practice", "set", "--name", "Dr. Practice Name").code == 0
+    done = cli("dispose", "C-00001", "--confirm", "Quillon Zabriskie")
+    assert done.code == 0, done.stderr
+    assert "Person performing:   Dr. Practice Name" in done.stdout
+    assert "PENDING" in done.stdout and "PASS, with backups pending" in done.stdout
+    away.rename(usb)
+    verified = cli("dispose", "verify")
+    assert verified.code == 0, verified.stderr
+    assert "purged 1 old backup(s)" in verified.stderr and not old.exists()
+    log: Any = cli("dispose", "log", "--json").json
+    assert log[0]["backups_pending"] == 0

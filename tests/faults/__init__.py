@@ -1,0 +1,1 @@
+"""Crashes, full disks, kills and damaged files."""

@@ -1,0 +1,1 @@
+"""Attacks on every promise: plaintext, forensics, leaks, keys, layers."""

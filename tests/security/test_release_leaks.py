@@ -1,0 +1,218 @@
+"""Leak tests: nothing withheld leaves in any output format, and what is released does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from tests.support.disclosures import (
+    ADDENDUM,
+    CATEGORY_MARKERS,
+    DRAFT,
+    JOINT_PASSAGE,
+    OTHER_CLIENT,
+    OTHER_FIRST,
+    OTHER_LAST,
+    PASSPHRASE,
+    PLAN_MARKER,
+    PNOTE_MARKER,
+    VISIBLE,
+    WHOLE_NOTE,
+    Practice,
+    build,
+    outline_titles,
+    output_text,
+    pdf_text,
+    signed,
+)
+from vault import OmitCategory, UsageError, Vault
+from vault.disclosures import ReleaseSpec, RequestType
+
+PDF_PASSWORD = "release-pass-1234"
+INCLUDED = OmitCategory.SUBSTANCE_USE
+
+
+@pytest.fixture
+def practice(vault: Vault) -> Practice:
+    return build(vault)
+
+
+def _court_release(vault: Vault, p: Practice, **extra: object) -> ReleaseSpec:
+    fields: dict[str, object] = dict(
+        client_id=p.client, request_type=RequestType.COURT_ORDER,
+        recipient_name="County Court Clerk", purpose="court-ordered production",
+        court_order="Superior Court, case 26-CV-101, order of 2026-11-01",
+        include_categories=(INCLUDED,))
+    fields.update(extra)
+    return ReleaseSpec(**fields)  # type: ignore[arg-type]
+
+
+def _withheld_markers(pnotes_released: bool = False) -> list[str]:
+    markers = [m for c, m in CATEGORY_MARKERS.items() if c is not INCLUDED]
+    markers += [JOINT_PASSAGE, OTHER_FIRST, OTHER_LAST, WHOLE_NOTE, DRAFT, OTHER_CLIENT]
+    if not pnotes_released:
+        markers.append(PNOTE_MARKER)
+    return markers
+
+
+RELEASED = [VISIBLE, ADDENDUM, PLAN_MARKER, CATEGORY_MARKERS[INCLUDED]]
+
+
+def _assert_no_leak(text: str, pnotes_released: bool = False) -> None:
+    lowered = text.lower()
+    leaked = [m for m in _withheld_markers(pnotes_released) if m.lower() in lowered]
+    assert leaked == [], f"withheld content leaked: {leaked}"
+    missing = [m for m in RELEASED if m.lower() not in lowered]
+    assert missing == [], f"released content missing: {missing}"
+
+
+@pytest.mark.parametrize("name,password", [("release.pdf", None),
+                                           ("protected.pdf", PDF_PASSWORD),
+                                           ("release.txt", None), ("release.md", None)])
+def test_no_withheld_marker_in_any_format(vault: Vault, practice: Practice, tmp_path: Path,
+                                          name: str, password: str | None) -> None:
+    """Flagged passages, psychotherapy notes, drafts, other participants leave in no format."""
+    out = tmp_path / "out" / name
+    out.parent.mkdir()
+    plan = vault.disclosures.prepare(_court_release(vault, practice))
+    _assert_no_leak(plan.preview)
+    vault.disclosures.write(plan, out, password=password)
+    text = output_text(out, password)
+    _assert_no_leak(text)
+    for category in OmitCategory:
+        if category is not INCLUDED:
+            assert f"[withheld: {category.label}]".lower() in " ".join(text.lower().split())
+    raw = out.read_bytes()
+    assert not any(m.encode() in raw for m in _withheld_markers())
+    assert sorted(p.name for p in out.parent.iterdir()) == [name]
+
+
+def test_pdf_metadata_and_bookmarks_carry_no_content(vault: Vault, practice: Practice,
+                                                     tmp_path: Path) -> None:
+    """PDF title/author/subject/keywords and outline name only the release and note ids."""
+    out = tmp_path / "r.pdf"
+    vault.disclosures.write(vault.disclosures.prepare(_court_release(vault, practice)), out)
+    meta = pypdf.PdfReader(out).metadata or {}
+    assert meta.get("/Title") == "Release of records R-000001"
+    for value in meta.values():
+        assert "Sampleton" not in str(value)
+        assert not any(m.lower() in str(value).lower() for m in _withheld_markers())
+    titles = outline_titles(out)
+    assert titles and all(t.startswith(("N-", "Addendum N-")) for t in titles)
+    assert f"N-{practice.joint_note:06d}  DAP progress note" in titles
+
+
+def test_encrypted_pdf_needs_the_password(vault: Vault, practice: Practice,
+                                          tmp_path: Path) -> None:
+    """A password-protected PDF is AES-256 and unreadable without the password."""
+    out = tmp_path / "p.pdf"
+    vault.disclosures.write(vault.disclosures.prepare(_court_release(vault, practice)), out,
+                            password=PDF_PASSWORD)
+    reader = pypdf.PdfReader(out)
+    assert reader.is_encrypted
+    assert reader.decrypt("wrong password") == pypdf.PasswordType.NOT_DECRYPTED
+    encrypt = reader.trailer["/Encrypt"]
+    assert encrypt["/V"] == 5 and encrypt["/R"] in (5, 6)  # AES-256
+    assert VISIBLE.encode() not in out.read_bytes()
+    assert VISIBLE in pdf_text(out, PDF_PASSWORD)
+
+
+def test_psychotherapy_notes_leave_only_with_their_own_authorization(
+        vault: Vault, practice: Practice, tmp_path: Path) -> None:
+    """With a valid psychotherapy-notes authorization (and the passphrase) they are released."""
+    auth = vault.disclosures.authorizations.add(
+        practice.client, kind="psychotherapy_notes", description="psychotherapy notes 2026",
+        discloser="Dr. Able", recipient_name="County Court Clerk",
+        purpose="court-ordered production", signed_on="2026-10-01", expires_on="2099-10-01")
+    spec = _court_release(vault, practice, pnotes_authorization_id=auth.id)
+    plan = vault.disclosures.prepare(spec, passphrase=PASSPHRASE)
+    assert plan.pnote_count == 1
+    out = tmp_path / "with-pnotes.pdf"
+    vault.disclosures.write(plan, out)
+    text = output_text(out)
+    _assert_no_leak(text, pnotes_released=True)
+    assert PNOTE_MARKER in text
+
+
+def test_every_marker_is_in_the_vault(vault: Vault, practice: Practice, tmp_path: Path) -> None:
+    """Control: including every category on purpose releases every category's marker, so the
+    leak tests above would fail if withholding were switched off."""
+    spec = _court_release(vault, practice, include_categories=tuple(OmitCategory))
+    out = tmp_path / "all.txt"
+    record = vault.disclosures.write(vault.disclosures.prepare(spec), out)
+    text = out.read_text()
+    for category, marker in CATEGORY_MARKERS.items():
+        assert marker in text, category
+    assert sorted(record.included_categories) == sorted(c.value for c in OmitCategory)
+    # Even on purpose, another participant's passage and name stay out of a joint note.
+    assert JOINT_PASSAGE not in text and OTHER_FIRST not in text
+
+
+def test_joint_note_withholds_other_participants(vault: Vault, practice: Practice) -> None:
+    """In a family note, the other participant's names (any case) and list entry are withheld;
+    the client's own name stays."""
+    plan = vault.disclosures.prepare(_court_release(vault, practice))
+    section = next(s for s in plan.document.sections
+                   if s.heading.startswith(f"N-{practice.joint_note:06d}"))
+    assert OTHER_FIRST not in section.body and OTHER_LAST.upper() not in section.body
+    # "Maravel", "ODDFELLOWE" and "Maravel Oddfellowe" (the full name counts once).
+    assert section.body.count("[withheld: other participant]") == 3
+    assert any("1 other participant (withheld)" in m for m in section.meta)
+    assert any("Quill Sampleton (C-00001)" in m for m in section.meta)
+    assert plan.joint_notes == 1
+
+
+def test_release_of_other_participant_keeps_first_client_out(vault: Vault,
+                                                             practice: Practice) -> None:
+    """The same joint note released for the other participant withholds the first client."""
+    spec = ReleaseSpec(client_id=practice.other, request_type=RequestType.COURT_ORDER,
+                       recipient_name="Clerk", purpose="order", court_order="Order 7")
+    plan = vault.disclosures.prepare(spec)
+    assert len(plan.document.sections) == 1
+    text = plan.preview
+    assert "Quill" not in text and "Sampleton" not in text
+    assert OTHER_FIRST in text  # their own name, in the header
+
+
+def test_sealed_legal_name_of_another_participant_is_withheld(vault: Vault,
+                                                              tmp_path: Path) -> None:
+    """A pseudonymous participant's sealed legal name is unsealed (passphrase) and withheld."""
+    client = vault.clients.add("Pat Clientson").id
+    famous = vault.clients.add("Zephyrine Starbright", pseudonym="Client Kestrel").id
+    signed(vault, client, "soap", "Zephyrine said the press followed her; Starbright "
+           "family name came up. Kestrel joined late.", "2026-01-02", (famous,))
+    spec = ReleaseSpec(client_id=client, request_type=RequestType.COURT_ORDER,
+                       recipient_name="Clerk", purpose="order", court_order="Order 9")
+    with pytest.raises(UsageError, match="legal name is sealed"):
+        vault.disclosures.prepare(spec)
+    plan = vault.disclosures.prepare(spec, passphrase=PASSPHRASE)
+    for word in ("Zephyrine", "Starbright", "Kestrel"):
+        assert word not in plan.preview
+
+
+def test_pseudonymous_client_release_can_carry_the_legal_name(vault: Vault) -> None:
+    """By default the release shows the pseudonym; on request, the unsealed legal name."""
+    client = vault.clients.add("Orla Realname", pseudonym="Client Wren").id
+    signed(vault, client, "soap", "Weekly session.", "2026-01-02")
+    spec = ReleaseSpec(client_id=client, request_type=RequestType.COURT_ORDER,
+                       recipient_name="Clerk", purpose="order", court_order="Order 9")
+    assert "Client Wren (C-00001)" in vault.disclosures.prepare(spec).preview
+    named = ReleaseSpec(**{**spec.__dict__, "legal_name": True})
+    with pytest.raises(UsageError, match="passphrase is needed again"):
+        vault.disclosures.prepare(named)
+    assert "Orla Realname (C-00001)" in vault.disclosures.prepare(
+        named, passphrase=PASSPHRASE).preview
+
+
+def test_leak_check_fails_when_withholding_is_switched_off(
+        vault: Vault, practice: Practice, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With span withholding disabled, the leak assertion used above does fail."""
+    import vault.disclosures.release as release
+
+    monkeypatch.setattr(release, "render_withheld",
+                        lambda body, spans, whole=None, include=(): body)
+    plan = vault.disclosures.prepare(_court_release(vault, practice))
+    with pytest.raises(AssertionError, match="withheld content leaked"):
+        _assert_no_leak(plan.preview)

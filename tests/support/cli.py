@@ -1,0 +1,59 @@
+"""Vault and command-line helpers: the test passphrase and a `confide` runner."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PASSPHRASE = "correct horse battery"
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def json(self) -> object:
+        return json.loads(self.stdout)
+
+
+class Cli:
+    """Runs `confide` in-process (fast) or as a real subprocess (exit codes, signals)."""
+
+    def __init__(self, vault_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+        self.vault_dir = vault_dir
+        self.passphrase_file = tmp_path / "passphrase.txt"
+        self.passphrase_file.write_text(PASSPHRASE + "\n")
+        self._capsys = capsys
+
+    def base_args(self) -> list[str]:
+        return ["--vault", str(self.vault_dir), "--passphrase-file", str(self.passphrase_file)]
+
+    def __call__(self, *args: str) -> CliResult:
+        from tui.cli.main import main
+
+        self._capsys.readouterr()
+        try:
+            code = main([*self.base_args(), *args])
+        except SystemExit as e:  # argparse usage errors and --help
+            code = int(e.code or 0)
+        out, err = self._capsys.readouterr()
+        return CliResult(code, out, err)
+
+    def subprocess(self, *args: str, input: bytes | None = None,
+                   timeout: float = 60) -> CliResult:
+        proc = subprocess.run([sys.executable, "-m", "tui", *self.base_args(), *args],
+                              input=input, capture_output=True, timeout=timeout)
+        return CliResult(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
+
+    def init(self) -> CliResult:
+        result = self("init", "--kdf", "test-insecure", "--json")
+        assert result.code == 0, result.stderr
+        return result

@@ -1,0 +1,1 @@
+"""The core: keys, storage, records, retention, disclosures."""
