@@ -1,6 +1,7 @@
 """Confide's core: keys, encrypted storage, records, search and audit. No terminal, no Textual."""
 
 from .crypto.kdf import DEFAULT_PRESET, PRESETS, TEST_PRESET, KdfParams, calibrate
+from .crypto.secret import disable_core_dumps
 from .errors import (
     AuthenticationError,
     ConfideError,
@@ -34,7 +35,14 @@ from .records.models import (
 )
 from .records.pnotes import PsychotherapyNotes
 from .records.templates import TEMPLATES, Template, get_template
-from .vault import PendingRecovery, Vault, VaultStatus, default_vault_dir, inspect
+from .vault import (
+    PendingRecovery,
+    Vault,
+    VaultStatus,
+    default_vault_dir,
+    inspect,
+    vault_exists,
+)
 
 
 def _installed_version() -> str:
@@ -58,6 +66,7 @@ __all__ = [
     "NoteSummary", "OmitCategory", "OmitSpan", "PendingRecovery", "PsychotherapyNote",
     "PsychotherapyNotes", "SearchHit", "SessionInfo", "StorageError", "Template", "UsageError",
     "Vault", "VaultBusyError", "VaultExistsError", "VaultStatus", "__version__", "calibrate",
-    "default_vault_dir", "get_template", "inspect", "parse_omissions", "render_withheld",
+    "default_vault_dir", "disable_core_dumps", "get_template", "inspect", "parse_omissions",
+    "render_withheld", "vault_exists",
     "to_markup", "withheld_marker",
 ]

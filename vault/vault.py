@@ -89,6 +89,11 @@ class VaultStatus:
         return self.kdf.is_weak
 
 
+def vault_exists(folder: Path) -> bool:
+    """Whether `folder` holds a vault's key file (or one a crash left pending)."""
+    return key_file_exists(folder / KEY_FILE)
+
+
 def inspect(folder: Path) -> VaultStatus:
     _require_vault(folder)
     keyfile = KeyFile.load(folder / KEY_FILE)

@@ -1,5 +1,6 @@
-"""The forensic examiner of DESIGN 2: raw disk images of the vault and the backup drive, the
-passphrase and the recovery key in hand, every block carved and decrypted with every key found.
+"""The forensic examiner of the threat model (docs/ARCHITECTURE.md): raw disk images of the vault
+and the backup drive, the passphrase and the recovery key in hand, every block carved and decrypted
+with every key found.
 
 Before disposal the examiner finds the clients (so the test can fail); after it, nothing of the
 disposed clients, while the kept client is still found (the examiner still works).

@@ -16,8 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from vault import ConfideError, default_vault_dir
-from vault.crypto.secret import disable_core_dumps
+from vault import ConfideError, default_vault_dir, disable_core_dumps
 
 from .commands import COMMAND_MODULES
 from .output import Output

@@ -85,7 +85,7 @@ def _export(db: Database, target: Path, key: SecretBytes) -> None:
     if target.exists():
         fsutil.secure_unlink(target)
     # The hex comes from our own random bytes, never user text; the target is keyed, so the
-    # copy is encrypted (an unkeyed ATTACH would write plaintext, DESIGN 11).
+    # copy is encrypted (an unkeyed ATTACH would write plaintext: docs/ARCHITECTURE.md, Pitfalls).
     db.execute(f"ATTACH DATABASE ? AS rotated KEY \"x'{key.hex()}'\"", (str(target),))
     try:
         db.execute("SELECT sqlcipher_export('rotated')").fetchall()

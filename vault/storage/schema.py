@@ -10,7 +10,8 @@ from collections.abc import Callable
 from .database import Database, Migration
 
 # FTS5 keeps the tokens of deleted rows in its segments unless 'secure-delete' is on; with it a
-# delete removes them (DESIGN 11). External content keeps one copy of each body.
+# delete removes them (docs/ARCHITECTURE.md, Pitfalls). External content keeps one copy of each
+# body.
 _FTS_SECURE = "INSERT INTO {t}({t}, rank) VALUES('secure-delete', 1)"
 
 RECORD_V1 = [

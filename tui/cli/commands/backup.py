@@ -22,8 +22,7 @@ from backup import (
     verify_catalogued,
 )
 from backup.purge import purge_on_mount
-from vault import NotFoundError, UsageError, Vault
-from vault.crypto.keyslots import key_file_exists
+from vault import NotFoundError, UsageError, Vault, vault_exists
 
 from ..output import table
 from ._common import add_command, add_group, unlocked
@@ -189,7 +188,7 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
         if args.recovery_key_file:
             report = verify_archive(path, recovery_key=ctx.secrets.recovery_key(
                 args.recovery_key_file), progress=line)
-        elif key_file_exists(ctx.folder / "keys.confide"):
+        elif vault_exists(ctx.folder):
             with unlocked(ctx) as vault:
                 report = verify_archive(path, vault=vault, progress=line)
         else:  # no vault here (a new machine): the key-file copy in the archive
