@@ -1,0 +1,168 @@
+"""Command-line start-up: whole-process wall and CPU time of everyday commands, beside two floors.
+
+    .venv/bin/python -m bench.bench_cli [--runs 15] [--clients 200] [--json]
+
+* `python -c pass`: the interpreter's own start, the floor for `confide --help`.
+* floor script: a hand-written script doing the work of `confide client list` with nothing else:
+  read the key file, derive with the same (test-preset) Argon2id, unwrap, open the SQLCipher file
+  with the raw key, select the clients, write one audit-sized row with a durable commit, print.
+* `confide --help`, `status`, `client list`, `note show`, `search` on a vault of synthetic clients
+  made with the explicit test KDF preset (so Argon2 does not dominate; the real preset's cost is in
+  bench_vault).
+
+Reports the median and p90 of wall time and of user+system CPU of the child (os.wait4), the
+ratios to the floors (goals: `--help` within 2x of `python -c pass`; `client list` within 1.3x of
+the floor script), and the ten slowest imports of `confide client list` (-X importtime).
+Writes `bench/results/cli.md` and `cli.json`. Synthetic data only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from tui.workflows.demo import populate
+from vault import TEST_PRESET, Vault
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+PASSPHRASE = "bench passphrase for the cli"  # noqa: S105 - a synthetic bench vault
+GOALS = {"--help": ("python -c pass", 2.0), "client list": ("floor script", 1.3)}
+
+FLOOR = """
+import sys
+from pathlib import Path
+import sqlcipher3
+from vault.crypto.keyslots import KeyFile, KeyName
+folder = Path(sys.argv[1])
+keyfile = KeyFile.load(folder / "keys.confide")
+keys = keyfile.unwrap_with_passphrase(sys.argv[2], [KeyName.RECORD])
+key = keys[KeyName.RECORD]
+db = sqlcipher3.connect(str(folder / "record.db"), isolation_level=None)
+db.execute(f"PRAGMA key = \\"x'{key.hex()}'\\"")
+db.execute("PRAGMA journal_mode=WAL")
+db.execute("PRAGMA synchronous=FULL")
+rows = db.execute("SELECT id, display_name, status FROM clients ORDER BY id").fetchall()
+db.execute("CREATE TEMP TABLE t(x)")
+db.execute("BEGIN IMMEDIATE")
+db.execute("INSERT INTO t VALUES (?)", ("client list",))
+db.execute("COMMIT")
+out = "\\n".join(f"C-{r[0]:05d}  {r[1]}  {r[2]}" for r in rows)
+print(out)
+"""
+
+
+def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.stderr:
+        proc.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{cmd[:4]} failed: {err.strip()}")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def _stats(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {"median_ms": statistics.median(ordered) * 1000,
+            "p90_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))] * 1000}
+
+
+def _import_top(cmd: list[str], env: dict[str, str], n: int = 10) -> list[tuple[str, float]]:
+    proc = subprocess.run([sys.executable, "-X", "importtime", *cmd], env=env,
+                          capture_output=True, text=True, check=True)
+    rows: list[tuple[str, float]] = []
+    for line in proc.stderr.splitlines():
+        # "import time: self [us] | cumulative | imported package"
+        if not line.startswith("import time:") or "cumulative" in line:
+            continue
+        head, _cumulative, name = line.split("|", 2)
+        rows.append((name.strip(), int(head.removeprefix("import time:").strip()) / 1000))
+    return sorted(rows, key=lambda r: r[1], reverse=True)[:n]
+
+
+def run(runs: int, clients: int, workdir: Path) -> dict[str, Any]:
+    folder = workdir / "vault"
+    vault, _ = Vault.create(folder, PASSPHRASE, TEST_PRESET)
+    try:
+        populate(vault, clients=clients, pnotes_passphrase=PASSPHRASE)
+        first_note = vault.notes.timeline(vault.clients.list()[0].id)[0].id
+    finally:
+        vault.lock()
+    pass_file = workdir / "pass"
+    pass_file.write_text(PASSPHRASE + "\n")
+    pass_file.chmod(0o600)
+    env = {**os.environ, "CONFIDE_VAULT": str(folder), "CONFIDE_PASSPHRASE_FILE": str(pass_file)}
+    confide = [sys.executable, "-m", "tui"]
+    cases: dict[str, list[str]] = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "floor script": [sys.executable, "-c", FLOOR, str(folder), PASSPHRASE],
+        "--help": [*confide, "--help"],
+        "status": [*confide, "status"],
+        "client list": [*confide, "client", "list"],
+        "note show": [*confide, "note", "show", str(first_note)],
+        "search": [*confide, "search", "session"],
+    }
+    results: dict[str, Any] = {}
+    for name, cmd in cases.items():
+        _timed(cmd, env)  # warm the page cache and the .pyc files
+        walls, cpus = [], []
+        for _ in range(runs):
+            wall, cpu = _timed(cmd, env)
+            walls.append(wall)
+            cpus.append(cpu)
+        results[name] = {"wall": _stats(walls), "cpu": _stats(cpus)}
+    goals = {}
+    for name, (floor, limit) in GOALS.items():
+        ratio = results[name]["wall"]["median_ms"] / results[floor]["wall"]["median_ms"]
+        goals[name] = {"floor": floor, "ratio": ratio, "goal": limit, "met": ratio <= limit}
+    imports = _import_top(["-m", "tui", "client", "list"], env)
+    return {"runs": runs, "clients": clients, "load": os.getloadavg()[0], "cases": results,
+            "goals": goals, "imports": imports}
+
+
+def markdown(report: dict[str, Any]) -> str:
+    lines = [f"CLI start-up, {report['runs']} runs each, {report['clients']} clients, "
+             f"load {report['load']:.2f}", "",
+             "| command | wall median ms | wall p90 ms | CPU median ms |", "| :- | -: | -: | -: |"]
+    for name, r in report["cases"].items():
+        lines.append(f"| {name} | {r['wall']['median_ms']:.0f} | {r['wall']['p90_ms']:.0f} | "
+                     f"{r['cpu']['median_ms']:.0f} |")
+    lines += ["", "| goal | ratio | limit | met |", "| :- | -: | -: | :- |"]
+    for name, g in report["goals"].items():
+        lines.append(f"| {name} vs {g['floor']} | {g['ratio']:.2f}x | {g['goal']}x | "
+                     f"{'yes' if g['met'] else 'NO'} |")
+    lines += ["", "Slowest imports of `confide client list` (self time):", ""]
+    lines += [f"- {name}: {ms:.1f} ms" for name, ms in report["imports"]]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="confide-bench-cli-") as tmp:
+        report = run(args.runs, args.clients, Path(tmp))
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    text = markdown(report)
+    (args.results_dir / "cli.md").write_text(text)
+    (args.results_dir / "cli.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2) if args.json else text, end="")
+    return 0 if all(g["met"] for g in report["goals"].values()) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
