@@ -8,12 +8,20 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 
 from tests.support.tui import PASSPHRASE, app_for, make_practice, settle, unlock
 from tui.app.screens.editor import NoteEditorScreen
 
 Snap = Callable[..., bool]
+
+
+@pytest.fixture(autouse=True)
+def steady_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The text cursor never blinks in a snapshot: whether it was drawn depended on when the
+    half-second blink timer last fired, so a loaded machine produced a different picture."""
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
 
 
 @pytest.fixture
