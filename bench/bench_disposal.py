@@ -20,7 +20,7 @@ from backup import add_drive, run_backup
 from backup.purge import DisposalBackups
 from vault import Vault
 from vault.crypto import keyslots
-from vault.retention import disposal as disposal_mod
+from vault.retention import execute as disposal_mod
 from vault.retention.policies import add_policy, set_client_policy
 
 from .practice import BENCH_PASSPHRASE, PracticeSpec, build, working_copy

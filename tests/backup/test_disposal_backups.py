@@ -17,7 +17,7 @@ from vault import StorageError, Vault
 from vault.crypto.forensics import Fingerprints, scan_chunks
 from vault.crypto.keyslots import KeyName, wipe_keys
 from vault.retention.certificate import certificate, render_text
-from vault.retention.disposal import dispose, pending_purges, plan, verify
+from vault.retention.execute import dispose, pending_purges, plan, verify
 
 
 def _traces(vault: Vault) -> int:

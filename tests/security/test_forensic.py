@@ -32,7 +32,7 @@ from vault.crypto.keyslots import MAGIC as KEY_MAGIC
 from vault.crypto.keyslots import KeyFile, KeyName, derive_subkey
 from vault.crypto.secret import SecretBytes
 from vault.errors import ConfideError
-from vault.retention.disposal import dispose
+from vault.retention.execute import dispose
 
 PASSPHRASE = "examiner knows this one"
 GONE = ["Thaddeus Wolfsbane", "Philippa Quenneville"]
@@ -201,9 +201,9 @@ def test_examiner_finds_clients_before_disposal_and_nothing_after(
     """Carving both raw images: the disposed clients are found before, zero hits after; and
     with key rotation or the backup rewrite switched off, the examiner finds them again."""
     if sabotage == "no-key-rotation":
-        import vault.retention.disposal
+        import vault.retention.execute
 
-        monkeypatch.setattr(vault.retention.disposal, "_rotate_all",
+        monkeypatch.setattr(vault.retention.execute, "_rotate_all",
                             lambda v, *rest: v.key_file.epoch)
     vault_img = make_image(tmp_path / "laptop.img", 48, label="LAPTOP")
     usb_img = make_image(tmp_path / "usb.img", 48, label="USB")

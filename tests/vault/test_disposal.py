@@ -27,7 +27,7 @@ from vault.retention.certificate import (
     render_text,
     write_export,
 )
-from vault.retention.disposal import dispose, plan, resume, unfinished, verify
+from vault.retention.execute import dispose, plan, resume, unfinished, verify
 from vault.retention.holds import place_legal_hold
 from vault.retention.policies import set_client_policy
 from vault.storage.database import Database
@@ -186,7 +186,7 @@ def test_related_rows_of_other_features_go_too(vault: Vault) -> None:
 def test_full_text_index_is_clean_either_way(vault: Vault, monkeypatch: pytest.MonkeyPatch,
                                              ratio: int) -> None:
     """Per-row FTS secure-delete and the index rebuild both leave no token of the disposed notes."""
-    import vault.retention.disposal as disposal_module
+    import vault.retention.execute as disposal_module
 
     monkeypatch.setattr(disposal_module, "REBUILD_RATIO", ratio)
     ids = make_practice(vault)

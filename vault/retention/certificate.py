@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..disclosures.writer import check_target
 from ..disclosures.writer import write_export as write_atomically
 from ..errors import NotFoundError, UsageError
-from .disposal import LIMITS, LOST_COPY, METHOD, METHOD_TYPE, mount_of, sqlcipher_version
+from .execute import LIMITS, LOST_COPY, METHOD, METHOD_TYPE, mount_of, sqlcipher_version
 
 if TYPE_CHECKING:
     from ..vault import Vault

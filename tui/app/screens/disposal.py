@@ -17,7 +17,7 @@ from textual.worker import Worker, WorkerState
 from backup.purge import DisposalBackups, process_connected_pending
 from vault import ConfideError
 from vault.records.models import initials_of
-from vault.retention import disposal as disposal_api
+from vault.retention import execute as disposal_api
 from vault.retention.certificate import render_text
 
 from ..widgets.header import SafeHeader

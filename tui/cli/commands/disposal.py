@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from backup.purge import DisposalBackups, process_connected_pending
 from vault import UsageError
-from vault.retention import disposal as disposal_api
+from vault.retention import execute as disposal_api
 from vault.retention import policies as retention_api
 from vault.retention.certificate import (
     certificate,
