@@ -21,7 +21,8 @@ from vault.crypto.forensics import PAGE_SIZE, SLICE_PAGES, cbc_stream
 from vault.crypto.keyslots import KeyName
 from vault.crypto.secret import SecretBytes
 from vault.errors import ConfideError, ForeignBackupError, StorageError, UsageError
-from vault.retention.execute import LOST_COPY, BackupCopy, mark_purged, pending_purges
+from vault.retention.purges import mark_purged, pending_purges
+from vault.retention.types import LOST_COPY, BackupCopy
 from vault.storage import fsutil
 
 from .archive import ArchiveHeader, ArchiveKeys, read_archive

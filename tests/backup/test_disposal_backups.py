@@ -17,7 +17,10 @@ from vault import StorageError, Vault
 from vault.crypto.forensics import Fingerprints, scan_chunks
 from vault.crypto.keyslots import KeyName, wipe_keys
 from vault.retention.certificate import certificate, render_text
-from vault.retention.execute import dispose, pending_purges, plan, verify
+from vault.retention.execute import dispose
+from vault.retention.plan import plan
+from vault.retention.purges import pending_purges
+from vault.retention.verify import verify
 
 
 def _traces(vault: Vault) -> int:

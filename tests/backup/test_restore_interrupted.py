@@ -13,7 +13,8 @@ from tests.support.restore import asides as _asides
 from tests.support.restore import killed_restore as _killed_restore
 from vault import TEST_PRESET, Vault
 from vault.errors import DisposalRefusedError
-from vault.retention.execute import dispose, verify
+from vault.retention.execute import dispose
+from vault.retention.verify import verify
 
 
 def test_disposal_refuses_and_verify_fails_while_an_aside_copy_exists(

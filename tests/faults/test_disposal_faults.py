@@ -17,7 +17,8 @@ from tests.support.cli import PASSPHRASE
 from tests.support.disposal import make_practice
 from tests.support.fsimage import mounted_image, needs_root
 from vault import TEST_PRESET, StorageError, Vault
-from vault.retention.execute import dispose, resume, unfinished, verify
+from vault.retention.execute import dispose, resume, unfinished
+from vault.retention.verify import verify
 
 # The child disposes of client 1 and SIGKILLs itself at one point, by wrapping the real function
 # at that point (nothing is mocked: the wrapped function runs, or not, exactly as named).

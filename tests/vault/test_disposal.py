@@ -27,7 +27,9 @@ from vault.retention.certificate import (
     render_text,
     write_export,
 )
-from vault.retention.execute import dispose, plan, resume, unfinished, verify
+from vault.retention.execute import dispose, resume, unfinished
+from vault.retention.plan import plan
+from vault.retention.verify import verify
 from vault.retention.holds import place_legal_hold
 from vault.retention.policies import set_client_policy
 from vault.storage.database import Database

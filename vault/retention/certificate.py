@@ -13,10 +13,22 @@ from typing import TYPE_CHECKING, Any
 from ..disclosures.writer import check_target
 from ..disclosures.writer import write_export as write_atomically
 from ..errors import NotFoundError, UsageError
-from .execute import LIMITS, LOST_COPY, METHOD, METHOD_TYPE, mount_of, sqlcipher_version
+from ..storage.database import sqlcipher_version
+from ..storage.fsutil import mount_of
+from .types import LOST_COPY
 
 if TYPE_CHECKING:
     from ..vault import Vault
+
+METHOD_TYPE = "Purge"
+METHOD = ("cryptographic erase (every data key replaced by a new random 256-bit key, the key "
+          "slots overwritten in place) plus logical deletion (SQLite secure_delete, FTS5 "
+          "secure-delete, compacting re-encryption leaving no free pages, WAL or journal)")
+LIMITS = ("Flash wear-levelling and copy-on-write filesystems can keep old blocks that no "
+          "overwrite reaches. Only the destruction of the old keys protects those blocks, and "
+          "only if every wrapped copy of the old keys is gone: backups pending below still hold "
+          "one until they are purged. NIST SP 800-88 advises encryption from the first write, "
+          "cryptographic erase, and physical destruction of media that cannot be verified.")
 
 
 def certificate_id(disposal_id: int) -> str:

@@ -26,431 +26,29 @@ from __future__ import annotations
 import contextlib
 import getpass
 import json
-import os
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from ..crypto import forensics
 from ..crypto.forensics import Fingerprints
 from ..crypto.keyslots import KeyName, wipe_keys
 from ..crypto.rekey import rotate
 from ..crypto.sealing import InvalidTag, open_sealed
 from ..crypto.secret import SecretBytes
-from ..errors import (
-    ConfideError,
-    DisposalRefusedError,
-    NotFoundError,
-    StorageError,
-    UsageError,
-)
+from ..errors import ConfideError, DisposalRefusedError, StorageError, UsageError
 from ..records.audit import Action
 from ..records.store import SEALED_NAME_PURPOSE, sealed_name_aad
 from ..storage.database import Database, now_utc
 from . import policies as retention
+from ._common import client_columns, ids_sql, pnotes_db, referencing
+from .plan import plan
+from .types import LOST_COPY, BackupCopy, BackupSide
+from .verify import Verification, refuse_if_aside, verify
 
 if TYPE_CHECKING:
     from ..vault import Vault
-
-METHOD_TYPE = "Purge"
-METHOD = ("cryptographic erase (every data key replaced by a new random 256-bit key, the key "
-          "slots overwritten in place) plus logical deletion (SQLite secure_delete, FTS5 "
-          "secure-delete, compacting re-encryption leaving no free pages, WAL or journal)")
-LIMITS = ("Flash wear-levelling and copy-on-write filesystems can keep old blocks that no "
-          "overwrite reaches. Only the destruction of the old keys protects those blocks, and "
-          "only if every wrapped copy of the old keys is gone: backups pending below still hold "
-          "one until they are purged. NIST SP 800-88 advises encryption from the first write, "
-          "cryptographic erase, and physical destruction of media that cannot be verified.")
-# Tables that keep identifiers on purpose: the audit chain (append-only by law and design) and
-# the disposal log itself (the proof of destruction).
-_KEEP_TABLES = {"audit_log", "disposals", "backup_purges", "schema_migrations", "meta",
-                "settings"}
-
-
-# ---------------------------------------------------------------------------- backups (protocol)
-
-
-# Appended to the location of a copy on a drive reported lost (`BackupSide.copies_holding`):
-# it cannot be reached or purged, and the queue and the certificate must say so.
-LOST_COPY = "(on a drive reported lost: cannot be purged)"
-
-
-@dataclass(frozen=True)
-class BackupCopy:
-    """One catalogued backup file that holds some of the clients being disposed of."""
-
-    backup_id: int
-    drive: str
-    location: str
-    created_at: str
-    connected: bool
-    writable: bool = True
-
-
-class BackupSide(Protocol):
-    """What disposal needs from the backup package (implemented in `backup/purge.py`)."""
-
-    def copies_holding(self, vault: Vault, client_ids: Collection[int]) -> list[BackupCopy]:
-        """Catalogued backups (still on some drive, or on one reported lost: its location
-        then ends with `LOST_COPY`) that hold any of these clients."""
-        ...
-
-    def copies_to_replace(self, vault: Vault) -> list[BackupCopy]:
-        """Every catalogued backup still on some drive: each carries a copy of the key file,
-        so each must go for the key rotation to be a cryptographic erase."""
-        ...
-
-    def replace_copies(self, vault: Vault, copies: Sequence[BackupCopy]) -> str:
-        """Write one fresh backup on the (connected) drive of `copies`, then overwrite and
-        unlink each old file. Returns the new backup's location."""
-        ...
-
-    def remaining_plaintext(self, vault: Vault, keys: Mapping[KeyName, SecretBytes]
-                            ) -> Iterator[tuple[str, Iterable[bytes]]]:
-        """Each remaining good backup on a connected drive, decrypted with the vault's current
-        keys, as chunks of page plaintext (an archive under any other key is reported)."""
-        ...
-
-
-# ---------------------------------------------------------------------------- the plan
-
-
-@dataclass(frozen=True)
-class ClientDisposal:
-    """What disposing of one client destroys. Identifiers, counts and dates only."""
-
-    client_id: int
-    display_name: str
-    policy: str
-    disposal_date: str
-    status: str
-    notes: int
-    first_session: str | None
-    last_session: str | None
-    joint_notes_kept: int
-    pnotes: int | None
-    pnotes_first: str | None
-    pnotes_last: str | None
-    related_rows: dict[str, int]
-    backups: tuple[str, ...]
-    attachments: int = 0
-
-    @property
-    def record_id(self) -> str:
-        return f"C-{self.client_id:05d}"
-
-    def certificate_entry(self) -> dict[str, Any]:
-        """The certificate's view: no name, no content."""
-        entry = {k: v for k, v in asdict(self).items() if k not in ("display_name", "status")}
-        entry["record_id"] = self.record_id
-        return entry
-
-
-def _pnotes_db(vault: Vault, key: SecretBytes) -> Database:
-    from ..vault import PNOTES_DB, _open_db
-
-    # The vault's own psychotherapy-notes area holds the file in EXCLUSIVE mode: close it first.
-    area = vault._pnotes  # noqa: SLF001 - same package; disposal must own the file
-    if area is not None:
-        area.lock()
-        vault._pnotes = None  # noqa: SLF001
-    return _open_db(vault.folder, PNOTES_DB, key, vault.vault_id)
-
-
-def _ids_sql(ids: Collection[int]) -> tuple[str, list[int]]:
-    values = sorted(set(ids))
-    return ",".join("?" * len(values)), values
-
-
-def _referencing(db: Database, target: str) -> list[tuple[str, str]]:
-    """(table, column) pairs with a foreign key to `target` (outside the kept tables)."""
-    found: list[tuple[str, str]] = []
-    for (table,) in db.query("SELECT name FROM sqlite_master WHERE type = 'table' "
-                             "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_fts%'"):
-        if table in _KEEP_TABLES or table == target:
-            continue
-        for fk in db.query(f"PRAGMA foreign_key_list({table})"):
-            if fk["table"] == target:
-                found.append((table, fk["from"]))
-    return found
-
-
-def _client_columns(db: Database) -> list[tuple[str, str]]:
-    """Every (table, column) that names a client, by foreign key or by a `client_id` column."""
-    pairs = set(_referencing(db, "clients"))
-    for (table,) in db.query("SELECT name FROM sqlite_master WHERE type = 'table' "
-                             "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_fts%'"):
-        if table in _KEEP_TABLES:
-            continue
-        for col in db.query(f"PRAGMA table_info({table})"):
-            if col["name"] == "client_id":
-                pairs.add((table, "client_id"))
-    pairs.add(("clients", "id"))
-    return sorted(pairs)
-
-
-def plan(vault: Vault, client_ids: Collection[int] | None = None, *, today: date | None = None,
-         passphrase: str | None = None, backups: BackupSide | None = None,
-         keys: Mapping[KeyName, SecretBytes] | None = None) -> list[ClientDisposal]:
-    """What disposing of these clients (default: all due) would destroy. Changes nothing.
-
-    With the passphrase the psychotherapy notes are counted too (they are in their own file).
-    """
-    db = vault.db
-    if client_ids is None:
-        rows = retention.due_clients(vault, today)
-    else:
-        rows = retention.schedule(vault, today, client_ids)
-    if not rows:
-        return []
-    ids = [r.client_id for r in rows]
-    pcounts: dict[int, tuple[int, str | None, str | None]] = {}
-    if passphrase is not None or keys is not None:
-        owned = keys is None
-        if keys is None:
-            assert passphrase is not None
-            keys = vault.key_file.unwrap_with_passphrase(passphrase, [KeyName.PNOTES])
-        try:
-            pdb = _pnotes_db(vault, keys[KeyName.PNOTES])
-            try:
-                marks, values = _ids_sql(ids)
-                for r in pdb.query("SELECT client_id, count(*), min(session_date), "
-                                   f"max(session_date) FROM pnotes WHERE client_id IN ({marks}) "
-                                   "GROUP BY client_id", values):
-                    pcounts[int(r[0])] = (int(r[1]), r[2], r[3])
-            finally:
-                pdb.close()
-        finally:
-            if owned:
-                wipe_keys(keys)
-    copies: dict[int, list[str]] = {}
-    if backups is not None:
-        for cid in ids:
-            copies[cid] = [c.location for c in backups.copies_holding(vault, [cid])]
-    related_cols = [pair for pair in _client_columns(db)
-                    if pair[0] not in ("clients", "notes", "note_participants", "backup_clients")]
-    result = []
-    for r in rows:
-        cid = r.client_id
-        notes = db.one("SELECT count(*), min(session_date), max(session_date) FROM notes "
-                       "WHERE client_id = ?", (cid,))
-        assert notes is not None
-        joint = int(db.scalar("SELECT count(*) FROM note_participants p JOIN notes n "
-                              "ON n.id = p.note_id WHERE p.client_id = ? AND n.client_id != ?",
-                              (cid, cid)))
-        related = {f"{t}": int(db.scalar(f"SELECT count(*) FROM {t} WHERE {c} = ?", (cid,)))
-                   for t, c in related_cols}
-        pcount = (pcounts.get(cid, (0, None, None))
-                  if passphrase is not None or keys is not None else None)
-        result.append(ClientDisposal(
-            cid, r.display_name, r.policy, r.disposal_date, r.status, int(notes[0]), notes[1],
-            notes[2], joint, None if pcount is None else pcount[0],
-            None if pcount is None else pcount[1], None if pcount is None else pcount[2],
-            {k: v for k, v in related.items() if v}, tuple(copies.get(cid, ()))))
-    return result
-
-
-# ---------------------------------------------------------------------------- verification
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
-
-
-@dataclass
-class Verification:
-    """Exactly what was checked, what it found, and what is still pending."""
-
-    checks: list[Check] = field(default_factory=list)
-    pending: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return all(c.ok for c in self.checks)
-
-    @property
-    def result(self) -> str:
-        if not self.ok:
-            return "FAIL"
-        return "PASS, with backups pending" if self.pending else "PASS"
-
-    def add(self, name: str, ok: bool, detail: str) -> None:
-        self.checks.append(Check(name, ok, detail))
-
-    def to_json(self) -> dict[str, Any]:
-        return {"result": self.result, "ok": self.ok,
-                "checks": [asdict(c) for c in self.checks], "pending": list(self.pending)}
-
-
-def _scan_file(path: Path, key: SecretBytes, prints: Fingerprints | None
-               ) -> tuple[forensics.FileScan, set[bytes]]:
-    scan = forensics.FileScan(path.name)
-    found: set[bytes] = set()
-    for plain in forensics.scan_file(path, key.reveal(), scan):
-        if prints:
-            found |= prints.search(plain)
-    return scan, found
-
-
-def restore_asides(folder: Path) -> list[Path]:
-    """Previous vaults a `restore --force` kept aside beside `folder` and a kill left there.
-
-    Such a copy holds records (disposed clients' included) under keys the passphrase unwraps,
-    so disposal cannot vouch for anything while one exists. The name pattern is the one
-    `backup.restore` uses (vault/ may not import backup).
-    """
-    folder = Path(folder).absolute()
-    return sorted(folder.parent.glob(f".{folder.name}.before-restore-*"))
-
-
-def _refuse_if_aside(vault: Vault) -> None:
-    asides = restore_asides(vault.folder)
-    if asides:
-        raise DisposalRefusedError(
-            f"an interrupted restore left a previous copy of this vault at {asides[0]}; it would "
-            "keep the disposed records, so nothing was disposed of (run `confide restore` "
-            "again, or remove that folder)")
-
-
-def verify(vault: Vault, passphrase: str, *, disposed_ids: Collection[int] | None = None,
-           prints: Fingerprints | None = None,
-           retired_keys: Mapping[KeyName, SecretBytes] | None = None,
-           backups: BackupSide | None = None,
-           keys: Mapping[KeyName, SecretBytes] | None = None) -> Verification:
-    """Prove the disposed clients are gone, saying exactly what was checked."""
-    from ..vault import PNOTES_DB, RECORD_DB
-
-    report = Verification()
-    db = vault.db
-    ids = set(disposed_ids if disposed_ids is not None else disposed_client_ids(vault))
-    owned = keys is None
-    current = keys or vault.key_file.unwrap_with_passphrase(passphrase, list(KeyName))
-    pdb = _pnotes_db(vault, current[KeyName.PNOTES])
-    try:
-        db.checkpoint()
-        pdb.checkpoint()
-        # 1. every page of both databases, decrypted by hand with the current keys
-        for name, key, live in ((RECORD_DB, current[KeyName.RECORD], db),
-                                (PNOTES_DB, current[KeyName.PNOTES], pdb)):
-            scan, found = _scan_file(vault.folder / name, key, prints)
-            report.add(f"{name}: pages", not scan.failed_pages,
-                       f"{scan.pages} pages and {scan.wal_frames} WAL frames decrypted with the "
-                       f"current key (epoch {vault.key_file.epoch}); {scan.verified} "
-                       f"authenticated, {len(scan.failed_pages)} did not")
-            if prints:
-                report.add(f"{name}: traces", not found,
-                           f"searched every page for {len(prints.names)} names and "
-                           f"{len(prints.fragments)} note-text fragments: {len(found)} found"
-                           + (f" ({prints.shared_names} names shared with remaining records "
-                              "not searched)" if prints.shared_names else ""))
-            # The re-encryption leaves none; later writes (this log, the backup catalog) may
-            # free a few, which secure_delete zero-fills and which were searched above.
-            free = int(live.scalar("PRAGMA freelist_count"))
-            report.add(f"{name}: free pages", True,
-                       f"{free} free pages" + (" (zero-filled by secure_delete, decrypted and "
-                                               "searched with the others)" if free else ""))
-            fts = "notes_fts" if name == RECORD_DB else "pnotes_fts"
-            secure = live.scalar(f"SELECT v FROM {fts}_config WHERE k = 'secure-delete'")
-            report.add(f"{name}: full-text index", secure == 1,
-                       f"{fts} 'secure-delete' is {'on' if secure == 1 else 'OFF'}")
-        # 2. the full-text index no longer knows the disposed notes' distinctive words
-        if prints and prints.words:
-            words = sorted(prints.words)[:500]
-            hits = [w for w in words if _fts_has(db, "notes_fts", w) or
-                    _fts_has(pdb, "pnotes_fts", w)]
-            report.add("full-text tokens", not hits,
-                       f"{len(words)} words only the disposed notes had: "
-                       f"{len(hits)} still indexed")
-        # 3. identifiers: no live row names a disposed client
-        left = _rows_naming(db, ids) + [
-            f"pnotes: {n}" for n in [int(pdb.scalar(
-                f"SELECT count(*) FROM pnotes WHERE client_id IN ({_ids_sql(ids)[0]})",
-                _ids_sql(ids)[1]))] if ids and n]
-        report.add("identifiers", not left,
-                   f"{len(ids)} disposed client identifiers looked up in every table except the "
-                   "audit log and the disposal log: "
-                   + ("none found" if not left else ", ".join(left)))
-        # 4. every remaining backup on a connected drive, decrypted the same way
-        if backups is not None:
-            for location, chunks in backups.remaining_plaintext(vault, current):
-                found_b: set[bytes] = set()
-                size = 0
-                batch: list[bytes] = []
-                try:
-                    for chunk in chunks:
-                        size += len(chunk)
-                        batch.append(chunk)
-                        if prints and sum(map(len, batch)) >= 1 << 22:
-                            found_b |= prints.search(b"".join(batch))
-                            batch.clear()
-                except ConfideError as e:
-                    report.add(f"backup {location}", False, f"could not be checked: {e}")
-                    continue
-                if prints and batch:
-                    found_b |= prints.search(b"".join(batch))
-                detail = f"{size} bytes decrypted"
-                if prints:
-                    detail += f", {len(found_b)} traces found"
-                report.add(f"backup {location}", not found_b, detail)
-    finally:
-        pdb.close()
-        if owned:
-            wipe_keys(current)
-    # A previous vault a killed restore left aside holds every record it had, disposed or not.
-    asides = restore_asides(vault.folder)
-    report.add("copies kept aside by a restore", not asides,
-               "none beside the vault folder" if not asides else
-               "an interrupted restore left a previous copy of this vault (it may hold the "
-               "disposed records) at " + ", ".join(str(a) for a in asides))
-    # 5. the vault folder: no journal, no stale copy, nothing under a retired key
-    leftovers = [p.name for p in sorted(vault.folder.iterdir())
-                 if p.name.endswith(("-journal", ".pending")) or ".epoch-" in p.name]
-    report.add("vault folder", not leftovers,
-               "no rollback journal, pending key file or stale copy" if not leftovers
-               else "left over: " + ", ".join(leftovers))
-    if retired_keys:
-        files = [p for p in sorted(vault.folder.iterdir()) if p.is_file()]
-        bad = [f"{p.name}" for p in files for k in retired_keys.values()
-               if forensics.decrypts_under(p, k.reveal())]
-        report.add("retired keys", not bad,
-                   f"{len(files)} files tried with {len(retired_keys)} retired keys: "
-                   + ("none decrypts" if not bad else "decrypts: " + ", ".join(bad)))
-    for row in db.query("SELECT drive, location FROM backup_purges WHERE state = 'pending'"):
-        report.pending.append(f"backup {row['location']} on drive {row['drive']} (not connected)")
-    return report
-
-
-def _fts_has(db: Database, table: str, word: str) -> bool:
-    phrase = '"' + word.replace('"', '""') + '"'
-    return bool(db.scalar(f"SELECT count(*) FROM {table} WHERE {table} MATCH ?", (phrase,)))
-
-
-def _rows_naming(db: Database, ids: Collection[int]) -> list[str]:
-    if not ids:
-        return []
-    marks, values = _ids_sql(ids)
-    found = []
-    for table, column in _client_columns(db):
-        n = int(db.scalar(f"SELECT count(*) FROM {table} WHERE {column} IN ({marks})", values))
-        if n:
-            found.append(f"{table}: {n}")
-    return found
-
-
-def disposed_client_ids(vault: Vault) -> list[int]:
-    ids: set[int] = set()
-    for row in vault.db.query("SELECT client_ids FROM disposals"):
-        ids.update(int(i) for i in json.loads(row[0]))
-    return sorted(ids)
-
-
-# ---------------------------------------------------------------------------- disposal
 
 
 @dataclass
@@ -530,7 +128,7 @@ def _fingerprints(vault: Vault, pdb: Database, ids: Sequence[int],
     bounded number of them), taken round-robin across the clients' notes."""
     prints = Fingerprints()
     db = vault.db
-    marks, values = _ids_sql(ids)
+    marks, values = ids_sql(ids)
     names: set[str] = set()
     for row in db.query(f"SELECT id, display_name, legal_name, legal_name_sealed FROM clients "
                         f"WHERE id IN ({marks})", values):
@@ -577,7 +175,7 @@ REBUILD_RATIO = 150  # rebuild the index when deleting more than 1/150 of the no
 def _delete_records(vault: Vault, ids: Sequence[int], entries: list[dict[str, Any]],
                     performed_by: str) -> int:
     db = vault.db
-    marks, values = _ids_sql(ids)
+    marks, values = ids_sql(ids)
     with db.atomic():
         cursor = db.execute(
             "INSERT INTO disposals (state, started_at, performed_by, client_ids, certificate) "
@@ -587,8 +185,8 @@ def _delete_records(vault: Vault, ids: Sequence[int], entries: list[dict[str, An
         disposal_id = int(cursor.lastrowid or 0)
         # No number the disposed rows held is handed out again (certificates, releases and
         # the audit log keep naming them).
-        tables = {"notes", *(t for t, _ in _client_columns(db)),
-                  *(t for t, _ in _referencing(db, "notes"))}
+        tables = {"notes", *(t for t, _ in client_columns(db)),
+                  *(t for t, _ in referencing(db, "notes"))}
         for table in sorted(tables):
             if any(col["name"] == "id" and col["pk"] and str(col["type"]).upper() == "INTEGER"
                    for col in db.query(f"PRAGMA table_info({table})")):
@@ -605,11 +203,11 @@ def _delete_records(vault: Vault, ids: Sequence[int], entries: list[dict[str, An
         # Rows of other features that point at these notes or clients go first; the records
         # schema cascades the rest (notes -> participants, spans, addenda).
         note_ids = f"SELECT id FROM notes WHERE client_id IN ({marks})"
-        for table, column in _referencing(db, "notes"):
+        for table, column in referencing(db, "notes"):
             if table not in ("note_participants", "omit_spans", "notes"):
                 db.execute(f"DELETE FROM {table} WHERE {column} IN ({note_ids})", values)
         db.execute(f"DELETE FROM notes WHERE client_id IN ({marks})", values)
-        for table, column in _client_columns(db):
+        for table, column in client_columns(db):
             if table != "clients":
                 db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", values)
         db.execute(f"DELETE FROM clients WHERE id IN ({marks})", values)
@@ -622,7 +220,7 @@ def _delete_records(vault: Vault, ids: Sequence[int], entries: list[dict[str, An
 
 
 def _delete_pnotes(pdb: Database, ids: Sequence[int]) -> int:
-    marks, values = _ids_sql(ids)
+    marks, values = ids_sql(ids)
     with pdb.atomic():
         pdb.retire_ids("pnotes")
         cursor = pdb.execute(f"DELETE FROM pnotes WHERE client_id IN ({marks})", values)
@@ -650,7 +248,7 @@ def _rotate_all(vault: Vault, passphrase: str, keys: Mapping[KeyName, SecretByte
     from ..vault import KEY_FILE, PNOTES_DB, RECORD_DB
 
     def work(record_db: Database) -> SecretBytes:
-        pdb = _pnotes_db(vault, keys[KeyName.PNOTES])
+        pdb = pnotes_db(vault, keys[KeyName.PNOTES])
         try:
             _, new_record_key = rotate(vault.folder, vault.key_file, passphrase, record_db, pdb,
                                        keys, RECORD_DB, PNOTES_DB, KEY_FILE, keep=new_keys,
@@ -678,7 +276,7 @@ def dispose(vault: Vault, passphrase: str, client_ids: Sequence[int],
             today: date | None = None, backups: BackupSide | None = None) -> DisposalResult:
     """Dispose of the named clients for good, verify it, and issue a certificate."""
     ids = sorted(set(client_ids))
-    _refuse_if_aside(vault)
+    refuse_if_aside(vault)
     rows = _refuse_unless_allowed(vault, ids, confirm_names, today)
     # Who performed it: as given, else the practice name set for releases, else the OS user.
     practice = vault.db.scalar("SELECT value FROM settings WHERE key = 'practice.name'")
@@ -699,7 +297,7 @@ def dispose(vault: Vault, passphrase: str, client_ids: Sequence[int],
         entries = [c.certificate_entry() for c in plan(vault, ids, today=today,
                                                         backups=backups, keys=keys)]
         del rows
-        pdb = _pnotes_db(vault, keys[KeyName.PNOTES])
+        pdb = pnotes_db(vault, keys[KeyName.PNOTES])
         try:
             prints = _fingerprints(vault, pdb, ids, keys[KeyName.SEALED])
             disposal_id = _delete_records(vault, ids, entries, who)
@@ -816,7 +414,7 @@ def resume(vault: Vault, passphrase: str, backups: BackupSide | None = None
         kek = vault.key_file.passphrase_kek(passphrase)
         keys = vault.key_file.unwrap_with_kek(kek, list(KeyName))
         try:
-            pdb = _pnotes_db(vault, keys[KeyName.PNOTES])
+            pdb = pnotes_db(vault, keys[KeyName.PNOTES])
             try:
                 _delete_pnotes(pdb, ids)
                 _purge_fts(pdb, "pnotes_fts")
@@ -831,62 +429,4 @@ def resume(vault: Vault, passphrase: str, backups: BackupSide | None = None
     return results
 
 
-def pending_purges(vault: Vault, drive: str | None = None) -> list[dict[str, Any]]:
-    sql = "SELECT * FROM backup_purges WHERE state = 'pending'"
-    rows = (vault.db.query(sql + " AND drive = ? ORDER BY id", (drive,)) if drive
-            else vault.db.query(sql + " ORDER BY id"))
-    return [dict(r) for r in rows]
-
-
-def mark_purged(vault: Vault, purge_id: int, new_location: str | None) -> None:
-    """A pending backup copy was replaced (drive mounted again): note it on the certificate."""
-    db = vault.db
-    row = db.one("SELECT * FROM backup_purges WHERE id = ?", (purge_id,))
-    if row is None:
-        raise NotFoundError(f"no pending backup purge {purge_id}")
-    with db.atomic():
-        db.execute("UPDATE backup_purges SET state = 'done', done_at = ? WHERE id = ?",
-                   (now_utc(), purge_id))
-        cert = json.loads(str(db.scalar("SELECT certificate FROM disposals WHERE id = ?",
-                                        (row["disposal_id"],))))
-        section = cert.setdefault("backups", {})
-        section["pending"] = [p for p in section.get("pending", [])
-                              if p.get("location") != row["location"]]
-        section.setdefault("completed_later", []).append(
-            {"location": row["location"], "drive": row["drive"], "done_at": now_utc(),
-             "replaced_by": new_location})
-        db.execute("UPDATE disposals SET certificate = ? WHERE id = ?",
-                   (json.dumps(cert, sort_keys=True), row["disposal_id"]))
-        vault.audit.record(Action.DISPOSAL, "disposal", int(row["disposal_id"]),
-                           step="backup_purged")
-
-
-def sqlcipher_version(db: Database) -> str:
-    return str(db.scalar("PRAGMA cipher_version"))
-
-
-def mount_of(path: Path) -> tuple[str, str, str]:
-    """(device, mount point, filesystem type) holding `path`, from /proc/mounts on Linux."""
-    best = ("unknown", "", "unknown")
-    with contextlib.suppress(OSError):
-        target = os.path.realpath(path)
-        with open("/proc/mounts", encoding="utf-8") as f:
-            for line in f:
-                parts = line.split()
-                if len(parts) >= 3 and (target == parts[1] or target.startswith(
-                        parts[1].rstrip("/") + "/")) and len(parts[1]) > len(best[1]):
-                    best = (parts[0], parts[1], parts[2])
-    return best
-
-
-def filesystem_of(path: Path) -> str:
-    """The filesystem type holding `path`, for the certificate."""
-    return mount_of(path)[2]
-
-
-__all__ = [
-    "LIMITS", "METHOD", "METHOD_TYPE", "BackupCopy", "BackupSide", "Check",
-    "ClientDisposal", "DisposalResult", "Verification", "dispose", "disposed_client_ids",
-    "filesystem_of", "mark_purged", "mount_of", "pending_purges", "plan", "resume", "unfinished",
-    "verify",
-]
+__all__ = ["DisposalResult", "dispose", "resume", "unfinished"]

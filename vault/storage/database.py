@@ -278,3 +278,8 @@ class Database:
                              (migration.version, migration.name, now_utc()))
             current = max(current, migration.version)
         return current
+
+
+def sqlcipher_version(db: Database) -> str:
+    """The SQLCipher library version behind `db` (disposal certificates name the tool)."""
+    return str(db.scalar("PRAGMA cipher_version"))

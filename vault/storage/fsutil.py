@@ -6,7 +6,7 @@ import errno
 import os
 import stat
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from ..errors import StorageError
@@ -164,3 +164,22 @@ def secure_unlink(path: Path) -> None:
                 os.close(fd)
         path.unlink()
         fsync_dir(path.parent)
+
+
+def mount_of(path: Path) -> tuple[str, str, str]:
+    """(device, mount point, filesystem type) holding `path`, from /proc/mounts on Linux."""
+    best = ("unknown", "", "unknown")
+    with suppress(OSError):
+        target = os.path.realpath(path)
+        with open("/proc/mounts", encoding="utf-8") as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) >= 3 and (target == parts[1] or target.startswith(
+                        parts[1].rstrip("/") + "/")) and len(parts[1]) > len(best[1]):
+                    best = (parts[0], parts[1], parts[2])
+    return best
+
+
+def filesystem_of(path: Path) -> str:
+    """The filesystem type holding `path` (disposal certificates name it)."""
+    return mount_of(path)[2]

@@ -19,6 +19,9 @@ from vault import ConfideError
 from vault.records.models import initials_of
 from vault.retention import execute as disposal_api
 from vault.retention.certificate import render_text
+from vault.retention.plan import plan
+from vault.retention.types import ClientDisposal
+from vault.retention.verify import Verification, verify
 
 from ..widgets.header import SafeHeader
 from .base import VaultScreen
@@ -79,7 +82,7 @@ class DisposalScreen(VaultScreen):
     def __init__(self) -> None:
         super().__init__()
         self.selected: set[int] = set()
-        self.rows: list[disposal_api.ClientDisposal] = []
+        self.rows: list[ClientDisposal] = []
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
@@ -100,7 +103,7 @@ class DisposalScreen(VaultScreen):
 
     def load(self) -> None:
         try:
-            self.rows = disposal_api.plan(self.vault, backups=DisposalBackups())
+            self.rows = plan(self.vault, backups=DisposalBackups())
             pending = disposal_api.unfinished(self.vault)
         except ConfideError as e:
             self.show_error(e)
@@ -175,12 +178,12 @@ class DisposalScreen(VaultScreen):
                                              "passphrase."), entered)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="disposal-verify")
-    def run_verify(self, passphrase: str) -> disposal_api.Verification:
+    def run_verify(self, passphrase: str) -> Verification:
         # Interrupted disposals and purges pending on drives connected now are finished first.
         self.vault.verify_passphrase(passphrase)
         disposal_api.resume(self.vault, passphrase, DisposalBackups())
         process_connected_pending(self.vault)
-        return disposal_api.verify(self.vault, passphrase, backups=DisposalBackups())
+        return verify(self.vault, passphrase, backups=DisposalBackups())
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker: Worker[Any] = event.worker
@@ -204,7 +207,7 @@ class DisposalScreen(VaultScreen):
             self.post_message(self.DisposalVerified(result.certificate, result.verification.ok))
         elif worker.group == "disposal-verify":
             verification = worker.result
-            assert isinstance(verification, disposal_api.Verification)
+            assert isinstance(verification, Verification)
             report.update("\n".join(
                 [f"Disposal verification: {verification.result}"]
                 + [f"[{'ok' if c.ok else 'FAIL'}] {c.name}: {c.detail}"

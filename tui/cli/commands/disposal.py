@@ -27,6 +27,8 @@ from vault.retention.certificate import (
     render_text,
     write_export,
 )
+from vault.retention.plan import plan
+from vault.retention.verify import disposed_client_ids, verify
 
 from ..output import table
 from ._common import add_command, add_group, client_id, unlocked
@@ -173,7 +175,7 @@ def _queue(args: argparse.Namespace, ctx: Context) -> None:
     backups = DisposalBackups()
     with unlocked(ctx) as vault:
         _resume(vault, ctx, passphrase, backups)
-        rows = disposal_api.plan(vault, today=_day(args.as_of), passphrase=passphrase,
+        rows = plan(vault, today=_day(args.as_of), passphrase=passphrase,
                                  backups=backups)
 
     def text() -> str:
@@ -232,8 +234,8 @@ def _verify(ctx: Context) -> None:
     backups = DisposalBackups()
     with unlocked(ctx) as vault:
         _resume(vault, ctx, passphrase, backups)
-        report = disposal_api.verify(vault, passphrase, backups=backups)
-        disposed = len(disposal_api.disposed_client_ids(vault))
+        report = verify(vault, passphrase, backups=backups)
+        disposed = len(disposed_client_ids(vault))
     ctx.out.emit(report.to_json(), lambda: "\n".join(
         [f"Disposal verification: {report.result} ({disposed} disposed clients)"]
         + [f"  [{'ok' if c.ok else 'FAIL'}] {c.name}: {c.detail}" for c in report.checks]
