@@ -133,12 +133,18 @@ class Vault:
     def __init__(self, folder: Path, keyfile: KeyFile, record_key: SecretBytes, db: Database,
                  process_lock: ProcessLock) -> None:
         self.folder = folder
-        self._keyfile = keyfile
-        self._record_key = record_key
-        self._db: Database | None = db
         self._process_lock = process_lock
         self._pnotes: PsychotherapyNotes | None = None
         self._guard = threading.RLock()
+        self._db: Database | None = None
+        self._attach(keyfile, record_key, db)
+
+    def _attach(self, keyfile: KeyFile, record_key: SecretBytes, db: Database) -> None:
+        """Bind the open record database, its key and the records APIs built on it: at unlock,
+        and again after a key rotation reopened the files under the new keys."""
+        self._keyfile = keyfile
+        self._record_key = record_key
+        self._db = db
         self.audit = AuditLog(db)
         sealed_public = bytes.fromhex(str(db.scalar(
             "SELECT value FROM meta WHERE key = 'sealed_public'")))
@@ -292,7 +298,8 @@ class Vault:
             self._record_key.wipe()
         elif new_key is not None:
             new_key.wipe()
-        Vault.__init__(self, self.folder, keyfile, key, reopened, self._process_lock)
+        # Same process lock, same guard (held by the caller): only the storage is new.
+        self._attach(keyfile, key, reopened)
 
     def lock(self) -> None:
         """Close everything and overwrite the keys we hold. Safe to call twice."""
