@@ -258,7 +258,7 @@ def measure(practice: Practice, work: Workload,
                      lambda t, n: t.records.notes.get(n))
         # Diagnostics: a note read without its audit entry, and one audit entry alone.
         _interleaved(twins, "note_read_unaudited", work.open_notes, sizes.rounds,
-                     lambda t, n: t.records.notes._get(n))
+                     lambda t, n: t.records.notes.get_unaudited(n))
         _interleaved(twins, "audit_entry", work.open_notes[:sizes.adds], 1,
                      lambda t, n: t.records.audit.record(Action.VIEW, "note", n, client=0))
         _interleaved(twins, "note_add", work.add_plan, 1, _add)

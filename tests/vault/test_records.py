@@ -288,3 +288,25 @@ def test_every_read_and_write_is_audited_by_identifier(vault: Vault) -> None:
     recent = {(e.action, e.object_type) for e in vault.audit.entries(limit=10)}
     assert wanted <= recent
     assert actions[0][0] == "init"
+
+
+def test_unaudited_reads_return_the_record_without_a_view_entry(vault: Vault) -> None:
+    """`get_unaudited` is the documented read for actions that audit themselves: same record
+    as `get`, no VIEW entry; `get` still records one; an unknown id is a NotFoundError."""
+    client = vault.clients.add("Perpetua Lindqvist")
+    note = vault.notes.create(client.id, body="Unaudited read check")
+
+    def views() -> list[object]:
+        return [e for e in vault.audit.entries(500) if e.action == Action.VIEW.value]
+
+    before = len(views())
+    assert vault.clients.get_unaudited(client.id) == client
+    assert vault.notes.get_unaudited(note.id) == note
+    assert len(views()) == before
+    vault.clients.get(client.id)
+    vault.notes.get(note.id)
+    assert len(views()) == before + 2
+    with pytest.raises(NotFoundError):
+        vault.clients.get_unaudited(client.id + 99)
+    with pytest.raises(NotFoundError):
+        vault.notes.get_unaudited(note.id + 99)

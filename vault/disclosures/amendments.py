@@ -75,7 +75,7 @@ class Amendments:
         received = _fields.day(requested_on, "request date") or date.today()
         if received > date.today():
             raise UsageError(f"the request date {received} is in the future")
-        note = self._vault.notes._get(note_id)
+        note = self._vault.notes.get_unaudited(note_id)
         if client_id not in note.participant_ids:
             raise UsageError(f"{note.record_id} is not in C-{client_id:05d}'s record")
         if not note.is_signed:
@@ -100,7 +100,7 @@ class Amendments:
         return _amendment(row)
 
     def list(self, client_id: int) -> builtins.list[Amendment]:
-        self._vault.clients._get(client_id)
+        self._vault.clients.get_unaudited(client_id)
         rows = self._vault.db.query("SELECT * FROM amendments WHERE client_id = ? "
                                     "ORDER BY id DESC", (client_id,))
         return [_amendment(r) for r in rows]

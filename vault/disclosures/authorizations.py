@@ -173,7 +173,7 @@ class Authorizations:
                              "authorization for them")
         if auth_kind is AuthorizationKind.GENERAL and not kinds:
             kinds = ALL_KINDS
-        self._vault.clients._get(client_id)  # NotFoundError for an unknown client
+        self._vault.clients.get_unaudited(client_id)  # NotFoundError for an unknown client
         db = self._vault.db
         with db.atomic():
             cursor = db.execute(
@@ -196,7 +196,7 @@ class Authorizations:
         return _authorization(row)
 
     def list(self, client_id: int) -> builtins.list[Authorization]:
-        self._vault.clients._get(client_id)
+        self._vault.clients.get_unaudited(client_id)
         rows = self._vault.db.query("SELECT * FROM authorizations WHERE client_id = ? "
                                     "ORDER BY signed_on DESC, id DESC", (client_id,))
         return [_authorization(r) for r in rows]

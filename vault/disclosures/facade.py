@@ -207,7 +207,7 @@ class Disclosures:
         vault = self._vault
         spec = normalize(spec)
         now = today or date.today()
-        client = vault.clients._get(spec.client_id)
+        client = vault.clients.get_unaudited(spec.client_id)
         try:
             basis, accountable, general, pnotes_auth = check_basis(vault, spec, now)
         except DisclosureRefusedError:
@@ -219,7 +219,7 @@ class Disclosures:
         pairs = load_notes(vault, spec)
         people = {c for note, addenda in pairs for n in (note, *addenda)
                   for c in n.participant_ids}
-        names = {c: vault.clients._get(c) for c in people}
+        names = {c: vault.clients.get_unaudited(c) for c in people}
         sealed = [c for c in names.values() if c.is_pseudonymous and c.id != client.id]
         if sealed:
             # A sealed legal name may still appear in a note's text; it can only be withheld
@@ -387,7 +387,7 @@ class Disclosures:
     def accounting(self, client_id: int, *, today: date | None = None,
                    include_all: bool = False) -> list[Disclosure]:
         """The last six years of accountable disclosures (all disclosures with include_all)."""
-        self._vault.clients._get(client_id)
+        self._vault.clients.get_unaudited(client_id)
         since = _years_before(today or date.today(), ACCOUNTING_YEARS)
         rows = self._vault.db.query(
             "SELECT * FROM disclosures WHERE client_id = ? AND disclosed_at >= ? "
@@ -399,7 +399,7 @@ class Disclosures:
 
     def accounting_document(self, client_id: int, entries: list[Disclosure], *,
                             today: date | None = None, include_all: bool = False) -> Document:
-        client = self._vault.clients._get(client_id)
+        client = self._vault.clients.get_unaudited(client_id)
         now = today or date.today()
         since = _years_before(now, ACCOUNTING_YEARS)
         sections = tuple(Section(
@@ -453,7 +453,7 @@ class Disclosures:
                     include_categories: tuple[OmitCategory, ...] = (),
                     recipient_address: str | None = None) -> ReleaseSpec:
         """The client's own designated record set; psychotherapy notes excluded by law."""
-        client = self._vault.clients._get(client_id)
+        client = self._vault.clients.get_unaudited(client_id)
         return ReleaseSpec(client_id=client_id, request_type=RequestType.CLIENT_ACCESS,
                            recipient_name=f"{client.display_name} (the client)",
                            purpose="the client's request for a copy of their record",

@@ -154,7 +154,7 @@ def load_notes(vault: Vault, spec: ReleaseSpec) -> list[tuple[Note, list[Note]]]
     if spec.note_ids:
         ids = list(spec.note_ids)
         for note_id in ids:
-            note = vault.notes._get(note_id)
+            note = vault.notes.get_unaudited(note_id)
             if spec.client_id not in note.participant_ids:
                 raise UsageError(f"{note.record_id} is not in this client's record")
             if not note.is_signed:
@@ -169,10 +169,10 @@ def load_notes(vault: Vault, spec: ReleaseSpec) -> list[tuple[Note, list[Note]]]
         ids = [int(r[0]) for r in rows]
     out: list[tuple[Note, list[Note]]] = []
     for note_id in ids:
-        note = vault.notes._get(note_id)
+        note = vault.notes.get_unaudited(note_id)
         if note.entry_type is EntryType.ADDENDUM and note.parent_id is not None:
             if spec.note_ids:
-                parent = vault.notes._get(note.parent_id)
+                parent = vault.notes.get_unaudited(note.parent_id)
                 if note_kind(note, parent) not in spec.document_kinds:
                     continue
                 out.append((note, []))
@@ -181,7 +181,7 @@ def load_notes(vault: Vault, spec: ReleaseSpec) -> list[tuple[Note, list[Note]]]
             continue
         if note_kind(note, None) not in spec.document_kinds:
             continue
-        addenda = [vault.notes._get(int(r[0])) for r in db.query(
+        addenda = [vault.notes.get_unaudited(int(r[0])) for r in db.query(
             "SELECT id FROM notes WHERE parent_id = ? AND entry_type = 'addendum' AND "
             "status = 'signed' ORDER BY id", (note.id,))]
         out.append((note, addenda))

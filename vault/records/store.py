@@ -128,6 +128,16 @@ class ClientRecords:
         self._audit.record(Action.VIEW, "client", client_id)
         return client
 
+    def get_unaudited(self, client_id: int) -> Client:
+        """The client, without a VIEW entry in the audit log (NotFoundError if unknown).
+
+        Only for a read that is part of another action with its own audit entry: a note view
+        naming its participants, a release or an accounting being prepared, a legal hold or
+        an authorization being recorded, or a check that the client exists. Showing a client
+        to the user on its own goes through `get`, which is audited.
+        """
+        return self._get(client_id)
+
     def _get(self, client_id: int) -> Client:
         row = self._db.one("SELECT * FROM clients WHERE id = ?", (client_id,))
         if row is None:
@@ -400,6 +410,15 @@ class NoteRecords:
         note = self._get(note_id)
         self._audit.record(Action.VIEW, "note", note_id, client=note.client_id)
         return note
+
+    def get_unaudited(self, note_id: int) -> Note:
+        """The note, without a VIEW entry in the audit log (NotFoundError if unknown).
+
+        Only for a read that is part of another action with its own audit entry: a release
+        being prepared (its preview and its export are audited) or an amendment request being
+        recorded. Showing a note to the user goes through `get`, which is audited.
+        """
+        return self._get(note_id)
 
     def _get(self, note_id: int) -> Note:
         row = self._db.one("SELECT * FROM notes WHERE id = ?", (note_id,))

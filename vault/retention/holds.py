@@ -62,7 +62,7 @@ def place_legal_hold(vault: Vault, client_id: int, reason: str,
     """Put a client on legal hold (blocks disposal until released)."""
     why = _reason(reason, "the reason for the hold")
     who = validate.name(placed_by, "placed by")
-    vault.clients._get(client_id)  # NotFoundError for an unknown client, without a view entry
+    vault.clients.get_unaudited(client_id)  # NotFoundError for an unknown client
     db = vault.db
     with db.atomic():
         cursor = db.execute("INSERT INTO legal_holds (id, client_id, reason, placed_at, "

@@ -96,7 +96,7 @@ def _has_session(args: argparse.Namespace) -> bool:
 
 
 def render_note(note: Note, vault: Vault, withheld: bool) -> str:
-    names = {cid: vault.clients._get(cid).display_name for cid in note.participant_ids}
+    names = {cid: vault.clients.get_unaudited(cid).display_name for cid in note.participant_ids}
     s = note.session
     kind = {"original": "", "addendum": f"  ADDENDUM to N-{note.parent_id or 0:06d}",
             "late_entry": "  LATE ENTRY"}[note.entry_type.value]
