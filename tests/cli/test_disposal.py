@@ -9,6 +9,71 @@ from tests.support.cli import PASSPHRASE, Cli
 from tests.support.disposal import make_practice
 from vault import Vault
 
+# The JSON skeletons scripts rely on (`_shape`): keys and leaf types, lists by first item.
+QUEUE_SHAPE: Any = {"attachments": "int",
+                   "backups": ["str"],
+                   "client_id": "int",
+                   "display_name": "str",
+                   "disposal_date": "str",
+                   "first_session": "str",
+                   "joint_notes_kept": "int",
+                   "last_session": "str",
+                   "notes": "int",
+                   "pnotes": "int",
+                   "pnotes_first": "NoneType",
+                   "pnotes_last": "NoneType",
+                   "policy": "str",
+                   "record_id": "str",
+                   "related_rows": {},
+                   "status": "str"}
+CERTIFICATE_SHAPE: Any = {"backups": {"completed_later": [], "pending": [], "replaced": [],
+                                      "written": []},
+                         "certificate_id": "str",
+                         "completed_at": "str",
+                         "key_epoch": {"after": "int", "before": "int"},
+                         "limits": "str",
+                         "media": {"backups": "str",
+                                   "device": "str",
+                                   "filesystem": "str",
+                                   "location": "str",
+                                   "type": "str"},
+                         "method": "str",
+                         "method_type": "str",
+                         "performed_by": "str",
+                         "post_sanitization": "str",
+                         "records": [{"attachments": "int",
+                                      "backups": ["str"],
+                                      "client_id": "int",
+                                      "disposal_date": "str",
+                                      "first_session": "str",
+                                      "joint_notes_kept": "int",
+                                      "last_session": "str",
+                                      "notes": "int",
+                                      "pnotes": "int",
+                                      "pnotes_first": "NoneType",
+                                      "pnotes_last": "NoneType",
+                                      "policy": "str",
+                                      "record_id": "str",
+                                      "related_rows": {}}],
+                         "started_at": "str",
+                         "state": "str",
+                         "tool": "str",
+                         "vault_id": "str",
+                         "verification": {"checks": [{"detail": "str", "name": "str",
+                                                      "ok": "bool"}],
+                                          "ok": "bool",
+                                          "pending": ["str"],
+                                          "result": "str",
+                                          "type": "str"}}
+LOG_SHAPE: Any = {"backups_pending": "int",
+                 "certificate_id": "str",
+                 "clients": ["str"],
+                 "completed_at": "str",
+                 "performed_by": "str",
+                 "result": "str",
+                 "started_at": "str",
+                 "state": "str"}
+
 
 def _practice(cli: Cli) -> dict[str, int]:
     cli.init()
@@ -128,3 +193,36 @@ def test_pending_backup_purged_by_the_next_dispose_command(cli: Cli, tmp_path: P
     assert "purged 1 old backup(s)" in verified.stderr and not old.exists()
     log: Any = cli("dispose", "log", "--json").json
     assert log[0]["backups_pending"] == 0
+
+
+def _shape(value: Any) -> Any:
+    """The JSON's skeleton: keys of every object, the type of every leaf, lists by first item."""
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [_shape(value[0])] if value else []
+    return type(value).__name__
+
+
+def test_json_of_queue_certificate_and_log_keeps_its_shape(cli: Cli, tmp_path: Path) -> None:
+    """Scripts read `dispose --due/--json`, the certificate and the log: their keys and value
+    types stay as they were, a copy on a lost drive still reads as a location with its note."""
+    cli.init()
+    assert cli("client", "add", "Rowan Oldfield", "--dob", "1950-01-01").code == 0
+    assert cli("note", "add", "C-00001", "--date", "2010-03-01", "--body", "old session",
+               "--sign").code == 0
+    drive = tmp_path / "stick"
+    drive.mkdir()
+    assert cli("backup", "drive", "add", str(drive), "--label", "blue stick").code == 0
+    assert cli("backup", "run").code == 0
+    assert cli("backup", "lost", "blue stick").code == 0
+    queue: Any = cli("dispose", "--due", "--json").json
+    (lost,) = queue[0]["backups"]
+    assert lost.endswith("(on a drive reported lost: cannot be purged)")
+    assert _shape(queue) == [QUEUE_SHAPE]
+    done = cli("dispose", "C-00001", "--confirm", "Rowan Oldfield", "--json")
+    assert done.code == 0, done.stderr
+    assert _shape(done.json) == CERTIFICATE_SHAPE
+    shown = cli("dispose", "certificate", "D-00001", "--json").json
+    assert shown == done.json
+    assert _shape(cli("dispose", "log", "--json").json) == [LOG_SHAPE]
