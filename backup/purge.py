@@ -21,8 +21,7 @@ from vault.crypto.forensics import PAGE_SIZE, SLICE_PAGES, cbc_stream
 from vault.crypto.keyslots import KeyName
 from vault.crypto.secret import SecretBytes
 from vault.errors import ConfideError, ForeignBackupError, StorageError, UsageError
-from vault.retention.purges import mark_purged, pending_purges
-from vault.retention.types import LOST_COPY, BackupCopy
+from vault.retention.types import BackupCopy
 from vault.storage import fsutil
 
 from .archive import ArchiveHeader, ArchiveKeys, read_archive
@@ -61,7 +60,7 @@ def _drive_root(vault: Vault, drive_id: str | None) -> Path | None:
 
 
 class DisposalBackups:
-    """`vault.disposal.BackupSide` for the catalogued backups of this vault."""
+    """`vault.retention.types.BackupSide` for the catalogued backups of this vault."""
 
     def _copy(self, vault: Vault, record: BackupRecord) -> BackupCopy:
         root = _drive_root(vault, record.drive_id)
@@ -82,8 +81,8 @@ class DisposalBackups:
         for r in sorted(seen.values(), key=lambda r: r.id):
             if r.status == "lost":
                 # Still a copy, out of reach: the queue and the certificate must name it.
-                copies.append(BackupCopy(r.id, r.drive_id or "unknown",
-                                         f"{r.path} {LOST_COPY}", r.created_at, False, False))
+                copies.append(BackupCopy(r.id, r.drive_id or "unknown", r.path, r.created_at,
+                                         False, False, lost=True))
             else:
                 copies.append(self._copy(vault, r))
         return copies
@@ -172,7 +171,7 @@ def process_pending_purges(vault: Vault, drive_root: Path) -> list[str]:
     marker = read_marker(Path(drive_root))
     if marker is None:
         return []
-    pending = pending_purges(vault, marker.drive_id)
+    pending = vault.disposal.pending_purges(marker.drive_id)
     if not pending:
         return []
     if _is_read_only(backup_dir(Path(drive_root))):
@@ -181,15 +180,15 @@ def process_pending_purges(vault: Vault, drive_root: Path) -> list[str]:
     result = run_backup(vault, Path(drive_root), rotate=False)
     catalog = Catalog(vault)
     purged: list[str] = []
-    for row in pending:
+    for purge in pending:
         # The drive may be mounted elsewhere now: find the file by name on this mount.
-        old = backup_dir(Path(drive_root)) / Path(str(row["location"])).name
+        old = backup_dir(Path(drive_root)) / Path(purge.location).name
         if old.exists():
             fsutil.secure_unlink(old)
         for record in catalog.backups(marker.drive_id, list(LIVE)):
             if record.file_name == old.name:
                 catalog.set_status(record.id, "replaced")
-        mark_purged(vault, int(row["id"]), str(result.path))
+        vault.disposal.mark_purged(purge.id, str(result.path))
         purged.append(str(old))
     return purged
 
@@ -197,7 +196,7 @@ def process_pending_purges(vault: Vault, drive_root: Path) -> list[str]:
 def process_connected_pending(vault: Vault) -> list[str]:
     """Finish the pending purges of every drive that is connected right now."""
     purged: list[str] = []
-    for drive in sorted({str(row["drive"]) for row in pending_purges(vault)}):
+    for drive in sorted({purge.drive for purge in vault.disposal.pending_purges()}):
         root = _drive_root(vault, drive)
         if root is not None:
             purged += process_pending_purges(vault, root)

@@ -20,8 +20,7 @@ from backup import add_drive, run_backup
 from backup.purge import DisposalBackups
 from vault import Vault
 from vault.crypto import keyslots
-from vault.retention import execute as disposal_mod
-from vault.retention.policies import add_policy, set_client_policy
+from vault.retention import execute as execute_mod
 
 from .practice import BENCH_PASSPHRASE, PracticeSpec, build, working_copy
 
@@ -56,15 +55,15 @@ def run(spec: PracticeSpec, count: int, work: Path) -> dict[str, Any]:
         add_drive(vault, drive, label="BENCH")
         run_backup(vault, drive, rotate=False)
         # The practice is recent: a zero-year policy makes the chosen clients due today.
-        add_policy(vault, "bench-zero", "benchmark only", 0)
+        vault.retention.add("bench-zero", "benchmark only", 0)
         clients = sorted(vault.clients.list(), key=lambda c: c.id)[:count]
         for client in clients:
-            set_client_policy(vault, client.id, "bench-zero")
+            vault.retention.set(client.id, "bench-zero")
         size = sum(p.stat().st_size for p in practice.vault_dir.iterdir() if p.is_file())
         timer = _Timer()
         for name, label in (("_delete_records", "delete"), ("_rotate_all", "rotate keys"),
                             ("verify", "verify")):
-            timer.wrap(disposal_mod, name, label)
+            timer.wrap(execute_mod, name, label)
         # Argon2id at the vault's own parameters (calibrated to about 1 s on the user's machine)
         # runs twice: unwrapping for fresh authentication, wrapping the new keys.
         timer.wrap(keyslots, "derive", "passphrase KDF (inside the steps)")
@@ -82,8 +81,8 @@ def run(spec: PracticeSpec, count: int, work: Path) -> dict[str, Any]:
         notes = sum(int(vault.db.scalar("SELECT count(*) FROM notes WHERE client_id = ?",
                                         (c.id,))) for c in clients)
         started = time.perf_counter()
-        result = disposal_mod.dispose(vault, BENCH_PASSPHRASE, [c.id for c in clients],
-                                      [c.display_name for c in clients], backups=backups)
+        result = vault.disposal.dispose(BENCH_PASSPHRASE, [c.id for c in clients],
+                                        [c.display_name for c in clients], backups=backups)
         total = time.perf_counter() - started
         return {"clients": count, "notes_destroyed": notes, "vault_mb": round(size / 2**20, 1),
                 "seconds": round(total, 2), "result": result.verification.result,

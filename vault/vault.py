@@ -46,6 +46,7 @@ from .storage.schema import PNOTES_MIGRATIONS, RECORD_MIGRATIONS
 
 if TYPE_CHECKING:
     from . import disclosures as _disclosures
+    from .retention import facade as _retention
 
 KEY_FILE = "keys.confide"
 RECORD_DB = "record.db"
@@ -449,6 +450,41 @@ class Vault:
         if not isinstance(current, disclosures.Disclosures):
             current = disclosures.Disclosures(self)
             self.__dict__["_disclosures_api"] = current
+        return current
+
+    # -- retention, legal holds and disposal (issue 8), built on first use like disclosures
+
+    @property
+    def retention(self) -> _retention.Retention:
+        """Retention policies and each client's disposal date."""
+        from .retention import facade
+
+        current = self.__dict__.get("_retention_api")
+        if not isinstance(current, facade.Retention):
+            current = facade.Retention(self)
+            self.__dict__["_retention_api"] = current
+        return current
+
+    @property
+    def holds(self) -> _retention.Holds:
+        """Legal holds (placed by hand or by a subpoena; they block disposal)."""
+        from .retention import facade
+
+        current = self.__dict__.get("_holds_api")
+        if not isinstance(current, facade.Holds):
+            current = facade.Holds(self)
+            self.__dict__["_holds_api"] = current
+        return current
+
+    @property
+    def disposal(self) -> _retention.Disposal:
+        """The disposal queue, disposal, verification, pending purges, certificates, log."""
+        from .retention import facade
+
+        current = self.__dict__.get("_disposal_api")
+        if not isinstance(current, facade.Disposal):
+            current = facade.Disposal(self)
+            self.__dict__["_disposal_api"] = current
         return current
 
 

@@ -16,11 +16,7 @@ from tests.support.fsimage import mounted_image, needs_root, remount
 from vault import StorageError, Vault
 from vault.crypto.forensics import Fingerprints, scan_chunks
 from vault.crypto.keyslots import KeyName, wipe_keys
-from vault.retention.certificate import certificate, render_text
-from vault.retention.execute import dispose
-from vault.retention.plan import plan
-from vault.retention.purges import pending_purges
-from vault.retention.verify import verify
+from vault.retention.certificate import render_text
 
 
 def _traces(vault: Vault) -> int:
@@ -48,18 +44,18 @@ def test_connected_drive_rewritten_absent_drive_pending_then_purged(
     old_a = [run_backup(vault, usb_a, rotate=False).path for _ in range(2)]
     old_b = run_backup(vault, usb_b).path
     assert _traces(vault) > 0  # the scan finds the client in backups made before disposal
-    (rows,) = [r for r in plan(vault, [ids["gone"]], backups=DisposalBackups())]
+    (rows,) = [r for r in vault.disposal.plan([ids["gone"]], backups=DisposalBackups())]
     assert len(rows.backups) == 3 and rows.related_rows == {}  # backups listed on their own
     away = tmp_path / "usbB-away"
     usb_b.rename(away)  # the drive is unplugged
 
-    result = dispose(vault, PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"],
+    result = vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"],
                      backups=DisposalBackups())
     assert result.verification.ok and result.verification.result == "PASS, with backups pending"
     assert not any(p.exists() for p in old_a)
-    (new_a,) = result.certificate["backups"]["written"]
+    (new_a,) = result.certificate.backups.written
     assert Path(new_a).exists() and Path(new_a).parent == old_a[0].parent
-    assert [p["location"] for p in result.certificate["backups"]["pending"]] == [str(old_b)]
+    assert [p.location for p in result.certificate.backups.pending] == [str(old_b)]
     assert "PENDING" in render_text(result.certificate)
     assert _traces(vault) == 0
     statuses = {r.path: r.status for r in Catalog(vault).backups()}
@@ -77,12 +73,12 @@ def test_connected_drive_rewritten_absent_drive_pending_then_purged(
     DriveWatcher(vault, roots=[tmp_path], on_event=on_event).scan_once()
     assert any(e.kind == "found" and e.path == usb_b for e in events)
     assert not old_b.exists() and messages == [f"purged 1 old backups on {usb_b} (disposal)"]
-    assert pending_purges(vault) == []
-    cert = certificate(vault, result.disposal_id)
-    assert cert["backups"]["pending"] == []
-    assert cert["backups"]["completed_later"][0]["location"] == str(old_b)
+    assert vault.disposal.pending_purges() == []
+    cert = vault.disposal.certificate(result.disposal_id)
+    assert cert.backups.pending == ()
+    assert cert.backups.completed_later[0].location == str(old_b)
     assert process_pending_purges(vault, usb_b) == []  # nothing left: a no-op
-    report = verify(vault, PASSPHRASE, backups=DisposalBackups())
+    report = vault.disposal.verify(PASSPHRASE, backups=DisposalBackups())
     assert report.ok and not report.pending
     assert sum(c.name.startswith("backup ") for c in report.checks) == 2
 
@@ -99,7 +95,7 @@ def test_read_only_backup_drive_is_refused_before_anything_changes(
         remount(mount, readonly=True)
         epoch = vault.key_file.epoch
         with pytest.raises(StorageError, match="read-only"):
-            dispose(vault, PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"],
+            vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"],
                     backups=DisposalBackups())
         assert vault.clients.exists(ids["gone"]) and vault.key_file.epoch == epoch
         remount(mount, readonly=False)

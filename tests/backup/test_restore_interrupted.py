@@ -13,8 +13,6 @@ from tests.support.restore import asides as _asides
 from tests.support.restore import killed_restore as _killed_restore
 from vault import TEST_PRESET, Vault
 from vault.errors import DisposalRefusedError
-from vault.retention.execute import dispose
-from vault.retention.verify import verify
 
 
 def test_disposal_refuses_and_verify_fails_while_an_aside_copy_exists(
@@ -25,9 +23,9 @@ def test_disposal_refuses_and_verify_fails_while_an_aside_copy_exists(
     v = Vault.unlock(vault_dir, PASSPHRASE)
     try:
         with pytest.raises(DisposalRefusedError, match="previous copy of this vault"):
-            dispose(v, PASSPHRASE, [1], ["Ottoline Brackenbury"])
+            v.disposal.dispose(PASSPHRASE, [1], ["Ottoline Brackenbury"])
         assert v.clients.count() == 1  # nothing was disposed of
-        report = verify(v, PASSPHRASE)
+        report = v.disposal.verify(PASSPHRASE)
     finally:
         v.lock()
     assert not report.ok

@@ -17,8 +17,6 @@ from tests.support.cli import PASSPHRASE
 from tests.support.disposal import make_practice
 from tests.support.fsimage import mounted_image, needs_root
 from vault import TEST_PRESET, StorageError, Vault
-from vault.retention.execute import dispose, resume, unfinished
-from vault.retention.verify import verify
 
 # The child disposes of client 1 and SIGKILLs itself at one point, by wrapping the real function
 # at that point (nothing is mocked: the wrapped function runs, or not, exactly as named).
@@ -51,7 +49,7 @@ CHILD = textwrap.dedent("""
     v = Vault.unlock(folder, sys.argv[3])
     setattr(module, name, killer)
     backups = backup.purge.DisposalBackups() if point == "after-new-backup" else None
-    vault.retention.execute.dispose(v, sys.argv[3], [1], ["Quillon Zabriskie"], backups=backups)
+    v.disposal.dispose(sys.argv[3], [1], ["Quillon Zabriskie"], backups=backups)
     print("not killed")
 """)
 
@@ -72,20 +70,21 @@ def test_kill_9_during_disposal_leaves_old_or_new_state(vault_dir: Path, point: 
         assert not [p.name for p in vault_dir.iterdir() if ".epoch-" in p.name]
         gone_present = vault.clients.exists(ids["gone"])
         if point == "before-delete":
-            assert gone_present and unfinished(vault) == [] and vault.key_file.epoch == epoch
+            assert gone_present and vault.disposal.unfinished() == []
+            assert vault.key_file.epoch == epoch
             assert len(vault.notes.timeline(ids["gone"])) == 13  # 12 own + 1 joint
             return
         assert not gone_present  # never a half-disposed client that looks whole
         assert vault.search("marmalade") == []
         assert len(vault.notes.timeline(ids["kept"])) == 13
-        assert unfinished(vault) != []
-        results = resume(vault, PASSPHRASE)
+        assert vault.disposal.unfinished() != []
+        results = vault.disposal.resume(PASSPHRASE)
         assert len(results) == 1 and results[0].verification.ok
-        assert unfinished(vault) == [] and vault.key_file.epoch > epoch
+        assert vault.disposal.unfinished() == [] and vault.key_file.epoch > epoch
         pnotes = vault.open_psychotherapy_notes(PASSPHRASE)
         assert [p.client_id for p in pnotes.list(ids["kept"])] == [ids["kept"]]
         assert pnotes.count() == 1  # the disposed client's psychotherapy note is gone too
-        assert verify(vault, PASSPHRASE).ok
+        assert vault.disposal.verify(PASSPHRASE).ok
         assert vault.audit.verify().ok
     # And the vault still opens afterwards, under the final keys.
     with Vault.unlock(vault_dir, PASSPHRASE) as vault:
@@ -114,14 +113,14 @@ def test_full_disk_during_disposal_fails_cleanly_and_resumes(tmp_path: Path) -> 
             finally:
                 os.close(fd)
             with pytest.raises(StorageError, match="full|space"):
-                dispose(vault, PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
+                vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
             assert vault.clients.exists(ids["kept"]) and len(vault.search("Bramblewood")) == 12
             assert not [p for p in (mount / "vault").iterdir() if ".epoch-" in p.name]
             filler.unlink()
-            if unfinished(vault):
-                (result,) = resume(vault, PASSPHRASE)
+            if vault.disposal.unfinished():
+                (result,) = vault.disposal.resume(PASSPHRASE)
             else:
-                result = dispose(vault, PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
+                result = vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
             assert result.verification.ok and not vault.clients.exists(ids["gone"])
         with Vault.unlock(mount / "vault", PASSPHRASE) as again:
             assert again.clients.count() == 2
@@ -145,7 +144,7 @@ def test_kill_9_between_new_backup_and_old_one_destroyed(vault_dir: Path, tmp_pa
     assert child.returncode == -signal.SIGKILL, child.stdout + child.stderr
     assert old.exists()  # the kill came before the old archive was destroyed
     with Vault.unlock(vault_dir, PASSPHRASE) as vault:
-        (result,) = resume(vault, PASSPHRASE, DisposalBackups())
+        (result,) = vault.disposal.resume(PASSPHRASE, DisposalBackups())
         assert result.verification.ok and not result.verification.pending
         assert not old.exists()
         epoch = vault.key_file.epoch

@@ -32,7 +32,6 @@ from vault.crypto.keyslots import MAGIC as KEY_MAGIC
 from vault.crypto.keyslots import KeyFile, KeyName, derive_subkey
 from vault.crypto.secret import SecretBytes
 from vault.errors import ConfideError
-from vault.retention.execute import dispose
 
 PASSPHRASE = "examiner knows this one"
 GONE = ["Thaddeus Wolfsbane", "Philippa Quenneville"]
@@ -242,7 +241,7 @@ def test_examiner_finds_clients_before_disposal_and_nothing_after(
         mount_image(usb_img, usb)
         with Vault.unlock(laptop / "vault", PASSPHRASE) as vault:
             backups = None if sabotage == "no-backup-rewrite" else DisposalBackups()
-            result = dispose(vault, PASSPHRASE, ids, GONE, backups=backups)
+            result = vault.disposal.dispose(PASSPHRASE, ids, GONE, backups=backups)
             assert result.verification.ok == (sabotage != "no-key-rotation")
         unmount(laptop)
         unmount(usb)
@@ -290,7 +289,7 @@ def test_sleuth_kit_finds_plain_deletes_but_not_replaced_backups(tmp_path: Path)
             control.write_bytes(old.read_bytes())
             os.sync()
             control.unlink()  # what a careless delete leaves behind
-            dispose(vault, PASSPHRASE, [cid], [GONE[0]], backups=DisposalBackups())
+            vault.disposal.dispose(PASSPHRASE, [cid], [GONE[0]], backups=DisposalBackups())
         assert not old.exists()
         unmount(usb)
         listing = subprocess.run(["fls", "-r", "-d", str(usb_img)], capture_output=True,

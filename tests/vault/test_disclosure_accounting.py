@@ -166,7 +166,6 @@ def test_amendment_deadline_and_single_extension(vault: Vault, practice: Practic
 def test_disclosure_rows_never_block_deleting_a_client(vault: Vault, practice: Practice,
                                                        tmp_path: Path, order: str) -> None:
     """Disposal deletes table by table: every disclosure table can go first or last."""
-    from vault.retention.holds import release_legal_hold
 
     auth = vault.disclosures.authorizations.add(
         practice.client, kind="general", description="all", discloser="Dr. Able",
@@ -181,7 +180,7 @@ def test_disclosure_rows_never_block_deleting_a_client(vault: Vault, practice: P
     m = vault.disclosures.amendments.request(practice.client, practice.plan_note, "Fix it.")
     vault.disclosures.amendments.accept(m.id, "Fixed.")
     assert request.hold_id is not None
-    release_legal_hold(vault, request.hold_id, "case closed")
+    vault.holds.release(request.hold_id, "case closed")
     tables = ["legal_holds", "authorizations", "records_requests", "disclosures", "amendments"]
     if order == "reverse":
         tables.reverse()

@@ -17,12 +17,6 @@ from tests.support.disclosures import (
 )
 from vault import DisclosureRefusedError, OmitCategory, UsageError, Vault
 from vault.disclosures import ReleaseSpec, RequestType
-from vault.retention.holds import (
-    active_holds,
-    has_active_hold,
-    place_legal_hold,
-    release_legal_hold,
-)
 
 
 @pytest.fixture
@@ -42,8 +36,8 @@ def test_subpoena_places_a_hold_and_releases_nothing(vault: Vault, practice: Pra
     """A subpoena opens a checklist and a legal hold; a release on it alone is refused."""
     request = vault.disclosures.requests.open_subpoena(
         practice.client, "Harbor Law LLP", "9 Dock Rd", "Case 26-CV-7", "2026-11-02")
-    assert has_active_hold(vault, practice.client)
-    assert [h.id for h in active_holds(vault, practice.client)] == [request.hold_id]
+    assert vault.holds.is_held(practice.client)
+    assert [h.id for h in vault.holds.active(practice.client)] == [request.hold_id]
     assert [item.done for item in request.checklist] == [False, False, False]
     assert "consult counsel" in request.checklist[2].text.lower()
     for spec in (_spec(practice.client, RequestType.SUBPOENA),
@@ -69,7 +63,7 @@ def test_subpoena_with_court_order_releases_and_is_accounted(vault: Vault, pract
     assert record.accountable and record.request_id == request.id
     assert vault.disclosures.requests.get(request.id).status == "fulfilled"
     # The hold outlives the release: the litigation is still going on.
-    assert has_active_hold(vault, practice.client)
+    assert vault.holds.is_held(practice.client)
 
 
 def test_subpoena_with_client_authorization(vault: Vault, practice: Practice,
@@ -89,15 +83,15 @@ def test_subpoena_with_client_authorization(vault: Vault, practice: Practice,
 
 def test_legal_hold_place_and_release(vault: Vault, practice: Practice) -> None:
     """A hold is active until released with a note; releasing twice is refused."""
-    hold = place_legal_hold(vault, practice.client, "licensing board investigation")
-    assert hold.is_active and has_active_hold(vault, practice.client)
-    released = release_legal_hold(vault, hold.id, "investigation closed")
+    hold = vault.holds.place(practice.client, "licensing board investigation")
+    assert hold.is_active and vault.holds.is_held(practice.client)
+    released = vault.holds.release(hold.id, "investigation closed")
     assert not released.is_active and released.release_note == "investigation closed"
-    assert not has_active_hold(vault, practice.client)
+    assert not vault.holds.is_held(practice.client)
     with pytest.raises(UsageError, match="already released"):
-        release_legal_hold(vault, hold.id, "again")
+        vault.holds.release(hold.id, "again")
     with pytest.raises(UsageError, match="empty"):
-        place_legal_hold(vault, practice.client, "  ")
+        vault.holds.place(practice.client, "  ")
 
 
 @pytest.mark.parametrize("kind", [RequestType.MANDATED_REPORT, RequestType.DUTY_TO_WARN])

@@ -21,30 +21,23 @@ from vault.crypto.forensics import iter_pages
 from vault.crypto.keyslots import KeyName
 from vault.errors import DisposalRefusedError
 from vault.retention.certificate import (
-    certificate,
-    disposal_log,
     render_pdf,
     render_text,
     write_export,
 )
-from vault.retention.execute import dispose, resume, unfinished
-from vault.retention.plan import plan
-from vault.retention.verify import verify
-from vault.retention.holds import place_legal_hold
-from vault.retention.policies import set_client_policy
 from vault.storage.database import Database
 
 
 def test_plan_lists_what_will_be_destroyed(vault: Vault) -> None:
     """`dispose --due` data: counts, date ranges, psychotherapy notes, joint notes kept."""
     ids = make_practice(vault)
-    rows = {r.client_id: r for r in plan(vault, passphrase=PASSPHRASE)}
+    rows = {r.client_id: r for r in vault.disposal.plan(passphrase=PASSPHRASE)}
     assert set(rows) == {ids["gone"], ids["sealed"]}
     gone = rows[ids["gone"]]
     assert (gone.notes, gone.first_session, gone.last_session) == (12, "2009-01-04", "2009-12-04")
     assert (gone.pnotes, gone.pnotes_first) == (1, "2009-06-06")
     assert gone.joint_notes_kept == 1
-    assert "display_name" not in gone.certificate_entry()
+    assert "display_name" not in gone.certificate_entry().to_json()
 
 
 def test_dispose_destroys_records_rotates_keys_and_certifies(vault: Vault, tmp_path: Path) -> None:
@@ -52,7 +45,7 @@ def test_dispose_destroys_records_rotates_keys_and_certifies(vault: Vault, tmp_p
     ids = make_practice(vault)
     old_keys = vault.key_file.unwrap_with_passphrase(PASSPHRASE, list(KeyName))
     epoch = vault.key_file.epoch
-    result = dispose(vault, PASSPHRASE, [ids["gone"], ids["sealed"]],
+    result = vault.disposal.dispose(PASSPHRASE, [ids["gone"], ids["sealed"]],
                      ["quillon  zabriskie", "Client Seven"], performed_by="Dr. Tester")
     assert result.verification.ok, render_text(result.certificate)
     assert vault.key_file.epoch == epoch + 1
@@ -74,7 +67,7 @@ def test_dispose_destroys_records_rotates_keys_and_certifies(vault: Vault, tmp_p
         assert secret not in text
     assert "C-00001" in text and "2009-01-04 to 2009-12-04" in text and "Purge" in text
     assert "Dr. Tester" in text and "wear-levelling" in text and "PASS" in text
-    assert result.certificate["key_epoch"] == {"before": epoch, "after": epoch + 1}
+    assert (result.certificate.epoch_before, result.certificate.epoch_after) == (epoch, epoch + 1)
 
 
 def test_names_and_notes_are_confirmed_before_anything_changes(vault: Vault) -> None:
@@ -82,16 +75,16 @@ def test_names_and_notes_are_confirmed_before_anything_changes(vault: Vault) -> 
     ids = make_practice(vault)
     before = (vault.clients.count(), vault.notes.count(), vault.key_file.epoch)
     with pytest.raises(DisposalRefusedError, match="must name exactly"):
-        dispose(vault, PASSPHRASE, [ids["gone"]], ["Quillon"])
+        vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon"])
     with pytest.raises(DisposalRefusedError, match="kept until 2032-06-01"):
-        dispose(vault, PASSPHRASE, [ids["kept"]], ["Bramble Keeper"])
+        vault.disposal.dispose(PASSPHRASE, [ids["kept"]], ["Bramble Keeper"])
     with pytest.raises(NotFoundError, match="C-00099"):
-        dispose(vault, PASSPHRASE, [99], ["Nobody"])
+        vault.disposal.dispose(PASSPHRASE, [99], ["Nobody"])
     with pytest.raises(AuthenticationError):
-        dispose(vault, "wrong passphrase", [ids["gone"]], ["Quillon Zabriskie"])
-    place_legal_hold(vault, ids["gone"], "records request pending")
+        vault.disposal.dispose("wrong passphrase", [ids["gone"]], ["Quillon Zabriskie"])
+    vault.holds.place(ids["gone"], "records request pending")
     with pytest.raises(DisposalRefusedError, match="legal hold"):
-        dispose(vault, PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
+        vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
     assert (vault.clients.count(), vault.notes.count(), vault.key_file.epoch) == before
     assert vault.db.scalar("SELECT count(*) FROM disposals") == 0
 
@@ -101,22 +94,22 @@ def test_policy_change_makes_client_due(vault: Vault) -> None:
     ids = make_practice(vault)
     vault.clients.update(ids["kept"], last_service_date="2020-06-01")
     with pytest.raises(DisposalRefusedError):
-        dispose(vault, PASSPHRASE, [ids["kept"]], ["Bramble Keeper"])
-    set_client_policy(vault, ids["kept"], "pa")
-    result = dispose(vault, PASSPHRASE, [ids["kept"]], ["Bramble Keeper"])
-    assert result.certificate["records"][0]["policy"] == "pa"
+        vault.disposal.dispose(PASSPHRASE, [ids["kept"]], ["Bramble Keeper"])
+    vault.retention.set(ids["kept"], "pa")
+    result = vault.disposal.dispose(PASSPHRASE, [ids["kept"]], ["Bramble Keeper"])
+    assert result.certificate.records[0].policy == "pa"
 
 
 def test_disposal_log_survives_later_disposals(vault: Vault) -> None:
     """Two disposals: both certificates stay in the log, the first unchanged by the second."""
     ids = make_practice(vault)
-    first = dispose(vault, PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
-    second = dispose(vault, PASSPHRASE, [ids["sealed"]], ["Client Seven"])
-    log = disposal_log(vault)
-    assert [e["certificate_id"] for e in log] == ["D-00002", "D-00001"]
-    assert all(e["result"] == "PASS" for e in log)
-    assert certificate(vault, first.disposal_id)["records"] == first.certificate["records"]
-    assert second.certificate["key_epoch"]["before"] == first.certificate["key_epoch"]["after"]
+    first = vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
+    second = vault.disposal.dispose(PASSPHRASE, [ids["sealed"]], ["Client Seven"])
+    log = vault.disposal.log()
+    assert [e.certificate_id for e in log] == ["D-00002", "D-00001"]
+    assert all(e.result == "PASS" for e in log)
+    assert vault.disposal.certificate(first.disposal_id).records == first.certificate.records
+    assert second.certificate.epoch_before == first.certificate.epoch_after
     with pytest.raises(IntegrityError, match="permanent"):
         vault.db.execute("DELETE FROM disposals")
 
@@ -124,8 +117,8 @@ def test_disposal_log_survives_later_disposals(vault: Vault) -> None:
 def test_verify_on_demand_reports_what_it_checked(vault: Vault) -> None:
     """`dispose verify` later: every page authenticates, no identifiers, nothing pending."""
     ids = make_practice(vault)
-    dispose(vault, PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
-    report = verify(vault, PASSPHRASE)
+    vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
+    report = vault.disposal.verify(PASSPHRASE)
     assert report.ok and report.result == "PASS"
     names = [c.name for c in report.checks]
     assert "record.db: pages" in names and "identifiers" in names and "vault folder" in names
@@ -134,10 +127,10 @@ def test_verify_on_demand_reports_what_it_checked(vault: Vault) -> None:
 def test_verify_fails_when_a_trace_is_left(vault: Vault) -> None:
     """Verification can fail: a stray row naming a disposed client is reported."""
     ids = make_practice(vault)
-    dispose(vault, PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
+    vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
     vault.db.execute("PRAGMA foreign_keys = OFF")
     vault.db.execute("INSERT INTO note_participants VALUES (1, ?)", (ids["gone"],))
-    report = verify(vault, PASSPHRASE)
+    report = vault.disposal.verify(PASSPHRASE)
     assert not report.ok
     assert any(c.name == "identifiers" and "note_participants: 1" in c.detail
                for c in report.checks)
@@ -146,7 +139,7 @@ def test_verify_fails_when_a_trace_is_left(vault: Vault) -> None:
 def test_certificate_exports_as_text_and_pdf(vault: Vault, tmp_path: Path) -> None:
     """Text and PDF exports carry the certificate, never a name; existing files are not replaced."""
     ids = make_practice(vault)
-    result = dispose(vault, PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
+    result = vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
     pdf_path = write_export(result.certificate, tmp_path / "cert.pdf", pdf=True)
     assert pdf_path.read_bytes().startswith(b"%PDF")
     assert len(render_pdf(result.certificate)) > 1000
@@ -163,22 +156,21 @@ def test_certificate_exports_as_text_and_pdf(vault: Vault, tmp_path: Path) -> No
 def test_resume_is_a_no_op_when_nothing_is_unfinished(vault: Vault) -> None:
     """Re-running after a complete disposal changes nothing."""
     ids = make_practice(vault)
-    dispose(vault, PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
+    vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
     epoch = vault.key_file.epoch
-    assert unfinished(vault) == [] and resume(vault, PASSPHRASE) == []
+    assert vault.disposal.unfinished() == [] and vault.disposal.resume(PASSPHRASE) == []
     assert vault.key_file.epoch == epoch
 
 
 def test_related_rows_of_other_features_go_too(vault: Vault) -> None:
     """A released legal hold is part of the client's record: listed, then destroyed with it."""
     ids = make_practice(vault)
-    hold = place_legal_hold(vault, ids["gone"], "old subpoena")
-    from vault.retention.holds import release_legal_hold
+    hold = vault.holds.place(ids["gone"], "old subpoena")
 
-    release_legal_hold(vault, hold.id, "case closed")
-    (row,) = plan(vault, [ids["gone"]])
+    vault.holds.release(hold.id, "case closed")
+    (row,) = vault.disposal.plan([ids["gone"]])
     assert row.related_rows == {"legal_holds": 1}
-    result = dispose(vault, PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
+    result = vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
     assert result.verification.ok
     assert vault.db.scalar("SELECT count(*) FROM legal_holds") == 0
     assert "legal_holds 1" in render_text(result.certificate)
@@ -188,11 +180,11 @@ def test_related_rows_of_other_features_go_too(vault: Vault) -> None:
 def test_full_text_index_is_clean_either_way(vault: Vault, monkeypatch: pytest.MonkeyPatch,
                                              ratio: int) -> None:
     """Per-row FTS secure-delete and the index rebuild both leave no token of the disposed notes."""
-    import vault.retention.execute as disposal_module
+    import vault.retention.execute as execute_module
 
-    monkeypatch.setattr(disposal_module, "REBUILD_RATIO", ratio)
+    monkeypatch.setattr(execute_module, "REBUILD_RATIO", ratio)
     ids = make_practice(vault)
-    result = dispose(vault, PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
+    result = vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
     (tokens,) = [c for c in result.verification.checks if c.name == "full-text tokens"]
     assert tokens.ok and "0 still indexed" in tokens.detail
     assert vault.search("lighthouse") == [] and vault.search("Wrenfield") == []
@@ -205,7 +197,7 @@ def test_recovery_key_and_passphrase_still_open_the_rotated_vault(
     """After rotation the recovery slot holds the new keys too: the printed sheet still works."""
     vault, recovery_key = new_vault
     ids = make_practice(vault)
-    dispose(vault, PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
+    vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
     folder = vault.folder
     vault.lock()
     keys = vault.key_file.unwrap_with_recovery(recovery_key, list(KeyName))

@@ -7,16 +7,9 @@ from datetime import date
 import pytest
 
 from vault import NotFoundError, UsageError, Vault
-from vault.retention.holds import place_legal_hold, release_legal_hold
 from vault.retention.policies import (
     PRESETS,
-    add_policy,
     add_years,
-    due_clients,
-    get_policy,
-    schedule,
-    set_client_policy,
-    set_default_policy,
 )
 
 TODAY = date(2026, 11, 27)
@@ -56,32 +49,32 @@ def test_schedule_marks_due_retained_and_never_seen(vault: Vault) -> None:
     old = vault.clients.add("Orla Oldfield", last_service_date="2012-04-02")
     new = vault.clients.add("Nia Newman", last_service_date="2024-04-02")
     unseen = vault.clients.add("Una Unseen")
-    rows = {r.client_id: r for r in schedule(vault, TODAY)}
+    rows = {r.client_id: r for r in vault.retention.schedule(TODAY)}
     assert rows[old.id].status == "due" and rows[old.id].disposal_date == "2019-04-02"
     assert rows[new.id].status == "retained" and rows[new.id].disposal_date == "2031-04-02"
     assert rows[unseen.id].status == "retained"
-    assert [r.client_id for r in due_clients(vault, TODAY)] == [old.id]
+    assert [r.client_id for r in vault.retention.due(TODAY)] == [old.id]
 
 
 def test_client_policy_and_vault_default(vault: Vault) -> None:
     """A client's own policy wins over the vault default; the default can change."""
     a = vault.clients.add("Ada Adams", last_service_date="2020-01-10")
     b = vault.clients.add("Ben Brown", last_service_date="2020-01-10")
-    set_client_policy(vault, a.id, "pa")
-    set_default_policy(vault, "az")
-    rows = {r.client_id: r for r in schedule(vault, TODAY)}
+    vault.retention.set(a.id, "pa")
+    vault.retention.set_default("az")
+    rows = {r.client_id: r for r in vault.retention.schedule(TODAY)}
     assert (rows[a.id].policy, rows[a.id].disposal_date) == ("pa", "2025-01-10")
     assert (rows[b.id].policy, rows[b.id].disposal_date) == ("az", "2026-01-10")
-    assert {r.client_id for r in due_clients(vault, TODAY)} == {a.id, b.id}
+    assert {r.client_id for r in vault.retention.due(TODAY)} == {a.id, b.id}
 
 
 def test_custom_policy_years_after_service_and_majority(vault: Vault) -> None:
     """A custom policy (10 years; minors 4 after 21) is stored and applied."""
-    policy = add_policy(vault, "de-psych", "Delaware psychologists", 10, 4, age_of_majority=21)
-    assert get_policy(vault.db, "DE-Psych") == policy
+    policy = vault.retention.add("de-psych", "Delaware psychologists", 10, 4, age_of_majority=21)
+    assert vault.retention.get("DE-Psych") == policy
     kid = vault.clients.add("Kim Kid", date_of_birth="2004-05-05", last_service_date="2010-01-01",
                             retention_policy="de-psych")
-    (row,) = schedule(vault, TODAY, [kid.id])
+    (row,) = vault.retention.schedule(TODAY, [kid.id])
     assert row.minor_rule and row.disposal_date == "2029-05-05"
 
 
@@ -96,7 +89,7 @@ def test_bad_custom_policy_is_refused_and_changes_nothing(
         vault: Vault, key: str, label: str, years: int, minor: int | None, message: str) -> None:
     """Malformed policies get a clear one-line refusal and store nothing."""
     with pytest.raises(UsageError, match=message):
-        add_policy(vault, key, label, years, minor)
+        vault.retention.add(key, label, years, minor)
     assert vault.db.scalar("SELECT count(*) FROM retention_policies") == 0
 
 
@@ -104,15 +97,15 @@ def test_unknown_policy_is_named(vault: Vault) -> None:
     """Asking for a policy that does not exist lists the ones that do."""
     client = vault.clients.add("Pat Policy")
     with pytest.raises(NotFoundError, match="no retention policy 'ohio'.*apa"):
-        set_client_policy(vault, client.id, "ohio")
+        vault.retention.set(client.id, "ohio")
 
 
 def test_legal_hold_blocks_until_released(vault: Vault) -> None:
     """A client on legal hold is never due, whatever the date; releasing makes it due again."""
     client = vault.clients.add("Hal Held", last_service_date="2010-01-01")
-    hold = place_legal_hold(vault, client.id, "subpoena in Doe v. Roe", "Dr. Q")
-    (row,) = schedule(vault, TODAY, [client.id])
+    hold = vault.holds.place(client.id, "subpoena in Doe v. Roe", "Dr. Q")
+    (row,) = vault.retention.schedule(TODAY, [client.id])
     assert row.status == "held" and row.holds[0].reason == "subpoena in Doe v. Roe"
-    assert due_clients(vault, TODAY) == []
-    release_legal_hold(vault, hold.id, "case settled")
-    assert [r.client_id for r in due_clients(vault, TODAY)] == [client.id]
+    assert vault.retention.due(TODAY) == []
+    vault.holds.release(hold.id, "case settled")
+    assert [r.client_id for r in vault.retention.due(TODAY)] == [client.id]

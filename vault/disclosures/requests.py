@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from ..errors import NotFoundError, UsageError
 from ..records.audit import Action
-from ..retention.holds import place_legal_hold
 from ..storage.database import Row, now_utc
 from . import _fields
 
@@ -137,9 +136,8 @@ class RecordsRequests:
         received = _fields.day(received_on, "received date") or date.today()
         db = self._vault.db
         with db.atomic():
-            hold = place_legal_hold(self._vault, client_id,
-                                    f"subpoena received {received.isoformat()}"
-                                    + (f" ({ref})" if ref else ""))
+            hold = self._vault.holds.place(client_id, f"subpoena received {received.isoformat()}"
+                                           + (f" ({ref})" if ref else ""))
             cursor = db.execute(
                 "INSERT INTO records_requests (id, client_id, request_type, requester_name, "
                 "requester_address, reference, received_on, hold_id, created_at) "

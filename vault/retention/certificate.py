@@ -7,6 +7,8 @@ identifier, counts and date ranges only: never a name, never note content. Text 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +17,8 @@ from ..disclosures.writer import write_export as write_atomically
 from ..errors import NotFoundError, UsageError
 from ..storage.database import sqlcipher_version
 from ..storage.fsutil import mount_of
-from .types import LOST_COPY
+from .types import DestroyedRecord, HeldCopy
+from .verify import Check
 
 if TYPE_CHECKING:
     from ..vault import Vault
@@ -29,6 +32,9 @@ LIMITS = ("Flash wear-levelling and copy-on-write filesystems can keep old block
           "only if every wrapped copy of the old keys is gone: backups pending below still hold "
           "one until they are purged. NIST SP 800-88 advises encryption from the first write, "
           "cryptographic erase, and physical destruction of media that cannot be verified.")
+POST_SANITIZATION = ("the vault and backup media stay in service; the disposed records are "
+                     "unrecoverable from them")
+VERIFICATION_TYPE = "full (every page of every vault file decrypted)"
 
 
 def certificate_id(disposal_id: int) -> str:
@@ -42,8 +48,164 @@ def parse_certificate_id(text: str) -> int:
     return int(cleaned)
 
 
-def certificate(vault: Vault, disposal_id: int) -> dict[str, Any]:
-    """The certificate as data (for JSON, text and PDF)."""
+@dataclass(frozen=True)
+class CertificateMedia:
+    """What held the records: the vault files and, listed under `backups`, the archives."""
+
+    type: str
+    location: str
+    filesystem: str
+    device: str
+    backups: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": self.type, "location": self.location, "filesystem": self.filesystem,
+                "device": self.device, "backups": self.backups}
+
+
+@dataclass(frozen=True)
+class VerificationRecord:
+    """The verification as the disposal log recorded it (its result is not recomputed)."""
+
+    result: str
+    ok: bool
+    checks: tuple[Check, ...]
+    pending: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"result": self.result, "ok": self.ok,
+                "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail}
+                           for c in self.checks],
+                "pending": list(self.pending)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> VerificationRecord:
+        return cls(str(data["result"]), bool(data["ok"]),
+                   tuple(Check(str(c["name"]), bool(c["ok"]), str(c["detail"]))
+                         for c in data.get("checks", [])),
+                   tuple(str(p) for p in data.get("pending", [])))
+
+
+@dataclass(frozen=True)
+class PendingCopy:
+    """A backup copy still to purge when its drive is next connected."""
+
+    drive: str
+    location: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"drive": self.drive, "location": self.location}
+
+
+@dataclass(frozen=True)
+class LaterPurge:
+    """A backup copy purged after the disposal, when its drive came back."""
+
+    location: str
+    drive: str
+    done_at: str
+    replaced_by: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"location": self.location, "drive": self.drive, "done_at": self.done_at,
+                "replaced_by": self.replaced_by}
+
+
+@dataclass(frozen=True)
+class CertificateBackups:
+    replaced: tuple[str, ...] = ()
+    written: tuple[str, ...] = ()
+    pending: tuple[PendingCopy, ...] = ()
+    completed_later: tuple[LaterPurge, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"replaced": list(self.replaced), "written": list(self.written),
+                "pending": [p.to_json() for p in self.pending],
+                "completed_later": [p.to_json() for p in self.completed_later]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CertificateBackups:
+        return cls(tuple(str(x) for x in data.get("replaced", [])),
+                   tuple(str(x) for x in data.get("written", [])),
+                   tuple(PendingCopy(str(p["drive"]), str(p["location"]))
+                         for p in data.get("pending", [])),
+                   tuple(LaterPurge(str(p["location"]), str(p["drive"]), str(p["done_at"]),
+                                    p.get("replaced_by"))
+                         for p in data.get("completed_later", [])))
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A certificate of disposal: who, when, what media, which records (identifiers only), how,
+    and how it was verified. `to_json` is the `confide dispose ... --json` form."""
+
+    certificate_id: str
+    state: str
+    vault_id: str
+    performed_by: str
+    started_at: str
+    completed_at: str | None
+    media: CertificateMedia
+    records: tuple[DestroyedRecord, ...]
+    tool: str
+    epoch_before: int | None
+    epoch_after: int | None
+    verification: VerificationRecord | None  # None until the disposal completed
+    backups: CertificateBackups
+    method_type: str = METHOD_TYPE
+    method: str = METHOD
+    post_sanitization: str = POST_SANITIZATION
+    limits: str = LIMITS
+
+    @property
+    def lost_copies(self) -> list[tuple[str, HeldCopy]]:
+        """(record id, copy) for each copy on a drive reported lost: out of reach for good."""
+        return [(r.record_id, b) for r in self.records for b in r.backups if b.lost]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "certificate_id": self.certificate_id,
+            "state": self.state,
+            "vault_id": self.vault_id,
+            "performed_by": self.performed_by,
+            "started_at": self.started_at,
+            "completed_at": self.completed_at,
+            "media": self.media.to_json(),
+            "records": [r.to_json() for r in self.records],
+            "method_type": self.method_type,
+            "method": self.method,
+            "tool": self.tool,
+            "key_epoch": {"before": self.epoch_before, "after": self.epoch_after},
+            "verification": {"type": VERIFICATION_TYPE,
+                             **(self.verification.to_json() if self.verification else {})},
+            "backups": self.backups.to_json(),
+            "post_sanitization": self.post_sanitization,
+            "limits": self.limits,
+        }
+
+
+@dataclass(frozen=True)
+class DisposalLogEntry:
+    """One line of the disposal log (identifiers only)."""
+
+    certificate_id: str
+    state: str
+    started_at: str
+    completed_at: str | None
+    performed_by: str
+    clients: tuple[str, ...]
+    result: str
+    backups_pending: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"certificate_id": self.certificate_id, "state": self.state,
+                "started_at": self.started_at, "completed_at": self.completed_at,
+                "performed_by": self.performed_by, "clients": list(self.clients),
+                "result": self.result, "backups_pending": self.backups_pending}
+
+
+def certificate(vault: Vault, disposal_id: int) -> Certificate:
+    """The certificate, from the disposal log row (for JSON, text and PDF)."""
     from .. import __version__
 
     row = vault.db.one("SELECT * FROM disposals WHERE id = ?", (disposal_id,))
@@ -51,52 +213,40 @@ def certificate(vault: Vault, disposal_id: int) -> dict[str, Any]:
         raise NotFoundError(f"no disposal {certificate_id(disposal_id)} in the disposal log")
     body = json.loads(row["certificate"])
     device, mount_point, fstype = mount_of(vault.folder)
-    verification = body.get("verification", {})
-    backups = body.get("backups", {})
-    return {
-        "certificate_id": certificate_id(disposal_id),
-        "state": row["state"],
-        "vault_id": vault.vault_id,
-        "performed_by": row["performed_by"],
-        "started_at": row["started_at"],
-        "completed_at": row["completed_at"],
-        "media": {
-            "type": "encrypted vault files (SQLCipher databases and key-slot file)",
-            "location": str(vault.folder),
-            "filesystem": fstype,
-            "device": f"{device} mounted at {mount_point}" if mount_point else "unknown",
-            "backups": "catalogued Confide backup archives, listed below",
-        },
-        "records": body.get("clients", []),
-        "method_type": METHOD_TYPE,
-        "method": METHOD,
-        "tool": f"Confide {__version__}, SQLCipher {sqlcipher_version(vault.db)}",
-        "key_epoch": {"before": body.get("epoch_before"), "after": body.get("epoch_after")},
-        "verification": {"type": "full (every page of every vault file decrypted)",
-                         **verification},
-        "backups": {"replaced": backups.get("replaced", []),
-                    "written": backups.get("written", []),
-                    "pending": backups.get("pending", []),
-                    "completed_later": backups.get("completed_later", [])},
-        "post_sanitization": "the vault and backup media stay in service; the disposed records "
-                             "are unrecoverable from them",
-        "limits": LIMITS,
-    }
+    verification = body.get("verification")
+    return Certificate(
+        certificate_id=certificate_id(disposal_id),
+        state=row["state"],
+        vault_id=vault.vault_id,
+        performed_by=row["performed_by"],
+        started_at=row["started_at"],
+        completed_at=row["completed_at"],
+        media=CertificateMedia(
+            type="encrypted vault files (SQLCipher databases and key-slot file)",
+            location=str(vault.folder), filesystem=fstype,
+            device=f"{device} mounted at {mount_point}" if mount_point else "unknown",
+            backups="catalogued Confide backup archives, listed below"),
+        records=tuple(DestroyedRecord.from_json(e) for e in body.get("clients", [])),
+        tool=f"Confide {__version__}, SQLCipher {sqlcipher_version(vault.db)}",
+        epoch_before=body.get("epoch_before"),
+        epoch_after=body.get("epoch_after"),
+        verification=VerificationRecord.from_json(verification) if verification else None,
+        backups=CertificateBackups.from_json(body.get("backups", {})),
+    )
 
 
-def disposal_log(vault: Vault) -> list[dict[str, Any]]:
+def disposal_log(vault: Vault) -> list[DisposalLogEntry]:
     """Every disposal ever made, newest first (identifiers only)."""
     rows = vault.db.query("SELECT id, state, started_at, completed_at, performed_by, client_ids, "
                           "certificate FROM disposals ORDER BY id DESC")
     result = []
     for r in rows:
         body = json.loads(r["certificate"])
-        result.append({"certificate_id": certificate_id(int(r["id"])), "state": r["state"],
-                       "started_at": r["started_at"], "completed_at": r["completed_at"],
-                       "performed_by": r["performed_by"],
-                       "clients": [f"C-{int(c):05d}" for c in json.loads(r["client_ids"])],
-                       "result": body.get("verification", {}).get("result", "not verified"),
-                       "backups_pending": len(body.get("backups", {}).get("pending", []))})
+        result.append(DisposalLogEntry(
+            certificate_id(int(r["id"])), r["state"], r["started_at"], r["completed_at"],
+            r["performed_by"], tuple(f"C-{int(c):05d}" for c in json.loads(r["client_ids"])),
+            body.get("verification", {}).get("result", "not verified"),
+            len(body.get("backups", {}).get("pending", []))))
     return result
 
 
@@ -106,70 +256,65 @@ def _range(first: str | None, last: str | None) -> str:
     return f"{first or '?'} to {last or '?'}"
 
 
-def render_text(cert: dict[str, Any]) -> str:
+def render_text(cert: Certificate) -> str:
+    media = cert.media
     lines = [
-        f"CERTIFICATE OF DISPOSAL {cert['certificate_id']}",
+        f"CERTIFICATE OF DISPOSAL {cert.certificate_id}",
         "(fields after the NIST SP 800-88 Rev. 2 sample Certificate of Sanitization)",
         "",
-        f"Person performing:   {cert['performed_by']}",
-        f"Started:             {cert['started_at']}",
-        f"Completed:           {cert['completed_at'] or 'NOT COMPLETE (' + cert['state'] + ')'}",
-        f"Vault:               {cert['vault_id']}",
+        f"Person performing:   {cert.performed_by}",
+        f"Started:             {cert.started_at}",
+        f"Completed:           {cert.completed_at or 'NOT COMPLETE (' + cert.state + ')'}",
+        f"Vault:               {cert.vault_id}",
         "",
         "MEDIA",
-        f"  Type:              {cert['media']['type']}",
-        f"  Location:          {cert['media']['location']} "
-        f"(filesystem: {cert['media']['filesystem']})",
-        f"  Device:            {cert['media'].get('device', 'unknown')}",
-        f"  Backed up:         {cert['media']['backups']}",
+        f"  Type:              {media.type}",
+        f"  Location:          {media.location} (filesystem: {media.filesystem})",
+        f"  Device:            {media.device}",
+        f"  Backed up:         {media.backups}",
         "",
         "RECORDS DESTROYED (identifiers and date ranges only)",
     ]
-    for rec in cert["records"]:
-        pn = rec.get("pnotes")
+    for rec in cert.records:
         lines.append(
-            f"  {rec['record_id']}  policy {rec['policy']}, due {rec['disposal_date']}: "
-            f"{rec['notes']} notes ({_range(rec.get('first_session'), rec.get('last_session'))})"
-            + (f", {pn} psychotherapy notes ("
-               f"{_range(rec.get('pnotes_first'), rec.get('pnotes_last'))})"
-               if pn is not None else "")
-            + f", {rec.get('attachments', 0)} attachments"
-            + (f"; {rec['joint_notes_kept']} joint notes of other clients kept, without them"
-               if rec.get("joint_notes_kept") else "")
+            f"  {rec.record_id}  policy {rec.policy}, due {rec.disposal_date}: "
+            f"{rec.notes} notes ({_range(rec.first_session, rec.last_session)})"
+            + (f", {rec.pnotes} psychotherapy notes ({_range(rec.pnotes_first, rec.pnotes_last)})"
+               if rec.pnotes is not None else "")
+            + f", {rec.attachments} attachments"
+            + (f"; {rec.joint_notes_kept} joint notes of other clients kept, without them"
+               if rec.joint_notes_kept else "")
             + ("; related rows: " + ", ".join(f"{k} {v}" for k, v in
-                                              sorted(rec.get("related_rows", {}).items()))
-               if rec.get("related_rows") else ""))
-    epoch = cert["key_epoch"]
-    ver = cert["verification"]
+                                              sorted(rec.related_rows.items()))
+               if rec.related_rows else ""))
+    ver = cert.verification
     lines += [
         "",
-        f"Method type:         {cert['method_type']}",
-        f"Method used:         {cert['method']}",
-        f"Tool and version:    {cert['tool']}",
-        f"Key epoch:           {epoch['before']} -> {epoch['after']}",
+        f"Method type:         {cert.method_type}",
+        f"Method used:         {cert.method}",
+        f"Tool and version:    {cert.tool}",
+        f"Key epoch:           {cert.epoch_before} -> {cert.epoch_after}",
         "",
-        f"VERIFICATION ({ver['type']}): {ver.get('result', 'not run')}",
+        f"VERIFICATION ({VERIFICATION_TYPE}): {ver.result if ver else 'not run'}",
     ]
-    for check in ver.get("checks", []):
-        lines.append(f"  [{'ok' if check['ok'] else 'FAIL'}] {check['name']}: {check['detail']}")
-    backups = cert["backups"]
+    for check in ver.checks if ver else ():
+        lines.append(f"  [{'ok' if check.ok else 'FAIL'}] {check.name}: {check.detail}")
+    backups = cert.backups
     lines += ["", "BACKUPS"]
-    lines += [f"  replaced:  {loc}" for loc in backups["replaced"]] or ["  replaced:  none"]
-    lines += [f"  written:   {loc}" for loc in backups["written"]]
-    lines += [f"  PENDING:   {p['location']} on drive {p['drive']} (purged when next connected)"
-              for p in backups["pending"]]
-    lines += [f"  purged later: {p['location']} on {p['done_at']}"
-              for p in backups["completed_later"]]
+    lines += [f"  replaced:  {loc}" for loc in backups.replaced] or ["  replaced:  none"]
+    lines += [f"  written:   {loc}" for loc in backups.written]
+    lines += [f"  PENDING:   {p.location} on drive {p.drive} (purged when next connected)"
+              for p in backups.pending]
+    lines += [f"  purged later: {p.location} on {p.done_at}" for p in backups.completed_later]
     # A copy on a lost drive is out of reach: it still opens with the passphrase of its day.
-    lines += [f"  ON A LOST DRIVE: {rec['record_id']} in {loc}"
-              for rec in cert["records"] for loc in rec.get("backups", ())
-              if loc.endswith(LOST_COPY)]
+    lines += [f"  ON A LOST DRIVE: {record_id} in {copy}"
+              for record_id, copy in cert.lost_copies]
     lines += [
         "",
-        f"Post-sanitization:   {cert['post_sanitization']}",
+        f"Post-sanitization:   {cert.post_sanitization}",
         "",
         "LIMITS",
-        f"  {cert['limits']}",
+        f"  {cert.limits}",
         "",
         "Signature of person performing: ______________________   Date: __________",
         "Signature of validator:         ______________________   Date: __________",
@@ -177,12 +322,12 @@ def render_text(cert: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def render_pdf(cert: dict[str, Any]) -> bytes:
+def render_pdf(cert: Certificate) -> bytes:
     """The text form laid out on US Letter pages (fpdf2, the library disclosures use)."""
     from fpdf import FPDF
 
     pdf = FPDF(unit="mm", format="Letter")
-    pdf.set_title(f"Certificate of disposal {cert['certificate_id']}")
+    pdf.set_title(f"Certificate of disposal {cert.certificate_id}")
     pdf.set_creator("Confide")
     pdf.set_auto_page_break(True, margin=18)
     pdf.add_page()
@@ -197,7 +342,7 @@ def render_pdf(cert: dict[str, Any]) -> bytes:
     return bytes(pdf.output())
 
 
-def write_export(cert: dict[str, Any], path: Path, pdf: bool, force: bool = False) -> Path:
+def write_export(cert: Certificate, path: Path, pdf: bool, force: bool = False) -> Path:
     """Write the certificate where the user asked; an existing file only with `force`.
 
     Written as releases are (a partial file renamed into place), so --force never leaves a
@@ -209,5 +354,7 @@ def write_export(cert: dict[str, Any], path: Path, pdf: bool, force: bool = Fals
     return target
 
 
-__all__ = ["certificate", "certificate_id", "disposal_log", "parse_certificate_id",
-           "render_pdf", "render_text", "write_export"]
+__all__ = ["LIMITS", "METHOD", "METHOD_TYPE", "Certificate", "CertificateBackups",
+           "CertificateMedia", "DisposalLogEntry", "LaterPurge", "PendingCopy",
+           "VerificationRecord", "certificate", "certificate_id", "disposal_log",
+           "parse_certificate_id", "render_pdf", "render_text", "write_export"]

@@ -44,17 +44,19 @@ from ..storage.database import Database, now_utc
 from . import policies as retention
 from ._common import client_columns, ids_sql, pnotes_db, referencing
 from .plan import plan
-from .types import LOST_COPY, BackupCopy, BackupSide
+from .purges import pending_purges, record_copies
+from .types import BackupCopy, BackupSide, DestroyedRecord
 from .verify import Verification, refuse_if_aside, verify
 
 if TYPE_CHECKING:
     from ..vault import Vault
+    from .certificate import Certificate
 
 
 @dataclass
 class DisposalResult:
     disposal_id: int
-    certificate: dict[str, Any]
+    certificate: Certificate
     verification: Verification
 
 
@@ -172,7 +174,7 @@ def _fingerprints(vault: Vault, pdb: Database, ids: Sequence[int],
 REBUILD_RATIO = 150  # rebuild the index when deleting more than 1/150 of the notes
 
 
-def _delete_records(vault: Vault, ids: Sequence[int], entries: list[dict[str, Any]],
+def _delete_records(vault: Vault, ids: Sequence[int], entries: Sequence[DestroyedRecord],
                     performed_by: str) -> int:
     db = vault.db
     marks, values = ids_sql(ids)
@@ -181,7 +183,7 @@ def _delete_records(vault: Vault, ids: Sequence[int], entries: list[dict[str, An
             "INSERT INTO disposals (state, started_at, performed_by, client_ids, certificate) "
             "VALUES ('records_deleted', ?, ?, ?, ?)",
             (now_utc(), performed_by, json.dumps(values),
-             json.dumps({"clients": entries}, sort_keys=True)))
+             json.dumps({"clients": [e.to_json() for e in entries]}, sort_keys=True)))
         disposal_id = int(cursor.lastrowid or 0)
         # No number the disposed rows held is handed out again (certificates, releases and
         # the audit log keep naming them).
@@ -347,18 +349,7 @@ def _finish(vault: Vault, passphrase: str, disposal_id: int, ids: Sequence[int],
                 continue
             done.update(c.location for c in group)
             replaced.extend(c.location for c in group)
-        with vault.db.atomic():
-            for c in copies:
-                exists = vault.db.scalar("SELECT 1 FROM backup_purges WHERE disposal_id = ? "
-                                         "AND location = ?", (disposal_id, c.location))
-                if exists:
-                    continue
-                ok = c.location in done
-                vault.db.execute(
-                    "INSERT INTO backup_purges (disposal_id, drive, location, state, "
-                    "recorded_at, done_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (disposal_id, c.drive, c.location, "done" if ok else "pending",
-                     now_utc(), now_utc() if ok else None))
+        record_copies(vault, disposal_id, copies, done)
     retired = {k: v for k, v in old_keys.items()} if prints is not None else None
     try:
         report = verify(vault, passphrase, disposed_ids=ids, prints=prints,
@@ -372,16 +363,15 @@ def _finish(vault: Vault, passphrase: str, disposal_id: int, ids: Sequence[int],
     # if every copy were handled.
     body = json.loads(str(vault.db.scalar("SELECT certificate FROM disposals WHERE id = ?",
                                           (disposal_id,))))
-    for loc in sorted({str(b) for e in body.get("clients", []) for b in e.get("backups", ())
-                       if str(b).endswith(LOST_COPY)}):
+    records = [DestroyedRecord.from_json(e) for e in body.get("clients", [])]
+    for loc in sorted({str(b) for r in records for b in r.backups if b.lost}):
         report.pending.append(f"backup {loc}; it still opens with the passphrase of its day")
     if prints is None:
         report.add("fingerprints", True, "this disposal was resumed after an interruption: "
                    "names and note fingerprints were held in memory only and are gone, so the "
                    "search covered identifiers, pages and keys")
-    pending = [dict(r) for r in vault.db.query(
-        "SELECT drive, location FROM backup_purges WHERE disposal_id = ? AND state = 'pending'",
-        (disposal_id,))]
+    pending = [{"drive": p.drive, "location": p.location}
+               for p in pending_purges(vault, disposal_id=disposal_id)]
     _set_state(vault, disposal_id, "complete", {
         "verification": report.to_json(),
         "backups": {"replaced": replaced, "written": new_backups, "pending": pending},

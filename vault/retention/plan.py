@@ -13,7 +13,7 @@ from ..crypto.keyslots import KeyName, wipe_keys
 from ..crypto.secret import SecretBytes
 from . import policies as retention
 from ._common import client_columns, ids_sql, pnotes_db
-from .types import BackupSide, ClientDisposal
+from .types import BackupSide, ClientDisposal, HeldCopy
 
 if TYPE_CHECKING:
     from ..vault import Vault
@@ -53,10 +53,10 @@ def plan(vault: Vault, client_ids: Collection[int] | None = None, *, today: date
         finally:
             if owned:
                 wipe_keys(keys)
-    copies: dict[int, list[str]] = {}
+    copies: dict[int, list[HeldCopy]] = {}
     if backups is not None:
         for cid in ids:
-            copies[cid] = [c.location for c in backups.copies_holding(vault, [cid])]
+            copies[cid] = [c.held() for c in backups.copies_holding(vault, [cid])]
     related_cols = [pair for pair in client_columns(db)
                     if pair[0] not in ("clients", "notes", "note_participants", "backup_clients")]
     result = []

@@ -4,21 +4,54 @@ finished by the backup side when the drive is next mounted (`backup/purge.py`)."
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING
 
 from ..errors import NotFoundError
 from ..records.audit import Action
-from ..storage.database import now_utc
+from ..storage.database import Row, now_utc
+from .types import BackupCopy, PendingPurge
 
 if TYPE_CHECKING:
     from ..vault import Vault
 
 
-def pending_purges(vault: Vault, drive: str | None = None) -> list[dict[str, Any]]:
+def _purge(row: Row) -> PendingPurge:
+    return PendingPurge(int(row["id"]), int(row["disposal_id"]), row["drive"], row["location"],
+                        row["state"], row["recorded_at"], row["done_at"])
+
+
+def record_copies(vault: Vault, disposal_id: int, copies: Sequence[BackupCopy],
+                  done: Collection[str]) -> None:
+    """Note each copy a disposal had to replace: done (its location is in `done`) or pending.
+    A copy already noted (a resumed disposal) is left as it is."""
+    db = vault.db
+    with db.atomic():
+        for c in copies:
+            exists = db.scalar("SELECT 1 FROM backup_purges WHERE disposal_id = ? "
+                               "AND location = ?", (disposal_id, c.location))
+            if exists:
+                continue
+            ok = c.location in done
+            db.execute(
+                "INSERT INTO backup_purges (disposal_id, drive, location, state, "
+                "recorded_at, done_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (disposal_id, c.drive, c.location, "done" if ok else "pending",
+                 now_utc(), now_utc() if ok else None))
+
+
+def pending_purges(vault: Vault, drive: str | None = None, *,
+                   disposal_id: int | None = None) -> list[PendingPurge]:
+    """Copies still to purge, oldest first: on one drive, of one disposal, or all."""
     sql = "SELECT * FROM backup_purges WHERE state = 'pending'"
-    rows = (vault.db.query(sql + " AND drive = ? ORDER BY id", (drive,)) if drive
-            else vault.db.query(sql + " ORDER BY id"))
-    return [dict(r) for r in rows]
+    args: list[object] = []
+    if drive:
+        sql += " AND drive = ?"
+        args.append(drive)
+    if disposal_id is not None:
+        sql += " AND disposal_id = ?"
+        args.append(disposal_id)
+    return [_purge(r) for r in vault.db.query(sql + " ORDER BY id", args)]
 
 
 def mark_purged(vault: Vault, purge_id: int, new_location: str | None) -> None:
@@ -44,4 +77,4 @@ def mark_purged(vault: Vault, purge_id: int, new_location: str | None) -> None:
                            step="backup_purged")
 
 
-__all__ = ["mark_purged", "pending_purges"]
+__all__ = ["mark_purged", "pending_purges", "record_copies"]

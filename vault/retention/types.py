@@ -1,9 +1,14 @@
-"""The records disposal steps hand each other, and what disposal needs from the backup side."""
+"""The records disposal steps hand each other, and what disposal needs from the backup side.
+
+The disposal log keeps each disposal's certificate body as JSON (`disposals.certificate`), so
+the records that go into it have `to_json` / `from_json`, and their JSON is the format of rows
+written by every earlier version: it never changes shape.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..crypto.keyslots import KeyName
@@ -12,9 +17,29 @@ from ..crypto.secret import SecretBytes
 if TYPE_CHECKING:
     from ..vault import Vault
 
-# Appended to the location of a copy on a drive reported lost (`BackupSide.copies_holding`):
-# it cannot be reached or purged, and the queue and the certificate must say so.
-LOST_COPY = "(on a drive reported lost: cannot be purged)"
+# How a copy on a drive reported lost reads in the queue, on the certificate and in its JSON
+# (certificates already in disposal logs spell it so; `HeldCopy.from_json` reads it back).
+_LOST_NOTE = "(on a drive reported lost: cannot be purged)"
+
+
+@dataclass(frozen=True)
+class HeldCopy:
+    """A backup file that holds a client, as the plan and the certificate name it."""
+
+    location: str
+    lost: bool = False  # on a drive reported lost: out of reach, it cannot be purged
+
+    def to_json(self) -> str:
+        return f"{self.location} {_LOST_NOTE}" if self.lost else self.location
+
+    @classmethod
+    def from_json(cls, text: str) -> HeldCopy:
+        if text.endswith(" " + _LOST_NOTE):
+            return cls(text.removesuffix(" " + _LOST_NOTE), lost=True)
+        return cls(text)
+
+    def __str__(self) -> str:
+        return self.to_json()
 
 
 @dataclass(frozen=True)
@@ -27,14 +52,18 @@ class BackupCopy:
     created_at: str
     connected: bool
     writable: bool = True
+    lost: bool = False  # its drive was reported lost: never connected again, never purged
+
+    def held(self) -> HeldCopy:
+        return HeldCopy(self.location, self.lost)
 
 
 class BackupSide(Protocol):
     """What disposal needs from the backup package (implemented in `backup/purge.py`)."""
 
     def copies_holding(self, vault: Vault, client_ids: Collection[int]) -> list[BackupCopy]:
-        """Catalogued backups (still on some drive, or on one reported lost: its location
-        then ends with `LOST_COPY`) that hold any of these clients."""
+        """Catalogued backups (still on some drive, or on one reported lost: `lost` is then
+        set) that hold any of these clients."""
         ...
 
     def copies_to_replace(self, vault: Vault) -> list[BackupCopy]:
@@ -54,10 +83,52 @@ class BackupSide(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class DestroyedRecord:
+    """One client on a certificate: identifiers, counts and date ranges; no name, no content."""
+
+    client_id: int
+    policy: str
+    disposal_date: str
+    notes: int
+    first_session: str | None
+    last_session: str | None
+    joint_notes_kept: int
+    pnotes: int | None
+    pnotes_first: str | None
+    pnotes_last: str | None
+    related_rows: Mapping[str, int] = field(default_factory=dict)
+    backups: tuple[HeldCopy, ...] = ()
+    attachments: int = 0
+
+    @property
+    def record_id(self) -> str:
+        return f"C-{self.client_id:05d}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"client_id": self.client_id, "policy": self.policy,
+                "disposal_date": self.disposal_date, "notes": self.notes,
+                "first_session": self.first_session, "last_session": self.last_session,
+                "joint_notes_kept": self.joint_notes_kept, "pnotes": self.pnotes,
+                "pnotes_first": self.pnotes_first, "pnotes_last": self.pnotes_last,
+                "related_rows": dict(self.related_rows),
+                "backups": [b.to_json() for b in self.backups],
+                "attachments": self.attachments, "record_id": self.record_id}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DestroyedRecord:
+        return cls(int(data["client_id"]), str(data["policy"]), str(data["disposal_date"]),
+                   int(data["notes"]), data.get("first_session"), data.get("last_session"),
+                   int(data.get("joint_notes_kept", 0)), data.get("pnotes"),
+                   data.get("pnotes_first"), data.get("pnotes_last"),
+                   {str(k): int(v) for k, v in data.get("related_rows", {}).items()},
+                   tuple(HeldCopy.from_json(str(b)) for b in data.get("backups", ())),
+                   int(data.get("attachments", 0)))
+
 
 @dataclass(frozen=True)
 class ClientDisposal:
-    """What disposing of one client destroys. Identifiers, counts and dates only."""
+    """What disposing of one client destroys (the queue shows the name, nothing else does)."""
 
     client_id: int
     display_name: str
@@ -72,18 +143,43 @@ class ClientDisposal:
     pnotes_first: str | None
     pnotes_last: str | None
     related_rows: dict[str, int]
-    backups: tuple[str, ...]
+    backups: tuple[HeldCopy, ...]
     attachments: int = 0
 
     @property
     def record_id(self) -> str:
         return f"C-{self.client_id:05d}"
 
-    def certificate_entry(self) -> dict[str, Any]:
+    def certificate_entry(self) -> DestroyedRecord:
         """The certificate's view: no name, no content."""
-        entry = {k: v for k, v in asdict(self).items() if k not in ("display_name", "status")}
-        entry["record_id"] = self.record_id
-        return entry
+        return DestroyedRecord(self.client_id, self.policy, self.disposal_date, self.notes,
+                               self.first_session, self.last_session, self.joint_notes_kept,
+                               self.pnotes, self.pnotes_first, self.pnotes_last,
+                               dict(self.related_rows), self.backups, self.attachments)
+
+    def to_json(self) -> dict[str, Any]:
+        """The queue's JSON: the certificate's fields plus the name and the status."""
+        return {**self.certificate_entry().to_json(), "display_name": self.display_name,
+                "status": self.status}
 
 
-__all__ = ["LOST_COPY", "BackupCopy", "BackupSide", "ClientDisposal"]
+@dataclass(frozen=True)
+class PendingPurge:
+    """A backup copy a disposal could not replace at once: its drive was not connected."""
+
+    id: int
+    disposal_id: int
+    drive: str
+    location: str
+    state: str  # "pending" or "done"
+    recorded_at: str
+    done_at: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "disposal_id": self.disposal_id, "drive": self.drive,
+                "location": self.location, "state": self.state,
+                "recorded_at": self.recorded_at, "done_at": self.done_at}
+
+
+__all__ = ["BackupCopy", "BackupSide", "ClientDisposal", "DestroyedRecord", "HeldCopy",
+           "PendingPurge"]

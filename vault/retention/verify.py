@@ -20,6 +20,7 @@ from ..crypto.secret import SecretBytes
 from ..errors import ConfideError, DisposalRefusedError
 from ..storage.database import Database
 from ._common import client_columns, ids_sql, pnotes_db
+from .purges import pending_purges
 from .types import BackupSide
 
 if TYPE_CHECKING:
@@ -191,8 +192,8 @@ def verify(vault: Vault, passphrase: str, *, disposed_ids: Collection[int] | Non
         report.add("retired keys", not bad,
                    f"{len(files)} files tried with {len(retired_keys)} retired keys: "
                    + ("none decrypts" if not bad else "decrypts: " + ", ".join(bad)))
-    for row in db.query("SELECT drive, location FROM backup_purges WHERE state = 'pending'"):
-        report.pending.append(f"backup {row['location']} on drive {row['drive']} (not connected)")
+    for purge in pending_purges(vault):
+        report.pending.append(f"backup {purge.location} on drive {purge.drive} (not connected)")
     return report
 
 

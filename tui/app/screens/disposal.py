@@ -17,11 +17,10 @@ from textual.worker import Worker, WorkerState
 from backup.purge import DisposalBackups, process_connected_pending
 from vault import ConfideError
 from vault.records.models import initials_of
-from vault.retention import execute as disposal_api
-from vault.retention.certificate import render_text
-from vault.retention.plan import plan
+from vault.retention.certificate import Certificate, render_text
+from vault.retention.execute import DisposalResult
 from vault.retention.types import ClientDisposal
-from vault.retention.verify import Verification, verify
+from vault.retention.verify import Verification
 
 from ..widgets.header import SafeHeader
 from .base import VaultScreen
@@ -74,7 +73,7 @@ class DisposalScreen(VaultScreen):
 
         Handler: `on_disposal_screen_disposal_verified`."""
 
-        def __init__(self, certificate: dict[str, Any], ok: bool) -> None:
+        def __init__(self, certificate: Certificate, ok: bool) -> None:
             super().__init__()
             self.certificate = certificate
             self.ok = ok
@@ -103,8 +102,8 @@ class DisposalScreen(VaultScreen):
 
     def load(self) -> None:
         try:
-            self.rows = plan(self.vault, backups=DisposalBackups())
-            pending = disposal_api.unfinished(self.vault)
+            self.rows = self.vault.disposal.plan(backups=DisposalBackups())
+            pending = self.vault.disposal.unfinished()
         except ConfideError as e:
             self.show_error(e)
             return
@@ -161,9 +160,8 @@ class DisposalScreen(VaultScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="disposal")
     def run_dispose(self, passphrase: str, ids: list[int],
-                    names: list[str]) -> disposal_api.DisposalResult:
-        return disposal_api.dispose(self.vault, passphrase, ids, names,
-                                    backups=DisposalBackups())
+                    names: list[str]) -> DisposalResult:
+        return self.vault.disposal.dispose(passphrase, ids, names, backups=DisposalBackups())
 
     def action_verify(self) -> None:
         from .modals import PassphraseModal
@@ -181,9 +179,9 @@ class DisposalScreen(VaultScreen):
     def run_verify(self, passphrase: str) -> Verification:
         # Interrupted disposals and purges pending on drives connected now are finished first.
         self.vault.verify_passphrase(passphrase)
-        disposal_api.resume(self.vault, passphrase, DisposalBackups())
+        self.vault.disposal.resume(passphrase, DisposalBackups())
         process_connected_pending(self.vault)
-        return verify(self.vault, passphrase, backups=DisposalBackups())
+        return self.vault.disposal.verify(passphrase, backups=DisposalBackups())
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker: Worker[Any] = event.worker
@@ -200,7 +198,7 @@ class DisposalScreen(VaultScreen):
         report = self.query_one("#disposal-report", Static)
         if worker.group == "disposal":
             result = worker.result
-            assert isinstance(result, disposal_api.DisposalResult)
+            assert isinstance(result, DisposalResult)
             self.selected.clear()
             self.load()
             report.update(render_text(result.certificate))

@@ -23,7 +23,6 @@ from vault.disclosures import (
     ReleaseSpec,
     RequestType,
 )
-from vault.retention.holds import active_holds, all_holds, place_legal_hold, release_legal_hold
 
 from ..output import table
 from ..secrets_input import read_secret_file
@@ -496,8 +495,8 @@ def cmd_request_update(args: argparse.Namespace, ctx: Context) -> None:
 
 def cmd_hold_list(args: argparse.Namespace, ctx: Context) -> None:
     with unlocked(ctx) as vault:
-        holds = (all_holds(vault, client_id(args.client)) if args.client
-                 else active_holds(vault))
+        holds = (vault.holds.list(client_id(args.client)) if args.client
+                 else vault.holds.active())
     ctx.out.emit(holds, lambda: table(
         ["ID", "CLIENT", "PLACED", "REASON", "RELEASED"],
         [(h.record_id, f"C-{h.client_id:05d}", h.placed_at[:10], h.reason,
@@ -508,14 +507,14 @@ def cmd_hold_list(args: argparse.Namespace, ctx: Context) -> None:
 def cmd_hold_place(args: argparse.Namespace, ctx: Context) -> None:
     cid = client_id(args.client)
     with unlocked(ctx) as vault:
-        hold = place_legal_hold(vault, cid, args.reason)
+        hold = vault.holds.place(cid, args.reason)
     ctx.out.emit(hold, lambda: f"{hold.record_id}: C-{cid:05d} is on legal hold")
 
 
 def cmd_hold_release(args: argparse.Namespace, ctx: Context) -> None:
     hid = parse_id(args.hold, "H", "legal hold")
     with unlocked(ctx) as vault:
-        hold = release_legal_hold(vault, hid, args.note)
+        hold = vault.holds.release(hid, args.note)
     ctx.out.emit(hold, lambda: f"{hold.record_id} released at {hold.released_at}")
 
 

@@ -17,18 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from backup.purge import DisposalBackups, process_connected_pending
-from vault import UsageError
-from vault.retention import execute as disposal_api
-from vault.retention import policies as retention_api
-from vault.retention.certificate import (
-    certificate,
-    disposal_log,
-    parse_certificate_id,
-    render_text,
-    write_export,
-)
-from vault.retention.plan import plan
-from vault.retention.verify import disposed_client_ids, verify
+from vault import UsageError, Vault
+from vault.retention.certificate import parse_certificate_id, render_text, write_export
 
 from ..output import table
 from ._common import add_command, add_group, client_id, unlocked
@@ -97,7 +87,7 @@ def _day(text: str | None) -> date | None:
 
 def cmd_retention_list(args: argparse.Namespace, ctx: Context) -> None:
     with unlocked(ctx) as vault:
-        rows = retention_api.schedule(vault, _day(args.as_of))
+        rows = vault.retention.schedule(_day(args.as_of))
     if args.due:
         rows = [r for r in rows if r.is_due]
     ctx.out.emit(rows, lambda: table(
@@ -110,8 +100,8 @@ def cmd_retention_list(args: argparse.Namespace, ctx: Context) -> None:
 
 def cmd_policies(args: argparse.Namespace, ctx: Context) -> None:
     with unlocked(ctx) as vault:
-        policies = retention_api.policies(vault.db)
-        default = retention_api.default_policy(vault.db).key
+        policies = vault.retention.policies()
+        default = vault.retention.default().key
     ctx.out.emit({"default": default, "policies": policies}, lambda: table(
         ["KEY", "RULE", "SOURCE"],
         [(p.key + (" *" if p.key == default else ""), p.describe(), p.source)
@@ -120,8 +110,8 @@ def cmd_policies(args: argparse.Namespace, ctx: Context) -> None:
 
 def cmd_policy_add(args: argparse.Namespace, ctx: Context) -> None:
     with unlocked(ctx) as vault:
-        policy = retention_api.add_policy(vault, args.key, args.label, args.years,
-                                          args.minor_years, args.majority)
+        policy = vault.retention.add(args.key, args.label, args.years, args.minor_years,
+                                     args.majority)
     ctx.out.emit(policy, lambda: f"Added policy {policy.key}: {policy.describe()}")
 
 
@@ -129,15 +119,15 @@ def cmd_retention_set(args: argparse.Namespace, ctx: Context) -> None:
     cid = client_id(args.client)
     key = None if args.policy.strip().lower() == "default" else args.policy
     with unlocked(ctx) as vault:
-        retention_api.set_client_policy(vault, cid, key)
-        (row,) = retention_api.schedule(vault, None, [cid])
+        vault.retention.set(cid, key)
+        (row,) = vault.retention.schedule(None, [cid])
     ctx.out.emit(row, lambda: f"{row.record_id}: policy {row.policy}, disposal date "
                               f"{row.disposal_date}")
 
 
 def cmd_default(args: argparse.Namespace, ctx: Context) -> None:
     with unlocked(ctx) as vault:
-        policy = retention_api.set_default_policy(vault, args.policy)
+        policy = vault.retention.set_default(args.policy)
     ctx.out.emit(policy, lambda: f"Default policy: {policy.key} ({policy.describe()})")
 
 
@@ -160,10 +150,10 @@ def cmd_dispose(args: argparse.Namespace, ctx: Context) -> None:
     return _dispose(args, ctx, targets)
 
 
-def _resume(vault: Any, ctx: Context, passphrase: str, backups: DisposalBackups) -> None:
+def _resume(vault: Vault, ctx: Context, passphrase: str, backups: DisposalBackups) -> None:
     """Finish what an earlier disposal left: an interrupted run, backups on drives now here."""
-    for result in disposal_api.resume(vault, passphrase, backups):
-        ctx.out.info(f"finished the interrupted disposal {result.certificate['certificate_id']}"
+    for result in vault.disposal.resume(passphrase, backups):
+        ctx.out.info(f"finished the interrupted disposal {result.certificate.certificate_id}"
                      f": {result.verification.result}")
     purged = process_connected_pending(vault)
     if purged:
@@ -175,8 +165,8 @@ def _queue(args: argparse.Namespace, ctx: Context) -> None:
     backups = DisposalBackups()
     with unlocked(ctx) as vault:
         _resume(vault, ctx, passphrase, backups)
-        rows = plan(vault, today=_day(args.as_of), passphrase=passphrase,
-                                 backups=backups)
+        rows = vault.disposal.plan(today=_day(args.as_of), passphrase=passphrase,
+                                   backups=backups)
 
     def text() -> str:
         if not rows:
@@ -203,7 +193,7 @@ def _queue(args: argparse.Namespace, ctx: Context) -> None:
                      f"dispose {' '.join(r.record_id for r in rows)} --confirm {names}")
         return "\n".join(lines)
 
-    ctx.out.emit(rows, text)
+    ctx.out.emit([r.to_json() for r in rows], text)
 
 
 def _dispose(args: argparse.Namespace, ctx: Context, targets: list[str]) -> None:
@@ -215,11 +205,11 @@ def _dispose(args: argparse.Namespace, ctx: Context, targets: list[str]) -> None
     backups = DisposalBackups()
     with unlocked(ctx) as vault:
         _resume(vault, ctx, passphrase, backups)
-        result = disposal_api.dispose(vault, passphrase, ids, args.confirm,
-                                      performed_by=args.by, backups=backups)
-    ctx.out.emit(result.certificate, lambda: render_text(result.certificate))
+        result = vault.disposal.dispose(passphrase, ids, args.confirm, performed_by=args.by,
+                                        backups=backups)
+    ctx.out.emit(result.certificate.to_json(), lambda: render_text(result.certificate))
     if not result.verification.ok:
-        raise_failed(result.certificate["certificate_id"])
+        raise_failed(result.certificate.certificate_id)
 
 
 def raise_failed(cert_id: str) -> None:
@@ -234,8 +224,8 @@ def _verify(ctx: Context) -> None:
     backups = DisposalBackups()
     with unlocked(ctx) as vault:
         _resume(vault, ctx, passphrase, backups)
-        report = verify(vault, passphrase, backups=backups)
-        disposed = len(disposed_client_ids(vault))
+        report = vault.disposal.verify(passphrase, backups=backups)
+        disposed = len(vault.disposal.disposed_client_ids())
     ctx.out.emit(report.to_json(), lambda: "\n".join(
         [f"Disposal verification: {report.result} ({disposed} disposed clients)"]
         + [f"  [{'ok' if c.ok else 'FAIL'}] {c.name}: {c.detail}" for c in report.checks]
@@ -251,20 +241,20 @@ def _certificate(args: argparse.Namespace, ctx: Context, rest: list[str]) -> Non
         raise UsageError("name one certificate: confide dispose certificate D-00001")
     disposal_id = parse_certificate_id(rest[0])
     with unlocked(ctx) as vault:
-        cert = certificate(vault, disposal_id)
+        cert = vault.disposal.certificate(disposal_id)
     if args.pdf or args.text:
         path = write_export(cert, Path(args.pdf or args.text), pdf=bool(args.pdf),
                             force=args.force)
-        ctx.out.emit({"certificate_id": cert["certificate_id"], "written": str(path)},
-                     f"Wrote {cert['certificate_id']} to {path}")
+        ctx.out.emit({"certificate_id": cert.certificate_id, "written": str(path)},
+                     f"Wrote {cert.certificate_id} to {path}")
         return
-    ctx.out.emit(cert, lambda: render_text(cert))
+    ctx.out.emit(cert.to_json(), lambda: render_text(cert))
 
 
 def _log(ctx: Context) -> None:
     with unlocked(ctx) as vault:
-        log = disposal_log(vault)
-    ctx.out.emit(log, lambda: table(
+        log = vault.disposal.log()
+    ctx.out.emit([e.to_json() for e in log], lambda: table(
         ["CERTIFICATE", "COMPLETED", "CLIENTS", "RESULT", "PENDING BACKUPS"],
-        [(e["certificate_id"], e["completed_at"] or e["state"], " ".join(e["clients"]),
-          e["result"], e["backups_pending"]) for e in log]) if log else "No disposals yet.")
+        [(e.certificate_id, e.completed_at or e.state, " ".join(e.clients), e.result,
+          e.backups_pending) for e in log]) if log else "No disposals yet.")
