@@ -99,3 +99,28 @@ def test_read_only_backup_drive_is_refused_before_anything_changes(
                     backups=DisposalBackups())
         assert vault.clients.exists(ids["gone"]) and vault.key_file.epoch == epoch
         remount(mount, readonly=False)
+
+
+def test_a_copy_on_a_lost_drive_is_a_typed_lost_copy(vault: Vault, tmp_path: Path) -> None:
+    """A backup on a drive reported lost: the plan and the certificate carry it as a lost copy
+    (its plain location, flagged), the verification lists it as pending for good."""
+    from backup.lost import lost_drive
+
+    ids = make_practice(vault)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    add_drive(vault, usb, label="blue stick")
+    archive = run_backup(vault, usb).path
+    lost_drive(vault, "blue stick")
+    (row,) = vault.disposal.plan([ids["gone"]], backups=DisposalBackups())
+    assert [(c.location, c.lost) for c in row.backups] == [(str(archive), True)]
+    result = vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"],
+                                    backups=DisposalBackups())
+    assert [(r, c.location) for r, c in result.certificate.lost_copies] == [
+        ("C-00001", str(archive))]
+    again = vault.disposal.certificate(result.disposal_id)
+    assert again.lost_copies == result.certificate.lost_copies  # read back from the log
+    assert any(str(archive) in p and "passphrase of its day" in p
+               for p in result.verification.pending)
+    assert result.verification.result == "PASS, with backups pending"
+    assert f"ON A LOST DRIVE: C-00001 in {archive}" in render_text(result.certificate)

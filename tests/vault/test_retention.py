@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 
-from vault import NotFoundError, UsageError, Vault
+from tests.support.cli import PASSPHRASE
+from tests.support.disposal import make_practice
+from vault import TEST_PRESET, NotFoundError, UsageError, Vault
 from vault.retention.policies import (
     PRESETS,
     add_years,
@@ -109,3 +114,40 @@ def test_legal_hold_blocks_until_released(vault: Vault) -> None:
     assert vault.retention.due(TODAY) == []
     vault.holds.release(hold.id, "case settled")
     assert [r.client_id for r in vault.retention.due(TODAY)] == [client.id]
+
+
+def test_facets_are_built_once_and_keep_working_after_a_key_rotation(vault: Vault) -> None:
+    """`vault.retention`, `vault.holds` and `vault.disposal` are one object each for the
+    unlocked vault; a disposal rotates the keys and reopens the files, and the same vault
+    and its facets carry on (audit chain intact) without being unlocked again."""
+    facets = (vault.retention, vault.holds, vault.disposal, vault.disclosures)
+    assert all(a is b for a, b in zip(facets, (vault.retention, vault.holds, vault.disposal,
+                                               vault.disclosures), strict=True))
+    ids = make_practice(vault)
+    epoch = vault.key_file.epoch
+    vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
+    assert vault.key_file.epoch == epoch + 1
+    hold = vault.holds.place(ids["kept"], "subpoena after the rotation")
+    assert [h.id for h in vault.holds.active()] == [hold.id]
+    assert vault.retention.schedule(None, [ids["kept"]])[0].status == "held"
+    assert vault.disclosures.practice().name is None
+    assert vault.clients.get(ids["kept"]).display_name == "Bramble Keeper"
+    assert vault.audit.verify().ok
+
+
+def test_unlocking_and_the_retention_facets_load_no_disclosures_code(vault_dir: Path) -> None:
+    """Unlocking loads no retention code; the queue and the holds load no disclosures code
+    (the certificate's file export is the one place that needs it)."""
+    made, _ = Vault.create(vault_dir, PASSPHRASE, TEST_PRESET)
+    made.lock()
+    code = ("import sys\nfrom pathlib import Path\nfrom vault import Vault\n"
+            f"v = Vault.unlock(Path({str(vault_dir)!r}), {PASSPHRASE!r})\n"
+            "unlocked = sorted(m for m in sys.modules if m.startswith('vault.retention.'))\n"
+            "v.holds.active(); v.retention.due(); v.disposal.plan(); v.disposal.log()\n"
+            "used = sorted(m for m in sys.modules if m.startswith('vault.disclosures'))\n"
+            "print(','.join(unlocked) + '|' + ','.join(used))\n"
+            "v.lock()")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, cwd=Path(__file__).resolve().parents[2])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "|"

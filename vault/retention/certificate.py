@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..disclosures.writer import check_target
-from ..disclosures.writer import write_export as write_atomically
 from ..errors import NotFoundError, UsageError
 from ..storage.database import sqlcipher_version
 from ..storage.fsutil import mount_of
@@ -348,6 +346,10 @@ def write_export(cert: Certificate, path: Path, pdf: bool, force: bool = False) 
     Written as releases are (a partial file renamed into place), so --force never leaves a
     half-replaced certificate.
     """
+    # Local: the queue, disposal and the log never load the disclosures package.
+    from ..disclosures.writer import check_target
+    from ..disclosures.writer import write_export as write_atomically
+
     target = check_target(path, force)
     data = render_pdf(cert) if pdf else (render_text(cert) + "\n").encode("utf-8")
     write_atomically(target, data, force, lambda publish: publish())

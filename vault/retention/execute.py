@@ -1,22 +1,24 @@
-"""Verified secure disposal of clients whose retention has ended, with a certificate.
+"""Verified secure disposal of clients whose retention has ended, with a certificate: the
+steps that change things (`dispose`, `resume`). Reached as `vault.disposal` (`facade.py`).
 
 Steps (each one idempotent, the disposal log row says how far a disposal got, so re-running after
 a kill finishes the job; DESIGN 8):
 
 1. refuse (changing nothing) unless every client exists, is past retention, is on no legal hold,
    is named in the confirmation, the passphrase is right and every connected backup drive holding
-   a copy is writable;
+   a copy is writable; what will go is the plan (`plan.py`);
 2. take fingerprints (names, words only their notes have, fragments of note text around
    them), in memory only;
 3. one transaction in record.db: log row `records_deleted` + delete the clients, their notes and
    every row that refers to them (`secure_delete` zeroes the freed space, FTS5 'secure-delete'
    removes their tokens); then their psychotherapy notes in pnotes.db;
-4. rotate every data key (`rotation.rotate`): compacting re-encryption under new random keys, new
+4. rotate every data key (`crypto.rekey.rotate`): compacting re-encryption under new random keys, new
    key epoch, key slots overwritten in place, no WAL or journal left; log row `keys_rotated`;
 5. backups (through a `BackupSide`, implemented in `backup/purge.py`): on connected drives a
    fresh backup replaces each copy and the old file is overwritten then unlinked; absent drives
-   are recorded in `backup_purges` as pending and finished when the drive is next mounted;
-6. verify (`verify`): decrypt every page of every vault file by hand, free pages and WAL frames
+   are recorded in `backup_purges` as pending (`purges.py`) and finished when the drive is next
+   mounted;
+6. verify (`verify.py`): decrypt every page of every vault file by hand, free pages and WAL frames
    included, search for the fingerprints, check no file decrypts under a retired key, scan the
    remaining backups; the certificate (`certificate.py`) records the outcome. Log row `complete`.
 """
