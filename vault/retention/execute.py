@@ -12,8 +12,9 @@ a kill finishes the job; DESIGN 8):
 3. one transaction in record.db: log row `records_deleted` + delete the clients, their notes and
    every row that refers to them (`secure_delete` zeroes the freed space, FTS5 'secure-delete'
    removes their tokens); then their psychotherapy notes in pnotes.db;
-4. rotate every data key (`crypto.rekey.rotate`): compacting re-encryption under new random keys, new
-   key epoch, key slots overwritten in place, no WAL or journal left; log row `keys_rotated`;
+4. rotate every data key (`crypto.rekey.rotate`): compacting re-encryption under new random
+   keys, new key epoch, key slots overwritten in place, no WAL or journal left; log row
+   `keys_rotated`;
 5. backups (through a `BackupSide`, implemented in `backup/purge.py`): on connected drives a
    fresh backup replaces each copy and the old file is overwritten then unlinked; absent drives
    are recorded in `backup_purges` as pending (`purges.py`) and finished when the drive is next
