@@ -23,8 +23,9 @@ from . import verify as _verify
 from .certificate import Certificate, DisposalLogEntry
 from .execute import DisposalResult
 from .holds import LegalHold
+from .plan import ClientDisposal
 from .policies import ClientRetention, HoldInfo, RetentionPolicy
-from .types import BackupSide, ClientDisposal, PendingPurge
+from .types import BackupSide, PendingPurge
 from .verify import Verification
 
 if TYPE_CHECKING:

@@ -1,22 +1,62 @@
 """Step 1 of a disposal, also the disposal queue: what disposing of some clients would destroy.
 
-Changes nothing; identifiers, counts and dates only (the confirmation shows the names).
+Changes nothing. The queue shows each client's name; the certificate entry made from it
+(`ClientDisposal.certificate_entry`) has identifiers, counts and dates only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..crypto.keyslots import KeyName, wipe_keys
 from ..crypto.secret import SecretBytes
 from . import policies as retention
 from ._common import client_columns, ids_sql, pnotes_db
-from .types import BackupSide, ClientDisposal, HeldCopy
+from .types import BackupSide, DestroyedRecord, HeldCopy
 
 if TYPE_CHECKING:
     from ..vault import Vault
+
+
+@dataclass(frozen=True)
+class ClientDisposal:
+    """What disposing of one client destroys (the queue shows the name, nothing else does)."""
+
+    client_id: int
+    display_name: str
+    policy: str
+    disposal_date: str
+    status: str
+    notes: int
+    first_session: str | None
+    last_session: str | None
+    joint_notes_kept: int
+    pnotes: int | None
+    pnotes_first: str | None
+    pnotes_last: str | None
+    related_rows: dict[str, int]
+    backups: tuple[HeldCopy, ...]
+    attachments: int = 0
+
+    @property
+    def record_id(self) -> str:
+        return f"C-{self.client_id:05d}"
+
+    def certificate_entry(self) -> DestroyedRecord:
+        """The certificate's view: no name, no content."""
+        return DestroyedRecord(self.client_id, self.policy, self.disposal_date, self.notes,
+                               self.first_session, self.last_session, self.joint_notes_kept,
+                               self.pnotes, self.pnotes_first, self.pnotes_last,
+                               dict(self.related_rows), self.backups, self.attachments)
+
+    def to_json(self) -> dict[str, Any]:
+        """The queue's JSON: the certificate's fields plus the name and the status."""
+        return {**self.certificate_entry().to_json(), "display_name": self.display_name,
+                "status": self.status}
+
 
 
 def plan(vault: Vault, client_ids: Collection[int] | None = None, *, today: date | None = None,
@@ -80,4 +120,4 @@ def plan(vault: Vault, client_ids: Collection[int] | None = None, *, today: date
     return result
 
 
-__all__ = ["plan"]
+__all__ = ["ClientDisposal", "plan"]

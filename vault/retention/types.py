@@ -127,43 +127,6 @@ class DestroyedRecord:
 
 
 @dataclass(frozen=True)
-class ClientDisposal:
-    """What disposing of one client destroys (the queue shows the name, nothing else does)."""
-
-    client_id: int
-    display_name: str
-    policy: str
-    disposal_date: str
-    status: str
-    notes: int
-    first_session: str | None
-    last_session: str | None
-    joint_notes_kept: int
-    pnotes: int | None
-    pnotes_first: str | None
-    pnotes_last: str | None
-    related_rows: dict[str, int]
-    backups: tuple[HeldCopy, ...]
-    attachments: int = 0
-
-    @property
-    def record_id(self) -> str:
-        return f"C-{self.client_id:05d}"
-
-    def certificate_entry(self) -> DestroyedRecord:
-        """The certificate's view: no name, no content."""
-        return DestroyedRecord(self.client_id, self.policy, self.disposal_date, self.notes,
-                               self.first_session, self.last_session, self.joint_notes_kept,
-                               self.pnotes, self.pnotes_first, self.pnotes_last,
-                               dict(self.related_rows), self.backups, self.attachments)
-
-    def to_json(self) -> dict[str, Any]:
-        """The queue's JSON: the certificate's fields plus the name and the status."""
-        return {**self.certificate_entry().to_json(), "display_name": self.display_name,
-                "status": self.status}
-
-
-@dataclass(frozen=True)
 class PendingPurge:
     """A backup copy a disposal could not replace at once: its drive was not connected."""
 
@@ -181,5 +144,4 @@ class PendingPurge:
                 "recorded_at": self.recorded_at, "done_at": self.done_at}
 
 
-__all__ = ["BackupCopy", "BackupSide", "ClientDisposal", "DestroyedRecord", "HeldCopy",
-           "PendingPurge"]
+__all__ = ["BackupCopy", "BackupSide", "DestroyedRecord", "HeldCopy", "PendingPurge"]

@@ -19,7 +19,7 @@ from vault import ConfideError
 from vault.records.models import initials_of
 from vault.retention.certificate import Certificate, render_text
 from vault.retention.execute import DisposalResult
-from vault.retention.types import ClientDisposal
+from vault.retention.plan import ClientDisposal
 from vault.retention.verify import Verification
 
 from ..widgets.header import SafeHeader
