@@ -56,8 +56,10 @@ if TYPE_CHECKING:
     from .certificate import Certificate
 
 
-@dataclass
+@dataclass(frozen=True)
 class DisposalResult:
+    """A finished disposal: its certificate and the verification it records."""
+
     disposal_id: int
     certificate: Certificate
     verification: Verification
