@@ -9,32 +9,24 @@ The API the CLI, the TUI and disposal use:
 * `add_drive(vault, path)`, `lost_drive(vault, ref)`, `DriveWatcher`.
 """
 
+from ._io import BackupProgress, ProgressCallback
 from .archive import CHUNK_SIZE, CIPHER, FORMAT_VERSION, ArchiveHeader, read_header
-from .catalog import BackupRecord, BackupSettings, Catalog, Drive
-from .drives import DEFAULT_WATCH_ROOTS, DriveMarker, find_drives, read_marker
+from .catalog import DEFAULT_WATCH_ROOTS, BackupRecord, BackupSettings, Catalog, Drive
+from .drives import DriveMarker, add_drive, check_drive, connected_drives, find_drives, read_marker
 from .generations import RotationPolicy, prune, select_keep
 from .lost import LostBackup, LostClient, LostDriveReport, lost_drive
 from .restore import RestoreResult, restore, restore_test
+from .verify import VerifyOutcome, VerifyReport, verify_archive, verify_catalogued
 from .watch import DriveWatcher, WatchEvent, is_due
-from .write import (
-    BackupProgress,
-    BackupResult,
-    ProgressCallback,
-    VerifyOutcome,
-    VerifyReport,
-    add_drive,
-    connected_drives,
-    run_backup,
-    verify_archive,
-    verify_catalogued,
-)
+from .write import BackupResult, run_backup
 
 __all__ = [
     "CHUNK_SIZE", "CIPHER", "DEFAULT_WATCH_ROOTS", "FORMAT_VERSION", "ArchiveHeader",
     "BackupProgress", "BackupRecord", "BackupResult", "BackupSettings", "Catalog", "Drive",
     "DriveMarker", "DriveWatcher", "LostBackup", "LostClient", "LostDriveReport",
     "ProgressCallback", "RestoreResult", "RotationPolicy", "VerifyOutcome",
-    "VerifyReport", "WatchEvent", "add_drive", "connected_drives", "find_drives", "is_due",
+    "VerifyReport", "WatchEvent", "add_drive", "check_drive", "connected_drives", "find_drives",
+    "is_due",
     "lost_drive", "prune", "read_header", "read_marker", "restore",
     "restore_test", "run_backup", "select_keep", "verify_archive", "verify_catalogued",
 ]

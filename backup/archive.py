@@ -23,7 +23,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from vault.crypto.secret import SecretBytes
-from vault.errors import BackupDamagedError, NotABackupError
+
+from .errors import BackupDamagedError, NotABackupError
 
 MAGIC = b"CNFDBAK1"
 FORMAT_VERSION = 1

@@ -9,16 +9,19 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vault import Vault
 from vault.errors import NotFoundError, UsageError
 from vault.storage.database import Database, Row, now_utc
 
-from .drives import DEFAULT_WATCH_ROOTS, DriveMarker
+if TYPE_CHECKING:  # drives.py builds on the catalog, not the other way round
+    from .drives import DriveMarker
 
 STATUSES = ("writing", "good", "failed", "damaged", "pruned", "lost", "replaced", "destroyed")
 SETTINGS_KEY = "backup"
+# Where designated drives are looked for unless the settings say otherwise.
+DEFAULT_WATCH_ROOTS: tuple[str, ...] = ("/media", "/run/media", "/mnt", "/Volumes")
 
 
 @dataclass(frozen=True)

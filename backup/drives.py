@@ -1,6 +1,9 @@
 """Designated backup drives: a marker file at the drive's root naming a random drive id.
 
 The marker holds no client data: the drive id, the vault id it serves and a label the user chose.
+A drive receives backups only once this vault designated it (`add_drive`, recorded in the
+catalog); `check_drive` says whether a mounted folder is such a drive, `connected_drives` which
+of them are mounted now.
 """
 
 from __future__ import annotations
@@ -14,16 +17,20 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from vault import Vault
 from vault.errors import StorageError, UsageError
+from vault.records.audit import Action
 from vault.storage import fsutil
 from vault.storage.database import now_utc
+
+from .catalog import DEFAULT_WATCH_ROOTS, Catalog, Drive
+from .errors import DriveNotDesignatedError, UntrustedBackupError
 
 MARKER = ".confide-drive"
 BACKUP_DIR = "confide-backups"
 SUFFIX = ".cfbk"
 PARTIAL = ".partial"
 MAX_MARKER = 4096
-DEFAULT_WATCH_ROOTS: tuple[str, ...] = ("/media", "/run/media", "/mnt", "/Volumes")
 
 
 @dataclass(frozen=True)
@@ -126,3 +133,72 @@ def find_drives(roots: Iterable[Path], vault_id: str | None = None,
             following.extend(_children(folder))
         level = following
     return found
+
+
+# --------------------------------------------------------------------------- this vault's drives
+
+
+def check_drive(vault: Vault, root: Path, register: bool = True) -> DriveMarker:
+    """The drive's marker, if it is this vault's and not lost; recorded in the catalog."""
+    marker = read_marker(root)
+    if marker is None:
+        if not root.exists():
+            raise StorageError(f"{root} does not exist; is the backup drive connected?")
+        raise DriveNotDesignatedError(f"{root} is not a designated backup drive", root)
+    if marker.vault_id != vault.vault_id:
+        raise UsageError(f"{root} is the backup drive of another Confide vault")
+    catalog = Catalog(vault)
+    known = {d.drive_id: d for d in catalog.drives()}
+    drive = known.get(marker.drive_id)
+    if drive is None:
+        # The marker is plain text naming the vault id, which anyone who saw a drive or an
+        # archive header knows: only a drive designated here (`add_drive`) receives backups.
+        raise DriveNotDesignatedError(f"{root} carries a Confide drive marker for this vault, "
+                                      "but this vault never designated it", root, marked=True)
+    if drive.is_lost:
+        raise UntrustedBackupError(
+            f"drive {marker.drive_id} ({drive.label}) was reported lost on {drive.lost_at}; it is "
+            "never trusted again. Designate a new drive (erase this one first)")
+    if register:
+        catalog.register_drive(marker, str(root))
+    return marker
+
+
+def add_drive(vault: Vault, root: Path, label: str = "") -> Drive:
+    """Designate the drive mounted at `root` (idempotent) and record it in the catalog."""
+    root = Path(root)
+    marker = write_marker(root, vault.vault_id, label)
+    catalog = Catalog(vault)
+    known = {d.drive_id for d in catalog.drives()}
+    drive = catalog.register_drive(marker, str(root.absolute()))
+    if marker.drive_id not in known:
+        vault.audit.record(Action.BACKUP, "drive", marker.drive_id, event="drive_added")
+    if drive.is_lost:
+        raise UntrustedBackupError(f"drive {drive.drive_id} was reported lost on "
+                                   f"{drive.lost_at}; erase it before using it again")
+    return drive
+
+
+def connected_drives(vault: Vault) -> list[tuple[Path, DriveMarker]]:
+    """This vault's designated, not-lost drives mounted now (last known paths, then roots)."""
+    catalog = Catalog(vault)
+    drives = catalog.drives()
+    lost = {d.drive_id for d in drives if d.is_lost}
+    candidates = [Path(d.last_path) for d in drives if d.last_path and not d.is_lost]
+    found = find_drives([*candidates, *map(Path, catalog.settings().watch_roots)],
+                        vault.vault_id)
+    seen: set[str] = set()
+    usable: list[tuple[Path, DriveMarker]] = []
+    designated = {d.drive_id for d in drives}
+    for path, marker in found:
+        # A marker whose drive id the catalog does not know was never designated here.
+        if (marker.drive_id in designated and marker.drive_id not in lost
+                and marker.drive_id not in seen):
+            seen.add(marker.drive_id)
+            usable.append((path, marker))
+    return usable
+
+
+__all__ = ["BACKUP_DIR", "DEFAULT_WATCH_ROOTS", "MARKER", "PARTIAL", "SUFFIX", "DriveMarker",
+           "add_drive", "backup_dir", "check_drive", "connected_drives", "find_drives",
+           "read_marker", "write_marker"]

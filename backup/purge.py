@@ -20,13 +20,14 @@ from vault import Vault
 from vault.crypto.forensics import PAGE_SIZE, SLICE_PAGES, cbc_stream
 from vault.crypto.keyslots import KeyName
 from vault.crypto.secret import SecretBytes
-from vault.errors import ConfideError, ForeignBackupError, StorageError, UsageError
+from vault.errors import ConfideError, StorageError, UsageError
 from vault.retention.types import BackupCopy
 from vault.storage import fsutil
 
 from .archive import ArchiveHeader, ArchiveKeys, read_archive
 from .catalog import BackupRecord, Catalog
 from .drives import backup_dir, read_marker
+from .errors import ForeignBackupError
 from .watch import WatchEvent
 from .write import SECTIONS, run_backup
 

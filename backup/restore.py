@@ -36,9 +36,10 @@ from vault.storage.database import Database
 from vault.storage.lockfile import ProcessLock
 from vault.vault import KEY_FILE, LOCK_FILE, PNOTES_DB, RECORD_DB
 
+from ._io import Counter, ProgressCallback, open_uncached
 from .archive import read_archive
 from .catalog import Catalog
-from .write import ProgressCallback, _Counter, _open_uncached, secret_keys_for
+from .keys import secret_keys_for
 
 RESTORABLE = (RECORD_DB, PNOTES_DB)
 
@@ -285,10 +286,10 @@ def _restore_into(archive: Path, staging: Path, passphrase: str | None,
     size = archive.stat().st_size
     try:
         try:
-            with _open_uncached(archive) as source:
+            with open_uncached(archive) as source:
                 contents = read_archive(
                     source, secret_keys_for(archive.name, passphrase, recovery_key, keep=keys),
-                    name=archive.name, sink=sinks, progress=_Counter("restore", size, progress))
+                    name=archive.name, sink=sinks, progress=Counter("restore", size, progress))
         except OSError as e:
             raise StorageError(fsutil.describe_os_error(e, f"cannot restore into {staging}")
                                ) from e

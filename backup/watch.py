@@ -20,9 +20,10 @@ from watchdog.observers import Observer
 from vault import Vault
 from vault.errors import ConfideError
 
+from ._io import ProgressCallback
 from .catalog import BackupSettings, Catalog
 from .drives import DriveMarker, find_drives
-from .write import BackupResult, ProgressCallback, run_backup
+from .write import BackupResult, run_backup
 
 
 @dataclass(frozen=True)

@@ -96,37 +96,6 @@ class IntegrityError(ConfideError):
     title = "Integrity check failed"
 
 
-class NotABackupError(DamagedFileError):
-    """The file is not a Confide backup archive at all (empty, or another kind of file)."""
-
-    title = "Not a backup"
-
-
-class BackupDamagedError(DamagedFileError):
-    """A backup archive failed verification; the message says where (section, chunk, offset)."""
-
-    title = "Damaged backup"
-
-    def __init__(self, message: str, section: str | None = None, chunk: int | None = None,
-                 offset: int | None = None) -> None:
-        super().__init__(message)
-        self.section = section
-        self.chunk = chunk
-        self.offset = offset
-
-
-class ForeignBackupError(DamagedFileError):
-    """A backup archive made by another vault (or under keys this vault no longer has)."""
-
-    title = "Backup from another vault"
-
-
-class UntrustedBackupError(ConfideError):
-    """A backup on a drive reported lost: never trusted again."""
-
-    title = "Untrusted backup"
-
-
 class DisclosureRefusedError(ConfideError):
     """A release was refused: no valid authorization, expired or revoked, wrong kind, a hold."""
 

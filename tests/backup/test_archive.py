@@ -13,15 +13,11 @@ import pytest
 
 from backup import add_drive, restore, run_backup, verify_archive
 from backup.archive import FRAME, MAGIC, PREFIX, read_header
+from backup.errors import BackupDamagedError, ForeignBackupError, NotABackupError
 from tests.support import REPO
 from tui.workflows.demo import populate
 from vault import TEST_PRESET, AuthenticationError, Vault
-from vault.errors import (
-    BackupDamagedError,
-    ForeignBackupError,
-    NotABackupError,
-    UsageError,
-)
+from vault.errors import UsageError
 
 SMALL_CHUNK = 4096
 
@@ -176,7 +172,7 @@ def test_passphrase_and_recovery_key_open_the_archive_alone(
 def test_manifest_binds_counts_and_clients(archive: Path, passphrase: str) -> None:
     """The decrypted manifest lists sections with digests and the clients held."""
     from backup.archive import read_archive
-    from backup.write import secret_keys_for
+    from backup.keys import secret_keys_for
 
     with open(archive, "rb") as f:
         contents = read_archive(f, secret_keys_for("a", passphrase))

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from backup import Catalog, add_drive, run_backup, verify_archive, verify_catalogued
+from backup.errors import BackupDamagedError
 from tests.support.cli import Cli
 from vault import Vault
-from vault.errors import BackupDamagedError
 
 
 def _flip(path: Path, offset: int) -> None:

@@ -16,6 +16,7 @@ import pytest
 
 from backup import BackupProgress, Catalog, add_drive, restore, run_backup, verify_archive
 from backup.drives import BACKUP_DIR, PARTIAL
+from backup.errors import BackupDamagedError, ForeignBackupError, NotABackupError
 from tests.support import REPO
 from tests.support.fsimage import (
     make_image,
@@ -27,7 +28,6 @@ from tests.support.fsimage import (
 )
 from tui.workflows.demo import populate
 from vault import TEST_PRESET, AuthenticationError, StorageError, Vault
-from vault.errors import BackupDamagedError, ForeignBackupError, NotABackupError
 
 pytestmark = needs_root
 CHUNK = 4096

@@ -17,8 +17,9 @@ from backup import (
     verify_archive,
 )
 from backup.drives import MARKER, find_drives, read_marker, write_marker
+from backup.errors import BackupDamagedError
 from vault import UsageError, Vault
-from vault.errors import BackupDamagedError, ConfideError
+from vault.errors import ConfideError
 
 
 def _archive_with_header(path: Path, header: bytes) -> Path:

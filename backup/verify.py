@@ -1,0 +1,176 @@
+"""Verify archives later: every byte read from the drive and authenticated, the catalog updated.
+
+`verify_archive` checks one file (with the unlocked vault, or as a fresh machine would with the
+passphrase or the recovery key); `verify_catalogued` checks every catalogued archive whose drive
+is connected now.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from vault import Vault
+from vault.errors import ConfideError, DamagedFileError, StorageError, UsageError
+from vault.storage import fsutil
+
+from ._io import Counter, ProgressCallback, open_uncached
+from .archive import ArchiveHeader, ArchiveKeys, read_archive
+from .catalog import BackupRecord, Catalog
+from .drives import backup_dir, read_marker
+from .errors import BackupDamagedError, UntrustedBackupError
+from .keys import secret_keys_for, vault_keys_for
+
+
+@dataclass
+class VerifyReport:
+    path: Path
+    archive_id: str
+    vault_id: str
+    key_epoch: int
+    created_at: str
+    size: int
+    digest: str
+    clients: int
+    sections: dict[str, int]
+    catalog_status: str | None = None
+    digest_matches_catalog: bool | None = None
+    # Catalogued damaged (e.g. a one-off read error), now read in full with the catalogued
+    # digest: marked good again.
+    marked_good_again: bool = False
+
+
+
+def _marker_id(root: Path) -> str | None:
+    try:
+        marker = read_marker(root)
+    except StorageError:
+        return None
+    return marker.drive_id if marker is not None else None
+
+
+def _is_catalogued_file(catalog: Catalog, record: BackupRecord, path: Path) -> bool:
+    """Whether `path` is the very file the catalog records (its drive may mount elsewhere)."""
+    places = [Path(record.path)]
+    if record.drive_id is not None:
+        with contextlib.suppress(ConfideError):
+            last = catalog.drive(record.drive_id).last_path
+            if last:
+                places.append(backup_dir(Path(last)) / record.file_name)
+    try:
+        here = path.resolve()
+        return any(place.resolve() == here for place in places)
+    except OSError:
+        return False
+
+
+def verify_archive(path: Path, *, vault: Vault | None = None, passphrase: str | None = None,
+                   recovery_key: str | None = None,
+                   progress: ProgressCallback | None = None) -> VerifyReport:
+    """Read and authenticate every byte of an archive, from the drive, not the page cache.
+
+    With an unlocked `vault`, the archive must be this vault's; the catalog is updated when `path`
+    is the catalogued file itself (a copy elsewhere is checked, not recorded). Without
+    one, the passphrase or recovery key opens the key-file copy inside (as on a new machine).
+    """
+    path = Path(path)
+    record: BackupRecord | None = None
+    catalog = Catalog(vault) if vault is not None else None
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise StorageError(fsutil.describe_os_error(e, f"cannot read {path}")) from e
+    if not path.is_file():
+        raise UsageError(f"{path} is not a file")
+    if vault is not None:
+        keys_for = vault_keys_for(vault, path.name)
+    else:
+        keys_for = secret_keys_for(path.name, passphrase, recovery_key)
+    counter = Counter("verify", size, progress)
+    header_seen: list[ArchiveHeader] = []
+    here = False  # the catalog's own file, not a copy: only then is its status updated
+
+    def checked_keys(header: ArchiveHeader) -> ArchiveKeys:
+        nonlocal record, here
+        header_seen.append(header)
+        if catalog is not None:
+            record = catalog.by_archive(header.archive_hex)
+            # A copy elsewhere (damaged or not) says nothing about the drive's own file.
+            here = record is not None and _is_catalogued_file(catalog, record, path)
+            if record is not None and record.status == "lost":
+                raise UntrustedBackupError(f"{path.name} was on a drive reported lost; it is "
+                                           "never trusted again")
+        return keys_for(header)
+
+    try:
+        with open_uncached(path) as source:
+            contents = read_archive(source, checked_keys, name=path.name, progress=counter)
+    except OSError as e:
+        raise StorageError(fsutil.describe_os_error(e, f"cannot read {path}")) from e
+    except (BackupDamagedError, DamagedFileError) as e:
+        if catalog is not None and record is not None and record.status == "good" and here:
+            catalog.set_status(record.id, "damaged", str(e))
+        raise
+    manifest = contents.manifest
+    report = VerifyReport(
+        path, contents.header.archive_hex, contents.header.vault_id, contents.header.key_epoch,
+        str(manifest.get("created_at", "")), contents.size, contents.digest,
+        int(manifest.get("counts", {}).get("clients", 0)),
+        {s.name: s.size for s in contents.sections})
+    if catalog is not None and record is not None:
+        report.catalog_status = record.status
+        report.digest_matches_catalog = record.digest in (None, contents.digest)
+        if record.digest not in (None, contents.digest):
+            if here:
+                catalog.set_status(record.id, "damaged", "digest differs from the catalog")
+            raise BackupDamagedError(f"{path.name} decrypts but is not the file the catalog "
+                                     "recorded (digest differs)", section="file")
+        if here and record.status == "damaged" and record.digest == contents.digest:
+            # Every byte authenticated and it is the very file catalogued: the earlier damage
+            # was not in the file (a read error, a loose cable), so it is good again.
+            catalog.mark_good_again(record.id)
+            report.catalog_status = "good"
+            report.marked_good_again = True
+        elif here:
+            catalog.mark_verified(record.id)
+    return report
+
+
+@dataclass
+class VerifyOutcome:
+    record: BackupRecord
+    ok: bool
+    message: str
+    report: VerifyReport | None = None
+    reachable: bool = True  # False: its drive is not connected (not a failure)
+
+
+def verify_catalogued(vault: Vault, progress: ProgressCallback | None = None,
+                      ) -> list[VerifyOutcome]:
+    """Verify every catalogued good archive whose drive is connected now."""
+    catalog = Catalog(vault)
+    outcomes: list[VerifyOutcome] = []
+    drives = {d.drive_id: d for d in catalog.drives()}
+    for record in catalog.backups(statuses=["good", "damaged"]):
+        path = Path(record.path)
+        drive = drives.get(record.drive_id or "")
+        if drive is not None and drive.last_path:
+            path = backup_dir(Path(drive.last_path)) / record.file_name
+        if not path.exists():
+            connected = drive is not None and drive.last_path is not None and (
+                _marker_id(Path(drive.last_path)) == drive.drive_id)
+            outcomes.append(VerifyOutcome(record, False, "missing from its drive, which is "
+                                          "connected" if connected else
+                                          "not reachable (drive not connected)",
+                                          reachable=connected))
+            continue
+        try:
+            report = verify_archive(path, vault=vault, progress=progress)
+        except ConfideError as e:
+            outcomes.append(VerifyOutcome(record, False, str(e)))
+            continue
+        outcomes.append(VerifyOutcome(catalog.get(record.id), True,
+                                      "verified; marked good again (was damaged)"
+                                      if report.marked_good_again else "verified", report))
+    return outcomes
