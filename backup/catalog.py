@@ -268,7 +268,7 @@ class Catalog:
     # -- settings
 
     def settings(self) -> BackupSettings:
-        raw = self._db.scalar("SELECT value FROM settings WHERE key = ?", (SETTINGS_KEY,))
+        raw = self.vault.setting(SETTINGS_KEY)
         if raw is None:
             return BackupSettings()
         try:
@@ -279,7 +279,5 @@ class Catalog:
 
     def save_settings(self, settings: BackupSettings) -> BackupSettings:
         settings.checked()
-        self._db.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO "
-                         "UPDATE SET value = excluded.value",
-                         (SETTINGS_KEY, json.dumps(settings.to_json(), sort_keys=True)))
+        self.vault.save_setting(SETTINGS_KEY, json.dumps(settings.to_json(), sort_keys=True))
         return settings

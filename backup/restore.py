@@ -32,9 +32,8 @@ from vault.errors import (
 )
 from vault.records.audit import Action
 from vault.storage import fsutil
-from vault.storage.database import Database
 from vault.storage.lockfile import ProcessLock
-from vault.vault import KEY_FILE, LOCK_FILE, PNOTES_DB, RECORD_DB
+from vault.vault import KEY_FILE, LOCK_FILE, PNOTES_DB, RECORD_DB, check_database_file
 
 from ._io import Counter, ProgressCallback, open_uncached
 from .archive import read_archive
@@ -112,16 +111,12 @@ class _Sinks:
 
 
 def _check_database(path: Path, key: SecretBytes, vault_id: str) -> None:
-    db = Database.open(path, key)
-    try:
-        problems = db.integrity_problems()
-        if problems:
-            raise IntegrityError(f"the restored {path.name} fails its integrity check: "
-                                 f"{problems[0]}")
-        if db.scalar("SELECT value FROM meta WHERE key = 'vault_id'") != vault_id:
-            raise IntegrityError(f"the restored {path.name} belongs to another vault")
-    finally:
-        db.close()
+    found = check_database_file(path, key)
+    if found.problems:
+        raise IntegrityError(f"the restored {path.name} fails its integrity check: "
+                             f"{found.problems[0]}")
+    if found.vault_id != vault_id:
+        raise IntegrityError(f"the restored {path.name} belongs to another vault")
 
 
 @contextlib.contextmanager

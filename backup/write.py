@@ -180,9 +180,9 @@ def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rot
                                chunk_size)
     final = folder / _file_name(created, header.archive_hex)
     partial = folder / ("." + final.name + PARTIAL)
-    client_ids = [int(r[0]) for r in vault.db.query("SELECT id FROM clients ORDER BY id")]
+    client_ids = vault.clients.ids()
     created_text = created.isoformat(timespec="seconds")
-    with vault.db.atomic():  # one commit (one fsync of the vault) for all the bookkeeping
+    with vault.atomic():  # one commit (one fsync of the vault) for all the bookkeeping
         catalog.register_drive(marker, str(root))
         catalog.sweep_unfinished()
         backup_id = catalog.begin(header.archive_hex, marker.drive_id, final.name, str(final),
@@ -217,7 +217,7 @@ def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rot
             with contextlib.suppress(StorageError, OSError):
                 fsutil.secure_unlink(written)
         raise
-    with vault.db.atomic():
+    with vault.atomic():
         # The clients actually copied (a client added since `begin` is in the archive too).
         catalog.add_clients(backup_id, held)
         catalog.mark_good(backup_id, size, digest)
@@ -247,12 +247,11 @@ def _write(vault: Vault, header: ArchiveHeader, partial: Path, created: str,
             with vault.frozen_files() as files:
                 total = sum(files[s].stat().st_size for s in SECTIONS)
                 counter = _WritebackCounter("write", total, progress, out, writer)
-                client_ids = [int(r[0]) for r in vault.db.query(
-                    "SELECT id FROM clients ORDER BY id")]
+                client_ids = list(vault.clients.ids())
                 for section in SECTIONS:
                     with open(files[section], "rb", buffering=0) as source:
                         writer.write_section(section, source, counter)
-                notes = int(vault.db.scalar("SELECT count(*) FROM notes"))
+                notes = vault.notes.count()
             digest = writer.finish({
                 "vault_id": header.vault_id, "archive_id": header.archive_hex,
                 "key_epoch": header.key_epoch, "created_at": created,

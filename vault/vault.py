@@ -102,6 +102,28 @@ def inspect(folder: Path) -> VaultStatus:
     return VaultStatus(folder, keyfile.vault_id, keyfile.epoch, keyfile.kdf, files)
 
 
+@dataclass(frozen=True)
+class DatabaseCheck:
+    """What `check_database_file` found: integrity problems (none when healthy) and the vault
+    id recorded inside the file."""
+
+    problems: list[str]
+    vault_id: str | None
+
+
+def check_database_file(path: Path, key: SecretBytes) -> DatabaseCheck:
+    """Check one database file outside an open vault (a restore's staged copy, say) with its
+    key: SQLCipher's page HMACs, SQLite's structural check and the vault id it records. The file
+    is opened, read and closed; it is not migrated or changed."""
+    db = Database.open(path, key)
+    try:
+        problems = db.integrity_problems()
+        stored = db.scalar("SELECT value FROM meta WHERE key = 'vault_id'")
+    finally:
+        db.close()
+    return DatabaseCheck(problems, None if stored is None else str(stored))
+
+
 def _remove_partial_vault(folder: Path) -> None:
     """Undo a failed `Vault.create` (a full disk, say): remove the files it made."""
     for name in (*VAULT_FILES, LOCK_FILE):
@@ -345,6 +367,27 @@ class Vault:
         if self._db is None:
             raise LockedError("the vault is locked")
         return self._db
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One transaction on the record database (a savepoint when nested): what the facets and
+        the layers keeping their own tables there (the backup catalog) change inside commits
+        together, or not at all."""
+        with self.db.atomic():
+            yield
+
+    # -- settings: a small key/value store in the record database for the layers above (backup
+    # keeps its rotation and watching settings there). Unaudited: settings are not records.
+
+    def setting(self, key: str) -> str | None:
+        """The value saved under `key`, or None if none was."""
+        value = self.db.scalar("SELECT value FROM settings WHERE key = ?", (key,))
+        return None if value is None else str(value)
+
+    def save_setting(self, key: str, value: str) -> None:
+        """Save `value` under `key`, replacing any earlier value."""
+        self.db.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO "
+                        "UPDATE SET value = excluded.value", (key, value))
 
     # -- keys
 

@@ -168,6 +168,11 @@ class ClientRecords:
     def count(self) -> int:
         return int(self._db.scalar("SELECT count(*) FROM clients"))
 
+    def ids(self) -> tuple[int, ...]:
+        """Every client's id, ascending. Unaudited: no one's record is read (backups list the
+        clients an archive holds, so disposal can find every copy)."""
+        return tuple(int(r[0]) for r in self._db.query("SELECT id FROM clients ORDER BY id"))
+
     def sealed_name_blob(self, client_id: int) -> bytes | None:
         blob = self._db.scalar("SELECT legal_name_sealed FROM clients WHERE id = ?", (client_id,))
         return None if blob is None else bytes(blob)
