@@ -7,13 +7,14 @@ written under, and to mark copies it has rewritten or destroyed (`set_status`).
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from vault import Vault
 from vault.errors import NotFoundError, UsageError
-from vault.storage.database import Database, Row, now_utc
+from vault.storage.database import Database, Migration, Row, now_utc
 
 if TYPE_CHECKING:  # drives.py builds on the catalog, not the other way round
     from .drives import DriveMarker
@@ -105,6 +106,75 @@ class BackupSettings:
         return self
 
 
+# -- the catalog's schema: backup's own, applied by backup into the record database.
+#
+# Its versions are recorded in a table of its own, never in the vault's `schema_migrations`, so
+# the vault's migrations and these cannot collide or block each other. Until this change the
+# vault's migration 3 created these very tables (now a no-op there): in a vault that ran it they
+# already exist, so version 1 here uses CREATE ... IF NOT EXISTS with the same columns and adopts
+# them, rows and all, rather than failing or copying. Add a version by appending; never edit one.
+# backup_clients has no foreign key to clients: it must outlive the clients it names, so
+# disposal can find every copy that still holds a disposed client.
+MIGRATION_TABLE = "backup_schema_migrations"
+CATALOG_V1 = [
+    """CREATE TABLE IF NOT EXISTS backup_drives (
+        drive_id TEXT PRIMARY KEY,
+        label TEXT NOT NULL DEFAULT '',
+        added_at TEXT NOT NULL,
+        last_path TEXT,
+        last_seen_at TEXT,
+        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'lost')),
+        lost_at TEXT
+    )""",
+    """CREATE TABLE IF NOT EXISTS backups (
+        id INTEGER PRIMARY KEY,
+        archive_id TEXT NOT NULL UNIQUE,
+        drive_id TEXT REFERENCES backup_drives(drive_id),
+        file_name TEXT NOT NULL,
+        path TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        size INTEGER,
+        digest TEXT,
+        key_epoch INTEGER NOT NULL,
+        encryption TEXT NOT NULL DEFAULT '{}',
+        client_count INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL CHECK (status IN ('writing', 'good', 'failed', 'damaged', 'pruned',
+                                               'lost', 'replaced', 'destroyed')),
+        verified_at TEXT,
+        error TEXT
+    )""",
+    """CREATE INDEX IF NOT EXISTS backups_drive ON backups(drive_id, status, created_at)""",
+    """CREATE TABLE IF NOT EXISTS backup_clients (
+        backup_id INTEGER NOT NULL REFERENCES backups(id) ON DELETE CASCADE,
+        client_id INTEGER NOT NULL,
+        PRIMARY KEY (backup_id, client_id)
+    ) WITHOUT ROWID""",
+    """CREATE INDEX IF NOT EXISTS backup_clients_client
+       ON backup_clients(client_id, backup_id)""",
+]
+CATALOG_MIGRATIONS = [Migration(1, "backup catalog", lambda db: db.execute_all(CATALOG_V1))]
+
+# Databases whose catalog schema is known to be current (one check per opened database).
+_current: weakref.WeakSet[Database] = weakref.WeakSet()
+
+
+def ensure_schema(db: Database) -> None:
+    """Apply the catalog's pending migrations to the record database (once per open database).
+
+    The database's own transaction lock serialises a first use from two threads (the drive
+    watcher and the app): the second finds the version recorded and applies nothing. Inside a
+    caller's transaction it is a savepoint that commits (or rolls back) with it, so it is
+    remembered only when applied on its own.
+    """
+    if db in _current:
+        return
+    nested = db.in_transaction
+    with db.atomic():
+        db.migrate(CATALOG_MIGRATIONS, table=MIGRATION_TABLE)
+    if not nested:
+        _current.add(db)
+
+
 def _drive(row: Row) -> Drive:
     return Drive(row["drive_id"], row["label"], row["added_at"], row["last_path"],
                  row["last_seen_at"], row["status"], row["lost_at"])
@@ -116,7 +186,9 @@ class Catalog:
 
     @property
     def _db(self) -> Database:
-        return self.vault.db
+        db = self.vault.db
+        ensure_schema(db)
+        return db
 
     # -- drives
 

@@ -257,24 +257,29 @@ class Database:
 
     # -- migrations
 
-    def migrate(self, migrations: Sequence[Migration]) -> int:
-        """Apply pending migrations in order, each in its own transaction. Returns the version."""
-        self.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+    def migrate(self, migrations: Sequence[Migration], table: str = "schema_migrations") -> int:
+        """Apply pending migrations in order, each in its own transaction. Returns the version.
+
+        `table` records which were applied: the vault's schema uses `schema_migrations`; a layer
+        keeping its own tables in this database (the backup catalog) passes its own, so its
+        version numbers never mix with the vault's."""
+        _check_identifier(table)
+        self.execute(f"CREATE TABLE IF NOT EXISTS {table} ("
                      "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
-        current = int(self.scalar("SELECT coalesce(max(version), 0) FROM schema_migrations"))
+        current = int(self.scalar(f"SELECT coalesce(max(version), 0) FROM {table}"))
         known = max((m.version for m in migrations), default=0)
         if current > known:
             raise UsageError(f"this vault was written by a newer Confide (schema {current}, this "
                              f"version knows {known}); upgrade Confide")
         # Versions are reserved per feature and may land out of order: apply every migration
         # not yet recorded, not only those above the highest applied one.
-        applied = {int(r[0]) for r in self.query("SELECT version FROM schema_migrations")}
+        applied = {int(r[0]) for r in self.query(f"SELECT version FROM {table}")}
         for migration in sorted(migrations, key=lambda m: m.version):
             if migration.version in applied:
                 continue
             with self.atomic():
                 migration.apply(self)
-                self.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                self.execute(f"INSERT INTO {table} VALUES (?, ?, ?)",
                              (migration.version, migration.name, now_utc()))
             current = max(current, migration.version)
         return current

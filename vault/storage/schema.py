@@ -177,45 +177,13 @@ RECORD_V4 = [
 ]
 RECORD_MIGRATIONS.append(Migration(4, "retention and disposal", _run(RECORD_V4)))
 
-# -- 3: the backup catalog (issue 4). Designated drives, every archive written (where, when, its
-# digest and key epoch, whether it verified) and which clients each holds, so disposal can find
-# every copy. backup_clients has no foreign key: it must outlive the clients it names.
-RECORD_V3 = [
-    """CREATE TABLE backup_drives (
-        drive_id TEXT PRIMARY KEY,
-        label TEXT NOT NULL DEFAULT '',
-        added_at TEXT NOT NULL,
-        last_path TEXT,
-        last_seen_at TEXT,
-        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'lost')),
-        lost_at TEXT
-    )""",
-    """CREATE TABLE backups (
-        id INTEGER PRIMARY KEY,
-        archive_id TEXT NOT NULL UNIQUE,
-        drive_id TEXT REFERENCES backup_drives(drive_id),
-        file_name TEXT NOT NULL,
-        path TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        size INTEGER,
-        digest TEXT,
-        key_epoch INTEGER NOT NULL,
-        encryption TEXT NOT NULL DEFAULT '{}',
-        client_count INTEGER NOT NULL DEFAULT 0,
-        status TEXT NOT NULL CHECK (status IN ('writing', 'good', 'failed', 'damaged', 'pruned',
-                                               'lost', 'replaced', 'destroyed')),
-        verified_at TEXT,
-        error TEXT
-    )""",
-    """CREATE INDEX backups_drive ON backups(drive_id, status, created_at)""",
-    """CREATE TABLE backup_clients (
-        backup_id INTEGER NOT NULL REFERENCES backups(id) ON DELETE CASCADE,
-        client_id INTEGER NOT NULL,
-        PRIMARY KEY (backup_id, client_id)
-    ) WITHOUT ROWID""",
-    """CREATE INDEX backup_clients_client ON backup_clients(client_id, backup_id)""",
-]
-RECORD_MIGRATIONS.append(Migration(3, "backup catalog", _run(RECORD_V3)))
+# -- 3: once the backup catalog (issue 4), whose tables this step created. The catalog now belongs
+# to `backup` (backup/catalog.py: its own migrations, recorded in `backup_schema_migrations`),
+# and the vault's schema no longer knows its tables. The step stays, as a no-op, so that version
+# 3 means the same in every vault: vaults that ran the old step keep its tables, which backup's
+# first migration (CREATE TABLE IF NOT EXISTS, the same columns) adopts as they are; a new vault
+# gets them from backup the first time it uses the catalog. Never reuse the number.
+RECORD_MIGRATIONS.append(Migration(3, "backup catalog (now created by backup)", _run([])))
 
 # -- 2: disclosures (issue 6). Legal holds (shared with retention/disposal: a hold blocks
 # disposal), authorizations (45 CFR 164.508), records requests (subpoena checklist), the
