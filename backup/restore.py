@@ -32,6 +32,7 @@ from vault.errors import (
 )
 from vault.records.audit import Action
 from vault.storage import fsutil
+from vault.storage.layout import restore_aside, restore_asides, restore_staging, restore_stagings
 from vault.storage.lockfile import ProcessLock
 from vault.vault import KEY_FILE, LOCK_FILE, PNOTES_DB, RECORD_DB, check_database_file
 
@@ -139,12 +140,6 @@ def _target_lock(target: Path) -> Iterator[bool]:
 REPLACED_MARKER = "restore-replaced"
 
 
-def aside_copies(target: Path) -> list[Path]:
-    """Previous vaults a `restore --force` kept aside beside `target` (normally none)."""
-    target = Path(target).absolute()
-    return sorted(target.parent.glob(f".{target.name}.before-restore-*"))
-
-
 @dataclass(frozen=True)
 class Leftovers:
     """What `finish_interrupted` did, and what it could not decide (one line each)."""
@@ -173,10 +168,10 @@ def finish_interrupted(target: Path, *, put_back: bool = True) -> Leftovers:
     done: list[str] = []
     problems: list[str] = []
     with fsutil.storage_errors(f"cannot finish the interrupted restore of {target}"):
-        for stale in target.parent.glob(f".{target.name}.restoring-*"):
+        for stale in restore_stagings(target):
             _wipe_folder(stale)  # never verified, never in use: ours to remove
             done.append(f"erased the unfinished restore {stale.name}")
-        asides = aside_copies(target)
+        asides = restore_asides(target)
         marker = target / REPLACED_MARKER
         named = (marker.read_text(encoding="utf-8").strip()
                  if marker.is_file() and not marker.is_symlink() else None)
@@ -242,7 +237,7 @@ def restore(archive: Path, target: Path, *, passphrase: str | None = None,
     if not parent.exists():
         fsutil.ensure_private_dir(parent)
     _leftovers(target)
-    staging = parent / f".{target.name}.restoring-{secrets.token_hex(4)}"
+    staging = restore_staging(target, secrets.token_hex(4))
     with _target_lock(target) as replacing:
         fsutil.ensure_private_dir(staging)
         try:
@@ -252,7 +247,7 @@ def restore(archive: Path, target: Path, *, passphrase: str | None = None,
             with contextlib.suppress(StorageError, OSError):
                 _wipe_folder(staging)
             raise
-        aside = parent / f".{target.name}.before-restore-{secrets.token_hex(4)}"
+        aside = restore_aside(target, secrets.token_hex(4))
         with fsutil.storage_errors(f"cannot move the restored vault into {target}"):
             if replacing:
                 fsutil.write_new_file(staging / REPLACED_MARKER, aside.name.encode())

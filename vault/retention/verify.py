@@ -18,6 +18,7 @@ from ..crypto.forensics import Fingerprints
 from ..crypto.keyslots import KeyName, wipe_keys
 from ..crypto.secret import SecretBytes
 from ..errors import ConfideError, DisposalRefusedError
+from ..storage import layout
 from ..storage.database import Database
 from ._common import client_columns, ids_sql, pnotes_db
 from .purges import pending_purges
@@ -73,11 +74,10 @@ def restore_asides(folder: Path) -> list[Path]:
     """Previous vaults a `restore --force` kept aside beside `folder` and a kill left there.
 
     Such a copy holds records (disposed clients' included) under keys the passphrase unwraps,
-    so disposal cannot vouch for anything while one exists. The name pattern is the one
-    `backup.restore` uses (vault/ may not import backup).
+    so disposal cannot vouch for anything while one exists. Named in storage/layout.py, which
+    `backup.restore` uses too (vault/ may not import backup).
     """
-    folder = Path(folder).absolute()
-    return sorted(folder.parent.glob(f".{folder.name}.before-restore-*"))
+    return layout.restore_asides(folder)
 
 
 def refuse_if_aside(vault: Vault) -> None:
