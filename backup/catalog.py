@@ -16,6 +16,8 @@ from vault import Vault
 from vault.errors import NotFoundError, UsageError
 from vault.storage.database import Database, Migration, Row, now_utc
 
+from .errors import UnknownDriveError
+
 if TYPE_CHECKING:  # drives.py builds on the catalog, not the other way round
     from .drives import DriveMarker
 
@@ -215,8 +217,7 @@ class Catalog:
             "OR (length(?) >= 4 AND drive_id LIKE ? || '%')",
             (ref, ref, ref.rstrip("/") or ref, ref, ref))
         if not rows:
-            raise NotFoundError(f"no backup drive matches {ref!r}; see `confide backup drive "
-                                "list`")
+            raise UnknownDriveError(f"no backup drive matches {ref!r}", ref)
         if len(rows) > 1:
             raise UsageError(f"{ref!r} matches {len(rows)} drives; give the drive id")
         return _drive(rows[0])

@@ -39,6 +39,7 @@ from vault.vault import KEY_FILE, LOCK_FILE, PNOTES_DB, RECORD_DB, check_databas
 from ._io import Counter, ProgressCallback, open_uncached
 from .archive import read_archive
 from .catalog import Catalog
+from .errors import RestoreTargetExistsError
 from .keys import secret_keys_for
 
 RESTORABLE = (RECORD_DB, PNOTES_DB)
@@ -217,7 +218,8 @@ def restore(archive: Path, target: Path, *, passphrase: str | None = None,
             force: bool = False, progress: ProgressCallback | None = None) -> RestoreResult:
     """Restore `archive` into the folder `target` with the passphrase or the recovery key.
 
-    With the recovery key a new passphrase must be given (as with `confide recover`).
+    With the recovery key a new passphrase must be given (as when recovering a vault). With
+    `force` an existing vault is replaced: kept aside until the restored one verifies.
     """
     archive, target = Path(archive), Path(target).absolute()
     if (passphrase is None) == (recovery_key is None):
@@ -228,8 +230,7 @@ def restore(archive: Path, target: Path, *, passphrase: str | None = None,
         raise UsageError(f"{archive} is not a file")
     exists = key_file_exists(target / KEY_FILE)
     if exists and not force:
-        raise VaultExistsError(f"a vault already exists at {target}; add --force to replace it "
-                               "(it is kept aside until the restored vault verifies)")
+        raise RestoreTargetExistsError(f"a vault already exists at {target}", target)
     if not exists and target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise VaultExistsError(f"{target} is not empty and is not a vault; choose an empty or "
                                "new folder")

@@ -1,12 +1,16 @@
 """One error hierarchy for all of Confide.
 
 Every error a user can meet is a `ConfideError`: it carries a short title and a one-line message
-that the CLI prints on stderr and the TUI shows in a modal. Library errors (sqlcipher3, argon2,
+that the CLI prints on stderr and the TUI shows in a modal. Messages state facts and name no
+command: where a remedy depends on the face, a subclass carries what the face needs to give its
+own hint (the CLI's are in tui/cli/hints.py). Library errors (sqlcipher3, argon2,
 cryptography, OSError) are translated at the edge with `raise ... from e` so no traceback and no
 library internals ever reach the user.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 
 class ConfideError(Exception):
@@ -44,6 +48,14 @@ class NotAVaultError(ConfideError):
     """The folder holds no Confide vault, or something else entirely."""
 
     title = "Not a vault"
+
+
+class MissingVaultError(NotAVaultError):
+    """No vault at all in the folder named (`folder`): nothing there yet, not a damaged one."""
+
+    def __init__(self, message: str, folder: Path) -> None:
+        super().__init__(message)
+        self.folder = folder
 
 
 class VaultExistsError(ConfideError):
@@ -100,6 +112,14 @@ class DisclosureRefusedError(ConfideError):
     """A release was refused: no valid authorization, expired or revoked, wrong kind, a hold."""
 
     title = "Release refused"
+
+
+class AuthorizationNotNamedError(DisclosureRefusedError):
+    """A release under the client's authorization that names none (`client_id`'s)."""
+
+    def __init__(self, message: str, client_id: int) -> None:
+        super().__init__(message)
+        self.client_id = client_id
 
 
 class DisposalRefusedError(ConfideError):

@@ -28,7 +28,7 @@ from .errors import (
     AuthenticationError,
     DamagedFileError,
     LockedError,
-    NotAVaultError,
+    MissingVaultError,
     NotFoundError,
     StorageError,
     UsageError,
@@ -133,7 +133,7 @@ def _remove_partial_vault(folder: Path) -> None:
 
 def _require_vault(folder: Path) -> None:
     if not folder.is_dir() or not key_file_exists(folder / KEY_FILE):
-        raise NotAVaultError(f"no Confide vault at {folder}; create one with `confide init`")
+        raise MissingVaultError(f"no Confide vault at {folder}", folder)
 
 
 def _open_db(folder: Path, name: str, key: SecretBytes, vault_id: str) -> Database:

@@ -17,6 +17,8 @@ from typing import Any
 
 from vault import ConfideError
 
+from .hints import hint_for
+
 # Lone surrogates (bytes that were not UTF-8, e.g. in a folder name) are escaped too: a strict
 # stdout cannot encode them, and printing must never fail after the vault has changed.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
@@ -79,12 +81,16 @@ class Output:
             sys.stderr.write(safe_text(message) + "\n")
 
     def error(self, error: ConfideError) -> None:
+        """One line on stderr: the core's fact, then this face's hint (see hints.py) if any."""
         message = " ".join(str(error).split())
+        hint = hint_for(error)
         if self.json_mode:
-            sys.stdout.write(json.dumps({"error": {"type": type(error).__name__,
-                                                   "title": error.title,
-                                                   "message": message}}) + "\n")
-        sys.stderr.write(f"confide: error: {safe_text(message)}\n")
+            doc = {"type": type(error).__name__, "title": error.title, "message": message}
+            if hint is not None:
+                doc["hint"] = hint
+            sys.stdout.write(json.dumps({"error": doc}) + "\n")
+        line = message if hint is None else f"{message}; {hint}"
+        sys.stderr.write(f"confide: error: {safe_text(line)}\n")
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ..errors import DisclosureRefusedError, UsageError
+from ..errors import AuthorizationNotNamedError, DisclosureRefusedError, UsageError
 from ..records.markup import render_withheld, withheld_categories
 from ..records.models import Client, EntryType, Note, OmitCategory, PsychotherapyNote
 from ..records.templates import TEMPLATES
@@ -280,8 +280,8 @@ def check_basis(vault: Vault, spec: ReleaseSpec, today: date
             if pnotes is not None:
                 return (f"psychotherapy-notes authorization {pnotes.record_id}", False, None,
                         pnotes)
-            raise DisclosureRefusedError("a release under the client's authorization must "
-                                         "name the authorization (confide auth list CLIENT)")
+            raise AuthorizationNotNamedError("a release under the client's authorization "
+                                             "must name the authorization", spec.client_id)
         general = auths.require_general(spec.authorization_id, spec.client_id,
                                         spec.recipient_name, spec.document_kinds, today)
         return f"client authorization {general.record_id}", False, general, pnotes
