@@ -126,3 +126,11 @@ class DisposalRefusedError(ConfideError):
     """A disposal was refused before anything changed: on hold, not due, names not confirmed."""
 
     title = "Disposal refused"
+
+
+class RestoreLeftoverError(DisposalRefusedError):
+    """Refused because a killed restore left a previous copy of the vault aside (`aside`)."""
+
+    def __init__(self, message: str, aside: Path) -> None:
+        super().__init__(message)
+        self.aside = aside

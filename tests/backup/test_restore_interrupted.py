@@ -99,3 +99,6 @@ def test_an_aside_copy_not_named_by_the_restored_vault_is_never_deleted(
     assert aside.exists() and (aside / "record.db").exists()
     refused = cli("dispose", "C-00001", "--confirm", "Anybody")
     assert refused.code == 1 and "previous copy of this vault" in refused.stderr
+    # The core says what is in the way; the command line adds what to run.
+    assert refused.stderr.endswith("so nothing was disposed of; run `confide restore` again, or "
+                                   "remove that folder\n")

@@ -13,7 +13,12 @@ from backup.errors import (
     RestoreTargetExistsError,
     UnknownDriveError,
 )
-from vault.errors import AuthorizationNotNamedError, ConfideError, MissingVaultError
+from vault.errors import (
+    AuthorizationNotNamedError,
+    ConfideError,
+    MissingVaultError,
+    RestoreLeftoverError,
+)
 
 
 def hint_for(error: ConfideError) -> str | None:
@@ -30,6 +35,8 @@ def hint_for(error: ConfideError) -> str | None:
         return "restore it with `confide restore` instead"
     if isinstance(error, RestoreTargetExistsError):
         return "add --force to replace it (it is kept aside until the restored vault verifies)"
+    if isinstance(error, RestoreLeftoverError):
+        return "run `confide restore` again, or remove that folder"
     if isinstance(error, AuthorizationNotNamedError):
         return "see `confide auth list CLIENT`"
     return None

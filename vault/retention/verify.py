@@ -17,7 +17,7 @@ from ..crypto import forensics
 from ..crypto.forensics import Fingerprints
 from ..crypto.keyslots import KeyName, wipe_keys
 from ..crypto.secret import SecretBytes
-from ..errors import ConfideError, DisposalRefusedError
+from ..errors import ConfideError, RestoreLeftoverError
 from ..storage import layout
 from ..storage.database import Database
 from ._common import client_columns, ids_sql, pnotes_db
@@ -83,10 +83,9 @@ def restore_asides(folder: Path) -> list[Path]:
 def refuse_if_aside(vault: Vault) -> None:
     asides = restore_asides(vault.folder)
     if asides:
-        raise DisposalRefusedError(
+        raise RestoreLeftoverError(
             f"an interrupted restore left a previous copy of this vault at {asides[0]}; it would "
-            "keep the disposed records, so nothing was disposed of (run `confide restore` "
-            "again, or remove that folder)")
+            "keep the disposed records, so nothing was disposed of", asides[0])
 
 
 def verify(vault: Vault, passphrase: str, *, disposed_ids: Collection[int] | None = None,
