@@ -16,6 +16,8 @@ from textual.worker import Worker, WorkerState
 from vault import AuthenticationError, ConfideError, KdfParams, Vault, calibrate
 from vault.vault import MIN_PASSPHRASE_CHARS
 
+from ...workflows.unlock import Tidied, unlock
+
 
 def _error_text(error: BaseException | None) -> str:
     """A plain sentence for the user; never a traceback."""
@@ -45,6 +47,14 @@ class LockScreen(Screen[None]):
         def __init__(self, vault: Vault) -> None:
             super().__init__()
             self.vault = vault
+
+    class RestoreTidied(Message):
+        """An interrupted restore was finished on unlocking; handled by
+        `ConfideApp.on_lock_screen_restore_tidied`."""
+
+        def __init__(self, tidied: Tidied) -> None:
+            super().__init__()
+            self.tidied = tidied
 
     def __init__(self, folder: Path, demo_passphrase: str | None = None,
                  message: str | None = None) -> None:
@@ -92,7 +102,12 @@ class LockScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="unlock")
     def unlock(self, passphrase: str) -> Vault:
-        return Vault.unlock(self.folder, passphrase)
+        return unlock(self.folder, lambda: passphrase, self._show_tidied)
+
+    def _show_tidied(self, tidied: Tidied) -> None:
+        # Usually nothing: the app finished any interrupted restore when it started.
+        if tidied.done or tidied.problems:
+            self.post_message(self.RestoreTidied(tidied))  # thread-safe
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "unlock":
