@@ -1,4 +1,4 @@
-"""`confide init` and `confide passwd` hold a new passphrase to the core's rule, with its message."""
+"""`confide init` and `confide passwd` hold a new passphrase to the core's rule and message."""
 
 from __future__ import annotations
 
