@@ -24,7 +24,8 @@ from vault import (
     check_new_passphrase,
 )
 
-from ...workflows.unlock import Tidied, unlock
+from ...workflows import unlock as opening
+from ...workflows.unlock import Tidied
 
 
 def _error_text(error: BaseException | None) -> str:
@@ -114,7 +115,7 @@ class LockScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="unlock")
     def unlock(self, passphrase: str) -> Vault:
-        return unlock(self.folder, lambda: passphrase, self._show_tidied)
+        return opening.unlock(self.folder, lambda: passphrase, self._show_tidied)
 
     def _show_tidied(self, tidied: Tidied) -> None:
         # Usually nothing: the app finished any interrupted restore when it started.
