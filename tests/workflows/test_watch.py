@@ -13,7 +13,6 @@ from tests.support.disposal import make_practice
 from tests.support.tui import app_for, settle, unlock
 from tui.app.screens.backup import watch_drives_in_app
 from vault import TEST_PRESET, Vault
-from vault.retention.disposal import dispose, pending_purges
 
 
 def _missed_a_disposal(vault_dir: Path, media: Path) -> Path:
@@ -29,8 +28,8 @@ def _missed_a_disposal(vault_dir: Path, media: Path) -> Path:
         old = run_backup(vault, stick).path
         away = media.parent / "stick-away"
         stick.rename(away)
-        result = dispose(vault, PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"],
-                         backups=DisposalBackups())
+        result = vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"],
+                                        backups=DisposalBackups())
         assert result.verification.result == "PASS, with backups pending"
         catalog = Catalog(vault)
         catalog.save_settings(replace(catalog.settings(), watch_roots=(str(media),),
@@ -41,7 +40,7 @@ def _missed_a_disposal(vault_dir: Path, media: Path) -> Path:
 
 def _pending(vault_dir: Path) -> list[object]:
     with Vault.unlock(vault_dir, PASSPHRASE) as vault:
-        return list(pending_purges(vault))
+        return list(vault.disposal.pending_purges())
 
 
 def test_cli_watch_purges_the_drive_and_says_so(vault_dir: Path, tmp_path: Path,
