@@ -36,9 +36,11 @@ from .records.models import (
 from .records.pnotes import PsychotherapyNotes
 from .records.templates import TEMPLATES, Template, get_template
 from .vault import (
+    PASSPHRASE_RULE,
     PendingRecovery,
     Vault,
     VaultStatus,
+    check_new_passphrase,
     default_vault_dir,
     inspect,
     vault_exists,
@@ -69,4 +71,5 @@ __all__ = [
     "default_vault_dir", "disable_core_dumps", "get_template", "inspect", "parse_omissions",
     "render_withheld", "vault_exists",
     "to_markup", "withheld_marker",
+    "PASSPHRASE_RULE", "check_new_passphrase",
 ]

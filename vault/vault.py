@@ -67,12 +67,19 @@ def default_vault_dir() -> Path:
     return Path(base) / "confide" / "vault"
 
 
-def check_new_passphrase(passphrase: str) -> str:
+# What `check_new_passphrase` asks for, for a face to say before anything is typed.
+PASSPHRASE_RULE = f"at least {MIN_PASSPHRASE_CHARS} characters"
+
+
+def check_new_passphrase(passphrase: str) -> None:
+    """The one rule for a new passphrase (create, change, recover); raises UsageError with a
+    message the faces show as it is."""
     if len(passphrase) < MIN_PASSPHRASE_CHARS:
         raise UsageError(f"the passphrase must have at least {MIN_PASSPHRASE_CHARS} characters")
+    # A NUL ends the string at some prompts and a line break at others: it could not be typed.
     if "\0" in passphrase or passphrase != passphrase.strip("\r\n"):
-        raise UsageError("the passphrase contains a NUL or line break")
-    return passphrase
+        raise UsageError("the passphrase must not contain a NUL character, nor begin or end "
+                         "with a line break")
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
-from tests.support.disposal import make_practice
+from tests.support.disposal import killed_disposal, make_practice
 from tests.support.tui import PASSPHRASE, app_for, settle, unlock
 from tui.app.screens.disposal import DisposalConfirmModal, DisposalScreen
 from vault import TEST_PRESET, Vault
@@ -94,3 +94,33 @@ async def test_privacy_mode_shows_initials_and_verify_runs(tmp_path: Path) -> No
         await settle(pilot)
         report = str(screen.query_one("#disposal-report", Static).content)
         assert report.startswith("Disposal verification: PASS") and "identifiers" in report
+
+
+async def test_dispose_finishes_an_interrupted_disposal_first(tmp_path: Path) -> None:
+    """As the status line says, disposing finishes an interrupted disposal first (and says so);
+    the new disposal then gets its own certificate."""
+    folder = _vault(tmp_path / "vault")
+    killed_disposal(folder, "after-delete")
+    app = app_for(folder)
+    async with app.run_test() as pilot:
+        screen = await _open(pilot)
+        status = str(screen.query_one("#disposal-status", Static).content)
+        assert "1 interrupted disposal(s)" in status
+        table = screen.query_one("#disposal-due", DataTable)
+        assert table.row_count == 1  # client 1's records are already gone
+        await pilot.press("space", "d")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, DisposalConfirmModal) and modal.record_ids == ["C-00002"]
+        modal.query_one("#confirm-0", Input).value = "Client Seven"
+        modal.query_one("#dispose-passphrase", Input).value = PASSPHRASE
+        await pilot.click("#dispose-yes")
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        report = str(screen.query_one("#disposal-report", Static).content)
+        status = str(screen.query_one("#disposal-status", Static).content)
+        assert app.vault is not None
+        assert app.vault.disposal.unfinished() == [], status
+        assert not app.vault.clients.exists(2), status
+    assert "Finished the interrupted disposal D-00001: PASS." in messages, messages
+    assert "CERTIFICATE OF DISPOSAL D-00002" in report

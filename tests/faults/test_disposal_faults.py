@@ -8,50 +8,15 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from tests.support.cli import PASSPHRASE
+from tests.support.disposal import KILLED_DISPOSAL as CHILD
 from tests.support.disposal import make_practice
 from tests.support.fsimage import mounted_image, needs_root
 from vault import TEST_PRESET, StorageError, Vault
-
-# The child disposes of client 1 and SIGKILLs itself at one point, by wrapping the real function
-# at that point (nothing is mocked: the wrapped function runs, or not, exactly as named).
-CHILD = textwrap.dedent("""
-    import os, signal, sys
-    from pathlib import Path
-    import vault.retention.execute, vault.crypto.rekey, vault.crypto.keyslots
-    import backup.purge
-    from vault import Vault
-
-    folder, point = Path(sys.argv[1]), sys.argv[2]
-    module, name, when = {
-        "before-delete": (vault.retention.execute, "_delete_records", "before"),
-        "after-delete": (vault.retention.execute, "_delete_records", "after"),
-        "before-key-file": (vault.crypto.keyslots.KeyFile, "save", "before"),
-        "after-key-file": (vault.crypto.keyslots.KeyFile, "save", "after"),
-        "mid-swap": (vault.crypto.rekey, "_zero_in_place", "after"),
-        "before-verify": (vault.retention.execute, "verify", "before"),
-        "after-new-backup": (backup.purge, "run_backup", "after"),
-    }[point]
-    real = getattr(module, name)
-
-    def killer(*args, **kwargs):
-        if when == "before":
-            os.kill(os.getpid(), signal.SIGKILL)
-        result = real(*args, **kwargs)
-        os.kill(os.getpid(), signal.SIGKILL)
-        return result
-
-    v = Vault.unlock(folder, sys.argv[3])
-    setattr(module, name, killer)
-    backups = backup.purge.DisposalBackups() if point == "after-new-backup" else None
-    v.disposal.dispose(sys.argv[3], [1], ["Quillon Zabriskie"], backups=backups)
-    print("not killed")
-""")
 
 
 @pytest.mark.parametrize("point", ["before-delete", "after-delete", "before-key-file",

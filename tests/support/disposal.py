@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 from vault import SessionInfo, Vault
 
 from .cli import PASSPHRASE
@@ -35,3 +41,46 @@ def make_practice(vault: Vault) -> dict[str, int]:
     pnotes.add(kept.id, "kept impression about tidal pools", "2025-05-01")
     pnotes.lock()
     return {"gone": gone.id, "sealed": sealed.id, "kept": kept.id}
+
+
+# The child disposes of client 1 and SIGKILLs itself at one point, by wrapping the real function
+# at that point (nothing is mocked: the wrapped function runs, or not, exactly as named).
+KILLED_DISPOSAL = textwrap.dedent("""
+    import os, signal, sys
+    from pathlib import Path
+    import vault.retention.execute, vault.crypto.rekey, vault.crypto.keyslots
+    import backup.purge
+    from vault import Vault
+
+    folder, point = Path(sys.argv[1]), sys.argv[2]
+    module, name, when = {
+        "before-delete": (vault.retention.execute, "_delete_records", "before"),
+        "after-delete": (vault.retention.execute, "_delete_records", "after"),
+        "before-key-file": (vault.crypto.keyslots.KeyFile, "save", "before"),
+        "after-key-file": (vault.crypto.keyslots.KeyFile, "save", "after"),
+        "mid-swap": (vault.crypto.rekey, "_zero_in_place", "after"),
+        "before-verify": (vault.retention.execute, "verify", "before"),
+        "after-new-backup": (backup.purge, "run_backup", "after"),
+    }[point]
+    real = getattr(module, name)
+
+    def killer(*args, **kwargs):
+        if when == "before":
+            os.kill(os.getpid(), signal.SIGKILL)
+        result = real(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGKILL)
+        return result
+
+    v = Vault.unlock(folder, sys.argv[3])
+    setattr(module, name, killer)
+    backups = backup.purge.DisposalBackups() if point == "after-new-backup" else None
+    v.disposal.dispose(sys.argv[3], [1], ["Quillon Zabriskie"], backups=backups)
+    print("not killed")
+""")
+
+
+def killed_disposal(vault_dir: Path, point: str = "after-delete") -> None:
+    """Dispose of client 1 of `make_practice` in a child killed with SIGKILL at `point`."""
+    child = subprocess.run([sys.executable, "-c", KILLED_DISPOSAL, str(vault_dir), point,
+                            PASSPHRASE], capture_output=True, text=True, timeout=120)
+    assert child.returncode == -signal.SIGKILL, child.stdout + child.stderr

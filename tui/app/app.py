@@ -32,6 +32,7 @@ from vault import (
     inspect,
 )
 
+from ..workflows.unlock import Tidied, finish_interrupted_restore
 from .screens.base import Location, VaultScreen
 from .screens.clients import ClientListScreen
 from .screens.editor import NoteEditorScreen
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from backup.watch import DriveWatcher
 
 KEPT_TIMELINE = "timeline"
+RESTORE_TITLE = "Interrupted restore"
 DEFAULT_IDLE_SECONDS = 300.0
 IDLE_ENV = "CONFIDE_IDLE_MINUTES"
 DEFAULT_PNOTES_IDLE_SECONDS = 120.0
@@ -153,18 +155,19 @@ class ConfideApp(App[None]):
     def _finish_interrupted_restore(self) -> None:
         """A `restore --force` killed part-way is finished before the vault is shown, as every
         CLI command does: the old vault it kept aside may hold records disposed of since."""
-        from backup.restore import finish_interrupted
-
-        title = "Interrupted restore"
         try:
-            left = finish_interrupted(self.folder)
+            tidied = finish_interrupted_restore(self.folder)
         except ConfideError as e:
-            self.notify(e.message, title=title, severity="error", timeout=30)
+            self.notify(e.message, title=RESTORE_TITLE, severity="error", timeout=30)
             return
-        for line in left.done:
-            self.notify(line, title=title, timeout=15)
-        for line in left.problems:
-            self.notify(line, title=title, severity="warning", timeout=30)
+        self.show_tidied(tidied)
+
+    def show_tidied(self, tidied: Tidied) -> None:
+        """What finishing an interrupted restore did, and what it left to the practitioner."""
+        for line in tidied.done:
+            self.notify(line, title=RESTORE_TITLE, timeout=15)
+        for line in tidied.problems:
+            self.notify(line, title=RESTORE_TITLE, severity="warning", timeout=30)
 
     def exit(self, result: None = None, return_code: int = 0,
              message: Any | None = None) -> None:
@@ -217,6 +220,9 @@ class ConfideApp(App[None]):
         watcher, self._drive_watcher = self._drive_watcher, None
         if watcher is not None:
             watcher.stop(wait=False)  # waiting here could deadlock with a notification
+
+    def on_lock_screen_restore_tidied(self, message: LockScreen.RestoreTidied) -> None:
+        self.show_tidied(message.tidied)
 
     async def on_lock_screen_unlocked(self, message: LockScreen.Unlocked) -> None:
         self.vault = message.vault

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from vault import UsageError
+from vault import UsageError, check_new_passphrase
 
 MAX_SECRET_FILE_BYTES = 64 * 1024  # a passphrase or recovery key is a line, not a document
 
@@ -65,9 +65,13 @@ class SecretSource:
         return self._cached
 
     def new_passphrase(self, file: str | None) -> str:
+        """A new passphrase, held to the core's rule (and its message) before it is used."""
         if file:
-            return read_secret_file(file, "new passphrase")
+            new = read_secret_file(file, "new passphrase")
+            check_new_passphrase(new)
+            return new
         first = self._prompt("New passphrase: ", "new passphrase")
+        check_new_passphrase(first)  # said before the repeat is asked for
         second = self._prompt("Repeat new passphrase: ", "new passphrase")
         if first != second:
             raise UsageError("the two passphrases differ; nothing was changed")

@@ -32,9 +32,9 @@ from backup import (
     run_backup,
     verify_catalogued,
 )
-from backup.purge import purge_on_mount
 from vault import ConfideError, NotFoundError, Vault
 
+from ...workflows.watch import drive_watcher
 from ..widgets.header import SafeHeader
 from .base import VaultScreen
 from .modals import PassphraseModal
@@ -343,13 +343,6 @@ def watch_drives_in_app(app: App[Any], vault: Vault) -> DriveWatcher:
     def report(text: str) -> None:
         app.call_from_thread(app.notify, text, title="Backup drive")
 
-    # A drive that missed a disposal gets its old backups purged when it shows up.
-    purge = purge_on_mount(vault, report=report)
-
-    def both(event: WatchEvent) -> None:
-        on_event(event)
-        purge(event)
-
-    watcher = DriveWatcher(vault, on_event=both)
+    watcher = drive_watcher(vault, on_event, report)
     watcher.start()
     return watcher

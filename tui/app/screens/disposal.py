@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-from backup.purge import DisposalBackups, process_connected_pending
+from backup.purge import DisposalBackups
 from vault import ConfideError
 from vault.records.models import initials_of
 from vault.retention.certificate import Certificate, render_text
@@ -22,6 +22,7 @@ from vault.retention.execute import DisposalResult
 from vault.retention.plan import ClientDisposal
 from vault.retention.verify import Verification
 
+from ...workflows import disposal as flows
 from ..widgets.header import SafeHeader
 from .base import VaultScreen
 
@@ -161,7 +162,7 @@ class DisposalScreen(VaultScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="disposal")
     def run_dispose(self, passphrase: str, ids: list[int],
                     names: list[str]) -> DisposalResult:
-        return self.vault.disposal.dispose(passphrase, ids, names, backups=DisposalBackups())
+        return flows.dispose(self.vault, passphrase, ids, names, self._resumed)
 
     def action_verify(self) -> None:
         from .modals import PassphraseModal
@@ -177,11 +178,13 @@ class DisposalScreen(VaultScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="disposal-verify")
     def run_verify(self, passphrase: str) -> Verification:
-        # Interrupted disposals and purges pending on drives connected now are finished first.
-        self.vault.verify_passphrase(passphrase)
-        self.vault.disposal.resume(passphrase, DisposalBackups())
-        process_connected_pending(self.vault)
-        return self.vault.disposal.verify(passphrase, backups=DisposalBackups())
+        return flows.verify(self.vault, passphrase, self._resumed).verification
+
+    def _resumed(self, resumed: flows.Resumed) -> None:
+        """Interrupted disposals and pending purges finished first (from a worker thread)."""
+        for line in resumed.lines():
+            self.app.call_from_thread(self.notify, line[:1].upper() + line[1:] + ".",
+                                      title="Disposal")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker: Worker[Any] = event.worker

@@ -13,8 +13,19 @@ from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Input, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState
 
-from vault import AuthenticationError, ConfideError, KdfParams, Vault, calibrate
-from vault.vault import MIN_PASSPHRASE_CHARS
+from vault import (
+    PASSPHRASE_RULE,
+    AuthenticationError,
+    ConfideError,
+    KdfParams,
+    UsageError,
+    Vault,
+    calibrate,
+    check_new_passphrase,
+)
+
+from ...workflows import unlock as opening
+from ...workflows.unlock import Tidied
 
 
 def _error_text(error: BaseException | None) -> str:
@@ -26,9 +37,13 @@ def _error_text(error: BaseException | None) -> str:
     return f"Unexpected error ({type(error).__name__}); the vault was not changed."
 
 
-def _new_passphrase_problem(first: str, second: str) -> str | None:
-    if len(first) < MIN_PASSPHRASE_CHARS:
-        return f"The passphrase needs at least {MIN_PASSPHRASE_CHARS} characters."
+def new_passphrase_problem(first: str, second: str) -> str | None:
+    """Why a new passphrase typed twice is refused, or None. The rule is the core's, and so is
+    its message, shown as it is: a stronger rule there needs no change here."""
+    try:
+        check_new_passphrase(first)
+    except UsageError as e:
+        return e.message
     if first != second:
         return "The two passphrases differ. Type the same passphrase twice."
     return None
@@ -45,6 +60,14 @@ class LockScreen(Screen[None]):
         def __init__(self, vault: Vault) -> None:
             super().__init__()
             self.vault = vault
+
+    class RestoreTidied(Message):
+        """An interrupted restore was finished on unlocking; handled by
+        `ConfideApp.on_lock_screen_restore_tidied`."""
+
+        def __init__(self, tidied: Tidied) -> None:
+            super().__init__()
+            self.tidied = tidied
 
     def __init__(self, folder: Path, demo_passphrase: str | None = None,
                  message: str | None = None) -> None:
@@ -92,7 +115,12 @@ class LockScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="unlock")
     def unlock(self, passphrase: str) -> Vault:
-        return Vault.unlock(self.folder, passphrase)
+        return opening.unlock(self.folder, lambda: passphrase, self._show_tidied)
+
+    def _show_tidied(self, tidied: Tidied) -> None:
+        # Usually nothing: the app finished any interrupted restore when it started.
+        if tidied.done or tidied.problems:
+            self.post_message(self.RestoreTidied(tidied))  # thread-safe
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "unlock":
@@ -131,9 +159,9 @@ class CreateVaultScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="lock-box"):
             yield Static("Create your Confide vault", id="lock-title")
-            yield Static(f"No vault yet at {self.folder}. Choose a passphrase of at least "
-                         f"{MIN_PASSPHRASE_CHARS} characters. Nobody can reset it for you; "
-                         "you will get a recovery key next.", id="lock-folder", markup=False)
+            yield Static(f"No vault yet at {self.folder}. Choose a passphrase of "
+                         f"{PASSPHRASE_RULE}. Nobody can reset it for you; you will get a "
+                         "recovery key next.", id="lock-folder", markup=False)
             yield Input(placeholder="New passphrase", password=True, id="new1")
             yield Input(placeholder="Same passphrase again", password=True, id="new2")
             yield Button("Create vault", variant="primary", id="create")
@@ -154,7 +182,7 @@ class CreateVaultScreen(Screen[None]):
     def submit(self) -> None:
         first = self.query_one("#new1", Input).value
         second = self.query_one("#new2", Input).value
-        problem = _new_passphrase_problem(first, second)
+        problem = new_passphrase_problem(first, second)
         if problem:
             self.query_one("#lock-error", Static).update(problem)
             return
@@ -255,7 +283,7 @@ class RecoverScreen(Screen[None]):
         key = self.query_one("#recovery", Input).value.strip()
         first = self.query_one("#new1", Input).value
         problem = ("Type the recovery key." if not key else
-                   _new_passphrase_problem(first, self.query_one("#new2", Input).value))
+                   new_passphrase_problem(first, self.query_one("#new2", Input).value))
         if problem:
             self.query_one("#lock-error", Static).update(problem)
             return

@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from vault.vault import MIN_PASSPHRASE_CHARS
+from .lock import new_passphrase_problem
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -130,10 +130,7 @@ class ChangePassphraseModal(ModalScreen[tuple[str, str] | None]):
         # Checked here, so a too-short passphrase keeps the modal (and what was typed) open
         # instead of closing it and reporting the problem in a toast.
         problem = ("Type your current passphrase first." if not current else
-                   f"The new passphrase needs at least {MIN_PASSPHRASE_CHARS} characters."
-                   if len(first) < MIN_PASSPHRASE_CHARS else
-                   "The two new passphrases differ."
-                   if first != self.query_one("#new2", Input).value else "")
+                   new_passphrase_problem(first, self.query_one("#new2", Input).value))
         if problem:
             self.query_one("#change-error", Static).update(problem)
             return

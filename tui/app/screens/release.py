@@ -44,6 +44,7 @@ from vault.disclosures import (
     RequestType,
 )
 
+from ...workflows.disclosures import default_document_kinds
 from ..widgets.header import SafeHeader
 from ..widgets.safe import SafeTextArea
 from .base import VaultScreen
@@ -102,6 +103,7 @@ class ReleaseScreen(VaultScreen):
         self._passphrase: str | None = None
         self.written: Disclosure | None = None
         self._general_auths = 0
+        self._kinds_for: int | None = None  # the authorization the kinds were preselected for
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
@@ -230,6 +232,25 @@ class ReleaseScreen(VaultScreen):
             return  # where and how it is written does not change what leaves
         if self.plan is not None and self._plan_form != self.form():
             self._invalidate("The form changed: preview again before writing.")
+
+    @on(Select.Changed, "#release-auth")
+    def authorization_changed(self) -> None:
+        """Preselect the document kinds the chosen authorization covers, as `confide release`
+        does when no kind is named."""
+        value = self.query_one("#release-auth", Select).value
+        chosen = value if isinstance(value, int) else None
+        if chosen == self._kinds_for:
+            return  # a reload that kept the choice: the kinds the user picked stay
+        self._kinds_for = chosen
+        try:
+            kinds = default_document_kinds(self.vault, chosen)
+        except ConfideError as e:
+            self._status(e.message, error=True)
+            return
+        selection = self.query_one("#release-kinds", SelectionList)
+        selection.deselect_all()
+        for kind in kinds:
+            selection.select(kind.value)
 
     def _invalidate(self, message: str) -> None:
         self.plan = None

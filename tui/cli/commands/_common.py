@@ -7,11 +7,14 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vault import UsageError, Vault
 from vault.records.validate import MAX_BODY_CHARS
+
+from ...workflows.unlock import Tidied, unlock
 
 if TYPE_CHECKING:
     from ..main import Context
@@ -35,19 +38,15 @@ def add_group(sub: Any, name: str, help_text: str,
     return group
 
 
-def finish_restore(ctx: Context) -> None:
-    """Finish (or point out) what a `restore --force` killed part-way left beside the vault."""
-    from backup.restore import finish_interrupted
-
-    left = finish_interrupted(ctx.folder)
-    for line in left.done + [f"warning: {p}" for p in left.problems]:
+def show_tidied(ctx: Context, tidied: Tidied) -> None:
+    """What finishing an interrupted restore did (and left), on standard error."""
+    for line in tidied.done + tuple(f"warning: {p}" for p in tidied.problems):
         ctx.out.info(line)
 
 
 @contextmanager
 def unlocked(ctx: Context) -> Iterator[Vault]:
-    finish_restore(ctx)
-    vault = Vault.unlock(ctx.folder, ctx.secrets.passphrase())
+    vault = unlock(ctx.folder, ctx.secrets.passphrase, partial(show_tidied, ctx))
     try:
         yield vault
     finally:

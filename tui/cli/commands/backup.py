@@ -11,7 +11,6 @@ from backup import (
     BackupProgress,
     BackupSettings,
     Catalog,
-    DriveWatcher,
     WatchEvent,
     add_drive,
     connected_drives,
@@ -21,9 +20,9 @@ from backup import (
     verify_archive,
     verify_catalogued,
 )
-from backup.purge import purge_on_mount
 from vault import NotFoundError, UsageError, Vault, vault_exists
 
+from ...workflows.watch import drive_watcher
 from ..output import table
 from ._common import add_command, add_group, unlocked
 
@@ -269,14 +268,7 @@ def cmd_watch(args: argparse.Namespace, ctx: Context) -> None:
             ctx.out.info(line(event))
 
     with unlocked(ctx) as vault:
-        # A drive that missed a disposal gets its old backups purged when it shows up.
-        purge = purge_on_mount(vault, report=ctx.out.info)
-
-        def on_event(event: WatchEvent) -> None:
-            show(event)
-            purge(event)
-
-        watcher = DriveWatcher(vault, roots=roots, on_event=on_event)
+        watcher = drive_watcher(vault, show, ctx.out.info, roots=roots)
         if args.once:
             events = watcher.scan_once()
             ctx.out.emit([{"kind": e.kind, "drive_id": e.drive_id, "path": e.path,

@@ -24,6 +24,7 @@ from vault.disclosures import (
     RequestType,
 )
 
+from ...workflows.disclosures import default_document_kinds
 from ..output import table
 from ..secrets_input import read_secret_file
 from ._common import add_command, add_group, client_id, note_id, parse_id, unlocked
@@ -277,19 +278,15 @@ def cmd_release(args: argparse.Namespace, ctx: Context) -> int:
             return 0
         if not args.purpose:
             raise UsageError("say what the release is for: --for PURPOSE")
-        kinds = _kinds(args.kinds)
-        if not args.kinds and args.authorization:
-            # No --kind: send what the named form covers rather than refuse the kinds it
-            # does not (a psychotherapy-notes form covers none; its own refusal then applies).
-            covered = vault.disclosures.authorizations.get(
-                auth_id(args.authorization)).document_kinds
-            kinds = covered or kinds
+        authorization = auth_id(args.authorization) if args.authorization else None
+        kinds = (_kinds(args.kinds) if args.kinds
+                 else default_document_kinds(vault, authorization))
         spec = ReleaseSpec(
             client_id=cid, request_type=kind, recipient_name=args.recipient,
             purpose=args.purpose, recipient_address=args.address, date_from=args.date_from,
             date_to=args.date_to, document_kinds=kinds,
             include_categories=_categories(args.include),
-            authorization_id=auth_id(args.authorization) if args.authorization else None,
+            authorization_id=authorization,
             pnotes_authorization_id=(auth_id(args.pnotes_authorization)
                                      if args.pnotes_authorization else None),
             note_ids=tuple(note_id(n) for n in args.notes),

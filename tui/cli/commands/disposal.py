@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from backup.purge import DisposalBackups, process_connected_pending
-from vault import UsageError, Vault
+from vault import UsageError
 from vault.retention.certificate import parse_certificate_id, render_text, write_export
 
+from ...workflows import disposal as flows
 from ..output import table
 from ._common import add_command, add_group, client_id, unlocked
 
@@ -150,23 +151,17 @@ def cmd_dispose(args: argparse.Namespace, ctx: Context) -> None:
     return _dispose(args, ctx, targets)
 
 
-def _resume(vault: Vault, ctx: Context, passphrase: str, backups: DisposalBackups) -> None:
-    """Finish what an earlier disposal left: an interrupted run, backups on drives now here."""
-    for result in vault.disposal.resume(passphrase, backups):
-        ctx.out.info(f"finished the interrupted disposal {result.certificate.certificate_id}"
-                     f": {result.verification.result}")
-    purged = process_connected_pending(vault)
-    if purged:
-        ctx.out.info(f"purged {len(purged)} old backup(s) left pending by an earlier disposal")
+def _show(ctx: Context, resumed: flows.Resumed) -> None:
+    """What finishing an earlier disposal did, on standard error."""
+    for line in resumed.lines():
+        ctx.out.info(line)
 
 
 def _queue(args: argparse.Namespace, ctx: Context) -> None:
     passphrase = ctx.secrets.passphrase()
-    backups = DisposalBackups()
     with unlocked(ctx) as vault:
-        _resume(vault, ctx, passphrase, backups)
-        rows = vault.disposal.plan(today=_day(args.as_of), passphrase=passphrase,
-                                   backups=backups)
+        rows = flows.queue(vault, passphrase, partial(_show, ctx), today=_day(args.as_of),
+                           authenticated=True)
 
     def text() -> str:
         if not rows:
@@ -202,11 +197,9 @@ def _dispose(args: argparse.Namespace, ctx: Context, targets: list[str]) -> None
         raise UsageError("disposal destroys records for good: add --confirm with the name of "
                          "each client (see `confide dispose --due`)")
     passphrase = ctx.secrets.passphrase()
-    backups = DisposalBackups()
     with unlocked(ctx) as vault:
-        _resume(vault, ctx, passphrase, backups)
-        result = vault.disposal.dispose(passphrase, ids, args.confirm, performed_by=args.by,
-                                        backups=backups)
+        result = flows.dispose(vault, passphrase, ids, args.confirm, partial(_show, ctx),
+                               performed_by=args.by, authenticated=True)
     ctx.out.emit(result.certificate.to_json(), lambda: render_text(result.certificate))
     if not result.verification.ok:
         raise_failed(result.certificate.certificate_id)
@@ -221,11 +214,9 @@ def raise_failed(cert_id: str) -> None:
 
 def _verify(ctx: Context) -> None:
     passphrase = ctx.secrets.passphrase()
-    backups = DisposalBackups()
     with unlocked(ctx) as vault:
-        _resume(vault, ctx, passphrase, backups)
-        report = vault.disposal.verify(passphrase, backups=backups)
-        disposed = len(vault.disposal.disposed_client_ids())
+        verified = flows.verify(vault, passphrase, partial(_show, ctx), authenticated=True)
+    report, disposed = verified.verification, verified.disposed_clients
     ctx.out.emit(report.to_json(), lambda: "\n".join(
         [f"Disposal verification: {report.result} ({disposed} disposed clients)"]
         + [f"  [{'ok' if c.ok else 'FAIL'}] {c.name}: {c.detail}" for c in report.checks]

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from backup import Catalog
-from vault import PRESETS, UsageError, Vault, calibrate, inspect
+from vault import PRESETS, UsageError, Vault, calibrate, check_new_passphrase, inspect
 
 from ._common import add_command
 
@@ -63,6 +63,7 @@ def cmd_init(args: argparse.Namespace, ctx: Context) -> None:
     passphrase = (ctx.secrets.passphrase() if ctx.secrets.has_passphrase_file and not
                   args.new_passphrase_file else ctx.secrets.new_passphrase(
                       args.new_passphrase_file))
+    check_new_passphrase(passphrase)  # before calibrating, which takes seconds
     if args.recovery_sheet and Path(args.recovery_sheet).exists():
         raise UsageError(f"{args.recovery_sheet} already exists; choose a new file name")
     if args.kdf == "calibrated":

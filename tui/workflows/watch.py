@@ -1,0 +1,28 @@
+"""Watching for the backup drive, as both faces run it.
+
+A designated drive that shows up gets a backup when one is due, and a drive that missed a
+disposal gets its old backups purged: the second is easy to forget in one face, so it lives here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from backup import DriveWatcher, WatchEvent
+from backup.purge import purge_on_mount
+from vault import Vault
+
+
+def drive_watcher(vault: Vault, on_event: Callable[[WatchEvent], None],
+                  report: Callable[[str], None], *,
+                  roots: Sequence[Path] | None = None) -> DriveWatcher:
+    """A watcher (not started) that hands every event to `on_event` and, when a drive is
+    found, finishes its pending disposal purges, telling `report` (one line each)."""
+    purge = purge_on_mount(vault, report=report)
+
+    def both(event: WatchEvent) -> None:
+        on_event(event)
+        purge(event)
+
+    return DriveWatcher(vault, roots=roots, on_event=both)
