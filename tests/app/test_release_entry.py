@@ -97,6 +97,22 @@ async def test_release_screens_open_on_a_field_and_close_at_once(tmp_path: Path,
         assert isinstance(app.screen, ClientListScreen) and app.is_running
 
 
+@pytest.mark.parametrize("action", ["action_release", "action_authorizations"])
+async def test_release_screens_closed_before_they_mount_do_not_crash(tmp_path: Path,
+                                                                     action: str) -> None:
+    """Closed before its mount is handled (a quick escape on a loaded machine), a screen does
+    not look for widgets that are already going away."""
+    folder = make_practice(tmp_path / "vault")
+    app = app_for(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        for _ in range(3):
+            getattr(app, action)()
+            app.pop_screen()  # in the same step: the screen's mount has not run yet
+        await settle(pilot)
+        assert isinstance(app.screen, ClientListScreen) and app.is_running
+
+
 async def test_release_without_authorization_guides_and_picks_up_a_new_one(
         tmp_path: Path) -> None:
     """No authorization on file: the app says how to record one; back from it, it is offered."""

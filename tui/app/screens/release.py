@@ -152,6 +152,8 @@ class ReleaseScreen(VaultScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        if self.app.screen is not self:
+            return  # closed (escape) before it finished mounting: its widgets are going away
         self.title = f"Release of records: {self.capp.client_label_by_id(self.client_id)}"
         self.query_one("#release-hidden", Static).display = False
         self.reload_authorizations()
@@ -179,7 +181,7 @@ class ReleaseScreen(VaultScreen):
 
     def on_screen_resume(self) -> None:
         # Back from the Authorizations screen (palette): a form just recorded is offered here.
-        if self.capp.vault is not None:
+        if self.capp.vault is not None and self.app.screen is self:
             self.reload_authorizations()
 
     # -- the form
@@ -425,6 +427,8 @@ class AuthorizationsScreen(VaultScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        if self.app.screen is not self:
+            return  # closed (escape) before it finished mounting: its widgets are going away
         self.privacy_changed()
         table = self.query_one("#auths", DataTable)
         for label in ("ID", "Kind", "To", "Purpose", "Signed", "Expires", "Status"):
