@@ -22,7 +22,9 @@ from typing import Any, BinaryIO, Protocol
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from vault.crypto.keyslots import KeyFile
 from vault.crypto.secret import SecretBytes
+from vault.errors import DamagedFileError, KdfRefusedError, NotAVaultError
 
 from .errors import BackupDamagedError, NotABackupError
 
@@ -314,7 +316,20 @@ def _parse_prefix(reader: _Reader, prefix: bytes,
         raise BackupDamagedError(f"{name} is truncated inside its header (at byte "
                                  f"{reader.offset})", section="header", offset=reader.offset)
     header = ArchiveHeader.from_bytes(header_bytes)
+    _refuse_hostile_kdf(header, name)
     return header, prefix + header_bytes, reader.offset, mac
+
+
+def _refuse_hostile_kdf(header: ArchiveHeader, name: str) -> None:
+    """The key-file copy's Argon2id parameters are unauthenticated: whoever wrote the file
+    chooses what a restore or `verify FILE` spends deriving. Out-of-bounds parameters are
+    refused here, when the header is read, before any key is looked for."""
+    try:
+        KeyFile.from_bytes(header.key_file)
+    except KdfRefusedError as e:
+        raise KdfRefusedError(f"{name} (the key-file copy in its header): {e}") from e
+    except (DamagedFileError, NotAVaultError):
+        pass  # other damage to the copy is reported where the copy is used
 
 
 def read_archive(source: BinaryIO, keys_for: KeysFor, *, name: str = "the file",

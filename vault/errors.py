@@ -44,6 +44,14 @@ class DamagedFileError(ConfideError):
     title = "Damaged file"
 
 
+class KdfRefusedError(DamagedFileError):
+    """A key file (the vault's own, or the copy in a backup's header) asks for Argon2id
+    parameters beyond any Confide writes. They are read before anything is authenticated, so
+    their cost is the file author's choice: refused before deriving."""
+
+    title = "Key derivation refused"
+
+
 class NotAVaultError(ConfideError):
     """The folder holds no Confide vault, or something else entirely."""
 

@@ -13,7 +13,7 @@ from typing import Any
 from argon2.exceptions import HashingError
 from argon2.low_level import Type, hash_secret_raw
 
-from ..errors import DamagedFileError, UsageError
+from ..errors import DamagedFileError, KdfRefusedError, UsageError
 from .secret import SecretBytes
 
 KEY_LEN = 32
@@ -25,13 +25,19 @@ MIN_TIME_COST = 2
 
 TARGET_SECONDS = 1.0
 
-# What a key file may ask for. The parameters are read before anything is authenticated (a key
-# file or an archive from a stranger's USB stick), so they bound the memory and time one
-# derivation can cost us. Confide writes 256 MiB and two lanes; 2 GiB is RFC 9106's first
-# recommended option.
-MAX_TIME_COST = 64
-MAX_MEMORY_KIB = 2 * 1024 * 1024
-MAX_PARALLELISM = 16
+# Calibration never goes past this time cost (at 256 MiB about 1 s on a fast machine, 5 s on
+# a slow one): the heaviest parameters Confide ever writes are t=16, 256 MiB, 2 lanes.
+CALIBRATE_MAX_TIME_COST = 16
+
+# What a key file may ask for. The parameters are read before anything is authenticated (the
+# vault's own keys.confide, or the key-file copy in an archive from a stranger's USB stick), so
+# the file's author chooses what one derivation costs us: these bounds are twice what Confide
+# writes (four times the memory), and the total work (passes x memory) is bounded too, so a
+# hostile file costs at most about twice the slowest unlock a real vault can have.
+MAX_TIME_COST = 2 * CALIBRATE_MAX_TIME_COST
+MAX_MEMORY_KIB = 4 * MIN_MEMORY_KIB
+MAX_PARALLELISM = 8
+MAX_WORK_KIB = MAX_TIME_COST * MIN_MEMORY_KIB  # time_cost x memory_kib
 
 
 @dataclass(frozen=True)
@@ -70,11 +76,7 @@ class KdfParams:
             )
         except (KeyError, TypeError, ValueError, OverflowError) as e:  # Overflow: Infinity
             raise DamagedFileError("key file has unreadable key-derivation parameters") from e
-        # Bounds stop a tampered file from asking for terabytes of memory.
-        if not (1 <= params.time_cost <= MAX_TIME_COST
-                and 1 <= params.parallelism <= MAX_PARALLELISM
-                and 8 * params.parallelism <= params.memory_kib <= MAX_MEMORY_KIB):
-            raise DamagedFileError("key file has out-of-range key-derivation parameters")
+        check_bounds(params)
         return params
 
     def describe(self) -> str:
@@ -93,8 +95,31 @@ DEFAULT_PRESET = KdfParams(time_cost=3, memory_kib=MIN_MEMORY_KIB, parallelism=2
 PRESETS: dict[str, KdfParams] = {"test-insecure": TEST_PRESET, "default": DEFAULT_PRESET}
 
 
+def check_bounds(params: KdfParams) -> None:
+    """Refuse parameters no Confide writes, before any derivation runs (see MAX_TIME_COST)."""
+    if not (1 <= params.parallelism and 8 * params.parallelism <= params.memory_kib
+            and params.time_cost >= 1):
+        raise KdfRefusedError("the key file has impossible key-derivation parameters "
+                              f"(t={params.time_cost}, m={params.memory_kib} KiB, "
+                              f"p={params.parallelism}); it is damaged")
+    over = [what for what, bad in (
+        (f"t={params.time_cost} > {MAX_TIME_COST}", params.time_cost > MAX_TIME_COST),
+        (f"m={params.memory_kib // 1024} MiB > {MAX_MEMORY_KIB // 1024} MiB",
+         params.memory_kib > MAX_MEMORY_KIB),
+        (f"p={params.parallelism} > {MAX_PARALLELISM}", params.parallelism > MAX_PARALLELISM),
+        (f"t x m = {params.time_cost * params.memory_kib // (1024 * 1024)} GiB-passes > "
+         f"{MAX_WORK_KIB // (1024 * 1024)}", params.time_cost * params.memory_kib > MAX_WORK_KIB),
+    ) if bad]
+    if over:
+        raise KdfRefusedError(
+            f"the key file asks for Argon2id key-derivation parameters beyond any Confide "
+            f"writes ({', '.join(over)}); refused before deriving anything: the file was "
+            "altered or not made by Confide")
+
+
 def derive(passphrase: str, salt: bytes, params: KdfParams) -> SecretBytes:
     """Argon2id(passphrase, salt) -> a 32-byte key-encryption key."""
+    check_bounds(params)
     secret = bytearray(passphrase.encode("utf-8"))
     try:
         raw = hash_secret_raw(
@@ -117,6 +142,9 @@ def derive(passphrase: str, salt: bytes, params: KdfParams) -> SecretBytes:
 def calibrate(target_seconds: float = TARGET_SECONDS,
               memory_kib: int = MIN_MEMORY_KIB) -> KdfParams:
     """Pick the time cost that makes one derivation take about `target_seconds` here."""
+    if memory_kib > MAX_MEMORY_KIB:
+        raise UsageError(f"calibration memory above {MAX_MEMORY_KIB // 1024} MiB would make a "
+                         "vault no Confide opens")
     salt = b"\0" * SALT_LEN
     time_cost = DEFAULT_PRESET.time_cost
     while True:
@@ -124,9 +152,9 @@ def calibrate(target_seconds: float = TARGET_SECONDS,
         start = time.perf_counter()
         derive("calibration", salt, params).wipe()
         elapsed = time.perf_counter() - start
-        if elapsed >= target_seconds * 0.8 or time_cost >= 16:
+        if elapsed >= target_seconds * 0.8 or time_cost >= CALIBRATE_MAX_TIME_COST:
             return params
-        # Scale in one step towards the target, then measure once more; never past what a key
-        # file may hold, or the new vault would not open again.
-        time_cost = min(MAX_TIME_COST, max(time_cost + 1,
-                                           int(time_cost * target_seconds / max(elapsed, 1e-3))))
+        # Scale in one step towards the target, then measure once more; never past the
+        # calibration ceiling, which the key-file bounds are derived from.
+        time_cost = min(CALIBRATE_MAX_TIME_COST, max(
+            time_cost + 1, int(time_cost * target_seconds / max(elapsed, 1e-3))))
