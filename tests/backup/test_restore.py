@@ -190,6 +190,7 @@ def test_restore_command_errors_are_one_line(cli: Cli, tmp_path: Path) -> None:
     archive = cli("backup", "run", "--to", str(drive), "--json").json["path"]  # type: ignore[index]
     wrong = tmp_path / "wrong.txt"
     wrong.write_text("not the passphrase\n")
+    wrong.chmod(0o600)
     target = tmp_path / "new"
     result = cli("--vault", str(target), "--passphrase-file", str(wrong), "restore", archive)
     assert result.code == 1 and "wrong passphrase" in result.stderr

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.cli import PASSPHRASE, Cli
+from tests.support.cli import PASSPHRASE, Cli, secret_file
 from tui.cli.main import main
 
 
@@ -178,8 +178,7 @@ def test_passwd_then_recover_json(ready: Cli, tmp_path: Path,
     recovery = _ok(ready("status", "--json"))  # the vault exists
     assert recovery["key_epoch"] == 1
     record_before = (ready.vault_dir / "record.db").read_bytes()
-    new = tmp_path / "new.txt"
-    new.write_text("second passphrase here\n")
+    new = secret_file(tmp_path / "new.txt", "second passphrase here\n")
     assert _ok(ready("passwd", "--new-passphrase-file", str(new), "--json")) == {"changed": True}
     # No re-encryption: only the pages the audit entries touched differ (a rekey changes all).
     record_after = (ready.vault_dir / "record.db").read_bytes()
@@ -194,10 +193,8 @@ def test_passwd_then_recover_json(ready: Cli, tmp_path: Path,
     (tmp_path / "o").mkdir()
     other = Cli(tmp_path / "other", tmp_path / "o", capsys)
     key = other.init().json["recovery_key"]  # type: ignore[index]
-    key_file = tmp_path / "rk.txt"
-    key_file.write_text(key.lower().replace("-", " ") + "\n")
-    third = tmp_path / "third.txt"
-    third.write_text("third passphrase now\n")
+    key_file = secret_file(tmp_path / "rk.txt", key.lower().replace("-", " ") + "\n")
+    third = secret_file(tmp_path / "third.txt", "third passphrase now\n")
     done = _ok(other("recover", "--recovery-key-file", str(key_file), "--new-passphrase-file",
                      str(third), "--json"))
     assert done == {"recovered": True, "passphrase_changed": True}
@@ -281,8 +278,7 @@ def test_env_vars_choose_vault_and_passphrase(tmp_path: Path, monkeypatch: pytes
                                               capsys: pytest.CaptureFixture[str]) -> None:
     """CONFIDE_VAULT and CONFIDE_PASSPHRASE_FILE replace --vault and --passphrase-file."""
     folder = tmp_path / "from-env"
-    secret = tmp_path / "pp.txt"
-    secret.write_text(PASSPHRASE + "\n")
+    secret = secret_file(tmp_path / "pp.txt", PASSPHRASE + "\n")
     monkeypatch.setenv("CONFIDE_VAULT", str(folder))
     monkeypatch.setenv("CONFIDE_PASSPHRASE_FILE", str(secret))
     assert main(["init", "--kdf", "test-insecure", "--json"]) == 0

@@ -7,7 +7,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from tests.support.cli import Cli
+from tests.support.cli import Cli, secret_file
 
 
 @pytest.fixture
@@ -104,8 +104,7 @@ def test_subpoena_flow_from_the_command_line(ready: Cli, tmp_path: Path) -> None
 
 def test_access_and_password_protected_pdf(ready: Cli, tmp_path: Path) -> None:
     """The client's copy can be AES-256 protected with a password read from a file."""
-    password_file = tmp_path / "pdfpass"
-    password_file.write_text("copy-password-99\n")
+    password_file = secret_file(tmp_path / "pdfpass", "copy-password-99\n")
     out = tmp_path / "copy.pdf"
     result = ready("access", "1", "--out", str(out), "--pdf-password-file",
                    str(password_file), "--json")

@@ -178,6 +178,7 @@ def test_invalid_utf8_body_file_is_refused(cli: Cli, tmp_path: Path) -> None:
     assert "not valid UTF-8" in error and "line 2" in error
     passphrase = tmp_path / "bad-pp.txt"
     passphrase.write_bytes(b"\xff\xfe passphrase")
+    passphrase.chmod(0o600)
     assert "not valid UTF-8" in _one_line(cli("--passphrase-file", str(passphrase), "client",
                                               "list"))
     assert cli("note", "list", "1", "--json").json == []

@@ -17,6 +17,7 @@ def test_passwd_warns_that_earlier_backups_keep_the_old_passphrase(cli: Cli,
     assert cli("backup", "run", "--to", str(usb)).code == 0
     new = tmp_path / "new.txt"
     new.write_text("second passphrase here\n")
+    new.chmod(0o600)
     result = cli("passwd", "--new-passphrase-file", str(new))
     assert result.code == 0, result.stderr
     assert "1 earlier backup(s) still open with the OLD passphrase" in result.stdout

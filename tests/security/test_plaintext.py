@@ -87,6 +87,7 @@ def test_cli_session_leaves_no_plaintext_anywhere(tmp_path: Path) -> None:
     secret = tmp_path / "secret" / "pp"
     secret.parent.mkdir()
     secret.write_text(PASSPHRASE + "\n")
+    secret.chmod(0o600)
     folder = tmp_path / "vault"
     env = {**os.environ, "HOME": str(home), "TMPDIR": str(tmp), "CONFIDE_VAULT": str(folder),
            "CONFIDE_PASSPHRASE_FILE": str(secret), "XDG_DATA_HOME": str(home / "data")}

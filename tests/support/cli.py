@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -11,6 +12,15 @@ from pathlib import Path
 import pytest
 
 PASSPHRASE = "correct horse battery"
+
+
+def secret_file(path: Path, text: str) -> Path:
+    """A secret file as a careful user keeps one: mode 0600 (confide refuses looser ones)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    path.chmod(0o600)  # an existing file keeps its mode through O_CREAT
+    return path
 
 
 @dataclass
@@ -29,8 +39,7 @@ class Cli:
 
     def __init__(self, vault_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
         self.vault_dir = vault_dir
-        self.passphrase_file = tmp_path / "passphrase.txt"
-        self.passphrase_file.write_text(PASSPHRASE + "\n")
+        self.passphrase_file = secret_file(tmp_path / "passphrase.txt", PASSPHRASE + "\n")
         self._capsys = capsys
 
     def base_args(self) -> list[str]:

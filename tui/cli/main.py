@@ -39,7 +39,8 @@ class Context:
         self.out = Output(json_mode=args.json)
         self.open_app = open_app
         self.secrets = SecretSource(args.passphrase_file
-                                    or os.environ.get("CONFIDE_PASSPHRASE_FILE"))
+                                    or os.environ.get("CONFIDE_PASSPHRASE_FILE"),
+                                    insecure_files=args.insecure_passphrase_file)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -61,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="vault folder (default: $CONFIDE_VAULT or the user data folder)")
     common.add_argument("--passphrase-file", metavar="FILE", default=argparse.SUPPRESS,
                         help="read the passphrase from FILE (or $CONFIDE_PASSPHRASE_FILE)")
+    common.add_argument("--insecure-passphrase-file", action="store_true",
+                        default=argparse.SUPPRESS,
+                        help="accept secret files other users can read or that you do not own "
+                             "(a warning instead of a refusal)")
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
                         help="print machine-readable JSON on stdout")
     parser = _Parser(
@@ -79,7 +84,8 @@ def main(argv: Sequence[str] | None = None, open_app: AppOpener | None = None) -
     disable_core_dumps()
     parser = build_parser()
     args = parser.parse_args(argv)
-    for name, default in (("vault", None), ("passphrase_file", None), ("json", False)):
+    for name, default in (("vault", None), ("passphrase_file", None), ("json", False),
+                          ("insecure_passphrase_file", False)):
         if not hasattr(args, name):
             setattr(args, name, default)
     handler: Handler | None = getattr(args, "handler", None)

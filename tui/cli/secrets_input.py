@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import stat
 import sys
 from pathlib import Path
 
@@ -12,10 +13,38 @@ from vault import UsageError, check_new_passphrase
 MAX_SECRET_FILE_BYTES = 64 * 1024  # a passphrase or recovery key is a line, not a document
 
 
-def read_secret_file(path: str, what: str) -> str:
+INSECURE_FLAG = "--insecure-passphrase-file"
+
+
+def _check_private(path: str, what: str, st: os.stat_result, insecure: bool) -> None:
+    """As ssh does with private keys: a secret in a file others can read (or one that someone
+    else owns, and so can rewrite or re-permit) is no secret. Regular files only: a pipe such
+    as `<(pass show confide)` is private to the two processes."""
+    if not stat.S_ISREG(st.st_mode):
+        return
+    problem = None
+    if st.st_uid != os.geteuid():
+        problem = (f"the {what} file {path} is owned by uid {st.st_uid}, not by you "
+                   f"(uid {os.geteuid()}); keep it in a file of your own with `chmod 600`")
+    elif st.st_mode & 0o077:
+        problem = (f"the {what} file {path} is accessible to other users (mode "
+                   f"{stat.S_IMODE(st.st_mode):04o}); run `chmod 600 {path}`")
+    if problem is None:
+        return
+    if not insecure:
+        raise UsageError(f"{problem}, or pass {INSECURE_FLAG} to use it anyway")
+    sys.stderr.write(f"confide: warning: {problem} (used anyway: {INSECURE_FLAG})\n")
+
+
+def read_secret_file(path: str, what: str, *, secret: bool = True,
+                     insecure: bool = False) -> str:
+    """A one-line value from a file. With `secret` (a passphrase, key or password) the file
+    must be private to the user, unless `insecure` downgrades that to a warning."""
     try:
         # Bounded read: a wrong path such as /dev/zero or a disk image must not hang or eat memory.
         with Path(path).expanduser().open("rb") as f:
+            if secret:
+                _check_private(path, what, os.fstat(f.fileno()), insecure)
             raw = f.read(MAX_SECRET_FILE_BYTES + 1)
     except OSError as e:
         raise UsageError(f"cannot read the {what} file {path}: {e.strerror}") from None
@@ -37,9 +66,14 @@ def read_secret_file(path: str, what: str) -> str:
 
 
 class SecretSource:
-    def __init__(self, passphrase_file: str | None) -> None:
+    def __init__(self, passphrase_file: str | None, insecure_files: bool = False) -> None:
         self._passphrase_file = passphrase_file
         self._cached: str | None = None
+        self.insecure_files = insecure_files
+
+    def read_file(self, path: str, what: str) -> str:
+        """A secret from a file named on the command line (checked as `read_secret_file`)."""
+        return read_secret_file(path, what, insecure=self.insecure_files)
 
     def _prompt(self, prompt: str, what: str) -> str:
         if not sys.stdin.isatty():
@@ -59,7 +93,7 @@ class SecretSource:
         """The vault passphrase (asked once per command, then reused for re-authentication)."""
         if self._cached is None:
             if self._passphrase_file:
-                self._cached = read_secret_file(self._passphrase_file, "passphrase")
+                self._cached = self.read_file(self._passphrase_file, "passphrase")
             else:
                 self._cached = self._prompt(prompt, "passphrase")
         return self._cached
@@ -67,7 +101,7 @@ class SecretSource:
     def new_passphrase(self, file: str | None) -> str:
         """A new passphrase, held to the core's rule (and its message) before it is used."""
         if file:
-            new = read_secret_file(file, "new passphrase")
+            new = self.read_file(file, "new passphrase")
             check_new_passphrase(new)
             return new
         first = self._prompt("New passphrase: ", "new passphrase")
@@ -79,8 +113,8 @@ class SecretSource:
 
     def recovery_key(self, file: str | None) -> str:
         if file:
-            return read_secret_file(file, "recovery key")
+            return self.read_file(file, "recovery key")
         env = os.environ.get("CONFIDE_RECOVERY_KEY_FILE")
         if env:
-            return read_secret_file(env, "recovery key")
+            return self.read_file(env, "recovery key")
         return self._prompt("Recovery key: ", "recovery key")

@@ -197,7 +197,7 @@ def _text_options(p: argparse.ArgumentParser, what: str) -> None:
 def _read_text(args: argparse.Namespace) -> str:
     if args.text is not None:
         return str(args.text)
-    return read_secret_file(args.text_file, "text")
+    return read_secret_file(args.text_file, "text", secret=False)
 
 
 def auth_id(text: str) -> int:
@@ -214,7 +214,8 @@ def _categories(values: list[str]) -> tuple[OmitCategory, ...]:
 
 def _password(args: argparse.Namespace) -> str | None:
     if args.pdf_password_file:
-        return read_secret_file(args.pdf_password_file, "PDF password")
+        return read_secret_file(args.pdf_password_file, "PDF password",
+                                insecure=bool(getattr(args, "insecure_passphrase_file", False)))
     if args.encrypt:
         if not sys.stdin.isatty():
             raise UsageError("--encrypt asks for the password in a terminal; use "
