@@ -24,6 +24,7 @@ from .crypto.keyslots import (
 from .crypto.rekey import finish_rotation
 from .crypto.sealing import InvalidTag, open_sealed, public_key_of
 from .crypto.secret import SecretBytes
+from .crypto.strength import check_passphrase as _check_strength
 from .errors import (
     AuthenticationError,
     DamagedFileError,
@@ -68,18 +69,20 @@ def default_vault_dir() -> Path:
 
 
 # What `check_new_passphrase` asks for, for a face to say before anything is typed.
-PASSPHRASE_RULE = f"at least {MIN_PASSPHRASE_CHARS} characters"
+PASSPHRASE_RULE = (f"at least {MIN_PASSPHRASE_CHARS} characters and hard to guess "
+                   "(several unrelated words)")
 
 
 def check_new_passphrase(passphrase: str) -> None:
     """The one rule for a new passphrase (create, change, recover); raises UsageError with a
-    message the faces show as it is."""
+    message the faces show as it is. Hard to guess means zxcvbn score 3 (crypto.strength)."""
     if len(passphrase) < MIN_PASSPHRASE_CHARS:
         raise UsageError(f"the passphrase must have at least {MIN_PASSPHRASE_CHARS} characters")
     # A NUL ends the string at some prompts and a line break at others: it could not be typed.
     if "\0" in passphrase or passphrase != passphrase.strip("\r\n"):
         raise UsageError("the passphrase must not contain a NUL character, nor begin or end "
                          "with a line break")
+    _check_strength(passphrase)
 
 
 @dataclass(frozen=True)

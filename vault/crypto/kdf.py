@@ -97,7 +97,7 @@ PRESETS: dict[str, KdfParams] = {"test-insecure": TEST_PRESET, "default": DEFAUL
 
 def check_bounds(params: KdfParams) -> None:
     """Refuse parameters no Confide writes, before any derivation runs (see MAX_TIME_COST)."""
-    if not (1 <= params.parallelism and 8 * params.parallelism <= params.memory_kib
+    if not (params.parallelism >= 1 and 8 * params.parallelism <= params.memory_kib
             and params.time_cost >= 1):
         raise KdfRefusedError("the key file has impossible key-derivation parameters "
                               f"(t={params.time_cost}, m={params.memory_kib} KiB, "

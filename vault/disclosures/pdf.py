@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from fpdf import FPDF
-from fpdf.enums import EncryptionMethod
+from fpdf.enums import AccessPermission, EncryptionMethod
 
+from ..crypto.strength import check_pdf_password
 from ..errors import UsageError
 from .document import Document
 
@@ -163,9 +164,21 @@ class _Writer:
         self.y += mm
 
 
+# What the recipient of a protected release may do: read, print, and let a screen reader or
+# other assistive technology extract the text. Not edit, annotate, fill, reassemble or copy
+# out: the release is a record of what was disclosed, and the owner password that would lift
+# these restrictions is random and never kept. (Viewers honour the flags; they are not
+# cryptographic, the encryption is.)
+PDF_PERMISSIONS = (AccessPermission.PRINT_LOW_RES | AccessPermission.PRINT_HIGH_RES
+                   | AccessPermission.COPY_FOR_ACCESSIBILITY)
+
+
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_CHARS:
         raise UsageError(f"the PDF password must have at least {MIN_PASSWORD_CHARS} characters")
+    if "\0" in password:
+        raise UsageError("the PDF password contains a NUL character")
+    check_pdf_password(password)
 
 
 def render_pdf(document: Document, password: str | None = None) -> bytes:
@@ -206,5 +219,6 @@ def render_pdf(document: Document, password: str | None = None) -> bytes:
     if password is not None:
         # The owner password is random and never kept: nobody can lift the restrictions.
         pdf.set_encryption(owner_password=secrets.token_urlsafe(32), user_password=password,
-                           encryption_method=EncryptionMethod.AES_256, encrypt_metadata=True)
+                           encryption_method=EncryptionMethod.AES_256, encrypt_metadata=True,
+                           permissions=PDF_PERMISSIONS)
     return bytes(pdf.output())
