@@ -104,13 +104,13 @@ def test_subpoena_flow_from_the_command_line(ready: Cli, tmp_path: Path) -> None
 
 def test_access_and_password_protected_pdf(ready: Cli, tmp_path: Path) -> None:
     """The client's copy can be AES-256 protected with a password read from a file."""
-    password_file = secret_file(tmp_path / "pdfpass", "copy-password-99\n")
+    password_file = secret_file(tmp_path / "pdfpass", "harbor lantern tidal quartz\n")
     out = tmp_path / "copy.pdf"
     result = ready("access", "1", "--out", str(out), "--pdf-password-file",
                    str(password_file), "--json")
     assert result.code == 0, result.stderr
     reader = pypdf.PdfReader(out)
-    assert reader.is_encrypted and reader.decrypt("copy-password-99")
+    assert reader.is_encrypted and reader.decrypt("harbor lantern tidal quartz")
     assert "Copy of records" in reader.pages[0].extract_text()
 
 

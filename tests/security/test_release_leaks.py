@@ -30,7 +30,7 @@ from tests.support.disclosures import (
 from vault import OmitCategory, UsageError, Vault
 from vault.disclosures import ReleaseSpec, RequestType
 
-PDF_PASSWORD = "release-pass-1234"
+PDF_PASSWORD = "granite orchard violin ember"
 INCLUDED = OmitCategory.SUBSTANCE_USE
 
 

@@ -29,7 +29,7 @@ _MAX_ESTIMATED = 72
 SUGGESTION_WORDS = 5
 _WORDLIST_SIZE = 4096  # 12 bits a word: five words are 60 bits
 # Context an attacker would try first.
-_USER_INPUTS = ["confide", "vault", "passphrase", "password", "therapy", "therapist",
+_USER_INPUTS = ["confide", "vault", "therapy", "therapist",
                 "clinic", "practice", "client", "notes", "record", "records", "release"]
 # The word list comes from zxcvbn's own English frequency list (MIT): common words, people's
 # names removed, and words no clinician wants suggested as a secret left out.
