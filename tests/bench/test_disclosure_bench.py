@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.bench_disclosures import run
+from bench.bench_disclosures import run, run_long
 
 
 def test_release_bench_runs_on_a_small_record() -> None:
@@ -11,3 +11,9 @@ def test_release_bench_runs_on_a_small_record() -> None:
     assert result["notes"] == 20
     assert result["prepare_s"] > 0 and result["write_pdf_s"] > 0
     assert result["peak_mib"] > 0 and result["pdf_kib"] > 5
+
+
+def test_hostile_text_bench_runs_small() -> None:
+    """The long-word and large-body case runs end to end on small sizes."""
+    result = run_long(2000, 0.02)
+    assert result["word_s"] > 0 and result["body_s"] > 0 and result["body_pdf_kib"] > 5

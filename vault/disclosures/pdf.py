@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from fpdf import FPDF
-from fpdf.enums import AccessPermission, EncryptionMethod
+from fpdf.enums import AccessPermission, EncryptionMethod, TextEmphasis
 
 from ..crypto.strength import check_pdf_password
 from ..errors import UsageError
@@ -52,7 +52,8 @@ class _Pdf(FPDF):
                 self.unicode = True
                 break
         self.family = "Body" if self.unicode else "Helvetica"
-        self._widths: dict[tuple[str, int, str], float] = {}
+        self._widths: dict[tuple[int, str], dict[str, float]] = {}
+        self._table: dict[str, float] = {}  # the current font's, set by set_font
         self._drawable: set[int] | None = None
 
     def header(self) -> None:
@@ -93,21 +94,46 @@ class _Pdf(FPDF):
                            for ch in text)
         return "".join(ch if ord(ch) < 256 else f"[U+{ord(ch):04X}]" for ch in text)
 
+    def set_font(self, family: str | None = None, style: str | TextEmphasis = "",
+                 size: float = 0) -> None:
+        super().set_font(family, style, size)
+        self._table = self._widths.setdefault((int(self.font_size_pt), self.font_style), {})
+
     def width(self, text: str) -> float:
         """String width from per-character widths cached per font: fpdf2's own is slow."""
+        table = self._table
         total = 0.0
-        style, size = self.font_style, int(self.font_size_pt)
         for ch in text:
-            key = (ch, size, style)
-            w = self._widths.get(key)
-            if w is None:
-                w = self._widths[key] = self.get_string_width(ch)
-            total += w
+            w = table.get(ch)
+            total += self._measure(table, ch) if w is None else w
         return total
+
+    def _measure(self, table: dict[str, float], ch: str) -> float:
+        w = table[ch] = self.get_string_width(ch)
+        return w
+
+    def cut(self, word: str, width: float) -> list[tuple[str, float]]:
+        """A word wider than `width` in pieces that each fit (at least one character each),
+        with their widths: one pass over the characters, so linear in the word's length."""
+        table = self._table
+        pieces: list[tuple[str, float]] = []
+        start, acc = 0, 0.0
+        for i, ch in enumerate(word):
+            w = table.get(ch)
+            if w is None:
+                w = self._measure(table, ch)
+            if acc + w > width and i > start:
+                pieces.append((word[start:i], acc))
+                start, acc = i, 0.0
+            acc += w
+        pieces.append((word[start:], acc))
+        return pieces
 
 
 def _wrap(pdf: _Pdf, text: str, width: float) -> Iterator[str]:
-    """Greedy word wrap by measured width; words wider than a line are cut."""
+    """Greedy word wrap by measured width; words wider than a line are cut. Each character is
+    measured at most twice (its word, then the cut), so the work is linear in the text: a
+    100,000-character unbroken run once took minutes here (issue 10)."""
     space = pdf.width(" ")
     for paragraph in text.split("\n"):
         if not paragraph:
@@ -117,16 +143,14 @@ def _wrap(pdf: _Pdf, text: str, width: float) -> Iterator[str]:
         line_w = 0.0
         for word in paragraph.split(" "):
             w = pdf.width(word)
-            while w > width:  # a long unbroken run: cut it to fit
+            if w > width:  # a long unbroken run: cut it to fit
                 if line:
                     yield " ".join(line)
                     line, line_w = [], 0.0
-                cut = len(word)
-                while cut > 1 and pdf.width(word[:cut]) > width:
-                    cut = max(1, cut * 3 // 4) if pdf.width(word[:cut]) > 2 * width else cut - 1
-                yield word[:cut]
-                word = word[cut:]
-                w = pdf.width(word)
+                pieces = pdf.cut(word, width)
+                for piece, _ in pieces[:-1]:
+                    yield piece
+                word, w = pieces[-1]
             extra = w + (space if line else 0.0)
             if line and line_w + extra > width:
                 yield " ".join(line)
