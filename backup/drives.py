@@ -19,6 +19,7 @@ from pathlib import Path
 
 from vault import Vault
 from vault.errors import StorageError, UsageError
+from vault.records import validate
 from vault.records.audit import Action
 from vault.storage import fsutil
 from vault.storage.database import now_utc
@@ -76,6 +77,7 @@ def read_marker(root: Path) -> DriveMarker | None:
 
 def write_marker(root: Path, vault_id: str, label: str) -> DriveMarker:
     """Designate `root` (atomically: temp file, fsync, rename, fsync folder)."""
+    label = validate.one_line(label, "drive label", required=False) or ""  # the name rule
     if not root.is_dir():
         raise UsageError(f"{root} is not a folder; give the mount point of the backup drive")
     existing = read_marker(root)

@@ -33,11 +33,12 @@ def _last_action(vault: Vault) -> tuple[str, str | None, str | None]:
 
 def test_client_fields_round_trip(vault: Vault) -> None:
     """Every client field is stored and validated; dates come back ISO formatted."""
-    client = vault.clients.add("  Juniper   Synthwood ", date_of_birth="1990-04-05",
+    client = vault.clients.add("  Juniper  Synthwood ", date_of_birth="1990-04-05",
                                status="inactive", last_service_date="2026-01-02",
                                consent_notice_date="2025-12-01")
     got = vault.clients.get(client.id)
-    assert got.display_name == "Juniper Synthwood" and got.legal_name == "Juniper Synthwood"
+    # Stored exactly as typed but for the surrounding spaces (the name rule, issue 10).
+    assert got.display_name == "Juniper  Synthwood" and got.legal_name == "Juniper  Synthwood"
     assert (got.date_of_birth, got.status, got.last_service_date, got.consent_notice_date) == (
         "1990-04-05", ClientStatus.INACTIVE, "2026-01-02", "2025-12-01")
     assert got.record_id == f"C-{client.id:05d}"

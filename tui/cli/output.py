@@ -16,12 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from vault import ConfideError
+from vault.records.validate import BIDI_CONTROLS, LINE_SEPARATORS
 
 from .hints import hint_for
 
 # Lone surrogates (bytes that were not UTF-8, e.g. in a folder name) are escaped too: a strict
 # stdout cannot encode them, and printing must never fail after the vault has changed.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# The same set as every release format (vault.records.validate.OUTPUT_UNSAFE), plus lone
+# surrogates.
+_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{LINE_SEPARATORS}{BIDI_CONTROLS}"
+                      "\ud800-\udfff]")
 
 
 def safe_text(text: str) -> str:
@@ -32,7 +36,7 @@ def safe_text(text: str) -> str:
 
 # json.dumps escapes C0 controls but passes C1 controls (U+009B is a CSI to some terminals) and
 # bidi overrides through; inside JSON they can only occur in strings, so \uXXXX is exact.
-_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f{LINE_SEPARATORS}{BIDI_CONTROLS}\ud800-\udfff]")
 
 
 def safe_json(value: Any) -> str:

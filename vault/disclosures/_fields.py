@@ -6,28 +6,18 @@ import re
 from datetime import date
 
 from ..errors import UsageError
-from ..records.validate import iso_date
+from ..records.validate import BIDI_CONTROLS, LINE_SEPARATORS, character_name, iso_date, one_line
 
-# C0/C1 controls and the bidirectional overrides that make a file listing or a letter lie.
-_BAD = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_BAD_LONG = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Long texts keep their line breaks (LF, CR, tab); other controls and the bidi controls that
+# make a letter lie are refused.
+_BAD_LONG = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{LINE_SEPARATORS}{BIDI_CONTROLS}]")
 
 
 def line(value: str | None, field: str, *, max_chars: int = 300,
          required: bool = True) -> str | None:
-    """A one-line field: whitespace (line breaks too) collapsed, controls refused."""
-    cleaned = " ".join((value or "").split())
-    if not cleaned:
-        if required:
-            raise UsageError(f"{field} is empty")
-        return None
-    if len(cleaned) > max_chars:
-        raise UsageError(f"{field} is longer than {max_chars} characters")
-    bad = _BAD.search(cleaned)
-    if bad:
-        raise UsageError(f"{field} contains the control character U+{ord(bad.group()):04X}; "
-                         "remove it")
-    return cleaned
+    """A one-line field (recipient, purpose, address...): the name-like rule of
+    `validate.one_line`, the same for every such field in Confide."""
+    return one_line(value, field, max_chars=max_chars, required=required)
 
 
 def required_line(value: str | None, field: str, *, max_chars: int = 300) -> str:
@@ -45,8 +35,7 @@ def long_text(value: str | None, field: str, *, max_chars: int = 20_000) -> str:
         raise UsageError(f"{field} is longer than {max_chars} characters")
     bad = _BAD_LONG.search(text)
     if bad:
-        raise UsageError(f"{field} contains the control character U+{ord(bad.group()):04X}; "
-                         "remove it")
+        raise UsageError(f"{field} contains {character_name(bad.group())}; remove it")
     return text
 
 

@@ -8,16 +8,23 @@ once, before any format sees them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+from ..records.validate import escape_unsafe
 
 
 def clean(text: str) -> str:
-    """Text safe in every output: CRLF to LF, tabs to spaces, other controls shown as \\xNN."""
-    text = text.replace("\r\n", "\n").replace("\t", "    ")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
-                        else f"\\u{ord(m.group()):04x}", text)
+    """Text safe in every output: CRLF to LF, tabs to spaces, other controls, line separators
+    and bidi controls shown as \\xNN / \\uNNNN (`validate.escape_unsafe`)."""
+    return escape_unsafe(text.replace("\r\n", "\n").replace("\t", "    "))
+
+
+def _cleaned(value: object) -> object:
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, tuple):
+        return tuple(_cleaned(v) for v in value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,12 @@ class Section:
     meta: tuple[str, ...]
     body: str
     level: int = 0  # 1 for an addendum or amendment statement under its note
+
+    def __post_init__(self) -> None:
+        # Every field, not only the body: a name in a heading is escaped like a note's text.
+        # `clean` is idempotent, so text cleaned before (bodies) is unchanged.
+        for f in fields(self):
+            object.__setattr__(self, f.name, _cleaned(getattr(self, f.name)))
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,13 @@ class Document:
     # What a section is, for the closing line: a release's sections are documents; an
     # accounting's are disclosures (counting them as "documents" read as pages released).
     item: tuple[str, str] = ("document", "documents")
+
+    def __post_init__(self) -> None:
+        # Names, recipients and practice details reach every format from here: escaped once,
+        # exactly as note bodies are (a name stored before the name rule may hold a U+202E).
+        for f in fields(self):
+            if f.name != "sections":
+                object.__setattr__(self, f.name, _cleaned(getattr(self, f.name)))
 
     def ending(self) -> str:
         """The closing line: `End of R-000001: 3 documents.`"""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, time
 
 from ..errors import UsageError
@@ -15,35 +16,65 @@ _ICD = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 _SERVICE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,15}$")
 
 
-def _control_free(value: str, field: str) -> None:
-    for index, ch in enumerate(value):
-        if ch == "\0":
-            raise UsageError(f"{field} contains a NUL character (position {index}); remove it")
-        if ord(ch) < 32 and ch not in "\t\n\r":
-            raise UsageError(f"{field} contains the control character U+{ord(ch):04X} "
-                             f"(position {index})")
-        if "\ud800" <= ch <= "\udfff":  # bytes that were not UTF-8 (e.g. in a command line)
-            raise UsageError(f"{field} contains invalid Unicode (not UTF-8) at position {index}")
+# Unicode's Bidi_Control characters: embeddings, overrides, isolates and the three marks. In
+# a name they can make "C-00012 Ada" display as something else (a file listing, a letter).
+BIDI_CONTROLS = ("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                 "\u2066\u2067\u2068\u2069")
+LINE_SEPARATORS = "\u2028\u2029"
+# Refused in a name-like field: every C0 and C1 control (tab, CR and LF too), DEL, the line and
+# paragraph separators, the bidi controls, and lone surrogates (bytes that were not UTF-8).
+_NOT_IN_NAMES = re.compile(f"[\x00-\x1f\x7f-\x9f{LINE_SEPARATORS}{BIDI_CONTROLS}\ud800-\udfff]")
+_C0_NAMES = {"\0": "NULL", "\t": "CHARACTER TABULATION", "\n": "LINE FEED",
+             "\r": "CARRIAGE RETURN", "\x1b": "ESCAPE", "\x7f": "DELETE"}
+# Shown as a visible escape in every output (.txt, .md, PDF, terminal), whatever the field:
+# the same set, so a name stored before this rule and a note body are treated alike.
+OUTPUT_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{LINE_SEPARATORS}{BIDI_CONTROLS}]")
+
+
+def character_name(ch: str) -> str:
+    """`U+202E RIGHT-TO-LEFT OVERRIDE`, `U+0009 CHARACTER TABULATION`."""
+    if "\ud800" <= ch <= "\udfff":
+        return f"U+{ord(ch):04X} (invalid Unicode: bytes that were not UTF-8)"
+    label = _C0_NAMES.get(ch) or unicodedata.name(ch, "")
+    return f"U+{ord(ch):04X} {label or 'CONTROL CHARACTER'}"
+
+
+def escape_unsafe(text: str) -> str:
+    """Controls, separators and bidi controls as visible `\\xNN` / `\\uNNNN` escapes."""
+    return OUTPUT_UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
+                             else f"\\u{ord(m.group()):04x}", text)
+
+
+def one_line(value: str | None, field: str, *, max_chars: int = MAX_NAME_CHARS,
+             required: bool = True) -> str | None:
+    """The one rule for every name-like field (client names, pseudonyms, recipients, purposes,
+    practice details, drive and policy labels): one line of visible text, stored exactly as
+    given but for surrounding spaces. A control character (tab, CR, LF...), a line or
+    paragraph separator or a bidi control is refused with its name and position, never
+    silently turned into a space."""
+    text = (value or "").strip(" ")
+    if not text:
+        if required:
+            raise UsageError(f"{field} is empty")
+        return None
+    if len(text) > max_chars:
+        raise UsageError(f"{field} is longer than {max_chars} characters")
+    bad = _NOT_IN_NAMES.search(text)
+    if bad:
+        raise UsageError(f"{field} contains {character_name(bad.group())} at position "
+                         f"{bad.start() + 1}; remove it (a {field} is one line of visible "
+                         "text)")
+    return text
 
 
 def name(value: str, field: str = "name") -> str:
-    cleaned = " ".join(value.split())
-    if not cleaned:
-        raise UsageError(f"{field} is empty")
-    if len(cleaned) > MAX_NAME_CHARS:
-        raise UsageError(f"{field} is longer than {MAX_NAME_CHARS} characters")
-    _control_free(cleaned, field)
-    return cleaned
+    result = one_line(value, field)
+    assert result is not None  # required
+    return result
 
 
 def short_text(value: str | None, field: str) -> str | None:
-    if value is None or not value.strip():
-        return None
-    cleaned = value.strip()
-    if len(cleaned) > MAX_SHORT_CHARS:
-        raise UsageError(f"{field} is longer than {MAX_SHORT_CHARS} characters")
-    _control_free(cleaned, field)
-    return cleaned
+    return one_line(value, field, max_chars=MAX_SHORT_CHARS, required=False)
 
 
 def body(value: str, field: str = "note text") -> str:

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from ..errors import NotFoundError, UsageError
+from ..records import validate
 from ..records.audit import Action
 from ..storage.database import Database, Row, now_utc
 from .holds import active_holds
@@ -133,9 +134,7 @@ def add_policy(vault: Vault, key: str, label: str, years_after_service: int,
                          "up to 40)")
     if clean in _PRESET_KEYS:
         raise UsageError(f"{clean!r} is a built-in preset; choose another key")
-    title = " ".join(label.split())
-    if not title or len(title) > 200:
-        raise UsageError("a policy needs a label of 1 to 200 characters")
+    title = validate.name(label, "policy label")  # the one rule for name-like fields
     years = _years(years_after_service, "years after last service")
     minor = _years(minor_years_after_majority, "years after majority")
     majority = _years(age_of_majority, "age of majority")
