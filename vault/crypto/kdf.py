@@ -10,8 +10,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from argon2.exceptions import HashingError
-from argon2.low_level import Type, hash_secret_raw
+from _argon2_cffi_bindings import lib  # the C library argon2-cffi binds (its dependency)
+from argon2.low_level import ARGON2_VERSION, Type, error_to_str, ffi
 
 from ..errors import DamagedFileError, KdfRefusedError, UsageError
 from .secret import SecretBytes
@@ -120,23 +120,27 @@ def check_bounds(params: KdfParams) -> None:
 def derive(passphrase: str, salt: bytes, params: KdfParams) -> SecretBytes:
     """Argon2id(passphrase, salt) -> a 32-byte key-encryption key."""
     check_bounds(params)
-    secret = bytearray(passphrase.encode("utf-8"))
     try:
-        raw = hash_secret_raw(
-            secret=bytes(secret),
-            salt=salt,
-            time_cost=params.time_cost,
-            memory_cost=params.memory_kib,
-            parallelism=params.parallelism,
-            hash_len=KEY_LEN,
-            type=Type.ID,
-        )
-    except HashingError as e:
-        raise UsageError(f"key derivation failed: {e}") from None
+        secret = SecretBytes.utf8(passphrase)
+    except UnicodeEncodeError:
+        raise UsageError("the passphrase contains text that is not valid Unicode") from None
+    out = SecretBytes(bytes(KEY_LEN))
+    try:
+        # argon2's C API straight on our buffers: argon2-cffi's hash_secret_raw copies the
+        # passphrase into a cffi array and the key into a bytes, neither of which is wiped.
+        # Argon2 wipes its own working memory.
+        rv = lib.argon2_hash(
+            params.time_cost, params.memory_kib, params.parallelism,
+            ffi.from_buffer(secret.buffer()), len(secret), salt, len(salt),
+            ffi.from_buffer(out.buffer()), KEY_LEN, ffi.NULL, 0, Type.ID.value, ARGON2_VERSION)
+        if rv != lib.ARGON2_OK:
+            raise UsageError(f"key derivation failed: {error_to_str(rv)}")
+    except BaseException:
+        out.wipe()
+        raise
     finally:
-        for i in range(len(secret)):
-            secret[i] = 0
-    return SecretBytes(raw)
+        secret.wipe()
+    return out
 
 
 def calibrate(target_seconds: float = TARGET_SECONDS,

@@ -24,7 +24,7 @@ from ..storage import fsutil
 from ..storage.database import Database
 from .keyslots import KeyFile, KeyName, new_data_keys, wipe_keys
 from .sealing import InvalidTag, open_sealed, public_key_of, seal
-from .secret import SecretBytes
+from .secret import SecretBytes, wipe_buffer
 
 _EPOCH_SUFFIX = re.compile(r"^(?P<name>[a-z]+\.db)\.epoch-(?P<epoch>\d+)(?P<aux>-journal|-wal)?$")
 SEALED_NAME_PURPOSE = b"sealed-legal-name"  # same as records.SEALED_NAME_PURPOSE
@@ -84,9 +84,14 @@ def finish_rotation(folder: Path, epoch: int) -> list[str]:
 def _export(db: Database, target: Path, key: SecretBytes) -> None:
     if target.exists():
         fsutil.secure_unlink(target)
-    # The hex comes from our own random bytes, never user text; the target is keyed, so the
-    # copy is encrypted (an unkeyed ATTACH would write plaintext: docs/ARCHITECTURE.md, Pitfalls).
-    db.execute(f"ATTACH DATABASE ? AS rotated KEY \"x'{key.hex()}'\"", (str(target),))
+    # The target is keyed, so the copy is encrypted (an unkeyed ATTACH would write plaintext:
+    # docs/ARCHITECTURE.md, Pitfalls). The raw key is bound as a blob from a buffer we wipe,
+    # never SQL text.
+    literal = key.key_literal()
+    try:
+        db.execute("ATTACH DATABASE ? AS rotated KEY ?", (str(target), literal))
+    finally:
+        wipe_buffer(literal)
     try:
         db.execute("SELECT sqlcipher_export('rotated')").fetchall()
     finally:

@@ -15,7 +15,7 @@ from typing import Any, TypeAlias
 
 import sqlcipher3
 
-from ..crypto.secret import SecretBytes
+from ..crypto.secret import SecretBytes, wipe_buffer
 from ..errors import DamagedFileError, IntegrityError, LockedError, StorageError, UsageError
 from .fsutil import FILE_MODE
 
@@ -70,6 +70,20 @@ def _driver_errors() -> Iterator[None]:
                          "identifier") from None
 
 
+# SQLCipher's memory security: every allocation SQLite frees is zeroed (and its pages locked
+# against swap), so decrypted pages, query text and results do not linger in freed memory
+# after a lock. It is process-wide; measured cost in bench/bench_memory_security.py.
+MEMORY_SECURITY = True
+_memory_security_set = False
+
+
+def _apply_memory_security(conn: sqlcipher3.Connection) -> None:
+    global _memory_security_set
+    if not _memory_security_set:
+        conn.execute(f"PRAGMA cipher_memory_security = {'ON' if MEMORY_SECURITY else 'OFF'}")
+        _memory_security_set = True
+
+
 def _check_identifier(name: str) -> None:
     # Table names are our own constants; refuse anything else rather than quote it into SQL.
     if not name.replace("_", "").isalnum() or not name.isascii():
@@ -105,9 +119,17 @@ class Database:
             raise _translate(e, f"cannot open {path.name}") from None
         db = cls(conn, path)
         try:
+            _apply_memory_security(conn)
             if key is not None:
-                # Must be the first statement; the hex comes from our own bytes, never user text.
-                conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+                # Before any statement touches the file. sqlite3_key takes the raw-key literal
+                # as bytes, copied into SQLCipher's memory (wiped when the connection closes):
+                # `PRAGMA key = "x'...'"` would leave the key as hex text in a Python str, in
+                # the driver's statement cache and in SQLite's parsed statement.
+                literal = key.key_literal()
+                try:
+                    conn.set_key(literal)
+                finally:
+                    wipe_buffer(literal)
             # SQLCipher logs failed page HMACs to stderr itself (3+ lines per damaged page),
             # which breaks the one-line error rule; we report damage through our own errors.
             conn.execute("PRAGMA cipher_log_level = NONE")
