@@ -60,6 +60,9 @@ def one_line(value: str | None, field: str, *, max_chars: int = MAX_NAME_CHARS,
     if len(text) > max_chars:
         raise UsageError(f"{field} is longer than {max_chars} characters")
     bad = _NOT_IN_NAMES.search(text)
+    if bad and "\ud800" <= bad.group() <= "\udfff":
+        raise UsageError(f"{field} contains invalid Unicode (not UTF-8) at position "
+                         f"{bad.start() + 1}")
     if bad:
         raise UsageError(f"{field} contains {character_name(bad.group())} at position "
                          f"{bad.start() + 1}; remove it (a {field} is one line of visible "
