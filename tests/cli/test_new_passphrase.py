@@ -23,6 +23,7 @@ def test_init_refuses_before_calibrating(cli: Cli, tmp_path: Path, passphrase: s
     """Refused with the core's message before the (slow) calibration; no vault is made."""
     new = tmp_path / "new.txt"
     new.write_bytes(passphrase.encode() + b"\n")
+    new.chmod(0o600)  # a secret file others can read is refused first
     made = cli("init", "--new-passphrase-file", str(new))  # calibrated: seconds, if reached
     assert made.code != 0
     assert _core_message(passphrase) in made.stderr
@@ -34,6 +35,7 @@ def test_passwd_refuses_a_nul_and_changes_nothing(cli: Cli, tmp_path: Path) -> N
     cli.init()
     new = tmp_path / "new.txt"
     new.write_bytes(WITH_NUL.encode() + b"\n")
+    new.chmod(0o600)
     changed = cli("passwd", "--new-passphrase-file", str(new))
     assert changed.code != 0
     assert _core_message(WITH_NUL) in changed.stderr
