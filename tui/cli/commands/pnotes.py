@@ -1,4 +1,4 @@
-"""pnote add / edit / show / list / search: psychotherapy notes, behind fresh authentication.
+"""pnote add / show / list / search: psychotherapy notes, behind fresh authentication.
 
 Each command asks for the passphrase and uses it twice: once to unlock the vault and once,
 separately, to unwrap the psychotherapy-notes key (the same fresh authentication the TUI asks).
@@ -33,10 +33,6 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("client")
     add_body_options(p, required=True)
     p.add_argument("--date", metavar="YYYY-MM-DD", help="session date")
-    p = add_command(group, "edit", "replace a psychotherapy note's text (flags as markers)",
-                    common, cmd_edit)
-    p.add_argument("pnote", help="psychotherapy note identifier (P-000001 or 1)")
-    add_body_options(p, required=True)
     p = add_command(group, "show", "show a psychotherapy note", common, cmd_show)
     p.add_argument("pnote", help="psychotherapy note identifier (P-000001 or 1)")
     p.add_argument("--withheld", action="store_true",
@@ -53,16 +49,6 @@ def cmd_add(args: argparse.Namespace, ctx: Context) -> None:
     with unlocked(ctx) as vault:
         pnotes = vault.open_psychotherapy_notes(ctx.secrets.passphrase())
         note = pnotes.add(cid, body, args.date)
-    ctx.out.emit(note, lambda: f"Saved psychotherapy note P-{note.id:06d}")
-
-
-def cmd_edit(args: argparse.Namespace, ctx: Context) -> None:
-    body = read_body(args) or ""
-    pid = pnote_id(args.pnote)
-    with unlocked(ctx) as vault:
-        pnotes = vault.open_psychotherapy_notes(ctx.secrets.passphrase())
-        # The new text carries its flags as markers, as `pnote show` prints them.
-        note = pnotes.update(pid, body, spans=())
     ctx.out.emit(note, lambda: f"Saved psychotherapy note P-{note.id:06d}")
 
 
