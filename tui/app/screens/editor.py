@@ -218,6 +218,14 @@ class NoteEditorScreen(VaultScreen):
             self._last_error = message
             return False
         self._saved = state
+        if self.note.body != body:
+            # Omission markers typed in the text became flags: show them as flags.
+            area = self.query_one("#body", FlagTextArea)
+            text, spans, self._back = normalize_newlines(self.note.body, self.note.spans)
+            area.load_text(text)
+            area.set_spans(spans)
+            self._saved = self._state()
+            self._show_flags()
         self._last_error = ""
         self._status(f"Saved at {self.capp.wall_time()}.")
         return True
