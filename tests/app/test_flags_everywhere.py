@@ -18,6 +18,7 @@ from tui.app.screens.search import NoteSearchProvider, SearchScreen
 from tui.app.screens.timeline import TimelineScreen
 from tui.app.widgets.flag_text_area import FlagTextArea
 from vault import OmitCategory, OmitSpan, Vault
+from vault.disclosures import ReleaseSpec, RequestType
 
 SECRET = "zqpalettesecret"
 OPEN_WORD = "zqpaletteopen"
@@ -148,5 +149,57 @@ async def test_flag_a_passage_in_the_psychotherapy_note_editor(practice: Path) -
         again = area.get(current.id)
         assert [(again.body[s.start:s.end], s.category) for s in again.spans] == \
             [("flying again", OmitCategory.DREAM_FANTASY)]
+    finally:
+        vault.lock()
+
+
+async def test_flag_in_a_joint_note_names_whose_passage_it_is(practice: Path) -> None:
+    """In a joint note, flagging asks whose passage it is; the other participant's passage is
+    kept as theirs through edits and never leaves in the first client's release."""
+    vault = Vault.unlock(practice, PASSPHRASE)
+    try:
+        alder = vault.clients.list("Alder")[0].id
+        other = vault.clients.add("Wren Otherside").id
+        joint = vault.notes.create(alder, body="Couple session. zqwrendisclosure came up.",
+                                   participants=(other,)).id
+    finally:
+        vault.lock()
+    app = app_for(practice)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await unlock(pilot)
+        app.open_note(joint)
+        await settle(pilot)
+        editor = app.screen
+        body = editor.query_one("#body", FlagTextArea)
+        start, end = _select(body, "zqwrendisclosure")
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceModal)
+        options = app.screen.query_one("#choices", OptionList)
+        options.highlighted = [o.id for o in options.options].index("substance-use")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceModal)  # whose passage?
+        options = app.screen.query_one("#choices", OptionList)
+        assert [o.id for o in options.options] == [str(alder), str(other)]
+        options.highlighted = 1
+        await pilot.press("enter")
+        await settle(pilot)
+        assert body.spans == (OmitSpan(start, end, OmitCategory.SUBSTANCE_USE, other),)
+        body.insert("Note: ", body.document.start)  # an edit before it moves it, keeps whose
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert body.spans == (OmitSpan(start + 6, end + 6, OmitCategory.SUBSTANCE_USE, other),)
+        await pilot.press("escape")
+        await settle(pilot)
+    vault = Vault.unlock(practice, PASSPHRASE)
+    try:
+        note = vault.notes.get(joint)
+        assert [s.about for s in note.spans] == [other]
+        vault.notes.sign(joint)
+        spec = ReleaseSpec(client_id=alder, request_type=RequestType.COURT_ORDER,
+                           recipient_name="Clerk", purpose="order", court_order="Order 1",
+                           include_categories=(OmitCategory.SUBSTANCE_USE,), note_ids=(joint,))
+        assert "zqwrendisclosure" not in vault.disclosures.prepare(spec).preview
     finally:
         vault.lock()
