@@ -76,14 +76,18 @@ def test_privacy_search_matches_nothing_flagged(vault: Vault) -> None:
 
 def test_privacy_search_keeps_the_rank_window(vault: Vault,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    """The privacy-mode query is bounded by the same window of newest matches."""
+    """The privacy-mode query ranks the newest half-window of each index (unflagged notes,
+    flagged notes' open text), so it costs what one window does."""
     client = vault.clients.add("Rory Windowe").id
     for i in range(4):
         vault.notes.create(client, body=f"grief note {i}")
     for i in range(4):
         vault.notes.create(client, body=f"grief note {{{{omit:dream}}}}dream {i}{{{{/omit}}}}")
-    monkeypatch.setattr(search_module, "RANK_WINDOW", 2)
-    assert len(vault.search("grief", include_flagged=False)) == 4  # 2 from each index
+    monkeypatch.setattr(search_module, "RANK_WINDOW", 4)
+    hits = vault.search("grief", include_flagged=False)
+    assert len(hits) == 4  # the newest 2 of each kind, of 8 matching notes
+    newest = sorted(h.note_id for h in hits)
+    assert newest == [3, 4, 7, 8]
 
 
 def test_vault_from_before_the_fix_is_migrated(vault_dir: Path, vault: Vault) -> None:

@@ -50,11 +50,14 @@ RANK_WINDOW = 5000
 
 # Privacy mode (include_flagged=False) matches what a flagged note's body says outside its
 # flagged passages (`notes_open_fts`, rows only for flagged notes) and every unflagged note in
-# the full index. It shows no snippets there, so none is made from flagged text either.
+# the full index. It shows no snippets there, so none is made from flagged text either. Each
+# of the two indexes ranks its newest half-window, so the whole costs what one window does.
+# Which notes have a row there is read from FTS5's own `_docsize` table (one small row per
+# note): reading the table itself would read every row's text.
 _OPEN_TOP = (
     "SELECT id, score FROM ("
     "SELECT * FROM (SELECT rowid AS id, bm25(notes_fts) AS score FROM notes_fts "
-    "WHERE notes_fts MATCH ?1 AND rowid NOT IN (SELECT rowid FROM notes_open_fts) "
+    "WHERE notes_fts MATCH ?1 AND rowid NOT IN (SELECT id FROM notes_open_fts_docsize) "
     "ORDER BY rowid DESC LIMIT ?2) "
     "UNION ALL SELECT * FROM (SELECT rowid AS id, bm25(notes_open_fts) AS score "
     "FROM notes_open_fts WHERE notes_open_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2)"
@@ -92,7 +95,7 @@ def search_notes(db: Database, query: str, limit: int = 50,
 
 
 def _search_open(db: Database, match: str, limit: int) -> list[SearchHit]:
-    top = db.query(_OPEN_TOP, (match, RANK_WINDOW, limit))
+    top = db.query(_OPEN_TOP, (match, max(1, RANK_WINDOW // 2), limit))
     if not top:
         return []
     scores = {int(r["id"]): float(r["score"]) for r in top}
