@@ -186,24 +186,32 @@ def test_joint_note_releases_the_clients_own_flagged_passages_on_purpose(
                   "2026-02-01", (ben,))
     spans = vault.notes.get(note).spans
     assert [s.about for s in spans] == [None, ben, ana]
+    whole = vault.notes.create(ana, "free", body="Joint call zqwholejointmark.",
+                               session=SessionInfo("2026-02-02"), participants=(ben,),
+                               omit_category=OmitCategory.LEGAL)
+    vault.notes.sign(whole.id)
 
     def release(client: int, *include: OmitCategory) -> str:
         spec = ReleaseSpec(client_id=client, request_type=RequestType.COURT_ORDER,
                            recipient_name="Clerk", purpose="order", court_order="Order 3",
                            include_categories=include)
-        out = tmp_path / f"r{client}-{len(include)}.txt"
+        out = tmp_path / f"r{client}-{len(include)}.txt"  # every run its own file
         vault.disclosures.write(vault.disclosures.prepare(spec), out)
         return out.read_text()
 
-    for_ana = release(ana, OmitCategory.SUBSTANCE_USE, OmitCategory.HIV_STI)
+    for_ana = release(ana, OmitCategory.SUBSTANCE_USE, OmitCategory.HIV_STI,
+                      OmitCategory.LEGAL)
     assert "zqanaowndrinkmark" in for_ana and "zqanahivmark" in for_ana
+    assert "zqwholejointmark" in for_ana  # her note, flagged whole, included on purpose
     assert "zqbensecretmark" not in for_ana and "Benedikt" not in for_ana
     assert "[withheld: another participant's passage]" in for_ana
     # Not included: the client's own passages are withheld with their category, as anywhere.
     plain = release(ana)
     assert "zqanaowndrinkmark" not in plain and "[withheld: substance use]" in plain
-    for_ben = release(ben, OmitCategory.SUBSTANCE_USE, OmitCategory.HIV_STI)
+    for_ben = release(ben, OmitCategory.SUBSTANCE_USE, OmitCategory.HIV_STI,
+                      OmitCategory.LEGAL)
     assert "zqbensecretmark" in for_ben
+    assert "zqwholejointmark" not in for_ben and "[withheld: legal]" in for_ben
     assert "zqanaowndrinkmark" not in for_ben and "zqanahivmark" not in for_ben
     assert for_ben.count("[withheld: another participant's passage]") == 2
     # Naming someone who is not in the note is refused.

@@ -13,7 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from ..errors import AuthorizationNotNamedError, DisclosureRefusedError, UsageError
-from ..records.markup import render_withheld, withheld_categories
+from ..records.markup import render_withheld, withheld_categories, withheld_marker
 from ..records.models import Client, EntryType, Note, OmitCategory, PsychotherapyNote
 from ..records.templates import TEMPLATES
 from . import _fields
@@ -200,8 +200,13 @@ def note_section(note: Note, client: Client, names: dict[int, Client],
     # client's follow the categories included on purpose, as in any note.
     foreign = [s for s in note.spans if (s.about or note.client_id) != client.id] \
         if joint else []
-    body = render_withheld(note.body, note.spans, note.omit_category, include, foreign)
-    withheld = set(withheld_categories(note.spans, note.omit_category, include, foreign))
+    if joint and note.omit_category is not None and note.client_id != client.id:
+        # A note flagged whole is its own client's to release, not another participant's.
+        body = withheld_marker(note.omit_category)
+        withheld = {note.omit_category}
+    else:
+        body = render_withheld(note.body, note.spans, note.omit_category, include, foreign)
+        withheld = set(withheld_categories(note.spans, note.omit_category, include, foreign))
     body = mask.apply(clean(body))
     tmpl = TEMPLATES[note.template]
     s = note.session
