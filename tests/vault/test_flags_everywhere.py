@@ -90,11 +90,19 @@ def test_privacy_search_keeps_the_rank_window(vault: Vault,
     assert newest == [3, 4, 7, 8]
 
 
-def test_vault_from_before_the_fix_is_migrated(vault_dir: Path, vault: Vault) -> None:
+def test_vault_from_before_the_fix_is_migrated(vault_dir: Path, vault: Vault,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """A psychotherapy note stored with literal markers (the bug) gets real flags when the area
-    opens; flagged notes written before the privacy index are in it after unlock."""
+    opens; a signed addendum stored with its markers (an accepted amendment) has each marked
+    passage flagged, markers and all; flagged notes are in the privacy index after unlock."""
+    import vault.records.markup as markup
+
     client = vault.clients.add("Sol Oldvault").id
     note = vault.notes.create(client, body="Fine. {{omit:hiv}}zqoldsecret{{/omit}} ok")
+    signed = vault.notes.sign(vault.notes.create(client, body="Session.").id)
+    with monkeypatch.context() as patch:  # the old accept path: markers stored as typed
+        patch.setattr(markup, "flagged_text", lambda text, spans=(): (text, tuple(spans)))
+        literal = vault.notes.addend(signed.id, "Added. {{omit:hiv}}zqoldamend{{/omit}} end")
     area = vault.open_psychotherapy_notes(PASSPHRASE)
     db = area._use()  # noqa: SLF001 - rewinding the file to the old schema
     with db.atomic():
@@ -113,6 +121,10 @@ def test_vault_from_before_the_fix_is_migrated(vault_dir: Path, vault: Vault) ->
     again = Vault.unlock(vault_dir, PASSPHRASE)
     try:
         assert again.search("zqoldsecret", include_flagged=False) == []
+        assert again.search("zqoldamend", include_flagged=False) == []
+        old_amend = again.notes.get(literal.id)
+        assert render_withheld(old_amend.body, old_amend.spans) == \
+            "Added. [withheld: HIV/STI] end"
         assert again.search("fine", include_flagged=False)[0].note_id == note.id
         old = again.open_psychotherapy_notes(PASSPHRASE).get(7)
         assert old.body == "brother Bob details today"

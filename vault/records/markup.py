@@ -112,6 +112,15 @@ def flagged_text(text: str, spans: Sequence[OmitSpan] = ()) -> tuple[str, tuple[
     return plain, validate_spans(plain, [*parsed, *(s for s in given if s.end > s.start)])
 
 
+def marked_regions(text: str) -> list[tuple[int, int, OmitCategory]]:
+    """Where each marked passage lies in `text` itself, markers included (for text stored with
+    its markers before they were parsed, which can no longer change)."""
+    _, spans, removed = _parse(text)
+    # Markers never nest and always close, so they alternate: opening, closing, opening...
+    return [(removed[2 * i][0], removed[2 * i + 1][1], span.category)
+            for i, span in enumerate(spans)]
+
+
 def refuse_markers(text: str, what: str) -> str:
     """For text that keeps no flags (a late-entry reason, an amendment request): an omission
     marker there would be printed as typed in a release, so it is refused, not ignored."""

@@ -308,10 +308,25 @@ RECORD_V5 = [
 
 
 def _record_v5(db: Database) -> None:
-    from ..records.markup import open_text
+    from ..errors import MarkupError
+    from ..records.markup import marked_regions, open_text
     from ..records.models import OmitCategory, OmitSpan
 
     db.execute_all(RECORD_V5)
+    # Text that bypassed the parser (an accepted amendment's addendum) kept its markers as
+    # written, and a signed note's text can never change: flag each marked passage, markers
+    # and all, so it is withheld from now on.
+    for row in db.query("SELECT id, body FROM notes WHERE body LIKE '%{{%'"):
+        try:
+            regions = marked_regions(row["body"])
+        except MarkupError:
+            continue
+        taken = [(int(r[0]), int(r[1])) for r in db.query(
+            "SELECT start, end FROM omit_spans WHERE note_id = ?", (row["id"],))]
+        for start, end, category in regions:
+            if not any(s < end and start < e for s, e in taken):
+                db.execute("INSERT INTO omit_spans (note_id, start, end, category) "
+                           "VALUES (?, ?, ?, ?)", (row["id"], start, end, category.value))
     rows = db.query("SELECT n.id, n.body, n.omit_category FROM notes n WHERE "
                     "n.omit_category IS NOT NULL OR EXISTS "
                     "(SELECT 1 FROM omit_spans s WHERE s.note_id = n.id)")
