@@ -64,9 +64,11 @@ async def test_privacy_mode_palette_and_search_match_nothing_flagged(practice: P
         assert search.hits == []
         assert search.query_one("#results", OptionList).option_count == 0
         search.query_one("#query", Input).value = OPEN_WORD
+        await pilot.pause()  # the Changed message starts the search worker
         await settle(pilot)
         assert len(search.hits) == 1
         search.query_one("#query", Input).value = SECRET
+        await pilot.pause()
         await settle(pilot)
         assert search.hits == []
         await pilot.press("f2")  # privacy off again: the same query now finds the note
