@@ -19,7 +19,13 @@ from .errors import (
     VaultExistsError,
 )
 from .records.audit import Action, AuditEntry, AuditReport
-from .records.markup import parse_omissions, render_withheld, to_markup, withheld_marker
+from .records.markup import (
+    flagged_text,
+    parse_omissions,
+    render_withheld,
+    to_markup,
+    withheld_marker,
+)
 from .records.models import (
     Client,
     ClientStatus,
@@ -68,8 +74,8 @@ __all__ = [
     "NoteSummary", "OmitCategory", "OmitSpan", "PendingRecovery", "PsychotherapyNote",
     "PsychotherapyNotes", "SearchHit", "SessionInfo", "StorageError", "Template", "UsageError",
     "Vault", "VaultBusyError", "VaultExistsError", "VaultStatus", "__version__", "calibrate",
-    "default_vault_dir", "disable_core_dumps", "get_template", "inspect", "parse_omissions",
-    "render_withheld", "vault_exists",
+    "default_vault_dir", "disable_core_dumps", "flagged_text", "get_template", "inspect",
+    "parse_omissions", "render_withheld", "vault_exists",
     "to_markup", "withheld_marker",
     "PASSPHRASE_RULE", "check_new_passphrase",
 ]

@@ -486,10 +486,16 @@ class Vault:
 
     # -- search
 
-    def search(self, query: str, limit: int = 50) -> list[SearchHit]:
-        """General-record search. Psychotherapy notes are in another file and never searched."""
-        hits = search_notes(self.db, query, limit)
-        self.audit.record(Action.SEARCH, "notes", None, hits=len(hits))
+    def search(self, query: str, limit: int = 50, *,
+               include_flagged: bool = True) -> list[SearchHit]:
+        """General-record search. Psychotherapy notes are in another file and never searched.
+
+        `include_flagged=False` (privacy mode) matches nothing inside a flagged passage or a
+        note flagged whole, and returns no snippets.
+        """
+        hits = search_notes(self.db, query, limit, include_flagged)
+        detail = {} if include_flagged else {"flagged": False}
+        self.audit.record(Action.SEARCH, "notes", None, hits=len(hits), **detail)
         return hits
 
     # -- disclosures (issue 6): release, access, authorizations, accounting, amendments

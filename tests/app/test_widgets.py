@@ -72,3 +72,15 @@ def test_normalize_newlines_moves_flags_with_the_text() -> None:
     assert [new_text[s.start:s.end] for s in new_flags] == ["secret", "one\n"]
     assert spans_back(new_flags, back) == (OmitSpan(start, start + 6, CAT), OmitSpan(0, 5, CAT))
     assert normalize_newlines("plain\ntext", flags[:1]) == ("plain\ntext", flags[:1], None)
+
+
+def test_moving_flags_keeps_whose_passage_they_are() -> None:
+    """Edits and line-break normalising move a joint note's flag without losing whose it is."""
+    from tui.app.widgets.flag_text_area import normalize_newlines, spans_back
+
+    theirs = OmitSpan(10, 16, CAT, about=2)
+    assert shift_spans([theirs], 0, 0, 3) == [OmitSpan(13, 19, CAT, about=2)]
+    assert shift_spans([theirs], 12, 13, 0) == [OmitSpan(10, 15, CAT, about=2)]
+    text, moved, back = normalize_newlines("ab\r\ncd\r\nef secret", (OmitSpan(11, 17, CAT, 2),))
+    assert moved == (OmitSpan(9, 15, CAT, 2),) and text[9:15] == "secret"
+    assert spans_back(moved, back) == (OmitSpan(11, 17, CAT, 2),)

@@ -99,7 +99,8 @@ def test_note_commands_json(ready: Cli, tmp_path: Path) -> None:
                      "--service-code", "90834", "--modality", "family", "--dx", "F41.1",
                      "--with", "C-00002", "--json"))
     assert note["status"] == "draft" and note["participant_ids"] == [1, 2]
-    assert note["spans"] == [{"start": 12, "end": 29, "category": "dream-fantasy"}]
+    assert note["spans"] == [{"start": 12, "end": 29, "category": "dream-fantasy",
+                              "about": None}]
     assert note["session"]["diagnosis_codes"] == ["F41.1"]
     edited = _ok(ready("note", "edit", note["record_id"], "--body", "Subjective: slept well",
                        "--json"))

@@ -137,3 +137,27 @@ def test_usage_errors_exit_2_and_every_command_has_help(ready: Cli) -> None:
                     ["request", "update"], ["legal-hold", "place"], ["practice", "set"]):
         result = ready(*command, "--help")
         assert result.code == 0 and "usage:" in result.stdout
+
+
+def test_markers_hold_in_pnotes_and_accepted_amendments(ready: Cli, tmp_path: Path) -> None:
+    """`pnote add` and `amend accept --text` parse omission markers: `pnote show` prints them
+    back as markers (or withheld), and a release withholds the flagged words."""
+    added = ready("pnote", "add", "1", "--body",
+                  "Spoke of {{omit:third-party}}brother Bob details{{/omit}}.", "--json")
+    assert added.code == 0, added.stderr
+    shown = ready("pnote", "show", "P-1")
+    assert "Spoke of {{omit:third-party}}brother Bob details{{/omit}}." in shown.stdout
+    held = ready("pnote", "show", "P-1", "--withheld")
+    assert "Spoke of [withheld: third-party information]." in held.stdout
+    assert "Bob" not in held.stdout
+    assert ready("amend", "request", "1", "N-1", "--text", "Add the lab result.").code == 0
+    accepted = ready("amend", "accept", "M-1", "--text",
+                     "Result added. {{omit:hiv}}zqamendhivword{{/omit}}")
+    assert accepted.code == 0, accepted.stderr
+    out = tmp_path / "court.txt"
+    court = ready("release", "1", "--type", "court-order", "--court-order", "Order 7",
+                  "--to", "Clerk", "--for", "order", "--out", str(out))
+    assert court.code == 0, court.stderr
+    text = out.read_text()
+    assert "Result added. [withheld: HIV/STI]" in text
+    assert "zqamendhivword" not in text and "{{" not in text

@@ -288,8 +288,11 @@ def test_sleuth_kit_finds_plain_deletes_but_not_replaced_backups(tmp_path: Path)
             control = usb / "control.bin"
             control.write_bytes(old.read_bytes())
             os.sync()
-            control.unlink()  # what a careless delete leaves behind
             vault.disposal.dispose(PASSPHRASE, [cid], [GONE[0]], backups=DisposalBackups())
+        # Deleted only now: while it exists the rewritten archive cannot be put on its blocks
+        # (deleted first, whether it was depended on the archive's size).
+        control.unlink()  # what a careless delete leaves behind
+        os.sync()
         assert not old.exists()
         unmount(usb)
         listing = subprocess.run(["fls", "-r", "-d", str(usb_img)], capture_output=True,

@@ -9,6 +9,8 @@ import pytest
 
 from tests.support.disclosures import (
     ADDENDUM,
+    AMEND_FLAGGED,
+    AMEND_VISIBLE,
     CATEGORY_MARKERS,
     DRAFT,
     JOINT_PASSAGE,
@@ -17,6 +19,7 @@ from tests.support.disclosures import (
     OTHER_LAST,
     PASSPHRASE,
     PLAN_MARKER,
+    PNOTE_FLAGGED,
     PNOTE_MARKER,
     VISIBLE,
     WHOLE_NOTE,
@@ -27,7 +30,7 @@ from tests.support.disclosures import (
     pdf_text,
     signed,
 )
-from vault import OmitCategory, UsageError, Vault
+from vault import MarkupError, OmitCategory, SessionInfo, UsageError, Vault
 from vault.disclosures import ReleaseSpec, RequestType
 
 PDF_PASSWORD = "granite orchard violin ember"
@@ -51,13 +54,14 @@ def _court_release(vault: Vault, p: Practice, **extra: object) -> ReleaseSpec:
 
 def _withheld_markers(pnotes_released: bool = False) -> list[str]:
     markers = [m for c, m in CATEGORY_MARKERS.items() if c is not INCLUDED]
-    markers += [JOINT_PASSAGE, OTHER_FIRST, OTHER_LAST, WHOLE_NOTE, DRAFT, OTHER_CLIENT]
+    markers += [JOINT_PASSAGE, OTHER_FIRST, OTHER_LAST, WHOLE_NOTE, DRAFT, OTHER_CLIENT,
+                AMEND_FLAGGED, PNOTE_FLAGGED]
     if not pnotes_released:
         markers.append(PNOTE_MARKER)
     return markers
 
 
-RELEASED = [VISIBLE, ADDENDUM, PLAN_MARKER, CATEGORY_MARKERS[INCLUDED]]
+RELEASED = [VISIBLE, ADDENDUM, PLAN_MARKER, CATEGORY_MARKERS[INCLUDED], AMEND_VISIBLE]
 
 
 def _assert_no_leak(text: str, pnotes_released: bool = False) -> None:
@@ -119,9 +123,11 @@ def test_encrypted_pdf_needs_the_password(vault: Vault, practice: Practice,
     assert VISIBLE in pdf_text(out, PDF_PASSWORD)
 
 
+@pytest.mark.parametrize("name", ["with-pnotes.pdf", "with-pnotes.txt", "with-pnotes.md"])
 def test_psychotherapy_notes_leave_only_with_their_own_authorization(
-        vault: Vault, practice: Practice, tmp_path: Path) -> None:
-    """With a valid psychotherapy-notes authorization (and the passphrase) they are released."""
+        vault: Vault, practice: Practice, tmp_path: Path, name: str) -> None:
+    """With a valid psychotherapy-notes authorization (and the passphrase) they are released,
+    their flagged passages withheld like any note's (in every format)."""
     auth = vault.disclosures.authorizations.add(
         practice.client, kind="psychotherapy_notes", description="psychotherapy notes 2026",
         discloser="Dr. Able", recipient_name="County Court Clerk",
@@ -129,11 +135,13 @@ def test_psychotherapy_notes_leave_only_with_their_own_authorization(
     spec = _court_release(vault, practice, pnotes_authorization_id=auth.id)
     plan = vault.disclosures.prepare(spec, passphrase=PASSPHRASE)
     assert plan.pnote_count == 1
-    out = tmp_path / "with-pnotes.pdf"
+    out = tmp_path / name
     vault.disclosures.write(plan, out)
     text = output_text(out)
     _assert_no_leak(text, pnotes_released=True)
     assert PNOTE_MARKER in text
+    assert "[withheld: third-party information]" in " ".join(text.split())
+    assert "{{" not in text
 
 
 def test_every_marker_is_in_the_vault(vault: Vault, practice: Practice, tmp_path: Path) -> None:
@@ -162,6 +170,53 @@ def test_joint_note_withholds_other_participants(vault: Vault, practice: Practic
     assert any("1 other participant (withheld)" in m for m in section.meta)
     assert any("Quill Sampleton (C-00001)" in m for m in section.meta)
     assert plan.joint_notes == 1
+
+
+def test_joint_note_releases_the_clients_own_flagged_passages_on_purpose(
+        vault: Vault, tmp_path: Path) -> None:
+    """In a joint note, a category included on purpose releases the client's own flagged
+    passages; the other participant's passages and name stay withheld, whatever is included,
+    and the same holds the other way round."""
+    ana = vault.clients.add("Ana Jointly").id
+    ben = vault.clients.add("Benedikt Ferrowmere").id
+    note = signed(vault, ana, "dap",
+                  "Data: couple session. {{omit:substance}}zqanaowndrinkmark{{/omit}} "
+                  f"Benedikt spoke. {{{{omit:substance@C-{ben:05d}}}}}zqbensecretmark"
+                  f"{{{{/omit}}}} {{{{omit:hiv@C-{ana:05d}}}}}zqanahivmark{{{{/omit}}}}",
+                  "2026-02-01", (ben,))
+    spans = vault.notes.get(note).spans
+    assert [s.about for s in spans] == [None, ben, ana]
+    whole = vault.notes.create(ana, "free", body="Joint call zqwholejointmark.",
+                               session=SessionInfo("2026-02-02"), participants=(ben,),
+                               omit_category=OmitCategory.LEGAL)
+    vault.notes.sign(whole.id)
+
+    def release(client: int, *include: OmitCategory) -> str:
+        spec = ReleaseSpec(client_id=client, request_type=RequestType.COURT_ORDER,
+                           recipient_name="Clerk", purpose="order", court_order="Order 3",
+                           include_categories=include)
+        out = tmp_path / f"r{client}-{len(include)}.txt"  # every run its own file
+        vault.disclosures.write(vault.disclosures.prepare(spec), out)
+        return out.read_text()
+
+    for_ana = release(ana, OmitCategory.SUBSTANCE_USE, OmitCategory.HIV_STI,
+                      OmitCategory.LEGAL)
+    assert "zqanaowndrinkmark" in for_ana and "zqanahivmark" in for_ana
+    assert "zqwholejointmark" in for_ana  # her note, flagged whole, included on purpose
+    assert "zqbensecretmark" not in for_ana and "Benedikt" not in for_ana
+    assert "[withheld: another participant's passage]" in for_ana
+    # Not included: the client's own passages are withheld with their category, as anywhere.
+    plain = release(ana)
+    assert "zqanaowndrinkmark" not in plain and "[withheld: substance use]" in plain
+    for_ben = release(ben, OmitCategory.SUBSTANCE_USE, OmitCategory.HIV_STI,
+                      OmitCategory.LEGAL)
+    assert "zqbensecretmark" in for_ben
+    assert "zqwholejointmark" not in for_ben and "[withheld: legal]" in for_ben
+    assert "zqanaowndrinkmark" not in for_ben and "zqanahivmark" not in for_ben
+    assert for_ben.count("[withheld: another participant's passage]") == 2
+    # Naming someone who is not in the note is refused.
+    with pytest.raises(UsageError, match="not a participant"):
+        vault.notes.create(ana, "free", body="{{omit:legal@C-00099}}x{{/omit}}")
 
 
 def test_release_of_other_participant_keeps_first_client_out(vault: Vault,
@@ -212,7 +267,119 @@ def test_leak_check_fails_when_withholding_is_switched_off(
     import vault.disclosures.release as release
 
     monkeypatch.setattr(release, "render_withheld",
-                        lambda body, spans, whole=None, include=(): body)
+                        lambda body, spans, whole=None, include=(), foreign=(): body)
     plan = vault.disclosures.prepare(_court_release(vault, practice))
     with pytest.raises(AssertionError, match="withheld content leaked"):
         _assert_no_leak(plan.preview)
+
+
+# -- every path that stores text goes through the one parser (issue 11)
+
+PATH_VISIBLE = "zqpathvisiblemark"
+PATH_SECRET = "zqpathhivsecretmark"
+PATH_MARKED = f"Seen {PATH_VISIBLE}. {{{{omit:hiv}}}}{PATH_SECRET}{{{{/omit}}}} Plan: weekly."
+TEXT_PATHS = ["note add", "note edit", "addendum", "late entry", "amendment accepted",
+              "pnote add", "pnote edit"]
+FORMATS = ["release.txt", "release.md", "release.pdf"]
+
+
+def _store_via(vault: Vault, path: str) -> ReleaseSpec:
+    """Store PATH_MARKED the way `path` does, and the release that would carry it."""
+    client = vault.clients.add("Pax Pathson").id
+    session = SessionInfo("2026-03-01", "10:00", "10:50")
+    base = signed(vault, client, "soap", "Plain session.", "2026-03-01")
+    pnotes_auth = None
+    if path == "note add":
+        vault.notes.sign(vault.notes.create(client, "soap", body=PATH_MARKED,
+                                            session=session).id)
+    elif path == "note edit":
+        draft = vault.notes.create(client, "soap", body="first words", session=session)
+        vault.notes.sign(vault.notes.save_draft(draft.id, body=PATH_MARKED).id)
+    elif path == "addendum":
+        vault.notes.addend(base, PATH_MARKED)
+    elif path == "late entry":
+        vault.notes.sign(vault.notes.late_entry(client, "soap", "2026-02-20", "written late",
+                                                body=PATH_MARKED).id)
+    elif path == "amendment accepted":
+        amendments = vault.disclosures.amendments
+        amendments.accept(amendments.request(client, base, "Add the result.").id, PATH_MARKED)
+    else:
+        area = vault.open_psychotherapy_notes(PASSPHRASE)
+        if path == "pnote add":
+            area.add(client, PATH_MARKED, "2026-03-01")
+        else:
+            area.update(area.add(client, "first words", "2026-03-01").id, PATH_MARKED)
+        area.lock()
+        pnotes_auth = vault.disclosures.authorizations.add(
+            client, kind="psychotherapy_notes", description="psychotherapy notes 2026",
+            discloser="Dr. Able", recipient_name="County Court Clerk",
+            purpose="court-ordered production", signed_on="2026-10-01",
+            expires_on="2099-10-01").id
+    return ReleaseSpec(client_id=client, request_type=RequestType.COURT_ORDER,
+                       recipient_name="County Court Clerk", purpose="court-ordered production",
+                       court_order="Superior Court, case 26-CV-102",
+                       pnotes_authorization_id=pnotes_auth)
+
+
+def _released_via(vault: Vault, path: str, out: Path) -> str:
+    plan = vault.disclosures.prepare(_store_via(vault, path), passphrase=PASSPHRASE)
+    vault.disclosures.write(plan, out)
+    return plan.preview + "\n" + output_text(out)
+
+
+def _assert_flag_held(text: str) -> None:
+    flat = " ".join(text.split())
+    assert PATH_SECRET not in flat, "a flagged passage left the vault"
+    assert "{{omit" not in flat and "{{/omit" not in flat, "markers printed as text"
+    assert PATH_VISIBLE in flat and "[withheld: HIV/STI]" in flat
+
+
+@pytest.mark.parametrize("name", FORMATS)
+@pytest.mark.parametrize("path", TEXT_PATHS)
+def test_flags_hold_on_every_path_that_stores_text(vault: Vault, tmp_path: Path, path: str,
+                                                   name: str) -> None:
+    """Markers typed through each way of writing text (progress notes, drafts, addenda, late
+    entries, accepted amendments, psychotherapy notes) are flags in every release format."""
+    _assert_flag_held(_released_via(vault, path, tmp_path / name))
+
+
+@pytest.mark.parametrize("path", TEXT_PATHS)
+def test_flag_paths_leak_with_the_parser_bypassed(vault: Vault, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  path: str) -> None:
+    """Control: with the one parser entry point bypassed (markers kept as text, as before the
+    fix), every path's release does carry the flagged words, so the test above would fail."""
+    import vault.records.markup as markup
+
+    monkeypatch.setattr(markup, "flagged_text", lambda text, spans=(): (text, tuple(spans)))
+    text = _released_via(vault, path, tmp_path / "release.txt")
+    with pytest.raises(AssertionError, match="flagged passage left the vault"):
+        _assert_flag_held(text)
+
+
+def test_flagged_passage_in_a_psychotherapy_note_is_released_only_on_purpose(
+        vault: Vault, practice: Practice, tmp_path: Path) -> None:
+    """Including the category on purpose releases a psychotherapy note's flagged passage."""
+    auth = vault.disclosures.authorizations.add(
+        practice.client, kind="psychotherapy_notes", description="psychotherapy notes 2026",
+        discloser="Dr. Able", recipient_name="County Court Clerk",
+        purpose="court-ordered production", signed_on="2026-10-01", expires_on="2099-10-01")
+    spec = _court_release(vault, practice, pnotes_authorization_id=auth.id,
+                          include_categories=(OmitCategory.THIRD_PARTY,))
+    plan = vault.disclosures.prepare(spec, passphrase=PASSPHRASE)
+    assert PNOTE_FLAGGED in plan.preview and PNOTE_MARKER in plan.preview
+    assert OmitCategory.THIRD_PARTY in plan.included_categories
+
+
+def test_text_that_keeps_no_flags_refuses_markers(vault: Vault, practice: Practice) -> None:
+    """A late-entry reason or an amendment request cannot hold flags: a marker there is refused
+    (it would be printed as typed), and nothing is saved."""
+    before = vault.notes.count()
+    with pytest.raises(MarkupError, match="cannot carry omission flags"):
+        vault.notes.late_entry(practice.client, "soap", "2026-02-20",
+                               "{{omit:hiv}}late{{/omit}}", body="Session.")
+    with pytest.raises(MarkupError, match="cannot carry omission flags"):
+        vault.disclosures.amendments.request(practice.client, practice.flagged_note,
+                                             "{{omit:hiv}}x{{/omit}}")
+    assert vault.notes.count() == before
+    assert vault.disclosures.amendments.list(practice.client)[0].status == "accepted"

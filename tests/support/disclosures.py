@@ -17,6 +17,9 @@ PASSPHRASE = "correct horse battery"
 # Letters only, so no extractor splits them; each appears nowhere else.
 CATEGORY_MARKERS = {c: "zq" + c.value.replace("-", "") + "mark" for c in OmitCategory}
 PNOTE_MARKER = "zqpsychotherapymark"
+PNOTE_FLAGGED = "zqpnoteflaggedmark"  # flagged third-party inside the psychotherapy note
+AMEND_VISIBLE = "zqamendvisiblemark"  # an accepted amendment's addendum...
+AMEND_FLAGGED = "zqamendhivmark"  # ...and the HIV passage flagged in it
 JOINT_PASSAGE = "zqjointpassagemark"
 OTHER_FIRST, OTHER_LAST = "Maravel", "Oddfellowe"
 WHOLE_NOTE = "zqwholenotemark"
@@ -61,8 +64,9 @@ def build(vault: Vault) -> Practice:
     joint_note = signed(vault, client, "dap",
                         f"Data: family session. {OTHER_FIRST} said the move was hard; "
                         f"{OTHER_LAST.upper()} family rules discussed. {OTHER_FIRST} "
-                        f"{OTHER_LAST} left early. {{{{omit:substance}}}}{JOINT_PASSAGE}"
-                        "{{/omit}} Assessment: engaged.", "2026-02-01", (other,))
+                        f"{OTHER_LAST} left early. {{{{omit:substance@C-{other:05d}}}}}"
+                        f"{JOINT_PASSAGE}{{{{/omit}}}} Assessment: engaged.", "2026-02-01",
+                        (other,))
     plan_note = signed(vault, client, "treatment-plan", f"Goals: {PLAN_MARKER} sleep 7h.",
                        "2026-01-03")
     whole = vault.notes.create(client, "free", body=f"Whole note {WHOLE_NOTE}.",
@@ -71,8 +75,14 @@ def build(vault: Vault) -> Practice:
     whole_note = vault.notes.sign(whole.id).id
     vault.notes.create(client, "soap", body=f"Draft {DRAFT}", session=SessionInfo("2026-01-21"))
     signed(vault, stranger, "soap", f"Other client {OTHER_CLIENT}.", "2026-01-10")
+    amendments = vault.disclosures.amendments
+    request = amendments.request(client, flagged_note, "Please correct the medication dose.")
+    amendments.accept(request.id, f"Dose corrected: {AMEND_VISIBLE}. "
+                                  f"{{{{omit:hiv}}}}{AMEND_FLAGGED}{{{{/omit}}}}")
     pnotes = vault.open_psychotherapy_notes(PASSPHRASE)
-    pnote = pnotes.add(client, f"Process impressions {PNOTE_MARKER}.", "2026-01-10").id
+    pnote = pnotes.add(client, f"Process impressions {PNOTE_MARKER}. "
+                               f"{{{{omit:third-party}}}}{PNOTE_FLAGGED}{{{{/omit}}}}",
+                       "2026-01-10").id
     pnotes.lock()
     return Practice(client, other, flagged_note, joint_note, plan_note, whole_note, pnote)
 

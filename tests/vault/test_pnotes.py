@@ -87,9 +87,11 @@ def test_pnotes_add_get_list_search_update(vault: Vault) -> None:
 
 
 def test_pnote_model_has_no_fields_hipaa_excludes() -> None:
-    """A psychotherapy note carries no times, medications, diagnoses or modality."""
+    """A psychotherapy note carries no times, medications, diagnoses or modality (its omission
+    flags are about its own text)."""
     names = {f.name for f in dataclasses.fields(PsychotherapyNote)}
-    assert names == {"id", "client_id", "session_date", "body", "created_at", "updated_at"}
+    assert names == {"id", "client_id", "session_date", "body", "created_at", "updated_at",
+                     "spans"}
 
 
 def test_pnotes_relock_after_idle_time(vault: Vault) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import NotFoundError, UsageError
 from ..records.audit import Action
+from ..records.markup import refuse_markers
 from ..storage.database import Row, now_utc
 from . import _fields
 
@@ -71,7 +72,8 @@ class Amendments:
     def request(self, client_id: int, note_id: int, text: str,
                 requested_on: str | date | None = None) -> Amendment:
         """Record the client's request; the response is due 60 days after it was received."""
-        body = _fields.long_text(text, "the amendment request")
+        body = refuse_markers(_fields.long_text(text, "the amendment request"),
+                              "an amendment request")
         received = _fields.day(requested_on, "request date") or date.today()
         if received > date.today():
             raise UsageError(f"the request date {received} is in the future")
@@ -126,7 +128,9 @@ class Amendments:
                             due_on=due.isoformat())
 
     def accept(self, amendment_id: int, addendum_text: str) -> Amendment:
-        """Accept: a signed addendum to the note, linked to the request; the note stays."""
+        """Accept: a signed addendum to the note, linked to the request; the note stays.
+
+        The text is a note body like any other: omission markers in it become flags."""
         current = self._pending(amendment_id)
         body = _fields.long_text(addendum_text, "the amendment text", max_chars=200_000)
         db = self._vault.db
@@ -141,7 +145,8 @@ class Amendments:
     def deny(self, amendment_id: int, reason: str) -> Amendment:
         """Deny with the basis (for example: the record is accurate and complete)."""
         current = self._pending(amendment_id)
-        why = _fields.long_text(reason, "the reason for the denial", max_chars=5000)
+        why = refuse_markers(_fields.long_text(reason, "the reason for the denial",
+                                               max_chars=5000), "a denial")
         return self._update(current, "denied", status="denied",
                             decided_on=date.today().isoformat(), denial_reason=why)
 
@@ -153,7 +158,8 @@ class Amendments:
                              "disagreement answers a denial")
         if current.disagreement is not None:
             raise UsageError(f"{current.record_id} already has a statement of disagreement")
-        text = _fields.long_text(statement, "the statement of disagreement")
+        text = refuse_markers(_fields.long_text(statement, "the statement of disagreement"),
+                              "a statement of disagreement")
         return self._update(current, "disagreement", disagreement=text,
                             disagreement_on=date.today().isoformat())
 
@@ -164,7 +170,7 @@ class Amendments:
             raise UsageError(f"{current.record_id} has no statement of disagreement to rebut")
         if current.rebuttal is not None:
             raise UsageError(f"{current.record_id} already has a rebuttal")
-        text = _fields.long_text(rebuttal, "the rebuttal")
+        text = refuse_markers(_fields.long_text(rebuttal, "the rebuttal"), "a rebuttal")
         return self._update(current, "rebuttal", rebuttal=text,
                             rebuttal_on=date.today().isoformat())
 

@@ -257,7 +257,10 @@ class Disclosures:
                 chosen = pnotes_in_range(area.list(spec.client_id), spec)
             finally:
                 area.lock()
-            pnote_sections = [pnote_section(n) for n in chosen]
+            for pnote in chosen:
+                section, held = pnote_section(pnote, include)
+                pnote_sections.append(section)
+                withheld |= held
         sections.extend(pnote_sections)
         if not sections:
             span = _range_text(spec)
@@ -470,7 +473,7 @@ def _statement(withheld: tuple[OmitCategory, ...], included: tuple[OmitCategory,
         held.append("passages flagged " + ", ".join(c.label for c in withheld)
                     + " (each replaced by a [withheld: ...] marker)")
     if joint:
-        held.append(f"other participants' names and all flagged passages in {joint} joint, "
+        held.append(f"other participants' names and their flagged passages in {joint} joint, "
                     "family or group session note" + ("s" if joint != 1 else ""))
     if not has_pnotes:
         held.append(PNOTES_STATEMENT)

@@ -13,7 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from ..errors import AuthorizationNotNamedError, DisclosureRefusedError, UsageError
-from ..records.markup import render_withheld, withheld_categories
+from ..records.markup import render_withheld, withheld_categories, withheld_marker
 from ..records.models import Client, EntryType, Note, OmitCategory, PsychotherapyNote
 from ..records.templates import TEMPLATES
 from . import _fields
@@ -195,10 +195,18 @@ def note_section(note: Note, client: Client, names: dict[int, Client],
     others = [names[c] for c in note.participant_ids if c != client.id]
     joint = bool(others)
     mask = NameMask(client, others)
-    # In a joint note flags cannot be told apart by person, so none is released on purpose.
-    released = set() if joint else include
-    body = render_withheld(note.body, note.spans, note.omit_category, released)
-    withheld = set(withheld_categories(note.spans, note.omit_category, released))
+    # In a joint note each flagged passage is someone's: the participant it names, else the
+    # note's own client. The others' passages never leave in this client's release; this
+    # client's follow the categories included on purpose, as in any note.
+    foreign = [s for s in note.spans if (s.about or note.client_id) != client.id] \
+        if joint else []
+    if joint and note.omit_category is not None and note.client_id != client.id:
+        # A note flagged whole is its own client's to release, not another participant's.
+        body = withheld_marker(note.omit_category)
+        withheld = {note.omit_category}
+    else:
+        body = render_withheld(note.body, note.spans, note.omit_category, include, foreign)
+        withheld = set(withheld_categories(note.spans, note.omit_category, include, foreign))
     body = mask.apply(clean(body))
     tmpl = TEMPLATES[note.template]
     s = note.session
@@ -229,11 +237,15 @@ def note_section(note: Note, client: Client, names: dict[int, Client],
     return Section(heading, tuple(meta), body, level), withheld, joint
 
 
-def pnote_section(note: PsychotherapyNote) -> Section:
+def pnote_section(note: PsychotherapyNote, include: set[OmitCategory]
+                  ) -> tuple[Section, set[OmitCategory]]:
+    """A psychotherapy note as it may leave: its flagged passages withheld like any note's."""
+    body = render_withheld(note.body, note.spans, None, include)
+    withheld = set(withheld_categories(note.spans, None, include))
     return Section(f"Psychotherapy note P-{note.id:06d}",
                    (f"Session: {note.session_date or 'no date recorded'}",
                     "Released under a psychotherapy-notes authorization (45 CFR 164.508(a)(2))"),
-                   clean(note.body), 0)
+                   clean(body), 0), withheld
 
 
 def check_basis(vault: Vault, spec: ReleaseSpec, today: date

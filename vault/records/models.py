@@ -85,11 +85,17 @@ class EntryType(StrEnum):
 
 @dataclass(frozen=True)
 class OmitSpan:
-    """A flagged passage: characters [start, end) of the note body."""
+    """A flagged passage: characters [start, end) of the note body.
+
+    In a joint note, `about` names the participant (client id) whose passage it is; a passage
+    naming no one belongs to the note's own client. Another participant's passage never leaves
+    in a client's release, whatever categories are included.
+    """
 
     start: int
     end: int
     category: OmitCategory
+    about: int | None = None
 
 
 @dataclass(frozen=True)
@@ -190,6 +196,7 @@ class PsychotherapyNote:
     body: str
     created_at: str
     updated_at: str
+    spans: tuple[OmitSpan, ...] = ()  # flagged passages, as in general-record notes
 
     @property
     def record_id(self) -> str:

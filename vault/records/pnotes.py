@@ -11,13 +11,13 @@ import builtins
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 from ..errors import LockedError, NotFoundError, UsageError
 from ..storage.database import Database, Row, now_utc
-from . import validate
+from . import markup, validate
 from .audit import Action, AuditLog
-from .models import PsychotherapyNote
+from .models import OmitCategory, OmitSpan, PsychotherapyNote
 from .search import SNIPPET_CLOSE, SNIPPET_OPEN, build_match, split_snippet
 
 DEFAULT_IDLE_SECONDS = 120.0
@@ -26,9 +26,29 @@ Clock = Callable[[], float]
 PnoteHit = tuple[PsychotherapyNote, tuple[tuple[str, bool], ...]]
 
 
-def _pnote(row: Row) -> PsychotherapyNote:
+def _pnote(row: Row, spans: tuple[OmitSpan, ...] = ()) -> PsychotherapyNote:
     return PsychotherapyNote(int(row["id"]), int(row["client_id"]), row["session_date"],
-                             row["body"], row["created_at"], row["updated_at"])
+                             row["body"], row["created_at"], row["updated_at"], spans)
+
+
+def _text(body: str, spans: Sequence[OmitSpan]) -> tuple[str, tuple[OmitSpan, ...]]:
+    text, flags = markup.flagged_text(validate.body(body, "psychotherapy note"), spans)
+    if any(s.about is not None for s in flags):
+        raise UsageError("a psychotherapy note has no other participants; flag the passage "
+                         "without @CLIENT")
+    return text, flags
+
+
+def _spans_of(db: Database, note_ids: Sequence[int]) -> dict[int, tuple[OmitSpan, ...]]:
+    found: dict[int, list[OmitSpan]] = {i: [] for i in note_ids}
+    if not note_ids:
+        return {}
+    marks = ", ".join("?" * len(note_ids))
+    for r in db.query(f"SELECT pnote_id, start, end, category FROM pnote_spans WHERE pnote_id "
+                      f"IN ({marks}) ORDER BY pnote_id, start", tuple(note_ids)):
+        found[int(r["pnote_id"])].append(OmitSpan(int(r["start"]), int(r["end"]),
+                                                  OmitCategory(r["category"])))
+    return {i: tuple(s) for i, s in found.items()}
 
 
 class PsychotherapyNotes:
@@ -94,9 +114,11 @@ class PsychotherapyNotes:
 
     # -- records
 
-    def add(self, client_id: int, body: str, session_date: str | None = None) -> PsychotherapyNote:
+    def add(self, client_id: int, body: str, session_date: str | None = None,
+            spans: Sequence[OmitSpan] = ()) -> PsychotherapyNote:
+        """A new note. Markers in `body` and `spans` (offsets into `body`) become its flags."""
         db = self._use()
-        text = validate.body(body, "psychotherapy note")
+        text, flags = _text(body, spans)
         if not text.strip():
             raise UsageError("the psychotherapy note is empty; write something first")
         day = validate.iso_date(session_date, "session date")
@@ -108,18 +130,41 @@ class PsychotherapyNotes:
                                 "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
                                 (db.next_id("pnotes"), client_id, day, text, stamp, stamp))
             note_id = int(cursor.lastrowid or 0)
+            self._write_spans(db, note_id, flags)
         self._audit.record(Action.CREATE, "pnote", note_id, client=client_id)
         return self._get(db, note_id)
 
-    def update(self, note_id: int, body: str) -> PsychotherapyNote:
+    def update(self, note_id: int, body: str,
+               spans: Sequence[OmitSpan] | None = None) -> PsychotherapyNote:
+        """Replace the text; without `spans` the note's flags stay where they were."""
         db = self._use()
-        text = validate.body(body, "psychotherapy note")
-        self._get(db, note_id)
+        current = self._get(db, note_id)
+        text, flags = _text(body, current.spans if spans is None else spans)
         with db.atomic():
             db.execute("UPDATE pnotes SET body = ?, updated_at = ? WHERE id = ?",
                        (text, now_utc(), note_id))
+            db.execute("DELETE FROM pnote_spans WHERE pnote_id = ?", (note_id,))
+            self._write_spans(db, note_id, flags)
         self._audit.record(Action.EDIT, "pnote", note_id)
         return self._get(db, note_id)
+
+    def set_flags(self, note_id: int, spans: Sequence[OmitSpan]) -> PsychotherapyNote:
+        """Change the flags alone, the text as it is."""
+        db = self._use()
+        current = self._get(db, note_id)
+        _, flags = _text(current.body, spans)
+        with db.atomic():
+            db.execute("DELETE FROM pnote_spans WHERE pnote_id = ?", (note_id,))
+            self._write_spans(db, note_id, flags)
+        self._audit.record(Action.FLAG, "pnote", note_id, spans=len(flags))
+        return self._get(db, note_id)
+
+    @staticmethod
+    def _write_spans(db: Database, note_id: int, spans: Sequence[OmitSpan]) -> None:
+        for span in spans:
+            db.execute("INSERT INTO pnote_spans (pnote_id, start, end, category) "
+                       "VALUES (?, ?, ?, ?)", (note_id, span.start, span.end,
+                                               span.category.value))
 
     def get(self, note_id: int) -> PsychotherapyNote:
         db = self._use()
@@ -132,7 +177,8 @@ class PsychotherapyNotes:
         rows = db.query("SELECT * FROM pnotes WHERE client_id = ? "
                         "ORDER BY session_date DESC, id DESC", (client_id,))
         self._audit.record(Action.VIEW, "pnotes", client_id, notes=len(rows))
-        return [_pnote(r) for r in rows]
+        spans = _spans_of(db, [int(r["id"]) for r in rows])
+        return [_pnote(r, spans[int(r["id"])]) for r in rows]
 
     def search(self, query: str, limit: int = 50) -> builtins.list[PnoteHit]:
         db = self._use()
@@ -143,7 +189,8 @@ class PsychotherapyNotes:
             "WHERE pnotes_fts MATCH ? ORDER BY bm25(pnotes_fts) LIMIT ?",
             (build_match(query), limit))
         self._audit.record(Action.SEARCH, "pnotes", None, hits=len(rows))
-        return [(_pnote(r), split_snippet(r["snip"])) for r in rows]
+        spans = _spans_of(db, [int(r["id"]) for r in rows])
+        return [(_pnote(r, spans[int(r["id"])]), split_snippet(r["snip"])) for r in rows]
 
     def count(self) -> int:
         return int(self._use().scalar("SELECT count(*) FROM pnotes"))
@@ -153,5 +200,5 @@ class PsychotherapyNotes:
         row = db.one("SELECT * FROM pnotes WHERE id = ?", (note_id,))
         if row is None:
             raise NotFoundError(f"no psychotherapy note P-{note_id:06d}")
-        return _pnote(row)
+        return _pnote(row, _spans_of(db, [note_id])[note_id])
 

@@ -48,8 +48,27 @@ def split_snippet(snippet: str) -> tuple[tuple[str, bool], ...]:
 RANK_WINDOW = 5000
 
 
-def search_notes(db: Database, query: str, limit: int = 50) -> list[SearchHit]:
+# Privacy mode (include_flagged=False) matches what a flagged note's body says outside its
+# flagged passages (`notes_open_fts`, rows only for flagged notes) and every unflagged note in
+# the full index. It shows no snippets there, so none is made from flagged text either. Each
+# of the two indexes ranks its newest half-window, so the whole costs what one window does.
+# Which notes have a row there is read from FTS5's own `_docsize` table (one small row per
+# note): reading the table itself would read every row's text.
+_OPEN_TOP = (
+    "SELECT id, score FROM ("
+    "SELECT * FROM (SELECT rowid AS id, bm25(notes_fts) AS score FROM notes_fts "
+    "WHERE notes_fts MATCH ?1 AND rowid NOT IN (SELECT id FROM notes_open_fts_docsize) "
+    "ORDER BY rowid DESC LIMIT ?2) "
+    "UNION ALL SELECT * FROM (SELECT rowid AS id, bm25(notes_open_fts) AS score "
+    "FROM notes_open_fts WHERE notes_open_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2)"
+    ") ORDER BY score, id DESC LIMIT ?3")
+
+
+def search_notes(db: Database, query: str, limit: int = 50,
+                 include_flagged: bool = True) -> list[SearchHit]:
     match = build_match(query)
+    if not include_flagged:
+        return _search_open(db, match, limit)
     # Step 1 ranks using the index alone (no joins, no snippets); FTS5 walks the matches newest
     # first and stops after the window.
     top = db.query(
@@ -72,4 +91,19 @@ def search_notes(db: Database, query: str, limit: int = 50) -> list[SearchHit]:
     found = {int(r["id"]): r for r in rows}
     return [SearchHit(note_id, int(r["client_id"]), r["display_name"], r["session_date"],
                       r["template"], scores[note_id], split_snippet(r["snip"]))
+            for note_id in scores if (r := found.get(note_id)) is not None]
+
+
+def _search_open(db: Database, match: str, limit: int) -> list[SearchHit]:
+    top = db.query(_OPEN_TOP, (match, max(1, RANK_WINDOW // 2), limit))
+    if not top:
+        return []
+    scores = {int(r["id"]): float(r["score"]) for r in top}
+    marks = ", ".join("?" * len(scores))
+    rows = db.query(
+        "SELECT n.id, n.client_id, c.display_name, n.session_date, n.template FROM notes n "
+        f"JOIN clients c ON c.id = n.client_id WHERE n.id IN ({marks})", tuple(scores))
+    found = {int(r["id"]): r for r in rows}
+    return [SearchHit(note_id, int(r["client_id"]), r["display_name"], r["session_date"],
+                      r["template"], scores[note_id])
             for note_id in scores if (r := found.get(note_id)) is not None]

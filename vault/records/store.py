@@ -10,9 +10,8 @@ from typing import Any
 from ..crypto.sealing import seal
 from ..errors import ImmutableRecordError, NotFoundError, UsageError
 from ..storage.database import Database, Row, now_utc
-from . import validate
+from . import markup, validate
 from .audit import Action, AuditLog
-from .markup import validate_spans
 from .models import (
     Client,
     ClientStatus,
@@ -188,6 +187,13 @@ class ClientRecords:
                 (session_date, client_id, session_date))
 
 
+def _check_about(spans: Iterable[OmitSpan], people: Sequence[int]) -> None:
+    for span in spans:
+        if span.about is not None and span.about not in people:
+            raise UsageError(f"a flagged passage is marked as C-{span.about:05d}'s, who is not "
+                             "a participant of this note")
+
+
 def _status(value: ClientStatus | str) -> ClientStatus:
     try:
         return ClientStatus(value)
@@ -235,16 +241,18 @@ class NoteRecords:
                late_reason: str | None = None) -> Note:
         """A new draft. `body=None` starts from the template's section headings."""
         tmpl = get_template(template)
-        text = validate.body(tmpl.skeleton() if body is None else body)
-        checked_spans = validate_spans(text, spans)
+        text, checked_spans = markup.flagged_text(
+            validate.body(tmpl.skeleton() if body is None else body), spans)
         meta = _session(session or SessionInfo())
         if entry_type is EntryType.LATE_ENTRY:
             late_reason = validate.short_text(late_reason, "late-entry reason")
             if not late_reason:
                 raise UsageError("a late entry needs a reason (why it is written late)")
+            markup.refuse_markers(late_reason, "a late-entry reason")
             if meta.session_date is None:
                 raise UsageError("a late entry needs the date of the session it documents")
         people = self._participants(client_id, participants)
+        _check_about(checked_spans, people)
         stamp = now_utc()
         with self._db.atomic():
             cursor = self._db.execute(
@@ -259,6 +267,8 @@ class NoteRecords:
             note_id = int(cursor.lastrowid or 0)
             self._write_participants(note_id, people)
             self._write_spans(note_id, checked_spans)
+            self._index_open(note_id, text, checked_spans,
+                             omit_category if omit_category else None)
             self._clients.note_service_date(people, meta.session_date)
             self._audit.record(Action.CREATE, "note", note_id, client=client_id,
                                entry_type=entry_type.value, participants=len(people))
@@ -274,11 +284,15 @@ class NoteRecords:
         if current.is_signed:
             raise ImmutableRecordError(f"{current.record_id} is signed and cannot change; "
                                        "write an addendum instead")
-        text = validate.body(body) if body is not None else current.body
-        new_spans = validate_spans(text, spans if spans is not None else current.spans)
+        # Given spans are offsets into the text as given (markers and all); without any, the
+        # note's flags stay where they were.
+        text, new_spans = markup.flagged_text(
+            validate.body(body) if body is not None else current.body,
+            spans if spans is not None else current.spans)
         meta = _session(session) if session is not None else current.session
         people = (self._participants(current.client_id, participants)
                   if participants is not None else list(current.participant_ids))
+        _check_about(new_spans, people)
         category = current.omit_category if omit_category is _UNSET else omit_category
         tmpl = get_template(template).key if template is not None else current.template
         with self._db.atomic():
@@ -291,6 +305,7 @@ class NoteRecords:
                  category.value if category else None, now_utc(), note_id))
             self._db.execute("DELETE FROM omit_spans WHERE note_id = ?", (note_id,))
             self._write_spans(note_id, new_spans)
+            self._index_open(note_id, text, new_spans, category)
             if participants is not None:
                 self._db.execute("DELETE FROM note_participants WHERE note_id = ?", (note_id,))
                 self._write_participants(note_id, people)
@@ -371,7 +386,9 @@ class NoteRecords:
                   omit_category: OmitCategory | None = _UNSET) -> Note:
         """Change omission flags. Allowed on signed notes: flags govern release, not content."""
         current = self._get(note_id)
-        new_spans = validate_spans(current.body, spans)
+        new_spans = markup.validate_spans(current.body, spans)
+        _check_about(new_spans, current.participant_ids)
+        whole = current.omit_category if omit_category is _UNSET else omit_category
         with self._db.atomic():
             self._db.execute("DELETE FROM omit_spans WHERE note_id = ?", (note_id,))
             self._write_spans(note_id, new_spans)
@@ -379,6 +396,7 @@ class NoteRecords:
                 # The whole-note flag is a column of the note row itself, which the database
                 # keeps immutable once signed: only drafts can change it.
                 self._set_whole_note_flag(current, omit_category)
+            self._index_open(note_id, current.body, new_spans, whole)
             self._audit.record(Action.FLAG, "note", note_id, spans=len(new_spans),
                                whole=bool(omit_category) if omit_category is not _UNSET
                                else bool(current.omit_category))
@@ -405,9 +423,17 @@ class NoteRecords:
 
     def _write_spans(self, note_id: int, spans: Sequence[OmitSpan]) -> None:
         for span in spans:
-            self._db.execute("INSERT INTO omit_spans (note_id, start, end, category) "
-                             "VALUES (?, ?, ?, ?)",
-                             (note_id, span.start, span.end, span.category.value))
+            self._db.execute("INSERT INTO omit_spans (note_id, start, end, category, about) "
+                             "VALUES (?, ?, ?, ?, ?)",
+                             (note_id, span.start, span.end, span.category.value, span.about))
+
+    def _index_open(self, note_id: int, body: str, spans: Sequence[OmitSpan],
+                    whole: OmitCategory | None) -> None:
+        """Keep the privacy-mode search index current: a row only for a note with flags."""
+        self._db.execute("DELETE FROM notes_open_fts WHERE rowid = ?", (note_id,))
+        if spans or whole is not None:
+            self._db.execute("INSERT INTO notes_open_fts(rowid, body) VALUES (?, ?)",
+                             (note_id, markup.open_text(body, spans, whole)))
 
     # -- reading
 
@@ -433,9 +459,11 @@ class NoteRecords:
             "SELECT client_id FROM note_participants WHERE note_id = ?", (note_id,))]
         owner = int(row["client_id"])
         ordered = [owner] + sorted(c for c in participants if c != owner)
-        spans = tuple(OmitSpan(int(r["start"]), int(r["end"]), OmitCategory(r["category"]))
-                      for r in self._db.query("SELECT start, end, category FROM omit_spans "
-                                              "WHERE note_id = ? ORDER BY start", (note_id,)))
+        spans = tuple(OmitSpan(int(r["start"]), int(r["end"]), OmitCategory(r["category"]),
+                               None if r["about"] is None else int(r["about"]))
+                      for r in self._db.query("SELECT start, end, category, about FROM "
+                                              "omit_spans WHERE note_id = ? ORDER BY start",
+                                              (note_id,)))
         return Note(
             id=int(row["id"]),
             client_id=owner,

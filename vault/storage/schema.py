@@ -288,3 +288,91 @@ RECORD_V2 = [
 ]
 RECORD_MIGRATIONS.append(Migration(2, "disclosures, authorizations, legal holds",
                                   _run(RECORD_V2)))
+
+# -- 5 (record) and 2 (pnotes): flags in every kind of text (issue 11).
+# A flag may name the participant whose passage it is (joint notes). Privacy-mode search matches
+# only unflagged text: `notes_open_fts` holds, for each note that has any flag, its body with
+# the flagged passages blanked out (a note flagged whole has an empty row); notes without flags
+# are matched in `notes_fts` as before, so the extra index costs only what flagged notes hold.
+# It keeps its own content (a contentless table would leave a deleted row's tokens behind) and
+# uses secure-delete; the trigger below drops a note's row when the note goes (discard,
+# disposal). The store keeps the rows current: FTS5 cannot render spans in SQL.
+RECORD_V5 = [
+    """ALTER TABLE omit_spans ADD COLUMN about INTEGER""",
+    """CREATE VIRTUAL TABLE notes_open_fts USING fts5(
+        body, tokenize='porter unicode61 remove_diacritics 2')""",
+    _FTS_SECURE.format(t="notes_open_fts"),
+    """CREATE TRIGGER notes_open_fts_delete AFTER DELETE ON notes BEGIN
+        DELETE FROM notes_open_fts WHERE rowid = OLD.id; END""",
+]
+
+
+def _record_v5(db: Database) -> None:
+    from ..errors import MarkupError
+    from ..records.markup import marked_regions, open_text
+    from ..records.models import OmitCategory, OmitSpan
+
+    db.execute_all(RECORD_V5)
+    # Text that bypassed the parser (an accepted amendment's addendum) kept its markers as
+    # written, and a signed note's text can never change: flag each marked passage, markers
+    # and all, so it is withheld from now on.
+    for row in db.query("SELECT id, body FROM notes WHERE body LIKE '%{{%'"):
+        try:
+            regions = marked_regions(row["body"])
+        except MarkupError:
+            continue
+        taken = [(int(r[0]), int(r[1])) for r in db.query(
+            "SELECT start, end FROM omit_spans WHERE note_id = ?", (row["id"],))]
+        for start, end, category in regions:
+            if not any(s < end and start < e for s, e in taken):
+                db.execute("INSERT INTO omit_spans (note_id, start, end, category) "
+                           "VALUES (?, ?, ?, ?)", (row["id"], start, end, category.value))
+    rows = db.query("SELECT n.id, n.body, n.omit_category FROM notes n WHERE "
+                    "n.omit_category IS NOT NULL OR EXISTS "
+                    "(SELECT 1 FROM omit_spans s WHERE s.note_id = n.id)")
+    for row in rows:
+        spans = [OmitSpan(int(r[0]), int(r[1]), OmitCategory(r[2])) for r in db.query(
+            "SELECT start, end, category FROM omit_spans WHERE note_id = ?", (row["id"],))]
+        whole = OmitCategory(row["omit_category"]) if row["omit_category"] else None
+        db.execute("INSERT INTO notes_open_fts(rowid, body) VALUES (?, ?)",
+                   (row["id"], open_text(row["body"], spans, whole)))
+
+
+RECORD_MIGRATIONS.append(Migration(5, "flag attribution, privacy-mode search index", _record_v5))
+
+# Psychotherapy notes get flags like general-record notes: spans beside the text.
+PNOTES_V2 = [
+    """CREATE TABLE pnote_spans (
+        id INTEGER PRIMARY KEY,
+        pnote_id INTEGER NOT NULL REFERENCES pnotes(id) ON DELETE CASCADE,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        category TEXT NOT NULL,
+        CHECK (start >= 0 AND end > start)
+    )""",
+    """CREATE INDEX pnote_spans_note ON pnote_spans(pnote_id)""",
+]
+
+
+def _pnotes_v2(db: Database) -> None:
+    """Before this, markers typed in a psychotherapy note were stored as literal text (and
+    released as such): turn the ones that parse into real flags."""
+    from ..errors import MarkupError
+    from ..records.markup import parse_omissions
+
+    db.execute_all(PNOTES_V2)
+    for row in db.query("SELECT id, body FROM pnotes WHERE body LIKE '%{{%'"):
+        try:
+            body, spans = parse_omissions(row["body"])
+        except MarkupError:
+            continue  # not markup after all (or broken): left as written
+        if not spans or any(s.about is not None for s in spans):
+            continue
+        db.execute("UPDATE pnotes SET body = ? WHERE id = ?", (body, row["id"]))
+        for span in spans:
+            db.execute("INSERT INTO pnote_spans (pnote_id, start, end, category) "
+                       "VALUES (?, ?, ?, ?)", (row["id"], span.start, span.end,
+                                               span.category.value))
+
+
+PNOTES_MIGRATIONS.append(Migration(2, "flags in psychotherapy notes", _pnotes_v2))

@@ -164,6 +164,9 @@ class NoteEditorScreen(VaultScreen):
             if index:
                 text.append("  ")
             label = span.category.label
+            note = self.note
+            if note is not None and span.about not in (None, note.client_id):
+                label += f" ({self.capp.client_label_by_id(span.about or 0)}'s)"
             if not self.privacy:
                 excerpt = visible(body.text[span.start:span.end].replace("\n", " "))
                 label += ": " + (excerpt[:24] + "…" if len(excerpt) > 25 else excerpt)
@@ -218,6 +221,14 @@ class NoteEditorScreen(VaultScreen):
             self._last_error = message
             return False
         self._saved = state
+        if self.note.body != body:
+            # Omission markers typed in the text became flags: show them as flags.
+            area = self.query_one("#body", FlagTextArea)
+            text, spans, self._back = normalize_newlines(self.note.body, self.note.spans)
+            area.load_text(text)
+            area.set_spans(spans)
+            self._saved = self._state()
+            self._show_flags()
         self._last_error = ""
         self._status(f"Saved at {self.capp.wall_time()}.")
         return True
@@ -286,8 +297,25 @@ class NoteEditorScreen(VaultScreen):
             if key is None:
                 return
             category = OmitCategory(key)
-            self._set_spans([*body.spans, OmitSpan(start, end, category)],
-                            f"Flagged as {category.label}.")
+            if len(note.participant_ids) < 2:
+                self._set_spans([*body.spans, OmitSpan(start, end, category)],
+                                f"Flagged as {category.label}.")
+                return
+
+            def whose(person: str | None) -> None:
+                # A joint note: another participant's passage never leaves in this client's
+                # release, even when its category is included on purpose.
+                if person is None:
+                    return
+                about = int(person)
+                self._set_spans([*body.spans, OmitSpan(start, end, category, about)],
+                                f"Flagged as {category.label}, "
+                                f"{self.capp.client_label_by_id(about)}'s passage.")
+
+            self.app.push_screen(ChoiceModal(
+                "Whose passage is this? Only their own release can carry it.",
+                [(str(c), self.capp.client_label_by_id(c)) for c in note.participant_ids]),
+                whose)
 
         self.app.push_screen(ChoiceModal("Why must this passage not leave the vault?",
                                          [(c.value, c.label) for c in OmitCategory]), picked)

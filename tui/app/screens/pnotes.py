@@ -13,11 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static, TextArea
 
-from vault import ConfideError, PsychotherapyNote, PsychotherapyNotes
+from vault import ConfideError, OmitCategory, OmitSpan, PsychotherapyNote, PsychotherapyNotes
 
+from ..widgets.flag_text_area import FlagTextArea, normalize_newlines
 from ..widgets.header import SafeHeader
-from ..widgets.safe import SafeTextArea, visible
+from ..widgets.safe import visible
 from .base import VaultScreen
+from .modals import ChoiceModal
 
 CHECK_SECONDS = 1.0
 AUTOSAVE_SECONDS = 3.0
@@ -28,6 +30,7 @@ class PsychotherapyScreen(VaultScreen):
         Binding("escape", "close", "Close (locks)"),
         Binding("ctrl+n", "new", "New note"),
         Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+o", "flag", "Flag/unflag"),
     ]
 
     def __init__(self, client_id: int, pnotes: PsychotherapyNotes) -> None:
@@ -35,14 +38,14 @@ class PsychotherapyScreen(VaultScreen):
         self.client_id = client_id
         self.pnotes = pnotes
         self.current: PsychotherapyNote | None = None
-        self._saved_body = ""
+        self._saved: tuple[str, tuple[OmitSpan, ...]] = ("", ())
         self._notes: list[PsychotherapyNote] = []
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
         yield Static("", id="pnotes-banner", markup=False)
         yield DataTable(id="pnotes-list", cursor_type="row")
-        yield SafeTextArea("", id="pnote-body", soft_wrap=True,
+        yield FlagTextArea("", id="pnote-body", soft_wrap=True,
                            placeholder="Type a psychotherapy note here; it saves by itself.")
         yield Static("", id="pnotes-hidden", markup=False)
         yield Static("", id="pnotes-status", markup=False)
@@ -102,13 +105,16 @@ class PsychotherapyScreen(VaultScreen):
         except ConfideError as e:
             self.show_error(e)
             return
-        self._load(self.current.body)
+        self._load(self.current.body, self.current.spans)
         self._status(f"Editing P-{self.current.id:06d}.")
 
-    def _load(self, text: str) -> None:
-        body = self.query_one("#pnote-body", TextArea)
+    def _load(self, text: str, spans: tuple[OmitSpan, ...] = ()) -> None:
+        body = self.query_one("#pnote-body", FlagTextArea)
+        # The text area keeps one style of line break; the flags move with the text.
+        text, spans, _ = normalize_newlines(text, spans)
         body.load_text(text)
-        self._saved_body = text
+        body.set_spans(spans)
+        self._saved = (body.text, body.spans)
         if not self.privacy:
             body.focus()
 
@@ -119,21 +125,66 @@ class PsychotherapyScreen(VaultScreen):
             self._status("New psychotherapy note: type, it saves by itself.")
 
     def save(self) -> bool:
-        text = self.query_one("#pnote-body", TextArea).text
-        if text == self._saved_body:
+        body = self.query_one("#pnote-body", FlagTextArea)
+        text, spans = body.text, body.spans
+        if (text, spans) == self._saved:
             return True
         try:
             if self.current is None:
-                self.current = self.pnotes.add(self.client_id, text, date.today().isoformat())
+                self.current = self.pnotes.add(self.client_id, text, date.today().isoformat(),
+                                               spans)
             else:
-                self.current = self.pnotes.update(self.current.id, text)
+                self.current = self.pnotes.update(self.current.id, text, spans)
         except ConfideError as e:
             self._status(f"NOT SAVED: {e.message}", error=True)
             return False
-        self._saved_body = text
+        self._saved = (text, spans)
+        if self.current.body != text:  # markers typed in the text became flags
+            self._load(self.current.body, self.current.spans)
         self._status(f"Saved P-{self.current.id:06d} at {self.capp.wall_time()}.")
         self.reload()
         return True
+
+    # -- flags, as in the progress-note editor: select, ctrl+o, pick why
+
+    def action_flag(self) -> None:
+        if self.privacy or self.pnotes.is_locked:
+            return
+        body = self.query_one("#pnote-body", FlagTextArea)
+        start, end = body.selection_offsets()
+        if start == end:
+            span = body.span_at(start)
+            if span is None:
+                self.notify("Select the passage first (shift+arrows), then press ctrl+o.",
+                            title="Nothing selected")
+                return
+            self._set_spans([s for s in body.spans if s != span],
+                            f"Unflagged a {span.category.label} passage.")
+            return
+        if any(s.start < end and start < s.end for s in body.spans):
+            self.notify("The selection overlaps a flagged passage; unflag that first.",
+                        title="Overlapping flag", severity="warning")
+            return
+
+        def picked(key: str | None) -> None:
+            if key is None:
+                return
+            category = OmitCategory(key)
+            self._set_spans([*body.spans, OmitSpan(start, end, category)],
+                            f"Flagged as {category.label}; withheld from every release "
+                            "unless included on purpose.")
+
+        self.app.push_screen(ChoiceModal("Why must this passage not leave the vault?",
+                                         [(c.value, c.label) for c in OmitCategory]), picked)
+
+    def _set_spans(self, spans: list[OmitSpan], done: str) -> None:
+        body = self.query_one("#pnote-body", FlagTextArea)
+        previous = body.spans
+        body.set_spans(spans)
+        if not self.save():
+            body.set_spans(previous)
+            return
+        self._status(done)
 
     def action_save(self) -> None:
         self.save()

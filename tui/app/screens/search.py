@@ -66,11 +66,11 @@ class SearchScreen(VaultScreen):
         self.title = "Search"
         self.query_one("#query", Input).focus()
         if self.initial_query:
-            self.run_search(self.initial_query)
+            self.run_search(self.initial_query, self.privacy)
 
     @on(Input.Changed, "#query")
     def changed(self, event: Input.Changed) -> None:
-        self.run_search(event.value)
+        self.run_search(event.value, self.privacy)
 
     @on(Input.Submitted, "#query")
     def submitted(self) -> None:
@@ -78,10 +78,11 @@ class SearchScreen(VaultScreen):
             self.capp.open_note(self.hits[0].note_id)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
-    def run_search(self, query: str) -> list[SearchHit]:
+    def run_search(self, query: str, privacy: bool) -> list[SearchHit]:
         if not query.strip():
             return []
-        return self.vault.search(query, limit=50)
+        # In privacy mode nothing inside a flagged passage may match (a hit would tell).
+        return self.vault.search(query, limit=50, include_flagged=not privacy)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "search":
@@ -116,7 +117,11 @@ class SearchScreen(VaultScreen):
             results.add_option(Option(prompt, id=str(hit.note_id)))
 
     def privacy_changed(self) -> None:
+        # Which notes match depends on privacy mode too: no earlier hit stays listed while
+        # the search runs again.
+        self.hits = []
         self.show_hits()
+        self.run_search(self.query_one("#query", Input).value, self.privacy)
 
     @on(OptionList.OptionSelected, "#results")
     def selected(self, event: OptionList.OptionSelected) -> None:
@@ -152,7 +157,7 @@ class NoteSearchProvider(Provider):
                       Text(f"Client: {label}  {client.record_id}"),
                       partial(self.capp.open_client, client.id), text=client.record_id)
         try:
-            hits = vault.search(query, limit=10)
+            hits = vault.search(query, limit=10, include_flagged=not privacy)
         except ConfideError:
             return
         for rank, hit in enumerate(hits):

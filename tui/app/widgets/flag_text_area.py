@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from itertools import accumulate
 
 from rich.style import Style
@@ -47,12 +48,12 @@ def shift_spans(spans: Iterable[OmitSpan], start: int, end: int,
             out.append(span)
             continue
         if span.start >= end:
-            out.append(OmitSpan(span.start + delta, span.end + delta, span.category))
+            out.append(replace(span, start=span.start + delta, end=span.end + delta))
             continue
         new_start = span.start if span.start < start else start + inserted
         new_end = span.end + delta if span.end > end else start
         if new_end > new_start:
-            out.append(OmitSpan(new_start, new_end, span.category))
+            out.append(replace(span, start=new_start, end=new_end))
     return out
 
 
@@ -222,7 +223,8 @@ def normalize_newlines(text: str, spans: Sequence[OmitSpan]
         i += 1
     forward[len(text)] = len(out)
     back.append(len(text))
-    moved = tuple(OmitSpan(forward[s.start], forward[s.end], s.category) for s in spans
+    # replace() keeps every other field of a flag (whose passage it is, in a joint note).
+    moved = tuple(replace(s, start=forward[s.start], end=forward[s.end]) for s in spans
                   if forward[s.end] > forward[s.start])
     return "".join(out), moved, back
 
@@ -231,4 +233,4 @@ def spans_back(spans: Iterable[OmitSpan], back: list[int] | None) -> tuple[OmitS
     """Spans in the stored text's offsets, undoing `normalize_newlines`."""
     if back is None:
         return tuple(spans)
-    return tuple(OmitSpan(back[s.start], back[s.end], s.category) for s in spans)
+    return tuple(replace(s, start=back[s.start], end=back[s.end]) for s in spans)

@@ -14,7 +14,6 @@ from vault import (
     SessionInfo,
     UsageError,
     Vault,
-    parse_omissions,
     render_withheld,
     to_markup,
 )
@@ -129,8 +128,8 @@ def _summaries(rows: list[NoteSummary]) -> str:
 
 
 def cmd_add(args: argparse.Namespace, ctx: Context) -> None:
-    raw = read_body(args)
-    body, spans = parse_omissions(raw) if raw is not None else (None, ())
+    # Omission markers are the vault's to parse (one parser for every kind of text).
+    body = read_body(args)
     whole = OmitCategory.parse(args.omit_whole) if args.omit_whole else None
     cid = client_id(args.client)
     others = [client_id(p) for p in args.participants]
@@ -139,12 +138,12 @@ def cmd_add(args: argparse.Namespace, ctx: Context) -> None:
             if not args.date:
                 raise UsageError("a late entry needs --date, the date of the session")
             note = vault.notes.late_entry(cid, args.template, args.date, args.late, body=body,
-                                          spans=spans, session=_session(args))
+                                          session=_session(args))
             if others or whole:
                 note = vault.notes.save_draft(note.id, participants=others or None,
                                               omit_category=whole)
         else:
-            note = vault.notes.create(cid, args.template, body=body, spans=spans,
+            note = vault.notes.create(cid, args.template, body=body,
                                       session=_session(args), participants=others,
                                       omit_category=whole)
         if args.sign:
@@ -153,8 +152,9 @@ def cmd_add(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def cmd_edit(args: argparse.Namespace, ctx: Context) -> None:
-    raw = read_body(args)
-    body, spans = parse_omissions(raw) if raw is not None else (None, None)
+    body = read_body(args)
+    # New text carries its flags as markers (as `note show` prints them): none kept from before.
+    spans = () if body is not None else None
     nid = note_id(args.note)
     with unlocked(ctx) as vault:
         session = None
@@ -196,9 +196,8 @@ def cmd_sign(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def cmd_addend(args: argparse.Namespace, ctx: Context) -> None:
-    raw = read_body(args) or ""
-    body, spans = parse_omissions(raw)
+    body = read_body(args) or ""
     nid = note_id(args.note)
     with unlocked(ctx) as vault:
-        note = vault.notes.addend(nid, body, spans)
+        note = vault.notes.addend(nid, body)
     ctx.out.emit(note, lambda: f"Added signed addendum {note.record_id} to N-{nid:06d}")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from vault import PsychotherapyNote, render_withheld, to_markup
+
 from ..output import table
 from ._common import (
     add_body_options,
@@ -33,6 +35,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--date", metavar="YYYY-MM-DD", help="session date")
     p = add_command(group, "show", "show a psychotherapy note", common, cmd_show)
     p.add_argument("pnote", help="psychotherapy note identifier (P-000001 or 1)")
+    p.add_argument("--withheld", action="store_true",
+                   help="show flagged passages as [withheld: CATEGORY], as a release would")
     p = add_command(group, "list", "a client's psychotherapy notes", common, cmd_list)
     p.add_argument("client")
     p = add_command(group, "search", "search psychotherapy notes only", common, cmd_search)
@@ -48,12 +52,22 @@ def cmd_add(args: argparse.Namespace, ctx: Context) -> None:
     ctx.out.emit(note, lambda: f"Saved psychotherapy note P-{note.id:06d}")
 
 
+def _shown(note: PsychotherapyNote, withheld: bool) -> str:
+    if withheld:
+        return render_withheld(note.body, note.spans)
+    return to_markup(note.body, note.spans)
+
+
 def cmd_show(args: argparse.Namespace, ctx: Context) -> None:
     pid = pnote_id(args.pnote)
     with unlocked(ctx) as vault:
         note = vault.open_psychotherapy_notes(ctx.secrets.passphrase()).get(pid)
-    ctx.out.emit(note, lambda: f"P-{note.id:06d}  PSYCHOTHERAPY NOTE  (C-{note.client_id:05d}, "
-                               f"{note.session_date or 'no date'})\n\n{note.body}")
+    data: dict[str, Any] | PsychotherapyNote = note
+    if args.withheld:
+        data = {"pnote": note, "withheld_text": _shown(note, True)}
+    ctx.out.emit(data, lambda: f"P-{note.id:06d}  PSYCHOTHERAPY NOTE  (C-{note.client_id:05d}, "
+                               f"{note.session_date or 'no date'})\n\n"
+                               f"{_shown(note, args.withheld)}")
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> None:
