@@ -59,6 +59,24 @@ print(out)
 """
 
 
+# The floor above writes its row to a TEMP table, which SQLite never syncs: it pays for none of
+# the fsyncs (WAL, folder, checkpoint on close) that make confide's audit entry durable. This
+# second floor does the same work and writes its row durably to a database file of its own
+# (WAL, synchronous=FULL, checkpointed on close, as the vault does). Reported beside the first;
+# the goal stays against the first.
+DURABLE_FLOOR = FLOOR.replace(
+    'db.execute("CREATE TEMP TABLE t(x)")\n',
+    'side = sqlcipher3.connect(sys.argv[3], isolation_level=None)\n'
+    'side.execute(f"PRAGMA key = \\"x\'{key.hex()}\'\\"")\n'
+    'side.execute("PRAGMA journal_mode=WAL")\n'
+    'side.execute("PRAGMA synchronous=FULL")\n'
+    'side.execute("CREATE TABLE IF NOT EXISTS t(x)")\n'
+).replace('db.execute("BEGIN IMMEDIATE")\n', 'side.execute("BEGIN IMMEDIATE")\n').replace(
+    'db.execute("INSERT INTO t VALUES (?)", ("client list",))\n',
+    'side.execute("INSERT INTO t VALUES (?)", ("client list",))\n').replace(
+    'db.execute("COMMIT")\n', 'side.execute("COMMIT")\nside.close()\ndb.close()\n')
+
+
 def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -103,10 +121,16 @@ def run(runs: int, clients: int, workdir: Path) -> dict[str, Any]:
     pass_file.write_text(PASSPHRASE + "\n")
     pass_file.chmod(0o600)
     env = {**os.environ, "CONFIDE_VAULT": str(folder), "CONFIDE_PASSPHRASE_FILE": str(pass_file)}
+    # An installed Confide has its bytecode compiled (pip does it); with this set (as in some
+    # shells and CI images) every run recompiles every module of both the floor and confide,
+    # which measures the compiler, not start-up.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     confide = [sys.executable, "-m", "tui"]
     cases: dict[str, list[str]] = {
         "python -c pass": [sys.executable, "-c", "pass"],
         "floor script": [sys.executable, "-c", FLOOR, str(folder), PASSPHRASE],
+        "floor, durable write": [sys.executable, "-c", DURABLE_FLOOR, str(folder), PASSPHRASE,
+                                 str(workdir / "floor-side.db")],
         "--help": [*confide, "--help"],
         "status": [*confide, "status"],
         "client list": [*confide, "client", "list"],
@@ -125,10 +149,16 @@ def run(runs: int, clients: int, workdir: Path) -> dict[str, Any]:
     goals = {}
     for name, (floor, limit) in GOALS.items():
         ratio = results[name]["wall"]["median_ms"] / results[floor]["wall"]["median_ms"]
-        goals[name] = {"floor": floor, "ratio": ratio, "goal": limit, "met": ratio <= limit}
+        cpu = results[name]["cpu"]["median_ms"] / results[floor]["cpu"]["median_ms"]
+        goals[name] = {"floor": floor, "ratio": ratio, "cpu_ratio": cpu, "goal": limit,
+                       "met": ratio <= limit}
+    durable = results["floor, durable write"]
+    also = {"client list vs floor, durable write": {
+        "ratio": results["client list"]["wall"]["median_ms"] / durable["wall"]["median_ms"],
+        "cpu_ratio": results["client list"]["cpu"]["median_ms"] / durable["cpu"]["median_ms"]}}
     imports = _import_top(["-m", "tui", "client", "list"], env)
     return {"runs": runs, "clients": clients, "load": os.getloadavg()[0], "cases": results,
-            "goals": goals, "imports": imports}
+            "goals": goals, "also": also, "imports": imports}
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -138,10 +168,14 @@ def markdown(report: dict[str, Any]) -> str:
     for name, r in report["cases"].items():
         lines.append(f"| {name} | {r['wall']['median_ms']:.0f} | {r['wall']['p90_ms']:.0f} | "
                      f"{r['cpu']['median_ms']:.0f} |")
-    lines += ["", "| goal | ratio | limit | met |", "| :- | -: | -: | :- |"]
+    lines += ["", "| goal | wall ratio | CPU ratio | limit (wall) | met |",
+              "| :- | -: | -: | -: | :- |"]
     for name, g in report["goals"].items():
-        lines.append(f"| {name} vs {g['floor']} | {g['ratio']:.2f}x | {g['goal']}x | "
-                     f"{'yes' if g['met'] else 'NO'} |")
+        lines.append(f"| {name} vs {g['floor']} | {g['ratio']:.2f}x | {g['cpu_ratio']:.2f}x | "
+                     f"{g['goal']}x | {'yes' if g['met'] else 'NO'} |")
+    for name, g in report.get("also", {}).items():
+        lines.append(f"| {name} (not a goal) | {g['ratio']:.2f}x | {g['cpu_ratio']:.2f}x | "
+                     "- | - |")
     lines += ["", "Slowest imports of `confide client list` (self time):", ""]
     lines += [f"- {name}: {ms:.1f} ms" for name, ms in report["imports"]]
     return "\n".join(lines) + "\n"

@@ -105,6 +105,17 @@ def vault_exists(folder: Path) -> bool:
     return key_file_exists(folder / KEY_FILE)
 
 
+def check_free_for_a_vault(folder: Path) -> None:
+    """Raise unless a new vault can be made at `folder` (cheap: a face checks this before
+    asking for a passphrase or spending seconds calibrating Argon2id)."""
+    if key_file_exists(folder / KEY_FILE):
+        raise VaultExistsError(f"a vault already exists at {folder}")
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder} is a file, not a folder; choose a folder for the vault")
+    if folder.exists() and any(folder.iterdir()):
+        raise VaultExistsError(f"{folder} is not empty; choose an empty or new folder")
+
+
 def inspect(folder: Path) -> VaultStatus:
     _require_vault(folder)
     keyfile = KeyFile.load(folder / KEY_FILE)
@@ -190,12 +201,7 @@ class Vault:
     def create(cls, folder: Path, passphrase: str, kdf: KdfParams) -> tuple[Vault, str]:
         """Create a vault; returns it unlocked with the recovery key, to be shown once."""
         check_new_passphrase(passphrase)
-        if key_file_exists(folder / KEY_FILE):
-            raise VaultExistsError(f"a vault already exists at {folder}")
-        if folder.exists() and not folder.is_dir():
-            raise UsageError(f"{folder} is a file, not a folder; choose a folder for the vault")
-        if folder.exists() and any(folder.iterdir()):
-            raise VaultExistsError(f"{folder} is not empty; choose an empty or new folder")
+        check_free_for_a_vault(folder)
         fsutil.ensure_private_dir(folder)
         lock = ProcessLock(folder / LOCK_FILE)
         lock.acquire()

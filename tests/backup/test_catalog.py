@@ -219,39 +219,39 @@ def test_backup_commands_speak_json(cli: Cli, tmp_path: Path) -> None:
     drive.mkdir()
     added = cli("backup", "drive", "add", str(drive), "--json")
     assert added.code == 0, added.stderr
-    drive_id = added.json["drive_id"]  # type: ignore[index]
-    assert cli("backup", "drive", "list", "--json").json[0]["drive_id"] == drive_id  # type: ignore[index]
+    drive_id = added.data["drive_id"]  # type: ignore[index]
+    assert cli("backup", "drive", "list", "--json").data[0]["drive_id"] == drive_id  # type: ignore[index]
     run = cli("backup", "run", "--to", str(drive), "--json")
-    assert run.code == 0 and run.json["status"] == "good"  # type: ignore[index]
-    verified = cli("backup", "verify", run.json["path"], "--json")  # type: ignore[index]
-    assert verified.code == 0 and verified.json["ok"] is True  # type: ignore[index]
+    assert run.code == 0 and run.data["status"] == "good"  # type: ignore[index]
+    verified = cli("backup", "verify", run.data["path"], "--json")  # type: ignore[index]
+    assert verified.code == 0 and verified.data["ok"] is True  # type: ignore[index]
     every = cli("backup", "verify", "--all", "--json")
-    assert every.code == 0 and every.json[0]["ok"] is True  # type: ignore[index]
+    assert every.code == 0 and every.data[0]["ok"] is True  # type: ignore[index]
     settings = cli("backup", "settings", "--keep-daily", "3", "--json")
-    assert settings.json["keep_daily"] == 3  # type: ignore[index]
+    assert settings.data["keep_daily"] == 3  # type: ignore[index]
     bad = cli("backup", "settings", "--keep-daily", "-1", "--json")
-    assert bad.code == 1 and "negative" in bad.stderr
+    assert bad.code == 2 and "negative" in bad.stderr
     watched = cli("backup", "watch", "--once", "--root", str(tmp_path), "--json")
     assert watched.code == 0
-    assert [e["kind"] for e in watched.json] == ["found", "not_due"]  # type: ignore[union-attr]
+    assert [e["kind"] for e in watched.data] == ["found", "not_due"]  # type: ignore[union-attr]
     lost = cli("backup", "lost", drive_id, "--json")
-    assert lost.code == 0 and len(lost.json["backups"]) == 1  # type: ignore[index]
+    assert lost.code == 0 and len(lost.data["backups"]) == 1  # type: ignore[index]
     listed = cli("backup", "list", "--all", "--json")
-    assert [b["status"] for b in listed.json] == ["lost"]  # type: ignore[union-attr]
+    assert [b["status"] for b in listed.data] == ["lost"]  # type: ignore[union-attr]
 
 
-def test_damaged_backup_exits_1_with_one_line(cli: Cli, tmp_path: Path) -> None:
-    """`backup verify` of a damaged file: exit 1, one line naming the section and chunk."""
+def test_damaged_backup_exits_13_with_one_line(cli: Cli, tmp_path: Path) -> None:
+    """`backup verify` of a damaged file: exit 13, one line naming the section and chunk."""
     cli.init()
     drive = tmp_path / "stick"
     drive.mkdir()
     cli("backup", "drive", "add", str(drive))
-    path = Path(cli("backup", "run", "--to", str(drive), "--json").json["path"])  # type: ignore[index]
+    path = Path(cli("backup", "run", "--to", str(drive), "--json").data["path"])  # type: ignore[index]
     data = bytearray(path.read_bytes())
     data[-100] ^= 0x04
     path.write_bytes(bytes(data))
     result = cli("backup", "verify", str(path))
-    assert result.code == 1
+    assert result.code == 13
     assert result.stderr.count("\n") == 1 and "section manifest, chunk 0" in result.stderr
     assert "Traceback" not in result.stderr
     missing = cli("backup", "verify", str(tmp_path / "nope.cfbk"))

@@ -48,14 +48,14 @@ def test_backup_to_drive_then_restore_into_empty_folder_via_cli(
         assert cli("backup", "drive", "add", str(drive), "--label", "usb", "--json").code == 0
         run = cli("backup", "run", "--to", str(drive), "--json")
         assert run.code == 0, run.stderr
-        archive = Path(run.json["path"])  # type: ignore[index]
-        assert run.json["status"] == "good"  # type: ignore[index]
+        archive = Path(run.data["path"])  # type: ignore[index]
+        assert run.data["status"] == "good"  # type: ignore[index]
         listed = cli("backup", "list", "--json")
-        assert [b["status"] for b in listed.json] == ["good"]  # type: ignore[union-attr]
+        assert [b["status"] for b in listed.data] == ["good"]  # type: ignore[union-attr]
         new_home = tmp_path / "new-laptop" / "vault"
         restored = cli("--vault", str(new_home), "restore", str(archive), "--json")
         assert restored.code == 0, restored.stderr
-        assert restored.json["clients"] == 12  # type: ignore[index]
+        assert restored.data["clients"] == 12  # type: ignore[index]
     after = _everything(new_home, passphrase)
     assert after["clients"] == before["clients"]
     assert after["notes"] == before["notes"]
@@ -187,18 +187,18 @@ def test_restore_command_errors_are_one_line(cli: Cli, tmp_path: Path) -> None:
     drive = tmp_path / "stick"
     drive.mkdir()
     cli("backup", "drive", "add", str(drive))
-    archive = cli("backup", "run", "--to", str(drive), "--json").json["path"]  # type: ignore[index]
+    archive = cli("backup", "run", "--to", str(drive), "--json").data["path"]  # type: ignore[index]
     wrong = tmp_path / "wrong.txt"
     wrong.write_text("not the passphrase\n")
     wrong.chmod(0o600)
     target = tmp_path / "new"
     result = cli("--vault", str(target), "--passphrase-file", str(wrong), "restore", archive)
-    assert result.code == 1 and "wrong passphrase" in result.stderr
+    assert result.code == 12 and "wrong passphrase" in result.stderr
     assert result.stderr.count("\n") == 1 and not target.exists()
     exists = cli("restore", archive)
     assert exists.code == 1 and "--force" in exists.stderr
     missing = cli("--vault", str(target), "restore", str(tmp_path / "nope.cfbk"))
-    assert missing.code == 1 and "is not a file" in missing.stderr
+    assert missing.code == 2 and "is not a file" in missing.stderr
 
 
 @needs_root

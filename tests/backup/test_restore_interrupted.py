@@ -41,7 +41,7 @@ def test_next_command_securely_removes_the_aside_copy_of_a_verified_restore(
     assert len(_asides(vault_dir)) == 1
     listed = cli("client", "list", "--json")
     assert listed.code == 0, listed.stderr
-    assert [c["display_name"] for c in listed.json] == ["Ottoline Brackenbury"]  # type: ignore
+    assert [c["display_name"] for c in listed.data] == ["Ottoline Brackenbury"]  # type: ignore
     assert _asides(vault_dir) == []
     assert not (vault_dir / "restore-replaced").exists()
     checked = cli("dispose", "verify")
@@ -65,7 +65,7 @@ def test_kill_between_the_renames_puts_the_old_vault_back(
     assert not vault_dir.exists() and len(_asides(vault_dir)) == 1
     listed = cli("client", "list", "--json")
     assert listed.code == 0, listed.stderr
-    names = sorted(c["display_name"] for c in listed.json)  # type: ignore[union-attr]
+    names = sorted(c["display_name"] for c in listed.data)  # type: ignore[union-attr]
     assert names == ["Later Client", "Ottoline Brackenbury"]
     assert _asides(vault_dir) == []
     assert list(vault_dir.parent.glob(f".{vault_dir.name}.restoring-*")) == []
@@ -98,7 +98,7 @@ def test_an_aside_copy_not_named_by_the_restored_vault_is_never_deleted(
     assert f"warning: a previous vault is kept aside at {aside}" in listed.stderr
     assert aside.exists() and (aside / "record.db").exists()
     refused = cli("dispose", "C-00001", "--confirm", "Anybody")
-    assert refused.code == 1 and "previous copy of this vault" in refused.stderr
+    assert refused.code == 15 and "previous copy of this vault" in refused.stderr
     # The core says what is in the way; the command line adds what to run.
     assert refused.stderr.endswith("so nothing was disposed of; run `confide restore` again, or "
                                    "remove that folder\n")

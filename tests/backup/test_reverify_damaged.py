@@ -65,7 +65,7 @@ def test_cli_backup_verify_says_it_is_good_again(vault: Vault, tmp_path: Path,
     assert result.code == 0, result.stderr
     assert "marked good again" in result.stdout
     listed = cli("backup", "list", "--json")
-    assert [b["status"] for b in listed.json] == ["good"]  # type: ignore[union-attr]
+    assert [b["status"] for b in listed.data] == ["good"]  # type: ignore[union-attr]
 
 
 def test_a_file_whose_digest_differs_stays_damaged(vault: Vault, tmp_path: Path) -> None:

@@ -17,16 +17,17 @@ from tui.cli.main import main
 def _ok(result: Any) -> Any:
     assert result.code == 0, result.stderr
     assert result.stderr == "" or "Traceback" not in result.stderr
-    return result.json
+    return result.data
 
 
 def _one_line_error(result: Any, code: int = 1) -> str:
-    """A failure: the expected exit code and exactly one line on stderr, no traceback."""
+    """A failure: the expected exit code (tui/cli/exitcodes.py) and one line on stderr (a
+    usage error found while parsing also shows the usage), no traceback."""
     assert result.code == code, (result.stdout, result.stderr)
     lines = result.stderr.strip("\n").split("\n")
-    if code == 1:
+    assert lines[-1].startswith("confide: usage error: " if code == 2 else "confide: error: ")
+    if not (code == 2 and lines[0].startswith("usage:")):
         assert len(lines) == 1, result.stderr
-        assert lines[0].startswith("confide: error: ")
     assert "Traceback" not in result.stderr
     return lines[-1]
 
@@ -48,7 +49,7 @@ def test_init_json_shows_recovery_key_once_and_refuses_a_second_init(cli: Cli,
     assert data["folder"] == str(cli.vault_dir)
     again = cli("init", "--kdf", "test-insecure", "--json")
     assert "already exists" in _one_line_error(again)
-    assert again.json["error"]["type"] == "VaultExistsError"
+    assert again.json["type"] == "error" and again.json["error"] == "failure"
 
 
 def test_status_text_warns_about_a_weak_kdf(ready: Cli) -> None:
@@ -71,7 +72,7 @@ def test_client_commands_json(ready: Cli) -> None:
     assert edited["status"] == "discharged" and edited["last_service_date"] == "2026-02-02"
     assert _ok(ready("client", "list", "--status", "active", "--json")) == []
     assert _ok(ready("client", "list", "--filter", "hazel", "--json"))[0]["id"] == 1
-    assert "no client C-00009" in _one_line_error(ready("client", "show", "C-00009"))
+    assert "no client C-00009" in _one_line_error(ready("client", "show", "C-00009"), 14)
 
 
 def test_pseudonymous_client_never_shows_the_legal_name(ready: Cli) -> None:
@@ -114,7 +115,7 @@ def test_note_commands_json(ready: Cli, tmp_path: Path) -> None:
     signed = _ok(ready("note", "sign", "1", "--json"))
     assert signed["status"] == "signed" and signed["signed_at"]
     refused = ready("note", "edit", "1", "--body", "changed", "--json")
-    assert "signed" in _one_line_error(refused)
+    assert "signed" in _one_line_error(refused, 15)
     addendum = _ok(ready("note", "addend", "1", "--body", "Addendum: correct date", "--json"))
     assert addendum["entry_type"] == "addendum" and addendum["parent_id"] == 1
     timeline = _ok(ready("note", "list", "1", "--json"))
@@ -135,7 +136,7 @@ def test_note_add_late_entry_whole_flag_and_withheld_show(ready: Cli) -> None:
     text = ready("note", "show", str(late["id"]), "--withheld")
     assert "late text" not in text.stdout and "LATE ENTRY" in text.stdout
     no_date = ready("note", "add", "1", "--late", "why", "--body", "x")
-    assert "--date" in _one_line_error(no_date)
+    assert "--date" in _one_line_error(no_date, 2)
     signed = _ok(ready("note", "add", "1", "--body", "signed at once", "--sign", "--json"))
     assert signed["status"] == "signed"
 
@@ -148,9 +149,13 @@ def test_pnote_commands_json(ready: Cli) -> None:
     assert pnote["client_id"] == 1 and pnote["session_date"] == "2026-11-20"
     assert _ok(ready("pnote", "show", f"P-{pnote['id']:06d}", "--json"))["body"] == \
         "sensed a quietude of grief"
-    assert [n["id"] for n in _ok(ready("pnote", "list", "1", "--json"))] == [pnote["id"]]
+    listed = _ok(ready("pnote", "list", "1", "--json"))
+    assert [n["record_id"] for n in listed] == [f"P-{pnote['id']:06d}"]
+    # A list finds notes; it does not print them: no body in pnote list --json.
+    assert "body" not in listed[0] and "quietude" not in ready("pnote", "list", "1",
+                                                               "--json").stdout
     hits = _ok(ready("pnote", "search", "quietude", "--json"))
-    assert [h["pnote"]["id"] for h in hits] == [pnote["id"]]
+    assert [h["id"] for h in hits] == [pnote["id"]] and "body" not in hits[0]
     assert _ok(ready("search", "quietude", "--json")) == []
     assert "quietude" not in ready("note", "list", "1").stdout
 
@@ -162,11 +167,15 @@ def test_search_and_audit_commands_json(ready: Cli) -> None:
     _ok(ready("note", "add", "1", "--body", "a word on insomnia", "--json"))
     hits = _ok(ready("search", "insomnia", "--limit", "5", "--json"))
     assert [h["note_id"] for h in hits] == [1, 2]
+    assert [h["record_id"] for h in hits] == ["N-000001", "N-000002"]
+    assert hits[0]["client_record_id"] == "C-00001"
+    # A relevance: never negative, the better match first.
+    assert hits[0]["score"] >= hits[1]["score"] >= 0
     assert hits[0]["matches"] == ["insomnia", "insomnia"]
     assert hits[0]["client"] == "Indigo Synthwood"
     text = ready("search", "insomnia")
     assert "[insomnia]" in text.stdout
-    assert "search for at least one word" in _one_line_error(ready("search", "***"))
+    assert "search for at least one word" in _one_line_error(ready("search", "***"), 2)
     report = _ok(ready("audit", "verify", "--json"))
     assert report["ok"] is True and report["entries"] > 5
     entries = _ok(ready("audit", "list", "--limit", "3", "--json"))
@@ -187,25 +196,25 @@ def test_passwd_then_recover_json(ready: Cli, tmp_path: Path,
              for i in range(0, len(record_before), 4096)]
     same = sum(1 for old, new_page in pages if old == new_page)
     assert len(pages) > 20 and same >= 0.8 * len(pages), (same, len(pages))
-    assert "wrong passphrase" in _one_line_error(ready("client", "list"))
+    assert "wrong passphrase" in _one_line_error(ready("client", "list"), 12)
     ready.passphrase_file.write_text("second passphrase here\n")
     assert ready("client", "list").code == 0
     # Recovery: the key shown at init was lost by this test, so re-init elsewhere.
     (tmp_path / "o").mkdir()
     other = Cli(tmp_path / "other", tmp_path / "o", capsys)
-    key = other.init().json["recovery_key"]  # type: ignore[index]
+    key = other.init().data["recovery_key"]  # type: ignore[index]
     key_file = secret_file(tmp_path / "rk.txt", key.lower().replace("-", " ") + "\n")
     third = secret_file(tmp_path / "third.txt", "third passphrase now\n")
     done = _ok(other("recover", "--recovery-key-file", str(key_file), "--new-passphrase-file",
                      str(third), "--json"))
     assert done == {"recovered": True, "passphrase_changed": True}
-    assert "wrong passphrase" in _one_line_error(other("client", "list"))
+    assert "wrong passphrase" in _one_line_error(other("client", "list"), 12)
     other.passphrase_file.write_text("third passphrase now\n")
     assert other("client", "list", "--json").code == 0
     key_file.write_text("AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH\n")
     assert "recovery key" in _one_line_error(other("recover", "--recovery-key-file",
                                                    str(key_file), "--new-passphrase-file",
-                                                   str(third)))
+                                                   str(third)), 12)
 
 
 def test_demo_no_open_creates_a_strong_synthetic_vault(tmp_path: Path,
@@ -239,39 +248,42 @@ def test_exit_codes_usage_is_2(ready: Cli) -> None:
     assert no_terminal.stdout == ""
 
 
-def test_failures_are_one_line_and_exit_1(ready: Cli, tmp_path: Path) -> None:
-    """Every ConfideError exits 1 with one line on stderr, and JSON on stdout with --json."""
+def test_failures_are_one_line_with_their_exit_code(ready: Cli, tmp_path: Path) -> None:
+    """Every ConfideError exits with its code (2 bad input, 10 no vault, 14 not found) and one
+    line on stderr, and a JSON error on stdout with --json."""
     _ok(ready("client", "add", "Juniper Placeholder", "--json"))
     cases = [
-        (("client", "show", "X-12"), "not a client identifier"),
-        (("note", "show", "N-000042"), "no note N-000042"),
-        (("note", "add", "1", "--body", "{{omit:astrology}}x{{/omit}}"), "astrology"),
-        (("note", "add", "1", "--body", "{{omit:legal}}open"), "never closed"),
-        (("note", "add", "1", "--date", "yesterday"), "YYYY-MM-DD"),
-        (("note", "add", "1", "--omit-whole", "nope"), "unknown omission category"),
-        (("note", "add", "1", "--body-file", str(tmp_path / "missing.txt")), "cannot read"),
-        (("client", "edit", "1", "--dob", "1.2.3"), "not a date"),
-        (("--vault", str(tmp_path / "empty"), "status"), "no Confide vault"),
-        (("note", "show", "99999999999999999999"), "too large"),
-        (("client", "show", "99999999999999999999"), "too large"),
-        (("pnote", "show", "99999999999999999999"), "too large"),
+        (("client", "show", "X-12"), "not a client identifier", 2),
+        (("note", "show", "N-000042"), "no note N-000042", 14),
+        (("note", "add", "1", "--body", "{{omit:astrology}}x{{/omit}}"), "astrology", 2),
+        (("note", "add", "1", "--body", "{{omit:legal}}open"), "never closed", 2),
+        (("note", "add", "1", "--date", "yesterday"), "YYYY-MM-DD", 2),
+        (("note", "add", "1", "--omit-whole", "nope"), "unknown omission category", 2),
+        (("note", "add", "1", "--body-file", str(tmp_path / "missing.txt")), "cannot read", 2),
+        (("client", "edit", "1", "--dob", "1.2.3"), "not a date", 2),
+        (("--vault", str(tmp_path / "empty"), "status"), "no Confide vault", 10),
+        (("note", "show", "99999999999999999999"), "too large", 2),
+        (("client", "show", "99999999999999999999"), "too large", 2),
+        (("pnote", "show", "99999999999999999999"), "too large", 2),
         (("--vault", str(tmp_path / "passphrase.txt"), "init", "--kdf", "test-insecure"),
-         "is a file, not a folder"),
-        (("--passphrase-file", "/dev/zero", "client", "list"), "far too large"),
-        (("--passphrase-file", str(tmp_path), "client", "list"), "cannot read the passphrase"),
+         "is a file, not a folder", 2),
+        (("--passphrase-file", "/dev/zero", "client", "list"), "far too large", 2),
+        (("--passphrase-file", str(tmp_path), "client", "list"), "cannot read the passphrase",
+         2),
     ]
-    for args, message in cases:
+    for args, message, code in cases:
         result = ready(*args)
-        assert message in _one_line_error(result), args
+        assert message in _one_line_error(result, code), args
         as_json = ready(*args, "--json")
-        assert as_json.code == 1 and message in as_json.json["error"]["message"]
+        assert as_json.code == result.code and message in as_json.json["message"]
+        assert as_json.json["type"] == "error" and as_json.json["code"] == result.code
 
 
 def test_wrong_passphrase_in_a_real_process(ready: Cli) -> None:
-    """A real subprocess with a wrong passphrase exits 1 with a one-line reason."""
+    """A real subprocess with a wrong passphrase exits 12 with a one-line reason."""
     ready.passphrase_file.write_text("definitely wrong\n")
     result = ready.subprocess("client", "list")
-    assert _one_line_error(result) == "confide: error: wrong passphrase"
+    assert _one_line_error(result, 12) == "confide: error: wrong passphrase"
     assert result.stdout == ""
 
 
@@ -289,7 +301,7 @@ def test_env_vars_choose_vault_and_passphrase(tmp_path: Path, monkeypatch: pytes
     assert main(["client", "list"]) == 0
     assert "Kestrel Envtest" in capsys.readouterr().out
     # An explicit flag wins over the variable.
-    assert main(["--vault", str(tmp_path / "elsewhere"), "status"]) == 1
+    assert main(["--vault", str(tmp_path / "elsewhere"), "status"]) == 10
     assert "no Confide vault" in capsys.readouterr().err
 
 
@@ -298,7 +310,7 @@ def test_no_passphrase_source_is_a_clear_error(ready: Cli, monkeypatch: pytest.M
     """Without a terminal and without a passphrase file the command says how to give one."""
     monkeypatch.delenv("CONFIDE_PASSPHRASE_FILE", raising=False)
     capsys.readouterr()
-    assert main(["--vault", str(ready.vault_dir), "client", "list"]) == 1
+    assert main(["--vault", str(ready.vault_dir), "client", "list"]) == 2
     err = capsys.readouterr().err
     assert "--passphrase-file" in err and err.count("\n") == 1
 
@@ -318,7 +330,7 @@ def test_ansi_escapes_in_notes_are_printed_escaped(ready: Cli) -> None:
         assert "\x9b" not in result.stdout, args
     shown = ready("note", "show", "1").stdout
     assert "\\x1b[2J" in shown and "[bold]markup[/bold]" in shown
-    assert ready("note", "show", "1", "--json").json["note"]["body"] == hostile
+    assert ready("note", "show", "1", "--json").data["note"]["body"] == hostile
 
 
 def test_installed_confide_script_runs_from_any_folder(tmp_path: Path) -> None:
@@ -327,7 +339,7 @@ def test_installed_confide_script_runs_from_any_folder(tmp_path: Path) -> None:
     assert script.exists(), "confide is not installed in this environment (run scripts/setup)"
     proc = subprocess.run([str(script), "status", "--vault", str(tmp_path / "none"), "--json"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 1, proc.stderr
+    assert proc.returncode == 10, proc.stderr
     assert proc.stderr.startswith("confide: error: no Confide vault")
 
 
@@ -350,6 +362,6 @@ def test_random_hostile_text_round_trips_and_prints_safely(ready: Cli) -> None:
             assert not [c for c in out if (ord(c) < 32 and c not in "\n\t") or 0x7f <= ord(c)
                         <= 0x9f or c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068"
                         "\u2069"], args
-        assert ready("note", "show", str(note["id"]), "--json").json["note"]["body"] == body
+        assert ready("note", "show", str(note["id"]), "--json").data["note"]["body"] == body
     hits = ready("search", "word", "--limit", "50")
     assert hits.code == 0 and "\x1b" not in hits.stdout

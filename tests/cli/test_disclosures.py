@@ -29,7 +29,7 @@ def _auth(cli: Cli, *extra: str) -> dict[str, object]:
                  "continuity of care", "--signed", "2026-01-01", "--expires", "2099-01-01",
                  *extra, "--json")
     assert result.code == 0, result.stderr
-    data = result.json
+    data = result.data
     assert isinstance(data, dict)
     return data
 
@@ -42,19 +42,19 @@ def test_release_preview_then_write_then_accounting(ready: Cli, tmp_path: Path) 
             "--authorization", str(auth["record_id"])]
     preview = ready(*base, "--preview", "--json")
     assert preview.code == 0, preview.stderr
-    data = preview.json
+    data = preview.data
     assert isinstance(data, dict) and data["written"] is False
     assert "[withheld: legal]" in data["preview"] and "zqcourtmark" not in data["preview"]
     assert "Harbor Counseling" in data["preview"]
     out = tmp_path / "birch.pdf"
-    written = ready(*base, "--out", str(out), "--json")
+    written = ready(*base, "--out", str(out), "--json", "--yes")
     assert written.code == 0, written.stderr
     assert "zqcourtmark" not in " ".join(p.extract_text() for p in pypdf.PdfReader(out).pages)
     court = ready("release", "1", "--type", "court-order", "--court-order", "Order 7",
                   "--to", "Clerk", "--address", "1 Court Sq", "--for", "order", "--out",
-                  str(tmp_path / "court.txt"), "--json")
+                  str(tmp_path / "court.txt"), "--json", "--yes")
     assert court.code == 0, court.stderr
-    accounting = ready("disclosures", "1", "--json").json
+    accounting = ready("disclosures", "1", "--json").data
     assert isinstance(accounting, dict)
     assert [e["recipient_name"] for e in accounting["entries"]] == ["Clerk"]
     everything = ready("disclosures", "C-00001", "--all", "--out", str(tmp_path / "aod.pdf"))
@@ -69,13 +69,13 @@ def test_release_refusals_are_one_line_with_exit_1(ready: Cli, tmp_path: Path) -
     out = tmp_path / "exists.txt"
     out.write_text("keep me")
     result = ready("release", "1", "--to", "Dr. Birch", "--for", "care", "--authorization",
-                   "A-00001", "--out", str(out))
-    assert result.code == 1
+                   "A-00001", "--out", str(out), "--yes")
+    assert result.code == 15
     assert result.stderr.count("\n") == 1 and "revoked on 2026-02-01" in result.stderr
     court = ["release", "1", "--type", "court-order", "--court-order", "Order 7", "--to",
-             "Clerk", "--for", "order", "--out", str(out)]
+             "Clerk", "--for", "order", "--out", str(out), "--yes"]
     exists = ready(*court)
-    assert exists.code == 1 and "already exists" in exists.stderr
+    assert exists.code == 2 and "already exists" in exists.stderr
     assert out.read_text() == "keep me"
     assert ready(*court, "--force").code == 0 and "Clerk" in out.read_text()
     listed = ready("auth", "list", "1").stdout
@@ -87,17 +87,18 @@ def test_subpoena_flow_from_the_command_line(ready: Cli, tmp_path: Path) -> None
     first = ready("release", "1", "--type", "subpoena", "--to", "Harbor Law LLP",
                   "--reference", "Case 7", "--json")
     assert first.code == 0
-    data = first.json
+    data = first.data
     assert isinstance(data, dict) and data["released"] is False
     assert len(data["checklist"]) == 3
-    holds = ready("legal-hold", "list", "--json").json
+    holds = ready("legal-hold", "list", "--json").data
     assert isinstance(holds, list) and len(holds) == 1
     refused = ready("release", "1", "--type", "subpoena", "--request", "Q-00001", "--to",
                     "Harbor Law LLP", "--for", "litigation")
-    assert refused.code == 1 and "a subpoena alone releases nothing" in refused.stderr
+    assert refused.code == 15 and "a subpoena alone releases nothing" in refused.stderr
     assert ready("request", "update", "Q-1", "--court-order", "Order of 2026-11-20").code == 0
     done = ready("release", "1", "--type", "subpoena", "--request", "Q-00001", "--to",
-                 "Harbor Law LLP", "--for", "litigation", "--out", str(tmp_path / "s.md"))
+                 "Harbor Law LLP", "--for", "litigation", "--out", str(tmp_path / "s.md"),
+                 "--yes")
     assert done.code == 0, done.stderr
     assert "fulfilled" in ready("request", "show", "Q-00001").stdout
 
@@ -107,7 +108,7 @@ def test_access_and_password_protected_pdf(ready: Cli, tmp_path: Path) -> None:
     password_file = secret_file(tmp_path / "pdfpass", "harbor lantern tidal quartz\n")
     out = tmp_path / "copy.pdf"
     result = ready("access", "1", "--out", str(out), "--pdf-password-file",
-                   str(password_file), "--json")
+                   str(password_file), "--json", "--yes")
     assert result.code == 0, result.stderr
     reader = pypdf.PdfReader(out)
     assert reader.is_encrypted and reader.decrypt("harbor lantern tidal quartz")
@@ -118,14 +119,15 @@ def test_amendment_commands(ready: Cli) -> None:
     """Request, deny, disagree and rebut from the command line, each in JSON."""
     req = ready("amend", "request", "1", "N-1", "--text", "Fix the date.", "--json")
     assert req.code == 0, req.stderr
-    data = req.json
+    data = req.data
     assert isinstance(data, dict) and data["status"] == "pending"
     assert ready("amend", "deny", "M-1", "--text", "Accurate and complete.").code == 0
     assert ready("amend", "disagree", "M-1", "--text", "I disagree.").code == 0
     assert ready("amend", "rebut", "M-1", "--text", "Dated by the calendar.").code == 0
-    listed = ready("amend", "list", "1", "--json").json
-    assert isinstance(listed, list) and listed[0]["amendment"]["rebuttal"]
-    assert ready("amend", "accept", "M-1", "--text", "x").code == 1
+    listed = ready("amend", "list", "1", "--json").data
+    assert isinstance(listed, list) and listed[0]["rebuttal"]
+    assert listed[0]["record_id"] == "M-00001"
+    assert ready("amend", "accept", "M-1", "--text", "x").code == 2
 
 
 def test_usage_errors_exit_2_and_every_command_has_help(ready: Cli) -> None:
@@ -156,8 +158,24 @@ def test_markers_hold_in_pnotes_and_accepted_amendments(ready: Cli, tmp_path: Pa
     assert accepted.code == 0, accepted.stderr
     out = tmp_path / "court.txt"
     court = ready("release", "1", "--type", "court-order", "--court-order", "Order 7",
-                  "--to", "Clerk", "--for", "order", "--out", str(out))
+                  "--to", "Clerk", "--for", "order", "--out", str(out), "--yes")
     assert court.code == 0, court.stderr
     text = out.read_text()
     assert "Result added. [withheld: HIV/STI]" in text
     assert "zqamendhivword" not in text and "{{" not in text
+
+
+def test_release_without_a_terminal_needs_yes(ready: Cli, tmp_path: Path) -> None:
+    """No terminal to show the preview and ask: refused unless --yes; nothing written or
+    recorded (issue 13: it used to write without asking)."""
+    out = tmp_path / "court.txt"
+    args = ["release", "1", "--type", "court-order", "--court-order", "Order 9", "--to",
+            "Clerk", "--for", "order", "--out", str(out)]
+    for extra in ([], ["--json"]):
+        refused = ready.subprocess(*args, *extra, input=b"y\n")
+        assert refused.code == 2 and "--yes" in refused.stderr, refused.stderr
+        assert not out.exists()
+    assert ready("disclosures", "1", "--all", "--json").data["entries"] == []
+    written = ready.subprocess(*args, "--yes")
+    assert written.code == 0, written.stderr
+    assert out.exists() and len(ready("disclosures", "1", "--json").data["entries"]) == 1

@@ -88,33 +88,33 @@ def test_queue_lists_due_clients_and_changes_nothing(cli: Cli) -> None:
     assert result.code == 0, result.stderr
     assert "C-00001" in result.stdout and "Quillon Zabriskie" in result.stdout
     assert "Nothing has been destroyed" in result.stdout and "--confirm" in result.stdout
-    data: Any = cli("dispose", "--due", "--json").json
+    data: Any = cli("dispose", "--due", "--json").data
     assert {r["client_id"] for r in data} == {ids["gone"], ids["sealed"]}
     gone = next(r for r in data if r["client_id"] == ids["gone"])
     assert gone["notes"] == 12 and gone["pnotes"] == 1
-    assert cli("client", "list", "--json").json.__len__() == 3
+    assert len(cli("client", "list", "--json").data) == 3
 
 
 def test_dispose_needs_confirmation_then_certifies(cli: Cli, tmp_path: Path) -> None:
-    """Without --confirm it refuses (exit 1, one line); with the names it disposes, certifies."""
+    """Without --confirm it refuses (exit 2, one line); with the names it disposes, certifies."""
     _practice(cli)
     assert cli("practice", "set", "--name", "Dr. Practice Name").code == 0
     refused = cli("dispose", "C-00001")
-    assert refused.code == 1 and "--confirm" in refused.stderr
+    assert refused.code == 2 and "--confirm" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
     wrong = cli("dispose", "C-00001", "--confirm", "Somebody Else")
-    assert wrong.code == 1 and "must name exactly" in wrong.stderr
+    assert wrong.code == 15 and "must name exactly" in wrong.stderr
     done = cli("dispose", "C-00001", "--confirm", "Quillon Zabriskie", "--by", "Dr. Q", "--json")
     assert done.code == 0, done.stderr
-    cert: Any = done.json
+    cert: Any = done.data
     assert cert["certificate_id"] == "D-00001" and cert["verification"]["result"] == "PASS"
     assert "Quillon" not in done.stdout
-    listed = cli("client", "list", "--json").json
+    listed = cli("client", "list", "--json").data
     assert sorted(c["id"] for c in listed) == [2, 3]  # type: ignore[union-attr]
 
     verify = cli("dispose", "verify")
     assert verify.code == 0 and "Disposal verification: PASS" in verify.stdout
-    log: Any = cli("dispose", "log", "--json").json
+    log: Any = cli("dispose", "log", "--json").data
     assert log[0]["certificate_id"] == "D-00001" and log[0]["clients"] == ["C-00001"]
     shown = cli("dispose", "certificate", "D-00001")
     assert shown.code == 0 and "CERTIFICATE OF DISPOSAL D-00001" in shown.stdout
@@ -123,32 +123,33 @@ def test_dispose_needs_confirmation_then_certifies(cli: Cli, tmp_path: Path) -> 
     assert cli("dispose", "certificate", "1", "--pdf", str(pdf)).code == 0
     assert pdf.read_bytes().startswith(b"%PDF")
     again = cli("dispose", "certificate", "1", "--pdf", str(pdf))
-    assert again.code == 1 and "already exists" in again.stderr
+    assert again.code == 2 and "already exists" in again.stderr
     missing = cli("dispose", "certificate", "D-00042")
-    assert missing.code == 1 and "no disposal D-00042" in missing.stderr
+    assert missing.code == 14 and "no disposal D-00042" in missing.stderr
 
 
-def test_refusals_are_one_line_and_exit_1(cli: Cli) -> None:
-    """Not due, unknown client, on hold, bad identifiers: one line on stderr, exit 1."""
+def test_refusals_are_one_line_with_their_exit_code(cli: Cli) -> None:
+    """Not due or on hold (15, refused), unknown client (14), bad identifiers (2): one line on
+    stderr."""
     _practice(cli)
     cases = [
-        (("dispose", "C-00003", "--confirm", "Bramble Keeper"), "kept until"),
-        (("dispose", "C-00077", "--confirm", "X"), "no client C-00077"),
-        (("dispose", "N-1", "--confirm", "X"), "not a client identifier"),
-        (("dispose", "certificate", "nonsense"), "not a certificate identifier"),
-        (("retention", "set", "C-00001", "ohio"), "no retention policy"),
-        (("retention", "add", "x y", "--label", "L", "--years", "5"), "not a policy key"),
+        (("dispose", "C-00003", "--confirm", "Bramble Keeper"), "kept until", 15),
+        (("dispose", "C-00077", "--confirm", "X"), "no client C-00077", 14),
+        (("dispose", "N-1", "--confirm", "X"), "not a client identifier", 2),
+        (("dispose", "certificate", "nonsense"), "not a certificate identifier", 2),
+        (("retention", "set", "C-00001", "ohio"), "no retention policy", 14),
+        (("retention", "add", "x y", "--label", "L", "--years", "5"), "not a policy key", 2),
     ]
-    for args, message in cases:
+    for args, message, code in cases:
         result = cli(*args)
-        assert result.code == 1, args
+        assert result.code == code, (args, result.stderr)
         assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     hold = cli("legal-hold", "place", "C-00001", "--reason", "subpoena")
     assert hold.code == 0, hold.stderr
     held = cli("dispose", "C-00001", "--confirm", "Quillon Zabriskie")
-    assert held.code == 1 and "legal hold" in held.stderr
+    assert held.code == 15 and "legal hold" in held.stderr
     assert "C-00001" not in cli("dispose", "--due").stdout
-    assert cli("dispose", "--pdf", "x.pdf").code == 1
+    assert cli("dispose", "--pdf", "x.pdf").code == 2
 
 
 def test_retention_commands(cli: Cli) -> None:
@@ -158,13 +159,13 @@ def test_retention_commands(cli: Cli) -> None:
     assert "A.R.S. §12-2297" in policies.stdout and "apa *" in policies.stdout
     added = cli("retention", "add", "de-psych", "--label", "Delaware psychologists",
                 "--years", "10", "--minor-years", "4", "--json")
-    assert added.code == 0 and added.json["years_after_service"] == 10  # type: ignore[index]
+    assert added.code == 0 and added.data["years_after_service"] == 10  # type: ignore[index]
     assert cli("retention", "set", "C-00003", "de-psych").code == 0
-    row: Any = cli("retention", "list", "--json").json
+    row: Any = cli("retention", "list", "--json").data
     kept = next(r for r in row if r["client_id"] == 3)
     assert kept["policy"] == "de-psych" and kept["disposal_date"] == "2035-06-01"
-    assert cli("retention", "default", "pa", "--json").json["key"] == "pa"  # type: ignore[index]
-    due = cli("retention", "list", "--due", "--as-of", "2040-01-01", "--json").json
+    assert cli("retention", "default", "pa", "--json").data["key"] == "pa"  # type: ignore[index]
+    due = cli("retention", "list", "--due", "--as-of", "2040-01-01", "--json").data
     assert len(due) == 3  # type: ignore[arg-type]
 
 
@@ -191,7 +192,7 @@ def test_pending_backup_purged_by_the_next_dispose_command(cli: Cli, tmp_path: P
     verified = cli("dispose", "verify")
     assert verified.code == 0, verified.stderr
     assert "purged 1 old backup(s)" in verified.stderr and not old.exists()
-    log: Any = cli("dispose", "log", "--json").json
+    log: Any = cli("dispose", "log", "--json").data
     assert log[0]["backups_pending"] == 0
 
 
@@ -216,13 +217,13 @@ def test_json_of_queue_certificate_and_log_keeps_its_shape(cli: Cli, tmp_path: P
     assert cli("backup", "drive", "add", str(drive), "--label", "blue stick").code == 0
     assert cli("backup", "run").code == 0
     assert cli("backup", "lost", "blue stick").code == 0
-    queue: Any = cli("dispose", "--due", "--json").json
+    queue: Any = cli("dispose", "--due", "--json").data
     (lost,) = queue[0]["backups"]
     assert lost.endswith("(on a drive reported lost: cannot be purged)")
     assert _shape(queue) == [QUEUE_SHAPE]
     done = cli("dispose", "C-00001", "--confirm", "Rowan Oldfield", "--json")
     assert done.code == 0, done.stderr
-    assert _shape(done.json) == CERTIFICATE_SHAPE
-    shown = cli("dispose", "certificate", "D-00001", "--json").json
-    assert shown == done.json
-    assert _shape(cli("dispose", "log", "--json").json) == [LOG_SHAPE]
+    assert _shape(done.data) == CERTIFICATE_SHAPE
+    shown = cli("dispose", "certificate", "D-00001", "--json").data
+    assert shown == done.data
+    assert _shape(cli("dispose", "log", "--json").data) == [LOG_SHAPE]

@@ -12,10 +12,10 @@ def test_body_file_that_never_ends_is_refused(cli: Cli) -> None:
     cli.init()
     cli("client", "add", "Quill Sampleton")
     result = cli.subprocess("note", "add", "1", "--body-file", "/dev/zero", timeout=30)
-    assert result.code == 1
+    assert result.code == 2
     assert "MB, larger than the largest note" in result.stderr
     assert "Traceback" not in result.stderr
-    assert cli("note", "list", "1", "--json").json == []
+    assert cli("note", "list", "1", "--json").data == []
 
 
 def test_empty_psychotherapy_note_is_refused(cli: Cli) -> None:
@@ -23,9 +23,9 @@ def test_empty_psychotherapy_note_is_refused(cli: Cli) -> None:
     cli.init()
     cli("client", "add", "Quill Sampleton")
     result = cli("pnote", "add", "1", "--body", "   ")
-    assert result.code == 1
+    assert result.code == 2
     assert "empty" in result.stderr
-    assert cli("pnote", "list", "1", "--json").json == []
+    assert cli("pnote", "list", "1", "--json").data == []
 
 
 def test_demo_without_a_terminal_prints_where_it_is(cli: Cli, tmp_path: Path) -> None:

@@ -32,13 +32,13 @@ def test_release_defaults_to_the_kinds_the_authorization_covers(cli: Cli) -> Non
     preview = cli("release", "C-00001", "--authorization", "A-00001", "--to", "Dr. Birch",
                   "--for", "continuity of care", "--preview", "--json")
     assert preview.code == 0, preview.stderr
-    data = preview.json
+    data = preview.data
     assert isinstance(data, dict)
     assert "qaprogressword" in data["preview"] and "qaintakeword" not in data["preview"]
     # Asking for a kind the form does not cover is still refused with the reason.
     refused = cli("release", "C-00001", "--authorization", "A-00001", "--to", "Dr. Birch",
                   "--for", "continuity of care", "--kind", "assessment", "--preview")
-    assert refused.code == 1 and "does not cover" in refused.stderr
+    assert refused.code == 15 and "does not cover" in refused.stderr
 
 
 def test_verifying_a_damaged_copy_leaves_the_catalogued_backup_good(cli: Cli, tmp_path: Path
@@ -57,8 +57,8 @@ def test_verifying_a_damaged_copy_leaves_the_catalogued_backup_good(cli: Cli, tm
     data[len(data) // 2] ^= 1
     copy.write_bytes(bytes(data))
     damaged = cli("backup", "verify", str(copy))
-    assert damaged.code == 1 and "damaged" in damaged.stderr
-    listed = cli("backup", "list", "--json").json
+    assert damaged.code == 13 and "damaged" in damaged.stderr
+    listed = cli("backup", "list", "--json").data
     assert isinstance(listed, list) and [b["status"] for b in listed] == ["good"]
     assert cli("backup", "verify", str(original)).code == 0
 
@@ -77,10 +77,10 @@ def test_identifiers_of_disposed_records_are_never_given_again(cli: Cli) -> None
     assert cli("legal-hold", "release", "H-00001", "--note", "review done").code == 0
     disposed = cli("dispose", "C-00002", "--confirm", "Rowan Oldfield", "--json")
     assert disposed.code == 0, disposed.stderr
-    client = cli("client", "add", "Sage Newcomer", "--json").json
-    note = cli("note", "add", "C-00003", "--body", "first session", "--json").json
-    pnote = cli("pnote", "add", "C-00003", "--body", "first impression", "--json").json
-    hold = cli("legal-hold", "place", "C-00003", "--reason", "subpoena expected", "--json").json
+    client = cli("client", "add", "Sage Newcomer", "--json").data
+    note = cli("note", "add", "C-00003", "--body", "first session", "--json").data
+    pnote = cli("pnote", "add", "C-00003", "--body", "first impression", "--json").data
+    hold = cli("legal-hold", "place", "C-00003", "--reason", "subpoena expected", "--json").data
     assert isinstance(client, dict) and client["record_id"] == "C-00003"
     assert isinstance(note, dict) and note["record_id"] == "N-000003"
     assert isinstance(pnote, dict) and pnote["id"] == 2
@@ -93,8 +93,8 @@ def test_psychotherapy_note_json_carries_its_identifier(cli: Cli) -> None:
     """Like every other record, a psychotherapy note's JSON names it as the text output does."""
     cli.init()
     assert cli("client", "add", "Quill Sampleton").code == 0
-    added = cli("pnote", "add", "C-00001", "--body", "impression", "--json").json
-    listed = cli("pnote", "list", "C-00001", "--json").json
+    added = cli("pnote", "add", "C-00001", "--body", "impression", "--json").data
+    listed = cli("pnote", "list", "C-00001", "--json").data
     assert isinstance(added, dict) and added["record_id"] == "P-000001"
     assert isinstance(listed, list) and [p["record_id"] for p in listed] == ["P-000001"]
 
@@ -107,7 +107,7 @@ def test_note_show_names_its_addenda(cli: Cli) -> None:
     assert cli("note", "addend", "N-000001", "--body", "Goal is 8 hours").code == 0
     shown = cli("note", "show", "N-000001")
     assert shown.code == 0 and "Addenda:    N-000002" in shown.stdout
-    data = cli("note", "show", "N-000001", "--json").json
+    data = cli("note", "show", "N-000001", "--json").data
     assert isinstance(data, dict) and data["addenda"] == ["N-000002"]
 
 

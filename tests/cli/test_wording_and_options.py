@@ -28,7 +28,7 @@ def test_accounting_ends_by_counting_disclosures_not_documents(cli: Cli,
     for n in (1, 2):
         court = cli("release", "1", "--type", "court-order", "--court-order", f"Order {n}",
                     "--to", "Clerk", "--address", "1 Court Sq", "--for", "order", "--out",
-                    str(tmp_path / f"court{n}.txt"))
+                    str(tmp_path / f"court{n}.txt"), "--yes")
         assert court.code == 0, court.stderr
     shown = cli("disclosures", "1")
     assert shown.code == 0, shown.stderr
@@ -45,7 +45,7 @@ def test_duty_to_warn_without_a_note_names_the_missing_option(cli: Cli) -> None:
     _client_with_note(cli)
     result = cli("release", "1", "--type", "duty-to-warn", "--to", "Officer Dane",
                  "--address", "2 Station Rd", "--for", "imminent threat")
-    assert result.code == 1
+    assert result.code == 15
     assert "--note" in result.stderr and "none was named" in result.stderr
     assert "date range" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -61,7 +61,7 @@ def test_certificate_pdf_refuses_an_existing_file_unless_force(cli: Cli,
     pdf = tmp_path / "cert.pdf"
     pdf.write_bytes(b"my other file")
     refused = cli("dispose", "certificate", "D-00001", "--pdf", str(pdf))
-    assert refused.code == 1 and "--force" in refused.stderr
+    assert refused.code == 2 and "--force" in refused.stderr
     assert pdf.read_bytes() == b"my other file"
     forced: Any = cli("dispose", "certificate", "D-00001", "--pdf", str(pdf), "--force",
                       "--json")
@@ -69,7 +69,7 @@ def test_certificate_pdf_refuses_an_existing_file_unless_force(cli: Cli,
     assert pdf.read_bytes().startswith(b"%PDF")
     assert list(tmp_path.glob("cert.pdf.partial")) == []
     stray = cli("dispose", "--force")
-    assert stray.code == 1 and "go with `confide dispose certificate ID`" in stray.stderr
+    assert stray.code == 2 and "go with `confide dispose certificate ID`" in stray.stderr
 
 
 def test_generation_counts_zero_is_accepted_negative_refused(cli: Cli) -> None:
@@ -78,15 +78,15 @@ def test_generation_counts_zero_is_accepted_negative_refused(cli: Cli) -> None:
     zero: Any = cli("backup", "settings", "--keep-daily", "0", "--keep-weekly", "0",
                     "--keep-monthly", "0", "--json")
     assert zero.code == 0, zero.stderr
-    assert (zero.json["keep_daily"], zero.json["keep_weekly"], zero.json["keep_monthly"]) == (
+    assert (zero.data["keep_daily"], zero.data["keep_weekly"], zero.data["keep_monthly"]) == (
         0, 0, 0)
     shown = cli("backup", "settings")
     assert "newest good backup is always kept" in shown.stdout
     bad = cli("backup", "settings", "--keep-weekly", "-2")
-    assert bad.code == 1
+    assert bad.code == 2
     assert "weekly generations to keep cannot be negative (-2)" in bad.stderr
     after: Any = cli("backup", "settings", "--json")
-    assert after.json["keep_weekly"] == 0
+    assert after.data["keep_weekly"] == 0
 
 
 def test_all_counts_zero_still_keeps_the_newest_backup(vault: Vault, tmp_path: Path) -> None:

@@ -35,10 +35,12 @@ def _state(vault: Vault) -> tuple[int, int, int]:
             int(vault.db.scalar("SELECT count(*) FROM audit_log")))
 
 
-def _one_line(result: object) -> str:
+def _one_line(result: object, expected: int = 1) -> str:
+    """One line on stderr, no traceback, and the exit status (tui/cli/exitcodes.py)."""
     code, stderr = result.code, result.stderr  # type: ignore[attr-defined]
-    assert code == 1, stderr
-    assert stderr.count("\n") == 1 and stderr.startswith("confide: error: ")
+    assert code == expected, stderr
+    label = "usage error" if expected == 2 else "error"
+    assert stderr.count("\n") == 1 and stderr.startswith(f"confide: {label}: ")
     assert "Traceback" not in stderr
     return str(stderr)
 
@@ -59,9 +61,9 @@ def test_random_bytes_as_record_db_is_damaged_not_a_crash(new_vault: tuple[Vault
     assert "\n" not in str(info.value)
     assert (folder / "keys.confide").read_bytes() == keys_before
     cli.vault_dir = folder
-    assert "damaged" in _one_line(cli("client", "list"))
+    assert "damaged" in _one_line(cli("client", "list"), 13)
     # In a real process too: SQLCipher's own stderr logging must not add lines.
-    assert "damaged" in _one_line(cli.subprocess("client", "list"))
+    assert "damaged" in _one_line(cli.subprocess("client", "list"), 13)
 
 
 def test_flipped_bit_in_a_page_is_found_and_reported_in_one_line(
@@ -84,7 +86,7 @@ def test_flipped_bit_in_a_page_is_found_and_reported_in_one_line(
             for summary in again.notes.timeline(cid):
                 again.notes.get(summary.id)
     result = cli.subprocess("search", "word", "--limit", "500")  # reads every note
-    assert "damaged" in _one_line(result)
+    assert "damaged" in _one_line(result, 13)
 
 
 def test_truncated_or_missing_record_db_is_reported(new_vault: tuple[Vault, str]) -> None:
@@ -116,7 +118,7 @@ def test_a_folder_of_other_files_is_not_a_vault(tmp_path: Path, cli: Cli) -> Non
     folder.mkdir()
     (folder / "keys.confide").write_bytes(b"PK\x03\x04 this is a zip file")
     cli.vault_dir = folder
-    assert "not a Confide key file" in _one_line(cli("client", "list"))
+    assert "not a Confide key file" in _one_line(cli("client", "list"), 10)
 
 
 # ---------------------------------------------------------------------------- hostile input
@@ -143,8 +145,8 @@ def test_ten_megabyte_note_is_refused_and_changes_nothing(vault: Vault, cli: Cli
     big = tmp_path / "big.txt"
     big.write_text(huge)
     cli.vault_dir = folder
-    assert "MB" in _one_line(cli("note", "add", "1", "--body-file", str(big)))
-    assert len(cli("note", "list", "1", "--json").json) == 1  # type: ignore[arg-type]
+    assert "MB" in _one_line(cli("note", "add", "1", "--body-file", str(big)), 2)
+    assert len(cli("note", "list", "1", "--json").data) == 1  # type: ignore[arg-type]
 
 
 def test_nul_bytes_are_refused_with_their_line(vault: Vault, cli: Cli, tmp_path: Path) -> None:
@@ -164,8 +166,8 @@ def test_nul_bytes_are_refused_with_their_line(vault: Vault, cli: Cli, tmp_path:
     body.write_bytes(b"fine\nfine\nnot\x00fine\n")
     cli.vault_dir = folder
     assert "NUL character on line 3" in _one_line(cli("note", "add", "1", "--body-file",
-                                                      str(body)))
-    assert cli("note", "list", "1", "--json").json == []
+                                                      str(body)), 2)
+    assert cli("note", "list", "1", "--json").data == []
 
 
 def test_invalid_utf8_body_file_is_refused(cli: Cli, tmp_path: Path) -> None:
@@ -174,14 +176,14 @@ def test_invalid_utf8_body_file_is_refused(cli: Cli, tmp_path: Path) -> None:
     assert cli("client", "add", "Ember Notreal").code == 0
     body = tmp_path / "latin1.txt"
     body.write_bytes("first line\nna\u00efve caf\u00e9\n".encode("latin-1"))
-    error = _one_line(cli("note", "add", "1", "--body-file", str(body)))
+    error = _one_line(cli("note", "add", "1", "--body-file", str(body)), 2)
     assert "not valid UTF-8" in error and "line 2" in error
     passphrase = tmp_path / "bad-pp.txt"
     passphrase.write_bytes(b"\xff\xfe passphrase")
     passphrase.chmod(0o600)
     assert "not valid UTF-8" in _one_line(cli("--passphrase-file", str(passphrase), "client",
-                                              "list"))
-    assert cli("note", "list", "1", "--json").json == []
+                                              "list"), 2)
+    assert cli("note", "list", "1", "--json").data == []
 
 
 def test_body_from_standard_input(cli: Cli) -> None:
@@ -190,9 +192,9 @@ def test_body_from_standard_input(cli: Cli) -> None:
     assert cli("client", "add", "Fennel Notreal").code == 0
     ok = cli.subprocess("note", "add", "1", "--body-file", "-", "--json",
                         input=b"from {{omit:other}}stdin{{/omit}}")
-    assert ok.code == 0 and ok.json["body"] == "from stdin"  # type: ignore[index]
+    assert ok.code == 0 and ok.data["body"] == "from stdin"  # type: ignore[index]
     bad = cli.subprocess("note", "add", "1", "--body-file", "-", input=b"\xc3\x28 broken")
-    assert "standard input is not valid UTF-8" in _one_line(bad)
+    assert "standard input is not valid UTF-8" in _one_line(bad, 2)
 
 
 @pytest.mark.parametrize(("marked", "message"), [
@@ -205,10 +207,10 @@ def test_bad_omission_markup_saves_nothing(cli: Cli, marked: str, message: str) 
     """Unknown categories and unbalanced markers fail the CLI with one line; no note is saved."""
     cli.init()
     assert cli("client", "add", "Garnet Notreal").code == 0
-    assert message in _one_line(cli("note", "add", "1", "--body", marked))
+    assert message in _one_line(cli("note", "add", "1", "--body", marked), 2)
     with pytest.raises(MarkupError):
         parse_omissions(marked)
-    assert cli("note", "list", "1", "--json").json == []
+    assert cli("note", "list", "1", "--json").data == []
 
 
 # ---------------------------------------------------------------------------- a full disk
@@ -472,8 +474,8 @@ def test_text_that_was_not_utf8_is_refused_everywhere(vault: Vault, cli: Cli) ->
     env_bytes = [os.fsencode(a) for a in ("client", "add")] + [b"Caf\xe9 Latin1"]
     proc = subprocess.run([sys.executable, "-m", "tui", *cli.base_args(), *env_bytes],
                           capture_output=True, timeout=60)
-    assert proc.returncode == 1
-    assert proc.stderr.decode().startswith("confide: error: client name contains invalid")
+    assert proc.returncode == 2
+    assert proc.stderr.decode().startswith("confide: usage error: client name contains inval")
     assert proc.stderr.count(b"\n") == 1
 
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,8 +31,23 @@ class CliResult:
     stderr: str
 
     @property
-    def json(self) -> object:
-        return json.loads(self.stdout)
+    def messages(self) -> list[dict[str, Any]]:
+        """Every JSON message printed with --json (one per line: progress, then the last)."""
+        return [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
+
+    @property
+    def json(self) -> dict[str, Any]:
+        """The final JSON envelope: `{"type": "result", ...}` or `{"type": "error", ...}`."""
+        messages = self.messages
+        assert messages, f"no JSON printed (exit {self.code}): {self.stderr}"
+        return messages[-1]
+
+    @property
+    def data(self) -> Any:
+        """The `data` of a successful command's result envelope."""
+        final = self.json
+        assert final["type"] == "result", final
+        return final["data"]
 
 
 class Cli:

@@ -231,7 +231,7 @@ def test_status_json_reports_test_preset_weak(cli: Cli) -> None:
     cli.init()
     status = cli("status", "--json")
     assert status.code == 0, status.stderr
-    data = status.json
+    data = status.data
     assert isinstance(data, dict)
     assert data["kdf_weak"] is True
     assert data["kdf"]["preset"] == "test-insecure"

@@ -173,12 +173,13 @@ def test_truncated_tail_is_detected(vault: Vault, practice: dict[str, int]) -> N
     assert not report.ok and report.first_broken_seq == report_seq + 1
 
 
-def test_cli_audit_verify_exits_1_and_names_the_entry(cli: Cli) -> None:
-    """`confide audit verify` exits 1 on a broken chain and names the first broken entry."""
+def test_cli_audit_verify_exits_13_and_names_the_entry(cli: Cli) -> None:
+    """`confide audit verify` exits 13 (damaged) on a broken chain and names the first broken
+    entry."""
     cli.init()
     assert cli("client", "add", "Juniper Notreal").code == 0
     ok = cli("audit", "verify", "--json")
-    assert ok.code == 0 and ok.json["ok"] is True
+    assert ok.code == 0 and ok.data["ok"] is True
     db = _raw_record_db_at(cli.vault_dir)
     try:
         db.execute("DROP TRIGGER audit_no_update")
@@ -186,10 +187,10 @@ def test_cli_audit_verify_exits_1_and_names_the_entry(cli: Cli) -> None:
     finally:
         db.close()
     broken = cli("audit", "verify")
-    assert broken.code == 1
+    assert broken.code == 13
     assert "entry 2" in broken.stdout and "BROKEN" in broken.stdout
     as_json = cli("audit", "verify", "--json")
-    assert as_json.code == 1 and as_json.json["first_broken_seq"] == 2
+    assert as_json.code == 13 and as_json.data["first_broken_seq"] == 2
 
 
 def test_audit_table_holds_no_note_text_or_names(vault: Vault) -> None:

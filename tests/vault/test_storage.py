@@ -163,7 +163,7 @@ def test_second_process_gets_vault_busy(new_vault: tuple[Vault, str], cli: Cli) 
         message = str(info.value)
         assert "another Confide process" in message and str(holder.pid) in message
         busy = cli("client", "list")
-        assert busy.code == 1
+        assert busy.code == 11  # vault busy (tui/cli/exitcodes.py)
         assert busy.stderr == f"confide: error: {message}\n"
         holder.stdin.write("\n")
         holder.stdin.flush()

@@ -1,6 +1,6 @@
 """The `confide` command line. Thin: parse, call the vault/backup API, print.
 
-Every command takes `--json`. Exit codes: 0 ok, 1 failure (one line on stderr), 2 usage.
+Every command takes `--json` (docs/CLI-JSON.md). Exit codes: tui/cli/exitcodes.py, one table.
 Feature areas register their own subcommands from `tui/cli/commands/` so this file stays small.
 The app is opened through the `open_app` callable the entry point passes in: the command line
 never imports Textual.
@@ -14,14 +14,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from vault import ConfideError, default_vault_dir, disable_core_dumps
-
+from . import exitcodes
 from .commands import COMMAND_MODULES
-from .output import Output
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+if TYPE_CHECKING:
+    from .output import Output
+    from .secrets_input import SecretSource
 
 Handler = Callable[[argparse.Namespace, "Context"], Any]
 AppOpener = Callable[[Path, "str | None"], None]
@@ -30,33 +30,132 @@ AppOpener = Callable[[Path, "str | None"], None]
 class Context:
     """What every command handler needs: where the vault is, how to ask for secrets, output."""
 
-    def __init__(self, args: argparse.Namespace, open_app: AppOpener | None = None) -> None:
-        from .secrets_input import SecretSource  # local: keeps `--help` fast
+    def __init__(self, args: argparse.Namespace, open_app: AppOpener | None = None,
+                 out: Output | None = None) -> None:
+        # Local imports keep `--help` and usage errors as fast as Python starts (issue 13).
+        from vault import default_vault_dir
 
+        from .output import Output
         self.args = args
         self.folder: Path = (Path(args.vault).expanduser() if args.vault
                              else default_vault_dir())
-        self.out = Output(json_mode=args.json)
+        self.out = out or Output(json_mode=args.json, command=command_name(args))
         self.open_app = open_app
-        self.secrets = SecretSource(args.passphrase_file
-                                    or os.environ.get("CONFIDE_PASSPHRASE_FILE"),
-                                    insecure_files=args.insecure_passphrase_file)
+        self.secrets = _secret_source(args)
+
+
+def _secret_source(args: argparse.Namespace) -> SecretSource:
+    """A flag wins over the environment; a file over a command at the same level."""
+    from .secrets_input import PASSPHRASE_COMMAND_ENV, CommandSecretSource, SecretSource
+
+    if args.passphrase_file is not None and args.passphrase_command is not None:
+        from vault import UsageError
+
+        raise UsageError("give --passphrase-file or --passphrase-command, not both")
+    insecure = bool(args.insecure_passphrase_file)
+    if args.passphrase_file:
+        return SecretSource(args.passphrase_file, insecure_files=insecure)
+    if args.passphrase_command is not None:
+        return CommandSecretSource(args.passphrase_command)
+    if os.environ.get("CONFIDE_PASSPHRASE_FILE"):
+        return SecretSource(os.environ["CONFIDE_PASSPHRASE_FILE"], insecure_files=insecure)
+    if os.environ.get(PASSPHRASE_COMMAND_ENV):
+        return CommandSecretSource(os.environ[PASSPHRASE_COMMAND_ENV])
+    return SecretSource(None)
+
+
+def command_name(args: argparse.Namespace) -> str | None:
+    """The command as typed, without options: `backup drive add`, `client list`."""
+    words: list[str] = []
+    word = getattr(args, "command", None)
+    while word:
+        words.append(word)
+        word = getattr(args, f"{word}_command", None)
+    return " ".join(words) or None
+
+
+class UsageExit(SystemExit):
+    """A usage error found while parsing (exit status 2), reported by `main`."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(exitcodes.USAGE.code)
+        self.parser = parser
+        self.message = message
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"confide: usage error: {message}\n")
-        raise SystemExit(EXIT_USAGE)
+        raise UsageExit(self, message)
 
 
-def _version() -> str:
-    from vault import __version__
+ENVIRONMENT = """environment:
+  CONFIDE_VAULT               the vault folder when --vault is not given
+  CONFIDE_PASSPHRASE_FILE     as --passphrase-file
+  CONFIDE_PASSPHRASE_COMMAND  as --passphrase-command, e.g. "pass show confide"
+  CONFIDE_RECOVERY_KEY_FILE   `confide recover`: as --recovery-key-file
+  CONFIDE_DEBUG=1             an internal error shows its traceback instead of one line
+                              (for bug reports on a demo vault: it may show record text)
 
-    return __version__
+JSON output (--json): one envelope per line, documented in docs/CLI-JSON.md."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _VersionAction(argparse.Action):
+    """`--version`, looked up only when asked (reading package metadata is slow to import)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=default, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> NoReturn:
+        from vault import __version__
+
+        sys.stdout.write(f"confide {__version__}\n")
+        parser.exit()
+
+
+class _Absorb:
+    """Stands in for a parser while only the top-level command names are wanted."""
+
+    def __getattr__(self, name: str) -> Callable[..., _Absorb]:
+        return lambda *args, **kwargs: self
+
+
+class _NameRecorder:
+    """Records the commands a module registers at the top level, and builds nothing."""
+
+    def __init__(self) -> None:
+        self.commands: list[tuple[str, str | None]] = []
+
+    def add_parser(self, name: str, **kwargs: Any) -> _Absorb:
+        self.commands.append((name, kwargs.get("help")))
+        return _Absorb()
+
+
+# Top-level options that take a value: the command word is the first token that is not one
+# of these nor an option.
+_VALUE_OPTIONS = ("--vault", "--passphrase-file", "--passphrase-command")
+
+
+def _command_word(argv: Sequence[str]) -> str | None:
+    args = iter(argv)
+    for arg in args:
+        if arg == "--":
+            return next(args, None)
+        if arg in _VALUE_OPTIONS:
+            next(args, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole parser; or, given the command line, only what that command line needs.
+
+    Building every subcommand's parser cost `confide --help` as much as Python's own start, so
+    with `argv` the commands not named there are only listed (name and help), not built.
+    """
+    word = None if argv is None else _command_word(argv)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--vault", metavar="DIR", default=argparse.SUPPRESS,
                         help="vault folder (default: $CONFIDE_VAULT or the user data folder)")
@@ -66,25 +165,72 @@ def build_parser() -> argparse.ArgumentParser:
                         default=argparse.SUPPRESS,
                         help="accept secret files other users can read or that you do not own "
                              "(a warning instead of a refusal)")
+    common.add_argument("--passphrase-command", metavar="CMD", default=argparse.SUPPRESS,
+                        help="run CMD (no shell) and use the first line it prints as the "
+                             "passphrase (or $CONFIDE_PASSPHRASE_COMMAND)")
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
                         help="print machine-readable JSON on stdout")
     parser = _Parser(
         prog="confide", parents=[common],
-        description="Confide: an encrypted, local-first vault for clinical records. "
-                    "Run without a command to open the app.")
-    parser.add_argument("--version", action="version", version=f"confide {_version()}",
-                        help="print the version and exit")
+        description="Confide: an encrypted, local-first vault for clinical records.\n"
+                    "Run without a command to open the app.",
+        epilog=exitcodes.epilog() + "\n\n" + ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in COMMAND_MODULES:
-        module.register(sub, common)
+        if argv is None:
+            module.register(sub, common)
+            continue
+        recorder = _NameRecorder()
+        module.register(recorder, common)
+        if word in {name for name, _ in recorder.commands}:
+            module.register(sub, common)
+        else:
+            for name, help_text in recorder.commands:
+                sub.add_parser(name, help=help_text, add_help=False)
     return parser
 
 
+def _usage_error(argv: Sequence[str], message: str,
+                 parser: argparse.ArgumentParser | None = None) -> int:
+    options = argv[:argv.index("--")] if "--" in argv else argv
+    if "--json" in options:  # a script asked for JSON: the usage error comes as JSON too
+        from .output import Output
+
+        command = (parser.prog.removeprefix("confide").strip() or None if parser is not None
+                   else _command_word(argv))
+        Output(json_mode=True, command=command).failure(
+            exitcodes.USAGE, "Usage error", message)
+        return exitcodes.USAGE.code
+    if parser is not None:
+        parser.print_usage(sys.stderr)
+    sys.stderr.write(f"confide: usage error: {message}\n")
+    return exitcodes.USAGE.code
+
+
 def main(argv: Sequence[str] | None = None, open_app: AppOpener | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(argv, open_app)
+    except KeyboardInterrupt:
+        # Ctrl-C before a command started or while it reported: nothing of ours was half-done.
+        sys.stderr.write("confide: interrupted; nothing further was changed\n")
+        return exitcodes.INTERRUPTED.code
+
+
+def _main(argv: list[str], open_app: AppOpener | None) -> int:
+    parser = build_parser(argv)
+    try:
+        args = parser.parse_args(argv)
+    except UsageExit as e:
+        return _usage_error(argv, e.message, e.parser)
+    # After parsing, which reads no secret: the import costs `--help` its start-up budget.
+    from vault import ConfideError, disable_core_dumps
+
     disable_core_dumps()
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    for name, default in (("vault", None), ("passphrase_file", None), ("json", False),
+    for name, default in (("vault", None), ("passphrase_file", None),
+                          ("passphrase_command", None), ("json", False),
                           ("insecure_passphrase_file", False)):
         if not hasattr(args, name):
             setattr(args, name, default)
@@ -93,31 +239,36 @@ def main(argv: Sequence[str] | None = None, open_app: AppOpener | None = None) -
         if args.command is None:
             if not (sys.stdin.isatty() and sys.stdout.isatty()):
                 # Without a terminal the app would draw into a pipe and wait forever.
-                sys.stderr.write("confide: usage error: the app needs a terminal; give a "
-                                 "command (see `confide --help`)\n")
-                return EXIT_USAGE
+                return _usage_error(argv, "the app needs a terminal; give a command (see "
+                                          "`confide --help`)")
             from .commands.app import cmd_open
 
             handler = cmd_open
         else:
             # A command group without its action (`confide note`): its help on stderr, exit 2.
-            with contextlib.redirect_stdout(sys.stderr), contextlib.suppress(SystemExit):
-                parser.parse_args([args.command, "--help"])
-            sys.stderr.write(f"confide: usage error: `confide {args.command}` needs an action\n")
-            return EXIT_USAGE
-    ctx = Context(args, open_app)
+            if not args.json:
+                with contextlib.redirect_stdout(sys.stderr), contextlib.suppress(SystemExit):
+                    parser.parse_args([args.command, "--help"])
+            return _usage_error(argv, f"`confide {command_name(args)}` needs an action")
+    from .output import Output
+
+    out = Output(json_mode=args.json, command=command_name(args))
     try:
+        ctx = Context(args, open_app, out)
         result = handler(args, ctx)
-        return int(result) if isinstance(result, int) else EXIT_OK
+        return int(result) if isinstance(result, int) else exitcodes.OK.code
     except ConfideError as e:
-        ctx.out.error(e)
-        return EXIT_FAIL
+        code = exitcodes.for_error(e)
+        out.error(e, code)
+        return code.code
     except KeyboardInterrupt:
-        sys.stderr.write("confide: interrupted; nothing further was changed\n")
-        return EXIT_FAIL
+        out.failure(exitcodes.INTERRUPTED, "Interrupted",
+                        "interrupted; nothing further was changed")
+        return exitcodes.INTERRUPTED.code
     except Exception as e:  # noqa: BLE001 - the last line of defence: no traceback, no data
         if os.environ.get("CONFIDE_DEBUG"):
             raise
-        sys.stderr.write(f"confide: internal error ({type(e).__name__}); no client data is "
-                         "shown here. Set CONFIDE_DEBUG=1 to see details.\n")
-        return EXIT_FAIL
+        out.failure(exitcodes.FAILURE, "Internal error",
+                        f"internal error ({type(e).__name__}); no client data is shown here. "
+                        "Set CONFIDE_DEBUG=1 to see details.")
+        return exitcodes.FAILURE.code

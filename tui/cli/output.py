@@ -6,19 +6,24 @@ a note can never move the cursor, recolour the terminal or set the clipboard.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
-import json
 import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vault import ConfideError
-from vault.records.validate import BIDI_CONTROLS, LINE_SEPARATORS
+if TYPE_CHECKING:
+    from vault import ConfideError
 
-from .hints import hint_for
+    from .exitcodes import ExitCode
+
+# vault.records.validate's BIDI_CONTROLS and LINE_SEPARATORS, written out: importing the core
+# would cost `confide --help` and every usage error its start-up (tests/cli/test_startup.py
+# checks these equal the core's).
+BIDI_CONTROLS = ("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                 "\u2066\u2067\u2068\u2069")
+LINE_SEPARATORS = "\u2028\u2029"
 
 # Lone surrogates (bytes that were not UTF-8, e.g. in a folder name) are escaped too: a strict
 # stdout cannot encode them, and printing must never fail after the vault has changed.
@@ -39,23 +44,48 @@ def safe_text(text: str) -> str:
 _JSON_UNSAFE = re.compile(f"[\x7f-\x9f{LINE_SEPARATORS}{BIDI_CONTROLS}\ud800-\udfff]")
 
 
-def safe_json(value: Any) -> str:
-    """JSON text that is safe to print on a terminal, non-ASCII letters kept readable."""
-    text = json.dumps(value, indent=2, ensure_ascii=False)
+def safe_json(value: Any, indent: int | None = None) -> str:
+    """One line of JSON, safe to print on a terminal, non-ASCII letters kept readable."""
+    import json  # here, not above: `confide --help` loads this module and needs no JSON
+
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+# Numeric references get the record id people see beside them (`client_id` 3 and
+# `client_record_id` "C-00003"), so scripts never format ids themselves (docs/CLI-JSON.md).
+_RECORD_IDS = {"client_id": "C-{:05d}", "note_id": "N-{:06d}", "parent_id": "N-{:06d}",
+               "addendum_note_id": "N-{:06d}", "authorization_id": "A-{:05d}",
+               "pnotes_authorization_id": "A-{:05d}", "request_id": "Q-{:05d}",
+               "hold_id": "H-{:05d}", "amendment_id": "M-{:05d}"}
+
+
+def _with_record_ids(data: dict[str, Any]) -> dict[str, Any]:
+    for key, form in _RECORD_IDS.items():
+        value = data.get(key)
+        name = key.removesuffix("_id") + "_record_id"
+        if (isinstance(value, int) and not isinstance(value, bool) and name not in data
+                and data.get("record_id") != form.format(value)):  # not its own id again
+            data[name] = form.format(value)
+    ids = data.get("participant_ids")
+    if isinstance(ids, list) and all(isinstance(i, int) for i in ids):
+        data["participant_record_ids"] = [f"C-{i:05d}" for i in ids]
+    return data
+
+
 def to_jsonable(value: Any) -> Any:
+    import dataclasses
+
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         data = {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
         for extra in ("record_id",):
             if hasattr(value, extra):
                 data[extra] = getattr(value, extra)
-        return data
+        return _with_record_ids(data)
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
+        return _with_record_ids({str(k): to_jsonable(v) for k, v in value.items()})
     if isinstance(value, (list, tuple, set, frozenset)):
         return [to_jsonable(v) for v in value]
     if isinstance(value, Path):
@@ -66,17 +96,27 @@ def to_jsonable(value: Any) -> Any:
 
 
 class Output:
-    def __init__(self, json_mode: bool) -> None:
+    """Everything a command prints. With --json, one JSON message per line on stdout, each an
+    envelope (`type` result, error or progress; docs/CLI-JSON.md); else text for people."""
+
+    def __init__(self, json_mode: bool, command: str | None = None) -> None:
         self.json_mode = json_mode
+        self.command = command
+
+    def message(self, kind: str, **fields: Any) -> None:
+        """One JSON message: the envelope, then its fields."""
+        sys.stdout.write(safe_json({"type": kind, "command": self.command,
+                                    **to_jsonable(fields)}) + "\n")
+        sys.stdout.flush()
 
     def emit(self, data: Any, text: Callable[[], str] | str | None = None) -> None:
         """Print `data` as JSON, or the human text (a string or a function producing one)."""
         if self.json_mode:
-            sys.stdout.write(safe_json(to_jsonable(data)) + "\n")
+            self.message("result", data=data)
             return
         rendered = text() if callable(text) else text
         if rendered is None:
-            rendered = json.dumps(to_jsonable(data), indent=2, ensure_ascii=False)
+            rendered = safe_json(to_jsonable(data), indent=2)
         sys.stdout.write(safe_text(rendered).rstrip("\n") + "\n")
 
     def info(self, message: str) -> None:
@@ -84,23 +124,43 @@ class Output:
         if not self.json_mode:
             sys.stderr.write(safe_text(message) + "\n")
 
-    def error(self, error: ConfideError) -> None:
-        """One line on stderr: the core's fact, then this face's hint (see hints.py) if any."""
-        message = " ".join(str(error).split())
-        hint = hint_for(error)
+    def error(self, error: ConfideError, code: ExitCode) -> None:
+        """The core's fact, then this face's hint (see hints.py) if any."""
+        from .hints import hint_for  # imports backup's errors: only when there is an error
+
+        self.failure(code, error.title, str(error), hint_for(error))
+
+    def failure(self, code: ExitCode, title: str, message: str,
+                hint: str | None = None) -> None:
+        """A failure: one line on stderr always, and an error message on stdout with --json
+        (`hint` as its own field there, appended to the message on stderr)."""
+        message = " ".join(message.split())
         if self.json_mode:
-            doc = {"type": type(error).__name__, "title": error.title, "message": message}
-            if hint is not None:
-                doc["hint"] = hint
-            sys.stdout.write(json.dumps({"error": doc}) + "\n")
+            extra = {} if hint is None else {"hint": hint}
+            self.message("error", code=code.code, error=code.name, title=title,
+                         message=message, **extra)
         line = message if hint is None else f"{message}; {hint}"
-        sys.stderr.write(f"confide: error: {safe_text(line)}\n")
+        label = "usage error" if code.name == "usage" else "error"
+        sys.stderr.write(f"confide: {label}: {safe_text(line)}\n")
+
+
+def cell_width(text: str) -> int:
+    """Columns `text` takes on a terminal: 2 for a CJK character, 0 for a combining accent."""
+    if text.isascii():
+        return len(text)  # the common case, without importing anything
+    from rich.cells import cell_len
+
+    return cell_len(text)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    cells = [[("" if c is None else str(c)) for c in row] for row in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-              for r in cells]
-    return "\n".join(lines)
+    # Escaped before measuring: an escape such as \x1b prints as four columns.
+    cells = [[safe_text("" if c is None else str(c)) for c in row] for row in rows]
+    widths = [max([cell_width(h)] + [cell_width(r[i]) for r in cells])
+              for i, h in enumerate(headers)]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(v + " " * (w - cell_width(v))
+                         for v, w in zip(values, widths, strict=True)).rstrip()
+
+    return "\n".join([line(headers), *(line(r) for r in cells)])

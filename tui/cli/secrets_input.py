@@ -118,3 +118,66 @@ class SecretSource:
         if env:
             return self.read_file(env, "recovery key")
         return self._prompt("Recovery key: ", "recovery key")
+
+
+PASSPHRASE_COMMAND_ENV = "CONFIDE_PASSPHRASE_COMMAND"  # noqa: S105 - a variable name
+
+
+def run_passphrase_command(command: str) -> str:
+    """The passphrase a command prints (a keychain, `pass`, KeePassXC): the first line of its
+    standard output. As restic's RESTIC_PASSWORD_COMMAND: split like a shell would, but run
+    without one (no expansion, no injection); its stderr and stdin stay the terminal's so it
+    can ask for a master password."""
+    import shlex
+    import subprocess
+
+    from vault import ConfideError
+
+    try:
+        argv = shlex.split(command)
+    except ValueError as e:
+        raise UsageError(f"the passphrase command cannot be read: {e}") from None
+    if not argv:
+        raise UsageError("the passphrase command is empty")
+    try:
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE)  # noqa: S603 - the user's own
+    except OSError as e:
+        raise UsageError(f"cannot run the passphrase command {argv[0]}: {e.strerror}") from None
+    assert proc.stdout is not None
+    with proc.stdout:
+        raw = proc.stdout.read(MAX_SECRET_FILE_BYTES + 1)
+    if len(raw) > MAX_SECRET_FILE_BYTES:
+        proc.kill()
+    status = proc.wait()
+    if status != 0:
+        raise ConfideError(f"the passphrase command {argv[0]} failed (exit status {status}); "
+                           "nothing was done")
+    if len(raw) > MAX_SECRET_FILE_BYTES:
+        raise UsageError(f"the passphrase command {argv[0]} printed far too much to be a "
+                         "passphrase")
+    try:
+        lines = raw.decode("utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise UsageError(f"the passphrase command {argv[0]} printed text that is not "
+                         "UTF-8") from None
+    if not lines or not lines[0]:
+        raise UsageError(f"the passphrase command {argv[0]} printed no passphrase")
+    return lines[0]
+
+
+class CommandSecretSource(SecretSource):
+    """The vault passphrase from --passphrase-command or $CONFIDE_PASSPHRASE_COMMAND (run once
+    per invocation, then reused for re-authentication like a passphrase file)."""
+
+    def __init__(self, command: str) -> None:
+        super().__init__(None)
+        self._command = command
+
+    @property
+    def has_passphrase_file(self) -> bool:
+        return True
+
+    def passphrase(self, prompt: str = "Passphrase: ") -> str:
+        if self._cached is None:
+            self._cached = run_passphrase_command(self._command)
+        return self._cached

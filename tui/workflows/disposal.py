@@ -61,11 +61,14 @@ def queue(vault: Vault, passphrase: str, report: Report, *, today: date | None =
 
 def dispose(vault: Vault, passphrase: str, client_ids: Sequence[int],
             confirm_names: Sequence[str], report: Report, *, performed_by: str | None = None,
-            authenticated: bool = False) -> DisposalResult:
-    """Dispose of the named clients for good (and their backup copies), verify, certify."""
+            authenticated: bool = False,
+            backups: DisposalBackups | None = None) -> DisposalResult:
+    """Dispose of the named clients for good (and their backup copies), verify, certify.
+    `backups` lets a face watch the backup rewriting (the CLI's progress display)."""
     report(resume(vault, passphrase, authenticated=authenticated))
     return vault.disposal.dispose(passphrase, client_ids, confirm_names,
-                                  performed_by=performed_by, backups=DisposalBackups())
+                                  performed_by=performed_by,
+                                  backups=backups or DisposalBackups())
 
 
 @dataclass(frozen=True)

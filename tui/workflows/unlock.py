@@ -7,11 +7,11 @@ What was done and what still needs the practitioner come back as lines for the f
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from backup.restore import finish_interrupted
 from vault import Vault
 
 
@@ -23,9 +23,30 @@ class Tidied:
     problems: tuple[str, ...] = ()
 
 
+def _restore_left_something(folder: Path) -> bool:
+    """Whether a killed restore may have left anything at `folder`: a cheap look first, so
+    that every command does not import the backup package to find nothing (a third of
+    `confide client list`'s start-up, issue 13). A restore leaves only `.NAME.restoring-*` and
+    `.NAME.before-restore-*` beside the vault (vault/storage/layout.py) and its
+    `restore-replaced` marker inside; anything else starting `.NAME.` is looked at properly."""
+    target = Path(folder).absolute()
+    prefix = f".{target.name}."
+    try:
+        if os.path.lexists(target / "restore-replaced"):
+            return True
+        with os.scandir(target.parent) as entries:
+            return any(e.name.startswith(prefix) for e in entries)
+    except OSError:
+        return True  # let the real check say what is wrong
+
+
 def finish_interrupted_restore(folder: Path) -> Tidied:
     """Finish a `restore --force` killed part-way at `folder`; raises ConfideError if it
     cannot (nothing is deleted that is not known to be ours)."""
+    if not _restore_left_something(folder):
+        return Tidied()
+    from backup.restore import finish_interrupted
+
     left = finish_interrupted(folder)
     return Tidied(tuple(left.done), tuple(left.problems))
 

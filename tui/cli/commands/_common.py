@@ -11,12 +11,10 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vault import UsageError, Vault
-from vault.records.validate import MAX_BODY_CHARS
-
-from ...workflows.unlock import Tidied, unlock
-
 if TYPE_CHECKING:
+    from vault import Vault
+
+    from ...workflows.unlock import Tidied
     from ..main import Context
 
 Subparsers = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -46,6 +44,8 @@ def show_tidied(ctx: Context, tidied: Tidied) -> None:
 
 @contextmanager
 def unlocked(ctx: Context) -> Iterator[Vault]:
+    from ...workflows.unlock import unlock
+
     vault = unlock(ctx.folder, ctx.secrets.passphrase, partial(show_tidied, ctx))
     try:
         yield vault
@@ -58,6 +58,8 @@ _ID = re.compile(r"^\s*(?:([A-Za-z])-?)?0*(\d+)\s*$")
 
 def parse_id(text: str, prefix: str, what: str) -> int:
     """Accept `C-00012`, `c12` or `12` for a client (prefix C); N for notes; P for pnotes."""
+    from vault import UsageError
+
     match = _ID.match(text)
     if not match or (match.group(1) and match.group(1).upper() != prefix):
         raise UsageError(f"{text!r} is not a {what} identifier (for example {prefix}-{'1'.zfill(5)}"
@@ -88,6 +90,9 @@ def add_body_options(parser: argparse.ArgumentParser, required: bool = False) ->
 
 
 def read_body(args: argparse.Namespace) -> str | None:
+    from vault import UsageError
+    from vault.records.validate import MAX_BODY_CHARS
+
     if getattr(args, "body", None) is not None:
         return str(args.body)
     path = getattr(args, "body_file", None)

@@ -8,9 +8,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vault import DEFAULT_PRESET, UsageError, Vault, default_vault_dir
-
-from ...workflows.demo import DEMO_PASSPHRASE, populate
 from ._common import add_command
 
 if TYPE_CHECKING:
@@ -26,6 +23,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def demo_folder(args: argparse.Namespace) -> Path:
+    from vault import default_vault_dir
+
     if args.vault:
         return Path(args.vault).expanduser()
     return default_vault_dir().parent / "demo-vault"
@@ -33,6 +32,8 @@ def demo_folder(args: argparse.Namespace) -> Path:
 
 def run_app(ctx: Context, folder: Path, demo_passphrase: str | None = None) -> None:
     if ctx.open_app is None:
+        from vault import UsageError
+
         raise UsageError("the app cannot be opened from here; run `confide` in a terminal")
     ctx.open_app(folder, demo_passphrase)
 
@@ -42,6 +43,10 @@ def cmd_open(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def cmd_demo(args: argparse.Namespace, ctx: Context) -> None:
+    from vault import DEFAULT_PRESET, Vault
+
+    from ...workflows.demo import DEMO_PASSPHRASE, populate
+
     folder = demo_folder(args)
     created = False
     if not (folder / "keys.confide").exists():

@@ -5,14 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from ..exitcodes import DAMAGED
 from ..output import table
 from ._common import add_command, add_group, unlocked
 
 if TYPE_CHECKING:
     from ..main import Context
-
-EXIT_BROKEN = 1
-
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     group = add_group(sub, "audit", "the audit log: verify the chain, list entries", common)
@@ -28,7 +26,7 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
                  if report.ok else f"AUDIT CHAIN BROKEN at entry {report.first_broken_seq}: "
                                    f"{report.reason} ({report.entries} entries verified "
                                    "before it)")
-    return 0 if report.ok else EXIT_BROKEN
+    return 0 if report.ok else DAMAGED.code
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> None:

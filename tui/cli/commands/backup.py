@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from backup import (
-    BackupProgress,
-    BackupSettings,
-    Catalog,
-    WatchEvent,
-    add_drive,
-    connected_drives,
-    lost_drive,
-    restore,
-    run_backup,
-    verify_archive,
-    verify_catalogued,
-)
-from vault import NotFoundError, UsageError, Vault, vault_exists
-
-from ...workflows.watch import drive_watcher
+from ..exitcodes import DAMAGED
 from ..output import table
+from ..progress import Progress
 from ._common import add_command, add_group, unlocked
 
 if TYPE_CHECKING:
+    from backup import WatchEvent
+    from vault import Vault
+
     from ..main import Context
 
 
@@ -84,35 +72,17 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                    help="with the recovery key: the new passphrase")
 
 
-class _ProgressLine:
-    """A one-line percentage on stderr, only for a person at a terminal."""
-
-    def __init__(self, ctx: Context) -> None:
-        self._on = not ctx.args.json and sys.stderr.isatty()
-        self._last: tuple[str | None, int] = (None, -1)
-
-    def __call__(self, p: BackupProgress) -> None:
-        if not self._on:
-            return
-        percent = int(p.fraction * 100)
-        if (p.phase, percent) != self._last:
-            self._last = (p.phase, percent)
-            sys.stderr.write(f"\r{p.phase:<8} {percent:3d}%")
-            sys.stderr.flush()
-
-    def done(self) -> None:
-        if self._on:
-            sys.stderr.write("\r" + " " * 20 + "\r")
-
-
 def _record_json(r: Any) -> dict[str, Any]:
     return {"id": r.id, "archive_id": r.archive_id, "drive_id": r.drive_id,
             "file": r.file_name, "path": r.path, "created_at": r.created_at, "size": r.size,
             "digest": r.digest, "key_epoch": r.key_epoch, "clients": list(r.client_ids),
+            "client_record_ids": [f"C-{c:05d}" for c in r.client_ids],
             "status": r.status, "verified_at": r.verified_at, "error": r.error}
 
 
 def cmd_drive_add(args: argparse.Namespace, ctx: Context) -> None:
+    from backup import add_drive
+
     with unlocked(ctx) as vault:
         drive = add_drive(vault, Path(args.path).expanduser(), args.label)
     ctx.out.emit({"drive_id": drive.drive_id, "label": drive.label, "path": drive.last_path},
@@ -121,6 +91,8 @@ def cmd_drive_add(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def cmd_drive_list(args: argparse.Namespace, ctx: Context) -> None:
+    from backup import Catalog
+
     with unlocked(ctx) as vault:
         catalog = Catalog(vault)
         drives = catalog.drives()
@@ -138,6 +110,9 @@ def cmd_drive_list(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def _connected_drive(vault: Vault) -> Path:
+    from backup import connected_drives
+    from vault import NotFoundError
+
     usable = connected_drives(vault)
     if not usable:
         raise NotFoundError("no designated backup drive is connected; plug it in or give "
@@ -146,7 +121,9 @@ def _connected_drive(vault: Vault) -> Path:
 
 
 def cmd_run(args: argparse.Namespace, ctx: Context) -> None:
-    line = _ProgressLine(ctx)
+    from backup import run_backup
+
+    line = Progress(ctx.out)
     with unlocked(ctx) as vault:
         root = Path(args.to).expanduser() if args.to else _connected_drive(vault)
         try:
@@ -166,7 +143,10 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
-    line = _ProgressLine(ctx)
+    from backup import verify_archive, verify_catalogued
+    from vault import vault_exists
+
+    line = Progress(ctx.out)
     if args.all:
         with unlocked(ctx) as vault:
             try:
@@ -181,7 +161,7 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
             if outcomes else "No catalogued backups to verify.")
         # A drive that is not plugged in is not a failure; a damaged file is.
         failed = [o for o in outcomes if not o.ok and o.reachable]
-        return 1 if failed else 0
+        return DAMAGED.code if failed else 0
     path = Path(args.file).expanduser()
     try:
         if args.recovery_key_file:
@@ -214,6 +194,8 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> None:
+    from backup import Catalog
+
     with unlocked(ctx) as vault:
         catalog = Catalog(vault)
         drive_id = catalog.find_drive(args.drive).drive_id if args.drive else None
@@ -227,6 +209,8 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def cmd_lost(args: argparse.Namespace, ctx: Context) -> None:
+    from backup import lost_drive
+
     with unlocked(ctx) as vault:
         report = lost_drive(vault, args.drive)
 
@@ -256,6 +240,10 @@ def cmd_lost(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def cmd_watch(args: argparse.Namespace, ctx: Context) -> None:
+    from vault import UsageError
+
+    from ...workflows.watch import drive_watcher
+
     roots = [Path(r).expanduser() for r in args.root] if args.root else None
 
     def line(event: WatchEvent) -> str:
@@ -287,6 +275,8 @@ def cmd_watch(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def cmd_settings(args: argparse.Namespace, ctx: Context) -> None:
+    from backup import BackupSettings, Catalog
+
     with unlocked(ctx) as vault:
         catalog = Catalog(vault)
         current = catalog.settings()
@@ -305,10 +295,12 @@ def cmd_settings(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def cmd_restore(args: argparse.Namespace, ctx: Context) -> None:
+    from backup import restore
+
     # Into --vault DIR, else $CONFIDE_VAULT, else the usual vault folder (a new machine);
     # an existing vault there is never replaced without --force.
     file = Path(args.file).expanduser()
-    line = _ProgressLine(ctx)
+    line = Progress(ctx.out)
     try:
         if args.recovery_key_file:
             key = ctx.secrets.recovery_key(args.recovery_key_file)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from vault import Client, ClientStatus
-
 from ..output import table
+from ._choices import CLIENT_STATUSES
 from ._common import add_command, add_group, client_id, unlocked
 
 if TYPE_CHECKING:
+    from vault import Client
+
     from ..main import Context
 
 
@@ -22,7 +23,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--pseudonym", help="name shown everywhere; the legal name is sealed")
     p = add_command(group, "list", "list clients, most recent service first", common, cmd_list)
     p.add_argument("--filter", metavar="TEXT", help="only names containing TEXT")
-    p.add_argument("--status", choices=[s.value for s in ClientStatus],
+    p.add_argument("--status", choices=CLIENT_STATUSES,
                    help="only clients with this status")
     p = add_command(group, "show", "show one client", common, cmd_show)
     p.add_argument("client", help="client identifier (C-00001 or 1)")
@@ -36,7 +37,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def _client_fields(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dob", metavar="YYYY-MM-DD", help="date of birth")
-    p.add_argument("--status", choices=[s.value for s in ClientStatus],
+    p.add_argument("--status", choices=CLIENT_STATUSES,
                    help="the client's status (a new client is active)")
     p.add_argument("--last-service", metavar="YYYY-MM-DD",
                    help="date of the last session (notes move it forward)")
@@ -57,6 +58,8 @@ def describe(client: Client, revealed: str | None = None) -> str:
 
 
 def cmd_add(args: argparse.Namespace, ctx: Context) -> None:
+    from vault import ClientStatus
+
     with unlocked(ctx) as vault:
         client = vault.clients.add(args.name, pseudonym=args.pseudonym, date_of_birth=args.dob,
                                    status=args.status or ClientStatus.ACTIVE,

@@ -7,29 +7,22 @@ will leave) before writing when run in a terminal; `--preview` only shows it.
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from vault import OmitCategory, UsageError, Vault
-from vault.disclosures import (
-    ALL_KINDS,
-    Authorization,
-    AuthorizationKind,
-    DocumentKind,
-    RecordsRequest,
-    ReleasePlan,
-    ReleaseSpec,
-    RequestType,
-)
-
-from ...workflows.disclosures import default_document_kinds
-from ..output import table
-from ..secrets_input import read_secret_file
+from ..output import table, to_jsonable
+from ._choices import DOCUMENT_KINDS, RELEASE_TYPES
 from ._common import add_command, add_group, client_id, note_id, parse_id, unlocked
 
 if TYPE_CHECKING:
+    from vault import OmitCategory, Vault
+    from vault.disclosures import (
+        Authorization,
+        DocumentKind,
+        RecordsRequest,
+        ReleasePlan,
+    )
+
     from ..main import Context
 
 
@@ -38,7 +31,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                     common, cmd_release)
     p.add_argument("client", help="client identifier")
     p.add_argument("--type", default="authorization",
-                   choices=[t.value for t in RequestType if t is not RequestType.CLIENT_ACCESS],
+                   choices=RELEASE_TYPES,
                    help="request type (default: authorization)")
     p.add_argument("--to", dest="recipient", required=True, metavar="NAME",
                    help="recipient (for a subpoena: who issued it)")
@@ -81,7 +74,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--expiry-event", metavar="TEXT", help="expiry event (instead of a date)")
     p.add_argument("--doc-kind", dest="kinds", action="append", default=[], metavar="KIND",
                    help="document kinds covered (general only; default all): "
-                        + ", ".join(k.value.replace("_", "-") for k in DocumentKind))
+                        + ", ".join(DOCUMENT_KINDS))
     p = add_command(group, "list", "a client's authorizations and whether each is valid",
                     common, cmd_auth_list)
     p.add_argument("client")
@@ -168,7 +161,7 @@ def _scope_options(p: argparse.ArgumentParser, default_kinds: str = "all") -> No
     p.add_argument("--until", dest="date_to", metavar="YYYY-MM-DD", help="last session date")
     p.add_argument("--kind", dest="kinds", action="append", default=[], metavar="KIND",
                    help=f"document kind (repeat; default {default_kinds}): "
-                        + ", ".join(k.value.replace("_", "-") for k in DocumentKind))
+                        + ", ".join(DOCUMENT_KINDS))
     p.add_argument("--include", action="append", default=[], metavar="CATEGORY",
                    help="release passages flagged with CATEGORY on purpose (recorded)")
 
@@ -195,6 +188,8 @@ def _text_options(p: argparse.ArgumentParser, what: str) -> None:
 
 
 def _read_text(args: argparse.Namespace) -> str:
+    from ..secrets_input import read_secret_file
+
     if args.text is not None:
         return str(args.text)
     return read_secret_file(args.text_file, "text", secret=False)
@@ -205,14 +200,24 @@ def auth_id(text: str) -> int:
 
 
 def _kinds(values: list[str]) -> tuple[DocumentKind, ...]:
+    from vault.disclosures import ALL_KINDS, DocumentKind
+
     return tuple(DocumentKind.parse(v) for v in values) if values else ALL_KINDS
 
 
 def _categories(values: list[str]) -> tuple[OmitCategory, ...]:
+    from vault import OmitCategory
+
     return tuple(OmitCategory.parse(v) for v in values)
 
 
 def _password(args: argparse.Namespace) -> str | None:
+    import getpass
+
+    from vault import UsageError
+
+    from ..secrets_input import read_secret_file
+
     if args.pdf_password_file:
         return read_secret_file(args.pdf_password_file, "PDF password",
                                 insecure=bool(getattr(args, "insecure_passphrase_file", False)))
@@ -236,8 +241,16 @@ def _plan_data(plan: ReleasePlan) -> dict[str, Any]:
 
 
 def _confirm(ctx: Context, plan: ReleasePlan, target: str, args: argparse.Namespace) -> bool:
-    if args.yes or ctx.out.json_mode or not sys.stdin.isatty():
+    if args.yes:
         return True
+    if ctx.out.json_mode or not sys.stdin.isatty():
+        # Records leave the practice: without a person to see the preview and answer, only an
+        # explicit --yes (a script that checked --preview) writes.
+        from vault import UsageError
+
+        raise UsageError("a release is written only after confirmation: run it in a terminal "
+                         "to see the preview and answer, or add --yes (check it first with "
+                         "--preview); nothing was written or recorded")
     ctx.out.emit(None, plan.preview)
     answer = input(f"Write {plan.reference} ({len(plan.note_ids)} documents) to {target}? "
                    "[y/N] ")
@@ -267,6 +280,11 @@ def _finish(ctx: Context, vault: Vault, plan: ReleasePlan, args: argparse.Namesp
 
 
 def cmd_release(args: argparse.Namespace, ctx: Context) -> int:
+    from vault import UsageError
+    from vault.disclosures import ReleaseSpec, RequestType
+
+    from ...workflows.disclosures import default_document_kinds
+
     cid = client_id(args.client)
     kind = RequestType.parse(args.type)
     with unlocked(ctx) as vault:
@@ -299,6 +317,8 @@ def cmd_release(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_access(args: argparse.Namespace, ctx: Context) -> int:
+    from dataclasses import replace
+
     cid = client_id(args.client)
     with unlocked(ctx) as vault:
         spec = vault.disclosures.access_spec(
@@ -324,6 +344,8 @@ def _auth_rows(auths: list[Authorization]) -> str:
 
 
 def cmd_auth_add(args: argparse.Namespace, ctx: Context) -> None:
+    from vault.disclosures import AuthorizationKind, DocumentKind
+
     cid = client_id(args.client)
     with unlocked(ctx) as vault:
         auth = vault.disclosures.authorizations.add(
@@ -343,7 +365,7 @@ def cmd_auth_list(args: argparse.Namespace, ctx: Context) -> None:
     from datetime import date
 
     today = date.today()
-    ctx.out.emit([{"authorization": a, "status": a.status(today)} for a in auths],
+    ctx.out.emit([{**to_jsonable(a), "status": a.status(today)} for a in auths],
                  lambda: _auth_rows(auths))
 
 
@@ -392,7 +414,7 @@ def cmd_amend_list(args: argparse.Namespace, ctx: Context) -> None:
     from datetime import date
 
     today = date.today()
-    ctx.out.emit([{"amendment": a, "overdue": a.is_overdue(today)} for a in items],
+    ctx.out.emit([{**to_jsonable(a), "overdue": a.is_overdue(today)} for a in items],
                  lambda: table(["ID", "NOTE", "REQUESTED", "DUE", "STATUS"],
                                [(a.record_id, f"N-{a.note_id:06d}", a.requested_on, a.due_on
                                  + (" (extended)" if a.extended else ""),

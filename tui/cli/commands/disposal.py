@@ -12,19 +12,18 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vault import UsageError
-from vault.retention.certificate import parse_certificate_id, render_text, write_export
-
-from ...workflows import disposal as flows
 from ..output import table
+from ..progress import Progress
 from ._common import add_command, add_group, client_id, unlocked
 
 if TYPE_CHECKING:
+    from datetime import date
+
+    from ...workflows import disposal as flows
     from ..main import Context
 
 ACTIONS = ("verify", "certificate", "log")
@@ -75,6 +74,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _day(text: str | None) -> date | None:
+    from datetime import date
+
+    from vault import UsageError
+
     if text is None:
         return None
     try:
@@ -136,6 +139,8 @@ def cmd_default(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def cmd_dispose(args: argparse.Namespace, ctx: Context) -> None:
+    from vault import UsageError
+
     targets: list[str] = list(args.targets)
     action = targets[0].lower() if targets and targets[0].lower() in ACTIONS else None
     if action == "log":
@@ -158,6 +163,8 @@ def _show(ctx: Context, resumed: flows.Resumed) -> None:
 
 
 def _queue(args: argparse.Namespace, ctx: Context) -> None:
+    from ...workflows import disposal as flows
+
     passphrase = ctx.secrets.passphrase()
     with unlocked(ctx) as vault:
         rows = flows.queue(vault, passphrase, partial(_show, ctx), today=_day(args.as_of),
@@ -192,14 +199,40 @@ def _queue(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def _dispose(args: argparse.Namespace, ctx: Context, targets: list[str]) -> None:
+    from backup.purge import DisposalBackups
+    from vault import UsageError
+    from vault.retention.certificate import render_text
+
+    from ...workflows import disposal as flows
+
     ids = [client_id(t) for t in targets]
     if not args.confirm:
         raise UsageError("disposal destroys records for good: add --confirm with the name of "
                          "each client (see `confide dispose --due`)")
     passphrase = ctx.secrets.passphrase()
+    progress = Progress(ctx.out)
+
+    class ReportingBackups(DisposalBackups):
+        """Tells the progress display when the backups are being rewritten, drive by drive."""
+
+        replaced = 0
+
+        def replace_copies(self, vault: Any, copies: Any) -> str:
+            progress.update("backups", self.replaced, self.replaced + len(copies), unit="files")
+            done = super().replace_copies(vault, copies)
+            self.replaced += len(copies)
+            progress.update("backups", self.replaced, self.replaced, unit="files")
+            return done
+
     with unlocked(ctx) as vault:
-        result = flows.dispose(vault, passphrase, ids, args.confirm, partial(_show, ctx),
-                               performed_by=args.by, authenticated=True)
+        # Re-encryption reports no fraction: a spinner, so seconds of silence read as work.
+        progress.update("dispose", unit="steps")
+        try:
+            result = flows.dispose(vault, passphrase, ids, args.confirm, partial(_show, ctx),
+                                   performed_by=args.by, authenticated=True,
+                                   backups=ReportingBackups())
+        finally:
+            progress.done()
     ctx.out.emit(result.certificate.to_json(), lambda: render_text(result.certificate))
     if not result.verification.ok:
         raise_failed(result.certificate.certificate_id)
@@ -213,6 +246,8 @@ def raise_failed(cert_id: str) -> None:
 
 
 def _verify(ctx: Context) -> None:
+    from ...workflows import disposal as flows
+
     passphrase = ctx.secrets.passphrase()
     with unlocked(ctx) as vault:
         verified = flows.verify(vault, passphrase, partial(_show, ctx), authenticated=True)
@@ -228,6 +263,9 @@ def _verify(ctx: Context) -> None:
 
 
 def _certificate(args: argparse.Namespace, ctx: Context, rest: list[str]) -> None:
+    from vault import UsageError
+    from vault.retention.certificate import parse_certificate_id, render_text, write_export
+
     if len(rest) != 1:
         raise UsageError("name one certificate: confide dispose certificate D-00001")
     disposal_id = parse_certificate_id(rest[0])

@@ -7,9 +7,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from backup import Catalog
-from vault import PRESETS, UsageError, Vault, calibrate, check_new_passphrase, inspect
-
+from ._choices import KDF_PRESETS
 from ._common import add_command
 
 if TYPE_CHECKING:
@@ -19,7 +17,7 @@ if TYPE_CHECKING:
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = add_command(sub, "init", "create a new vault (shows the recovery key once)", common,
                     cmd_init)
-    p.add_argument("--kdf", default="calibrated", choices=["calibrated", *PRESETS],
+    p.add_argument("--kdf", default="calibrated", choices=["calibrated", *KDF_PRESETS],
                    help="Argon2id parameters: calibrated to ~1 s here (default); "
                         "'test-insecure' is for automated tests only")
     p.add_argument("--recovery-sheet", metavar="FILE",
@@ -60,6 +58,11 @@ def recovery_sheet(vault_id: str, recovery_key: str, folder: Path) -> str:
 
 
 def cmd_init(args: argparse.Namespace, ctx: Context) -> None:
+    from vault import PRESETS, UsageError, Vault, calibrate, check_new_passphrase
+    from vault.vault import check_free_for_a_vault
+
+    # First, before the passphrase is asked for and seconds are spent calibrating.
+    check_free_for_a_vault(ctx.folder)
     passphrase = (ctx.secrets.passphrase() if ctx.secrets.has_passphrase_file and not
                   args.new_passphrase_file else ctx.secrets.new_passphrase(
                       args.new_passphrase_file))
@@ -103,6 +106,8 @@ def cmd_init(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def cmd_status(args: argparse.Namespace, ctx: Context) -> None:
+    from vault import inspect
+
     status = inspect(ctx.folder)
     data = {"folder": status.folder, "vault_id": status.vault_id, "key_epoch": status.key_epoch,
             "kdf": status.kdf.to_json(), "kdf_weak": status.kdf_is_weak, "files": status.files}
@@ -122,6 +127,9 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def cmd_passwd(args: argparse.Namespace, ctx: Context) -> None:
+    from backup import Catalog
+    from vault import Vault
+
     current = ctx.secrets.passphrase("Current passphrase: ")
     vault = Vault.unlock(ctx.folder, current)
     try:
@@ -141,6 +149,8 @@ def cmd_passwd(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def cmd_recover(args: argparse.Namespace, ctx: Context) -> None:
+    from vault import Vault
+
     pending = Vault.recover(ctx.folder, ctx.secrets.recovery_key(args.recovery_key_file))
     try:
         new = ctx.secrets.new_passphrase(args.new_passphrase_file)

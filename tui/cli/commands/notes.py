@@ -3,22 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from vault import (
-    TEMPLATES,
-    Note,
-    NoteSummary,
-    OmitCategory,
-    SessionInfo,
-    UsageError,
-    Vault,
-    render_withheld,
-    to_markup,
-)
-
 from ..output import table
+from ._choices import TEMPLATES
 from ._common import (
     add_body_options,
     add_command,
@@ -30,6 +18,8 @@ from ._common import (
 )
 
 if TYPE_CHECKING:
+    from vault import Note, NoteSummary, SessionInfo, Vault
+
     from ..main import Context
 
 
@@ -37,7 +27,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     group = add_group(sub, "note", "general-record notes: add, show, list, sign, addend", common)
     p = add_command(group, "add", "write a note (a draft unless --sign)", common, cmd_add)
     p.add_argument("client", help="client identifier")
-    p.add_argument("--template", default="free", choices=list(TEMPLATES),
+    p.add_argument("--template", default="free", choices=TEMPLATES,
                    help="note template (default free)")
     add_body_options(p)
     _session_options(p)
@@ -77,11 +67,15 @@ def _session_options(p: argparse.ArgumentParser) -> None:
 
 
 def _session(args: argparse.Namespace) -> SessionInfo:
+    from vault import SessionInfo
+
     return SessionInfo(args.date, args.start, args.end, args.service_code, args.modality,
                        tuple(args.dx))
 
 
 def _merged_session(args: argparse.Namespace, current: SessionInfo) -> SessionInfo:
+    import dataclasses
+
     given = {"session_date": args.date, "start_time": args.start, "end_time": args.end,
              "service_code": args.service_code, "modality": args.modality}
     changes: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
@@ -95,6 +89,8 @@ def _has_session(args: argparse.Namespace) -> bool:
 
 
 def render_note(note: Note, vault: Vault, withheld: bool) -> str:
+    from vault import TEMPLATES, render_withheld, to_markup
+
     names = {cid: vault.clients.get_unaudited(cid).display_name for cid in note.participant_ids}
     s = note.session
     kind = {"original": "", "addendum": f"  ADDENDUM to N-{note.parent_id or 0:06d}",
@@ -124,10 +120,21 @@ def _summaries(rows: list[NoteSummary]) -> str:
     return table(["ID", "DATE", "TEMPLATE", "STATUS", "ENTRY", "FLAG"],
                  [(("  +" if r.parent_id else "") + r.record_id, r.session_date or "-",
                    r.template, r.status.value, r.entry_type.value.replace("_", " "),
-                   r.omit_category.value if r.omit_category else "") for r in rows])
+                   _flag(r)) for r in rows])
+
+
+def _flag(row: NoteSummary) -> str:
+    """The FLAG column: a whole-note flag, else how many passages are flagged."""
+    if row.omit_category:
+        return row.omit_category.value
+    if row.flagged_passages:
+        return f"{row.flagged_passages} passage{'s' if row.flagged_passages > 1 else ''}"
+    return ""
 
 
 def cmd_add(args: argparse.Namespace, ctx: Context) -> None:
+    from vault import OmitCategory, UsageError
+
     # Omission markers are the vault's to parse (one parser for every kind of text).
     body = read_body(args)
     whole = OmitCategory.parse(args.omit_whole) if args.omit_whole else None
@@ -166,6 +173,8 @@ def cmd_edit(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def cmd_show(args: argparse.Namespace, ctx: Context) -> None:
+    from vault import render_withheld
+
     nid = note_id(args.note)
     with unlocked(ctx) as vault:
         note = vault.notes.get(nid)

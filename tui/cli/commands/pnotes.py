@@ -9,8 +9,6 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from vault import PsychotherapyNote, render_withheld, to_markup
-
 from ..output import table
 from ._common import (
     add_body_options,
@@ -23,7 +21,15 @@ from ._common import (
 )
 
 if TYPE_CHECKING:
+    from vault import PsychotherapyNote
+
     from ..main import Context
+
+def _summary(note: PsychotherapyNote) -> dict[str, Any]:
+    """A psychotherapy note in a list: no body (a list is for finding; `pnote show` reads)."""
+    return {"id": note.id, "record_id": note.record_id, "client_id": note.client_id,
+            "session_date": note.session_date, "words": len(note.body.split()),
+            "created_at": note.created_at, "updated_at": note.updated_at}
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -53,6 +59,8 @@ def cmd_add(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def _shown(note: PsychotherapyNote, withheld: bool) -> str:
+    from vault import render_withheld, to_markup
+
     if withheld:
         return render_withheld(note.body, note.spans)
     return to_markup(note.body, note.spans)
@@ -74,7 +82,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> None:
     cid = client_id(args.client)
     with unlocked(ctx) as vault:
         notes = vault.open_psychotherapy_notes(ctx.secrets.passphrase()).list(cid)
-    ctx.out.emit(notes, lambda: table(
+    ctx.out.emit([_summary(n) for n in notes], lambda: table(
         ["ID", "DATE", "WORDS"],
         [(f"P-{n.id:06d}", n.session_date or "-", len(n.body.split())) for n in notes])
         if notes else "No psychotherapy notes.")
@@ -84,7 +92,7 @@ def cmd_search(args: argparse.Namespace, ctx: Context) -> None:
     with unlocked(ctx) as vault:
         hits = vault.open_psychotherapy_notes(ctx.secrets.passphrase()).search(args.query)
     ctx.out.emit(
-        [{"pnote": note, "snippet": "".join(t for t, _ in snip)} for note, snip in hits],
+        [{**_summary(note), "snippet": "".join(t for t, _ in snip)} for note, snip in hits],
         lambda: "\n".join(f"P-{note.id:06d}  C-{note.client_id:05d}  "
                           f"{''.join(t for t, _ in snip)}" for note, snip in hits)
         or "No matches.")
