@@ -16,18 +16,19 @@ from vault import TEST_PRESET, Vault
 
 
 def _one_line(stderr: str) -> str:
-    assert stderr.count("\n") == 1 and stderr.startswith("confide: error: "), stderr
+    assert stderr.count("\n") == 1, stderr
+    assert stderr.startswith(("confide: error: ", "confide: usage error: ")), stderr
     return stderr
 
 
 def test_no_vault_says_to_run_init(cli: Cli, vault_dir: Path) -> None:
     result = cli("client", "list")
-    assert result.code == 1
+    assert result.code == 10  # no vault (tui/cli/exitcodes.py)
     assert _one_line(result.stderr) == (f"confide: error: no Confide vault at {vault_dir}; "
                                         "create one with `confide init`\n")
     as_json = cli("client", "list", "--json")
-    error = json.loads(as_json.stdout)["error"]
-    assert error["type"] == "MissingVaultError"
+    error = as_json.json
+    assert error["type"] == "error" and error["error"] == "no_vault"
     assert error["message"] == f"no Confide vault at {vault_dir}"
     assert error["hint"] == "create one with `confide init`"
 
@@ -37,7 +38,7 @@ def test_undesignated_drive_says_how_to_designate_it(cli: Cli, tmp_path: Path) -
     plain = tmp_path / "plain"
     plain.mkdir()
     result = cli("backup", "run", "--to", str(plain))
-    assert result.code == 1
+    assert result.code == 2
     assert _one_line(result.stderr).endswith(
         f"{plain} is not a designated backup drive; run `confide backup drive add {plain}` "
         "first\n")
@@ -51,7 +52,7 @@ def test_undesignated_drive_says_how_to_designate_it(cli: Cli, tmp_path: Path) -
     marker["drive_id"] = "0123456789abcdef"
     (copied / MARKER).write_text(json.dumps(marker))
     refused = cli("backup", "run", "--to", str(copied))
-    assert refused.code == 1
+    assert refused.code == 2
     assert _one_line(refused.stderr).endswith(
         "but this vault never designated it; if the drive is yours, run `confide backup drive "
         f"add {copied}`\n")
@@ -60,7 +61,7 @@ def test_undesignated_drive_says_how_to_designate_it(cli: Cli, tmp_path: Path) -
 def test_unknown_drive_points_to_the_list(cli: Cli) -> None:
     cli.init()
     result = cli("backup", "lost", "NOSUCHDRIVE")
-    assert result.code == 1
+    assert result.code == 14
     assert _one_line(result.stderr) == ("confide: error: no backup drive matches 'NOSUCHDRIVE'; "
                                         "see `confide backup drive list`\n")
 
@@ -74,7 +75,7 @@ def test_another_vaults_archive_says_to_restore_it(cli: Cli, tmp_path: Path) -> 
     archive = run_backup(other, stick).path
     other.lock()
     result = cli("backup", "verify", str(archive))
-    assert result.code == 1
+    assert result.code == 13
     line = _one_line(result.stderr)
     assert "belongs to another vault" in line
     assert line.endswith("; restore it with `confide restore` instead\n")
@@ -84,7 +85,7 @@ def test_release_without_authorization_points_to_the_authorizations(cli: Cli) ->
     cli.init()
     assert cli("client", "add", "Quill Sampleton", "--json").code == 0
     result = cli("release", "1", "--to", "Dr. Birch", "--for", "care", "--preview")
-    assert result.code == 1
+    assert result.code == 15
     assert _one_line(result.stderr).endswith(
         "must name the authorization; see `confide auth list CLIENT`\n")
 
@@ -95,7 +96,7 @@ def test_restore_over_a_vault_names_the_force_option(cli: Cli, tmp_path: Path,
     stick = tmp_path / "stick"
     stick.mkdir()
     assert cli("backup", "drive", "add", str(stick)).code == 0
-    archive = json.loads(cli("backup", "run", "--to", str(stick), "--json").stdout)["path"]
+    archive = cli("backup", "run", "--to", str(stick), "--json").data["path"]
     result = cli("restore", archive)
     assert result.code == 1
     assert _one_line(result.stderr) == (

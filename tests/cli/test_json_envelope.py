@@ -33,7 +33,8 @@ def check_envelope(message: dict[str, Any], command: str) -> None:
     if message["type"] == "result":
         assert set(message) == {"type", "command", "data"}, message
     elif message["type"] == "error":
-        assert set(message) == {"type", "command", "code", "error", "title", "message"}
+        assert set(message) - {"hint"} == {"type", "command", "code", "error", "title",
+                                           "message"}
         assert isinstance(message["code"], int) and message["code"] > 0
     else:
         assert {"phase", "done", "total"} <= set(message), message

@@ -43,7 +43,7 @@ async def test_app_preselects_what_the_cli_releases(vault_dir: Path, cli: Cli) -
     released = cli("release", str(practice.client), "--to", "Dr. Birch", "--for",
                    "continuity of care", "--authorization", str(auth_id), "--preview", "--json")
     assert released.code == 0, released.stderr
-    by_cli = released.json["plan"]["note_ids"]  # type: ignore[index,call-overload]
+    by_cli = released.data["plan"]["note_ids"]  # type: ignore[index,call-overload]
     assert practice.plan_note not in by_cli and practice.flagged_note in by_cli
 
     app = app_for(vault_dir)
