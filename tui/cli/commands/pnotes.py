@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from ..main import Context
 
+
 def _summary(note: PsychotherapyNote) -> dict[str, Any]:
     """A psychotherapy note in a list: no body (a list is for finding; `pnote show` reads)."""
     return {"id": note.id, "record_id": note.record_id, "client_id": note.client_id,
