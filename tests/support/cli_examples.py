@@ -115,6 +115,7 @@ def run_examples(run: Callable[[list[str]], CliResult], tmp: Path
     drive = tmp / "stick"
     drive.mkdir(parents=True, exist_ok=True)
     (tmp / "new-pass").write_text("a new passphrase for the second vault\n")
+    (tmp / "new-pass").chmod(0o600)  # secret files others can read are refused
     values: dict[str, str] = {"tmp": str(tmp), "drive": str(drive)}
     done: list[tuple[list[str], CliResult]] = []
     for example in EXAMPLES:
@@ -126,6 +127,7 @@ def run_examples(run: Callable[[list[str]], CliResult], tmp: Path
         data: Any = result.json.get("data")
         if "init" in example:
             (tmp / "recovery-key").write_text(data["recovery_key"] + "\n")
+            (tmp / "recovery-key").chmod(0o600)
         if example[:2] == ("backup", "run"):
             values["archive"] = data["path"]
             values["drive_id"] = data["drive_id"]
