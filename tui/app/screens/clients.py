@@ -15,6 +15,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Select, Static
 from vault import Client, ClientStatus, ConfideError
 
 from ..widgets.header import SafeHeader
+from ..widgets.safe import plain
 from .base import Location, ReloadingScreen
 
 MAX_ROWS = 60
@@ -61,8 +62,9 @@ class ClientListScreen(ReloadingScreen):
         # A table measures every cell it holds, so a big practice shows the most recently
         # seen clients and the filter finds the rest.
         for client in clients[:MAX_ROWS]:
-            table.add_row(self.capp.client_label(client), client.record_id,
-                          client.last_service_date or "-", client.status.value,
+            # Text cells: a str cell is parsed as markup (a name with "[/]" crashed the app).
+            table.add_row(plain(self.capp.client_label(client)), plain(client.record_id),
+                          plain(client.last_service_date or "-"), plain(client.status.value),
                           key=str(client.id))
         if was is not None and str(was) in table.rows:
             table.move_cursor(row=table.get_row_index(str(was)), animate=False)
@@ -171,7 +173,7 @@ class ClientFormModal(ModalScreen[Client | None]):
         try:
             client = self.save(fields)
         except ConfideError as e:
-            self.query_one("#client-error", Static).update(e.message)
+            self.query_one("#client-error", Static).update(plain(e.message))
             return
         self.dismiss(client)
 

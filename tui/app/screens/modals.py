@@ -12,6 +12,8 @@ from textual.widgets.option_list import Option
 
 from .lock import new_passphrase_problem
 
+from ..widgets.safe import plain
+
 
 class ConfirmModal(ModalScreen[bool]):
     """Yes/no question. Dismisses with True only on an explicit yes."""
@@ -26,7 +28,7 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
-            yield Static(self.question, markup=False, classes="modal-question")
+            yield Static(plain(self.question), classes="modal-question")
             with Horizontal(classes="modal-buttons"):
                 yield Button(f"{self.yes} (y)", variant="warning", id="yes")
                 yield Button(f"{self.no} (n)", id="no")
@@ -55,9 +57,10 @@ class PassphraseModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
-            yield Static(self.reason, markup=False, classes="modal-question")
+            yield Static(plain(self.reason), classes="modal-question")
             yield Input(placeholder="Passphrase", password=True, id="reauth")
-            yield Static(self.error, markup=False, classes="modal-error", id="reauth-error")
+            yield Static(plain(self.error), markup=False, classes="modal-error",
+                         id="reauth-error")
 
     def on_mount(self) -> None:
         self.query_one("#reauth", Input).focus()
@@ -83,8 +86,9 @@ class ChoiceModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
-            yield Static(self.title_text, markup=False, classes="modal-question")
-            yield OptionList(*(Option(label, id=key) for key, label in self.choices),
+            yield Static(plain(self.title_text), classes="modal-question")
+            # Text prompts: an Option's str prompt is parsed as markup.
+            yield OptionList(*(Option(plain(label), id=key) for key, label in self.choices),
                              id="choices")
 
     def on_mount(self) -> None:
@@ -113,7 +117,8 @@ class ChangePassphraseModal(ModalScreen[tuple[str, str] | None]):
             yield Input(placeholder="Current passphrase", password=True, id="current")
             yield Input(placeholder="New passphrase", password=True, id="new1")
             yield Input(placeholder="New passphrase again", password=True, id="new2")
-            yield Static(self.error, markup=False, classes="modal-error", id="change-error")
+            yield Static(plain(self.error), markup=False, classes="modal-error",
+                         id="change-error")
 
     def on_mount(self) -> None:
         self.query_one("#current", Input).focus()

@@ -46,7 +46,7 @@ from vault.disclosures import (
 
 from ...workflows.disclosures import default_document_kinds
 from ..widgets.header import SafeHeader
-from ..widgets.safe import SafeTextArea
+from ..widgets.safe import SafeTextArea, plain
 from .base import VaultScreen
 from .modals import ConfirmModal, PassphraseModal
 
@@ -368,7 +368,7 @@ class ReleaseScreen(VaultScreen):
 
     def _status(self, message: str, error: bool = False) -> None:
         status = self.query_one("#release-status", Static)
-        status.update(message)
+        status.update(plain(message))
         status.set_class(error, "error")
 
     def privacy_changed(self) -> None:
@@ -449,9 +449,9 @@ class AuthorizationsScreen(VaultScreen):
         table = self.query_one("#auths", DataTable)
         table.clear()
         for a in self.auths:
-            table.add_row(Text(a.record_id), Text(a.kind.value.replace("_", " ")),
-                          Text(a.recipient_name), Text(a.purpose), Text(a.signed_on),
-                          Text(a.expiry), Text(a.status(today)), key=str(a.id))
+            table.add_row(*map(plain, (a.record_id, a.kind.value.replace("_", " "),
+                                       a.recipient_name, a.purpose, a.signed_on, a.expiry,
+                                       a.status(today))), key=str(a.id))
         if not self.auths:
             self._status("No authorizations yet. Record a signed form below.")
 
@@ -497,7 +497,7 @@ class AuthorizationsScreen(VaultScreen):
 
     def _status(self, message: str, error: bool = False) -> None:
         status = self.query_one("#auth-status", Static)
-        status.update(message)
+        status.update(plain(message))
         status.set_class(error, "error")
 
     def action_close(self) -> None:
@@ -505,7 +505,7 @@ class AuthorizationsScreen(VaultScreen):
 
 
 def _auth_label(auth: Authorization, today: date) -> Text:
-    return Text(f"{auth.record_id} to {auth.recipient_name} ({auth.status(today)})")
+    return plain(f"{auth.record_id} to {auth.recipient_name} ({auth.status(today)})")
 
 
 def _note_id(text: str) -> int:
