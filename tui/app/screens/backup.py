@@ -36,7 +36,7 @@ from vault import ConfideError, NotFoundError, Vault
 
 from ...workflows.watch import drive_watcher
 from ..widgets.header import SafeHeader
-from ..widgets.safe import plain
+from ..widgets.safe import SafeInput, plain
 from .base import VaultScreen
 from .modals import PassphraseModal
 
@@ -57,8 +57,8 @@ class AddDriveModal(ModalScreen[tuple[str, str] | None]):
             yield Static("Designate a backup drive: type the folder where it is mounted "
                          "(for example /media/you/STICK). Confide marks it as this vault's.",
                          markup=False, classes="modal-question")
-            yield Input(placeholder="Folder (mount point of the drive)", id="drive-path")
-            yield Input(placeholder="Name for the drive (optional)", id="drive-label")
+            yield SafeInput(placeholder="Folder (mount point of the drive)", id="drive-path")
+            yield SafeInput(placeholder="Name for the drive (optional)", id="drive-label")
             yield Static("", markup=False, classes="modal-error", id="drive-error")
 
     def on_mount(self) -> None:

@@ -15,7 +15,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Select, Static
 from vault import Client, ClientStatus, ConfideError
 
 from ..widgets.header import SafeHeader
-from ..widgets.safe import plain
+from ..widgets.safe import SafeInput, plain
 from .base import Location, ReloadingScreen
 
 MAX_ROWS = 60
@@ -32,7 +32,7 @@ class ClientListScreen(ReloadingScreen):
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
-        yield Input(placeholder="Filter clients: type part of a name", id="filter")
+        yield SafeInput(placeholder="Filter clients: type part of a name", id="filter")
         yield DataTable(id="clients", cursor_type="row", zebra_stripes=True)
         yield Static("", id="client-count", markup=False)
         yield Footer()
@@ -141,13 +141,13 @@ class ClientFormModal(ModalScreen[Client | None]):
         client = self.client
         with Vertical(classes="modal-box"):
             yield Static("Edit client" if client else "New client", classes="modal-question")
-            yield Input(client.display_name if client else "",
+            yield SafeInput(client.display_name if client else "",
                         placeholder="Name (or pseudonym)" if client else "Legal name",
                         id="name")
             if client is None:
-                yield Input(placeholder="Pseudonym (optional: seals the legal name)",
+                yield SafeInput(placeholder="Pseudonym (optional: seals the legal name)",
                             id="pseudonym")
-            yield Input(client.date_of_birth or "" if client else "",
+            yield SafeInput(client.date_of_birth or "" if client else "",
                         placeholder="Date of birth YYYY-MM-DD (optional)", id="dob")
             yield Select([(s.value, s.value) for s in ClientStatus],
                          value=client.status.value if client else ClientStatus.ACTIVE.value,

@@ -24,7 +24,7 @@ from vault.retention.verify import Verification
 
 from ...workflows import disposal as flows
 from ..widgets.header import SafeHeader
-from ..widgets.safe import plain
+from ..widgets.safe import SafeInput, plain
 from .base import VaultScreen
 
 
@@ -44,8 +44,8 @@ class DisposalConfirmModal(ModalScreen[tuple[str, list[str]] | None]):
                          "Type each client's name to confirm, then your passphrase.",
                          markup=False, classes="modal-question")
             for i, record_id in enumerate(self.record_ids):
-                yield Input(placeholder=f"name of {record_id}", id=f"confirm-{i}")
-            yield Input(placeholder="Passphrase", password=True, id="dispose-passphrase")
+                yield SafeInput(placeholder=f"name of {record_id}", id=f"confirm-{i}")
+            yield SafeInput(placeholder="Passphrase", password=True, id="dispose-passphrase")
             with Horizontal(classes="modal-buttons"):
                 yield Button("Dispose", variant="error", id="dispose-yes")
                 yield Button("Cancel", id="dispose-no")

@@ -22,7 +22,7 @@ from ..widgets.flag_text_area import (
     spans_back,
 )
 from ..widgets.header import SafeHeader
-from ..widgets.safe import plain, visible
+from ..widgets.safe import SafeInput, plain, visible
 from .base import Location, VaultScreen
 from .modals import ChoiceModal, ConfirmModal
 from .timeline import template_title
@@ -78,7 +78,7 @@ class NoteEditorScreen(VaultScreen):
             for field_id, label, _ in META_FIELDS:
                 with Vertical(classes="meta-field", id=f"{field_id}-box"):
                     yield Label(label)
-                    yield Input(id=field_id, compact=True,
+                    yield SafeInput(id=field_id, compact=True,
                                 placeholder=META_PLACEHOLDERS[field_id])
         yield FlagTextArea("", id="body", soft_wrap=True)
         yield Static("", id="privacy-view", markup=False)

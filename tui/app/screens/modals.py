@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 
 from .lock import new_passphrase_problem
 
-from ..widgets.safe import plain
+from ..widgets.safe import SafeInput, plain
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -153,8 +153,8 @@ class LateEntryModal(ModalScreen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Static("Late entry: which session, and why late?", classes="modal-question")
-            yield Input(placeholder="Session date YYYY-MM-DD", id="late-date")
-            yield Input(placeholder="Reason it is written late", id="late-reason")
+            yield SafeInput(placeholder="Session date YYYY-MM-DD", id="late-date")
+            yield SafeInput(placeholder="Reason it is written late", id="late-reason")
             yield Static("", markup=False, classes="modal-error", id="late-error")
 
     def on_mount(self) -> None:

@@ -46,7 +46,7 @@ from vault.disclosures import (
 
 from ...workflows.disclosures import default_document_kinds
 from ..widgets.header import SafeHeader
-from ..widgets.safe import SafeTextArea, plain
+from ..widgets.safe import SafeInput, SafeTextArea, plain
 from .base import VaultScreen
 from .modals import ConfirmModal, PassphraseModal
 
@@ -114,21 +114,21 @@ class ReleaseScreen(VaultScreen):
                              value=RequestType.CLIENT_AUTHORIZATION.value, allow_blank=False,
                              id="release-type")
                 yield Static("Released to (recipient)", classes="field-label")
-                yield Input(id="release-recipient", placeholder="name")
-                yield Input(id="release-address", placeholder="address (optional)")
+                yield SafeInput(id="release-recipient", placeholder="name")
+                yield SafeInput(id="release-address", placeholder="address (optional)")
                 yield Static("Released for (purpose)", classes="field-label")
-                yield Input(id="release-purpose", placeholder="purpose")
+                yield SafeInput(id="release-purpose", placeholder="purpose")
                 yield Static("Authorization", classes="field-label")
                 yield Select([], id="release-auth", prompt="none")
                 yield Static("Psychotherapy-notes authorization", classes="field-label")
                 yield Select([], id="release-pnotes-auth", prompt="none (excluded)")
                 yield Static("Court order (court, case, date)", classes="field-label")
-                yield Input(id="release-court-order")
+                yield SafeInput(id="release-court-order")
                 yield Static("Session dates (YYYY-MM-DD)", classes="field-label")
-                yield Input(id="release-from", placeholder="from")
-                yield Input(id="release-until", placeholder="until")
+                yield SafeInput(id="release-from", placeholder="from")
+                yield SafeInput(id="release-until", placeholder="until")
                 yield Static("Notes, item by item (minimum necessary)", classes="field-label")
-                yield Input(id="release-items", placeholder="N-000012, N-000015")
+                yield SafeInput(id="release-items", placeholder="N-000012, N-000015")
                 yield Static("Document kinds", classes="field-label")
                 yield SelectionList[str](*[(k.plural, k.value, True) for k in DocumentKind],
                                          id="release-kinds")
@@ -136,8 +136,8 @@ class ReleaseScreen(VaultScreen):
                 yield SelectionList[str](*[(c.label, c.value, False) for c in OmitCategory],
                                          id="release-include")
                 yield Static("Write to (.pdf, .txt or .md)", classes="field-label")
-                yield Input(id="release-out", placeholder="/path/to/release.pdf")
-                yield Input(id="release-password", password=True,
+                yield SafeInput(id="release-out", placeholder="/path/to/release.pdf")
+                yield SafeInput(id="release-password", password=True,
                             placeholder="PDF password (optional, AES-256)")
                 yield Checkbox("Replace the file if it exists", id="release-force")
                 with Horizontal(id="release-buttons"):
@@ -415,14 +415,14 @@ class AuthorizationsScreen(VaultScreen):
             yield Select([(Text("general"), "general"),
                           (Text("psychotherapy notes (its own kind)"), "psychotherapy_notes")],
                          value="general", allow_blank=False, id="auth-kind")
-            yield Input(id="auth-what", placeholder="what may be disclosed")
-            yield Input(id="auth-discloser", placeholder="who discloses")
-            yield Input(id="auth-to", placeholder="recipient")
-            yield Input(id="auth-address", placeholder="recipient address (optional)")
-            yield Input(id="auth-purpose", placeholder="purpose")
-            yield Input(id="auth-signed", placeholder="signed on YYYY-MM-DD")
-            yield Input(id="auth-expires", placeholder="expires on YYYY-MM-DD")
-            yield Input(id="auth-event", placeholder="or expiry event")
+            yield SafeInput(id="auth-what", placeholder="what may be disclosed")
+            yield SafeInput(id="auth-discloser", placeholder="who discloses")
+            yield SafeInput(id="auth-to", placeholder="recipient")
+            yield SafeInput(id="auth-address", placeholder="recipient address (optional)")
+            yield SafeInput(id="auth-purpose", placeholder="purpose")
+            yield SafeInput(id="auth-signed", placeholder="signed on YYYY-MM-DD")
+            yield SafeInput(id="auth-expires", placeholder="expires on YYYY-MM-DD")
+            yield SafeInput(id="auth-event", placeholder="or expiry event")
             yield Button("Record authorization", id="auth-add", variant="primary")
         yield Footer()
 

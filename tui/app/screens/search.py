@@ -18,7 +18,7 @@ from vault import ConfideError, SearchHit, UsageError
 from vault.records.models import initials_of
 
 from ..widgets.header import SafeHeader
-from ..widgets.safe import plain, visible
+from ..widgets.safe import SafeInput, plain, visible
 from .base import VaultScreen
 from .timeline import template_title
 
@@ -32,11 +32,23 @@ def hit_heading(hit: SearchHit, privacy: bool) -> str:
             f"N-{hit.note_id:06d}")
 
 
+SNIPPET_CONTEXT = 80  # characters of context kept on each side of a match
+
+
 def snippet_text(hit: SearchHit) -> Text:
-    """The snippet as Text: matches highlighted, note text never parsed as markup."""
+    """The snippet as Text: matches highlighted, note text never parsed as markup.
+
+    Context is cut to SNIPPET_CONTEXT characters beside each match: a 10,000-character line
+    without spaces would otherwise fill the whole list as one result."""
     text = Text(no_wrap=False)
-    for part, is_match in hit.snippet:
-        text.append(visible(part.replace("\n", " ")), style="bold reverse" if is_match else "")
+    parts = hit.snippet
+    for index, (part, is_match) in enumerate(parts):
+        shown = part.replace("\n", " ")
+        if not is_match and len(shown) > 2 * SNIPPET_CONTEXT:
+            before = shown[:SNIPPET_CONTEXT] if index else ""
+            after = shown[-SNIPPET_CONTEXT:] if index < len(parts) - 1 else ""
+            shown = f"{before}…{after}"
+        text.append(visible(shown), style="bold reverse" if is_match else "")
     return text
 
 
@@ -55,7 +67,7 @@ class SearchScreen(VaultScreen):
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
-        yield Input(self.initial_query, placeholder="Search notes: type words (prefix*)",
+        yield SafeInput(self.initial_query, placeholder="Search notes: type words (prefix*)",
                     id="query")
         yield OptionList(id="results")
         yield Static("Psychotherapy notes are never searched here.", id="search-status",

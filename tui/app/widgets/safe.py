@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from rich.style import StyleType
 from rich.text import Text
-from textual.widgets import TextArea
+from textual.widgets import Input, TextArea
 
 _TABLE = {code: 0x2400 + code for code in range(32) if code not in (9, 10)}
 _TABLE[0x7F] = 0x2421
@@ -42,8 +42,17 @@ class SafeTextArea(TextArea):
     """A TextArea that draws control characters as symbols instead of sending them out."""
 
     def get_line(self, line_index: int) -> Text:
-        line = super().get_line(line_index)
-        shown = visible(line.plain)
-        if shown != line.plain:
-            line = Text(shown, end="", no_wrap=True)
-        return line
+        # From the document, not from TextArea's Text: Rich drops BEL, BS, VT, FF and CR,
+        # which would shift every later character (and flag) on the line by one.
+        return Text(visible(self.document.get_line(line_index)), end="", no_wrap=True)
+
+
+class SafeInput(Input):
+    """An Input that draws control characters (a pasted ESC, a NUL) as symbols."""
+
+    @property
+    def _value(self) -> Text:
+        text = super()._value
+        if self.password:
+            return text
+        return Text(visible(text.plain), no_wrap=True, overflow="ignore", end="")
