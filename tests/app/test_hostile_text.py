@@ -298,7 +298,7 @@ async def test_disposal_queue(practice: Practice) -> None:
 async def test_backup_screen_and_drive_labels(practice: Practice, tmp_path: Path) -> None:
     app = app_for(practice.folder)
     label = "[@click=app.quit]stick[/] \x1b]8;;http://x\x07 [/]"
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await opened(pilot, practice)
         app.action_backup()
         await settle(pilot)
@@ -316,7 +316,9 @@ async def test_backup_screen_and_drive_labels(practice: Practice, tmp_path: Path
         await settle(pilot)
         assert isinstance(app.screen, BackupScreen)
         assert_tables_literal(app)
-        assert_safe(app, visible(label)[:20])
+        # In the drives table and in the toast "... is now a backup drive".
+        text = assert_safe(app, visible(label)[:20])
+        assert f"{visible(label)} is now a" in text
 
 
 async def test_release_and_authorizations(practice: Practice) -> None:
