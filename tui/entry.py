@@ -83,6 +83,8 @@ def open_app(folder: Path, demo_passphrase: str | None = None) -> None:
         app = ConfideApp(folder=folder, demo_passphrase=demo_passphrase, watch_drives=True)
         discard_typeahead(stdin)
         app.run()
+    if app.return_code:  # a crash or a failed lock: the shell sees it (the CLI returns None)
+        raise SystemExit(app.return_code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
