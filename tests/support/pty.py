@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import select
@@ -76,10 +77,8 @@ class PtyApp:
             self.process.kill()
             self.process.wait()
         for fd in (self.master, self.slave):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
 
 
 def wait_until(done: Callable[[], bool], what: str, step: Callable[[], object] | None = None,
