@@ -10,9 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from .lock import new_passphrase_problem
-
 from ..widgets.safe import SafeInput, plain
+from .lock import new_passphrase_problem
 
 
 class ConfirmModal(ModalScreen[bool]):
