@@ -11,6 +11,13 @@ from tests.support.cli import PASSPHRASE, Cli
 from vault import TEST_PRESET, Vault
 
 
+@pytest.fixture(autouse=True)
+def _state_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Crash references from tests that break the app on purpose go to a temp folder, not to
+    the user's ~/.local/state/confide."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
 @pytest.fixture
 def passphrase() -> str:
     return PASSPHRASE

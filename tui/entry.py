@@ -1,21 +1,108 @@
 """The `confide` entry point: the command line, which hands over to the app when asked to open it.
 
 The command line never imports Textual; it receives a way to open the app from here.
+
+What is typed before the lock screen is drawn must never reach the terminal: the kernel echoes
+keys as they arrive, so a passphrase typed ahead while Python and Textual load would stay in
+scrollback. Echo is turned off before anything heavy is imported when the invocation opens the
+app, the type-ahead is discarded just before the app starts reading keys, and the terminal's
+own settings come back on every way out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from .cli.main import main as cli_main
+try:
+    import termios
+except ImportError:  # not a POSIX terminal: nothing to silence
+    termios = None  # type: ignore[assignment]
+
+# Global options that take a value (so the word after them is not a command).
+_VALUE_OPTIONS = ("--vault", "--passphrase-file")
+
+
+@contextmanager
+def quiet_terminal(fd: int) -> Iterator[None]:
+    """No echo and no line editing on `fd` (when it is a terminal) until the block ends, then
+    its settings exactly as they were. Keys typed meanwhile stay queued, unseen."""
+    if termios is None or not _isatty(fd):
+        yield
+        return
+    try:
+        saved = termios.tcgetattr(fd)
+    except termios.error:
+        yield
+        return
+    quiet = termios.tcgetattr(fd)
+    quiet[3] &= ~(termios.ECHO | termios.ECHONL | termios.ICANON)
+    termios.tcsetattr(fd, termios.TCSANOW, quiet)
+    try:
+        yield
+    finally:
+        with suppress(termios.error):
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def discard_typeahead(fd: int) -> None:
+    """Drop whatever was typed and not yet read: it was typed before any prompt was shown."""
+    if termios is not None and _isatty(fd):
+        with suppress(termios.error):
+            termios.tcflush(fd, termios.TCIFLUSH)
+
+
+def _isatty(fd: int) -> bool:
+    try:
+        return os.isatty(fd)
+    except OSError:
+        return False
+
+
+def opens_app(argv: Sequence[str]) -> bool:
+    """Whether these arguments open the app (no command word), judged before the parser loads."""
+    words = iter(argv)
+    for word in words:
+        if word in _VALUE_OPTIONS:
+            next(words, None)
+        elif word == "demo":
+            return True
+        elif not word.startswith("-"):
+            return False
+    return True
 
 
 def open_app(folder: Path, demo_passphrase: str | None = None) -> None:
-    from .app.app import ConfideApp  # Textual loads only when the app opens
+    stdin = sys.stdin.fileno()
+    with quiet_terminal(stdin):  # `confide demo` reaches here without the early silence
+        from .app.app import ConfideApp  # Textual loads only when the app opens
 
-    ConfideApp(folder=folder, demo_passphrase=demo_passphrase, watch_drives=True).run()
+        app = ConfideApp(folder=folder, demo_passphrase=demo_passphrase, watch_drives=True)
+        discard_typeahead(stdin)
+        app.run()
+    if app.return_code:  # a crash or a failed lock: the shell sees it (the CLI returns None)
+        raise SystemExit(app.return_code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
+    if not opens_app(args):
+        return _cli(argv)
+    with quiet_terminal(_stdin_fd()):
+        return _cli(argv)
+
+
+def _stdin_fd() -> int:
+    try:
+        return sys.stdin.fileno()
+    except (AttributeError, ValueError, OSError):
+        return -1
+
+
+def _cli(argv: Sequence[str] | None) -> int:
+    from .cli.main import main as cli_main  # after the terminal is silenced: imports take time
+
     return cli_main(argv, open_app=open_app)

@@ -5,6 +5,7 @@ Thin on purpose: every record operation is a call into `vault`; screens render t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -13,6 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual import constants, events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -33,6 +35,7 @@ from vault import (
 )
 
 from ..workflows.unlock import Tidied, finish_interrupted_restore
+from .crash import crash_report
 from .screens.base import Location, VaultScreen
 from .screens.clients import ClientListScreen
 from .screens.editor import NoteEditorScreen
@@ -40,6 +43,7 @@ from .screens.lock import CreateVaultScreen, LockScreen, RecoveryKeyScreen
 from .screens.modals import ChangePassphraseModal, PassphraseModal
 from .screens.search import NoteSearchProvider, SearchScreen
 from .screens.timeline import TimelineScreen, new_note, template_picker
+from .widgets.safe import visible
 
 if TYPE_CHECKING:
     from backup.watch import DriveWatcher
@@ -552,7 +556,39 @@ class ConfideApp(App[None]):
                timeout: float | None = None, markup: bool = True) -> None:
         """Every notification is plain text: messages carry drive labels, file names and error
         text that a hostile USB stick or note could fill with `[@click=...]` markup."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+        super().notify(visible(message), title=visible(title), severity=severity,
+                       timeout=timeout, markup=False)
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C: Textual's own hint is written in markup, which a plain notification would
+        show as `[b]ctrl+q[/b]`."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(f"Press {key} to quit the app.", title="Do you want to quit?")
+                return
+
+    # -- the crash handler
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Any unhandled error ends the app with one generic line and a reference.
+
+        Textual's handler prints a traceback with every frame's local variables (a note's
+        text, a client's name) to the terminal, where it stays in scrollback. Here the keys
+        are dropped, the terminal is restored as on any exit, and only the error's type and
+        code locations are kept (`crash_report`): never its message, never a local."""
+        self._return_code = 1
+        if self._exception is None:  # Pilot re-raises it at the end of a test, as Textual does
+            self._exception = error
+            self._exception_event.set()
+        try:
+            self._save_and_lock()
+        except Exception:  # noqa: BLE001 - already failing: at least drop the keys
+            vault, self.vault = self.vault, None
+            if vault is not None:
+                with contextlib.suppress(Exception):
+                    vault.lock()
+        self._exit_renderables.append(Text(crash_report(error), end="\n"))
+        self._close_messages_no_wait()
 
     def copy_to_clipboard(self, text: str) -> None:
         """Copy within the app only: no OSC 52, so nothing reaches the terminal's clipboard."""

@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Footer, Static
 from vault import ConfideError
 
 from ..widgets.header import SafeHeader
+from ..widgets.safe import plain
 from .base import VaultScreen
 
 SHOWN = 500
@@ -37,17 +38,19 @@ class AuditScreen(VaultScreen):
             return
         status = self.query_one("#audit-status", Static)
         if report.ok:
-            status.update(f"Chain verified: all {report.entries} entries intact. "
-                          f"Showing the newest {min(SHOWN, len(entries))}.")
+            status.update(plain(f"Chain verified: all {report.entries} entries intact. "
+                                f"Showing the newest {min(SHOWN, len(entries))}."))
         else:
-            status.update(f"CHAIN BROKEN at entry {report.first_broken_seq}: {report.reason}")
+            status.update(plain(f"CHAIN BROKEN at entry {report.first_broken_seq}: "
+                                f"{report.reason}"))
         status.set_class(not report.ok, "error")
         status.set_class(report.ok, "ok")
         for entry in entries:
             obj = " ".join(p for p in (entry.object_type, entry.object_id) if p)
             detail = " ".join(f"{k}={v}" for k, v in sorted(entry.detail.items()))
-            table.add_row(str(entry.seq), entry.at.replace("T", " ")[:19], entry.action, obj,
-                          detail)
+            # Text cells: details can hold labels and file names (markup, escapes).
+            table.add_row(*map(plain, (str(entry.seq), entry.at.replace("T", " ")[:19],
+                                       entry.action, obj, detail)))
         table.focus()
 
     def action_back(self) -> None:

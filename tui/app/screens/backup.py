@@ -36,6 +36,7 @@ from vault import ConfideError, NotFoundError, Vault
 
 from ...workflows.watch import drive_watcher
 from ..widgets.header import SafeHeader
+from ..widgets.safe import SafeInput, plain
 from .base import VaultScreen
 from .modals import PassphraseModal
 
@@ -56,8 +57,8 @@ class AddDriveModal(ModalScreen[tuple[str, str] | None]):
             yield Static("Designate a backup drive: type the folder where it is mounted "
                          "(for example /media/you/STICK). Confide marks it as this vault's.",
                          markup=False, classes="modal-question")
-            yield Input(placeholder="Folder (mount point of the drive)", id="drive-path")
-            yield Input(placeholder="Name for the drive (optional)", id="drive-label")
+            yield SafeInput(placeholder="Folder (mount point of the drive)", id="drive-path")
+            yield SafeInput(placeholder="Name for the drive (optional)", id="drive-label")
             yield Static("", markup=False, classes="modal-error", id="drive-error")
 
     def on_mount(self) -> None:
@@ -71,7 +72,7 @@ class AddDriveModal(ModalScreen[tuple[str, str] | None]):
     def submitted(self) -> None:
         path = self.query_one("#drive-path", Input).value.strip()
         if not path:
-            self.query_one("#drive-error", Static).update("Type the drive's folder first.")
+            self.query_one("#drive-error", Static).update(plain("Type the drive's folder first."))
             self.query_one("#drive-path", Input).focus()
             return
         self.dismiss((path, self.query_one("#drive-label", Input).value.strip()))
@@ -158,17 +159,19 @@ class BackupScreen(VaultScreen):
         for d in drives:
             last = next((r.created_at for r in records
                          if r.drive_id == d.drive_id and r.is_good), None)
-            table.add_row(d.drive_id, d.label, d.status,
-                          "yes" if d.drive_id in connected else "no",
-                          (last or "-").replace("T", " ")[:19])
+            # Text cells: a drive label comes from a file on the drive (markup, escapes).
+            table.add_row(*map(plain, (d.drive_id, d.label, d.status,
+                                       "yes" if d.drive_id in connected else "no",
+                                       (last or "-").replace("T", " ")[:19])))
         gens = self.query_one("#backup-generations", DataTable)
         gens.clear()
         labels = {d.drive_id: d.label for d in drives}
         for r in records:
-            gens.add_row(r.created_at.replace("T", " ")[:19], r.status,
-                         (r.verified_at or "-").replace("T", " ")[:19],
-                         labels.get(r.drive_id or "", r.drive_id or "-"), str(len(r.client_ids)),
-                         f"{(r.size or 0) / 2**20:.1f} MiB", r.file_name)
+            gens.add_row(*map(plain, (r.created_at.replace("T", " ")[:19], r.status,
+                                      (r.verified_at or "-").replace("T", " ")[:19],
+                                      labels.get(r.drive_id or "", r.drive_id or "-"),
+                                      str(len(r.client_ids)),
+                                      f"{(r.size or 0) / 2**20:.1f} MiB", r.file_name)))
         verified = max((r.verified_at for r in records if r.is_good and r.verified_at),
                        default=None)
         summary = (f"{len(drives)} drive(s), {len(connected)} connected. "
@@ -176,15 +179,15 @@ class BackupScreen(VaultScreen):
                    f"{verified.replace('T', ' ')[:19] if verified else 'never'}.")
         if not drives:
             summary = NO_DRIVE
-        self.query_one("#backup-summary", Static).update(summary)
+        self.query_one("#backup-summary", Static).update(plain(summary))
 
     def show_progress(self, progress: BackupProgress) -> None:
         bar = self.query_one("#backup-progress", ProgressBar)
         bar.display = True
         bar.update(total=max(progress.total, 1), progress=progress.done)
-        self.query_one("#backup-phase", Static).update(
+        self.query_one("#backup-phase", Static).update(plain(
             f"{PHASES.get(progress.phase, progress.phase)}: "
-            f"{progress.done / 2**20:.1f} of {progress.total / 2**20:.1f} MiB")
+            f"{progress.done / 2**20:.1f} of {progress.total / 2**20:.1f} MiB"))
 
     def _progress_from_thread(self, progress: BackupProgress) -> None:
         self.app.call_from_thread(self.show_progress, progress)

@@ -15,6 +15,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Select, Static
 from vault import Client, ClientStatus, ConfideError
 
 from ..widgets.header import SafeHeader
+from ..widgets.safe import SafeInput, plain
 from .base import Location, ReloadingScreen
 
 MAX_ROWS = 60
@@ -31,7 +32,7 @@ class ClientListScreen(ReloadingScreen):
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
-        yield Input(placeholder="Filter clients: type part of a name", id="filter")
+        yield SafeInput(placeholder="Filter clients: type part of a name", id="filter")
         yield DataTable(id="clients", cursor_type="row", zebra_stripes=True)
         yield Static("", id="client-count", markup=False)
         yield Footer()
@@ -61,8 +62,9 @@ class ClientListScreen(ReloadingScreen):
         # A table measures every cell it holds, so a big practice shows the most recently
         # seen clients and the filter finds the rest.
         for client in clients[:MAX_ROWS]:
-            table.add_row(self.capp.client_label(client), client.record_id,
-                          client.last_service_date or "-", client.status.value,
+            # Text cells: a str cell is parsed as markup (a name with "[/]" crashed the app).
+            table.add_row(plain(self.capp.client_label(client)), plain(client.record_id),
+                          plain(client.last_service_date or "-"), plain(client.status.value),
                           key=str(client.id))
         if was is not None and str(was) in table.rows:
             table.move_cursor(row=table.get_row_index(str(was)), animate=False)
@@ -139,13 +141,13 @@ class ClientFormModal(ModalScreen[Client | None]):
         client = self.client
         with Vertical(classes="modal-box"):
             yield Static("Edit client" if client else "New client", classes="modal-question")
-            yield Input(client.display_name if client else "",
+            yield SafeInput(client.display_name if client else "",
                         placeholder="Name (or pseudonym)" if client else "Legal name",
                         id="name")
             if client is None:
-                yield Input(placeholder="Pseudonym (optional: seals the legal name)",
+                yield SafeInput(placeholder="Pseudonym (optional: seals the legal name)",
                             id="pseudonym")
-            yield Input(client.date_of_birth or "" if client else "",
+            yield SafeInput(client.date_of_birth or "" if client else "",
                         placeholder="Date of birth YYYY-MM-DD (optional)", id="dob")
             yield Select([(s.value, s.value) for s in ClientStatus],
                          value=client.status.value if client else ClientStatus.ACTIVE.value,
@@ -171,7 +173,7 @@ class ClientFormModal(ModalScreen[Client | None]):
         try:
             client = self.save(fields)
         except ConfideError as e:
-            self.query_one("#client-error", Static).update(e.message)
+            self.query_one("#client-error", Static).update(plain(e.message))
             return
         self.dismiss(client)
 

@@ -24,6 +24,7 @@ from vault.retention.verify import Verification
 
 from ...workflows import disposal as flows
 from ..widgets.header import SafeHeader
+from ..widgets.safe import SafeInput, plain
 from .base import VaultScreen
 
 
@@ -43,8 +44,8 @@ class DisposalConfirmModal(ModalScreen[tuple[str, list[str]] | None]):
                          "Type each client's name to confirm, then your passphrase.",
                          markup=False, classes="modal-question")
             for i, record_id in enumerate(self.record_ids):
-                yield Input(placeholder=f"name of {record_id}", id=f"confirm-{i}")
-            yield Input(placeholder="Passphrase", password=True, id="dispose-passphrase")
+                yield SafeInput(placeholder=f"name of {record_id}", id=f"confirm-{i}")
+            yield SafeInput(placeholder="Passphrase", password=True, id="dispose-passphrase")
             with Horizontal(classes="modal-buttons"):
                 yield Button("Dispose", variant="error", id="dispose-yes")
                 yield Button("Cancel", id="dispose-no")
@@ -116,17 +117,19 @@ class DisposalScreen(VaultScreen):
         if pending:
             status += f" {len(pending)} interrupted disposal(s): disposing or verifying " \
                       "finishes them."
-        self.query_one("#disposal-status", Static).update(status)
+        self.query_one("#disposal-status", Static).update(plain(status))
 
     def _fill_table(self) -> None:
         table = self.query_one("#disposal-due", DataTable)
         table.clear()
         for r in self.rows:
             name = initials_of(r.display_name) if self.privacy else r.display_name
-            table.add_row("x" if r.client_id in self.selected else "", r.record_id, name,
-                          r.policy, r.disposal_date, str(r.notes),
-                          f"{r.first_session or '-'} .. {r.last_session or '-'}",
-                          str(len(r.backups)), key=str(r.client_id))
+            # Text cells: a str cell is parsed as markup (a name with "[/]" crashed the app).
+            cells = ("x" if r.client_id in self.selected else "", r.record_id, name,
+                     r.policy, r.disposal_date, str(r.notes),
+                     f"{r.first_session or '-'} .. {r.last_session or '-'}",
+                     str(len(r.backups)))
+            table.add_row(*map(plain, cells), key=str(r.client_id))
 
     def privacy_changed(self) -> None:
         self._fill_table()
@@ -190,9 +193,9 @@ class DisposalScreen(VaultScreen):
         worker: Worker[Any] = event.worker
         if event.state is WorkerState.ERROR:
             error = worker.error
-            self.query_one("#disposal-status", Static).update(
+            self.query_one("#disposal-status", Static).update(plain(
                 f"{error.title}: {error.message}" if isinstance(error, ConfideError)
-                else f"Unexpected error ({type(error).__name__}).")
+                else f"Unexpected error ({type(error).__name__})."))
             if isinstance(error, ConfideError):
                 self.show_error(error)
             return
@@ -204,18 +207,18 @@ class DisposalScreen(VaultScreen):
             assert isinstance(result, DisposalResult)
             self.selected.clear()
             self.load()
-            report.update(render_text(result.certificate))
+            report.update(plain(render_text(result.certificate)))
             self.post_message(self.DisposalVerified(result.certificate, result.verification.ok))
         elif worker.group == "disposal-verify":
             verification = worker.result
             assert isinstance(verification, Verification)
-            report.update("\n".join(
+            report.update(plain("\n".join(
                 [f"Disposal verification: {verification.result}"]
                 + [f"[{'ok' if c.ok else 'FAIL'}] {c.name}: {c.detail}"
                    for c in verification.checks]
-                + [f"PENDING: {p}" for p in verification.pending]))
+                + [f"PENDING: {p}" for p in verification.pending])))
             self.query_one("#disposal-status", Static).update(
-                f"Verification: {verification.result}")
+                plain(f"Verification: {verification.result}"))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -22,7 +22,7 @@ from ..widgets.flag_text_area import (
     spans_back,
 )
 from ..widgets.header import SafeHeader
-from ..widgets.safe import visible
+from ..widgets.safe import SafeInput, plain, visible
 from .base import Location, VaultScreen
 from .modals import ChoiceModal, ConfirmModal
 from .timeline import template_title
@@ -78,7 +78,7 @@ class NoteEditorScreen(VaultScreen):
             for field_id, label, _ in META_FIELDS:
                 with Vertical(classes="meta-field", id=f"{field_id}-box"):
                     yield Label(label)
-                    yield Input(id=field_id, compact=True,
+                    yield SafeInput(id=field_id, compact=True,
                                 placeholder=META_PLACEHOLDERS[field_id])
         yield FlagTextArea("", id="body", soft_wrap=True)
         yield Static("", id="privacy-view", markup=False)
@@ -130,7 +130,7 @@ class NoteEditorScreen(VaultScreen):
         state = f"SIGNED {stamp} UTC" if signed else "DRAFT"
         self.title = f"{note.record_id} {client}"
         title = self.query_one("#note-title", Static)
-        title.update(f"{client}  {note.record_id}  {kind}  [{state}]")
+        title.update(plain(f"{client}  {note.record_id}  {kind}  [{state}]"))
         title.set_class(signed, "signed")
         title.set_class(not signed, "draft")
         privacy = self.privacy
@@ -138,7 +138,7 @@ class NoteEditorScreen(VaultScreen):
         view = self.query_one("#privacy-view", Static)
         view.display = privacy
         if privacy:
-            view.update(visible(render_withheld(body.text, body.spans, note.omit_category)))
+            view.update(plain(render_withheld(body.text, body.spans, note.omit_category)))
         self._show_flags()
         self._status("Signed: read-only. ctrl+n writes an addendum." if signed else
                      "Draft: saved automatically every few seconds.")
@@ -157,7 +157,7 @@ class NoteEditorScreen(VaultScreen):
         body = self.query_one("#body", FlagTextArea)
         flags = self.query_one("#flags", Static)
         if not body.spans:
-            flags.update("No flagged passages. Select text and press ctrl+o to flag it.")
+            flags.update(plain("No flagged passages. Select text and press ctrl+o to flag it."))
             return
         text = Text("Flagged: ")
         for index, span in enumerate(body.spans):
@@ -175,7 +175,7 @@ class NoteEditorScreen(VaultScreen):
 
     def _status(self, message: str, error: bool = False) -> None:
         status = self.query_one("#editor-status", Static)
-        status.update(message)
+        status.update(plain(message))
         status.set_class(error, "error")
 
     def privacy_changed(self) -> None:

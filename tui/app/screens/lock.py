@@ -26,6 +26,7 @@ from vault import (
 
 from ...workflows import unlock as opening
 from ...workflows.unlock import Tidied
+from ..widgets.safe import plain
 
 
 def _error_text(error: BaseException | None) -> str:
@@ -79,9 +80,9 @@ class LockScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="lock-box"):
             yield Static("Confide", id="lock-title")
-            yield Static(f"Vault: {self.folder}", id="lock-folder", markup=False)
+            yield Static(plain(f"Vault: {self.folder}"), id="lock-folder")
             if self.message:
-                yield Static(self.message, id="lock-message", markup=False)
+                yield Static(plain(self.message), id="lock-message")
             yield Input(placeholder="Passphrase", password=True, id="passphrase")
             with Horizontal(id="lock-buttons"):
                 yield Button("Unlock", variant="primary", id="unlock")
@@ -134,7 +135,7 @@ class LockScreen(Screen[None]):
             field = self.query_one("#passphrase", Input)
             field.value = ""
             field.focus()
-            self.query_one("#lock-error", Static).update(_error_text(event.worker.error))
+            self.query_one("#lock-error", Static).update(plain(_error_text(event.worker.error)))
 
     def action_recover(self) -> None:
         self.app.push_screen(RecoverScreen(self.folder))
@@ -159,9 +160,9 @@ class CreateVaultScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="lock-box"):
             yield Static("Create your Confide vault", id="lock-title")
-            yield Static(f"No vault yet at {self.folder}. Choose a passphrase of "
-                         f"{PASSPHRASE_RULE}. Nobody can reset it for you; you will get a "
-                         "recovery key next.", id="lock-folder", markup=False)
+            yield Static(plain(f"No vault yet at {self.folder}. Choose a passphrase of "
+                               f"{PASSPHRASE_RULE}. Nobody can reset it for you; you will get "
+                               "a recovery key next."), id="lock-folder")
             yield Input(placeholder="New passphrase", password=True, id="new1")
             yield Input(placeholder="Same passphrase again", password=True, id="new2")
             yield Button("Create vault", variant="primary", id="create")
@@ -208,7 +209,7 @@ class CreateVaultScreen(Screen[None]):
         elif event.state is WorkerState.ERROR:
             self.query_one("#creating").display = False
             self.query_one("#create", Button).disabled = False
-            self.query_one("#lock-error", Static).update(_error_text(event.worker.error))
+            self.query_one("#lock-error", Static).update(plain(_error_text(event.worker.error)))
 
 
 class RecoveryKeyScreen(Screen[None]):
@@ -311,7 +312,7 @@ class RecoverScreen(Screen[None]):
             error = event.worker.error
             text = ("That recovery key does not open this vault." if
                     isinstance(error, AuthenticationError) else _error_text(error))
-            self.query_one("#lock-error", Static).update(text)
+            self.query_one("#lock-error", Static).update(plain(text))
 
     def action_back(self) -> None:
         self.app.pop_screen()

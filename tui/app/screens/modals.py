@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..widgets.safe import SafeInput, plain
 from .lock import new_passphrase_problem
 
 
@@ -26,7 +27,7 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
-            yield Static(self.question, markup=False, classes="modal-question")
+            yield Static(plain(self.question), classes="modal-question")
             with Horizontal(classes="modal-buttons"):
                 yield Button(f"{self.yes} (y)", variant="warning", id="yes")
                 yield Button(f"{self.no} (n)", id="no")
@@ -55,9 +56,10 @@ class PassphraseModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
-            yield Static(self.reason, markup=False, classes="modal-question")
+            yield Static(plain(self.reason), classes="modal-question")
             yield Input(placeholder="Passphrase", password=True, id="reauth")
-            yield Static(self.error, markup=False, classes="modal-error", id="reauth-error")
+            yield Static(plain(self.error), markup=False, classes="modal-error",
+                         id="reauth-error")
 
     def on_mount(self) -> None:
         self.query_one("#reauth", Input).focus()
@@ -83,8 +85,9 @@ class ChoiceModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
-            yield Static(self.title_text, markup=False, classes="modal-question")
-            yield OptionList(*(Option(label, id=key) for key, label in self.choices),
+            yield Static(plain(self.title_text), classes="modal-question")
+            # Text prompts: an Option's str prompt is parsed as markup.
+            yield OptionList(*(Option(plain(label), id=key) for key, label in self.choices),
                              id="choices")
 
     def on_mount(self) -> None:
@@ -113,7 +116,8 @@ class ChangePassphraseModal(ModalScreen[tuple[str, str] | None]):
             yield Input(placeholder="Current passphrase", password=True, id="current")
             yield Input(placeholder="New passphrase", password=True, id="new1")
             yield Input(placeholder="New passphrase again", password=True, id="new2")
-            yield Static(self.error, markup=False, classes="modal-error", id="change-error")
+            yield Static(plain(self.error), markup=False, classes="modal-error",
+                         id="change-error")
 
     def on_mount(self) -> None:
         self.query_one("#current", Input).focus()
@@ -148,8 +152,8 @@ class LateEntryModal(ModalScreen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Static("Late entry: which session, and why late?", classes="modal-question")
-            yield Input(placeholder="Session date YYYY-MM-DD", id="late-date")
-            yield Input(placeholder="Reason it is written late", id="late-reason")
+            yield SafeInput(placeholder="Session date YYYY-MM-DD", id="late-date")
+            yield SafeInput(placeholder="Reason it is written late", id="late-reason")
             yield Static("", markup=False, classes="modal-error", id="late-error")
 
     def on_mount(self) -> None:

@@ -17,7 +17,7 @@ from vault import ConfideError, OmitCategory, OmitSpan, PsychotherapyNote, Psych
 
 from ..widgets.flag_text_area import FlagTextArea, normalize_newlines
 from ..widgets.header import SafeHeader
-from ..widgets.safe import visible
+from ..widgets.safe import plain
 from .base import VaultScreen
 from .modals import ChoiceModal
 
@@ -64,9 +64,9 @@ class PsychotherapyScreen(VaultScreen):
     def reload(self) -> None:
         client = self.capp.client_label_by_id(self.client_id)
         self.title = f"Psychotherapy notes: {client}"
-        self.query_one("#pnotes-banner", Static).update(
+        self.query_one("#pnotes-banner", Static).update(plain(
             f"PSYCHOTHERAPY NOTES - {client} - kept apart from the record, never searched, "
-            f"locks after {int(self.pnotes.idle_seconds)} s idle")
+            f"locks after {int(self.pnotes.idle_seconds)} s idle"))
         try:
             self._notes = self.pnotes.list(self.client_id)
         except ConfideError as e:
@@ -77,9 +77,10 @@ class PsychotherapyScreen(VaultScreen):
         table = self.query_one("#pnotes-list", DataTable)
         table.clear()
         for note in self._notes:
-            begins = "(hidden)" if hidden else visible(note.body.split("\n", 1)[0][:40])
-            table.add_row(note.session_date or "-", f"P-{note.id:06d}", begins,
-                          key=str(note.id))
+            begins = "(hidden)" if hidden else note.body.split("\n", 1)[0][:40]
+            # Text cells: a note beginning "[/]" as a str cell crashed the app (markup).
+            table.add_row(plain(note.session_date or "-"), plain(f"P-{note.id:06d}"),
+                          plain(begins), key=str(note.id))
         body = self.query_one("#pnote-body", TextArea)
         body.display = not hidden
         notice = self.query_one("#pnotes-hidden", Static)
@@ -90,7 +91,7 @@ class PsychotherapyScreen(VaultScreen):
 
     def _status(self, message: str, error: bool = False) -> None:
         status = self.query_one("#pnotes-status", Static)
-        status.update(message)
+        status.update(plain(message))
         status.set_class(error, "error")
 
     def privacy_changed(self) -> None:

@@ -21,6 +21,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.widgets import (
     Button,
     Checkbox,
@@ -46,7 +47,7 @@ from vault.disclosures import (
 
 from ...workflows.disclosures import default_document_kinds
 from ..widgets.header import SafeHeader
-from ..widgets.safe import SafeTextArea
+from ..widgets.safe import SafeInput, SafeTextArea, plain
 from .base import VaultScreen
 from .modals import ConfirmModal, PassphraseModal
 
@@ -114,21 +115,21 @@ class ReleaseScreen(VaultScreen):
                              value=RequestType.CLIENT_AUTHORIZATION.value, allow_blank=False,
                              id="release-type")
                 yield Static("Released to (recipient)", classes="field-label")
-                yield Input(id="release-recipient", placeholder="name")
-                yield Input(id="release-address", placeholder="address (optional)")
+                yield SafeInput(id="release-recipient", placeholder="name")
+                yield SafeInput(id="release-address", placeholder="address (optional)")
                 yield Static("Released for (purpose)", classes="field-label")
-                yield Input(id="release-purpose", placeholder="purpose")
+                yield SafeInput(id="release-purpose", placeholder="purpose")
                 yield Static("Authorization", classes="field-label")
                 yield Select([], id="release-auth", prompt="none")
                 yield Static("Psychotherapy-notes authorization", classes="field-label")
                 yield Select([], id="release-pnotes-auth", prompt="none (excluded)")
                 yield Static("Court order (court, case, date)", classes="field-label")
-                yield Input(id="release-court-order")
+                yield SafeInput(id="release-court-order")
                 yield Static("Session dates (YYYY-MM-DD)", classes="field-label")
-                yield Input(id="release-from", placeholder="from")
-                yield Input(id="release-until", placeholder="until")
+                yield SafeInput(id="release-from", placeholder="from")
+                yield SafeInput(id="release-until", placeholder="until")
                 yield Static("Notes, item by item (minimum necessary)", classes="field-label")
-                yield Input(id="release-items", placeholder="N-000012, N-000015")
+                yield SafeInput(id="release-items", placeholder="N-000012, N-000015")
                 yield Static("Document kinds", classes="field-label")
                 yield SelectionList[str](*[(k.plural, k.value, True) for k in DocumentKind],
                                          id="release-kinds")
@@ -136,8 +137,8 @@ class ReleaseScreen(VaultScreen):
                 yield SelectionList[str](*[(c.label, c.value, False) for c in OmitCategory],
                                          id="release-include")
                 yield Static("Write to (.pdf, .txt or .md)", classes="field-label")
-                yield Input(id="release-out", placeholder="/path/to/release.pdf")
-                yield Input(id="release-password", password=True,
+                yield SafeInput(id="release-out", placeholder="/path/to/release.pdf")
+                yield SafeInput(id="release-password", password=True,
                             placeholder="PDF password (optional, AES-256)")
                 yield Checkbox("Replace the file if it exists", id="release-force")
                 with Horizontal(id="release-buttons"):
@@ -155,7 +156,10 @@ class ReleaseScreen(VaultScreen):
         if self.app.screen is not self:
             return  # closed (escape) before it finished mounting: its widgets are going away
         self.title = f"Release of records: {self.capp.client_label_by_id(self.client_id)}"
-        self.query_one("#release-hidden", Static).display = False
+        try:
+            self.query_one("#release-hidden", Static).display = False
+        except NoMatches:  # escape pressed as it opened: already closed, nothing to set up
+            return
         self.reload_authorizations()
         self._status("Fill in the request, then Preview (F5): nothing leaves before Write (F6).")
         # Otherwise the scrolling form itself has focus, and the first Tab or keystroke
@@ -368,7 +372,7 @@ class ReleaseScreen(VaultScreen):
 
     def _status(self, message: str, error: bool = False) -> None:
         status = self.query_one("#release-status", Static)
-        status.update(message)
+        status.update(plain(message))
         status.set_class(error, "error")
 
     def privacy_changed(self) -> None:
@@ -415,14 +419,14 @@ class AuthorizationsScreen(VaultScreen):
             yield Select([(Text("general"), "general"),
                           (Text("psychotherapy notes (its own kind)"), "psychotherapy_notes")],
                          value="general", allow_blank=False, id="auth-kind")
-            yield Input(id="auth-what", placeholder="what may be disclosed")
-            yield Input(id="auth-discloser", placeholder="who discloses")
-            yield Input(id="auth-to", placeholder="recipient")
-            yield Input(id="auth-address", placeholder="recipient address (optional)")
-            yield Input(id="auth-purpose", placeholder="purpose")
-            yield Input(id="auth-signed", placeholder="signed on YYYY-MM-DD")
-            yield Input(id="auth-expires", placeholder="expires on YYYY-MM-DD")
-            yield Input(id="auth-event", placeholder="or expiry event")
+            yield SafeInput(id="auth-what", placeholder="what may be disclosed")
+            yield SafeInput(id="auth-discloser", placeholder="who discloses")
+            yield SafeInput(id="auth-to", placeholder="recipient")
+            yield SafeInput(id="auth-address", placeholder="recipient address (optional)")
+            yield SafeInput(id="auth-purpose", placeholder="purpose")
+            yield SafeInput(id="auth-signed", placeholder="signed on YYYY-MM-DD")
+            yield SafeInput(id="auth-expires", placeholder="expires on YYYY-MM-DD")
+            yield SafeInput(id="auth-event", placeholder="or expiry event")
             yield Button("Record authorization", id="auth-add", variant="primary")
         yield Footer()
 
@@ -449,9 +453,9 @@ class AuthorizationsScreen(VaultScreen):
         table = self.query_one("#auths", DataTable)
         table.clear()
         for a in self.auths:
-            table.add_row(Text(a.record_id), Text(a.kind.value.replace("_", " ")),
-                          Text(a.recipient_name), Text(a.purpose), Text(a.signed_on),
-                          Text(a.expiry), Text(a.status(today)), key=str(a.id))
+            table.add_row(*map(plain, (a.record_id, a.kind.value.replace("_", " "),
+                                       a.recipient_name, a.purpose, a.signed_on, a.expiry,
+                                       a.status(today))), key=str(a.id))
         if not self.auths:
             self._status("No authorizations yet. Record a signed form below.")
 
@@ -497,7 +501,7 @@ class AuthorizationsScreen(VaultScreen):
 
     def _status(self, message: str, error: bool = False) -> None:
         status = self.query_one("#auth-status", Static)
-        status.update(message)
+        status.update(plain(message))
         status.set_class(error, "error")
 
     def action_close(self) -> None:
@@ -505,7 +509,7 @@ class AuthorizationsScreen(VaultScreen):
 
 
 def _auth_label(auth: Authorization, today: date) -> Text:
-    return Text(f"{auth.record_id} to {auth.recipient_name} ({auth.status(today)})")
+    return plain(f"{auth.record_id} to {auth.recipient_name} ({auth.status(today)})")
 
 
 def _note_id(text: str) -> int:

@@ -18,7 +18,7 @@ from vault import ConfideError, SearchHit, UsageError
 from vault.records.models import initials_of
 
 from ..widgets.header import SafeHeader
-from ..widgets.safe import visible
+from ..widgets.safe import SafeInput, plain, visible
 from .base import VaultScreen
 from .timeline import template_title
 
@@ -32,11 +32,23 @@ def hit_heading(hit: SearchHit, privacy: bool) -> str:
             f"N-{hit.note_id:06d}")
 
 
+SNIPPET_CONTEXT = 80  # characters of context kept on each side of a match
+
+
 def snippet_text(hit: SearchHit) -> Text:
-    """The snippet as Text: matches highlighted, note text never parsed as markup."""
+    """The snippet as Text: matches highlighted, note text never parsed as markup.
+
+    Context is cut to SNIPPET_CONTEXT characters beside each match: a 10,000-character line
+    without spaces would otherwise fill the whole list as one result."""
     text = Text(no_wrap=False)
-    for part, is_match in hit.snippet:
-        text.append(visible(part.replace("\n", " ")), style="bold reverse" if is_match else "")
+    parts = hit.snippet
+    for index, (part, is_match) in enumerate(parts):
+        shown = part.replace("\n", " ")
+        if not is_match and len(shown) > 2 * SNIPPET_CONTEXT:
+            before = shown[:SNIPPET_CONTEXT] if index else ""
+            after = shown[-SNIPPET_CONTEXT:] if index < len(parts) - 1 else ""
+            shown = f"{before}…{after}"
+        text.append(visible(shown), style="bold reverse" if is_match else "")
     return text
 
 
@@ -55,7 +67,7 @@ class SearchScreen(VaultScreen):
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
-        yield Input(self.initial_query, placeholder="Search notes: type words (prefix*)",
+        yield SafeInput(self.initial_query, placeholder="Search notes: type words (prefix*)",
                     id="query")
         yield OptionList(id="results")
         yield Static("Psychotherapy notes are never searched here.", id="search-status",
@@ -91,23 +103,23 @@ class SearchScreen(VaultScreen):
         if event.state is WorkerState.SUCCESS:
             self.hits = cast(list[SearchHit], event.worker.result)
             self.show_hits()
-            status.update(f"{len(self.hits)} result{'s' if len(self.hits) != 1 else ''}"
-                          " - enter opens" if self.hits else
-                          "No notes match." if self.query_one("#query", Input).value.strip()
-                          else "Psychotherapy notes are never searched here.")
+            status.update(plain(f"{len(self.hits)} result{'s' if len(self.hits) != 1 else ''}"
+                                " - enter opens" if self.hits else
+                                "No notes match." if self.query_one("#query", Input).value.strip()
+                                else "Psychotherapy notes are never searched here."))
         elif event.state is WorkerState.ERROR:
             self.hits = []
             self.show_hits()
             error = event.worker.error
-            status.update(error.message if isinstance(error, UsageError | ConfideError)
-                          else "Search failed.")
+            status.update(plain(error.message if isinstance(error, UsageError | ConfideError)
+                                else "Search failed."))
 
     def show_hits(self) -> None:
         results = self.query_one("#results", OptionList)
         results.clear_options()
         for hit in self.hits:
             prompt = Text()
-            prompt.append(hit_heading(hit, self.privacy), style="bold")
+            prompt.append_text(plain(hit_heading(hit, self.privacy), style="bold"))
             prompt.append("\n")
             if self.privacy:
                 prompt.append("(snippet hidden in privacy mode)", style="italic")
@@ -154,7 +166,7 @@ class NoteSearchProvider(Provider):
         for client in vault.clients.list(query)[:8]:
             label = self.capp.client_label(client)
             yield Hit(matcher.match(client.display_name) or 0.5,
-                      Text(f"Client: {label}  {client.record_id}"),
+                      plain(f"Client: {label}  {client.record_id}"),
                       partial(self.capp.open_client, client.id), text=client.record_id)
         try:
             hits = vault.search(query, limit=10, include_flagged=not privacy)
@@ -162,7 +174,7 @@ class NoteSearchProvider(Provider):
             return
         for rank, hit in enumerate(hits):
             # A Text prompt, never a str: the palette parses str prompts and help as markup.
-            prompt = Text(f"Note: {hit_heading(hit, privacy)}")
+            prompt = plain(f"Note: {hit_heading(hit, privacy)}")
             if not privacy:
                 prompt.append("\n")
                 prompt.append_text(snippet_text(hit))

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 from vault import TEMPLATES, Client, ConfideError, EntryType, NoteSummary, SessionInfo
 
 from ..widgets.header import SafeHeader
+from ..widgets.safe import plain
 from .base import Location, ReloadingScreen, VaultScreen
 from .clients import ClientFormModal
 from .modals import ChoiceModal, LateEntryModal
@@ -28,7 +29,7 @@ def entry_label(note: NoteSummary) -> Text:
     """The kind column: addenda and late entries are marked so they cannot be missed."""
     if note.entry_type is EntryType.ADDENDUM:
         return Text("  ↳ ADDENDUM", style="bold")
-    label = Text(template_title(note.template))
+    label = plain(template_title(note.template))
     if note.entry_type is EntryType.LATE_ENTRY:
         label = Text.assemble(("LATE ENTRY ", "bold reverse"), label)
     return label
@@ -83,7 +84,7 @@ class TimelineScreen(ReloadingScreen):
         self.title = name
         born = "" if self.privacy or not client.date_of_birth else f"  born {client.date_of_birth}"
         self.query_one("#client-header", Static).update(
-            f"{name}  {client.record_id}  {client.status.value}{born}")
+            plain(f"{name}  {client.record_id}  {client.status.value}{born}"))
         table = self.query_one("#timeline", DataTable)
         # Back from a note the cursor stays on that note, not on the newest one.
         was = (table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
@@ -97,7 +98,8 @@ class TimelineScreen(ReloadingScreen):
                 flags = Text(f"{note.flagged_passages} flagged")
             if note.participant_count > 1:
                 flags.append(f" group ({note.participant_count})")
-            table.add_row(note.session_date or "-", note.record_id, entry_label(note),
+            table.add_row(plain(note.session_date or "-"), plain(note.record_id),
+                          entry_label(note),
                           status_label(note), flags, key=str(note.id))
         if was is not None and was in table.rows:
             table.move_cursor(row=table.get_row_index(was), animate=False)

@@ -1,18 +1,28 @@
-"""Showing untrusted text: control characters become visible symbols, one for one.
+"""Showing untrusted text: never parsed as markup, control characters as visible symbols.
 
-Note text is data. Rich strips only a few control codes, so an ESC or CSI inside a note could
-reach the terminal and restyle it. Each control character is swapped for a same-length visible
-stand-in (U+241B for ESC), so offsets into the text stay valid for spans and cursors.
+Note text is data. A plain `str` handed to a DataTable cell, an Option, a palette hit or a
+notification is parsed as markup: `[/]` crashes the app, `[link=...]` makes a hyperlink and
+`[@click=...]` binds an action. Every piece of user or record text therefore goes to a widget
+through `plain()`, which returns a `rich.text.Text` (never parsed) with `visible()` applied.
+
+Rich strips only a few control codes, so an ESC or CSI inside a note could reach the terminal
+and restyle it; a bidirectional override (U+202E) makes the rest of a line read backwards.
+Each is swapped for a same-length visible stand-in (U+241B for ESC), so offsets into the text
+stay valid for spans and cursors.
 """
 
 from __future__ import annotations
 
+from rich.style import StyleType
 from rich.text import Text
-from textual.widgets import TextArea
+from textual.widgets import Input, TextArea
 
 _TABLE = {code: 0x2400 + code for code in range(32) if code not in (9, 10)}
 _TABLE[0x7F] = 0x2421
 _TABLE.update({code: 0xFFFD for code in range(0x80, 0xA0)})
+# Bidirectional embeddings, overrides and isolates (the ones the vault refuses in one-line
+# fields): shown as a replacement character rather than reordering what follows.
+_TABLE.update({code: 0xFFFD for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))})
 
 
 def visible(text: str) -> str:
@@ -20,12 +30,29 @@ def visible(text: str) -> str:
     return text.translate(_TABLE)
 
 
+def plain(text: object, style: StyleType = "") -> Text:
+    """User or record text for any widget: a Text that is never parsed as markup.
+
+    `str(text)` for anything else (a path, a number), so a caller never formats it into a
+    markup string first. Control characters become symbols (`visible`)."""
+    return Text(visible(str(text)), style=style, end="")
+
+
 class SafeTextArea(TextArea):
     """A TextArea that draws control characters as symbols instead of sending them out."""
 
     def get_line(self, line_index: int) -> Text:
-        line = super().get_line(line_index)
-        shown = visible(line.plain)
-        if shown != line.plain:
-            line = Text(shown, end="", no_wrap=True)
-        return line
+        # From the document, not from TextArea's Text: Rich drops BEL, BS, VT, FF and CR,
+        # which would shift every later character (and flag) on the line by one.
+        return Text(visible(self.document.get_line(line_index)), end="", no_wrap=True)
+
+
+class SafeInput(Input):
+    """An Input that draws control characters (a pasted ESC, a NUL) as symbols."""
+
+    @property
+    def _value(self) -> Text:
+        text = super()._value
+        if self.password:
+            return text
+        return Text(visible(text.plain), no_wrap=True, overflow="ignore", end="")
