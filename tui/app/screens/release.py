@@ -21,7 +21,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.css.query import NoMatches
 from textual.widgets import (
     Button,
     Checkbox,
@@ -156,10 +155,7 @@ class ReleaseScreen(VaultScreen):
         if self.app.screen is not self:
             return  # closed (escape) before it finished mounting: its widgets are going away
         self.title = f"Release of records: {self.capp.client_label_by_id(self.client_id)}"
-        try:
-            self.query_one("#release-hidden", Static).display = False
-        except NoMatches:  # escape pressed as it opened: already closed, nothing to set up
-            return
+        self.query_one("#release-hidden", Static).display = False
         self.reload_authorizations()
         self._status("Fill in the request, then Preview (F5): nothing leaves before Write (F6).")
         # Otherwise the scrolling form itself has focus, and the first Tab or keystroke
