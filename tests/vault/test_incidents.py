@@ -140,11 +140,19 @@ def test_breach_letters_clock_notices_close_and_hhs_log(vault: Vault, tmp_path: 
     assert "Tobias" not in first and "Dear Tobias Sampleton" in letters[b]
     vault.incidents.record_sent(incident.id, a, sent_on="2026-11-20", today=TODAY)
     assert "notify 1 of 2" in vault.incidents.warnings(TODAY)[0]
-    vault.incidents.record_sent(incident.id, "C-00002", method="email", today=TODAY)
     # The clock shows overdue days when it has run out.
-    assert "OVERDUE" in vault.incidents.warnings(date(2027, 1, 5))[0]
+    assert "(4 days OVERDUE)" in vault.incidents.warnings(date(2027, 1, 5))[0]
+    vault.incidents.record_sent(incident.id, "C-00002", method="email", today=TODAY)
+    assert vault.incidents.warnings(TODAY) == [
+        "BREACH I-000001: every affected client has a notice recorded as sent; close the "
+        "incident"]
     closed = vault.incidents.close(incident.id, "All notified.", today=TODAY)
     assert not closed.is_open and vault.incidents.warnings(TODAY) == []
+    # Early the next year, until the HHS log is due, unlocking reminds of it.
+    assert vault.incidents.warnings(date(2027, 1, 10)) == [
+        "HHS log 2026: 1 breach(es) affecting fewer than 500 people to report to HHS by "
+        "2027-03-01"]
+    assert vault.incidents.warnings(date(2027, 3, 2)) == []
     log = vault.incidents.hhs_log(2026)
     assert log.due == "2027-03-01" and [e.incident for e in log.under_500] == ["I-000001"]
     entry = log.under_500[0]

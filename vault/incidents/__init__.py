@@ -444,13 +444,23 @@ class Incidents:
             when = (f"{left} day{'s' if left != 1 else ''} left" if left >= 0
                     else f"{-left} day{'s' if left != -1 else ''} OVERDUE")
             todo = len(incident.unnotified)
-            if incident.conclusion is Conclusion.BREACH:
+            if incident.conclusion is Conclusion.BREACH and not todo:
+                out.append(f"BREACH {incident.record_id}: every affected client has a notice "
+                           "recorded as sent; close the incident")
+            elif incident.conclusion is Conclusion.BREACH:
                 out.append(f"BREACH {incident.record_id}: notify {todo} of "
                            f"{incident.affected} affected client(s) by {deadline} ({when}); "
                            "then close it")
             else:
                 out.append(f"Incident {incident.record_id} is not assessed yet: presumed a "
                            f"breach, notices due by {deadline} ({when})")
+        last = now.year - 1
+        if now <= hhs_due(last):
+            small = [i for i in self.list() if i.conclusion is Conclusion.BREACH
+                     and i.discovered_on.startswith(f"{last}-") and i.affected < MEDIA_THRESHOLD]
+            if small:
+                out.append(f"HHS log {last}: {len(small)} breach(es) affecting fewer than "
+                           f"{MEDIA_THRESHOLD} people to report to HHS by {hhs_due(last)}")
         return out
 
     # -- notices (164.404)

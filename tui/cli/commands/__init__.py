@@ -7,7 +7,19 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import app, audit, backup, clients, disclosures, disposal, keys, notes, pnotes, search
+from . import (
+    app,
+    audit,
+    backup,
+    clients,
+    disclosures,
+    disposal,
+    incidents,
+    keys,
+    notes,
+    pnotes,
+    search,
+)
 
 COMMAND_MODULES: list[ModuleType] = [keys, clients, notes, pnotes, search, audit, backup,
-                                     disclosures, disposal, app]
+                                     disclosures, disposal, incidents, app]
