@@ -230,3 +230,24 @@ def test_the_letter_template_is_editable_but_keeps_every_element(vault: Vault) -
     assert "Hello Marigold Testperson, from Practice name not set" in text
     assert "Call us; change nothing." in text
     assert vault.incidents.set_template(None) == default
+
+
+def test_a_misdirected_release_names_its_client_from_the_disclosure_log(
+        vault: Vault, tmp_path: Path) -> None:
+    a, _ = _two_clients(vault)
+    note = vault.notes.create(a, body="second session")
+    vault.notes.sign(note.id)
+    plan = vault.disclosures.prepare(vault.disclosures.access_spec(a))
+    release = vault.disclosures.write(plan, tmp_path / "copy.txt")
+    incident = vault.incidents.open("misdirected_release", "2026-11-19",
+                                    f"{release.record_id} was mailed to an old address.",
+                                    releases=[release.id], today=TODAY)
+    [client] = incident.clients
+    assert (client.record_id, client.source, client.notes) == ("C-00001", "disclosure", 1)
+    assert client.kinds == ("identity", "release")
+    vault.incidents.conclude(incident.id, "breach", "Opened by the new tenant.", today=TODAY)
+    text = vault.incidents.notice_document(incident.id, a, today=TODAY).text()
+    assert "Your name and date of birth and the records in a release of information." in text
+    with pytest.raises(NotFoundError, match="no disclosure R-000009"):
+        vault.incidents.open("misdirected_release", "2026-11-19", "x", releases=[9],
+                             today=TODAY)
