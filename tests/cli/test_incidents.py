@@ -162,3 +162,19 @@ def test_the_template_can_be_shown_replaced_and_reset(cli: Cli, tmp_path: Path) 
     good.write_text(shown.stdout.replace("Dear", "Hello"))
     assert "Hello {client_name}" in cli("incident", "template", "--file", str(good)).stdout
     assert "Dear {client_name}" in cli("incident", "template", "--reset").stdout
+
+
+def test_a_drive_labelled_with_a_client_name_still_opens_an_incident(cli: Cli,
+                                                                     tmp_path: Path) -> None:
+    """The label comes from the drive; the register keeps no client name, so it is left out."""
+    cli.init()
+    assert cli("client", "add", "Marigold Testperson").code == 0
+    drive = tmp_path / "stick"
+    drive.mkdir()
+    assert cli("backup", "drive", "add", str(drive), "--label", "Marigold Testperson").code == 0
+    assert cli("backup", "run").code == 0
+    lost = cli("backup", "lost", "Marigold Testperson", "--json")
+    assert lost.code == 0 and lost.json["incident"] == "I-000001"  # type: ignore[index]
+    shown = cli("incident", "show", "I-1")
+    assert "label not kept" in shown.stdout and "Marigold" not in shown.stdout
+    assert "WARNING" in shown.stdout and "weak test" in shown.stdout  # test-insecure vault

@@ -251,3 +251,19 @@ def test_a_misdirected_release_names_its_client_from_the_disclosure_log(
     with pytest.raises(NotFoundError, match="no disclosure R-000009"):
         vault.incidents.open("misdirected_release", "2026-11-19", "x", releases=[9],
                              today=TODAY)
+
+
+def test_a_client_name_in_the_register_is_refused(vault: Vault) -> None:
+    """The register outlives disposal and letter wording goes to every client: record ids only."""
+    a, _ = _two_clients(vault)
+    with pytest.raises(UsageError, match=r"names a client; write their record id \(C-00001\)"):
+        vault.incidents.open("other", "2026-11-01", "Sent marigold testperson's file to a "
+                             "stranger.", clients=[a], today=TODAY)
+    assert vault.incidents.list() == []
+    incident = vault.incidents.open("other", "2026-11-01", "Sent C-00001's file to a stranger.",
+                                    clients=[a], today=TODAY)
+    with pytest.raises(UsageError, match="the assessment names a client"):
+        vault.incidents.assess(incident.id, recipient="Tobias Sampleton's neighbour")
+    with pytest.raises(UsageError, match="the letter's steps names a client"):
+        vault.incidents.set_letter(incident.id, steps="Ask Marigold Testperson")
+    assert vault.incidents.get(incident.id).recipient == ""

@@ -11,7 +11,7 @@ import re
 from datetime import date
 
 from backup.lost import LostDriveReport
-from vault.errors import ConfideError
+from vault.errors import ConfideError, UsageError
 from vault.incidents import Incident, IncidentKind, MediaCopy
 from vault.vault import Vault
 
@@ -38,7 +38,7 @@ def open_for_lost_drive(vault: Vault, report: LostDriveReport,
     for existing in vault.incidents.list():
         if existing.source == source:
             return existing
-    copies = []
+    copies: list[MediaCopy] = []
     for b in report.backups:
         enc = b.encryption
         slots = enc.get("key_slots")
@@ -51,11 +51,20 @@ def open_for_lost_drive(vault: Vault, report: LostDriveReport,
             kdf=dict(kdf) if isinstance(kdf, dict) else {},
             record_ids=tuple(c.record_id for c in b.clients), key_epoch=b.key_epoch))
     label = _label(report.label) or "unlabelled"
-    count = len(report.clients)
+    try:
+        return _open(vault, label, report, copies, source, today)
+    except UsageError:
+        # A label the register refuses (one that spells a client's name): the drive id says
+        # which drive it was just as well.
+        return _open(vault, "label not kept", report, copies, source, today)
+
+
+def _open(vault: Vault, label: str, report: LostDriveReport, copies: list[MediaCopy],
+          source: str, today: date | None) -> Incident:
     return vault.incidents.open(
         IncidentKind.LOST_DEVICE, today or date.today(),
         f"Backup drive '{label}' ({report.drive_id[:12]}) was reported lost. It held "
-        f"{len(copies)} backup file(s) of {count} client(s).",
+        f"{len(copies)} backup file(s) of {len(report.clients)} client(s).",
         media=f"backup drive '{label}'",
         containment="The drive and every backup on it are marked lost in Confide and are "
                     "never trusted again.",

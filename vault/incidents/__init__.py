@@ -15,6 +15,7 @@ from __future__ import annotations
 import builtins
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -94,6 +95,25 @@ def _text(value: str | None, what: str, *, required: bool = False) -> str:
             raise UsageError(f"{what} is empty")
         return ""
     return _fields.long_text(value, what, max_chars=10_000)
+
+
+def _names_in(vault: Vault, texts: Iterable[tuple[str, str]]) -> None:
+    """Refuse a client's name in the register's text: the register outlives disposal (a name
+    kept here would survive the client's records, and disposal's check would find it), and the
+    letter wording goes to every affected client alike. Record ids say who."""
+    chosen = [(t, what) for t, what in texts if t]
+    if not chosen:
+        return
+    for row in vault.db.query("SELECT id, display_name, legal_name FROM clients"):
+        for name in (row["display_name"], row["legal_name"]):
+            if not name or len(name.strip()) < 3:
+                continue
+            pattern = re.compile(r"(?<!\w)" + re.escape(name.strip()) + r"(?!\w)", re.I)
+            for text, what in chosen:
+                if pattern.search(text):
+                    raise UsageError(f"{what} names a client; write their record id "
+                                     f"(C-{int(row['id']):05d}) instead: the register is kept "
+                                     "after the client's records are disposed of")
 
 
 def _notice_row(row: Row) -> Notice:
@@ -253,6 +273,8 @@ class Incidents:
                 affected[rid] = (("identity", "notes", "psychotherapy_notes"),
                                  self._note_count(cid), "catalog")
         nature = _prefill_nature(affected, copies)
+        _names_in(vault, ((text, "what happened"), (media_, "the media"),
+                          (contain, "the containment")))
         with vault.db.atomic():
             iid = vault.db.next_id("incidents")
             stamp = now_utc()
@@ -360,6 +382,8 @@ class Incidents:
             changes["keys_compromised"] = _keys(keys_compromised).value
         if not changes:
             raise UsageError("nothing to record: give at least one factor or answer")
+        _names_in(vault, ((v, "the assessment") for k, v in changes.items()
+                          if k != "keys_compromised"))
         with vault.db.atomic():
             sets = ", ".join(f"{c} = ?" for c in changes)
             vault.db.execute(f"UPDATE incidents SET {sets}, updated_at = ? WHERE id = ?",
@@ -379,6 +403,7 @@ class Incidents:
         chosen = _conclusion(conclusion)
         why = _text(reason, "the reasoning", required=True)
         day = _fields.day(on, "the date of the conclusion") or today or date.today()
+        _names_in(vault, ((why, "the reasoning"),))
         if chosen is Conclusion.NOT_BREACH:
             if not incident.copies:
                 raise UsageError("the encryption safe harbor needs the encrypted copies on "
@@ -418,6 +443,7 @@ class Incidents:
                              f"sent ({', '.join(missing[:5])}); record the notices, or give "
                              "the reason they were not notified")
         text = _text(note, "the closing note")
+        _names_in(vault, ((text, "the closing note"), (reason, "the reason")))
         if reason:
             text = (text + "\n" if text else "") + f"Not notified ({', '.join(missing)}): " \
                                                    f"{reason}"
@@ -497,6 +523,7 @@ class Incidents:
                 continue
             if value.strip():
                 current[key] = _text(value, key.replace("_", " "))
+                _names_in(self._vault, ((current[key], f"the letter's {key.replace('_', ' ')}"),))
             else:
                 current.pop(key, None)
         with self._vault.db.atomic():
