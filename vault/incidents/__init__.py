@@ -22,12 +22,12 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..disclosures import _fields
-from ..disclosures.document import Document, clean
 from ..errors import NotFoundError, UsageError
 from ..records.audit import Action
 from ..storage.database import Row, now_utc
+from . import _check as _fields
 from . import notice as _notice
+from ._check import clean
 from .models import (
     MEDIA_THRESHOLD,
     RECORD_KINDS,
@@ -42,6 +42,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
+    from ..disclosures.document import Document
     from ..vault import Vault
 
 __all__ = [
@@ -248,7 +249,7 @@ class Incidents:
             raise UsageError(f"it cannot have happened ({happened}) after it was discovered "
                              f"({found})")
         text = _text(description, "what happened", required=True)
-        media_ = _fields.line(media, "the media", required=False) or ""
+        media_ = _fields.line(media, "the media")
         contain = _text(containment, "the containment")
         bad_kinds = [k for k in kinds if k not in RECORD_KINDS]
         if bad_kinds:
@@ -284,7 +285,7 @@ class Incidents:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (iid, kind_.value, happened.isoformat() if happened else None,
                  found.isoformat(), text, media_, contain,
-                 _fields.line(source, "the source", required=False) or "",
+                 _fields.line(source, "the source"),
                  json.dumps([c.to_json() for c in copies], sort_keys=True), nature, stamp,
                  stamp))
             for rid, (ks, notes, how) in sorted(affected.items()):

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from ..disclosures.document import Document, Section, clean
 from ..errors import UsageError
+
+if TYPE_CHECKING:
+    from ..disclosures.document import Document
 
 DEFAULT_TEMPLATE = """\
 # Notice of a breach of your health information
@@ -94,6 +97,8 @@ def letter(template: str, values: Mapping[str, str], *, reference: str,
            practice: tuple[str, ...], facts: tuple[tuple[str, str], ...],
            footer_id: str) -> Document:
     """The letter as a `Document`, rendered by the release machinery (txt, md or PDF)."""
+    from ..disclosures.document import Document, Section, clean  # loaded for letters only
+
     cleaned = {k: clean(v) for k, v in values.items()}
     lines = fill(template, cleaned).split("\n")
     title = lines[0][2:].strip()

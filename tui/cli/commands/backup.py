@@ -22,7 +22,6 @@ from backup import (
 )
 from vault import NotFoundError, UsageError, Vault, vault_exists
 
-from ...workflows.incidents import open_for_lost_drive
 from ...workflows.watch import drive_watcher
 from ..output import table, to_jsonable
 from ._common import add_command, add_group, unlocked
@@ -228,6 +227,8 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def cmd_lost(args: argparse.Namespace, ctx: Context) -> None:
+    from ...workflows.incidents import open_for_lost_drive
+
     with unlocked(ctx) as vault:
         report = lost_drive(vault, args.drive)
         incident = open_for_lost_drive(vault, report)
