@@ -86,6 +86,13 @@ async def test_safe_harbor_from_the_assessment_form(tmp_path: Path) -> None:
         assert str(table.get_row_at(0)[5]) == ""
         assert "A stranger [/]" in static_text(screen.query_one("#incident-detail", Static))
         assert app.vault is not None and app.vault.incidents.warnings() == []
+        # Concluded: the next unlock shows no deadline.
+        before = sum("notices due by" in m for m in _messages(app))
+        await app.lock_vault()
+        await settle(pilot)
+        await unlock(pilot)
+        assert app.vault is not None
+        assert sum("notices due by" in m for m in _messages(app)) == before == 1
 
 
 async def test_breach_letters_from_the_screen_and_the_weak_preset_warning(
@@ -138,3 +145,17 @@ async def test_breach_letters_from_the_screen_and_the_weak_preset_warning(
         await settle(pilot)
         assert any("no notice recorded as sent" in m for m in _messages(app))
         assert app.vault.incidents.get(1).is_open
+        for client in ("C-00001", "C-2"):
+            await pilot.press("s")
+            await settle(pilot)
+            sent = app.screen
+            assert isinstance(sent, FolderModal)
+            sent.query_one("#folder-path", Input).value = client
+            sent.query_one("#folder-ok", Button).press()
+            await settle(pilot)
+        assert "(notified)" in static_text(screen.query_one("#incident-detail", Static))
+        await pilot.press("x")
+        await settle(pilot)
+        assert str(table.get_row_at(0)[3]) == "closed: breach"
+        assert str(table.get_row_at(0)[5]) == ""
+        assert app.vault.incidents.warnings() == []

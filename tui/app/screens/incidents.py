@@ -184,18 +184,23 @@ class ConcludeModal(ModalScreen[tuple[str, str] | None]):
 
 
 class FolderModal(ModalScreen[str | None]):
+    """One line of input: a folder for the letters, or a client's record id."""
+
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: str, placeholder: str = "folder",
+                 button: str = "Write") -> None:
         super().__init__()
         self.question = question
+        self.placeholder = placeholder
+        self.button = button
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Static(self.question, markup=False, classes="modal-question")
-            yield Input(placeholder="folder", id="folder-path")
+            yield Input(placeholder=self.placeholder, id="folder-path")
             with Horizontal(classes="modal-buttons"):
-                yield Button("Write", variant="primary", id="folder-ok")
+                yield Button(self.button, variant="primary", id="folder-ok")
                 yield Button("Cancel", id="folder-cancel")
 
     @on(Button.Pressed, "#folder-ok")
@@ -221,6 +226,7 @@ class IncidentsScreen(ReloadingScreen):
         Binding("a", "assess", "Assess"),
         Binding("c", "conclude", "Conclude"),
         Binding("l", "letters", "Letters"),
+        Binding("s", "sent", "Notice sent"),
         Binding("x", "close_incident", "Close"),
     ]
 
@@ -394,6 +400,19 @@ class IncidentsScreen(ReloadingScreen):
 
         self.app.push_screen(FolderModal(f"Write one PDF letter per affected client of "
                                          f"{incident.record_id} into which folder?"), entered)
+
+    def action_sent(self) -> None:
+        incident = self.current()
+        if incident is None:
+            return
+
+        def entered(client: str | None) -> None:
+            if client:
+                self._run(lambda: self.vault.incidents.record_sent(incident.id, client))
+
+        self.app.push_screen(FolderModal(f"Record a notice of {incident.record_id} sent today "
+                                         "by mail: which client?", "C-00001", "Record"),
+                             entered)
 
     def action_close_incident(self) -> None:
         incident = self.current()
