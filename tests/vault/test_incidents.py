@@ -16,7 +16,6 @@ from vault import DEFAULT_PRESET, TEST_PRESET, UsageError, Vault
 from vault.errors import NotFoundError
 from vault.incidents import Conclusion, MediaCopy
 from vault.retention.certificate import render_text
-from vault.retention.disposal import dispose
 
 TODAY = date(2026, 11, 20)
 
@@ -178,7 +177,7 @@ def test_the_register_survives_disposal_of_a_named_client(vault: Vault) -> None:
                                     clients=[ids["gone"], ids["kept"]],
                                     kinds=["identity", "notes"], today=TODAY)
     vault.incidents.conclude(incident.id, "breach", "Read by a stranger.", today=TODAY)
-    result = dispose(vault, PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
+    result = vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
     assert result.verification.ok, render_text(result.certificate)
     after = vault.incidents.get(incident.id)
     gone = {c.record_id: c for c in after.clients}

@@ -590,7 +590,7 @@ class Incidents:
                      fmt: str | None = None, force: bool = False, today: date | None = None,
                      passphrase: str | None = None, address: str | None = None) -> Notice:
         """Write one client's letter to `path` and record it as written, both or neither."""
-        from ..disclosures import ExportFormat, render
+        from ..disclosures.facade import ExportFormat, render
         from ..disclosures.writer import check_target, write_export
 
         document = self.notice_document(incident_id, client, today=today,
