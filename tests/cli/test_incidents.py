@@ -54,6 +54,7 @@ def test_lost_drive_with_strong_kdf_concludes_not_a_breach(cli: Cli, tmp_path: P
     assert "presumed a breach" in _deadline_lines(shown.stderr)[0]
     refused = cli("incident", "conclude", "I-1", "not-breach", "--reason", "encrypted")
     assert refused.code == 1 and "keys uncompromised" in refused.stderr
+    assert "confide incident assess I-000001 --keys-compromised" in refused.stderr  # the hint
     assert cli("incident", "assess", "I-1", "--keys-compromised", "no", "--recipient",
                "Unknown finder").code == 0
     done = cli("incident", "conclude", "I-1", "not-breach", "--reason",
@@ -107,6 +108,8 @@ def test_breach_letters_deadline_on_unlock_and_hhs_log(cli: Cli, tmp_path: Path)
     assert f"We discovered it on {today.isoformat()}" in first and "555-0100" in first
     early = cli("incident", "close", "I-1")
     assert early.code == 1 and "no notice recorded as sent" in early.stderr
+    errors = [x for x in early.stderr.splitlines() if x.startswith("confide: error:")]
+    assert len(errors) == 1 and "--sent C-..." in errors[0]
     assert cli("incident", "notice", "I-1", "--sent", "C-00001", "--sent", "C-00002").code == 0
     notices = cli("incident", "notices", "I-1")
     assert notices.code == 0 and "NOT YET" not in notices.stdout

@@ -35,6 +35,7 @@ from .models import (
     Conclusion,
     Incident,
     IncidentKind,
+    IncidentStepError,
     KeysCompromised,
     MediaCopy,
     Notice,
@@ -46,8 +47,8 @@ if TYPE_CHECKING:
     from ..vault import Vault
 
 __all__ = [
-    "AffectedClient", "Conclusion", "HhsLog", "Incident", "IncidentKind", "Incidents",
-    "KeysCompromised", "MediaCopy", "Notice", "hhs_due",
+    "AffectedClient", "Conclusion", "HhsLog", "Incident", "IncidentKind", "IncidentStepError",
+    "Incidents", "KeysCompromised", "MediaCopy", "Notice", "hhs_due",
 ]
 
 TEMPLATE_KEY = "incidents.notice_template"
@@ -407,18 +408,19 @@ class Incidents:
         _names_in(vault, ((why, "the reasoning"),))
         if chosen is Conclusion.NOT_BREACH:
             if not incident.copies:
-                raise UsageError("the encryption safe harbor needs the encrypted copies on "
-                                 "record; none is recorded for this incident (conclude "
-                                 "low-probability after the four-factor assessment, or "
-                                 "breach)")
+                raise UsageError("the encryption safe harbor rests on the encrypted copies, "
+                                 "and none is recorded for this incident: it can be a low "
+                                 "probability of compromise (on the four factors) or a "
+                                 "breach")
             if incident.weak_copies:
                 raise UsageError(f"{incident.weak_copies[0].label} used the weak test "
                                  "key-derivation preset: the safe harbor cannot be claimed "
                                  "for it")
             if incident.keys_compromised is not KeysCompromised.NO:
-                raise UsageError("the safe harbor needs the keys uncompromised: first record "
-                                 "that neither the passphrase nor the recovery sheet may be "
-                                 "compromised (assess --keys-compromised no)")
+                raise IncidentStepError("the safe harbor needs the keys uncompromised, and "
+                                        "the assessment does not record that neither the "
+                                        "passphrase nor the recovery sheet may be compromised",
+                                        incident.record_id, "keys")
         if chosen is Conclusion.LOW_PROBABILITY and not _factors_complete(incident):
             raise UsageError("a low probability of compromise must rest on all four factors: "
                              "record " + ", ".join(_missing_factors(incident)) + " first")
@@ -435,14 +437,15 @@ class Incidents:
         vault = self._vault
         incident = self._load(self._open_row(incident_id))
         if incident.conclusion is None:
-            raise UsageError(f"{incident.record_id} is not concluded yet; conclude it first "
-                             "(a breach is presumed until then)")
+            raise IncidentStepError(f"{incident.record_id} is not concluded yet, and a breach "
+                                    "is presumed until it is", incident.record_id, "conclusion")
         missing = incident.unnotified if incident.conclusion is Conclusion.BREACH else ()
         reason = _text(unnotified_reason, "the reason some clients were not notified")
         if missing and not reason:
-            raise UsageError(f"{len(missing)} affected client(s) have no notice recorded as "
-                             f"sent ({', '.join(missing[:5])}); record the notices, or give "
-                             "the reason they were not notified")
+            raise IncidentStepError(f"{len(missing)} affected client(s) have no notice "
+                                    f"recorded as sent ({', '.join(missing[:5])}), and no "
+                                    "reason is given why they were not notified",
+                                    incident.record_id, "notices")
         text = _text(note, "the closing note")
         _names_in(vault, ((text, "the closing note"), (reason, "the reason")))
         if reason:
@@ -561,7 +564,7 @@ class Incidents:
         incident = self._load(self._row(incident_id))
         if incident.conclusion is not Conclusion.BREACH:
             raise UsageError(f"{incident.record_id} is not concluded a breach; notices are "
-                             "for breaches (conclude it first)")
+                             "for breaches")
         rid = _record_id(client)
         affected = next((c for c in incident.clients if c.record_id == rid), None)
         if affected is None:

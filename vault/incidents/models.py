@@ -12,10 +12,23 @@ from enum import StrEnum
 from typing import Any
 
 from ..crypto.kdf import MIN_MEMORY_KIB, MIN_TIME_COST
+from ..errors import UsageError
 
 NOTICE_DAYS = 60  # 164.404(b): without unreasonable delay, at the latest 60 days after discovery
 HHS_DAYS_AFTER_YEAR = 60  # 164.408(c): breaches under 500, within 60 days of the year's end
 MEDIA_THRESHOLD = 500  # 164.406 / 164.408(b): 500 or more residents -> media and HHS at once
+
+
+class IncidentStepError(UsageError):
+    """A step of the register refused because an earlier one is missing: `needs` names it
+    ('keys': the keys-compromised answer, 'conclusion', 'notices'), for the faces' hints."""
+
+    title = "Incident"
+
+    def __init__(self, message: str, incident: str, needs: str) -> None:
+        super().__init__(message)
+        self.incident = incident
+        self.needs = needs
 
 
 class IncidentKind(StrEnum):
