@@ -47,6 +47,7 @@ from .storage.schema import PNOTES_MIGRATIONS, RECORD_MIGRATIONS
 
 if TYPE_CHECKING:
     from . import disclosures as _disclosures
+    from . import incidents as _incidents
     from .retention import facade as _retention
 
 KEY_FILE = "keys.confide"
@@ -550,6 +551,19 @@ class Vault:
         if not isinstance(current, facade.Disposal):
             current = facade.Disposal(self)
             self.__dict__["_disposal_api"] = current
+        return current
+
+    # -- the incident register (issue 17): breaches, their assessment, notices, the HHS log
+
+    @property
+    def incidents(self) -> _incidents.Incidents:
+        """Created on first use, like `disclosures`."""
+        from . import incidents
+
+        current = self.__dict__.get("_incidents_api")
+        if not isinstance(current, incidents.Incidents):
+            current = incidents.Incidents(self)
+            self.__dict__["_incidents_api"] = current
         return current
 
 

@@ -86,6 +86,11 @@ def test_choices_written_out_for_the_parser_match_the_core() -> None:
     assert list(_choices.RELEASE_TYPES) == [t.value for t in RequestType
                                             if t is not RequestType.CLIENT_ACCESS]
     assert [DocumentKind.parse(k) for k in _choices.DOCUMENT_KINDS] == list(DocumentKind)
+    from vault.incidents import Conclusion, IncidentKind, KeysCompromised
+
+    assert [k.replace("-", "_") for k in _choices.INCIDENT_KINDS] == [k.value for k in IncidentKind]
+    assert list(_choices.KEYS_COMPROMISED) == [k.value for k in KeysCompromised]
+    assert [k.replace("-", "_") for k in _choices.CONCLUSIONS] == [k.value for k in Conclusion]
 
 
 def test_version_is_printed(tmp_path: Path) -> None:

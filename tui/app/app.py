@@ -234,6 +234,7 @@ class ConfideApp(App[None]):
         self.refresh_bindings()
         self._last_activity = self.clock()
         await self._show_home()
+        self._warn_incidents()
         resume, self._resume = self._resume, []
         for kind, ident in resume:
             if kind == "timeline":
@@ -398,6 +399,22 @@ class ConfideApp(App[None]):
         if self.vault is not None and not isinstance(self.screen, BackupScreen):
             self.push_screen(BackupScreen())
 
+    def action_incidents(self) -> None:
+        from .screens.incidents import IncidentsScreen  # loaded on first use
+
+        if self.vault is not None and not isinstance(self.screen, IncidentsScreen):
+            self.push_screen(IncidentsScreen())
+
+    def _warn_incidents(self) -> None:
+        """A breach's 60-day clock, on every unlock until the incident is closed."""
+        from ..workflows.incidents import unlock_warnings
+
+        if self.vault is not None:
+            for line in unlock_warnings(self.vault):
+                self.notify(f"{line}. Open Incidents from the command palette.",
+                            title="Breach notification deadline", severity="error",
+                            timeout=60)
+
     def action_release(self) -> None:
         from .screens.release import ReleaseScreen  # loaded on first use: faster launch
 
@@ -545,6 +562,8 @@ class ConfideApp(App[None]):
                             "certificates", self.action_disposal)
         yield SystemCommand("Backup", "Drives and backups: back up now, verify, test a restore",
                             self.action_backup)
+        yield SystemCommand("Incidents", "Lost drives and other incidents: assess, conclude, "
+                            "notify (the breach clock)", self.action_incidents)
         yield SystemCommand("Release records", "Release the open client's records (preview "
                             "first)", self.action_release)
         yield SystemCommand("Authorizations", "The open client's release authorizations",

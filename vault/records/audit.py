@@ -47,6 +47,14 @@ class Action(StrEnum):
     LEGAL_HOLD_RELEASE = "legal_hold_release"
     AUTHORIZATION = "authorization"
     AMENDMENT = "amendment"
+    # The incident register (issue 17): record ids and counts only, never names or text.
+    INCIDENT_OPEN = "incident_open"
+    INCIDENT_EDIT = "incident_edit"
+    INCIDENT_ASSESS = "incident_assess"
+    INCIDENT_CONCLUDE = "incident_conclude"
+    INCIDENT_NOTICE = "incident_notice"
+    INCIDENT_CLOSE = "incident_close"
+    INCIDENT_HHS_LOG = "incident_hhs_log"
 
 
 _DetailValue = str | int | float | bool | None

@@ -376,3 +376,70 @@ def _pnotes_v2(db: Database) -> None:
 
 
 PNOTES_MIGRATIONS.append(Migration(2, "flags in psychotherapy notes", _pnotes_v2))
+
+# -- 6: the incident register (issue 17): breaches and suspected breaches (45 CFR 164.402-414).
+# Kept for good (164.530(j) asks six years; nothing here is ever deleted) and it must outlive
+# disposal of the clients it names, like the disposal log: clients are stored as record-id text
+# ('C-00012') with counts, never as a client_id column or a foreign key, so disposal neither
+# cascades into these rows nor finds them. No note text, no names.
+RECORD_V6 = [
+    """CREATE TABLE incidents (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('lost_device', 'stolen_device',
+                                           'misdirected_release', 'unauthorised_access',
+                                           'other')),
+        occurred_on TEXT,
+        discovered_on TEXT NOT NULL,
+        description TEXT NOT NULL,
+        media TEXT NOT NULL DEFAULT '',
+        containment TEXT NOT NULL DEFAULT '',
+        source TEXT NOT NULL DEFAULT '',
+        copies TEXT NOT NULL DEFAULT '[]',
+        keys_compromised TEXT CHECK (keys_compromised IN ('no', 'yes', 'unknown')),
+        factor_nature TEXT NOT NULL DEFAULT '',
+        factor_recipient TEXT NOT NULL DEFAULT '',
+        factor_acquired TEXT NOT NULL DEFAULT '',
+        factor_mitigation TEXT NOT NULL DEFAULT '',
+        conclusion TEXT CHECK (conclusion IN ('not_breach', 'low_probability', 'breach')),
+        conclusion_reason TEXT,
+        concluded_on TEXT,
+        letter TEXT NOT NULL DEFAULT '{}',
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+        closed_on TEXT,
+        close_note TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        CHECK ((conclusion IS NULL) = (conclusion_reason IS NULL)),
+        CHECK (status = 'open' OR conclusion IS NOT NULL)
+    )""",
+    """CREATE TRIGGER incidents_no_delete BEFORE DELETE ON incidents
+       BEGIN SELECT RAISE(ABORT, 'the incident register is permanent'); END""",
+    """CREATE TABLE incident_clients (
+        incident_id INTEGER NOT NULL REFERENCES incidents(id),
+        record_id TEXT NOT NULL,
+        kinds TEXT NOT NULL DEFAULT '[]',
+        notes INTEGER NOT NULL DEFAULT 0,
+        source TEXT NOT NULL,
+        PRIMARY KEY (incident_id, record_id)
+    ) WITHOUT ROWID""",
+    """CREATE TRIGGER incident_clients_no_delete BEFORE DELETE ON incident_clients
+       BEGIN SELECT RAISE(ABORT, 'the incident register is permanent'); END""",
+    """CREATE TABLE incident_notices (
+        id INTEGER PRIMARY KEY,
+        incident_id INTEGER NOT NULL REFERENCES incidents(id),
+        record_id TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('written', 'sent')),
+        method TEXT,
+        sent_on TEXT,
+        format TEXT,
+        sha256 TEXT,
+        recorded_at TEXT NOT NULL
+    )""",
+    """CREATE INDEX incident_notices_incident ON incident_notices(incident_id, record_id)""",
+    """CREATE TRIGGER incident_notices_append_only BEFORE UPDATE ON incident_notices
+       BEGIN SELECT RAISE(ABORT, 'the record of notices is append-only'); END""",
+    """CREATE TRIGGER incident_notices_no_delete BEFORE DELETE ON incident_notices
+       BEGIN SELECT RAISE(ABORT, 'the record of notices is append-only'); END""",
+]
+RECORD_MIGRATIONS.append(Migration(6, "incident register (breach notification)",
+                                  _run(RECORD_V6)))

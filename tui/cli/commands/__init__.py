@@ -14,6 +14,7 @@ from . import (
     clients,
     disclosures,
     disposal,
+    incidents,
     keys,
     notes,
     pnotes,
@@ -22,4 +23,4 @@ from . import (
 )
 
 COMMAND_MODULES: list[ModuleType] = [keys, clients, notes, pnotes, search, audit, backup,
-                                     disclosures, disposal, app, shell]
+                                     disclosures, disposal, incidents, app, shell]

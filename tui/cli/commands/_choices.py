@@ -15,3 +15,7 @@ CLIENT_STATUSES = ("active", "inactive", "discharged")  # vault.ClientStatus
 RELEASE_TYPES = ("authorization", "court-order", "subpoena", "mandated-report", "duty-to-warn")
 DOCUMENT_KINDS = ("progress-note", "treatment-plan", "assessment",
                   "discharge-summary")  # vault.disclosures.DocumentKind, as typed
+INCIDENT_KINDS = ("lost-device", "stolen-device", "misdirected-release", "unauthorised-access",
+                  "other")  # vault.incidents.IncidentKind, as typed
+KEYS_COMPROMISED = ("no", "yes", "unknown")  # vault.incidents.KeysCompromised
+CONCLUSIONS = ("not-breach", "low-probability", "breach")  # vault.incidents.Conclusion, as typed

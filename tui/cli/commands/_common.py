@@ -47,10 +47,21 @@ def unlocked(ctx: Context) -> Iterator[Vault]:
     from ...workflows.unlock import unlock
 
     vault = unlock(ctx.folder, ctx.secrets.passphrase, partial(show_tidied, ctx))
+    warn_incidents(vault)
     try:
         yield vault
     finally:
         vault.lock()
+
+
+def warn_incidents(vault: Vault) -> None:
+    """A breach's 60-day clock, on every unlock until the incident is closed. On stderr even
+    with --json: stdout stays data, and a script's operator still sees the deadline."""
+    from ...workflows.incidents import unlock_warnings
+    from ..output import safe_text
+
+    for line in unlock_warnings(vault):
+        sys.stderr.write(f"confide: warning: {safe_text(line)}\n")
 
 
 _ID = re.compile(r"^\s*(?:([A-Za-z])-?)?0*(\d+)\s*$")

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..exitcodes import DAMAGED
-from ..output import table
+from ..output import table, to_jsonable
 from ..progress import Progress
 from ._common import add_command, add_group, unlocked
 
@@ -211,8 +211,11 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> None:
 def cmd_lost(args: argparse.Namespace, ctx: Context) -> None:
     from backup import lost_drive
 
+    from ...workflows.incidents import open_for_lost_drive
+
     with unlocked(ctx) as vault:
         report = lost_drive(vault, args.drive)
+        incident = open_for_lost_drive(vault, report)
 
     def text() -> str:
         lines = [f"Drive {report.drive_id} ({report.label}) is marked LOST as of "
@@ -234,9 +237,14 @@ def cmd_lost(args: argparse.Namespace, ctx: Context) -> None:
                       + ", ".join(f"{c.record_id} {c.display_name}" for c in b.clients)]
         lines += ["", f"Clients on this drive: {len(report.clients)}", "", "Assessment notes:"]
         lines += [f"  - {a}" for a in report.assessment]
+        if incident is not None:
+            lines += ["", f"Incident {incident.record_id} opened: assess it with `confide "
+                      f"incident assess {incident.record_id}` (notices due by "
+                      f"{incident.deadline} unless the assessment concludes otherwise)."]
         return "\n".join(lines)
 
-    ctx.out.emit(report, text)
+    ctx.out.emit({**to_jsonable(report),
+                  "incident": incident.record_id if incident else None}, text)
 
 
 def cmd_watch(args: argparse.Namespace, ctx: Context) -> None:
