@@ -26,7 +26,7 @@ from vault.storage import fsutil
 
 from .archive import ArchiveHeader, ArchiveKeys, read_archive
 from .catalog import BackupRecord, Catalog
-from .drives import backup_dir, read_marker
+from .drives import PARTIAL, backup_dir, read_marker
 from .errors import ForeignBackupError
 from .watch import WatchEvent
 from .write import SECTIONS, run_backup
@@ -60,13 +60,28 @@ def _drive_root(vault: Vault, drive_id: str | None) -> Path | None:
     return root
 
 
+def _never_written(vault: Vault, record: BackupRecord) -> bool:
+    """A failed (or interrupted) archive whose file, final or half-written, is not on its
+    connected drive: removed by design (`write.py`), so no copy at all, not a pending one."""
+    if record.status not in ("failed", "writing"):
+        return False
+    root = _drive_root(vault, record.drive_id)
+    if root is None:
+        return False  # the drive is away: the file may still be there
+    folder = backup_dir(root)
+    names = (record.file_name, "." + record.file_name + PARTIAL)
+    return not any((folder / n).exists() or (folder / n).is_symlink() for n in names)
+
+
 class DisposalBackups:
     """`vault.retention.types.BackupSide` for the catalogued backups of this vault."""
 
     def _copy(self, vault: Vault, record: BackupRecord) -> BackupCopy:
         root = _drive_root(vault, record.drive_id)
         path = backup_dir(root) / record.file_name if root is not None else Path(record.path)
-        connected = root is not None and path.exists()
+        # Connected means the drive is: a file already gone from a connected drive is simply
+        # nothing left to destroy there, not a reason to skip the drive.
+        connected = root is not None
         writable = connected and not _is_read_only(path.parent)
         return BackupCopy(record.id, record.drive_id or "unknown", str(path), record.created_at,
                           connected, writable)
@@ -90,7 +105,8 @@ class DisposalBackups:
 
     def copies_to_replace(self, vault: Vault) -> list[BackupCopy]:
         records = Catalog(vault).backups(statuses=list(LIVE))
-        return [self._copy(vault, r) for r in sorted(records, key=lambda r: r.id)]
+        return [self._copy(vault, r) for r in sorted(records, key=lambda r: r.id)
+                if not _never_written(vault, r)]
 
     def replace_copies(self, vault: Vault, copies: Sequence[BackupCopy]) -> str:
         drives = {c.drive for c in copies}
@@ -117,7 +133,7 @@ class DisposalBackups:
         current keys (an archive from another key epoch cannot be, and says so)."""
         for record in Catalog(vault).backups(statuses=["good"]):
             copy = self._copy(vault, record)
-            if not copy.connected:
+            if not copy.connected or not Path(copy.location).is_file():
                 continue
             yield copy.location, self._decrypted(vault, Path(copy.location), keys)
 
