@@ -180,11 +180,11 @@ def finish_interrupted(target: Path, *, put_back: bool = True) -> Leftovers:
     """Finish what a kill during an earlier restore left beside `target`.
 
     A staging folder was never verified nor in use: erased, and so is a killed restore test's
-    copy (unless another process has the vault open: its test may be running). An old vault kept aside after the
-    restored one took its place (the marker names it): overwritten and removed, as the restore
-    would have done. An old vault kept aside while no vault is at `target` (killed between the
-    two renames): put back when `put_back`, else reported. Anything else is reported, never
-    deleted.
+    copy (unless another process has the vault open: its test may be running). An old vault
+    kept aside after the restored one took its place (the marker names it): overwritten and
+    removed, as the restore would have done. An old vault kept aside while no vault is at
+    `target` (killed between the two renames): put back when `put_back`, else reported.
+    Anything else is reported, never deleted.
     """
     target = Path(target).absolute()
     done: list[str] = []
