@@ -28,11 +28,14 @@ from .archive import ArchiveHeader, ArchiveKeys, read_archive
 from .catalog import BackupRecord, Catalog
 from .drives import PARTIAL, backup_dir, read_marker
 from .errors import ForeignBackupError
+from .removal import destroy, finish_removals
+from .removal import drive_root as _drive_root
 from .watch import WatchEvent
 from .write import SECTIONS, run_backup
 
 # Archives in these states may still exist on a drive; the others were already removed.
-LIVE = ("writing", "good", "failed", "damaged")
+# 'removing': its destruction was interrupted, so the file may still be whole.
+LIVE = ("writing", "good", "failed", "damaged", "removing")
 _SECTION_KEYS = {"record.db": KeyName.RECORD, "pnotes.db": KeyName.PNOTES}
 
 
@@ -43,21 +46,6 @@ def _is_read_only(path: Path) -> bool:
         return True
 
 
-def _drive_root(vault: Vault, drive_id: str | None) -> Path | None:
-    """Where the drive is mounted now, if it is (its marker must be there)."""
-    if drive_id is None:
-        return None
-    drive = Catalog(vault).drive(drive_id)
-    if not drive.last_path:
-        return None
-    root = Path(drive.last_path)
-    try:
-        marker = read_marker(root)
-    except StorageError:
-        return None
-    if marker is None or marker.drive_id != drive_id:
-        return None
-    return root
 
 
 def _never_written(vault: Vault, record: BackupRecord) -> bool:
@@ -121,10 +109,8 @@ class DisposalBackups:
         result = run_backup(vault, root, rotate=False)
         catalog = Catalog(vault)
         for c in copies:
-            path = Path(c.location)
-            if path.exists():
-                fsutil.secure_unlink(path)  # zeros over its blocks, fsync, unlink, fsync dir
-            catalog.set_status(c.backup_id, "replaced")
+            # Recorded as 'removing' before its blocks are zeroed (removal.py).
+            destroy(catalog, c.backup_id, Path(c.location), "replaced")
         return str(result.path)
 
     def remaining_plaintext(self, vault: Vault, keys: Mapping[KeyName, SecretBytes]
@@ -200,18 +186,21 @@ def process_pending_purges(vault: Vault, drive_root: Path) -> list[str]:
     for purge in pending:
         # The drive may be mounted elsewhere now: find the file by name on this mount.
         old = backup_dir(Path(drive_root)) / Path(purge.location).name
-        if old.exists():
+        records = [r for r in catalog.backups(marker.drive_id, list(LIVE))
+                   if r.file_name == old.name]
+        for record in records:
+            destroy(catalog, record.id, old, "replaced")
+        if not records and old.exists():
             fsutil.secure_unlink(old)
-        for record in catalog.backups(marker.drive_id, list(LIVE)):
-            if record.file_name == old.name:
-                catalog.set_status(record.id, "replaced")
         vault.disposal.mark_purged(purge.id, str(result.path))
         purged.append(str(old))
     return purged
 
 
 def process_connected_pending(vault: Vault) -> list[str]:
-    """Finish the pending purges of every drive that is connected right now."""
+    """Finish the pending purges of every drive that is connected right now (and first any
+    removal a kill interrupted there)."""
+    finish_removals(vault)
     purged: list[str] = []
     for drive in sorted({purge.drive for purge in vault.disposal.pending_purges()}):
         root = _drive_root(vault, drive)
