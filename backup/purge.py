@@ -67,9 +67,9 @@ class DisposalBackups:
     def _copy(self, vault: Vault, record: BackupRecord) -> BackupCopy:
         root = _drive_root(vault, record.drive_id)
         path = backup_dir(root) / record.file_name if root is not None else Path(record.path)
-        # Connected means the drive is: a file already gone from a connected drive is simply
-        # nothing left to destroy there, not a reason to skip the drive.
-        connected = root is not None
+        # Only a file found there can be destroyed there: one missing stays pending (never
+        # "replaced" on the word of a marker alone), without holding up the drive's others.
+        connected = root is not None and (path.exists() or path.is_symlink())
         writable = connected and not _is_read_only(path.parent)
         return BackupCopy(record.id, record.drive_id or "unknown", str(path), record.created_at,
                           connected, writable)
@@ -92,6 +92,7 @@ class DisposalBackups:
         return copies
 
     def copies_to_replace(self, vault: Vault) -> list[BackupCopy]:
+        finish_removals(vault)  # removals a kill interrupted: ours to finish first
         records = Catalog(vault).backups(statuses=list(LIVE))
         return [self._copy(vault, r) for r in sorted(records, key=lambda r: r.id)
                 if not _never_written(vault, r)]
@@ -119,7 +120,7 @@ class DisposalBackups:
         current keys (an archive from another key epoch cannot be, and says so)."""
         for record in Catalog(vault).backups(statuses=["good"]):
             copy = self._copy(vault, record)
-            if not copy.connected or not Path(copy.location).is_file():
+            if not copy.connected:
                 continue
             yield copy.location, self._decrypted(vault, Path(copy.location), keys)
 
