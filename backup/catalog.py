@@ -36,6 +36,7 @@ class Drive:
     last_seen_at: str | None
     status: str
     lost_at: str | None
+    marker_tag: str | None = None
 
     @property
     def is_lost(self) -> bool:
@@ -164,8 +165,20 @@ CATALOG_V2 = [
         recorded_at TEXT NOT NULL
     )""",
 ]
+
+
+def _catalog_v2(db: Database) -> None:
+    db.execute_all(CATALOG_V2)
+    # The drive marker's authentication tag, kept in the (encrypted) vault: a marker must carry
+    # it to be this drive's (drives.py). Old drives have none until designated again. Added
+    # only if missing, like version 1's IF NOT EXISTS.
+    columns = {str(r[1]) for r in db.query("PRAGMA table_info(backup_drives)")}
+    if "marker_tag" not in columns:
+        db.execute("ALTER TABLE backup_drives ADD COLUMN marker_tag TEXT")
+
+
 CATALOG_MIGRATIONS = [Migration(1, "backup catalog", lambda db: db.execute_all(CATALOG_V1)),
-                      Migration(2, "backup removals", lambda db: db.execute_all(CATALOG_V2))]
+                      Migration(2, "backup removals, marker tags", _catalog_v2)]
 # The status a row reads as: 'removing' while its destruction is recorded but not finished.
 _SHOWN = ("(CASE WHEN id IN (SELECT backup_id FROM backup_removals) THEN 'removing' "
           "ELSE status END)")
@@ -194,7 +207,7 @@ def ensure_schema(db: Database) -> None:
 
 def _drive(row: Row) -> Drive:
     return Drive(row["drive_id"], row["label"], row["added_at"], row["last_path"],
-                 row["last_seen_at"], row["status"], row["lost_at"])
+                 row["last_seen_at"], row["status"], row["lost_at"], row["marker_tag"])
 
 
 @dataclass
@@ -217,6 +230,11 @@ class Catalog:
                 "last_path = excluded.last_path, last_seen_at = excluded.last_seen_at",
                 (marker.drive_id, marker.label, now_utc(), path, now_utc()))
         return self.drive(marker.drive_id)
+
+    def set_marker_tag(self, drive_id: str, tag: str) -> None:
+        with self._db.atomic():
+            self._db.execute("UPDATE backup_drives SET marker_tag = ? WHERE drive_id = ?",
+                             (tag, drive_id))
 
     def drive(self, drive_id: str) -> Drive:
         row = self._db.one("SELECT * FROM backup_drives WHERE drive_id = ?", (drive_id,))
