@@ -24,10 +24,10 @@ from vault.errors import ConfideError, StorageError, UsageError
 from vault.retention.types import BackupCopy
 from vault.storage import fsutil
 
-from .archive import ArchiveHeader, ArchiveKeys, read_archive
+from .archive import ArchiveHeader, ArchiveKeys, read_archive, read_header
 from .catalog import BackupRecord, Catalog
-from .drives import PARTIAL, backup_dir, read_marker
-from .errors import ForeignBackupError
+from .drives import PARTIAL, backup_dir, marker_authentic, read_marker
+from .errors import ForeignBackupError, UntrustedBackupError
 from .removal import destroy, finish_removals
 from .removal import drive_root as _drive_root
 from .watch import WatchEvent
@@ -166,34 +166,69 @@ class DisposalBackups:
             sections.clear()
 
 
+def _is_catalogued_archive(path: Path, record: BackupRecord) -> bool:
+    """Whether `path` is the very archive `record` catalogues: a plain file of its name, its
+    size, whose header carries its archive id. (Its digest covers frames only a key of its own
+    epoch authenticates, and a pending purge's epoch is retired: the id and size are checked.)"""
+    try:
+        if path.is_symlink() or not path.is_file():
+            return False
+        if record.size is not None and path.stat().st_size != record.size:
+            return False
+        with open(path, "rb") as source:
+            header = read_header(source, path.name)[0]
+    except (ConfideError, OSError):
+        return False
+    return header.archive_hex == record.archive_id
+
+
 def process_pending_purges(vault: Vault, drive_root: Path) -> list[str]:
     """Finish the purges recorded for the drive now mounted at `drive_root`.
 
-    Writes one fresh backup there, overwrites and unlinks every pending old file, and notes
-    each on its certificate. Returns the locations purged (empty if none were pending).
+    A purge is done only where the exact catalogued archive (its name, size and archive id) is
+    found on this drive and overwritten, or the catalog already records it destroyed: a copied
+    drive marker or a clone lacking the file completes nothing. Writes one fresh backup there
+    first, then overwrites and unlinks each archive found, and notes each on its certificate.
+    Returns the locations purged (empty if none were).
     """
-    marker = read_marker(Path(drive_root))
+    root = Path(drive_root)
+    marker = read_marker(root)
     if marker is None:
         return []
     pending = vault.disposal.pending_purges(marker.drive_id)
     if not pending:
         return []
-    if _is_read_only(backup_dir(Path(drive_root))):
-        raise StorageError(f"the backup drive at {drive_root} is read-only; the pending purge "
-                           "of old backups waits until it is writable")
-    result = run_backup(vault, Path(drive_root), rotate=False)
+    if marker_authentic(vault, marker) is False:
+        raise UntrustedBackupError(f"the drive marker at {root} does not carry the tag this "
+                                   "vault gave its drive: it was forged or altered; the "
+                                   "pending purge waits for the real drive")
     catalog = Catalog(vault)
-    purged: list[str] = []
+    rows = catalog.backups(marker.drive_id)
+    found: list[tuple[int, Path, list[BackupRecord]]] = []
+    already: list[tuple[int, Path]] = []
     for purge in pending:
         # The drive may be mounted elsewhere now: find the file by name on this mount.
-        old = backup_dir(Path(drive_root)) / Path(purge.location).name
-        records = [r for r in catalog.backups(marker.drive_id, list(LIVE))
-                   if r.file_name == old.name]
+        old = backup_dir(root) / Path(purge.location).name
+        named = [r for r in rows if r.file_name == old.name]
+        exact = [r for r in named if r.status in LIVE and _is_catalogued_archive(old, r)]
+        if exact:
+            found.append((purge.id, old, exact))
+        elif named and all(r.status == "replaced" for r in named) and not old.exists():
+            already.append((purge.id, old))  # destroyed by us before a kill: recorded so
+    if not found and not already:
+        return []
+    if found and _is_read_only(backup_dir(root)):
+        raise StorageError(f"the backup drive at {drive_root} is read-only; the pending purge "
+                           "of old backups waits until it is writable")
+    new = str(run_backup(vault, root, rotate=False).path) if found else None
+    purged: list[str] = []
+    for purge_id, old, records in found:
         for record in records:
             destroy(catalog, record.id, old, "replaced")
-        if not records and old.exists():
-            fsutil.secure_unlink(old)
-        vault.disposal.mark_purged(purge.id, str(result.path))
+        vault.disposal.mark_purged(purge_id, new)
+        purged.append(str(old))
+    for purge_id, old in already:
+        vault.disposal.mark_purged(purge_id, new)
         purged.append(str(old))
     return purged
 
