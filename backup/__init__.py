@@ -15,6 +15,7 @@ from .catalog import DEFAULT_WATCH_ROOTS, BackupRecord, BackupSettings, Catalog,
 from .drives import DriveMarker, add_drive, check_drive, connected_drives, find_drives, read_marker
 from .generations import RotationPolicy, prune, select_keep
 from .lost import LostBackup, LostClient, LostDriveReport, lost_drive
+from .removal import finish_removals
 from .restore import RestoreResult, restore, restore_test
 from .verify import VerifyOutcome, VerifyReport, verify_archive, verify_catalogued
 from .watch import DriveWatcher, WatchEvent, is_due
@@ -26,7 +27,7 @@ __all__ = [
     "DriveMarker", "DriveWatcher", "LostBackup", "LostClient", "LostDriveReport",
     "ProgressCallback", "RestoreResult", "RotationPolicy", "VerifyOutcome",
     "VerifyReport", "WatchEvent", "add_drive", "check_drive", "connected_drives", "find_drives",
-    "is_due",
+    "finish_removals", "is_due",
     "lost_drive", "prune", "read_header", "read_marker", "restore",
     "restore_test", "run_backup", "select_keep", "verify_archive", "verify_catalogued",
 ]

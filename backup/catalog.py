@@ -36,6 +36,7 @@ class Drive:
     last_seen_at: str | None
     status: str
     lost_at: str | None
+    marker_tag: str | None = None
 
     @property
     def is_lost(self) -> bool:
@@ -154,7 +155,34 @@ CATALOG_V1 = [
     """CREATE INDEX IF NOT EXISTS backup_clients_client
        ON backup_clients(client_id, backup_id)""",
 ]
-CATALOG_MIGRATIONS = [Migration(1, "backup catalog", lambda db: db.execute_all(CATALOG_V1))]
+# An archive about to be destroyed (pruned, replaced by disposal): the intent is committed here
+# before a byte of the file is touched, and removed with the row's final status once the file
+# is gone. While it is here the row reads 'removing', never 'good' (DESIGN 12).
+CATALOG_V2 = [
+    """CREATE TABLE IF NOT EXISTS backup_removals (
+        backup_id INTEGER PRIMARY KEY REFERENCES backups(id) ON DELETE CASCADE,
+        final TEXT NOT NULL CHECK (final IN ('pruned', 'replaced', 'destroyed')),
+        recorded_at TEXT NOT NULL
+    )""",
+]
+
+
+def _catalog_v2(db: Database) -> None:
+    db.execute_all(CATALOG_V2)
+    # The drive marker's authentication tag, kept in the (encrypted) vault: a marker must carry
+    # it to be this drive's (drives.py). Old drives have none until designated again. Added
+    # only if missing, like version 1's IF NOT EXISTS.
+    columns = {str(r[1]) for r in db.query("PRAGMA table_info(backup_drives)")}
+    if "marker_tag" not in columns:
+        db.execute("ALTER TABLE backup_drives ADD COLUMN marker_tag TEXT")
+
+
+CATALOG_MIGRATIONS = [Migration(1, "backup catalog", lambda db: db.execute_all(CATALOG_V1)),
+                      Migration(2, "backup removals, marker tags", _catalog_v2)]
+# The status a row reads as: 'removing' while its destruction is recorded but not finished.
+_SHOWN = ("(CASE WHEN id IN (SELECT backup_id FROM backup_removals) THEN 'removing' "
+          "ELSE status END)")
+REMOVING = "removing"
 
 # Databases whose catalog schema is known to be current (one check per opened database).
 _current: weakref.WeakSet[Database] = weakref.WeakSet()
@@ -179,7 +207,7 @@ def ensure_schema(db: Database) -> None:
 
 def _drive(row: Row) -> Drive:
     return Drive(row["drive_id"], row["label"], row["added_at"], row["last_path"],
-                 row["last_seen_at"], row["status"], row["lost_at"])
+                 row["last_seen_at"], row["status"], row["lost_at"], row["marker_tag"])
 
 
 @dataclass
@@ -202,6 +230,11 @@ class Catalog:
                 "last_path = excluded.last_path, last_seen_at = excluded.last_seen_at",
                 (marker.drive_id, marker.label, now_utc(), path, now_utc()))
         return self.drive(marker.drive_id)
+
+    def set_marker_tag(self, drive_id: str, tag: str) -> None:
+        with self._db.atomic():
+            self._db.execute("UPDATE backup_drives SET marker_tag = ? WHERE drive_id = ?",
+                             (tag, drive_id))
 
     def drive(self, drive_id: str) -> Drive:
         row = self._db.one("SELECT * FROM backup_drives WHERE drive_id = ?", (drive_id,))
@@ -229,6 +262,9 @@ class Catalog:
     def mark_drive_lost(self, drive_id: str) -> int:
         """The drive and every archive on it are never trusted again. Returns archives marked."""
         with self._db.atomic():
+            # A removal that cannot finish now: the copy is out of reach, so it is lost.
+            self._db.execute("DELETE FROM backup_removals WHERE backup_id IN "
+                             "(SELECT id FROM backups WHERE drive_id = ?)", (drive_id,))
             self._db.execute("UPDATE backup_drives SET status = 'lost', lost_at = "
                              "coalesce(lost_at, ?) WHERE drive_id = ?", (now_utc(), drive_id))
             cur = self._db.execute(
@@ -282,8 +318,38 @@ class Catalog:
     def set_status(self, backup_id: int, status: str, error: str | None = None) -> None:
         if status not in STATUSES:
             raise UsageError(f"unknown backup status {status!r}")
-        self._db.execute("UPDATE backups SET status = ?, error = coalesce(?, error) "
-                         "WHERE id = ?", (status, error, backup_id))
+        with self._db.atomic():
+            self._db.execute("UPDATE backups SET status = ?, error = coalesce(?, error) "
+                             "WHERE id = ?", (status, error, backup_id))
+            # A status decided now supersedes a removal still recorded for the row.
+            self._db.execute("DELETE FROM backup_removals WHERE backup_id = ?", (backup_id,))
+
+    def begin_removal(self, backup_id: int, final: str) -> None:
+        """Commit the intent to destroy this archive's file (it reads 'removing' from now on);
+        call before touching the file, and `finish_removal` once it is gone."""
+        with self._db.atomic():
+            self._db.execute("INSERT OR REPLACE INTO backup_removals VALUES (?, ?, ?)",
+                             (backup_id, final, now_utc()))
+
+    def finish_removal(self, backup_id: int) -> None:
+        """The file is gone: the row takes the final status its removal recorded."""
+        with self._db.atomic():
+            final = self._db.scalar("SELECT final FROM backup_removals WHERE backup_id = ?",
+                                    (backup_id,))
+            if final is None:
+                return
+            self._db.execute("UPDATE backups SET status = ? WHERE id = ?", (final, backup_id))
+            self._db.execute("DELETE FROM backup_removals WHERE backup_id = ?", (backup_id,))
+
+    def removal_final(self, backup_id: int) -> str | None:
+        """The final status a recorded removal gives the row (None if none is recorded)."""
+        found = self._db.scalar("SELECT final FROM backup_removals WHERE backup_id = ?",
+                                (backup_id,))
+        return None if found is None else str(found)
+
+    def removing(self, drive_id: str | None = None) -> list[BackupRecord]:
+        """Archives whose destruction was recorded but not finished (a kill in between)."""
+        return self.backups(drive_id, [REMOVING])
 
     def sweep_unfinished(self) -> int:
         """Archives left 'writing' by a crash or kill: never good. Returns how many."""
@@ -293,6 +359,7 @@ class Catalog:
 
     def _rows_to_records(self, rows: Iterable[Row]) -> list[BackupRecord]:
         records: list[BackupRecord] = []
+        removing = {int(r[0]) for r in self._db.query("SELECT backup_id FROM backup_removals")}
         for r in rows:
             bid = int(r["id"])
             clients = tuple(int(c[0]) for c in self._db.query(
@@ -301,7 +368,8 @@ class Catalog:
             records.append(BackupRecord(
                 bid, r["archive_id"], r["drive_id"], r["file_name"], r["path"], r["created_at"],
                 r["size"], r["digest"], int(r["key_epoch"]), json.loads(r["encryption"]),
-                clients, r["status"], r["verified_at"], r["error"]))
+                clients, REMOVING if bid in removing else r["status"], r["verified_at"],
+                r["error"]))
         return records
 
     def backups(self, drive_id: str | None = None,
@@ -312,7 +380,7 @@ class Catalog:
             where.append("drive_id = ?")
             params.append(drive_id)
         if statuses:
-            where.append(f"status IN ({', '.join('?' for _ in statuses)})")
+            where.append(f"{_SHOWN} IN ({', '.join('?' for _ in statuses)})")
             params.extend(statuses)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         return self._rows_to_records(self._db.query(

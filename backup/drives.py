@@ -8,17 +8,20 @@ of them are mounted now.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
+import hashlib
+import hmac
 import json
 import os
 import secrets
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from vault import Vault
-from vault.errors import StorageError, UsageError
+from vault.errors import NotFoundError, StorageError, UsageError
 from vault.records import validate
 from vault.records.audit import Action
 from vault.storage import fsutil
@@ -40,11 +43,43 @@ class DriveMarker:
     vault_id: str
     label: str
     created_at: str
+    # HMAC-SHA256 of the fields above under a key derived from the vault's record key, the same
+    # value kept in the catalog. Not secret from whoever holds the drive (a copy of the marker
+    # copies it): it proves the marker was made by this vault, not that this is the drive.
+    tag: str = ""
+
+    def fields(self) -> dict[str, object]:
+        return {"confide_drive": 1, "drive_id": self.drive_id, "vault_id": self.vault_id,
+                "label": self.label, "created_at": self.created_at}
 
     def to_bytes(self) -> bytes:
-        return json.dumps({"confide_drive": 1, "drive_id": self.drive_id,
-                           "vault_id": self.vault_id, "label": self.label,
-                           "created_at": self.created_at}, sort_keys=True).encode() + b"\n"
+        doc = self.fields()
+        if self.tag:
+            doc["tag"] = self.tag
+        return json.dumps(doc, sort_keys=True).encode() + b"\n"
+
+
+def marker_tag(vault: Vault, marker: DriveMarker) -> str:
+    """The authentication tag of `marker` under this vault's record key (derived)."""
+    key = vault.derive_subkey(b"confide drive marker", marker.vault_id.encode())
+    try:
+        body = json.dumps(marker.fields(), sort_keys=True).encode()
+        return hmac.new(key.reveal(), body, hashlib.sha256).hexdigest()
+    finally:
+        key.wipe()
+
+
+def marker_authentic(vault: Vault, marker: DriveMarker) -> bool | None:
+    """True: the marker carries the tag the catalog keeps for its drive. False: the catalog
+    keeps a tag and the marker does not carry it (forged or altered). None: an old drive,
+    designated before markers were tagged (nothing to check against)."""
+    try:
+        stored = Catalog(vault).drive(marker.drive_id).marker_tag
+    except NotFoundError:
+        return False
+    if not stored:
+        return None
+    return hmac.compare_digest(stored.encode(), marker.tag.encode())
 
 
 def read_marker(root: Path) -> DriveMarker | None:
@@ -70,13 +105,15 @@ def read_marker(root: Path) -> DriveMarker | None:
     try:
         doc = json.loads(raw.decode("utf-8"))
         return DriveMarker(str(doc["drive_id"]), str(doc["vault_id"]), str(doc.get("label", "")),
-                           str(doc.get("created_at", "")))
+                           str(doc.get("created_at", "")), str(doc.get("tag", "")))
     except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError):
         return None  # RecursionError: a stick's marker of thousands of nested brackets
 
 
-def write_marker(root: Path, vault_id: str, label: str) -> DriveMarker:
-    """Designate `root` (atomically: temp file, fsync, rename, fsync folder)."""
+def write_marker(root: Path, vault_id: str, label: str,
+                 tag_for: Callable[[DriveMarker], str] | None = None) -> DriveMarker:
+    """Designate `root` (atomically: temp file, fsync, rename, fsync folder). With `tag_for`
+    the new marker is tagged, and an existing untagged one of this vault gains its tag."""
     label = validate.one_line(label, "drive label", required=False) or ""  # the name rule
     if not root.is_dir():
         raise UsageError(f"{root} is not a folder; give the mount point of the backup drive")
@@ -84,8 +121,13 @@ def write_marker(root: Path, vault_id: str, label: str) -> DriveMarker:
     if existing is not None:
         if existing.vault_id != vault_id:
             raise UsageError(f"{root} is already the backup drive of another Confide vault")
-        return existing
-    marker = DriveMarker(secrets.token_hex(8), vault_id, label or root.name, now_utc())
+        if tag_for is None or existing.tag == tag_for(existing):
+            return existing
+        marker = existing  # untagged (an older Confide) or tagged by no key of ours: retag
+    else:
+        marker = DriveMarker(secrets.token_hex(8), vault_id, label or root.name, now_utc())
+    if tag_for is not None:
+        marker = dataclasses.replace(marker, tag=tag_for(marker))
     tmp = root / (MARKER + PARTIAL)
     with fsutil.storage_errors(f"cannot designate {root} as a backup drive"):
         if tmp.exists():
@@ -161,6 +203,10 @@ def check_drive(vault: Vault, root: Path, register: bool = True) -> DriveMarker:
         raise UntrustedBackupError(
             f"drive {marker.drive_id} ({drive.label}) was reported lost on {drive.lost_at}; it is "
             "never trusted again. Designate a new drive (erase this one first)")
+    if marker_authentic(vault, marker) is False:
+        raise UntrustedBackupError(
+            f"the drive marker at {root} names drive {marker.drive_id} but does not carry the "
+            "tag this vault gave it: it was forged or altered")
     if register:
         catalog.register_drive(marker, str(root))
     return marker
@@ -169,10 +215,21 @@ def check_drive(vault: Vault, root: Path, register: bool = True) -> DriveMarker:
 def add_drive(vault: Vault, root: Path, label: str = "") -> Drive:
     """Designate the drive mounted at `root` (idempotent) and record it in the catalog."""
     root = Path(root)
-    marker = write_marker(root, vault.vault_id, label)
     catalog = Catalog(vault)
-    known = {d.drive_id for d in catalog.drives()}
+    known = {d.drive_id: d for d in catalog.drives()}
+    existing = read_marker(root)
+    if existing is not None and existing.drive_id in known and known[existing.drive_id].marker_tag:
+        # Tagged before (perhaps under keys since rotated): the marker must carry that tag.
+        if marker_authentic(vault, existing) is False:
+            raise UntrustedBackupError(f"the drive marker at {root} does not carry the tag this "
+                                       "vault gave its drive: it was forged or altered")
+        marker = write_marker(root, vault.vault_id, label)
+    else:
+        marker = write_marker(root, vault.vault_id, label, lambda m: marker_tag(vault, m))
     drive = catalog.register_drive(marker, str(root.absolute()))
+    if marker.tag and not drive.marker_tag:
+        catalog.set_marker_tag(marker.drive_id, marker.tag)
+        drive = catalog.drive(marker.drive_id)
     if marker.drive_id not in known:
         vault.audit.record(Action.BACKUP, "drive", marker.drive_id, event="drive_added")
     if drive.is_lost:
@@ -203,4 +260,4 @@ def connected_drives(vault: Vault) -> list[tuple[Path, DriveMarker]]:
 
 __all__ = ["BACKUP_DIR", "DEFAULT_WATCH_ROOTS", "MARKER", "PARTIAL", "SUFFIX", "DriveMarker",
            "add_drive", "backup_dir", "check_drive", "connected_drives", "find_drives",
-           "read_marker", "write_marker"]
+           "marker_authentic", "marker_tag", "read_marker", "write_marker"]

@@ -1,7 +1,8 @@
 """Generations: keep the newest backup of each of the last N days, weeks and months.
 
-Pruned archives are overwritten before they are unlinked. The newest good backup is never pruned,
-and nothing is pruned on a drive that is not connected (it stays in the catalog as it was).
+Pruned archives are overwritten before they are unlinked, after the catalog records the intent.
+The newest good backup is never pruned, and nothing is pruned on a drive that is not connected
+(it stays in the catalog as it was).
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from pathlib import Path
 
 from vault import Vault
 from vault.records.audit import Action
-from vault.storage import fsutil
 
 from .catalog import BackupRecord, BackupSettings, Catalog
 from .drives import backup_dir
+from .removal import destroy
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,9 @@ def prune(vault: Vault, drive_id: str, root: Path, policy: RotationPolicy) -> li
     for record in good:
         if record.id in keep:
             continue
-        # The drive may be mounted elsewhere than when the archive was written.
-        path = backup_dir(root) / record.file_name
-        if path.exists():
-            fsutil.secure_unlink(path)
-        catalog.set_status(record.id, "pruned")
+        # The drive may be mounted elsewhere than when the archive was written. The row reads
+        # 'removing' before a byte is overwritten (removal.py), so no kill leaves it 'good'.
+        destroy(catalog, record.id, backup_dir(root) / record.file_name, "pruned")
         vault.audit.record(Action.BACKUP, "backup", record.archive_id, event="pruned",
                            drive=drive_id)
         pruned.append(catalog.get(record.id))

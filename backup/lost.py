@@ -62,7 +62,8 @@ def lost_drive(vault: Vault, ref: str) -> LostDriveReport:
     drive: Drive = catalog.find_drive(ref)
     before = catalog.backups(drive.drive_id)
     # Written-and-verified copies plus any half-written ones: a partial file may hold data too.
-    exposed = [b for b in before if b.status in ("good", "writing", "failed", "damaged", "lost")]
+    exposed = [b for b in before
+               if b.status in ("good", "writing", "failed", "damaged", "removing", "lost")]
     catalog.mark_drive_lost(drive.drive_id)
     drive = catalog.drive(drive.drive_id)
     cache: dict[int, LostClient] = {}

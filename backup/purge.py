@@ -24,15 +24,18 @@ from vault.errors import ConfideError, StorageError, UsageError
 from vault.retention.types import BackupCopy
 from vault.storage import fsutil
 
-from .archive import ArchiveHeader, ArchiveKeys, read_archive
+from .archive import ArchiveHeader, ArchiveKeys, read_archive, read_header
 from .catalog import BackupRecord, Catalog
-from .drives import backup_dir, read_marker
-from .errors import ForeignBackupError
+from .drives import PARTIAL, backup_dir, marker_authentic, read_marker
+from .errors import ForeignBackupError, UntrustedBackupError
+from .removal import destroy, finish_removals
+from .removal import drive_root as _drive_root
 from .watch import WatchEvent
 from .write import SECTIONS, run_backup
 
 # Archives in these states may still exist on a drive; the others were already removed.
-LIVE = ("writing", "good", "failed", "damaged")
+# 'removing': its destruction was interrupted, so the file may still be whole.
+LIVE = ("writing", "good", "failed", "damaged", "removing")
 _SECTION_KEYS = {"record.db": KeyName.RECORD, "pnotes.db": KeyName.PNOTES}
 
 
@@ -43,21 +46,19 @@ def _is_read_only(path: Path) -> bool:
         return True
 
 
-def _drive_root(vault: Vault, drive_id: str | None) -> Path | None:
-    """Where the drive is mounted now, if it is (its marker must be there)."""
-    if drive_id is None:
-        return None
-    drive = Catalog(vault).drive(drive_id)
-    if not drive.last_path:
-        return None
-    root = Path(drive.last_path)
-    try:
-        marker = read_marker(root)
-    except StorageError:
-        return None
-    if marker is None or marker.drive_id != drive_id:
-        return None
-    return root
+
+
+def _never_written(vault: Vault, record: BackupRecord) -> bool:
+    """A failed (or interrupted) archive whose file, final or half-written, is not on its
+    connected drive: removed by design (`write.py`), so no copy at all, not a pending one."""
+    if record.status not in ("failed", "writing"):
+        return False
+    root = _drive_root(vault, record.drive_id)
+    if root is None:
+        return False  # the drive is away: the file may still be there
+    folder = backup_dir(root)
+    names = (record.file_name, "." + record.file_name + PARTIAL)
+    return not any((folder / n).exists() or (folder / n).is_symlink() for n in names)
 
 
 class DisposalBackups:
@@ -66,7 +67,9 @@ class DisposalBackups:
     def _copy(self, vault: Vault, record: BackupRecord) -> BackupCopy:
         root = _drive_root(vault, record.drive_id)
         path = backup_dir(root) / record.file_name if root is not None else Path(record.path)
-        connected = root is not None and path.exists()
+        # Only a file found there can be destroyed there: one missing stays pending (never
+        # "replaced" on the word of a marker alone), without holding up the drive's others.
+        connected = root is not None and (path.exists() or path.is_symlink())
         writable = connected and not _is_read_only(path.parent)
         return BackupCopy(record.id, record.drive_id or "unknown", str(path), record.created_at,
                           connected, writable)
@@ -89,8 +92,10 @@ class DisposalBackups:
         return copies
 
     def copies_to_replace(self, vault: Vault) -> list[BackupCopy]:
+        finish_removals(vault)  # removals a kill interrupted: ours to finish first
         records = Catalog(vault).backups(statuses=list(LIVE))
-        return [self._copy(vault, r) for r in sorted(records, key=lambda r: r.id)]
+        return [self._copy(vault, r) for r in sorted(records, key=lambda r: r.id)
+                if not _never_written(vault, r)]
 
     def replace_copies(self, vault: Vault, copies: Sequence[BackupCopy]) -> str:
         drives = {c.drive for c in copies}
@@ -105,10 +110,8 @@ class DisposalBackups:
         result = run_backup(vault, root, rotate=False)
         catalog = Catalog(vault)
         for c in copies:
-            path = Path(c.location)
-            if path.exists():
-                fsutil.secure_unlink(path)  # zeros over its blocks, fsync, unlink, fsync dir
-            catalog.set_status(c.backup_id, "replaced")
+            # Recorded as 'removing' before its blocks are zeroed (removal.py).
+            destroy(catalog, c.backup_id, Path(c.location), "replaced")
         return str(result.path)
 
     def remaining_plaintext(self, vault: Vault, keys: Mapping[KeyName, SecretBytes]
@@ -163,39 +166,77 @@ class DisposalBackups:
             sections.clear()
 
 
+def _is_catalogued_archive(path: Path, record: BackupRecord) -> bool:
+    """Whether `path` is the very archive `record` catalogues: a plain file of its name, its
+    size, whose header carries its archive id. (Its digest covers frames only a key of its own
+    epoch authenticates, and a pending purge's epoch is retired: the id and size are checked.)"""
+    try:
+        if path.is_symlink() or not path.is_file():
+            return False
+        if record.size is not None and path.stat().st_size != record.size:
+            return False
+        with open(path, "rb") as source:
+            header = read_header(source, path.name)[0]
+    except (ConfideError, OSError):
+        return False
+    return header.archive_hex == record.archive_id
+
+
 def process_pending_purges(vault: Vault, drive_root: Path) -> list[str]:
     """Finish the purges recorded for the drive now mounted at `drive_root`.
 
-    Writes one fresh backup there, overwrites and unlinks every pending old file, and notes
-    each on its certificate. Returns the locations purged (empty if none were pending).
+    A purge is done only where the exact catalogued archive (its name, size and archive id) is
+    found on this drive and overwritten, or the catalog already records it destroyed: a copied
+    drive marker or a clone lacking the file completes nothing. Writes one fresh backup there
+    first, then overwrites and unlinks each archive found, and notes each on its certificate.
+    Returns the locations purged (empty if none were).
     """
-    marker = read_marker(Path(drive_root))
+    root = Path(drive_root)
+    marker = read_marker(root)
     if marker is None:
         return []
     pending = vault.disposal.pending_purges(marker.drive_id)
     if not pending:
         return []
-    if _is_read_only(backup_dir(Path(drive_root))):
-        raise StorageError(f"the backup drive at {drive_root} is read-only; the pending purge "
-                           "of old backups waits until it is writable")
-    result = run_backup(vault, Path(drive_root), rotate=False)
+    if marker_authentic(vault, marker) is False:
+        raise UntrustedBackupError(f"the drive marker at {root} does not carry the tag this "
+                                   "vault gave its drive: it was forged or altered; the "
+                                   "pending purge waits for the real drive")
     catalog = Catalog(vault)
-    purged: list[str] = []
+    rows = catalog.backups(marker.drive_id)
+    found: list[tuple[int, Path, list[BackupRecord]]] = []
+    already: list[tuple[int, Path]] = []
     for purge in pending:
         # The drive may be mounted elsewhere now: find the file by name on this mount.
-        old = backup_dir(Path(drive_root)) / Path(purge.location).name
-        if old.exists():
-            fsutil.secure_unlink(old)
-        for record in catalog.backups(marker.drive_id, list(LIVE)):
-            if record.file_name == old.name:
-                catalog.set_status(record.id, "replaced")
-        vault.disposal.mark_purged(purge.id, str(result.path))
+        old = backup_dir(root) / Path(purge.location).name
+        named = [r for r in rows if r.file_name == old.name]
+        exact = [r for r in named if r.status in LIVE and _is_catalogued_archive(old, r)]
+        if exact:
+            found.append((purge.id, old, exact))
+        elif named and all(r.status == "replaced" for r in named) and not old.exists():
+            already.append((purge.id, old))  # destroyed by us before a kill: recorded so
+    if not found and not already:
+        return []
+    if found and _is_read_only(backup_dir(root)):
+        raise StorageError(f"the backup drive at {drive_root} is read-only; the pending purge "
+                           "of old backups waits until it is writable")
+    new = str(run_backup(vault, root, rotate=False).path) if found else None
+    purged: list[str] = []
+    for purge_id, old, records in found:
+        for record in records:
+            destroy(catalog, record.id, old, "replaced")
+        vault.disposal.mark_purged(purge_id, new)
+        purged.append(str(old))
+    for purge_id, old in already:
+        vault.disposal.mark_purged(purge_id, new)
         purged.append(str(old))
     return purged
 
 
 def process_connected_pending(vault: Vault) -> list[str]:
-    """Finish the pending purges of every drive that is connected right now."""
+    """Finish the pending purges of every drive that is connected right now (and first any
+    removal a kill interrupted there)."""
+    finish_removals(vault)
     purged: list[str] = []
     for drive in sorted({purge.drive for purge in vault.disposal.pending_purges()}):
         root = _drive_root(vault, drive)

@@ -14,7 +14,6 @@ import dataclasses
 import os
 import secrets
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,11 +27,19 @@ from vault.errors import (
     IntegrityError,
     StorageError,
     UsageError,
+    VaultBusyError,
     VaultExistsError,
 )
 from vault.records.audit import Action
 from vault.storage import fsutil
-from vault.storage.layout import restore_aside, restore_asides, restore_staging, restore_stagings
+from vault.storage.layout import (
+    restore_aside,
+    restore_asides,
+    restore_staging,
+    restore_stagings,
+    restore_test_folder,
+    restore_tests,
+)
 from vault.storage.lockfile import ProcessLock
 from vault.vault import KEY_FILE, LOCK_FILE, PNOTES_DB, RECORD_DB, check_database_file
 
@@ -156,18 +163,34 @@ def _drop_marker(target: Path) -> None:
         fsutil.fsync_dir(target)
 
 
+def _open_elsewhere(target: Path) -> bool:
+    """Whether another process has the vault open (its restore test may be running now)."""
+    if not key_file_exists(target / KEY_FILE):
+        return False
+    lock = ProcessLock(target / LOCK_FILE)
+    try:
+        lock.acquire()
+    except VaultBusyError:
+        return True
+    lock.release()
+    return False
+
+
 def finish_interrupted(target: Path, *, put_back: bool = True) -> Leftovers:
     """Finish what a kill during an earlier restore left beside `target`.
 
-    A staging folder was never verified nor in use: erased. An old vault kept aside after the
-    restored one took its place (the marker names it): overwritten and removed, as the restore
-    would have done. An old vault kept aside while no vault is at `target` (killed between the
-    two renames): put back when `put_back`, else reported. Anything else is reported, never
-    deleted.
+    A staging folder was never verified nor in use: erased, and so is a killed restore test's
+    copy (unless another process has the vault open: its test may be running). An old vault
+    kept aside after the restored one took its place (the marker names it): overwritten and
+    removed, as the restore would have done. An old vault kept aside while no vault is at
+    `target` (killed between the two renames): put back when `put_back`, else reported.
+    Anything else is reported, never deleted.
     """
     target = Path(target).absolute()
     done: list[str] = []
     problems: list[str] = []
+    if restore_tests(target) and not _open_elsewhere(target):
+        done += sweep_restore_tests(target)
     with fsutil.storage_errors(f"cannot finish the interrupted restore of {target}"):
         for stale in restore_stagings(target):
             _wipe_folder(stale)  # never verified, never in use: ours to remove
@@ -325,14 +348,34 @@ def _restore_into(archive: Path, staging: Path, passphrase: str | None,
                          False, via)
 
 
-def restore_test(archive: Path, *, passphrase: str | None = None,
+def sweep_restore_tests(folder: Path) -> list[str]:
+    """Overwrite and remove the copies killed restore tests left beside the vault at `folder`.
+
+    Such a copy is a whole vault under keys the passphrase unwraps (disposed clients included),
+    never in use once its test died: ours to remove. One line per copy removed.
+    """
+    done: list[str] = []
+    with fsutil.storage_errors(f"cannot remove a restore test's copy beside {folder}"):
+        for stale in restore_tests(Path(folder)):
+            _wipe_folder(stale)
+            fsutil.fsync_dir(stale.parent)
+            done.append(f"securely removed the copy an interrupted restore test left at {stale}")
+    return done
+
+
+def restore_test(archive: Path, *, beside: Path, passphrase: str | None = None,
                  recovery_key: str | None = None,
                  progress: ProgressCallback | None = None) -> RestoreResult:
-    """Restore into a temporary folder, check everything, then erase it (the TUI's button).
+    """Restore beside the vault at `beside`, check everything, then erase it (the TUI's button).
 
-    The temporary vault is encrypted like the real one; it is overwritten before removal.
+    The test copy is encrypted like the real one and overwritten before removal. It lives
+    beside the vault (storage/layout.py), never in /tmp: if the test is killed, the next
+    unlock, restore or disposal finds the copy and erases it, and `dispose verify` fails while
+    it exists.
     """
-    base = Path(tempfile.mkdtemp(prefix="confide-restore-test-"))
+    base = restore_test_folder(Path(beside), secrets.token_hex(4))
+    with fsutil.storage_errors(f"cannot make a folder for the restore test beside {beside}"):
+        fsutil.ensure_private_dir(base)
     try:
         target = base / "vault"
         new = None if recovery_key is None else secrets.token_urlsafe(24)

@@ -38,6 +38,7 @@ from .drives import PARTIAL, SUFFIX, backup_dir, check_drive, read_marker
 from .errors import BackupDamagedError
 from .generations import RotationPolicy, prune
 from .keys import vault_keys_for
+from .removal import finish_removals
 
 SECTIONS = ("record.db", "pnotes.db")
 READ_BLOCK = 1 << 20
@@ -192,6 +193,7 @@ def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rot
     try:
         with fsutil.storage_errors(f"cannot prepare the backup folder on {root}"):
             _remove_unverified(catalog, marker.drive_id, folder)
+            finish_removals(vault, marker.drive_id, root)  # what a kill left 'removing'
         t0 = time.perf_counter()
         written = partial
         digest, size, held = _write(vault, header, partial, created_text, progress, root)

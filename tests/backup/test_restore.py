@@ -150,11 +150,15 @@ def test_restore_with_recovery_key_sets_new_passphrase(
         v.lock()
 
 
-def test_restore_test_checks_and_erases(backed_up: Path, passphrase: str) -> None:
-    """The TUI's restore test restores into a temp folder, checks it and removes it."""
-    result = restore_test(backed_up, passphrase=passphrase)
+def test_restore_test_checks_and_erases(backed_up: Path, tmp_path: Path,
+                                        passphrase: str) -> None:
+    """The TUI's restore test restores beside the vault, checks the copy and removes it."""
+    vault_dir = tmp_path / "vault"
+    result = restore_test(backed_up, beside=vault_dir, passphrase=passphrase)
     assert result.clients == 4 and result.audit_entries > 0
     assert not result.folder.exists()
+    assert result.folder.parent.parent == vault_dir.parent  # beside the vault, not in /tmp
+    assert [p.name for p in tmp_path.iterdir() if "restore-test" in p.name] == []
 
 
 def test_restored_catalog_marks_its_own_archive_good(backed_up: Path, tmp_path: Path,

@@ -12,7 +12,8 @@ from tests.support import REPO
 SQL = re.compile(r"\b(SELECT|INSERT INTO|UPDATE|DELETE FROM|CREATE TABLE|PRAGMA|DROP TABLE)\b")
 TABLE = re.compile(r"\b(?:FROM|INTO|UPDATE|JOIN|EXISTS|ON|REFERENCES)\s+([a-z_]+)(?![.\w])")
 CATALOG = REPO / "backup" / "catalog.py"
-OWN = {"backup_drives", "backups", "backup_clients", "backups_drive", "backup_clients_client"}
+OWN = {"backup_drives", "backups", "backup_clients", "backups_drive", "backup_clients_client",
+       "backup_removals"}
 DB_CALLS = {"execute", "execute_all", "query", "one", "scalar"}
 
 

@@ -54,3 +54,29 @@ def killed_restore(vault: Vault, vault_dir: Path, tmp_path: Path, where: str) ->
 
 def asides(vault_dir: Path) -> list[Path]:
     return sorted(vault_dir.parent.glob(f".{vault_dir.name}.before-restore-*"))
+
+
+# Runs the real restore test in a child that SIGKILLs itself once the copy is on disk (just
+# before its first database check), as `kill -9` during the TUI's restore test would.
+_TEST_KILLER = textwrap.dedent("""
+    import os, signal, sys
+    from pathlib import Path
+    import importlib
+    r = importlib.import_module("backup.restore")
+    archive, beside, passphrase = sys.argv[1:4]
+    def die(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGKILL)
+    r._check_database = die
+    r.restore_test(Path(archive), beside=Path(beside), passphrase=passphrase)
+""")
+
+
+def killed_restore_test(archive: Path, vault_dir: Path) -> None:
+    """A restore test of `archive` beside `vault_dir`, killed with its copy on disk."""
+    proc = subprocess.run([sys.executable, "-c", _TEST_KILLER, str(archive), str(vault_dir),
+                           PASSPHRASE], capture_output=True, timeout=120)
+    assert proc.returncode == -9, proc.stderr.decode()
+
+
+def restore_test_copies(vault_dir: Path) -> list[Path]:
+    return sorted(vault_dir.parent.glob(f".{vault_dir.name}.restore-test-*"))

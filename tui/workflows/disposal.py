@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from backup.purge import DisposalBackups, process_connected_pending
+from backup.restore import sweep_restore_tests
 from vault import Vault
 from vault.retention.execute import DisposalResult
 from vault.retention.plan import ClientDisposal
@@ -25,11 +26,13 @@ class Resumed:
 
     finished: tuple[DisposalResult, ...] = ()
     purged: tuple[str, ...] = ()
+    swept: tuple[str, ...] = ()  # copies killed restore tests left beside the vault
 
     def lines(self) -> list[str]:
         """One line each, for the face to show (nothing when there was nothing to finish)."""
         lines = [f"finished the interrupted disposal {r.certificate.certificate_id}: "
                  f"{r.verification.result}" for r in self.finished]
+        lines += self.swept
         if self.purged:
             lines.append(f"purged {len(self.purged)} old backup(s) left pending by an earlier "
                          "disposal")
@@ -47,9 +50,11 @@ def resume(vault: Vault, passphrase: str, *, authenticated: bool = False) -> Res
     """
     if not authenticated:
         vault.verify_passphrase(passphrase)
+    # This process holds the vault's lock: no restore test of it is running elsewhere.
+    swept = sweep_restore_tests(vault.folder)
     finished = vault.disposal.resume(passphrase, DisposalBackups())
     purged = process_connected_pending(vault)
-    return Resumed(tuple(finished), tuple(purged))
+    return Resumed(tuple(finished), tuple(purged), tuple(swept))
 
 
 def queue(vault: Vault, passphrase: str, report: Report, *, today: date | None = None,

@@ -2,6 +2,7 @@
 
 Both faces run this before showing a record: the old vault such a restore kept aside may hold
 records disposed of since, and a kill between its two renames leaves no vault in place at all.
+A killed restore test's copy beside the vault is overwritten and removed here too.
 What was done and what still needs the practitioner come back as lines for the face to show.
 """
 

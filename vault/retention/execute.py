@@ -345,7 +345,10 @@ def _finish(vault: Vault, passphrase: str, disposal_id: int, ids: Sequence[int],
             by_drive.setdefault(c.drive, []).append(c)
         done: set[str] = set()
         for drive, group in sorted(by_drive.items()):
-            if not all(c.connected and c.writable for c in group):
+            # Each copy on its own: one that cannot be reached stays pending without keeping
+            # the drive's other copies from being replaced now.
+            group = [c for c in group if c.connected and c.writable]
+            if not group:
                 continue
             try:
                 new_backups.append(backups.replace_copies(vault, group))

@@ -178,6 +178,12 @@ def verify(vault: Vault, passphrase: str, *, disposed_ids: Collection[int] | Non
                "none beside the vault folder" if not asides else
                "an interrupted restore left a previous copy of this vault (it may hold the "
                "disposed records) at " + ", ".join(str(a) for a in asides))
+    # A killed restore test's copy beside the vault: a whole vault the passphrase opens.
+    tests = layout.restore_tests(vault.folder)
+    report.add("copies left by a restore test", not tests,
+               "none beside the vault folder" if not tests else
+               "an interrupted restore test left a full copy of this vault (it may hold the "
+               "disposed records) at " + ", ".join(str(t) for t in tests))
     # 5. the vault folder: no journal, no stale copy, nothing under a retired key
     leftovers = [p.name for p in sorted(vault.folder.iterdir())
                  if p.name.endswith(("-journal", ".pending")) or ".epoch-" in p.name]

@@ -2,9 +2,12 @@
 
 A restore stages the restored vault in `.NAME.restoring-TOKEN` next to the vault folder NAME
 and, when it replaces a vault, keeps the old one aside as `.NAME.before-restore-TOKEN` until the
-restored one has verified. `backup.restore` makes and finishes them; the vault's disposal
-refuses while an aside copy exists (it would keep the disposed records). Both use these names,
-defined once here because vault/ may not import backup.
+restored one has verified. A restore test (restore, check, erase) works in
+`.NAME.restore-test-TOKEN`, beside the vault and never in /tmp, so a killed test's full copy is
+found by the same sweeps. `backup.restore` makes and finishes them; the vault's disposal refuses
+while an aside copy exists and its verification fails while a restore test's copy does (either
+would keep the disposed records). Both use these names, defined once here because vault/ may not
+import backup.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from pathlib import Path
 
 STAGING = "restoring"
 ASIDE = "before-restore"
+RESTORE_TEST = "restore-test"
 
 
 def _beside(folder: Path, kind: str, token: str) -> Path:
@@ -45,3 +49,13 @@ def restore_stagings(folder: Path) -> list[Path]:
 def restore_asides(folder: Path) -> list[Path]:
     """Previous vaults a replacing restore kept aside beside `folder` (normally none)."""
     return _all_beside(folder, ASIDE)
+
+
+def restore_test_folder(folder: Path, token: str) -> Path:
+    """Where a restore test of the vault at `folder` restores, checks, then erases its copy."""
+    return _beside(folder, RESTORE_TEST, token)
+
+
+def restore_tests(folder: Path) -> list[Path]:
+    """Copies a killed restore test of the vault at `folder` left beside it (normally none)."""
+    return _all_beside(folder, RESTORE_TEST)

@@ -283,7 +283,7 @@ class BackupScreen(VaultScreen):
                 break
         if newest is None:
             raise NotFoundError("no good backup is reachable; connect the backup drive")
-        result = restore_test(newest, passphrase=passphrase,
+        result = restore_test(newest, beside=vault.folder, passphrase=passphrase,
                               progress=self._progress_from_thread)
         self.post_message(self.RestoreTested(result))
         return result

@@ -194,10 +194,11 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> None:
-    from backup import Catalog
+    from backup import Catalog, finish_removals
 
     with unlocked(ctx) as vault:
         catalog = Catalog(vault)
+        finish_removals(vault)  # a kill mid-removal: finish it on the drives connected now
         drive_id = catalog.find_drive(args.drive).drive_id if args.drive else None
         records = catalog.backups(drive_id, None if args.all else ["good", "damaged"])
     data = [_record_json(r) for r in records]
