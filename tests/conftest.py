@@ -46,3 +46,10 @@ def vault(new_vault: tuple[Vault, str]) -> Vault:
 @pytest.fixture
 def cli(vault_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Cli:
     return Cli(vault_dir, tmp_path, capsys)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    from tests.support.fsimage import CAN_MOUNT, NO_ROOT_REASON
+
+    if item.get_closest_marker("root") is not None and not CAN_MOUNT:
+        pytest.skip(NO_ROOT_REASON)

@@ -20,9 +20,12 @@ import pytest
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 HAVE_TOOLS = all(shutil.which(t) for t in ("mkfs.ext4", "mount", "umount", "losetup"))
 
-needs_root = pytest.mark.skipif(
-    not (IS_ROOT and HAVE_TOOLS),
-    reason="needs root and mkfs.ext4/losetup to loop-mount a filesystem image (CI runs as root)")
+# The `root` marker; tests/conftest.py skips marked tests (with this reason) when not root, and
+# `-m "not root"` deselects them.
+needs_root = pytest.mark.root
+CAN_MOUNT = IS_ROOT and HAVE_TOOLS
+NO_ROOT_REASON = ("needs root and mkfs.ext4/losetup to loop-mount a filesystem image "
+                  "(CI runs as root)")
 
 
 def _run(*cmd: str) -> str:
