@@ -25,7 +25,7 @@ def test_passphrase_file_others_can_access_is_refused(ready: Cli, mode: int) -> 
     """A passphrase file readable (or writable) by group or others is refused, naming the fix."""
     ready.passphrase_file.chmod(mode)
     result = ready("client", "list")
-    assert result.code == 1
+    assert result.code == 2
     assert f"mode {mode:04o}" in result.stderr
     assert f"chmod 600 {ready.passphrase_file}" in result.stderr
     assert "--insecure-passphrase-file" in result.stderr
@@ -38,7 +38,7 @@ def test_passphrase_file_of_another_owner_is_refused(ready: Cli) -> None:
     nobody = pwd.getpwnam("nobody").pw_uid
     os.chown(ready.passphrase_file, nobody, -1)
     result = ready("client", "list")
-    assert result.code == 1
+    assert result.code == 2
     assert f"owned by uid {nobody}, not by you" in result.stderr
 
 
@@ -62,21 +62,21 @@ def test_new_passphrase_file_is_checked_too(ready: Cli, tmp_path: Path) -> None:
     new.write_text("another strong gravel tundra\n")
     new.chmod(0o644)
     result = ready("passwd", "--new-passphrase-file", str(new))
-    assert result.code == 1 and "chmod 600" in result.stderr
+    assert result.code == 2 and "chmod 600" in result.stderr
     assert ready("client", "list").code == 0  # the old passphrase still opens it
 
 
 def test_recovery_key_file_from_the_environment_is_checked(
         cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """CONFIDE_RECOVERY_KEY_FILE naming a group-readable file is refused."""
-    key = str(cli.init().json["recovery_key"])  # type: ignore[index]
+    key = str(cli.init().data["recovery_key"])
     key_file = tmp_path / "recovery.txt"
     key_file.write_text(key + "\n")
     key_file.chmod(0o640)
     new = secret_file(tmp_path / "new.txt", "another strong gravel tundra\n")
     monkeypatch.setenv("CONFIDE_RECOVERY_KEY_FILE", str(key_file))
     result = cli("recover", "--new-passphrase-file", str(new))
-    assert result.code == 1 and "recovery key file" in result.stderr
+    assert result.code == 2 and "recovery key file" in result.stderr
     assert "mode 0640" in result.stderr
     key_file.chmod(0o600)
     assert cli("recover", "--new-passphrase-file", str(new)).code == 0

@@ -68,7 +68,7 @@ def test_recovery_to_a_weak_passphrase_is_refused(new_vault: tuple[Vault, str]) 
 def test_cli_init_with_a_weak_passphrase_fails_cleanly(cli: Cli) -> None:
     secret_file(cli.passphrase_file, "password\n")
     result = cli("init", "--kdf", "test-insecure")
-    assert result.code == 1 and result.stderr.count("\n") == 1
+    assert result.code == 2 and result.stderr.count("\n") == 1
     assert "too easy to guess" in result.stderr and "for example:" in result.stderr
     assert not (cli.vault_dir / "keys.confide").exists()
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import TYPE_CHECKING
 
-from backup.lost import LostDriveReport
 from vault.errors import ConfideError, UsageError
 from vault.incidents import Incident, IncidentKind, MediaCopy
 from vault.vault import Vault
+
+if TYPE_CHECKING:
+    from backup.lost import LostDriveReport
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
