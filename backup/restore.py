@@ -40,7 +40,7 @@ from ._io import Counter, ProgressCallback, open_uncached
 from .archive import read_archive
 from .catalog import Catalog
 from .errors import RestoreTargetExistsError
-from .keys import secret_keys_for
+from .keys import archive_key_file, secret_keys_for
 
 RESTORABLE = (RECORD_DB, PNOTES_DB)
 
@@ -291,7 +291,8 @@ def _restore_into(archive: Path, staging: Path, passphrase: str | None,
         if missing:
             raise DamagedFileError(f"{archive.name} holds no {missing[0]}")
         with fsutil.storage_errors(f"cannot restore into {staging}"):
-            fsutil.write_new_file(staging / KEY_FILE, header.key_file)
+            fsutil.write_new_file(staging / KEY_FILE,
+                                  archive_key_file(header, contents.manifest))
             fsutil.fsync_dir(staging)
         _check_database(staging / RECORD_DB, keys[KeyName.RECORD], header.vault_id)
         _check_database(staging / PNOTES_DB, keys[KeyName.PNOTES], header.vault_id)

@@ -114,7 +114,9 @@ def verify_archive(path: Path, *, vault: Vault | None = None, passphrase: str | 
         raise
     manifest = contents.manifest
     report = VerifyReport(
-        path, contents.header.archive_hex, contents.header.vault_id, contents.header.key_epoch,
+        path, contents.header.archive_hex, contents.header.vault_id,
+        contents.header.key_epoch if contents.header.key_epoch is not None else int(
+            manifest.get("key_epoch", 0)),
         str(manifest.get("created_at", "")), contents.size, contents.digest,
         int(manifest.get("counts", {}).get("clients", 0)),
         {s.name: s.size for s in contents.sections})
