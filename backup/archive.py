@@ -15,7 +15,7 @@ import json
 import secrets
 import struct
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any, BinaryIO, Protocol
 
@@ -26,7 +26,7 @@ from vault.crypto.keyslots import KeyFile
 from vault.crypto.secret import SecretBytes
 from vault.errors import DamagedFileError, KdfRefusedError, NotAVaultError
 
-from .errors import BackupDamagedError, ForeignBackupError, NotABackupError
+from .errors import BackupDamagedError, NotABackupError
 
 MAGIC = b"CNFDBAK1"
 FORMAT_VERSION = 2
@@ -41,7 +41,6 @@ TAG_LEN = 16
 MAX_HEADER = 64 * 1024
 MANIFEST = "manifest"
 ARCHIVE_ID_LEN = 16
-KEY_CHECK_LEN = 16
 # Format 2 pads every section to a size class (see FORMAT.md, "Lengths"): its plaintext is an
 # 8-byte true length, the data, then zeros up to the class of (8 + length).
 SIZE_PREFIX = struct.Struct(">Q")
@@ -86,12 +85,6 @@ class ArchiveKeys:
         return cls(derive(archive_id, _info(vault_id, "chunks", version)),
                    derive(archive_id, _info(vault_id, "header-mac", version)))
 
-    def key_check(self) -> bytes:
-        """A value in the format-2 header that tells "written under other keys" apart from
-        "damaged" for a vault holding its current keys; random-looking to anyone else."""
-        return hmac.new(self.mac.reveal(), b"confide-backup key check",
-                        hashlib.sha256).digest()[:KEY_CHECK_LEN]
-
     def wipe(self) -> None:
         self.aead.wipe()
         self.mac.wipe()
@@ -112,7 +105,6 @@ class ArchiveHeader:
     key_file: bytes
     chunk_size: int = CHUNK_SIZE
     format: int = FORMAT_VERSION
-    key_check: bytes | None = None
 
     @classmethod
     def new(cls, vault_id: str, key_epoch: int | None, sections: Sequence[str],
@@ -145,8 +137,6 @@ class ArchiveHeader:
         }
         if self.format == 1:
             doc["key_epoch"] = self.key_epoch
-        else:
-            doc["key_check"] = (self.key_check or b"").hex()
         return json.dumps(doc, sort_keys=True).encode("utf-8")
 
     @classmethod
@@ -161,8 +151,7 @@ class ArchiveHeader:
                          int(doc["key_epoch"]) if version == 1 else None,
                          tuple(str(s) for s in doc["sections"]),
                          base64.b64decode(doc["key_file"], validate=True),
-                         int(doc["chunk_size"]), int(version),
-                         bytes.fromhex(doc["key_check"]) if version >= 2 else None)
+                         int(doc["chunk_size"]), int(version))
         except (KeyError, TypeError, ValueError, UnicodeDecodeError, AttributeError,
                 OverflowError, RecursionError):
             # Unauthenticated bytes from any drive: JSON's Infinity as an integer overflows,
@@ -172,8 +161,7 @@ class ArchiveHeader:
         if (len(header.archive_id) != ARCHIVE_ID_LEN or not header.sections
                 or header.sections[-1] != MANIFEST
                 or not MIN_CHUNK <= header.chunk_size <= MAX_CHUNK
-                or len(header.sections) > 64
-                or (header.key_check is not None and len(header.key_check) != KEY_CHECK_LEN)):
+                or len(header.sections) > 64):
             raise BackupDamagedError("the backup header is damaged (impossible values)",
                                      section="header", offset=PREFIX.size)
         return header
@@ -265,8 +253,6 @@ class ArchiveWriter:
     """Streams sections into `out`; `finish()` appends the manifest and returns the file digest."""
 
     def __init__(self, out: BinaryIO, header: ArchiveHeader, keys: ArchiveKeys) -> None:
-        if header.padded:
-            header = replace(header, key_check=keys.key_check())
         self.header = header
         self._out = _CountingWriter(out)
         self._aead = AESGCM(keys.aead.reveal())
@@ -438,15 +424,13 @@ def read_archive(source: BinaryIO, keys_for: KeysFor, *, name: str = "the file",
     header, signed, _, mac = _parse_prefix(reader, prefix, name)
     keys = keys_for(header)
     try:
-        if header.key_check is not None and not hmac.compare_digest(keys.key_check(),
-                                                                    header.key_check):
-            raise ForeignBackupError(f"{name} does not open under these keys: it was written "
-                                     "under keys since rotated (an earlier key epoch), or its "
-                                     "header is damaged")
         expected = hmac.new(keys.mac.reveal(), signed, hashlib.sha256).digest()
         if not hmac.compare_digest(expected, mac):
+            # Format 2 names no epoch in plain sight: keys since rotated fail here too.
+            later = "" if header.key_epoch is not None else (
+                " (or it was written under keys since rotated)")
             raise BackupDamagedError(f"{name}: the backup header failed authentication (bytes 0-"
-                                     f"{len(signed) + MAC_LEN}); the file is damaged",
+                                     f"{len(signed) + MAC_LEN}); the file is damaged{later}",
                                      section="header", offset=0)
         aead = AESGCM(keys.aead.reveal())
     finally:

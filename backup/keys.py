@@ -24,6 +24,16 @@ from .errors import BackupDamagedError, ForeignBackupError, OtherVaultBackupErro
 KeysFor = Callable[[ArchiveHeader], ArchiveKeys]
 
 
+def check_epoch(vault: Vault, name: str, key_epoch: int) -> None:
+    """Refuse an archive of this vault written under an earlier key epoch (format 1 names it
+    in its header; format 2 in its manifest and the catalog)."""
+    epoch = vault.key_file.epoch
+    if key_epoch != epoch:
+        raise ForeignBackupError(
+            f"{name} was written under key epoch {key_epoch}; this vault's keys are "
+            f"now at epoch {epoch}, so the vault cannot vouch for it")
+
+
 def vault_keys_for(vault: Vault, name: str) -> KeysFor:
     """Keys for an archive of this vault written under its current keys; else a clear error."""
     def keys_for(header: ArchiveHeader) -> ArchiveKeys:
@@ -38,11 +48,8 @@ def vault_keys_for(vault: Vault, name: str) -> KeysFor:
             raise OtherVaultBackupError(
                 f"{name} belongs to another vault ({header.vault_id[:8]}), not this one "
                 f"({vault.vault_id[:8]})", header.vault_id)
-        epoch = vault.key_file.epoch
-        if header.key_epoch is not None and header.key_epoch != epoch:
-            raise ForeignBackupError(
-                f"{name} was written under key epoch {header.key_epoch}; this vault's keys are "
-                f"now at epoch {epoch}, so the vault cannot vouch for it")
+        if header.key_epoch is not None:
+            check_epoch(vault, name, header.key_epoch)
         # Format 2 names no epoch: its header's key check tells an older epoch (read_archive).
         return ArchiveKeys.derive(vault.derive_subkey, header.archive_id, header.vault_id,
                                   header.format)

@@ -20,7 +20,7 @@ from .archive import ArchiveHeader, ArchiveKeys, read_archive
 from .catalog import BackupRecord, Catalog
 from .drives import backup_dir, read_marker
 from .errors import BackupDamagedError, UntrustedBackupError
-from .keys import secret_keys_for, vault_keys_for
+from .keys import check_epoch, secret_keys_for, vault_keys_for
 
 
 @dataclass
@@ -101,6 +101,8 @@ def verify_archive(path: Path, *, vault: Vault | None = None, passphrase: str | 
             if record is not None and record.status == "lost":
                 raise UntrustedBackupError(f"{path.name} was on a drive reported lost; it is "
                                            "never trusted again")
+            if record is not None and vault is not None:
+                check_epoch(vault, path.name, record.key_epoch)
         return keys_for(header)
 
     try:
@@ -113,6 +115,8 @@ def verify_archive(path: Path, *, vault: Vault | None = None, passphrase: str | 
             catalog.set_status(record.id, "damaged", str(e))
         raise
     manifest = contents.manifest
+    if vault is not None and contents.header.key_epoch is None:
+        check_epoch(vault, path.name, int(manifest.get("key_epoch", 0)))
     report = VerifyReport(
         path, contents.header.archive_hex, contents.header.vault_id,
         contents.header.key_epoch if contents.header.key_epoch is not None else int(

@@ -24,8 +24,8 @@ import pytest
 from backup import add_drive, run_backup
 from backup.archive import MAGIC as BACKUP_MAGIC
 from backup.archive import ArchiveHeader, ArchiveKeys, read_archive
-from backup.purge import DisposalBackups
 from backup.keys import HIDDEN_EPOCH, unwrap_hidden_epoch
+from backup.purge import DisposalBackups
 from tests.support.fsimage import make_image, mount_image, needs_root, unmount
 from vault import TEST_PRESET, SessionInfo, Vault
 from vault.crypto.forensics import PAGE_SIZE, cbc_stream, decrypt_page, hmac_key
