@@ -94,29 +94,13 @@ def unwrap_hidden_epoch(copy: KeyFile, names: list[KeyName], passphrase: str | N
                         recovery_key: str | None) -> dict[KeyName, SecretBytes]:
     """Unwrap a format-2 key-file copy (epoch field zeroed) with the passphrase or recovery
     key, finding the epoch its wraps bind."""
-    kek = derive(passphrase, copy.salt, copy.kdf) if passphrase is not None else None
+    if passphrase is None:
+        return copy.unwrap_any_epoch(names, MAX_EPOCH, recovery_key=recovery_key)[1]
+    kek = derive(passphrase, copy.salt, copy.kdf)
     try:
-        for epoch in range(1, MAX_EPOCH + 1):
-            candidate = replace(copy, epoch=epoch)
-            try:
-                if kek is not None:
-                    return candidate.unwrap_with_kek(kek, names)
-                assert recovery_key is not None
-                return candidate.unwrap_with_recovery(recovery_key, names)
-            except DamagedFileError:
-                # An older epoch's AAD fails like damage; the right one opens. Damage to the
-                # copy itself is caught by its checksum, and the last attempt says so.
-                if epoch == MAX_EPOCH:
-                    raise
-                continue
-            except AuthenticationError:
-                if recovery_key is not None:
-                    raise  # the recovery key's public half is checked first: simply wrong
-                continue
-        raise AuthenticationError("wrong passphrase")
+        return copy.unwrap_any_epoch(names, MAX_EPOCH, kek=kek)[1]
     finally:
-        if kek is not None:
-            kek.wipe()
+        kek.wipe()
 
 
 def secret_keys_for(name: str, passphrase: str | None = None, recovery_key: str | None = None,
