@@ -29,7 +29,8 @@ from vault.errors import DamagedFileError, KdfRefusedError, NotAVaultError
 from .errors import BackupDamagedError, NotABackupError
 
 MAGIC = b"CNFDBAK1"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_FORMATS = (1, 2)
 CHUNK_SIZE = 1 << 20
 MIN_CHUNK, MAX_CHUNK = 4096, 1 << 24
 PREFIX = struct.Struct(">8sI")  # magic, header length
@@ -40,13 +41,28 @@ TAG_LEN = 16
 MAX_HEADER = 64 * 1024
 MANIFEST = "manifest"
 ARCHIVE_ID_LEN = 16
+# Format 2 pads every section to a size class (see FORMAT.md, "Lengths"): its plaintext is an
+# 8-byte true length, the data, then zeros up to the class of (8 + length).
+SIZE_PREFIX = struct.Struct(">Q")
+SECTION_FLOOR = 1 << 20
+MANIFEST_FLOOR = 64 << 10
+STEP_BITS = 3  # 2**3 = 8 size classes per doubling
 
 CIPHER = "AES-256-GCM"
 KEY_DERIVATION = "HKDF-SHA256 from the vault's 256-bit record key, salted with the archive id"
 
 
-def _info(vault_id: str, purpose: str) -> bytes:
-    return f"confide-backup/v{FORMAT_VERSION}/{vault_id}/{purpose}".encode()
+def _info(vault_id: str, purpose: str, version: int) -> bytes:
+    return f"confide-backup/v{version}/{vault_id}/{purpose}".encode()
+
+
+def size_class(n: int, floor: int = SECTION_FLOOR) -> int:
+    """`n` rounded up to its class: `floor`, or the next of eight steps per doubling (so
+    padding costs at most 12.5%, about 6% on average, and a length tells only its class)."""
+    if n <= floor:
+        return floor
+    step = 1 << max(0, n.bit_length() - 1 - STEP_BITS)
+    return -(-n // step) * step
 
 
 class KeyDeriver(Protocol):
@@ -64,9 +80,10 @@ class ArchiveKeys:
     mac: SecretBytes
 
     @classmethod
-    def derive(cls, derive: KeyDeriver, archive_id: bytes, vault_id: str) -> ArchiveKeys:
-        return cls(derive(archive_id, _info(vault_id, "chunks")),
-                   derive(archive_id, _info(vault_id, "header-mac")))
+    def derive(cls, derive: KeyDeriver, archive_id: bytes, vault_id: str,
+               version: int = FORMAT_VERSION) -> ArchiveKeys:
+        return cls(derive(archive_id, _info(vault_id, "chunks", version)),
+                   derive(archive_id, _info(vault_id, "header-mac", version)))
 
     def wipe(self) -> None:
         self.aead.wipe()
@@ -75,50 +92,66 @@ class ArchiveKeys:
 
 @dataclass(frozen=True)
 class ArchiveHeader:
-    """What is readable without a key: enough to find the key, nothing about clients."""
+    """What is readable without a key: enough to find the key, nothing about clients.
+
+    Format 2 leaves out the key epoch (`key_epoch` is None; the manifest has it) and carries
+    the key file with its epoch field zeroed (the wrapped keys still bind the real epoch).
+    """
 
     archive_id: bytes
     vault_id: str
-    key_epoch: int
+    key_epoch: int | None
     sections: tuple[str, ...]
     key_file: bytes
     chunk_size: int = CHUNK_SIZE
+    format: int = FORMAT_VERSION
 
     @classmethod
-    def new(cls, vault_id: str, key_epoch: int, sections: Sequence[str], key_file: bytes,
-            chunk_size: int = CHUNK_SIZE) -> ArchiveHeader:
+    def new(cls, vault_id: str, key_epoch: int | None, sections: Sequence[str],
+            key_file: bytes, chunk_size: int = CHUNK_SIZE,
+            format: int = FORMAT_VERSION) -> ArchiveHeader:
         if not MIN_CHUNK <= chunk_size <= MAX_CHUNK:
             raise ValueError(f"chunk size must be between {MIN_CHUNK} and {MAX_CHUNK}")
+        if format not in READABLE_FORMATS or (format == 1) != (key_epoch is not None):
+            raise ValueError("format 1 names the key epoch in its header; format 2 does not")
         return cls(secrets.token_bytes(ARCHIVE_ID_LEN), vault_id, key_epoch,
-                   (*sections, MANIFEST), key_file, chunk_size)
+                   (*sections, MANIFEST), key_file, chunk_size, format)
 
     @property
     def archive_hex(self) -> str:
         return self.archive_id.hex()
 
+    @property
+    def padded(self) -> bool:
+        return self.format >= 2
+
     def to_bytes(self) -> bytes:
-        return json.dumps({
-            "format": FORMAT_VERSION,
+        doc: dict[str, Any] = {
+            "format": self.format,
             "archive_id": self.archive_id.hex(),
             "vault_id": self.vault_id,
-            "key_epoch": self.key_epoch,
             "cipher": CIPHER,
             "chunk_size": self.chunk_size,
             "sections": list(self.sections),
             "key_file": base64.b64encode(self.key_file).decode("ascii"),
-        }, sort_keys=True).encode("utf-8")
+        }
+        if self.format == 1:
+            doc["key_epoch"] = self.key_epoch
+        return json.dumps(doc, sort_keys=True).encode("utf-8")
 
     @classmethod
     def from_bytes(cls, data: bytes) -> ArchiveHeader:
         try:
             doc = json.loads(data.decode("utf-8"))
-            if doc["format"] != FORMAT_VERSION:
-                raise NotABackupError(f"backup format {doc['format']} is not supported by "
+            version = doc["format"]
+            if version not in READABLE_FORMATS:
+                raise NotABackupError(f"backup format {version} is not supported by "
                                       "this version of Confide")
             header = cls(bytes.fromhex(doc["archive_id"]), str(doc["vault_id"]),
-                         int(doc["key_epoch"]), tuple(str(s) for s in doc["sections"]),
+                         int(doc["key_epoch"]) if version == 1 else None,
+                         tuple(str(s) for s in doc["sections"]),
                          base64.b64decode(doc["key_file"], validate=True),
-                         int(doc["chunk_size"]))
+                         int(doc["chunk_size"]), int(version))
         except (KeyError, TypeError, ValueError, UnicodeDecodeError, AttributeError,
                 OverflowError, RecursionError):
             # Unauthenticated bytes from any drive: JSON's Infinity as an integer overflows,
@@ -165,6 +198,42 @@ Progress = Callable[[int], None]
 """Called with the number of bytes just processed."""
 
 
+def padded_length(size: int, floor: int = SECTION_FLOOR) -> int:
+    """The plaintext length of a format-2 section holding `size` bytes."""
+    return size_class(SIZE_PREFIX.size + size, floor)
+
+
+class _Readable(Protocol):
+    def read(self, n: int, /) -> bytes: ...
+
+
+class _PaddedSource:
+    """A section's format-2 plaintext: its true length, its bytes, zeros up to the class."""
+
+    def __init__(self, source: BinaryIO, size: int, floor: int) -> None:
+        self._source = source
+        self._head = SIZE_PREFIX.pack(size)
+        self._size = size
+        self._left = padded_length(size, floor) - SIZE_PREFIX.size
+        self.data = 0  # bytes of the source delivered so far
+
+    def read(self, n: int) -> bytes:
+        out = bytearray(self._head[:n])
+        self._head = self._head[n:]
+        while len(out) < n and self.data < self._size:
+            more = self._source.read(min(n - len(out), self._size - self.data))
+            if not more:
+                raise ValueError("a section's source ended before its stated size")
+            out += more
+            self.data += len(more)
+            self._left -= len(more)
+        pad = min(n - len(out), self._left - (self._size - self.data))
+        if pad > 0:
+            out += bytes(pad)
+            self._left -= pad
+        return bytes(out)
+
+
 class _CountingWriter:
     def __init__(self, out: BinaryIO) -> None:
         self._out = out
@@ -200,22 +269,31 @@ class ArchiveWriter:
     def bytes_written(self) -> int:
         return self._out.offset
 
-    def write_section(self, name: str, source: BinaryIO, progress: Progress | None = None) -> (
-            SectionInfo):
+    def write_section(self, name: str, source: BinaryIO, progress: Progress | None = None,
+                      size: int | None = None) -> SectionInfo:
+        """Stream `source` as the next section; format 2 needs its exact `size` up front (the
+        true length leads the padded plaintext)."""
         index = self._next
         if index >= len(self.header.sections) - 1 or self.header.sections[index] != name:
             raise ValueError(f"section {name!r} is not next in the header")
-        info = self._stream(index, name, source, progress)
+        if self.header.padded and size is None:
+            raise ValueError("a padded archive needs each section's size")
+        info = self._stream(index, name, source, progress, size)
         self.sections.append(info)
         self._next += 1
         return info
 
-    def _stream(self, index: int, name: str, source: BinaryIO,
-                progress: Progress | None) -> SectionInfo:
+    def _stream(self, index: int, name: str, raw: BinaryIO, progress: Progress | None,
+                data_size: int | None, floor: int = SECTION_FLOOR) -> SectionInfo:
         info = SectionInfo(name)
+        padded: _PaddedSource | None = None
+        source: _Readable = raw
+        if data_size is not None and self.header.padded:
+            source = padded = _PaddedSource(raw, data_size, floor)
         size = self.header.chunk_size
         current = source.read(size)
         chunk = 0
+        delivered = 0
         while True:
             # Read one ahead so the last chunk carries the final flag (truncation shows).
             following = source.read(size) if len(current) == size else b""
@@ -226,10 +304,16 @@ class ArchiveWriter:
             self._out.write(frame)
             self._out.write(ct)
             _skeleton_update(self._skeleton, frame, ct)
-            info.size += len(current)
             chunk += 1
-            if progress is not None:
-                progress(len(current))
+            if padded is None:
+                info.size += len(current)
+                step = len(current)
+            else:
+                # Progress counts the vault's bytes, not the padding.
+                step, delivered = padded.data - delivered, padded.data
+                info.size = padded.data
+            if progress is not None and step:
+                progress(step)
             if final:
                 break
             current = following
@@ -243,7 +327,7 @@ class ArchiveWriter:
             raise ValueError("not every section was written")
         doc = {**manifest, "sections": [s.to_json() for s in self.sections]}
         body = json.dumps(doc, sort_keys=True).encode("utf-8")
-        self._stream(self._next, MANIFEST, BytesIO(body), None)
+        self._stream(self._next, MANIFEST, BytesIO(body), None, len(body), MANIFEST_FLOOR)
         self._next += 1
         return self._skeleton.hexdigest()
 
@@ -342,8 +426,11 @@ def read_archive(source: BinaryIO, keys_for: KeysFor, *, name: str = "the file",
     try:
         expected = hmac.new(keys.mac.reveal(), signed, hashlib.sha256).digest()
         if not hmac.compare_digest(expected, mac):
+            # Format 2 names no epoch in plain sight: keys since rotated fail here too.
+            later = "" if header.key_epoch is not None else (
+                " (or it was written under keys since rotated)")
             raise BackupDamagedError(f"{name}: the backup header failed authentication (bytes 0-"
-                                     f"{len(signed) + MAC_LEN}); the file is damaged",
+                                     f"{len(signed) + MAC_LEN}); the file is damaged{later}",
                                      section="header", offset=0)
         aead = AESGCM(keys.aead.reveal())
     finally:
@@ -358,6 +445,8 @@ def read_archive(source: BinaryIO, keys_for: KeysFor, *, name: str = "the file",
         is_manifest = section == MANIFEST
         write = None if is_manifest or sink is None else sink(section)
         info = SectionInfo(section)
+        unpad = _Unpadder(section, MANIFEST_FLOOR if is_manifest else SECTION_FLOOR, name) if (
+            header.padded) else None
         chunk = 0
         while True:
             where = f"section {section}, chunk {chunk}, at byte {reader.offset}"
@@ -383,6 +472,8 @@ def read_archive(source: BinaryIO, keys_for: KeysFor, *, name: str = "the file",
                     f"{name} is damaged in {where} (bytes {start}-{reader.offset} failed "
                     "authentication)", section=section, chunk=chunk, offset=start) from None
             _skeleton_update(skeleton, frame, ct)
+            if unpad is not None:
+                plain = unpad.data(plain, chunk, start)
             info.size += len(plain)
             if is_manifest:
                 manifest_bytes += plain
@@ -395,6 +486,8 @@ def read_archive(source: BinaryIO, keys_for: KeysFor, *, name: str = "the file",
             if progress is not None:
                 progress(reader.offset - start)
             if flags & FLAG_FINAL:
+                if unpad is not None:
+                    unpad.finish(chunk - 1, start)
                 break
         info.chunks = chunk
         sections.append(info)
@@ -405,6 +498,43 @@ def read_archive(source: BinaryIO, keys_for: KeysFor, *, name: str = "the file",
     manifest = _check_manifest(bytes(manifest_bytes), header, sections, name)
     return ArchiveContents(header, manifest, sections[:-1], reader.offset,
                            skeleton.hexdigest())
+
+
+class _Unpadder:
+    """Strips a format-2 section's length prefix and padding, checking both."""
+
+    def __init__(self, section: str, floor: int, name: str) -> None:
+        self._section, self._floor, self._name = section, floor, name
+        self._head = b""
+        self._size: int | None = None
+        self._seen = 0  # plaintext bytes, padding included
+        self._kept = 0
+
+    def _damaged(self, what: str, chunk: int, offset: int) -> BackupDamagedError:
+        return BackupDamagedError(f"{self._name}: section {self._section} {what}",
+                                  section=self._section, chunk=chunk, offset=offset)
+
+    def data(self, plain: bytes, chunk: int, offset: int) -> bytes:
+        self._seen += len(plain)
+        if self._size is None:
+            need = SIZE_PREFIX.size - len(self._head)
+            self._head += plain[:need]
+            plain = plain[need:]
+            if len(self._head) < SIZE_PREFIX.size:
+                return b""
+            (self._size,) = SIZE_PREFIX.unpack(self._head)
+            if self._size > (1 << 48):
+                raise self._damaged("states an impossible length", chunk, offset)
+        keep = min(len(plain), self._size - self._kept)
+        rest = plain[keep:]
+        if rest.count(0) != len(rest):
+            raise self._damaged("has data in its padding", chunk, offset)
+        self._kept += keep
+        return plain[:keep]
+
+    def finish(self, chunk: int, offset: int) -> None:
+        if self._size is None or self._seen != padded_length(self._size, self._floor):
+            raise self._damaged("is not padded to its size class", chunk, offset)
 
 
 def _check_manifest(body: bytes, header: ArchiveHeader, sections: list[SectionInfo],

@@ -396,6 +396,11 @@ class Catalog:
         rows = self._db.query("SELECT * FROM backups WHERE archive_id = ?", (archive_id,))
         return self._rows_to_records(rows)[0] if rows else None
 
+    def by_file_name(self, file_name: str) -> list[BackupRecord]:
+        """The rows catalogued under this file name (one, as names carry the archive id)."""
+        return self._rows_to_records(self._db.query(
+            "SELECT * FROM backups WHERE file_name = ? ORDER BY id DESC", (file_name,)))
+
     def backups_holding(self, client_id: int) -> list[BackupRecord]:
         """Every catalogued archive that holds the client, whatever its status."""
         return self._rows_to_records(self._db.query(

@@ -37,6 +37,20 @@ class BackupDamagedError(DamagedFileError):
         self.offset = offset
 
 
+class SwappedBackupError(BackupDamagedError):
+    """A valid archive of this vault, but not the one the catalog records under its file name
+    (an older backup copied over a newer one's name): restoring it would lose what came since."""
+
+    title = "Not the catalogued backup"
+
+    def __init__(self, message: str, found_created: str, catalogued_created: str,
+                 own_name: str | None) -> None:
+        super().__init__(message, section="file")
+        self.found_created = found_created
+        self.catalogued_created = catalogued_created
+        self.own_name = own_name
+
+
 class ForeignBackupError(DamagedFileError):
     """A backup archive made by another vault (or under keys this vault no longer has)."""
 
@@ -85,4 +99,4 @@ class RestoreTargetExistsError(VaultExistsError):
 
 __all__ = ["BackupDamagedError", "DriveNotDesignatedError", "ForeignBackupError",
            "NotABackupError", "OtherVaultBackupError", "RestoreTargetExistsError",
-           "UnknownDriveError", "UntrustedBackupError"]
+           "SwappedBackupError", "UnknownDriveError", "UntrustedBackupError"]

@@ -138,11 +138,13 @@ class DisposalBackups:
             return write
 
         def keys_for(header: ArchiveHeader) -> ArchiveKeys:
-            if header.vault_id != vault.vault_id or header.key_epoch != vault.key_file.epoch:
+            if header.vault_id != vault.vault_id or header.key_epoch not in (
+                    None, vault.key_file.epoch):  # format 2: read_archive's key check
                 raise ForeignBackupError(f"{path.name} is under key epoch {header.key_epoch}, "
                                          f"not the current {vault.key_file.epoch}: it still "
                                          "holds retired keys")
-            return ArchiveKeys.derive(vault.derive_subkey, header.archive_id, header.vault_id)
+            return ArchiveKeys.derive(vault.derive_subkey, header.archive_id, header.vault_id,
+                                      header.format)
 
         # A FIFO or device planted in place of an archive would block open() forever.
         if path.is_symlink() or not path.is_file():

@@ -44,10 +44,11 @@ from vault.storage.lockfile import ProcessLock
 from vault.vault import KEY_FILE, LOCK_FILE, PNOTES_DB, RECORD_DB, check_database_file
 
 from ._io import Counter, ProgressCallback, open_uncached
-from .archive import read_archive
+from .archive import read_archive, read_header
 from .catalog import Catalog
 from .errors import RestoreTargetExistsError
-from .keys import secret_keys_for
+from .keys import archive_key_file, secret_keys_for
+from .verify import check_binding
 
 RESTORABLE = (RECORD_DB, PNOTES_DB)
 
@@ -236,6 +237,26 @@ def _leftovers(target: Path) -> None:
         raise VaultExistsError(left.problems[0])
 
 
+def _check_catalogued(archive: Path, target: Path, passphrase: str) -> None:
+    """Before replacing a vault: refuse a file that is not the archive its catalog records
+    under that name (an older backup copied over a newer one's name would silently lose
+    everything since). Only the vault being replaced knows; if its passphrase is not this one
+    (or it cannot open), nothing can be checked, as on a new machine."""
+    try:
+        with open(archive, "rb") as source:
+            header, _, _ = read_header(source, archive.name)
+    except OSError:
+        return  # the restore itself reports an unreadable file
+    try:
+        current = Vault.unlock(target, passphrase)
+    except ConfideError:
+        return
+    try:
+        check_binding(Catalog(current), archive, header.archive_hex)
+    finally:
+        current.lock()
+
+
 def restore(archive: Path, target: Path, *, passphrase: str | None = None,
             recovery_key: str | None = None, new_passphrase: str | None = None,
             force: bool = False, progress: ProgressCallback | None = None) -> RestoreResult:
@@ -257,6 +278,8 @@ def restore(archive: Path, target: Path, *, passphrase: str | None = None,
     if not exists and target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise VaultExistsError(f"{target} is not empty and is not a vault; choose an empty or "
                                "new folder")
+    if exists and passphrase is not None:
+        _check_catalogued(archive, target, passphrase)
     parent = target.parent
     if not parent.exists():
         fsutil.ensure_private_dir(parent)
@@ -314,7 +337,8 @@ def _restore_into(archive: Path, staging: Path, passphrase: str | None,
         if missing:
             raise DamagedFileError(f"{archive.name} holds no {missing[0]}")
         with fsutil.storage_errors(f"cannot restore into {staging}"):
-            fsutil.write_new_file(staging / KEY_FILE, header.key_file)
+            fsutil.write_new_file(staging / KEY_FILE,
+                                  archive_key_file(header, contents.manifest))
             fsutil.fsync_dir(staging)
         _check_database(staging / RECORD_DB, keys[KeyName.RECORD], header.vault_id)
         _check_database(staging / PNOTES_DB, keys[KeyName.PNOTES], header.vault_id)

@@ -19,8 +19,8 @@ from ._io import Counter, ProgressCallback, open_uncached
 from .archive import ArchiveHeader, ArchiveKeys, read_archive
 from .catalog import BackupRecord, Catalog
 from .drives import backup_dir, read_marker
-from .errors import BackupDamagedError, UntrustedBackupError
-from .keys import secret_keys_for, vault_keys_for
+from .errors import BackupDamagedError, SwappedBackupError, UntrustedBackupError
+from .keys import check_epoch, secret_keys_for, vault_keys_for
 
 
 @dataclass
@@ -65,6 +65,30 @@ def _is_catalogued_file(catalog: Catalog, record: BackupRecord, path: Path) -> b
         return False
 
 
+def catalogued_under(catalog: Catalog, path: Path) -> BackupRecord | None:
+    """The catalog row whose file `path` is (by name and place), whatever archive it holds."""
+    for record in catalog.by_file_name(path.name):
+        if _is_catalogued_file(catalog, record, path):
+            return record
+    return None
+
+
+def check_binding(catalog: Catalog, path: Path, archive_hex: str,
+                  created_at: str | None = None) -> None:
+    """Refuse a file that is not the archive the catalog records under its name: a valid but
+    older archive copied over a newer one's name would otherwise pass every check."""
+    named = catalogued_under(catalog, path)
+    if named is None or named.archive_id == archive_hex:
+        return
+    own = catalog.by_archive(archive_hex)
+    found = created_at or (own.created_at if own is not None else "") or "another time"
+    again = f"; its own name is {own.file_name}" if own is not None else ""
+    raise SwappedBackupError(
+        f"{path.name} is the backup of {found}, not the one catalogued under this name (of "
+        f"{named.created_at}); restoring it would lose everything added since{again}",
+        found, named.created_at, own.file_name if own is not None else None)
+
+
 def verify_archive(path: Path, *, vault: Vault | None = None, passphrase: str | None = None,
                    recovery_key: str | None = None,
                    progress: ProgressCallback | None = None) -> VerifyReport:
@@ -101,6 +125,8 @@ def verify_archive(path: Path, *, vault: Vault | None = None, passphrase: str | 
             if record is not None and record.status == "lost":
                 raise UntrustedBackupError(f"{path.name} was on a drive reported lost; it is "
                                            "never trusted again")
+            if record is not None and vault is not None:
+                check_epoch(vault, path.name, record.key_epoch)
         return keys_for(header)
 
     try:
@@ -113,8 +139,21 @@ def verify_archive(path: Path, *, vault: Vault | None = None, passphrase: str | 
             catalog.set_status(record.id, "damaged", str(e))
         raise
     manifest = contents.manifest
+    if catalog is not None:
+        try:
+            check_binding(catalog, path, contents.header.archive_hex,
+                          str(manifest.get("created_at", "")) or None)
+        except SwappedBackupError as e:
+            named = catalogued_under(catalog, path)
+            if named is not None and named.status == "good":
+                catalog.set_status(named.id, "damaged", str(e))
+            raise
+    if vault is not None and contents.header.key_epoch is None:
+        check_epoch(vault, path.name, int(manifest.get("key_epoch", 0)))
     report = VerifyReport(
-        path, contents.header.archive_hex, contents.header.vault_id, contents.header.key_epoch,
+        path, contents.header.archive_hex, contents.header.vault_id,
+        contents.header.key_epoch if contents.header.key_epoch is not None else int(
+            manifest.get("key_epoch", 0)),
         str(manifest.get("created_at", "")), contents.size, contents.digest,
         int(manifest.get("counts", {}).get("clients", 0)),
         {s.name: s.size for s in contents.sections})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import threading
 import time
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from vault import Vault, __version__
+from vault.crypto.keyslots import KeyFile
 from vault.errors import ConfideError, StorageError, UsageError
 from vault.records.audit import Action
 from vault.storage import fsutil
@@ -26,6 +28,7 @@ from ._io import Counter, ProgressCallback, open_uncached
 from .archive import (
     CHUNK_SIZE,
     CIPHER,
+    FORMAT_VERSION,
     KEY_DERIVATION,
     ArchiveContents,
     ArchiveHeader,
@@ -37,7 +40,7 @@ from .catalog import BackupRecord, Catalog
 from .drives import PARTIAL, SUFFIX, backup_dir, check_drive, read_marker
 from .errors import BackupDamagedError
 from .generations import RotationPolicy, prune
-from .keys import vault_keys_for
+from .keys import hide_epoch, vault_keys_for
 from .removal import finish_removals
 
 SECTIONS = ("record.db", "pnotes.db")
@@ -124,8 +127,9 @@ class _WritebackCounter(Counter):
 # --------------------------------------------------------------------------- writing
 
 
-def _file_name(created: datetime, archive_hex: str) -> str:
-    return f"confide-{created.strftime('%Y%m%dT%H%M%SZ')}-{archive_hex[:8]}{SUFFIX}"
+def _file_name(archive_hex: str) -> str:
+    # No time in the name (a thief would learn when care happened); the catalog keeps it.
+    return f"confide-{archive_hex[:16]}{SUFFIX}"
 
 
 def _remove_partials(folder: Path) -> None:
@@ -149,23 +153,26 @@ def _remove_unverified(catalog: Catalog, drive_id: str, folder: Path) -> None:
 
 def run_backup(vault: Vault, drive_root: Path, *, progress: ProgressCallback | None = None,
                rotate: bool = True, now: datetime | None = None,
-               chunk_size: int = CHUNK_SIZE) -> BackupResult:
+               chunk_size: int = CHUNK_SIZE,
+               format_version: int = FORMAT_VERSION) -> BackupResult:
     """Write, read back and verify one archive on the designated drive at `drive_root`.
 
-    `now` dates the archive (rotation tests); `chunk_size` is the plaintext bytes per chunk.
+    `now` dates the archive (rotation tests); `chunk_size` is the plaintext bytes per chunk;
+    `format_version` 1 writes the old unpadded format (tests that older archives still read).
     """
     drive_root = Path(drive_root)
     lock = _vault_lock(vault.vault_id)
     if not lock.acquire(blocking=False):
         raise UsageError("a backup of this vault is already running")
     try:
-        return _run_backup(vault, drive_root, progress, rotate, now, chunk_size)
+        return _run_backup(vault, drive_root, progress, rotate, now, chunk_size,
+                           format_version)
     finally:
         lock.release()
 
 
 def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rotate: bool,
-                now: datetime | None, chunk_size: int) -> BackupResult:
+                now: datetime | None, chunk_size: int, version: int) -> BackupResult:
     catalog = Catalog(vault)
     marker = check_drive(vault, root, register=False)
     folder = backup_dir(root)
@@ -177,9 +184,15 @@ def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rot
         _remove_partials(folder)
     created = (now or datetime.now(UTC)).astimezone(UTC)
     keyfile = vault.key_file
-    header = ArchiveHeader.new(vault.vault_id, keyfile.epoch, SECTIONS, keyfile.to_bytes(),
-                               chunk_size)
-    final = folder / _file_name(created, header.archive_hex)
+    if version == 1:
+        header = ArchiveHeader.new(vault.vault_id, keyfile.epoch, SECTIONS,
+                                   keyfile.to_bytes(), chunk_size, format=1)
+        final = folder / (f"confide-{created.strftime('%Y%m%dT%H%M%SZ')}-"
+                          f"{header.archive_hex[:8]}{SUFFIX}")
+    else:
+        header = ArchiveHeader.new(vault.vault_id, None, SECTIONS, hide_epoch(keyfile),
+                                   chunk_size)
+        final = folder / _file_name(header.archive_hex)
     partial = folder / ("." + final.name + PARTIAL)
     client_ids = vault.clients.ids()
     created_text = created.isoformat(timespec="seconds")
@@ -196,7 +209,8 @@ def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rot
             finish_removals(vault, marker.drive_id, root)  # what a kill left 'removing'
         t0 = time.perf_counter()
         written = partial
-        digest, size, held = _write(vault, header, partial, created_text, progress, root)
+        digest, size, held = _write(vault, header, keyfile, partial, created_text, progress,
+                                    root)
         try:
             os.replace(partial, final)
             written = final
@@ -233,10 +247,11 @@ def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rot
                         pruned)
 
 
-def _write(vault: Vault, header: ArchiveHeader, partial: Path, created: str,
+def _write(vault: Vault, header: ArchiveHeader, key_file: KeyFile, partial: Path, created: str,
            progress: ProgressCallback | None, root: Path) -> tuple[str, int, list[int]]:
     """Stream the frozen vault into `partial`; returns digest, size and the clients held."""
-    keys = ArchiveKeys.derive(vault.derive_subkey, header.archive_id, header.vault_id)
+    keys = ArchiveKeys.derive(vault.derive_subkey, header.archive_id, header.vault_id,
+                              header.format)
     try:
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, fsutil.FILE_MODE)
     except OSError as e:
@@ -252,11 +267,13 @@ def _write(vault: Vault, header: ArchiveHeader, partial: Path, created: str,
                 client_ids = list(vault.clients.ids())
                 for section in SECTIONS:
                     with open(files[section], "rb", buffering=0) as source:
-                        writer.write_section(section, source, counter)
+                        writer.write_section(section, source, counter,
+                                             os.fstat(source.fileno()).st_size)
                 notes = vault.notes.count()
             digest = writer.finish({
                 "vault_id": header.vault_id, "archive_id": header.archive_hex,
-                "key_epoch": header.key_epoch, "created_at": created,
+                "key_epoch": key_file.epoch, "created_at": created,
+                "key_file_sha256": hashlib.sha256(key_file.to_bytes()).hexdigest(),
                 "confide_version": __version__, "client_ids": client_ids,
                 "counts": {"clients": len(client_ids), "notes": notes},
             })

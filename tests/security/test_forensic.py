@@ -24,6 +24,7 @@ import pytest
 from backup import add_drive, run_backup
 from backup.archive import MAGIC as BACKUP_MAGIC
 from backup.archive import ArchiveHeader, ArchiveKeys, read_archive
+from backup.keys import HIDDEN_EPOCH, unwrap_hidden_epoch
 from backup.purge import DisposalBackups
 from tests.support.fsimage import make_image, mount_image, needs_root, unmount
 from vault import TEST_PRESET, SessionInfo, Vault
@@ -79,8 +80,12 @@ def _keys_from_key_file(blob: bytes, recovery_key: str, findings: Findings) -> l
         return []
     findings.key_files += 1
     found: list[bytes] = []
-    for unwrap in (lambda: keyfile.unwrap_with_passphrase(PASSPHRASE, list(KeyName)),
-                   lambda: keyfile.unwrap_with_recovery(recovery_key, list(KeyName))):
+    # An archive's copy names no epoch (format 2): the examiner tries each, as restore does.
+    for unwrap in (lambda: unwrap_hidden_epoch(keyfile, list(KeyName), PASSPHRASE, None),
+                   lambda: unwrap_hidden_epoch(keyfile, list(KeyName), None, recovery_key)
+                   ) if keyfile.epoch == HIDDEN_EPOCH else (
+            lambda: keyfile.unwrap_with_passphrase(PASSPHRASE, list(KeyName)),
+            lambda: keyfile.unwrap_with_recovery(recovery_key, list(KeyName))):
         try:
             keys = unwrap()
         except ConfideError:
@@ -143,7 +148,7 @@ def _read_carved(raw: bytes, at: int, record_key: bytes) -> list[tuple[str, byte
     def keys_for(h: ArchiveHeader) -> ArchiveKeys:
         secret = SecretBytes(record_key)
         return ArchiveKeys.derive(lambda salt, info: derive_subkey(secret, salt, info),
-                                  h.archive_id, h.vault_id)
+                                  h.archive_id, h.vault_id, h.format)
 
     # The wrong key, or a carve that runs into other data, stops the read: keep what was read.
     with contextlib.suppress(ConfideError):

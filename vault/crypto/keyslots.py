@@ -249,6 +249,61 @@ class KeyFile:
         finally:
             private.wipe()
 
+    # -- a copy whose epoch field is hidden (a backup's header carries it so)
+
+    def _epochs(self, slot: str, name: KeyName, max_epoch: int) -> Iterable[tuple[int, bytes]]:
+        """(epoch, associated data) for epochs 1..max_epoch, built from one template."""
+        one = replace(self, epoch=1)._aad(slot, name).decode()
+        marker = f"/{self.vault_id}/1/"
+        head, _, tail = one.partition(marker)
+        for epoch in range(1, max_epoch + 1):
+            yield epoch, f"{head}/{self.vault_id}/{epoch}/{tail}".encode()
+
+    def unwrap_any_epoch(self, names: Iterable[KeyName], max_epoch: int, *,
+                         kek: SecretBytes | None = None, recovery_key: str | None = None,
+                         ) -> tuple[int, dict[KeyName, SecretBytes]]:
+        """Unwrap with the passphrase key (`kek`) or the recovery key, the epoch unknown: each
+        wrap binds its epoch, so one AEAD attempt per candidate finds it. Returns the epoch
+        and the keys."""
+        names = list(names)
+        if kek is not None:
+            entry = self.passphrase_slot.get(KeyName.RECORD.value, {})
+            try:
+                nonce, ct = _unb64(entry["nonce"]), _unb64(entry["ct"])
+            except (KeyError, ValueError, TypeError) as e:
+                raise DamagedFileError("key file has no readable record key") from e
+            aead = AESGCM(kek.reveal())
+            for epoch, aad in self._epochs("passphrase", KeyName.RECORD, max_epoch):
+                try:
+                    wipe_keys({KeyName.RECORD: SecretBytes(aead.decrypt(nonce, ct, aad))})
+                except (InvalidTag, ValueError):
+                    continue
+                return epoch, replace(self, epoch=epoch).unwrap_with_kek(kek, names)
+            raise AuthenticationError("wrong passphrase")
+        if recovery_key is None:
+            raise UsageError("give the passphrase key or the recovery key")
+        private = _recovery_private(parse_recovery_key(recovery_key), self.vault_id)
+        try:
+            if public_key_of(private) != self.recovery_public:
+                raise AuthenticationError("wrong recovery key")
+            try:
+                blob = _unb64(self.recovery_slot[KeyName.RECORD.value])
+            except (KeyError, ValueError, TypeError) as e:
+                raise DamagedFileError("the key file's recovery slot is damaged") from e
+            for epoch, aad in self._epochs("recovery", KeyName.RECORD, max_epoch):
+                try:
+                    wipe_keys({KeyName.RECORD: SecretBytes(
+                        open_sealed(private, blob, aad, _RECOVERY_PURPOSE))})
+                except InvalidTag:
+                    continue
+                except ValueError as e:  # not a point on the curve: no epoch will open it
+                    raise DamagedFileError("the key file's recovery slot is damaged") from e
+                return epoch, replace(self, epoch=epoch).unwrap_with_recovery(recovery_key,
+                                                                              names)
+            raise DamagedFileError("the key file's recovery slot opens under no key epoch")
+        finally:
+            private.wipe()
+
     def _open(self, aead: AESGCM, slot: str, name: KeyName,
               wrapped: Mapping[str, Mapping[str, str]]) -> SecretBytes:
         try:
