@@ -7,7 +7,6 @@ verify` (API and command line), `backup verify --all` and a restore over the vau
 
 from __future__ import annotations
 
-import json
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,18 +78,18 @@ def test_cli_backup_verify_and_verify_all_report_the_swap(cli: Cli, tmp_path: Pa
     stick = tmp_path / "stick"
     stick.mkdir()
     assert cli("backup", "drive", "add", str(stick)).code == 0
-    older = Path(json.loads(cli("backup", "run", "--to", str(stick), "--json").stdout)["path"])
+    older = Path(cli("backup", "run", "--to", str(stick), "--json").data["path"])
     kept = tmp_path / "kept.cfbk"  # rotation prunes the same day's older backup: keep a copy
     shutil.copyfile(older, kept)
     assert cli("client", "add", "Ansel Newcomer", "--json").code == 0
-    newer = Path(json.loads(cli("backup", "run", "--to", str(stick), "--json").stdout)["path"])
+    newer = Path(cli("backup", "run", "--to", str(stick), "--json").data["path"])
     shutil.copyfile(kept, newer)
     one = cli("backup", "verify", str(newer))
-    assert one.code == 1
+    assert one.code == 13  # damaged
     assert "is the backup of" in one.stderr and "not the one catalogued" in one.stderr
     every = cli("backup", "verify", "--all", "--json")
-    assert every.code == 1
-    rows = {row["file"]: row for row in json.loads(every.stdout)}
+    assert every.code == 13
+    rows = {row["file"]: row for row in every.data}
     assert not rows[newer.name]["ok"] and "not the one catalogued" in rows[newer.name]["message"]
     restored = cli("restore", str(newer), "--force")
-    assert restored.code == 1 and "not the one catalogued" in restored.stderr
+    assert restored.code == 13 and "not the one catalogued" in restored.stderr
