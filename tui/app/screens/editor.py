@@ -19,6 +19,7 @@ from ..widgets.flag_text_area import (
     FlagTextArea,
     category_style,
     normalize_newlines,
+    selection_to_flag,
     spans_back,
 )
 from ..widgets.header import SafeHeader
@@ -278,20 +279,10 @@ class NoteEditorScreen(VaultScreen):
         if note is None or self.privacy:
             return
         body = self.query_one("#body", FlagTextArea)
-        start, end = body.selection_offsets()
-        if start == end:
-            span = body.span_at(start)
-            if span is None:
-                self.notify("Select the passage first (shift+arrows), then press ctrl+o.",
-                            title="Nothing selected")
-                return
-            self._set_spans([s for s in body.spans if s != span],
-                            f"Unflagged a {span.category.label} passage.")
+        selection = selection_to_flag(body, self.notify, self._set_spans)
+        if selection is None:
             return
-        if any(s.start < end and start < s.end for s in body.spans):
-            self.notify("The selection overlaps a flagged passage; unflag that first.",
-                        title="Overlapping flag", severity="warning")
-            return
+        start, end = selection
 
         def picked(key: str | None) -> None:
             if key is None:

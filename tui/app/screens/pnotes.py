@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Static, TextArea
 
 from vault import ConfideError, OmitCategory, OmitSpan, PsychotherapyNote, PsychotherapyNotes
 
-from ..widgets.flag_text_area import FlagTextArea, normalize_newlines
+from ..widgets.flag_text_area import FlagTextArea, normalize_newlines, selection_to_flag
 from ..widgets.header import SafeHeader
 from ..widgets.safe import plain
 from .base import VaultScreen
@@ -152,20 +152,10 @@ class PsychotherapyScreen(VaultScreen):
         if self.privacy or self.pnotes.is_locked:
             return
         body = self.query_one("#pnote-body", FlagTextArea)
-        start, end = body.selection_offsets()
-        if start == end:
-            span = body.span_at(start)
-            if span is None:
-                self.notify("Select the passage first (shift+arrows), then press ctrl+o.",
-                            title="Nothing selected")
-                return
-            self._set_spans([s for s in body.spans if s != span],
-                            f"Unflagged a {span.category.label} passage.")
+        selection = selection_to_flag(body, self.notify, self._set_spans)
+        if selection is None:
             return
-        if any(s.start < end and start < s.end for s in body.spans):
-            self.notify("The selection overlaps a flagged passage; unflag that first.",
-                        title="Overlapping flag", severity="warning")
-            return
+        start, end = selection
 
         def picked(key: str | None) -> None:
             if key is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from itertools import accumulate
 
@@ -234,3 +234,25 @@ def spans_back(spans: Iterable[OmitSpan], back: list[int] | None) -> tuple[OmitS
     if back is None:
         return tuple(spans)
     return tuple(replace(s, start=back[s.start], end=back[s.end]) for s in spans)
+
+
+def selection_to_flag(body: FlagTextArea, notify: Callable[..., object],
+                      set_spans: Callable[[list[OmitSpan], str], None]) -> tuple[int, int] | None:
+    """What ctrl+o means in either editor: with no selection, unflag the passage under the
+    cursor (or say to select one); a selection overlapping a flag is refused. Returns the
+    selection to flag, or None when it was handled here."""
+    start, end = body.selection_offsets()
+    if start == end:
+        span = body.span_at(start)
+        if span is None:
+            notify("Select the passage first (shift+arrows), then press ctrl+o.",
+                   title="Nothing selected")
+            return None
+        set_spans([s for s in body.spans if s != span],
+                  f"Unflagged a {span.category.label} passage.")
+        return None
+    if any(s.start < end and start < s.end for s in body.spans):
+        notify("The selection overlaps a flagged passage; unflag that first.",
+               title="Overlapping flag", severity="warning")
+        return None
+    return start, end
