@@ -80,10 +80,13 @@ class ArchiveKeys:
     mac: SecretBytes
 
     @classmethod
-    def derive(cls, derive: KeyDeriver, archive_id: bytes, vault_id: str,
-               version: int = FORMAT_VERSION) -> ArchiveKeys:
-        return cls(derive(archive_id, _info(vault_id, "chunks", version)),
-                   derive(archive_id, _info(vault_id, "header-mac", version)))
+    def derive(
+        cls, derive: KeyDeriver, archive_id: bytes, vault_id: str, version: int = FORMAT_VERSION
+    ) -> ArchiveKeys:
+        return cls(
+            derive(archive_id, _info(vault_id, "chunks", version)),
+            derive(archive_id, _info(vault_id, "header-mac", version)),
+        )
 
     def wipe(self) -> None:
         self.aead.wipe()
@@ -107,15 +110,28 @@ class ArchiveHeader:
     format: int = FORMAT_VERSION
 
     @classmethod
-    def new(cls, vault_id: str, key_epoch: int | None, sections: Sequence[str],
-            key_file: bytes, chunk_size: int = CHUNK_SIZE,
-            format: int = FORMAT_VERSION) -> ArchiveHeader:
+    def new(
+        cls,
+        vault_id: str,
+        key_epoch: int | None,
+        sections: Sequence[str],
+        key_file: bytes,
+        chunk_size: int = CHUNK_SIZE,
+        format: int = FORMAT_VERSION,
+    ) -> ArchiveHeader:
         if not MIN_CHUNK <= chunk_size <= MAX_CHUNK:
             raise ValueError(f"chunk size must be between {MIN_CHUNK} and {MAX_CHUNK}")
         if format not in READABLE_FORMATS or (format == 1) != (key_epoch is not None):
             raise ValueError("format 1 names the key epoch in its header; format 2 does not")
-        return cls(secrets.token_bytes(ARCHIVE_ID_LEN), vault_id, key_epoch,
-                   (*sections, MANIFEST), key_file, chunk_size, format)
+        return cls(
+            secrets.token_bytes(ARCHIVE_ID_LEN),
+            vault_id,
+            key_epoch,
+            (*sections, MANIFEST),
+            key_file,
+            chunk_size,
+            format,
+        )
 
     @property
     def archive_hex(self) -> str:
@@ -145,25 +161,44 @@ class ArchiveHeader:
             doc = json.loads(data.decode("utf-8"))
             version = doc["format"]
             if version not in READABLE_FORMATS:
-                raise NotABackupError(f"backup format {version} is not supported by "
-                                      "this version of Confide")
-            header = cls(bytes.fromhex(doc["archive_id"]), str(doc["vault_id"]),
-                         int(doc["key_epoch"]) if version == 1 else None,
-                         tuple(str(s) for s in doc["sections"]),
-                         base64.b64decode(doc["key_file"], validate=True),
-                         int(doc["chunk_size"]), int(version))
-        except (KeyError, TypeError, ValueError, UnicodeDecodeError, AttributeError,
-                OverflowError, RecursionError):
+                raise NotABackupError(
+                    f"backup format {version} is not supported by this version of Confide"
+                )
+            header = cls(
+                bytes.fromhex(doc["archive_id"]),
+                str(doc["vault_id"]),
+                int(doc["key_epoch"]) if version == 1 else None,
+                tuple(str(s) for s in doc["sections"]),
+                base64.b64decode(doc["key_file"], validate=True),
+                int(doc["chunk_size"]),
+                int(version),
+            )
+        except (
+            KeyError,
+            TypeError,
+            ValueError,
+            UnicodeDecodeError,
+            AttributeError,
+            OverflowError,
+            RecursionError,
+        ):
             # Unauthenticated bytes from any drive: JSON's Infinity as an integer overflows,
             # thousands of nested brackets exhaust the recursion limit.
-            raise BackupDamagedError("the backup header is damaged (unreadable)",
-                                     section="header", offset=PREFIX.size) from None
-        if (len(header.archive_id) != ARCHIVE_ID_LEN or not header.sections
-                or header.sections[-1] != MANIFEST
-                or not MIN_CHUNK <= header.chunk_size <= MAX_CHUNK
-                or len(header.sections) > 64):
-            raise BackupDamagedError("the backup header is damaged (impossible values)",
-                                     section="header", offset=PREFIX.size)
+            raise BackupDamagedError(
+                "the backup header is damaged (unreadable)", section="header", offset=PREFIX.size
+            ) from None
+        if (
+            len(header.archive_id) != ARCHIVE_ID_LEN
+            or not header.sections
+            or header.sections[-1] != MANIFEST
+            or not MIN_CHUNK <= header.chunk_size <= MAX_CHUNK
+            or len(header.sections) > 64
+        ):
+            raise BackupDamagedError(
+                "the backup header is damaged (impossible values)",
+                section="header",
+                offset=PREFIX.size,
+            )
         return header
 
 
@@ -173,7 +208,7 @@ def _nonce(section: int, chunk: int) -> bytes:
 
 
 def _aad(header_digest: bytes, frame: bytes) -> bytes:
-    return MAGIC + header_digest + frame[:FRAME.size - 4]
+    return MAGIC + header_digest + frame[: FRAME.size - 4]
 
 
 @dataclass
@@ -269,8 +304,9 @@ class ArchiveWriter:
     def bytes_written(self) -> int:
         return self._out.offset
 
-    def write_section(self, name: str, source: BinaryIO, progress: Progress | None = None,
-                      size: int | None = None) -> SectionInfo:
+    def write_section(
+        self, name: str, source: BinaryIO, progress: Progress | None = None, size: int | None = None
+    ) -> SectionInfo:
         """Stream `source` as the next section; format 2 needs its exact `size` up front (the
         true length leads the padded plaintext)."""
         index = self._next
@@ -283,8 +319,15 @@ class ArchiveWriter:
         self._next += 1
         return info
 
-    def _stream(self, index: int, name: str, raw: BinaryIO, progress: Progress | None,
-                data_size: int | None, floor: int = SECTION_FLOOR) -> SectionInfo:
+    def _stream(
+        self,
+        index: int,
+        name: str,
+        raw: BinaryIO,
+        progress: Progress | None,
+        data_size: int | None,
+        floor: int = SECTION_FLOOR,
+    ) -> SectionInfo:
         info = SectionInfo(name)
         padded: _PaddedSource | None = None
         source: _Readable = raw
@@ -299,8 +342,7 @@ class ArchiveWriter:
             following = source.read(size) if len(current) == size else b""
             final = not following
             frame = FRAME.pack(index, chunk, FLAG_FINAL if final else 0, len(current) + TAG_LEN)
-            ct = self._aead.encrypt(_nonce(index, chunk), current,
-                                    _aad(self._header_digest, frame))
+            ct = self._aead.encrypt(_nonce(index, chunk), current, _aad(self._header_digest, frame))
             self._out.write(frame)
             self._out.write(ct)
             _skeleton_update(self._skeleton, frame, ct)
@@ -377,28 +419,39 @@ def read_header(source: BinaryIO, name: str = "the file") -> tuple[ArchiveHeader
     return _parse_prefix(reader, prefix, name)[:3]
 
 
-def _parse_prefix(reader: _Reader, prefix: bytes,
-                  name: str) -> tuple[ArchiveHeader, bytes, int, bytes]:
+def _parse_prefix(
+    reader: _Reader, prefix: bytes, name: str
+) -> tuple[ArchiveHeader, bytes, int, bytes]:
     if not prefix:
         raise NotABackupError(f"{name} is empty (0 bytes): not a Confide backup")
-    if len(prefix) < PREFIX.size and MAGIC.startswith(prefix[:len(MAGIC)]):
-        raise BackupDamagedError(f"{name} is truncated inside its header (at byte "
-                                 f"{len(prefix)})", section="header", offset=len(prefix))
+    if len(prefix) < PREFIX.size and MAGIC.startswith(prefix[: len(MAGIC)]):
+        raise BackupDamagedError(
+            f"{name} is truncated inside its header (at byte {len(prefix)})",
+            section="header",
+            offset=len(prefix),
+        )
     if not prefix.startswith(MAGIC):
         # One or two flipped bits in the magic is damage; anything else is another file.
         if sum(a == b for a, b in zip(prefix, MAGIC, strict=False)) >= len(MAGIC) - 2:
-            raise BackupDamagedError(f"{name}: the backup header is damaged at byte 0",
-                                     section="header", offset=0)
+            raise BackupDamagedError(
+                f"{name}: the backup header is damaged at byte 0", section="header", offset=0
+            )
         raise NotABackupError(f"{name} is not a Confide backup")
     _, length = PREFIX.unpack(prefix)
     if not 0 < length <= MAX_HEADER:
-        raise BackupDamagedError(f"{name}: the backup header is damaged (length field)",
-                                 section="header", offset=len(MAGIC))
+        raise BackupDamagedError(
+            f"{name}: the backup header is damaged (length field)",
+            section="header",
+            offset=len(MAGIC),
+        )
     header_bytes = reader.read(length)
     mac = reader.read(MAC_LEN)
     if len(header_bytes) != length or len(mac) != MAC_LEN:
-        raise BackupDamagedError(f"{name} is truncated inside its header (at byte "
-                                 f"{reader.offset})", section="header", offset=reader.offset)
+        raise BackupDamagedError(
+            f"{name} is truncated inside its header (at byte {reader.offset})",
+            section="header",
+            offset=reader.offset,
+        )
     header = ArchiveHeader.from_bytes(header_bytes)
     _refuse_hostile_kdf(header, name)
     return header, prefix + header_bytes, reader.offset, mac
@@ -416,8 +469,14 @@ def _refuse_hostile_kdf(header: ArchiveHeader, name: str) -> None:
         pass  # other damage to the copy is reported where the copy is used
 
 
-def read_archive(source: BinaryIO, keys_for: KeysFor, *, name: str = "the file",
-                 sink: Sink | None = None, progress: Progress | None = None) -> ArchiveContents:
+def read_archive(
+    source: BinaryIO,
+    keys_for: KeysFor,
+    *,
+    name: str = "the file",
+    sink: Sink | None = None,
+    progress: Progress | None = None,
+) -> ArchiveContents:
     """Read and authenticate everything, in order; raise at the first problem, saying where."""
     reader = _Reader(source)
     prefix = reader.read(PREFIX.size)
@@ -427,11 +486,17 @@ def read_archive(source: BinaryIO, keys_for: KeysFor, *, name: str = "the file",
         expected = hmac.new(keys.mac.reveal(), signed, hashlib.sha256).digest()
         if not hmac.compare_digest(expected, mac):
             # Format 2 names no epoch in plain sight: keys since rotated fail here too.
-            later = "" if header.key_epoch is not None else (
-                " (or it was written under keys since rotated)")
-            raise BackupDamagedError(f"{name}: the backup header failed authentication (bytes 0-"
-                                     f"{len(signed) + MAC_LEN}); the file is damaged{later}",
-                                     section="header", offset=0)
+            later = (
+                ""
+                if header.key_epoch is not None
+                else (" (or it was written under keys since rotated)")
+            )
+            raise BackupDamagedError(
+                f"{name}: the backup header failed authentication (bytes 0-"
+                f"{len(signed) + MAC_LEN}); the file is damaged{later}",
+                section="header",
+                offset=0,
+            )
         aead = AESGCM(keys.aead.reveal())
     finally:
         keys.wipe()
@@ -445,32 +510,53 @@ def read_archive(source: BinaryIO, keys_for: KeysFor, *, name: str = "the file",
         is_manifest = section == MANIFEST
         write = None if is_manifest or sink is None else sink(section)
         info = SectionInfo(section)
-        unpad = _Unpadder(section, MANIFEST_FLOOR if is_manifest else SECTION_FLOOR, name) if (
-            header.padded) else None
+        unpad = (
+            _Unpadder(section, MANIFEST_FLOOR if is_manifest else SECTION_FLOOR, name)
+            if (header.padded)
+            else None
+        )
         chunk = 0
         while True:
             where = f"section {section}, chunk {chunk}, at byte {reader.offset}"
             start = reader.offset
             frame = reader.read(FRAME.size)
             if len(frame) < FRAME.size:
-                raise BackupDamagedError(f"{name} is truncated: it ends in {where}",
-                                         section=section, chunk=chunk, offset=start)
+                raise BackupDamagedError(
+                    f"{name} is truncated: it ends in {where}",
+                    section=section,
+                    chunk=chunk,
+                    offset=start,
+                )
             sec, num, flags, length = FRAME.unpack(frame)
-            if (sec, num) != (index, chunk) or flags & ~FLAG_FINAL or not (
-                    TAG_LEN <= length <= header.chunk_size + TAG_LEN):
-                raise BackupDamagedError(f"{name} is damaged in {where} (chunk frame out of "
-                                         "order or altered)", section=section, chunk=chunk,
-                                         offset=start)
+            if (
+                (sec, num) != (index, chunk)
+                or flags & ~FLAG_FINAL
+                or not (TAG_LEN <= length <= header.chunk_size + TAG_LEN)
+            ):
+                raise BackupDamagedError(
+                    f"{name} is damaged in {where} (chunk frame out of order or altered)",
+                    section=section,
+                    chunk=chunk,
+                    offset=start,
+                )
             ct = reader.read(length)
             if len(ct) < length:
-                raise BackupDamagedError(f"{name} is truncated: it ends in {where}",
-                                         section=section, chunk=chunk, offset=start)
+                raise BackupDamagedError(
+                    f"{name} is truncated: it ends in {where}",
+                    section=section,
+                    chunk=chunk,
+                    offset=start,
+                )
             try:
                 plain = aead.decrypt(_nonce(index, chunk), ct, _aad(header_digest, frame))
             except InvalidTag:
                 raise BackupDamagedError(
                     f"{name} is damaged in {where} (bytes {start}-{reader.offset} failed "
-                    "authentication)", section=section, chunk=chunk, offset=start) from None
+                    "authentication)",
+                    section=section,
+                    chunk=chunk,
+                    offset=start,
+                ) from None
             _skeleton_update(skeleton, frame, ct)
             if unpad is not None:
                 plain = unpad.data(plain, chunk, start)
@@ -478,8 +564,12 @@ def read_archive(source: BinaryIO, keys_for: KeysFor, *, name: str = "the file",
             if is_manifest:
                 manifest_bytes += plain
                 if len(manifest_bytes) > 16 * CHUNK_SIZE:
-                    raise BackupDamagedError(f"{name}: the manifest is impossibly large",
-                                             section=section, chunk=chunk, offset=start)
+                    raise BackupDamagedError(
+                        f"{name}: the manifest is impossibly large",
+                        section=section,
+                        chunk=chunk,
+                        offset=start,
+                    )
             elif write is not None:
                 write(plain)
             chunk += 1
@@ -492,12 +582,13 @@ def read_archive(source: BinaryIO, keys_for: KeysFor, *, name: str = "the file",
         info.chunks = chunk
         sections.append(info)
     if reader.read(1):
-        raise BackupDamagedError(f"{name} has unexpected data after its end (byte "
-                                 f"{reader.offset - 1})", section="trailer",
-                                 offset=reader.offset - 1)
+        raise BackupDamagedError(
+            f"{name} has unexpected data after its end (byte {reader.offset - 1})",
+            section="trailer",
+            offset=reader.offset - 1,
+        )
     manifest = _check_manifest(bytes(manifest_bytes), header, sections, name)
-    return ArchiveContents(header, manifest, sections[:-1], reader.offset,
-                           skeleton.hexdigest())
+    return ArchiveContents(header, manifest, sections[:-1], reader.offset, skeleton.hexdigest())
 
 
 class _Unpadder:
@@ -511,8 +602,12 @@ class _Unpadder:
         self._kept = 0
 
     def _damaged(self, what: str, chunk: int, offset: int) -> BackupDamagedError:
-        return BackupDamagedError(f"{self._name}: section {self._section} {what}",
-                                  section=self._section, chunk=chunk, offset=offset)
+        return BackupDamagedError(
+            f"{self._name}: section {self._section} {what}",
+            section=self._section,
+            chunk=chunk,
+            offset=offset,
+        )
 
     def data(self, plain: bytes, chunk: int, offset: int) -> bytes:
         self._seen += len(plain)
@@ -537,26 +632,29 @@ class _Unpadder:
             raise self._damaged("is not padded to its size class", chunk, offset)
 
 
-def _check_manifest(body: bytes, header: ArchiveHeader, sections: list[SectionInfo],
-                    name: str) -> dict[str, Any]:
+def _check_manifest(
+    body: bytes, header: ArchiveHeader, sections: list[SectionInfo], name: str
+) -> dict[str, Any]:
     try:
         doc = json.loads(body.decode("utf-8"))
         listed = doc["sections"]
         if not isinstance(doc, dict) or not isinstance(listed, list):
             raise TypeError
     except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError):
-        raise BackupDamagedError(f"{name}: the manifest is unreadable",
-                                 section=MANIFEST) from None
+        raise BackupDamagedError(f"{name}: the manifest is unreadable", section=MANIFEST) from None
     data_sections = sections[:-1]
-    if (not all(isinstance(s, dict) for s in listed)
-            or [s.get("name") for s in listed] != [s.name for s in data_sections]):
-        raise BackupDamagedError(f"{name}: the manifest does not list the sections found",
-                                 section=MANIFEST)
+    if not all(isinstance(s, dict) for s in listed) or [s.get("name") for s in listed] != [
+        s.name for s in data_sections
+    ]:
+        raise BackupDamagedError(
+            f"{name}: the manifest does not list the sections found", section=MANIFEST
+        )
     for entry, found in zip(listed, data_sections, strict=True):
         if (entry.get("size"), entry.get("chunks")) != (found.size, found.chunks):
-            raise BackupDamagedError(f"{name}: section {found.name} does not match the "
-                                     "manifest (size or chunk count)", section=found.name)
+            raise BackupDamagedError(
+                f"{name}: section {found.name} does not match the manifest (size or chunk count)",
+                section=found.name,
+            )
     if doc.get("vault_id") != header.vault_id or doc.get("archive_id") != header.archive_hex:
-        raise BackupDamagedError(f"{name}: the manifest names another archive",
-                                 section=MANIFEST)
+        raise BackupDamagedError(f"{name}: the manifest names another archive", section=MANIFEST)
     return dict(doc)

@@ -77,20 +77,27 @@ class BackupSettings:
     rescan_seconds: float = 15.0
 
     def to_json(self) -> dict[str, Any]:
-        return {"keep_daily": self.keep_daily, "keep_weekly": self.keep_weekly,
-                "keep_monthly": self.keep_monthly, "interval_hours": self.interval_hours,
-                "watch_roots": list(self.watch_roots), "rescan_seconds": self.rescan_seconds}
+        return {
+            "keep_daily": self.keep_daily,
+            "keep_weekly": self.keep_weekly,
+            "keep_monthly": self.keep_monthly,
+            "interval_hours": self.interval_hours,
+            "watch_roots": list(self.watch_roots),
+            "rescan_seconds": self.rescan_seconds,
+        }
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> BackupSettings:
         base = cls()
         try:
-            made = cls(int(doc.get("keep_daily", base.keep_daily)),
-                       int(doc.get("keep_weekly", base.keep_weekly)),
-                       int(doc.get("keep_monthly", base.keep_monthly)),
-                       float(doc.get("interval_hours", base.interval_hours)),
-                       tuple(str(r) for r in doc.get("watch_roots", base.watch_roots)),
-                       float(doc.get("rescan_seconds", base.rescan_seconds)))
+            made = cls(
+                int(doc.get("keep_daily", base.keep_daily)),
+                int(doc.get("keep_weekly", base.keep_weekly)),
+                int(doc.get("keep_monthly", base.keep_monthly)),
+                float(doc.get("interval_hours", base.interval_hours)),
+                tuple(str(r) for r in doc.get("watch_roots", base.watch_roots)),
+                float(doc.get("rescan_seconds", base.rescan_seconds)),
+            )
         except (TypeError, ValueError):
             return base
         return made
@@ -98,12 +105,17 @@ class BackupSettings:
     def checked(self) -> BackupSettings:
         # 0 means "keep no generations of that kind"; all three 0 keeps only the newest good
         # backup, which rotation never deletes. Only a negative count is meaningless.
-        for what, count in (("daily", self.keep_daily), ("weekly", self.keep_weekly),
-                            ("monthly", self.keep_monthly)):
+        for what, count in (
+            ("daily", self.keep_daily),
+            ("weekly", self.keep_weekly),
+            ("monthly", self.keep_monthly),
+        ):
             if count < 0:
-                raise UsageError(f"the number of {what} generations to keep cannot be negative "
-                                 f"({count}); 0 keeps none (the newest good backup is always "
-                                 "kept)")
+                raise UsageError(
+                    f"the number of {what} generations to keep cannot be negative "
+                    f"({count}); 0 keeps none (the newest good backup is always "
+                    "kept)"
+                )
         if self.interval_hours < 0 or self.rescan_seconds <= 0:
             raise UsageError("intervals must be positive")
         return self
@@ -177,11 +189,12 @@ def _catalog_v2(db: Database) -> None:
         db.execute("ALTER TABLE backup_drives ADD COLUMN marker_tag TEXT")
 
 
-CATALOG_MIGRATIONS = [Migration(1, "backup catalog", lambda db: db.execute_all(CATALOG_V1)),
-                      Migration(2, "backup removals, marker tags", _catalog_v2)]
+CATALOG_MIGRATIONS = [
+    Migration(1, "backup catalog", lambda db: db.execute_all(CATALOG_V1)),
+    Migration(2, "backup removals, marker tags", _catalog_v2),
+]
 # The status a row reads as: 'removing' while its destruction is recorded but not finished.
-_SHOWN = ("(CASE WHEN id IN (SELECT backup_id FROM backup_removals) THEN 'removing' "
-          "ELSE status END)")
+_SHOWN = "(CASE WHEN id IN (SELECT backup_id FROM backup_removals) THEN 'removing' ELSE status END)"
 REMOVING = "removing"
 
 # Databases whose catalog schema is known to be current (one check per opened database).
@@ -206,8 +219,16 @@ def ensure_schema(db: Database) -> None:
 
 
 def _drive(row: Row) -> Drive:
-    return Drive(row["drive_id"], row["label"], row["added_at"], row["last_path"],
-                 row["last_seen_at"], row["status"], row["lost_at"], row["marker_tag"])
+    return Drive(
+        row["drive_id"],
+        row["label"],
+        row["added_at"],
+        row["last_path"],
+        row["last_seen_at"],
+        row["status"],
+        row["lost_at"],
+        row["marker_tag"],
+    )
 
 
 @dataclass
@@ -228,13 +249,15 @@ class Catalog:
                 "INSERT INTO backup_drives (drive_id, label, added_at, last_path, last_seen_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT(drive_id) DO UPDATE SET "
                 "last_path = excluded.last_path, last_seen_at = excluded.last_seen_at",
-                (marker.drive_id, marker.label, now_utc(), path, now_utc()))
+                (marker.drive_id, marker.label, now_utc(), path, now_utc()),
+            )
         return self.drive(marker.drive_id)
 
     def set_marker_tag(self, drive_id: str, tag: str) -> None:
         with self._db.atomic():
-            self._db.execute("UPDATE backup_drives SET marker_tag = ? WHERE drive_id = ?",
-                             (tag, drive_id))
+            self._db.execute(
+                "UPDATE backup_drives SET marker_tag = ? WHERE drive_id = ?", (tag, drive_id)
+            )
 
     def drive(self, drive_id: str) -> Drive:
         row = self._db.one("SELECT * FROM backup_drives WHERE drive_id = ?", (drive_id,))
@@ -248,7 +271,8 @@ class Catalog:
         rows = self._db.query(
             "SELECT * FROM backup_drives WHERE drive_id = ? OR label = ? OR last_path = ? "
             "OR (length(?) >= 4 AND drive_id LIKE ? || '%')",
-            (ref, ref, ref.rstrip("/") or ref, ref, ref))
+            (ref, ref, ref.rstrip("/") or ref, ref, ref),
+        )
         if not rows:
             raise UnknownDriveError(f"no backup drive matches {ref!r}", ref)
         if len(rows) > 1:
@@ -256,35 +280,62 @@ class Catalog:
         return _drive(rows[0])
 
     def drives(self) -> list[Drive]:
-        return [_drive(r) for r in self._db.query(
-            "SELECT * FROM backup_drives ORDER BY added_at, drive_id")]
+        return [
+            _drive(r)
+            for r in self._db.query("SELECT * FROM backup_drives ORDER BY added_at, drive_id")
+        ]
 
     def mark_drive_lost(self, drive_id: str) -> int:
         """The drive and every archive on it are never trusted again. Returns archives marked."""
         with self._db.atomic():
             # A removal that cannot finish now: the copy is out of reach, so it is lost.
-            self._db.execute("DELETE FROM backup_removals WHERE backup_id IN "
-                             "(SELECT id FROM backups WHERE drive_id = ?)", (drive_id,))
-            self._db.execute("UPDATE backup_drives SET status = 'lost', lost_at = "
-                             "coalesce(lost_at, ?) WHERE drive_id = ?", (now_utc(), drive_id))
+            self._db.execute(
+                "DELETE FROM backup_removals WHERE backup_id IN "
+                "(SELECT id FROM backups WHERE drive_id = ?)",
+                (drive_id,),
+            )
+            self._db.execute(
+                "UPDATE backup_drives SET status = 'lost', lost_at = "
+                "coalesce(lost_at, ?) WHERE drive_id = ?",
+                (now_utc(), drive_id),
+            )
             cur = self._db.execute(
                 "UPDATE backups SET status = 'lost' WHERE drive_id = ? AND status IN "
-                "('writing', 'good', 'failed', 'damaged')", (drive_id,))
+                "('writing', 'good', 'failed', 'damaged')",
+                (drive_id,),
+            )
             return int(cur.rowcount)
 
     # -- archives
 
-    def begin(self, archive_id: str, drive_id: str | None, file_name: str, path: str,
-              key_epoch: int, encryption: dict[str, Any], client_ids: Sequence[int],
-              created_at: str) -> int:
+    def begin(
+        self,
+        archive_id: str,
+        drive_id: str | None,
+        file_name: str,
+        path: str,
+        key_epoch: int,
+        encryption: dict[str, Any],
+        client_ids: Sequence[int],
+        created_at: str,
+    ) -> int:
         """Record an archive about to be written; status 'writing' until verified."""
         with self._db.atomic():
             cur = self._db.execute(
                 "INSERT INTO backups (archive_id, drive_id, file_name, path, created_at, "
                 "key_epoch, encryption, client_count, status) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'writing')",
-                (archive_id, drive_id, file_name, path, created_at, key_epoch,
-                 json.dumps(encryption, sort_keys=True), len(client_ids)))
+                (
+                    archive_id,
+                    drive_id,
+                    file_name,
+                    path,
+                    created_at,
+                    key_epoch,
+                    json.dumps(encryption, sort_keys=True),
+                    len(client_ids),
+                ),
+            )
             backup_id = int(cur.lastrowid)
             for client in client_ids:
                 self._db.execute("INSERT INTO backup_clients VALUES (?, ?)", (backup_id, client))
@@ -294,33 +345,42 @@ class Catalog:
         """Add clients an archive holds (never removes: over-listing is the safe side)."""
         with self._db.atomic():
             for client in client_ids:
-                self._db.execute("INSERT OR IGNORE INTO backup_clients VALUES (?, ?)",
-                                 (backup_id, client))
-            self._db.execute("UPDATE backups SET client_count = (SELECT count(*) FROM "
-                             "backup_clients WHERE backup_id = ?) WHERE id = ?",
-                             (backup_id, backup_id))
+                self._db.execute(
+                    "INSERT OR IGNORE INTO backup_clients VALUES (?, ?)", (backup_id, client)
+                )
+            self._db.execute(
+                "UPDATE backups SET client_count = (SELECT count(*) FROM "
+                "backup_clients WHERE backup_id = ?) WHERE id = ?",
+                (backup_id, backup_id),
+            )
 
     def mark_good(self, backup_id: int, size: int, digest: str) -> None:
         with self._db.atomic():
-            self._db.execute("UPDATE backups SET status = 'good', size = ?, digest = ?, "
-                             "verified_at = ?, error = NULL WHERE id = ?",
-                             (size, digest, now_utc(), backup_id))
+            self._db.execute(
+                "UPDATE backups SET status = 'good', size = ?, digest = ?, "
+                "verified_at = ?, error = NULL WHERE id = ?",
+                (size, digest, now_utc(), backup_id),
+            )
 
     def mark_verified(self, backup_id: int) -> None:
-        self._db.execute("UPDATE backups SET verified_at = ? WHERE id = ?",
-                         (now_utc(), backup_id))
+        self._db.execute("UPDATE backups SET verified_at = ? WHERE id = ?", (now_utc(), backup_id))
 
     def mark_good_again(self, backup_id: int) -> None:
         """A damaged archive that has since verified in full, digest as catalogued."""
-        self._db.execute("UPDATE backups SET status = 'good', verified_at = ?, error = NULL "
-                         "WHERE id = ? AND status = 'damaged'", (now_utc(), backup_id))
+        self._db.execute(
+            "UPDATE backups SET status = 'good', verified_at = ?, error = NULL "
+            "WHERE id = ? AND status = 'damaged'",
+            (now_utc(), backup_id),
+        )
 
     def set_status(self, backup_id: int, status: str, error: str | None = None) -> None:
         if status not in STATUSES:
             raise UsageError(f"unknown backup status {status!r}")
         with self._db.atomic():
-            self._db.execute("UPDATE backups SET status = ?, error = coalesce(?, error) "
-                             "WHERE id = ?", (status, error, backup_id))
+            self._db.execute(
+                "UPDATE backups SET status = ?, error = coalesce(?, error) WHERE id = ?",
+                (status, error, backup_id),
+            )
             # A status decided now supersedes a removal still recorded for the row.
             self._db.execute("DELETE FROM backup_removals WHERE backup_id = ?", (backup_id,))
 
@@ -328,14 +388,17 @@ class Catalog:
         """Commit the intent to destroy this archive's file (it reads 'removing' from now on);
         call before touching the file, and `finish_removal` once it is gone."""
         with self._db.atomic():
-            self._db.execute("INSERT OR REPLACE INTO backup_removals VALUES (?, ?, ?)",
-                             (backup_id, final, now_utc()))
+            self._db.execute(
+                "INSERT OR REPLACE INTO backup_removals VALUES (?, ?, ?)",
+                (backup_id, final, now_utc()),
+            )
 
     def finish_removal(self, backup_id: int) -> None:
         """The file is gone: the row takes the final status its removal recorded."""
         with self._db.atomic():
-            final = self._db.scalar("SELECT final FROM backup_removals WHERE backup_id = ?",
-                                    (backup_id,))
+            final = self._db.scalar(
+                "SELECT final FROM backup_removals WHERE backup_id = ?", (backup_id,)
+            )
             if final is None:
                 return
             self._db.execute("UPDATE backups SET status = ? WHERE id = ?", (final, backup_id))
@@ -343,8 +406,9 @@ class Catalog:
 
     def removal_final(self, backup_id: int) -> str | None:
         """The final status a recorded removal gives the row (None if none is recorded)."""
-        found = self._db.scalar("SELECT final FROM backup_removals WHERE backup_id = ?",
-                                (backup_id,))
+        found = self._db.scalar(
+            "SELECT final FROM backup_removals WHERE backup_id = ?", (backup_id,)
+        )
         return None if found is None else str(found)
 
     def removing(self, drive_id: str | None = None) -> list[BackupRecord]:
@@ -353,8 +417,10 @@ class Catalog:
 
     def sweep_unfinished(self) -> int:
         """Archives left 'writing' by a crash or kill: never good. Returns how many."""
-        cur = self._db.execute("UPDATE backups SET status = 'failed', error = coalesce(error, "
-                               "'interrupted before it was verified') WHERE status = 'writing'")
+        cur = self._db.execute(
+            "UPDATE backups SET status = 'failed', error = coalesce(error, "
+            "'interrupted before it was verified') WHERE status = 'writing'"
+        )
         return int(cur.rowcount)
 
     def _rows_to_records(self, rows: Iterable[Row]) -> list[BackupRecord]:
@@ -362,18 +428,36 @@ class Catalog:
         removing = {int(r[0]) for r in self._db.query("SELECT backup_id FROM backup_removals")}
         for r in rows:
             bid = int(r["id"])
-            clients = tuple(int(c[0]) for c in self._db.query(
-                "SELECT client_id FROM backup_clients WHERE backup_id = ? ORDER BY client_id",
-                (bid,)))
-            records.append(BackupRecord(
-                bid, r["archive_id"], r["drive_id"], r["file_name"], r["path"], r["created_at"],
-                r["size"], r["digest"], int(r["key_epoch"]), json.loads(r["encryption"]),
-                clients, REMOVING if bid in removing else r["status"], r["verified_at"],
-                r["error"]))
+            clients = tuple(
+                int(c[0])
+                for c in self._db.query(
+                    "SELECT client_id FROM backup_clients WHERE backup_id = ? ORDER BY client_id",
+                    (bid,),
+                )
+            )
+            records.append(
+                BackupRecord(
+                    bid,
+                    r["archive_id"],
+                    r["drive_id"],
+                    r["file_name"],
+                    r["path"],
+                    r["created_at"],
+                    r["size"],
+                    r["digest"],
+                    int(r["key_epoch"]),
+                    json.loads(r["encryption"]),
+                    clients,
+                    REMOVING if bid in removing else r["status"],
+                    r["verified_at"],
+                    r["error"],
+                )
+            )
         return records
 
-    def backups(self, drive_id: str | None = None,
-                statuses: Sequence[str] | None = None) -> list[BackupRecord]:
+    def backups(
+        self, drive_id: str | None = None, statuses: Sequence[str] | None = None
+    ) -> list[BackupRecord]:
         """Newest first."""
         where, params = [], []
         if drive_id is not None:
@@ -383,8 +467,11 @@ class Catalog:
             where.append(f"{_SHOWN} IN ({', '.join('?' for _ in statuses)})")
             params.extend(statuses)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
-        return self._rows_to_records(self._db.query(
-            f"SELECT * FROM backups {clause} ORDER BY created_at DESC, id DESC", params))
+        return self._rows_to_records(
+            self._db.query(
+                f"SELECT * FROM backups {clause} ORDER BY created_at DESC, id DESC", params
+            )
+        )
 
     def get(self, backup_id: int) -> BackupRecord:
         rows = self._db.query("SELECT * FROM backups WHERE id = ?", (backup_id,))
@@ -398,14 +485,21 @@ class Catalog:
 
     def by_file_name(self, file_name: str) -> list[BackupRecord]:
         """The rows catalogued under this file name (one, as names carry the archive id)."""
-        return self._rows_to_records(self._db.query(
-            "SELECT * FROM backups WHERE file_name = ? ORDER BY id DESC", (file_name,)))
+        return self._rows_to_records(
+            self._db.query(
+                "SELECT * FROM backups WHERE file_name = ? ORDER BY id DESC", (file_name,)
+            )
+        )
 
     def backups_holding(self, client_id: int) -> list[BackupRecord]:
         """Every catalogued archive that holds the client, whatever its status."""
-        return self._rows_to_records(self._db.query(
-            "SELECT b.* FROM backups b JOIN backup_clients c ON c.backup_id = b.id "
-            "WHERE c.client_id = ? ORDER BY b.created_at DESC", (client_id,)))
+        return self._rows_to_records(
+            self._db.query(
+                "SELECT b.* FROM backups b JOIN backup_clients c ON c.backup_id = b.id "
+                "WHERE c.client_id = ? ORDER BY b.created_at DESC",
+                (client_id,),
+            )
+        )
 
     def last_good(self, drive_id: str | None = None) -> BackupRecord | None:
         found = self.backups(drive_id, ["good"])

@@ -49,8 +49,13 @@ class DriveMarker:
     tag: str = ""
 
     def fields(self) -> dict[str, object]:
-        return {"confide_drive": 1, "drive_id": self.drive_id, "vault_id": self.vault_id,
-                "label": self.label, "created_at": self.created_at}
+        return {
+            "confide_drive": 1,
+            "drive_id": self.drive_id,
+            "vault_id": self.vault_id,
+            "label": self.label,
+            "created_at": self.created_at,
+        }
 
     def to_bytes(self) -> bytes:
         doc = self.fields()
@@ -93,25 +98,33 @@ def read_marker(root: Path) -> DriveMarker | None:
     except OSError as e:
         if e.errno == errno.ELOOP:
             return None
-        raise StorageError(fsutil.describe_os_error(e, f"cannot read the drive marker at {root}")
-                           ) from e
+        raise StorageError(
+            fsutil.describe_os_error(e, f"cannot read the drive marker at {root}")
+        ) from e
     try:
         raw = os.read(fd, MAX_MARKER) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
     except OSError as e:
-        raise StorageError(fsutil.describe_os_error(e, f"cannot read the drive marker at {root}")
-                           ) from e
+        raise StorageError(
+            fsutil.describe_os_error(e, f"cannot read the drive marker at {root}")
+        ) from e
     finally:
         os.close(fd)
     try:
         doc = json.loads(raw.decode("utf-8"))
-        return DriveMarker(str(doc["drive_id"]), str(doc["vault_id"]), str(doc.get("label", "")),
-                           str(doc.get("created_at", "")), str(doc.get("tag", "")))
+        return DriveMarker(
+            str(doc["drive_id"]),
+            str(doc["vault_id"]),
+            str(doc.get("label", "")),
+            str(doc.get("created_at", "")),
+            str(doc.get("tag", "")),
+        )
     except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError):
         return None  # RecursionError: a stick's marker of thousands of nested brackets
 
 
-def write_marker(root: Path, vault_id: str, label: str,
-                 tag_for: Callable[[DriveMarker], str] | None = None) -> DriveMarker:
+def write_marker(
+    root: Path, vault_id: str, label: str, tag_for: Callable[[DriveMarker], str] | None = None
+) -> DriveMarker:
     """Designate `root` (atomically: temp file, fsync, rename, fsync folder). With `tag_for`
     the new marker is tagged, and an existing untagged one of this vault gains its tag."""
     label = validate.one_line(label, "drive label", required=False) or ""  # the name rule
@@ -154,8 +167,9 @@ def _children(root: Path) -> Iterator[Path]:
         return  # an unreadable or vanished folder simply holds no drive
 
 
-def find_drives(roots: Iterable[Path], vault_id: str | None = None,
-                depth: int = 2) -> list[tuple[Path, DriveMarker]]:
+def find_drives(
+    roots: Iterable[Path], vault_id: str | None = None, depth: int = 2
+) -> list[tuple[Path, DriveMarker]]:
     """Mounted designated drives under the roots: the root itself and up to `depth` levels
     below (/media/LABEL, /run/media/USER/LABEL)."""
     found: list[tuple[Path, DriveMarker]] = []
@@ -197,16 +211,22 @@ def check_drive(vault: Vault, root: Path, register: bool = True) -> DriveMarker:
     if drive is None:
         # The marker is plain text naming the vault id, which anyone who saw a drive or an
         # archive header knows: only a drive designated here (`add_drive`) receives backups.
-        raise DriveNotDesignatedError(f"{root} carries a Confide drive marker for this vault, "
-                                      "but this vault never designated it", root, marked=True)
+        raise DriveNotDesignatedError(
+            f"{root} carries a Confide drive marker for this vault, "
+            "but this vault never designated it",
+            root,
+            marked=True,
+        )
     if drive.is_lost:
         raise UntrustedBackupError(
             f"drive {marker.drive_id} ({drive.label}) was reported lost on {drive.lost_at}; it is "
-            "never trusted again. Designate a new drive (erase this one first)")
+            "never trusted again. Designate a new drive (erase this one first)"
+        )
     if marker_authentic(vault, marker) is False:
         raise UntrustedBackupError(
             f"the drive marker at {root} names drive {marker.drive_id} but does not carry the "
-            "tag this vault gave it: it was forged or altered")
+            "tag this vault gave it: it was forged or altered"
+        )
     if register:
         catalog.register_drive(marker, str(root))
     return marker
@@ -221,8 +241,10 @@ def add_drive(vault: Vault, root: Path, label: str = "") -> Drive:
     if existing is not None and existing.drive_id in known and known[existing.drive_id].marker_tag:
         # Tagged before (perhaps under keys since rotated): the marker must carry that tag.
         if marker_authentic(vault, existing) is False:
-            raise UntrustedBackupError(f"the drive marker at {root} does not carry the tag this "
-                                       "vault gave its drive: it was forged or altered")
+            raise UntrustedBackupError(
+                f"the drive marker at {root} does not carry the tag this "
+                "vault gave its drive: it was forged or altered"
+            )
         marker = write_marker(root, vault.vault_id, label)
     else:
         marker = write_marker(root, vault.vault_id, label, lambda m: marker_tag(vault, m))
@@ -233,8 +255,10 @@ def add_drive(vault: Vault, root: Path, label: str = "") -> Drive:
     if marker.drive_id not in known:
         vault.audit.record(Action.BACKUP, "drive", marker.drive_id, event="drive_added")
     if drive.is_lost:
-        raise UntrustedBackupError(f"drive {drive.drive_id} was reported lost on "
-                                   f"{drive.lost_at}; erase it before using it again")
+        raise UntrustedBackupError(
+            f"drive {drive.drive_id} was reported lost on "
+            f"{drive.lost_at}; erase it before using it again"
+        )
     return drive
 
 
@@ -244,20 +268,36 @@ def connected_drives(vault: Vault) -> list[tuple[Path, DriveMarker]]:
     drives = catalog.drives()
     lost = {d.drive_id for d in drives if d.is_lost}
     candidates = [Path(d.last_path) for d in drives if d.last_path and not d.is_lost]
-    found = find_drives([*candidates, *map(Path, catalog.settings().watch_roots)],
-                        vault.vault_id)
+    found = find_drives([*candidates, *map(Path, catalog.settings().watch_roots)], vault.vault_id)
     seen: set[str] = set()
     usable: list[tuple[Path, DriveMarker]] = []
     designated = {d.drive_id for d in drives}
     for path, marker in found:
         # A marker whose drive id the catalog does not know was never designated here.
-        if (marker.drive_id in designated and marker.drive_id not in lost
-                and marker.drive_id not in seen):
+        if (
+            marker.drive_id in designated
+            and marker.drive_id not in lost
+            and marker.drive_id not in seen
+        ):
             seen.add(marker.drive_id)
             usable.append((path, marker))
     return usable
 
 
-__all__ = ["BACKUP_DIR", "DEFAULT_WATCH_ROOTS", "MARKER", "PARTIAL", "SUFFIX", "DriveMarker",
-           "add_drive", "backup_dir", "check_drive", "connected_drives", "find_drives",
-           "marker_authentic", "marker_tag", "read_marker", "write_marker"]
+__all__ = [
+    "BACKUP_DIR",
+    "DEFAULT_WATCH_ROOTS",
+    "MARKER",
+    "PARTIAL",
+    "SUFFIX",
+    "DriveMarker",
+    "add_drive",
+    "backup_dir",
+    "check_drive",
+    "connected_drives",
+    "find_drives",
+    "marker_authentic",
+    "marker_tag",
+    "read_marker",
+    "write_marker",
+]

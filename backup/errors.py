@@ -29,8 +29,13 @@ class BackupDamagedError(DamagedFileError):
 
     title = "Damaged backup"
 
-    def __init__(self, message: str, section: str | None = None, chunk: int | None = None,
-                 offset: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        section: str | None = None,
+        chunk: int | None = None,
+        offset: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.section = section
         self.chunk = chunk
@@ -43,8 +48,9 @@ class SwappedBackupError(BackupDamagedError):
 
     title = "Not the catalogued backup"
 
-    def __init__(self, message: str, found_created: str, catalogued_created: str,
-                 own_name: str | None) -> None:
+    def __init__(
+        self, message: str, found_created: str, catalogued_created: str, own_name: str | None
+    ) -> None:
         super().__init__(message, section="file")
         self.found_created = found_created
         self.catalogued_created = catalogued_created
@@ -97,6 +103,14 @@ class RestoreTargetExistsError(VaultExistsError):
         self.target = target
 
 
-__all__ = ["BackupDamagedError", "DriveNotDesignatedError", "ForeignBackupError",
-           "NotABackupError", "OtherVaultBackupError", "RestoreTargetExistsError",
-           "SwappedBackupError", "UnknownDriveError", "UntrustedBackupError"]
+__all__ = [
+    "BackupDamagedError",
+    "DriveNotDesignatedError",
+    "ForeignBackupError",
+    "NotABackupError",
+    "OtherVaultBackupError",
+    "RestoreTargetExistsError",
+    "SwappedBackupError",
+    "UnknownDriveError",
+    "UntrustedBackupError",
+]

@@ -44,7 +44,8 @@ def select_keep(records: Sequence[BackupRecord], policy: RotationPolicy) -> set[
     buckets: tuple[tuple[int, Callable[[datetime], str]], ...] = (
         (policy.daily, lambda d: d.date().isoformat()),
         (policy.weekly, lambda d: f"{d.isocalendar()[0]}-W{d.isocalendar()[1]:02d}"),
-        (policy.monthly, lambda d: d.strftime("%Y-%m")))
+        (policy.monthly, lambda d: d.strftime("%Y-%m")),
+    )
     for count, bucket in buckets:
         seen: set[str] = set()
         for record in ordered:
@@ -69,7 +70,8 @@ def prune(vault: Vault, drive_id: str, root: Path, policy: RotationPolicy) -> li
         # The drive may be mounted elsewhere than when the archive was written. The row reads
         # 'removing' before a byte is overwritten (removal.py), so no kill leaves it 'good'.
         destroy(catalog, record.id, backup_dir(root) / record.file_name, "pruned")
-        vault.audit.record(Action.BACKUP, "backup", record.archive_id, event="pruned",
-                           drive=drive_id)
+        vault.audit.record(
+            Action.BACKUP, "backup", record.archive_id, event="pruned", drive=drive_id
+        )
         pruned.append(catalog.get(record.id))
     return pruned

@@ -31,11 +31,13 @@ def check_epoch(vault: Vault, name: str, key_epoch: int) -> None:
     if key_epoch != epoch:
         raise ForeignBackupError(
             f"{name} was written under key epoch {key_epoch}; this vault's keys are "
-            f"now at epoch {epoch}, so the vault cannot vouch for it")
+            f"now at epoch {epoch}, so the vault cannot vouch for it"
+        )
 
 
 def vault_keys_for(vault: Vault, name: str) -> KeysFor:
     """Keys for an archive of this vault written under its current keys; else a clear error."""
+
     def keys_for(header: ArchiveHeader) -> ArchiveKeys:
         if header.vault_id != vault.vault_id:
             try:
@@ -43,16 +45,20 @@ def vault_keys_for(vault: Vault, name: str) -> KeysFor:
             except (DamagedFileError, NotAVaultError):
                 copy = None
             if copy is None or copy.vault_id != header.vault_id:
-                raise BackupDamagedError(f"{name}: the backup header is damaged (vault id)",
-                                         section="header")
+                raise BackupDamagedError(
+                    f"{name}: the backup header is damaged (vault id)", section="header"
+                )
             raise OtherVaultBackupError(
                 f"{name} belongs to another vault ({header.vault_id[:8]}), not this one "
-                f"({vault.vault_id[:8]})", header.vault_id)
+                f"({vault.vault_id[:8]})",
+                header.vault_id,
+            )
         if header.key_epoch is not None:
             check_epoch(vault, name, header.key_epoch)
         # Format 2 names no epoch: its header's key check tells an older epoch (read_archive).
-        return ArchiveKeys.derive(vault.derive_subkey, header.archive_id, header.vault_id,
-                                  header.format)
+        return ArchiveKeys.derive(
+            vault.derive_subkey, header.archive_id, header.vault_id, header.format
+        )
 
     return keys_for
 
@@ -69,8 +75,9 @@ reaches epoch 4096 only after 4095 key rotations (disposals)."""
 def hide_epoch(key_file: KeyFile) -> bytes:
     """The key file as a format-2 header carries it: the epoch field zeroed."""
     if key_file.epoch > MAX_EPOCH:
-        raise UsageError(f"key epoch {key_file.epoch} is beyond what a backup can carry "
-                         f"({MAX_EPOCH})")
+        raise UsageError(
+            f"key epoch {key_file.epoch} is beyond what a backup can carry ({MAX_EPOCH})"
+        )
     return replace(key_file, epoch=HIDDEN_EPOCH).to_bytes()
 
 
@@ -85,13 +92,15 @@ def archive_key_file(header: ArchiveHeader, manifest: Mapping[str, Any]) -> byte
     except (KeyError, TypeError, ValueError, DamagedFileError, NotAVaultError):
         matches = False
     if not matches:
-        raise BackupDamagedError("the backup's key file does not match its manifest",
-                                 section="manifest")
+        raise BackupDamagedError(
+            "the backup's key file does not match its manifest", section="manifest"
+        )
     return data
 
 
-def unwrap_hidden_epoch(copy: KeyFile, names: list[KeyName], passphrase: str | None,
-                        recovery_key: str | None) -> dict[KeyName, SecretBytes]:
+def unwrap_hidden_epoch(
+    copy: KeyFile, names: list[KeyName], passphrase: str | None, recovery_key: str | None
+) -> dict[KeyName, SecretBytes]:
     """Unwrap a format-2 key-file copy (epoch field zeroed) with the passphrase or recovery
     key, finding the epoch its wraps bind."""
     if passphrase is None:
@@ -103,9 +112,12 @@ def unwrap_hidden_epoch(copy: KeyFile, names: list[KeyName], passphrase: str | N
         kek.wipe()
 
 
-def secret_keys_for(name: str, passphrase: str | None = None, recovery_key: str | None = None,
-                    keep: dict[KeyName, SecretBytes] | None = None,
-                    ) -> KeysFor:
+def secret_keys_for(
+    name: str,
+    passphrase: str | None = None,
+    recovery_key: str | None = None,
+    keep: dict[KeyName, SecretBytes] | None = None,
+) -> KeysFor:
     """Keys from the key-file copy inside the archive: the fresh-machine path.
 
     With `keep`, every data key unwrapped is also handed back there (restore checks both
@@ -118,12 +130,15 @@ def secret_keys_for(name: str, passphrase: str | None = None, recovery_key: str 
         try:
             copy = KeyFile.from_bytes(header.key_file)
         except (DamagedFileError, NotAVaultError):
-            raise BackupDamagedError(f"{name}: the key-file copy in the backup header is "
-                                     "damaged", section="header") from None
+            raise BackupDamagedError(
+                f"{name}: the key-file copy in the backup header is damaged", section="header"
+            ) from None
         expected_epoch = header.key_epoch if header.key_epoch is not None else HIDDEN_EPOCH
         if copy.vault_id != header.vault_id or copy.epoch != expected_epoch:
-            raise BackupDamagedError(f"{name}: the backup header is damaged (its key file "
-                                     "names another vault or epoch)", section="header")
+            raise BackupDamagedError(
+                f"{name}: the backup header is damaged (its key file names another vault or epoch)",
+                section="header",
+            )
         names = list(KeyName) if keep is not None else [KeyName.RECORD]
         try:
             if header.key_epoch is None:
@@ -135,18 +150,22 @@ def secret_keys_for(name: str, passphrase: str | None = None, recovery_key: str 
                 keys = copy.unwrap_with_recovery(recovery_key, names)
         except AuthenticationError as e:
             what = "passphrase" if passphrase is not None else "recovery key"
-            raise AuthenticationError(f"wrong {what} for this backup ({name}); it is the "
-                                      f"{what} that was current when the backup was made"
-                                      ) from e
+            raise AuthenticationError(
+                f"wrong {what} for this backup ({name}); it is the "
+                f"{what} that was current when the backup was made"
+            ) from e
         record = keys[KeyName.RECORD]
         try:
-            return ArchiveKeys.derive(lambda salt, info: derive_subkey(record, salt, info),
-                                      header.archive_id, header.vault_id, header.format)
+            return ArchiveKeys.derive(
+                lambda salt, info: derive_subkey(record, salt, info),
+                header.archive_id,
+                header.vault_id,
+                header.format,
+            )
         finally:
             if keep is not None:
                 keep.update(keys)
             else:
                 wipe_keys(keys)
-
 
     return keys_for

@@ -62,8 +62,11 @@ def lost_drive(vault: Vault, ref: str) -> LostDriveReport:
     drive: Drive = catalog.find_drive(ref)
     before = catalog.backups(drive.drive_id)
     # Written-and-verified copies plus any half-written ones: a partial file may hold data too.
-    exposed = [b for b in before
-               if b.status in ("good", "writing", "failed", "damaged", "removing", "lost")]
+    exposed = [
+        b
+        for b in before
+        if b.status in ("good", "writing", "failed", "damaged", "removing", "lost")
+    ]
     catalog.mark_drive_lost(drive.drive_id)
     drive = catalog.drive(drive.drive_id)
     cache: dict[int, LostClient] = {}
@@ -73,9 +76,19 @@ def lost_drive(vault: Vault, ref: str) -> LostDriveReport:
             cache[cid] = _client(vault, cid)
         return cache[cid]
 
-    backups = tuple(LostBackup(b.archive_id, b.file_name, b.created_at, b.status, b.key_epoch,
-                               b.size, tuple(person(c) for c in b.client_ids), b.encryption)
-                    for b in exposed)
+    backups = tuple(
+        LostBackup(
+            b.archive_id,
+            b.file_name,
+            b.created_at,
+            b.status,
+            b.key_epoch,
+            b.size,
+            tuple(person(c) for c in b.client_ids),
+            b.encryption,
+        )
+        for b in exposed
+    )
     everyone = tuple(person(c) for c in sorted({c for b in exposed for c in b.client_ids}))
     kdfs = {str(b.encryption.get("key_slots", {}).get("kdf")) for b in exposed}
     assessment = (
@@ -90,10 +103,20 @@ def lost_drive(vault: Vault, ref: str) -> LostDriveReport:
         "harbor (45 CFR 164.402, HHS guidance) describes; document your assessment.",
         "Consider changing the passphrase now (old backups keep the old one) and rotating keys "
         "at the next disposal. These backups are never trusted again.",
-        *(["Different backups used different key-derivation settings; see each backup."]
-          if len(kdfs) > 1 else []),
+        *(
+            ["Different backups used different key-derivation settings; see each backup."]
+            if len(kdfs) > 1
+            else []
+        ),
     )
-    vault.audit.record(Action.BACKUP, "drive", drive.drive_id, event="drive_lost",
-                       backups=len(backups), clients=len(everyone))
-    return LostDriveReport(drive.drive_id, drive.label, drive.lost_at or now_utc(), backups,
-                           everyone, assessment)
+    vault.audit.record(
+        Action.BACKUP,
+        "drive",
+        drive.drive_id,
+        event="drive_lost",
+        backups=len(backups),
+        clients=len(everyone),
+    )
+    return LostDriveReport(
+        drive.drive_id, drive.label, drive.lost_at or now_utc(), backups, everyone, assessment
+    )

@@ -46,8 +46,6 @@ def _is_read_only(path: Path) -> bool:
         return True
 
 
-
-
 def _never_written(vault: Vault, record: BackupRecord) -> bool:
     """A failed (or interrupted) archive whose file, final or half-written, is not on its
     connected drive: removed by design (`write.py`), so no copy at all, not a pending one."""
@@ -71,8 +69,14 @@ class DisposalBackups:
         # "replaced" on the word of a marker alone), without holding up the drive's others.
         connected = root is not None and (path.exists() or path.is_symlink())
         writable = connected and not _is_read_only(path.parent)
-        return BackupCopy(record.id, record.drive_id or "unknown", str(path), record.created_at,
-                          connected, writable)
+        return BackupCopy(
+            record.id,
+            record.drive_id or "unknown",
+            str(path),
+            record.created_at,
+            connected,
+            writable,
+        )
 
     def copies_holding(self, vault: Vault, client_ids: Collection[int]) -> list[BackupCopy]:
         catalog = Catalog(vault)
@@ -85,8 +89,11 @@ class DisposalBackups:
         for r in sorted(seen.values(), key=lambda r: r.id):
             if r.status == "lost":
                 # Still a copy, out of reach: the queue and the certificate must name it.
-                copies.append(BackupCopy(r.id, r.drive_id or "unknown", r.path, r.created_at,
-                                         False, False, lost=True))
+                copies.append(
+                    BackupCopy(
+                        r.id, r.drive_id or "unknown", r.path, r.created_at, False, False, lost=True
+                    )
+                )
             else:
                 copies.append(self._copy(vault, r))
         return copies
@@ -94,8 +101,11 @@ class DisposalBackups:
     def copies_to_replace(self, vault: Vault) -> list[BackupCopy]:
         finish_removals(vault)  # removals a kill interrupted: ours to finish first
         records = Catalog(vault).backups(statuses=list(LIVE))
-        return [self._copy(vault, r) for r in sorted(records, key=lambda r: r.id)
-                if not _never_written(vault, r)]
+        return [
+            self._copy(vault, r)
+            for r in sorted(records, key=lambda r: r.id)
+            if not _never_written(vault, r)
+        ]
 
     def replace_copies(self, vault: Vault, copies: Sequence[BackupCopy]) -> str:
         drives = {c.drive for c in copies}
@@ -114,8 +124,9 @@ class DisposalBackups:
             destroy(catalog, c.backup_id, Path(c.location), "replaced")
         return str(result.path)
 
-    def remaining_plaintext(self, vault: Vault, keys: Mapping[KeyName, SecretBytes]
-                            ) -> Iterator[tuple[str, Iterable[bytes]]]:
+    def remaining_plaintext(
+        self, vault: Vault, keys: Mapping[KeyName, SecretBytes]
+    ) -> Iterator[tuple[str, Iterable[bytes]]]:
         """Each good archive on a connected drive, its database pages decrypted with the vault's
         current keys (an archive from another key epoch cannot be, and says so)."""
         for record in Catalog(vault).backups(statuses=["good"]):
@@ -125,8 +136,9 @@ class DisposalBackups:
             yield copy.location, self._decrypted(vault, Path(copy.location), keys)
 
     @staticmethod
-    def _decrypted(vault: Vault, path: Path, keys: Mapping[KeyName, SecretBytes]
-                   ) -> Iterator[bytes]:
+    def _decrypted(
+        vault: Vault, path: Path, keys: Mapping[KeyName, SecretBytes]
+    ) -> Iterator[bytes]:
         sections: dict[str, io.BytesIO] = {}
 
         def sink(name: str) -> Callable[[bytes], None] | None:
@@ -139,17 +151,24 @@ class DisposalBackups:
 
         def keys_for(header: ArchiveHeader) -> ArchiveKeys:
             if header.vault_id != vault.vault_id or header.key_epoch not in (
-                    None, vault.key_file.epoch):  # format 2: read_archive's key check
-                raise ForeignBackupError(f"{path.name} is under key epoch {header.key_epoch}, "
-                                         f"not the current {vault.key_file.epoch}: it still "
-                                         "holds retired keys")
-            return ArchiveKeys.derive(vault.derive_subkey, header.archive_id, header.vault_id,
-                                      header.format)
+                None,
+                vault.key_file.epoch,
+            ):  # format 2: read_archive's key check
+                raise ForeignBackupError(
+                    f"{path.name} is under key epoch {header.key_epoch}, "
+                    f"not the current {vault.key_file.epoch}: it still "
+                    "holds retired keys"
+                )
+            return ArchiveKeys.derive(
+                vault.derive_subkey, header.archive_id, header.vault_id, header.format
+            )
 
         # A FIFO or device planted in place of an archive would block open() forever.
         if path.is_symlink() or not path.is_file():
-            raise UsageError(f"{path} is not a backup file (a link, folder or device is in its "
-                             "place); verification cannot read it")
+            raise UsageError(
+                f"{path} is not a backup file (a link, folder or device is in its "
+                "place); verification cannot read it"
+            )
         try:
             with fsutil.storage_errors(f"cannot read {path}"), open(path, "rb") as source:
                 read_archive(source, keys_for, name=path.name, sink=sink)
@@ -163,7 +182,7 @@ class DisposalBackups:
                 key = keys[key_name].reveal()
                 step = SLICE_PAGES * PAGE_SIZE
                 for start in range(0, len(data) - len(data) % PAGE_SIZE, step):
-                    yield cbc_stream(data[start:start + step], key)
+                    yield cbc_stream(data[start : start + step], key)
         finally:
             sections.clear()
 
@@ -201,9 +220,11 @@ def process_pending_purges(vault: Vault, drive_root: Path) -> list[str]:
     if not pending:
         return []
     if marker_authentic(vault, marker) is False:
-        raise UntrustedBackupError(f"the drive marker at {root} does not carry the tag this "
-                                   "vault gave its drive: it was forged or altered; the "
-                                   "pending purge waits for the real drive")
+        raise UntrustedBackupError(
+            f"the drive marker at {root} does not carry the tag this "
+            "vault gave its drive: it was forged or altered; the "
+            "pending purge waits for the real drive"
+        )
     catalog = Catalog(vault)
     rows = catalog.backups(marker.drive_id)
     found: list[tuple[int, Path, list[BackupRecord]]] = []
@@ -220,8 +241,10 @@ def process_pending_purges(vault: Vault, drive_root: Path) -> list[str]:
     if not found and not already:
         return []
     if found and _is_read_only(backup_dir(root)):
-        raise StorageError(f"the backup drive at {drive_root} is read-only; the pending purge "
-                           "of old backups waits until it is writable")
+        raise StorageError(
+            f"the backup drive at {drive_root} is read-only; the pending purge "
+            "of old backups waits until it is writable"
+        )
     new = str(run_backup(vault, root, rotate=False).path) if found else None
     purged: list[str] = []
     for purge_id, old, records in found:
@@ -247,9 +270,11 @@ def process_connected_pending(vault: Vault) -> list[str]:
     return purged
 
 
-def purge_on_mount(vault: Vault,
-                   report: Callable[[str], None] | None = None) -> Callable[[WatchEvent], None]:
+def purge_on_mount(
+    vault: Vault, report: Callable[[str], None] | None = None
+) -> Callable[[WatchEvent], None]:
     """An `on_event` for `DriveWatcher`: when a drive is found, finish its pending purges."""
+
     def on_event(event: WatchEvent) -> None:
         if event.kind != "found":
             return
@@ -265,5 +290,9 @@ def purge_on_mount(vault: Vault,
     return on_event
 
 
-__all__ = ["DisposalBackups", "process_connected_pending", "process_pending_purges",
-           "purge_on_mount"]
+__all__ = [
+    "DisposalBackups",
+    "process_connected_pending",
+    "process_pending_purges",
+    "purge_on_mount",
+]

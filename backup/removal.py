@@ -44,8 +44,9 @@ def destroy(catalog: Catalog, backup_id: int, path: Path | None, final: str) -> 
     catalog.finish_removal(backup_id)
 
 
-def finish_removals(vault: Vault, drive_id: str | None = None,
-                    root: Path | None = None) -> list[str]:
+def finish_removals(
+    vault: Vault, drive_id: str | None = None, root: Path | None = None
+) -> list[str]:
     """Finish every removal a kill interrupted on a connected drive (or only on `drive_id`,
     mounted at `root`). Returns the file names finished; one on an absent drive waits."""
     catalog = Catalog(vault)
@@ -54,8 +55,9 @@ def finish_removals(vault: Vault, drive_id: str | None = None,
         where = root if root is not None else drive_root(vault, record.drive_id)
         if where is None:
             continue  # the drive is away: the file may still be whole there
-        destroy(catalog, record.id, backup_dir(where) / record.file_name,
-                _final(catalog, record.id))
+        destroy(
+            catalog, record.id, backup_dir(where) / record.file_name, _final(catalog, record.id)
+        )
         done.append(record.file_name)
     return done
 

@@ -99,14 +99,15 @@ class _Sinks:
     def __call__(self, section: str) -> Callable[[bytes], None] | None:
         if section not in RESTORABLE:
             return None  # a newer Confide's extra section; nothing of ours
-        fd = os.open(self._staging / section, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
-                     fsutil.FILE_MODE)
+        fd = os.open(
+            self._staging / section, os.O_WRONLY | os.O_CREAT | os.O_EXCL, fsutil.FILE_MODE
+        )
         self._files[section] = fd
 
         def write(data: bytes) -> None:
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
 
         return write
 
@@ -123,8 +124,9 @@ class _Sinks:
 def _check_database(path: Path, key: SecretBytes, vault_id: str) -> None:
     found = check_database_file(path, key)
     if found.problems:
-        raise IntegrityError(f"the restored {path.name} fails its integrity check: "
-                             f"{found.problems[0]}")
+        raise IntegrityError(
+            f"the restored {path.name} fails its integrity check: {found.problems[0]}"
+        )
     if found.vault_id != vault_id:
         raise IntegrityError(f"the restored {path.name} belongs to another vault")
 
@@ -198,35 +200,48 @@ def finish_interrupted(target: Path, *, put_back: bool = True) -> Leftovers:
             done.append(f"erased the unfinished restore {stale.name}")
         asides = restore_asides(target)
         marker = target / REPLACED_MARKER
-        named = (marker.read_text(encoding="utf-8").strip()
-                 if marker.is_file() and not marker.is_symlink() else None)
+        named = (
+            marker.read_text(encoding="utf-8").strip()
+            if marker.is_file() and not marker.is_symlink()
+            else None
+        )
         if key_file_exists(target / KEY_FILE):
             for aside in asides:
                 if aside.name == named:
                     _wipe_folder(aside)
                     fsutil.fsync_dir(target.parent)
-                    done.append(f"securely removed the previous vault kept aside at {aside} "
-                                "(the restored vault had verified)")
+                    done.append(
+                        f"securely removed the previous vault kept aside at {aside} "
+                        "(the restored vault had verified)"
+                    )
             if named is not None:
                 _drop_marker(target)
-            problems += [f"a previous vault is kept aside at {a} beside the vault at {target}; "
-                         "remove it (it may hold disposed records) or rename it back"
-                         for a in asides if a.exists()]
+            problems += [
+                f"a previous vault is kept aside at {a} beside the vault at {target}; "
+                "remove it (it may hold disposed records) or rename it back"
+                for a in asides
+                if a.exists()
+            ]
         elif asides:
-            empty = not target.exists() or (target.is_dir() and not target.is_symlink()
-                                             and not any(target.iterdir()))
+            empty = not target.exists() or (
+                target.is_dir() and not target.is_symlink() and not any(target.iterdir())
+            )
             if put_back and len(asides) == 1 and empty:
                 if target.exists():
                     target.rmdir()
                 os.replace(asides[0], target)
                 fsutil.fsync_dir(target.parent)
                 _drop_marker(target)
-                done.append(f"put the previous vault back at {target} from {asides[0]} (the "
-                            "interrupted restore had not completed)")
+                done.append(
+                    f"put the previous vault back at {target} from {asides[0]} (the "
+                    "interrupted restore had not completed)"
+                )
             else:
-                problems.append(f"an interrupted restore left the previous vault at "
-                                f"{asides[0]}; rename it back to {target} (or remove it) and "
-                                "try again")
+                problems.append(
+                    f"an interrupted restore left the previous vault at "
+                    f"{asides[0]}; rename it back to {target} (or remove it) and "
+                    "try again"
+                )
     return Leftovers(done, problems)
 
 
@@ -257,9 +272,16 @@ def _check_catalogued(archive: Path, target: Path, passphrase: str) -> None:
         current.lock()
 
 
-def restore(archive: Path, target: Path, *, passphrase: str | None = None,
-            recovery_key: str | None = None, new_passphrase: str | None = None,
-            force: bool = False, progress: ProgressCallback | None = None) -> RestoreResult:
+def restore(
+    archive: Path,
+    target: Path,
+    *,
+    passphrase: str | None = None,
+    recovery_key: str | None = None,
+    new_passphrase: str | None = None,
+    force: bool = False,
+    progress: ProgressCallback | None = None,
+) -> RestoreResult:
     """Restore `archive` into the folder `target` with the passphrase or the recovery key.
 
     With the recovery key a new passphrase must be given (as when recovering a vault). With
@@ -276,8 +298,9 @@ def restore(archive: Path, target: Path, *, passphrase: str | None = None,
     if exists and not force:
         raise RestoreTargetExistsError(f"a vault already exists at {target}", target)
     if not exists and target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise VaultExistsError(f"{target} is not empty and is not a vault; choose an empty or "
-                               "new folder")
+        raise VaultExistsError(
+            f"{target} is not empty and is not a vault; choose an empty or new folder"
+        )
     if exists and passphrase is not None:
         _check_catalogued(archive, target, passphrase)
     parent = target.parent
@@ -288,8 +311,9 @@ def restore(archive: Path, target: Path, *, passphrase: str | None = None,
     with _target_lock(target) as replacing:
         fsutil.ensure_private_dir(staging)
         try:
-            result = _restore_into(archive, staging, passphrase, recovery_key, new_passphrase,
-                                   progress)
+            result = _restore_into(
+                archive, staging, passphrase, recovery_key, new_passphrase, progress
+            )
         except BaseException:
             with contextlib.suppress(StorageError, OSError):
                 _wipe_folder(staging)
@@ -315,9 +339,14 @@ def restore(archive: Path, target: Path, *, passphrase: str | None = None,
     return dataclasses.replace(result, folder=target, replaced_existing=replacing)
 
 
-def _restore_into(archive: Path, staging: Path, passphrase: str | None,
-                  recovery_key: str | None, new_passphrase: str | None,
-                  progress: ProgressCallback | None) -> RestoreResult:
+def _restore_into(
+    archive: Path,
+    staging: Path,
+    passphrase: str | None,
+    recovery_key: str | None,
+    new_passphrase: str | None,
+    progress: ProgressCallback | None,
+) -> RestoreResult:
     keys: dict[KeyName, SecretBytes] = {}
     sinks = _Sinks(staging)
     size = archive.stat().st_size
@@ -325,11 +354,14 @@ def _restore_into(archive: Path, staging: Path, passphrase: str | None,
         try:
             with open_uncached(archive) as source:
                 contents = read_archive(
-                    source, secret_keys_for(archive.name, passphrase, recovery_key, keep=keys),
-                    name=archive.name, sink=sinks, progress=Counter("restore", size, progress))
+                    source,
+                    secret_keys_for(archive.name, passphrase, recovery_key, keep=keys),
+                    name=archive.name,
+                    sink=sinks,
+                    progress=Counter("restore", size, progress),
+                )
         except OSError as e:
-            raise StorageError(fsutil.describe_os_error(e, f"cannot restore into {staging}")
-                               ) from e
+            raise StorageError(fsutil.describe_os_error(e, f"cannot restore into {staging}")) from e
         finally:
             sinks.close(sync=True)
         header = contents.header
@@ -337,8 +369,7 @@ def _restore_into(archive: Path, staging: Path, passphrase: str | None,
         if missing:
             raise DamagedFileError(f"{archive.name} holds no {missing[0]}")
         with fsutil.storage_errors(f"cannot restore into {staging}"):
-            fsutil.write_new_file(staging / KEY_FILE,
-                                  archive_key_file(header, contents.manifest))
+            fsutil.write_new_file(staging / KEY_FILE, archive_key_file(header, contents.manifest))
             fsutil.fsync_dir(staging)
         _check_database(staging / RECORD_DB, keys[KeyName.RECORD], header.vault_id)
         _check_database(staging / PNOTES_DB, keys[KeyName.PNOTES], header.vault_id)
@@ -362,14 +393,27 @@ def _restore_into(archive: Path, staging: Path, passphrase: str | None,
             catalog.mark_good(record.id, contents.size, contents.digest)
         clients = vault.clients.count()
         notes = vault.notes.count()
-        vault.audit.record(Action.RESTORE, "backup", header.archive_hex, via=via,
-                           created=str(contents.manifest.get("created_at", "")))
+        vault.audit.record(
+            Action.RESTORE,
+            "backup",
+            header.archive_hex,
+            via=via,
+            created=str(contents.manifest.get("created_at", "")),
+        )
         entries = vault.audit.verify().entries
     finally:
         vault.lock()
-    return RestoreResult(staging, header.archive_hex, header.vault_id,
-                         str(contents.manifest.get("created_at", "")), clients, notes, entries,
-                         False, via)
+    return RestoreResult(
+        staging,
+        header.archive_hex,
+        header.vault_id,
+        str(contents.manifest.get("created_at", "")),
+        clients,
+        notes,
+        entries,
+        False,
+        via,
+    )
 
 
 def sweep_restore_tests(folder: Path) -> list[str]:
@@ -387,9 +431,14 @@ def sweep_restore_tests(folder: Path) -> list[str]:
     return done
 
 
-def restore_test(archive: Path, *, beside: Path, passphrase: str | None = None,
-                 recovery_key: str | None = None,
-                 progress: ProgressCallback | None = None) -> RestoreResult:
+def restore_test(
+    archive: Path,
+    *,
+    beside: Path,
+    passphrase: str | None = None,
+    recovery_key: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> RestoreResult:
     """Restore beside the vault at `beside`, check everything, then erase it (the TUI's button).
 
     The test copy is encrypted like the real one and overwritten before removal. It lives
@@ -403,8 +452,14 @@ def restore_test(archive: Path, *, beside: Path, passphrase: str | None = None,
     try:
         target = base / "vault"
         new = None if recovery_key is None else secrets.token_urlsafe(24)
-        return restore(archive, target, passphrase=passphrase, recovery_key=recovery_key,
-                       new_passphrase=new, progress=progress)
+        return restore(
+            archive,
+            target,
+            passphrase=passphrase,
+            recovery_key=recovery_key,
+            new_passphrase=new,
+            progress=progress,
+        )
     finally:
         with contextlib.suppress(ConfideError, OSError):
             _wipe_folder(base)

@@ -41,7 +41,6 @@ class VerifyReport:
     marked_good_again: bool = False
 
 
-
 def _marker_id(root: Path) -> str | None:
     try:
         marker = read_marker(root)
@@ -73,8 +72,9 @@ def catalogued_under(catalog: Catalog, path: Path) -> BackupRecord | None:
     return None
 
 
-def check_binding(catalog: Catalog, path: Path, archive_hex: str,
-                  created_at: str | None = None) -> None:
+def check_binding(
+    catalog: Catalog, path: Path, archive_hex: str, created_at: str | None = None
+) -> None:
     """Refuse a file that is not the archive the catalog records under its name: a valid but
     older archive copied over a newer one's name would otherwise pass every check."""
     named = catalogued_under(catalog, path)
@@ -86,12 +86,20 @@ def check_binding(catalog: Catalog, path: Path, archive_hex: str,
     raise SwappedBackupError(
         f"{path.name} is the backup of {found}, not the one catalogued under this name (of "
         f"{named.created_at}); restoring it would lose everything added since{again}",
-        found, named.created_at, own.file_name if own is not None else None)
+        found,
+        named.created_at,
+        own.file_name if own is not None else None,
+    )
 
 
-def verify_archive(path: Path, *, vault: Vault | None = None, passphrase: str | None = None,
-                   recovery_key: str | None = None,
-                   progress: ProgressCallback | None = None) -> VerifyReport:
+def verify_archive(
+    path: Path,
+    *,
+    vault: Vault | None = None,
+    passphrase: str | None = None,
+    recovery_key: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> VerifyReport:
     """Read and authenticate every byte of an archive, from the drive, not the page cache.
 
     With an unlocked `vault`, the archive must be this vault's; the catalog is updated when `path`
@@ -123,8 +131,9 @@ def verify_archive(path: Path, *, vault: Vault | None = None, passphrase: str | 
             # A copy elsewhere (damaged or not) says nothing about the drive's own file.
             here = record is not None and _is_catalogued_file(catalog, record, path)
             if record is not None and record.status == "lost":
-                raise UntrustedBackupError(f"{path.name} was on a drive reported lost; it is "
-                                           "never trusted again")
+                raise UntrustedBackupError(
+                    f"{path.name} was on a drive reported lost; it is never trusted again"
+                )
             if record is not None and vault is not None:
                 check_epoch(vault, path.name, record.key_epoch)
         return keys_for(header)
@@ -141,8 +150,12 @@ def verify_archive(path: Path, *, vault: Vault | None = None, passphrase: str | 
     manifest = contents.manifest
     if catalog is not None:
         try:
-            check_binding(catalog, path, contents.header.archive_hex,
-                          str(manifest.get("created_at", "")) or None)
+            check_binding(
+                catalog,
+                path,
+                contents.header.archive_hex,
+                str(manifest.get("created_at", "")) or None,
+            )
         except SwappedBackupError as e:
             named = catalogued_under(catalog, path)
             if named is not None and named.status == "good":
@@ -151,20 +164,28 @@ def verify_archive(path: Path, *, vault: Vault | None = None, passphrase: str | 
     if vault is not None and contents.header.key_epoch is None:
         check_epoch(vault, path.name, int(manifest.get("key_epoch", 0)))
     report = VerifyReport(
-        path, contents.header.archive_hex, contents.header.vault_id,
-        contents.header.key_epoch if contents.header.key_epoch is not None else int(
-            manifest.get("key_epoch", 0)),
-        str(manifest.get("created_at", "")), contents.size, contents.digest,
+        path,
+        contents.header.archive_hex,
+        contents.header.vault_id,
+        contents.header.key_epoch
+        if contents.header.key_epoch is not None
+        else int(manifest.get("key_epoch", 0)),
+        str(manifest.get("created_at", "")),
+        contents.size,
+        contents.digest,
         int(manifest.get("counts", {}).get("clients", 0)),
-        {s.name: s.size for s in contents.sections})
+        {s.name: s.size for s in contents.sections},
+    )
     if catalog is not None and record is not None:
         report.catalog_status = record.status
         report.digest_matches_catalog = record.digest in (None, contents.digest)
         if record.digest not in (None, contents.digest):
             if here:
                 catalog.set_status(record.id, "damaged", "digest differs from the catalog")
-            raise BackupDamagedError(f"{path.name} decrypts but is not the file the catalog "
-                                     "recorded (digest differs)", section="file")
+            raise BackupDamagedError(
+                f"{path.name} decrypts but is not the file the catalog recorded (digest differs)",
+                section="file",
+            )
         if here and record.status == "damaged" and record.digest == contents.digest:
             # Every byte authenticated and it is the very file catalogued: the earlier damage
             # was not in the file (a read error, a loose cable), so it is good again.
@@ -185,8 +206,10 @@ class VerifyOutcome:
     reachable: bool = True  # False: its drive is not connected (not a failure)
 
 
-def verify_catalogued(vault: Vault, progress: ProgressCallback | None = None,
-                      ) -> list[VerifyOutcome]:
+def verify_catalogued(
+    vault: Vault,
+    progress: ProgressCallback | None = None,
+) -> list[VerifyOutcome]:
     """Verify every catalogued good archive whose drive is connected now."""
     catalog = Catalog(vault)
     outcomes: list[VerifyOutcome] = []
@@ -197,19 +220,35 @@ def verify_catalogued(vault: Vault, progress: ProgressCallback | None = None,
         if drive is not None and drive.last_path:
             path = backup_dir(Path(drive.last_path)) / record.file_name
         if not path.exists():
-            connected = drive is not None and drive.last_path is not None and (
-                _marker_id(Path(drive.last_path)) == drive.drive_id)
-            outcomes.append(VerifyOutcome(record, False, "missing from its drive, which is "
-                                          "connected" if connected else
-                                          "not reachable (drive not connected)",
-                                          reachable=connected))
+            connected = (
+                drive is not None
+                and drive.last_path is not None
+                and (_marker_id(Path(drive.last_path)) == drive.drive_id)
+            )
+            outcomes.append(
+                VerifyOutcome(
+                    record,
+                    False,
+                    "missing from its drive, which is connected"
+                    if connected
+                    else "not reachable (drive not connected)",
+                    reachable=connected,
+                )
+            )
             continue
         try:
             report = verify_archive(path, vault=vault, progress=progress)
         except ConfideError as e:
             outcomes.append(VerifyOutcome(record, False, str(e)))
             continue
-        outcomes.append(VerifyOutcome(catalog.get(record.id), True,
-                                      "verified; marked good again (was damaged)"
-                                      if report.marked_good_again else "verified", report))
+        outcomes.append(
+            VerifyOutcome(
+                catalog.get(record.id),
+                True,
+                "verified; marked good again (was damaged)"
+                if report.marked_good_again
+                else "verified",
+                report,
+            )
+        )
     return outcomes

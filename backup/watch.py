@@ -38,8 +38,9 @@ class WatchEvent:
     result: BackupResult | None = None
 
 
-def is_due(catalog: Catalog, drive_id: str, interval_hours: float,
-           now: datetime | None = None) -> bool:
+def is_due(
+    catalog: Catalog, drive_id: str, interval_hours: float, now: datetime | None = None
+) -> bool:
     last = catalog.last_good(drive_id)
     if last is None:
         return True
@@ -58,14 +59,18 @@ class _Nudge(FileSystemEventHandler):
 class DriveWatcher:
     """Runs in its own thread (`start`/`stop`) or in the caller's (`run`)."""
 
-    def __init__(self, vault: Vault, *, roots: Sequence[Path] | None = None,
-                 settings: BackupSettings | None = None,
-                 on_event: Callable[[WatchEvent], None] | None = None,
-                 progress: ProgressCallback | None = None) -> None:
+    def __init__(
+        self,
+        vault: Vault,
+        *,
+        roots: Sequence[Path] | None = None,
+        settings: BackupSettings | None = None,
+        on_event: Callable[[WatchEvent], None] | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> None:
         self.vault = vault
         self.settings = settings or Catalog(vault).settings()
-        self.roots = [Path(r) for r in (roots if roots is not None
-                                        else self.settings.watch_roots)]
+        self.roots = [Path(r) for r in (roots if roots is not None else self.settings.watch_roots)]
         self._on_event = on_event or (lambda event: None)
         self._progress = progress
         self._wake = threading.Event()
@@ -75,8 +80,14 @@ class DriveWatcher:
         self._present: set[Path] = set()
         self._scan_lock = threading.Lock()
 
-    def _emit(self, kind: str, marker: DriveMarker, path: Path, message: str = "",
-              result: BackupResult | None = None) -> None:
+    def _emit(
+        self,
+        kind: str,
+        marker: DriveMarker,
+        path: Path,
+        message: str = "",
+        result: BackupResult | None = None,
+    ) -> None:
         self._on_event(WatchEvent(kind, marker.drive_id, path, message, result))
 
     def scan_once(self) -> list[WatchEvent]:
@@ -97,8 +108,11 @@ class DriveWatcher:
         catalog = Catalog(self.vault)
         # Only drives designated here: a marker copying the vault id is not an invitation.
         designated = {d.drive_id for d in catalog.drives()}
-        found = [(path, marker) for path, marker in find_drives(self.roots, self.vault.vault_id)
-                 if marker.drive_id in designated]
+        found = [
+            (path, marker)
+            for path, marker in find_drives(self.roots, self.vault.vault_id)
+            if marker.drive_id in designated
+        ]
         present = {path for path, _ in found}
         for path, marker in found:
             if self._stop.is_set():
@@ -107,8 +121,11 @@ class DriveWatcher:
                 continue  # already handled while it stays connected
             note(WatchEvent("found", marker.drive_id, path))
             if not is_due(catalog, marker.drive_id, self.settings.interval_hours):
-                note(WatchEvent("not_due", marker.drive_id, path,
-                                "backed up recently; nothing to do"))
+                note(
+                    WatchEvent(
+                        "not_due", marker.drive_id, path, "backed up recently; nothing to do"
+                    )
+                )
                 continue
             note(WatchEvent("started", marker.drive_id, path))
             try:
@@ -116,8 +133,15 @@ class DriveWatcher:
             except ConfideError as e:
                 note(WatchEvent("failed", marker.drive_id, path, str(e)))
                 continue
-            note(WatchEvent("done", marker.drive_id, path,
-                            f"backup written and verified: {result.path.name}", result))
+            note(
+                WatchEvent(
+                    "done",
+                    marker.drive_id,
+                    path,
+                    f"backup written and verified: {result.path.name}",
+                    result,
+                )
+            )
         self._present = present
 
     def _schedule(self) -> None:
@@ -162,8 +186,7 @@ class DriveWatcher:
     def start(self) -> None:
         """Start watching in a background thread; events are seen from the moment this returns."""
         self._schedule()
-        self._thread = threading.Thread(target=self._loop, name="confide-drive-watch",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._loop, name="confide-drive-watch", daemon=True)
         self._thread.start()
 
     def stop(self, wait: bool = True) -> None:

@@ -108,8 +108,14 @@ class _WritebackCounter(Counter):
 
     KICK = 8 << 20
 
-    def __init__(self, phase: str, total: int, callback: ProgressCallback | None,
-                 out: BinaryIO, writer: ArchiveWriter) -> None:
+    def __init__(
+        self,
+        phase: str,
+        total: int,
+        callback: ProgressCallback | None,
+        out: BinaryIO,
+        writer: ArchiveWriter,
+    ) -> None:
         super().__init__(phase, total, callback)
         self._out, self._writer = out, writer
         self._kicked = 0
@@ -119,8 +125,9 @@ class _WritebackCounter(Counter):
         written = self._writer.bytes_written
         if written - self._kicked >= self.KICK and hasattr(os, "posix_fadvise"):
             self._out.flush()
-            os.posix_fadvise(self._out.fileno(), self._kicked, written - self._kicked,
-                             os.POSIX_FADV_DONTNEED)
+            os.posix_fadvise(
+                self._out.fileno(), self._kicked, written - self._kicked, os.POSIX_FADV_DONTNEED
+            )
             self._kicked = written
 
 
@@ -151,10 +158,16 @@ def _remove_unverified(catalog: Catalog, drive_id: str, folder: Path) -> None:
             fsutil.secure_unlink(path)
 
 
-def run_backup(vault: Vault, drive_root: Path, *, progress: ProgressCallback | None = None,
-               rotate: bool = True, now: datetime | None = None,
-               chunk_size: int = CHUNK_SIZE,
-               format_version: int = FORMAT_VERSION) -> BackupResult:
+def run_backup(
+    vault: Vault,
+    drive_root: Path,
+    *,
+    progress: ProgressCallback | None = None,
+    rotate: bool = True,
+    now: datetime | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    format_version: int = FORMAT_VERSION,
+) -> BackupResult:
     """Write, read back and verify one archive on the designated drive at `drive_root`.
 
     `now` dates the archive (rotation tests); `chunk_size` is the plaintext bytes per chunk;
@@ -165,14 +178,20 @@ def run_backup(vault: Vault, drive_root: Path, *, progress: ProgressCallback | N
     if not lock.acquire(blocking=False):
         raise UsageError("a backup of this vault is already running")
     try:
-        return _run_backup(vault, drive_root, progress, rotate, now, chunk_size,
-                           format_version)
+        return _run_backup(vault, drive_root, progress, rotate, now, chunk_size, format_version)
     finally:
         lock.release()
 
 
-def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rotate: bool,
-                now: datetime | None, chunk_size: int, version: int) -> BackupResult:
+def _run_backup(
+    vault: Vault,
+    root: Path,
+    progress: ProgressCallback | None,
+    rotate: bool,
+    now: datetime | None,
+    chunk_size: int,
+    version: int,
+) -> BackupResult:
     catalog = Catalog(vault)
     marker = check_drive(vault, root, register=False)
     folder = backup_dir(root)
@@ -185,13 +204,14 @@ def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rot
     created = (now or datetime.now(UTC)).astimezone(UTC)
     keyfile = vault.key_file
     if version == 1:
-        header = ArchiveHeader.new(vault.vault_id, keyfile.epoch, SECTIONS,
-                                   keyfile.to_bytes(), chunk_size, format=1)
-        final = folder / (f"confide-{created.strftime('%Y%m%dT%H%M%SZ')}-"
-                          f"{header.archive_hex[:8]}{SUFFIX}")
+        header = ArchiveHeader.new(
+            vault.vault_id, keyfile.epoch, SECTIONS, keyfile.to_bytes(), chunk_size, format=1
+        )
+        final = folder / (
+            f"confide-{created.strftime('%Y%m%dT%H%M%SZ')}-{header.archive_hex[:8]}{SUFFIX}"
+        )
     else:
-        header = ArchiveHeader.new(vault.vault_id, None, SECTIONS, hide_epoch(keyfile),
-                                   chunk_size)
+        header = ArchiveHeader.new(vault.vault_id, None, SECTIONS, hide_epoch(keyfile), chunk_size)
         final = folder / _file_name(header.archive_hex)
     partial = folder / ("." + final.name + PARTIAL)
     client_ids = vault.clients.ids()
@@ -199,9 +219,16 @@ def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rot
     with vault.atomic():  # one commit (one fsync of the vault) for all the bookkeeping
         catalog.register_drive(marker, str(root))
         catalog.sweep_unfinished()
-        backup_id = catalog.begin(header.archive_hex, marker.drive_id, final.name, str(final),
-                                  keyfile.epoch, encryption_summary(keyfile.kdf.to_json()),
-                                  client_ids, created_text)
+        backup_id = catalog.begin(
+            header.archive_hex,
+            marker.drive_id,
+            final.name,
+            str(final),
+            keyfile.epoch,
+            encryption_summary(keyfile.kdf.to_json()),
+            client_ids,
+            created_text,
+        )
     written: Path | None = None
     try:
         with fsutil.storage_errors(f"cannot prepare the backup folder on {root}"):
@@ -209,8 +236,7 @@ def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rot
             finish_removals(vault, marker.drive_id, root)  # what a kill left 'removing'
         t0 = time.perf_counter()
         written = partial
-        digest, size, held = _write(vault, header, keyfile, partial, created_text, progress,
-                                    root)
+        digest, size, held = _write(vault, header, keyfile, partial, created_text, progress, root)
         try:
             os.replace(partial, final)
             written = final
@@ -220,9 +246,11 @@ def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rot
         t1 = time.perf_counter()
         contents = _read_back(vault, final, size, progress, root)
         if contents.digest != digest or contents.size != size:
-            raise BackupDamagedError(f"{final.name}: what was read back from the drive differs "
-                                     "from what was written; the drive may be failing",
-                                     section="file")
+            raise BackupDamagedError(
+                f"{final.name}: what was read back from the drive differs "
+                "from what was written; the drive may be failing",
+                section="file",
+            )
         t2 = time.perf_counter()
     except BaseException as e:
         reason = str(e) if isinstance(e, ConfideError) else type(e).__name__
@@ -237,21 +265,35 @@ def _run_backup(vault: Vault, root: Path, progress: ProgressCallback | None, rot
         # The clients actually copied (a client added since `begin` is in the archive too).
         catalog.add_clients(backup_id, held)
         catalog.mark_good(backup_id, size, digest)
-        vault.audit.record(Action.BACKUP, "backup", header.archive_hex, drive=marker.drive_id,
-                           size=size, clients=len(held), verified=True)
+        vault.audit.record(
+            Action.BACKUP,
+            "backup",
+            header.archive_hex,
+            drive=marker.drive_id,
+            size=size,
+            clients=len(held),
+            verified=True,
+        )
     pruned: list[BackupRecord] = []
     if rotate:
         settings = catalog.settings()
         pruned = prune(vault, marker.drive_id, root, RotationPolicy.from_settings(settings))
-    return BackupResult(catalog.get(backup_id), final, marker.drive_id, t1 - t0, t2 - t1,
-                        pruned)
+    return BackupResult(catalog.get(backup_id), final, marker.drive_id, t1 - t0, t2 - t1, pruned)
 
 
-def _write(vault: Vault, header: ArchiveHeader, key_file: KeyFile, partial: Path, created: str,
-           progress: ProgressCallback | None, root: Path) -> tuple[str, int, list[int]]:
+def _write(
+    vault: Vault,
+    header: ArchiveHeader,
+    key_file: KeyFile,
+    partial: Path,
+    created: str,
+    progress: ProgressCallback | None,
+    root: Path,
+) -> tuple[str, int, list[int]]:
     """Stream the frozen vault into `partial`; returns digest, size and the clients held."""
-    keys = ArchiveKeys.derive(vault.derive_subkey, header.archive_id, header.vault_id,
-                              header.format)
+    keys = ArchiveKeys.derive(
+        vault.derive_subkey, header.archive_id, header.vault_id, header.format
+    )
     try:
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, fsutil.FILE_MODE)
     except OSError as e:
@@ -267,16 +309,22 @@ def _write(vault: Vault, header: ArchiveHeader, key_file: KeyFile, partial: Path
                 client_ids = list(vault.clients.ids())
                 for section in SECTIONS:
                     with open(files[section], "rb", buffering=0) as source:
-                        writer.write_section(section, source, counter,
-                                             os.fstat(source.fileno()).st_size)
+                        writer.write_section(
+                            section, source, counter, os.fstat(source.fileno()).st_size
+                        )
                 notes = vault.notes.count()
-            digest = writer.finish({
-                "vault_id": header.vault_id, "archive_id": header.archive_hex,
-                "key_epoch": key_file.epoch, "created_at": created,
-                "key_file_sha256": hashlib.sha256(key_file.to_bytes()).hexdigest(),
-                "confide_version": __version__, "client_ids": client_ids,
-                "counts": {"clients": len(client_ids), "notes": notes},
-            })
+            digest = writer.finish(
+                {
+                    "vault_id": header.vault_id,
+                    "archive_id": header.archive_hex,
+                    "key_epoch": key_file.epoch,
+                    "created_at": created,
+                    "key_file_sha256": hashlib.sha256(key_file.to_bytes()).hexdigest(),
+                    "confide_version": __version__,
+                    "client_ids": client_ids,
+                    "counts": {"clients": len(client_ids), "notes": notes},
+                }
+            )
             size = writer.bytes_written
             out.flush()
             os.fsync(out.fileno())
@@ -287,12 +335,14 @@ def _write(vault: Vault, header: ArchiveHeader, key_file: KeyFile, partial: Path
     return digest, size, client_ids
 
 
-def _read_back(vault: Vault, path: Path, size: int, progress: ProgressCallback | None,
-               root: Path) -> ArchiveContents:
+def _read_back(
+    vault: Vault, path: Path, size: int, progress: ProgressCallback | None, root: Path
+) -> ArchiveContents:
     counter = Counter("verify", size, progress)
     try:
         with open_uncached(path) as source:
-            return read_archive(source, vault_keys_for(vault, path.name), name=path.name,
-                                progress=counter)
+            return read_archive(
+                source, vault_keys_for(vault, path.name), name=path.name, progress=counter
+            )
     except OSError as e:
         raise _storage_error(e, root, f"cannot read the backup back from {root}") from e

@@ -77,8 +77,11 @@ def drive_for(size_bytes: int, work: Path) -> Iterator[tuple[Path, str]]:
     mount.mkdir()
     # Direct I/O between the loop device and its image file: otherwise the host's page cache
     # of the image answers "uncached" reads at memory speed, which no USB drive does.
-    setup = subprocess.run(["losetup", "--find", "--show", "--direct-io=on", str(image)],
-                           capture_output=True, text=True)
+    setup = subprocess.run(
+        ["losetup", "--find", "--show", "--direct-io=on", str(image)],
+        capture_output=True,
+        text=True,
+    )
     device = setup.stdout.strip() if setup.returncode == 0 else ""
     if device:
         subprocess.run(["mount", device, str(mount)], check=True)
@@ -131,9 +134,19 @@ def measure(spec: PracticeSpec, rounds: int, work: Path, verbose: bool) -> dict[
     source = practice.vault_dir
     vault_bytes = sum((source / name).stat().st_size for name in VAULT_FILES)
     restic = shutil.which("restic")
-    times: dict[str, list[float]] = {k: [] for k in (
-        "confide_total", "confide_write", "confide_verify", "cp_sync", "cp_readback",
-        "restic_sync", "verify", "plain_read")}
+    times: dict[str, list[float]] = {
+        k: []
+        for k in (
+            "confide_total",
+            "confide_write",
+            "confide_verify",
+            "cp_sync",
+            "cp_readback",
+            "restic_sync",
+            "verify",
+            "plain_read",
+        )
+    }
     env = {**os.environ, "RESTIC_PASSWORD": "bench only", "RESTIC_CACHE_DIR": str(work / "rc")}
     with drive_for(max(64 << 20, vault_bytes * 4 + (64 << 20)), work) as (drive, where):
         vault = Vault.unlock(source, practice.passphrase)
@@ -155,21 +168,41 @@ def measure(spec: PracticeSpec, rounds: int, work: Path, verbose: bool) -> dict[
                 _clear(drive)
                 dest = drive / "cp"
                 dest.mkdir()
-                times["cp_sync"].append(_timed(lambda d=dest: (
-                    subprocess.run(["cp", *[str(source / n) for n in VAULT_FILES], str(d)],
-                                   check=True),
-                    subprocess.run(["sync"], check=True))))
-                times["cp_readback"].append(_timed(lambda d=dest: _read_uncached(
-                    [d / n for n in VAULT_FILES])))
+                times["cp_sync"].append(
+                    _timed(
+                        lambda d=dest: (
+                            subprocess.run(
+                                ["cp", *[str(source / n) for n in VAULT_FILES], str(d)], check=True
+                            ),
+                            subprocess.run(["sync"], check=True),
+                        )
+                    )
+                )
+                times["cp_readback"].append(
+                    _timed(lambda d=dest: _read_uncached([d / n for n in VAULT_FILES]))
+                )
                 _clear(drive)
                 if restic:
                     repo = drive / "restic"
-                    subprocess.run([restic, "init", "-q", "-r", str(repo)], env=env,
-                                   check=True, capture_output=True)
-                    times["restic_sync"].append(_timed(lambda rp=repo: (
-                        subprocess.run([restic, "backup", "-q", "-r", str(rp), str(source)],
-                                       env=env, check=True, capture_output=True),
-                        subprocess.run(["sync"], check=True))))
+                    subprocess.run(
+                        [restic, "init", "-q", "-r", str(repo)],
+                        env=env,
+                        check=True,
+                        capture_output=True,
+                    )
+                    times["restic_sync"].append(
+                        _timed(
+                            lambda rp=repo: (
+                                subprocess.run(
+                                    [restic, "backup", "-q", "-r", str(rp), str(source)],
+                                    env=env,
+                                    check=True,
+                                    capture_output=True,
+                                ),
+                                subprocess.run(["sync"], check=True),
+                            )
+                        )
+                    )
                     _clear(drive)
         finally:
             vault.lock()
@@ -179,25 +212,35 @@ def measure(spec: PracticeSpec, rounds: int, work: Path, verbose: bool) -> dict[
     large_peak = _peak_backup_mib(spec, work)
     goals = {
         "write_verify_within_2x_cp": med["confide_total"] <= 2.0 * baseline,
-        "faster_than_restic": ("restic_sync" not in med
-                               or med["confide_total"] < med["restic_sync"]),
+        "faster_than_restic": (
+            "restic_sync" not in med or med["confide_total"] < med["restic_sync"]
+        ),
         "memory_flat": large_peak <= small_peak * 1.5 + 2.0,
     }
     return {
         "practice": {"clients": spec.clients, "notes": spec.notes, "vault_bytes": vault_bytes},
-        "drive": where, "rounds": rounds, "median_seconds": med,
+        "drive": where,
+        "rounds": rounds,
+        "median_seconds": med,
         "ratios": {
             "write_verify_vs_cp_sync_readback": med["confide_total"] / baseline,
-            "write_verify_vs_restic": (med["confide_total"] / med["restic_sync"]
-                                       if "restic_sync" in med else None),
+            "write_verify_vs_restic": (
+                med["confide_total"] / med["restic_sync"] if "restic_sync" in med else None
+            ),
             "verify_vs_plain_read": med["verify"] / med["plain_read"],
         },
         "throughput_mib_s": {"write_verify": vault_bytes / med["confide_total"] / (1 << 20)},
-        "memory_peak_mib": {f"{SMALL.notes} notes": round(small_peak, 2),
-                            f"{spec.notes} notes": round(large_peak, 2)},
-        "restic": (subprocess.run([restic, "version"], capture_output=True, text=True)
-                   .stdout.strip() if restic else "not installed (apt install restic)"),
-        "goals": goals, "all_pass": all(goals.values()),
+        "memory_peak_mib": {
+            f"{SMALL.notes} notes": round(small_peak, 2),
+            f"{spec.notes} notes": round(large_peak, 2),
+        },
+        "restic": (
+            subprocess.run([restic, "version"], capture_output=True, text=True).stdout.strip()
+            if restic
+            else "not installed (apt install restic)"
+        ),
+        "goals": goals,
+        "all_pass": all(goals.values()),
     }
 
 
@@ -208,7 +251,7 @@ def markdown(report: dict[str, Any]) -> str:
     def ok(flag: bool) -> str:
         return "PASS" if flag else "FAIL"
 
-    restic = (f"{med['restic_sync']:.2f} s" if "restic_sync" in med else "n/a")
+    restic = f"{med['restic_sync']:.2f} s" if "restic_sync" in med else "n/a"
     rv = ratios["write_verify_vs_restic"]
     lines = [
         "# Backup benchmark",
@@ -255,8 +298,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results")
     args = parser.parse_args(argv)
     spec = PracticeSpec(args.clients, args.notes, args.seed, args.kdf)
-    work = Path(tempfile.mkdtemp(prefix="confide-bench-backup-", dir=CACHE_DIR.parent
-                                 if CACHE_DIR.parent.exists() else None))
+    work = Path(
+        tempfile.mkdtemp(
+            prefix="confide-bench-backup-",
+            dir=CACHE_DIR.parent if CACHE_DIR.parent.exists() else None,
+        )
+    )
     try:
         report = measure(spec, args.rounds, work, verbose=not args.json)
     finally:
@@ -266,9 +313,13 @@ def main(argv: list[str] | None = None) -> int:
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
         (RESULTS_DIR / "backup.md").write_text(report["markdown"])
         (RESULTS_DIR / "backup.json").write_text(
-            json.dumps({k: v for k, v in report.items() if k != "markdown"}, indent=2))
-    print(json.dumps({k: v for k, v in report.items() if k != "markdown"}, indent=2)
-          if args.json else report["markdown"])
+            json.dumps({k: v for k, v in report.items() if k != "markdown"}, indent=2)
+        )
+    print(
+        json.dumps({k: v for k, v in report.items() if k != "markdown"}, indent=2)
+        if args.json
+        else report["markdown"]
+    )
     return 0 if report["all_pass"] else 1
 
 

@@ -64,17 +64,22 @@ print(out)
 # second floor does the same work and writes its row durably to a database file of its own
 # (WAL, synchronous=FULL, checkpointed on close, as the vault does). Reported beside the first;
 # the goal stays against the first.
-DURABLE_FLOOR = FLOOR.replace(
-    'db.execute("CREATE TEMP TABLE t(x)")\n',
-    'side = sqlcipher3.connect(sys.argv[3], isolation_level=None)\n'
-    'side.execute(f"PRAGMA key = \\"x\'{key.hex()}\'\\"")\n'
-    'side.execute("PRAGMA journal_mode=WAL")\n'
-    'side.execute("PRAGMA synchronous=FULL")\n'
-    'side.execute("CREATE TABLE IF NOT EXISTS t(x)")\n'
-).replace('db.execute("BEGIN IMMEDIATE")\n', 'side.execute("BEGIN IMMEDIATE")\n').replace(
-    'db.execute("INSERT INTO t VALUES (?)", ("client list",))\n',
-    'side.execute("INSERT INTO t VALUES (?)", ("client list",))\n').replace(
-    'db.execute("COMMIT")\n', 'side.execute("COMMIT")\nside.close()\ndb.close()\n')
+DURABLE_FLOOR = (
+    FLOOR.replace(
+        'db.execute("CREATE TEMP TABLE t(x)")\n',
+        "side = sqlcipher3.connect(sys.argv[3], isolation_level=None)\n"
+        'side.execute(f"PRAGMA key = \\"x\'{key.hex()}\'\\"")\n'
+        'side.execute("PRAGMA journal_mode=WAL")\n'
+        'side.execute("PRAGMA synchronous=FULL")\n'
+        'side.execute("CREATE TABLE IF NOT EXISTS t(x)")\n',
+    )
+    .replace('db.execute("BEGIN IMMEDIATE")\n', 'side.execute("BEGIN IMMEDIATE")\n')
+    .replace(
+        'db.execute("INSERT INTO t VALUES (?)", ("client list",))\n',
+        'side.execute("INSERT INTO t VALUES (?)", ("client list",))\n',
+    )
+    .replace('db.execute("COMMIT")\n', 'side.execute("COMMIT")\nside.close()\ndb.close()\n')
+)
 
 
 def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -92,13 +97,20 @@ def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 def _stats(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
-    return {"median_ms": statistics.median(ordered) * 1000,
-            "p90_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))] * 1000}
+    return {
+        "median_ms": statistics.median(ordered) * 1000,
+        "p90_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))] * 1000,
+    }
 
 
 def _import_top(cmd: list[str], env: dict[str, str], n: int = 10) -> list[tuple[str, float]]:
-    proc = subprocess.run([sys.executable, "-X", "importtime", *cmd], env=env,
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", *cmd],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     rows: list[tuple[str, float]] = []
     for line in proc.stderr.splitlines():
         # "import time: self [us] | cumulative | imported package"
@@ -129,8 +141,14 @@ def run(runs: int, clients: int, workdir: Path) -> dict[str, Any]:
     cases: dict[str, list[str]] = {
         "python -c pass": [sys.executable, "-c", "pass"],
         "floor script": [sys.executable, "-c", FLOOR, str(folder), PASSPHRASE],
-        "floor, durable write": [sys.executable, "-c", DURABLE_FLOOR, str(folder), PASSPHRASE,
-                                 str(workdir / "floor-side.db")],
+        "floor, durable write": [
+            sys.executable,
+            "-c",
+            DURABLE_FLOOR,
+            str(folder),
+            PASSPHRASE,
+            str(workdir / "floor-side.db"),
+        ],
         "--help": [*confide, "--help"],
         "status": [*confide, "status"],
         "client list": [*confide, "client", "list"],
@@ -150,32 +168,57 @@ def run(runs: int, clients: int, workdir: Path) -> dict[str, Any]:
     for name, (floor, limit) in GOALS.items():
         ratio = results[name]["wall"]["median_ms"] / results[floor]["wall"]["median_ms"]
         cpu = results[name]["cpu"]["median_ms"] / results[floor]["cpu"]["median_ms"]
-        goals[name] = {"floor": floor, "ratio": ratio, "cpu_ratio": cpu, "goal": limit,
-                       "met": ratio <= limit}
+        goals[name] = {
+            "floor": floor,
+            "ratio": ratio,
+            "cpu_ratio": cpu,
+            "goal": limit,
+            "met": ratio <= limit,
+        }
     durable = results["floor, durable write"]
-    also = {"client list vs floor, durable write": {
-        "ratio": results["client list"]["wall"]["median_ms"] / durable["wall"]["median_ms"],
-        "cpu_ratio": results["client list"]["cpu"]["median_ms"] / durable["cpu"]["median_ms"]}}
+    also = {
+        "client list vs floor, durable write": {
+            "ratio": results["client list"]["wall"]["median_ms"] / durable["wall"]["median_ms"],
+            "cpu_ratio": results["client list"]["cpu"]["median_ms"] / durable["cpu"]["median_ms"],
+        }
+    }
     imports = _import_top(["-m", "tui", "client", "list"], env)
-    return {"runs": runs, "clients": clients, "load": os.getloadavg()[0], "cases": results,
-            "goals": goals, "also": also, "imports": imports}
+    return {
+        "runs": runs,
+        "clients": clients,
+        "load": os.getloadavg()[0],
+        "cases": results,
+        "goals": goals,
+        "also": also,
+        "imports": imports,
+    }
 
 
 def markdown(report: dict[str, Any]) -> str:
-    lines = [f"CLI start-up, {report['runs']} runs each, {report['clients']} clients, "
-             f"load {report['load']:.2f}", "",
-             "| command | wall median ms | wall p90 ms | CPU median ms |", "| :- | -: | -: | -: |"]
+    lines = [
+        f"CLI start-up, {report['runs']} runs each, {report['clients']} clients, "
+        f"load {report['load']:.2f}",
+        "",
+        "| command | wall median ms | wall p90 ms | CPU median ms |",
+        "| :- | -: | -: | -: |",
+    ]
     for name, r in report["cases"].items():
-        lines.append(f"| {name} | {r['wall']['median_ms']:.0f} | {r['wall']['p90_ms']:.0f} | "
-                     f"{r['cpu']['median_ms']:.0f} |")
-    lines += ["", "| goal | wall ratio | CPU ratio | limit (wall) | met |",
-              "| :- | -: | -: | -: | :- |"]
+        lines.append(
+            f"| {name} | {r['wall']['median_ms']:.0f} | {r['wall']['p90_ms']:.0f} | "
+            f"{r['cpu']['median_ms']:.0f} |"
+        )
+    lines += [
+        "",
+        "| goal | wall ratio | CPU ratio | limit (wall) | met |",
+        "| :- | -: | -: | -: | :- |",
+    ]
     for name, g in report["goals"].items():
-        lines.append(f"| {name} vs {g['floor']} | {g['ratio']:.2f}x | {g['cpu_ratio']:.2f}x | "
-                     f"{g['goal']}x | {'yes' if g['met'] else 'NO'} |")
+        lines.append(
+            f"| {name} vs {g['floor']} | {g['ratio']:.2f}x | {g['cpu_ratio']:.2f}x | "
+            f"{g['goal']}x | {'yes' if g['met'] else 'NO'} |"
+        )
     for name, g in report.get("also", {}).items():
-        lines.append(f"| {name} (not a goal) | {g['ratio']:.2f}x | {g['cpu_ratio']:.2f}x | "
-                     "- | - |")
+        lines.append(f"| {name} (not a goal) | {g['ratio']:.2f}x | {g['cpu_ratio']:.2f}x | - | - |")
     lines += ["", "Slowest imports of `confide client list` (self time):", ""]
     lines += [f"- {name}: {ms:.1f} ms" for name, ms in report["imports"]]
     return "\n".join(lines) + "\n"

@@ -27,9 +27,16 @@ from vault.disclosures import ReleaseSpec, RequestType
 from vault.disclosures.document import Document, Section
 from vault.disclosures.pdf import render_pdf
 
-PHRASES = ["reports improved sleep", "discussed exposure hierarchy", "practised paced breathing",
-           "reviewed the safety plan", "mood rated 6 of 10", "homework completed in part",
-           "explored values around work", "noted avoidance at weekends"]
+PHRASES = [
+    "reports improved sleep",
+    "discussed exposure hierarchy",
+    "practised paced breathing",
+    "reviewed the safety plan",
+    "mood rated 6 of 10",
+    "homework completed in part",
+    "explored values around work",
+    "noted avoidance at weekends",
+]
 
 
 def build(folder: Path, notes: int, seed: int = 6) -> tuple[Vault, int]:
@@ -42,8 +49,13 @@ def build(folder: Path, notes: int, seed: int = 6) -> tuple[Vault, int]:
             marked = f"Subjective: {text} {{{{omit:dream}}}}dream detail {i}{{{{/omit}}}}"
             body, spans = parse_omissions(marked)
             day = f"{2019 + i // 200:04d}-{1 + i % 12:02d}-{1 + i % 28:02d}"
-            note = vault.notes.create(client, "soap", body=body, spans=spans,
-                                      session=SessionInfo(day, "10:00", "10:50", "90834"))
+            note = vault.notes.create(
+                client,
+                "soap",
+                body=body,
+                spans=spans,
+                session=SessionInfo(day, "10:00", "10:50", "90834"),
+            )
             vault.notes.sign(note.id)
     return vault, client
 
@@ -52,8 +64,13 @@ def run(notes: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         vault, client = build(Path(tmp) / "vault", notes)
         try:
-            spec = ReleaseSpec(client, RequestType.COURT_ORDER, "Bench Court", "benchmark",
-                               court_order="Bench order 1")
+            spec = ReleaseSpec(
+                client,
+                RequestType.COURT_ORDER,
+                "Bench Court",
+                "benchmark",
+                court_order="Bench order 1",
+            )
             # Warm-up (imports, font parsing), then the timed run, then a separate run under
             # tracemalloc: tracing slows Python several-fold, so it never overlaps the timing.
             vault.disclosures.write(vault.disclosures.prepare(spec), Path(tmp) / "warm.pdf")
@@ -69,15 +86,26 @@ def run(notes: int) -> dict[str, float]:
             tracemalloc.stop()
         finally:
             vault.lock()
-    return {"notes": notes, "prepare_s": round(t1 - t0, 3), "write_pdf_s": round(t2 - t1, 3),
-            "total_s": round(t2 - t0, 3), "peak_mib": round(peak / 2**20, 1),
-            "pdf_kib": round(size / 1024)}
+    return {
+        "notes": notes,
+        "prepare_s": round(t1 - t0, 3),
+        "write_pdf_s": round(t2 - t1, 3),
+        "total_s": round(t2 - t0, 3),
+        "peak_mib": round(peak / 2**20, 1),
+        "pdf_kib": round(size / 1024),
+    }
 
 
 def _one_section(body: str) -> Document:
-    return Document("R-000001", "Release of records", ("Bench Practice",),
-                    (("Client", "C-00001"),), (), (Section("N-000001  SOAP", (), body),),
-                    "R-000001 C-00001")
+    return Document(
+        "R-000001",
+        "Release of records",
+        ("Bench Practice",),
+        (("Client", "C-00001"),),
+        (),
+        (Section("N-000001  SOAP", (), body),),
+        "R-000001 C-00001",
+    )
 
 
 def run_long(word_chars: int, body_mb: float, seed: int = 6) -> dict[str, float]:
@@ -96,8 +124,13 @@ def run_long(word_chars: int, body_mb: float, seed: int = 6) -> dict[str, float]
     t2 = time.perf_counter()
     pdf = render_pdf(_one_section("\n".join(lines)))
     t3 = time.perf_counter()
-    return {"word_chars": word_chars, "word_s": round(t1 - t0, 3), "body_mb": body_mb,
-            "body_s": round(t3 - t2, 3), "body_pdf_kib": round(len(pdf) / 1024)}
+    return {
+        "word_chars": word_chars,
+        "word_s": round(t1 - t0, 3),
+        "body_mb": body_mb,
+        "body_s": round(t3 - t2, 3),
+        "body_pdf_kib": round(len(pdf) / 1024),
+    }
 
 
 GOAL_NOTES, GOAL_SECONDS = 500, 3.0
@@ -113,20 +146,33 @@ def main() -> int:
     counts = sorted(set(args.release_notes) | {GOAL_NOTES})
     results = [run(n) for n in counts]
     hostile = run_long(args.long_word, args.body_mb)
-    print(f"one {hostile['word_chars']}-character word: {hostile['word_s']:.2f} s; a "
-          f"{hostile['body_mb']} MB body: {hostile['body_s']:.2f} s "
-          f"({hostile['body_pdf_kib']} KiB)")
+    print(
+        f"one {hostile['word_chars']}-character word: {hostile['word_s']:.2f} s; a "
+        f"{hostile['body_mb']} MB body: {hostile['body_s']:.2f} s "
+        f"({hostile['body_pdf_kib']} KiB)"
+    )
     for r in results:
         goal = "  (goal < 3 s)" if r["notes"] == 500 else ""
-        print(f"{r['notes']:>5} notes: prepare {r['prepare_s']:.2f} s, PDF {r['write_pdf_s']:.2f}"
-              f" s, total {r['total_s']:.2f} s{goal}, peak {r['peak_mib']} MiB, "
-              f"{r['pdf_kib']} KiB")
+        print(
+            f"{r['notes']:>5} notes: prepare {r['prepare_s']:.2f} s, PDF {r['write_pdf_s']:.2f}"
+            f" s, total {r['total_s']:.2f} s{goal}, peak {r['peak_mib']} MiB, "
+            f"{r['pdf_kib']} KiB"
+        )
     goal = next(r for r in results if r["notes"] == GOAL_NOTES)
     ok = goal["total_s"] < GOAL_SECONDS
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({"goal": f"{GOAL_NOTES} notes as PDF < {GOAL_SECONDS} s",
-                                   "met": ok, "runs": results, "hostile_texts": hostile},
-                                  indent=2) + "\n")
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "goal": f"{GOAL_NOTES} notes as PDF < {GOAL_SECONDS} s",
+                "met": ok,
+                "runs": results,
+                "hostile_texts": hostile,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"goal {'met' if ok else 'MISSED'}: {GOAL_NOTES} notes in {goal['total_s']:.2f} s")
     return 0 if ok else 1
 

@@ -61,8 +61,11 @@ def run(spec: PracticeSpec, count: int, work: Path) -> dict[str, Any]:
             vault.retention.set(client.id, "bench-zero")
         size = sum(p.stat().st_size for p in practice.vault_dir.iterdir() if p.is_file())
         timer = _Timer()
-        for name, label in (("_delete_records", "delete"), ("_rotate_all", "rotate keys"),
-                            ("verify", "verify")):
+        for name, label in (
+            ("_delete_records", "delete"),
+            ("_rotate_all", "rotate keys"),
+            ("verify", "verify"),
+        ):
             timer.wrap(execute_mod, name, label)
         # Argon2id at the vault's own parameters (calibrated to about 1 s on the user's machine)
         # runs twice: unwrapping for fresh authentication, wrapping the new keys.
@@ -78,15 +81,26 @@ def run(spec: PracticeSpec, count: int, work: Path) -> dict[str, Any]:
                 timer.spent["backup rewrite"] = time.perf_counter() - started
 
         backups.replace_copies = replace  # type: ignore[method-assign]
-        notes = sum(int(vault.db.scalar("SELECT count(*) FROM notes WHERE client_id = ?",
-                                        (c.id,))) for c in clients)
+        notes = sum(
+            int(vault.db.scalar("SELECT count(*) FROM notes WHERE client_id = ?", (c.id,)))
+            for c in clients
+        )
         started = time.perf_counter()
-        result = vault.disposal.dispose(BENCH_PASSPHRASE, [c.id for c in clients],
-                                        [c.display_name for c in clients], backups=backups)
+        result = vault.disposal.dispose(
+            BENCH_PASSPHRASE,
+            [c.id for c in clients],
+            [c.display_name for c in clients],
+            backups=backups,
+        )
         total = time.perf_counter() - started
-        return {"clients": count, "notes_destroyed": notes, "vault_mb": round(size / 2**20, 1),
-                "seconds": round(total, 2), "result": result.verification.result,
-                "steps": {k: round(v, 2) for k, v in timer.spent.items()}}
+        return {
+            "clients": count,
+            "notes_destroyed": notes,
+            "vault_mb": round(size / 2**20, 1),
+            "seconds": round(total, 2),
+            "result": result.verification.result,
+            "steps": {k: round(v, 2) for k, v in timer.spent.items()},
+        }
     finally:
         vault.lock()
 
@@ -104,18 +118,25 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(run(spec, count, Path(tmp)))
         print(json.dumps(rows[-1]), flush=True)
     ok = all(row["result"].startswith("PASS") for row in rows)
-    lines = [f"# Disposal ({spec.clients} clients, {spec.notes} notes, one backup drive)", "",
-             "| clients | notes destroyed | vault MB | total s | result | steps (s) |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        f"# Disposal ({spec.clients} clients, {spec.notes} notes, one backup drive)",
+        "",
+        "| clients | notes destroyed | vault MB | total s | result | steps (s) |",
+        "|---|---|---|---|---|---|",
+    ]
     for row in rows:
         steps = ", ".join(f"{k} {v}" for k, v in row["steps"].items())
-        lines.append(f"| {row['clients']} | {row['notes_destroyed']} | {row['vault_mb']} | "
-                     f"{row['seconds']} | {row['result']} | {steps} |")
+        lines.append(
+            f"| {row['clients']} | {row['notes_destroyed']} | {row['vault_mb']} | "
+            f"{row['seconds']} | {row['result']} | {steps} |"
+        )
         if row["clients"] == 1 and spec.notes >= 50000:
             met = row["seconds"] < GOAL_ONE_CLIENT_S
             ok = ok and met
-            verdict = (f"goal: 1 client from {spec.notes} notes < {GOAL_ONE_CLIENT_S:.0f} s: "
-                       f"{row['seconds']} s {'MET' if met else 'MISSED'}")
+            verdict = (
+                f"goal: 1 client from {spec.notes} notes < {GOAL_ONE_CLIENT_S:.0f} s: "
+                f"{row['seconds']} s {'MET' if met else 'MISSED'}"
+            )
             print(verdict)
             lines += ["", verdict]
     results = Path(__file__).resolve().parent / "results"

@@ -23,12 +23,42 @@ import time
 from pathlib import Path
 from typing import Any
 
-WORDS = ["sleep", "improved", "anxiety", "exposure", "hierarchy", "paced", "breathing", "mood",
-         "homework", "values", "work", "weekend", "avoidance", "panic", "rumination", "family",
-         "grief", "sertraline", "boundary", "assertive", "cognitive", "restructuring",
-         "relapse", "craving"]
-QUERIES = ("sleep", "exposure hierarchy", "grief", "panic", "sertraline", "assertive",
-           "relapse craving", "weekend")
+WORDS = [
+    "sleep",
+    "improved",
+    "anxiety",
+    "exposure",
+    "hierarchy",
+    "paced",
+    "breathing",
+    "mood",
+    "homework",
+    "values",
+    "work",
+    "weekend",
+    "avoidance",
+    "panic",
+    "rumination",
+    "family",
+    "grief",
+    "sertraline",
+    "boundary",
+    "assertive",
+    "cognitive",
+    "restructuring",
+    "relapse",
+    "craving",
+]
+QUERIES = (
+    "sleep",
+    "exposure hierarchy",
+    "grief",
+    "panic",
+    "sertraline",
+    "assertive",
+    "relapse craving",
+    "weekend",
+)
 PASSPHRASE = "bench memory security passphrase"  # noqa: S105 - a synthetic bench vault
 GOAL = 0.25
 RESULTS = Path(__file__).resolve().parent / "results" / "memory_security.json"
@@ -73,9 +103,11 @@ def measure(folder: Path, on: bool, rounds: int, notes: int) -> dict[str, float]
         opens.append(t1 - t0)
         searches.append((t2 - t1) / len(QUERIES))
         reads.append((t3 - t2) / 200)
-    return {"unlock_ms": round(statistics.median(opens) * 1000, 2),
-            "search_ms": round(statistics.median(searches) * 1000, 2),
-            "note_open_ms": round(statistics.median(reads) * 1000, 3)}
+    return {
+        "unlock_ms": round(statistics.median(opens) * 1000, 2),
+        "search_ms": round(statistics.median(searches) * 1000, 2),
+        "note_open_ms": round(statistics.median(reads) * 1000, 3),
+    }
 
 
 def run(clients: int, notes: int, rounds: int) -> dict[str, Any]:
@@ -85,12 +117,27 @@ def run(clients: int, notes: int, rounds: int) -> dict[str, Any]:
         results: dict[str, Any] = {"clients": clients, "notes": notes}
         for label, on in (("off", False), ("on", True)):
             proc = subprocess.run(
-                [sys.executable, "-m", "bench.bench_memory_security", "--child", str(folder),
-                 "--on" if on else "--off", "--rounds", str(rounds), "--notes", str(notes)],
-                capture_output=True, text=True, check=True, cwd=Path(__file__).parent.parent)
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.bench_memory_security",
+                    "--child",
+                    str(folder),
+                    "--on" if on else "--off",
+                    "--rounds",
+                    str(rounds),
+                    "--notes",
+                    str(notes),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=Path(__file__).parent.parent,
+            )
             results[label] = json.loads(proc.stdout)
-    results["cost"] = {k: round(results["on"][k] / results["off"][k] - 1, 3)
-                       for k in results["off"]}
+    results["cost"] = {
+        k: round(results["on"][k] / results["off"][k] - 1, 3) for k in results["off"]
+    }
     return results
 
 
@@ -109,13 +156,16 @@ def main() -> int:
     result = run(args.clients, args.notes, args.rounds)
     for label in ("off", "on"):
         r = result[label]
-        print(f"memory security {label:>3}: unlock {r['unlock_ms']:.1f} ms, search "
-              f"{r['search_ms']:.2f} ms, note open {r['note_open_ms']:.3f} ms")
+        print(
+            f"memory security {label:>3}: unlock {r['unlock_ms']:.1f} ms, search "
+            f"{r['search_ms']:.2f} ms, note open {r['note_open_ms']:.3f} ms"
+        )
     print("cost: " + ", ".join(f"{k} {v:+.0%}" for k, v in result["cost"].items()))
     ok = all(v < GOAL for v in result["cost"].values())
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({"goal": f"cost < {GOAL:.0%}", "met": ok, **result},
-                                  indent=2) + "\n")
+    RESULTS.write_text(
+        json.dumps({"goal": f"cost < {GOAL:.0%}", "met": ok, **result}, indent=2) + "\n"
+    )
     return 0 if ok else 1
 
 

@@ -48,8 +48,12 @@ from tui.app.widgets.flag_text_area import FlagTextArea
 from vault import PRESETS, Vault
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-GOALS_MS = {"launch": 600.0, "filter keystroke (screen work)": 50.0,
-            "editor keystroke (widget work)": 50.0, "client open (screen work)": 100.0}
+GOALS_MS = {
+    "launch": 600.0,
+    "filter keystroke (screen work)": 50.0,
+    "editor keystroke (widget work)": 50.0,
+    "client open (screen work)": 100.0,
+}
 
 LAUNCH_SCRIPT = """
 import asyncio, sys, time
@@ -77,23 +81,27 @@ def pct(values: list[float], q: float) -> float:
 
 def summary(values: list[float]) -> dict[str, float]:
     ms = [v * 1000 for v in values]
-    return {"p50": round(statistics.median(ms), 2), "p95": round(pct(ms, 0.95), 2),
-            "n": len(ms)}
+    return {"p50": round(statistics.median(ms), 2), "p95": round(pct(ms, 0.95), 2), "n": len(ms)}
 
 
 def launch_times(folder: Path, rounds: int) -> list[float]:
     times = []
     for _ in range(rounds):
         start = time.time()
-        out = subprocess.run([sys.executable, "-c", LAUNCH_SCRIPT, str(folder)],
-                             capture_output=True, text=True, check=True,
-                             cwd=Path(__file__).resolve().parent.parent)
+        out = subprocess.run(
+            [sys.executable, "-c", LAUNCH_SCRIPT, str(folder)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
         times.append(float(out.stdout.strip().splitlines()[-1]) - start)
     return times
 
 
-async def in_app(folder: Path, passphrase: str, client_id: int,
-                 short: bool = False) -> dict[str, Any]:
+async def in_app(
+    folder: Path, passphrase: str, client_id: int, short: bool = False
+) -> dict[str, Any]:
     results: dict[str, Any] = {}
     app = ConfideApp(folder=folder)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -125,7 +133,8 @@ async def in_app(folder: Path, passphrase: str, client_id: int,
         results["filter keystroke (screen work)"] = work
         results["filter keystroke (pilot round trip)"] = round_trip
         results["pilot round trip, bare TextArea app (reference)"] = await bare_pilot_presses(
-            5 if short else 40)
+            5 if short else 40
+        )
         filter_input.value = ""
         await pilot.pause()
         opens: list[float] = []
@@ -134,8 +143,11 @@ async def in_app(folder: Path, passphrase: str, client_id: int,
             start = time.perf_counter()
             app.open_client(client_id)
             await pilot.pause()  # mount, layout and paint: what a user waits for
-            while not (isinstance(app.screen, TimelineScreen) and app.screen.query("#timeline")
-                       and app.screen.query_one("#timeline", DataTable).row_count):
+            while not (
+                isinstance(app.screen, TimelineScreen)
+                and app.screen.query("#timeline")
+                and app.screen.query_one("#timeline", DataTable).row_count
+            ):
                 await pilot.pause()
             table = app.screen.query_one("#timeline", DataTable)
             opens.append(time.perf_counter() - start)
@@ -198,12 +210,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notes", type=int, default=PracticeSpec.notes)
     parser.add_argument("--rounds", type=int, default=5, help="launch rounds")
     parser.add_argument("--json", action="store_true", help="print JSON on stdout")
-    parser.add_argument("--kdf", default=PracticeSpec.kdf, choices=sorted(PRESETS),
-                        help="KDF preset of a newly built practice (tests: test-insecure)")
+    parser.add_argument(
+        "--kdf",
+        default=PracticeSpec.kdf,
+        choices=sorted(PRESETS),
+        help="KDF preset of a newly built practice (tests: test-insecure)",
+    )
     parser.add_argument("--cache-dir", type=Path, default=CACHE_DIR, help=argparse.SUPPRESS)
     parser.add_argument("--short", action="store_true", help=argparse.SUPPRESS)  # smoke test
-    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
-                        help=argparse.SUPPRESS)
+    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     spec = PracticeSpec(args.clients, args.notes, kdf=args.kdf)
     practice = build(spec, args.cache_dir, parallel=not args.short)
@@ -224,12 +239,21 @@ def main(argv: list[str] | None = None) -> int:
             rows[name] = summary(values)
     rows["Vault.unlock alone (Argon2id)"] = summary([argon])
     failed = [name for name, goal in GOALS_MS.items() if rows[name]["p95"] > goal]
-    report = {"clients": args.clients, "notes": args.notes,
-              "timeline notes": timings["notes in that timeline"], "rows": rows,
-              "goals_ms_p95": GOALS_MS, "failed": failed}
-    lines = [f"# TUI speed ({args.clients} clients, {args.notes} notes; timeline of "
-             f"{timings['notes in that timeline']} notes)", "",
-             "| measure | p50 ms | p95 ms | n | goal (p95) |", "|---|---|---|---|---|"]
+    report = {
+        "clients": args.clients,
+        "notes": args.notes,
+        "timeline notes": timings["notes in that timeline"],
+        "rows": rows,
+        "goals_ms_p95": GOALS_MS,
+        "failed": failed,
+    }
+    lines = [
+        f"# TUI speed ({args.clients} clients, {args.notes} notes; timeline of "
+        f"{timings['notes in that timeline']} notes)",
+        "",
+        "| measure | p50 ms | p95 ms | n | goal (p95) |",
+        "|---|---|---|---|---|",
+    ]
     for name, row in rows.items():
         goal = GOALS_MS.get(name)
         mark = "" if goal is None else f"< {goal:g} {'ok' if row['p95'] <= goal else 'FAIL'}"

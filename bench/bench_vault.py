@@ -87,9 +87,13 @@ class Stat:
         return self.pct(0.95)
 
     def summary(self) -> dict[str, float]:
-        out = {"n": len(self.samples), "p50_ms": round(self.p50, 3),
-               "p95_ms": round(self.p95, 3), "max_ms": round(max(self.samples) * MS, 3),
-               "mean_ms": round(sum(self.samples) / len(self.samples) * MS, 3)}
+        out = {
+            "n": len(self.samples),
+            "p50_ms": round(self.p50, 3),
+            "p95_ms": round(self.p95, 3),
+            "max_ms": round(max(self.samples) * MS, 3),
+            "mean_ms": round(sum(self.samples) / len(self.samples) * MS, 3),
+        }
         if self.cpu:
             cpu = Stat(self.cpu)
             out |= {"cpu_p50_ms": round(cpu.p50, 3), "cpu_p95_ms": round(cpu.p95, 3)}
@@ -142,8 +146,11 @@ def workload(practice: Practice, sizes: Sizes) -> Workload:
         warmup_queries=search_queries(practice.spec.seed + 99, sizes.warmup),
         timeline_clients=[rng.choice(clients) for _ in range(sizes.timelines)],
         open_notes=[rng.choice(notes) for _ in range(sizes.opens)],
-        add_plan=[(rng.choice(clients), rng.choice(templates), rng.getrandbits(32))
-                  for _ in range(sizes.adds)])
+        add_plan=[
+            (rng.choice(clients), rng.choice(templates), rng.getrandbits(32))
+            for _ in range(sizes.adds)
+        ],
+    )
 
 
 @dataclass
@@ -168,8 +175,13 @@ def _plain_search(records: Records) -> Callable[[str], object]:
     return search
 
 
-def _interleaved(twins: Sequence[Twin], key: str, items: Sequence[Any], rounds: int,
-                 op: Callable[[Twin, Any], object]) -> None:
+def _interleaved(
+    twins: Sequence[Twin],
+    key: str,
+    items: Sequence[Any],
+    rounds: int,
+    op: Callable[[Twin, Any], object],
+) -> None:
     """Each item on the vault, then on the plain twin, so background load hits both alike."""
     for _ in range(rounds):
         for item in items:
@@ -200,13 +212,19 @@ def _add(twin: Twin, item: tuple[int, str, int]) -> object:
     client, template, seed = item
     body, spans = parse_omissions(note_body(random.Random(seed), template, flags=1))
     return twin.records.notes.create(
-        client, template, body=body, spans=spans,
-        session=SessionInfo(PRACTICE_END.isoformat(), "10:00", "10:50", "90834",
-                            "individual", ("F41.1",)))
+        client,
+        template,
+        body=body,
+        spans=spans,
+        session=SessionInfo(
+            PRACTICE_END.isoformat(), "10:00", "10:50", "90834", "individual", ("F41.1",)
+        ),
+    )
 
 
-def measure(practice: Practice, work: Workload,
-            sizes: Sizes) -> tuple[dict[str, Stat], dict[str, Stat]]:
+def measure(
+    practice: Practice, work: Workload, sizes: Sizes
+) -> tuple[dict[str, Stat], dict[str, Stat]]:
     """Every operation on both twins. Returns (SQLCipher stats, plain stats)."""
     folder = practice.vault_dir
     vault_times: dict[str, list[float]] = {}
@@ -225,8 +243,10 @@ def measure(practice: Practice, work: Workload,
             # cached yet, so this is where encryption costs most (the OS cache is warm for both).
             query = work.queries[index % len(work.queries)]
             client = work.timeline_clients[index % len(work.timeline_clients)]
-            for opener, times in ((open_vault_db, vault_times),
-                                  (partial(open_plain, practice.plain_path), plain_times)):
+            for opener, times in (
+                (open_vault_db, vault_times),
+                (partial(open_plain, practice.plain_path), plain_times),
+            ):
                 start = time.perf_counter()
                 records = opener()
                 times.setdefault("db_open", []).append(time.perf_counter() - start)
@@ -246,29 +266,53 @@ def measure(practice: Practice, work: Workload,
             vault.lock()
     plain = open_plain(practice.plain_path)
     try:
-        twins = [Twin(Records.of_vault(vault), vault.search, vault_times),
-                 Twin(plain, _plain_search(plain), plain_times)]
+        twins = [
+            Twin(Records.of_vault(vault), vault.search, vault_times),
+            Twin(plain, _plain_search(plain), plain_times),
+        ]
         for twin in twins:
             for query in work.warmup_queries:
                 twin.search(query)
         _interleaved(twins, "search", work.queries, sizes.rounds, lambda t, q: t.search(q))
-        _interleaved(twins, "timeline", work.timeline_clients, sizes.rounds,
-                     lambda t, c: t.records.notes.timeline(c))
-        _interleaved(twins, "note_open", work.open_notes, sizes.rounds,
-                     lambda t, n: t.records.notes.get(n))
+        _interleaved(
+            twins,
+            "timeline",
+            work.timeline_clients,
+            sizes.rounds,
+            lambda t, c: t.records.notes.timeline(c),
+        )
+        _interleaved(
+            twins, "note_open", work.open_notes, sizes.rounds, lambda t, n: t.records.notes.get(n)
+        )
         # Diagnostics: a note read without its audit entry, and one audit entry alone.
-        _interleaved(twins, "note_read_unaudited", work.open_notes, sizes.rounds,
-                     lambda t, n: t.records.notes.get_unaudited(n))
-        _interleaved(twins, "audit_entry", work.open_notes[:sizes.adds], 1,
-                     lambda t, n: t.records.audit.record(Action.VIEW, "note", n, client=0))
+        _interleaved(
+            twins,
+            "note_read_unaudited",
+            work.open_notes,
+            sizes.rounds,
+            lambda t, n: t.records.notes.get_unaudited(n),
+        )
+        _interleaved(
+            twins,
+            "audit_entry",
+            work.open_notes[: sizes.adds],
+            1,
+            lambda t, n: t.records.audit.record(Action.VIEW, "note", n, client=0),
+        )
         _interleaved(twins, "note_add", work.add_plan, 1, _add)
         # The disk's floor under every durable commit, measured now (other load changes it).
-        _interleaved(twins, "fsync", range(sizes.adds), 1,
-                     lambda t, _: _fsync_4k(practice.root / "fsync-probe"))
+        _interleaved(
+            twins,
+            "fsync",
+            range(sizes.adds),
+            1,
+            lambda t, _: _fsync_4k(practice.root / "fsync-probe"),
+        )
         # A proposal, measured: a view entry committed with synchronous=NORMAL is written to the
         # WAL (it survives a crash of the app) but only fsynced by the next durable commit.
-        _interleaved(twins, "audit_entry_normal", work.open_notes[:sizes.adds], 1,
-                     _audit_view_normal_sync)
+        _interleaved(
+            twins, "audit_entry_normal", work.open_notes[: sizes.adds], 1, _audit_view_normal_sync
+        )
     finally:
         vault.lock()
         plain.db.close()
@@ -276,8 +320,11 @@ def measure(practice: Practice, work: Workload,
 
 
 def _stats(times: dict[str, list[float]]) -> dict[str, Stat]:
-    return {k: Stat(v, times.get(k + CPU_SUFFIX)) for k, v in times.items()
-            if not k.endswith(CPU_SUFFIX)}
+    return {
+        k: Stat(v, times.get(k + CPU_SUFFIX))
+        for k, v in times.items()
+        if not k.endswith(CPU_SUFFIX)
+    }
 
 
 # ----------------------------------------------------------------------------- report
@@ -297,21 +344,36 @@ ROWS: list[tuple[str, str, float | None]] = [
     ("fsync", "diagnostic: fsync of a 4 KiB append (the disk's floor)", None),
     ("audit_entry_normal", "proposal: audit entry with synchronous=NORMAL", None),
 ]
-RATIO_ROWS = {"db_open", "first_search", "first_timeline", "search", "timeline", "note_open",
-              "note_add"}
+RATIO_ROWS = {
+    "db_open",
+    "first_search",
+    "first_timeline",
+    "search",
+    "timeline",
+    "note_open",
+    "note_add",
+}
 
 
 def _verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def make_report(practice: Practice, vault_stats: dict[str, Stat],
-                plain_stats: dict[str, Stat], build_seconds: dict[str, Any]) -> dict[str, Any]:
+def make_report(
+    practice: Practice,
+    vault_stats: dict[str, Stat],
+    plain_stats: dict[str, Stat],
+    build_seconds: dict[str, Any],
+) -> dict[str, Any]:
     rows = []
     for key, label, goal in ROWS:
         v, p = vault_stats[key], plain_stats.get(key)
-        row: dict[str, Any] = {"key": key, "label": label, "sqlcipher": v.summary(),
-                               "plain": p.summary() if p else None}
+        row: dict[str, Any] = {
+            "key": key,
+            "label": label,
+            "sqlcipher": v.summary(),
+            "plain": p.summary() if p else None,
+        }
         checks = []
         if goal is not None:
             row["goal_p95_ms"] = goal
@@ -332,12 +394,20 @@ def make_report(practice: Practice, vault_stats: dict[str, Stat],
     return {
         "benchmark": "vault",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version(), "cpu": _cpu_model()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cpu": _cpu_model(),
+        },
         "sqlite_of_sqlcipher": _sqlcipher_versions(),
-        "practice": {**asdict(practice.spec), "notes_written": len(practice.note_ids),
-                     "clients_written": len(practice.client_ids), **files,
-                     "build_seconds": build_seconds},
+        "practice": {
+            **asdict(practice.spec),
+            "notes_written": len(practice.note_ids),
+            "clients_written": len(practice.client_ids),
+            **files,
+            "build_seconds": build_seconds,
+        },
         "kdf": kdf.describe(),
         "rows": rows,
         "peak_rss_mib": round(_rss_kib("VmHWM") / 1024, 1),
@@ -367,8 +437,11 @@ def _sqlcipher_versions() -> dict[str, str]:
         cipher = conn.execute("PRAGMA cipher_version").fetchone()
     finally:
         conn.close()
-    return {"sqlite": str(sqlite_version), "sqlcipher": str(cipher[0]) if cipher else "?",
-            "python_sqlite3": sqlite3.sqlite_version}
+    return {
+        "sqlite": str(sqlite_version),
+        "sqlcipher": str(cipher[0]) if cipher else "?",
+        "python_sqlite3": sqlite3.sqlite_version,
+    }
 
 
 def _ms(value: float) -> str:
@@ -401,11 +474,15 @@ def markdown(report: dict[str, Any]) -> str:
             goals.append(f"ratio < {row['goal_ratio']:g}")
         lines.append(
             f"| {row['label']} | {v['n']} | {_ms(v['p50_ms'])} | {_ms(v['p95_ms'])} | "
-            + (f"{_ms(p['p50_ms'])} | {_ms(p['p95_ms'])} | {row['ratio_p50']:.2f} | "
-               f"{row['ratio_p95']:.2f} | " if p else "— | — | — | — | ")
+            + (
+                f"{_ms(p['p50_ms'])} | {_ms(p['p95_ms'])} | {row['ratio_p50']:.2f} | "
+                f"{row['ratio_p95']:.2f} | "
+                if p
+                else "— | — | — | — | "
+            )
             + f"{', '.join(goals) or '—'} | {row['result']} | "
-            + (f"{_ms(v['cpu_p50_ms'])} / {_ms(v['cpu_p95_ms'])} |" if "cpu_p50_ms" in v
-               else "— |"))
+            + (f"{_ms(v['cpu_p50_ms'])} / {_ms(v['cpu_p95_ms'])} |" if "cpu_p50_ms" in v else "— |")
+        )
     lines += [
         "",
         f"Peak RSS {report['peak_rss_mib']} MiB (includes Argon2id's working memory); "
@@ -417,9 +494,15 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def run(spec: PracticeSpec, sizes: Sizes = Sizes(), *, cache_dir: Path = CACHE_DIR,
-        results_dir: Path | None = RESULTS_DIR, parallel: bool = True,
-        verbose: bool = False) -> dict[str, Any]:
+def run(
+    spec: PracticeSpec,
+    sizes: Sizes = Sizes(),
+    *,
+    cache_dir: Path = CACHE_DIR,
+    results_dir: Path | None = RESULTS_DIR,
+    parallel: bool = True,
+    verbose: bool = False,
+) -> dict[str, Any]:
     """Build or reuse the practice, measure both twins on a fresh copy, write the results."""
     started = time.monotonic()
     cached = build(spec, cache_dir, parallel=parallel, verbose=verbose)
@@ -430,8 +513,9 @@ def run(spec: PracticeSpec, sizes: Sizes = Sizes(), *, cache_dir: Path = CACHE_D
     try:
         work = workload(practice, sizes)
         vault_stats, plain_stats = measure(practice, work, sizes)
-        report = make_report(practice, vault_stats, plain_stats,
-                             cached.manifest.get("build_seconds", {}))
+        report = make_report(
+            practice, vault_stats, plain_stats, cached.manifest.get("build_seconds", {})
+        )
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
     report["markdown"] = markdown(report)
@@ -439,7 +523,8 @@ def run(spec: PracticeSpec, sizes: Sizes = Sizes(), *, cache_dir: Path = CACHE_D
         results_dir.mkdir(parents=True, exist_ok=True)
         (results_dir / "vault.md").write_text(report["markdown"])
         (results_dir / "vault.json").write_text(
-            json.dumps({k: v for k, v in report.items() if k != "markdown"}, indent=2))
+            json.dumps({k: v for k, v in report.items() if k != "markdown"}, indent=2)
+        )
     return report
 
 
@@ -448,8 +533,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=PracticeSpec.clients)
     parser.add_argument("--notes", type=int, default=PracticeSpec.notes)
     parser.add_argument("--seed", type=int, default=PracticeSpec.seed)
-    parser.add_argument("--kdf", default=PracticeSpec.kdf, choices=sorted(PRESETS),
-                        help="Argon2id preset the practice vault is created with")
+    parser.add_argument(
+        "--kdf",
+        default=PracticeSpec.kdf,
+        choices=sorted(PRESETS),
+        help="Argon2id preset the practice vault is created with",
+    )
     parser.add_argument("--queries", type=int, default=Sizes.queries)
     parser.add_argument("--timelines", type=int, default=Sizes.timelines)
     parser.add_argument("--opens", type=int, default=Sizes.opens)
@@ -459,8 +548,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the JSON report instead")
     args = parser.parse_args(argv)
     spec = PracticeSpec(args.clients, args.notes, args.seed, args.kdf)
-    sizes = Sizes(queries=args.queries, timelines=args.timelines, opens=args.opens,
-                  adds=args.adds, unlocks=args.unlocks, rounds=args.rounds)
+    sizes = Sizes(
+        queries=args.queries,
+        timelines=args.timelines,
+        opens=args.opens,
+        adds=args.adds,
+        unlocks=args.unlocks,
+        rounds=args.rounds,
+    )
     report = run(spec, sizes, verbose=not args.json)
     if args.json:
         print(json.dumps({k: v for k, v in report.items() if k != "markdown"}, indent=2))

@@ -44,65 +44,235 @@ Progress = Callable[[str], None]
 
 # ----------------------------------------------------------------------------- vocabulary
 
-MOODS = ["anxious", "low", "irritable", "calm", "hopeful", "tearful", "guarded", "animated",
-         "flat", "restless", "euthymic", "discouraged", "relieved", "overwhelmed", "tense"]
-THEMES = ["work stress", "sleep", "a conflict with a sibling", "grief", "panic episodes",
-          "motivation", "boundaries with a parent", "social anxiety", "a recent move",
-          "relationship strain", "self-criticism", "exam pressure", "financial worries",
-          "loneliness", "caregiving for an ageing parent", "a custody hearing",
-          "perfectionism", "anger at a manager", "intrusive thoughts", "body image",
-          "returning to work", "a breakup", "parenting a teenager", "chronic pain"]
-INTERVENTIONS = ["cognitive restructuring", "behavioural activation", "grounding exercises",
-                 "motivational interviewing", "psychoeducation on sleep hygiene",
-                 "exposure hierarchy review", "mindfulness practice", "values clarification",
-                 "thought records", "diaphragmatic breathing", "problem-solving therapy",
-                 "assertiveness rehearsal", "emotion regulation skills", "chain analysis",
-                 "narrative reframing", "progressive muscle relaxation",
-                 "interpersonal inventory", "safety planning"]
-SYMPTOMS = ["early waking", "racing thoughts", "poor concentration", "appetite changes",
-            "muscle tension", "avoidance of crowds", "rumination", "irritability",
-            "fatigue", "heart palpitations", "low energy", "difficulty falling asleep",
-            "worry about health", "tearfulness", "social withdrawal", "nightmares"]
-PEOPLE = ["partner", "mother", "father", "sister", "brother", "manager", "roommate",
-          "best friend", "daughter", "son", "grandmother", "neighbour", "coworker", "coach"]
+MOODS = [
+    "anxious",
+    "low",
+    "irritable",
+    "calm",
+    "hopeful",
+    "tearful",
+    "guarded",
+    "animated",
+    "flat",
+    "restless",
+    "euthymic",
+    "discouraged",
+    "relieved",
+    "overwhelmed",
+    "tense",
+]
+THEMES = [
+    "work stress",
+    "sleep",
+    "a conflict with a sibling",
+    "grief",
+    "panic episodes",
+    "motivation",
+    "boundaries with a parent",
+    "social anxiety",
+    "a recent move",
+    "relationship strain",
+    "self-criticism",
+    "exam pressure",
+    "financial worries",
+    "loneliness",
+    "caregiving for an ageing parent",
+    "a custody hearing",
+    "perfectionism",
+    "anger at a manager",
+    "intrusive thoughts",
+    "body image",
+    "returning to work",
+    "a breakup",
+    "parenting a teenager",
+    "chronic pain",
+]
+INTERVENTIONS = [
+    "cognitive restructuring",
+    "behavioural activation",
+    "grounding exercises",
+    "motivational interviewing",
+    "psychoeducation on sleep hygiene",
+    "exposure hierarchy review",
+    "mindfulness practice",
+    "values clarification",
+    "thought records",
+    "diaphragmatic breathing",
+    "problem-solving therapy",
+    "assertiveness rehearsal",
+    "emotion regulation skills",
+    "chain analysis",
+    "narrative reframing",
+    "progressive muscle relaxation",
+    "interpersonal inventory",
+    "safety planning",
+]
+SYMPTOMS = [
+    "early waking",
+    "racing thoughts",
+    "poor concentration",
+    "appetite changes",
+    "muscle tension",
+    "avoidance of crowds",
+    "rumination",
+    "irritability",
+    "fatigue",
+    "heart palpitations",
+    "low energy",
+    "difficulty falling asleep",
+    "worry about health",
+    "tearfulness",
+    "social withdrawal",
+    "nightmares",
+]
+PEOPLE = [
+    "partner",
+    "mother",
+    "father",
+    "sister",
+    "brother",
+    "manager",
+    "roommate",
+    "best friend",
+    "daughter",
+    "son",
+    "grandmother",
+    "neighbour",
+    "coworker",
+    "coach",
+]
 PROGRESS = ["steady", "slow", "good", "mixed", "uneven", "encouraging", "limited"]
 # Rare terms: each appears in a small share of notes, as real specific details do.
-RARE = ["kayaking", "pottery", "beekeeping", "chess", "marathon", "violin", "sourdough",
-        "birdwatching", "crossword", "aquarium", "greenhouse", "motorcycle", "ferry", "volcano",
-        "lighthouse", "orchard", "carpentry", "embroidery", "telescope", "harmonica",
-        "misophonia", "emetophobia", "trichotillomania", "tinnitus", "fibromyalgia",
-        "sleepwalking", "claustrophobia", "acrophobia", "hoarding", "migraine", "vertigo",
-        "eczema", "asthma", "insulin", "dialysis", "chemotherapy", "miscarriage", "adoption",
-        "bankruptcy", "eviction", "deployment", "promotion", "retirement", "inheritance",
-        "wedding", "funeral", "graduation", "citizenship", "interview", "lawsuit",
-        "skateboard", "trampoline", "snorkelling", "glacier", "canoe", "tandem", "quilting",
-        "falconry", "origami", "ukulele", "archery", "fencing", "rowing", "curling",
-        "taxidermy", "calligraphy", "bonsai", "saxophone", "harpsichord", "pinball"]
-OMITS = [("dream-fantasy", "described a recurring dream of a flooded house with locked doors"),
-         ("dream-fantasy", "spoke of a fantasy of leaving everything and moving to the coast"),
-         ("third-party", "shared that a close friend is secretly in serious debt"),
-         ("third-party", "said their sister has been hiding a diagnosis from the family"),
-         ("substance-use", "disclosed weekend cannabis use, two to three evenings a week"),
-         ("substance-use", "reported drinking more wine than intended on most weekends"),
-         ("legal", "mentioned a pending custody hearing scheduled for next month"),
-         ("sexual-reproductive", "discussed fertility treatment and its strain on the couple"),
-         ("hiv-sti", "shared the result of a recent sexual-health screening"),
-         ("client-requested", "asked that the details of the argument with the landlord stay "
-                              "out of any release")]
-DIAGNOSES = ["F41.1", "F32.1", "F43.10", "F40.10", "F33.0", "F43.23", "F42.2", "F41.0",
-             "F34.1", "F50.00", "F43.22", "F60.3"]
+RARE = [
+    "kayaking",
+    "pottery",
+    "beekeeping",
+    "chess",
+    "marathon",
+    "violin",
+    "sourdough",
+    "birdwatching",
+    "crossword",
+    "aquarium",
+    "greenhouse",
+    "motorcycle",
+    "ferry",
+    "volcano",
+    "lighthouse",
+    "orchard",
+    "carpentry",
+    "embroidery",
+    "telescope",
+    "harmonica",
+    "misophonia",
+    "emetophobia",
+    "trichotillomania",
+    "tinnitus",
+    "fibromyalgia",
+    "sleepwalking",
+    "claustrophobia",
+    "acrophobia",
+    "hoarding",
+    "migraine",
+    "vertigo",
+    "eczema",
+    "asthma",
+    "insulin",
+    "dialysis",
+    "chemotherapy",
+    "miscarriage",
+    "adoption",
+    "bankruptcy",
+    "eviction",
+    "deployment",
+    "promotion",
+    "retirement",
+    "inheritance",
+    "wedding",
+    "funeral",
+    "graduation",
+    "citizenship",
+    "interview",
+    "lawsuit",
+    "skateboard",
+    "trampoline",
+    "snorkelling",
+    "glacier",
+    "canoe",
+    "tandem",
+    "quilting",
+    "falconry",
+    "origami",
+    "ukulele",
+    "archery",
+    "fencing",
+    "rowing",
+    "curling",
+    "taxidermy",
+    "calligraphy",
+    "bonsai",
+    "saxophone",
+    "harpsichord",
+    "pinball",
+]
+OMITS = [
+    ("dream-fantasy", "described a recurring dream of a flooded house with locked doors"),
+    ("dream-fantasy", "spoke of a fantasy of leaving everything and moving to the coast"),
+    ("third-party", "shared that a close friend is secretly in serious debt"),
+    ("third-party", "said their sister has been hiding a diagnosis from the family"),
+    ("substance-use", "disclosed weekend cannabis use, two to three evenings a week"),
+    ("substance-use", "reported drinking more wine than intended on most weekends"),
+    ("legal", "mentioned a pending custody hearing scheduled for next month"),
+    ("sexual-reproductive", "discussed fertility treatment and its strain on the couple"),
+    ("hiv-sti", "shared the result of a recent sexual-health screening"),
+    (
+        "client-requested",
+        "asked that the details of the argument with the landlord stay out of any release",
+    ),
+]
+DIAGNOSES = [
+    "F41.1",
+    "F32.1",
+    "F43.10",
+    "F40.10",
+    "F33.0",
+    "F43.23",
+    "F42.2",
+    "F41.0",
+    "F34.1",
+    "F50.00",
+    "F43.22",
+    "F60.3",
+]
 PROGRESS_TEMPLATES = ["soap", "dap", "birp", "girp"]
 SECTIONS = {
     "soap": ("Subjective", "Objective", "Assessment", "Plan"),
     "dap": ("Data", "Assessment", "Plan"),
     "birp": ("Behavior", "Intervention", "Response", "Plan"),
     "girp": ("Goal", "Intervention", "Response", "Plan"),
-    "intake": ("Presenting problem", "History", "Mental status", "Risk assessment",
-               "Diagnostic impressions", "Recommendations"),
-    "treatment-plan": ("Problems", "Goals", "Objectives", "Interventions", "Target dates",
-                       "Review date"),
-    "discharge": ("Reason for discharge", "Course of treatment", "Status at discharge",
-                  "Diagnosis at discharge", "Referrals and recommendations"),
+    "intake": (
+        "Presenting problem",
+        "History",
+        "Mental status",
+        "Risk assessment",
+        "Diagnostic impressions",
+        "Recommendations",
+    ),
+    "treatment-plan": (
+        "Problems",
+        "Goals",
+        "Objectives",
+        "Interventions",
+        "Target dates",
+        "Review date",
+    ),
+    "discharge": (
+        "Reason for discharge",
+        "Course of treatment",
+        "Status at discharge",
+        "Diagnosis at discharge",
+        "Referrals and recommendations",
+    ),
     "free": ("Note",),
 }
 
@@ -129,8 +299,9 @@ _SENTENCES = [
 ]
 
 
-def note_body(rng: random.Random, template: str, *, flags: int = 0,
-              rare_chance: float = 0.35) -> str:
+def note_body(
+    rng: random.Random, template: str, *, flags: int = 0, rare_chance: float = 0.35
+) -> str:
     """A plausible note body of about 1-2 KB in `template`'s sections, with omission markup."""
     sections = SECTIONS[template]
     per_section = max(2, round(10 / len(sections)))
@@ -142,16 +313,26 @@ def note_body(rng: random.Random, template: str, *, flags: int = 0,
             sentence = rng.choice(_SENTENCES)
             if "{rare}" in sentence and rng.random() >= rare_chance:
                 sentence = _SENTENCES[0]
-            sentences.append(sentence.format(
-                mood=rng.choice(MOODS), theme=rng.choice(THEMES),
-                symptom=rng.choice(SYMPTOMS), symptom2=rng.choice(SYMPTOMS),
-                person=rng.choice(PEOPLE), method=rng.choice(INTERVENTIONS),
-                method2=rng.choice(INTERVENTIONS), progress=rng.choice(PROGRESS),
-                n=rng.randint(2, 5), rare=rng.choice(RARE)))
+            sentences.append(
+                sentence.format(
+                    mood=rng.choice(MOODS),
+                    theme=rng.choice(THEMES),
+                    symptom=rng.choice(SYMPTOMS),
+                    symptom2=rng.choice(SYMPTOMS),
+                    person=rng.choice(PEOPLE),
+                    method=rng.choice(INTERVENTIONS),
+                    method2=rng.choice(INTERVENTIONS),
+                    progress=rng.choice(PROGRESS),
+                    n=rng.randint(2, 5),
+                    rare=rng.choice(RARE),
+                )
+            )
         if index in flag_at:
             category, text = rng.choice(OMITS)
-            sentences.insert(rng.randint(0, len(sentences)),
-                             f"Client {{{{omit:{category}}}}}{text}{{{{/omit}}}}.")
+            sentences.insert(
+                rng.randint(0, len(sentences)),
+                f"Client {{{{omit:{category}}}}}{text}{{{{/omit}}}}.",
+            )
         parts.append(f"{section}:\n{' '.join(sentences)}\n")
     return "\n".join(parts)
 
@@ -160,8 +341,9 @@ def search_queries(seed: int, count: int = 100) -> list[str]:
     """What a clinician types: common and rare words, prefixes, two-word phrases."""
     rng = random.Random(seed)
     stop = {"with", "about", "from", "into", "that", "this"}  # nobody searches for these
-    common = [w for w in " ".join(MOODS + THEMES + SYMPTOMS).split()
-              if len(w) > 3 and w not in stop]
+    common = [
+        w for w in " ".join(MOODS + THEMES + SYMPTOMS).split() if len(w) > 3 and w not in stop
+    ]
     queries: list[str] = []
     for index in range(count):
         kind = index % 5
@@ -171,7 +353,7 @@ def search_queries(seed: int, count: int = 100) -> list[str]:
             queries.append(rng.choice(RARE))
         elif kind == 3:
             word = rng.choice(RARE + common)
-            queries.append(word[:max(3, len(word) // 2)] + "*")
+            queries.append(word[: max(3, len(word) // 2)] + "*")
         else:
             queries.append(f"{rng.choice(RARE)} {rng.choice(PEOPLE).split()[-1]}")
     return queries
@@ -262,17 +444,22 @@ def plan(spec: PracticeSpec) -> tuple[list[PlannedClient], list[PlannedNote]]:
         days = [start + timedelta(days=k * interval) for k in range(n)]
         discharged = (PRACTICE_END - days[-1]).days > 120
         born = date(1945, 1, 1) + timedelta(days=rng.randint(0, 365 * 62))
-        name = (f"{FIRST[c % len(FIRST)]} {LAST[(c // len(FIRST) + c) % len(LAST)]}"
-                f" {c // (len(FIRST) * len(LAST)) + 1}")
-        clients.append(PlannedClient(
-            name=name,
-            pseudonym=f"Client {FIRST[(c * 7) % len(FIRST)]}bird {c}" if c % 40 == 17 else None,
-            date_of_birth=born.isoformat(),
-            status=ClientStatus.DISCHARGED.value if discharged else ClientStatus.ACTIVE.value,
-            consent_notice_date=days[0].isoformat(),
-            diagnoses=tuple(rng.sample(DIAGNOSES, rng.choice([1, 1, 2]))),
-            template=rng.choice(PROGRESS_TEMPLATES),
-            group=groups.get(c, ())))
+        name = (
+            f"{FIRST[c % len(FIRST)]} {LAST[(c // len(FIRST) + c) % len(LAST)]}"
+            f" {c // (len(FIRST) * len(LAST)) + 1}"
+        )
+        clients.append(
+            PlannedClient(
+                name=name,
+                pseudonym=f"Client {FIRST[(c * 7) % len(FIRST)]}bird {c}" if c % 40 == 17 else None,
+                date_of_birth=born.isoformat(),
+                status=ClientStatus.DISCHARGED.value if discharged else ClientStatus.ACTIVE.value,
+                consent_notice_date=days[0].isoformat(),
+                diagnoses=tuple(rng.sample(DIAGNOSES, rng.choice([1, 1, 2]))),
+                template=rng.choice(PROGRESS_TEMPLATES),
+                group=groups.get(c, ()),
+            )
+        )
         sessions.extend((d.isoformat(), c, k) for k, d in enumerate(days))
     # Written in calendar order across clients, as a practice really fills up.
     sessions.sort()
@@ -292,13 +479,21 @@ def plan(spec: PracticeSpec) -> tuple[list[PlannedClient], list[PlannedNote]]:
             template = client.template if rng.random() > 0.04 else "free"
         roll = rng.random()
         flags = 2 if roll < 0.04 else 1 if roll < 0.22 else 0
-        sign = not (is_last and client.status == ClientStatus.ACTIVE.value) and \
-            rng.random() > 0.01
-        notes.append(PlannedNote(
-            client=c, day=day, template=template, seed=rng.getrandbits(32), flags=flags,
-            whole_flag="client-requested" if rng.random() < 0.003 else None,
-            joint=bool(client.group) and k > 1 and rng.random() < 0.3,
-            sign=sign, addendum=False, late=sign and rng.random() < 0.01))
+        sign = not (is_last and client.status == ClientStatus.ACTIVE.value) and rng.random() > 0.01
+        notes.append(
+            PlannedNote(
+                client=c,
+                day=day,
+                template=template,
+                seed=rng.getrandbits(32),
+                flags=flags,
+                whole_flag="client-requested" if rng.random() < 0.003 else None,
+                joint=bool(client.group) and k > 1 and rng.random() < 0.3,
+                sign=sign,
+                addendum=False,
+                late=sign and rng.random() < 0.01,
+            )
+        )
         signed_originals += sign
     # Addenda go to randomly chosen signed notes, keeping the total exactly `spec.notes`.
     signed = [i for i, n in enumerate(notes) if n.sign]
@@ -328,8 +523,9 @@ class Records:
         """Wire AuditLog, ClientRecords and NoteRecords as `Vault.__init__` does."""
         audit = AuditLog(db)
         vault_id = str(db.scalar("SELECT value FROM meta WHERE key = 'vault_id'"))
-        sealed_public = bytes.fromhex(str(db.scalar(
-            "SELECT value FROM meta WHERE key = 'sealed_public'")))
+        sealed_public = bytes.fromhex(
+            str(db.scalar("SELECT value FROM meta WHERE key = 'sealed_public'"))
+        )
         clients = ClientRecords(db, audit, vault_id, sealed_public)
         return cls(db, audit, clients, NoteRecords(db, audit, clients))
 
@@ -355,59 +551,88 @@ def open_plain(path: Path) -> Records:
     return Records.over(db)
 
 
-def write_practice(records: Records, spec: PracticeSpec,
-                   progress: Progress | None = None) -> dict[str, list[int]]:
+def write_practice(
+    records: Records, spec: PracticeSpec, progress: Progress | None = None
+) -> dict[str, list[int]]:
     """Write the planned practice through the records API, in large transactions."""
     planned_clients, planned_notes = plan(spec)
     client_ids: list[int] = []
     with records.db.atomic():
         for pc in planned_clients:
             client = records.clients.add(
-                pc.name, pseudonym=pc.pseudonym, date_of_birth=pc.date_of_birth,
-                status=pc.status, consent_notice_date=pc.consent_notice_date)
+                pc.name,
+                pseudonym=pc.pseudonym,
+                date_of_birth=pc.date_of_birth,
+                status=pc.status,
+                consent_notice_date=pc.consent_notice_date,
+            )
             client_ids.append(client.id)
     note_ids: list[int] = []
     started = time.monotonic()
     for first in range(0, len(planned_notes), BATCH_NOTES):
         with records.db.atomic():
-            for pn in planned_notes[first:first + BATCH_NOTES]:
+            for pn in planned_notes[first : first + BATCH_NOTES]:
                 note_ids.extend(_write_note(records, planned_clients, client_ids, pn))
         if progress is not None:
             done = min(first + BATCH_NOTES, len(planned_notes))
-            progress(f"{done}/{len(planned_notes)} planned notes "
-                     f"({time.monotonic() - started:.0f} s)")
+            progress(
+                f"{done}/{len(planned_notes)} planned notes ({time.monotonic() - started:.0f} s)"
+            )
     return {"clients": client_ids, "notes": note_ids}
 
 
-def _write_note(records: Records, clients: Sequence[PlannedClient], client_ids: Sequence[int],
-                pn: PlannedNote) -> list[int]:
+def _write_note(
+    records: Records, clients: Sequence[PlannedClient], client_ids: Sequence[int], pn: PlannedNote
+) -> list[int]:
     rng = random.Random(pn.seed)
     pc = clients[pn.client]
     body, spans = parse_omissions(note_body(rng, pn.template, flags=pn.flags))
     hour = rng.randint(8, 18)
     joint = pn.joint and pc.group
-    session = SessionInfo(pn.day, f"{hour:02d}:00", f"{hour:02d}:{rng.choice(['45', '50'])}",
-                          "90847" if joint else "90791" if pn.template == "intake" else
-                          rng.choice(["90834", "90834", "90837"]),
-                          ("couple" if len(pc.group) == 1 else "family") if joint
-                          else "individual", pc.diagnoses)
+    session = SessionInfo(
+        pn.day,
+        f"{hour:02d}:00",
+        f"{hour:02d}:{rng.choice(['45', '50'])}",
+        "90847"
+        if joint
+        else "90791"
+        if pn.template == "intake"
+        else rng.choice(["90834", "90834", "90837"]),
+        ("couple" if len(pc.group) == 1 else "family") if joint else "individual",
+        pc.diagnoses,
+    )
     others = [client_ids[m] for m in pc.group] if joint else []
     owner = client_ids[pn.client]
     whole = OmitCategory(pn.whole_flag) if pn.whole_flag else None
     if pn.late:
-        note = records.notes.late_entry(owner, pn.template, pn.day,
-                                        "documented after the session; records system offline",
-                                        body=body, spans=spans, session=session)
+        note = records.notes.late_entry(
+            owner,
+            pn.template,
+            pn.day,
+            "documented after the session; records system offline",
+            body=body,
+            spans=spans,
+            session=session,
+        )
     else:
-        note = records.notes.create(owner, pn.template, body=body, spans=spans, session=session,
-                                    participants=others, omit_category=whole)
+        note = records.notes.create(
+            owner,
+            pn.template,
+            body=body,
+            spans=spans,
+            session=session,
+            participants=others,
+            omit_category=whole,
+        )
     ids = [note.id]
     if pn.sign:
         records.notes.sign(note.id)
     if pn.addendum:
         extra = records.notes.addend(
-            note.id, f"Addendum: {note_body(rng, 'free', rare_chance=0.5)}\n"
-                     "Corrected the session length recorded above.")
+            note.id,
+            f"Addendum: {note_body(rng, 'free', rare_chance=0.5)}\n"
+            "Corrected the session length recorded above.",
+        )
         ids.append(extra.id)
     return ids
 
@@ -448,8 +673,11 @@ def _build_vault(spec: PracticeSpec, root: str, verbose: bool) -> dict[str, Any]
     started = time.monotonic()
     vault, _recovery = Vault.create(Path(root) / "vault", BENCH_PASSPHRASE, PRESETS[spec.kdf])
     try:
-        ids = write_practice(Records.of_vault(vault), spec,
-                             (lambda m: print(f"  vault: {m}", flush=True)) if verbose else None)
+        ids = write_practice(
+            Records.of_vault(vault),
+            spec,
+            (lambda m: print(f"  vault: {m}", flush=True)) if verbose else None,
+        )
     finally:
         vault.lock()
     return {**ids, "seconds": round(time.monotonic() - started, 1)}
@@ -459,15 +687,17 @@ def _build_plain(spec: PracticeSpec, root: str, verbose: bool) -> dict[str, Any]
     started = time.monotonic()
     records = create_plain(Path(root) / "plain.db")
     try:
-        ids = write_practice(records, spec,
-                             (lambda m: print(f"  plain: {m}", flush=True)) if verbose else None)
+        ids = write_practice(
+            records, spec, (lambda m: print(f"  plain: {m}", flush=True)) if verbose else None
+        )
     finally:
         records.db.close()
     return {**ids, "seconds": round(time.monotonic() - started, 1)}
 
 
-def build(spec: PracticeSpec, cache_dir: Path = CACHE_DIR, *, parallel: bool = True,
-          verbose: bool = False) -> Practice:
+def build(
+    spec: PracticeSpec, cache_dir: Path = CACHE_DIR, *, parallel: bool = True, verbose: bool = False
+) -> Practice:
     """The cached practice for `spec`, generating it (both twins) when missing."""
     root = cache_dir / spec.key
     manifest_path = root / "manifest.json"
@@ -489,9 +719,12 @@ def build(spec: PracticeSpec, cache_dir: Path = CACHE_DIR, *, parallel: bool = T
         made_plain = _build_plain(spec, str(partial), verbose)
     if made_vault["notes"] != made_plain["notes"] or made_vault["clients"] != made_plain["clients"]:
         raise RuntimeError("the vault and its plain twin came out different")
-    manifest = {"spec": asdict(spec), "clients": made_vault["clients"],
-                "notes": made_vault["notes"], "build_seconds": {
-                    "vault": made_vault["seconds"], "plain": made_plain["seconds"]}}
+    manifest = {
+        "spec": asdict(spec),
+        "clients": made_vault["clients"],
+        "notes": made_vault["notes"],
+        "build_seconds": {"vault": made_vault["seconds"], "plain": made_plain["seconds"]},
+    }
     (partial / "manifest.json").write_text(json.dumps(manifest))
     if root.exists() and not manifest_path.exists():
         shutil.rmtree(root)  # a broken leftover; a finished practice always has its manifest

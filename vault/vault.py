@@ -70,8 +70,9 @@ def default_vault_dir() -> Path:
 
 
 # What `check_new_passphrase` asks for, for a face to say before anything is typed.
-PASSPHRASE_RULE = (f"at least {MIN_PASSPHRASE_CHARS} characters and hard to guess "
-                   "(several unrelated words)")
+PASSPHRASE_RULE = (
+    f"at least {MIN_PASSPHRASE_CHARS} characters and hard to guess (several unrelated words)"
+)
 
 
 def check_new_passphrase(passphrase: str) -> None:
@@ -81,8 +82,9 @@ def check_new_passphrase(passphrase: str) -> None:
         raise UsageError(f"the passphrase must have at least {MIN_PASSPHRASE_CHARS} characters")
     # A NUL ends the string at some prompts and a line break at others: it could not be typed.
     if "\0" in passphrase or passphrase != passphrase.strip("\r\n"):
-        raise UsageError("the passphrase must not contain a NUL character, nor begin or end "
-                         "with a line break")
+        raise UsageError(
+            "the passphrase must not contain a NUL character, nor begin or end with a line break"
+        )
     _check_strength(passphrase)
 
 
@@ -175,8 +177,14 @@ def _open_db(folder: Path, name: str, key: SecretBytes, vault_id: str) -> Databa
 class Vault:
     """An unlocked vault. Holds only the general-record key; `lock()` drops it."""
 
-    def __init__(self, folder: Path, keyfile: KeyFile, record_key: SecretBytes, db: Database,
-                 process_lock: ProcessLock) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        keyfile: KeyFile,
+        record_key: SecretBytes,
+        db: Database,
+        process_lock: ProcessLock,
+    ) -> None:
         self.folder = folder
         self._process_lock = process_lock
         self._pnotes: PsychotherapyNotes | None = None
@@ -191,8 +199,9 @@ class Vault:
         self._record_key = record_key
         self._db = db
         self.audit = AuditLog(db)
-        sealed_public = bytes.fromhex(str(db.scalar(
-            "SELECT value FROM meta WHERE key = 'sealed_public'")))
+        sealed_public = bytes.fromhex(
+            str(db.scalar("SELECT value FROM meta WHERE key = 'sealed_public'"))
+        )
         self.clients = ClientRecords(db, self.audit, keyfile.vault_id, sealed_public)
         self.notes = NoteRecords(db, self.audit, self.clients)
 
@@ -215,11 +224,12 @@ class Vault:
                 try:
                     db.migrate(RECORD_MIGRATIONS if name == RECORD_DB else PNOTES_MIGRATIONS)
                     with db.atomic():
-                        db.execute("INSERT INTO meta VALUES ('vault_id', ?)",
-                                   (keyfile.vault_id,))
+                        db.execute("INSERT INTO meta VALUES ('vault_id', ?)", (keyfile.vault_id,))
                         if name == RECORD_DB:
-                            db.execute("INSERT INTO meta VALUES ('sealed_public', ?)",
-                                       (public_key_of(keys[KeyName.SEALED]).hex(),))
+                            db.execute(
+                                "INSERT INTO meta VALUES ('sealed_public', ?)",
+                                (public_key_of(keys[KeyName.SEALED]).hex(),),
+                            )
                 finally:
                     db.close()
             # The key file goes last: until it exists the folder is not a vault.
@@ -282,8 +292,9 @@ class Vault:
         return PendingRecovery(folder, keyfile, keys, lock)
 
     @classmethod
-    def _open(cls, folder: Path, keyfile: KeyFile, record_key: SecretBytes,
-              lock: ProcessLock) -> Vault:
+    def _open(
+        cls, folder: Path, keyfile: KeyFile, record_key: SecretBytes, lock: ProcessLock
+    ) -> Vault:
         finish_rotation(folder, keyfile.epoch)  # a key rotation cut short by a crash
         db = _open_db(folder, RECORD_DB, record_key, keyfile.vault_id)
         fsutil.check_private_dir(folder)
@@ -325,8 +336,9 @@ class Vault:
             finish_rotation(self.folder, keyfile.epoch)
             key = self._record_key if keyfile.epoch == self._keyfile.epoch else new_key
             if key is None:
-                raise DamagedFileError("the key rotation stopped half-way; unlock again to "
-                                       "finish it")
+                raise DamagedFileError(
+                    "the key rotation stopped half-way; unlock again to finish it"
+                )
             reopened = _open_db(self.folder, RECORD_DB, key, keyfile.vault_id)
         except BaseException:
             if new_key is not None:
@@ -403,8 +415,11 @@ class Vault:
 
     def save_setting(self, key: str, value: str) -> None:
         """Save `value` under `key`, replacing any earlier value."""
-        self.db.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO "
-                        "UPDATE SET value = excluded.value", (key, value))
+        self.db.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO "
+            "UPDATE SET value = excluded.value",
+            (key, value),
+        )
 
     # -- keys
 
@@ -457,8 +472,9 @@ class Vault:
             return client.legal_name
         keys = self._keyfile.unwrap_with_passphrase(passphrase, [KeyName.SEALED])
         try:
-            name = open_sealed(keys[KeyName.SEALED], blob, sealed_name_aad(self.vault_id),
-                               SEALED_NAME_PURPOSE).decode("utf-8")
+            name = open_sealed(
+                keys[KeyName.SEALED], blob, sealed_name_aad(self.vault_id), SEALED_NAME_PURPOSE
+            ).decode("utf-8")
         except InvalidTag:
             raise DamagedFileError(f"the sealed name of C-{client_id:05d} is damaged") from None
         finally:
@@ -466,9 +482,12 @@ class Vault:
         self.audit.record(Action.REVEAL, "client", client_id)
         return name
 
-    def open_psychotherapy_notes(self, passphrase: str,
-                                 idle_seconds: float = DEFAULT_IDLE_SECONDS,
-                                 clock: Clock | None = None) -> PsychotherapyNotes:
+    def open_psychotherapy_notes(
+        self,
+        passphrase: str,
+        idle_seconds: float = DEFAULT_IDLE_SECONDS,
+        clock: Clock | None = None,
+    ) -> PsychotherapyNotes:
         """Fresh authentication, then the psychotherapy-notes area until idle or locked."""
         with self._guard:
             if self._db is None:
@@ -485,16 +504,22 @@ class Vault:
                 raise
             # SQLCipher has its own copy of the key now; ours is wiped when the area locks.
             extra: dict[str, Callable[[], float]] = {"clock": clock} if clock else {}
-            self._pnotes = PsychotherapyNotes(db, self.audit, self.clients.exists,
-                                              idle_seconds=idle_seconds, on_close=key.wipe,
-                                              **extra)
+            self._pnotes = PsychotherapyNotes(
+                db,
+                self.audit,
+                self.clients.exists,
+                idle_seconds=idle_seconds,
+                on_close=key.wipe,
+                **extra,
+            )
             self.audit.record(Action.PNOTES_UNLOCK, "pnotes")
             return self._pnotes
 
     # -- search
 
-    def search(self, query: str, limit: int = 50, *,
-               include_flagged: bool = True) -> list[SearchHit]:
+    def search(
+        self, query: str, limit: int = 50, *, include_flagged: bool = True
+    ) -> list[SearchHit]:
         """General-record search. Psychotherapy notes are in another file and never searched.
 
         `include_flagged=False` (privacy mode) matches nothing inside a flagged passage or a
@@ -570,8 +595,9 @@ class Vault:
 class PendingRecovery:
     """Keys unwrapped with the recovery key, usable only to set a new passphrase."""
 
-    def __init__(self, folder: Path, keyfile: KeyFile, keys: dict[KeyName, SecretBytes],
-                 lock: ProcessLock) -> None:
+    def __init__(
+        self, folder: Path, keyfile: KeyFile, keys: dict[KeyName, SecretBytes], lock: ProcessLock
+    ) -> None:
         self._folder = folder
         self._keyfile = keyfile
         self._keys = keys

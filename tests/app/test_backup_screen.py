@@ -50,8 +50,7 @@ async def test_backup_screen_backs_up_verifies_and_restore_tests(tmp_path: Path)
         assert any("written and verified" in n.message for n in app._notifications)
         await pilot.press("v")
         await settle(pilot)
-        assert any("verified" in n.message and "All 1" in n.message
-                   for n in app._notifications)
+        assert any("verified" in n.message and "All 1" in n.message for n in app._notifications)
         await pilot.press("t")
         await pilot.pause()
         app.screen.query_one(Input).value = PASSPHRASE
@@ -77,8 +76,9 @@ async def test_backup_screen_without_drive_says_so(tmp_path: Path) -> None:
         await settle(pilot)
         await pilot.press("b")
         await settle(pilot)
-        assert any("no designated backup drive is connected" in n.message
-                   for n in app._notifications)
+        assert any(
+            "no designated backup drive is connected" in n.message for n in app._notifications
+        )
 
 
 async def test_drive_watcher_in_app_notifies(tmp_path: Path) -> None:
@@ -92,8 +92,9 @@ async def test_drive_watcher_in_app_notifies(tmp_path: Path) -> None:
     v = Vault.unlock(folder, PASSPHRASE)
     try:
         catalog = Catalog(v)
-        catalog.save_settings(replace(catalog.settings(), watch_roots=(str(media),),
-                                      rescan_seconds=300))
+        catalog.save_settings(
+            replace(catalog.settings(), watch_roots=(str(media),), rescan_seconds=300)
+        )
     finally:
         v.lock()
     app = app_for(folder)

@@ -26,8 +26,8 @@ def _seed(folder: Path) -> int:
 
 
 async def test_crash_in_a_screen_with_note_text_prints_no_record_text(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A bug while a note is open: a short message with a reference; the note, the name and
     the error's own message (which quotes the note) reach neither the terminal nor the log."""
     state = tmp_path / "state"

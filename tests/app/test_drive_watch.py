@@ -23,8 +23,7 @@ async def test_app_backs_up_to_the_drive_when_it_appears(tmp_path: Path) -> None
         vault.clients.add("Alder Sampleton")
         add_drive(vault, usb, label="usb")
         catalog = Catalog(vault)
-        catalog.save_settings(dataclasses.replace(catalog.settings(),
-                                                  watch_roots=(str(media),)))
+        catalog.save_settings(dataclasses.replace(catalog.settings(), watch_roots=(str(media),)))
     finally:
         vault.lock()
     app = app_for(folder, watch_drives=True)

@@ -17,8 +17,12 @@ async def test_empty_session_fields_show_what_to_type_until_signed(tmp_path: Pat
     v = Vault.unlock(folder, PASSPHRASE)
     try:
         client = v.clients.add("Pat Example")
-        note = v.notes.create(client.id, "free", body="Slept well this week.",
-                              session=SessionInfo(session_date="2026-11-20"))
+        note = v.notes.create(
+            client.id,
+            "free",
+            body="Slept well this week.",
+            session=SessionInfo(session_date="2026-11-20"),
+        )
     finally:
         v.lock()
     app = app_for(folder)

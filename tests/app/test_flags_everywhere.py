@@ -30,16 +30,20 @@ def practice(tmp_path: Path) -> Path:
     vault = Vault.unlock(folder, PASSPHRASE)
     try:
         client = vault.clients.list("Alder")[0].id
-        vault.notes.create(client, body=f"Mood fine {OPEN_WORD}. {{{{omit:hiv}}}}{SECRET} "
-                                        "result{{/omit}}")
+        vault.notes.create(
+            client, body=f"Mood fine {OPEN_WORD}. {{{{omit:hiv}}}}{SECRET} result{{{{/omit}}}}"
+        )
     finally:
         vault.lock()
     return folder
 
 
 async def _palette_notes(provider: NoteSearchProvider, query: str) -> list[str]:
-    return [str(h.match_display) for h in [hit async for hit in provider.search(query)]
-            if str(h.match_display).startswith("Note:")]
+    return [
+        str(h.match_display)
+        for h in [hit async for hit in provider.search(query)]
+        if str(h.match_display).startswith("Note:")
+    ]
 
 
 async def test_privacy_mode_palette_and_search_match_nothing_flagged(practice: Path) -> None:
@@ -98,8 +102,9 @@ async def _open_pnotes(pilot: Pilot[None]) -> PsychotherapyScreen:
 def _select(body: FlagTextArea, needle: str) -> tuple[int, int]:
     start = body.text.index(needle)
     end = start + len(needle)
-    body.selection = Selection(body.document.get_location_from_index(start),
-                               body.document.get_location_from_index(end))
+    body.selection = Selection(
+        body.document.get_location_from_index(start), body.document.get_location_from_index(end)
+    )
     return start, end
 
 
@@ -141,7 +146,7 @@ async def test_flag_a_passage_in_the_psychotherapy_note_editor(practice: Path) -
         await settle(pilot)
         stored = screen.pnotes.get(current.id)
         assert stored.body.endswith("Then quiet. flying again")
-        assert [stored.body[s.start:s.end] for s in stored.spans] == ["flying again"]
+        assert [stored.body[s.start : s.end] for s in stored.spans] == ["flying again"]
         assert body.text == stored.body and body.spans == stored.spans
         await pilot.press("escape")
         await settle(pilot)
@@ -149,8 +154,9 @@ async def test_flag_a_passage_in_the_psychotherapy_note_editor(practice: Path) -
     try:
         area = vault.open_psychotherapy_notes(PASSPHRASE)
         again = area.get(current.id)
-        assert [(again.body[s.start:s.end], s.category) for s in again.spans] == \
-            [("flying again", OmitCategory.DREAM_FANTASY)]
+        assert [(again.body[s.start : s.end], s.category) for s in again.spans] == [
+            ("flying again", OmitCategory.DREAM_FANTASY)
+        ]
     finally:
         vault.lock()
 
@@ -162,8 +168,9 @@ async def test_flag_in_a_joint_note_names_whose_passage_it_is(practice: Path) ->
     try:
         alder = vault.clients.list("Alder")[0].id
         other = vault.clients.add("Wren Otherside").id
-        joint = vault.notes.create(alder, body="Couple session. zqwrendisclosure came up.",
-                                   participants=(other,)).id
+        joint = vault.notes.create(
+            alder, body="Couple session. zqwrendisclosure came up.", participants=(other,)
+        ).id
     finally:
         vault.lock()
     app = app_for(practice)
@@ -199,9 +206,15 @@ async def test_flag_in_a_joint_note_names_whose_passage_it_is(practice: Path) ->
         note = vault.notes.get(joint)
         assert [s.about for s in note.spans] == [other]
         vault.notes.sign(joint)
-        spec = ReleaseSpec(client_id=alder, request_type=RequestType.COURT_ORDER,
-                           recipient_name="Clerk", purpose="order", court_order="Order 1",
-                           include_categories=(OmitCategory.SUBSTANCE_USE,), note_ids=(joint,))
+        spec = ReleaseSpec(
+            client_id=alder,
+            request_type=RequestType.COURT_ORDER,
+            recipient_name="Clerk",
+            purpose="order",
+            court_order="Order 1",
+            include_categories=(OmitCategory.SUBSTANCE_USE,),
+            note_ids=(joint,),
+        )
         assert "zqwrendisclosure" not in vault.disclosures.prepare(spec).preview
     finally:
         vault.lock()

@@ -126,8 +126,7 @@ async def test_filter_as_you_type(practice: Path) -> None:
         assert table_column(table, 0) == ["Hazel Fictive"]
         await pilot.press("q")
         assert table.row_count == 0
-        assert "No client matches" in static_text(app.screen.query_one("#client-count",
-                                                                       Static))
+        assert "No client matches" in static_text(app.screen.query_one("#client-count", Static))
 
 
 async def test_add_client_then_bad_date_is_explained(tmp_path: Path) -> None:
@@ -271,8 +270,9 @@ async def select_text(editor: NoteEditorScreen, needle: str) -> tuple[int, int]:
     end = start + len(needle)
     from textual.widgets.text_area import Selection
 
-    body.selection = Selection(body.document.get_location_from_index(start),
-                               body.document.get_location_from_index(end))
+    body.selection = Selection(
+        body.document.get_location_from_index(start), body.document.get_location_from_index(end)
+    )
     return start, end
 
 
@@ -283,8 +283,9 @@ async def test_flag_and_unflag_survive_reopen(practice: Path) -> None:
         await unlock(pilot)
         await open_first_client(pilot)
         editor = await write_new_note(pilot, "free")
-        editor.query_one("#body", FlagTextArea).insert("Client dreamt of a flooded house. "
-                                                       "Otherwise fine.")
+        editor.query_one("#body", FlagTextArea).insert(
+            "Client dreamt of a flooded house. Otherwise fine."
+        )
         start, end = await select_text(editor, "dreamt of a flooded house")
         await pilot.press("ctrl+o")
         await pilot.pause()
@@ -311,7 +312,8 @@ async def test_flag_and_unflag_survive_reopen(practice: Path) -> None:
         body.move_cursor(body.document.get_location_from_index(start + 3))
         await pilot.pause()
         assert "flagged passage (dream/fantasy)" in static_text(
-            reopened.query_one("#editor-status", Static))
+            reopened.query_one("#editor-status", Static)
+        )
         await pilot.press("ctrl+o")  # no selection, cursor inside: unflag
         await pilot.pause()
         assert body.spans == ()
@@ -364,17 +366,17 @@ async def test_spans_follow_typing_and_disappear_when_deleted(practice: Path) ->
         body.move_cursor((0, 0))
         await pilot.press("x", "y")
         (span,) = body.spans
-        assert body.text[span.start:span.end] == "secret"
+        assert body.text[span.start : span.end] == "secret"
         body.move_cursor((0, span.end))
         await pilot.press(*"!!")  # typed at the span's edge: stays outside it
         (span,) = body.spans
-        assert body.text[span.start:span.end] == "secret"
+        assert body.text[span.start : span.end] == "secret"
         await select_text(editor, "secret")
         await pilot.press("backspace")
         assert body.spans == ()
         await pilot.press("ctrl+z")
         (span,) = body.spans
-        assert body.text[span.start:span.end] == "secret"
+        assert body.text[span.start : span.end] == "secret"
 
 
 async def test_quitting_saves_the_open_draft(practice: Path) -> None:
@@ -404,8 +406,11 @@ async def test_closing_a_client_as_it_opens_does_not_crash(practice: Path) -> No
         await unlock(pilot)
         for _ in range(5):
             app.open_client(1)
-            while not (isinstance(app.screen, TimelineScreen) and app.screen.query("#timeline")
-                       and app.screen.query_one("#timeline", DataTable).row_count):
+            while not (
+                isinstance(app.screen, TimelineScreen)
+                and app.screen.query("#timeline")
+                and app.screen.query_one("#timeline", DataTable).row_count
+            ):
                 await pilot.pause()
             app.pop_screen()
             await pilot.pause()
@@ -420,8 +425,9 @@ async def test_big_practice_list_is_capped_and_filter_finds_the_rest(tmp_path: P
     vault = with_vault(folder)
     try:
         for i in range(65):
-            vault.clients.add(f"Pepper Fakeley {i:02d}",
-                              last_service_date=f"2026-01-{1 + i % 28:02d}")
+            vault.clients.add(
+                f"Pepper Fakeley {i:02d}", last_service_date=f"2026-01-{1 + i % 28:02d}"
+            )
     finally:
         vault.lock()
     app = app_for(folder)
@@ -429,8 +435,7 @@ async def test_big_practice_list_is_capped_and_filter_finds_the_rest(tmp_path: P
         await unlock(pilot)
         table = app.screen.query_one("#clients", DataTable)
         assert table.row_count == 60
-        assert "60 most recent of 65" in static_text(app.screen.query_one("#client-count",
-                                                                          Static))
+        assert "60 most recent of 65" in static_text(app.screen.query_one("#client-count", Static))
         app.screen.query_one("#filter", Input).value = "Fakeley 64"
         await pilot.pause()
         assert table_column(table, 0) == ["Pepper Fakeley 64"]

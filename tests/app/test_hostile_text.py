@@ -81,27 +81,39 @@ def _build(folder: Path, drive: Path) -> Practice:
         notes: dict[str, int] = {}
         for kind in NAMES:
             pseudonym = HOSTILE["bold"] if kind == "bold" else None
-            client = vault.clients.add(HOSTILE[kind], pseudonym=pseudonym,
-                                       last_service_date="2010-01-05")
+            client = vault.clients.add(
+                HOSTILE[kind], pseudonym=pseudonym, last_service_date="2010-01-05"
+            )
             clients[kind] = client.id
             set_client_policy(vault, client.id, "hostile-policy")
         owner = clients["close"]
         for kind in BODIES:
-            note = vault.notes.create(owner, "free", body=f"{HOSTILE[kind]} {WORD}\nsecond line",
-                                      session=SessionInfo(session_date="2009-06-01"))
+            note = vault.notes.create(
+                owner,
+                "free",
+                body=f"{HOSTILE[kind]} {WORD}\nsecond line",
+                session=SessionInfo(session_date="2009-06-01"),
+            )
             notes[kind] = note.id
         for note_id in notes.values():
             vault.notes.sign(note_id)
-        addendum = vault.notes.addend(notes["bold"], f"{HOSTILE['click']} addendum {WORD}",
-                                      sign=True).id
+        addendum = vault.notes.addend(
+            notes["bold"], f"{HOSTILE['click']} addendum {WORD}", sign=True
+        ).id
         pnotes = vault.open_psychotherapy_notes(PASSPHRASE)
         for kind in BODIES:
             pnotes.add(owner, f"{HOSTILE[kind]}\nmore", "2009-06-01")
         pnotes.lock()
         auth = vault.disclosures.authorizations.add(
-            owner, kind="general", description=HOSTILE["link"], discloser=HOSTILE["close"],
-            recipient_name=HOSTILE["click"], purpose=HOSTILE["bold"], signed_on="2009-01-01",
-            expires_on="2099-01-01").id
+            owner,
+            kind="general",
+            description=HOSTILE["link"],
+            discloser=HOSTILE["close"],
+            recipient_name=HOSTILE["click"],
+            purpose=HOSTILE["bold"],
+            signed_on="2009-01-01",
+            expires_on="2099-01-01",
+        ).id
         drive.mkdir()
         add_drive(vault, drive, "[/]drive [red][@click=app.quit]x[/] " + "D" * 150)
     finally:
@@ -134,8 +146,9 @@ def assert_safe(app: ConfideApp, *expected: str) -> str:
                 continue
             assert not style.link, f"a link was drawn: {segment.text!r} -> {style.link}"
             # Scrollbars carry "@mouse.down"; only markup makes "@click" actions.
-            assert "@click" not in (style.meta or {}), \
+            assert "@click" not in (style.meta or {}), (
                 f"an action was bound: {segment.text!r} {style.meta}"
+            )
     for want in expected:
         assert want in text, f"{want!r} is not on screen"
     return text
@@ -244,8 +257,9 @@ async def test_psychotherapy_notes(practice: Practice) -> None:
         await opened(pilot, practice)
         assert app.vault is not None
         owner = practice.clients["close"]
-        await app.push_screen(PsychotherapyScreen(owner,
-                                                  app.vault.open_psychotherapy_notes(PASSPHRASE)))
+        await app.push_screen(
+            PsychotherapyScreen(owner, app.vault.open_psychotherapy_notes(PASSPHRASE))
+        )
         await settle(pilot)
         assert isinstance(app.screen, PsychotherapyScreen)
         cells = assert_tables_literal(app)
@@ -334,9 +348,14 @@ async def test_release_and_authorizations(practice: Practice) -> None:
         assert_safe(app, shown("click"), shown("bold"))
         # Typed into the form: refused or recorded, the message is drawn plainly.
         screen = app.screen
-        for field, kind in (("auth-what", "link"), ("auth-discloser", "close"),
-                            ("auth-to", "qlink"), ("auth-purpose", "osc"),
-                            ("auth-signed", "click"), ("auth-event", "cjk")):
+        for field, kind in (
+            ("auth-what", "link"),
+            ("auth-discloser", "close"),
+            ("auth-to", "qlink"),
+            ("auth-purpose", "osc"),
+            ("auth-signed", "click"),
+            ("auth-event", "cjk"),
+        ):
             screen.query_one(f"#{field}", Input).value = HOSTILE[kind]
         await pilot.click("#auth-add")
         await settle(pilot)
@@ -352,8 +371,7 @@ async def test_release_and_authorizations(practice: Practice) -> None:
         release.query_one("#release-auth", Select).value = practice.auth
         await pilot.press("f5")
         await settle(pilot)
-        assert release.plan is not None, static_text(release.query_one("#release-status",
-                                                                        Static))
+        assert release.plan is not None, static_text(release.query_one("#release-status", Static))
         preview = release.query_one("#release-preview", SafeTextArea)
         assert HOSTILE["link"] in preview.text
         assert_safe(app, shown("close"))

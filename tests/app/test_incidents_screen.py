@@ -25,10 +25,17 @@ def _vault(folder: Path, kdf: dict[str, object]) -> Path:
     with vault:
         vault.clients.add("Marigold Testperson")
         vault.clients.add("Tobias Sampleton")
-        copy = MediaCopy("confide-2026.cfbk", "2026-11-18T09:00:00+00:00", "AES-256-GCM", 256,
-                         "SQLCipher 4", kdf, ("C-00001", "C-00002"), 1)
-        vault.incidents.open("lost_device", date.today(), HOSTILE, media="USB drive",
-                             copies=[copy])
+        copy = MediaCopy(
+            "confide-2026.cfbk",
+            "2026-11-18T09:00:00+00:00",
+            "AES-256-GCM",
+            256,
+            "SQLCipher 4",
+            kdf,
+            ("C-00001", "C-00002"),
+            1,
+        )
+        vault.incidents.open("lost_device", date.today(), HOSTILE, media="USB drive", copies=[copy])
     return folder
 
 
@@ -95,8 +102,7 @@ async def test_safe_harbor_from_the_assessment_form(tmp_path: Path) -> None:
         assert sum("notices due by" in m for m in _messages(app)) == before == 1
 
 
-async def test_breach_letters_from_the_screen_and_the_weak_preset_warning(
-        tmp_path: Path) -> None:
+async def test_breach_letters_from_the_screen_and_the_weak_preset_warning(tmp_path: Path) -> None:
     """The weak test preset is flagged; the safe harbor is refused on screen (nothing
     changes); a breach writes one PDF letter per client."""
     folder = _vault(tmp_path / "vault", TEST_PRESET.to_json())
@@ -138,8 +144,9 @@ async def test_breach_letters_from_the_screen_and_the_weak_preset_warning(
         await settle(pilot)
         files = sorted(p.name for p in letters.iterdir())
         assert files == ["notice-I-000001-C-00001.pdf", "notice-I-000001-C-00002.pdf"]
-        text = subprocess.run(["pdftotext", str(letters / files[1]), "-"], check=True,
-                              capture_output=True, text=True).stdout
+        text = subprocess.run(
+            ["pdftotext", str(letters / files[1]), "-"], check=True, capture_output=True, text=True
+        ).stdout
         assert "Dear Tobias Sampleton" in text
         await pilot.press("x")  # not every client notified yet: refused, stays open
         await settle(pilot)

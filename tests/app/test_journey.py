@@ -58,8 +58,9 @@ async def test_new_user_journey(tmp_path: Path) -> None:
         body.insert(" Dreamt of a flooded house; calmer at work.")
         start = body.text.index("Dreamt")
         end = body.text.index(";")
-        body.selection = Selection(body.document.get_location_from_index(start),
-                                   body.document.get_location_from_index(end))
+        body.selection = Selection(
+            body.document.get_location_from_index(start), body.document.get_location_from_index(end)
+        )
         await pilot.press("ctrl+o")
         await pilot.pause()
         await pilot.press("enter")  # dream/fantasy is the first category
@@ -113,6 +114,7 @@ async def test_new_user_journey(tmp_path: Path) -> None:
         assert note.is_signed and note.spans[0].category is OmitCategory.DREAM_FANTASY
         pnotes = vault.open_psychotherapy_notes(PASSPHRASE)
         assert [p.body for p in pnotes.list(note.client_id)] == [
-            "Countertransference: felt protective."]
+            "Countertransference: felt protective."
+        ]
     finally:
         vault.lock()

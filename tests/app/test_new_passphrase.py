@@ -49,8 +49,7 @@ async def test_create_form_refuses_with_the_core_message(tmp_path: Path, passphr
     assert not (folder / "keys.confide").exists()
 
 
-async def test_change_passphrase_form_refuses_a_nul_with_the_core_message(
-        tmp_path: Path) -> None:
+async def test_change_passphrase_form_refuses_a_nul_with_the_core_message(tmp_path: Path) -> None:
     """The form stays open with what was typed; the passphrase is unchanged."""
     folder = make_practice(tmp_path / "vault")
     seen: list[Message] = []

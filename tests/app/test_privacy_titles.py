@@ -11,8 +11,7 @@ from tests.support.tui import app_for, make_practice, settle, unlock
 
 
 @pytest.mark.parametrize("action", ["action_release", "action_authorizations"])
-async def test_f2_on_release_and_authorizations_hides_the_name(tmp_path: Path,
-                                                               action: str) -> None:
+async def test_f2_on_release_and_authorizations_hides_the_name(tmp_path: Path, action: str) -> None:
     """Toggling privacy on the open screen replaces the name in its title; off brings it back."""
     folder = make_practice(tmp_path / "vault")
     app = app_for(folder)

@@ -126,7 +126,7 @@ async def test_search_ranks_highlights_and_opens_the_note(practice: Path) -> Non
         assert scores == sorted(scores)  # bm25: lower is better, best first
         prompt = screen.query_one("#results", OptionList).get_option_at_index(0).prompt
         assert isinstance(prompt, Text)
-        marked = [prompt.plain[s.start:s.end] for s in prompt.spans if "reverse" in str(s.style)]
+        marked = [prompt.plain[s.start : s.end] for s in prompt.spans if "reverse" in str(s.style)]
         assert "cannabis" in [m.lower() for m in marked]
         first = screen.hits[0].note_id
         await pilot.press("down", "enter")
@@ -186,7 +186,8 @@ async def test_privacy_mode_initials_and_hidden_flags(practice: Path) -> None:
         assert "[withheld: substance use]" in shown and "cannabis" not in shown
         assert not editor.query_one("#body", FlagTextArea).display
         assert vault_hit.client_display_name not in static_text(
-            editor.query_one("#note-title", Static))
+            editor.query_one("#note-title", Static)
+        )
         await pilot.press("escape")
         await pilot.press("escape")
         await pilot.pause()
@@ -252,7 +253,10 @@ async def test_idle_lock_saves_clears_and_resumes(practice: Path) -> None:
         await unlock(pilot)
         assert isinstance(app.screen, NoteEditorScreen) and app.screen.note_id == note_id
         assert [type(s).__name__ for s in app.screen_stack[1:]] == [
-            "ClientListScreen", "TimelineScreen", "NoteEditorScreen"]
+            "ClientListScreen",
+            "TimelineScreen",
+            "NoteEditorScreen",
+        ]
 
 
 async def test_lock_key_locks_from_anywhere(practice: Path) -> None:
@@ -290,8 +294,15 @@ async def test_palette_commands_and_change_passphrase(practice: Path) -> None:
     async with app.run_test() as pilot:
         await unlock(pilot)
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        for title in ("Lock", "New note", "Search notes", "Privacy mode", "Change passphrase",
-                      "Audit log", "Light/dark"):
+        for title in (
+            "Lock",
+            "New note",
+            "Search notes",
+            "Privacy mode",
+            "Change passphrase",
+            "Audit log",
+            "Light/dark",
+        ):
             assert title in titles
         app.action_change_passphrase()
         await pilot.pause()
@@ -362,8 +373,9 @@ async def test_command_palette_runs_lock_and_has_no_screenshot(practice: Path) -
         await pilot.press(*"screenshot")
         await settle(pilot)
         commands = app.screen.query_one(CommandList)
-        prompts = [str(commands.get_option_at_index(i).prompt)
-                   for i in range(commands.option_count)]
+        prompts = [
+            str(commands.get_option_at_index(i).prompt) for i in range(commands.option_count)
+        ]
         assert not any("Screenshot" in p for p in prompts)
         for _ in "screenshot":
             await pilot.press("backspace")
@@ -374,10 +386,12 @@ async def test_command_palette_runs_lock_and_has_no_screenshot(practice: Path) -
         assert isinstance(app.screen, LockScreen) and app.vault is None
 
 
-@pytest.mark.parametrize(("value", "seconds"), [("10", 600.0), ("0.5", 300.0), ("soon", 300.0),
-                                                ("", 300.0)])
-def test_idle_minutes_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                       value: str, seconds: float) -> None:
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("10", 600.0), ("0.5", 300.0), ("soon", 300.0), ("", 300.0)]
+)
+def test_idle_minutes_from_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, seconds: float
+) -> None:
     """CONFIDE_IDLE_MINUTES sets the auto-lock (1-60 min); a bad value keeps 5 minutes."""
     monkeypatch.setenv("CONFIDE_IDLE_MINUTES", value)
     app = ConfideApp(folder=tmp_path)

@@ -76,8 +76,9 @@ async def test_back_from_a_client_and_a_note_keeps_the_cursor(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("action", ["action_release", "action_authorizations"])
-async def test_release_screens_open_on_a_field_and_close_at_once(tmp_path: Path,
-                                                                 action: str) -> None:
+async def test_release_screens_open_on_a_field_and_close_at_once(
+    tmp_path: Path, action: str
+) -> None:
     """The first field has the cursor (typing lands in it); escape right away closes cleanly."""
     folder = make_practice(tmp_path / "vault")
     app = app_for(folder)
@@ -98,8 +99,9 @@ async def test_release_screens_open_on_a_field_and_close_at_once(tmp_path: Path,
 
 
 @pytest.mark.parametrize("action", ["action_release", "action_authorizations"])
-async def test_release_screens_closed_before_they_mount_do_not_crash(tmp_path: Path,
-                                                                     action: str) -> None:
+async def test_release_screens_closed_before_they_mount_do_not_crash(
+    tmp_path: Path, action: str
+) -> None:
     """Closed before its mount is handled (a quick escape on a loaded machine), a screen does
     not look for widgets that are already going away."""
     folder = make_practice(tmp_path / "vault")
@@ -113,8 +115,7 @@ async def test_release_screens_closed_before_they_mount_do_not_crash(tmp_path: P
         assert isinstance(app.screen, ClientListScreen) and app.is_running
 
 
-async def test_release_without_authorization_guides_and_picks_up_a_new_one(
-        tmp_path: Path) -> None:
+async def test_release_without_authorization_guides_and_picks_up_a_new_one(tmp_path: Path) -> None:
     """No authorization on file: the app says how to record one; back from it, it is offered."""
     from textual.widgets import Select, Static
 
@@ -137,9 +138,15 @@ async def test_release_without_authorization_guides_and_picks_up_a_new_one(
         assert isinstance(app.screen, AuthorizationsScreen)
         assert app.vault is not None
         auth = app.vault.disclosures.authorizations.add(
-            release.client_id, kind="general", description="progress notes",
-            discloser="the practice", recipient_name="Dr Test", purpose="continuity of care",
-            signed_on="2026-11-01", expires_on="2027-11-01")
+            release.client_id,
+            kind="general",
+            description="progress notes",
+            discloser="the practice",
+            recipient_name="Dr Test",
+            purpose="continuity of care",
+            signed_on="2026-11-01",
+            expires_on="2027-11-01",
+        )
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is release

@@ -18,9 +18,15 @@ def _practice(folder: Path, expires: str = "2099-01-01") -> tuple[int, int]:
     try:
         practice = build(vault)
         auth = vault.disclosures.authorizations.add(
-            practice.client, kind="general", description="all records", discloser="Dr. Able",
-            recipient_name="Dr. Birch", purpose="continuity of care", signed_on="2026-01-01",
-            expires_on=expires)
+            practice.client,
+            kind="general",
+            description="all records",
+            discloser="Dr. Able",
+            recipient_name="Dr. Birch",
+            purpose="continuity of care",
+            signed_on="2026-01-01",
+            expires_on=expires,
+        )
     finally:
         vault.lock()
     return practice.client, auth.id
@@ -118,10 +124,14 @@ async def test_authorizations_screen_records_and_revokes(tmp_path: Path) -> None
         await settle(pilot)
         table = screen.query_one("#auths", DataTable)
         assert table.row_count == 1
-        for widget_id, value in (("auth-what", "psychotherapy notes 2026"),
-                                 ("auth-discloser", "Dr. Able"), ("auth-to", "Dr. [b]Cedar"),
-                                 ("auth-purpose", "court"), ("auth-signed", "2026-05-01"),
-                                 ("auth-expires", "2027-05-01")):
+        for widget_id, value in (
+            ("auth-what", "psychotherapy notes 2026"),
+            ("auth-discloser", "Dr. Able"),
+            ("auth-to", "Dr. [b]Cedar"),
+            ("auth-purpose", "court"),
+            ("auth-signed", "2026-05-01"),
+            ("auth-expires", "2027-05-01"),
+        ):
             screen.query_one(f"#{widget_id}", Input).value = value
         screen.query_one("#auth-kind", Select).value = "psychotherapy_notes"
         screen.query_one("#auth-add", Button).press()
@@ -148,9 +158,15 @@ async def test_psychotherapy_notes_need_the_passphrase_again(tmp_path: Path) -> 
     vault = Vault.unlock(folder, PASSPHRASE)
     try:
         pauth = vault.disclosures.authorizations.add(
-            client, kind="psychotherapy-notes", description="pnotes", discloser="Dr. Able",
-            recipient_name="Dr. Birch", purpose="continuity of care", signed_on="2026-01-01",
-            expires_on="2099-01-01").id
+            client,
+            kind="psychotherapy-notes",
+            description="pnotes",
+            discloser="Dr. Able",
+            recipient_name="Dr. Birch",
+            purpose="continuity of care",
+            signed_on="2026-01-01",
+            expires_on="2099-01-01",
+        ).id
     finally:
         vault.lock()
     app = app_for(folder)

@@ -30,8 +30,9 @@ NASTY = {
 }
 
 
-def seed_note(folder: Path, body: str, name: str = "Rowan Notreal",
-              spans: tuple[OmitSpan, ...] = ()) -> int:
+def seed_note(
+    folder: Path, body: str, name: str = "Rowan Notreal", spans: tuple[OmitSpan, ...] = ()
+) -> int:
     vault = Vault.unlock(folder, PASSPHRASE)
     try:
         client = vault.clients.add(name)
@@ -107,7 +108,7 @@ def test_textual_log_file_is_never_written(tmp_path: Path) -> None:
         assert "TEXTUAL_LOG" not in os.environ and "devtools" not in os.environ.get("TEXTUAL", "")
         assert "TEXTUAL_SCREENSHOT" not in os.environ
         async def main():
-            app = ConfideApp(folder=Path({str(tmp_path / 'none')!r}))
+            app = ConfideApp(folder=Path({str(tmp_path / "none")!r}))
             async with app.run_test() as pilot:
                 app.log("NOTE TEXT dreamt of a flooded house")
                 log("NOTE TEXT again")
@@ -116,10 +117,21 @@ def test_textual_log_file_is_never_written(tmp_path: Path) -> None:
         asyncio.run(main())
         log("NOTE TEXT after")
     """)
-    env = {**os.environ, "TEXTUAL_LOG": str(log_file), "TEXTUAL": "devtools,debug",
-           "TEXTUAL_SCREENSHOT": "0", "TEXTUAL_SCREENSHOT_LOCATION": str(tmp_path)}
-    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                            text=True, timeout=60, cwd=REPO)
+    env = {
+        **os.environ,
+        "TEXTUAL_LOG": str(log_file),
+        "TEXTUAL": "devtools,debug",
+        "TEXTUAL_SCREENSHOT": "0",
+        "TEXTUAL_SCREENSHOT_LOCATION": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
     assert result.returncode == 0, result.stderr
     assert not log_file.exists()
     assert not list(tmp_path.glob("*.svg"))  # no automatic screenshot either
@@ -265,10 +277,12 @@ async def test_windows_line_breaks_keep_flags_on_their_words(tmp_path: Path) -> 
         editor = await open_note(pilot, note_id)
         body = editor.query_one("#body", FlagTextArea)
         (span,) = body.spans
-        assert body.text[span.start:span.end] == "dream"
+        assert body.text[span.start : span.end] == "dream"
         rest = body.text.index("rest")
-        body.selection = Selection(body.document.get_location_from_index(rest),
-                                   body.document.get_location_from_index(rest + 4))
+        body.selection = Selection(
+            body.document.get_location_from_index(rest),
+            body.document.get_location_from_index(rest + 4),
+        )
         await pilot.press("ctrl+o")
         await pilot.pause()
         await pilot.press("enter")
@@ -277,7 +291,7 @@ async def test_windows_line_breaks_keep_flags_on_their_words(tmp_path: Path) -> 
     try:
         note = vault.notes.get(note_id)
         assert note.body == text  # a signed body is never rewritten
-        assert [note.body[s.start:s.end] for s in note.spans] == ["dream", "rest"]
+        assert [note.body[s.start : s.end] for s in note.spans] == ["dream", "rest"]
     finally:
         vault.lock()
 

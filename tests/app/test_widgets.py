@@ -16,18 +16,21 @@ def span(start: int, end: int) -> OmitSpan:
     return OmitSpan(start, end, CAT)
 
 
-@pytest.mark.parametrize(("edit", "expected"), [
-    ((0, 0, 3), [span(13, 19)]),          # insert before: moves
-    ((20, 20, 3), [span(10, 16)]),        # insert after: stays
-    ((16, 16, 3), [span(10, 16)]),        # typed at the end edge: stays outside
-    ((10, 10, 3), [span(13, 19)]),        # typed at the start edge: stays outside
-    ((12, 12, 3), [span(10, 19)]),        # typed inside: grows
-    ((11, 14, 0), [span(10, 13)]),        # deleted inside: shrinks
-    ((10, 16, 0), []),                    # its whole text deleted: gone
-    ((8, 18, 2), []),                     # replaced with text around it: gone
-    ((8, 12, 0), [span(8, 12)]),          # head deleted: the rest stays flagged
-    ((14, 18, 1), [span(10, 14)]),        # tail replaced: the rest stays flagged
-])
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        ((0, 0, 3), [span(13, 19)]),  # insert before: moves
+        ((20, 20, 3), [span(10, 16)]),  # insert after: stays
+        ((16, 16, 3), [span(10, 16)]),  # typed at the end edge: stays outside
+        ((10, 10, 3), [span(13, 19)]),  # typed at the start edge: stays outside
+        ((12, 12, 3), [span(10, 19)]),  # typed inside: grows
+        ((11, 14, 0), [span(10, 13)]),  # deleted inside: shrinks
+        ((10, 16, 0), []),  # its whole text deleted: gone
+        ((8, 18, 2), []),  # replaced with text around it: gone
+        ((8, 12, 0), [span(8, 12)]),  # head deleted: the rest stays flagged
+        ((14, 18, 1), [span(10, 14)]),  # tail replaced: the rest stays flagged
+    ],
+)
 def test_shift_spans_cases(edit: tuple[int, int, int], expected: list[OmitSpan]) -> None:
     """Each kind of edit moves, resizes or drops the span [10, 16) as a reader expects."""
     assert shift_spans([span(10, 16)], *edit) == expected
@@ -46,7 +49,7 @@ def test_shift_spans_keeps_flagged_text_under_random_edits() -> None:
         edited = text[:start] + new + text[end:]
         result = shift_spans([flagged], start, end, len(new))
         assert len(result) == 1
-        assert edited[result[0].start:result[0].end] == inside
+        assert edited[result[0].start : result[0].end] == inside
 
 
 def test_diff_bounds_finds_the_replaced_region() -> None:
@@ -54,7 +57,7 @@ def test_diff_bounds_finds_the_replaced_region() -> None:
     old = "The client reported a dream today."
     new = "The client reported a vivid dream today."
     start, old_end, inserted = diff_bounds(old, new)
-    assert new[:start] + new[start:start + inserted] + old[old_end:] == new
+    assert new[:start] + new[start : start + inserted] + old[old_end:] == new
     assert (start, old_end, inserted) == (22, 22, 6)
     assert diff_bounds("same", "same") == (4, 4, 0)
     assert diff_bounds("abc", "") == (0, 3, 0)
@@ -69,7 +72,7 @@ def test_normalize_newlines_moves_flags_with_the_text() -> None:
     flags = (OmitSpan(start, start + 6, CAT), OmitSpan(0, 5, CAT))
     new_text, new_flags, back = normalize_newlines(text, flags)
     assert new_text == "one\ntwo\nthree\nsecret word\nend"
-    assert [new_text[s.start:s.end] for s in new_flags] == ["secret", "one\n"]
+    assert [new_text[s.start : s.end] for s in new_flags] == ["secret", "one\n"]
     assert spans_back(new_flags, back) == (OmitSpan(start, start + 6, CAT), OmitSpan(0, 5, CAT))
     assert normalize_newlines("plain\ntext", flags[:1]) == ("plain\ntext", flags[:1], None)
 

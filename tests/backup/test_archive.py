@@ -67,8 +67,9 @@ def test_archive_verifies_and_header_shows_no_client_data(archive: Path, vault: 
     assert b"SQLite format 3" not in raw
 
 
-def test_every_flipped_bit_position_is_found_and_located(archive: Path, vault: Vault,
-                                                         tmp_path: Path) -> None:
+def test_every_flipped_bit_position_is_found_and_located(
+    archive: Path, vault: Vault, tmp_path: Path
+) -> None:
     """A bit flipped in the header, any chunk, or the manifest fails verification, naming where."""
     frames = _chunks(archive)
     original = archive.read_bytes()
@@ -97,17 +98,24 @@ def test_truncation_anywhere_is_detected(archive: Path, vault: Vault, tmp_path: 
             verify_archive(copy, vault=vault)
 
 
-def test_swapped_chunks_and_appended_data_are_detected(archive: Path, vault: Vault,
-                                                       tmp_path: Path) -> None:
+def test_swapped_chunks_and_appended_data_are_detected(
+    archive: Path, vault: Vault, tmp_path: Path
+) -> None:
     """Reordering two chunks, or appending bytes, fails: order and end are authenticated."""
     frames = _chunks(archive)
     data = archive.read_bytes()
     (a, _, _, la), (b, _, _, lb) = frames[1], frames[2]
     assert la == lb
-    first, second = data[a:a + FRAME.size + la], data[b:b + FRAME.size + lb]
+    first, second = data[a : a + FRAME.size + la], data[b : b + FRAME.size + lb]
     # Swap the ciphertexts but keep the frames in order: authentication must fail.
-    swapped = (data[:a] + first[:FRAME.size] + second[FRAME.size:] + second[:FRAME.size]
-               + first[FRAME.size:] + data[b + FRAME.size + lb:])
+    swapped = (
+        data[:a]
+        + first[: FRAME.size]
+        + second[FRAME.size :]
+        + second[: FRAME.size]
+        + first[FRAME.size :]
+        + data[b + FRAME.size + lb :]
+    )
     copy = tmp_path / "swapped.cfbk"
     copy.write_bytes(swapped)
     with pytest.raises(BackupDamagedError, match="chunk 1"):
@@ -117,8 +125,9 @@ def test_swapped_chunks_and_appended_data_are_detected(archive: Path, vault: Vau
         verify_archive(copy, vault=vault)
 
 
-def test_sections_swapped_between_archives_fail(archive: Path, vault: Vault,
-                                                tmp_path: Path) -> None:
+def test_sections_swapped_between_archives_fail(
+    archive: Path, vault: Vault, tmp_path: Path
+) -> None:
     """A chunk from another archive of the same vault does not authenticate here."""
     drive = archive.parent.parent
     other = run_backup(vault, drive, chunk_size=SMALL_CHUNK, rotate=False).path
@@ -128,8 +137,9 @@ def test_sections_swapped_between_archives_fail(archive: Path, vault: Vault,
     off2, _, _, length2 = theirs[2]
     assert length == length2
     copy = tmp_path / "mixed.cfbk"
-    copy.write_bytes(data[:off] + foreign[off2:off2 + FRAME.size + length2]
-                     + data[off + FRAME.size + length:])
+    copy.write_bytes(
+        data[:off] + foreign[off2 : off2 + FRAME.size + length2] + data[off + FRAME.size + length :]
+    )
     with pytest.raises(BackupDamagedError, match="section record.db, chunk 2"):
         verify_archive(copy, vault=vault)
 
@@ -146,8 +156,9 @@ def test_zero_byte_and_other_files_are_not_backups(vault: Vault, tmp_path: Path)
         verify_archive(other, vault=vault)
 
 
-def test_archive_of_another_vault_is_named_as_such(archive: Path, tmp_path: Path,
-                                                   passphrase: str) -> None:
+def test_archive_of_another_vault_is_named_as_such(
+    archive: Path, tmp_path: Path, passphrase: str
+) -> None:
     """Verifying vault A's archive in vault B says it belongs to another vault."""
     other, _ = Vault.create(tmp_path / "other", passphrase, TEST_PRESET)
     try:
@@ -158,7 +169,8 @@ def test_archive_of_another_vault_is_named_as_such(archive: Path, tmp_path: Path
 
 
 def test_passphrase_and_recovery_key_open_the_archive_alone(
-        new_vault: tuple[Vault, str], archive: Path, passphrase: str) -> None:
+    new_vault: tuple[Vault, str], archive: Path, passphrase: str
+) -> None:
     """Without the vault, the passphrase or the recovery key verifies; a wrong one is refused."""
     _, recovery_key = new_vault
     assert verify_archive(archive, passphrase=passphrase).clients == 5
@@ -183,7 +195,8 @@ def test_manifest_binds_counts_and_clients(archive: Path, passphrase: str) -> No
 
 
 def test_backup_does_not_need_pnotes_key_and_restores_pnotes(
-        vault: Vault, passphrase: str, tmp_path: Path) -> None:
+    vault: Vault, passphrase: str, tmp_path: Path
+) -> None:
     """With the psychotherapy-notes area locked, the backup still carries its notes."""
     populate(vault, clients=3, notes_per_client=3, pnotes_passphrase=passphrase)
     drive = tmp_path / "d"
@@ -200,7 +213,8 @@ def test_backup_does_not_need_pnotes_key_and_restores_pnotes(
 
 
 def test_snapshot_is_consistent_while_pnotes_area_is_open(
-        vault: Vault, passphrase: str, tmp_path: Path) -> None:
+    vault: Vault, passphrase: str, tmp_path: Path
+) -> None:
     """An open psychotherapy-notes area's recent writes (still in its WAL) are in the backup."""
     client = vault.clients.add("Test Person")
     area = vault.open_psychotherapy_notes(passphrase)
@@ -221,11 +235,12 @@ def test_snapshot_is_consistent_while_pnotes_area_is_open(
 
 def test_backup_package_imports_no_ui() -> None:
     """`backup` (and `vault`) import neither textual nor tui."""
-    code = ("import sys, backup, backup.watch, backup.restore; "
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'tui')]; "
-            "print(bad); sys.exit(1 if bad else 0)")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=REPO)
+    code = (
+        "import sys, backup, backup.watch, backup.restore; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'tui')]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -237,8 +252,9 @@ def test_frame_layout_is_as_documented() -> None:
     assert "11 bytes" in doc and "CNFDBAK1" in doc
 
 
-def test_archive_from_an_earlier_key_epoch_is_named(archive: Path, vault: Vault,
-                                                    passphrase: str, tmp_path: Path) -> None:
+def test_archive_from_an_earlier_key_epoch_is_named(
+    archive: Path, vault: Vault, passphrase: str, tmp_path: Path
+) -> None:
     """After the vault's key epoch moves on, its old archives are named as such by verify, yet
     still restore with the passphrase of their day (disposal must replace them)."""
     from vault.crypto.keyslots import ALL_KEYS, KeyFile, wipe_keys

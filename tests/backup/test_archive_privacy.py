@@ -46,10 +46,10 @@ def _outsider_view(path: Path) -> dict[str, Any]:
     key-file copy included), and every chunk frame (section, index, flags, length)."""
     data = path.read_bytes()
     magic, length = PREFIX.unpack_from(data)
-    header = json.loads(data[PREFIX.size:PREFIX.size + length])
+    header = json.loads(data[PREFIX.size : PREFIX.size + length])
     key_file = base64.b64decode(header.pop("key_file"))
     body_length = int.from_bytes(key_file[8:12], "big")
-    key_doc = json.loads(key_file[44:44 + body_length])
+    key_doc = json.loads(key_file[44 : 44 + body_length])
     frames = []
     offset = PREFIX.size + length + 32
     while offset < len(data):
@@ -57,11 +57,15 @@ def _outsider_view(path: Path) -> dict[str, Any]:
         frames.append(frame)
         offset += FRAME.size + frame[3]
     return {
-        "magic": magic, "header_length": length, "header": _masked(header),
-        "key_file_length": len(key_file), "key_file_body_length": body_length,
+        "magic": magic,
+        "header_length": length,
+        "header": _masked(header),
+        "key_file_length": len(key_file),
+        "key_file_body_length": body_length,
         "key_file": _masked(key_doc),
-        "key_file_padding": key_file[44 + body_length:],
-        "frames": frames, "total": len(data),
+        "key_file_padding": key_file[44 + body_length :],
+        "frames": frames,
+        "total": len(data),
     }
 
 
@@ -155,8 +159,9 @@ def test_format_1_archives_still_verify_and_restore(tmp_path: Path, via: str) ->
         drive = tmp_path / "drive"
         drive.mkdir()
         add_drive(vault, drive, "old")
-        path = run_backup(vault, drive, format_version=1,
-                          now=datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)).path
+        path = run_backup(
+            vault, drive, format_version=1, now=datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+        ).path
         header, _, _ = read_header(path.open("rb"))
         assert (header.format, header.key_epoch) == (1, 1)
         if via == "vault":

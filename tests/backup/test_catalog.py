@@ -41,8 +41,22 @@ def drive(tmp_path: Path) -> Path:
 
 
 def _record(i: int, when: datetime) -> BackupRecord:
-    return BackupRecord(i, f"a{i}", "d", f"f{i}", f"/x/f{i}", when.isoformat(), 1, "x", 1, {},
-                        (), "good", None, None)
+    return BackupRecord(
+        i,
+        f"a{i}",
+        "d",
+        f"f{i}",
+        f"/x/f{i}",
+        when.isoformat(),
+        1,
+        "x",
+        1,
+        {},
+        (),
+        "good",
+        None,
+        None,
+    )
 
 
 def test_generations_keep_newest_per_day_week_month() -> None:
@@ -50,8 +64,7 @@ def test_generations_keep_newest_per_day_week_month() -> None:
     start = datetime(2026, 1, 1, 12, tzinfo=UTC)
     records = [_record(i, start + timedelta(days=i)) for i in range(90)]
     keep = select_keep(records, RotationPolicy(7, 4, 12))
-    kept = sorted(datetime.fromisoformat(r.created_at).date() for r in records
-                  if r.id in keep)
+    kept = sorted(datetime.fromisoformat(r.created_at).date() for r in records if r.id in keep)
     assert kept[-7:] == [(start + timedelta(days=i)).date() for i in range(83, 90)]
     assert len(kept) == len(set(kept)) and 7 < len(kept) <= 7 + 4 + 12
     months = {d.strftime("%Y-%m") for d in kept}
@@ -60,8 +73,7 @@ def test_generations_keep_newest_per_day_week_month() -> None:
 
 def test_the_last_good_backup_is_always_kept() -> None:
     """Even a policy that keeps no dailies keeps the newest backup."""
-    records = [_record(i, datetime(2026, 5, 1, tzinfo=UTC) + timedelta(hours=i))
-               for i in range(5)]
+    records = [_record(i, datetime(2026, 5, 1, tzinfo=UTC) + timedelta(hours=i)) for i in range(5)]
     assert select_keep(records, RotationPolicy(0, 0, 0)) == {4}
     assert select_keep(records, RotationPolicy(1, 0, 0)) == {4}
 
@@ -70,8 +82,7 @@ def test_rotation_overwrites_then_unlinks_pruned_archives(vault: Vault, drive: P
     """Pruned archives are gone from the drive and their blocks were zeroed first."""
     add_drive(vault, drive)
     catalog = Catalog(vault)
-    catalog.save_settings(catalog.settings().__class__(keep_daily=2, keep_weekly=0,
-                                                       keep_monthly=0))
+    catalog.save_settings(catalog.settings().__class__(keep_daily=2, keep_weekly=0, keep_monthly=0))
     day = datetime(2026, 3, 2, 9, tzinfo=UTC)
     first = run_backup(vault, drive, now=day)
     witness = drive / "hardlink-to-first"
@@ -86,8 +97,9 @@ def test_rotation_overwrites_then_unlinks_pruned_archives(vault: Vault, drive: P
     assert len(list((drive / BACKUP_DIR).iterdir())) == 2
 
 
-def test_catalog_records_clients_epoch_and_encryption(vault: Vault, drive: Path,
-                                                      passphrase: str) -> None:
+def test_catalog_records_clients_epoch_and_encryption(
+    vault: Vault, drive: Path, passphrase: str
+) -> None:
     """Disposal can find every copy holding a client, with its key epoch and KDF."""
     populate(vault, clients=3, notes_per_client=1)
     add_drive(vault, drive)
@@ -95,8 +107,7 @@ def test_catalog_records_clients_epoch_and_encryption(vault: Vault, drive: Path,
     ids = [c.id for c in vault.clients.list()]
     catalog = Catalog(vault)
     for cid in ids:
-        assert [r.archive_id for r in catalog.backups_holding(cid)] == [
-            result.record.archive_id]
+        assert [r.archive_id for r in catalog.backups_holding(cid)] == [result.record.archive_id]
     rec = result.record
     assert rec.key_epoch == vault.key_file.epoch and rec.digest and rec.size
     assert rec.encryption["key_slots"]["kdf"]["algorithm"] == "argon2id"
@@ -105,8 +116,9 @@ def test_catalog_records_clients_epoch_and_encryption(vault: Vault, drive: Path,
     assert catalog.backups_holding(new_client.id) == []
 
 
-def test_lost_drive_report_and_never_trusted_again(vault: Vault, drive: Path,
-                                                   tmp_path: Path) -> None:
+def test_lost_drive_report_and_never_trusted_again(
+    vault: Vault, drive: Path, tmp_path: Path
+) -> None:
     """The report names each backup's clients and encryption; the drive is refused after."""
     populate(vault, clients=3, notes_per_client=1)
     added = add_drive(vault, drive, "blue stick")
@@ -131,8 +143,16 @@ def test_unfinished_rows_are_swept_to_failed(vault: Vault, drive: Path) -> None:
     """A 'writing' row left by a crash becomes 'failed' at the next backup, never 'good'."""
     add_drive(vault, drive)
     catalog = Catalog(vault)
-    catalog.begin("deadbeef" * 4, None, "ghost.cfbk", "/nowhere/ghost.cfbk", 1, {}, [1],
-                  "2026-01-01T00:00:00+00:00")
+    catalog.begin(
+        "deadbeef" * 4,
+        None,
+        "ghost.cfbk",
+        "/nowhere/ghost.cfbk",
+        1,
+        {},
+        [1],
+        "2026-01-01T00:00:00+00:00",
+    )
     run_backup(vault, drive)
     statuses = {r.file_name: r.status for r in catalog.backups()}
     assert statuses["ghost.cfbk"] == "failed"
@@ -151,8 +171,9 @@ def test_archive_renamed_but_never_verified_is_removed(vault: Vault, drive: Path
     assert statuses == {first.record.id: "failed", second.record.id: "good"}
 
 
-def test_drive_of_another_vault_and_plain_folders_are_refused(vault: Vault, drive: Path,
-                                                              tmp_path: Path) -> None:
+def test_drive_of_another_vault_and_plain_folders_are_refused(
+    vault: Vault, drive: Path, tmp_path: Path
+) -> None:
     """`run --to` a folder that was never designated is refused, naming the folder (the core
     states the fact; how to designate it is the face's hint, see tests/cli/test_hints.py)."""
     with pytest.raises(DriveNotDesignatedError, match="is not a designated backup drive") as e:
@@ -260,8 +281,9 @@ def test_damaged_backup_exits_13_with_one_line(cli: Cli, tmp_path: Path) -> None
     assert usage.code == 2
 
 
-def test_catalog_migration_applies_even_after_a_later_version(vault_dir: Path,
-                                                              passphrase: str) -> None:
+def test_catalog_migration_applies_even_after_a_later_version(
+    vault_dir: Path, passphrase: str
+) -> None:
     """A vault that got migration 4 before 3 existed gets 3 recorded, and the backup catalog
     (backup's own schema since) works in it."""
     created, _ = Vault.create(vault_dir, passphrase, TEST_PRESET)
@@ -277,8 +299,9 @@ def test_catalog_migration_applies_even_after_a_later_version(vault_dir: Path,
         again.lock()
 
 
-def test_hostile_drive_cannot_make_us_overwrite_local_files(vault: Vault, drive: Path,
-                                                            tmp_path: Path) -> None:
+def test_hostile_drive_cannot_make_us_overwrite_local_files(
+    vault: Vault, drive: Path, tmp_path: Path
+) -> None:
     """Links and FIFOs planted on a drive are removed or refused, never followed."""
     add_drive(vault, drive)
     precious = tmp_path / "precious.txt"
@@ -311,8 +334,7 @@ def test_fifo_or_link_as_marker_is_not_a_drive(vault: Vault, tmp_path: Path) -> 
     assert find_drives([media], vault.vault_id) == []
 
 
-def test_verify_all_tells_missing_from_unplugged(vault: Vault, drive: Path,
-                                                 tmp_path: Path) -> None:
+def test_verify_all_tells_missing_from_unplugged(vault: Vault, drive: Path, tmp_path: Path) -> None:
     """A file gone from a connected drive is a failure; an unplugged drive is not."""
     add_drive(vault, drive)
     first = run_backup(vault, drive, rotate=False).path

@@ -17,28 +17,34 @@ CATALOG_TABLES = {"backup_drives", "backups", "backup_clients"}
 
 
 def _tables(vault: Vault) -> set[str]:
-    return {str(r[0]) for r in vault.db.query("SELECT name FROM sqlite_master WHERE type = "
-                                              "'table'")}
+    return {
+        str(r[0]) for r in vault.db.query("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
 
 
 def test_a_new_vault_gets_the_catalog_from_backup_not_from_the_vault_schema(
-        vault_dir: Path, passphrase: str) -> None:
+    vault_dir: Path, passphrase: str
+) -> None:
     vault, _ = Vault.create(vault_dir, passphrase, TEST_PRESET)
     try:
         assert not _tables(vault) & CATALOG_TABLES  # the vault's schema knows no backups
         vault_versions = [r[0] for r in vault.db.query("SELECT version FROM schema_migrations")]
         assert Catalog(vault).drives() == []
         assert _tables(vault) >= CATALOG_TABLES
-        assert [r[0] for r in vault.db.query(
-            "SELECT version FROM backup_schema_migrations")] == [1, 2]
-        assert [r[0] for r in vault.db.query(
-            "SELECT version FROM schema_migrations")] == vault_versions
+        assert [r[0] for r in vault.db.query("SELECT version FROM backup_schema_migrations")] == [
+            1,
+            2,
+        ]
+        assert [
+            r[0] for r in vault.db.query("SELECT version FROM schema_migrations")
+        ] == vault_versions
     finally:
         vault.lock()
 
 
 def test_a_vault_catalogued_by_the_old_vault_migration_keeps_its_backups(
-        vault_dir: Path, passphrase: str, tmp_path: Path) -> None:
+    vault_dir: Path, passphrase: str, tmp_path: Path
+) -> None:
     """Tables made the old way, backups written into them by code that never ran backup's
     migrations: after the upgrade the catalogue is intact, verifies, and backing up works."""
     vault, _ = Vault.create(vault_dir, passphrase, TEST_PRESET)
@@ -59,19 +65,25 @@ def test_a_vault_catalogued_by_the_old_vault_migration_keeps_its_backups(
         catalog = Catalog(again)
         assert [d.label for d in catalog.drives()] == ["OLD"]
         assert [b.archive_id for b in catalog.backups_holding(client.id)] == [
-            first.record.archive_id]
+            first.record.archive_id
+        ]
         assert [o.ok for o in verify_catalogued(again)] == [True]
         second = run_backup(again, drive, rotate=False)
         assert {b.archive_id for b in catalog.backups(statuses=["good"])} == {
-            first.record.archive_id, second.record.archive_id}
-        assert [r[0] for r in again.db.query(
-            "SELECT version FROM backup_schema_migrations")] == [1, 2]
+            first.record.archive_id,
+            second.record.archive_id,
+        }
+        assert [r[0] for r in again.db.query("SELECT version FROM backup_schema_migrations")] == [
+            1,
+            2,
+        ]
     finally:
         again.lock()
 
 
-def test_a_catalog_from_a_newer_confide_is_refused_clearly(vault_dir: Path,
-                                                           passphrase: str) -> None:
+def test_a_catalog_from_a_newer_confide_is_refused_clearly(
+    vault_dir: Path, passphrase: str
+) -> None:
     vault, _ = Vault.create(vault_dir, passphrase, TEST_PRESET)
     Catalog(vault).drives()
     vault.db.execute("INSERT INTO backup_schema_migrations VALUES (99, 'future', '')")

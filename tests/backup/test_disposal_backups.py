@@ -34,7 +34,8 @@ def _traces(vault: Vault) -> int:
 
 
 def test_connected_drive_rewritten_absent_drive_pending_then_purged(
-        vault: Vault, tmp_path: Path) -> None:
+    vault: Vault, tmp_path: Path
+) -> None:
     """Old archives on a connected drive are replaced; an absent drive's wait for its mount."""
     ids = make_practice(vault)
     usb_a, usb_b = tmp_path / "usbA", tmp_path / "usbB"
@@ -49,8 +50,9 @@ def test_connected_drive_rewritten_absent_drive_pending_then_purged(
     away = tmp_path / "usbB-away"
     usb_b.rename(away)  # the drive is unplugged
 
-    result = vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"],
-                     backups=DisposalBackups())
+    result = vault.disposal.dispose(
+        PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"], backups=DisposalBackups()
+    )
     assert result.verification.ok and result.verification.result == "PASS, with backups pending"
     assert not any(p.exists() for p in old_a)
     (new_a,) = result.certificate.backups.written
@@ -85,7 +87,8 @@ def test_connected_drive_rewritten_absent_drive_pending_then_purged(
 
 @needs_root
 def test_read_only_backup_drive_is_refused_before_anything_changes(
-        vault: Vault, tmp_path: Path) -> None:
+    vault: Vault, tmp_path: Path
+) -> None:
     """A connected read-only backup drive: disposal refuses, clients and keys unchanged."""
     ids = make_practice(vault)
     with mounted_image(tmp_path, size_mb=16, name="usb") as mount:
@@ -95,8 +98,9 @@ def test_read_only_backup_drive_is_refused_before_anything_changes(
         remount(mount, readonly=True)
         epoch = vault.key_file.epoch
         with pytest.raises(StorageError, match="read-only"):
-            vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"],
-                    backups=DisposalBackups())
+            vault.disposal.dispose(
+                PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"], backups=DisposalBackups()
+            )
         assert vault.clients.exists(ids["gone"]) and vault.key_file.epoch == epoch
         remount(mount, readonly=False)
 
@@ -114,13 +118,16 @@ def test_a_copy_on_a_lost_drive_is_a_typed_lost_copy(vault: Vault, tmp_path: Pat
     lost_drive(vault, "blue stick")
     (row,) = vault.disposal.plan([ids["gone"]], backups=DisposalBackups())
     assert [(c.location, c.lost) for c in row.backups] == [(str(archive), True)]
-    result = vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"],
-                                    backups=DisposalBackups())
+    result = vault.disposal.dispose(
+        PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"], backups=DisposalBackups()
+    )
     assert [(r, c.location) for r, c in result.certificate.lost_copies] == [
-        ("C-00001", str(archive))]
+        ("C-00001", str(archive))
+    ]
     again = vault.disposal.certificate(result.disposal_id)
     assert again.lost_copies == result.certificate.lost_copies  # read back from the log
-    assert any(str(archive) in p and "passphrase of its day" in p
-               for p in result.verification.pending)
+    assert any(
+        str(archive) in p and "passphrase of its day" in p for p in result.verification.pending
+    )
     assert result.verification.result == "PASS, with backups pending"
     assert f"ON A LOST DRIVE: C-00001 in {archive}" in render_text(result.certificate)

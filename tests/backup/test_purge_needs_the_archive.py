@@ -25,7 +25,8 @@ from vault import Vault
 
 
 def test_a_copied_marker_completes_no_purge_the_real_drive_does(
-        vault: Vault, tmp_path: Path) -> None:
+    vault: Vault, tmp_path: Path
+) -> None:
     ids = make_practice(vault)
     usb = tmp_path / "usb"
     usb.mkdir()
@@ -33,8 +34,9 @@ def test_a_copied_marker_completes_no_purge_the_real_drive_does(
     old = run_backup(vault, usb).path
     away = tmp_path / "usb-away"
     usb.rename(away)  # the real stick is unplugged
-    result = vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"],
-                                    backups=DisposalBackups())
+    result = vault.disposal.dispose(
+        PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"], backups=DisposalBackups()
+    )
     assert [p.location for p in result.certificate.backups.pending] == [str(old)]
 
     # A stick carrying a copy of the marker, mounted where the drive was, with a file of the
@@ -43,7 +45,8 @@ def test_a_copied_marker_completes_no_purge_the_real_drive_does(
     shutil.copy2(away / MARKER, usb / MARKER)
     (usb / BACKUP_DIR).mkdir()
     (usb / BACKUP_DIR / old.name).write_bytes(
-        b"\x01" * (away / BACKUP_DIR / old.name).stat().st_size)
+        b"\x01" * (away / BACKUP_DIR / old.name).stat().st_size
+    )
     other = tmp_path / "other"
     other.mkdir()
     shutil.copy2(away / MARKER, other / MARKER)

@@ -24,16 +24,22 @@ def _everything(folder: Path, passphrase: str) -> dict[str, Any]:
         pnotes = {c.id: area.list(c.id) for c in clients}
         settings = v.db.query("SELECT key, value FROM settings ORDER BY key")
         audit = v.audit.verify()
-        return {"clients": clients, "notes": notes, "pnotes": pnotes,
-                "settings": [tuple(r) for r in settings], "audit_ok": audit.ok,
-                "sealed": [v.clients.sealed_name_blob(c.id) for c in clients]}
+        return {
+            "clients": clients,
+            "notes": notes,
+            "pnotes": pnotes,
+            "settings": [tuple(r) for r in settings],
+            "audit_ok": audit.ok,
+            "sealed": [v.clients.sealed_name_blob(c.id) for c in clients],
+        }
     finally:
         v.lock()
 
 
 @needs_root
 def test_backup_to_drive_then_restore_into_empty_folder_via_cli(
-        cli: Cli, tmp_path: Path, passphrase: str) -> None:
+    cli: Cli, tmp_path: Path, passphrase: str
+) -> None:
     """`confide backup run` to a loop-mounted drive, `confide restore` elsewhere: identical."""
     cli.init()
     v = Vault.unlock(cli.vault_dir, passphrase)
@@ -79,7 +85,8 @@ def backed_up(vault: Vault, passphrase: str, tmp_path: Path) -> Path:
 
 
 def test_restore_refuses_an_existing_vault_without_force(
-        backed_up: Path, vault_dir: Path, passphrase: str) -> None:
+    backed_up: Path, vault_dir: Path, passphrase: str
+) -> None:
     """Restoring over a vault needs force; without it nothing changes (the CLI's --force hint
     is the face's: test_restore_command_errors_are_one_line)."""
     before = sorted(p.name for p in vault_dir.iterdir())
@@ -88,8 +95,9 @@ def test_restore_refuses_an_existing_vault_without_force(
     assert sorted(p.name for p in vault_dir.iterdir()) == before
 
 
-def test_restore_refuses_a_non_empty_folder(backed_up: Path, tmp_path: Path,
-                                            passphrase: str) -> None:
+def test_restore_refuses_a_non_empty_folder(
+    backed_up: Path, tmp_path: Path, passphrase: str
+) -> None:
     """A folder with other files in it is not overwritten."""
     folder = tmp_path / "docs"
     folder.mkdir()
@@ -99,8 +107,9 @@ def test_restore_refuses_a_non_empty_folder(backed_up: Path, tmp_path: Path,
     assert (folder / "letter.txt").read_text() == "keep me"
 
 
-def test_force_replaces_only_after_verifying(backed_up: Path, vault_dir: Path,
-                                             passphrase: str, tmp_path: Path) -> None:
+def test_force_replaces_only_after_verifying(
+    backed_up: Path, vault_dir: Path, passphrase: str, tmp_path: Path
+) -> None:
     """--force with a wrong passphrase leaves the old vault; with the right one replaces it and
     leaves no copy of the old one aside."""
     v = Vault.unlock(vault_dir, passphrase)
@@ -123,8 +132,7 @@ def test_force_replaces_only_after_verifying(backed_up: Path, vault_dir: Path,
         v.lock()
 
 
-def test_restore_refuses_an_open_vault(backed_up: Path, vault_dir: Path,
-                                       passphrase: str) -> None:
+def test_restore_refuses_an_open_vault(backed_up: Path, vault_dir: Path, passphrase: str) -> None:
     """A vault open in this or another process is never replaced underneath it."""
     from vault import VaultBusyError
 
@@ -137,11 +145,16 @@ def test_restore_refuses_an_open_vault(backed_up: Path, vault_dir: Path,
 
 
 def test_restore_with_recovery_key_sets_new_passphrase(
-        new_vault: tuple[Vault, str], backed_up: Path, tmp_path: Path) -> None:
+    new_vault: tuple[Vault, str], backed_up: Path, tmp_path: Path
+) -> None:
     """The printed recovery key alone restores; the chosen new passphrase then unlocks."""
     _, recovery_key = new_vault
-    result = restore(backed_up, tmp_path / "fresh", recovery_key=recovery_key,
-                     new_passphrase="brand new passphrase")
+    result = restore(
+        backed_up,
+        tmp_path / "fresh",
+        recovery_key=recovery_key,
+        new_passphrase="brand new passphrase",
+    )
     assert result.via == "recovery key"
     v = Vault.unlock(tmp_path / "fresh", "brand new passphrase")
     try:
@@ -150,8 +163,7 @@ def test_restore_with_recovery_key_sets_new_passphrase(
         v.lock()
 
 
-def test_restore_test_checks_and_erases(backed_up: Path, tmp_path: Path,
-                                        passphrase: str) -> None:
+def test_restore_test_checks_and_erases(backed_up: Path, tmp_path: Path, passphrase: str) -> None:
     """The TUI's restore test restores beside the vault, checks the copy and removes it."""
     vault_dir = tmp_path / "vault"
     result = restore_test(backed_up, beside=vault_dir, passphrase=passphrase)
@@ -161,8 +173,9 @@ def test_restore_test_checks_and_erases(backed_up: Path, tmp_path: Path,
     assert [p.name for p in tmp_path.iterdir() if "restore-test" in p.name] == []
 
 
-def test_restored_catalog_marks_its_own_archive_good(backed_up: Path, tmp_path: Path,
-                                                     passphrase: str) -> None:
+def test_restored_catalog_marks_its_own_archive_good(
+    backed_up: Path, tmp_path: Path, passphrase: str
+) -> None:
     """The archive carried its own catalog row as 'writing'; after restore it is 'good'."""
     from backup import Catalog
 
@@ -227,13 +240,19 @@ def test_drive_image_holds_no_plaintext(vault: Vault, passphrase: str, tmp_path:
         pruned = run_backup(vault, drive, now=day + timedelta(days=1)).pruned
         assert len(pruned) == 1
     raw = (tmp_path / "scan.img").read_bytes()
-    for needle in (b"Zebediah", b"Quillfeather", b"marmalade-lighthouse",
-                   b"countertransference-periwinkle", b"SQLite format 3"):
+    for needle in (
+        b"Zebediah",
+        b"Quillfeather",
+        b"marmalade-lighthouse",
+        b"countertransference-periwinkle",
+        b"SQLite format 3",
+    ):
         assert needle not in raw, needle
 
 
-def test_interrupted_restore_leftovers_are_handled(backed_up: Path, vault_dir: Path,
-                                                   passphrase: str) -> None:
+def test_interrupted_restore_leftovers_are_handled(
+    backed_up: Path, vault_dir: Path, passphrase: str
+) -> None:
     """A kill mid-restore: the staging folder is erased; a vault left aside is pointed to."""
     staging = vault_dir.parent / f".{vault_dir.name}.restoring-dead"
     staging.mkdir()

@@ -16,7 +16,8 @@ from vault.errors import DisposalRefusedError
 
 
 def test_disposal_refuses_and_verify_fails_while_an_aside_copy_exists(
-        vault: Vault, vault_dir: Path, tmp_path: Path) -> None:
+    vault: Vault, vault_dir: Path, tmp_path: Path
+) -> None:
     """Killed after the swap: dispose refuses and `dispose verify` FAILs naming the copy."""
     _killed_restore(vault, vault_dir, tmp_path, "before-wipe")
     (aside,) = _asides(vault_dir)
@@ -35,7 +36,8 @@ def test_disposal_refuses_and_verify_fails_while_an_aside_copy_exists(
 
 
 def test_next_command_securely_removes_the_aside_copy_of_a_verified_restore(
-        vault: Vault, vault_dir: Path, tmp_path: Path, cli: Cli) -> None:
+    vault: Vault, vault_dir: Path, tmp_path: Path, cli: Cli
+) -> None:
     """Killed after the swap: the next command wipes the old vault and says so."""
     _killed_restore(vault, vault_dir, tmp_path, "before-wipe")
     assert len(_asides(vault_dir)) == 1
@@ -49,8 +51,7 @@ def test_next_command_securely_removes_the_aside_copy_of_a_verified_restore(
     assert "[ok] copies kept aside by a restore: none" in checked.stdout
 
 
-def test_cli_reports_the_removal(vault: Vault, vault_dir: Path, tmp_path: Path,
-                                 cli: Cli) -> None:
+def test_cli_reports_the_removal(vault: Vault, vault_dir: Path, tmp_path: Path, cli: Cli) -> None:
     """The practitioner is told the leftover copy was securely removed."""
     _killed_restore(vault, vault_dir, tmp_path, "before-wipe")
     listed = cli("client", "list")
@@ -59,7 +60,8 @@ def test_cli_reports_the_removal(vault: Vault, vault_dir: Path, tmp_path: Path,
 
 
 def test_kill_between_the_renames_puts_the_old_vault_back(
-        vault: Vault, vault_dir: Path, tmp_path: Path, cli: Cli) -> None:
+    vault: Vault, vault_dir: Path, tmp_path: Path, cli: Cli
+) -> None:
     """Killed before the restored vault moved in: the next command puts the old vault back."""
     _killed_restore(vault, vault_dir, tmp_path, "between-renames")
     assert not vault_dir.exists() and len(_asides(vault_dir)) == 1
@@ -71,8 +73,9 @@ def test_kill_between_the_renames_puts_the_old_vault_back(
     assert list(vault_dir.parent.glob(f".{vault_dir.name}.restoring-*")) == []
 
 
-def test_next_restore_finishes_the_killed_one(vault: Vault, vault_dir: Path,
-                                              tmp_path: Path) -> None:
+def test_next_restore_finishes_the_killed_one(
+    vault: Vault, vault_dir: Path, tmp_path: Path
+) -> None:
     """Killed after the swap, then `restore --force` again: it completes, no copy left aside."""
     archive = _killed_restore(vault, vault_dir, tmp_path, "before-wipe")
     result = restore(archive, vault_dir, passphrase=PASSPHRASE, force=True)
@@ -82,7 +85,8 @@ def test_next_restore_finishes_the_killed_one(vault: Vault, vault_dir: Path,
 
 
 def test_an_aside_copy_not_named_by_the_restored_vault_is_never_deleted(
-        vault: Vault, vault_dir: Path, tmp_path: Path, cli: Cli) -> None:
+    vault: Vault, vault_dir: Path, tmp_path: Path, cli: Cli
+) -> None:
     """Killed between the renames, then a new vault made in its place: the old vault is kept
     and pointed to on every command, and disposal refuses."""
     _killed_restore(vault, vault_dir, tmp_path, "between-renames")
@@ -100,5 +104,6 @@ def test_an_aside_copy_not_named_by_the_restored_vault_is_never_deleted(
     refused = cli("dispose", "C-00001", "--confirm", "Anybody")
     assert refused.code == 15 and "previous copy of this vault" in refused.stderr
     # The core says what is in the way; the command line adds what to run.
-    assert refused.stderr.endswith("so nothing was disposed of; run `confide restore` again, or "
-                                   "remove that folder\n")
+    assert refused.stderr.endswith(
+        "so nothing was disposed of; run `confide restore` again, or remove that folder\n"
+    )

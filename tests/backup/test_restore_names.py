@@ -11,8 +11,9 @@ from vault import TEST_PRESET, Vault
 from vault.retention.verify import restore_asides
 
 
-def test_leftovers_beside_a_bracketed_vault_folder_are_found(tmp_path: Path,
-                                                             passphrase: str) -> None:
+def test_leftovers_beside_a_bracketed_vault_folder_are_found(
+    tmp_path: Path, passphrase: str
+) -> None:
     folder = tmp_path / "vault[1]"
     vault, _ = Vault.create(folder, passphrase, TEST_PRESET)
     vault.lock()

@@ -19,7 +19,8 @@ from vault import Vault
 
 
 def test_killed_restore_test_fails_verify_then_unlock_erases_it(
-        vault: Vault, vault_dir: Path, tmp_path: Path) -> None:
+    vault: Vault, vault_dir: Path, tmp_path: Path
+) -> None:
     vault.clients.add("Ottoline Brackenbury")
     drive = tmp_path / "drive"
     drive.mkdir()

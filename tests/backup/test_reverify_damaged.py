@@ -37,8 +37,7 @@ def _damaged_then_healed(vault: Vault, tmp_path: Path) -> Path:
     return path
 
 
-def test_full_verify_of_the_same_file_marks_it_good_again(vault: Vault,
-                                                          tmp_path: Path) -> None:
+def test_full_verify_of_the_same_file_marks_it_good_again(vault: Vault, tmp_path: Path) -> None:
     """verify_archive of the unchanged file: status good, error cleared, report says so."""
     path = _damaged_then_healed(vault, tmp_path)
     report = verify_archive(path, vault=vault)
@@ -56,8 +55,7 @@ def test_verify_all_says_marked_good_again(vault: Vault, tmp_path: Path) -> None
     assert outcome.record.status == "good"
 
 
-def test_cli_backup_verify_says_it_is_good_again(vault: Vault, tmp_path: Path,
-                                                 cli: Cli) -> None:
+def test_cli_backup_verify_says_it_is_good_again(vault: Vault, tmp_path: Path, cli: Cli) -> None:
     """`confide backup verify FILE` tells the practitioner it is marked good again."""
     path = _damaged_then_healed(vault, tmp_path)
     vault.lock()

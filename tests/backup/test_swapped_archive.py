@@ -41,8 +41,10 @@ def test_verify_and_verify_all_report_the_swap(vault: Vault, tmp_path: Path) -> 
     with pytest.raises(SwappedBackupError) as caught:
         verify_archive(newer, vault=vault)
     message = str(caught.value)
-    assert message.startswith(f"{newer.name} is the backup of 2026-11-01T09:00:00+00:00, not "
-                              "the one catalogued under this name (of 2026-11-20T09:00:00")
+    assert message.startswith(
+        f"{newer.name} is the backup of 2026-11-01T09:00:00+00:00, not "
+        "the one catalogued under this name (of 2026-11-20T09:00:00"
+    )
     assert f"its own name is {older.name}" in message
     catalog = Catalog(vault)
     assert catalog.by_file_name(newer.name)[0].status == "damaged"
@@ -51,8 +53,10 @@ def test_verify_and_verify_all_report_the_swap(vault: Vault, tmp_path: Path) -> 
     assert not outcomes[newer.name].ok and outcomes[newer.name].reachable
     assert "not the one catalogued under this name" in outcomes[newer.name].message
     # The older archive under its own name is still fine.
-    assert verify_archive(older, vault=vault).archive_id == catalog.by_file_name(
-        older.name)[0].archive_id
+    assert (
+        verify_archive(older, vault=vault).archive_id
+        == catalog.by_file_name(older.name)[0].archive_id
+    )
 
 
 def test_restore_over_the_vault_refuses_the_swapped_file(vault: Vault, tmp_path: Path) -> None:

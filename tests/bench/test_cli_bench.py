@@ -13,9 +13,16 @@ def test_cli_bench_measures_every_command(tmp_path: Path) -> None:
     not judged here)."""
     main(["--runs", "1", "--clients", "2", "--results-dir", str(tmp_path / "out")])
     report = json.loads((tmp_path / "out" / "cli.json").read_text())
-    for name in ["python -c pass", "floor script", "floor, durable write", "--help", "status",
-                 "client list",
-                 "note show", "search"]:
+    for name in [
+        "python -c pass",
+        "floor script",
+        "floor, durable write",
+        "--help",
+        "status",
+        "client list",
+        "note show",
+        "search",
+    ]:
         assert report["cases"][name]["wall"]["median_ms"] > 0
     assert set(report["goals"]) == set(GOALS)
     assert len(report["imports"]) == 10

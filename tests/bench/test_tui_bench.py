@@ -10,8 +10,23 @@ from bench.bench_tui import GOALS_MS, main
 
 def test_tui_bench_measures_every_row(tmp_path: Path) -> None:
     """A tiny run fills every row and writes Markdown and JSON (speed is not judged here)."""
-    main(["--clients", "5", "--notes", "50", "--rounds", "1", "--kdf", "test-insecure", "--short",
-          "--cache-dir", str(tmp_path / "cache"), "--results-dir", str(tmp_path / "out")])
+    main(
+        [
+            "--clients",
+            "5",
+            "--notes",
+            "50",
+            "--rounds",
+            "1",
+            "--kdf",
+            "test-insecure",
+            "--short",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--results-dir",
+            str(tmp_path / "out"),
+        ]
+    )
     report = json.loads((tmp_path / "out" / "tui.json").read_text())
     for name in [*GOALS_MS, "unlock to client list", "filter keystroke (pilot round trip)"]:
         assert report["rows"][name]["n"] > 0 and report["rows"][name]["p50"] > 0

@@ -15,12 +15,18 @@ SIZES = Sizes(queries=5, timelines=3, opens=3, adds=2, unlocks=1, db_opens=1, wa
 
 
 def _shape(db: Database) -> tuple[object, ...]:
-    return tuple(db.scalar(sql) for sql in (
-        "SELECT count(*) FROM clients", "SELECT count(*) FROM notes",
-        "SELECT count(*) FROM notes WHERE status = 'signed'",
-        "SELECT count(*) FROM notes WHERE entry_type = 'addendum'",
-        "SELECT count(*) FROM omit_spans", "SELECT count(*) FROM note_participants",
-        "SELECT sum(length(body)) FROM notes"))
+    return tuple(
+        db.scalar(sql)
+        for sql in (
+            "SELECT count(*) FROM clients",
+            "SELECT count(*) FROM notes",
+            "SELECT count(*) FROM notes WHERE status = 'signed'",
+            "SELECT count(*) FROM notes WHERE entry_type = 'addendum'",
+            "SELECT count(*) FROM omit_spans",
+            "SELECT count(*) FROM note_participants",
+            "SELECT sum(length(body)) FROM notes",
+        )
+    )
 
 
 def test_practice_twins_hold_the_same_records(tmp_path: Path) -> None:
@@ -45,8 +51,9 @@ def test_practice_twins_hold_the_same_records(tmp_path: Path) -> None:
 
 def test_vault_bench_reports_every_row(tmp_path: Path) -> None:
     """One tiny run measures every operation on both twins and writes Markdown and JSON."""
-    report = run(TINY, SIZES, cache_dir=tmp_path / "cache", results_dir=tmp_path / "results",
-                 parallel=False)
+    report = run(
+        TINY, SIZES, cache_dir=tmp_path / "cache", results_dir=tmp_path / "results", parallel=False
+    )
     rows = {row["key"]: row for row in report["rows"]}
     assert list(rows) == [key for key, _, _ in ROWS]
     for key, row in rows.items():

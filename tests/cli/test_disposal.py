@@ -10,69 +10,81 @@ from tests.support.disposal import make_practice
 from vault import Vault
 
 # The JSON skeletons scripts rely on (`_shape`): keys and leaf types, lists by first item.
-QUEUE_SHAPE: Any = {"attachments": "int",
-                   "backups": ["str"],
-                   "client_id": "int",
-                   "display_name": "str",
-                   "disposal_date": "str",
-                   "first_session": "str",
-                   "joint_notes_kept": "int",
-                   "last_session": "str",
-                   "notes": "int",
-                   "pnotes": "int",
-                   "pnotes_first": "NoneType",
-                   "pnotes_last": "NoneType",
-                   "policy": "str",
-                   "record_id": "str",
-                   "related_rows": {},
-                   "status": "str"}
-CERTIFICATE_SHAPE: Any = {"backups": {"completed_later": [], "pending": [], "replaced": [],
-                                      "written": []},
-                         "certificate_id": "str",
-                         "completed_at": "str",
-                         "key_epoch": {"after": "int", "before": "int"},
-                         "limits": "str",
-                         "media": {"backups": "str",
-                                   "device": "str",
-                                   "filesystem": "str",
-                                   "location": "str",
-                                   "type": "str"},
-                         "method": "str",
-                         "method_type": "str",
-                         "performed_by": "str",
-                         "post_sanitization": "str",
-                         "records": [{"attachments": "int",
-                                      "backups": ["str"],
-                                      "client_id": "int",
-                                      "disposal_date": "str",
-                                      "first_session": "str",
-                                      "joint_notes_kept": "int",
-                                      "last_session": "str",
-                                      "notes": "int",
-                                      "pnotes": "int",
-                                      "pnotes_first": "NoneType",
-                                      "pnotes_last": "NoneType",
-                                      "policy": "str",
-                                      "record_id": "str",
-                                      "related_rows": {}}],
-                         "started_at": "str",
-                         "state": "str",
-                         "tool": "str",
-                         "vault_id": "str",
-                         "verification": {"checks": [{"detail": "str", "name": "str",
-                                                      "ok": "bool"}],
-                                          "ok": "bool",
-                                          "pending": ["str"],
-                                          "result": "str",
-                                          "type": "str"}}
-LOG_SHAPE: Any = {"backups_pending": "int",
-                 "certificate_id": "str",
-                 "clients": ["str"],
-                 "completed_at": "str",
-                 "performed_by": "str",
-                 "result": "str",
-                 "started_at": "str",
-                 "state": "str"}
+QUEUE_SHAPE: Any = {
+    "attachments": "int",
+    "backups": ["str"],
+    "client_id": "int",
+    "display_name": "str",
+    "disposal_date": "str",
+    "first_session": "str",
+    "joint_notes_kept": "int",
+    "last_session": "str",
+    "notes": "int",
+    "pnotes": "int",
+    "pnotes_first": "NoneType",
+    "pnotes_last": "NoneType",
+    "policy": "str",
+    "record_id": "str",
+    "related_rows": {},
+    "status": "str",
+}
+CERTIFICATE_SHAPE: Any = {
+    "backups": {"completed_later": [], "pending": [], "replaced": [], "written": []},
+    "certificate_id": "str",
+    "completed_at": "str",
+    "key_epoch": {"after": "int", "before": "int"},
+    "limits": "str",
+    "media": {
+        "backups": "str",
+        "device": "str",
+        "filesystem": "str",
+        "location": "str",
+        "type": "str",
+    },
+    "method": "str",
+    "method_type": "str",
+    "performed_by": "str",
+    "post_sanitization": "str",
+    "records": [
+        {
+            "attachments": "int",
+            "backups": ["str"],
+            "client_id": "int",
+            "disposal_date": "str",
+            "first_session": "str",
+            "joint_notes_kept": "int",
+            "last_session": "str",
+            "notes": "int",
+            "pnotes": "int",
+            "pnotes_first": "NoneType",
+            "pnotes_last": "NoneType",
+            "policy": "str",
+            "record_id": "str",
+            "related_rows": {},
+        }
+    ],
+    "started_at": "str",
+    "state": "str",
+    "tool": "str",
+    "vault_id": "str",
+    "verification": {
+        "checks": [{"detail": "str", "name": "str", "ok": "bool"}],
+        "ok": "bool",
+        "pending": ["str"],
+        "result": "str",
+        "type": "str",
+    },
+}
+LOG_SHAPE: Any = {
+    "backups_pending": "int",
+    "certificate_id": "str",
+    "clients": ["str"],
+    "completed_at": "str",
+    "performed_by": "str",
+    "result": "str",
+    "started_at": "str",
+    "state": "str",
+}
 
 
 def _practice(cli: Cli) -> dict[str, int]:
@@ -157,8 +169,18 @@ def test_retention_commands(cli: Cli) -> None:
     _practice(cli)
     policies = cli("retention", "policies")
     assert "A.R.S. §12-2297" in policies.stdout and "apa *" in policies.stdout
-    added = cli("retention", "add", "de-psych", "--label", "Delaware psychologists",
-                "--years", "10", "--minor-years", "4", "--json")
+    added = cli(
+        "retention",
+        "add",
+        "de-psych",
+        "--label",
+        "Delaware psychologists",
+        "--years",
+        "10",
+        "--minor-years",
+        "4",
+        "--json",
+    )
     assert added.code == 0 and added.data["years_after_service"] == 10  # type: ignore[index]
     assert cli("retention", "set", "C-00003", "de-psych").code == 0
     row: Any = cli("retention", "list", "--json").data
@@ -210,8 +232,12 @@ def test_json_of_queue_certificate_and_log_keeps_its_shape(cli: Cli, tmp_path: P
     types stay as they were, a copy on a lost drive still reads as a location with its note."""
     cli.init()
     assert cli("client", "add", "Rowan Oldfield", "--dob", "1950-01-01").code == 0
-    assert cli("note", "add", "C-00001", "--date", "2010-03-01", "--body", "old session",
-               "--sign").code == 0
+    assert (
+        cli(
+            "note", "add", "C-00001", "--date", "2010-03-01", "--body", "old session", "--sign"
+        ).code
+        == 0
+    )
     drive = tmp_path / "stick"
     drive.mkdir()
     assert cli("backup", "drive", "add", str(drive), "--label", "blue stick").code == 0

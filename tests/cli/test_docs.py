@@ -14,8 +14,9 @@ from tui.cli.main import build_parser
 README = REPO / "README.md"
 
 
-def _commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()
-              ) -> list[tuple[str, ...]]:
+def _commands(
+    parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()
+) -> list[tuple[str, ...]]:
     """Every command path, groups and their actions, by walking the real parser."""
     found: list[tuple[str, ...]] = []
     for action in parser._actions:
@@ -31,11 +32,26 @@ COMMANDS = _commands(build_parser())
 
 def test_the_parser_has_the_issue_2_commands() -> None:
     """The command line has every command issue 2 asks for (the walk below is not empty)."""
-    wanted = {("init",), ("status",), ("passwd",), ("recover",), ("client", "add"),
-              ("client", "list"), ("client", "show"), ("note", "add"), ("note", "show"),
-              ("note", "list"), ("note", "sign"), ("note", "addend"), ("pnote", "add"),
-              ("pnote", "show"), ("pnote", "list"), ("search",), ("audit", "verify"),
-              ("demo",)}
+    wanted = {
+        ("init",),
+        ("status",),
+        ("passwd",),
+        ("recover",),
+        ("client", "add"),
+        ("client", "list"),
+        ("client", "show"),
+        ("note", "add"),
+        ("note", "show"),
+        ("note", "list"),
+        ("note", "sign"),
+        ("note", "addend"),
+        ("pnote", "add"),
+        ("pnote", "show"),
+        ("pnote", "list"),
+        ("search",),
+        ("audit", "verify"),
+        ("demo",),
+    }
     assert wanted <= set(COMMANDS)
 
 

@@ -48,8 +48,9 @@ def test_wrong_passphrase_file_is_12(ready: Cli, tmp_path: Path) -> None:
     wrong.chmod(0o600)
     result = ready.subprocess("--passphrase-file", str(wrong), "client", "list")
     _fails(result, exitcodes.WRONG_PASSPHRASE, "wrong passphrase")
-    _json_error(ready, exitcodes.WRONG_PASSPHRASE, "--passphrase-file", str(wrong), "client",
-                "list")
+    _json_error(
+        ready, exitcodes.WRONG_PASSPHRASE, "--passphrase-file", str(wrong), "client", "list"
+    )
 
 
 _HOLDER = textwrap.dedent("""
@@ -64,8 +65,12 @@ _HOLDER = textwrap.dedent("""
 
 
 def test_vault_held_by_another_process_is_11(ready: Cli) -> None:
-    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(ready.vault_dir), PASSPHRASE],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(ready.vault_dir), PASSPHRASE],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdin is not None
         assert holder.stdout.readline().strip() == "ready"
@@ -93,8 +98,11 @@ def test_damaged_key_file_is_13(ready: Cli) -> None:
 def test_missing_client_is_14_and_missing_vault_is_10(ready: Cli, tmp_path: Path) -> None:
     _fails(ready.subprocess("client", "show", "C-00042"), exitcodes.NOT_FOUND, "no client")
     _json_error(ready, exitcodes.NOT_FOUND, "client", "show", "C-00042")
-    _fails(ready.subprocess("--vault", str(tmp_path / "nowhere"), "status"),
-           exitcodes.NO_VAULT, "no Confide vault")
+    _fails(
+        ready.subprocess("--vault", str(tmp_path / "nowhere"), "status"),
+        exitcodes.NO_VAULT,
+        "no Confide vault",
+    )
 
 
 def test_legal_hold_refusing_disposal_is_15(cli: Cli) -> None:
@@ -110,18 +118,27 @@ def test_legal_hold_refusing_disposal_is_15(cli: Cli) -> None:
 
 def test_release_without_an_authorization_is_15(ready: Cli, tmp_path: Path) -> None:
     assert ready("note", "add", "1", "--body", "session notes", "--sign").code == 0
-    refused = ready.subprocess("release", "1", "--to", "Dr. Birch", "--for", "care",
-                               "--out", str(tmp_path / "r.pdf"), "--yes")
+    refused = ready.subprocess(
+        "release",
+        "1",
+        "--to",
+        "Dr. Birch",
+        "--for",
+        "care",
+        "--out",
+        str(tmp_path / "r.pdf"),
+        "--yes",
+    )
     _fails(refused, exitcodes.REFUSED, "authorization")
     assert not (tmp_path / "r.pdf").exists()
 
 
 def test_usage_is_2_other_failure_is_1(ready: Cli) -> None:
-    _fails(ready.subprocess("client", "list", "--status", "asleep"), exitcodes.USAGE,
-           "invalid choice")
+    _fails(
+        ready.subprocess("client", "list", "--status", "asleep"), exitcodes.USAGE, "invalid choice"
+    )
     _json_error(ready, exitcodes.USAGE, "client", "list", "--status", "asleep")
-    _fails(ready.subprocess("init", "--kdf", "test-insecure"), exitcodes.FAILURE,
-           "already")
+    _fails(ready.subprocess("init", "--kdf", "test-insecure"), exitcodes.FAILURE, "already")
 
 
 def _blocked_reading_stdin(pid: int) -> bool:
@@ -133,13 +150,18 @@ def _blocked_reading_stdin(pid: int) -> bool:
     return fields[:2] == ["0", "0x0"]
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux") or os.uname().machine != "x86_64",
-                    reason="reads /proc/PID/syscall to know the process waits on its input")
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or os.uname().machine != "x86_64",
+    reason="reads /proc/PID/syscall to know the process waits on its input",
+)
 def test_ctrl_c_is_130_and_saves_nothing(ready: Cli) -> None:
     """SIGINT while `note add --body-file -` waits for the text: exit 130, no note saved."""
-    proc = subprocess.Popen([sys.executable, "-m", "tui", *ready.base_args(), "note", "add",
-                             "1", "--body-file", "-"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui", *ready.base_args(), "note", "add", "1", "--body-file", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 60
         # Wait for a state, not a duration: the signal must land while it reads the note.

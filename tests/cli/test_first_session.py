@@ -10,9 +10,19 @@ def test_init_add_client_write_sign_and_search(cli: Cli) -> None:
     init = cli.init()
     assert len(init.data["recovery_key"].split("-")) == 8
     client = cli("client", "add", "Quill Sampleton", "--json").data
-    note = cli("note", "add", str(client["id"]), "--template", "soap", "--body",
-               "Subjective: worried about {{omit:legal}}the hearing{{/omit}} at work",
-               "--date", "2026-11-20", "--sign", "--json").data
+    note = cli(
+        "note",
+        "add",
+        str(client["id"]),
+        "--template",
+        "soap",
+        "--body",
+        "Subjective: worried about {{omit:legal}}the hearing{{/omit}} at work",
+        "--date",
+        "2026-11-20",
+        "--sign",
+        "--json",
+    ).data
     assert note["status"] == "signed"
     shown = cli("note", "show", note["record_id"], "--withheld", "--json").data
     assert "[withheld: legal]" in shown["withheld_text"]

@@ -24,8 +24,9 @@ def _one_line(stderr: str) -> str:
 def test_no_vault_says_to_run_init(cli: Cli, vault_dir: Path) -> None:
     result = cli("client", "list")
     assert result.code == 10  # no vault (tui/cli/exitcodes.py)
-    assert _one_line(result.stderr) == (f"confide: error: no Confide vault at {vault_dir}; "
-                                        "create one with `confide init`\n")
+    assert _one_line(result.stderr) == (
+        f"confide: error: no Confide vault at {vault_dir}; create one with `confide init`\n"
+    )
     as_json = cli("client", "list", "--json")
     error = as_json.json
     assert error["type"] == "error" and error["error"] == "no_vault"
@@ -40,8 +41,8 @@ def test_undesignated_drive_says_how_to_designate_it(cli: Cli, tmp_path: Path) -
     result = cli("backup", "run", "--to", str(plain))
     assert result.code == 2
     assert _one_line(result.stderr).endswith(
-        f"{plain} is not a designated backup drive; run `confide backup drive add {plain}` "
-        "first\n")
+        f"{plain} is not a designated backup drive; run `confide backup drive add {plain}` first\n"
+    )
     # A marker naming this vault that this vault never wrote: designate it only if it is yours.
     mine = tmp_path / "mine"
     mine.mkdir()
@@ -55,15 +56,17 @@ def test_undesignated_drive_says_how_to_designate_it(cli: Cli, tmp_path: Path) -
     assert refused.code == 2
     assert _one_line(refused.stderr).endswith(
         "but this vault never designated it; if the drive is yours, run `confide backup drive "
-        f"add {copied}`\n")
+        f"add {copied}`\n"
+    )
 
 
 def test_unknown_drive_points_to_the_list(cli: Cli) -> None:
     cli.init()
     result = cli("backup", "lost", "NOSUCHDRIVE")
     assert result.code == 14
-    assert _one_line(result.stderr) == ("confide: error: no backup drive matches 'NOSUCHDRIVE'; "
-                                        "see `confide backup drive list`\n")
+    assert _one_line(result.stderr) == (
+        "confide: error: no backup drive matches 'NOSUCHDRIVE'; see `confide backup drive list`\n"
+    )
 
 
 def test_another_vaults_archive_says_to_restore_it(cli: Cli, tmp_path: Path) -> None:
@@ -87,11 +90,13 @@ def test_release_without_authorization_points_to_the_authorizations(cli: Cli) ->
     result = cli("release", "1", "--to", "Dr. Birch", "--for", "care", "--preview")
     assert result.code == 15
     assert _one_line(result.stderr).endswith(
-        "must name the authorization; see `confide auth list CLIENT`\n")
+        "must name the authorization; see `confide auth list CLIENT`\n"
+    )
 
 
-def test_restore_over_a_vault_names_the_force_option(cli: Cli, tmp_path: Path,
-                                                     vault_dir: Path) -> None:
+def test_restore_over_a_vault_names_the_force_option(
+    cli: Cli, tmp_path: Path, vault_dir: Path
+) -> None:
     cli.init()
     stick = tmp_path / "stick"
     stick.mkdir()
@@ -101,4 +106,5 @@ def test_restore_over_a_vault_names_the_force_option(cli: Cli, tmp_path: Path,
     assert result.code == 1
     assert _one_line(result.stderr) == (
         f"confide: error: a vault already exists at {vault_dir}; add --force to replace it (it "
-        "is kept aside until the restored vault verifies)\n")
+        "is kept aside until the restored vault verifies)\n"
+    )

@@ -16,8 +16,9 @@ STRONG = KdfParams(time_cost=2, memory_kib=256 * 1024, parallelism=1, preset="ca
 
 
 def _pdf_text(path: Path) -> str:
-    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
     return " ".join(out.split())
 
 
@@ -55,10 +56,20 @@ def test_lost_drive_with_strong_kdf_concludes_not_a_breach(cli: Cli, tmp_path: P
     refused = cli("incident", "conclude", "I-1", "not-breach", "--reason", "encrypted")
     assert refused.code == 2 and "keys uncompromised" in refused.stderr
     assert "confide incident assess I-000001 --keys-compromised" in refused.stderr  # the hint
-    assert cli("incident", "assess", "I-1", "--keys-compromised", "no", "--recipient",
-               "Unknown finder").code == 0
-    done = cli("incident", "conclude", "I-1", "not-breach", "--reason",
-               "AES-256 and a strong passphrase never written down")
+    assert (
+        cli(
+            "incident", "assess", "I-1", "--keys-compromised", "no", "--recipient", "Unknown finder"
+        ).code
+        == 0
+    )
+    done = cli(
+        "incident",
+        "conclude",
+        "I-1",
+        "not-breach",
+        "--reason",
+        "AES-256 and a strong passphrase never written down",
+    )
     assert done.code == 0 and "encryption safe harbor" in done.stdout
     letters = tmp_path / "letters"
     letters.mkdir()
@@ -74,31 +85,64 @@ def test_breach_letters_deadline_on_unlock_and_hhs_log(cli: Cli, tmp_path: Path)
     """Breach path: one PDF letter per client, read back; the deadline on stderr of every
     command that unlocks until the incident is closed; the HHS log lists it."""
     cli.init()
-    assert cli("practice", "set", "--name", "Harbor Counseling", "--phone",
-               "555-0100").code == 0
+    assert cli("practice", "set", "--name", "Harbor Counseling", "--phone", "555-0100").code == 0
     assert cli("client", "add", "Marigold Testperson").code == 0
     assert cli("client", "add", "Tobias Sampleton").code == 0
     today = date.today()
-    added = cli("incident", "add", "--kind", "misdirected-release", "--description",
-                "Your records were emailed to the wrong address.", "--client", "C-00001",
-                "--client", "C-2", "--occurred", today.isoformat(), "--json")
+    added = cli(
+        "incident",
+        "add",
+        "--kind",
+        "misdirected-release",
+        "--description",
+        "Your records were emailed to the wrong address.",
+        "--client",
+        "C-00001",
+        "--client",
+        "C-2",
+        "--occurred",
+        today.isoformat(),
+        "--json",
+    )
     assert added.code == 0, added.stderr
     assert added.data["record_id"] == "I-000001"  # type: ignore[index]
-    assert cli("incident", "assess", "I-1", "--nature", "names and one note",
-               "--recipient", "a stranger", "--acquired", "opened and read",
-               "--mitigation", "none possible").code == 0
+    assert (
+        cli(
+            "incident",
+            "assess",
+            "I-1",
+            "--nature",
+            "names and one note",
+            "--recipient",
+            "a stranger",
+            "--acquired",
+            "opened and read",
+            "--mitigation",
+            "none possible",
+        ).code
+        == 0
+    )
     concluded = cli("incident", "conclude", "I-1", "breach", "--reason", "it was read")
     assert concluded.code == 0 and "Next: write the letters" in concluded.stdout
     deadline = (today + timedelta(days=60)).isoformat()
     listing = cli("client", "list")  # any command that unlocks
     assert _deadline_lines(listing.stderr) == [
         f"confide: warning: BREACH I-000001: notify 2 of 2 affected client(s) by {deadline} "
-        "(60 days left); then close it"]
+        "(60 days left); then close it"
+    ]
     assert "Marigold" in listing.stdout and "BREACH" not in listing.stdout  # stdout is data
     letters = tmp_path / "letters"
     letters.mkdir()
-    wrote = cli("incident", "notice", "I-1", "--out-dir", str(letters), "--steps",
-                "Call us; we will explain.", "--json")
+    wrote = cli(
+        "incident",
+        "notice",
+        "I-1",
+        "--out-dir",
+        str(letters),
+        "--steps",
+        "Call us; we will explain.",
+        "--json",
+    )
     assert wrote.code == 0, wrote.stderr
     files = sorted(p.name for p in letters.iterdir())
     assert files == ["notice-I-000001-C-00001.pdf", "notice-I-000001-C-00002.pdf"]
@@ -128,14 +172,23 @@ def test_bad_input_is_one_line_and_changes_nothing(cli: Cli) -> None:
     cli.init()
     assert cli("client", "add", "Marigold Testperson").code == 0
     for args, message, code in (
-            (("--kind", "other", "--description", "x", "--client", "C-9"), "no client C-00009",
-             14),
-            (("--kind", "other", "--description", "x", "--discovered", "2999-01-01"),
-             "in the future", 2),
-            (("--kind", "other", "--description", "x", "--discovered", "yesterday"),
-             "is not a date", 2),
-            (("--kind", "other", "--description", "x", "--release", "R-7"),
-             "no disclosure R-000007", 14)):
+        (("--kind", "other", "--description", "x", "--client", "C-9"), "no client C-00009", 14),
+        (
+            ("--kind", "other", "--description", "x", "--discovered", "2999-01-01"),
+            "in the future",
+            2,
+        ),
+        (
+            ("--kind", "other", "--description", "x", "--discovered", "yesterday"),
+            "is not a date",
+            2,
+        ),
+        (
+            ("--kind", "other", "--description", "x", "--release", "R-7"),
+            "no disclosure R-000007",
+            14,
+        ),
+    ):
         result = cli("incident", "add", *args)
         assert result.code == code and message in result.stderr, result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
@@ -168,8 +221,9 @@ def test_the_template_can_be_shown_replaced_and_reset(cli: Cli, tmp_path: Path) 
     assert "Dear {client_name}" in cli("incident", "template", "--reset").stdout
 
 
-def test_a_drive_labelled_with_a_client_name_still_opens_an_incident(cli: Cli,
-                                                                     tmp_path: Path) -> None:
+def test_a_drive_labelled_with_a_client_name_still_opens_an_incident(
+    cli: Cli, tmp_path: Path
+) -> None:
     """The label comes from the drive; the register keeps no client name, so it is left out."""
     cli.init()
     assert cli("client", "add", "Marigold Testperson").code == 0

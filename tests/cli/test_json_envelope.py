@@ -33,8 +33,7 @@ def check_envelope(message: dict[str, Any], command: str) -> None:
     if message["type"] == "result":
         assert set(message) == {"type", "command", "data"}, message
     elif message["type"] == "error":
-        assert set(message) - {"hint"} == {"type", "command", "code", "error", "title",
-                                           "message"}
+        assert set(message) - {"hint"} == {"type", "command", "code", "error", "title", "message"}
         assert isinstance(message["code"], int) and message["code"] > 0
     else:
         assert {"phase", "done", "total"} <= set(message), message
@@ -77,9 +76,11 @@ def test_every_command_prints_the_envelope(cli: Cli, tmp_path: Path) -> None:
 
 def test_errors_and_usage_errors_print_the_envelope(cli: Cli) -> None:
     cli.init()
-    for args, command, code in ((("client", "show", "C-00042"), "client show", 14),
-                                (("client", "list", "--status", "sleepy"), "client list", 2),
-                                (("note",), "note", 2)):
+    for args, command, code in (
+        (("client", "show", "C-00042"), "client show", 14),
+        (("client", "list", "--status", "sleepy"), "client list", 2),
+        (("note",), "note", 2),
+    ):
         result = cli(*args, "--json")
         assert result.code == code and len(result.messages) == 1
         check_envelope(result.json, command)

@@ -13,8 +13,9 @@ def _client_with_two_kinds(cli: Cli) -> None:
     assert cli("client", "add", "Quill Sampleton", "--dob", "1990-04-02").code == 0
     day = (date.today() - timedelta(days=30)).isoformat()
     for template, text in (("dap", "Data: qaprogressword"), ("intake", "Intake: qaintakeword")):
-        made = cli("note", "add", "1", "--template", template, "--date", day, "--body", text,
-                   "--sign")
+        made = cli(
+            "note", "add", "1", "--template", template, "--date", day, "--body", text, "--sign"
+        )
         assert made.code == 0, made.stderr
 
 
@@ -24,25 +25,66 @@ def test_release_defaults_to_the_kinds_the_authorization_covers(cli: Cli) -> Non
     _client_with_two_kinds(cli)
     signed = (date.today() - timedelta(days=1)).isoformat()
     expires = (date.today() + timedelta(days=365)).isoformat()
-    auth = cli("auth", "add", "C-00001", "--what", "progress notes and treatment plan",
-               "--discloser", "Dr. Able", "--to", "Dr. Birch", "--address", "1 Elm St",
-               "--for", "continuity of care", "--signed", signed, "--expires", expires,
-               "--doc-kind", "progress-note", "--doc-kind", "treatment-plan")
+    auth = cli(
+        "auth",
+        "add",
+        "C-00001",
+        "--what",
+        "progress notes and treatment plan",
+        "--discloser",
+        "Dr. Able",
+        "--to",
+        "Dr. Birch",
+        "--address",
+        "1 Elm St",
+        "--for",
+        "continuity of care",
+        "--signed",
+        signed,
+        "--expires",
+        expires,
+        "--doc-kind",
+        "progress-note",
+        "--doc-kind",
+        "treatment-plan",
+    )
     assert auth.code == 0, auth.stderr
-    preview = cli("release", "C-00001", "--authorization", "A-00001", "--to", "Dr. Birch",
-                  "--for", "continuity of care", "--preview", "--json")
+    preview = cli(
+        "release",
+        "C-00001",
+        "--authorization",
+        "A-00001",
+        "--to",
+        "Dr. Birch",
+        "--for",
+        "continuity of care",
+        "--preview",
+        "--json",
+    )
     assert preview.code == 0, preview.stderr
     data = preview.data
     assert isinstance(data, dict)
     assert "qaprogressword" in data["preview"] and "qaintakeword" not in data["preview"]
     # Asking for a kind the form does not cover is still refused with the reason.
-    refused = cli("release", "C-00001", "--authorization", "A-00001", "--to", "Dr. Birch",
-                  "--for", "continuity of care", "--kind", "assessment", "--preview")
+    refused = cli(
+        "release",
+        "C-00001",
+        "--authorization",
+        "A-00001",
+        "--to",
+        "Dr. Birch",
+        "--for",
+        "continuity of care",
+        "--kind",
+        "assessment",
+        "--preview",
+    )
     assert refused.code == 15 and "does not cover" in refused.stderr
 
 
-def test_verifying_a_damaged_copy_leaves_the_catalogued_backup_good(cli: Cli, tmp_path: Path
-                                                                    ) -> None:
+def test_verifying_a_damaged_copy_leaves_the_catalogued_backup_good(
+    cli: Cli, tmp_path: Path
+) -> None:
     """A damaged copy of a backup, somewhere else, is reported damaged; the file on the drive
     that the catalog lists is not condemned by it (it still verifies and stays good)."""
     cli.init()
@@ -112,13 +154,18 @@ def test_note_show_names_its_addenda(cli: Cli) -> None:
 
 
 def test_a_copy_on_a_lost_drive_is_named_in_the_queue_and_on_the_certificate(
-        cli: Cli, tmp_path: Path) -> None:
+    cli: Cli, tmp_path: Path
+) -> None:
     """A backup on a drive reported lost still holds the client and cannot be purged: the
     disposal queue and the certificate say so instead of certifying as if it did not exist."""
     cli.init()
     assert cli("client", "add", "Rowan Oldfield", "--dob", "1950-01-01").code == 0
-    assert cli("note", "add", "C-00001", "--date", "2010-03-01", "--body", "old session",
-               "--sign").code == 0
+    assert (
+        cli(
+            "note", "add", "C-00001", "--date", "2010-03-01", "--body", "old session", "--sign"
+        ).code
+        == 0
+    )
     drive = tmp_path / "stick"
     drive.mkdir()
     assert cli("backup", "drive", "add", str(drive), "--label", "blue stick").code == 0
@@ -139,8 +186,19 @@ def test_a_note_ending_in_a_word_confide_itself_stores_still_verifies(cli: Cli) 
     for a trace of the client: the disposal verifies and exits 0."""
     cli.init()
     assert cli("client", "add", "Rowan Oldfield", "--dob", "1950-01-01").code == 0
-    assert cli("note", "add", "C-00001", "--date", "2010-03-01", "--body",
-               "Plan: one more session", "--sign").code == 0
+    assert (
+        cli(
+            "note",
+            "add",
+            "C-00001",
+            "--date",
+            "2010-03-01",
+            "--body",
+            "Plan: one more session",
+            "--sign",
+        ).code
+        == 0
+    )
     disposed = cli("dispose", "C-00001", "--confirm", "Rowan Oldfield")
     assert disposed.code == 0, disposed.stdout
     assert "): PASS" in disposed.stdout

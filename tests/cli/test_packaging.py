@@ -18,8 +18,9 @@ from tests.support import REPO
 pytestmark = pytest.mark.slow
 
 
-def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None,
-         timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def _run(
+    cmd: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     assert proc.returncode == 0, f"{cmd}: {proc.stdout}\n{proc.stderr}"
     return proc
@@ -36,14 +37,19 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if (REPO / name).is_file():
             (source / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(REPO / name, source / name)
-    _run([sys.executable, "-m", "build", "--sdist", "--wheel", "--outdir", str(out), str(source)],
-         cwd=out)
+    _run(
+        [sys.executable, "-m", "build", "--sdist", "--wheel", "--outdir", str(out), str(source)],
+        cwd=out,
+    )
     return out
 
 
 def _installed_env(venv: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"PYTHONPATH", "CONFIDE_VAULT", "CONFIDE_PASSPHRASE_FILE"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"PYTHONPATH", "CONFIDE_VAULT", "CONFIDE_PASSPHRASE_FILE"}
+    }
     env["PATH"] = f"{venv / 'bin'}:{env.get('PATH', '')}"
     return env
 
@@ -51,9 +57,12 @@ def _installed_env(venv: Path) -> dict[str, str]:
 def test_wheel_holds_every_subpackage_and_data_file(dist: Path) -> None:
     wheel = next(dist.glob("*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    source_packages = {str(p.parent.relative_to(REPO))
-                       for top in ("vault", "backup", "tui") for p in (REPO / top).rglob("*.py")
-                       if p.name == "__init__.py"}
+    source_packages = {
+        str(p.parent.relative_to(REPO))
+        for top in ("vault", "backup", "tui")
+        for p in (REPO / top).rglob("*.py")
+        if p.name == "__init__.py"
+    }
     for package in source_packages:
         assert f"{package}/__init__.py" in names, f"{package} missing from the wheel"
     for data in (REPO / "tui").rglob("*.tcss"):
@@ -70,14 +79,19 @@ def test_installed_copy_runs(kind: str, dist: Path, tmp_path: Path) -> None:
     artifact = next(dist.glob("*.whl" if kind == "wheel" else "*.tar.gz"))
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path)
-    _run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", str(artifact)],
-         cwd=tmp_path)
+    _run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", str(artifact)],
+        cwd=tmp_path,
+    )
     env = _installed_env(venv)
     # Run from an empty folder so the checkout can never be imported instead of the install.
     work = tmp_path / "elsewhere"
     work.mkdir()
-    where = _run([str(venv / "bin" / "python"), "-c", "import tui, vault; print(tui.__file__)"],
-                 cwd=work, env=env)
+    where = _run(
+        [str(venv / "bin" / "python"), "-c", "import tui, vault; print(tui.__file__)"],
+        cwd=work,
+        env=env,
+    )
     assert str(venv) in where.stdout
     version = _run(["confide", "--version"], cwd=work, env=env)
     assert version.stdout.startswith("confide ")

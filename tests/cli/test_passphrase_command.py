@@ -24,13 +24,19 @@ def ready(cli: Cli) -> Cli:
     return cli
 
 
-def _run(cli: Cli, *args: str,
-         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _run(
+    cli: Cli, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("CONFIDE_")}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "tui", "--vault", str(cli.vault_dir), *args],
-                          capture_output=True, text=True, timeout=60, env=full_env,
-                          stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "tui", "--vault", str(cli.vault_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=full_env,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def _printer(text: str) -> str:
@@ -46,8 +52,7 @@ def test_passphrase_command_flag_unlocks(ready: Cli) -> None:
 
 
 def test_passphrase_command_from_the_environment(ready: Cli) -> None:
-    result = _run(ready, "client", "list",
-                  env={"CONFIDE_PASSPHRASE_COMMAND": _printer(PASSPHRASE)})
+    result = _run(ready, "client", "list", env={"CONFIDE_PASSPHRASE_COMMAND": _printer(PASSPHRASE)})
     assert result.returncode == 0, result.stderr
     assert "Rowan Keychain" in result.stdout
 
@@ -69,11 +74,14 @@ def test_a_failing_command_is_a_clear_error(ready: Cli) -> None:
     assert "passphrase command" in result.stderr and "exit status 3" in result.stderr
 
 
-@pytest.mark.parametrize(("command", "words"), [
-    ("", "is empty"),
-    ("/nonexistent/keychain-tool get confide", "cannot run the passphrase command"),
-    ("'unbalanced", "cannot be read"),
-])
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        ("", "is empty"),
+        ("/nonexistent/keychain-tool get confide", "cannot run the passphrase command"),
+        ("'unbalanced", "cannot be read"),
+    ],
+)
 def test_unusable_commands_are_usage_errors(ready: Cli, command: str, words: str) -> None:
     result = _run(ready, "--passphrase-command", command, "client", "list")
     assert result.returncode == 2 and words in result.stderr, result.stderr
@@ -87,8 +95,15 @@ def test_a_command_printing_nothing_is_refused(ready: Cli) -> None:
 
 
 def test_file_and_command_together_are_refused(ready: Cli) -> None:
-    result = _run(ready, "--passphrase-file", str(ready.passphrase_file),
-                  "--passphrase-command", _printer(PASSPHRASE), "client", "list")
+    result = _run(
+        ready,
+        "--passphrase-file",
+        str(ready.passphrase_file),
+        "--passphrase-command",
+        _printer(PASSPHRASE),
+        "client",
+        "list",
+    )
     assert result.returncode == 2 and "not both" in result.stderr
 
 
@@ -96,6 +111,11 @@ def test_help_documents_the_environment() -> None:
     from tui.cli.main import build_parser
 
     text = build_parser().format_help()
-    for name in ("CONFIDE_VAULT", "CONFIDE_PASSPHRASE_FILE", "CONFIDE_PASSPHRASE_COMMAND",
-                 "CONFIDE_RECOVERY_KEY_FILE", "CONFIDE_DEBUG"):
+    for name in (
+        "CONFIDE_VAULT",
+        "CONFIDE_PASSPHRASE_FILE",
+        "CONFIDE_PASSPHRASE_COMMAND",
+        "CONFIDE_RECOVERY_KEY_FILE",
+        "CONFIDE_DEBUG",
+    ):
         assert name in text

@@ -29,8 +29,9 @@ def test_client_table_lines_up_with_cjk_and_accented_names(cli: Cli) -> None:
         assert cli("client", "add", name, "--last-service", "2026-01-05").code == 0
     lines = cli("client", "list").stdout.splitlines()
     rows = {name: next(line for line in lines if name in line) for name in names}
-    starts = {name: _column_starts(row, [name, "active", "2026-01-05"])
-              for name, row in rows.items()}
+    starts = {
+        name: _column_starts(row, [name, "active", "2026-01-05"]) for name, row in rows.items()
+    }
     header = lines[0]
     expected = _column_starts(header, ["NAME", "STATUS", "LAST SERVICE"])
     assert all(s == expected for s in starts.values()), (starts, expected, lines)
@@ -51,8 +52,7 @@ def test_backup_json_reports_progress_events_then_the_result(cli: Cli, tmp_path:
     assert run.code == 0, run.stderr
     *events, final = run.messages
     assert final["type"] == "result" and final["data"]["status"] == "good"
-    assert events and all(e["type"] == "progress" and e["command"] == "backup run"
-                          for e in events)
+    assert events and all(e["type"] == "progress" and e["command"] == "backup run" for e in events)
     assert {e["phase"] for e in events} == {"write", "verify"}
     writes = [e["done"] for e in events if e["phase"] == "write"]
     assert writes == sorted(writes) and events[0]["total"] > 0
@@ -71,9 +71,14 @@ def test_a_progress_bar_on_a_terminal(cli: Cli, tmp_path: Path) -> None:
     _backup_env(cli, tmp_path)
     leader, follower = os.openpty()
     try:
-        proc = subprocess.run([sys.executable, "-m", "tui", *cli.base_args(), "backup", "run"],
-                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower,
-                              timeout=120, env={**os.environ, "COLUMNS": "100"})
+        proc = subprocess.run(
+            [sys.executable, "-m", "tui", *cli.base_args(), "backup", "run"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            timeout=120,
+            env={**os.environ, "COLUMNS": "100"},
+        )
         os.close(follower)
         follower = -1
         chunks = []

@@ -23,8 +23,16 @@ def test_note_list_flags_a_note_with_a_flagged_passage(cli: Cli) -> None:
     cli.init()
     assert cli("client", "add", "Ada Quist").code == 0
     assert cli("note", "add", "1", "--body", "plain session").code == 0
-    assert cli("note", "add", "1", "--body",
-               "talked about {{omit:legal}}the court case{{/omit}} and sleep").code == 0
+    assert (
+        cli(
+            "note",
+            "add",
+            "1",
+            "--body",
+            "talked about {{omit:legal}}the court case{{/omit}} and sleep",
+        ).code
+        == 0
+    )
     assert cli("note", "add", "1", "--body", "whole", "--omit-whole", "legal").code == 0
     rows = {line.split()[0]: line for line in cli("note", "list", "1").stdout.splitlines()[1:]}
     assert rows["N-000002"].rstrip().endswith("1 passage")
@@ -39,11 +47,13 @@ def _demo_copy(tmp_path: Path) -> Path:
     shutil.copy(REPO / "scripts" / "demo", root / "scripts" / "demo")
     (root / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     setup = root / "scripts" / "setup"
-    setup.write_text("#!/usr/bin/env bash\nset -e\ncd \"$(dirname \"$0\")/..\"\n"
-                     "mkdir -p .venv/bin\necho ran >> setup-runs\n"
-                     "printf '#!/bin/sh\\necho demo \"$@\"\\n' > .venv/bin/confide\n"
-                     "chmod +x .venv/bin/confide\n"
-                     "sha256sum pyproject.toml | cut -d' ' -f1 > .venv/.confide-setup\n")
+    setup.write_text(
+        '#!/usr/bin/env bash\nset -e\ncd "$(dirname "$0")/.."\n'
+        "mkdir -p .venv/bin\necho ran >> setup-runs\n"
+        "printf '#!/bin/sh\\necho demo \"$@\"\\n' > .venv/bin/confide\n"
+        "chmod +x .venv/bin/confide\n"
+        "sha256sum pyproject.toml | cut -d' ' -f1 > .venv/.confide-setup\n"
+    )
     setup.chmod(0o755)
     return root
 
@@ -53,8 +63,9 @@ def test_demo_sets_up_once_then_starts_at_once(tmp_path: Path) -> None:
     demo = root / "scripts" / "demo"
 
     def launch() -> str:
-        done = subprocess.run([str(demo), "--no-open"], capture_output=True, text=True,
-                              timeout=60, env={**os.environ})
+        done = subprocess.run(
+            [str(demo), "--no-open"], capture_output=True, text=True, timeout=60, env={**os.environ}
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout
 

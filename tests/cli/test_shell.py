@@ -22,8 +22,13 @@ def _top_commands() -> list[str]:
 
 
 def _confide(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, text=True,
-                          timeout=60, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def test_bash_completion_is_valid_bash_and_knows_every_command(tmp_path: Path) -> None:
@@ -43,9 +48,11 @@ def test_bash_completion_completes_commands(tmp_path: Path) -> None:
     """Sourced in bash, completing `confide cl` offers `client`."""
     script = tmp_path / "confide.bash"
     script.write_text(_confide("completion", "bash").stdout)
-    probe = (f"source {script}; COMP_WORDS=(confide cl); COMP_CWORD=1; "
-             "COMP_LINE='confide cl'; COMP_POINT=${#COMP_LINE}; "
-             "_shtab_confide confide cl confide; printf '%s\\n' \"${COMPREPLY[@]}\"")
+    probe = (
+        f"source {script}; COMP_WORDS=(confide cl); COMP_CWORD=1; "
+        "COMP_LINE='confide cl'; COMP_POINT=${#COMP_LINE}; "
+        "_shtab_confide confide cl confide; printf '%s\\n' \"${COMPREPLY[@]}\""
+    )
     done = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, timeout=30)
     assert "client" in done.stdout.split(), (done.stdout, done.stderr)
 
@@ -72,8 +79,13 @@ def test_manual_page_renders_and_lists_commands_exit_codes_and_environment() -> 
     assert '.SH "EXIT STATUS"' in page and "wrong_passphrase" in page
     assert "CONFIDE_PASSPHRASE_COMMAND" in page
     if shutil.which("groff"):
-        rendered = subprocess.run(["groff", "-man", "-Tutf8", "-ww"], input=page,
-                                  capture_output=True, text=True, timeout=60)
+        rendered = subprocess.run(
+            ["groff", "-man", "-Tutf8", "-ww"],
+            input=page,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert rendered.returncode == 0 and rendered.stderr == "", rendered.stderr
         assert "confide client list" in rendered.stdout.replace("\b", "")
 

@@ -30,8 +30,13 @@ print(json.dumps({"code": code, "out": out.getvalue(), "modules": sorted(sys.mod
 
 
 def _loaded(*argv: str) -> tuple[int, str, list[str]]:
-    proc = subprocess.run([sys.executable, "-c", _PROBE, *argv], capture_output=True,
-                          text=True, timeout=60, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE, *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     report = json.loads(proc.stdout)
     return report["code"], report["out"], report["modules"]
 
@@ -43,8 +48,9 @@ def _under(modules: list[str], *packages: str) -> list[str]:
 HEAVY = ("vault.records", "backup", "fpdf", "watchdog", "textual")
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["client", "--help"], ["note", "add", "--help"],
-                                  ["release", "--help"]])
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["client", "--help"], ["note", "add", "--help"], ["release", "--help"]]
+)
 def test_help_loads_neither_the_core_nor_backup_pdf_watchdog_or_textual(argv: list[str]) -> None:
     code, out, modules = _loaded(*argv)
     assert code == 0 and "usage: confide" in out
@@ -71,8 +77,12 @@ def test_client_list_loads_no_backup_pdf_watchdog_or_textual(cli: Cli) -> None:
     assert cli("client", "add", "Ada Quist").code == 0
     code, out, modules = _loaded(*cli.base_args(), "client", "list", "--json")
     assert code == 0 and "Ada Quist" in out
-    assert _under(modules, "backup", "fpdf", "watchdog", "textual", "vault.disclosures",
-                  "vault.retention") == []
+    assert (
+        _under(
+            modules, "backup", "fpdf", "watchdog", "textual", "vault.disclosures", "vault.retention"
+        )
+        == []
+    )
 
 
 def test_choices_written_out_for_the_parser_match_the_core() -> None:
@@ -83,8 +93,9 @@ def test_choices_written_out_for_the_parser_match_the_core() -> None:
     assert list(_choices.KDF_PRESETS) == list(PRESETS)
     assert list(_choices.TEMPLATES) == list(TEMPLATES)
     assert list(_choices.CLIENT_STATUSES) == [s.value for s in ClientStatus]
-    assert list(_choices.RELEASE_TYPES) == [t.value for t in RequestType
-                                            if t is not RequestType.CLIENT_ACCESS]
+    assert list(_choices.RELEASE_TYPES) == [
+        t.value for t in RequestType if t is not RequestType.CLIENT_ACCESS
+    ]
     assert [DocumentKind.parse(k) for k in _choices.DOCUMENT_KINDS] == list(DocumentKind)
     from vault.incidents import Conclusion, IncidentKind, KeysCompromised
 

@@ -16,19 +16,42 @@ from vault import Vault
 def _client_with_note(cli: Cli) -> None:
     cli.init()
     assert cli("client", "add", "Quill Sampleton", "--dob", "1990-04-02").code == 0
-    note = cli("note", "add", "1", "--template", "soap", "--date", "2026-01-10", "--body",
-               "Subjective: steady week", "--sign")
+    note = cli(
+        "note",
+        "add",
+        "1",
+        "--template",
+        "soap",
+        "--date",
+        "2026-01-10",
+        "--body",
+        "Subjective: steady week",
+        "--sign",
+    )
     assert note.code == 0, note.stderr
 
 
-def test_accounting_ends_by_counting_disclosures_not_documents(cli: Cli,
-                                                               tmp_path: Path) -> None:
+def test_accounting_ends_by_counting_disclosures_not_documents(cli: Cli, tmp_path: Path) -> None:
     """`confide disclosures` closes with 'N disclosures listed', never 'N documents'."""
     _client_with_note(cli)
     for n in (1, 2):
-        court = cli("release", "1", "--type", "court-order", "--court-order", f"Order {n}",
-                    "--to", "Clerk", "--address", "1 Court Sq", "--for", "order", "--out",
-                    str(tmp_path / f"court{n}.txt"), "--yes")
+        court = cli(
+            "release",
+            "1",
+            "--type",
+            "court-order",
+            "--court-order",
+            f"Order {n}",
+            "--to",
+            "Clerk",
+            "--address",
+            "1 Court Sq",
+            "--for",
+            "order",
+            "--out",
+            str(tmp_path / f"court{n}.txt"),
+            "--yes",
+        )
         assert court.code == 0, court.stderr
     shown = cli("disclosures", "1")
     assert shown.code == 0, shown.stderr
@@ -43,16 +66,25 @@ def test_accounting_ends_by_counting_disclosures_not_documents(cli: Cli,
 def test_duty_to_warn_without_a_note_names_the_missing_option(cli: Cli) -> None:
     """No --note and no date range: the message asks for --note, not about a date range."""
     _client_with_note(cli)
-    result = cli("release", "1", "--type", "duty-to-warn", "--to", "Officer Dane",
-                 "--address", "2 Station Rd", "--for", "imminent threat")
+    result = cli(
+        "release",
+        "1",
+        "--type",
+        "duty-to-warn",
+        "--to",
+        "Officer Dane",
+        "--address",
+        "2 Station Rd",
+        "--for",
+        "imminent threat",
+    )
     assert result.code == 15
     assert "--note" in result.stderr and "none was named" in result.stderr
     assert "date range" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_certificate_pdf_refuses_an_existing_file_unless_force(cli: Cli,
-                                                               tmp_path: Path) -> None:
+def test_certificate_pdf_refuses_an_existing_file_unless_force(cli: Cli, tmp_path: Path) -> None:
     """`dispose certificate --pdf PATH`: an existing PATH is kept unless --force replaces it."""
     cli.init()
     with Vault.unlock(cli.vault_dir, PASSPHRASE) as vault:
@@ -63,8 +95,7 @@ def test_certificate_pdf_refuses_an_existing_file_unless_force(cli: Cli,
     refused = cli("dispose", "certificate", "D-00001", "--pdf", str(pdf))
     assert refused.code == 2 and "--force" in refused.stderr
     assert pdf.read_bytes() == b"my other file"
-    forced: Any = cli("dispose", "certificate", "D-00001", "--pdf", str(pdf), "--force",
-                      "--json")
+    forced: Any = cli("dispose", "certificate", "D-00001", "--pdf", str(pdf), "--force", "--json")
     assert forced.code == 0, forced.stderr
     assert pdf.read_bytes().startswith(b"%PDF")
     assert list(tmp_path.glob("cert.pdf.partial")) == []
@@ -75,11 +106,23 @@ def test_certificate_pdf_refuses_an_existing_file_unless_force(cli: Cli,
 def test_generation_counts_zero_is_accepted_negative_refused(cli: Cli) -> None:
     """0 keeps none of that kind (explained); a negative count is refused and changes nothing."""
     cli.init()
-    zero: Any = cli("backup", "settings", "--keep-daily", "0", "--keep-weekly", "0",
-                    "--keep-monthly", "0", "--json")
+    zero: Any = cli(
+        "backup",
+        "settings",
+        "--keep-daily",
+        "0",
+        "--keep-weekly",
+        "0",
+        "--keep-monthly",
+        "0",
+        "--json",
+    )
     assert zero.code == 0, zero.stderr
     assert (zero.data["keep_daily"], zero.data["keep_weekly"], zero.data["keep_monthly"]) == (
-        0, 0, 0)
+        0,
+        0,
+        0,
+    )
     shown = cli("backup", "settings")
     assert "newest good backup is always kept" in shown.stdout
     bad = cli("backup", "settings", "--keep-weekly", "-2")

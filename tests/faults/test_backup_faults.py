@@ -118,8 +118,9 @@ def test_drive_unmounted_mid_write(practice: Vault, tmp_path: Path, passphrase: 
         assert second.exists()
 
 
-def test_kill_9_mid_write_never_catalogued_good(practice: Vault, drive: Path, passphrase: str,
-                                                tmp_path: Path) -> None:
+def test_kill_9_mid_write_never_catalogued_good(
+    practice: Vault, drive: Path, passphrase: str, tmp_path: Path
+) -> None:
     """kill -9 during the write: the row stays unverified, the next run marks it failed and
     removes the partial file; the earlier backup and the vault are intact."""
     add_drive(practice, drive)
@@ -139,8 +140,7 @@ def test_kill_9_mid_write_never_catalogued_good(practice: Vault, drive: Path, pa
                 time.sleep(120)
         run_backup(v, Path({str(drive)!r}), progress=hold, chunk_size={CHUNK})
     """)
-    proc = subprocess.Popen([sys.executable, "-c", script],
-                            cwd=REPO)
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=REPO)
     try:
         deadline = time.monotonic() + 60
         while not flag.exists():
@@ -168,8 +168,9 @@ def test_kill_9_mid_write_never_catalogued_good(practice: Vault, drive: Path, pa
         v.lock()
 
 
-def test_damaged_files_on_the_drive(practice: Vault, drive: Path, passphrase: str,
-                                    tmp_path: Path) -> None:
+def test_damaged_files_on_the_drive(
+    practice: Vault, drive: Path, passphrase: str, tmp_path: Path
+) -> None:
     """Flipped bit, truncated, zero-byte, another vault's file, wrong passphrase: each its own
     error; the catalog marks a damaged catalogued file; the good copy is untouched."""
     add_drive(practice, drive)
@@ -227,10 +228,10 @@ def test_drive_failing_with_io_errors_mid_write(practice: Vault, tmp_path: Path)
             os.sync()
             # The image file can grow no further: the loop device turns that into EIO.
             used = shutil.disk_usage(store).used
-            subprocess.run(["mount", "-o", f"remount,size={used + 16 * 1024}", str(store)],
-                           check=True)
-            with pytest.raises(StorageError,
-                               match="input/output error|disk is full|read-only"):
+            subprocess.run(
+                ["mount", "-o", f"remount,size={used + 16 * 1024}", str(store)], check=True
+            )
+            with pytest.raises(StorageError, match="input/output error|disk is full|read-only"):
                 run_backup(practice, mount, chunk_size=CHUNK)
             statuses = _statuses(practice)
             assert list(statuses.values()).count("good") == 1

@@ -25,7 +25,8 @@ def _files(drive: Path) -> set[str]:
 
 
 def test_killed_backup_leaves_disposal_free_to_replace_the_drive(
-        vault: Vault, vault_dir: Path, tmp_path: Path, cli: Cli) -> None:
+    vault: Vault, vault_dir: Path, tmp_path: Path, cli: Cli
+) -> None:
     """Item 13: back up, kill -9 a second `backup run` at its `.partial` file, back up again,
     dispose: every old archive on the connected drive is replaced, nothing is left pending."""
     ids = make_practice(vault)
@@ -34,8 +35,12 @@ def test_killed_backup_leaves_disposal_free_to_replace_the_drive(
     add_drive(vault, drive)
     first = run_backup(vault, drive, rotate=False).path
     vault.lock()
-    killed_cli("backup.write", "_write", "after",
-               [*cli.base_args(), "backup", "run", "--to", str(drive), "--no-rotate"])
+    killed_cli(
+        "backup.write",
+        "_write",
+        "after",
+        [*cli.base_args(), "backup", "run", "--to", str(drive), "--no-rotate"],
+    )
     assert any(n.endswith(PARTIAL) for n in _files(drive))  # killed with its partial file
     vault = Vault.unlock(vault_dir, PASSPHRASE)
     try:
@@ -44,8 +49,9 @@ def test_killed_backup_leaves_disposal_free_to_replace_the_drive(
         assert statuses == ["failed", "good", "good"]
         assert _files(drive) == {first.name, third.name}  # the partial file was removed
 
-        result = vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"],
-                                        backups=DisposalBackups())
+        result = vault.disposal.dispose(
+            PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"], backups=DisposalBackups()
+        )
         assert result.verification.result == "PASS", result.verification.to_json()
         assert result.certificate.backups.pending == ()
         assert vault.disposal.pending_purges() == []
@@ -82,7 +88,8 @@ def _status(vault: Vault, name: str) -> str:
 
 @pytest.mark.parametrize("point", KILL_POINTS)
 def test_kill_while_pruning_never_leaves_a_good_row_without_its_file(
-        vault: Vault, vault_dir: Path, tmp_path: Path, cli: Cli, point: str) -> None:
+    vault: Vault, vault_dir: Path, tmp_path: Path, cli: Cli, point: str
+) -> None:
     """Item 14, rotation: a `backup run` pruning the older backup is killed at each step."""
     vault.clients.add("Ottoline Brackenbury")
     drive = tmp_path / "usb"
@@ -91,8 +98,13 @@ def test_kill_while_pruning_never_leaves_a_good_row_without_its_file(
     first = run_backup(vault, drive, rotate=False).path
     vault.lock()
     module, attr, when = KILL_POINTS[point]
-    killed_cli(module, attr, when, [*cli.base_args(), "backup", "run", "--to", str(drive)],
-               match=first.name)
+    killed_cli(
+        module,
+        attr,
+        when,
+        [*cli.base_args(), "backup", "run", "--to", str(drive)],
+        match=first.name,
+    )
     again = Vault.unlock(vault_dir, PASSPHRASE)
     try:
         _no_good_row_lies(again, drive)
@@ -123,7 +135,8 @@ v.disposal.dispose(ARGS[1], [int(ARGS[2])], ["Quillon Zabriskie"], backups=Dispo
 
 @pytest.mark.parametrize("point", KILL_POINTS)
 def test_kill_while_disposal_replaces_an_archive(
-        vault: Vault, vault_dir: Path, tmp_path: Path, point: str) -> None:
+    vault: Vault, vault_dir: Path, tmp_path: Path, point: str
+) -> None:
     """Item 14, disposal: its replacement of an old archive is killed at each step; the row
     never reads good meanwhile and the next disposal run finishes it, PASS."""
     ids = make_practice(vault)
@@ -133,8 +146,9 @@ def test_kill_while_disposal_replaces_an_archive(
     old = run_backup(vault, drive, rotate=False).path
     vault.lock()
     module, attr, when = KILL_POINTS[point]
-    killed_child(module, attr, when, _DISPOSE, [str(vault_dir), PASSPHRASE, str(ids["gone"])],
-                 match=old.name)
+    killed_child(
+        module, attr, when, _DISPOSE, [str(vault_dir), PASSPHRASE, str(ids["gone"])], match=old.name
+    )
     again = Vault.unlock(vault_dir, PASSPHRASE)
     try:
         _no_good_row_lies(again, drive)

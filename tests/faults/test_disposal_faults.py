@@ -19,16 +19,29 @@ from tests.support.fsimage import mounted_image, needs_root
 from vault import TEST_PRESET, StorageError, Vault
 
 
-@pytest.mark.parametrize("point", ["before-delete", "after-delete", "before-key-file",
-                                   "after-key-file", "mid-swap", "before-verify"])
+@pytest.mark.parametrize(
+    "point",
+    [
+        "before-delete",
+        "after-delete",
+        "before-key-file",
+        "after-key-file",
+        "mid-swap",
+        "before-verify",
+    ],
+)
 def test_kill_9_during_disposal_leaves_old_or_new_state(vault_dir: Path, point: str) -> None:
     """After a kill the vault opens; the client is whole or gone; re-running completes it."""
     vault, _ = Vault.create(vault_dir, PASSPHRASE, TEST_PRESET)
     with vault:
         ids = make_practice(vault)
         epoch = vault.key_file.epoch
-    child = subprocess.run([sys.executable, "-c", CHILD, str(vault_dir), point, PASSPHRASE],
-                           capture_output=True, text=True, timeout=120)
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, str(vault_dir), point, PASSPHRASE],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert child.returncode == -signal.SIGKILL, child.stdout + child.stderr
 
     with Vault.unlock(vault_dir, PASSPHRASE) as vault:  # always opens
@@ -54,7 +67,6 @@ def test_kill_9_during_disposal_leaves_old_or_new_state(vault_dir: Path, point: 
     # And the vault still opens afterwards, under the final keys.
     with Vault.unlock(vault_dir, PASSPHRASE) as vault:
         assert vault.clients.count() == 2
-
 
 
 @needs_root
@@ -104,8 +116,12 @@ def test_kill_9_between_new_backup_and_old_one_destroyed(vault_dir: Path, tmp_pa
         make_practice(vault)
         add_drive(vault, usb, label="USB")
         old = run_backup(vault, usb, rotate=False).path
-    child = subprocess.run([sys.executable, "-c", CHILD, str(vault_dir), "after-new-backup",
-                            PASSPHRASE], capture_output=True, text=True, timeout=120)
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, str(vault_dir), "after-new-backup", PASSPHRASE],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert child.returncode == -signal.SIGKILL, child.stdout + child.stderr
     assert old.exists()  # the kill came before the old archive was destroyed
     with Vault.unlock(vault_dir, PASSPHRASE) as vault:

@@ -31,8 +31,11 @@ from vault.vault import PNOTES_DB, RECORD_DB
 
 def _state(vault: Vault) -> tuple[int, int, int]:
     """What 'nothing changed' means: clients, notes and audit entries."""
-    return (vault.clients.count(), vault.notes.count(),
-            int(vault.db.scalar("SELECT count(*) FROM audit_log")))
+    return (
+        vault.clients.count(),
+        vault.notes.count(),
+        int(vault.db.scalar("SELECT count(*) FROM audit_log")),
+    )
 
 
 def _one_line(result: object, expected: int = 1) -> str:
@@ -48,8 +51,9 @@ def _one_line(result: object, expected: int = 1) -> str:
 # ---------------------------------------------------------------------------- files that lie
 
 
-def test_random_bytes_as_record_db_is_damaged_not_a_crash(new_vault: tuple[Vault, str],
-                                                          cli: Cli) -> None:
+def test_random_bytes_as_record_db_is_damaged_not_a_crash(
+    new_vault: tuple[Vault, str], cli: Cli
+) -> None:
     """record.db replaced by random bytes: DamagedFileError, one line, nothing else touched."""
     vault, _ = new_vault
     folder = vault.folder
@@ -67,7 +71,8 @@ def test_random_bytes_as_record_db_is_damaged_not_a_crash(new_vault: tuple[Vault
 
 
 def test_flipped_bit_in_a_page_is_found_and_reported_in_one_line(
-        new_vault: tuple[Vault, str], cli: Cli) -> None:
+    new_vault: tuple[Vault, str], cli: Cli
+) -> None:
     """A flipped bit in a page is named by the integrity check; reads fail in one line."""
     vault, _ = new_vault
     folder = vault.folder
@@ -124,8 +129,9 @@ def test_a_folder_of_other_files_is_not_a_vault(tmp_path: Path, cli: Cli) -> Non
 # ---------------------------------------------------------------------------- hostile input
 
 
-def test_ten_megabyte_note_is_refused_and_changes_nothing(vault: Vault, cli: Cli,
-                                                          tmp_path: Path) -> None:
+def test_ten_megabyte_note_is_refused_and_changes_nothing(
+    vault: Vault, cli: Cli, tmp_path: Path
+) -> None:
     """A 10 MB note: a clear size error from the API and the CLI; nothing is saved."""
     cid = vault.clients.add("Cobalt Notreal").id
     before = _state(vault)
@@ -165,8 +171,9 @@ def test_nul_bytes_are_refused_with_their_line(vault: Vault, cli: Cli, tmp_path:
     body = tmp_path / "nul.txt"
     body.write_bytes(b"fine\nfine\nnot\x00fine\n")
     cli.vault_dir = folder
-    assert "NUL character on line 3" in _one_line(cli("note", "add", "1", "--body-file",
-                                                      str(body)), 2)
+    assert "NUL character on line 3" in _one_line(
+        cli("note", "add", "1", "--body-file", str(body)), 2
+    )
     assert cli("note", "list", "1", "--json").data == []
 
 
@@ -181,8 +188,9 @@ def test_invalid_utf8_body_file_is_refused(cli: Cli, tmp_path: Path) -> None:
     passphrase = tmp_path / "bad-pp.txt"
     passphrase.write_bytes(b"\xff\xfe passphrase")
     passphrase.chmod(0o600)
-    assert "not valid UTF-8" in _one_line(cli("--passphrase-file", str(passphrase), "client",
-                                              "list"), 2)
+    assert "not valid UTF-8" in _one_line(
+        cli("--passphrase-file", str(passphrase), "client", "list"), 2
+    )
     assert cli("note", "list", "1", "--json").data == []
 
 
@@ -190,19 +198,23 @@ def test_body_from_standard_input(cli: Cli) -> None:
     """--body-file - reads standard input; invalid UTF-8 there is refused the same way."""
     cli.init()
     assert cli("client", "add", "Fennel Notreal").code == 0
-    ok = cli.subprocess("note", "add", "1", "--body-file", "-", "--json",
-                        input=b"from {{omit:other}}stdin{{/omit}}")
+    ok = cli.subprocess(
+        "note", "add", "1", "--body-file", "-", "--json", input=b"from {{omit:other}}stdin{{/omit}}"
+    )
     assert ok.code == 0 and ok.data["body"] == "from stdin"  # type: ignore[index]
     bad = cli.subprocess("note", "add", "1", "--body-file", "-", input=b"\xc3\x28 broken")
     assert "standard input is not valid UTF-8" in _one_line(bad, 2)
 
 
-@pytest.mark.parametrize(("marked", "message"), [
-    ("{{omit:horoscope}}Aries{{/omit}}", "unknown omission category 'horoscope'"),
-    ("open {{omit:legal}} and never closed", "never closed"),
-    ("close {{/omit}} without open", "no matching"),
-    ("{{omit:legal}}a {{omit:other}}b{{/omit}}{{/omit}}", "cannot nest"),
-])
+@pytest.mark.parametrize(
+    ("marked", "message"),
+    [
+        ("{{omit:horoscope}}Aries{{/omit}}", "unknown omission category 'horoscope'"),
+        ("open {{omit:legal}} and never closed", "never closed"),
+        ("close {{/omit}} without open", "no matching"),
+        ("{{omit:legal}}a {{omit:other}}b{{/omit}}{{/omit}}", "cannot nest"),
+    ],
+)
 def test_bad_omission_markup_saves_nothing(cli: Cli, marked: str, message: str) -> None:
     """Unknown categories and unbalanced markers fail the CLI with one line; no note is saved."""
     cli.init()
@@ -247,8 +259,10 @@ def test_full_disk_during_a_save_loses_nothing(small_disk: Path) -> None:
     folder = small_disk / "vault"
     vault, _ = Vault.create(folder, PASSPHRASE, TEST_PRESET)
     cid = vault.clients.add("Hazel Fullsky").id
-    committed = {vault.notes.create(cid, body=f"committed note {i} " + "w" * 2000).id:
-                 f"committed note {i} " for i in range(25)}
+    committed = {
+        vault.notes.create(cid, body=f"committed note {i} " + "w" * 2000).id: f"committed note {i} "
+        for i in range(25)
+    }
     signed = vault.notes.sign(next(iter(committed)))
     filler = _fill(small_disk)
     with pytest.raises(StorageError, match="disk is full") as info:
@@ -266,9 +280,11 @@ def test_full_disk_during_a_save_loses_nothing(small_disk: Path) -> None:
             assert again.notes.get(nid).body.startswith(prefix)
         assert again.notes.get(signed.id).is_signed
         assert again.notes.get(later.id).body == "written after space was freed"
-        assert not [s for s in again.notes.timeline(cid)
-                    if again.notes.get(s.id).body.startswith("doomed")
-                    and s.id not in committed]
+        assert not [
+            s
+            for s in again.notes.timeline(cid)
+            if again.notes.get(s.id).body.startswith("doomed") and s.id not in committed
+        ]
 
 
 @needs_root
@@ -323,9 +339,9 @@ def test_init_on_a_full_disk_can_be_retried(small_disk: Path) -> None:
 
 
 @needs_root
-def test_vault_on_a_read_only_drive_is_refused_in_one_line(small_disk: Path, tmp_path: Path,
-                                                           capsys: pytest.CaptureFixture[str]
-                                                           ) -> None:
+def test_vault_on_a_read_only_drive_is_refused_in_one_line(
+    small_disk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A vault whose drive went read-only: unlock fails with 'read-only', nothing is lost."""
     folder = small_disk / "vault"
     vault, _ = Vault.create(folder, PASSPHRASE, TEST_PRESET)
@@ -344,8 +360,9 @@ def test_vault_on_a_read_only_drive_is_refused_in_one_line(small_disk: Path, tmp
 
 
 @needs_root
-def test_cli_on_a_full_disk_is_one_line(small_disk: Path, tmp_path: Path,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_on_a_full_disk_is_one_line(
+    small_disk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`confide note add` on a full disk exits 1 with one 'disk is full' line."""
     cli = Cli(small_disk / "vault", tmp_path, capsys)
     cli.init()
@@ -380,8 +397,11 @@ def test_kill_9_while_saving_loses_no_committed_note(new_vault: tuple[Vault, str
     vault.lock()
     rng = random.Random()
     for _round in range(3):
-        writer = subprocess.Popen([sys.executable, "-c", _WRITER, str(folder), PASSPHRASE],
-                                  stdout=subprocess.PIPE, text=True)
+        writer = subprocess.Popen(
+            [sys.executable, "-c", _WRITER, str(folder), PASSPHRASE],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert writer.stdout is not None
         reported: list[tuple[int, int, int]] = []
         target = rng.randint(5, 60)
@@ -423,7 +443,8 @@ _REWRAPPER = textwrap.dedent("""
 
 
 def test_kill_9_while_changing_the_passphrase_never_loses_the_keys(
-        new_vault: tuple[Vault, str]) -> None:
+    new_vault: tuple[Vault, str],
+) -> None:
     """SIGKILL mid-passwd: the old or the new passphrase opens the vault, never neither."""
     vault, recovery_key = new_vault
     folder = vault.folder
@@ -431,8 +452,11 @@ def test_kill_9_while_changing_the_passphrase_never_loses_the_keys(
     other = "the other passphrase"
     rng = random.Random()
     for _round in range(3):
-        writer = subprocess.Popen([sys.executable, "-c", _REWRAPPER, str(folder), PASSPHRASE,
-                                   other], stdout=subprocess.PIPE, text=True)
+        writer = subprocess.Popen(
+            [sys.executable, "-c", _REWRAPPER, str(folder), PASSPHRASE, other],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert writer.stdout is not None
         last = PASSPHRASE
         for _ in range(rng.randint(3, 30)):
@@ -472,25 +496,39 @@ def test_text_that_was_not_utf8_is_refused_everywhere(vault: Vault, cli: Cli) ->
     vault.lock()
     cli.vault_dir = folder
     env_bytes = [os.fsencode(a) for a in ("client", "add")] + [b"Caf\xe9 Latin1"]
-    proc = subprocess.run([sys.executable, "-m", "tui", *cli.base_args(), *env_bytes],
-                          capture_output=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui", *cli.base_args(), *env_bytes], capture_output=True, timeout=60
+    )
     assert proc.returncode == 2
     assert proc.stderr.decode().startswith("confide: usage error: client name contains inval")
     assert proc.stderr.count(b"\n") == 1
 
 
-def test_non_utf8_vault_folder_name_still_shows_the_recovery_key(tmp_path: Path,
-                                                                 cli: Cli) -> None:
+def test_non_utf8_vault_folder_name_still_shows_the_recovery_key(tmp_path: Path, cli: Cli) -> None:
     """A non-UTF-8 folder name on a strict terminal: init still prints the recovery key."""
     for index, mode in enumerate((["init"], ["init", "--json"])):
         folder = os.fsencode(tmp_path) + f"/caf\xe9-{index}".encode("latin-1")
         env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}
         proc = subprocess.run(
-            [sys.executable, "-m", "tui", b"--vault", folder, b"--passphrase-file",
-             os.fsencode(cli.passphrase_file), *[os.fsencode(a) for a in mode], b"--kdf",
-             b"test-insecure"], capture_output=True, timeout=60, env=env)
+            [
+                sys.executable,
+                "-m",
+                "tui",
+                b"--vault",
+                folder,
+                b"--passphrase-file",
+                os.fsencode(cli.passphrase_file),
+                *[os.fsencode(a) for a in mode],
+                b"--kdf",
+                b"test-insecure",
+            ],
+            capture_output=True,
+            timeout=60,
+            env=env,
+        )
         assert proc.returncode == 0, proc.stderr
         out = proc.stdout.decode("utf-8")
         assert "\\udce9" in out
-        assert any(len(word) == 39 and word.count("-") == 7 for word in
-                   out.replace('"', " ").split())
+        assert any(
+            len(word) == 39 and word.count("-") == 7 for word in out.replace('"', " ").split()
+        )

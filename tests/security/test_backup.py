@@ -27,15 +27,41 @@ def _archive_with_header(path: Path, header: bytes) -> Path:
     return path
 
 
-@pytest.mark.parametrize("header", [
-    json.dumps({"format": 1, "archive_id": "00" * 16, "vault_id": "v", "key_epoch": 1e400,
-                "cipher": "AES-256-GCM", "chunk_size": 4096, "sections": ["manifest"],
-                "key_file": ""}).replace("1e400", "Infinity").encode(),
-    json.dumps({"format": 1, "archive_id": "00" * 16, "vault_id": "v", "key_epoch": 1,
-                "cipher": "AES-256-GCM", "chunk_size": 1e400, "sections": ["manifest"],
-                "key_file": ""}).replace("1e400", "Infinity").encode(),
-    b"[" * 5000 + b"]" * 5000,
-], ids=["infinite-epoch", "infinite-chunk-size", "deep-nesting"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        json.dumps(
+            {
+                "format": 1,
+                "archive_id": "00" * 16,
+                "vault_id": "v",
+                "key_epoch": 1e400,
+                "cipher": "AES-256-GCM",
+                "chunk_size": 4096,
+                "sections": ["manifest"],
+                "key_file": "",
+            }
+        )
+        .replace("1e400", "Infinity")
+        .encode(),
+        json.dumps(
+            {
+                "format": 1,
+                "archive_id": "00" * 16,
+                "vault_id": "v",
+                "key_epoch": 1,
+                "cipher": "AES-256-GCM",
+                "chunk_size": 1e400,
+                "sections": ["manifest"],
+                "key_file": "",
+            }
+        )
+        .replace("1e400", "Infinity")
+        .encode(),
+        b"[" * 5000 + b"]" * 5000,
+    ],
+    ids=["infinite-epoch", "infinite-chunk-size", "deep-nesting"],
+)
 def test_hostile_archive_header_is_reported_as_damage(tmp_path: Path, header: bytes) -> None:
     """A crafted header (Infinity, deep nesting) is a clear BackupDamagedError, not a crash."""
     archive = _archive_with_header(tmp_path / "evil.cfbk", header)

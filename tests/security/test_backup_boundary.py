@@ -12,8 +12,14 @@ from tests.support import REPO
 SQL = re.compile(r"\b(SELECT|INSERT INTO|UPDATE|DELETE FROM|CREATE TABLE|PRAGMA|DROP TABLE)\b")
 TABLE = re.compile(r"\b(?:FROM|INTO|UPDATE|JOIN|EXISTS|ON|REFERENCES)\s+([a-z_]+)(?![.\w])")
 CATALOG = REPO / "backup" / "catalog.py"
-OWN = {"backup_drives", "backups", "backup_clients", "backups_drive", "backup_clients_client",
-       "backup_removals"}
+OWN = {
+    "backup_drives",
+    "backups",
+    "backup_clients",
+    "backups_drive",
+    "backup_clients_client",
+    "backup_removals",
+}
 DB_CALLS = {"execute", "execute_all", "query", "one", "scalar"}
 
 
@@ -22,8 +28,13 @@ def _strings(path: Path) -> list[str]:
     out: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.JoinedStr):  # the literal parts of an f-string, joined
-            out.append("".join(v.value for v in node.values
-                               if isinstance(v, ast.Constant) and isinstance(v.value, str)))
+            out.append(
+                "".join(
+                    v.value
+                    for v in node.values
+                    if isinstance(v, ast.Constant) and isinstance(v.value, str)
+                )
+            )
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             out.append(node.value)
     return out
@@ -44,6 +55,7 @@ def test_no_sql_and_no_database_handle_outside_the_catalog() -> None:
 
 
 def test_the_catalog_queries_only_its_own_tables() -> None:
-    named = {t for s in _strings(CATALOG) if SQL.search(s) or "EXISTS" in s
-             for t in TABLE.findall(s)}
+    named = {
+        t for s in _strings(CATALOG) if SQL.search(s) or "EXISTS" in s for t in TABLE.findall(s)
+    }
     assert named and named <= OWN, named - OWN

@@ -7,8 +7,9 @@ from pathlib import Path
 from tests.support.cli import Cli
 
 
-def test_passwd_warns_that_earlier_backups_keep_the_old_passphrase(cli: Cli,
-                                                                   tmp_path: Path) -> None:
+def test_passwd_warns_that_earlier_backups_keep_the_old_passphrase(
+    cli: Cli, tmp_path: Path
+) -> None:
     """After a passphrase change, existing backups are named as still opening with the old."""
     cli.init()
     usb = tmp_path / "usb"

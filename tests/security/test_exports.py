@@ -14,8 +14,11 @@ from vault.errors import UsageError
 SECRET = b"zqsecretexporttextmark " * 200
 
 
-def _spying_record(spy: Path, target: Path, publish_first: bool,
-                   ) -> Callable[[Callable[[], None]], None]:
+def _spying_record(
+    spy: Path,
+    target: Path,
+    publish_first: bool,
+) -> Callable[[Callable[[], None]], None]:
     """A disclosure record that keeps a second link to the export's bytes, then fails."""
 
     def record(publish: Callable[[], None]) -> None:

@@ -37,8 +37,10 @@ from vault.errors import ConfideError
 PASSPHRASE = "examiner knows this one"
 GONE = ["Thaddeus Wolfsbane", "Philippa Quenneville"]
 KEPT = "Marigold Keepsake"
-GONE_TEXTS = ["Wolfsbane described the lantern ferry and the orchid ledger at length",
-              "Quenneville recalled the copper thimble argument with her landlord"]
+GONE_TEXTS = [
+    "Wolfsbane described the lantern ferry and the orchid ledger at length",
+    "Quenneville recalled the copper thimble argument with her landlord",
+]
 GONE_PNOTE = "private hunch: the saffron carousel dream means grief"
 KEPT_TEXT = "Keepsake practised breathing with the periwinkle metronome"
 
@@ -63,7 +65,7 @@ def _needles(texts: list[str]) -> list[bytes]:
         raw = text.encode()
         out.add(raw)
         out.add(text.lower().encode())
-        out.update(raw[i:i + 20] for i in range(0, max(1, len(raw) - 20), 10))
+        out.update(raw[i : i + 20] for i in range(0, max(1, len(raw) - 20), 10))
     return sorted(out)
 
 
@@ -81,11 +83,17 @@ def _keys_from_key_file(blob: bytes, recovery_key: str, findings: Findings) -> l
     findings.key_files += 1
     found: list[bytes] = []
     # An archive's copy names no epoch (format 2): the examiner tries each, as restore does.
-    for unwrap in (lambda: unwrap_hidden_epoch(keyfile, list(KeyName), PASSPHRASE, None),
-                   lambda: unwrap_hidden_epoch(keyfile, list(KeyName), None, recovery_key)
-                   ) if keyfile.epoch == HIDDEN_EPOCH else (
+    for unwrap in (
+        (
+            lambda: unwrap_hidden_epoch(keyfile, list(KeyName), PASSPHRASE, None),
+            lambda: unwrap_hidden_epoch(keyfile, list(KeyName), None, recovery_key),
+        )
+        if keyfile.epoch == HIDDEN_EPOCH
+        else (
             lambda: keyfile.unwrap_with_passphrase(PASSPHRASE, list(KeyName)),
-            lambda: keyfile.unwrap_with_recovery(recovery_key, list(KeyName))):
+            lambda: keyfile.unwrap_with_recovery(recovery_key, list(KeyName)),
+        )
+    ):
         try:
             keys = unwrap()
         except ConfideError:
@@ -99,8 +107,9 @@ def _in_use(raw: bytes) -> bytes:
     carved from those, and skipping them keeps the many decryption passes fast. Neighbouring
     written blocks stay adjacent, so pages (and WAL frames) in them stay whole."""
     zero = bytes(4096)
-    return b"".join(raw[i:i + 4096] for i in range(0, len(raw), 4096)
-                    if raw[i:i + 4096] != zero)
+    return b"".join(
+        raw[i : i + 4096] for i in range(0, len(raw), 4096) if raw[i : i + 4096] != zero
+    )
 
 
 def examine(images: list[Path], recovery_key: str, needles: list[bytes]) -> Findings:
@@ -112,7 +121,7 @@ def examine(images: list[Path], recovery_key: str, needles: list[bytes]) -> Find
         _search(raw, f"{name} raw", needles, findings)  # plaintext anywhere would be a bug
         at = raw.find(KEY_MAGIC)
         while at >= 0:
-            findings.keys.update(_keys_from_key_file(raw[at:at + 4096], recovery_key, findings))
+            findings.keys.update(_keys_from_key_file(raw[at : at + 4096], recovery_key, findings))
             at = raw.find(KEY_MAGIC, at + 1)
         at = raw.find(BACKUP_MAGIC)
         while at >= 0:
@@ -123,11 +132,15 @@ def examine(images: list[Path], recovery_key: str, needles: list[bytes]) -> Find
             # CBC decryption needs only the previous block: one pass per alignment decrypts
             # every page on the disk, wherever it lies (database pages at 0, WAL frames at 0/8).
             for align in (0, 8):
-                _search(cbc_stream(raw[align:], key), f"{name} under a key (align {align})",
-                        needles, findings)
+                _search(
+                    cbc_stream(raw[align:], key),
+                    f"{name} under a key (align {align})",
+                    needles,
+                    findings,
+                )
         for where, section in archive_pages:
             for index in range(len(section) // PAGE_SIZE):
-                page = section[index * PAGE_SIZE:(index + 1) * PAGE_SIZE]
+                page = section[index * PAGE_SIZE : (index + 1) * PAGE_SIZE]
                 _, plain = decrypt_page(page, index + 1, key, hmac_key(key, section[:16]))
                 _search(plain, where, needles, findings)
     return findings
@@ -147,22 +160,27 @@ def _read_carved(raw: bytes, at: int, record_key: bytes) -> list[tuple[str, byte
 
     def keys_for(h: ArchiveHeader) -> ArchiveKeys:
         secret = SecretBytes(record_key)
-        return ArchiveKeys.derive(lambda salt, info: derive_subkey(secret, salt, info),
-                                  h.archive_id, h.vault_id, h.format)
+        return ArchiveKeys.derive(
+            lambda salt, info: derive_subkey(secret, salt, info), h.archive_id, h.vault_id, h.format
+        )
 
     # The wrong key, or a carve that runs into other data, stops the read: keep what was read.
     with contextlib.suppress(ConfideError):
         read_archive(io.BytesIO(raw[at:]), keys_for, sink=sink)
-    return [(f"archive at {at}: {name}", buf.getvalue()) for name, buf in buffers.items()
-            if buf.getvalue()]
+    return [
+        (f"archive at {at}: {name}", buf.getvalue())
+        for name, buf in buffers.items()
+        if buf.getvalue()
+    ]
 
 
-def _carve_archive(raw: bytes, at: int, recovery_key: str,
-                   findings: Findings) -> list[tuple[str, bytes]]:
+def _carve_archive(
+    raw: bytes, at: int, recovery_key: str, findings: Findings
+) -> list[tuple[str, bytes]]:
     """A backup archive found on the raw disk: its key-file copy, then its sections."""
     try:
-        length = int.from_bytes(raw[at + 8:at + 12], "big")
-        header = ArchiveHeader.from_bytes(raw[at + 12:at + 12 + length])
+        length = int.from_bytes(raw[at + 8 : at + 12], "big")
+        header = ArchiveHeader.from_bytes(raw[at + 12 : at + 12 + length])
     except (ConfideError, ValueError):
         return []
     findings.archives += 1
@@ -177,8 +195,9 @@ def _carve_archive(raw: bytes, at: int, recovery_key: str,
 def _tsk(image: Path, needles: list[bytes], keys: set[bytes]) -> dict[str, int]:
     """Sleuth Kit: deleted files (fls -d), their content (icat), unallocated blocks (blkls),
     searched as they are and decrypted with `keys`."""
-    listing = subprocess.run(["fls", "-r", "-d", "-p", str(image)], capture_output=True,
-                             text=True, check=True).stdout
+    listing = subprocess.run(
+        ["fls", "-r", "-d", "-p", str(image)], capture_output=True, text=True, check=True
+    ).stdout
     deleted = [line for line in listing.splitlines() if line.strip()]
     blobs: list[bytes] = []
     for line in deleted:
@@ -186,8 +205,9 @@ def _tsk(image: Path, needles: list[bytes], keys: set[bytes]) -> dict[str, int]:
         inode = line.split("\t")[0].split()[-1].rstrip(":").split("(")[0].split("-")[0]
         if inode.isdigit() and inode != "0":
             blobs.append(subprocess.run(["icat", str(image), inode], capture_output=True).stdout)
-    blobs.append(_in_use(subprocess.run(["blkls", str(image)], capture_output=True,
-                                        check=True).stdout))
+    blobs.append(
+        _in_use(subprocess.run(["blkls", str(image)], capture_output=True, check=True).stdout)
+    )
     hits = 0
     for blob in blobs:
         hits += sum(n in blob for n in needles)
@@ -201,14 +221,16 @@ def _tsk(image: Path, needles: list[bytes], keys: set[bytes]) -> dict[str, int]:
 @needs_root
 @pytest.mark.parametrize("sabotage", [None, "no-key-rotation", "no-backup-rewrite"])
 def test_examiner_finds_clients_before_disposal_and_nothing_after(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sabotage: str | None) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sabotage: str | None
+) -> None:
     """Carving both raw images: the disposed clients are found before, zero hits after; and
     with key rotation or the backup rewrite switched off, the examiner finds them again."""
     if sabotage == "no-key-rotation":
         import vault.retention.execute
 
-        monkeypatch.setattr(vault.retention.execute, "_rotate_all",
-                            lambda v, *rest: v.key_file.epoch)
+        monkeypatch.setattr(
+            vault.retention.execute, "_rotate_all", lambda v, *rest: v.key_file.epoch
+        )
     vault_img = make_image(tmp_path / "laptop.img", 48, label="LAPTOP")
     usb_img = make_image(tmp_path / "usb.img", 48, label="USB")
     laptop, usb = tmp_path / "laptop", tmp_path / "usb"
@@ -222,10 +244,16 @@ def test_examiner_finds_clients_before_disposal_and_nothing_after(
             for round_ in range(3):
                 for cid, text in zip(ids, GONE_TEXTS, strict=True):
                     for i in range(8):
-                        vault.notes.create(cid, body=f"{text} ({round_}.{i}) " + "filler " * 60,
-                                           session=SessionInfo(session_date="2011-05-05"))
-                vault.notes.create(kept, body=KEPT_TEXT + f" ({round_})",
-                                   session=SessionInfo(session_date="2025-01-01"))
+                        vault.notes.create(
+                            cid,
+                            body=f"{text} ({round_}.{i}) " + "filler " * 60,
+                            session=SessionInfo(session_date="2011-05-05"),
+                        )
+                vault.notes.create(
+                    kept,
+                    body=KEPT_TEXT + f" ({round_})",
+                    session=SessionInfo(session_date="2025-01-01"),
+                )
                 vault.open_psychotherapy_notes(PASSPHRASE).add(ids[0], GONE_PNOTE, "2011-05-05")
                 if round_ == 0:
                     add_drive(vault, usb, label="USB")
@@ -252,8 +280,7 @@ def test_examiner_finds_clients_before_disposal_and_nothing_after(
         unmount(usb)
 
         after = examine([vault_img, usb_img], recovery_key, gone_needles + kept_needles)
-        leaked = {n.decode(errors="replace"): w for n, w in after.hits.items()
-                  if n in gone_needles}
+        leaked = {n.decode(errors="replace"): w for n, w in after.hits.items() if n in gone_needles}
         assert after.found(KEPT_TEXT) and any("archive" in w for w in after.found(KEPT))
         if sabotage is not None:
             assert leaked, "the examiner must find the clients when a safeguard is off"
@@ -262,8 +289,9 @@ def test_examiner_finds_clients_before_disposal_and_nothing_after(
         assert after.keys and not (after.keys & before.keys)  # every old key is gone
 
         if HAVE_TSK:
-            views = {image.name: _tsk(image, gone_needles, after.keys)
-                     for image in (vault_img, usb_img)}
+            views = {
+                image.name: _tsk(image, gone_needles, after.keys) for image in (vault_img, usb_img)
+            }
             assert all(v["hits"] == 0 for v in views.values()), views
             assert views["laptop.img"]["deleted"] > 0  # the replaced database files...
             assert views["laptop.img"]["unallocated_bytes"] > 0  # ...left written free blocks
@@ -300,8 +328,9 @@ def test_sleuth_kit_finds_plain_deletes_but_not_replaced_backups(tmp_path: Path)
         os.sync()
         assert not old.exists()
         unmount(usb)
-        listing = subprocess.run(["fls", "-r", "-d", str(usb_img)], capture_output=True,
-                                 text=True, check=True).stdout
+        listing = subprocess.run(
+            ["fls", "-r", "-d", str(usb_img)], capture_output=True, text=True, check=True
+        ).stdout
         assert listing.strip()  # deleted entries are visible to the examiner
         free = subprocess.run(["blkls", str(usb_img)], capture_output=True, check=True).stdout
         assert free.count(BACKUP_MAGIC) == 1  # the control copy only, not the replaced archive

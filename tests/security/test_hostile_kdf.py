@@ -34,12 +34,11 @@ from vault.vault import KEY_FILE
 
 HOSTILE = {
     "t=64": KdfParams(time_cost=64, memory_kib=8 * 1024, parallelism=1, preset="default"),
-    "m=2GiB": KdfParams(time_cost=1, memory_kib=2 * 1024 * 1024, parallelism=1,
-                        preset="default"),
-    "t=2,m=2GiB,p=16": KdfParams(time_cost=2, memory_kib=2 * 1024 * 1024, parallelism=16,
-                                 preset="default"),
-    "t=32,m=1GiB": KdfParams(time_cost=32, memory_kib=1024 * 1024, parallelism=2,
-                             preset="default"),
+    "m=2GiB": KdfParams(time_cost=1, memory_kib=2 * 1024 * 1024, parallelism=1, preset="default"),
+    "t=2,m=2GiB,p=16": KdfParams(
+        time_cost=2, memory_kib=2 * 1024 * 1024, parallelism=16, preset="default"
+    ),
+    "t=32,m=1GiB": KdfParams(time_cost=32, memory_kib=1024 * 1024, parallelism=2, preset="default"),
 }
 
 
@@ -78,17 +77,27 @@ def _key_file(kdf: KdfParams) -> bytes:
 def _archive(path: Path, kdf: KdfParams) -> Path:
     key_file = _key_file(kdf)
     vault_id = json.loads(key_file[44:].rstrip(b"\0"))["vault_id"]
-    header = json.dumps({
-        "format": 1, "archive_id": "11" * 16, "vault_id": vault_id, "key_epoch": 1,
-        "cipher": "AES-256-GCM", "chunk_size": 4096, "sections": ["record.db", "manifest"],
-        "key_file": base64.b64encode(key_file).decode("ascii")}, sort_keys=True).encode()
+    header = json.dumps(
+        {
+            "format": 1,
+            "archive_id": "11" * 16,
+            "vault_id": vault_id,
+            "key_epoch": 1,
+            "cipher": "AES-256-GCM",
+            "chunk_size": 4096,
+            "sections": ["record.db", "manifest"],
+            "key_file": base64.b64encode(key_file).decode("ascii"),
+        },
+        sort_keys=True,
+    ).encode()
     path.write_bytes(b"CNFDBAK1" + struct.pack(">I", len(header)) + header + b"\0" * 32)
     return path
 
 
 @pytest.mark.parametrize("kdf", HOSTILE.values(), ids=HOSTILE.keys())
-def test_verify_of_a_hostile_archive_refuses_before_deriving(tmp_path: Path,
-                                                              kdf: KdfParams) -> None:
+def test_verify_of_a_hostile_archive_refuses_before_deriving(
+    tmp_path: Path, kdf: KdfParams
+) -> None:
     """`verify FILE` of an archive whose header asks for a huge Argon2id cost refuses it."""
     archive = _archive(tmp_path / "evil.cfbk", kdf)
     with pytest.raises(KdfRefusedError) as caught:
@@ -98,8 +107,9 @@ def test_verify_of_a_hostile_archive_refuses_before_deriving(tmp_path: Path,
 
 
 @pytest.mark.parametrize("kdf", HOSTILE.values(), ids=HOSTILE.keys())
-def test_restore_of_a_hostile_archive_refuses_before_deriving(tmp_path: Path,
-                                                               kdf: KdfParams) -> None:
+def test_restore_of_a_hostile_archive_refuses_before_deriving(
+    tmp_path: Path, kdf: KdfParams
+) -> None:
     """`restore` of such an archive refuses it, and leaves no vault behind."""
     archive = _archive(tmp_path / "evil.cfbk", kdf)
     target = tmp_path / "restored"
@@ -110,8 +120,9 @@ def test_restore_of_a_hostile_archive_refuses_before_deriving(tmp_path: Path,
 
 
 @pytest.mark.parametrize("kdf", HOSTILE.values(), ids=HOSTILE.keys())
-def test_unlock_with_a_hostile_key_file_refuses_before_deriving(tmp_path: Path,
-                                                                kdf: KdfParams) -> None:
+def test_unlock_with_a_hostile_key_file_refuses_before_deriving(
+    tmp_path: Path, kdf: KdfParams
+) -> None:
     """The vault's own keys.confide, rewritten with such parameters, is refused on unlock."""
     folder = tmp_path / "vault"
     Vault.create(folder, PASSPHRASE, TEST_PRESET)[0].lock()
@@ -131,8 +142,11 @@ def test_derive_itself_refuses_out_of_bounds_parameters() -> None:
 
 def test_everything_confide_writes_is_within_the_bounds() -> None:
     """The presets and the calibration ceiling all pass; the bound has a 2x margin."""
-    for params in (TEST_PRESET, DEFAULT_PRESET,
-                   replace(DEFAULT_PRESET, time_cost=CALIBRATE_MAX_TIME_COST)):
+    for params in (
+        TEST_PRESET,
+        DEFAULT_PRESET,
+        replace(DEFAULT_PRESET, time_cost=CALIBRATE_MAX_TIME_COST),
+    ):
         assert KdfParams.from_json(params.to_json()) == params
     assert MAX_TIME_COST == 2 * CALIBRATE_MAX_TIME_COST
     # A machine so fast that 256 MiB takes no time still calibrates within the ceiling.

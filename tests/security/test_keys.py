@@ -21,13 +21,14 @@ from vault.crypto.secret import SecretBytes
 KEY_FILE = "keys.confide"
 
 
-def _rewrite_body(path: Path, change: dict[str, object] | None = None,
-                  raw_body: bytes | None = None) -> None:
+def _rewrite_body(
+    path: Path, change: dict[str, object] | None = None, raw_body: bytes | None = None
+) -> None:
     """Edit the key file's JSON body and fix up its checksum, as an attacker can."""
     data = path.read_bytes()
     _, length, _ = struct.unpack_from(">8sI32s", data)
     if raw_body is None:
-        doc = json.loads(data[44:44 + length])
+        doc = json.loads(data[44 : 44 + length])
         doc.update(change or {})
         raw_body = json.dumps(doc, sort_keys=True).encode()
     header = struct.pack(">8sI32s", b"CNFDKEY1", len(raw_body), hashlib.sha256(raw_body).digest())
@@ -40,10 +41,13 @@ def test_swapped_recovery_public_key_never_receives_the_data_keys(tmp_path: Path
     vault, _ = Vault.create(folder, "correct horse battery", TEST_PRESET)
     vault.lock()
     attacker = X25519PrivateKey.generate()
-    attacker_private = SecretBytes(attacker.private_bytes(Encoding.Raw, PrivateFormat.Raw,
-                                                          NoEncryption()))
-    _rewrite_body(folder / KEY_FILE, {"recovery_public": base64.b64encode(
-        public_key_of(attacker_private)).decode()})
+    attacker_private = SecretBytes(
+        attacker.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    )
+    _rewrite_body(
+        folder / KEY_FILE,
+        {"recovery_public": base64.b64encode(public_key_of(attacker_private)).decode()},
+    )
     try:
         # The clinician goes on as usual: unlock, change the passphrase.
         opened = Vault.unlock(folder, "correct horse battery")
@@ -56,8 +60,9 @@ def test_swapped_recovery_public_key_never_receives_the_data_keys(tmp_path: Path
     keyfile = KeyFile.load(folder / KEY_FILE)
     blob = base64.b64decode(keyfile.recovery_slot[KeyName.RECORD.value])
     with pytest.raises(Exception) as caught:
-        open_sealed(attacker_private, blob, keyfile._aad("recovery", KeyName.RECORD),
-                    b"recovery-slot")
+        open_sealed(
+            attacker_private, blob, keyfile._aad("recovery", KeyName.RECORD), b"recovery-slot"
+        )
     assert type(caught.value).__name__ in ("InvalidTag", "DamagedFileError")
 
 
@@ -68,14 +73,26 @@ def locked_folder(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("change", [
-    {"epoch": float("inf")},
-    {"kdf": {"algorithm": "argon2id", "version": 19, "time_cost": float("inf"),
-             "memory_kib": 8192, "parallelism": 1, "preset": "x",
-             "salt": "AAAAAAAAAAAAAAAAAAAAAA=="}},
-])
-def test_key_file_with_infinite_numbers_is_damaged_not_a_crash(locked_folder: Path,
-                                                               change: dict[str, object]) -> None:
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"epoch": float("inf")},
+        {
+            "kdf": {
+                "algorithm": "argon2id",
+                "version": 19,
+                "time_cost": float("inf"),
+                "memory_kib": 8192,
+                "parallelism": 1,
+                "preset": "x",
+                "salt": "AAAAAAAAAAAAAAAAAAAAAA==",
+            }
+        },
+    ],
+)
+def test_key_file_with_infinite_numbers_is_damaged_not_a_crash(
+    locked_folder: Path, change: dict[str, object]
+) -> None:
     """A key file whose numbers are Infinity (valid Python JSON) is reported as damaged."""
     _rewrite_body(locked_folder / KEY_FILE, change)
     with pytest.raises(DamagedFileError):
@@ -99,19 +116,30 @@ def test_huge_key_file_is_damaged_without_reading_it_all(locked_folder: Path) ->
 
 
 def _kdf(**change: object) -> dict[str, object]:
-    base: dict[str, object] = {"algorithm": "argon2id", "version": 19, "time_cost": 1,
-                               "memory_kib": 8192, "parallelism": 1, "preset": "x",
-                               "salt": "AAAAAAAAAAAAAAAAAAAAAA=="}
+    base: dict[str, object] = {
+        "algorithm": "argon2id",
+        "version": 19,
+        "time_cost": 1,
+        "memory_kib": 8192,
+        "parallelism": 1,
+        "preset": "x",
+        "salt": "AAAAAAAAAAAAAAAAAAAAAA==",
+    }
     return {**base, **change}
 
 
-@pytest.mark.parametrize("kdf", [
-    _kdf(memory_kib=4 * 1024 * 1024),  # 4 GiB: a hostile file makes us allocate it
-    _kdf(parallelism=64, memory_kib=8),  # below Argon2's own minimum of 8 KiB per lane
-    _kdf(parallelism=60),
-], ids=["4-GiB", "memory-below-lanes", "60-lanes"])
+@pytest.mark.parametrize(
+    "kdf",
+    [
+        _kdf(memory_kib=4 * 1024 * 1024),  # 4 GiB: a hostile file makes us allocate it
+        _kdf(parallelism=64, memory_kib=8),  # below Argon2's own minimum of 8 KiB per lane
+        _kdf(parallelism=60),
+    ],
+    ids=["4-GiB", "memory-below-lanes", "60-lanes"],
+)
 def test_key_file_kdf_parameters_beyond_what_confide_writes_are_damage(
-        locked_folder: Path, kdf: dict[str, object]) -> None:
+    locked_folder: Path, kdf: dict[str, object]
+) -> None:
     """Argon2 parameters no Confide vault uses are refused before any derivation runs."""
     _rewrite_body(locked_folder / KEY_FILE, {"kdf": kdf})
     with pytest.raises(DamagedFileError, match="key-derivation"):
@@ -134,11 +162,18 @@ def test_key_file_with_a_malformed_nonce_is_damaged(locked_folder: Path) -> None
         Vault.unlock(locked_folder, "correct horse battery")
 
 
-@pytest.mark.parametrize("field", [("kdf", "salt"), ("recovery_public",),
-                                   ("slots", "passphrase", "record", "nonce"),
-                                   ("slots", "recovery", "record")])
+@pytest.mark.parametrize(
+    "field",
+    [
+        ("kdf", "salt"),
+        ("recovery_public",),
+        ("slots", "passphrase", "record", "nonce"),
+        ("slots", "recovery", "record"),
+    ],
+)
 def test_key_file_with_a_number_where_base64_belongs_is_damaged(
-        new_vault: tuple[Vault, str], field: tuple[str, ...]) -> None:
+    new_vault: tuple[Vault, str], field: tuple[str, ...]
+) -> None:
     """A key file holding a number where base64 text belongs is damage, on either unlock path."""
     vault, recovery_key = new_vault
     vault.lock()
@@ -150,8 +185,10 @@ def test_key_file_with_a_number_where_base64_belongs_is_damaged(
     inner[field[-1]] = 12345
     _rewrite_body(path, doc)
     refusals: list[ConfideError] = []
-    for attempt in (lambda: Vault.unlock(vault.folder, "correct horse battery").lock(),
-                    lambda: Vault.recover(vault.folder, recovery_key).abandon()):
+    for attempt in (
+        lambda: Vault.unlock(vault.folder, "correct horse battery").lock(),
+        lambda: Vault.recover(vault.folder, recovery_key).abandon(),
+    ):
         try:
             attempt()
         except ConfideError as e:  # anything else (AttributeError) fails the test
@@ -175,7 +212,8 @@ def test_pre_release_key_file_is_refused_with_a_reason(locked_folder: Path) -> N
         nonce, ct = base64.b64decode(entry["nonce"]), base64.b64decode(entry["ct"])
         key = aead.decrypt(nonce, ct, keyfile._aad("passphrase", name))
         entry["ct"] = base64.b64encode(
-            aead.encrypt(nonce, key, keyfile._aad("passphrase", name, legacy=True))).decode()
+            aead.encrypt(nonce, key, keyfile._aad("passphrase", name, legacy=True))
+        ).decode()
     _rewrite_body(path, doc)
     with pytest.raises(DamagedFileError, match="pre-release"):
         Vault.unlock(locked_folder, "correct horse battery")

@@ -14,8 +14,15 @@ from tests.support import REPO
 
 ROOT = REPO
 FORBIDDEN_IN_TUI = {"sqlcipher3", "sqlite3", "argon2", "cryptography"}
-SQL_WORDS = ("SELECT ", "INSERT INTO", "UPDATE ", "DELETE FROM", "CREATE TABLE", "PRAGMA ",
-             "DROP TABLE")
+SQL_WORDS = (
+    "SELECT ",
+    "INSERT INTO",
+    "UPDATE ",
+    "DELETE FROM",
+    "CREATE TABLE",
+    "PRAGMA ",
+    "DROP TABLE",
+)
 
 
 def _python_files(package: str) -> list[Path]:
@@ -49,7 +56,7 @@ def _imported_modules_resolved(path: Path, root: Path = ROOT) -> set[str]:
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            base = package[:len(package) - node.level + 1] if node.level else []
+            base = package[: len(package) - node.level + 1] if node.level else []
             module = ".".join([*base, *([node.module] if node.module else [])])
             names.add(module)
             names.update(f"{module}.{alias.name}" for alias in node.names)
@@ -60,12 +67,15 @@ def _loaded_in_fresh_process(package: str, forbidden: tuple[str, ...]) -> list[s
     """Import `package` and every module under it in a new interpreter; which of the modules
     it then holds fall under one of `forbidden` (a top-level name or a dotted prefix)."""
     modules = sorted(_module_name(p) for p in _python_files(package.replace(".", "/")))
-    code = ("import sys, importlib\n"
-            f"for m in {modules!r}:\n    importlib.import_module(m)\n"
-            f"bad = sorted(m for m in sys.modules if any(m == f or m.startswith(f + '.') "
-            f"for f in {forbidden!r}))\nprint(','.join(bad))")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60)
+    code = (
+        "import sys, importlib\n"
+        f"for m in {modules!r}:\n    importlib.import_module(m)\n"
+        f"bad = sorted(m for m in sys.modules if any(m == f or m.startswith(f + '.') "
+        f"for f in {forbidden!r}))\nprint(','.join(bad))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     return [m for m in proc.stdout.strip().split(",") if m]
 
@@ -73,14 +83,20 @@ def _loaded_in_fresh_process(package: str, forbidden: tuple[str, ...]) -> list[s
 @pytest.mark.parametrize("package", ["vault", "backup"])
 def test_core_packages_import_no_textual(package: str) -> None:
     """Importing vault (or backup) and all its modules in a fresh process loads no Textual."""
-    modules = [f"{package}." + ".".join(p.relative_to(ROOT / package).with_suffix("").parts)
-               for p in _python_files(package) if p.name != "__init__.py"]
-    code = (f"import sys, importlib\nimport {package}\n"
-            f"for m in {modules!r}:\n    importlib.import_module(m)\n"
-            "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('textual', 'rich', 'tui'))\nprint(','.join(bad))")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60)
+    modules = [
+        f"{package}." + ".".join(p.relative_to(ROOT / package).with_suffix("").parts)
+        for p in _python_files(package)
+        if p.name != "__init__.py"
+    ]
+    code = (
+        f"import sys, importlib\nimport {package}\n"
+        f"for m in {modules!r}:\n    importlib.import_module(m)\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('textual', 'rich', 'tui'))\nprint(','.join(bad))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == ""
 
@@ -114,13 +130,20 @@ def test_tui_contains_no_sql() -> None:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                assert node.func.attr not in ("execute", "executemany", "executescript"), \
+                assert node.func.attr not in ("execute", "executemany", "executescript"), (
                     f"{path}:{node.lineno} calls {node.func.attr}()"
+                )
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 upper = node.value.upper()
-                hits = [w for w in SQL_WORDS if w in node.value and
-                        any(k in upper for k in (" FROM ", " WHERE ", " VALUES", " SET ",
-                                                 " TABLE ", "PRAGMA "))]
+                hits = [
+                    w
+                    for w in SQL_WORDS
+                    if w in node.value
+                    and any(
+                        k in upper
+                        for k in (" FROM ", " WHERE ", " VALUES", " SET ", " TABLE ", "PRAGMA ")
+                    )
+                ]
                 assert not hits, f"{path}:{node.lineno} has SQL-like text {node.value[:60]!r}"
 
 
@@ -133,8 +156,11 @@ def test_workflows_import_no_face() -> None:
     files = _python_files("tui/workflows")
     assert len(files) > 1
     for path in files:
-        bad = {name for name in _imported_modules_resolved(path)
-               if any(name == f or name.startswith(f + ".") for f in WORKFLOWS_MAY_NOT_IMPORT)}
+        bad = {
+            name
+            for name in _imported_modules_resolved(path)
+            if any(name == f or name.startswith(f + ".") for f in WORKFLOWS_MAY_NOT_IMPORT)
+        }
         assert not bad, f"{path} imports {sorted(bad)}"
     assert _loaded_in_fresh_process("tui.workflows", WORKFLOWS_MAY_NOT_IMPORT) == []
 
@@ -144,10 +170,13 @@ def test_command_line_never_loads_textual() -> None:
     Textual module and nothing of the app: the app is handed in from tui.entry when opened."""
     assert len(_python_files("tui/cli")) > 5
     assert _loaded_in_fresh_process("tui.cli", ("textual", "tui.app")) == []
-    code = ("import sys, tui.entry\n"
-            "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] == 'textual')))")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60)
+    code = (
+        "import sys, tui.entry\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] == 'textual')))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == ""
 

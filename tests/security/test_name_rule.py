@@ -37,10 +37,22 @@ BAD = {
 }
 
 
-def _release(vault: Vault, client: int, *, recipient: str = "Harbor Law LLP",
-             purpose: str = "litigation", address: str | None = None) -> ReleaseSpec:
-    return ReleaseSpec(client, RequestType.COURT_ORDER, recipient, purpose,
-                       recipient_address=address, court_order="Order 12 of 2026")
+def _release(
+    vault: Vault,
+    client: int,
+    *,
+    recipient: str = "Harbor Law LLP",
+    purpose: str = "litigation",
+    address: str | None = None,
+) -> ReleaseSpec:
+    return ReleaseSpec(
+        client,
+        RequestType.COURT_ORDER,
+        recipient,
+        purpose,
+        recipient_address=address,
+        court_order="Order 12 of 2026",
+    )
 
 
 def _ready(vault: Vault) -> int:
@@ -52,19 +64,35 @@ def _ready(vault: Vault) -> int:
 FIELDS: dict[str, tuple[str, Callable[[Vault, Path, str], object]]] = {
     "client name": ("client name", lambda v, _, s: v.clients.add(s)),
     "pseudonym": ("pseudonym", lambda v, _, s: v.clients.add("Ada Example", pseudonym=s)),
-    "renamed client": ("client name",
-                       lambda v, _, s: v.clients.update(v.clients.add("Ada Example").id,
-                                                        display_name=s)),
-    "recipient": ("recipient", lambda v, _, s: v.disclosures.prepare(
-        _release(v, _ready(v), recipient=s))),
-    "purpose": ("purpose", lambda v, _, s: v.disclosures.prepare(
-        _release(v, _ready(v), purpose=s))),
-    "recipient address": ("recipient address", lambda v, _, s: v.disclosures.prepare(
-        _release(v, _ready(v), address=s))),
-    "authorization recipient": ("recipient", lambda v, _, s: v.disclosures.authorizations.add(
-        v.clients.add("Ada Example").id, kind="general", description="progress notes",
-        discloser="Dr. Example", recipient_name=s, purpose="care", signed_on="2026-01-01",
-        expires_on="2027-01-01")),
+    "renamed client": (
+        "client name",
+        lambda v, _, s: v.clients.update(v.clients.add("Ada Example").id, display_name=s),
+    ),
+    "recipient": (
+        "recipient",
+        lambda v, _, s: v.disclosures.prepare(_release(v, _ready(v), recipient=s)),
+    ),
+    "purpose": (
+        "purpose",
+        lambda v, _, s: v.disclosures.prepare(_release(v, _ready(v), purpose=s)),
+    ),
+    "recipient address": (
+        "recipient address",
+        lambda v, _, s: v.disclosures.prepare(_release(v, _ready(v), address=s)),
+    ),
+    "authorization recipient": (
+        "recipient",
+        lambda v, _, s: v.disclosures.authorizations.add(
+            v.clients.add("Ada Example").id,
+            kind="general",
+            description="progress notes",
+            discloser="Dr. Example",
+            recipient_name=s,
+            purpose="care",
+            signed_on="2026-01-01",
+            expires_on="2027-01-01",
+        ),
+    ),
     "practice name": ("practice name", lambda v, _, s: v.disclosures.set_practice(name=s)),
     "drive label": ("drive label", lambda v, t, s: add_drive(v, t, s)),
     "policy label": ("policy label", lambda v, _, s: add_policy(v, "custom-7", s, 7)),
@@ -73,8 +101,9 @@ FIELDS: dict[str, tuple[str, Callable[[Vault, Path, str], object]]] = {
 
 @pytest.mark.parametrize("field", FIELDS)
 @pytest.mark.parametrize("char", BAD, ids=[f"U+{ord(c):04X}" for c in BAD])
-def test_every_name_like_field_refuses_the_same_characters(vault: Vault, tmp_path: Path,
-                                                           field: str, char: str) -> None:
+def test_every_name_like_field_refuses_the_same_characters(
+    vault: Vault, tmp_path: Path, field: str, char: str
+) -> None:
     """A tab, CR, U+2028 or U+202E in any name-like field is refused, naming char and field."""
     label, attempt = FIELDS[field]
     stick = tmp_path / "stick"
@@ -90,8 +119,7 @@ def test_every_name_like_field_refuses_the_same_characters(vault: Vault, tmp_pat
 
 
 @pytest.mark.parametrize("field", FIELDS)
-def test_every_name_like_field_stores_exactly(vault: Vault, tmp_path: Path,
-                                              field: str) -> None:
+def test_every_name_like_field_stores_exactly(vault: Vault, tmp_path: Path, field: str) -> None:
     """Accents, scripts, double spaces and markup-like text are accepted as given."""
     label, attempt = FIELDS[field]
     stick = tmp_path / "stick"
@@ -103,16 +131,15 @@ def test_every_name_like_field_stores_exactly(vault: Vault, tmp_path: Path,
 
 def _legacy_name(vault: Vault, client: int, name: str) -> None:
     """A name stored before the rule existed: written straight into the table."""
-    vault.db.execute("UPDATE clients SET display_name = ?, legal_name = ? WHERE id = ?",
-                     (name, name, client))
+    vault.db.execute(
+        "UPDATE clients SET display_name = ?, legal_name = ? WHERE id = ?", (name, name, client)
+    )
 
 
-def test_every_release_format_escapes_bidi_controls_alike(vault: Vault,
-                                                          tmp_path: Path) -> None:
+def test_every_release_format_escapes_bidi_controls_alike(vault: Vault, tmp_path: Path) -> None:
     """A U+202E in a (pre-rule) name and in a note body: the same `\\u202e` in txt, md, PDF."""
     client = vault.clients.add("Ada Example").id
-    signed(vault, client, "soap", "Subjective: body\u202emark and a line\u2028break.",
-           "2026-01-10")
+    signed(vault, client, "soap", "Subjective: body\u202emark and a line\u2028break.", "2026-01-10")
     _legacy_name(vault, client, "Ada\u202eelpmaxE")
     outputs = {}
     for suffix in (".txt", ".md", ".pdf"):

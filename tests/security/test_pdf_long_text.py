@@ -18,9 +18,15 @@ BODY_BYTES = 10_000_000
 
 
 def _document(body: str) -> Document:
-    return Document("R-000001", "Release of records", ("Practice Example",),
-                    (("Client", "C-00001"),), (), (Section("N-000001  SOAP", (), body),),
-                    "R-000001 C-00001")
+    return Document(
+        "R-000001",
+        "Release of records",
+        ("Practice Example",),
+        (("Client", "C-00001"),),
+        (),
+        (Section("N-000001  SOAP", (), body),),
+        "R-000001 C-00001",
+    )
 
 
 class _CountingPdf(_Pdf):
@@ -62,26 +68,31 @@ def test_a_ten_megabyte_body_is_measured_linearly() -> None:
     assert measured <= 2 * len(text) + len(lines) + 1
     # Every character other than the spaces and line breaks the wrap consumes is kept.
     assert sum(len(ln.replace(" ", "")) for ln in lines) == len(
-        text.replace(" ", "").replace("\n", ""))
+        text.replace(" ", "").replace("\n", "")
+    )
 
 
 def test_the_long_word_survives_in_the_pdf(tmp_path: Path) -> None:
     """The PDF of a 100,000-character word carries every character (read back by pdftotext)."""
     out = tmp_path / "word.pdf"
     out.write_bytes(render_pdf(_document("q" * WORD)))
-    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(out), "-"], capture_output=True,
-                          check=True, timeout=120).stdout.decode()
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(out), "-"], capture_output=True, check=True, timeout=120
+    ).stdout.decode()
     assert text.count("q") == WORD
 
 
 def test_the_largest_note_body_produces_a_pdf(tmp_path: Path) -> None:
     """A body at the vault's limit (2 million characters: a note cannot be larger, so the
     10 MB case above is checked at the layout) renders whole: first and last lines in it."""
-    lines = [f"line {i:06d} reports improved sleep and paced breathing at weekends"
-             for i in range(MAX_BODY_CHARS // 64)]
+    lines = [
+        f"line {i:06d} reports improved sleep and paced breathing at weekends"
+        for i in range(MAX_BODY_CHARS // 64)
+    ]
     out = tmp_path / "big.pdf"
     out.write_bytes(render_pdf(_document("\n".join(lines))))
-    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(out), "-"], capture_output=True,
-                          check=True, timeout=300).stdout.decode()
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(out), "-"], capture_output=True, check=True, timeout=300
+    ).stdout.decode()
     assert lines[0] in text and lines[-1] in text
     assert text.count("reports improved sleep") == len(lines)

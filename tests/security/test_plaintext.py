@@ -48,16 +48,23 @@ def _session(vault: Vault) -> None:
     sealed = vault.clients.add(SEALED_LEGAL, pseudonym=PSEUDONYM)
     body, spans = parse_omissions(
         f"Subjective: talked about {NOTE_WORDS[0]} dreams "
-        f"{{{{omit:dream}}}}of a {NOTE_WORDS[1]} garden{{{{/omit}}}}.")
-    note = vault.notes.create(a.id, "soap", body=body, spans=spans, participants=[b.id],
-                              session=SessionInfo("2026-11-20", "10:00", "10:50", "90834"))
+        f"{{{{omit:dream}}}}of a {NOTE_WORDS[1]} garden{{{{/omit}}}}."
+    )
+    note = vault.notes.create(
+        a.id,
+        "soap",
+        body=body,
+        spans=spans,
+        participants=[b.id],
+        session=SessionInfo("2026-11-20", "10:00", "10:50", "90834"),
+    )
     for i in range(30):  # enough writes to spill pages through the WAL
-        vault.notes.save_draft(note.id, body=body + f" revision {i} {NOTE_WORDS[2]}",
-                               spans=spans)
+        vault.notes.save_draft(note.id, body=body + f" revision {i} {NOTE_WORDS[2]}", spans=spans)
     vault.notes.sign(note.id)
     vault.notes.addend(note.id, f"Addendum on {NOTE_WORDS[2]}")
-    vault.notes.create(sealed.id, body=f"{NOTE_WORDS[2]} discussed",
-                       omit_category=OmitCategory.LEGAL)
+    vault.notes.create(
+        sealed.id, body=f"{NOTE_WORDS[2]} discussed", omit_category=OmitCategory.LEGAL
+    )
     area = vault.open_psychotherapy_notes(PASSPHRASE)
     for word in PNOTE_WORDS:
         area.add(sealed.id, f"impression: {word}", "2026-11-20")
@@ -89,20 +96,41 @@ def test_cli_session_leaves_no_plaintext_anywhere(tmp_path: Path) -> None:
     secret.write_text(PASSPHRASE + "\n")
     secret.chmod(0o600)
     folder = tmp_path / "vault"
-    env = {**os.environ, "HOME": str(home), "TMPDIR": str(tmp), "CONFIDE_VAULT": str(folder),
-           "CONFIDE_PASSPHRASE_FILE": str(secret), "XDG_DATA_HOME": str(home / "data")}
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "TMPDIR": str(tmp),
+        "CONFIDE_VAULT": str(folder),
+        "CONFIDE_PASSPHRASE_FILE": str(secret),
+        "XDG_DATA_HOME": str(home / "data"),
+    }
 
     def run(*args: str) -> str:
-        proc = subprocess.run([sys.executable, "-m", "tui", *args], env=env,
-                              capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(
+            [sys.executable, "-m", "tui", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert proc.returncode == 0, proc.stderr
         return proc.stdout
 
     run("init", "--kdf", "test-insecure")
     run("client", "add", CLIENT_NAMES[0])
     run("client", "add", SEALED_LEGAL, "--pseudonym", PSEUDONYM)
-    run("note", "add", "1", "--template", "dap", "--date", "2026-11-20", "--body",
-        f"Data: {NOTE_WORDS[0]} {{{{omit:legal}}}}{NOTE_WORDS[1]}{{{{/omit}}}}", "--sign")
+    run(
+        "note",
+        "add",
+        "1",
+        "--template",
+        "dap",
+        "--date",
+        "2026-11-20",
+        "--body",
+        f"Data: {NOTE_WORDS[0]} {{{{omit:legal}}}}{NOTE_WORDS[1]}{{{{/omit}}}}",
+        "--sign",
+    )
     run("pnote", "add", "2", "--body", f"{PNOTE_WORDS[0]} {PNOTE_WORDS[1]}")
     assert NOTE_WORDS[0] in run("search", NOTE_WORDS[0])
     assert SEALED_LEGAL in run("client", "show", "2", "--reveal-name")
@@ -111,15 +139,18 @@ def test_cli_session_leaves_no_plaintext_anywhere(tmp_path: Path) -> None:
     hits = _hits(tmp_path)
     assert ("secret/canary.txt", NOTE_WORDS[0].encode()) in hits
     assert [(name, needle) for name, needle in hits if not name.startswith("secret/")] == []
-    assert sorted(p.name for p in folder.iterdir()) == ["confide.lock", "keys.confide",
-                                                         "pnotes.db", "record.db"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "confide.lock",
+        "keys.confide",
+        "pnotes.db",
+        "record.db",
+    ]
 
 
 def test_psychotherapy_text_is_nowhere_in_the_general_record(vault: Vault) -> None:
     """Every table of record.db, every general API result and the audit log lack pnote text."""
     _session(vault)
-    tables = [r[0] for r in vault.db.query(
-        "SELECT name FROM sqlite_master WHERE type = 'table'")]
+    tables = [r[0] for r in vault.db.query("SELECT name FROM sqlite_master WHERE type = 'table'")]
     dump = []
     for table in tables:
         dump.extend(repr(tuple(row)) for row in vault.db.query(f'SELECT * FROM "{table}"'))

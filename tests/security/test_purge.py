@@ -16,7 +16,8 @@ from vault.crypto.keyslots import KeyName, wipe_keys
 
 
 def test_fifo_in_place_of_a_catalogued_backup_is_refused_not_read(
-        vault: Vault, tmp_path: Path) -> None:
+    vault: Vault, tmp_path: Path
+) -> None:
     """A FIFO swapped in for an archive gives a clear error instead of blocking forever."""
     make_practice(vault)
     usb = tmp_path / "usb"

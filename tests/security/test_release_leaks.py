@@ -44,18 +44,29 @@ def practice(vault: Vault) -> Practice:
 
 def _court_release(vault: Vault, p: Practice, **extra: object) -> ReleaseSpec:
     fields: dict[str, object] = dict(
-        client_id=p.client, request_type=RequestType.COURT_ORDER,
-        recipient_name="County Court Clerk", purpose="court-ordered production",
+        client_id=p.client,
+        request_type=RequestType.COURT_ORDER,
+        recipient_name="County Court Clerk",
+        purpose="court-ordered production",
         court_order="Superior Court, case 26-CV-101, order of 2026-11-01",
-        include_categories=(INCLUDED,))
+        include_categories=(INCLUDED,),
+    )
     fields.update(extra)
     return ReleaseSpec(**fields)  # type: ignore[arg-type]
 
 
 def _withheld_markers(pnotes_released: bool = False) -> list[str]:
     markers = [m for c, m in CATEGORY_MARKERS.items() if c is not INCLUDED]
-    markers += [JOINT_PASSAGE, OTHER_FIRST, OTHER_LAST, WHOLE_NOTE, DRAFT, OTHER_CLIENT,
-                AMEND_FLAGGED, PNOTE_FLAGGED]
+    markers += [
+        JOINT_PASSAGE,
+        OTHER_FIRST,
+        OTHER_LAST,
+        WHOLE_NOTE,
+        DRAFT,
+        OTHER_CLIENT,
+        AMEND_FLAGGED,
+        PNOTE_FLAGGED,
+    ]
     if not pnotes_released:
         markers.append(PNOTE_MARKER)
     return markers
@@ -72,11 +83,18 @@ def _assert_no_leak(text: str, pnotes_released: bool = False) -> None:
     assert missing == [], f"released content missing: {missing}"
 
 
-@pytest.mark.parametrize("name,password", [("release.pdf", None),
-                                           ("protected.pdf", PDF_PASSWORD),
-                                           ("release.txt", None), ("release.md", None)])
-def test_no_withheld_marker_in_any_format(vault: Vault, practice: Practice, tmp_path: Path,
-                                          name: str, password: str | None) -> None:
+@pytest.mark.parametrize(
+    "name,password",
+    [
+        ("release.pdf", None),
+        ("protected.pdf", PDF_PASSWORD),
+        ("release.txt", None),
+        ("release.md", None),
+    ],
+)
+def test_no_withheld_marker_in_any_format(
+    vault: Vault, practice: Practice, tmp_path: Path, name: str, password: str | None
+) -> None:
     """Flagged passages, psychotherapy notes, drafts, other participants leave in no format."""
     out = tmp_path / "out" / name
     out.parent.mkdir()
@@ -93,8 +111,9 @@ def test_no_withheld_marker_in_any_format(vault: Vault, practice: Practice, tmp_
     assert sorted(p.name for p in out.parent.iterdir()) == [name]
 
 
-def test_pdf_metadata_and_bookmarks_carry_no_content(vault: Vault, practice: Practice,
-                                                     tmp_path: Path) -> None:
+def test_pdf_metadata_and_bookmarks_carry_no_content(
+    vault: Vault, practice: Practice, tmp_path: Path
+) -> None:
     """PDF title/author/subject/keywords and outline name only the release and note ids."""
     out = tmp_path / "r.pdf"
     vault.disclosures.write(vault.disclosures.prepare(_court_release(vault, practice)), out)
@@ -108,12 +127,12 @@ def test_pdf_metadata_and_bookmarks_carry_no_content(vault: Vault, practice: Pra
     assert f"N-{practice.joint_note:06d}  DAP progress note" in titles
 
 
-def test_encrypted_pdf_needs_the_password(vault: Vault, practice: Practice,
-                                          tmp_path: Path) -> None:
+def test_encrypted_pdf_needs_the_password(vault: Vault, practice: Practice, tmp_path: Path) -> None:
     """A password-protected PDF is AES-256 and unreadable without the password."""
     out = tmp_path / "p.pdf"
-    vault.disclosures.write(vault.disclosures.prepare(_court_release(vault, practice)), out,
-                            password=PDF_PASSWORD)
+    vault.disclosures.write(
+        vault.disclosures.prepare(_court_release(vault, practice)), out, password=PDF_PASSWORD
+    )
     reader = pypdf.PdfReader(out)
     assert reader.is_encrypted
     assert reader.decrypt("wrong password") == pypdf.PasswordType.NOT_DECRYPTED
@@ -125,13 +144,20 @@ def test_encrypted_pdf_needs_the_password(vault: Vault, practice: Practice,
 
 @pytest.mark.parametrize("name", ["with-pnotes.pdf", "with-pnotes.txt", "with-pnotes.md"])
 def test_psychotherapy_notes_leave_only_with_their_own_authorization(
-        vault: Vault, practice: Practice, tmp_path: Path, name: str) -> None:
+    vault: Vault, practice: Practice, tmp_path: Path, name: str
+) -> None:
     """With a valid psychotherapy-notes authorization (and the passphrase) they are released,
     their flagged passages withheld like any note's (in every format)."""
     auth = vault.disclosures.authorizations.add(
-        practice.client, kind="psychotherapy_notes", description="psychotherapy notes 2026",
-        discloser="Dr. Able", recipient_name="County Court Clerk",
-        purpose="court-ordered production", signed_on="2026-10-01", expires_on="2099-10-01")
+        practice.client,
+        kind="psychotherapy_notes",
+        description="psychotherapy notes 2026",
+        discloser="Dr. Able",
+        recipient_name="County Court Clerk",
+        purpose="court-ordered production",
+        signed_on="2026-10-01",
+        expires_on="2099-10-01",
+    )
     spec = _court_release(vault, practice, pnotes_authorization_id=auth.id)
     plan = vault.disclosures.prepare(spec, passphrase=PASSPHRASE)
     assert plan.pnote_count == 1
@@ -162,8 +188,9 @@ def test_joint_note_withholds_other_participants(vault: Vault, practice: Practic
     """In a family note, the other participant's names (any case) and list entry are withheld;
     the client's own name stays."""
     plan = vault.disclosures.prepare(_court_release(vault, practice))
-    section = next(s for s in plan.document.sections
-                   if s.heading.startswith(f"N-{practice.joint_note:06d}"))
+    section = next(
+        s for s in plan.document.sections if s.heading.startswith(f"N-{practice.joint_note:06d}")
+    )
     assert OTHER_FIRST not in section.body and OTHER_LAST.upper() not in section.body
     # "Maravel", "ODDFELLOWE" and "Maravel Oddfellowe" (the full name counts once).
     assert section.body.count("[withheld: other participant]") == 3
@@ -173,34 +200,49 @@ def test_joint_note_withholds_other_participants(vault: Vault, practice: Practic
 
 
 def test_joint_note_releases_the_clients_own_flagged_passages_on_purpose(
-        vault: Vault, tmp_path: Path) -> None:
+    vault: Vault, tmp_path: Path
+) -> None:
     """In a joint note, a category included on purpose releases the client's own flagged
     passages; the other participant's passages and name stay withheld, whatever is included,
     and the same holds the other way round."""
     ana = vault.clients.add("Ana Jointly").id
     ben = vault.clients.add("Benedikt Ferrowmere").id
-    note = signed(vault, ana, "dap",
-                  "Data: couple session. {{omit:substance}}zqanaowndrinkmark{{/omit}} "
-                  f"Benedikt spoke. {{{{omit:substance@C-{ben:05d}}}}}zqbensecretmark"
-                  f"{{{{/omit}}}} {{{{omit:hiv@C-{ana:05d}}}}}zqanahivmark{{{{/omit}}}}",
-                  "2026-02-01", (ben,))
+    note = signed(
+        vault,
+        ana,
+        "dap",
+        "Data: couple session. {{omit:substance}}zqanaowndrinkmark{{/omit}} "
+        f"Benedikt spoke. {{{{omit:substance@C-{ben:05d}}}}}zqbensecretmark"
+        f"{{{{/omit}}}} {{{{omit:hiv@C-{ana:05d}}}}}zqanahivmark{{{{/omit}}}}",
+        "2026-02-01",
+        (ben,),
+    )
     spans = vault.notes.get(note).spans
     assert [s.about for s in spans] == [None, ben, ana]
-    whole = vault.notes.create(ana, "free", body="Joint call zqwholejointmark.",
-                               session=SessionInfo("2026-02-02"), participants=(ben,),
-                               omit_category=OmitCategory.LEGAL)
+    whole = vault.notes.create(
+        ana,
+        "free",
+        body="Joint call zqwholejointmark.",
+        session=SessionInfo("2026-02-02"),
+        participants=(ben,),
+        omit_category=OmitCategory.LEGAL,
+    )
     vault.notes.sign(whole.id)
 
     def release(client: int, *include: OmitCategory) -> str:
-        spec = ReleaseSpec(client_id=client, request_type=RequestType.COURT_ORDER,
-                           recipient_name="Clerk", purpose="order", court_order="Order 3",
-                           include_categories=include)
+        spec = ReleaseSpec(
+            client_id=client,
+            request_type=RequestType.COURT_ORDER,
+            recipient_name="Clerk",
+            purpose="order",
+            court_order="Order 3",
+            include_categories=include,
+        )
         out = tmp_path / f"r{client}-{len(include)}.txt"  # every run its own file
         vault.disclosures.write(vault.disclosures.prepare(spec), out)
         return out.read_text()
 
-    for_ana = release(ana, OmitCategory.SUBSTANCE_USE, OmitCategory.HIV_STI,
-                      OmitCategory.LEGAL)
+    for_ana = release(ana, OmitCategory.SUBSTANCE_USE, OmitCategory.HIV_STI, OmitCategory.LEGAL)
     assert "zqanaowndrinkmark" in for_ana and "zqanahivmark" in for_ana
     assert "zqwholejointmark" in for_ana  # her note, flagged whole, included on purpose
     assert "zqbensecretmark" not in for_ana and "Benedikt" not in for_ana
@@ -208,8 +250,7 @@ def test_joint_note_releases_the_clients_own_flagged_passages_on_purpose(
     # Not included: the client's own passages are withheld with their category, as anywhere.
     plain = release(ana)
     assert "zqanaowndrinkmark" not in plain and "[withheld: substance use]" in plain
-    for_ben = release(ben, OmitCategory.SUBSTANCE_USE, OmitCategory.HIV_STI,
-                      OmitCategory.LEGAL)
+    for_ben = release(ben, OmitCategory.SUBSTANCE_USE, OmitCategory.HIV_STI, OmitCategory.LEGAL)
     assert "zqbensecretmark" in for_ben
     assert "zqwholejointmark" not in for_ben and "[withheld: legal]" in for_ben
     assert "zqanaowndrinkmark" not in for_ben and "zqanahivmark" not in for_ben
@@ -219,11 +260,17 @@ def test_joint_note_releases_the_clients_own_flagged_passages_on_purpose(
         vault.notes.create(ana, "free", body="{{omit:legal@C-00099}}x{{/omit}}")
 
 
-def test_release_of_other_participant_keeps_first_client_out(vault: Vault,
-                                                             practice: Practice) -> None:
+def test_release_of_other_participant_keeps_first_client_out(
+    vault: Vault, practice: Practice
+) -> None:
     """The same joint note released for the other participant withholds the first client."""
-    spec = ReleaseSpec(client_id=practice.other, request_type=RequestType.COURT_ORDER,
-                       recipient_name="Clerk", purpose="order", court_order="Order 7")
+    spec = ReleaseSpec(
+        client_id=practice.other,
+        request_type=RequestType.COURT_ORDER,
+        recipient_name="Clerk",
+        purpose="order",
+        court_order="Order 7",
+    )
     plan = vault.disclosures.prepare(spec)
     assert len(plan.document.sections) == 1
     text = plan.preview
@@ -231,15 +278,26 @@ def test_release_of_other_participant_keeps_first_client_out(vault: Vault,
     assert OTHER_FIRST in text  # their own name, in the header
 
 
-def test_sealed_legal_name_of_another_participant_is_withheld(vault: Vault,
-                                                              tmp_path: Path) -> None:
+def test_sealed_legal_name_of_another_participant_is_withheld(vault: Vault, tmp_path: Path) -> None:
     """A pseudonymous participant's sealed legal name is unsealed (passphrase) and withheld."""
     client = vault.clients.add("Pat Clientson").id
     famous = vault.clients.add("Zephyrine Starbright", pseudonym="Client Kestrel").id
-    signed(vault, client, "soap", "Zephyrine said the press followed her; Starbright "
-           "family name came up. Kestrel joined late.", "2026-01-02", (famous,))
-    spec = ReleaseSpec(client_id=client, request_type=RequestType.COURT_ORDER,
-                       recipient_name="Clerk", purpose="order", court_order="Order 9")
+    signed(
+        vault,
+        client,
+        "soap",
+        "Zephyrine said the press followed her; Starbright "
+        "family name came up. Kestrel joined late.",
+        "2026-01-02",
+        (famous,),
+    )
+    spec = ReleaseSpec(
+        client_id=client,
+        request_type=RequestType.COURT_ORDER,
+        recipient_name="Clerk",
+        purpose="order",
+        court_order="Order 9",
+    )
     with pytest.raises(UsageError, match="legal name is sealed"):
         vault.disclosures.prepare(spec)
     plan = vault.disclosures.prepare(spec, passphrase=PASSPHRASE)
@@ -251,23 +309,31 @@ def test_pseudonymous_client_release_can_carry_the_legal_name(vault: Vault) -> N
     """By default the release shows the pseudonym; on request, the unsealed legal name."""
     client = vault.clients.add("Orla Realname", pseudonym="Client Wren").id
     signed(vault, client, "soap", "Weekly session.", "2026-01-02")
-    spec = ReleaseSpec(client_id=client, request_type=RequestType.COURT_ORDER,
-                       recipient_name="Clerk", purpose="order", court_order="Order 9")
+    spec = ReleaseSpec(
+        client_id=client,
+        request_type=RequestType.COURT_ORDER,
+        recipient_name="Clerk",
+        purpose="order",
+        court_order="Order 9",
+    )
     assert "Client Wren (C-00001)" in vault.disclosures.prepare(spec).preview
     named = ReleaseSpec(**{**spec.__dict__, "legal_name": True})
     with pytest.raises(UsageError, match="passphrase is needed again"):
         vault.disclosures.prepare(named)
-    assert "Orla Realname (C-00001)" in vault.disclosures.prepare(
-        named, passphrase=PASSPHRASE).preview
+    assert (
+        "Orla Realname (C-00001)" in vault.disclosures.prepare(named, passphrase=PASSPHRASE).preview
+    )
 
 
 def test_leak_check_fails_when_withholding_is_switched_off(
-        vault: Vault, practice: Practice, monkeypatch: pytest.MonkeyPatch) -> None:
+    vault: Vault, practice: Practice, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With span withholding disabled, the leak assertion used above does fail."""
     import vault.disclosures.release as release
 
-    monkeypatch.setattr(release, "render_withheld",
-                        lambda body, spans, whole=None, include=(), foreign=(): body)
+    monkeypatch.setattr(
+        release, "render_withheld", lambda body, spans, whole=None, include=(), foreign=(): body
+    )
     plan = vault.disclosures.prepare(_court_release(vault, practice))
     with pytest.raises(AssertionError, match="withheld content leaked"):
         _assert_no_leak(plan.preview)
@@ -278,8 +344,15 @@ def test_leak_check_fails_when_withholding_is_switched_off(
 PATH_VISIBLE = "zqpathvisiblemark"
 PATH_SECRET = "zqpathhivsecretmark"
 PATH_MARKED = f"Seen {PATH_VISIBLE}. {{{{omit:hiv}}}}{PATH_SECRET}{{{{/omit}}}} Plan: weekly."
-TEXT_PATHS = ["note add", "note edit", "addendum", "late entry", "amendment accepted",
-              "pnote add", "pnote edit"]
+TEXT_PATHS = [
+    "note add",
+    "note edit",
+    "addendum",
+    "late entry",
+    "amendment accepted",
+    "pnote add",
+    "pnote edit",
+]
 FORMATS = ["release.txt", "release.md", "release.pdf"]
 
 
@@ -290,16 +363,18 @@ def _store_via(vault: Vault, path: str) -> ReleaseSpec:
     base = signed(vault, client, "soap", "Plain session.", "2026-03-01")
     pnotes_auth = None
     if path == "note add":
-        vault.notes.sign(vault.notes.create(client, "soap", body=PATH_MARKED,
-                                            session=session).id)
+        vault.notes.sign(vault.notes.create(client, "soap", body=PATH_MARKED, session=session).id)
     elif path == "note edit":
         draft = vault.notes.create(client, "soap", body="first words", session=session)
         vault.notes.sign(vault.notes.save_draft(draft.id, body=PATH_MARKED).id)
     elif path == "addendum":
         vault.notes.addend(base, PATH_MARKED)
     elif path == "late entry":
-        vault.notes.sign(vault.notes.late_entry(client, "soap", "2026-02-20", "written late",
-                                                body=PATH_MARKED).id)
+        vault.notes.sign(
+            vault.notes.late_entry(
+                client, "soap", "2026-02-20", "written late", body=PATH_MARKED
+            ).id
+        )
     elif path == "amendment accepted":
         amendments = vault.disclosures.amendments
         amendments.accept(amendments.request(client, base, "Add the result.").id, PATH_MARKED)
@@ -311,14 +386,23 @@ def _store_via(vault: Vault, path: str) -> ReleaseSpec:
             area.update(area.add(client, "first words", "2026-03-01").id, PATH_MARKED)
         area.lock()
         pnotes_auth = vault.disclosures.authorizations.add(
-            client, kind="psychotherapy_notes", description="psychotherapy notes 2026",
-            discloser="Dr. Able", recipient_name="County Court Clerk",
-            purpose="court-ordered production", signed_on="2026-10-01",
-            expires_on="2099-10-01").id
-    return ReleaseSpec(client_id=client, request_type=RequestType.COURT_ORDER,
-                       recipient_name="County Court Clerk", purpose="court-ordered production",
-                       court_order="Superior Court, case 26-CV-102",
-                       pnotes_authorization_id=pnotes_auth)
+            client,
+            kind="psychotherapy_notes",
+            description="psychotherapy notes 2026",
+            discloser="Dr. Able",
+            recipient_name="County Court Clerk",
+            purpose="court-ordered production",
+            signed_on="2026-10-01",
+            expires_on="2099-10-01",
+        ).id
+    return ReleaseSpec(
+        client_id=client,
+        request_type=RequestType.COURT_ORDER,
+        recipient_name="County Court Clerk",
+        purpose="court-ordered production",
+        court_order="Superior Court, case 26-CV-102",
+        pnotes_authorization_id=pnotes_auth,
+    )
 
 
 def _released_via(vault: Vault, path: str, out: Path) -> str:
@@ -336,17 +420,18 @@ def _assert_flag_held(text: str) -> None:
 
 @pytest.mark.parametrize("name", FORMATS)
 @pytest.mark.parametrize("path", TEXT_PATHS)
-def test_flags_hold_on_every_path_that_stores_text(vault: Vault, tmp_path: Path, path: str,
-                                                   name: str) -> None:
+def test_flags_hold_on_every_path_that_stores_text(
+    vault: Vault, tmp_path: Path, path: str, name: str
+) -> None:
     """Markers typed through each way of writing text (progress notes, drafts, addenda, late
     entries, accepted amendments, psychotherapy notes) are flags in every release format."""
     _assert_flag_held(_released_via(vault, path, tmp_path / name))
 
 
 @pytest.mark.parametrize("path", TEXT_PATHS)
-def test_flag_paths_leak_with_the_parser_bypassed(vault: Vault, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch,
-                                                  path: str) -> None:
+def test_flag_paths_leak_with_the_parser_bypassed(
+    vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
     """Control: with the one parser entry point bypassed (markers kept as text, as before the
     fix), every path's release does carry the flagged words, so the test above would fail."""
     import vault.records.markup as markup
@@ -358,14 +443,25 @@ def test_flag_paths_leak_with_the_parser_bypassed(vault: Vault, tmp_path: Path,
 
 
 def test_flagged_passage_in_a_psychotherapy_note_is_released_only_on_purpose(
-        vault: Vault, practice: Practice, tmp_path: Path) -> None:
+    vault: Vault, practice: Practice, tmp_path: Path
+) -> None:
     """Including the category on purpose releases a psychotherapy note's flagged passage."""
     auth = vault.disclosures.authorizations.add(
-        practice.client, kind="psychotherapy_notes", description="psychotherapy notes 2026",
-        discloser="Dr. Able", recipient_name="County Court Clerk",
-        purpose="court-ordered production", signed_on="2026-10-01", expires_on="2099-10-01")
-    spec = _court_release(vault, practice, pnotes_authorization_id=auth.id,
-                          include_categories=(OmitCategory.THIRD_PARTY,))
+        practice.client,
+        kind="psychotherapy_notes",
+        description="psychotherapy notes 2026",
+        discloser="Dr. Able",
+        recipient_name="County Court Clerk",
+        purpose="court-ordered production",
+        signed_on="2026-10-01",
+        expires_on="2099-10-01",
+    )
+    spec = _court_release(
+        vault,
+        practice,
+        pnotes_authorization_id=auth.id,
+        include_categories=(OmitCategory.THIRD_PARTY,),
+    )
     plan = vault.disclosures.prepare(spec, passphrase=PASSPHRASE)
     assert PNOTE_FLAGGED in plan.preview and PNOTE_MARKER in plan.preview
     assert OmitCategory.THIRD_PARTY in plan.included_categories
@@ -376,10 +472,12 @@ def test_text_that_keeps_no_flags_refuses_markers(vault: Vault, practice: Practi
     (it would be printed as typed), and nothing is saved."""
     before = vault.notes.count()
     with pytest.raises(MarkupError, match="cannot carry omission flags"):
-        vault.notes.late_entry(practice.client, "soap", "2026-02-20",
-                               "{{omit:hiv}}late{{/omit}}", body="Session.")
+        vault.notes.late_entry(
+            practice.client, "soap", "2026-02-20", "{{omit:hiv}}late{{/omit}}", body="Session."
+        )
     with pytest.raises(MarkupError, match="cannot carry omission flags"):
-        vault.disclosures.amendments.request(practice.client, practice.flagged_note,
-                                             "{{omit:hiv}}x{{/omit}}")
+        vault.disclosures.amendments.request(
+            practice.client, practice.flagged_note, "{{omit:hiv}}x{{/omit}}"
+        )
     assert vault.notes.count() == before
     assert vault.disclosures.amendments.list(practice.client)[0].status == "accepted"

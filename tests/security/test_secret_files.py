@@ -67,7 +67,8 @@ def test_new_passphrase_file_is_checked_too(ready: Cli, tmp_path: Path) -> None:
 
 
 def test_recovery_key_file_from_the_environment_is_checked(
-        cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """CONFIDE_RECOVERY_KEY_FILE naming a group-readable file is refused."""
     key = str(cli.init().data["recovery_key"])
     key_file = tmp_path / "recovery.txt"

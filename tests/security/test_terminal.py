@@ -74,8 +74,7 @@ def test_crash_prints_no_record_text_and_restores_the_terminal(tmp_path: Path) -
         from tui.entry import main
         sys.exit(main(["--vault", {str(folder)!r}]))
     """)
-    app = PtyApp([], env={"XDG_STATE_HOME": str(tmp_path / "state")},
-                 python_args=("-c", script))
+    app = PtyApp([], env={"XDG_STATE_HOME": str(tmp_path / "state")}, python_args=("-c", script))
     try:
         _unlock(app)
         app.wait_for_text(NAME.encode())  # the name is on screen, in the app
@@ -122,9 +121,17 @@ def test_quiet_terminal_restores_settings() -> None:
         os.close(slave)
 
 
-@pytest.mark.parametrize(("argv", "opens"), [
-    ([], True), (["--vault", "DIR"], True), (["--vault", "note"], True), (["demo"], True),
-    (["note", "add"], False), (["--vault", "DIR", "list"], False), (["--json", "search"], False),
-])
+@pytest.mark.parametrize(
+    ("argv", "opens"),
+    [
+        ([], True),
+        (["--vault", "DIR"], True),
+        (["--vault", "note"], True),
+        (["demo"], True),
+        (["note", "add"], False),
+        (["--vault", "DIR", "list"], False),
+        (["--json", "search"], False),
+    ],
+)
 def test_which_invocations_open_the_app(argv: list[str], opens: bool) -> None:
     assert opens_app(argv) is opens

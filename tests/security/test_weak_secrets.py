@@ -16,8 +16,15 @@ from vault.crypto.strength import check_passphrase, check_pdf_password, suggesti
 from vault.disclosures.document import Document, Section
 from vault.disclosures.pdf import render_pdf
 
-WEAK = ["password", "12345678", "qwertyui", "confide2026", "Summer2026!", "iloveyou12",
-        "confidevault"]
+WEAK = [
+    "password",
+    "12345678",
+    "qwertyui",
+    "confide2026",
+    "Summer2026!",
+    "iloveyou12",
+    "confidevault",
+]
 STRONG_PDF = "harbor lantern tidal quartz"
 
 
@@ -45,8 +52,7 @@ def test_realistic_passphrases_pass() -> None:
         check_pdf_password(offered)
 
 
-def test_change_to_a_weak_passphrase_is_refused_and_the_old_one_still_works(
-        vault: Vault) -> None:
+def test_change_to_a_weak_passphrase_is_refused_and_the_old_one_still_works(vault: Vault) -> None:
     with pytest.raises(UsageError, match="too easy to guess"):
         vault.change_passphrase(PASSPHRASE, "12345678")
     vault.verify_passphrase(PASSPHRASE)
@@ -74,14 +80,24 @@ def test_cli_init_with_a_weak_passphrase_fails_cleanly(cli: Cli) -> None:
 
 
 def _document() -> Document:
-    return Document("R-000001", "Release of records", ("Practice Example",),
-                    (("Client", "C-00001"),), ("Nothing was withheld.",),
-                    (Section("N-000001  SOAP progress note", ("Signed: 2026-01-10",),
-                             "Subjective: sleeping better."),), "R-000001 C-00001")
+    return Document(
+        "R-000001",
+        "Release of records",
+        ("Practice Example",),
+        (("Client", "C-00001"),),
+        ("Nothing was withheld.",),
+        (
+            Section(
+                "N-000001  SOAP progress note",
+                ("Signed: 2026-01-10",),
+                "Subjective: sleeping better.",
+            ),
+        ),
+        "R-000001 C-00001",
+    )
 
 
-@pytest.mark.parametrize("weak", ["12345678", "password1", "copy-password-99",
-                                  "release-pass-1234"])
+@pytest.mark.parametrize("weak", ["12345678", "password1", "copy-password-99", "release-pass-1234"])
 def test_weak_pdf_password_is_refused(weak: str) -> None:
     """A PDF is checked with a fast hash, so its password must be stronger than 10^12."""
     with pytest.raises(UsageError, match="PDF password is too easy to guess"):
@@ -97,7 +113,12 @@ def test_protected_pdf_grants_reading_and_printing_only(tmp_path: Path) -> None:
     granted = Perm(int(reader.trailer["/Encrypt"]["/P"]) & 0xFFF)
     for allowed in (Perm.PRINT, Perm.PRINT_TO_REPRESENTATION, Perm.EXTRACT_TEXT_AND_GRAPHICS):
         assert allowed in granted
-    for refused in (Perm.MODIFY, Perm.EXTRACT, Perm.ADD_OR_MODIFY, Perm.FILL_FORM_FIELDS,
-                    Perm.ASSEMBLE_DOC):
+    for refused in (
+        Perm.MODIFY,
+        Perm.EXTRACT,
+        Perm.ADD_OR_MODIFY,
+        Perm.FILL_FORM_FIELDS,
+        Perm.ASSEMBLE_DOC,
+    ):
         assert refused not in granted, refused
     assert re.search("sleeping better", reader.pages[0].extract_text())

@@ -72,10 +72,13 @@ class Cli:
         out, err = self._capsys.readouterr()
         return CliResult(code, out, err)
 
-    def subprocess(self, *args: str, input: bytes | None = None,
-                   timeout: float = 60) -> CliResult:
-        proc = subprocess.run([sys.executable, "-m", "tui", *self.base_args(), *args],
-                              input=input, capture_output=True, timeout=timeout)
+    def subprocess(self, *args: str, input: bytes | None = None, timeout: float = 60) -> CliResult:
+        proc = subprocess.run(
+            [sys.executable, "-m", "tui", *self.base_args(), *args],
+            input=input,
+            capture_output=True,
+            timeout=timeout,
+        )
         return CliResult(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
 
     def init(self) -> CliResult:

@@ -30,15 +30,13 @@ EXAMPLES: list[tuple[str, ...]] = [
     ("client", "list"),
     ("client", "show", "C-00001"),
     ("client", "edit", "C-00001", "--consent-notice", "2026-01-05"),
-    ("note", "add", "C-00001", "--body", "First session; sleep is poor.", "--date",
-     "2026-01-05"),
+    ("note", "add", "C-00001", "--body", "First session; sleep is poor.", "--date", "2026-01-05"),
     ("note", "edit", "N-000001", "--body", "First session; sleep is poor. Plan: diary."),
     ("note", "show", "N-000001"),
     ("note", "list", "C-00001"),
     ("note", "sign", "N-000001"),
     ("note", "addend", "N-000001", "--body", "Correction: two sessions a month."),
-    ("pnote", "add", "C-00001", "--body", "Impression: guarded, warming.", "--date",
-     "2026-01-05"),
+    ("pnote", "add", "C-00001", "--body", "Impression: guarded, warming.", "--date", "2026-01-05"),
     ("pnote", "show", "P-000001"),
     ("pnote", "list", "C-00001"),
     ("pnote", "search", "guarded"),
@@ -55,12 +53,37 @@ EXAMPLES: list[tuple[str, ...]] = [
     ("--vault", "{tmp}/restored", "restore", "{archive}"),
     ("practice", "set", "--name", "Dr. Example Practice"),
     ("practice", "show"),
-    ("auth", "add", "C-00001", "--what", "progress notes", "--discloser", "Dr. Example",
-     "--to", "Dr. Birch", "--for", "continuity of care", "--signed", "2026-01-06",
-     "--expires", "2027-01-06"),
+    (
+        "auth",
+        "add",
+        "C-00001",
+        "--what",
+        "progress notes",
+        "--discloser",
+        "Dr. Example",
+        "--to",
+        "Dr. Birch",
+        "--for",
+        "continuity of care",
+        "--signed",
+        "2026-01-06",
+        "--expires",
+        "2027-01-06",
+    ),
     ("auth", "list", "C-00001"),
-    ("release", "C-00001", "--authorization", "A-00001", "--to", "Dr. Birch", "--for",
-     "continuity of care", "--out", "{tmp}/release.md", "--yes"),
+    (
+        "release",
+        "C-00001",
+        "--authorization",
+        "A-00001",
+        "--to",
+        "Dr. Birch",
+        "--for",
+        "continuity of care",
+        "--out",
+        "{tmp}/release.md",
+        "--yes",
+    ),
     ("access", "C-00001"),
     ("disclosures", "C-00001", "--all"),
     ("auth", "revoke", "A-00001", "--on", "2026-03-01"),
@@ -72,8 +95,7 @@ EXAMPLES: list[tuple[str, ...]] = [
     ("amend", "rebut", "M-00001", "--text", "The calendar shows the date."),
     ("amend", "request", "C-00001", "N-000001", "--text", "Add my new address."),
     ("amend", "accept", "M-00002", "--text", "Address updated."),
-    ("release", "C-00001", "--type", "subpoena", "--to", "Harbor Law LLP", "--reference",
-     "Case 7"),
+    ("release", "C-00001", "--type", "subpoena", "--to", "Harbor Law LLP", "--reference", "Case 7"),
     ("request", "list"),
     ("request", "show", "Q-00001"),
     ("request", "update", "Q-00001", "--client-notified", "2026-01-07"),
@@ -92,11 +114,31 @@ EXAMPLES: list[tuple[str, ...]] = [
     ("backup", "lost", "{drive_id}"),
     ("incident", "list"),
     ("incident", "show", "I-000001"),
-    ("incident", "add", "--kind", "misdirected-release", "--description",
-     "A letter went to the wrong address.", "--client", "C-00001"),
-    ("incident", "assess", "I-000002", "--keys-compromised", "unknown", "--nature",
-     "one progress note", "--recipient", "a neighbour", "--acquired", "opened",
-     "--mitigation", "returned unread"),
+    (
+        "incident",
+        "add",
+        "--kind",
+        "misdirected-release",
+        "--description",
+        "A letter went to the wrong address.",
+        "--client",
+        "C-00001",
+    ),
+    (
+        "incident",
+        "assess",
+        "I-000002",
+        "--keys-compromised",
+        "unknown",
+        "--nature",
+        "one progress note",
+        "--recipient",
+        "a neighbour",
+        "--acquired",
+        "opened",
+        "--mitigation",
+        "returned unread",
+    ),
     ("incident", "conclude", "I-000002", "breach", "--reason", "the letter was opened"),
     ("incident", "notice", "I-000002", "--out-dir", "{tmp}"),
     ("incident", "notice", "I-000002", "--sent", "C-00001"),
@@ -105,8 +147,15 @@ EXAMPLES: list[tuple[str, ...]] = [
     ("incident", "hhs-log"),
     ("incident", "template"),
     ("--vault", "{tmp}/second", "passwd", "--new-passphrase-file", "{tmp}/new-pass"),
-    ("--vault", "{tmp}/second", "recover", "--recovery-key-file", "{tmp}/recovery-key",
-     "--new-passphrase-file", "{tmp}/new-pass"),
+    (
+        "--vault",
+        "{tmp}/second",
+        "recover",
+        "--recovery-key-file",
+        "{tmp}/recovery-key",
+        "--new-passphrase-file",
+        "{tmp}/new-pass",
+    ),
     ("--vault", "{tmp}/demo", "demo", "--no-open", "--clients", "1"),
     ("completion", "bash"),
     ("man",),
@@ -123,8 +172,9 @@ def command_of(example: tuple[str, ...]) -> str:
     return name
 
 
-def run_examples(run: Callable[[list[str]], CliResult], tmp: Path
-                 ) -> list[tuple[list[str], CliResult]]:
+def run_examples(
+    run: Callable[[list[str]], CliResult], tmp: Path
+) -> list[tuple[list[str], CliResult]]:
     """Run every example with --json; `run` is the runner (in-process or a subprocess)."""
     drive = tmp / "stick"
     drive.mkdir(parents=True, exist_ok=True)
@@ -150,10 +200,23 @@ def run_examples(run: Callable[[list[str]], CliResult], tmp: Path
 
 def _subprocess_runner(vault: Path, passphrase_file: Path) -> Callable[[list[str]], CliResult]:
     def run(args: list[str]) -> CliResult:
-        proc = subprocess.run([sys.executable, "-m", "tui", "--vault", str(vault),
-                               "--passphrase-file", str(passphrase_file), *args],
-                              capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "tui",
+                "--vault",
+                str(vault),
+                "--passphrase-file",
+                str(passphrase_file),
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
     return run
 
 
@@ -182,11 +245,14 @@ def markdown() -> str:
         for args, result in run_examples(run, tmp):
             assert result.code == 0, (args, result.stderr)
             shown = shlex.join(a.replace(str(tmp), "/tmp/x") for a in args)
-            body = "\n".join(json.dumps(_shorten(m), indent=2, ensure_ascii=False)
-                             .replace(str(tmp), "/tmp/x") for m in result.messages
-                             if m["type"] == "result")
-            parts.append(f"### `{command_of(tuple(args))}`\n\n    confide {shown}\n\n"
-                         f"```json\n{body}\n```\n")
+            body = "\n".join(
+                json.dumps(_shorten(m), indent=2, ensure_ascii=False).replace(str(tmp), "/tmp/x")
+                for m in result.messages
+                if m["type"] == "result"
+            )
+            parts.append(
+                f"### `{command_of(tuple(args))}`\n\n    confide {shown}\n\n```json\n{body}\n```\n"
+            )
         return "\n".join(parts)
 
 

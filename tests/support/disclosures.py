@@ -41,13 +41,23 @@ class Practice:
     pnote: int
 
 
-def signed(vault: Vault, client: int, template: str, marked: str, day: str,
-           participants: tuple[int, ...] = ()) -> int:
+def signed(
+    vault: Vault,
+    client: int,
+    template: str,
+    marked: str,
+    day: str,
+    participants: tuple[int, ...] = (),
+) -> int:
     body, spans = parse_omissions(marked)
-    note = vault.notes.create(client, template, body=body, spans=spans,
-                              session=SessionInfo(day, "10:00", "10:50", "90834", "individual",
-                                                  ("F41.1",)),
-                              participants=participants)
+    note = vault.notes.create(
+        client,
+        template,
+        body=body,
+        spans=spans,
+        session=SessionInfo(day, "10:00", "10:50", "90834", "individual", ("F41.1",)),
+        participants=participants,
+    )
     return vault.notes.sign(note.id).id
 
 
@@ -55,34 +65,52 @@ def build(vault: Vault) -> Practice:
     client = vault.clients.add("Quill Sampleton", date_of_birth="1990-04-02").id
     other = vault.clients.add(f"{OTHER_FIRST} {OTHER_LAST}").id
     stranger = vault.clients.add("Ivo Unrelated").id
-    flagged = " ".join(f"{{{{omit:{c.value}}}}}{m}{{{{/omit}}}}"
-                       for c, m in CATEGORY_MARKERS.items())
-    flagged_note = signed(vault, client, "soap",
-                          f"Subjective: {VISIBLE} reports better sleep. {flagged}\nPlan: "
-                          "continue weekly.", "2026-01-10")
+    flagged = " ".join(
+        f"{{{{omit:{c.value}}}}}{m}{{{{/omit}}}}" for c, m in CATEGORY_MARKERS.items()
+    )
+    flagged_note = signed(
+        vault,
+        client,
+        "soap",
+        f"Subjective: {VISIBLE} reports better sleep. {flagged}\nPlan: continue weekly.",
+        "2026-01-10",
+    )
     vault.notes.addend(flagged_note, f"Correction: {ADDENDUM} dose was discussed.")
-    joint_note = signed(vault, client, "dap",
-                        f"Data: family session. {OTHER_FIRST} said the move was hard; "
-                        f"{OTHER_LAST.upper()} family rules discussed. {OTHER_FIRST} "
-                        f"{OTHER_LAST} left early. {{{{omit:substance@C-{other:05d}}}}}"
-                        f"{JOINT_PASSAGE}{{{{/omit}}}} Assessment: engaged.", "2026-02-01",
-                        (other,))
-    plan_note = signed(vault, client, "treatment-plan", f"Goals: {PLAN_MARKER} sleep 7h.",
-                       "2026-01-03")
-    whole = vault.notes.create(client, "free", body=f"Whole note {WHOLE_NOTE}.",
-                               session=SessionInfo("2026-01-20"),
-                               omit_category=OmitCategory.LEGAL)
+    joint_note = signed(
+        vault,
+        client,
+        "dap",
+        f"Data: family session. {OTHER_FIRST} said the move was hard; "
+        f"{OTHER_LAST.upper()} family rules discussed. {OTHER_FIRST} "
+        f"{OTHER_LAST} left early. {{{{omit:substance@C-{other:05d}}}}}"
+        f"{JOINT_PASSAGE}{{{{/omit}}}} Assessment: engaged.",
+        "2026-02-01",
+        (other,),
+    )
+    plan_note = signed(
+        vault, client, "treatment-plan", f"Goals: {PLAN_MARKER} sleep 7h.", "2026-01-03"
+    )
+    whole = vault.notes.create(
+        client,
+        "free",
+        body=f"Whole note {WHOLE_NOTE}.",
+        session=SessionInfo("2026-01-20"),
+        omit_category=OmitCategory.LEGAL,
+    )
     whole_note = vault.notes.sign(whole.id).id
     vault.notes.create(client, "soap", body=f"Draft {DRAFT}", session=SessionInfo("2026-01-21"))
     signed(vault, stranger, "soap", f"Other client {OTHER_CLIENT}.", "2026-01-10")
     amendments = vault.disclosures.amendments
     request = amendments.request(client, flagged_note, "Please correct the medication dose.")
-    amendments.accept(request.id, f"Dose corrected: {AMEND_VISIBLE}. "
-                                  f"{{{{omit:hiv}}}}{AMEND_FLAGGED}{{{{/omit}}}}")
+    amendments.accept(
+        request.id, f"Dose corrected: {AMEND_VISIBLE}. {{{{omit:hiv}}}}{AMEND_FLAGGED}{{{{/omit}}}}"
+    )
     pnotes = vault.open_psychotherapy_notes(PASSPHRASE)
-    pnote = pnotes.add(client, f"Process impressions {PNOTE_MARKER}. "
-                               f"{{{{omit:third-party}}}}{PNOTE_FLAGGED}{{{{/omit}}}}",
-                       "2026-01-10").id
+    pnote = pnotes.add(
+        client,
+        f"Process impressions {PNOTE_MARKER}. {{{{omit:third-party}}}}{PNOTE_FLAGGED}{{{{/omit}}}}",
+        "2026-01-10",
+    ).id
     pnotes.lock()
     return Practice(client, other, flagged_note, joint_note, plan_note, whole_note, pnote)
 
@@ -100,8 +128,9 @@ def pdf_text(path: Path, password: str | None = None) -> str:
     args = ["pdftotext", "-layout"]
     if password is not None:
         args += ["-upw", password]
-    parts.append(subprocess.run([*args, str(path), "-"], check=True, capture_output=True,
-                                text=True).stdout)
+    parts.append(
+        subprocess.run([*args, str(path), "-"], check=True, capture_output=True, text=True).stdout
+    )
     return "\n".join(parts)
 
 

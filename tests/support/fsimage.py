@@ -24,8 +24,9 @@ HAVE_TOOLS = all(shutil.which(t) for t in ("mkfs.ext4", "mount", "umount", "lose
 # `-m "not root"` deselects them.
 needs_root = pytest.mark.root
 CAN_MOUNT = IS_ROOT and HAVE_TOOLS
-NO_ROOT_REASON = ("needs root and mkfs.ext4/losetup to loop-mount a filesystem image "
-                  "(CI runs as root)")
+NO_ROOT_REASON = (
+    "needs root and mkfs.ext4/losetup to loop-mount a filesystem image (CI runs as root)"
+)
 
 
 def _run(*cmd: str) -> str:
@@ -62,8 +63,9 @@ def remount(mount: Path, readonly: bool) -> None:
 
 
 @contextmanager
-def mounted_image(tmp_path: Path, size_mb: int = 16, name: str = "disk",
-                  fstype: str = "ext4") -> Iterator[Path]:
+def mounted_image(
+    tmp_path: Path, size_mb: int = 16, name: str = "disk", fstype: str = "ext4"
+) -> Iterator[Path]:
     """Create, mount, yield the mount point; always unmount afterwards."""
     image = make_image(tmp_path / f"{name}.img", size_mb, fstype)
     mount = tmp_path / f"{name}-mnt"

@@ -37,16 +37,28 @@ _CHILD = textwrap.dedent("""
 CLI = "from tui.cli.main import main\nsys.exit(main(ARGS))"
 
 
-def killed_child(module: str, attr: str, when: str, code: str, args: list[str], *,
-                 match: str = "", timeout: float = 120) -> None:
+def killed_child(
+    module: str,
+    attr: str,
+    when: str,
+    code: str,
+    args: list[str],
+    *,
+    match: str = "",
+    timeout: float = 120,
+) -> None:
     """Run `code` (it sees the list `ARGS`) in a child that SIGKILLs itself `when` ("before"
     or "after") a call of `module.attr` whose arguments mention `match`; asserts it died."""
-    proc = subprocess.run([sys.executable, "-c", _CHILD, module, attr, when, match, code,
-                           *args], capture_output=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-c", _CHILD, module, attr, when, match, code, *args],
+        capture_output=True,
+        timeout=timeout,
+    )
     assert proc.returncode == -9, (proc.returncode, proc.stderr.decode()[-2000:])
 
 
-def killed_cli(module: str, attr: str, when: str, args: list[str], *, match: str = "",
-               timeout: float = 120) -> None:
+def killed_cli(
+    module: str, attr: str, when: str, args: list[str], *, match: str = "", timeout: float = 120
+) -> None:
     """`confide ARGS` in a child killed as `killed_child` says."""
     killed_child(module, attr, when, CLI, args, match=match, timeout=timeout)

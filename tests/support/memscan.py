@@ -26,8 +26,33 @@ from pathlib import Path
 
 CHUNK = 8 << 20
 # "correct horse battery clé": built from numbers so the source holds no UTF-8 form of it.
-CODE_POINTS = [99, 111, 114, 114, 101, 99, 116, 32, 104, 111, 114, 115, 101, 32, 98, 97, 116,
-               116, 101, 114, 121, 32, 99, 108, 233]
+CODE_POINTS = [
+    99,
+    111,
+    114,
+    114,
+    101,
+    99,
+    116,
+    32,
+    104,
+    111,
+    114,
+    115,
+    101,
+    32,
+    98,
+    97,
+    116,
+    116,
+    101,
+    114,
+    121,
+    32,
+    99,
+    108,
+    233,
+]
 _BYTES_HEADER = sys.getsizeof(b"") - 1  # offset of a bytes object's data from its id()
 
 
@@ -44,8 +69,9 @@ def scan(needles: dict[str, bytes]) -> dict[str, int]:
     try:
         for line in maps:
             fields = line.split()
-            if not fields[1].startswith("r") or (len(fields) > 5 and fields[5] in (
-                    "[vvar]", "[vsyscall]", "[vvar_vclock]")):
+            if not fields[1].startswith("r") or (
+                len(fields) > 5 and fields[5] in ("[vvar]", "[vsyscall]", "[vvar_vclock]")
+            ):
                 continue
             start, end = (int(x, 16) for x in fields[0].split("-"))
             if start <= own < end:

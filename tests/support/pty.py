@@ -22,20 +22,35 @@ TIMEOUT = 60.0  # generous: a loaded machine is slow, and only failures wait thi
 class PtyApp:
     """A child process on a fresh pty; `output` accumulates all bytes it wrote."""
 
-    def __init__(self, args: Sequence[str], env: dict[str, str] | None = None,
-                 size: tuple[int, int] = (100, 30), python_args: Sequence[str] = ("-m", "tui"),
-                 ) -> None:
+    def __init__(
+        self,
+        args: Sequence[str],
+        env: dict[str, str] | None = None,
+        size: tuple[int, int] = (100, 30),
+        python_args: Sequence[str] = ("-m", "tui"),
+    ) -> None:
         self.master, self.slave = os.openpty()
         columns, rows = size
         fcntl.ioctl(self.slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         self.initial = termios.tcgetattr(self.slave)
-        full_env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(columns),
-                    "LINES": str(rows), **(env or {})}
+        full_env = {
+            **os.environ,
+            "TERM": "xterm-256color",
+            "COLUMNS": str(columns),
+            "LINES": str(rows),
+            **(env or {}),
+        }
         full_env.pop("TEXTUAL", None)
         self.output = b""
         self.process = subprocess.Popen(
-            [sys.executable, *python_args, *args], stdin=self.slave, stdout=self.slave,
-            stderr=self.slave, env=full_env, cwd=REPO, start_new_session=True)
+            [sys.executable, *python_args, *args],
+            stdin=self.slave,
+            stdout=self.slave,
+            stderr=self.slave,
+            env=full_env,
+            cwd=REPO,
+            start_new_session=True,
+        )
 
     def attrs(self) -> list[object]:
         """The terminal settings as the child left them (the parent shares the pty)."""
@@ -60,8 +75,12 @@ class PtyApp:
 
     def wait_for(self, done: Callable[[], bool], what: str) -> None:
         """Read output until `done()` holds; fails after TIMEOUT (never a fixed sleep)."""
-        wait_until(done, what, step=lambda: self._read(0.05),
-                   context=lambda: f"output so far: {self.output[-2000:]!r}")
+        wait_until(
+            done,
+            what,
+            step=lambda: self._read(0.05),
+            context=lambda: f"output so far: {self.output[-2000:]!r}",
+        )
 
     def wait_for_text(self, text: bytes) -> None:
         self.wait_for(lambda: text in self.output, repr(text))
@@ -81,8 +100,12 @@ class PtyApp:
                 os.close(fd)
 
 
-def wait_until(done: Callable[[], bool], what: str, step: Callable[[], object] | None = None,
-               context: Callable[[], str] = str) -> None:
+def wait_until(
+    done: Callable[[], bool],
+    what: str,
+    step: Callable[[], object] | None = None,
+    context: Callable[[], str] = str,
+) -> None:
     """Poll `done()` (calling `step` between polls) until it holds, or fail after TIMEOUT."""
     deadline = time.monotonic() + TIMEOUT
     while not done():

@@ -46,8 +46,11 @@ def killed_restore(vault: Vault, vault_dir: Path, tmp_path: Path, where: str) ->
     archive = run_backup(vault, drive).path
     vault.clients.add("Later Client")  # only in the old vault: tells the two apart
     vault.lock()
-    proc = subprocess.run([sys.executable, "-c", _KILLER, str(archive), str(vault_dir),
-                           PASSPHRASE, where], capture_output=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", _KILLER, str(archive), str(vault_dir), PASSPHRASE, where],
+        capture_output=True,
+        timeout=120,
+    )
     assert proc.returncode == -9, proc.stderr.decode()
     return archive
 
@@ -73,8 +76,11 @@ _TEST_KILLER = textwrap.dedent("""
 
 def killed_restore_test(archive: Path, vault_dir: Path) -> None:
     """A restore test of `archive` beside `vault_dir`, killed with its copy on disk."""
-    proc = subprocess.run([sys.executable, "-c", _TEST_KILLER, str(archive), str(vault_dir),
-                           PASSPHRASE], capture_output=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", _TEST_KILLER, str(archive), str(vault_dir), PASSPHRASE],
+        capture_output=True,
+        timeout=120,
+    )
     assert proc.returncode == -9, proc.stderr.decode()
 
 

@@ -33,8 +33,9 @@ def make_practice(folder: Path) -> Path:
     """The fixed practice of the snapshot tests: 8 clients x 3 notes, locked again."""
     vault, _ = Vault.create(folder, PASSPHRASE, TEST_PRESET)
     try:
-        populate(vault, clients=8, notes_per_client=3, seed=1, today=TODAY,
-                 pnotes_passphrase=PASSPHRASE)
+        populate(
+            vault, clients=8, notes_per_client=3, seed=1, today=TODAY, pnotes_passphrase=PASSPHRASE
+        )
     finally:
         vault.lock()
     return folder

@@ -16,8 +16,9 @@ def test_client_ids_are_ascending_and_read_no_record(vault: Vault) -> None:
     assert vault.audit.verify().entries == before  # no one's record was viewed
 
 
-def test_settings_are_saved_replaced_and_kept(vault_dir: Path, passphrase: str,
-                                              vault: Vault) -> None:
+def test_settings_are_saved_replaced_and_kept(
+    vault_dir: Path, passphrase: str, vault: Vault
+) -> None:
     assert vault.setting("backup") is None
     vault.save_setting("backup", '{"keep_daily": 3}')
     vault.save_setting("backup", '{"keep_daily": 2}')

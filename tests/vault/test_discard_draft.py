@@ -21,8 +21,10 @@ def test_discarded_draft_is_gone_from_timeline_search_and_numbering(vault: Vault
     assert vault.search("quokka") == []
     with pytest.raises(NotFoundError):
         vault.notes.get(draft.id)
-    assert any(e.action == "discard" and e.object_id == str(draft.id)
-               for e in vault.audit.entries(limit=10))
+    assert any(
+        e.action == "discard" and e.object_id == str(draft.id)
+        for e in vault.audit.entries(limit=10)
+    )
     assert vault.notes.create(cid, body="next").id > draft.id
     with pytest.raises(ImmutableRecordError):
         vault.notes.discard_draft(signed.id)

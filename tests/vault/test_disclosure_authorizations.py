@@ -19,18 +19,26 @@ def practice(vault: Vault) -> Practice:
 
 def _auth(vault: Vault, client: int, **extra: object) -> Authorization:
     fields: dict[str, object] = dict(
-        kind="general", description="progress notes and treatment plans, 2026",
-        discloser="Dr. Able, LPC", recipient_name="Dr. Birch", purpose="continuity of care",
-        signed_on="2026-01-01", expires_on="2027-01-01",
-        recipient_address="1 Elm St, Springfield")
+        kind="general",
+        description="progress notes and treatment plans, 2026",
+        discloser="Dr. Able, LPC",
+        recipient_name="Dr. Birch",
+        purpose="continuity of care",
+        signed_on="2026-01-01",
+        expires_on="2027-01-01",
+        recipient_address="1 Elm St, Springfield",
+    )
     fields.update(extra)
     return vault.disclosures.authorizations.add(client, **fields)  # type: ignore[arg-type]
 
 
 def _spec(client: int, **extra: object) -> ReleaseSpec:
-    fields: dict[str, object] = dict(client_id=client,
-                                     request_type=RequestType.CLIENT_AUTHORIZATION,
-                                     recipient_name="Dr. Birch", purpose="continuity of care")
+    fields: dict[str, object] = dict(
+        client_id=client,
+        request_type=RequestType.CLIENT_AUTHORIZATION,
+        recipient_name="Dr. Birch",
+        purpose="continuity of care",
+    )
     fields.update(extra)
     return ReleaseSpec(**fields)  # type: ignore[arg-type]
 
@@ -46,7 +54,10 @@ def test_authorization_records_every_element(vault: Vault, practice: Practice) -
     assert listed == [auth]
     assert auth.document_kinds == (DocumentKind.PROGRESS_NOTE, DocumentKind.TREATMENT_PLAN)
     assert (auth.discloser, auth.recipient_name, auth.purpose) == (
-        "Dr. Able, LPC", "Dr. Birch", "continuity of care")
+        "Dr. Able, LPC",
+        "Dr. Birch",
+        "continuity of care",
+    )
     assert auth.status(date(2026, 6, 1)) == "valid"
     assert auth.status(date(2027, 1, 2)) == "expired"
 
@@ -59,34 +70,39 @@ def test_authorization_needs_an_expiry(vault: Vault, practice: Practice) -> None
     assert event.expiry == "end of treatment"
 
 
-def test_psychotherapy_notes_authorization_cannot_be_combined(vault: Vault,
-                                                              practice: Practice) -> None:
+def test_psychotherapy_notes_authorization_cannot_be_combined(
+    vault: Vault, practice: Practice
+) -> None:
     """A psychotherapy-notes authorization covering other records is refused (164.508(b)(3))."""
     with pytest.raises(UsageError, match="cannot be combined"):
-        _auth(vault, practice.client, kind="psychotherapy-notes",
-              document_kinds=["progress-note"])
+        _auth(vault, practice.client, kind="psychotherapy-notes", document_kinds=["progress-note"])
     with pytest.raises(UsageError, match="own psychotherapy-notes authorization"):
         _auth(vault, practice.client, document_kinds=["psychotherapy notes"])
 
 
-def test_release_under_valid_authorization(vault: Vault, practice: Practice,
-                                           tmp_path: Path) -> None:
+def test_release_under_valid_authorization(
+    vault: Vault, practice: Practice, tmp_path: Path
+) -> None:
     """A valid authorization releases, is named in the document and is not accountable."""
     auth = _auth(vault, practice.client)
-    plan = vault.disclosures.prepare(_spec(practice.client, authorization_id=auth.id),
-                                     today=date(2026, 6, 1))
+    plan = vault.disclosures.prepare(
+        _spec(practice.client, authorization_id=auth.id), today=date(2026, 6, 1)
+    )
     assert f"client authorization {auth.record_id}" in plan.preview
     record = vault.disclosures.write(plan, tmp_path / "r.txt")
     assert record.authorization_id == auth.id and record.accountable is False
 
 
-@pytest.mark.parametrize("problem,expected", [
-    ("expired", "expired on 2027-01-01"),
-    ("revoked", "was revoked on 2026-03-01"),
-])
-def test_expired_or_revoked_authorization_is_refused(vault: Vault, practice: Practice,
-                                                     tmp_path: Path, problem: str,
-                                                     expected: str) -> None:
+@pytest.mark.parametrize(
+    "problem,expected",
+    [
+        ("expired", "expired on 2027-01-01"),
+        ("revoked", "was revoked on 2026-03-01"),
+    ],
+)
+def test_expired_or_revoked_authorization_is_refused(
+    vault: Vault, practice: Practice, tmp_path: Path, problem: str, expected: str
+) -> None:
     """An expired or revoked authorization refuses the release, says why, records nothing."""
     auth = _auth(vault, practice.client)
     today = date(2027, 2, 1) if problem == "expired" else date(2026, 6, 1)
@@ -98,24 +114,30 @@ def test_expired_or_revoked_authorization_is_refused(vault: Vault, practice: Pra
     assert list(tmp_path.iterdir()) == [tmp_path / "vault"]
 
 
-def test_general_authorization_for_psychotherapy_notes_is_refused(vault: Vault,
-                                                                  practice: Practice) -> None:
+def test_general_authorization_for_psychotherapy_notes_is_refused(
+    vault: Vault, practice: Practice
+) -> None:
     """Naming a general authorization for psychotherapy notes is refused with the reason."""
     auth = _auth(vault, practice.client)
-    with pytest.raises(DisclosureRefusedError, match="general authorization; psychotherapy "
-                                                     "notes need their own"):
-        vault.disclosures.prepare(_spec(practice.client, authorization_id=auth.id,
-                                        pnotes_authorization_id=auth.id),
-                                  passphrase=PASSPHRASE, today=date(2026, 6, 1))
+    with pytest.raises(
+        DisclosureRefusedError, match="general authorization; psychotherapy notes need their own"
+    ):
+        vault.disclosures.prepare(
+            _spec(practice.client, authorization_id=auth.id, pnotes_authorization_id=auth.id),
+            passphrase=PASSPHRASE,
+            today=date(2026, 6, 1),
+        )
 
 
-def test_pnotes_authorization_cannot_release_general_record(vault: Vault,
-                                                            practice: Practice) -> None:
+def test_pnotes_authorization_cannot_release_general_record(
+    vault: Vault, practice: Practice
+) -> None:
     """A psychotherapy-notes authorization named as the general one is refused."""
     pauth = _auth(vault, practice.client, kind="psychotherapy-notes")
     with pytest.raises(DisclosureRefusedError, match="covers psychotherapy notes only"):
-        vault.disclosures.prepare(_spec(practice.client, authorization_id=pauth.id),
-                                  today=date(2026, 6, 1))
+        vault.disclosures.prepare(
+            _spec(practice.client, authorization_id=pauth.id), today=date(2026, 6, 1)
+        )
 
 
 def test_expired_pnotes_authorization_is_refused(vault: Vault, practice: Practice) -> None:
@@ -123,32 +145,41 @@ def test_expired_pnotes_authorization_is_refused(vault: Vault, practice: Practic
     auth = _auth(vault, practice.client)
     pauth = _auth(vault, practice.client, kind="psychotherapy-notes", expires_on="2026-02-01")
     with pytest.raises(DisclosureRefusedError, match="expired on 2026-02-01"):
-        vault.disclosures.prepare(_spec(practice.client, authorization_id=auth.id,
-                                        pnotes_authorization_id=pauth.id),
-                                  passphrase=PASSPHRASE, today=date(2026, 6, 1))
+        vault.disclosures.prepare(
+            _spec(practice.client, authorization_id=auth.id, pnotes_authorization_id=pauth.id),
+            passphrase=PASSPHRASE,
+            today=date(2026, 6, 1),
+        )
 
 
-def test_authorization_limits_recipient_kinds_and_client(vault: Vault,
-                                                         practice: Practice) -> None:
+def test_authorization_limits_recipient_kinds_and_client(vault: Vault, practice: Practice) -> None:
     """Another recipient, an uncovered document kind or another client's form is refused."""
     auth = _auth(vault, practice.client, document_kinds=["progress-note"])
     today = date(2026, 6, 1)
     with pytest.raises(DisclosureRefusedError, match="not to 'Dr. Cedar'"):
-        vault.disclosures.prepare(_spec(practice.client, authorization_id=auth.id,
-                                        recipient_name="Dr. Cedar"), today=today)
+        vault.disclosures.prepare(
+            _spec(practice.client, authorization_id=auth.id, recipient_name="Dr. Cedar"),
+            today=today,
+        )
     with pytest.raises(DisclosureRefusedError, match="does not cover treatment plans"):
         vault.disclosures.prepare(_spec(practice.client, authorization_id=auth.id), today=today)
     with pytest.raises(DisclosureRefusedError, match="another client"):
         vault.disclosures.prepare(_spec(practice.other, authorization_id=auth.id), today=today)
-    ok = vault.disclosures.prepare(_spec(practice.client, authorization_id=auth.id,
-                                         recipient_name="  dr.  BIRCH ",
-                                         document_kinds=(DocumentKind.PROGRESS_NOTE,)),
-                                   today=today)
+    ok = vault.disclosures.prepare(
+        _spec(
+            practice.client,
+            authorization_id=auth.id,
+            recipient_name="  dr.  BIRCH ",
+            document_kinds=(DocumentKind.PROGRESS_NOTE,),
+        ),
+        today=today,
+    )
     assert f"N-{practice.plan_note:06d}" not in ok.preview
 
 
-def test_release_without_naming_an_authorization_is_refused(vault: Vault,
-                                                            practice: Practice) -> None:
+def test_release_without_naming_an_authorization_is_refused(
+    vault: Vault, practice: Practice
+) -> None:
     """The client-authorization type must name the authorization."""
     with pytest.raises(DisclosureRefusedError, match="must name the authorization"):
         vault.disclosures.prepare(_spec(practice.client))

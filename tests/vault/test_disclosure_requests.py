@@ -25,23 +25,28 @@ def practice(vault: Vault) -> Practice:
 
 
 def _spec(client: int, kind: RequestType, **extra: object) -> ReleaseSpec:
-    fields: dict[str, object] = dict(client_id=client, request_type=kind,
-                                     recipient_name="Harbor Law LLP", purpose="litigation")
+    fields: dict[str, object] = dict(
+        client_id=client, request_type=kind, recipient_name="Harbor Law LLP", purpose="litigation"
+    )
     fields.update(extra)
     return ReleaseSpec(**fields)  # type: ignore[arg-type]
 
 
-def test_subpoena_places_a_hold_and_releases_nothing(vault: Vault, practice: Practice,
-                                                     tmp_path: Path) -> None:
+def test_subpoena_places_a_hold_and_releases_nothing(
+    vault: Vault, practice: Practice, tmp_path: Path
+) -> None:
     """A subpoena opens a checklist and a legal hold; a release on it alone is refused."""
     request = vault.disclosures.requests.open_subpoena(
-        practice.client, "Harbor Law LLP", "9 Dock Rd", "Case 26-CV-7", "2026-11-02")
+        practice.client, "Harbor Law LLP", "9 Dock Rd", "Case 26-CV-7", "2026-11-02"
+    )
     assert vault.holds.is_held(practice.client)
     assert [h.id for h in vault.holds.active(practice.client)] == [request.hold_id]
     assert [item.done for item in request.checklist] == [False, False, False]
     assert "consult counsel" in request.checklist[2].text.lower()
-    for spec in (_spec(practice.client, RequestType.SUBPOENA),
-                 _spec(practice.client, RequestType.SUBPOENA, request_id=request.id)):
+    for spec in (
+        _spec(practice.client, RequestType.SUBPOENA),
+        _spec(practice.client, RequestType.SUBPOENA, request_id=request.id),
+    ):
         with pytest.raises(DisclosureRefusedError, match="a subpoena alone releases nothing"):
             vault.disclosures.prepare(spec)
     assert int(vault.db.scalar("SELECT count(*) FROM disclosures")) == 0
@@ -49,16 +54,21 @@ def test_subpoena_places_a_hold_and_releases_nothing(vault: Vault, practice: Pra
     assert len(refused) == 2
 
 
-def test_subpoena_with_court_order_releases_and_is_accounted(vault: Vault, practice: Practice,
-                                                             tmp_path: Path) -> None:
+def test_subpoena_with_court_order_releases_and_is_accounted(
+    vault: Vault, practice: Practice, tmp_path: Path
+) -> None:
     """Once a court order is recorded the release goes out, accountable, request fulfilled."""
     request = vault.disclosures.requests.open_subpoena(practice.client, "Harbor Law LLP")
     request = vault.disclosures.requests.update(
-        request.id, client_notified_on="2026-11-03", counsel_consulted_on="2026-11-04",
-        court_order="Superior Court order of 2026-11-20")
+        request.id,
+        client_notified_on="2026-11-03",
+        counsel_consulted_on="2026-11-04",
+        court_order="Superior Court order of 2026-11-20",
+    )
     assert all(item.done for item in request.checklist)
-    plan = vault.disclosures.prepare(_spec(practice.client, RequestType.SUBPOENA,
-                                           request_id=request.id))
+    plan = vault.disclosures.prepare(
+        _spec(practice.client, RequestType.SUBPOENA, request_id=request.id)
+    )
     record = vault.disclosures.write(plan, tmp_path / "r.pdf")
     assert record.accountable and record.request_id == request.id
     assert vault.disclosures.requests.get(request.id).status == "fulfilled"
@@ -66,17 +76,25 @@ def test_subpoena_with_court_order_releases_and_is_accounted(vault: Vault, pract
     assert vault.holds.is_held(practice.client)
 
 
-def test_subpoena_with_client_authorization(vault: Vault, practice: Practice,
-                                            tmp_path: Path) -> None:
+def test_subpoena_with_client_authorization(
+    vault: Vault, practice: Practice, tmp_path: Path
+) -> None:
     """The client's authorization answers a subpoena; such a disclosure is not accountable."""
     auth = vault.disclosures.authorizations.add(
-        practice.client, kind="general", description="all records", discloser="Dr. Able",
-        recipient_name="Harbor Law LLP", purpose="litigation", signed_on="2026-11-01",
-        expires_on="2027-11-01")
+        practice.client,
+        kind="general",
+        description="all records",
+        discloser="Dr. Able",
+        recipient_name="Harbor Law LLP",
+        purpose="litigation",
+        signed_on="2026-11-01",
+        expires_on="2027-11-01",
+    )
     request = vault.disclosures.requests.open_subpoena(practice.client, "Harbor Law LLP")
     vault.disclosures.requests.update(request.id, authorization_id=auth.id)
-    plan = vault.disclosures.prepare(_spec(practice.client, RequestType.SUBPOENA,
-                                           request_id=request.id), today=date(2026, 12, 1))
+    plan = vault.disclosures.prepare(
+        _spec(practice.client, RequestType.SUBPOENA, request_id=request.id), today=date(2026, 12, 1)
+    )
     record = vault.disclosures.write(plan, tmp_path / "r.txt")
     assert record.accountable is False and record.authorization_id == auth.id
 
@@ -95,16 +113,17 @@ def test_legal_hold_place_and_release(vault: Vault, practice: Practice) -> None:
 
 
 @pytest.mark.parametrize("kind", [RequestType.MANDATED_REPORT, RequestType.DUTY_TO_WARN])
-def test_minimum_necessary_is_item_by_item(vault: Vault, practice: Practice, tmp_path: Path,
-                                           kind: RequestType) -> None:
+def test_minimum_necessary_is_item_by_item(
+    vault: Vault, practice: Practice, tmp_path: Path, kind: RequestType
+) -> None:
     """Mandated reports and duty to warn release only the notes chosen one by one."""
     with pytest.raises(DisclosureRefusedError, match="minimum necessary: choose the notes"):
         vault.disclosures.prepare(_spec(practice.client, kind))
     with pytest.raises(UsageError, match="date range does not apply"):
-        vault.disclosures.prepare(_spec(practice.client, kind, note_ids=(practice.plan_note,),
-                                        date_from="2026-01-01"))
-    plan = vault.disclosures.prepare(_spec(practice.client, kind,
-                                           note_ids=(practice.plan_note,)))
+        vault.disclosures.prepare(
+            _spec(practice.client, kind, note_ids=(practice.plan_note,), date_from="2026-01-01")
+        )
+    plan = vault.disclosures.prepare(_spec(practice.client, kind, note_ids=(practice.plan_note,)))
     assert plan.note_ids == (practice.plan_note,)
     assert VISIBLE not in plan.preview and ADDENDUM not in plan.preview
     assert "Minimum necessary" in plan.preview
@@ -112,18 +131,24 @@ def test_minimum_necessary_is_item_by_item(vault: Vault, practice: Practice, tmp
     assert record.accountable and record.note_ids == (practice.plan_note,)
 
 
-def test_minimum_necessary_refuses_drafts_and_other_clients_notes(vault: Vault,
-                                                                  practice: Practice) -> None:
+def test_minimum_necessary_refuses_drafts_and_other_clients_notes(
+    vault: Vault, practice: Practice
+) -> None:
     """An item that is a draft or belongs to another client is refused by name."""
     draft = int(vault.db.scalar("SELECT id FROM notes WHERE status = 'draft'"))
     with pytest.raises(UsageError, match="is a draft"):
-        vault.disclosures.prepare(_spec(practice.client, RequestType.DUTY_TO_WARN,
-                                        note_ids=(draft,)))
-    stranger_note = int(vault.db.scalar(
-        "SELECT id FROM notes WHERE client_id NOT IN (?, ?)", (practice.client, practice.other)))
+        vault.disclosures.prepare(
+            _spec(practice.client, RequestType.DUTY_TO_WARN, note_ids=(draft,))
+        )
+    stranger_note = int(
+        vault.db.scalar(
+            "SELECT id FROM notes WHERE client_id NOT IN (?, ?)", (practice.client, practice.other)
+        )
+    )
     with pytest.raises(UsageError, match="not in this client's record"):
-        vault.disclosures.prepare(_spec(practice.client, RequestType.DUTY_TO_WARN,
-                                        note_ids=(stranger_note,)))
+        vault.disclosures.prepare(
+            _spec(practice.client, RequestType.DUTY_TO_WARN, note_ids=(stranger_note,))
+        )
 
 
 def test_court_order_must_be_identified(vault: Vault, practice: Practice) -> None:
@@ -132,17 +157,30 @@ def test_court_order_must_be_identified(vault: Vault, practice: Practice) -> Non
         vault.disclosures.prepare(_spec(practice.client, RequestType.COURT_ORDER))
     request = vault.disclosures.requests.open_subpoena(practice.client, "Harbor Law LLP")
     with pytest.raises(UsageError, match="use --type subpoena"):
-        vault.disclosures.prepare(_spec(practice.client, RequestType.COURT_ORDER,
-                                        court_order="Order 1", request_id=request.id))
+        vault.disclosures.prepare(
+            _spec(
+                practice.client,
+                RequestType.COURT_ORDER,
+                court_order="Order 1",
+                request_id=request.id,
+            )
+        )
 
 
-def test_right_of_access_excludes_psychotherapy_notes(vault: Vault, practice: Practice,
-                                                      tmp_path: Path) -> None:
+def test_right_of_access_excludes_psychotherapy_notes(
+    vault: Vault, practice: Practice, tmp_path: Path
+) -> None:
     """The client's copy has the designated record set, never psychotherapy notes."""
     pauth = vault.disclosures.authorizations.add(
-        practice.client, kind="psychotherapy-notes", description="pnotes",
-        discloser="Dr. Able", recipient_name="Quill Sampleton (the client)", purpose="copy",
-        signed_on="2026-01-01", expires_on="2027-01-01")
+        practice.client,
+        kind="psychotherapy-notes",
+        description="pnotes",
+        discloser="Dr. Able",
+        recipient_name="Quill Sampleton (the client)",
+        purpose="copy",
+        signed_on="2026-01-01",
+        expires_on="2027-01-01",
+    )
     spec = vault.disclosures.access_spec(practice.client)
     plan = vault.disclosures.prepare(spec)
     assert plan.document.title == "Copy of records"
@@ -157,9 +195,9 @@ def test_right_of_access_excludes_psychotherapy_notes(vault: Vault, practice: Pr
 
 def test_access_can_include_a_category_on_purpose(vault: Vault, practice: Practice) -> None:
     """Including a category in the client's copy is recorded in the statement."""
-    spec = vault.disclosures.access_spec(practice.client,
-                                         include_categories=(OmitCategory.CLIENT_REQUESTED,))
+    spec = vault.disclosures.access_spec(
+        practice.client, include_categories=(OmitCategory.CLIENT_REQUESTED,)
+    )
     plan = vault.disclosures.prepare(spec)
     assert "zqclientrequestedmark" in plan.preview
-    assert "Included on purpose by the clinician: passages flagged client-requested" \
-        in plan.preview
+    assert "Included on purpose by the clinician: passages flagged client-requested" in plan.preview

@@ -45,8 +45,12 @@ def test_dispose_destroys_records_rotates_keys_and_certifies(vault: Vault, tmp_p
     ids = make_practice(vault)
     old_keys = vault.key_file.unwrap_with_passphrase(PASSPHRASE, list(KeyName))
     epoch = vault.key_file.epoch
-    result = vault.disposal.dispose(PASSPHRASE, [ids["gone"], ids["sealed"]],
-                     ["quillon  zabriskie", "Client Seven"], performed_by="Dr. Tester")
+    result = vault.disposal.dispose(
+        PASSPHRASE,
+        [ids["gone"], ids["sealed"]],
+        ["quillon  zabriskie", "Client Seven"],
+        performed_by="Dr. Tester",
+    )
     assert result.verification.ok, render_text(result.certificate)
     assert vault.key_file.epoch == epoch + 1
     assert [c.id for c in vault.clients.list()] == [ids["kept"]]
@@ -60,8 +64,9 @@ def test_dispose_destroys_records_rotates_keys_and_certifies(vault: Vault, tmp_p
         shutil.copyfile(vault.folder / name, copy)
         with pytest.raises(DamagedFileError):
             Database.open(copy, old_keys[key_name])
-        assert not any(ok for _, ok, _ in iter_pages(vault.folder / name,
-                                                       old_keys[key_name].reveal()))
+        assert not any(
+            ok for _, ok, _ in iter_pages(vault.folder / name, old_keys[key_name].reveal())
+        )
     text = render_text(result.certificate)
     for secret in ("Quillon", "Zabriskie", "Ottoline", "Vexmoor", "Client Seven", "marmalade"):
         assert secret not in text
@@ -132,8 +137,9 @@ def test_verify_fails_when_a_trace_is_left(vault: Vault) -> None:
     vault.db.execute("INSERT INTO note_participants VALUES (1, ?)", (ids["gone"],))
     report = vault.disposal.verify(PASSPHRASE)
     assert not report.ok
-    assert any(c.name == "identifiers" and "note_participants: 1" in c.detail
-               for c in report.checks)
+    assert any(
+        c.name == "identifiers" and "note_participants: 1" in c.detail for c in report.checks
+    )
 
 
 def test_certificate_exports_as_text_and_pdf(vault: Vault, tmp_path: Path) -> None:
@@ -146,8 +152,9 @@ def test_certificate_exports_as_text_and_pdf(vault: Vault, tmp_path: Path) -> No
     txt = write_export(result.certificate, tmp_path / "cert.txt", pdf=False).read_text()
     assert "CERTIFICATE OF DISPOSAL D-00001" in txt and "Quillon" not in txt
     if shutil.which("pdftotext"):
-        out = subprocess.run(["pdftotext", str(pdf_path), "-"], capture_output=True,
-                             text=True, check=True).stdout
+        out = subprocess.run(
+            ["pdftotext", str(pdf_path), "-"], capture_output=True, text=True, check=True
+        ).stdout
         assert "D-00001" in out and "Quillon" not in out and "Purge" in out
     with pytest.raises(Exception, match="already exists"):
         write_export(result.certificate, pdf_path, pdf=True)
@@ -177,8 +184,9 @@ def test_related_rows_of_other_features_go_too(vault: Vault) -> None:
 
 
 @pytest.mark.parametrize("ratio", [0, 10**9], ids=["row-by-row", "rebuild"])
-def test_full_text_index_is_clean_either_way(vault: Vault, monkeypatch: pytest.MonkeyPatch,
-                                             ratio: int) -> None:
+def test_full_text_index_is_clean_either_way(
+    vault: Vault, monkeypatch: pytest.MonkeyPatch, ratio: int
+) -> None:
     """Per-row FTS secure-delete and the index rebuild both leave no token of the disposed notes."""
     import vault.retention.execute as execute_module
 
@@ -193,7 +201,8 @@ def test_full_text_index_is_clean_either_way(vault: Vault, monkeypatch: pytest.M
 
 
 def test_recovery_key_and_passphrase_still_open_the_rotated_vault(
-        new_vault: tuple[Vault, str]) -> None:
+    new_vault: tuple[Vault, str],
+) -> None:
     """After rotation the recovery slot holds the new keys too: the printed sheet still works."""
     vault, recovery_key = new_vault
     ids = make_practice(vault)

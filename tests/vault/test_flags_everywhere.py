@@ -20,8 +20,10 @@ def test_flagged_text_moves_editor_spans_past_typed_markers() -> None:
     spans = (OmitSpan(raw.index("gh"), raw.index("gh") + 2, OmitCategory.LEGAL),)
     body, flags = flagged_text(raw, spans)
     assert body == "ab cd ef gh"
-    assert [(body[s.start:s.end], s.category) for s in flags] == [("cd", HIV),
-                                                                  ("gh", OmitCategory.LEGAL)]
+    assert [(body[s.start : s.end], s.category) for s in flags] == [
+        ("cd", HIV),
+        ("gh", OmitCategory.LEGAL),
+    ]
     with pytest.raises(MarkupError, match="overlap"):
         flagged_text(raw, (OmitSpan(0, 20, OmitCategory.LEGAL),))
     assert flagged_text("plain {{ braces }}", ()) == ("plain {{ braces }}", ())
@@ -34,8 +36,10 @@ def test_psychotherapy_note_markers_become_flags(vault: Vault) -> None:
     note = area.add(client, "Talked about {{omit:third-party}}brother Bob details{{/omit}}.")
     assert note.body == "Talked about brother Bob details."
     assert note.spans == (OmitSpan(13, 32, OmitCategory.THIRD_PARTY),)
-    assert render_withheld(note.body, note.spans) == \
-        "Talked about [withheld: third-party information]."
+    assert (
+        render_withheld(note.body, note.spans)
+        == "Talked about [withheld: third-party information]."
+    )
     edited = area.update(note.id, "Talked about brother Bob details. More later.")
     assert edited.spans == note.spans  # no spans given: the flags stay
     cleared = area.set_flags(note.id, ())
@@ -52,30 +56,35 @@ def test_privacy_search_matches_nothing_flagged(vault: Vault) -> None:
     whole; unflagging makes the word findable again."""
     client = vault.clients.add("Quinn Searchley").id
     flagged = vault.notes.create(
-        client, body="Mood steady. {{omit:hiv}}zqserostatus result{{/omit}} Sleep fine.")
+        client, body="Mood steady. {{omit:hiv}}zqserostatus result{{/omit}} Sleep fine."
+    )
     plain = vault.notes.create(client, body="Sleep fine, zqplainword noted.")
-    whole = vault.notes.create(client, body="Sleep fine, zqwholeword.",
-                               omit_category=OmitCategory.LEGAL)
+    whole = vault.notes.create(
+        client, body="Sleep fine, zqwholeword.", omit_category=OmitCategory.LEGAL
+    )
     assert {h.note_id for h in vault.search("zqserostatus")} == {flagged.id}
     assert vault.search("zqserostatus", include_flagged=False) == []
     assert [h.note_id for h in vault.search("zqwholeword")] == [whole.id]
     assert vault.search("zqwholeword", include_flagged=False) == []
-    assert {h.note_id for h in vault.search("sleep", include_flagged=False)} == \
-        {flagged.id, plain.id}
+    assert {h.note_id for h in vault.search("sleep", include_flagged=False)} == {
+        flagged.id,
+        plain.id,
+    }
     hits = vault.search("sleep", include_flagged=False)
     assert all(h.snippet == () for h in hits)  # no snippet is made from flagged text
     vault.notes.set_flags(flagged.id, ())
-    assert {h.note_id for h in vault.search("zqserostatus", include_flagged=False)} == \
-        {flagged.id}
+    assert {h.note_id for h in vault.search("zqserostatus", include_flagged=False)} == {flagged.id}
     vault.notes.save_draft(flagged.id, body="{{omit:legal}}zqplainword{{/omit}} only")
     assert {h.note_id for h in vault.search("zqplainword", include_flagged=False)} == {plain.id}
     vault.notes.discard_draft(flagged.id)
-    assert vault.db.scalar("SELECT count(*) FROM notes_open_fts WHERE rowid = ?",
-                           (flagged.id,)) == 0
+    assert (
+        vault.db.scalar("SELECT count(*) FROM notes_open_fts WHERE rowid = ?", (flagged.id,)) == 0
+    )
 
 
-def test_privacy_search_keeps_the_rank_window(vault: Vault,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_privacy_search_keeps_the_rank_window(
+    vault: Vault, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The privacy-mode query ranks the newest half-window of each index (unflagged notes,
     flagged notes' open text), so it costs what one window does."""
     client = vault.clients.add("Rory Windowe").id
@@ -90,8 +99,9 @@ def test_privacy_search_keeps_the_rank_window(vault: Vault,
     assert newest == [3, 4, 7, 8]
 
 
-def test_vault_from_before_the_fix_is_migrated(vault_dir: Path, vault: Vault,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_vault_from_before_the_fix_is_migrated(
+    vault_dir: Path, vault: Vault, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A psychotherapy note stored with literal markers (the bug) gets real flags when the area
     opens; a signed addendum stored with its markers (an accepted amendment) has each marked
     passage flagged, markers and all; flagged notes are in the privacy index after unlock."""
@@ -108,9 +118,11 @@ def test_vault_from_before_the_fix_is_migrated(vault_dir: Path, vault: Vault,
     with db.atomic():
         db.execute("DROP TABLE pnote_spans")
         db.execute("DELETE FROM schema_migrations WHERE version = 2")
-        db.execute("INSERT INTO pnotes (id, client_id, session_date, body, created_at, "
-                   "updated_at) VALUES (7, ?, NULL, ?, 'x', 'x')",
-                   (client, "{{omit:third-party}}brother Bob details{{/omit}} today"))
+        db.execute(
+            "INSERT INTO pnotes (id, client_id, session_date, body, created_at, "
+            "updated_at) VALUES (7, ?, NULL, ?, 'x', 'x')",
+            (client, "{{omit:third-party}}brother Bob details{{/omit}} today"),
+        )
     area.lock()
     with vault.db.atomic():
         vault.db.execute("DROP TRIGGER notes_open_fts_delete")
@@ -123,8 +135,7 @@ def test_vault_from_before_the_fix_is_migrated(vault_dir: Path, vault: Vault,
         assert again.search("zqoldsecret", include_flagged=False) == []
         assert again.search("zqoldamend", include_flagged=False) == []
         old_amend = again.notes.get(literal.id)
-        assert render_withheld(old_amend.body, old_amend.spans) == \
-            "Added. [withheld: HIV/STI] end"
+        assert render_withheld(old_amend.body, old_amend.spans) == "Added. [withheld: HIV/STI] end"
         assert again.search("fine", include_flagged=False)[0].note_id == note.id
         old = again.open_psychotherapy_notes(PASSPHRASE).get(7)
         assert old.body == "brother Bob details today"

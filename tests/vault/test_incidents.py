@@ -21,14 +21,22 @@ TODAY = date(2026, 11, 20)
 
 
 def _copy(kdf: dict[str, object], *record_ids: str) -> MediaCopy:
-    return MediaCopy("confide-2026-11-18.cfb", "2026-11-18T09:00:00+00:00", "AES-256-GCM", 256,
-                     "SQLCipher 4: AES-256-CBC pages with HMAC-SHA512 per page", kdf,
-                     record_ids, 1)
+    return MediaCopy(
+        "confide-2026-11-18.cfb",
+        "2026-11-18T09:00:00+00:00",
+        "AES-256-GCM",
+        256,
+        "SQLCipher 4: AES-256-CBC pages with HMAC-SHA512 per page",
+        kdf,
+        record_ids,
+        1,
+    )
 
 
 def _pdf_text(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
 
 
 def _two_clients(vault: Vault) -> tuple[int, int]:
@@ -43,9 +51,14 @@ def test_lost_drive_with_strong_kdf_and_safe_keys_is_not_a_breach(vault: Vault) 
     clock, no letters."""
     a, b = _two_clients(vault)
     incident = vault.incidents.open(
-        "lost_device", "2026-11-19", "The backup stick fell out of my bag on the bus.",
-        occurred_on="2026-11-18", media="USB drive 'blue stick'",
-        copies=[_copy(DEFAULT_PRESET.to_json(), "C-00001", "C-00002")], today=TODAY)
+        "lost_device",
+        "2026-11-19",
+        "The backup stick fell out of my bag on the bus.",
+        occurred_on="2026-11-18",
+        media="USB drive 'blue stick'",
+        copies=[_copy(DEFAULT_PRESET.to_json(), "C-00001", "C-00002")],
+        today=TODAY,
+    )
     assert incident.record_id == "I-000001"
     assert [c.record_id for c in incident.clients] == ["C-00001", "C-00002"]
     assert incident.clients[0].notes == 1 and incident.clients[0].source == "catalog"
@@ -56,14 +69,20 @@ def test_lost_drive_with_strong_kdf_and_safe_keys_is_not_a_breach(vault: Vault) 
     # Presumed a breach until concluded: the clock runs from discovery.
     assert vault.incidents.warnings(TODAY) == [
         "Incident I-000001 is not assessed yet: presumed a breach, notices due by 2027-01-18 "
-        "(59 days left)"]
+        "(59 days left)"
+    ]
     with pytest.raises(UsageError, match="keys uncompromised"):
         vault.incidents.conclude(incident.id, "not-breach", "encrypted")
-    vault.incidents.assess(incident.id, keys_compromised="no",
-                           recipient="Unknown finder; the drive was not recovered.")
-    done = vault.incidents.conclude(incident.id, "safe-harbor",
-                                    "Encrypted with AES-256; the passphrase was never written "
-                                    "down and the recovery sheet is in the safe.", today=TODAY)
+    vault.incidents.assess(
+        incident.id, keys_compromised="no", recipient="Unknown finder; the drive was not recovered."
+    )
+    done = vault.incidents.conclude(
+        incident.id,
+        "safe-harbor",
+        "Encrypted with AES-256; the passphrase was never written "
+        "down and the recovery sheet is in the safe.",
+        today=TODAY,
+    )
     assert done.conclusion is Conclusion.NOT_BREACH and done.deadline is None
     assert vault.incidents.warnings(TODAY) == []
     with pytest.raises(UsageError, match="not concluded a breach"):
@@ -74,12 +93,18 @@ def test_lost_drive_with_strong_kdf_and_safe_keys_is_not_a_breach(vault: Vault) 
 
 def test_weak_test_preset_is_flagged_and_refuses_the_safe_harbor(vault: Vault) -> None:
     _two_clients(vault)
-    incident = vault.incidents.open("stolen_device", "2026-11-19", "Laptop bag stolen.",
-                                    copies=[_copy(TEST_PRESET.to_json(), "C-00001")],
-                                    today=TODAY)
+    incident = vault.incidents.open(
+        "stolen_device",
+        "2026-11-19",
+        "Laptop bag stolen.",
+        copies=[_copy(TEST_PRESET.to_json(), "C-00001")],
+        today=TODAY,
+    )
     facts = vault.incidents.known_facts(incident)
-    assert any(line.startswith("WARNING: confide-2026-11-18.cfb was written with the weak test")
-               for line in facts)
+    assert any(
+        line.startswith("WARNING: confide-2026-11-18.cfb was written with the weak test")
+        for line in facts
+    )
     vault.incidents.assess(incident.id, keys_compromised="no")
     with pytest.raises(UsageError, match="weak test key-derivation preset"):
         vault.incidents.conclude(incident.id, "not_breach", "it was encrypted")
@@ -88,15 +113,22 @@ def test_weak_test_preset_is_flagged_and_refuses_the_safe_harbor(vault: Vault) -
 
 def test_low_probability_needs_all_four_factors(vault: Vault) -> None:
     a, _ = _two_clients(vault)
-    incident = vault.incidents.open("misdirected_release", "2026-11-10",
-                                    "Fax sent to the wrong clinic.", clients=[a],
-                                    today=TODAY)
+    incident = vault.incidents.open(
+        "misdirected_release",
+        "2026-11-10",
+        "Fax sent to the wrong clinic.",
+        clients=[a],
+        today=TODAY,
+    )
     with pytest.raises(UsageError, match="who got it, whether it was acquired"):
         vault.incidents.conclude(incident.id, "low", "the clinic shredded it")
-    vault.incidents.assess(incident.id, nature="Name and one session date.",
-                           recipient="Another covered entity, bound by HIPAA.",
-                           acquired="Opened, read only far enough to see it was misdirected.",
-                           mitigation="Written assurance of destruction received.")
+    vault.incidents.assess(
+        incident.id,
+        nature="Name and one session date.",
+        recipient="Another covered entity, bound by HIPAA.",
+        acquired="Opened, read only far enough to see it was misdirected.",
+        mitigation="Written assurance of destruction received.",
+    )
     done = vault.incidents.conclude(incident.id, "low-probability", "All four factors low.")
     assert done.conclusion is Conclusion.LOW_PROBABILITY and done.deadline is None
 
@@ -105,20 +137,33 @@ def test_breach_letters_clock_notices_close_and_hhs_log(vault: Vault, tmp_path: 
     """A breach: a PDF letter per client with the 164.404(c) elements, the deadline until
     closed, each notice recorded, and the year's HHS log lists it."""
     a, b = _two_clients(vault)
-    vault.disclosures.set_practice(name="Harbor Counseling", phone="555-0100",
-                                   address="1 Quay Street")
+    vault.disclosures.set_practice(
+        name="Harbor Counseling", phone="555-0100", address="1 Quay Street"
+    )
     incident = vault.incidents.open(
-        "stolen_device", "2026-11-02", "The practice laptop was stolen from my car.",
-        occurred_on="2026-11-01", media="Laptop", clients=[a, b], kinds=["identity", "notes"],
-        containment="Reported to police; passphrase changed.", today=TODAY)
-    vault.incidents.assess(incident.id, keys_compromised="yes",
-                           acquired="Unknown; the passphrase was on a note in the bag.")
-    concluded = vault.incidents.conclude(incident.id, "breach",
-                                         "The passphrase was with the laptop.", today=TODAY)
+        "stolen_device",
+        "2026-11-02",
+        "The practice laptop was stolen from my car.",
+        occurred_on="2026-11-01",
+        media="Laptop",
+        clients=[a, b],
+        kinds=["identity", "notes"],
+        containment="Reported to police; passphrase changed.",
+        today=TODAY,
+    )
+    vault.incidents.assess(
+        incident.id,
+        keys_compromised="yes",
+        acquired="Unknown; the passphrase was on a note in the bag.",
+    )
+    concluded = vault.incidents.conclude(
+        incident.id, "breach", "The passphrase was with the laptop.", today=TODAY
+    )
     assert concluded.deadline == date(2027, 1, 1)
     assert vault.incidents.warnings(TODAY) == [
         "BREACH I-000001: notify 2 of 2 affected client(s) by 2027-01-01 (42 days left); "
-        "then close it"]
+        "then close it"
+    ]
     with pytest.raises(UsageError, match="no notice recorded as sent"):
         vault.incidents.close(incident.id, today=TODAY)
     letters = {}
@@ -128,13 +173,19 @@ def test_breach_letters_clock_notices_close_and_hhs_log(vault: Vault, tmp_path: 
         assert notice.state == "written" and notice.format == "pdf" and path.is_file()
         letters[client] = " ".join(_pdf_text(path).split())
     first = letters[a]
-    for expected in ("Notice of a breach of your health information", "Dear Marigold Testperson",
-                     "The practice laptop was stolen from my car.",
-                     "happened on 2026-11-01", "discovered it on 2026-11-02",
-                     "Your name and date of birth and the notes of your sessions",
-                     "Review the statements from your health insurer",
-                     "Reported to police; passphrase changed.", "555-0100", "1 Quay Street",
-                     "I-000001-C-00001"):
+    for expected in (
+        "Notice of a breach of your health information",
+        "Dear Marigold Testperson",
+        "The practice laptop was stolen from my car.",
+        "happened on 2026-11-01",
+        "discovered it on 2026-11-02",
+        "Your name and date of birth and the notes of your sessions",
+        "Review the statements from your health insurer",
+        "Reported to police; passphrase changed.",
+        "555-0100",
+        "1 Quay Street",
+        "I-000001-C-00001",
+    ):
         assert expected in first, expected
     assert "Tobias" not in first and "Dear Tobias Sampleton" in letters[b]
     vault.incidents.record_sent(incident.id, a, sent_on="2026-11-20", today=TODAY)
@@ -143,14 +194,14 @@ def test_breach_letters_clock_notices_close_and_hhs_log(vault: Vault, tmp_path: 
     assert "(4 days OVERDUE)" in vault.incidents.warnings(date(2027, 1, 5))[0]
     vault.incidents.record_sent(incident.id, "C-00002", method="email", today=TODAY)
     assert vault.incidents.warnings(TODAY) == [
-        "BREACH I-000001: every affected client has a notice recorded as sent; close the "
-        "incident"]
+        "BREACH I-000001: every affected client has a notice recorded as sent; close the incident"
+    ]
     closed = vault.incidents.close(incident.id, "All notified.", today=TODAY)
     assert not closed.is_open and vault.incidents.warnings(TODAY) == []
     # Early the next year, until the HHS log is due, unlocking reminds of it.
     assert vault.incidents.warnings(date(2027, 1, 10)) == [
-        "HHS log 2026: 1 breach(es) affecting fewer than 500 people to report to HHS by "
-        "2027-03-01"]
+        "HHS log 2026: 1 breach(es) affecting fewer than 500 people to report to HHS by 2027-03-01"
+    ]
     assert vault.incidents.warnings(date(2027, 3, 2)) == []
     log = vault.incidents.hhs_log(2026)
     assert log.due == "2027-03-01" and [e.incident for e in log.under_500] == ["I-000001"]
@@ -162,8 +213,14 @@ def test_breach_letters_clock_notices_close_and_hhs_log(vault: Vault, tmp_path: 
     assert "Marigold" not in text and "Tobias" not in text  # counts, never names
     assert vault.incidents.hhs_log(2025).under_500 == ()
     actions = [e.action for e in vault.audit.entries(limit=50)]
-    for action in ("incident_open", "incident_assess", "incident_conclude", "incident_notice",
-                   "incident_close", "incident_hhs_log"):
+    for action in (
+        "incident_open",
+        "incident_assess",
+        "incident_conclude",
+        "incident_notice",
+        "incident_close",
+        "incident_hhs_log",
+    ):
         assert action in actions
     assert vault.audit.verify().ok
     assert "Marigold" not in json.dumps([e.detail for e in vault.audit.entries(limit=100)])
@@ -172,10 +229,14 @@ def test_breach_letters_clock_notices_close_and_hhs_log(vault: Vault, tmp_path: 
 def test_the_register_survives_disposal_of_a_named_client(vault: Vault) -> None:
     """Record ids and counts stay after the client is disposed of; disposal still verifies."""
     ids = make_practice(vault)
-    incident = vault.incidents.open("misdirected_release", "2026-11-01",
-                                    "Release of C-00001 mailed to the wrong address.",
-                                    clients=[ids["gone"], ids["kept"]],
-                                    kinds=["identity", "notes"], today=TODAY)
+    incident = vault.incidents.open(
+        "misdirected_release",
+        "2026-11-01",
+        "Release of C-00001 mailed to the wrong address.",
+        clients=[ids["gone"], ids["kept"]],
+        kinds=["identity", "notes"],
+        today=TODAY,
+    )
     vault.incidents.conclude(incident.id, "breach", "Read by a stranger.", today=TODAY)
     result = vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
     assert result.verification.ok, render_text(result.certificate)
@@ -221,8 +282,9 @@ def test_the_letter_template_is_editable_but_keeps_every_element(vault: Vault) -
         vault.incidents.set_template(default + "{ssn}\n")
     custom = default.replace("Dear {client_name},", "Hello {client_name}, from {practice_name}.")
     vault.incidents.set_template(custom)
-    incident = vault.incidents.open("other", "2026-11-01", "Email to wrong person.",
-                                    clients=[a], today=TODAY)
+    incident = vault.incidents.open(
+        "other", "2026-11-01", "Email to wrong person.", clients=[a], today=TODAY
+    )
     vault.incidents.conclude(incident.id, "breach", "It was read.", today=TODAY)
     vault.incidents.set_letter(incident.id, steps="Call us; change nothing.")
     text = vault.incidents.notice_document(incident.id, a, today=TODAY).text()
@@ -232,15 +294,20 @@ def test_the_letter_template_is_editable_but_keeps_every_element(vault: Vault) -
 
 
 def test_a_misdirected_release_names_its_client_from_the_disclosure_log(
-        vault: Vault, tmp_path: Path) -> None:
+    vault: Vault, tmp_path: Path
+) -> None:
     a, _ = _two_clients(vault)
     note = vault.notes.create(a, body="second session")
     vault.notes.sign(note.id)
     plan = vault.disclosures.prepare(vault.disclosures.access_spec(a))
     release = vault.disclosures.write(plan, tmp_path / "copy.txt")
-    incident = vault.incidents.open("misdirected_release", "2026-11-19",
-                                    f"{release.record_id} was mailed to an old address.",
-                                    releases=[release.id], today=TODAY)
+    incident = vault.incidents.open(
+        "misdirected_release",
+        "2026-11-19",
+        f"{release.record_id} was mailed to an old address.",
+        releases=[release.id],
+        today=TODAY,
+    )
     [client] = incident.clients
     assert (client.record_id, client.source, client.notes) == ("C-00001", "disclosure", 1)
     assert client.kinds == ("identity", "release")
@@ -248,19 +315,24 @@ def test_a_misdirected_release_names_its_client_from_the_disclosure_log(
     text = vault.incidents.notice_document(incident.id, a, today=TODAY).text()
     assert "Your name and date of birth and the records in a release of information." in text
     with pytest.raises(NotFoundError, match="no disclosure R-000009"):
-        vault.incidents.open("misdirected_release", "2026-11-19", "x", releases=[9],
-                             today=TODAY)
+        vault.incidents.open("misdirected_release", "2026-11-19", "x", releases=[9], today=TODAY)
 
 
 def test_a_client_name_in_the_register_is_refused(vault: Vault) -> None:
     """The register outlives disposal and letter wording goes to every client: record ids only."""
     a, _ = _two_clients(vault)
     with pytest.raises(UsageError, match=r"names a client; write their record id \(C-00001\)"):
-        vault.incidents.open("other", "2026-11-01", "Sent marigold testperson's file to a "
-                             "stranger.", clients=[a], today=TODAY)
+        vault.incidents.open(
+            "other",
+            "2026-11-01",
+            "Sent marigold testperson's file to a stranger.",
+            clients=[a],
+            today=TODAY,
+        )
     assert vault.incidents.list() == []
-    incident = vault.incidents.open("other", "2026-11-01", "Sent C-00001's file to a stranger.",
-                                    clients=[a], today=TODAY)
+    incident = vault.incidents.open(
+        "other", "2026-11-01", "Sent C-00001's file to a stranger.", clients=[a], today=TODAY
+    )
     with pytest.raises(UsageError, match="the assessment names a client"):
         vault.incidents.assess(incident.id, recipient="Tobias Sampleton's neighbour")
     with pytest.raises(UsageError, match="the letter's steps names a client"):

@@ -41,8 +41,9 @@ def test_create_then_unlock_sees_the_same_records(vault_dir: Path) -> None:
         assert again.clients.get(client.id).legal_name == "Quill Sampleton"
 
 
-def test_create_refuses_an_existing_vault_or_a_non_empty_folder(vault: Vault,
-                                                                 tmp_path: Path) -> None:
+def test_create_refuses_an_existing_vault_or_a_non_empty_folder(
+    vault: Vault, tmp_path: Path
+) -> None:
     """init never overwrites a vault nor mixes into a folder holding other files."""
     with pytest.raises(VaultExistsError):
         Vault.create(vault.folder, PASSPHRASE, TEST_PRESET)
@@ -84,16 +85,20 @@ def test_unlock_of_a_folder_without_vault_says_so(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("spelling", ["as printed", "lower", "no dashes", "spaces"])
-def test_recovery_key_unlock_forces_new_passphrase(new_vault: tuple[Vault, str],
-                                                   spelling: str) -> None:
+def test_recovery_key_unlock_forces_new_passphrase(
+    new_vault: tuple[Vault, str], spelling: str
+) -> None:
     """The recovery key (any case, dashes or not) unlocks only to set a new passphrase."""
     vault, recovery_key = new_vault
     client = vault.clients.add("Rowan Fakeley")
     folder = vault.folder
     vault.lock()
-    typed = {"as printed": recovery_key, "lower": recovery_key.lower(),
-             "no dashes": recovery_key.replace("-", ""),
-             "spaces": " ".join(recovery_key.split("-"))}[spelling]
+    typed = {
+        "as printed": recovery_key,
+        "lower": recovery_key.lower(),
+        "no dashes": recovery_key.replace("-", ""),
+        "spaces": " ".join(recovery_key.split("-")),
+    }[spelling]
     pending = Vault.recover(folder, typed)
     assert not hasattr(pending, "clients")  # nothing to read until a new passphrase is set
     with pytest.raises(UsageError):
@@ -130,12 +135,18 @@ def test_change_passphrase_rewraps_without_reencrypting(new_vault: tuple[Vault, 
     vault.db.checkpoint()
     folder = vault.folder
     record_before = (folder / RECORD_DB).read_bytes()
-    key_before = KeyFile.load(folder / KEY_FILE).unwrap_with_passphrase(
-        PASSPHRASE, [KeyName.RECORD])[KeyName.RECORD].reveal()
+    key_before = (
+        KeyFile.load(folder / KEY_FILE)
+        .unwrap_with_passphrase(PASSPHRASE, [KeyName.RECORD])[KeyName.RECORD]
+        .reveal()
+    )
     vault.change_passphrase(PASSPHRASE, NEW_PASSPHRASE)
     assert (folder / RECORD_DB).read_bytes() == record_before
-    key_after = KeyFile.load(folder / KEY_FILE).unwrap_with_passphrase(
-        NEW_PASSPHRASE, [KeyName.RECORD])[KeyName.RECORD].reveal()
+    key_after = (
+        KeyFile.load(folder / KEY_FILE)
+        .unwrap_with_passphrase(NEW_PASSPHRASE, [KeyName.RECORD])[KeyName.RECORD]
+        .reveal()
+    )
     assert key_after == key_before
     vault.lock()
     with pytest.raises(AuthenticationError):
@@ -154,7 +165,8 @@ def test_change_passphrase_with_wrong_current_changes_nothing(vault: Vault) -> N
 
 
 def test_damaged_key_file_is_reported_damaged_not_wrong_passphrase(
-        new_vault: tuple[Vault, str]) -> None:
+    new_vault: tuple[Vault, str],
+) -> None:
     """A flipped byte in a wrapped key is 'damaged', never a misleading 'wrong passphrase'."""
     vault, _ = new_vault
     folder = vault.folder
@@ -197,7 +209,7 @@ def test_crash_between_pending_write_and_overwrite_recovers(new_vault: tuple[Vau
     pending = folder / (KEY_FILE + ".pending")
     pending.write_bytes(good)
     torn = bytearray(good)
-    torn[HEADER.size + 40:HEADER.size + 400] = b"\0" * 360
+    torn[HEADER.size + 40 : HEADER.size + 400] = b"\0" * 360
     (folder / KEY_FILE).write_bytes(bytes(torn))
     with Vault.unlock(folder, NEW_PASSPHRASE) as again:
         assert again.clients.count() == 0

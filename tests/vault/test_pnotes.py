@@ -90,8 +90,7 @@ def test_pnote_model_has_no_fields_hipaa_excludes() -> None:
     """A psychotherapy note carries no times, medications, diagnoses or modality (its omission
     flags are about its own text)."""
     names = {f.name for f in dataclasses.fields(PsychotherapyNote)}
-    assert names == {"id", "client_id", "session_date", "body", "created_at", "updated_at",
-                     "spans"}
+    assert names == {"id", "client_id", "session_date", "body", "created_at", "updated_at", "spans"}
 
 
 def test_pnotes_relock_after_idle_time(vault: Vault) -> None:
@@ -160,21 +159,27 @@ def test_markup_parses_spans_apart_from_the_text() -> None:
     """{{omit:CAT}}...{{/omit}} markers vanish from the text and become spans."""
     body, spans = parse_omissions(
         "Reports {{omit:dream}}a flooded house{{/omit}} and\n{{ OMIT: Third Party }}"
-        "a friend's debt{{/omit}}.")
+        "a friend's debt{{/omit}}."
+    )
     assert body == "Reports a flooded house and\na friend's debt."
-    assert spans == (OmitSpan(8, 23, OmitCategory.DREAM_FANTASY),
-                     OmitSpan(28, 43, OmitCategory.THIRD_PARTY))
+    assert spans == (
+        OmitSpan(8, 23, OmitCategory.DREAM_FANTASY),
+        OmitSpan(28, 43, OmitCategory.THIRD_PARTY),
+    )
     assert body[8:23] == "a flooded house" and body[28:43] == "a friend's debt"
     assert parse_omissions("no markers at all") == ("no markers at all", ())
 
 
-@pytest.mark.parametrize(("marked", "message"), [
-    ("a {{omit:legal}}b {{omit:other}}c{{/omit}} d{{/omit}}", "cannot nest"),
-    ("line one\nline two {{omit:legal}}never closed", "line 2"),
-    ("text{{/omit}} closes nothing", "no matching"),
-    ("\n\n{{omit:astrology}}stars{{/omit}}", "unknown omission category 'astrology'"),
-    ("empty {{omit:legal}}{{/omit}} span", "empty omission span at line 1"),
-])
+@pytest.mark.parametrize(
+    ("marked", "message"),
+    [
+        ("a {{omit:legal}}b {{omit:other}}c{{/omit}} d{{/omit}}", "cannot nest"),
+        ("line one\nline two {{omit:legal}}never closed", "line 2"),
+        ("text{{/omit}} closes nothing", "no matching"),
+        ("\n\n{{omit:astrology}}stars{{/omit}}", "unknown omission category 'astrology'"),
+        ("empty {{omit:legal}}{{/omit}} span", "empty omission span at line 1"),
+    ],
+)
 def test_malformed_markup_is_a_markup_error_with_its_line(marked: str, message: str) -> None:
     """Nested, unbalanced, unknown or empty markers fail with a one-line error naming the place."""
     with pytest.raises(MarkupError, match=message) as info:
@@ -194,8 +199,10 @@ def test_every_category_and_its_aliases_parse() -> None:
 
 def test_to_markup_round_trips() -> None:
     """to_markup(parse_omissions(x)) gives back canonical markup that parses to the same thing."""
-    marked = ("A {{omit:substance-use}}weekend cannabis use{{/omit}}; "
-              "{{omit:hiv-sti}}test results{{/omit}} pending.")
+    marked = (
+        "A {{omit:substance-use}}weekend cannabis use{{/omit}}; "
+        "{{omit:hiv-sti}}test results{{/omit}} pending."
+    )
     body, spans = parse_omissions(marked)
     assert to_markup(body, spans) == marked
     assert parse_omissions(to_markup(body, spans)) == (body, spans)
@@ -203,8 +210,10 @@ def test_to_markup_round_trips() -> None:
 
 def test_render_withheld_replaces_flagged_spans_with_markers() -> None:
     """Withheld rendering shows [withheld: CATEGORY] in place of each flagged passage."""
-    body, spans = parse_omissions("Mood low. {{omit:dream}}Dreamt of wolves.{{/omit}} "
-                                  "Plan: {{omit:legal}}see lawyer{{/omit}} Friday.")
+    body, spans = parse_omissions(
+        "Mood low. {{omit:dream}}Dreamt of wolves.{{/omit}} "
+        "Plan: {{omit:legal}}see lawyer{{/omit}} Friday."
+    )
     out = render_withheld(body, spans)
     assert out == "Mood low. [withheld: dream/fantasy] Plan: [withheld: legal] Friday."
     assert "wolves" not in out and "lawyer" not in out
@@ -215,12 +224,16 @@ def test_render_withheld_replaces_flagged_spans_with_markers() -> None:
 def test_whole_note_flag_withholds_everything(vault: Vault) -> None:
     """A note flagged as a whole renders as one marker; the flag is stored with the note."""
     cid = vault.clients.add("Bramble Examplar").id
-    note = vault.notes.create(cid, body="entire note about a custody case",
-                              omit_category=OmitCategory.LEGAL)
+    note = vault.notes.create(
+        cid, body="entire note about a custody case", omit_category=OmitCategory.LEGAL
+    )
     stored = vault.notes.get(note.id)
     assert stored.omit_category is OmitCategory.LEGAL
-    assert render_withheld(stored.body, stored.spans, stored.omit_category) == \
-        withheld_marker(OmitCategory.LEGAL) == "[withheld: legal]"
+    assert (
+        render_withheld(stored.body, stored.spans, stored.omit_category)
+        == withheld_marker(OmitCategory.LEGAL)
+        == "[withheld: legal]"
+    )
     assert vault.notes.timeline(cid)[0].omit_category is OmitCategory.LEGAL
 
 
@@ -234,6 +247,7 @@ def test_spans_are_stored_apart_and_checked(vault: Vault) -> None:
     with pytest.raises(MarkupError, match="outside"):
         vault.notes.create(cid, body="short", spans=[OmitSpan(0, 50, OmitCategory.OTHER)])
     with pytest.raises(MarkupError, match="overlap"):
-        validate_spans("0123456789", [OmitSpan(0, 5, OmitCategory.OTHER),
-                                      OmitSpan(3, 8, OmitCategory.LEGAL)])
+        validate_spans(
+            "0123456789", [OmitSpan(0, 5, OmitCategory.OTHER), OmitSpan(3, 8, OmitCategory.LEGAL)]
+        )
     assert vault.notes.count() == 1

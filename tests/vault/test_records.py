@@ -33,14 +33,22 @@ def _last_action(vault: Vault) -> tuple[str, str | None, str | None]:
 
 def test_client_fields_round_trip(vault: Vault) -> None:
     """Every client field is stored and validated; dates come back ISO formatted."""
-    client = vault.clients.add("  Juniper  Synthwood ", date_of_birth="1990-04-05",
-                               status="inactive", last_service_date="2026-01-02",
-                               consent_notice_date="2025-12-01")
+    client = vault.clients.add(
+        "  Juniper  Synthwood ",
+        date_of_birth="1990-04-05",
+        status="inactive",
+        last_service_date="2026-01-02",
+        consent_notice_date="2025-12-01",
+    )
     got = vault.clients.get(client.id)
     # Stored exactly as typed but for the surrounding spaces (the name rule, issue 10).
     assert got.display_name == "Juniper  Synthwood" and got.legal_name == "Juniper  Synthwood"
     assert (got.date_of_birth, got.status, got.last_service_date, got.consent_notice_date) == (
-        "1990-04-05", ClientStatus.INACTIVE, "2026-01-02", "2025-12-01")
+        "1990-04-05",
+        ClientStatus.INACTIVE,
+        "2026-01-02",
+        "2025-12-01",
+    )
     assert got.record_id == f"C-{client.id:05d}"
     with pytest.raises(UsageError, match="date of birth"):
         vault.clients.add("Bad Date", date_of_birth="05/04/1990")
@@ -54,8 +62,9 @@ def test_client_fields_round_trip(vault: Vault) -> None:
 def test_client_update_and_status_filter(vault: Vault) -> None:
     """Editing a client changes only the named fields and is audited by field name."""
     client = vault.clients.add("Nimbus Notreal", date_of_birth="2001-02-03")
-    updated = vault.clients.update(client.id, status=ClientStatus.DISCHARGED,
-                                   consent_notice_date="2026-03-04")
+    updated = vault.clients.update(
+        client.id, status=ClientStatus.DISCHARGED, consent_notice_date="2026-03-04"
+    )
     assert updated.status is ClientStatus.DISCHARGED
     assert updated.date_of_birth == "2001-02-03"
     entry = vault.audit.entries(limit=1)[0]
@@ -79,8 +88,13 @@ def test_pseudonym_seals_the_legal_name(vault: Vault) -> None:
     assert vault.clients.get(client.id).legal_name is None
     hits = vault.search("sleeping")
     assert [h.client_display_name for h in hits] == [ALIAS]
-    assert vault.db.scalar("SELECT count(*) FROM clients WHERE display_name LIKE ? OR "
-                           "legal_name LIKE ?", ("%Marigold%", "%Marigold%")) == 0
+    assert (
+        vault.db.scalar(
+            "SELECT count(*) FROM clients WHERE display_name LIKE ? OR legal_name LIKE ?",
+            ("%Marigold%", "%Marigold%"),
+        )
+        == 0
+    )
     sealed = vault.clients.sealed_name_blob(client.id)
     assert sealed is not None and LEGAL.encode() not in sealed
 
@@ -105,8 +119,16 @@ def test_renaming_a_pseudonymous_client_changes_only_the_pseudonym(vault: Vault)
 
 def test_every_template_creates_a_draft_with_its_sections(vault: Vault) -> None:
     """Each template (SOAP, DAP, BIRP, GIRP, intake, plan, discharge, free) starts a draft."""
-    assert set(TEMPLATES) >= {"soap", "dap", "birp", "girp", "intake", "treatment-plan",
-                              "discharge", "free"}
+    assert set(TEMPLATES) >= {
+        "soap",
+        "dap",
+        "birp",
+        "girp",
+        "intake",
+        "treatment-plan",
+        "discharge",
+        "free",
+    }
     cid = vault.clients.add("Thistle Examplar").id
     for key, template in TEMPLATES.items():
         note = vault.notes.create(cid, key)
@@ -120,11 +142,13 @@ def test_every_template_creates_a_draft_with_its_sections(vault: Vault) -> None:
 def test_session_metadata_is_validated_and_stored(vault: Vault) -> None:
     """Date, times, service code, modality and ICD-10 codes are checked and kept."""
     cid = vault.clients.add("Ember Mockridge").id
-    session = SessionInfo("2026-11-20", "9:00", "09:50", "90834", "telehealth",
-                          ("f41.1", "F32.1", "F41.1"))
+    session = SessionInfo(
+        "2026-11-20", "9:00", "09:50", "90834", "telehealth", ("f41.1", "F32.1", "F41.1")
+    )
     note = vault.notes.create(cid, "soap", session=session)
-    assert note.session == SessionInfo("2026-11-20", "09:00", "09:50", "90834", "telehealth",
-                                       ("F41.1", "F32.1"))
+    assert note.session == SessionInfo(
+        "2026-11-20", "09:00", "09:50", "90834", "telehealth", ("F41.1", "F32.1")
+    )
     with pytest.raises(UsageError, match="not after start"):
         vault.notes.create(cid, session=SessionInfo("2026-11-20", "10:00", "09:00"))
     with pytest.raises(UsageError, match="ICD-10"):
@@ -138,8 +162,13 @@ def test_joint_session_note_appears_in_every_participants_timeline(vault: Vault)
     b = vault.clients.add("Bramble Sampleton").id
     c = vault.clients.add("Cobalt Sampleton").id
     loner = vault.clients.add("Dune Fictive").id
-    note = vault.notes.create(a, "dap", body="family session", participants=[b, c, a],
-                              session=SessionInfo("2026-10-01", modality="family"))
+    note = vault.notes.create(
+        a,
+        "dap",
+        body="family session",
+        participants=[b, c, a],
+        session=SessionInfo("2026-10-01", modality="family"),
+    )
     assert note.participant_ids == (a, b, c)
     for cid in (a, b, c):
         assert [s.id for s in vault.notes.timeline(cid)] == [note.id]
@@ -174,8 +203,9 @@ def test_signed_note_is_immutable_in_the_database_itself(vault: Vault) -> None:
     with pytest.raises(IntegrityError, match="immutable"):
         vault.db.execute("UPDATE notes SET body = 'forged' WHERE id = ?", (note.id,))
     with pytest.raises(IntegrityError, match="immutable"):
-        vault.db.execute("UPDATE notes SET status = 'draft', signed_at = NULL WHERE id = ?",
-                         (note.id,))
+        vault.db.execute(
+            "UPDATE notes SET status = 'draft', signed_at = NULL WHERE id = ?", (note.id,)
+        )
     assert vault.notes.get(note.id).body == "final text"
 
 
@@ -189,16 +219,18 @@ def test_empty_note_cannot_be_signed(vault: Vault) -> None:
     skeleton = vault.notes.create(cid, "soap")  # only the SOAP headings
     with pytest.raises(UsageError, match="nothing under its headings"):
         vault.notes.sign(skeleton.id)
-    filled = vault.notes.save_draft(skeleton.id, body=skeleton.body.replace(
-        "Plan:\n", "Plan:\nReview in two weeks.\n"))
+    filled = vault.notes.save_draft(
+        skeleton.id, body=skeleton.body.replace("Plan:\n", "Plan:\nReview in two weeks.\n")
+    )
     assert vault.notes.sign(filled.id).is_signed
 
 
 def test_addendum_keeps_the_original_visible(vault: Vault) -> None:
     """An addendum is a new signed note under the original, which stays exactly as signed."""
     cid = vault.clients.add("Lumen Testwell").id
-    original = vault.notes.sign(vault.notes.create(
-        cid, "soap", body="original text", session=SessionInfo("2026-09-09")).id)
+    original = vault.notes.sign(
+        vault.notes.create(cid, "soap", body="original text", session=SessionInfo("2026-09-09")).id
+    )
     with pytest.raises(UsageError, match="draft"):
         vault.notes.addend(vault.notes.create(cid, body="a draft").id, "too early")
     addendum = vault.notes.addend(original.id, "correction: it was Tuesday")
@@ -214,14 +246,15 @@ def test_addendum_keeps_the_original_visible(vault: Vault) -> None:
 def test_addendum_to_an_addendum_stays_with_the_original(vault: Vault) -> None:
     """Addenda to addenda attach to the original note and list right under it."""
     cid = vault.clients.add("Marigold Nested").id
-    original = vault.notes.sign(vault.notes.create(
-        cid, body="original", session=SessionInfo("2026-01-01")).id)
+    original = vault.notes.sign(
+        vault.notes.create(cid, body="original", session=SessionInfo("2026-01-01")).id
+    )
     vault.notes.sign(vault.notes.create(cid, body="later", session=SessionInfo("2026-02-01")).id)
     first = vault.notes.addend(original.id, "first addendum")
     second = vault.notes.addend(first.id, "second addendum")
     assert second.parent_id == original.id
     order = [s.id for s in vault.notes.timeline(cid)]
-    assert order[order.index(original.id):][:3] == [original.id, first.id, second.id]
+    assert order[order.index(original.id) :][:3] == [original.id, first.id, second.id]
 
 
 def test_failed_addendum_leaves_nothing_behind(vault: Vault) -> None:
@@ -237,8 +270,9 @@ def test_failed_addendum_leaves_nothing_behind(vault: Vault) -> None:
 def test_late_entry_is_labelled_with_its_reason(vault: Vault) -> None:
     """A late entry names the session it documents and why it was written late."""
     cid = vault.clients.add("Pepper Fictive").id
-    late = vault.notes.late_entry(cid, "soap", "2026-06-01", "power outage after the session",
-                                  body="late text")
+    late = vault.notes.late_entry(
+        cid, "soap", "2026-06-01", "power outage after the session", body="late text"
+    )
     assert late.entry_type is EntryType.LATE_ENTRY
     assert late.late_reason == "power outage after the session"
     assert late.session.session_date == "2026-06-01"
@@ -283,9 +317,14 @@ def test_every_read_and_write_is_audited_by_identifier(vault: Vault) -> None:
     vault.notes.sign(note.id)
     vault.notes.timeline(cid)
     actions = [(e.action, e.object_type) for e in vault.audit.entries(limit=6, newest_first=False)]
-    wanted = {(Action.CREATE.value, "client"), (Action.CREATE.value, "note"),
-              (Action.VIEW.value, "note"), (Action.EDIT.value, "note"),
-              (Action.SIGN.value, "note"), (Action.VIEW.value, "timeline")}
+    wanted = {
+        (Action.CREATE.value, "client"),
+        (Action.CREATE.value, "note"),
+        (Action.VIEW.value, "note"),
+        (Action.EDIT.value, "note"),
+        (Action.SIGN.value, "note"),
+        (Action.VIEW.value, "timeline"),
+    }
     recent = {(e.action, e.object_type) for e in vault.audit.entries(limit=10)}
     assert wanted <= recent
     assert actions[0][0] == "init"

@@ -20,18 +20,22 @@ from vault.retention.policies import (
 TODAY = date(2026, 11, 27)
 
 
-@pytest.mark.parametrize(("key", "dob", "last", "expected"), [
-    ("apa", None, "2015-03-01", "2022-03-01"),  # adult: 7 years after last service
-    ("apa", "2005-06-01", "2015-03-01", "2026-06-01"),  # minor: 3 years after 18 is later
-    ("apa", "1996-06-01", "2015-03-01", "2022-03-01"),  # adult at last service: minor rule off
-    ("tx-lpc", "2005-06-01", "2015-03-01", "2028-06-01"),  # 5 years after majority
-    ("ca-lpcc", "2005-06-01", "2015-03-01", "2030-06-01"),  # 7 years after age 18
-    ("pa", "2005-06-01", "2015-03-01", "2020-03-01"),  # 5 years, no separate minor rule
-    ("az", "2005-06-01", "2015-03-01", "2026-06-01"),  # 6 years, or 3 after 18
-    ("az", "2000-01-01", "2017-06-01", "2023-06-01"),  # minor, but 6 years is later
-])
+@pytest.mark.parametrize(
+    ("key", "dob", "last", "expected"),
+    [
+        ("apa", None, "2015-03-01", "2022-03-01"),  # adult: 7 years after last service
+        ("apa", "2005-06-01", "2015-03-01", "2026-06-01"),  # minor: 3 years after 18 is later
+        ("apa", "1996-06-01", "2015-03-01", "2022-03-01"),  # adult at last service: minor rule off
+        ("tx-lpc", "2005-06-01", "2015-03-01", "2028-06-01"),  # 5 years after majority
+        ("ca-lpcc", "2005-06-01", "2015-03-01", "2030-06-01"),  # 7 years after age 18
+        ("pa", "2005-06-01", "2015-03-01", "2020-03-01"),  # 5 years, no separate minor rule
+        ("az", "2005-06-01", "2015-03-01", "2026-06-01"),  # 6 years, or 3 after 18
+        ("az", "2000-01-01", "2017-06-01", "2023-06-01"),  # minor, but 6 years is later
+    ],
+)
 def test_presets_compute_the_later_of_adult_and_minor_rules(
-        key: str, dob: str | None, last: str, expected: str) -> None:
+    key: str, dob: str | None, last: str, expected: str
+) -> None:
     """Each preset gives the disposal date its source prescribes, minors included."""
     policy = next(p for p in PRESETS if p.key == key)
     birth = date.fromisoformat(dob) if dob else None
@@ -77,21 +81,29 @@ def test_custom_policy_years_after_service_and_majority(vault: Vault) -> None:
     """A custom policy (10 years; minors 4 after 21) is stored and applied."""
     policy = vault.retention.add("de-psych", "Delaware psychologists", 10, 4, age_of_majority=21)
     assert vault.retention.get("DE-Psych") == policy
-    kid = vault.clients.add("Kim Kid", date_of_birth="2004-05-05", last_service_date="2010-01-01",
-                            retention_policy="de-psych")
+    kid = vault.clients.add(
+        "Kim Kid",
+        date_of_birth="2004-05-05",
+        last_service_date="2010-01-01",
+        retention_policy="de-psych",
+    )
     (row,) = vault.retention.schedule(TODAY, [kid.id])
     assert row.minor_rule and row.disposal_date == "2029-05-05"
 
 
-@pytest.mark.parametrize(("key", "label", "years", "minor", "message"), [
-    ("Bad Key!", "x", 5, None, "not a policy key"),
-    ("apa", "x", 5, None, "built-in preset"),
-    ("ok-key", "", 5, None, "label"),
-    ("ok-key", "x", -1, None, "0 to 100"),
-    ("ok-key", "x", 5, 101, "0 to 100"),
-])
+@pytest.mark.parametrize(
+    ("key", "label", "years", "minor", "message"),
+    [
+        ("Bad Key!", "x", 5, None, "not a policy key"),
+        ("apa", "x", 5, None, "built-in preset"),
+        ("ok-key", "", 5, None, "label"),
+        ("ok-key", "x", -1, None, "0 to 100"),
+        ("ok-key", "x", 5, 101, "0 to 100"),
+    ],
+)
 def test_bad_custom_policy_is_refused_and_changes_nothing(
-        vault: Vault, key: str, label: str, years: int, minor: int | None, message: str) -> None:
+    vault: Vault, key: str, label: str, years: int, minor: int | None, message: str
+) -> None:
     """Malformed policies get a clear one-line refusal and store nothing."""
     with pytest.raises(UsageError, match=message):
         vault.retention.add(key, label, years, minor)
@@ -121,8 +133,12 @@ def test_facets_are_built_once_and_keep_working_after_a_key_rotation(vault: Vaul
     unlocked vault; a disposal rotates the keys and reopens the files, and the same vault
     and its facets carry on (audit chain intact) without being unlocked again."""
     facets = (vault.retention, vault.holds, vault.disposal, vault.disclosures)
-    assert all(a is b for a, b in zip(facets, (vault.retention, vault.holds, vault.disposal,
-                                               vault.disclosures), strict=True))
+    assert all(
+        a is b
+        for a, b in zip(
+            facets, (vault.retention, vault.holds, vault.disposal, vault.disclosures), strict=True
+        )
+    )
     ids = make_practice(vault)
     epoch = vault.key_file.epoch
     vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
@@ -140,14 +156,21 @@ def test_unlocking_and_the_retention_facets_load_no_disclosures_code(vault_dir: 
     (the certificate's file export is the one place that needs it)."""
     made, _ = Vault.create(vault_dir, PASSPHRASE, TEST_PRESET)
     made.lock()
-    code = ("import sys\nfrom pathlib import Path\nfrom vault import Vault\n"
-            f"v = Vault.unlock(Path({str(vault_dir)!r}), {PASSPHRASE!r})\n"
-            "unlocked = sorted(m for m in sys.modules if m.startswith('vault.retention.'))\n"
-            "v.holds.active(); v.retention.due(); v.disposal.plan(); v.disposal.log()\n"
-            "used = sorted(m for m in sys.modules if m.startswith('vault.disclosures'))\n"
-            "print(','.join(unlocked) + '|' + ','.join(used))\n"
-            "v.lock()")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, cwd=Path(__file__).resolve().parents[2])
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom vault import Vault\n"
+        f"v = Vault.unlock(Path({str(vault_dir)!r}), {PASSPHRASE!r})\n"
+        "unlocked = sorted(m for m in sys.modules if m.startswith('vault.retention.'))\n"
+        "v.holds.active(); v.retention.due(); v.disposal.plan(); v.disposal.log()\n"
+        "used = sorted(m for m in sys.modules if m.startswith('vault.disclosures'))\n"
+        "print(','.join(unlocked) + '|' + ','.join(used))\n"
+        "v.lock()"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "|"

@@ -22,11 +22,15 @@ def practice(vault: Vault) -> dict[str, int]:
     a = vault.clients.add("Hazel Sampleton").id
     b = vault.clients.add("Indigo Testwell").id
     ids = {
-        "panic": vault.notes.create(a, body="Panic attacks at work. Panic again on the train; "
-                                    "panic eased with breathing.").id,
-        "mixed": vault.notes.create(b, body="Sleep improved. One brief panic episode. "
-                                    "Discussed NEAR misses and the AND/OR of habits: "
-                                    "\"quoted\" words.").id,
+        "panic": vault.notes.create(
+            a, body="Panic attacks at work. Panic again on the train; panic eased with breathing."
+        ).id,
+        "mixed": vault.notes.create(
+            b,
+            body="Sleep improved. One brief panic episode. "
+            "Discussed NEAR misses and the AND/OR of habits: "
+            '"quoted" words.',
+        ).id,
         "sleep": vault.notes.create(b, body="Sleeping better; insomnia resolved.").id,
     }
     return ids
@@ -49,8 +53,9 @@ def test_snippets_mark_the_matches(vault: Vault, practice: dict[str, int]) -> No
     assert "\ue000" not in hit.snippet_text and "\ue001" not in hit.snippet_text
 
 
-def test_all_words_must_match_and_stemming_and_prefix_work(vault: Vault,
-                                                            practice: dict[str, int]) -> None:
+def test_all_words_must_match_and_stemming_and_prefix_work(
+    vault: Vault, practice: dict[str, int]
+) -> None:
     """Several words narrow the search; 'sleeping' finds 'sleep'; 'insom*' is a prefix."""
     assert {h.note_id for h in vault.search("sleep")} == {practice["mixed"], practice["sleep"]}
     assert [h.note_id for h in vault.search("sleep panic")] == [practice["mixed"]]
@@ -58,13 +63,30 @@ def test_all_words_must_match_and_stemming_and_prefix_work(vault: Vault,
     assert vault.search("xylophone") == []
 
 
-@pytest.mark.parametrize("query", [
-    '"quoted', 'quoted"', 'NEAR(panic sleep)', "panic AND", "OR panic", "NOT panic",
-    "body:panic", "panic*:", "(panic", "panic)", "^panic", "-panic", "panic + sleep",
-    "{panic}", "panic\u0000", "panic'",
-])
-def test_fts_syntax_in_the_query_is_plain_text(vault: Vault, practice: dict[str, int],
-                                              query: str) -> None:
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"quoted',
+        'quoted"',
+        "NEAR(panic sleep)",
+        "panic AND",
+        "OR panic",
+        "NOT panic",
+        "body:panic",
+        "panic*:",
+        "(panic",
+        "panic)",
+        "^panic",
+        "-panic",
+        "panic + sleep",
+        "{panic}",
+        "panic\u0000",
+        "panic'",
+    ],
+)
+def test_fts_syntax_in_the_query_is_plain_text(
+    vault: Vault, practice: dict[str, int], query: str
+) -> None:
     """Quotes, NEAR, AND/OR/NOT, colons and brackets are words or ignored, never an error."""
     hits = vault.search(query)
     assert all(isinstance(h.note_id, int) for h in hits)
@@ -205,6 +227,14 @@ def test_audit_table_holds_no_note_text_or_names(vault: Vault) -> None:
     area.search("quagmirical")
     rows = vault.db.query("SELECT * FROM audit_log")
     dump = json.dumps([list(r) for r in rows]).lower()
-    for word in ("garnet", "quixotica", "heron", "xylographer", "ferris", "quagmirical",
-                 "transference", "anxieties"):
+    for word in (
+        "garnet",
+        "quixotica",
+        "heron",
+        "xylographer",
+        "ferris",
+        "quagmirical",
+        "transference",
+        "anxieties",
+    ):
         assert word not in dump

@@ -8,14 +8,13 @@ from vault import Vault
 from vault.records import search as search_module
 
 
-def test_common_word_is_ranked_among_the_newest_matches(vault: Vault,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_common_word_is_ranked_among_the_newest_matches(
+    vault: Vault, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Past the rank window, the oldest matching notes drop out and the best newer note leads."""
     client = vault.clients.add("Juniper Fakeley").id
-    old = [vault.notes.create(client, body="grief grief grief, a heavy week").id
-           for _ in range(3)]
-    new = [vault.notes.create(client, body=f"some grief this week, note {i}").id
-           for i in range(3)]
+    old = [vault.notes.create(client, body="grief grief grief, a heavy week").id for _ in range(3)]
+    new = [vault.notes.create(client, body=f"some grief this week, note {i}").id for i in range(3)]
     best_new = vault.notes.create(client, body="grief and more grief about the move").id
     monkeypatch.setattr(search_module, "RANK_WINDOW", 4)
     hits = vault.search("grief")

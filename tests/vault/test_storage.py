@@ -37,8 +37,7 @@ def test_folder_is_private_and_every_file_is_0600(vault: Vault) -> None:
     assert {p.name: _mode(p) for p in files} == {p.name: 0o600 for p in files}
 
 
-def test_loosened_folder_permissions_are_tightened_on_unlock(new_vault: tuple[Vault, str]
-                                                              ) -> None:
+def test_loosened_folder_permissions_are_tightened_on_unlock(new_vault: tuple[Vault, str]) -> None:
     """If something made the folder group-readable, the next unlock makes it 0700 again."""
     vault, _ = new_vault
     vault.lock()
@@ -113,6 +112,7 @@ def test_migration_registry_applies_a_new_migration_once(vault: Vault) -> None:
 
 def test_failed_migration_changes_nothing(vault: Vault) -> None:
     """A migration that fails half-way is rolled back whole and not recorded."""
+
     def broken(db: Database) -> None:
         db.execute("CREATE TABLE half_done (id INTEGER)")
         db.execute("THIS IS NOT SQL")
@@ -153,8 +153,12 @@ def test_second_process_gets_vault_busy(new_vault: tuple[Vault, str], cli: Cli) 
     vault, _ = new_vault
     folder = vault.folder
     vault.lock()
-    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(folder), PASSPHRASE],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(folder), PASSPHRASE],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdin is not None
         assert holder.stdout.readline().strip() == "ready"
@@ -180,8 +184,12 @@ def test_lock_of_a_killed_process_is_not_stale(new_vault: tuple[Vault, str]) -> 
     vault, _ = new_vault
     folder = vault.folder
     vault.lock()
-    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(folder), PASSPHRASE],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(folder), PASSPHRASE],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert holder.stdout is not None
     assert holder.stdout.readline().strip() == "ready"
     holder.kill()
@@ -195,10 +203,15 @@ def test_record_apis_after_lock_say_locked(new_vault: tuple[Vault, str]) -> None
     vault, _ = new_vault
     cid = vault.clients.add("Hazel Afterlock").id
     vault.lock()
-    calls = [lambda: vault.clients.list(), lambda: vault.clients.get(cid),
-             lambda: vault.notes.create(cid, body="too late"), lambda: vault.notes.timeline(cid),
-             lambda: vault.search("late"), lambda: vault.audit.verify(),
-             lambda: vault.audit.entries()]
+    calls = [
+        lambda: vault.clients.list(),
+        lambda: vault.clients.get(cid),
+        lambda: vault.notes.create(cid, body="too late"),
+        lambda: vault.notes.timeline(cid),
+        lambda: vault.search("late"),
+        lambda: vault.audit.verify(),
+        lambda: vault.audit.entries(),
+    ]
     for call in calls:
         with pytest.raises(LockedError, match="locked"):
             call()

@@ -28,8 +28,7 @@ def test_a_wrong_passphrase_finishes_nothing(vault_dir: Path) -> None:
         assert told == [] and len(vault.disposal.unfinished()) == 1
 
 
-def test_what_was_finished_is_told_even_when_the_action_is_then_refused(
-        vault_dir: Path) -> None:
+def test_what_was_finished_is_told_even_when_the_action_is_then_refused(vault_dir: Path) -> None:
     """The interrupted disposal is finished and reported before the new one is refused."""
     _interrupted(vault_dir)
     with Vault.unlock(vault_dir, PASSPHRASE) as vault:

@@ -24,9 +24,16 @@ def _practice(folder: Path) -> tuple[Practice, int]:
     try:
         practice = build(vault)
         auth = vault.disclosures.authorizations.add(
-            practice.client, kind="general", description="progress notes", discloser="Dr. Able",
-            recipient_name="Dr. Birch", purpose="continuity of care", signed_on="2026-01-01",
-            expires_on="2099-01-01", document_kinds=PROGRESS_ONLY)
+            practice.client,
+            kind="general",
+            description="progress notes",
+            discloser="Dr. Able",
+            recipient_name="Dr. Birch",
+            purpose="continuity of care",
+            signed_on="2026-01-01",
+            expires_on="2099-01-01",
+            document_kinds=PROGRESS_ONLY,
+        )
         assert default_document_kinds(vault, auth.id) == PROGRESS_ONLY
         assert default_document_kinds(vault, None) == ALL_KINDS
     finally:
@@ -40,8 +47,18 @@ def _selected(screen: ReleaseScreen) -> set[str]:
 
 async def test_app_preselects_what_the_cli_releases(vault_dir: Path, cli: Cli) -> None:
     practice, auth_id = _practice(vault_dir)
-    released = cli("release", str(practice.client), "--to", "Dr. Birch", "--for",
-                   "continuity of care", "--authorization", str(auth_id), "--preview", "--json")
+    released = cli(
+        "release",
+        str(practice.client),
+        "--to",
+        "Dr. Birch",
+        "--for",
+        "continuity of care",
+        "--authorization",
+        str(auth_id),
+        "--preview",
+        "--json",
+    )
     assert released.code == 0, released.stderr
     by_cli = released.data["plan"]["note_ids"]  # type: ignore[index,call-overload]
     assert practice.plan_note not in by_cli and practice.flagged_note in by_cli
@@ -68,8 +85,10 @@ async def test_app_preselects_what_the_cli_releases(vault_dir: Path, cli: Cli) -
         screen.query_one("#release-kinds", SelectionList).select(DocumentKind.TREATMENT_PLAN)
         screen.reload_authorizations()
         await settle(pilot)
-        assert _selected(screen) == {DocumentKind.PROGRESS_NOTE.value,
-                                     DocumentKind.TREATMENT_PLAN.value}
+        assert _selected(screen) == {
+            DocumentKind.PROGRESS_NOTE.value,
+            DocumentKind.TREATMENT_PLAN.value,
+        }
         screen.query_one("#release-auth", Select).clear()  # no authorization: every kind
         await settle(pilot)
         assert _selected(screen) == {k.value for k in ALL_KINDS}

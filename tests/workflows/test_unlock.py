@@ -15,7 +15,8 @@ from vault import AuthenticationError, Vault
 
 
 def test_unlock_reports_the_removal_before_asking_for_the_passphrase(
-        vault: Vault, vault_dir: Path, tmp_path: Path) -> None:
+    vault: Vault, vault_dir: Path, tmp_path: Path
+) -> None:
     """What was finished is reported first, so it is told even when the passphrase is wrong."""
     killed_restore(vault, vault_dir, tmp_path, "before-wipe")
     told: list[Tidied] = []
@@ -33,7 +34,8 @@ def test_unlock_reports_the_removal_before_asking_for_the_passphrase(
 
 
 def test_cli_tells_what_it_finished_even_when_the_passphrase_is_wrong(
-        vault: Vault, vault_dir: Path, tmp_path: Path, cli: Cli) -> None:
+    vault: Vault, vault_dir: Path, tmp_path: Path, cli: Cli
+) -> None:
     killed_restore(vault, vault_dir, tmp_path, "before-wipe")
     cli.passphrase_file.write_text("not the passphrase\n")
     listed = cli("client", "list")
@@ -42,7 +44,8 @@ def test_cli_tells_what_it_finished_even_when_the_passphrase_is_wrong(
 
 
 async def test_app_finishes_a_restore_interrupted_while_its_lock_screen_was_up(
-        vault: Vault, vault_dir: Path, tmp_path: Path) -> None:
+    vault: Vault, vault_dir: Path, tmp_path: Path
+) -> None:
     """The lock screen unlocks through the same workflow, so leftovers that appeared after
     the app started are finished (and told) too."""
     vault.lock()

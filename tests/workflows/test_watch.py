@@ -28,12 +28,14 @@ def _missed_a_disposal(vault_dir: Path, media: Path) -> Path:
         old = run_backup(vault, stick).path
         away = media.parent / "stick-away"
         stick.rename(away)
-        result = vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"],
-                                        backups=DisposalBackups())
+        result = vault.disposal.dispose(
+            PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"], backups=DisposalBackups()
+        )
         assert result.verification.result == "PASS, with backups pending"
         catalog = Catalog(vault)
-        catalog.save_settings(replace(catalog.settings(), watch_roots=(str(media),),
-                                      rescan_seconds=300))
+        catalog.save_settings(
+            replace(catalog.settings(), watch_roots=(str(media),), rescan_seconds=300)
+        )
     away.rename(media / "STICK")
     return media / "STICK" / old.relative_to(stick)
 
@@ -43,14 +45,12 @@ def _pending(vault_dir: Path) -> list[object]:
         return list(vault.disposal.pending_purges())
 
 
-def test_cli_watch_purges_the_drive_and_says_so(vault_dir: Path, tmp_path: Path,
-                                                cli: Cli) -> None:
+def test_cli_watch_purges_the_drive_and_says_so(vault_dir: Path, tmp_path: Path, cli: Cli) -> None:
     old = _missed_a_disposal(vault_dir, tmp_path / "media")
     assert old.exists()
     watched = cli("backup", "watch", "--once", "--root", str(tmp_path / "media"))
     assert watched.code == 0, watched.stderr
-    assert f"purged 1 old backups on {tmp_path / 'media' / 'STICK'} (disposal)" \
-        in watched.stderr
+    assert f"purged 1 old backups on {tmp_path / 'media' / 'STICK'} (disposal)" in watched.stderr
     assert not old.exists() and _pending(vault_dir) == []
 
 

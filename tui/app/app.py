@@ -63,16 +63,22 @@ def close_log_channels() -> None:
     is reset as well as the environment (for any child process).
     """
     os.environ.pop("TEXTUAL_LOG", None)
-    features = [f for f in os.environ.get("TEXTUAL", "").split(",")
-                if f.strip() and f.strip().lower() not in ("devtools", "debug")]
+    features = [
+        f
+        for f in os.environ.get("TEXTUAL", "").split(",")
+        if f.strip() and f.strip().lower() not in ("devtools", "debug")
+    ]
     if features:
         os.environ["TEXTUAL"] = ",".join(features)
     else:
         os.environ.pop("TEXTUAL", None)
     setattr(constants, "LOG_FILE", None)  # noqa: B010 - a Final constant, reset on purpose
     # TEXTUAL_SCREENSHOT=N would write an SVG of the screen (note text) to disk after N s.
-    for name in ("TEXTUAL_SCREENSHOT", "TEXTUAL_SCREENSHOT_LOCATION",
-                 "TEXTUAL_SCREENSHOT_FILENAME"):
+    for name in (
+        "TEXTUAL_SCREENSHOT",
+        "TEXTUAL_SCREENSHOT_LOCATION",
+        "TEXTUAL_SCREENSHOT_FILENAME",
+    ):
         os.environ.pop(name, None)
     setattr(constants, "SCREENSHOT_DELAY", -1)  # noqa: B010 - as above
 
@@ -98,12 +104,18 @@ class ConfideApp(App[None]):
 
     privacy: reactive[bool] = reactive(False, init=False)
 
-    def __init__(self, folder: Path, demo_passphrase: str | None = None, *,
-                 idle_seconds: float | None = None,
-                 pnotes_idle_seconds: float = DEFAULT_PNOTES_IDLE_SECONDS,
-                 clock: Callable[[], float] = time.monotonic,
-                 kdf: KdfParams | None = None, theme: str = "textual-dark",
-                 watch_drives: bool = False) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        demo_passphrase: str | None = None,
+        *,
+        idle_seconds: float | None = None,
+        pnotes_idle_seconds: float = DEFAULT_PNOTES_IDLE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        kdf: KdfParams | None = None,
+        theme: str = "textual-dark",
+        watch_drives: bool = False,
+    ) -> None:
         close_log_channels()
         super().__init__()
         self.folder = folder
@@ -133,8 +145,10 @@ class ConfideApp(App[None]):
         except ValueError:
             minutes = 0.0
         if not 1 <= minutes <= 60:
-            self._idle_problem = (f"{IDLE_ENV}={raw!r} is not a number of minutes from 1 to "
-                                  f"60; locking after {DEFAULT_IDLE_SECONDS / 60:g} minutes.")
+            self._idle_problem = (
+                f"{IDLE_ENV}={raw!r} is not a number of minutes from 1 to "
+                f"60; locking after {DEFAULT_IDLE_SECONDS / 60:g} minutes."
+            )
             return DEFAULT_IDLE_SECONDS
         return minutes * 60
 
@@ -173,19 +187,25 @@ class ConfideApp(App[None]):
         for line in tidied.problems:
             self.notify(line, title=RESTORE_TITLE, severity="warning", timeout=30)
 
-    def exit(self, result: None = None, return_code: int = 0,
-             message: Any | None = None) -> None:
+    def exit(self, result: None = None, return_code: int = 0, message: Any | None = None) -> None:
         """Every way out (ctrl+q, the palette's Quit) saves drafts and locks first.
 
         A draft the vault refuses (NUL, too long) holds the first quit with a warning; a second
         quit leaves without it, knowingly."""
-        unsaved = [s for s in self.screen_stack
-                   if isinstance(s, VaultScreen) and self.vault is not None and not s.can_close()]
+        unsaved = [
+            s
+            for s in self.screen_stack
+            if isinstance(s, VaultScreen) and self.vault is not None and not s.can_close()
+        ]
         if unsaved and not self._quit_warned:
             self._quit_warned = True
-            self.notify("A note could not be saved (see its status line). Fix it, or quit "
-                        "again to leave without it.", title="Unsaved note", severity="error",
-                        timeout=15)
+            self.notify(
+                "A note could not be saved (see its status line). Fix it, or quit "
+                "again to leave without it.",
+                title="Unsaved note",
+                severity="error",
+                timeout=15,
+            )
             return
         problem = self._save_and_lock()
         if problem:  # shown on the terminal after the app has closed
@@ -295,8 +315,14 @@ class ConfideApp(App[None]):
             await self.lock_vault(f"Locked after {when} without activity.")
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown |
-                      events.MouseScrollUp | events.Paste):
+        if isinstance(
+            event,
+            events.Key
+            | events.MouseDown
+            | events.MouseScrollDown
+            | events.MouseScrollUp
+            | events.Paste,
+        ):
             self._last_activity = self.clock()
         await super().on_event(event)
 
@@ -362,8 +388,9 @@ class ConfideApp(App[None]):
         if self.vault is None:
             return
         if client is None:
-            self.notify("Open a client first (pick one in the list), then write the note.",
-                        title="New note")
+            self.notify(
+                "Open a client first (pick one in the list), then write the note.", title="New note"
+            )
             return
 
         def picked(key: str | None) -> None:
@@ -411,9 +438,12 @@ class ConfideApp(App[None]):
 
         if self.vault is not None:
             for line in unlock_warnings(self.vault):
-                self.notify(f"{line}. Open Incidents from the command palette.",
-                            title="Breach notification deadline", severity="error",
-                            timeout=60)
+                self.notify(
+                    f"{line}. Open Incidents from the command palette.",
+                    title="Breach notification deadline",
+                    severity="error",
+                    timeout=60,
+                )
 
     def action_release(self) -> None:
         from .screens.release import ReleaseScreen  # loaded on first use: faster launch
@@ -432,22 +462,21 @@ class ConfideApp(App[None]):
         if client is None:
             # From the client list, the highlighted client is the one meant (its name is in
             # the opened screen's title), rather than "open a client first".
-            top = next((s for s in reversed(self.screen_stack)
-                        if not isinstance(s, ModalScreen)), None)
+            top = next(
+                (s for s in reversed(self.screen_stack) if not isinstance(s, ModalScreen)), None
+            )
             if isinstance(top, ClientListScreen):
                 client = top.highlighted_client()
             else:  # Release records <-> Authorizations: the same client
                 shown = getattr(top, "client_id", None)
                 client = shown if isinstance(shown, int) else None
         if client is None:
-            self.notify(f"Pick a client in the list first, then choose {what} again.",
-                        title=what)
+            self.notify(f"Pick a client in the list first, then choose {what} again.", title=what)
             return
         self.push_screen(screen_type(client))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("lock", "toggle_privacy", "search", "audit", "new_note",
-                      "change_passphrase"):
+        if action in ("lock", "toggle_privacy", "search", "audit", "new_note", "change_passphrase"):
             # Hidden from the footer while locked, and while the recovery key is on screen.
             return self.vault is not None and not isinstance(self.screen, RecoveryKeyScreen)
         return True
@@ -461,8 +490,12 @@ class ConfideApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, VaultScreen):
                 screen.privacy_changed()
-        self.notify("Privacy mode on: initials only, flagged and psychotherapy text hidden."
-                    if privacy else "Privacy mode off.", title="Privacy")
+        self.notify(
+            "Privacy mode on: initials only, flagged and psychotherapy text hidden."
+            if privacy
+            else "Privacy mode off.",
+            title="Privacy",
+        )
 
     def action_toggle_dark(self) -> None:
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
@@ -473,29 +506,51 @@ class ConfideApp(App[None]):
         if self.vault is None:
             return
         if self.privacy:
-            self.notify("Psychotherapy notes stay closed in privacy mode (F2 leaves it).",
-                        title="Privacy mode", severity="warning")
+            self.notify(
+                "Psychotherapy notes stay closed in privacy mode (F2 leaves it).",
+                title="Privacy mode",
+                severity="warning",
+            )
             return
 
         def entered(passphrase: str | None) -> None:
             vault = self.vault
             if passphrase is None or vault is None:
                 return
-            self.run_worker(partial(vault.open_psychotherapy_notes, passphrase,
-                                    idle_seconds=self.pnotes_idle_seconds, clock=self.clock),
-                            thread=True, exclusive=True, exit_on_error=False, group="pnotes",
-                            name=str(client_id))
+            self.run_worker(
+                partial(
+                    vault.open_psychotherapy_notes,
+                    passphrase,
+                    idle_seconds=self.pnotes_idle_seconds,
+                    clock=self.clock,
+                ),
+                thread=True,
+                exclusive=True,
+                exit_on_error=False,
+                group="pnotes",
+                name=str(client_id),
+            )
 
-        self.push_screen(PassphraseModal("Psychotherapy notes are kept apart. Enter your "
-                                         "passphrase again to open them.", error), entered)
+        self.push_screen(
+            PassphraseModal(
+                "Psychotherapy notes are kept apart. Enter your passphrase again to open them.",
+                error,
+            ),
+            entered,
+        )
 
     def action_change_passphrase(self, error: str = "") -> None:
         def entered(result: tuple[str, str] | None) -> None:
             vault = self.vault
             if result is None or vault is None:
                 return
-            self.run_worker(partial(vault.change_passphrase, *result), thread=True,
-                            exclusive=True, exit_on_error=False, group="passphrase")
+            self.run_worker(
+                partial(vault.change_passphrase, *result),
+                thread=True,
+                exclusive=True,
+                exit_on_error=False,
+                group="passphrase",
+            )
 
         if self.vault is not None:
             self.push_screen(ChangePassphraseModal(error), entered)
@@ -515,14 +570,14 @@ class ConfideApp(App[None]):
                     self._error(worker.error)
         elif worker.group == "passphrase":
             if event.state is WorkerState.SUCCESS:
-                self.notify("Passphrase changed. Use the new one from now on.",
-                            title="Passphrase")
+                self.notify("Passphrase changed. Use the new one from now on.", title="Passphrase")
             elif event.state is WorkerState.ERROR:
                 error = worker.error
                 if isinstance(error, AuthenticationError):
                     # Asked again at once, like the psychotherapy-notes re-entry.
-                    self.action_change_passphrase("The current passphrase is wrong; nothing "
-                                                  "was changed. Try again.")
+                    self.action_change_passphrase(
+                        "The current passphrase is wrong; nothing was changed. Try again."
+                    )
                 else:
                     self._error(error)
 
@@ -539,44 +594,73 @@ class ConfideApp(App[None]):
         for command in super().get_system_commands(screen):
             if command.title != "Screenshot":
                 yield command
-        yield SystemCommand("Light/dark", "Switch between the light and dark theme",
-                            self.action_toggle_dark)
+        yield SystemCommand(
+            "Light/dark", "Switch between the light and dark theme", self.action_toggle_dark
+        )
         if self.vault is None:
             return
         yield SystemCommand("Lock", "Lock the vault now (ctrl+l)", self.action_lock)
-        yield SystemCommand("New note", "Write a note for the open client",
-                            self.action_new_note)
-        yield SystemCommand("Search notes", "Search the general record (ctrl+f)",
-                            self.action_search)
-        if isinstance(screen, NoteEditorScreen) and screen.note is not None \
-                and not screen.note.is_signed:
-            yield SystemCommand("Discard draft", "Delete this unsigned draft (asks first)",
-                                screen.action_discard)
-        yield SystemCommand("Privacy mode", "Initials only, flagged text hidden (F2)",
-                            self.action_toggle_privacy)
-        yield SystemCommand("Change passphrase", "Re-wrap the keys under a new passphrase",
-                            self.action_change_passphrase)
-        yield SystemCommand("Audit log", "The audit log and its chain verification",
-                            self.action_audit)
-        yield SystemCommand("Disposal", "Clients past retention: dispose of them, verify, "
-                            "certificates", self.action_disposal)
-        yield SystemCommand("Backup", "Drives and backups: back up now, verify, test a restore",
-                            self.action_backup)
-        yield SystemCommand("Incidents", "Lost drives and other incidents: assess, conclude, "
-                            "notify (the breach clock)", self.action_incidents)
-        yield SystemCommand("Release records", "Release the open client's records (preview "
-                            "first)", self.action_release)
-        yield SystemCommand("Authorizations", "The open client's release authorizations",
-                            self.action_authorizations)
+        yield SystemCommand("New note", "Write a note for the open client", self.action_new_note)
+        yield SystemCommand(
+            "Search notes", "Search the general record (ctrl+f)", self.action_search
+        )
+        if (
+            isinstance(screen, NoteEditorScreen)
+            and screen.note is not None
+            and not screen.note.is_signed
+        ):
+            yield SystemCommand(
+                "Discard draft", "Delete this unsigned draft (asks first)", screen.action_discard
+            )
+        yield SystemCommand(
+            "Privacy mode", "Initials only, flagged text hidden (F2)", self.action_toggle_privacy
+        )
+        yield SystemCommand(
+            "Change passphrase",
+            "Re-wrap the keys under a new passphrase",
+            self.action_change_passphrase,
+        )
+        yield SystemCommand(
+            "Audit log", "The audit log and its chain verification", self.action_audit
+        )
+        yield SystemCommand(
+            "Disposal",
+            "Clients past retention: dispose of them, verify, certificates",
+            self.action_disposal,
+        )
+        yield SystemCommand(
+            "Backup", "Drives and backups: back up now, verify, test a restore", self.action_backup
+        )
+        yield SystemCommand(
+            "Incidents",
+            "Lost drives and other incidents: assess, conclude, notify (the breach clock)",
+            self.action_incidents,
+        )
+        yield SystemCommand(
+            "Release records",
+            "Release the open client's records (preview first)",
+            self.action_release,
+        )
+        yield SystemCommand(
+            "Authorizations", "The open client's release authorizations", self.action_authorizations
+        )
 
     # -- no plaintext escape hatches
 
-    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
-               timeout: float | None = None, markup: bool = True) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
         """Every notification is plain text: messages carry drive labels, file names and error
         text that a hostile USB stick or note could fill with `[@click=...]` markup."""
-        super().notify(visible(message), title=visible(title), severity=severity,
-                       timeout=timeout, markup=False)
+        super().notify(
+            visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False
+        )
 
     def action_help_quit(self) -> None:
         """Ctrl+C: Textual's own hint is written in markup, which a plain notification would
@@ -616,16 +700,21 @@ class ConfideApp(App[None]):
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         self._refuse_screenshot()
 
-    def save_screenshot(self, filename: str | None = None, path: str | None = None,
-                        time_format: str | None = None) -> str:
+    def save_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str:
         self._refuse_screenshot()
         return ""
 
-    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
-                           time_format: str | None = None) -> str | None:
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
         self._refuse_screenshot()
         return None
 
     def _refuse_screenshot(self) -> None:
-        self.notify("Screenshots are disabled: they would write note text to disk.",
-                    title="Not allowed", severity="warning")
+        self.notify(
+            "Screenshots are disabled: they would write note text to disk.",
+            title="Not allowed",
+            severity="warning",
+        )

@@ -32,8 +32,9 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
         seen.add(id(current))
         yield current
         inner = getattr(current, "error", None)  # textual.worker.WorkerFailed
-        current = (inner if isinstance(inner, BaseException)
-                   else current.__cause__ or current.__context__)
+        current = (
+            inner if isinstance(inner, BaseException) else current.__cause__ or current.__context__
+        )
 
 
 def error_kind(error: BaseException) -> str:
@@ -43,13 +44,17 @@ def error_kind(error: BaseException) -> str:
 
 
 def _details(reference: str, error: BaseException) -> str:
-    lines = [f"Confide crash reference {reference}",
-             f"time (UTC): {datetime.now(UTC).isoformat(timespec='seconds')}",
-             "Exception types and code locations only: no messages, no variables."]
+    lines = [
+        f"Confide crash reference {reference}",
+        f"time (UTC): {datetime.now(UTC).isoformat(timespec='seconds')}",
+        "Exception types and code locations only: no messages, no variables.",
+    ]
     for exc in _chain(error):
         lines.append(f"{type(exc).__module__}.{type(exc).__qualname__}")
-        lines.extend(f"  {frame.filename}:{frame.lineno} in {frame.name}"
-                     for frame in traceback.extract_tb(exc.__traceback__))
+        lines.extend(
+            f"  {frame.filename}:{frame.lineno} in {frame.name}"
+            for frame in traceback.extract_tb(exc.__traceback__)
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -68,5 +73,7 @@ def crash_report(error: BaseException) -> str:
         where = f"Reference {reference}; code locations (no record text) in {path}."
     except OSError:
         pass
-    return (f"confide: the app stopped on an unexpected error ({kind}). The vault was locked "
-            f"and no client data is shown here. {where}")
+    return (
+        f"confide: the app stopped on an unexpected error ({kind}). The vault was locked "
+        f"and no client data is shown here. {where}"
+    )

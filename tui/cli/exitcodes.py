@@ -29,12 +29,23 @@ BUSY = ExitCode(11, "vault_busy", "the vault is open in another Confide process"
 WRONG_PASSPHRASE = ExitCode(12, "wrong_passphrase", "wrong passphrase or recovery key")
 DAMAGED = ExitCode(13, "damaged", "a damaged file, or a failed integrity check")
 NOT_FOUND = ExitCode(14, "not_found", "no such client, note, drive or other record")
-REFUSED = ExitCode(15, "refused", "refused by a rule: legal hold, authorization, "
-                                  "signed note, untrusted backup")
+REFUSED = ExitCode(
+    15, "refused", "refused by a rule: legal hold, authorization, signed note, untrusted backup"
+)
 INTERRUPTED = ExitCode(130, "interrupted", "interrupted (Ctrl-C); nothing further changed")
 
-ALL = (OK, FAILURE, USAGE, NO_VAULT, BUSY, WRONG_PASSPHRASE, DAMAGED, NOT_FOUND, REFUSED,
-       INTERRUPTED)
+ALL = (
+    OK,
+    FAILURE,
+    USAGE,
+    NO_VAULT,
+    BUSY,
+    WRONG_PASSPHRASE,
+    DAMAGED,
+    NOT_FOUND,
+    REFUSED,
+    INTERRUPTED,
+)
 
 
 def _table() -> dict[type, ExitCode]:

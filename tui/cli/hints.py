@@ -39,12 +39,13 @@ def hint_for(error: ConfideError) -> str | None:
     if isinstance(error, RestoreLeftoverError):
         return "run `confide restore` again, or remove that folder"
     if isinstance(error, IncidentStepError):
-        return {"keys": f"answer it with `confide incident assess {error.incident} "
-                        "--keys-compromised no|yes|unknown`",
-                "conclusion": f"conclude it with `confide incident conclude {error.incident} "
-                              "...`",
-                "notices": f"record each with `confide incident notice {error.incident} --sent "
-                           "C-...`, or pass --unnotified-reason"}.get(error.needs)
+        return {
+            "keys": f"answer it with `confide incident assess {error.incident} "
+            "--keys-compromised no|yes|unknown`",
+            "conclusion": f"conclude it with `confide incident conclude {error.incident} ...`",
+            "notices": f"record each with `confide incident notice {error.incident} --sent "
+            "C-...`, or pass --unnotified-reason",
+        }.get(error.needs)
     if isinstance(error, AuthorizationNotNamedError):
         return "see `confide auth list CLIENT`"
     return None

@@ -30,15 +30,16 @@ AppOpener = Callable[[Path, "str | None"], None]
 class Context:
     """What every command handler needs: where the vault is, how to ask for secrets, output."""
 
-    def __init__(self, args: argparse.Namespace, open_app: AppOpener | None = None,
-                 out: Output | None = None) -> None:
+    def __init__(
+        self, args: argparse.Namespace, open_app: AppOpener | None = None, out: Output | None = None
+    ) -> None:
         # Local imports keep `--help` and usage errors as fast as Python starts (issue 13).
         from vault import default_vault_dir
 
         from .output import Output
+
         self.args = args
-        self.folder: Path = (Path(args.vault).expanduser() if args.vault
-                             else default_vault_dir())
+        self.folder: Path = Path(args.vault).expanduser() if args.vault else default_vault_dir()
         self.out = out or Output(json_mode=args.json, command=command_name(args))
         self.open_app = open_app
         self.secrets = _secret_source(args)
@@ -102,12 +103,22 @@ JSON output (--json): one envelope per line, documented in docs/CLI-JSON.md."""
 class _VersionAction(argparse.Action):
     """`--version`, looked up only when asked (reading package metadata is slow to import)."""
 
-    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
-                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:
+    def __init__(
+        self,
+        option_strings: Sequence[str],
+        dest: str = argparse.SUPPRESS,
+        default: str = argparse.SUPPRESS,
+        help: str | None = None,
+    ) -> None:
         super().__init__(option_strings, dest, nargs=0, default=default, help=help)
 
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
-                 values: Any, option_string: str | None = None) -> NoReturn:
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> NoReturn:
         from vault import __version__
 
         sys.stdout.write(f"confide {__version__}\n")
@@ -157,25 +168,46 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """
     word = None if argv is None else _command_word(argv)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--vault", metavar="DIR", default=argparse.SUPPRESS,
-                        help="vault folder (default: $CONFIDE_VAULT or the user data folder)")
-    common.add_argument("--passphrase-file", metavar="FILE", default=argparse.SUPPRESS,
-                        help="read the passphrase from FILE (or $CONFIDE_PASSPHRASE_FILE)")
-    common.add_argument("--insecure-passphrase-file", action="store_true",
-                        default=argparse.SUPPRESS,
-                        help="accept secret files other users can read or that you do not own "
-                             "(a warning instead of a refusal)")
-    common.add_argument("--passphrase-command", metavar="CMD", default=argparse.SUPPRESS,
-                        help="run CMD (no shell) and use the first line it prints as the "
-                             "passphrase (or $CONFIDE_PASSPHRASE_COMMAND)")
-    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
-                        help="print machine-readable JSON on stdout")
+    common.add_argument(
+        "--vault",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="vault folder (default: $CONFIDE_VAULT or the user data folder)",
+    )
+    common.add_argument(
+        "--passphrase-file",
+        metavar="FILE",
+        default=argparse.SUPPRESS,
+        help="read the passphrase from FILE (or $CONFIDE_PASSPHRASE_FILE)",
+    )
+    common.add_argument(
+        "--insecure-passphrase-file",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="accept secret files other users can read or that you do not own "
+        "(a warning instead of a refusal)",
+    )
+    common.add_argument(
+        "--passphrase-command",
+        metavar="CMD",
+        default=argparse.SUPPRESS,
+        help="run CMD (no shell) and use the first line it prints as the "
+        "passphrase (or $CONFIDE_PASSPHRASE_COMMAND)",
+    )
+    common.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print machine-readable JSON on stdout",
+    )
     parser = _Parser(
-        prog="confide", parents=[common],
+        prog="confide",
+        parents=[common],
         description="Confide: an encrypted, local-first vault for clinical records.\n"
-                    "Run without a command to open the app.",
+        "Run without a command to open the app.",
         epilog=exitcodes.epilog() + "\n\n" + ENVIRONMENT,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in COMMAND_MODULES:
@@ -192,16 +224,19 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _usage_error(argv: Sequence[str], message: str,
-                 parser: argparse.ArgumentParser | None = None) -> int:
-    options = argv[:argv.index("--")] if "--" in argv else argv
+def _usage_error(
+    argv: Sequence[str], message: str, parser: argparse.ArgumentParser | None = None
+) -> int:
+    options = argv[: argv.index("--")] if "--" in argv else argv
     if "--json" in options:  # a script asked for JSON: the usage error comes as JSON too
         from .output import Output
 
-        command = (parser.prog.removeprefix("confide").strip() or None if parser is not None
-                   else _command_word(argv))
-        Output(json_mode=True, command=command).failure(
-            exitcodes.USAGE, "Usage error", message)
+        command = (
+            parser.prog.removeprefix("confide").strip() or None
+            if parser is not None
+            else _command_word(argv)
+        )
+        Output(json_mode=True, command=command).failure(exitcodes.USAGE, "Usage error", message)
         return exitcodes.USAGE.code
     if parser is not None:
         parser.print_usage(sys.stderr)
@@ -229,9 +264,13 @@ def _main(argv: list[str], open_app: AppOpener | None) -> int:
     from vault import ConfideError, disable_core_dumps
 
     disable_core_dumps()
-    for name, default in (("vault", None), ("passphrase_file", None),
-                          ("passphrase_command", None), ("json", False),
-                          ("insecure_passphrase_file", False)):
+    for name, default in (
+        ("vault", None),
+        ("passphrase_file", None),
+        ("passphrase_command", None),
+        ("json", False),
+        ("insecure_passphrase_file", False),
+    ):
         if not hasattr(args, name):
             setattr(args, name, default)
     handler: Handler | None = getattr(args, "handler", None)
@@ -239,8 +278,9 @@ def _main(argv: list[str], open_app: AppOpener | None) -> int:
         if args.command is None:
             if not (sys.stdin.isatty() and sys.stdout.isatty()):
                 # Without a terminal the app would draw into a pipe and wait forever.
-                return _usage_error(argv, "the app needs a terminal; give a command (see "
-                                          "`confide --help`)")
+                return _usage_error(
+                    argv, "the app needs a terminal; give a command (see `confide --help`)"
+                )
             from .commands.app import cmd_open
 
             handler = cmd_open
@@ -262,13 +302,17 @@ def _main(argv: list[str], open_app: AppOpener | None) -> int:
         out.error(e, code)
         return code.code
     except KeyboardInterrupt:
-        out.failure(exitcodes.INTERRUPTED, "Interrupted",
-                        "interrupted; nothing further was changed")
+        out.failure(
+            exitcodes.INTERRUPTED, "Interrupted", "interrupted; nothing further was changed"
+        )
         return exitcodes.INTERRUPTED.code
     except Exception as e:  # noqa: BLE001 - the last line of defence: no traceback, no data
         if os.environ.get("CONFIDE_DEBUG"):
             raise
-        out.failure(exitcodes.FAILURE, "Internal error",
-                        f"internal error ({type(e).__name__}); no client data is shown here. "
-                        "Set CONFIDE_DEBUG=1 to see details.")
+        out.failure(
+            exitcodes.FAILURE,
+            "Internal error",
+            f"internal error ({type(e).__name__}); no client data is shown here. "
+            "Set CONFIDE_DEBUG=1 to see details.",
+        )
         return exitcodes.FAILURE.code

@@ -31,9 +31,14 @@ class Progress:
             percent = int(100 * done / total) if total else -1
             if (phase, percent) != self._last:  # a message per percent, not per chunk
                 self._last = (phase, percent)
-                self._out.message("progress", phase=phase, done=done, total=total,
-                                  fraction=round(min(1.0, done / total), 4) if total else None,
-                                  unit=unit)
+                self._out.message(
+                    "progress",
+                    phase=phase,
+                    done=done,
+                    total=total,
+                    fraction=round(min(1.0, done / total), 4) if total else None,
+                    unit=unit,
+                )
             return
         if not self._tty:
             return
@@ -59,10 +64,18 @@ class Progress:
         )
         from rich.progress import Progress as Bar
 
-        amount = ([DownloadColumn(), TransferSpeedColumn()] if unit == "bytes"
-                  else [MofNCompleteColumn()])
-        bar = Bar(SpinnerColumn(), TextColumn("{task.description:<8}"), BarColumn(), *amount,
-                  TimeRemainingColumn(), console=Console(file=sys.stderr), transient=True)
+        amount = (
+            [DownloadColumn(), TransferSpeedColumn()] if unit == "bytes" else [MofNCompleteColumn()]
+        )
+        bar = Bar(
+            SpinnerColumn(),
+            TextColumn("{task.description:<8}"),
+            BarColumn(),
+            *amount,
+            TimeRemainingColumn(),
+            console=Console(file=sys.stderr),
+            transient=True,
+        )
         bar.start()
         return bar
 

@@ -24,11 +24,15 @@ def _check_private(path: str, what: str, st: os.stat_result, insecure: bool) -> 
         return
     problem = None
     if st.st_uid != os.geteuid():
-        problem = (f"the {what} file {path} is owned by uid {st.st_uid}, not by you "
-                   f"(uid {os.geteuid()}); keep it in a file of your own with `chmod 600`")
+        problem = (
+            f"the {what} file {path} is owned by uid {st.st_uid}, not by you "
+            f"(uid {os.geteuid()}); keep it in a file of your own with `chmod 600`"
+        )
     elif st.st_mode & 0o077:
-        problem = (f"the {what} file {path} is accessible to other users (mode "
-                   f"{stat.S_IMODE(st.st_mode):04o}); run `chmod 600 {path}`")
+        problem = (
+            f"the {what} file {path} is accessible to other users (mode "
+            f"{stat.S_IMODE(st.st_mode):04o}); run `chmod 600 {path}`"
+        )
     if problem is None:
         return
     if not insecure:
@@ -36,8 +40,7 @@ def _check_private(path: str, what: str, st: os.stat_result, insecure: bool) -> 
     sys.stderr.write(f"confide: warning: {problem} (used anyway: {INSECURE_FLAG})\n")
 
 
-def read_secret_file(path: str, what: str, *, secret: bool = True,
-                     insecure: bool = False) -> str:
+def read_secret_file(path: str, what: str, *, secret: bool = True, insecure: bool = False) -> str:
     """A one-line value from a file. With `secret` (a passphrase, key or password) the file
     must be private to the user, unless `insecure` downgrades that to a warning."""
     try:
@@ -49,8 +52,9 @@ def read_secret_file(path: str, what: str, *, secret: bool = True,
     except OSError as e:
         raise UsageError(f"cannot read the {what} file {path}: {e.strerror}") from None
     if len(raw) > MAX_SECRET_FILE_BYTES:
-        raise UsageError(f"the {what} file {path} is far too large to hold a {what}; "
-                         "is it the right file?")
+        raise UsageError(
+            f"the {what} file {path} is far too large to hold a {what}; is it the right file?"
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -77,8 +81,9 @@ class SecretSource:
 
     def _prompt(self, prompt: str, what: str) -> str:
         if not sys.stdin.isatty():
-            raise UsageError(f"no {what} given: run in a terminal or pass "
-                             f"--{what.replace(' ', '-')}-file FILE")
+            raise UsageError(
+                f"no {what} given: run in a terminal or pass --{what.replace(' ', '-')}-file FILE"
+            )
         try:
             return getpass.getpass(prompt)
         except EOFError:
@@ -150,16 +155,19 @@ def run_passphrase_command(command: str) -> str:
         proc.kill()
     status = proc.wait()
     if status != 0:
-        raise ConfideError(f"the passphrase command {argv[0]} failed (exit status {status}); "
-                           "nothing was done")
+        raise ConfideError(
+            f"the passphrase command {argv[0]} failed (exit status {status}); nothing was done"
+        )
     if len(raw) > MAX_SECRET_FILE_BYTES:
-        raise UsageError(f"the passphrase command {argv[0]} printed far too much to be a "
-                         "passphrase")
+        raise UsageError(
+            f"the passphrase command {argv[0]} printed far too much to be a passphrase"
+        )
     try:
         lines = raw.decode("utf-8").splitlines()
     except UnicodeDecodeError:
-        raise UsageError(f"the passphrase command {argv[0]} printed text that is not "
-                         "UTF-8") from None
+        raise UsageError(
+            f"the passphrase command {argv[0]} printed text that is not UTF-8"
+        ) from None
     if not lines or not lines[0]:
         raise UsageError(f"the passphrase command {argv[0]} printed no passphrase")
     return lines[0]

@@ -6,8 +6,7 @@ from vault import Vault
 from vault.disclosures import ALL_KINDS, DocumentKind
 
 
-def default_document_kinds(vault: Vault,
-                           authorization_id: int | None) -> tuple[DocumentKind, ...]:
+def default_document_kinds(vault: Vault, authorization_id: int | None) -> tuple[DocumentKind, ...]:
     """The document kinds a release covers when none are chosen: what the named authorization
     covers rather than refusing the kinds it does not; with no authorization, every kind.
 

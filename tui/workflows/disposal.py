@@ -30,12 +30,16 @@ class Resumed:
 
     def lines(self) -> list[str]:
         """One line each, for the face to show (nothing when there was nothing to finish)."""
-        lines = [f"finished the interrupted disposal {r.certificate.certificate_id}: "
-                 f"{r.verification.result}" for r in self.finished]
+        lines = [
+            f"finished the interrupted disposal {r.certificate.certificate_id}: "
+            f"{r.verification.result}"
+            for r in self.finished
+        ]
         lines += self.swept
         if self.purged:
-            lines.append(f"purged {len(self.purged)} old backup(s) left pending by an earlier "
-                         "disposal")
+            lines.append(
+                f"purged {len(self.purged)} old backup(s) left pending by an earlier disposal"
+            )
         return lines
 
 
@@ -57,23 +61,40 @@ def resume(vault: Vault, passphrase: str, *, authenticated: bool = False) -> Res
     return Resumed(tuple(finished), tuple(purged), tuple(swept))
 
 
-def queue(vault: Vault, passphrase: str, report: Report, *, today: date | None = None,
-          authenticated: bool = False) -> list[ClientDisposal]:
+def queue(
+    vault: Vault,
+    passphrase: str,
+    report: Report,
+    *,
+    today: date | None = None,
+    authenticated: bool = False,
+) -> list[ClientDisposal]:
     """The clients past retention and on no hold, with what would go (nothing is destroyed)."""
     report(resume(vault, passphrase, authenticated=authenticated))
     return vault.disposal.plan(today=today, passphrase=passphrase, backups=DisposalBackups())
 
 
-def dispose(vault: Vault, passphrase: str, client_ids: Sequence[int],
-            confirm_names: Sequence[str], report: Report, *, performed_by: str | None = None,
-            authenticated: bool = False,
-            backups: DisposalBackups | None = None) -> DisposalResult:
+def dispose(
+    vault: Vault,
+    passphrase: str,
+    client_ids: Sequence[int],
+    confirm_names: Sequence[str],
+    report: Report,
+    *,
+    performed_by: str | None = None,
+    authenticated: bool = False,
+    backups: DisposalBackups | None = None,
+) -> DisposalResult:
     """Dispose of the named clients for good (and their backup copies), verify, certify.
     `backups` lets a face watch the backup rewriting (the CLI's progress display)."""
     report(resume(vault, passphrase, authenticated=authenticated))
-    return vault.disposal.dispose(passphrase, client_ids, confirm_names,
-                                  performed_by=performed_by,
-                                  backups=backups or DisposalBackups())
+    return vault.disposal.dispose(
+        passphrase,
+        client_ids,
+        confirm_names,
+        performed_by=performed_by,
+        backups=backups or DisposalBackups(),
+    )
 
 
 @dataclass(frozen=True)
@@ -82,8 +103,9 @@ class Verified:
     disposed_clients: int
 
 
-def verify(vault: Vault, passphrase: str, report: Report, *,
-           authenticated: bool = False) -> Verified:
+def verify(
+    vault: Vault, passphrase: str, report: Report, *, authenticated: bool = False
+) -> Verified:
     """Prove again that every disposed client is gone from the vault and connected backups."""
     report(resume(vault, passphrase, authenticated=authenticated))
     verification = vault.disposal.verify(passphrase, backups=DisposalBackups())

@@ -52,8 +52,7 @@ def finish_interrupted_restore(folder: Path) -> Tidied:
     return Tidied(tuple(left.done), tuple(left.problems))
 
 
-def unlock(folder: Path, passphrase: Callable[[], str],
-           report: Callable[[Tidied], None]) -> Vault:
+def unlock(folder: Path, passphrase: Callable[[], str], report: Callable[[Tidied], None]) -> Vault:
     """Finish an interrupted restore, hand what was done to `report`, then unlock.
 
     `report` runs before the passphrase is asked for, so what was done is shown even when

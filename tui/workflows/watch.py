@@ -14,9 +14,13 @@ from backup.purge import purge_on_mount
 from vault import Vault
 
 
-def drive_watcher(vault: Vault, on_event: Callable[[WatchEvent], None],
-                  report: Callable[[str], None], *,
-                  roots: Sequence[Path] | None = None) -> DriveWatcher:
+def drive_watcher(
+    vault: Vault,
+    on_event: Callable[[WatchEvent], None],
+    report: Callable[[str], None],
+    *,
+    roots: Sequence[Path] | None = None,
+) -> DriveWatcher:
     """A watcher (not started) that hands every event to `on_event` and, when a drive is
     found, finishes its pending disposal purges, telling `report` (one line each)."""
     purge = purge_on_mount(vault, report=report)

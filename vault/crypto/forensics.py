@@ -42,9 +42,9 @@ def hmac_key(key: bytes, salt: bytes) -> bytes:
 def decrypt_page(page: bytes, pgno: int, key: bytes, mac_key: bytes) -> tuple[bool, bytes]:
     """(HMAC valid, plaintext). Page 1's plaintext starts after the salt."""
     start = SALT_LEN if pgno == 1 else 0
-    ct = page[start:PAGE_SIZE - RESERVE]
-    iv = page[PAGE_SIZE - RESERVE:PAGE_SIZE - HMAC_LEN]
-    mac = page[PAGE_SIZE - HMAC_LEN:PAGE_SIZE]
+    ct = page[start : PAGE_SIZE - RESERVE]
+    iv = page[PAGE_SIZE - RESERVE : PAGE_SIZE - HMAC_LEN]
+    mac = page[PAGE_SIZE - HMAC_LEN : PAGE_SIZE]
     expected = hmac.new(mac_key, ct + iv + struct.pack("<I", pgno), hashlib.sha512).digest()
     decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
     plain = decryptor.update(ct) + decryptor.finalize()
@@ -88,8 +88,9 @@ def iter_pages(path: Path, key: bytes) -> Iterator[tuple[int, bool, bytes]]:
     mac_key = hmac_key(key, salt)
     for index in range(len(data) // PAGE_SIZE):
         pgno = index + 1
-        ok, plain = decrypt_page(data[index * PAGE_SIZE:(index + 1) * PAGE_SIZE], pgno, key,
-                                 mac_key)
+        ok, plain = decrypt_page(
+            data[index * PAGE_SIZE : (index + 1) * PAGE_SIZE], pgno, key, mac_key
+        )
         yield pgno, ok, plain
     yield from _wal_pages(path, key, mac_key)
 
@@ -101,8 +102,8 @@ def _wal_pages(path: Path, key: bytes, mac_key: bytes) -> Iterator[tuple[int, bo
     wal_data = fsutil.read_bytes(wal)
     offset = WAL_HEADER
     while offset + WAL_FRAME_HEADER + PAGE_SIZE <= len(wal_data):
-        pgno = struct.unpack(">I", wal_data[offset:offset + 4])[0]
-        page = wal_data[offset + WAL_FRAME_HEADER:offset + WAL_FRAME_HEADER + PAGE_SIZE]
+        pgno = struct.unpack(">I", wal_data[offset : offset + 4])[0]
+        page = wal_data[offset + WAL_FRAME_HEADER : offset + WAL_FRAME_HEADER + PAGE_SIZE]
         ok, plain = decrypt_page(page, pgno, key, mac_key)
         yield -pgno, ok, plain  # negative: a WAL frame
         offset += WAL_FRAME_HEADER + PAGE_SIZE
@@ -125,17 +126,17 @@ def scan_file(path: Path, key: bytes, scan: FileScan) -> Iterator[bytes]:
     base = hmac.new(mac_key, digestmod=hashlib.sha512)
     view = memoryview(data)
     for index in range(len(data) // PAGE_SIZE):
-        page = view[index * PAGE_SIZE:(index + 1) * PAGE_SIZE]
+        page = view[index * PAGE_SIZE : (index + 1) * PAGE_SIZE]
         mac = base.copy()
-        mac.update(page[SALT_LEN if index == 0 else 0:PAGE_SIZE - HMAC_LEN])
+        mac.update(page[SALT_LEN if index == 0 else 0 : PAGE_SIZE - HMAC_LEN])
         mac.update(struct.pack("<I", index + 1))
         scan.pages += 1
-        if hmac.compare_digest(mac.digest(), page[PAGE_SIZE - HMAC_LEN:]):
+        if hmac.compare_digest(mac.digest(), page[PAGE_SIZE - HMAC_LEN :]):
             scan.verified += 1
         else:
             scan.failed_pages.append(index + 1)
     for start in range(0, len(data) // PAGE_SIZE, SLICE_PAGES):
-        yield cbc_stream(data[start * PAGE_SIZE:(start + SLICE_PAGES) * PAGE_SIZE], key)
+        yield cbc_stream(data[start * PAGE_SIZE : (start + SLICE_PAGES) * PAGE_SIZE], key)
     for pgno, ok, plain in _wal_pages(path, key, mac_key):
         scan.wal_frames += 1
         if ok:
@@ -194,7 +195,7 @@ class Fingerprints:
             # Near the end of the note, take the bytes before the word too: the word alone
             # may be one Confide itself stores (a column name such as "session").
             begin = max(0, min(at, len(raw) - size))
-            self.fragments.add(raw[begin:begin + size])
+            self.fragments.add(raw[begin : begin + size])
 
     @property
     def needles(self) -> set[bytes]:
@@ -221,6 +222,14 @@ def scan_chunks(chunks: Iterable[bytes], prints: Fingerprints) -> set[bytes]:
 
 
 __all__ = [
-    "PAGE_SIZE", "FileScan", "Fingerprints", "cbc_stream", "decrypt_page", "decrypts_under",
-    "hmac_key", "iter_pages", "scan_chunks", "scan_file",
+    "PAGE_SIZE",
+    "FileScan",
+    "Fingerprints",
+    "cbc_stream",
+    "decrypt_page",
+    "decrypts_under",
+    "hmac_key",
+    "iter_pages",
+    "scan_chunks",
+    "scan_file",
 ]

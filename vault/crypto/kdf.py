@@ -80,8 +80,10 @@ class KdfParams:
         return params
 
     def describe(self) -> str:
-        return (f"Argon2id t={self.time_cost}, m={self.memory_kib // 1024} MiB, "
-                f"p={self.parallelism} ({self.preset})")
+        return (
+            f"Argon2id t={self.time_cost}, m={self.memory_kib // 1024} MiB, "
+            f"p={self.parallelism} ({self.preset})"
+        )
 
 
 # A cheap preset for tests only. It is chosen explicitly (never a fallback) and `status` calls it
@@ -89,32 +91,46 @@ class KdfParams:
 TEST_PRESET = KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1, preset="test-insecure")
 
 # The floor for calibration: RFC 9106's second recommended option uses 64 MiB; we ask for more.
-DEFAULT_PRESET = KdfParams(time_cost=3, memory_kib=MIN_MEMORY_KIB, parallelism=2,
-                           preset="default")
+DEFAULT_PRESET = KdfParams(time_cost=3, memory_kib=MIN_MEMORY_KIB, parallelism=2, preset="default")
 
 PRESETS: dict[str, KdfParams] = {"test-insecure": TEST_PRESET, "default": DEFAULT_PRESET}
 
 
 def check_bounds(params: KdfParams) -> None:
     """Refuse parameters no Confide writes, before any derivation runs (see MAX_TIME_COST)."""
-    if not (params.parallelism >= 1 and 8 * params.parallelism <= params.memory_kib
-            and params.time_cost >= 1):
-        raise KdfRefusedError("the key file has impossible key-derivation parameters "
-                              f"(t={params.time_cost}, m={params.memory_kib} KiB, "
-                              f"p={params.parallelism}); it is damaged")
-    over = [what for what, bad in (
-        (f"t={params.time_cost} > {MAX_TIME_COST}", params.time_cost > MAX_TIME_COST),
-        (f"m={params.memory_kib // 1024} MiB > {MAX_MEMORY_KIB // 1024} MiB",
-         params.memory_kib > MAX_MEMORY_KIB),
-        (f"p={params.parallelism} > {MAX_PARALLELISM}", params.parallelism > MAX_PARALLELISM),
-        (f"t x m = {params.time_cost * params.memory_kib // (1024 * 1024)} GiB-passes > "
-         f"{MAX_WORK_KIB // (1024 * 1024)}", params.time_cost * params.memory_kib > MAX_WORK_KIB),
-    ) if bad]
+    if not (
+        params.parallelism >= 1
+        and 8 * params.parallelism <= params.memory_kib
+        and params.time_cost >= 1
+    ):
+        raise KdfRefusedError(
+            "the key file has impossible key-derivation parameters "
+            f"(t={params.time_cost}, m={params.memory_kib} KiB, "
+            f"p={params.parallelism}); it is damaged"
+        )
+    over = [
+        what
+        for what, bad in (
+            (f"t={params.time_cost} > {MAX_TIME_COST}", params.time_cost > MAX_TIME_COST),
+            (
+                f"m={params.memory_kib // 1024} MiB > {MAX_MEMORY_KIB // 1024} MiB",
+                params.memory_kib > MAX_MEMORY_KIB,
+            ),
+            (f"p={params.parallelism} > {MAX_PARALLELISM}", params.parallelism > MAX_PARALLELISM),
+            (
+                f"t x m = {params.time_cost * params.memory_kib // (1024 * 1024)} GiB-passes > "
+                f"{MAX_WORK_KIB // (1024 * 1024)}",
+                params.time_cost * params.memory_kib > MAX_WORK_KIB,
+            ),
+        )
+        if bad
+    ]
     if over:
         raise KdfRefusedError(
             f"the key file asks for Argon2id key-derivation parameters beyond any Confide "
             f"writes ({', '.join(over)}); refused before deriving anything: the file was "
-            "altered or not made by Confide")
+            "altered or not made by Confide"
+        )
 
 
 def derive(passphrase: str, salt: bytes, params: KdfParams) -> SecretBytes:
@@ -130,9 +146,20 @@ def derive(passphrase: str, salt: bytes, params: KdfParams) -> SecretBytes:
         # passphrase into a cffi array and the key into a bytes, neither of which is wiped.
         # Argon2 wipes its own working memory.
         rv = lib.argon2_hash(
-            params.time_cost, params.memory_kib, params.parallelism,
-            ffi.from_buffer(secret.buffer()), len(secret), salt, len(salt),
-            ffi.from_buffer(out.buffer()), KEY_LEN, ffi.NULL, 0, Type.ID.value, ARGON2_VERSION)
+            params.time_cost,
+            params.memory_kib,
+            params.parallelism,
+            ffi.from_buffer(secret.buffer()),
+            len(secret),
+            salt,
+            len(salt),
+            ffi.from_buffer(out.buffer()),
+            KEY_LEN,
+            ffi.NULL,
+            0,
+            Type.ID.value,
+            ARGON2_VERSION,
+        )
         if rv != lib.ARGON2_OK:
             raise UsageError(f"key derivation failed: {error_to_str(rv)}")
     except BaseException:
@@ -143,12 +170,15 @@ def derive(passphrase: str, salt: bytes, params: KdfParams) -> SecretBytes:
     return out
 
 
-def calibrate(target_seconds: float = TARGET_SECONDS,
-              memory_kib: int = MIN_MEMORY_KIB) -> KdfParams:
+def calibrate(
+    target_seconds: float = TARGET_SECONDS, memory_kib: int = MIN_MEMORY_KIB
+) -> KdfParams:
     """Pick the time cost that makes one derivation take about `target_seconds` here."""
     if memory_kib > MAX_MEMORY_KIB:
-        raise UsageError(f"calibration memory above {MAX_MEMORY_KIB // 1024} MiB would make a "
-                         "vault no Confide opens")
+        raise UsageError(
+            f"calibration memory above {MAX_MEMORY_KIB // 1024} MiB would make a "
+            "vault no Confide opens"
+        )
     salt = b"\0" * SALT_LEN
     time_cost = DEFAULT_PRESET.time_cost
     while True:
@@ -160,5 +190,7 @@ def calibrate(target_seconds: float = TARGET_SECONDS,
             return params
         # Scale in one step towards the target, then measure once more; never past the
         # calibration ceiling, which the key-file bounds are derived from.
-        time_cost = min(CALIBRATE_MAX_TIME_COST, max(
-            time_cost + 1, int(time_cost * target_seconds / max(elapsed, 1e-3))))
+        time_cost = min(
+            CALIBRATE_MAX_TIME_COST,
+            max(time_cost + 1, int(time_cost * target_seconds / max(elapsed, 1e-3))),
+        )

@@ -88,7 +88,7 @@ def _unb64(text: str) -> bytes:
 def new_recovery_key() -> str:
     """A fresh recovery key in its printable form: eight groups of four base32 characters."""
     text = base64.b32encode(secrets.token_bytes(RECOVERY_KEY_BYTES)).decode("ascii")
-    return "-".join(text[i:i + 4] for i in range(0, len(text), 4))
+    return "-".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
 def parse_recovery_key(text: str) -> bytes:
@@ -98,8 +98,9 @@ def parse_recovery_key(text: str) -> bytes:
     try:
         raw = base64.b32decode(cleaned)
     except ValueError:  # binascii.Error is a ValueError
-        raise AuthenticationError("that is not a recovery key (expected 32 letters and digits "
-                                  "in groups of four)") from None
+        raise AuthenticationError(
+            "that is not a recovery key (expected 32 letters and digits in groups of four)"
+        ) from None
     if len(raw) != RECOVERY_KEY_BYTES:
         raise AuthenticationError("that is not a recovery key (wrong length)")
     return raw
@@ -107,8 +108,14 @@ def parse_recovery_key(text: str) -> bytes:
 
 def _recovery_private(recovery: bytes, vault_id: str) -> SecretBytes:
     """The X25519 private key of the recovery slot, derived from the recovery key."""
-    return SecretBytes(HKDF(algorithm=hashes.SHA256(), length=32, salt=vault_id.encode(),
-                            info=b"confide recovery x25519").derive(recovery))
+    return SecretBytes(
+        HKDF(
+            algorithm=hashes.SHA256(),
+            length=32,
+            salt=vault_id.encode(),
+            info=b"confide recovery x25519",
+        ).derive(recovery)
+    )
 
 
 # ---------------------------------------------------------------------------- the file
@@ -130,18 +137,32 @@ class KeyFile:
     # -- building
 
     @classmethod
-    def create(cls, passphrase: str, recovery_key: str, kdf: KdfParams,
-               keys: Mapping[KeyName, SecretBytes]) -> KeyFile:
+    def create(
+        cls, passphrase: str, recovery_key: str, kdf: KdfParams, keys: Mapping[KeyName, SecretBytes]
+    ) -> KeyFile:
         vault_id = uuid.uuid4().hex
         recovery_public = public_key_of(
-            _recovery_private(parse_recovery_key(recovery_key), vault_id))
-        blank = cls(vault_id=vault_id, epoch=1, kdf=kdf, salt=secrets.token_bytes(SALT_LEN),
-                    recovery_public=recovery_public, passphrase_slot={}, recovery_slot={})
+            _recovery_private(parse_recovery_key(recovery_key), vault_id)
+        )
+        blank = cls(
+            vault_id=vault_id,
+            epoch=1,
+            kdf=kdf,
+            salt=secrets.token_bytes(SALT_LEN),
+            recovery_public=recovery_public,
+            passphrase_slot={},
+            recovery_slot={},
+        )
         return blank.rewrapped(passphrase, keys)
 
-    def rewrapped(self, passphrase: str, keys: Mapping[KeyName, SecretBytes],
-                  kdf: KdfParams | None = None, new_epoch: bool = False,
-                  kek: SecretBytes | None = None) -> KeyFile:
+    def rewrapped(
+        self,
+        passphrase: str,
+        keys: Mapping[KeyName, SecretBytes],
+        kdf: KdfParams | None = None,
+        new_epoch: bool = False,
+        kek: SecretBytes | None = None,
+    ) -> KeyFile:
         """A new file with `keys` wrapped under `passphrase` (fresh salt) and the recovery key.
 
         Used for init, passphrase change (same keys) and key rotation (new keys, new epoch).
@@ -153,9 +174,12 @@ class KeyFile:
             raise UsageError(f"cannot write key file without keys: {sorted(missing)}")
         if kek is not None and kdf is not None:
             raise UsageError("new KDF parameters need a fresh derivation, not a given key")
-        base = replace(self, kdf=kdf or self.kdf,
-                       salt=self.salt if kek is not None else secrets.token_bytes(SALT_LEN),
-                       epoch=self.epoch + 1 if new_epoch else self.epoch)
+        base = replace(
+            self,
+            kdf=kdf or self.kdf,
+            salt=self.salt if kek is not None else secrets.token_bytes(SALT_LEN),
+            epoch=self.epoch + 1 if new_epoch else self.epoch,
+        )
         owned = kek is None
         kek = kek if kek is not None else derive(passphrase, base.salt, base.kdf)
         try:
@@ -168,9 +192,17 @@ class KeyFile:
         finally:
             if owned:
                 kek.wipe()
-        rec_keys = {name.value: _b64(seal(self.recovery_public, keys[name].reveal(),
-                                          base._aad("recovery", name), _RECOVERY_PURPOSE))
-                    for name in ALL_KEYS}
+        rec_keys = {
+            name.value: _b64(
+                seal(
+                    self.recovery_public,
+                    keys[name].reveal(),
+                    base._aad("recovery", name),
+                    _RECOVERY_PURPOSE,
+                )
+            )
+            for name in ALL_KEYS
+        }
         return replace(base, passphrase_slot=pass_slot, recovery_slot=rec_keys)
 
     def _aad(self, slot: str, name: KeyName, *, legacy: bool = False) -> bytes:
@@ -179,19 +211,23 @@ class KeyFile:
         # rotation at disposal) sealed to whoever holds its private half. `legacy` is the
         # pre-release form without it, used only to explain a refusal.
         params = json.dumps(self.kdf.to_json(), sort_keys=True)
-        text = (f"confide-keys/v{FORMAT_VERSION}/{self.vault_id}/{self.epoch}/{slot}/"
-                f"{name.value}/{params}/{_b64(self.salt)}")
+        text = (
+            f"confide-keys/v{FORMAT_VERSION}/{self.vault_id}/{self.epoch}/{slot}/"
+            f"{name.value}/{params}/{_b64(self.salt)}"
+        )
         return (text if legacy else f"{text}/{_b64(self.recovery_public)}").encode()
 
     # -- unwrapping
 
-    def unwrap_with_passphrase(self, passphrase: str,
-                               names: Iterable[KeyName]) -> dict[KeyName, SecretBytes]:
+    def unwrap_with_passphrase(
+        self, passphrase: str, names: Iterable[KeyName]
+    ) -> dict[KeyName, SecretBytes]:
         kek = derive(passphrase, self.salt, self.kdf)
         try:
             aead = AESGCM(kek.reveal())
-            return {name: self._open(aead, "passphrase", name, self.passphrase_slot)
-                    for name in names}
+            return {
+                name: self._open(aead, "passphrase", name, self.passphrase_slot) for name in names
+            }
         except InvalidTag:
             raise self._refusal(aead) from None
         finally:
@@ -209,12 +245,14 @@ class KeyFile:
             raise
         return kek
 
-    def unwrap_with_kek(self, kek: SecretBytes,
-                        names: Iterable[KeyName]) -> dict[KeyName, SecretBytes]:
+    def unwrap_with_kek(
+        self, kek: SecretBytes, names: Iterable[KeyName]
+    ) -> dict[KeyName, SecretBytes]:
         try:
             aead = AESGCM(kek.reveal())
-            return {name: self._open(aead, "passphrase", name, self.passphrase_slot)
-                    for name in names}
+            return {
+                name: self._open(aead, "passphrase", name, self.passphrase_slot) for name in names
+            }
         except InvalidTag:
             raise self._refusal(aead) from None
 
@@ -224,15 +262,21 @@ class KeyFile:
         which is refused rather than trusted, since its recovery key may have been swapped."""
         try:
             entry = self.passphrase_slot[KeyName.RECORD.value]
-            aead.decrypt(_unb64(entry["nonce"]), _unb64(entry["ct"]),
-                         self._aad("passphrase", KeyName.RECORD, legacy=True))
+            aead.decrypt(
+                _unb64(entry["nonce"]),
+                _unb64(entry["ct"]),
+                self._aad("passphrase", KeyName.RECORD, legacy=True),
+            )
         except (InvalidTag, KeyError, TypeError, ValueError):
             return AuthenticationError("wrong passphrase")
-        return DamagedFileError("this key file was written by a pre-release Confide whose key "
-                                "slots are no longer accepted; recreate the vault")
+        return DamagedFileError(
+            "this key file was written by a pre-release Confide whose key "
+            "slots are no longer accepted; recreate the vault"
+        )
 
-    def unwrap_with_recovery(self, recovery_key: str,
-                             names: Iterable[KeyName]) -> dict[KeyName, SecretBytes]:
+    def unwrap_with_recovery(
+        self, recovery_key: str, names: Iterable[KeyName]
+    ) -> dict[KeyName, SecretBytes]:
         private = _recovery_private(parse_recovery_key(recovery_key), self.vault_id)
         try:
             if public_key_of(private) != self.recovery_public:
@@ -241,8 +285,9 @@ class KeyFile:
             for name in names:
                 try:
                     blob = _unb64(self.recovery_slot[name.value])
-                    opened[name] = SecretBytes(open_sealed(
-                        private, blob, self._aad("recovery", name), _RECOVERY_PURPOSE))
+                    opened[name] = SecretBytes(
+                        open_sealed(private, blob, self._aad("recovery", name), _RECOVERY_PURPOSE)
+                    )
                 except (KeyError, ValueError, TypeError, InvalidTag) as e:
                     raise DamagedFileError("the key file's recovery slot is damaged") from e
             return opened
@@ -259,9 +304,14 @@ class KeyFile:
         for epoch in range(1, max_epoch + 1):
             yield epoch, f"{head}/{self.vault_id}/{epoch}/{tail}".encode()
 
-    def unwrap_any_epoch(self, names: Iterable[KeyName], max_epoch: int, *,
-                         kek: SecretBytes | None = None, recovery_key: str | None = None,
-                         ) -> tuple[int, dict[KeyName, SecretBytes]]:
+    def unwrap_any_epoch(
+        self,
+        names: Iterable[KeyName],
+        max_epoch: int,
+        *,
+        kek: SecretBytes | None = None,
+        recovery_key: str | None = None,
+    ) -> tuple[int, dict[KeyName, SecretBytes]]:
         """Unwrap with the passphrase key (`kek`) or the recovery key, the epoch unknown: each
         wrap binds its epoch, so one AEAD attempt per candidate finds it. Returns the epoch
         and the keys."""
@@ -292,20 +342,25 @@ class KeyFile:
                 raise DamagedFileError("the key file's recovery slot is damaged") from e
             for epoch, aad in self._epochs("recovery", KeyName.RECORD, max_epoch):
                 try:
-                    wipe_keys({KeyName.RECORD: SecretBytes(
-                        open_sealed(private, blob, aad, _RECOVERY_PURPOSE))})
+                    wipe_keys(
+                        {
+                            KeyName.RECORD: SecretBytes(
+                                open_sealed(private, blob, aad, _RECOVERY_PURPOSE)
+                            )
+                        }
+                    )
                 except InvalidTag:
                     continue
                 except ValueError as e:  # not a point on the curve: no epoch will open it
                     raise DamagedFileError("the key file's recovery slot is damaged") from e
-                return epoch, replace(self, epoch=epoch).unwrap_with_recovery(recovery_key,
-                                                                              names)
+                return epoch, replace(self, epoch=epoch).unwrap_with_recovery(recovery_key, names)
             raise DamagedFileError("the key file's recovery slot opens under no key epoch")
         finally:
             private.wipe()
 
-    def _open(self, aead: AESGCM, slot: str, name: KeyName,
-              wrapped: Mapping[str, Mapping[str, str]]) -> SecretBytes:
+    def _open(
+        self, aead: AESGCM, slot: str, name: KeyName, wrapped: Mapping[str, Mapping[str, str]]
+    ) -> SecretBytes:
         try:
             entry = wrapped[name.value]
             nonce, ct = _unb64(entry["nonce"]), _unb64(entry["ct"])
@@ -319,15 +374,18 @@ class KeyFile:
     # -- serialisation
 
     def to_bytes(self) -> bytes:
-        body = json.dumps({
-            "format": FORMAT_VERSION,
-            "vault_id": self.vault_id,
-            "epoch": self.epoch,
-            "kdf": {**self.kdf.to_json(), "salt": _b64(self.salt)},
-            "recovery_public": _b64(self.recovery_public),
-            "slots": {"passphrase": self.passphrase_slot, "recovery": self.recovery_slot},
-            **({"extra": dict(self.extra)} if self.extra else {}),
-        }, sort_keys=True).encode("utf-8")
+        body = json.dumps(
+            {
+                "format": FORMAT_VERSION,
+                "vault_id": self.vault_id,
+                "epoch": self.epoch,
+                "kdf": {**self.kdf.to_json(), "salt": _b64(self.salt)},
+                "recovery_public": _b64(self.recovery_public),
+                "slots": {"passphrase": self.passphrase_slot, "recovery": self.recovery_slot},
+                **({"extra": dict(self.extra)} if self.extra else {}),
+            },
+            sort_keys=True,
+        ).encode("utf-8")
         header = HEADER.pack(MAGIC, len(body), hashlib.sha256(body).digest())
         if HEADER.size + len(body) > FILE_SIZE:
             raise UsageError("key file content too large")
@@ -336,8 +394,10 @@ class KeyFile:
     @classmethod
     def from_bytes(cls, data: bytes) -> KeyFile:
         if len(data) > MAX_READ:
-            raise DamagedFileError(f"the key file is damaged (over {MAX_READ // 1024} KiB; a "
-                                   f"key file is {FILE_SIZE} bytes); restore it from a backup")
+            raise DamagedFileError(
+                f"the key file is damaged (over {MAX_READ // 1024} KiB; a "
+                f"key file is {FILE_SIZE} bytes); restore it from a backup"
+            )
         if not data.strip(b"\0"):
             # Empty or zeroed (a crash on a filesystem that lost the data): damage, not a
             # stranger's file; say so, so nobody takes the folder for "not a vault".
@@ -345,10 +405,11 @@ class KeyFile:
         if len(data) < HEADER.size or not data.startswith(MAGIC):
             raise NotAVaultError("not a Confide key file")
         _, length, digest = HEADER.unpack_from(data)
-        body = data[HEADER.size:HEADER.size + length]
+        body = data[HEADER.size : HEADER.size + length]
         if len(body) != length or hashlib.sha256(body).digest() != digest:
-            raise DamagedFileError("the key file is damaged (checksum mismatch); "
-                                   "restore it from a backup")
+            raise DamagedFileError(
+                "the key file is damaged (checksum mismatch); restore it from a backup"
+            )
         try:
             doc = json.loads(body.decode("utf-8"))
             if doc["format"] != FORMAT_VERSION:
@@ -364,8 +425,14 @@ class KeyFile:
                 recovery_slot=doc["slots"]["recovery"],
                 extra=doc.get("extra", {}),
             )
-        except (KeyError, TypeError, ValueError, UnicodeDecodeError, OverflowError,
-                RecursionError) as e:
+        except (
+            KeyError,
+            TypeError,
+            ValueError,
+            UnicodeDecodeError,
+            OverflowError,
+            RecursionError,
+        ) as e:
             # OverflowError: JSON's Infinity as an integer; RecursionError: deep nesting. The
             # checksum is no MAC, so anyone can hand us such a file.
             raise DamagedFileError("the key file is damaged (unreadable content)") from e
@@ -414,8 +481,9 @@ def derive_subkey(key: SecretBytes, salt: bytes, info: bytes) -> SecretBytes:
     Backups derive their archive keys this way from the record key: the same derivation works
     from the unlocked vault and, on a fresh machine, from the key file copied into the archive.
     """
-    return SecretBytes(HKDF(algorithm=hashes.SHA256(), length=32, salt=salt,
-                            info=info).derive(key.reveal()))
+    return SecretBytes(
+        HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=info).derive(key.reveal())
+    )
 
 
 def key_file_exists(path: Path) -> bool:
@@ -423,6 +491,13 @@ def key_file_exists(path: Path) -> bool:
 
 
 __all__ = [
-    "ALL_KEYS", "KeyFile", "KeyName", "derive_subkey", "key_file_exists", "new_data_keys",
-    "new_recovery_key", "parse_recovery_key", "wipe_keys",
+    "ALL_KEYS",
+    "KeyFile",
+    "KeyName",
+    "derive_subkey",
+    "key_file_exists",
+    "new_data_keys",
+    "new_recovery_key",
+    "parse_recovery_key",
+    "wipe_keys",
 ]

@@ -68,8 +68,10 @@ def finish_rotation(folder: Path, epoch: int) -> list[str]:
             if target.exists():
                 _zero_in_place(target)
             with fsutil.storage_errors(f"cannot replace {target.name}"):
-                for stale in (target.with_name(target.name + "-wal"),
-                              target.with_name(target.name + "-journal")):
+                for stale in (
+                    target.with_name(target.name + "-wal"),
+                    target.with_name(target.name + "-journal"),
+                ):
                     if stale.exists():
                         fsutil.secure_unlink(stale)
                 os.replace(entry, target)
@@ -99,34 +101,48 @@ def _export(db: Database, target: Path, key: SecretBytes) -> None:
     target.chmod(fsutil.FILE_MODE)
 
 
-def _reseal_names(path: Path, key: SecretBytes, old_sealed: SecretBytes,
-                  new_sealed: SecretBytes, vault_id: str) -> None:
+def _reseal_names(
+    path: Path, key: SecretBytes, old_sealed: SecretBytes, new_sealed: SecretBytes, vault_id: str
+) -> None:
     """Re-seal pseudonymous clients' legal names to the new sealed key, in the new copy only."""
     aad = f"confide/{vault_id}/legal-name".encode()
     db = Database.open(path, key)
     try:
         with db.atomic():
-            for row in db.query("SELECT id, legal_name_sealed FROM clients "
-                                "WHERE legal_name_sealed IS NOT NULL"):
+            for row in db.query(
+                "SELECT id, legal_name_sealed FROM clients WHERE legal_name_sealed IS NOT NULL"
+            ):
                 try:
                     name = open_sealed(old_sealed, bytes(row[1]), aad, SEALED_NAME_PURPOSE)
                 except InvalidTag:
-                    raise DamagedFileError(f"the sealed name of C-{int(row[0]):05d} is damaged; "
-                                           "nothing was rotated") from None
-                db.execute("UPDATE clients SET legal_name_sealed = ? WHERE id = ?",
-                           (seal(public_key_of(new_sealed), name, aad, SEALED_NAME_PURPOSE),
-                            int(row[0])))
-            db.execute("UPDATE meta SET value = ? WHERE key = 'sealed_public'",
-                       (public_key_of(new_sealed).hex(),))
+                    raise DamagedFileError(
+                        f"the sealed name of C-{int(row[0]):05d} is damaged; nothing was rotated"
+                    ) from None
+                db.execute(
+                    "UPDATE clients SET legal_name_sealed = ? WHERE id = ?",
+                    (seal(public_key_of(new_sealed), name, aad, SEALED_NAME_PURPOSE), int(row[0])),
+                )
+            db.execute(
+                "UPDATE meta SET value = ? WHERE key = 'sealed_public'",
+                (public_key_of(new_sealed).hex(),),
+            )
     finally:
         db.close()
 
 
-def rotate(folder: Path, keyfile: KeyFile, passphrase: str, record_db: Database,
-           pnotes_db: Database, old_keys: Mapping[KeyName, SecretBytes],
-           record_name: str, pnotes_name: str, key_name: str,
-           keep: dict[KeyName, SecretBytes] | None = None,
-           kek: SecretBytes | None = None) -> tuple[KeyFile, SecretBytes]:
+def rotate(
+    folder: Path,
+    keyfile: KeyFile,
+    passphrase: str,
+    record_db: Database,
+    pnotes_db: Database,
+    old_keys: Mapping[KeyName, SecretBytes],
+    record_name: str,
+    pnotes_name: str,
+    key_name: str,
+    keep: dict[KeyName, SecretBytes] | None = None,
+    kek: SecretBytes | None = None,
+) -> tuple[KeyFile, SecretBytes]:
     """Rotate every data key. The caller closes both databases afterwards, then calls
     `finish_rotation`. Returns the new key file (already saved) and the new record key; with
     `keep`, copies of all new keys go there too (the caller wipes them); with `kek` (from
@@ -141,8 +157,13 @@ def rotate(folder: Path, keyfile: KeyFile, passphrase: str, record_db: Database,
         with fsutil.storage_errors("cannot write the re-encrypted copy"):
             _export(record_db, record_copy, new_keys[KeyName.RECORD])
             _export(pnotes_db, pnotes_copy, new_keys[KeyName.PNOTES])
-        _reseal_names(record_copy, new_keys[KeyName.RECORD], old_keys[KeyName.SEALED],
-                      new_keys[KeyName.SEALED], keyfile.vault_id)
+        _reseal_names(
+            record_copy,
+            new_keys[KeyName.RECORD],
+            old_keys[KeyName.SEALED],
+            new_keys[KeyName.SEALED],
+            keyfile.vault_id,
+        )
         for copy in (record_copy, pnotes_copy):
             with fsutil.storage_errors(f"cannot sync {copy.name}"):
                 fd = os.open(copy, os.O_RDONLY)

@@ -24,21 +24,22 @@ _NONCE = 12
 
 def public_key_of(private: SecretBytes) -> bytes:
     key = X25519PrivateKey.from_private_bytes(private.reveal())
-    return key.public_key().public_bytes(serialization.Encoding.Raw,
-                                         serialization.PublicFormat.Raw)
+    return key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
 def _kek(shared: bytes, epk: bytes, recipient: bytes, purpose: bytes) -> AESGCM:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=epk + recipient,
-               info=b"confide seal/" + purpose).derive(shared)
+    key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=epk + recipient, info=b"confide seal/" + purpose
+    ).derive(shared)
     return AESGCM(key)
 
 
 def seal(recipient: bytes, plaintext: bytes, aad: bytes, purpose: bytes) -> bytes:
     """epk || nonce || AES-GCM(ciphertext+tag)."""
     ephemeral = X25519PrivateKey.generate()
-    epk = ephemeral.public_key().public_bytes(serialization.Encoding.Raw,
-                                              serialization.PublicFormat.Raw)
+    epk = ephemeral.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
     shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(recipient))
     nonce = secrets.token_bytes(_NONCE)
     return epk + nonce + _kek(shared, epk, recipient, purpose).encrypt(nonce, plaintext, aad)
@@ -49,9 +50,10 @@ def open_sealed(private: SecretBytes, blob: bytes, aad: bytes, purpose: bytes) -
     if len(blob) < _EPK + _NONCE + 16:
         raise DamagedFileError("sealed value is truncated")
     key = X25519PrivateKey.from_private_bytes(private.reveal())
-    recipient = key.public_key().public_bytes(serialization.Encoding.Raw,
-                                              serialization.PublicFormat.Raw)
-    epk, nonce, ct = blob[:_EPK], blob[_EPK:_EPK + _NONCE], blob[_EPK + _NONCE:]
+    recipient = key.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    epk, nonce, ct = blob[:_EPK], blob[_EPK : _EPK + _NONCE], blob[_EPK + _NONCE :]
     shared = key.exchange(X25519PublicKey.from_public_bytes(epk))
     return _kek(shared, epk, recipient, purpose).decrypt(nonce, ct, aad)
 

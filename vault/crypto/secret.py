@@ -68,8 +68,9 @@ class SecretBytes:
         """`text` encoded as UTF-8 straight into a wipeable buffer. `str.encode` would leave
         the whole secret in a `bytes` nobody can overwrite; here only single characters pass
         through temporaries. Raises UnicodeEncodeError for lone surrogates, as encode does."""
-        size = sum(1 if o < 0x80 else 2 if o < 0x800 else 3 if o < 0x10000 else 4
-                   for o in map(ord, text))
+        size = sum(
+            1 if o < 0x80 else 2 if o < 0x800 else 3 if o < 0x10000 else 4 for o in map(ord, text)
+        )
         buf = bytearray(size)
         i = 0
         for ch in text:
@@ -79,7 +80,7 @@ class SecretBytes:
                 i += 1
             else:
                 one = ch.encode("utf-8")
-                buf[i:i + len(one)] = one
+                buf[i : i + len(one)] = one
                 i += len(one)
         secret = cls.__new__(cls)
         secret._buf = buf  # no second copy

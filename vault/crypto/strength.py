@@ -29,18 +29,93 @@ _MAX_ESTIMATED = 72
 SUGGESTION_WORDS = 5
 _WORDLIST_SIZE = 4096  # 12 bits a word: five words are 60 bits
 # Context an attacker would try first.
-_USER_INPUTS = ["confide", "vault", "therapy", "therapist",
-                "clinic", "practice", "client", "notes", "record", "records", "release"]
+_USER_INPUTS = [
+    "confide",
+    "vault",
+    "therapy",
+    "therapist",
+    "clinic",
+    "practice",
+    "client",
+    "notes",
+    "record",
+    "records",
+    "release",
+]
 # The word list comes from zxcvbn's own English frequency list (MIT): common words, people's
 # names removed, and words no clinician wants suggested as a secret left out.
-_UNWANTED = ("kill", "murder", "rape", "suicid", "death", "dead", "die", "nazi", "sex", "abus",
-             "drug", "war", "bomb", "terror", "slave", "jew", "muslim", "islam", "christ",
-             "gay", "black", "white", "cancer", "disease", "victim", "porn", "gun", "shoot",
-             "prison", "crime", "fat", "weapon", "blood", "attack", "soldier", "army",
-             "hitler", "assault", "violen", "massacre", "genocide", "race", "racial", "god",
-             "church", "religio", "hell", "damn", "ass", "penis", "vagin", "nude", "naked",
-             "jail", "execut", "hang", "torture", "poison", "fight", "enemy", "burial", "grave",
-             "corpse", "funeral", "disab", "insane", "mental", "patient", "hospital", "ill")
+_UNWANTED = (
+    "kill",
+    "murder",
+    "rape",
+    "suicid",
+    "death",
+    "dead",
+    "die",
+    "nazi",
+    "sex",
+    "abus",
+    "drug",
+    "war",
+    "bomb",
+    "terror",
+    "slave",
+    "jew",
+    "muslim",
+    "islam",
+    "christ",
+    "gay",
+    "black",
+    "white",
+    "cancer",
+    "disease",
+    "victim",
+    "porn",
+    "gun",
+    "shoot",
+    "prison",
+    "crime",
+    "fat",
+    "weapon",
+    "blood",
+    "attack",
+    "soldier",
+    "army",
+    "hitler",
+    "assault",
+    "violen",
+    "massacre",
+    "genocide",
+    "race",
+    "racial",
+    "god",
+    "church",
+    "religio",
+    "hell",
+    "damn",
+    "ass",
+    "penis",
+    "vagin",
+    "nude",
+    "naked",
+    "jail",
+    "execut",
+    "hang",
+    "torture",
+    "poison",
+    "fight",
+    "enemy",
+    "burial",
+    "grave",
+    "corpse",
+    "funeral",
+    "disab",
+    "insane",
+    "mental",
+    "patient",
+    "hospital",
+    "ill",
+)
 
 
 @dataclass(frozen=True)
@@ -62,11 +137,20 @@ def estimate(secret: str) -> Strength:
 def _wordlist() -> tuple[str, ...]:
     from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-    names = {*FREQUENCY_LISTS["female_names"], *FREQUENCY_LISTS["male_names"],
-             *FREQUENCY_LISTS["surnames"]}
-    words = [w for w in FREQUENCY_LISTS["english_wikipedia"]
-             if 4 <= len(w) <= 8 and w.isascii() and w.isalpha() and w not in names
-             and not any(bad in w for bad in _UNWANTED)]
+    names = {
+        *FREQUENCY_LISTS["female_names"],
+        *FREQUENCY_LISTS["male_names"],
+        *FREQUENCY_LISTS["surnames"],
+    }
+    words = [
+        w
+        for w in FREQUENCY_LISTS["english_wikipedia"]
+        if 4 <= len(w) <= 8
+        and w.isascii()
+        and w.isalpha()
+        and w not in names
+        and not any(bad in w for bad in _UNWANTED)
+    ]
     return tuple(words[:_WORDLIST_SIZE])
 
 
@@ -87,7 +171,8 @@ def check_passphrase(passphrase: str, what: str = "the passphrase") -> None:
         raise UsageError(
             f"{what} is too easy to guess{_why(strength)}: zxcvbn estimates about "
             f"10^{strength.guesses_log10:.0f} guesses, and Confide asks for 10^8 or more; use "
-            f"several unrelated words, for example: {suggestion()}")
+            f"several unrelated words, for example: {suggestion()}"
+        )
 
 
 def check_pdf_password(password: str) -> None:
@@ -98,4 +183,5 @@ def check_pdf_password(password: str) -> None:
             f"the PDF password is too easy to guess{_why(strength)}: zxcvbn estimates about "
             f"10^{strength.guesses_log10:.0f} guesses, and a PDF needs 10^"
             f"{MIN_PDF_GUESSES_LOG10:.0f} or more (it is checked with a fast hash, not "
-            f"Argon2id); use several unrelated words, for example: {suggestion()}")
+            f"Argon2id); use several unrelated words, for example: {suggestion()}"
+        )

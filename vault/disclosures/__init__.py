@@ -18,8 +18,23 @@ from .release import ReleasePlan, ReleaseSpec
 from .requests import ChecklistItem, RecordsRequest, RecordsRequests, RequestType
 
 __all__ = [
-    "ALL_KINDS", "Amendment", "Amendments", "Authorization", "AuthorizationKind",
-    "Authorizations", "ChecklistItem", "Disclosure", "Disclosures", "Document", "DocumentKind",
-    "ExportFormat", "Practice", "RecordsRequest", "RecordsRequests", "ReleasePlan", "ReleaseSpec",
-    "RequestType", "Section",
+    "ALL_KINDS",
+    "Amendment",
+    "Amendments",
+    "Authorization",
+    "AuthorizationKind",
+    "Authorizations",
+    "ChecklistItem",
+    "Disclosure",
+    "Disclosures",
+    "Document",
+    "DocumentKind",
+    "ExportFormat",
+    "Practice",
+    "RecordsRequest",
+    "RecordsRequests",
+    "ReleasePlan",
+    "ReleaseSpec",
+    "RequestType",
+    "Section",
 ]

@@ -13,8 +13,9 @@ from ..records.validate import BIDI_CONTROLS, LINE_SEPARATORS, character_name, i
 _BAD_LONG = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{LINE_SEPARATORS}{BIDI_CONTROLS}]")
 
 
-def line(value: str | None, field: str, *, max_chars: int = 300,
-         required: bool = True) -> str | None:
+def line(
+    value: str | None, field: str, *, max_chars: int = 300, required: bool = True
+) -> str | None:
     """A one-line field (recipient, purpose, address...): the name-like rule of
     `validate.one_line`, the same for every such field in Confide."""
     return one_line(value, field, max_chars=max_chars, required=required)

@@ -55,25 +55,37 @@ class Amendment:
 
 def _amendment(row: Row) -> Amendment:
     return Amendment(
-        id=int(row["id"]), client_id=int(row["client_id"]), note_id=int(row["note_id"]),
-        requested_on=row["requested_on"], request_text=row["request_text"],
-        due_on=row["due_on"], extended=bool(row["extended"]),
-        extension_reason=row["extension_reason"], status=row["status"],
-        decided_on=row["decided_on"], addendum_note_id=row["addendum_note_id"],
-        denial_reason=row["denial_reason"], disagreement=row["disagreement"],
-        disagreement_on=row["disagreement_on"], rebuttal=row["rebuttal"],
-        rebuttal_on=row["rebuttal_on"], created_at=row["created_at"])
+        id=int(row["id"]),
+        client_id=int(row["client_id"]),
+        note_id=int(row["note_id"]),
+        requested_on=row["requested_on"],
+        request_text=row["request_text"],
+        due_on=row["due_on"],
+        extended=bool(row["extended"]),
+        extension_reason=row["extension_reason"],
+        status=row["status"],
+        decided_on=row["decided_on"],
+        addendum_note_id=row["addendum_note_id"],
+        denial_reason=row["denial_reason"],
+        disagreement=row["disagreement"],
+        disagreement_on=row["disagreement_on"],
+        rebuttal=row["rebuttal"],
+        rebuttal_on=row["rebuttal_on"],
+        created_at=row["created_at"],
+    )
 
 
 class Amendments:
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
 
-    def request(self, client_id: int, note_id: int, text: str,
-                requested_on: str | date | None = None) -> Amendment:
+    def request(
+        self, client_id: int, note_id: int, text: str, requested_on: str | date | None = None
+    ) -> Amendment:
         """Record the client's request; the response is due 60 days after it was received."""
-        body = refuse_markers(_fields.long_text(text, "the amendment request"),
-                              "an amendment request")
+        body = refuse_markers(
+            _fields.long_text(text, "the amendment request"), "an amendment request"
+        )
         received = _fields.day(requested_on, "request date") or date.today()
         if received > date.today():
             raise UsageError(f"the request date {received} is in the future")
@@ -88,11 +100,25 @@ class Amendments:
             cursor = db.execute(
                 "INSERT INTO amendments (id, client_id, note_id, requested_on, request_text, "
                 "due_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (db.next_id("amendments"), client_id, note_id, received.isoformat(), body,
-                 due.isoformat(), now_utc()))
+                (
+                    db.next_id("amendments"),
+                    client_id,
+                    note_id,
+                    received.isoformat(),
+                    body,
+                    due.isoformat(),
+                    now_utc(),
+                ),
+            )
             amendment_id = int(cursor.lastrowid or 0)
-            self._vault.audit.record(Action.AMENDMENT, "amendment", amendment_id,
-                                     client=client_id, note=note_id, event="requested")
+            self._vault.audit.record(
+                Action.AMENDMENT,
+                "amendment",
+                amendment_id,
+                client=client_id,
+                note=note_id,
+                event="requested",
+            )
         return self.get(amendment_id)
 
     def get(self, amendment_id: int) -> Amendment:
@@ -103,13 +129,15 @@ class Amendments:
 
     def list(self, client_id: int) -> builtins.list[Amendment]:
         self._vault.clients.get_unaudited(client_id)
-        rows = self._vault.db.query("SELECT * FROM amendments WHERE client_id = ? "
-                                    "ORDER BY id DESC", (client_id,))
+        rows = self._vault.db.query(
+            "SELECT * FROM amendments WHERE client_id = ? ORDER BY id DESC", (client_id,)
+        )
         return [_amendment(r) for r in rows]
 
     def for_note(self, note_id: int) -> builtins.list[Amendment]:
-        rows = self._vault.db.query("SELECT * FROM amendments WHERE note_id = ? ORDER BY id",
-                                    (note_id,))
+        rows = self._vault.db.query(
+            "SELECT * FROM amendments WHERE note_id = ? ORDER BY id", (note_id,)
+        )
         return [_amendment(r) for r in rows]
 
     def extend(self, amendment_id: int, reason: str, today: date | None = None) -> Amendment:
@@ -118,14 +146,19 @@ class Amendments:
         why = _fields.required_line(reason, "the reason for the extension", max_chars=1000)
         now = today or date.today()
         if current.extended:
-            raise UsageError(f"{current.record_id} was already extended once; only one "
-                             "30-day extension is allowed (45 CFR 164.526(b)(2)(ii))")
+            raise UsageError(
+                f"{current.record_id} was already extended once; only one "
+                "30-day extension is allowed (45 CFR 164.526(b)(2)(ii))"
+            )
         if now > date.fromisoformat(current.due_on):
-            raise UsageError(f"the deadline of {current.record_id} passed on {current.due_on}; "
-                             "an extension must be taken before it")
+            raise UsageError(
+                f"the deadline of {current.record_id} passed on {current.due_on}; "
+                "an extension must be taken before it"
+            )
         due = date.fromisoformat(current.due_on) + timedelta(days=EXTENSION_DAYS)
-        return self._update(current, "extended", extended=1, extension_reason=why,
-                            due_on=due.isoformat())
+        return self._update(
+            current, "extended", extended=1, extension_reason=why, due_on=due.isoformat()
+        )
 
     def accept(self, amendment_id: int, addendum_text: str) -> Amendment:
         """Accept: a signed addendum to the note, linked to the request; the note stays.
@@ -136,32 +169,49 @@ class Amendments:
         db = self._vault.db
         with db.atomic():
             addendum = self._vault.notes.addend(
-                current.note_id, f"Amendment accepted ({current.record_id}, requested "
-                                 f"{current.requested_on}):\n{body}")
-            return self._update(current, "accepted", status="accepted",
-                                decided_on=date.today().isoformat(),
-                                addendum_note_id=addendum.id)
+                current.note_id,
+                f"Amendment accepted ({current.record_id}, requested "
+                f"{current.requested_on}):\n{body}",
+            )
+            return self._update(
+                current,
+                "accepted",
+                status="accepted",
+                decided_on=date.today().isoformat(),
+                addendum_note_id=addendum.id,
+            )
 
     def deny(self, amendment_id: int, reason: str) -> Amendment:
         """Deny with the basis (for example: the record is accurate and complete)."""
         current = self._pending(amendment_id)
-        why = refuse_markers(_fields.long_text(reason, "the reason for the denial",
-                                               max_chars=5000), "a denial")
-        return self._update(current, "denied", status="denied",
-                            decided_on=date.today().isoformat(), denial_reason=why)
+        why = refuse_markers(
+            _fields.long_text(reason, "the reason for the denial", max_chars=5000), "a denial"
+        )
+        return self._update(
+            current,
+            "denied",
+            status="denied",
+            decided_on=date.today().isoformat(),
+            denial_reason=why,
+        )
 
     def disagree(self, amendment_id: int, statement: str) -> Amendment:
         """The client's statement of disagreement with a denial (164.526(d)(1)(ii))."""
         current = self.get(amendment_id)
         if current.status != "denied":
-            raise UsageError(f"{current.record_id} is {current.status}; a statement of "
-                             "disagreement answers a denial")
+            raise UsageError(
+                f"{current.record_id} is {current.status}; a statement of "
+                "disagreement answers a denial"
+            )
         if current.disagreement is not None:
             raise UsageError(f"{current.record_id} already has a statement of disagreement")
-        text = refuse_markers(_fields.long_text(statement, "the statement of disagreement"),
-                              "a statement of disagreement")
-        return self._update(current, "disagreement", disagreement=text,
-                            disagreement_on=date.today().isoformat())
+        text = refuse_markers(
+            _fields.long_text(statement, "the statement of disagreement"),
+            "a statement of disagreement",
+        )
+        return self._update(
+            current, "disagreement", disagreement=text, disagreement_on=date.today().isoformat()
+        )
 
     def rebut(self, amendment_id: int, rebuttal: str) -> Amendment:
         """The clinician's rebuttal to the statement of disagreement (164.526(d)(3))."""
@@ -171,23 +221,31 @@ class Amendments:
         if current.rebuttal is not None:
             raise UsageError(f"{current.record_id} already has a rebuttal")
         text = refuse_markers(_fields.long_text(rebuttal, "the rebuttal"), "a rebuttal")
-        return self._update(current, "rebuttal", rebuttal=text,
-                            rebuttal_on=date.today().isoformat())
+        return self._update(
+            current, "rebuttal", rebuttal=text, rebuttal_on=date.today().isoformat()
+        )
 
     def _pending(self, amendment_id: int) -> Amendment:
         current = self.get(amendment_id)
         if current.status != "pending":
-            raise UsageError(f"{current.record_id} was already {current.status} on "
-                             f"{current.decided_on}")
+            raise UsageError(
+                f"{current.record_id} was already {current.status} on {current.decided_on}"
+            )
         return current
 
     def _update(self, current: Amendment, event: str, **changes: object) -> Amendment:
         assignments = ", ".join(f"{column} = ?" for column in changes)
         db = self._vault.db
         with db.atomic():
-            db.execute(f"UPDATE amendments SET {assignments} WHERE id = ?",
-                       (*changes.values(), current.id))
-            self._vault.audit.record(Action.AMENDMENT, "amendment", current.id,
-                                     client=current.client_id, note=current.note_id,
-                                     event=event)
+            db.execute(
+                f"UPDATE amendments SET {assignments} WHERE id = ?", (*changes.values(), current.id)
+            )
+            self._vault.audit.record(
+                Action.AMENDMENT,
+                "amendment",
+                current.id,
+                client=current.client_id,
+                note=current.note_id,
+                event=event,
+            )
         return self.get(current.id)

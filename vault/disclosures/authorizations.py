@@ -42,20 +42,30 @@ class DocumentKind(StrEnum):
     @classmethod
     def parse(cls, text: str) -> DocumentKind:
         key = text.strip().lower().replace("-", "_").replace(" ", "_").rstrip("s")
-        key = {"progress_note": "progress_note", "note": "progress_note",
-               "progress": "progress_note", "plan": "treatment_plan",
-               "discharge": "discharge_summary", "discharge_summarie": "discharge_summary",
-               "discharge_summary": "discharge_summary",
-               "assessment": "assessment", "treatment_plan": "treatment_plan"}.get(key, key)
+        key = {
+            "progress_note": "progress_note",
+            "note": "progress_note",
+            "progress": "progress_note",
+            "plan": "treatment_plan",
+            "discharge": "discharge_summary",
+            "discharge_summarie": "discharge_summary",
+            "discharge_summary": "discharge_summary",
+            "assessment": "assessment",
+            "treatment_plan": "treatment_plan",
+        }.get(key, key)
         if key in ("psychotherapy_note", "pnote"):
-            raise UsageError("psychotherapy notes are not a general-record document kind; they "
-                             "need their own psychotherapy-notes authorization "
-                             "(45 CFR 164.508(a)(2))")
+            raise UsageError(
+                "psychotherapy notes are not a general-record document kind; they "
+                "need their own psychotherapy-notes authorization "
+                "(45 CFR 164.508(a)(2))"
+            )
         try:
             return cls(key)
         except ValueError:
-            raise UsageError(f"unknown document kind {text.strip()!r}; use one of: "
-                             f"{', '.join(k.value.replace('_', '-') for k in cls)}") from None
+            raise UsageError(
+                f"unknown document kind {text.strip()!r}; use one of: "
+                f"{', '.join(k.value.replace('_', '-') for k in cls)}"
+            ) from None
 
 
 ALL_KINDS: tuple[DocumentKind, ...] = tuple(DocumentKind)
@@ -73,8 +83,9 @@ class AuthorizationKind(StrEnum):
         try:
             return cls(key)
         except ValueError:
-            raise UsageError(f"unknown authorization kind {text.strip()!r}; use general or "
-                             "psychotherapy-notes") from None
+            raise UsageError(
+                f"unknown authorization kind {text.strip()!r}; use general or psychotherapy-notes"
+            ) from None
 
 
 @dataclass(frozen=True)
@@ -125,13 +136,21 @@ class Authorization:
 
 def _authorization(row: Row) -> Authorization:
     return Authorization(
-        id=int(row["id"]), client_id=int(row["client_id"]),
-        kind=AuthorizationKind(row["kind"]), description=row["description"],
+        id=int(row["id"]),
+        client_id=int(row["client_id"]),
+        kind=AuthorizationKind(row["kind"]),
+        description=row["description"],
         document_kinds=tuple(DocumentKind(k) for k in json.loads(row["document_kinds"])),
-        discloser=row["discloser"], recipient_name=row["recipient_name"],
-        recipient_address=row["recipient_address"], purpose=row["purpose"],
-        expires_on=row["expires_on"], expiry_event=row["expiry_event"],
-        signed_on=row["signed_on"], revoked_on=row["revoked_on"], created_at=row["created_at"])
+        discloser=row["discloser"],
+        recipient_name=row["recipient_name"],
+        recipient_address=row["recipient_address"],
+        purpose=row["purpose"],
+        expires_on=row["expires_on"],
+        expiry_event=row["expiry_event"],
+        signed_on=row["signed_on"],
+        revoked_on=row["revoked_on"],
+        created_at=row["created_at"],
+    )
 
 
 def same_party(a: str, b: str) -> bool:
@@ -145,11 +164,21 @@ class Authorizations:
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
 
-    def add(self, client_id: int, *, kind: AuthorizationKind | str, description: str,
-            discloser: str, recipient_name: str, purpose: str, signed_on: str | date,
-            recipient_address: str | None = None, expires_on: str | date | None = None,
-            expiry_event: str | None = None,
-            document_kinds: Iterable[DocumentKind | str] = ()) -> Authorization:
+    def add(
+        self,
+        client_id: int,
+        *,
+        kind: AuthorizationKind | str,
+        description: str,
+        discloser: str,
+        recipient_name: str,
+        purpose: str,
+        signed_on: str | date,
+        recipient_address: str | None = None,
+        expires_on: str | date | None = None,
+        expiry_event: str | None = None,
+        document_kinds: Iterable[DocumentKind | str] = (),
+    ) -> Authorization:
         """Record a signed authorization form; every 164.508 core element is required."""
         auth_kind = kind if isinstance(kind, AuthorizationKind) else AuthorizationKind.parse(kind)
         what = _fields.required_line(description, "what may be disclosed", max_chars=1000)
@@ -161,16 +190,22 @@ class Authorizations:
         expires = _fields.day(expires_on, "expiry date")
         event = _fields.line(expiry_event, "expiry event", required=False)
         if expires is None and event is None:
-            raise UsageError("an authorization needs an expiry date or an expiry event "
-                             "(45 CFR 164.508(c)(1)(v))")
+            raise UsageError(
+                "an authorization needs an expiry date or an expiry event (45 CFR 164.508(c)(1)(v))"
+            )
         if expires is not None and expires < signed:
             raise UsageError(f"the expiry date {expires} is before the signed date {signed}")
-        kinds = tuple(dict.fromkeys(k if isinstance(k, DocumentKind) else DocumentKind.parse(k)
-                                    for k in document_kinds))
+        kinds = tuple(
+            dict.fromkeys(
+                k if isinstance(k, DocumentKind) else DocumentKind.parse(k) for k in document_kinds
+            )
+        )
         if auth_kind is AuthorizationKind.PSYCHOTHERAPY_NOTES and kinds:
-            raise UsageError("a psychotherapy-notes authorization cannot be combined with other "
-                             "records (45 CFR 164.508(b)(3)(ii)); record a separate general "
-                             "authorization for them")
+            raise UsageError(
+                "a psychotherapy-notes authorization cannot be combined with other "
+                "records (45 CFR 164.508(b)(3)(ii)); record a separate general "
+                "authorization for them"
+            )
         if auth_kind is AuthorizationKind.GENERAL and not kinds:
             kinds = ALL_KINDS
         self._vault.clients.get_unaudited(client_id)  # NotFoundError for an unknown client
@@ -181,12 +216,31 @@ class Authorizations:
                 "discloser, recipient_name, recipient_address, purpose, expires_on, "
                 "expiry_event, signed_on, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (db.next_id("authorizations"), client_id, auth_kind.value, what,
-                 json.dumps([k.value for k in kinds]), who, to, address, why,
-                 expires.isoformat() if expires else None, event, signed.isoformat(), now_utc()))
+                (
+                    db.next_id("authorizations"),
+                    client_id,
+                    auth_kind.value,
+                    what,
+                    json.dumps([k.value for k in kinds]),
+                    who,
+                    to,
+                    address,
+                    why,
+                    expires.isoformat() if expires else None,
+                    event,
+                    signed.isoformat(),
+                    now_utc(),
+                ),
+            )
             auth_id = int(cursor.lastrowid or 0)
-            self._vault.audit.record(Action.AUTHORIZATION, "authorization", auth_id,
-                                     client=client_id, kind=auth_kind.value, event="recorded")
+            self._vault.audit.record(
+                Action.AUTHORIZATION,
+                "authorization",
+                auth_id,
+                client=client_id,
+                kind=auth_kind.value,
+                event="recorded",
+            )
         return self.get(auth_id)
 
     def get(self, auth_id: int) -> Authorization:
@@ -197,8 +251,10 @@ class Authorizations:
 
     def list(self, client_id: int) -> builtins.list[Authorization]:
         self._vault.clients.get_unaudited(client_id)
-        rows = self._vault.db.query("SELECT * FROM authorizations WHERE client_id = ? "
-                                    "ORDER BY signed_on DESC, id DESC", (client_id,))
+        rows = self._vault.db.query(
+            "SELECT * FROM authorizations WHERE client_id = ? ORDER BY signed_on DESC, id DESC",
+            (client_id,),
+        )
         return [_authorization(r) for r in rows]
 
     def revoke(self, auth_id: int, revoked_on: str | date | None = None) -> Authorization:
@@ -208,44 +264,63 @@ class Authorizations:
         if current.revoked_on is not None:
             raise UsageError(f"{current.record_id} was already revoked on {current.revoked_on}")
         if on > date.today():
-            raise UsageError(f"the revocation date {on} is in the future; record it when the "
-                             "client's written revocation arrives")
+            raise UsageError(
+                f"the revocation date {on} is in the future; record it when the "
+                "client's written revocation arrives"
+            )
         if on < date.fromisoformat(current.signed_on):
-            raise UsageError(f"the revocation date {on} is before the signed date "
-                             f"{current.signed_on}")
+            raise UsageError(
+                f"the revocation date {on} is before the signed date {current.signed_on}"
+            )
         db = self._vault.db
         with db.atomic():
-            db.execute("UPDATE authorizations SET revoked_on = ? WHERE id = ?",
-                       (on.isoformat(), auth_id))
-            self._vault.audit.record(Action.AUTHORIZATION, "authorization", auth_id,
-                                     client=current.client_id, event="revoked")
+            db.execute(
+                "UPDATE authorizations SET revoked_on = ? WHERE id = ?", (on.isoformat(), auth_id)
+            )
+            self._vault.audit.record(
+                Action.AUTHORIZATION,
+                "authorization",
+                auth_id,
+                client=current.client_id,
+                event="revoked",
+            )
         return self.get(auth_id)
 
     # -- checks a release runs
 
-    def require_general(self, auth_id: int, client_id: int, recipient: str,
-                        kinds: Sequence[DocumentKind], today: date) -> Authorization:
+    def require_general(
+        self,
+        auth_id: int,
+        client_id: int,
+        recipient: str,
+        kinds: Sequence[DocumentKind],
+        today: date,
+    ) -> Authorization:
         auth = self._require(auth_id, client_id, today)
         if auth.kind is not AuthorizationKind.GENERAL:
             raise DisclosureRefusedError(
                 f"{auth.record_id} is a psychotherapy-notes authorization; it covers "
                 "psychotherapy notes only and cannot authorize other records "
-                "(45 CFR 164.508(b)(3)(ii))")
+                "(45 CFR 164.508(b)(3)(ii))"
+            )
         self._same_recipient(auth, recipient)
         missing = [k for k in kinds if k not in auth.document_kinds]
         if missing:
             raise DisclosureRefusedError(
                 f"{auth.record_id} does not cover {', '.join(k.plural for k in missing)}; it "
-                f"covers {', '.join(k.plural for k in auth.document_kinds)}")
+                f"covers {', '.join(k.plural for k in auth.document_kinds)}"
+            )
         return auth
 
-    def require_pnotes(self, auth_id: int, client_id: int, recipient: str,
-                       today: date) -> Authorization:
+    def require_pnotes(
+        self, auth_id: int, client_id: int, recipient: str, today: date
+    ) -> Authorization:
         auth = self._require(auth_id, client_id, today)
         if auth.kind is not AuthorizationKind.PSYCHOTHERAPY_NOTES:
             raise DisclosureRefusedError(
                 f"{auth.record_id} is a general authorization; psychotherapy notes need their "
-                "own psychotherapy-notes authorization (45 CFR 164.508(a)(2))")
+                "own psychotherapy-notes authorization (45 CFR 164.508(a)(2))"
+            )
         self._same_recipient(auth, recipient)
         return auth
 
@@ -263,4 +338,5 @@ class Authorizations:
         if not same_party(auth.recipient_name, recipient):
             raise DisclosureRefusedError(
                 f"{auth.record_id} authorizes disclosure to {auth.recipient_name!r}, not to "
-                f"{recipient!r}")
+                f"{recipient!r}"
+            )

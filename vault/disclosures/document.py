@@ -94,8 +94,9 @@ class Document:
         """Markdown with every note body in a fence, so nothing in a note renders as markup."""
         out: list[str] = [f"{_md_escape(line)}  \n" for line in self.practice]
         out.append(f"\n# {_md_escape(self.title)} {self.reference}\n\n")
-        out.extend(f"- **{_md_escape(label)}:** {_md_escape(value)}\n"
-                   for label, value in self.facts)
+        out.extend(
+            f"- **{_md_escape(label)}:** {_md_escape(value)}\n" for label, value in self.facts
+        )
         out.append("\n")
         out.extend(f"{_md_escape(line)}\n" for line in self.statement)
         for section in self.sections:

@@ -52,9 +52,23 @@ if TYPE_CHECKING:
     from ..vault import Vault
 
 __all__ = [
-    "ALL_KINDS", "Amendment", "Amendments", "Authorization", "AuthorizationKind",
-    "Authorizations", "ChecklistItem", "Disclosure", "Disclosures", "Document", "DocumentKind",
-    "ExportFormat", "Practice", "RecordsRequest", "ReleasePlan", "ReleaseSpec", "RequestType",
+    "ALL_KINDS",
+    "Amendment",
+    "Amendments",
+    "Authorization",
+    "AuthorizationKind",
+    "Authorizations",
+    "ChecklistItem",
+    "Disclosure",
+    "Disclosures",
+    "Document",
+    "DocumentKind",
+    "ExportFormat",
+    "Practice",
+    "RecordsRequest",
+    "ReleasePlan",
+    "ReleaseSpec",
+    "RequestType",
     "Section",
 ]
 
@@ -80,14 +94,15 @@ class ExportFormat(StrEnum):
         try:
             return cls(suffix)
         except ValueError:
-            raise UsageError(f"cannot tell the format from {path.name!r}; end the name with "
-                             ".pdf, .txt or .md, or give the format") from None
+            raise UsageError(
+                f"cannot tell the format from {path.name!r}; end the name with "
+                ".pdf, .txt or .md, or give the format"
+            ) from None
 
 
 def render(document: Document, fmt: ExportFormat, password: str | None = None) -> bytes:
     if password is not None and fmt is not ExportFormat.PDF:
-        raise UsageError("only a PDF can be password-protected; choose .pdf or drop the "
-                         "password")
+        raise UsageError("only a PDF can be password-protected; choose .pdf or drop the password")
     if fmt is ExportFormat.PDF:
         from .pdf import render_pdf  # local: fpdf2 loads only when a PDF is made
 
@@ -106,8 +121,15 @@ class Practice:
 
     def lines(self) -> tuple[str, ...]:
         first = self.name or "Practice name not set (confide practice set --name ...)"
-        rest = [x for x in (self.address, self.phone,
-                            f"License: {self.license}" if self.license else None) if x]
+        rest = [
+            x
+            for x in (
+                self.address,
+                self.phone,
+                f"License: {self.license}" if self.license else None,
+            )
+            if x
+        ]
         return (first, *rest)
 
 
@@ -146,19 +168,30 @@ class Disclosure:
 
 def _disclosure(row: Row) -> Disclosure:
     return Disclosure(
-        id=int(row["id"]), client_id=int(row["client_id"]), disclosed_at=row["disclosed_at"],
-        request_type=RequestType(row["request_type"]), recipient_name=row["recipient_name"],
-        recipient_address=row["recipient_address"], purpose=row["purpose"],
-        description=row["description"], basis=row["basis"],
+        id=int(row["id"]),
+        client_id=int(row["client_id"]),
+        disclosed_at=row["disclosed_at"],
+        request_type=RequestType(row["request_type"]),
+        recipient_name=row["recipient_name"],
+        recipient_address=row["recipient_address"],
+        purpose=row["purpose"],
+        description=row["description"],
+        basis=row["basis"],
         authorization_id=row["authorization_id"],
-        pnotes_authorization_id=row["pnotes_authorization_id"], request_id=row["request_id"],
-        date_from=row["date_from"], date_to=row["date_to"],
+        pnotes_authorization_id=row["pnotes_authorization_id"],
+        request_id=row["request_id"],
+        date_from=row["date_from"],
+        date_to=row["date_to"],
         document_kinds=tuple(json.loads(row["document_kinds"])),
-        note_ids=tuple(json.loads(row["note_ids"])), pnote_count=int(row["pnote_count"]),
+        note_ids=tuple(json.loads(row["note_ids"])),
+        pnote_count=int(row["pnote_count"]),
         included_categories=tuple(json.loads(row["included_categories"])),
         withheld_categories=tuple(json.loads(row["withheld_categories"])),
-        format=row["format"], encrypted=bool(row["encrypted"]), sha256=row["sha256"],
-        accountable=bool(row["accountable"]))
+        format=row["format"],
+        encrypted=bool(row["encrypted"]),
+        sha256=row["sha256"],
+        accountable=bool(row["accountable"]),
+    )
 
 
 _PRACTICE_KEYS = ("name", "address", "phone", "license")
@@ -174,12 +207,22 @@ class Disclosures:
     # -- practice header
 
     def practice(self) -> Practice:
-        rows = {r["key"]: r["value"] for r in self._vault.db.query(
-            "SELECT key, value FROM settings WHERE key LIKE 'practice.%'")}
+        rows = {
+            r["key"]: r["value"]
+            for r in self._vault.db.query(
+                "SELECT key, value FROM settings WHERE key LIKE 'practice.%'"
+            )
+        }
         return Practice(*(rows.get(f"practice.{k}") for k in _PRACTICE_KEYS))
 
-    def set_practice(self, *, name: str | None = None, address: str | None = None,
-                     phone: str | None = None, license: str | None = None) -> Practice:
+    def set_practice(
+        self,
+        *,
+        name: str | None = None,
+        address: str | None = None,
+        phone: str | None = None,
+        license: str | None = None,
+    ) -> Practice:
         """The header of every release. Only the fields given change."""
         values = {"name": name, "address": address, "phone": phone, "license": license}
         db = self._vault.db
@@ -191,17 +234,24 @@ class Disclosures:
                 if cleaned is None:
                     db.execute("DELETE FROM settings WHERE key = ?", (f"practice.{key}",))
                 else:
-                    db.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key)"
-                               " DO UPDATE SET value = excluded.value",
-                               (f"practice.{key}", cleaned))
-            self._vault.audit.record(Action.EDIT, "practice", None,
-                                     fields=",".join(k for k, v in values.items() if v is not None))
+                    db.execute(
+                        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key)"
+                        " DO UPDATE SET value = excluded.value",
+                        (f"practice.{key}", cleaned),
+                    )
+            self._vault.audit.record(
+                Action.EDIT,
+                "practice",
+                None,
+                fields=",".join(k for k, v in values.items() if v is not None),
+            )
         return self.practice()
 
     # -- release
 
-    def prepare(self, spec: ReleaseSpec, *, passphrase: str | None = None,
-                today: date | None = None) -> ReleasePlan:
+    def prepare(
+        self, spec: ReleaseSpec, *, passphrase: str | None = None, today: date | None = None
+    ) -> ReleasePlan:
         """Check the request and build the exact document; nothing is written or recorded
         as disclosed. Psychotherapy notes need the passphrase again."""
         vault = self._vault
@@ -212,28 +262,33 @@ class Disclosures:
             basis, accountable, general, pnotes_auth = check_basis(vault, spec, now)
         except DisclosureRefusedError:
             # A refusal is an event worth proving later (what did not leave, and why not).
-            vault.audit.record(Action.EXPORT_REFUSED, "client", spec.client_id,
-                               type=spec.request_type.value)
+            vault.audit.record(
+                Action.EXPORT_REFUSED, "client", spec.client_id, type=spec.request_type.value
+            )
             raise
         include = set(spec.include_categories)
         pairs = load_notes(vault, spec)
-        people = {c for note, addenda in pairs for n in (note, *addenda)
-                  for c in n.participant_ids}
+        people = {c for note, addenda in pairs for n in (note, *addenda) for c in n.participant_ids}
         names = {c: vault.clients.get_unaudited(c) for c in people}
         sealed = [c for c in names.values() if c.is_pseudonymous and c.id != client.id]
         if sealed:
             # A sealed legal name may still appear in a note's text; it can only be withheld
             # once it is known, and knowing it takes the passphrase again.
             if passphrase is None:
-                raise UsageError("a joint note names a client whose legal name is sealed; "
-                                 "the passphrase is needed again to withhold that name")
+                raise UsageError(
+                    "a joint note names a client whose legal name is sealed; "
+                    "the passphrase is needed again to withhold that name"
+                )
             for other in sealed:
-                names[other.id] = replace(other, legal_name=vault.reveal_legal_name(
-                    other.id, passphrase))
+                names[other.id] = replace(
+                    other, legal_name=vault.reveal_legal_name(other.id, passphrase)
+                )
         if spec.legal_name and client.is_pseudonymous:
             if passphrase is None:
-                raise UsageError(f"{client.record_id}'s legal name is sealed; the passphrase "
-                                 "is needed again to print it on the release")
+                raise UsageError(
+                    f"{client.record_id}'s legal name is sealed; the passphrase "
+                    "is needed again to print it on the release"
+                )
             client = replace(client, legal_name=vault.reveal_legal_name(client.id, passphrase))
         sections: list[Section] = []
         withheld: set[OmitCategory] = set()
@@ -264,14 +319,17 @@ class Disclosures:
         sections.extend(pnote_sections)
         if not sections:
             span = _range_text(spec)
-            raise UsageError(f"nothing to release: {client.record_id} has no signed "
-                             f"{describe_kinds(spec.document_kinds)} {span}")
+            raise UsageError(
+                f"nothing to release: {client.record_id} has no signed "
+                f"{describe_kinds(spec.document_kinds)} {span}"
+            )
         planned = next_disclosure_id(vault)
         reference = f"R-{planned:06d}"
         withheld_sorted = tuple(c for c in OmitCategory if c in withheld)
         included = tuple(c for c in OmitCategory if c in include)
-        statement = _statement(withheld_sorted, included, joint, pnotes_auth is not None,
-                               spec.request_type)
+        statement = _statement(
+            withheld_sorted, included, joint, pnotes_auth is not None, spec.request_type
+        )
         kinds = describe_kinds(spec.document_kinds)
         if spec.note_ids:
             scope = "chosen item by item: " + ", ".join(f"N-{i:06d}" for i in spec.note_ids)
@@ -279,13 +337,11 @@ class Disclosures:
             scope = f"{kinds}, {_range_text(spec)}"
         if pnote_sections:
             scope += f"; {len(pnote_sections)} psychotherapy note(s)"
-        shown = client.legal_name if spec.legal_name and client.legal_name else \
-            client.display_name
+        shown = client.legal_name if spec.legal_name and client.legal_name else client.display_name
         client_line = f"{shown} ({client.record_id})"
         if client.date_of_birth:
             client_line += f", born {client.date_of_birth}"
-        to = spec.recipient_name + (f", {spec.recipient_address}"
-                                    if spec.recipient_address else "")
+        to = spec.recipient_name + (f", {spec.recipient_address}" if spec.recipient_address else "")
         access = spec.request_type is RequestType.CLIENT_ACCESS
         facts = (
             ("Client", client_line),
@@ -300,23 +356,42 @@ class Disclosures:
             reference=reference,
             title="Copy of records" if access else "Release of records",
             practice=tuple(clean(line) for line in self.practice().lines()),
-            facts=facts, statement=statement, sections=tuple(sections),
-            footer_id=f"{reference}  {client.record_id}")
+            facts=facts,
+            statement=statement,
+            sections=tuple(sections),
+            footer_id=f"{reference}  {client.record_id}",
+        )
         general_count = len(note_ids)
-        description = (f"{general_count} signed document{'s' if general_count != 1 else ''} "
-                       f"({scope})")
+        description = (
+            f"{general_count} signed document{'s' if general_count != 1 else ''} ({scope})"
+        )
         if withheld_sorted:
             description += "; withheld: " + ", ".join(c.label for c in withheld_sorted)
         if included:
             description += "; included on purpose: " + ", ".join(c.label for c in included)
-        vault.audit.record(Action.EXPORT_PREVIEW, "client", spec.client_id, planned=planned,
-                           notes=general_count, pnotes=len(pnote_sections))
+        vault.audit.record(
+            Action.EXPORT_PREVIEW,
+            "client",
+            spec.client_id,
+            planned=planned,
+            notes=general_count,
+            pnotes=len(pnote_sections),
+        )
         return ReleasePlan(
-            spec=spec, document=document, note_ids=tuple(note_ids),
-            pnote_count=len(pnote_sections), included_categories=included,
-            withheld_categories=withheld_sorted, joint_notes=joint, basis=basis,
-            description=description, accountable=accountable, planned_id=planned,
-            authorization=general, pnotes_authorization=pnotes_auth)
+            spec=spec,
+            document=document,
+            note_ids=tuple(note_ids),
+            pnote_count=len(pnote_sections),
+            included_categories=included,
+            withheld_categories=withheld_sorted,
+            joint_notes=joint,
+            basis=basis,
+            description=description,
+            accountable=accountable,
+            planned_id=planned,
+            authorization=general,
+            pnotes_authorization=pnotes_auth,
+        )
 
     def _amendment_sections(self, note_id: int) -> list[Section]:
         """Denials, disagreements and rebuttals travel with the note (164.526(d)(4)-(5))."""
@@ -324,19 +399,36 @@ class Disclosures:
         for a in self.amendments.for_note(note_id):
             if a.status != "denied":
                 continue
-            parts = [f"Client's request ({a.requested_on}):\n{clean(a.request_text)}",
-                     f"Denied ({a.decided_on}):\n{clean(a.denial_reason or '')}"]
+            parts = [
+                f"Client's request ({a.requested_on}):\n{clean(a.request_text)}",
+                f"Denied ({a.decided_on}):\n{clean(a.denial_reason or '')}",
+            ]
             if a.disagreement:
-                parts.append(f"Client's statement of disagreement ({a.disagreement_on}):\n"
-                             f"{clean(a.disagreement)}")
+                parts.append(
+                    f"Client's statement of disagreement ({a.disagreement_on}):\n"
+                    f"{clean(a.disagreement)}"
+                )
             if a.rebuttal:
                 parts.append(f"Rebuttal ({a.rebuttal_on}):\n{clean(a.rebuttal)}")
-            out.append(Section(f"Amendment request {a.record_id} for N-{note_id:06d} (denied)",
-                               ("Appended under 45 CFR 164.526(d)",), "\n\n".join(parts), 1))
+            out.append(
+                Section(
+                    f"Amendment request {a.record_id} for N-{note_id:06d} (denied)",
+                    ("Appended under 45 CFR 164.526(d)",),
+                    "\n\n".join(parts),
+                    1,
+                )
+            )
         return out
 
-    def write(self, plan: ReleasePlan, path: str | Path, *, fmt: str | None = None,
-              force: bool = False, password: str | None = None) -> Disclosure:
+    def write(
+        self,
+        plan: ReleasePlan,
+        path: str | Path,
+        *,
+        fmt: str | None = None,
+        force: bool = False,
+        password: str | None = None,
+    ) -> Disclosure:
         """Write the prepared release to `path` and record the disclosure, both or neither."""
         target = check_target(Path(path), force)
         export_format = ExportFormat.choose(target, fmt)
@@ -348,8 +440,9 @@ class Disclosures:
         def record(publish: Callable[[], None]) -> None:
             with vault.db.atomic():
                 if next_disclosure_id(vault) != plan.planned_id:
-                    raise UsageError("another release was recorded since this one was "
-                                     "prepared; prepare it again")
+                    raise UsageError(
+                        "another release was recorded since this one was prepared; prepare it again"
+                    )
                 vault.db.execute(
                     "INSERT INTO disclosures (id, client_id, disclosed_at, request_type, "
                     "recipient_name, recipient_address, purpose, description, authorization_id,"
@@ -357,23 +450,44 @@ class Disclosures:
                     "document_kinds, note_ids, pnote_count, included_categories, "
                     "withheld_categories, format, encrypted, sha256, accountable) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (plan.planned_id, spec.client_id, now_utc(), spec.request_type.value,
-                     spec.recipient_name, spec.recipient_address, spec.purpose,
-                     plan.description,
-                     plan.authorization.id if plan.authorization else None,
-                     plan.pnotes_authorization.id if plan.pnotes_authorization else None,
-                     spec.request_id, plan.basis, spec.date_from, spec.date_to,
-                     kinds_json(spec.document_kinds), json.dumps(list(plan.note_ids)),
-                     plan.pnote_count, json.dumps([c.value for c in plan.included_categories]),
-                     json.dumps([c.value for c in plan.withheld_categories]),
-                     export_format.value, int(password is not None), digest,
-                     int(plan.accountable)))
+                    (
+                        plan.planned_id,
+                        spec.client_id,
+                        now_utc(),
+                        spec.request_type.value,
+                        spec.recipient_name,
+                        spec.recipient_address,
+                        spec.purpose,
+                        plan.description,
+                        plan.authorization.id if plan.authorization else None,
+                        plan.pnotes_authorization.id if plan.pnotes_authorization else None,
+                        spec.request_id,
+                        plan.basis,
+                        spec.date_from,
+                        spec.date_to,
+                        kinds_json(spec.document_kinds),
+                        json.dumps(list(plan.note_ids)),
+                        plan.pnote_count,
+                        json.dumps([c.value for c in plan.included_categories]),
+                        json.dumps([c.value for c in plan.withheld_categories]),
+                        export_format.value,
+                        int(password is not None),
+                        digest,
+                        int(plan.accountable),
+                    ),
+                )
                 if spec.request_id is not None:
                     self.requests.mark_fulfilled(spec.request_id)
-                vault.audit.record(Action.EXPORT, "disclosure", plan.planned_id,
-                                   client=spec.client_id, format=export_format.value,
-                                   notes=len(plan.note_ids), pnotes=plan.pnote_count,
-                                   encrypted=password is not None)
+                vault.audit.record(
+                    Action.EXPORT,
+                    "disclosure",
+                    plan.planned_id,
+                    client=spec.client_id,
+                    format=export_format.value,
+                    notes=len(plan.note_ids),
+                    pnotes=plan.pnote_count,
+                    encrypted=password is not None,
+                )
                 publish()
 
         write_export(target, data, force, record)
@@ -387,53 +501,89 @@ class Disclosures:
 
     # -- accounting of disclosures (164.528)
 
-    def accounting(self, client_id: int, *, today: date | None = None,
-                   include_all: bool = False) -> list[Disclosure]:
+    def accounting(
+        self, client_id: int, *, today: date | None = None, include_all: bool = False
+    ) -> list[Disclosure]:
         """The last six years of accountable disclosures (all disclosures with include_all)."""
         self._vault.clients.get_unaudited(client_id)
         since = _years_before(today or date.today(), ACCOUNTING_YEARS)
         rows = self._vault.db.query(
             "SELECT * FROM disclosures WHERE client_id = ? AND disclosed_at >= ? "
-            + ("" if include_all else "AND accountable = 1 ") + "ORDER BY disclosed_at, id",
-            (client_id, since.isoformat()))
-        self._vault.audit.record(Action.VIEW, "accounting", client_id, entries=len(rows),
-                                 all=include_all)
+            + ("" if include_all else "AND accountable = 1 ")
+            + "ORDER BY disclosed_at, id",
+            (client_id, since.isoformat()),
+        )
+        self._vault.audit.record(
+            Action.VIEW, "accounting", client_id, entries=len(rows), all=include_all
+        )
         return [_disclosure(r) for r in rows]
 
-    def accounting_document(self, client_id: int, entries: list[Disclosure], *,
-                            today: date | None = None, include_all: bool = False) -> Document:
+    def accounting_document(
+        self,
+        client_id: int,
+        entries: list[Disclosure],
+        *,
+        today: date | None = None,
+        include_all: bool = False,
+    ) -> Document:
         client = self._vault.clients.get_unaudited(client_id)
         now = today or date.today()
         since = _years_before(now, ACCOUNTING_YEARS)
-        sections = tuple(Section(
-            f"{d.disclosed_at[:10]}  {d.record_id}  to {d.recipient_name}",
-            tuple(x for x in (f"Address: {d.recipient_address}" if d.recipient_address else "",
-                              f"Purpose: {d.purpose}",
-                              f"Request: {d.request_type.label}" + (f" ({d.basis})" if d.basis
-                                                                    else "")) if x),
-            f"What was disclosed: {d.description}") for d in entries)
+        sections = tuple(
+            Section(
+                f"{d.disclosed_at[:10]}  {d.record_id}  to {d.recipient_name}",
+                tuple(
+                    x
+                    for x in (
+                        f"Address: {d.recipient_address}" if d.recipient_address else "",
+                        f"Purpose: {d.purpose}",
+                        f"Request: {d.request_type.label}" + (f" ({d.basis})" if d.basis else ""),
+                    )
+                    if x
+                ),
+                f"What was disclosed: {d.description}",
+            )
+            for d in entries
+        )
         statement = (
-            ("Disclosures for treatment, payment and health care operations, to the client, "
-             "and under the client's authorization are not listed (45 CFR 164.528(a)(1))."
-             if not include_all else
-             "Every recorded disclosure is listed, including those 45 CFR 164.528(a)(1) "
-             "excludes from the accounting."),
-            f"{len(entries)} disclosure{'s' if len(entries) != 1 else ''} recorded." if entries
+            (
+                "Disclosures for treatment, payment and health care operations, to the client, "
+                "and under the client's authorization are not listed (45 CFR 164.528(a)(1))."
+                if not include_all
+                else "Every recorded disclosure is listed, including those 45 CFR 164.528(a)(1) "
+                "excludes from the accounting."
+            ),
+            f"{len(entries)} disclosure{'s' if len(entries) != 1 else ''} recorded."
+            if entries
             else "No disclosures to account for in this period.",
         )
         reference = f"AOD-{client.record_id}-{now.isoformat()}"
         return Document(
-            reference=reference, title="Accounting of disclosures",
+            reference=reference,
+            title="Accounting of disclosures",
             practice=tuple(clean(line) for line in self.practice().lines()),
-            facts=(("Client", f"{client.display_name} ({client.record_id})"),
-                   ("Period", f"{since.isoformat()} to {now.isoformat()} (six years)"),
-                   ("Prepared", now.isoformat())),
-            statement=statement, sections=sections, footer_id=reference,
-            item=("disclosure listed", "disclosures listed"))
+            facts=(
+                ("Client", f"{client.display_name} ({client.record_id})"),
+                ("Period", f"{since.isoformat()} to {now.isoformat()} (six years)"),
+                ("Prepared", now.isoformat()),
+            ),
+            statement=statement,
+            sections=sections,
+            footer_id=reference,
+            item=("disclosure listed", "disclosures listed"),
+        )
 
-    def write_document(self, document: Document, client_id: int, path: str | Path, *,
-                       fmt: str | None = None, force: bool = False,
-                       password: str | None = None, what: str = "accounting") -> Path:
+    def write_document(
+        self,
+        document: Document,
+        client_id: int,
+        path: str | Path,
+        *,
+        fmt: str | None = None,
+        force: bool = False,
+        password: str | None = None,
+        what: str = "accounting",
+    ) -> Path:
         """Write a document that is not a release (the accounting itself), audited."""
         target = check_target(Path(path), force)
         export_format = ExportFormat.choose(target, fmt)
@@ -450,41 +600,65 @@ class Disclosures:
 
     # -- right of access (164.524)
 
-    def access_spec(self, client_id: int, *, date_from: str | None = None,
-                    date_to: str | None = None,
-                    document_kinds: tuple[DocumentKind, ...] = ALL_KINDS,
-                    include_categories: tuple[OmitCategory, ...] = (),
-                    recipient_address: str | None = None) -> ReleaseSpec:
+    def access_spec(
+        self,
+        client_id: int,
+        *,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        document_kinds: tuple[DocumentKind, ...] = ALL_KINDS,
+        include_categories: tuple[OmitCategory, ...] = (),
+        recipient_address: str | None = None,
+    ) -> ReleaseSpec:
         """The client's own designated record set; psychotherapy notes excluded by law."""
         client = self._vault.clients.get_unaudited(client_id)
-        return ReleaseSpec(client_id=client_id, request_type=RequestType.CLIENT_ACCESS,
-                           recipient_name=f"{client.display_name} (the client)",
-                           purpose="the client's request for a copy of their record",
-                           recipient_address=recipient_address, date_from=date_from,
-                           date_to=date_to, document_kinds=document_kinds,
-                           include_categories=include_categories)
+        return ReleaseSpec(
+            client_id=client_id,
+            request_type=RequestType.CLIENT_ACCESS,
+            recipient_name=f"{client.display_name} (the client)",
+            purpose="the client's request for a copy of their record",
+            recipient_address=recipient_address,
+            date_from=date_from,
+            date_to=date_to,
+            document_kinds=document_kinds,
+            include_categories=include_categories,
+        )
 
 
-def _statement(withheld: tuple[OmitCategory, ...], included: tuple[OmitCategory, ...],
-               joint: int, has_pnotes: bool, kind: RequestType) -> tuple[str, ...]:
+def _statement(
+    withheld: tuple[OmitCategory, ...],
+    included: tuple[OmitCategory, ...],
+    joint: int,
+    has_pnotes: bool,
+    kind: RequestType,
+) -> tuple[str, ...]:
     lines = ["Confidential health information. Further disclosure only as the law permits."]
     held: list[str] = []
     if withheld:
-        held.append("passages flagged " + ", ".join(c.label for c in withheld)
-                    + " (each replaced by a [withheld: ...] marker)")
+        held.append(
+            "passages flagged "
+            + ", ".join(c.label for c in withheld)
+            + " (each replaced by a [withheld: ...] marker)"
+        )
     if joint:
-        held.append(f"other participants' names and their flagged passages in {joint} joint, "
-                    "family or group session note" + ("s" if joint != 1 else ""))
+        held.append(
+            f"other participants' names and their flagged passages in {joint} joint, "
+            "family or group session note" + ("s" if joint != 1 else "")
+        )
     if not has_pnotes:
         held.append(PNOTES_STATEMENT)
     lines.append("Withheld from this release:")
     lines.extend(f"  - {h}" for h in held)
     if included:
-        lines.append("Included on purpose by the clinician: passages flagged "
-                     + ", ".join(c.label for c in included) + ".")
+        lines.append(
+            "Included on purpose by the clinician: passages flagged "
+            + ", ".join(c.label for c in included)
+            + "."
+        )
     if kind.minimum_necessary:
-        lines.append("Minimum necessary: only the notes listed were chosen, one by one "
-                     "(45 CFR 164.502(b)).")
+        lines.append(
+            "Minimum necessary: only the notes listed were chosen, one by one (45 CFR 164.502(b))."
+        )
     lines.append("Only signed notes are part of the record; drafts are never released.")
     return tuple(lines)
 

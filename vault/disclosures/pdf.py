@@ -22,12 +22,16 @@ from .document import Document
 # A Unicode TrueType font when the system has one (names with accents, Greek, Cyrillic...);
 # otherwise the PDF core font, with characters outside Latin-1 shown as '?'.
 _FONT_CANDIDATES = (
-    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+    (
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    ),
     ("/usr/share/fonts/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf"),
     ("/Library/Fonts/Arial Unicode.ttf", "/Library/Fonts/Arial Unicode.ttf"),
-    ("/System/Library/Fonts/Supplemental/Arial Unicode.ttf",
-     "/System/Library/Fonts/Supplemental/Arial Unicode.ttf"),
+    (
+        "/System/Library/Fonts/Supplemental/Arial Unicode.ttf",
+        "/System/Library/Fonts/Supplemental/Arial Unicode.ttf",
+    ),
 )
 
 PAGE_W, PAGE_H = 215.9, 279.4  # US Letter, mm
@@ -85,17 +89,18 @@ class _Pdf(FPDF):
         if self.unicode:
             if self._drawable is None:
                 regular, bold = self.fonts["body"], self.fonts["bodyB"]
-                self._drawable = set(getattr(regular, "cmap", {})) & set(
-                    getattr(bold, "cmap", {}))
+                self._drawable = set(getattr(regular, "cmap", {})) & set(getattr(bold, "cmap", {}))
             drawable = self._drawable
             if all(ord(ch) in drawable or ch in " \n" for ch in text):
                 return text
-            return "".join(ch if ord(ch) in drawable or ch in " \n" else f"[U+{ord(ch):04X}]"
-                           for ch in text)
+            return "".join(
+                ch if ord(ch) in drawable or ch in " \n" else f"[U+{ord(ch):04X}]" for ch in text
+            )
         return "".join(ch if ord(ch) < 256 else f"[U+{ord(ch):04X}]" for ch in text)
 
-    def set_font(self, family: str | None = None, style: str | TextEmphasis = "",
-                 size: float = 0) -> None:
+    def set_font(
+        self, family: str | None = None, style: str | TextEmphasis = "", size: float = 0
+    ) -> None:
         super().set_font(family, style, size)
         self._table = self._widths.setdefault((int(self.font_size_pt), self.font_style), {})
 
@@ -175,8 +180,14 @@ class _Writer:
         if self.y + height > BOTTOM:
             self.new_page()
 
-    def lines(self, text: str, size: int = BODY_PT, style: str = "", indent: float = 0.0,
-              step: float = LINE_MM) -> None:
+    def lines(
+        self,
+        text: str,
+        size: int = BODY_PT,
+        style: str = "",
+        indent: float = 0.0,
+        step: float = LINE_MM,
+    ) -> None:
         self.pdf.set_font(self.pdf.family, style, size)
         for line in _wrap(self.pdf, self.pdf.fit(text), self.usable - indent):
             self.need(step)
@@ -193,8 +204,11 @@ class _Writer:
 # out: the release is a record of what was disclosed, and the owner password that would lift
 # these restrictions is random and never kept. (Viewers honour the flags; they are not
 # cryptographic, the encryption is.)
-PDF_PERMISSIONS = (AccessPermission.PRINT_LOW_RES | AccessPermission.PRINT_HIGH_RES
-                   | AccessPermission.COPY_FOR_ACCESSIBILITY)
+PDF_PERMISSIONS = (
+    AccessPermission.PRINT_LOW_RES
+    | AccessPermission.PRINT_HIGH_RES
+    | AccessPermission.COPY_FOR_ACCESSIBILITY
+)
 
 
 def check_password(password: str) -> None:
@@ -242,7 +256,11 @@ def render_pdf(document: Document, password: str | None = None) -> bytes:
     pdf.page_footers()
     if password is not None:
         # The owner password is random and never kept: nobody can lift the restrictions.
-        pdf.set_encryption(owner_password=secrets.token_urlsafe(32), user_password=password,
-                           encryption_method=EncryptionMethod.AES_256, encrypt_metadata=True,
-                           permissions=PDF_PERMISSIONS)
+        pdf.set_encryption(
+            owner_password=secrets.token_urlsafe(32),
+            user_password=password,
+            encryption_method=EncryptionMethod.AES_256,
+            encrypt_metadata=True,
+            permissions=PDF_PERMISSIONS,
+        )
     return bytes(pdf.output())

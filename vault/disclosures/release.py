@@ -25,8 +25,10 @@ if TYPE_CHECKING:
     from ..vault import Vault
 
 PARTICIPANT_MARKER = "[withheld: other participant]"
-PNOTES_STATEMENT = ("Psychotherapy notes (45 CFR 164.501), if any, are kept apart from the "
-                    "record and are not part of this release.")
+PNOTES_STATEMENT = (
+    "Psychotherapy notes (45 CFR 164.501), if any, are kept apart from the "
+    "record and are not part of this release."
+)
 
 
 @dataclass(frozen=True)
@@ -86,19 +88,27 @@ def normalize(spec: ReleaseSpec) -> ReleaseSpec:
     if start and end and start > end:
         raise UsageError(f"the date range {start} to {end} is empty: the start is after the end")
     if not spec.document_kinds:
-        raise UsageError("no document kinds chosen; choose at least one (or leave the choice "
-                         "out for all)")
+        raise UsageError(
+            "no document kinds chosen; choose at least one (or leave the choice out for all)"
+        )
     order = _fields.line(spec.court_order, "court order", max_chars=500, required=False)
     return ReleaseSpec(
-        client_id=spec.client_id, request_type=spec.request_type, recipient_name=recipient,
-        purpose=purpose, recipient_address=address,
-        date_from=start.isoformat() if start else None, date_to=end.isoformat() if end else None,
+        client_id=spec.client_id,
+        request_type=spec.request_type,
+        recipient_name=recipient,
+        purpose=purpose,
+        recipient_address=address,
+        date_from=start.isoformat() if start else None,
+        date_to=end.isoformat() if end else None,
         document_kinds=tuple(dict.fromkeys(spec.document_kinds)),
         include_categories=tuple(dict.fromkeys(spec.include_categories)),
         authorization_id=spec.authorization_id,
         pnotes_authorization_id=spec.pnotes_authorization_id,
-        note_ids=tuple(dict.fromkeys(spec.note_ids)), request_id=spec.request_id,
-        court_order=order, legal_name=spec.legal_name)
+        note_ids=tuple(dict.fromkeys(spec.note_ids)),
+        request_id=spec.request_id,
+        court_order=order,
+        legal_name=spec.legal_name,
+    )
 
 
 def note_kind(note: Note, parent: Note | None) -> DocumentKind:
@@ -128,8 +138,13 @@ class NameMask:
                 names |= {t for t in _tokens(full) if len(t) > 1 and t.casefold() not in own}
         # Longest first, so "Ann Lee" goes before "Ann"; whole words only, any case.
         ordered = sorted(names, key=len, reverse=True)
-        self._pattern = (re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in ordered)
-                                    + r")(?!\w)", re.IGNORECASE) if ordered else None)
+        self._pattern = (
+            re.compile(
+                r"(?<!\w)(?:" + "|".join(re.escape(n) for n in ordered) + r")(?!\w)", re.IGNORECASE
+            )
+            if ordered
+            else None
+        )
 
     def apply(self, text: str) -> str:
         if self._pattern is None:
@@ -165,7 +180,8 @@ def load_notes(vault: Vault, spec: ReleaseSpec) -> list[tuple[Note, list[Note]]]
             "WHERE p.client_id = ? AND n.status = 'signed' AND "
             "(n.entry_type != 'addendum' OR n.parent_id IS NULL) "
             "ORDER BY coalesce(n.session_date, substr(n.created_at, 1, 10)), n.id",
-            (spec.client_id,))
+            (spec.client_id,),
+        )
         ids = [int(r[0]) for r in rows]
     out: list[tuple[Note, list[Note]]] = []
     for note_id in ids:
@@ -181,16 +197,21 @@ def load_notes(vault: Vault, spec: ReleaseSpec) -> list[tuple[Note, list[Note]]]
             continue
         if note_kind(note, None) not in spec.document_kinds:
             continue
-        addenda = [vault.notes.get_unaudited(int(r[0])) for r in db.query(
-            "SELECT id FROM notes WHERE parent_id = ? AND entry_type = 'addendum' AND "
-            "status = 'signed' ORDER BY id", (note.id,))]
+        addenda = [
+            vault.notes.get_unaudited(int(r[0]))
+            for r in db.query(
+                "SELECT id FROM notes WHERE parent_id = ? AND entry_type = 'addendum' AND "
+                "status = 'signed' ORDER BY id",
+                (note.id,),
+            )
+        ]
         out.append((note, addenda))
     return out
 
 
-def note_section(note: Note, client: Client, names: dict[int, Client],
-                 include: set[OmitCategory], level: int = 0
-                 ) -> tuple[Section, set[OmitCategory], bool]:
+def note_section(
+    note: Note, client: Client, names: dict[int, Client], include: set[OmitCategory], level: int = 0
+) -> tuple[Section, set[OmitCategory], bool]:
     """One note as it may leave: flags withheld, other participants' names withheld."""
     others = [names[c] for c in note.participant_ids if c != client.id]
     joint = bool(others)
@@ -198,8 +219,7 @@ def note_section(note: Note, client: Client, names: dict[int, Client],
     # In a joint note each flagged passage is someone's: the participant it names, else the
     # note's own client. The others' passages never leave in this client's release; this
     # client's follow the categories included on purpose, as in any note.
-    foreign = [s for s in note.spans if (s.about or note.client_id) != client.id] \
-        if joint else []
+    foreign = [s for s in note.spans if (s.about or note.client_id) != client.id] if joint else []
     if joint and note.omit_category is not None and note.client_id != client.id:
         # A note flagged whole is its own client's to release, not another participant's.
         body = withheld_marker(note.omit_category)
@@ -217,39 +237,57 @@ def note_section(note: Note, client: Client, names: dict[int, Client],
         if note.entry_type is EntryType.LATE_ENTRY:
             heading += "  (late entry)"
     meta: list[str] = []
-    when = " ".join(p for p in (s.session_date, f"{s.start_time}-{s.end_time}"
-                                if s.start_time and s.end_time else s.start_time) if p)
+    when = " ".join(
+        p
+        for p in (
+            s.session_date,
+            f"{s.start_time}-{s.end_time}" if s.start_time and s.end_time else s.start_time,
+        )
+        if p
+    )
     if when and note.entry_type is not EntryType.ADDENDUM:
         meta.append(f"Session: {when}")
-    extras = [f"Service: {s.service_code}" if s.service_code else "",
-              f"Modality: {clean(s.modality)}" if s.modality else "",
-              f"Diagnosis: {', '.join(s.diagnosis_codes)}" if s.diagnosis_codes else ""]
+    extras = [
+        f"Service: {s.service_code}" if s.service_code else "",
+        f"Modality: {clean(s.modality)}" if s.modality else "",
+        f"Diagnosis: {', '.join(s.diagnosis_codes)}" if s.diagnosis_codes else "",
+    ]
     if any(extras):
         meta.append("  ".join(e for e in extras if e))
     if joint:
-        meta.append(f"Participants: {client.display_name} ({client.record_id}) and "
-                    f"{len(others)} other participant{'s' if len(others) != 1 else ''} "
-                    "(withheld)")
+        meta.append(
+            f"Participants: {client.display_name} ({client.record_id}) and "
+            f"{len(others)} other participant{'s' if len(others) != 1 else ''} "
+            "(withheld)"
+        )
     if note.late_reason:
-        meta.append(f"Written {note.created_at[:10]}, late because: "
-                    f"{mask.apply(clean(note.late_reason))}")
+        meta.append(
+            f"Written {note.created_at[:10]}, late because: {mask.apply(clean(note.late_reason))}"
+        )
     meta.append(f"Signed: {note.signed_at}")
     return Section(heading, tuple(meta), body, level), withheld, joint
 
 
-def pnote_section(note: PsychotherapyNote, include: set[OmitCategory]
-                  ) -> tuple[Section, set[OmitCategory]]:
+def pnote_section(
+    note: PsychotherapyNote, include: set[OmitCategory]
+) -> tuple[Section, set[OmitCategory]]:
     """A psychotherapy note as it may leave: its flagged passages withheld like any note's."""
     body = render_withheld(note.body, note.spans, None, include)
     withheld = set(withheld_categories(note.spans, None, include))
-    return Section(f"Psychotherapy note P-{note.id:06d}",
-                   (f"Session: {note.session_date or 'no date recorded'}",
-                    "Released under a psychotherapy-notes authorization (45 CFR 164.508(a)(2))"),
-                   clean(body), 0), withheld
+    return Section(
+        f"Psychotherapy note P-{note.id:06d}",
+        (
+            f"Session: {note.session_date or 'no date recorded'}",
+            "Released under a psychotherapy-notes authorization (45 CFR 164.508(a)(2))",
+        ),
+        clean(body),
+        0,
+    ), withheld
 
 
-def check_basis(vault: Vault, spec: ReleaseSpec, today: date
-                ) -> tuple[str, bool, Authorization | None, Authorization | None]:
+def check_basis(
+    vault: Vault, spec: ReleaseSpec, today: date
+) -> tuple[str, bool, Authorization | None, Authorization | None]:
     """The legal basis of the release; refuses anything the request type does not allow.
 
     Returns (basis text, accountable under 164.528, general auth, pnotes auth).
@@ -260,57 +298,89 @@ def check_basis(vault: Vault, spec: ReleaseSpec, today: date
     pnotes = None
     if spec.pnotes_authorization_id is not None:
         if kind is RequestType.CLIENT_ACCESS:
-            raise DisclosureRefusedError("psychotherapy notes are excluded from the right of "
-                                         "access (45 CFR 164.524(a)(1)(i))")
-        pnotes = auths.require_pnotes(spec.pnotes_authorization_id, spec.client_id,
-                                      spec.recipient_name, today)
+            raise DisclosureRefusedError(
+                "psychotherapy notes are excluded from the right of "
+                "access (45 CFR 164.524(a)(1)(i))"
+            )
+        pnotes = auths.require_pnotes(
+            spec.pnotes_authorization_id, spec.client_id, spec.recipient_name, today
+        )
     if spec.request_id is not None and kind is not RequestType.SUBPOENA:
         raise UsageError("a recorded request answers a subpoena; use --type subpoena with it")
     if kind is RequestType.SUBPOENA:
         if spec.request_id is None:
-            raise DisclosureRefusedError("a subpoena alone releases nothing; record it first "
-                                         "(it places a legal hold and opens a checklist)")
+            raise DisclosureRefusedError(
+                "a subpoena alone releases nothing; record it first "
+                "(it places a legal hold and opens a checklist)"
+            )
         request = vault.disclosures.requests.get(spec.request_id)
         if request.client_id != spec.client_id:
             raise UsageError(f"{request.record_id} concerns another client")
         if not request.can_release:
             raise DisclosureRefusedError(
                 f"{request.record_id} has neither the client's authorization nor a court "
-                "order; a subpoena alone releases nothing")
+                "order; a subpoena alone releases nothing"
+            )
         if request.authorization_id is not None:
-            general = auths.require_general(request.authorization_id, spec.client_id,
-                                            spec.recipient_name, spec.document_kinds, today)
-            return (f"subpoena {request.record_id} with the client's authorization "
-                    f"{general.record_id}", False, general, pnotes)
-        return (f"subpoena {request.record_id} with court order: {request.court_order}",
-                True, None, pnotes)
+            general = auths.require_general(
+                request.authorization_id,
+                spec.client_id,
+                spec.recipient_name,
+                spec.document_kinds,
+                today,
+            )
+            return (
+                f"subpoena {request.record_id} with the client's authorization {general.record_id}",
+                False,
+                general,
+                pnotes,
+            )
+        return (
+            f"subpoena {request.record_id} with court order: {request.court_order}",
+            True,
+            None,
+            pnotes,
+        )
     if spec.authorization_id is not None and kind is not RequestType.CLIENT_AUTHORIZATION:
-        raise UsageError(f"an authorization is named but the request type is {kind.label}; "
-                         "use --type authorization")
+        raise UsageError(
+            f"an authorization is named but the request type is {kind.label}; "
+            "use --type authorization"
+        )
     if kind is RequestType.CLIENT_AUTHORIZATION:
         if spec.authorization_id is None:
             if pnotes is not None:
-                return (f"psychotherapy-notes authorization {pnotes.record_id}", False, None,
-                        pnotes)
-            raise AuthorizationNotNamedError("a release under the client's authorization "
-                                             "must name the authorization", spec.client_id)
-        general = auths.require_general(spec.authorization_id, spec.client_id,
-                                        spec.recipient_name, spec.document_kinds, today)
+                return (
+                    f"psychotherapy-notes authorization {pnotes.record_id}",
+                    False,
+                    None,
+                    pnotes,
+                )
+            raise AuthorizationNotNamedError(
+                "a release under the client's authorization must name the authorization",
+                spec.client_id,
+            )
+        general = auths.require_general(
+            spec.authorization_id, spec.client_id, spec.recipient_name, spec.document_kinds, today
+        )
         return f"client authorization {general.record_id}", False, general, pnotes
     if kind is RequestType.COURT_ORDER:
         if not spec.court_order:
-            raise DisclosureRefusedError("a release under a court order must identify the "
-                                         "order (court, case number, date)")
+            raise DisclosureRefusedError(
+                "a release under a court order must identify the order (court, case number, date)"
+            )
         return f"court order: {spec.court_order}", True, None, pnotes
     if kind.minimum_necessary:
         if not spec.note_ids:
             raise DisclosureRefusedError(
                 f"a {kind.label} releases only the minimum necessary: choose the notes one "
                 "by one, naming each with --note (for example --note N-00001); none was named"
-                + ("; a date range does not apply" if spec.date_from or spec.date_to else ""))
+                + ("; a date range does not apply" if spec.date_from or spec.date_to else "")
+            )
         if spec.date_from or spec.date_to:
-            raise UsageError("choose notes one by one for a minimum-necessary release; a date "
-                             "range does not apply")
+            raise UsageError(
+                "choose notes one by one for a minimum-necessary release; a date "
+                "range does not apply"
+            )
         return f"{kind.label}, minimum necessary (45 CFR 164.502(b))", True, None, pnotes
     if kind is RequestType.CLIENT_ACCESS:
         return "the client's right of access (45 CFR 164.524)", False, None, None
@@ -325,10 +395,13 @@ def kinds_json(kinds: Iterable[DocumentKind]) -> str:
     return json.dumps([k.value for k in kinds])
 
 
-def pnotes_in_range(notes: Sequence[PsychotherapyNote], spec: ReleaseSpec
-                    ) -> list[PsychotherapyNote]:
-    chosen = [n for n in notes
-              if (spec.date_from is None or (n.session_date or n.created_at[:10]) >= spec.date_from)
-              and (spec.date_to is None or (n.session_date or n.created_at[:10]) <= spec.date_to)]
+def pnotes_in_range(
+    notes: Sequence[PsychotherapyNote], spec: ReleaseSpec
+) -> list[PsychotherapyNote]:
+    chosen = [
+        n
+        for n in notes
+        if (spec.date_from is None or (n.session_date or n.created_at[:10]) >= spec.date_from)
+        and (spec.date_to is None or (n.session_date or n.created_at[:10]) <= spec.date_to)
+    ]
     return sorted(chosen, key=lambda n: (n.session_date or n.created_at[:10], n.id))
-

@@ -42,15 +42,24 @@ class RequestType(StrEnum):
     @classmethod
     def parse(cls, text: str) -> RequestType:
         key = text.strip().lower().replace("_", "-").replace(" ", "-")
-        key = {"client-authorization": "authorization", "auth": "authorization",
-               "court": "court-order", "order": "court-order", "mandated": "mandated-report",
-               "abuse-report": "mandated-report", "warn": "duty-to-warn",
-               "access": "client-access", "client": "client-access"}.get(key, key)
+        key = {
+            "client-authorization": "authorization",
+            "auth": "authorization",
+            "court": "court-order",
+            "order": "court-order",
+            "mandated": "mandated-report",
+            "abuse-report": "mandated-report",
+            "warn": "duty-to-warn",
+            "access": "client-access",
+            "client": "client-access",
+        }.get(key, key)
         try:
             return cls(key)
         except ValueError:
-            raise UsageError(f"unknown request type {text.strip()!r}; use one of: "
-                             f"{', '.join(t.value for t in cls)}") from None
+            raise UsageError(
+                f"unknown request type {text.strip()!r}; use one of: "
+                f"{', '.join(t.value for t in cls)}"
+            ) from None
 
 
 _LABELS = {
@@ -98,37 +107,67 @@ class RecordsRequest:
 
     @property
     def checklist(self) -> tuple[ChecklistItem, ...]:
-        basis = (f"authorization A-{self.authorization_id:05d}" if self.authorization_id
-                 else f"court order: {self.court_order}" if self.court_order else None)
+        basis = (
+            f"authorization A-{self.authorization_id:05d}"
+            if self.authorization_id
+            else f"court order: {self.court_order}"
+            if self.court_order
+            else None
+        )
         return (
-            ChecklistItem("notify", "Notify the client of the subpoena",
-                          self.client_notified_on is not None, self.client_notified_on),
-            ChecklistItem("basis", "Obtain the client's authorization or a court order "
-                          "(a subpoena alone releases nothing)", basis is not None, basis),
-            ChecklistItem("counsel", "Consult counsel (yours or your licensing board's)",
-                          self.counsel_consulted_on is not None, self.counsel_consulted_on),
+            ChecklistItem(
+                "notify",
+                "Notify the client of the subpoena",
+                self.client_notified_on is not None,
+                self.client_notified_on,
+            ),
+            ChecklistItem(
+                "basis",
+                "Obtain the client's authorization or a court order "
+                "(a subpoena alone releases nothing)",
+                basis is not None,
+                basis,
+            ),
+            ChecklistItem(
+                "counsel",
+                "Consult counsel (yours or your licensing board's)",
+                self.counsel_consulted_on is not None,
+                self.counsel_consulted_on,
+            ),
         )
 
 
 def _request(row: Row) -> RecordsRequest:
     return RecordsRequest(
-        id=int(row["id"]), client_id=int(row["client_id"]),
-        request_type=RequestType(row["request_type"]), requester_name=row["requester_name"],
-        requester_address=row["requester_address"], reference=row["reference"],
-        received_on=row["received_on"], hold_id=row["hold_id"],
+        id=int(row["id"]),
+        client_id=int(row["client_id"]),
+        request_type=RequestType(row["request_type"]),
+        requester_name=row["requester_name"],
+        requester_address=row["requester_address"],
+        reference=row["reference"],
+        received_on=row["received_on"],
+        hold_id=row["hold_id"],
         client_notified_on=row["client_notified_on"],
         counsel_consulted_on=row["counsel_consulted_on"],
-        authorization_id=row["authorization_id"], court_order=row["court_order"],
-        status=row["status"], created_at=row["created_at"])
+        authorization_id=row["authorization_id"],
+        court_order=row["court_order"],
+        status=row["status"],
+        created_at=row["created_at"],
+    )
 
 
 class RecordsRequests:
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
 
-    def open_subpoena(self, client_id: int, requester_name: str,
-                      requester_address: str | None = None, reference: str | None = None,
-                      received_on: str | date | None = None) -> RecordsRequest:
+    def open_subpoena(
+        self,
+        client_id: int,
+        requester_name: str,
+        requester_address: str | None = None,
+        reference: str | None = None,
+        received_on: str | date | None = None,
+    ) -> RecordsRequest:
         """Record a subpoena: place a legal hold and open the checklist. Nothing is released."""
         who = _fields.required_line(requester_name, "requester")
         address = _fields.line(requester_address, "requester address", required=False)
@@ -136,17 +175,34 @@ class RecordsRequests:
         received = _fields.day(received_on, "received date") or date.today()
         db = self._vault.db
         with db.atomic():
-            hold = self._vault.holds.place(client_id, f"subpoena received {received.isoformat()}"
-                                           + (f" ({ref})" if ref else ""))
+            hold = self._vault.holds.place(
+                client_id,
+                f"subpoena received {received.isoformat()}" + (f" ({ref})" if ref else ""),
+            )
             cursor = db.execute(
                 "INSERT INTO records_requests (id, client_id, request_type, requester_name, "
                 "requester_address, reference, received_on, hold_id, created_at) "
                 "VALUES (?, ?, 'subpoena', ?, ?, ?, ?, ?, ?)",
-                (db.next_id("records_requests"), client_id, who, address, ref,
-                 received.isoformat(), hold.id, now_utc()))
+                (
+                    db.next_id("records_requests"),
+                    client_id,
+                    who,
+                    address,
+                    ref,
+                    received.isoformat(),
+                    hold.id,
+                    now_utc(),
+                ),
+            )
             request_id = int(cursor.lastrowid or 0)
-            self._vault.audit.record(Action.CREATE, "records_request", request_id,
-                                     client=client_id, type="subpoena", hold=hold.id)
+            self._vault.audit.record(
+                Action.CREATE,
+                "records_request",
+                request_id,
+                client=client_id,
+                type="subpoena",
+                hold=hold.id,
+            )
         return self.get(request_id)
 
     def get(self, request_id: int) -> RecordsRequest:
@@ -159,14 +215,20 @@ class RecordsRequests:
         if client_id is None:
             rows = self._vault.db.query("SELECT * FROM records_requests ORDER BY id DESC")
         else:
-            rows = self._vault.db.query("SELECT * FROM records_requests WHERE client_id = ? "
-                                        "ORDER BY id DESC", (client_id,))
+            rows = self._vault.db.query(
+                "SELECT * FROM records_requests WHERE client_id = ? ORDER BY id DESC", (client_id,)
+            )
         return [_request(r) for r in rows]
 
-    def update(self, request_id: int, *, client_notified_on: str | date | None = None,
-               counsel_consulted_on: str | date | None = None,
-               authorization_id: int | None = None,
-               court_order: str | None = None) -> RecordsRequest:
+    def update(
+        self,
+        request_id: int,
+        *,
+        client_notified_on: str | date | None = None,
+        counsel_consulted_on: str | date | None = None,
+        authorization_id: int | None = None,
+        court_order: str | None = None,
+    ) -> RecordsRequest:
         """Tick checklist items; an authorization or a court order makes release possible."""
         current = self.get(request_id)
         if current.status != "open":
@@ -191,13 +253,17 @@ class RecordsRequests:
         assignments = ", ".join(f"{column} = ?" for column in changes)
         db = self._vault.db
         with db.atomic():
-            db.execute(f"UPDATE records_requests SET {assignments} WHERE id = ?",
-                       (*changes.values(), request_id))
-            self._vault.audit.record(Action.EDIT, "records_request", request_id,
-                                     fields=",".join(sorted(changes)))
+            db.execute(
+                f"UPDATE records_requests SET {assignments} WHERE id = ?",
+                (*changes.values(), request_id),
+            )
+            self._vault.audit.record(
+                Action.EDIT, "records_request", request_id, fields=",".join(sorted(changes))
+            )
         return self.get(request_id)
 
     def mark_fulfilled(self, request_id: int) -> None:
         """Inside the release's transaction: the request was answered."""
-        self._vault.db.execute("UPDATE records_requests SET status = 'fulfilled' WHERE id = ?",
-                               (request_id,))
+        self._vault.db.execute(
+            "UPDATE records_requests SET status = 'fulfilled' WHERE id = ?", (request_id,)
+        )

@@ -28,8 +28,9 @@ def check_target(path: Path, force: bool) -> Path:
     if not target.parent.is_dir():
         raise UsageError(f"the folder {target.parent} does not exist")
     if (target.exists() or target.is_symlink()) and not force:
-        raise UsageError(f"{target} already exists; choose another name or pass --force to "
-                         "replace it")
+        raise UsageError(
+            f"{target} already exists; choose another name or pass --force to replace it"
+        )
     return target
 
 
@@ -37,8 +38,9 @@ def partial_path(target: Path) -> Path:
     return target.with_name(target.name + ".partial")
 
 
-def write_export(target: Path, data: bytes, force: bool,
-                 record: Callable[[Callable[[], None]], None]) -> None:
+def write_export(
+    target: Path, data: bytes, force: bool, record: Callable[[Callable[[], None]], None]
+) -> None:
     """Write `data` to `target` atomically; `record(publish)` must call `publish()` inside
     its own transaction so that the file appears exactly when the disclosure is recorded."""
     target = check_target(target, force)
@@ -52,8 +54,9 @@ def write_export(target: Path, data: bytes, force: bool,
     except OSError as e:
         if partial.exists():
             _discard(partial)
-        raise StorageError(describe_os_error(e, f"cannot write {target}") +
-                           "; nothing was written or recorded") from None
+        raise StorageError(
+            describe_os_error(e, f"cannot write {target}") + "; nothing was written or recorded"
+        ) from None
 
     published = False
 

@@ -17,8 +17,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 
 def _refuse(bad: re.Match[str] | None, what: str) -> None:
     if bad:
-        raise UsageError(f"{what} contains the control character U+{ord(bad.group()):04X}; "
-                         "remove it")
+        raise UsageError(
+            f"{what} contains the control character U+{ord(bad.group()):04X}; remove it"
+        )
 
 
 def line(value: str | None, what: str, *, max_chars: int = 300) -> str:
@@ -57,5 +58,9 @@ def required_day(value: str | date | None, what: str) -> date:
 def clean(text: str) -> str:
     """As `disclosures.document.clean`: controls shown as visible escapes, for every output."""
     text = text.replace("\r\n", "\n").replace("\t", "    ")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
-                        else f"\\u{ord(m.group()):04x}", text)
+    return _CONTROL.sub(
+        lambda m: (
+            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}"
+        ),
+        text,
+    )

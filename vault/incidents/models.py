@@ -116,8 +116,11 @@ class MediaCopy:
             time_cost = int(self.kdf.get("time_cost", 0))
         except (TypeError, ValueError):
             return True
-        return (memory < MIN_MEMORY_KIB or time_cost < MIN_TIME_COST
-                or str(self.kdf.get("preset")) == "test-insecure")
+        return (
+            memory < MIN_MEMORY_KIB
+            or time_cost < MIN_TIME_COST
+            or str(self.kdf.get("preset")) == "test-insecure"
+        )
 
     @property
     def encrypted(self) -> bool:
@@ -129,23 +132,35 @@ class MediaCopy:
             mib = int(k.get("memory_kib", 0)) // 1024
         except (TypeError, ValueError):
             mib = 0
-        return (f"Argon2id t={k.get('time_cost')}, m={mib} MiB, p={k.get('parallelism')} "
-                f"({k.get('preset', 'unknown preset')})")
+        return (
+            f"Argon2id t={k.get('time_cost')}, m={mib} MiB, p={k.get('parallelism')} "
+            f"({k.get('preset', 'unknown preset')})"
+        )
 
     def to_json(self) -> dict[str, Any]:
-        return {"label": self.label, "created_at": self.created_at,
-                "archive_cipher": self.archive_cipher,
-                "archive_key_bits": self.archive_key_bits,
-                "database_cipher": self.database_cipher, "kdf": dict(self.kdf),
-                "record_ids": list(self.record_ids), "key_epoch": self.key_epoch}
+        return {
+            "label": self.label,
+            "created_at": self.created_at,
+            "archive_cipher": self.archive_cipher,
+            "archive_key_bits": self.archive_key_bits,
+            "database_cipher": self.database_cipher,
+            "kdf": dict(self.kdf),
+            "record_ids": list(self.record_ids),
+            "key_epoch": self.key_epoch,
+        }
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> MediaCopy:
-        return cls(str(doc.get("label", "")), str(doc.get("created_at", "")),
-                   str(doc.get("archive_cipher", "")), int(doc.get("archive_key_bits", 0)),
-                   str(doc.get("database_cipher", "")), dict(doc.get("kdf") or {}),
-                   tuple(str(r) for r in doc.get("record_ids", ())),
-                   None if doc.get("key_epoch") is None else int(doc["key_epoch"]))
+        return cls(
+            str(doc.get("label", "")),
+            str(doc.get("created_at", "")),
+            str(doc.get("archive_cipher", "")),
+            int(doc.get("archive_key_bits", 0)),
+            str(doc.get("database_cipher", "")),
+            dict(doc.get("kdf") or {}),
+            tuple(str(r) for r in doc.get("record_ids", ())),
+            None if doc.get("key_epoch") is None else int(doc["key_epoch"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -241,8 +256,7 @@ class Incident:
 
     @property
     def factors_complete(self) -> bool:
-        return all(x.strip() for x in (self.nature, self.recipient, self.acquired,
-                                       self.mitigation))
+        return all(x.strip() for x in (self.nature, self.recipient, self.acquired, self.mitigation))
 
 
 def hhs_due(year: int) -> date:

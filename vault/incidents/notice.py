@@ -60,7 +60,8 @@ DEFAULT_STEPS = (
     "Watch for letters, calls or messages that mention your care or your health insurance "
     "and that you do not expect. Review the statements from your health insurer and tell "
     "them about any service you did not receive. Be wary of anyone who contacts you about "
-    "this incident and asks for personal details; we will never ask for your passwords.")
+    "this incident and asks for personal details; we will never ask for your passwords."
+)
 
 MAX_TEMPLATE_CHARS = 20_000
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
@@ -79,12 +80,19 @@ def check_template(text: str) -> str:
     missing = [what for key, what in REQUIRED.items() if key not in used]
     if missing:
         keys = [key for key in REQUIRED if key not in used]
-        raise UsageError("the notice template leaves out " + "; ".join(missing) + " (keep "
-                         + ", ".join("{" + k + "}" for k in keys) + ")")
+        raise UsageError(
+            "the notice template leaves out "
+            + "; ".join(missing)
+            + " (keep "
+            + ", ".join("{" + k + "}" for k in keys)
+            + ")"
+        )
     unknown = sorted(used - set(KNOWN))
     if unknown:
-        raise UsageError(f"the notice template uses an unknown placeholder {{{unknown[0]}}}; "
-                         "known: " + ", ".join("{" + k + "}" for k in KNOWN))
+        raise UsageError(
+            f"the notice template uses an unknown placeholder {{{unknown[0]}}}; "
+            "known: " + ", ".join("{" + k + "}" for k in KNOWN)
+        )
     return text
 
 
@@ -93,9 +101,15 @@ def fill(text: str, values: Mapping[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
-def letter(template: str, values: Mapping[str, str], *, reference: str,
-           practice: tuple[str, ...], facts: tuple[tuple[str, str], ...],
-           footer_id: str) -> Document:
+def letter(
+    template: str,
+    values: Mapping[str, str],
+    *,
+    reference: str,
+    practice: tuple[str, ...],
+    facts: tuple[tuple[str, str], ...],
+    footer_id: str,
+) -> Document:
     """The letter as a `Document`, rendered by the release machinery (txt, md or PDF)."""
     from ..disclosures.document import Document, Section, clean  # loaded for letters only
 
@@ -118,6 +132,13 @@ def letter(template: str, values: Mapping[str, str], *, reference: str,
     if heading is not None:
         sections.append(Section(heading, (), "\n".join(body).strip("\n")))
     statement = tuple(x for x in "\n".join(opening).strip("\n").split("\n"))
-    return Document(reference=reference, title=title, practice=practice, facts=facts,
-                    statement=statement, sections=tuple(sections), footer_id=footer_id,
-                    item=("part", "parts"))
+    return Document(
+        reference=reference,
+        title=title,
+        practice=practice,
+        facts=facts,
+        statement=statement,
+        sections=tuple(sections),
+        footer_id=footer_id,
+        item=("part", "parts"),
+    )

@@ -80,10 +80,20 @@ class AuditReport:
     reason: str | None = None
 
 
-def _digest(prev_hash: str, seq: int, at: str, action: str, object_type: str | None,
-            object_id: str | None, detail: str) -> str:
-    canonical = json.dumps([prev_hash, seq, at, action, object_type, object_id, detail],
-                           separators=(",", ":"), ensure_ascii=True)
+def _digest(
+    prev_hash: str,
+    seq: int,
+    at: str,
+    action: str,
+    object_type: str | None,
+    object_id: str | None,
+    detail: str,
+) -> str:
+    canonical = json.dumps(
+        [prev_hash, seq, at, action, object_type, object_id, detail],
+        separators=(",", ":"),
+        ensure_ascii=True,
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -91,8 +101,13 @@ class AuditLog:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def record(self, action: Action, object_type: str | None = None,
-               object_id: str | int | None = None, **detail: _DetailValue) -> None:
+    def record(
+        self,
+        action: Action,
+        object_type: str | None = None,
+        object_id: str | int | None = None,
+        **detail: _DetailValue,
+    ) -> None:
         """Append one entry. Inside the caller's transaction when there is one."""
         detail_text = json.dumps(detail, sort_keys=True, separators=(",", ":"))
         with self._db.atomic():
@@ -105,17 +120,30 @@ class AuditLog:
             self._db.execute(
                 "INSERT INTO audit_log (seq, at, action, object_type, object_id, detail, "
                 "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (seq, at, action.value, object_type, oid, detail_text, prev, digest))
-            self._db.execute("INSERT INTO meta (key, value) VALUES ('audit_head', ?) "
-                             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                             (f"{seq}:{digest}",))
+                (seq, at, action.value, object_type, oid, detail_text, prev, digest),
+            )
+            self._db.execute(
+                "INSERT INTO meta (key, value) VALUES ('audit_head', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (f"{seq}:{digest}",),
+            )
 
     def entries(self, limit: int = 200, newest_first: bool = True) -> list[AuditEntry]:
         order = "DESC" if newest_first else "ASC"
         rows = self._db.query(f"SELECT * FROM audit_log ORDER BY seq {order} LIMIT ?", (limit,))
-        return [AuditEntry(int(r["seq"]), r["at"], r["action"], r["object_type"],
-                           r["object_id"], json.loads(r["detail"]), r["prev_hash"], r["hash"])
-                for r in rows]
+        return [
+            AuditEntry(
+                int(r["seq"]),
+                r["at"],
+                r["action"],
+                r["object_type"],
+                r["object_id"],
+                json.loads(r["detail"]),
+                r["prev_hash"],
+                r["hash"],
+            )
+            for r in rows
+        ]
 
     def verify(self) -> AuditReport:
         prev = GENESIS
@@ -125,13 +153,14 @@ class AuditLog:
         for r in self._db.query("SELECT * FROM audit_log ORDER BY seq"):
             seq = int(r["seq"])
             if seq != expected_seq:
-                return AuditReport(False, count, expected_seq,
-                                   f"entry {expected_seq} is missing")
+                return AuditReport(False, count, expected_seq, f"entry {expected_seq} is missing")
             if r["prev_hash"] != prev:
-                return AuditReport(False, count, seq,
-                                   f"entry {seq} does not follow entry {seq - 1}")
-            digest = _digest(prev, seq, r["at"], r["action"], r["object_type"], r["object_id"],
-                             r["detail"])
+                return AuditReport(
+                    False, count, seq, f"entry {seq} does not follow entry {seq - 1}"
+                )
+            digest = _digest(
+                prev, seq, r["at"], r["action"], r["object_type"], r["object_id"], r["detail"]
+            )
             if digest != r["hash"]:
                 return AuditReport(False, count, seq, f"entry {seq} was altered")
             prev = digest
@@ -139,6 +168,5 @@ class AuditLog:
             count += 1
         head = self._db.scalar("SELECT value FROM meta WHERE key = 'audit_head'")
         if head is not None and head != f"{count}:{prev}":
-            return AuditReport(False, count, count + 1,
-                               f"entries after {count} were removed")
+            return AuditReport(False, count, count + 1, f"entries after {count} were removed")
         return AuditReport(True, count)

@@ -27,8 +27,10 @@ def _about(text: str, where: str) -> int:
     digits = raw[2:] if raw[:2].upper() == "C-" else raw
     if not digits.isdigit() or int(digits) < 1:
         shown = raw if len(raw) <= 12 else raw[:10] + "…"
-        raise MarkupError(f"{shown!r} after @ in the marker at {where} is not a client "
-                          "identifier (for example @C-00002)")
+        raise MarkupError(
+            f"{shown!r} after @ in the marker at {where} is not a client "
+            "identifier (for example @C-00002)"
+        )
     return int(digits)
 
 
@@ -42,7 +44,7 @@ def _parse(marked: str) -> tuple[str, tuple[OmitSpan, ...], tuple[tuple[int, int
     # (plain offset, category, participant, raw offset)
     open_at: tuple[int, OmitCategory, int | None, int] | None = None
     for match in _TOKEN.finditer(marked):
-        chunk = marked[position:match.start()]
+        chunk = marked[position : match.start()]
         plain.append(chunk)
         length += len(chunk)
         position = match.end()
@@ -51,8 +53,7 @@ def _parse(marked: str) -> tuple[str, tuple[OmitSpan, ...], tuple[tuple[int, int
         where = _line_col(marked, match.start())
         if closing:
             if open_at is None:
-                raise MarkupError(f"{{{{/omit}}}} at {where} has no "
-                                  "matching {{omit:CATEGORY}}")
+                raise MarkupError(f"{{{{/omit}}}} at {where} has no matching {{{{omit:CATEGORY}}}}")
             start, category, about, _ = open_at
             if length == start:
                 raise MarkupError(f"empty omission span at {where}")
@@ -60,18 +61,25 @@ def _parse(marked: str) -> tuple[str, tuple[OmitSpan, ...], tuple[tuple[int, int
             open_at = None
         else:
             if open_at is not None:
-                raise MarkupError(f"omission spans cannot nest: {{{{omit:...}}}} at "
-                                  f"{where} opens inside another")
+                raise MarkupError(
+                    f"omission spans cannot nest: {{{{omit:...}}}} at {where} opens inside another"
+                )
             name, _, person = (category_text or "").partition("@")
             try:
                 category = OmitCategory.parse(name)
             except UsageError as e:
                 raise MarkupError(f"{e.message} (at {where})") from None
-            open_at = (length, category, _about(person, where) if person.strip() else None,
-                       match.start())
+            open_at = (
+                length,
+                category,
+                _about(person, where) if person.strip() else None,
+                match.start(),
+            )
     if open_at is not None:
-        raise MarkupError(f"{{{{omit:{open_at[1].value}}}}} at {_line_col(marked, open_at[3])} "
-                          "is never closed with {{/omit}}")
+        raise MarkupError(
+            f"{{{{omit:{open_at[1].value}}}}} at {_line_col(marked, open_at[3])} "
+            "is never closed with {{/omit}}"
+        )
     plain.append(marked[position:])
     return "".join(plain), tuple(spans), tuple(removed)
 
@@ -117,16 +125,19 @@ def marked_regions(text: str) -> list[tuple[int, int, OmitCategory]]:
     its markers before they were parsed, which can no longer change)."""
     _, spans, removed = _parse(text)
     # Markers never nest and always close, so they alternate: opening, closing, opening...
-    return [(removed[2 * i][0], removed[2 * i + 1][1], span.category)
-            for i, span in enumerate(spans)]
+    return [
+        (removed[2 * i][0], removed[2 * i + 1][1], span.category) for i, span in enumerate(spans)
+    ]
 
 
 def refuse_markers(text: str, what: str) -> str:
     """For text that keeps no flags (a late-entry reason, an amendment request): an omission
     marker there would be printed as typed in a release, so it is refused, not ignored."""
     if _TOKEN.search(text):
-        raise MarkupError(f"{what} cannot carry omission flags ({{{{omit:...}}}}); leave the "
-                          "passage out, or put it in the note where it can be flagged")
+        raise MarkupError(
+            f"{what} cannot carry omission flags ({{{{omit:...}}}}); leave the "
+            "passage out, or put it in the note where it can be flagged"
+        )
     return text
 
 
@@ -135,10 +146,11 @@ def to_markup(body: str, spans: Sequence[OmitSpan]) -> str:
     out: list[str] = []
     position = 0
     for span in sorted(spans, key=lambda s: s.start):
-        out.append(body[position:span.start])
+        out.append(body[position : span.start])
         about = f"@C-{span.about:05d}" if span.about is not None else ""
-        out.append(f"{{{{omit:{span.category.value}{about}}}}}{body[span.start:span.end]}"
-                   "{{/omit}}")
+        out.append(
+            f"{{{{omit:{span.category.value}{about}}}}}{body[span.start : span.end]}{{{{/omit}}}}"
+        )
         position = span.end
     out.append(body[position:])
     return "".join(out)
@@ -150,8 +162,9 @@ def validate_spans(body: str, spans: Iterable[OmitSpan]) -> tuple[OmitSpan, ...]
     previous_end = 0
     for span in ordered:
         if not (0 <= span.start < span.end <= len(body)):
-            raise MarkupError(f"omission span {span.start}-{span.end} lies outside the note "
-                              f"(length {len(body)})")
+            raise MarkupError(
+                f"omission span {span.start}-{span.end} lies outside the note (length {len(body)})"
+            )
         if span.start < previous_end:
             raise MarkupError(f"omission spans overlap at character {span.start}")
         previous_end = span.end
@@ -166,10 +179,13 @@ def withheld_marker(category: OmitCategory) -> str:
 FOREIGN_MARKER = "[withheld: another participant's passage]"
 
 
-def render_withheld(body: str, spans: Sequence[OmitSpan],
-                    whole_note: OmitCategory | None = None,
-                    include: Iterable[OmitCategory] = (),
-                    foreign: Iterable[OmitSpan] = ()) -> str:
+def render_withheld(
+    body: str,
+    spans: Sequence[OmitSpan],
+    whole_note: OmitCategory | None = None,
+    include: Iterable[OmitCategory] = (),
+    foreign: Iterable[OmitSpan] = (),
+) -> str:
     """The note as it may leave the vault: each flagged span replaced by a visible marker.
 
     Categories in `include` are released on purpose and stay in the text; `foreign` spans
@@ -182,11 +198,11 @@ def render_withheld(body: str, spans: Sequence[OmitSpan],
     out: list[str] = []
     position = 0
     for span in sorted(spans, key=lambda s: s.start):
-        out.append(body[position:span.start])
+        out.append(body[position : span.start])
         if span in theirs:
             out.append(FOREIGN_MARKER)
         elif span.category in released:
-            out.append(body[span.start:span.end])
+            out.append(body[span.start : span.end])
         else:
             out.append(withheld_marker(span.category))
         position = span.end
@@ -201,16 +217,19 @@ def open_text(body: str, spans: Sequence[OmitSpan], whole_note: OmitCategory | N
     out: list[str] = []
     position = 0
     for span in sorted(spans, key=lambda s: s.start):
-        out.append(body[position:span.start])
+        out.append(body[position : span.start])
         out.append(" ")  # a word boundary, so the words either side stay apart
         position = span.end
     out.append(body[position:])
     return "".join(out)
 
 
-def withheld_categories(spans: Sequence[OmitSpan], whole_note: OmitCategory | None,
-                        include: Iterable[OmitCategory] = (),
-                        foreign: Iterable[OmitSpan] = ()) -> list[OmitCategory]:
+def withheld_categories(
+    spans: Sequence[OmitSpan],
+    whole_note: OmitCategory | None,
+    include: Iterable[OmitCategory] = (),
+    foreign: Iterable[OmitSpan] = (),
+) -> list[OmitCategory]:
     released = set(include)
     theirs = set(foreign)
     found = {s.category for s in spans if s not in theirs}

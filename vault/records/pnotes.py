@@ -27,15 +27,23 @@ PnoteHit = tuple[PsychotherapyNote, tuple[tuple[str, bool], ...]]
 
 
 def _pnote(row: Row, spans: tuple[OmitSpan, ...] = ()) -> PsychotherapyNote:
-    return PsychotherapyNote(int(row["id"]), int(row["client_id"]), row["session_date"],
-                             row["body"], row["created_at"], row["updated_at"], spans)
+    return PsychotherapyNote(
+        int(row["id"]),
+        int(row["client_id"]),
+        row["session_date"],
+        row["body"],
+        row["created_at"],
+        row["updated_at"],
+        spans,
+    )
 
 
 def _text(body: str, spans: Sequence[OmitSpan]) -> tuple[str, tuple[OmitSpan, ...]]:
     text, flags = markup.flagged_text(validate.body(body, "psychotherapy note"), spans)
     if any(s.about is not None for s in flags):
-        raise UsageError("a psychotherapy note has no other participants; flag the passage "
-                         "without @CLIENT")
+        raise UsageError(
+            "a psychotherapy note has no other participants; flag the passage without @CLIENT"
+        )
     return text, flags
 
 
@@ -44,19 +52,29 @@ def _spans_of(db: Database, note_ids: Sequence[int]) -> dict[int, tuple[OmitSpan
     if not note_ids:
         return {}
     marks = ", ".join("?" * len(note_ids))
-    for r in db.query(f"SELECT pnote_id, start, end, category FROM pnote_spans WHERE pnote_id "
-                      f"IN ({marks}) ORDER BY pnote_id, start", tuple(note_ids)):
-        found[int(r["pnote_id"])].append(OmitSpan(int(r["start"]), int(r["end"]),
-                                                  OmitCategory(r["category"])))
+    for r in db.query(
+        f"SELECT pnote_id, start, end, category FROM pnote_spans WHERE pnote_id "
+        f"IN ({marks}) ORDER BY pnote_id, start",
+        tuple(note_ids),
+    ):
+        found[int(r["pnote_id"])].append(
+            OmitSpan(int(r["start"]), int(r["end"]), OmitCategory(r["category"]))
+        )
     return {i: tuple(s) for i, s in found.items()}
 
 
 class PsychotherapyNotes:
     """The unlocked psychotherapy-notes area. Get one from `Vault.open_psychotherapy_notes`."""
 
-    def __init__(self, db: Database, audit: AuditLog, client_exists: Callable[[int], bool],
-                 idle_seconds: float = DEFAULT_IDLE_SECONDS, clock: Clock = time.monotonic,
-                 on_close: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        audit: AuditLog,
+        client_exists: Callable[[int], bool],
+        idle_seconds: float = DEFAULT_IDLE_SECONDS,
+        clock: Clock = time.monotonic,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
         self._db: Database | None = db
         self._audit = audit
         self._client_exists = client_exists
@@ -114,8 +132,13 @@ class PsychotherapyNotes:
 
     # -- records
 
-    def add(self, client_id: int, body: str, session_date: str | None = None,
-            spans: Sequence[OmitSpan] = ()) -> PsychotherapyNote:
+    def add(
+        self,
+        client_id: int,
+        body: str,
+        session_date: str | None = None,
+        spans: Sequence[OmitSpan] = (),
+    ) -> PsychotherapyNote:
         """A new note. Markers in `body` and `spans` (offsets into `body`) become its flags."""
         db = self._use()
         text, flags = _text(body, spans)
@@ -126,23 +149,28 @@ class PsychotherapyNotes:
             raise NotFoundError(f"no client C-{client_id:05d}")
         stamp = now_utc()
         with db.atomic():
-            cursor = db.execute("INSERT INTO pnotes (id, client_id, session_date, body, "
-                                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                                (db.next_id("pnotes"), client_id, day, text, stamp, stamp))
+            cursor = db.execute(
+                "INSERT INTO pnotes (id, client_id, session_date, body, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (db.next_id("pnotes"), client_id, day, text, stamp, stamp),
+            )
             note_id = int(cursor.lastrowid or 0)
             self._write_spans(db, note_id, flags)
         self._audit.record(Action.CREATE, "pnote", note_id, client=client_id)
         return self._get(db, note_id)
 
-    def update(self, note_id: int, body: str,
-               spans: Sequence[OmitSpan] | None = None) -> PsychotherapyNote:
+    def update(
+        self, note_id: int, body: str, spans: Sequence[OmitSpan] | None = None
+    ) -> PsychotherapyNote:
         """Replace the text; without `spans` the note's flags stay where they were."""
         db = self._use()
         current = self._get(db, note_id)
         text, flags = _text(body, current.spans if spans is None else spans)
         with db.atomic():
-            db.execute("UPDATE pnotes SET body = ?, updated_at = ? WHERE id = ?",
-                       (text, now_utc(), note_id))
+            db.execute(
+                "UPDATE pnotes SET body = ?, updated_at = ? WHERE id = ?",
+                (text, now_utc(), note_id),
+            )
             db.execute("DELETE FROM pnote_spans WHERE pnote_id = ?", (note_id,))
             self._write_spans(db, note_id, flags)
         self._audit.record(Action.EDIT, "pnote", note_id)
@@ -162,9 +190,10 @@ class PsychotherapyNotes:
     @staticmethod
     def _write_spans(db: Database, note_id: int, spans: Sequence[OmitSpan]) -> None:
         for span in spans:
-            db.execute("INSERT INTO pnote_spans (pnote_id, start, end, category) "
-                       "VALUES (?, ?, ?, ?)", (note_id, span.start, span.end,
-                                               span.category.value))
+            db.execute(
+                "INSERT INTO pnote_spans (pnote_id, start, end, category) VALUES (?, ?, ?, ?)",
+                (note_id, span.start, span.end, span.category.value),
+            )
 
     def get(self, note_id: int) -> PsychotherapyNote:
         db = self._use()
@@ -174,8 +203,10 @@ class PsychotherapyNotes:
 
     def list(self, client_id: int) -> builtins.list[PsychotherapyNote]:
         db = self._use()
-        rows = db.query("SELECT * FROM pnotes WHERE client_id = ? "
-                        "ORDER BY session_date DESC, id DESC", (client_id,))
+        rows = db.query(
+            "SELECT * FROM pnotes WHERE client_id = ? ORDER BY session_date DESC, id DESC",
+            (client_id,),
+        )
         self._audit.record(Action.VIEW, "pnotes", client_id, notes=len(rows))
         spans = _spans_of(db, [int(r["id"]) for r in rows])
         return [_pnote(r, spans[int(r["id"])]) for r in rows]
@@ -187,7 +218,8 @@ class PsychotherapyNotes:
             f"snippet(pnotes_fts, 0, '{SNIPPET_OPEN}', '{SNIPPET_CLOSE}', '…', 12) AS snip "
             "FROM pnotes_fts JOIN pnotes p ON p.id = pnotes_fts.rowid "
             "WHERE pnotes_fts MATCH ? ORDER BY bm25(pnotes_fts) LIMIT ?",
-            (build_match(query), limit))
+            (build_match(query), limit),
+        )
         self._audit.record(Action.SEARCH, "pnotes", None, hits=len(rows))
         spans = _spans_of(db, [int(r["id"]) for r in rows])
         return [(_pnote(r, spans[int(r["id"])]), split_snippet(r["snip"])) for r in rows]
@@ -201,4 +233,3 @@ class PsychotherapyNotes:
         if row is None:
             raise NotFoundError(f"no psychotherapy note P-{note_id:06d}")
         return _pnote(row, _spans_of(db, [note_id])[note_id])
-

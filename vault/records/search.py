@@ -61,11 +61,13 @@ _OPEN_TOP = (
     "ORDER BY rowid DESC LIMIT ?2) "
     "UNION ALL SELECT * FROM (SELECT rowid AS id, bm25(notes_open_fts) AS score "
     "FROM notes_open_fts WHERE notes_open_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2)"
-    ") ORDER BY score, id DESC LIMIT ?3")
+    ") ORDER BY score, id DESC LIMIT ?3"
+)
 
 
-def search_notes(db: Database, query: str, limit: int = 50,
-                 include_flagged: bool = True) -> list[SearchHit]:
+def search_notes(
+    db: Database, query: str, limit: int = 50, include_flagged: bool = True
+) -> list[SearchHit]:
     match = build_match(query)
     if not include_flagged:
         return _search_open(db, match, limit)
@@ -74,7 +76,8 @@ def search_notes(db: Database, query: str, limit: int = 50,
     top = db.query(
         "SELECT id, score FROM (SELECT rowid AS id, bm25(notes_fts) AS score FROM notes_fts "
         "WHERE notes_fts MATCH ? ORDER BY rowid DESC LIMIT ?) ORDER BY score, id DESC LIMIT ?",
-        (match, RANK_WINDOW, limit))
+        (match, RANK_WINDOW, limit),
+    )
     if not top:
         return []
     scores = {int(r["id"]): float(r["score"]) for r in top}
@@ -87,11 +90,22 @@ def search_notes(db: Database, query: str, limit: int = 50,
         "FROM notes_fts JOIN notes n ON n.id = notes_fts.rowid "
         "JOIN clients c ON c.id = n.client_id "
         f"WHERE notes_fts MATCH ? AND notes_fts.rowid >= ? AND +notes_fts.rowid IN ({marks})",
-        (match, min(scores), *scores))
+        (match, min(scores), *scores),
+    )
     found = {int(r["id"]): r for r in rows}
-    return [SearchHit(note_id, int(r["client_id"]), r["display_name"], r["session_date"],
-                      r["template"], scores[note_id], split_snippet(r["snip"]))
-            for note_id in scores if (r := found.get(note_id)) is not None]
+    return [
+        SearchHit(
+            note_id,
+            int(r["client_id"]),
+            r["display_name"],
+            r["session_date"],
+            r["template"],
+            scores[note_id],
+            split_snippet(r["snip"]),
+        )
+        for note_id in scores
+        if (r := found.get(note_id)) is not None
+    ]
 
 
 def _search_open(db: Database, match: str, limit: int) -> list[SearchHit]:
@@ -102,8 +116,19 @@ def _search_open(db: Database, match: str, limit: int) -> list[SearchHit]:
     marks = ", ".join("?" * len(scores))
     rows = db.query(
         "SELECT n.id, n.client_id, c.display_name, n.session_date, n.template FROM notes n "
-        f"JOIN clients c ON c.id = n.client_id WHERE n.id IN ({marks})", tuple(scores))
+        f"JOIN clients c ON c.id = n.client_id WHERE n.id IN ({marks})",
+        tuple(scores),
+    )
     found = {int(r["id"]): r for r in rows}
-    return [SearchHit(note_id, int(r["client_id"]), r["display_name"], r["session_date"],
-                      r["template"], scores[note_id])
-            for note_id in scores if (r := found.get(note_id)) is not None]
+    return [
+        SearchHit(
+            note_id,
+            int(r["client_id"]),
+            r["display_name"],
+            r["session_date"],
+            r["template"],
+            scores[note_id],
+        )
+        for note_id in scores
+        if (r := found.get(note_id)) is not None
+    ]

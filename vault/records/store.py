@@ -52,17 +52,23 @@ _UNSET: Any = object()
 
 
 class ClientRecords:
-    def __init__(self, db: Database, audit: AuditLog, vault_id: str,
-                 sealed_public: bytes) -> None:
+    def __init__(self, db: Database, audit: AuditLog, vault_id: str, sealed_public: bytes) -> None:
         self._db = db
         self._audit = audit
         self._vault_id = vault_id
         self._sealed_public = sealed_public
 
-    def add(self, name: str, *, pseudonym: str | None = None, date_of_birth: str | None = None,
-            status: ClientStatus | str = ClientStatus.ACTIVE,
-            last_service_date: str | None = None, consent_notice_date: str | None = None,
-            retention_policy: str | None = None) -> Client:
+    def add(
+        self,
+        name: str,
+        *,
+        pseudonym: str | None = None,
+        date_of_birth: str | None = None,
+        status: ClientStatus | str = ClientStatus.ACTIVE,
+        last_service_date: str | None = None,
+        consent_notice_date: str | None = None,
+        retention_policy: str | None = None,
+    ) -> Client:
         """Add a client. With a pseudonym, the legal name is sealed and shown nowhere."""
         legal = validate.name(name, "client name")
         alias = validate.name(pseudonym, "pseudonym") if pseudonym is not None else None
@@ -71,8 +77,16 @@ class ClientRecords:
         last = validate.iso_date(last_service_date, "last service date")
         notice = validate.iso_date(consent_notice_date, "consent notice date")
         policy = validate.short_text(retention_policy, "retention policy")
-        sealed = (seal(self._sealed_public, legal.encode(), sealed_name_aad(self._vault_id),
-                       SEALED_NAME_PURPOSE) if alias else None)
+        sealed = (
+            seal(
+                self._sealed_public,
+                legal.encode(),
+                sealed_name_aad(self._vault_id),
+                SEALED_NAME_PURPOSE,
+            )
+            if alias
+            else None
+        )
         stamp = now_utc()
         with self._db.atomic():
             cursor = self._db.execute(
@@ -80,21 +94,41 @@ class ClientRecords:
                 "date_of_birth, status, last_service_date, consent_notice_date, "
                 "retention_policy, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (self._db.next_id("clients"), alias or legal, None if alias else legal, sealed,
-                 dob, status.value, last, notice, policy, stamp, stamp))
+                (
+                    self._db.next_id("clients"),
+                    alias or legal,
+                    None if alias else legal,
+                    sealed,
+                    dob,
+                    status.value,
+                    last,
+                    notice,
+                    policy,
+                    stamp,
+                    stamp,
+                ),
+            )
             client_id = int(cursor.lastrowid or 0)
             self._audit.record(Action.CREATE, "client", client_id, pseudonymous=bool(alias))
         return self._get(client_id)
 
-    def update(self, client_id: int, *, display_name: str | None = None,
-               date_of_birth: str | None = _UNSET, status: ClientStatus | str | None = None,
-               last_service_date: str | None = _UNSET, consent_notice_date: str | None = _UNSET,
-               retention_policy: str | None = _UNSET) -> Client:
+    def update(
+        self,
+        client_id: int,
+        *,
+        display_name: str | None = None,
+        date_of_birth: str | None = _UNSET,
+        status: ClientStatus | str | None = None,
+        last_service_date: str | None = _UNSET,
+        consent_notice_date: str | None = _UNSET,
+        retention_policy: str | None = _UNSET,
+    ) -> Client:
         current = self._get(client_id)
         changes: dict[str, Any] = {}
         if display_name is not None:
-            new_name = validate.name(display_name, "pseudonym" if current.is_pseudonymous
-                                     else "client name")
+            new_name = validate.name(
+                display_name, "pseudonym" if current.is_pseudonymous else "client name"
+            )
             changes["display_name"] = new_name
             if not current.is_pseudonymous:
                 changes["legal_name"] = new_name
@@ -103,23 +137,27 @@ class ClientRecords:
         if status is not None:
             changes["status"] = _status(status).value
         if last_service_date is not _UNSET:
-            changes["last_service_date"] = validate.iso_date(last_service_date,
-                                                             "last service date")
+            changes["last_service_date"] = validate.iso_date(last_service_date, "last service date")
         if consent_notice_date is not _UNSET:
-            changes["consent_notice_date"] = validate.iso_date(consent_notice_date,
-                                                               "consent notice date")
+            changes["consent_notice_date"] = validate.iso_date(
+                consent_notice_date, "consent notice date"
+            )
         if retention_policy is not _UNSET:
-            changes["retention_policy"] = validate.short_text(retention_policy,
-                                                              "retention policy")
+            changes["retention_policy"] = validate.short_text(retention_policy, "retention policy")
         if not changes:
             return current
         changes["updated_at"] = now_utc()
         assignments = ", ".join(f"{column} = ?" for column in changes)
         with self._db.atomic():
-            self._db.execute(f"UPDATE clients SET {assignments} WHERE id = ?",
-                             (*changes.values(), client_id))
-            self._audit.record(Action.EDIT, "client", client_id,
-                               fields=",".join(sorted(k for k in changes if k != "updated_at")))
+            self._db.execute(
+                f"UPDATE clients SET {assignments} WHERE id = ?", (*changes.values(), client_id)
+            )
+            self._audit.record(
+                Action.EDIT,
+                "client",
+                client_id,
+                fields=",".join(sorted(k for k in changes if k != "updated_at")),
+            )
         return self._get(client_id)
 
     def get(self, client_id: int) -> Client:
@@ -146,8 +184,9 @@ class ClientRecords:
     def exists(self, client_id: int) -> bool:
         return self._db.scalar("SELECT 1 FROM clients WHERE id = ?", (client_id,)) is not None
 
-    def list(self, filter_text: str | None = None,
-             status: ClientStatus | str | None = None) -> list[Client]:
+    def list(
+        self, filter_text: str | None = None, status: ClientStatus | str | None = None
+    ) -> list[Client]:
         """Clients by most recent service first. Filters on the display name only."""
         where: list[str] = []
         params: list[Any] = []
@@ -161,7 +200,9 @@ class ClientRecords:
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         rows = self._db.query(
             f"SELECT * FROM clients {clause} ORDER BY last_service_date IS NULL, "
-            "last_service_date DESC, display_name COLLATE NOCASE", params)
+            "last_service_date DESC, display_name COLLATE NOCASE",
+            params,
+        )
         return [_client(r) for r in rows]
 
     def count(self) -> int:
@@ -184,22 +225,27 @@ class ClientRecords:
             self._db.execute(
                 "UPDATE clients SET last_service_date = ? WHERE id = ? AND "
                 "(last_service_date IS NULL OR last_service_date < ?)",
-                (session_date, client_id, session_date))
+                (session_date, client_id, session_date),
+            )
 
 
 def _check_about(spans: Iterable[OmitSpan], people: Sequence[int]) -> None:
     for span in spans:
         if span.about is not None and span.about not in people:
-            raise UsageError(f"a flagged passage is marked as C-{span.about:05d}'s, who is not "
-                             "a participant of this note")
+            raise UsageError(
+                f"a flagged passage is marked as C-{span.about:05d}'s, who is not "
+                "a participant of this note"
+            )
 
 
 def _status(value: ClientStatus | str) -> ClientStatus:
     try:
         return ClientStatus(value)
     except ValueError:
-        raise UsageError(f"unknown client status {value!r}; use one of: "
-                         f"{', '.join(s.value for s in ClientStatus)}") from None
+        raise UsageError(
+            f"unknown client status {value!r}; use one of: "
+            f"{', '.join(s.value for s in ClientStatus)}"
+        ) from None
 
 
 # ---------------------------------------------------------------------------- notes
@@ -234,15 +280,25 @@ class NoteRecords:
 
     # -- writing
 
-    def create(self, client_id: int, template: str = "free", *, body: str | None = None,
-               spans: Sequence[OmitSpan] = (), session: SessionInfo | None = None,
-               participants: Sequence[int] = (), omit_category: OmitCategory | None = None,
-               entry_type: EntryType = EntryType.ORIGINAL, parent_id: int | None = None,
-               late_reason: str | None = None) -> Note:
+    def create(
+        self,
+        client_id: int,
+        template: str = "free",
+        *,
+        body: str | None = None,
+        spans: Sequence[OmitSpan] = (),
+        session: SessionInfo | None = None,
+        participants: Sequence[int] = (),
+        omit_category: OmitCategory | None = None,
+        entry_type: EntryType = EntryType.ORIGINAL,
+        parent_id: int | None = None,
+        late_reason: str | None = None,
+    ) -> Note:
         """A new draft. `body=None` starts from the template's section headings."""
         tmpl = get_template(template)
         text, checked_spans = markup.flagged_text(
-            validate.body(tmpl.skeleton() if body is None else body), spans)
+            validate.body(tmpl.skeleton() if body is None else body), spans
+        )
         meta = _session(session or SessionInfo())
         if entry_type is EntryType.LATE_ENTRY:
             late_reason = validate.short_text(late_reason, "late-entry reason")
@@ -260,38 +316,69 @@ class NoteRecords:
                 "session_date, start_time, end_time, service_code, modality, diagnosis_codes, "
                 "body, omit_category, late_reason, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (self._db.next_id("notes"), client_id, tmpl.key, entry_type.value, parent_id,
-                 meta.session_date, meta.start_time, meta.end_time, meta.service_code,
-                 meta.modality, json.dumps(list(meta.diagnosis_codes)), text,
-                 omit_category.value if omit_category else None, late_reason, stamp, stamp))
+                (
+                    self._db.next_id("notes"),
+                    client_id,
+                    tmpl.key,
+                    entry_type.value,
+                    parent_id,
+                    meta.session_date,
+                    meta.start_time,
+                    meta.end_time,
+                    meta.service_code,
+                    meta.modality,
+                    json.dumps(list(meta.diagnosis_codes)),
+                    text,
+                    omit_category.value if omit_category else None,
+                    late_reason,
+                    stamp,
+                    stamp,
+                ),
+            )
             note_id = int(cursor.lastrowid or 0)
             self._write_participants(note_id, people)
             self._write_spans(note_id, checked_spans)
-            self._index_open(note_id, text, checked_spans,
-                             omit_category if omit_category else None)
+            self._index_open(note_id, text, checked_spans, omit_category if omit_category else None)
             self._clients.note_service_date(people, meta.session_date)
-            self._audit.record(Action.CREATE, "note", note_id, client=client_id,
-                               entry_type=entry_type.value, participants=len(people))
+            self._audit.record(
+                Action.CREATE,
+                "note",
+                note_id,
+                client=client_id,
+                entry_type=entry_type.value,
+                participants=len(people),
+            )
         return self._get(note_id)
 
-    def save_draft(self, note_id: int, *, body: str | None = None,
-                   spans: Sequence[OmitSpan] | None = None, session: SessionInfo | None = None,
-                   participants: Sequence[int] | None = None,
-                   omit_category: OmitCategory | None = _UNSET,
-                   template: str | None = None) -> Note:
+    def save_draft(
+        self,
+        note_id: int,
+        *,
+        body: str | None = None,
+        spans: Sequence[OmitSpan] | None = None,
+        session: SessionInfo | None = None,
+        participants: Sequence[int] | None = None,
+        omit_category: OmitCategory | None = _UNSET,
+        template: str | None = None,
+    ) -> Note:
         """Save a draft in one transaction; signed notes refuse every change."""
         current = self._get(note_id)
         if current.is_signed:
-            raise ImmutableRecordError(f"{current.record_id} is signed and cannot change; "
-                                       "write an addendum instead")
+            raise ImmutableRecordError(
+                f"{current.record_id} is signed and cannot change; write an addendum instead"
+            )
         # Given spans are offsets into the text as given (markers and all); without any, the
         # note's flags stay where they were.
         text, new_spans = markup.flagged_text(
             validate.body(body) if body is not None else current.body,
-            spans if spans is not None else current.spans)
+            spans if spans is not None else current.spans,
+        )
         meta = _session(session) if session is not None else current.session
-        people = (self._participants(current.client_id, participants)
-                  if participants is not None else list(current.participant_ids))
+        people = (
+            self._participants(current.client_id, participants)
+            if participants is not None
+            else list(current.participant_ids)
+        )
         _check_about(new_spans, people)
         category = current.omit_category if omit_category is _UNSET else omit_category
         tmpl = get_template(template).key if template is not None else current.template
@@ -300,9 +387,20 @@ class NoteRecords:
                 "UPDATE notes SET body = ?, template = ?, session_date = ?, start_time = ?, "
                 "end_time = ?, service_code = ?, modality = ?, diagnosis_codes = ?, "
                 "omit_category = ?, updated_at = ? WHERE id = ?",
-                (text, tmpl, meta.session_date, meta.start_time, meta.end_time,
-                 meta.service_code, meta.modality, json.dumps(list(meta.diagnosis_codes)),
-                 category.value if category else None, now_utc(), note_id))
+                (
+                    text,
+                    tmpl,
+                    meta.session_date,
+                    meta.start_time,
+                    meta.end_time,
+                    meta.service_code,
+                    meta.modality,
+                    json.dumps(list(meta.diagnosis_codes)),
+                    category.value if category else None,
+                    now_utc(),
+                    note_id,
+                ),
+            )
             self._db.execute("DELETE FROM omit_spans WHERE note_id = ?", (note_id,))
             self._write_spans(note_id, new_spans)
             self._index_open(note_id, text, new_spans, category)
@@ -316,21 +414,27 @@ class NoteRecords:
     def sign(self, note_id: int) -> Note:
         current = self._get(note_id)
         if current.is_signed:
-            raise ImmutableRecordError(f"{current.record_id} was already signed at "
-                                       f"{current.signed_at}")
+            raise ImmutableRecordError(
+                f"{current.record_id} was already signed at {current.signed_at}"
+            )
         if not _has_content(current.body, current.template):
             # A signed note can never change: signing bare template headings would leave an
             # empty record for good.
-            raise UsageError(f"{current.record_id} is empty (nothing under its headings); "
-                             "write something before signing")
+            raise UsageError(
+                f"{current.record_id} is empty (nothing under its headings); "
+                "write something before signing"
+            )
         with self._db.atomic():
-            self._db.execute("UPDATE notes SET status = 'signed', signed_at = ?, updated_at = ? "
-                             "WHERE id = ?", (now_utc(), now_utc(), note_id))
+            self._db.execute(
+                "UPDATE notes SET status = 'signed', signed_at = ?, updated_at = ? WHERE id = ?",
+                (now_utc(), now_utc(), note_id),
+            )
             self._audit.record(Action.SIGN, "note", note_id, client=current.client_id)
         return self._get(note_id)
 
-    def addend(self, parent_id: int, body: str, spans: Sequence[OmitSpan] = (),
-               *, sign: bool = True) -> Note:
+    def addend(
+        self, parent_id: int, body: str, spans: Sequence[OmitSpan] = (), *, sign: bool = True
+    ) -> Note:
         """An addendum to a signed note; the original stays as it was, visibly."""
         parent = self._get(parent_id)
         while parent.entry_type is EntryType.ADDENDUM and parent.parent_id is not None:
@@ -338,16 +442,23 @@ class NoteRecords:
             # addenda under their parent, and a nested one was shown detached from it.
             parent = self._get(parent.parent_id)
         if not parent.is_signed:
-            raise UsageError(f"{parent.record_id} is still a draft; edit it instead of "
-                             "adding an addendum")
+            raise UsageError(
+                f"{parent.record_id} is still a draft; edit it instead of adding an addendum"
+            )
         if sign and not body.strip():
             # Checked first: otherwise the error names the rolled-back addendum's id.
             raise UsageError(f"the addendum to {parent.record_id} is empty; write something")
         with self._db.atomic():
-            note = self.create(parent.client_id, "free", body=body, spans=spans,
-                               session=SessionInfo(session_date=parent.session.session_date),
-                               participants=parent.participant_ids,
-                               entry_type=EntryType.ADDENDUM, parent_id=parent.id)
+            note = self.create(
+                parent.client_id,
+                "free",
+                body=body,
+                spans=spans,
+                session=SessionInfo(session_date=parent.session.session_date),
+                participants=parent.participant_ids,
+                entry_type=EntryType.ADDENDUM,
+                parent_id=parent.id,
+            )
             self._audit.record(Action.ADDENDUM, "note", note.id, parent=parent.id)
             if sign:
                 note = self.sign(note.id)
@@ -361,29 +472,46 @@ class NoteRecords:
         """
         current = self._get(note_id)
         if current.is_signed:
-            raise ImmutableRecordError(f"{current.record_id} is signed and part of the record; "
-                                       "it cannot be discarded")
+            raise ImmutableRecordError(
+                f"{current.record_id} is signed and part of the record; it cannot be discarded"
+            )
         if self._db.scalar("SELECT 1 FROM notes WHERE parent_id = ?", (note_id,)) is not None:
-            raise UsageError(f"another note refers to {current.record_id}; it cannot be "
-                             "discarded")
+            raise UsageError(f"another note refers to {current.record_id}; it cannot be discarded")
         with self._db.atomic():
             self._db.retire_ids("notes")
             self._db.execute("DELETE FROM notes WHERE id = ?", (note_id,))
             self._audit.record(Action.DISCARD, "note", note_id, client=current.client_id)
 
-    def late_entry(self, client_id: int, template: str, session_date: str, reason: str, *,
-                   body: str | None = None, spans: Sequence[OmitSpan] = (),
-                   session: SessionInfo | None = None, refers_to: int | None = None) -> Note:
+    def late_entry(
+        self,
+        client_id: int,
+        template: str,
+        session_date: str,
+        reason: str,
+        *,
+        body: str | None = None,
+        spans: Sequence[OmitSpan] = (),
+        session: SessionInfo | None = None,
+        refers_to: int | None = None,
+    ) -> Note:
         """A note written after the fact: labelled late, dated now, pointing at its session."""
         if refers_to is not None:
             self._get(refers_to)
         meta = replace(session or SessionInfo(), session_date=session_date)
-        return self.create(client_id, template, body=body, spans=spans, session=meta,
-                           entry_type=EntryType.LATE_ENTRY, parent_id=refers_to,
-                           late_reason=reason)
+        return self.create(
+            client_id,
+            template,
+            body=body,
+            spans=spans,
+            session=meta,
+            entry_type=EntryType.LATE_ENTRY,
+            parent_id=refers_to,
+            late_reason=reason,
+        )
 
-    def set_flags(self, note_id: int, spans: Sequence[OmitSpan],
-                  omit_category: OmitCategory | None = _UNSET) -> Note:
+    def set_flags(
+        self, note_id: int, spans: Sequence[OmitSpan], omit_category: OmitCategory | None = _UNSET
+    ) -> Note:
         """Change omission flags. Allowed on signed notes: flags govern release, not content."""
         current = self._get(note_id)
         new_spans = markup.validate_spans(current.body, spans)
@@ -397,17 +525,26 @@ class NoteRecords:
                 # keeps immutable once signed: only drafts can change it.
                 self._set_whole_note_flag(current, omit_category)
             self._index_open(note_id, current.body, new_spans, whole)
-            self._audit.record(Action.FLAG, "note", note_id, spans=len(new_spans),
-                               whole=bool(omit_category) if omit_category is not _UNSET
-                               else bool(current.omit_category))
+            self._audit.record(
+                Action.FLAG,
+                "note",
+                note_id,
+                spans=len(new_spans),
+                whole=bool(omit_category)
+                if omit_category is not _UNSET
+                else bool(current.omit_category),
+            )
         return self._get(note_id)
 
     def _set_whole_note_flag(self, note: Note, category: OmitCategory | None) -> None:
         if note.is_signed:
-            raise ImmutableRecordError(f"{note.record_id} is signed; flag its passages instead "
-                                       "of the whole note")
-        self._db.execute("UPDATE notes SET omit_category = ? WHERE id = ?",
-                         (category.value if category else None, note.id))
+            raise ImmutableRecordError(
+                f"{note.record_id} is signed; flag its passages instead of the whole note"
+            )
+        self._db.execute(
+            "UPDATE notes SET omit_category = ? WHERE id = ?",
+            (category.value if category else None, note.id),
+        )
 
     def _participants(self, owner: int, others: Iterable[int]) -> list[int]:
         people = [owner] + [c for c in dict.fromkeys(others) if c != owner]
@@ -418,22 +555,29 @@ class NoteRecords:
 
     def _write_participants(self, note_id: int, people: Sequence[int]) -> None:
         for client_id in people:
-            self._db.execute("INSERT INTO note_participants (note_id, client_id) VALUES (?, ?)",
-                             (note_id, client_id))
+            self._db.execute(
+                "INSERT INTO note_participants (note_id, client_id) VALUES (?, ?)",
+                (note_id, client_id),
+            )
 
     def _write_spans(self, note_id: int, spans: Sequence[OmitSpan]) -> None:
         for span in spans:
-            self._db.execute("INSERT INTO omit_spans (note_id, start, end, category, about) "
-                             "VALUES (?, ?, ?, ?, ?)",
-                             (note_id, span.start, span.end, span.category.value, span.about))
+            self._db.execute(
+                "INSERT INTO omit_spans (note_id, start, end, category, about) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (note_id, span.start, span.end, span.category.value, span.about),
+            )
 
-    def _index_open(self, note_id: int, body: str, spans: Sequence[OmitSpan],
-                    whole: OmitCategory | None) -> None:
+    def _index_open(
+        self, note_id: int, body: str, spans: Sequence[OmitSpan], whole: OmitCategory | None
+    ) -> None:
         """Keep the privacy-mode search index current: a row only for a note with flags."""
         self._db.execute("DELETE FROM notes_open_fts WHERE rowid = ?", (note_id,))
         if spans or whole is not None:
-            self._db.execute("INSERT INTO notes_open_fts(rowid, body) VALUES (?, ?)",
-                             (note_id, markup.open_text(body, spans, whole)))
+            self._db.execute(
+                "INSERT INTO notes_open_fts(rowid, body) VALUES (?, ?)",
+                (note_id, markup.open_text(body, spans, whole)),
+            )
 
     # -- reading
 
@@ -455,15 +599,27 @@ class NoteRecords:
         row = self._db.one("SELECT * FROM notes WHERE id = ?", (note_id,))
         if row is None:
             raise NotFoundError(f"no note N-{note_id:06d}")
-        participants = [int(r[0]) for r in self._db.query(
-            "SELECT client_id FROM note_participants WHERE note_id = ?", (note_id,))]
+        participants = [
+            int(r[0])
+            for r in self._db.query(
+                "SELECT client_id FROM note_participants WHERE note_id = ?", (note_id,)
+            )
+        ]
         owner = int(row["client_id"])
         ordered = [owner] + sorted(c for c in participants if c != owner)
-        spans = tuple(OmitSpan(int(r["start"]), int(r["end"]), OmitCategory(r["category"]),
-                               None if r["about"] is None else int(r["about"]))
-                      for r in self._db.query("SELECT start, end, category, about FROM "
-                                              "omit_spans WHERE note_id = ? ORDER BY start",
-                                              (note_id,)))
+        spans = tuple(
+            OmitSpan(
+                int(r["start"]),
+                int(r["end"]),
+                OmitCategory(r["category"]),
+                None if r["about"] is None else int(r["about"]),
+            )
+            for r in self._db.query(
+                "SELECT start, end, category, about FROM "
+                "omit_spans WHERE note_id = ? ORDER BY start",
+                (note_id,),
+            )
+        )
         return Note(
             id=int(row["id"]),
             client_id=owner,
@@ -472,9 +628,14 @@ class NoteRecords:
             entry_type=EntryType(row["entry_type"]),
             parent_id=row["parent_id"],
             status=NoteStatus(row["status"]),
-            session=SessionInfo(row["session_date"], row["start_time"], row["end_time"],
-                                row["service_code"], row["modality"],
-                                tuple(json.loads(row["diagnosis_codes"]))),
+            session=SessionInfo(
+                row["session_date"],
+                row["start_time"],
+                row["end_time"],
+                row["service_code"],
+                row["modality"],
+                tuple(json.loads(row["diagnosis_codes"])),
+            ),
             body=row["body"],
             spans=spans,
             omit_category=OmitCategory(row["omit_category"]) if row["omit_category"] else None,
@@ -495,16 +656,27 @@ class NoteRecords:
             "FROM note_participants p JOIN notes n ON n.id = p.note_id "
             "WHERE p.client_id = ? "
             "ORDER BY coalesce((SELECT session_date FROM notes o WHERE o.id = n.parent_id), "
-            "n.session_date) DESC, coalesce(n.parent_id, n.id) DESC, n.id", (client_id,))
+            "n.session_date) DESC, coalesce(n.parent_id, n.id) DESC, n.id",
+            (client_id,),
+        )
         self._audit.record(Action.VIEW, "timeline", client_id, notes=len(rows))
-        return [NoteSummary(
-            id=int(r["id"]), client_id=int(r["client_id"]), template=r["template"],
-            entry_type=EntryType(r["entry_type"]), parent_id=r["parent_id"],
-            status=NoteStatus(r["status"]), session_date=r["session_date"],
-            created_at=r["created_at"], signed_at=r["signed_at"],
-            omit_category=OmitCategory(r["omit_category"]) if r["omit_category"] else None,
-            participant_count=int(r["people"]), flagged_passages=int(r["flagged"]))
-            for r in rows]
+        return [
+            NoteSummary(
+                id=int(r["id"]),
+                client_id=int(r["client_id"]),
+                template=r["template"],
+                entry_type=EntryType(r["entry_type"]),
+                parent_id=r["parent_id"],
+                status=NoteStatus(r["status"]),
+                session_date=r["session_date"],
+                created_at=r["created_at"],
+                signed_at=r["signed_at"],
+                omit_category=OmitCategory(r["omit_category"]) if r["omit_category"] else None,
+                participant_count=int(r["people"]),
+                flagged_passages=int(r["flagged"]),
+            )
+            for r in rows
+        ]
 
     def count(self) -> int:
         return int(self._db.scalar("SELECT count(*) FROM notes"))

@@ -18,14 +18,19 @@ _SERVICE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,15}$")
 
 # Unicode's Bidi_Control characters: embeddings, overrides, isolates and the three marks. In
 # a name they can make "C-00012 Ada" display as something else (a file listing, a letter).
-BIDI_CONTROLS = ("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-                 "\u2066\u2067\u2068\u2069")
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 LINE_SEPARATORS = "\u2028\u2029"
 # Refused in a name-like field: every C0 and C1 control (tab, CR and LF too), DEL, the line and
 # paragraph separators, the bidi controls, and lone surrogates (bytes that were not UTF-8).
 _NOT_IN_NAMES = re.compile(f"[\x00-\x1f\x7f-\x9f{LINE_SEPARATORS}{BIDI_CONTROLS}\ud800-\udfff]")
-_C0_NAMES = {"\0": "NULL", "\t": "CHARACTER TABULATION", "\n": "LINE FEED",
-             "\r": "CARRIAGE RETURN", "\x1b": "ESCAPE", "\x7f": "DELETE"}
+_C0_NAMES = {
+    "\0": "NULL",
+    "\t": "CHARACTER TABULATION",
+    "\n": "LINE FEED",
+    "\r": "CARRIAGE RETURN",
+    "\x1b": "ESCAPE",
+    "\x7f": "DELETE",
+}
 # Shown as a visible escape in every output (.txt, .md, PDF, terminal), whatever the field:
 # the same set, so a name stored before this rule and a note body are treated alike.
 OUTPUT_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{LINE_SEPARATORS}{BIDI_CONTROLS}]")
@@ -41,12 +46,17 @@ def character_name(ch: str) -> str:
 
 def escape_unsafe(text: str) -> str:
     """Controls, separators and bidi controls as visible `\\xNN` / `\\uNNNN` escapes."""
-    return OUTPUT_UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
-                             else f"\\u{ord(m.group()):04x}", text)
+    return OUTPUT_UNSAFE.sub(
+        lambda m: (
+            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}"
+        ),
+        text,
+    )
 
 
-def one_line(value: str | None, field: str, *, max_chars: int = MAX_NAME_CHARS,
-             required: bool = True) -> str | None:
+def one_line(
+    value: str | None, field: str, *, max_chars: int = MAX_NAME_CHARS, required: bool = True
+) -> str | None:
     """The one rule for every name-like field (client names, pseudonyms, recipients, purposes,
     practice details, drive and policy labels): one line of visible text, stored exactly as
     given but for surrounding spaces. A control character (tab, CR, LF...), a line or
@@ -61,12 +71,15 @@ def one_line(value: str | None, field: str, *, max_chars: int = MAX_NAME_CHARS,
         raise UsageError(f"{field} is longer than {max_chars} characters")
     bad = _NOT_IN_NAMES.search(text)
     if bad and "\ud800" <= bad.group() <= "\udfff":
-        raise UsageError(f"{field} contains invalid Unicode (not UTF-8) at position "
-                         f"{bad.start() + 1}")
+        raise UsageError(
+            f"{field} contains invalid Unicode (not UTF-8) at position {bad.start() + 1}"
+        )
     if bad:
-        raise UsageError(f"{field} contains {character_name(bad.group())} at position "
-                         f"{bad.start() + 1}; remove it (a {field} is one line of visible "
-                         "text)")
+        raise UsageError(
+            f"{field} contains {character_name(bad.group())} at position "
+            f"{bad.start() + 1}; remove it (a {field} is one line of visible "
+            "text)"
+        )
     return text
 
 
@@ -83,8 +96,10 @@ def short_text(value: str | None, field: str) -> str | None:
 def body(value: str, field: str = "note text") -> str:
     if len(value) > MAX_BODY_CHARS:
         size_mb = len(value.encode("utf-8", "surrogatepass")) / 1_000_000
-        raise UsageError(f"{field} is {size_mb:.1f} MB; the limit is "
-                         f"{MAX_BODY_CHARS // 1_000_000} million characters")
+        raise UsageError(
+            f"{field} is {size_mb:.1f} MB; the limit is "
+            f"{MAX_BODY_CHARS // 1_000_000} million characters"
+        )
     if "\0" in value:
         line = value.count("\n", 0, value.index("\0")) + 1
         raise UsageError(f"{field} contains a NUL character on line {line}; remove it")
@@ -124,8 +139,9 @@ def diagnosis_codes(codes: list[str] | tuple[str, ...]) -> tuple[str, ...]:
         if not c:
             continue
         if not _ICD.match(c):
-            raise UsageError(f"diagnosis code {code.strip()!r} is not an ICD-10-CM code "
-                             "(for example F41.1)")
+            raise UsageError(
+                f"diagnosis code {code.strip()!r} is not an ICD-10-CM code (for example F41.1)"
+            )
         if c not in cleaned:
             cleaned.append(c)
     return tuple(cleaned)

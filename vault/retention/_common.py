@@ -15,8 +15,7 @@ if TYPE_CHECKING:
 
 # Tables that keep identifiers on purpose: the audit chain (append-only by law and design) and
 # the disposal log itself (the proof of destruction).
-KEEP_TABLES = {"audit_log", "disposals", "backup_purges", "schema_migrations", "meta",
-               "settings"}
+KEEP_TABLES = {"audit_log", "disposals", "backup_purges", "schema_migrations", "meta", "settings"}
 
 
 def pnotes_db(vault: Vault, key: SecretBytes) -> Database:
@@ -38,8 +37,10 @@ def ids_sql(ids: Collection[int]) -> tuple[str, list[int]]:
 def referencing(db: Database, target: str) -> list[tuple[str, str]]:
     """(table, column) pairs with a foreign key to `target` (outside the kept tables)."""
     found: list[tuple[str, str]] = []
-    for (table,) in db.query("SELECT name FROM sqlite_master WHERE type = 'table' "
-                             "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_fts%'"):
+    for (table,) in db.query(
+        "SELECT name FROM sqlite_master WHERE type = 'table' "
+        "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_fts%'"
+    ):
         if table in KEEP_TABLES or table == target:
             continue
         for fk in db.query(f"PRAGMA foreign_key_list({table})"):
@@ -51,8 +52,10 @@ def referencing(db: Database, target: str) -> list[tuple[str, str]]:
 def client_columns(db: Database) -> list[tuple[str, str]]:
     """Every (table, column) that names a client, by foreign key or by a `client_id` column."""
     pairs = set(referencing(db, "clients"))
-    for (table,) in db.query("SELECT name FROM sqlite_master WHERE type = 'table' "
-                             "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_fts%'"):
+    for (table,) in db.query(
+        "SELECT name FROM sqlite_master WHERE type = 'table' "
+        "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_fts%'"
+    ):
         if table in KEEP_TABLES:
             continue
         for col in db.query(f"PRAGMA table_info({table})"):

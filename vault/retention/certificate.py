@@ -22,16 +22,21 @@ if TYPE_CHECKING:
     from ..vault import Vault
 
 METHOD_TYPE = "Purge"
-METHOD = ("cryptographic erase (every data key replaced by a new random 256-bit key, the key "
-          "slots overwritten in place) plus logical deletion (SQLite secure_delete, FTS5 "
-          "secure-delete, compacting re-encryption leaving no free pages, WAL or journal)")
-LIMITS = ("Flash wear-levelling and copy-on-write filesystems can keep old blocks that no "
-          "overwrite reaches. Only the destruction of the old keys protects those blocks, and "
-          "only if every wrapped copy of the old keys is gone: backups pending below still hold "
-          "one until they are purged. NIST SP 800-88 advises encryption from the first write, "
-          "cryptographic erase, and physical destruction of media that cannot be verified.")
-POST_SANITIZATION = ("the vault and backup media stay in service; the disposed records are "
-                     "unrecoverable from them")
+METHOD = (
+    "cryptographic erase (every data key replaced by a new random 256-bit key, the key "
+    "slots overwritten in place) plus logical deletion (SQLite secure_delete, FTS5 "
+    "secure-delete, compacting re-encryption leaving no free pages, WAL or journal)"
+)
+LIMITS = (
+    "Flash wear-levelling and copy-on-write filesystems can keep old blocks that no "
+    "overwrite reaches. Only the destruction of the old keys protects those blocks, and "
+    "only if every wrapped copy of the old keys is gone: backups pending below still hold "
+    "one until they are purged. NIST SP 800-88 advises encryption from the first write, "
+    "cryptographic erase, and physical destruction of media that cannot be verified."
+)
+POST_SANITIZATION = (
+    "the vault and backup media stay in service; the disposed records are unrecoverable from them"
+)
 VERIFICATION_TYPE = "full (every page of every vault file decrypted)"
 
 
@@ -57,8 +62,13 @@ class CertificateMedia:
     backups: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": self.type, "location": self.location, "filesystem": self.filesystem,
-                "device": self.device, "backups": self.backups}
+        return {
+            "type": self.type,
+            "location": self.location,
+            "filesystem": self.filesystem,
+            "device": self.device,
+            "backups": self.backups,
+        }
 
 
 @dataclass(frozen=True)
@@ -71,17 +81,24 @@ class VerificationRecord:
     pending: tuple[str, ...]
 
     def to_json(self) -> dict[str, Any]:
-        return {"result": self.result, "ok": self.ok,
-                "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail}
-                           for c in self.checks],
-                "pending": list(self.pending)}
+        return {
+            "result": self.result,
+            "ok": self.ok,
+            "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
+            "pending": list(self.pending),
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> VerificationRecord:
-        return cls(str(data["result"]), bool(data["ok"]),
-                   tuple(Check(str(c["name"]), bool(c["ok"]), str(c["detail"]))
-                         for c in data.get("checks", [])),
-                   tuple(str(p) for p in data.get("pending", [])))
+        return cls(
+            str(data["result"]),
+            bool(data["ok"]),
+            tuple(
+                Check(str(c["name"]), bool(c["ok"]), str(c["detail"]))
+                for c in data.get("checks", [])
+            ),
+            tuple(str(p) for p in data.get("pending", [])),
+        )
 
 
 @dataclass(frozen=True)
@@ -105,8 +122,12 @@ class LaterPurge:
     replaced_by: str | None
 
     def to_json(self) -> dict[str, Any]:
-        return {"location": self.location, "drive": self.drive, "done_at": self.done_at,
-                "replaced_by": self.replaced_by}
+        return {
+            "location": self.location,
+            "drive": self.drive,
+            "done_at": self.done_at,
+            "replaced_by": self.replaced_by,
+        }
 
 
 @dataclass(frozen=True)
@@ -117,19 +138,28 @@ class CertificateBackups:
     completed_later: tuple[LaterPurge, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"replaced": list(self.replaced), "written": list(self.written),
-                "pending": [p.to_json() for p in self.pending],
-                "completed_later": [p.to_json() for p in self.completed_later]}
+        return {
+            "replaced": list(self.replaced),
+            "written": list(self.written),
+            "pending": [p.to_json() for p in self.pending],
+            "completed_later": [p.to_json() for p in self.completed_later],
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CertificateBackups:
-        return cls(tuple(str(x) for x in data.get("replaced", [])),
-                   tuple(str(x) for x in data.get("written", [])),
-                   tuple(PendingCopy(str(p["drive"]), str(p["location"]))
-                         for p in data.get("pending", [])),
-                   tuple(LaterPurge(str(p["location"]), str(p["drive"]), str(p["done_at"]),
-                                    p.get("replaced_by"))
-                         for p in data.get("completed_later", [])))
+        return cls(
+            tuple(str(x) for x in data.get("replaced", [])),
+            tuple(str(x) for x in data.get("written", [])),
+            tuple(
+                PendingCopy(str(p["drive"]), str(p["location"])) for p in data.get("pending", [])
+            ),
+            tuple(
+                LaterPurge(
+                    str(p["location"]), str(p["drive"]), str(p["done_at"]), p.get("replaced_by")
+                )
+                for p in data.get("completed_later", [])
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -174,8 +204,10 @@ class Certificate:
             "method": self.method,
             "tool": self.tool,
             "key_epoch": {"before": self.epoch_before, "after": self.epoch_after},
-            "verification": {"type": VERIFICATION_TYPE,
-                             **(self.verification.to_json() if self.verification else {})},
+            "verification": {
+                "type": VERIFICATION_TYPE,
+                **(self.verification.to_json() if self.verification else {}),
+            },
             "backups": self.backups.to_json(),
             "post_sanitization": self.post_sanitization,
             "limits": self.limits,
@@ -196,10 +228,16 @@ class DisposalLogEntry:
     backups_pending: int
 
     def to_json(self) -> dict[str, Any]:
-        return {"certificate_id": self.certificate_id, "state": self.state,
-                "started_at": self.started_at, "completed_at": self.completed_at,
-                "performed_by": self.performed_by, "clients": list(self.clients),
-                "result": self.result, "backups_pending": self.backups_pending}
+        return {
+            "certificate_id": self.certificate_id,
+            "state": self.state,
+            "started_at": self.started_at,
+            "completed_at": self.completed_at,
+            "performed_by": self.performed_by,
+            "clients": list(self.clients),
+            "result": self.result,
+            "backups_pending": self.backups_pending,
+        }
 
 
 def certificate(vault: Vault, disposal_id: int) -> Certificate:
@@ -221,9 +259,11 @@ def certificate(vault: Vault, disposal_id: int) -> Certificate:
         completed_at=row["completed_at"],
         media=CertificateMedia(
             type="encrypted vault files (SQLCipher databases and key-slot file)",
-            location=str(vault.folder), filesystem=fstype,
+            location=str(vault.folder),
+            filesystem=fstype,
             device=f"{device} mounted at {mount_point}" if mount_point else "unknown",
-            backups="catalogued Confide backup archives, listed below"),
+            backups="catalogued Confide backup archives, listed below",
+        ),
         records=tuple(DestroyedRecord.from_json(e) for e in body.get("clients", [])),
         tool=f"Confide {__version__}, SQLCipher {sqlcipher_version(vault.db)}",
         epoch_before=body.get("epoch_before"),
@@ -235,16 +275,25 @@ def certificate(vault: Vault, disposal_id: int) -> Certificate:
 
 def disposal_log(vault: Vault) -> list[DisposalLogEntry]:
     """Every disposal ever made, newest first (identifiers only)."""
-    rows = vault.db.query("SELECT id, state, started_at, completed_at, performed_by, client_ids, "
-                          "certificate FROM disposals ORDER BY id DESC")
+    rows = vault.db.query(
+        "SELECT id, state, started_at, completed_at, performed_by, client_ids, "
+        "certificate FROM disposals ORDER BY id DESC"
+    )
     result = []
     for r in rows:
         body = json.loads(r["certificate"])
-        result.append(DisposalLogEntry(
-            certificate_id(int(r["id"])), r["state"], r["started_at"], r["completed_at"],
-            r["performed_by"], tuple(f"C-{int(c):05d}" for c in json.loads(r["client_ids"])),
-            body.get("verification", {}).get("result", "not verified"),
-            len(body.get("backups", {}).get("pending", []))))
+        result.append(
+            DisposalLogEntry(
+                certificate_id(int(r["id"])),
+                r["state"],
+                r["started_at"],
+                r["completed_at"],
+                r["performed_by"],
+                tuple(f"C-{int(c):05d}" for c in json.loads(r["client_ids"])),
+                body.get("verification", {}).get("result", "not verified"),
+                len(body.get("backups", {}).get("pending", [])),
+            )
+        )
     return result
 
 
@@ -277,14 +326,24 @@ def render_text(cert: Certificate) -> str:
         lines.append(
             f"  {rec.record_id}  policy {rec.policy}, due {rec.disposal_date}: "
             f"{rec.notes} notes ({_range(rec.first_session, rec.last_session)})"
-            + (f", {rec.pnotes} psychotherapy notes ({_range(rec.pnotes_first, rec.pnotes_last)})"
-               if rec.pnotes is not None else "")
+            + (
+                f", {rec.pnotes} psychotherapy notes ({_range(rec.pnotes_first, rec.pnotes_last)})"
+                if rec.pnotes is not None
+                else ""
+            )
             + f", {rec.attachments} attachments"
-            + (f"; {rec.joint_notes_kept} joint notes of other clients kept, without them"
-               if rec.joint_notes_kept else "")
-            + ("; related rows: " + ", ".join(f"{k} {v}" for k, v in
-                                              sorted(rec.related_rows.items()))
-               if rec.related_rows else ""))
+            + (
+                f"; {rec.joint_notes_kept} joint notes of other clients kept, without them"
+                if rec.joint_notes_kept
+                else ""
+            )
+            + (
+                "; related rows: "
+                + ", ".join(f"{k} {v}" for k, v in sorted(rec.related_rows.items()))
+                if rec.related_rows
+                else ""
+            )
+        )
     ver = cert.verification
     lines += [
         "",
@@ -301,12 +360,13 @@ def render_text(cert: Certificate) -> str:
     lines += ["", "BACKUPS"]
     lines += [f"  replaced:  {loc}" for loc in backups.replaced] or ["  replaced:  none"]
     lines += [f"  written:   {loc}" for loc in backups.written]
-    lines += [f"  PENDING:   {p.location} on drive {p.drive} (purged when next connected)"
-              for p in backups.pending]
+    lines += [
+        f"  PENDING:   {p.location} on drive {p.drive} (purged when next connected)"
+        for p in backups.pending
+    ]
     lines += [f"  purged later: {p.location} on {p.done_at}" for p in backups.completed_later]
     # A copy on a lost drive is out of reach: it still opens with the passphrase of its day.
-    lines += [f"  ON A LOST DRIVE: {record_id} in {copy}"
-              for record_id, copy in cert.lost_copies]
+    lines += [f"  ON A LOST DRIVE: {record_id} in {copy}" for record_id, copy in cert.lost_copies]
     lines += [
         "",
         f"Post-sanitization:   {cert.post_sanitization}",
@@ -356,7 +416,22 @@ def write_export(cert: Certificate, path: Path, pdf: bool, force: bool = False) 
     return target
 
 
-__all__ = ["LIMITS", "METHOD", "METHOD_TYPE", "Certificate", "CertificateBackups",
-           "CertificateMedia", "DisposalLogEntry", "LaterPurge", "PendingCopy",
-           "VerificationRecord", "certificate", "certificate_id", "disposal_log",
-           "parse_certificate_id", "render_pdf", "render_text", "write_export"]
+__all__ = [
+    "LIMITS",
+    "METHOD",
+    "METHOD_TYPE",
+    "Certificate",
+    "CertificateBackups",
+    "CertificateMedia",
+    "DisposalLogEntry",
+    "LaterPurge",
+    "PendingCopy",
+    "VerificationRecord",
+    "certificate",
+    "certificate_id",
+    "disposal_log",
+    "parse_certificate_id",
+    "render_pdf",
+    "render_text",
+    "write_export",
+]

@@ -69,26 +69,33 @@ def _normalise(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def _refuse_unless_allowed(vault: Vault, client_ids: Sequence[int], confirm_names: Sequence[str],
-                           today: date | None) -> list[retention.ClientRetention]:
+def _refuse_unless_allowed(
+    vault: Vault, client_ids: Sequence[int], confirm_names: Sequence[str], today: date | None
+) -> list[retention.ClientRetention]:
     if not client_ids:
         raise UsageError("name at least one client to dispose of")
     rows = retention.schedule(vault, today, client_ids)  # NotFoundError for an unknown client
     for r in rows:
         if r.holds:
             hold = r.holds[0]
-            raise DisposalRefusedError(f"{r.record_id} is on legal hold since "
-                                       f"{hold.placed_at[:10]} ({hold.reason}); release the "
-                                       "hold first. Nothing was disposed of")
+            raise DisposalRefusedError(
+                f"{r.record_id} is on legal hold since "
+                f"{hold.placed_at[:10]} ({hold.reason}); release the "
+                "hold first. Nothing was disposed of"
+            )
         if not r.is_due:
-            raise DisposalRefusedError(f"{r.record_id} is kept until {r.disposal_date} "
-                                       f"({r.policy} policy); nothing was disposed of")
+            raise DisposalRefusedError(
+                f"{r.record_id} is kept until {r.disposal_date} "
+                f"({r.policy} policy); nothing was disposed of"
+            )
     wanted = sorted(_normalise(r.display_name) for r in rows)
     given = sorted(_normalise(n) for n in confirm_names)
     if wanted != given:
         raise DisposalRefusedError(
             "the confirmation must name exactly the clients being disposed of ("
-            + ", ".join(r.record_id for r in rows) + "); nothing was disposed of")
+            + ", ".join(r.record_id for r in rows)
+            + "); nothing was disposed of"
+        )
     return rows
 
 
@@ -100,53 +107,80 @@ WORDS_PER_NOTE = 3
 def _elsewhere(db: Database, pdb: Database, word: str, marks: str, values: list[int]) -> bool:
     """Whether a word occurs in any record that stays (the full-text indexes, names)."""
     phrase = '"' + word.replace('"', '""') + '"'
-    if db.scalar(f"SELECT 1 FROM notes_fts f JOIN notes n ON n.id = f.rowid WHERE notes_fts "
-                 f"MATCH ? AND n.client_id NOT IN ({marks}) LIMIT 1", (phrase, *values)):
+    if db.scalar(
+        f"SELECT 1 FROM notes_fts f JOIN notes n ON n.id = f.rowid WHERE notes_fts "
+        f"MATCH ? AND n.client_id NOT IN ({marks}) LIMIT 1",
+        (phrase, *values),
+    ):
         return True
-    if pdb.scalar(f"SELECT 1 FROM pnotes_fts f JOIN pnotes p ON p.id = f.rowid WHERE "
-                  f"pnotes_fts MATCH ? AND p.client_id NOT IN ({marks}) LIMIT 1",
-                  (phrase, *values)):
+    if pdb.scalar(
+        f"SELECT 1 FROM pnotes_fts f JOIN pnotes p ON p.id = f.rowid WHERE "
+        f"pnotes_fts MATCH ? AND p.client_id NOT IN ({marks}) LIMIT 1",
+        (phrase, *values),
+    ):
         return True
-    return bool(db.scalar(f"SELECT 1 FROM clients WHERE id NOT IN ({marks}) AND "
-                          "instr(lower(display_name), ?) > 0 LIMIT 1",
-                          (*values, word.lower())))
+    return bool(
+        db.scalar(
+            f"SELECT 1 FROM clients WHERE id NOT IN ({marks}) AND "
+            "instr(lower(display_name), ?) > 0 LIMIT 1",
+            (*values, word.lower()),
+        )
+    )
 
 
-def _name_elsewhere(db: Database, pdb: Database, name: str, marks: str,
-                    values: list[int]) -> bool:
-    if db.scalar(f"SELECT 1 FROM clients WHERE id NOT IN ({marks}) AND (display_name = ? OR "
-                 "legal_name = ?) LIMIT 1", (*values, name, name)):
+def _name_elsewhere(db: Database, pdb: Database, name: str, marks: str, values: list[int]) -> bool:
+    if db.scalar(
+        f"SELECT 1 FROM clients WHERE id NOT IN ({marks}) AND (display_name = ? OR "
+        "legal_name = ?) LIMIT 1",
+        (*values, name, name),
+    ):
         return True
     words = re.findall(r"\w+", name)
     if not words:
         return False
     phrase = '"' + " ".join(words).replace('"', '""') + '"'
-    return bool(db.scalar(f"SELECT 1 FROM notes_fts f JOIN notes n ON n.id = f.rowid WHERE "
-                          f"notes_fts MATCH ? AND n.client_id NOT IN ({marks}) LIMIT 1",
-                          (phrase, *values))
-                or pdb.scalar(f"SELECT 1 FROM pnotes_fts f JOIN pnotes p ON p.id = f.rowid "
-                              f"WHERE pnotes_fts MATCH ? AND p.client_id NOT IN ({marks}) "
-                              "LIMIT 1", (phrase, *values)))
+    return bool(
+        db.scalar(
+            f"SELECT 1 FROM notes_fts f JOIN notes n ON n.id = f.rowid WHERE "
+            f"notes_fts MATCH ? AND n.client_id NOT IN ({marks}) LIMIT 1",
+            (phrase, *values),
+        )
+        or pdb.scalar(
+            f"SELECT 1 FROM pnotes_fts f JOIN pnotes p ON p.id = f.rowid "
+            f"WHERE pnotes_fts MATCH ? AND p.client_id NOT IN ({marks}) "
+            "LIMIT 1",
+            (phrase, *values),
+        )
+    )
 
 
-def _fingerprints(vault: Vault, pdb: Database, ids: Sequence[int],
-                  sealed: SecretBytes) -> Fingerprints:
+def _fingerprints(
+    vault: Vault, pdb: Database, ids: Sequence[int], sealed: SecretBytes
+) -> Fingerprints:
     """Names, and words only the disposed clients' notes have (with the note bytes around a
     bounded number of them), taken round-robin across the clients' notes."""
     prints = Fingerprints()
     db = vault.db
     marks, values = ids_sql(ids)
     names: set[str] = set()
-    for row in db.query(f"SELECT id, display_name, legal_name, legal_name_sealed FROM clients "
-                        f"WHERE id IN ({marks})", values):
+    for row in db.query(
+        f"SELECT id, display_name, legal_name, legal_name_sealed FROM clients "
+        f"WHERE id IN ({marks})",
+        values,
+    ):
         names.add(row["display_name"])
         if row["legal_name"]:
             names.add(row["legal_name"])
         if row["legal_name_sealed"] is not None:
             with contextlib.suppress(InvalidTag):
-                names.add(open_sealed(sealed, bytes(row["legal_name_sealed"]),
-                                      sealed_name_aad(vault.vault_id),
-                                      SEALED_NAME_PURPOSE).decode("utf-8"))
+                names.add(
+                    open_sealed(
+                        sealed,
+                        bytes(row["legal_name_sealed"]),
+                        sealed_name_aad(vault.vault_id),
+                        SEALED_NAME_PURPOSE,
+                    ).decode("utf-8")
+                )
     for name in sorted(names):
         # A name another client shares, or that remaining notes mention, proves nothing when
         # found: such names are counted, not searched.
@@ -154,10 +188,18 @@ def _fingerprints(vault: Vault, pdb: Database, ids: Sequence[int],
             prints.shared_names += 1
         else:
             prints.add_name(name)
-    texts = [str(r[0]) for r in db.query(
-        f"SELECT body FROM notes WHERE client_id IN ({marks}) ORDER BY client_id, id", values)]
-    texts += [str(r[0]) for r in pdb.query(
-        f"SELECT body FROM pnotes WHERE client_id IN ({marks}) ORDER BY client_id, id", values)]
+    texts = [
+        str(r[0])
+        for r in db.query(
+            f"SELECT body FROM notes WHERE client_id IN ({marks}) ORDER BY client_id, id", values
+        )
+    ]
+    texts += [
+        str(r[0])
+        for r in pdb.query(
+            f"SELECT body FROM pnotes WHERE client_id IN ({marks}) ORDER BY client_id, id", values
+        )
+    ]
     checked: set[str] = set()
     for text in texts:
         if len(prints.words) >= MAX_WORDS:
@@ -179,31 +221,41 @@ def _fingerprints(vault: Vault, pdb: Database, ids: Sequence[int],
 REBUILD_RATIO = 150  # rebuild the index when deleting more than 1/150 of the notes
 
 
-def _delete_records(vault: Vault, ids: Sequence[int], entries: Sequence[DestroyedRecord],
-                    performed_by: str) -> int:
+def _delete_records(
+    vault: Vault, ids: Sequence[int], entries: Sequence[DestroyedRecord], performed_by: str
+) -> int:
     db = vault.db
     marks, values = ids_sql(ids)
     with db.atomic():
         cursor = db.execute(
             "INSERT INTO disposals (state, started_at, performed_by, client_ids, certificate) "
             "VALUES ('records_deleted', ?, ?, ?, ?)",
-            (now_utc(), performed_by, json.dumps(values),
-             json.dumps({"clients": [e.to_json() for e in entries]}, sort_keys=True)))
+            (
+                now_utc(),
+                performed_by,
+                json.dumps(values),
+                json.dumps({"clients": [e.to_json() for e in entries]}, sort_keys=True),
+            ),
+        )
         disposal_id = int(cursor.lastrowid or 0)
         # No number the disposed rows held is handed out again (certificates, releases and
         # the audit log keep naming them).
-        tables = {"notes", *(t for t, _ in client_columns(db)),
-                  *(t for t, _ in referencing(db, "notes"))}
+        tables = {
+            "notes",
+            *(t for t, _ in client_columns(db)),
+            *(t for t, _ in referencing(db, "notes")),
+        }
         for table in sorted(tables):
-            if any(col["name"] == "id" and col["pk"] and str(col["type"]).upper() == "INTEGER"
-                   for col in db.query(f"PRAGMA table_info({table})")):
+            if any(
+                col["name"] == "id" and col["pk"] and str(col["type"]).upper() == "INTEGER"
+                for col in db.query(f"PRAGMA table_info({table})")
+            ):
                 db.retire_ids(table)
         # FTS5 'secure-delete' rewrites index segments per deleted row (about 15 ms a note
         # here); past a share of the vault, rebuilding the index from the remaining notes is
         # faster and just as clean (the old segments' pages are freed, zeroed by secure_delete,
         # and the whole file is re-encrypted afterwards anyway). Same transaction either way.
-        doomed = int(db.scalar(f"SELECT count(*) FROM notes WHERE client_id IN ({marks})",
-                               values))
+        doomed = int(db.scalar(f"SELECT count(*) FROM notes WHERE client_id IN ({marks})", values))
         rebuild = doomed * REBUILD_RATIO > int(db.scalar("SELECT count(*) FROM notes"))
         if rebuild:
             db.execute("INSERT INTO notes_fts(notes_fts, rank) VALUES('secure-delete', 0)")
@@ -221,8 +273,9 @@ def _delete_records(vault: Vault, ids: Sequence[int], entries: Sequence[Destroye
         if rebuild:
             db.execute("INSERT INTO notes_fts(notes_fts) VALUES('rebuild')")
             db.execute("INSERT INTO notes_fts(notes_fts, rank) VALUES('secure-delete', 1)")
-        vault.audit.record(Action.DISPOSAL, "disposal", disposal_id, clients=len(values),
-                           step="records_deleted")
+        vault.audit.record(
+            Action.DISPOSAL, "disposal", disposal_id, clients=len(values), step="records_deleted"
+        )
     return disposal_id
 
 
@@ -234,22 +287,30 @@ def _delete_pnotes(pdb: Database, ids: Sequence[int]) -> int:
     return int(cursor.rowcount)
 
 
-def _set_state(vault: Vault, disposal_id: int, state: str,
-               update: Mapping[str, Any] | None = None) -> None:
+def _set_state(
+    vault: Vault, disposal_id: int, state: str, update: Mapping[str, Any] | None = None
+) -> None:
     db = vault.db
     with db.atomic():
-        cert = json.loads(str(db.scalar("SELECT certificate FROM disposals WHERE id = ?",
-                                        (disposal_id,))))
+        cert = json.loads(
+            str(db.scalar("SELECT certificate FROM disposals WHERE id = ?", (disposal_id,)))
+        )
         cert.update(update or {})
-        db.execute("UPDATE disposals SET state = ?, certificate = ?, completed_at = "
-                   "CASE WHEN ? = 'complete' THEN ? ELSE completed_at END WHERE id = ?",
-                   (state, json.dumps(cert, sort_keys=True), state, now_utc(), disposal_id))
+        db.execute(
+            "UPDATE disposals SET state = ?, certificate = ?, completed_at = "
+            "CASE WHEN ? = 'complete' THEN ? ELSE completed_at END WHERE id = ?",
+            (state, json.dumps(cert, sort_keys=True), state, now_utc(), disposal_id),
+        )
         vault.audit.record(Action.DISPOSAL, "disposal", disposal_id, step=state)
 
 
-def _rotate_all(vault: Vault, passphrase: str, keys: Mapping[KeyName, SecretBytes],
-                new_keys: dict[KeyName, SecretBytes] | None = None,
-                kek: SecretBytes | None = None) -> int:
+def _rotate_all(
+    vault: Vault,
+    passphrase: str,
+    keys: Mapping[KeyName, SecretBytes],
+    new_keys: dict[KeyName, SecretBytes] | None = None,
+    kek: SecretBytes | None = None,
+) -> int:
     """Rotate both databases' keys; returns the new epoch. `keys` are the current (old) keys;
     copies of the new ones go to `new_keys` when given."""
     from ..vault import KEY_FILE, PNOTES_DB, RECORD_DB
@@ -257,9 +318,19 @@ def _rotate_all(vault: Vault, passphrase: str, keys: Mapping[KeyName, SecretByte
     def work(record_db: Database) -> SecretBytes:
         pdb = pnotes_db(vault, keys[KeyName.PNOTES])
         try:
-            _, new_record_key = rotate(vault.folder, vault.key_file, passphrase, record_db, pdb,
-                                       keys, RECORD_DB, PNOTES_DB, KEY_FILE, keep=new_keys,
-                                       kek=kek)
+            _, new_record_key = rotate(
+                vault.folder,
+                vault.key_file,
+                passphrase,
+                record_db,
+                pdb,
+                keys,
+                RECORD_DB,
+                PNOTES_DB,
+                KEY_FILE,
+                keep=new_keys,
+                kek=kek,
+            )
         finally:
             pdb.close()
         return new_record_key
@@ -278,9 +349,16 @@ def _purge_fts(db: Database, table: str) -> None:
     db.execute(f"INSERT INTO {table}({table}) VALUES('optimize')")
 
 
-def dispose(vault: Vault, passphrase: str, client_ids: Sequence[int],
-            confirm_names: Sequence[str], *, performed_by: str | None = None,
-            today: date | None = None, backups: BackupSide | None = None) -> DisposalResult:
+def dispose(
+    vault: Vault,
+    passphrase: str,
+    client_ids: Sequence[int],
+    confirm_names: Sequence[str],
+    *,
+    performed_by: str | None = None,
+    today: date | None = None,
+    backups: BackupSide | None = None,
+) -> DisposalResult:
     """Dispose of the named clients for good, verify it, and issue a certificate."""
     ids = sorted(set(client_ids))
     refuse_if_aside(vault)
@@ -297,12 +375,15 @@ def dispose(vault: Vault, passphrase: str, client_ids: Sequence[int],
         copies = backups.copies_to_replace(vault) if backups is not None else []
         blocked = [c for c in copies if c.connected and not c.writable]
         if blocked:
-            raise StorageError(f"the backup drive {blocked[0].drive} is read-only, so the copy "
-                               f"{blocked[0].location} cannot be replaced; make it writable or "
-                               "disconnect it (it will be purged when next connected). Nothing "
-                               "was disposed of")
-        entries = [c.certificate_entry() for c in plan(vault, ids, today=today,
-                                                        backups=backups, keys=keys)]
+            raise StorageError(
+                f"the backup drive {blocked[0].drive} is read-only, so the copy "
+                f"{blocked[0].location} cannot be replaced; make it writable or "
+                "disconnect it (it will be purged when next connected). Nothing "
+                "was disposed of"
+            )
+        entries = [
+            c.certificate_entry() for c in plan(vault, ids, today=today, backups=backups, keys=keys)
+        ]
         del rows
         pdb = pnotes_db(vault, keys[KeyName.PNOTES])
         try:
@@ -322,17 +403,28 @@ def dispose(vault: Vault, passphrase: str, client_ids: Sequence[int],
             prints.wipe()  # names and note fragments: memory only, and only for this call
 
 
-def _finish(vault: Vault, passphrase: str, disposal_id: int, ids: Sequence[int],
-            copies: Sequence[BackupCopy] | None, backups: BackupSide | None,
-            prints: Fingerprints | None, old_keys: Mapping[KeyName, SecretBytes],
-            kek: SecretBytes | None = None) -> DisposalResult:
+def _finish(
+    vault: Vault,
+    passphrase: str,
+    disposal_id: int,
+    ids: Sequence[int],
+    copies: Sequence[BackupCopy] | None,
+    backups: BackupSide | None,
+    prints: Fingerprints | None,
+    old_keys: Mapping[KeyName, SecretBytes],
+    kek: SecretBytes | None = None,
+) -> DisposalResult:
     epoch_before = vault.key_file.epoch
     state = vault.db.scalar("SELECT state FROM disposals WHERE id = ?", (disposal_id,))
     current: dict[KeyName, SecretBytes] = {}
     if state == "records_deleted":
         epoch_after = _rotate_all(vault, passphrase, old_keys, current, kek)
-        _set_state(vault, disposal_id, "keys_rotated",
-                   {"epoch_before": epoch_before, "epoch_after": epoch_after})
+        _set_state(
+            vault,
+            disposal_id,
+            "keys_rotated",
+            {"epoch_before": epoch_before, "epoch_after": epoch_after},
+        )
     # Backups: connected copies are replaced now, absent ones are recorded as pending.
     if backups is not None and copies is None:
         copies = backups.copies_to_replace(vault)
@@ -360,30 +452,48 @@ def _finish(vault: Vault, passphrase: str, disposal_id: int, ids: Sequence[int],
         record_copies(vault, disposal_id, copies, done)
     retired = {k: v for k, v in old_keys.items()} if prints is not None else None
     try:
-        report = verify(vault, passphrase, disposed_ids=ids, prints=prints,
-                        retired_keys=retired, backups=backups,
-                        keys=current or (None if retired else old_keys))
+        report = verify(
+            vault,
+            passphrase,
+            disposed_ids=ids,
+            prints=prints,
+            retired_keys=retired,
+            backups=backups,
+            keys=current or (None if retired else old_keys),
+        )
     finally:
         wipe_keys(current)
     for failure in failures:
         report.pending.append(f"backup replacement failed, retried when next mounted: {failure}")
     # Copies on a drive reported lost are out of reach for good: the result must not read as
     # if every copy were handled.
-    body = json.loads(str(vault.db.scalar("SELECT certificate FROM disposals WHERE id = ?",
-                                          (disposal_id,))))
+    body = json.loads(
+        str(vault.db.scalar("SELECT certificate FROM disposals WHERE id = ?", (disposal_id,)))
+    )
     records = [DestroyedRecord.from_json(e) for e in body.get("clients", [])]
     for loc in sorted({str(b) for r in records for b in r.backups if b.lost}):
         report.pending.append(f"backup {loc}; it still opens with the passphrase of its day")
     if prints is None:
-        report.add("fingerprints", True, "this disposal was resumed after an interruption: "
-                   "names and note fingerprints were held in memory only and are gone, so the "
-                   "search covered identifiers, pages and keys")
-    pending = [{"drive": p.drive, "location": p.location}
-               for p in pending_purges(vault, disposal_id=disposal_id)]
-    _set_state(vault, disposal_id, "complete", {
-        "verification": report.to_json(),
-        "backups": {"replaced": replaced, "written": new_backups, "pending": pending},
-    })
+        report.add(
+            "fingerprints",
+            True,
+            "this disposal was resumed after an interruption: "
+            "names and note fingerprints were held in memory only and are gone, so the "
+            "search covered identifiers, pages and keys",
+        )
+    pending = [
+        {"drive": p.drive, "location": p.location}
+        for p in pending_purges(vault, disposal_id=disposal_id)
+    ]
+    _set_state(
+        vault,
+        disposal_id,
+        "complete",
+        {
+            "verification": report.to_json(),
+            "backups": {"replaced": replaced, "written": new_backups, "pending": pending},
+        },
+    )
     if prints is not None:
         prints.wipe()
     from .certificate import certificate
@@ -398,17 +508,21 @@ def _default_performer() -> str:
 
 
 def unfinished(vault: Vault) -> list[int]:
-    return [int(r[0]) for r in vault.db.query(
-        "SELECT id FROM disposals WHERE state != 'complete' ORDER BY id")]
+    return [
+        int(r[0])
+        for r in vault.db.query("SELECT id FROM disposals WHERE state != 'complete' ORDER BY id")
+    ]
 
 
-def resume(vault: Vault, passphrase: str, backups: BackupSide | None = None
-           ) -> list[DisposalResult]:
+def resume(
+    vault: Vault, passphrase: str, backups: BackupSide | None = None
+) -> list[DisposalResult]:
     """Finish every disposal a crash or kill interrupted (records already deleted)."""
     results = []
     for disposal_id in unfinished(vault):
-        ids = json.loads(str(vault.db.scalar("SELECT client_ids FROM disposals WHERE id = ?",
-                                             (disposal_id,))))
+        ids = json.loads(
+            str(vault.db.scalar("SELECT client_ids FROM disposals WHERE id = ?", (disposal_id,)))
+        )
         kek = vault.key_file.passphrase_kek(passphrase)
         keys = vault.key_file.unwrap_with_kek(kek, list(KeyName))
         try:
@@ -419,8 +533,9 @@ def resume(vault: Vault, passphrase: str, backups: BackupSide | None = None
             finally:
                 pdb.close()
             _purge_fts(vault.db, "notes_fts")
-            results.append(_finish(vault, passphrase, disposal_id, ids, None, backups, None,
-                                   keys, kek))
+            results.append(
+                _finish(vault, passphrase, disposal_id, ids, None, backups, None, keys, kek)
+            )
         finally:
             wipe_keys(keys)
             kek.wipe()

@@ -46,12 +46,23 @@ class Retention:
         """A policy by key (NotFoundError naming the known keys)."""
         return _policies.get_policy(self._vault.db, key)
 
-    def add(self, key: str, label: str, years_after_service: int,
-            minor_years_after_majority: int | None = None,
-            age_of_majority: int = 18) -> RetentionPolicy:
+    def add(
+        self,
+        key: str,
+        label: str,
+        years_after_service: int,
+        minor_years_after_majority: int | None = None,
+        age_of_majority: int = 18,
+    ) -> RetentionPolicy:
         """A custom policy: years after last service; for minors, years after majority."""
-        return _policies.add_policy(self._vault, key, label, years_after_service,
-                                    minor_years_after_majority, age_of_majority)
+        return _policies.add_policy(
+            self._vault,
+            key,
+            label,
+            years_after_service,
+            minor_years_after_majority,
+            age_of_majority,
+        )
 
     def default(self) -> RetentionPolicy:
         """The vault's default policy (the APA guideline unless set)."""
@@ -64,8 +75,9 @@ class Retention:
         """Give a client a policy (None: back to the vault default); returns the policy."""
         return _policies.set_client_policy(self._vault, client_id, key)
 
-    def schedule(self, today: date | None = None,
-                 client_ids: Iterable[int] | None = None) -> builtins.list[ClientRetention]:
+    def schedule(
+        self, today: date | None = None, client_ids: Iterable[int] | None = None
+    ) -> builtins.list[ClientRetention]:
         """Every client's (or the given clients') policy, disposal date and status."""
         return _policies.schedule(self._vault, today, client_ids)
 
@@ -84,8 +96,9 @@ class Holds:
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
 
-    def place(self, client_id: int, reason: str,
-              placed_by: str = _holds.DEFAULT_PLACED_BY) -> LegalHold:
+    def place(
+        self, client_id: int, reason: str, placed_by: str = _holds.DEFAULT_PLACED_BY
+    ) -> LegalHold:
         return _holds.place_legal_hold(self._vault, client_id, reason, placed_by)
 
     def release(self, hold_id: int, note: str) -> LegalHold:
@@ -117,24 +130,42 @@ class Disposal:
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
 
-    def plan(self, client_ids: Collection[int] | None = None, *, today: date | None = None,
-             passphrase: str | None = None,
-             backups: BackupSide | None = None) -> list[ClientDisposal]:
+    def plan(
+        self,
+        client_ids: Collection[int] | None = None,
+        *,
+        today: date | None = None,
+        passphrase: str | None = None,
+        backups: BackupSide | None = None,
+    ) -> list[ClientDisposal]:
         """What disposing of these clients (default: all due) would destroy. Changes nothing;
         with the passphrase the psychotherapy notes are counted too."""
-        return _plan.plan(self._vault, client_ids, today=today, passphrase=passphrase,
-                          backups=backups)
+        return _plan.plan(
+            self._vault, client_ids, today=today, passphrase=passphrase, backups=backups
+        )
 
-    def dispose(self, passphrase: str, client_ids: Sequence[int],
-                confirm_names: Sequence[str], *, performed_by: str | None = None,
-                today: date | None = None, backups: BackupSide | None = None
-                ) -> DisposalResult:
+    def dispose(
+        self,
+        passphrase: str,
+        client_ids: Sequence[int],
+        confirm_names: Sequence[str],
+        *,
+        performed_by: str | None = None,
+        today: date | None = None,
+        backups: BackupSide | None = None,
+    ) -> DisposalResult:
         """Dispose of the named clients for good, verify it, and issue a certificate."""
-        return _execute.dispose(self._vault, passphrase, client_ids, confirm_names,
-                                performed_by=performed_by, today=today, backups=backups)
+        return _execute.dispose(
+            self._vault,
+            passphrase,
+            client_ids,
+            confirm_names,
+            performed_by=performed_by,
+            today=today,
+            backups=backups,
+        )
 
-    def resume(self, passphrase: str, backups: BackupSide | None = None
-               ) -> list[DisposalResult]:
+    def resume(self, passphrase: str, backups: BackupSide | None = None) -> list[DisposalResult]:
         """Finish every disposal a crash or kill interrupted."""
         return _execute.resume(self._vault, passphrase, backups)
 

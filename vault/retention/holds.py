@@ -41,8 +41,15 @@ class LegalHold:
 
 
 def _hold(row: Row) -> LegalHold:
-    return LegalHold(int(row["id"]), int(row["client_id"]), row["reason"], row["placed_at"],
-                     row["placed_by"], row["released_at"], row["release_note"])
+    return LegalHold(
+        int(row["id"]),
+        int(row["client_id"]),
+        row["reason"],
+        row["placed_at"],
+        row["placed_by"],
+        row["released_at"],
+        row["release_note"],
+    )
 
 
 def _reason(text: str, field: str) -> str:
@@ -57,17 +64,20 @@ def _reason(text: str, field: str) -> str:
     return cleaned
 
 
-def place_legal_hold(vault: Vault, client_id: int, reason: str,
-                     placed_by: str = DEFAULT_PLACED_BY) -> LegalHold:
+def place_legal_hold(
+    vault: Vault, client_id: int, reason: str, placed_by: str = DEFAULT_PLACED_BY
+) -> LegalHold:
     """Put a client on legal hold (blocks disposal until released)."""
     why = _reason(reason, "the reason for the hold")
     who = validate.name(placed_by, "placed by")
     vault.clients.get_unaudited(client_id)  # NotFoundError for an unknown client
     db = vault.db
     with db.atomic():
-        cursor = db.execute("INSERT INTO legal_holds (id, client_id, reason, placed_at, "
-                            "placed_by) VALUES (?, ?, ?, ?, ?)",
-                            (db.next_id("legal_holds"), client_id, why, now_utc(), who))
+        cursor = db.execute(
+            "INSERT INTO legal_holds (id, client_id, reason, placed_at, "
+            "placed_by) VALUES (?, ?, ?, ?, ?)",
+            (db.next_id("legal_holds"), client_id, why, now_utc(), who),
+        )
         hold_id = int(cursor.lastrowid or 0)
         vault.audit.record(Action.LEGAL_HOLD, "client", client_id, hold=hold_id)
     return get_legal_hold(vault, hold_id)
@@ -81,8 +91,10 @@ def release_legal_hold(vault: Vault, hold_id: int, note: str) -> LegalHold:
         raise UsageError(f"{current.record_id} was already released at {current.released_at}")
     db = vault.db
     with db.atomic():
-        db.execute("UPDATE legal_holds SET released_at = ?, release_note = ? WHERE id = ?",
-                   (now_utc(), why, hold_id))
+        db.execute(
+            "UPDATE legal_holds SET released_at = ?, release_note = ? WHERE id = ?",
+            (now_utc(), why, hold_id),
+        )
         vault.audit.record(Action.LEGAL_HOLD_RELEASE, "client", current.client_id, hold=hold_id)
     return get_legal_hold(vault, hold_id)
 
@@ -99,17 +111,23 @@ def active_holds(vault: Vault, client_id: int | None = None) -> list[LegalHold]:
     if client_id is None:
         rows = vault.db.query("SELECT * FROM legal_holds WHERE released_at IS NULL ORDER BY id")
     else:
-        rows = vault.db.query("SELECT * FROM legal_holds WHERE released_at IS NULL AND "
-                              "client_id = ? ORDER BY id", (client_id,))
+        rows = vault.db.query(
+            "SELECT * FROM legal_holds WHERE released_at IS NULL AND client_id = ? ORDER BY id",
+            (client_id,),
+        )
     return [_hold(r) for r in rows]
 
 
 def has_active_hold(vault: Vault, client_id: int) -> bool:
-    return vault.db.scalar("SELECT 1 FROM legal_holds WHERE released_at IS NULL AND "
-                           "client_id = ? LIMIT 1", (client_id,)) is not None
+    return (
+        vault.db.scalar(
+            "SELECT 1 FROM legal_holds WHERE released_at IS NULL AND client_id = ? LIMIT 1",
+            (client_id,),
+        )
+        is not None
+    )
 
 
 def all_holds(vault: Vault, client_id: int) -> list[LegalHold]:
-    rows = vault.db.query("SELECT * FROM legal_holds WHERE client_id = ? ORDER BY id",
-                          (client_id,))
+    rows = vault.db.query("SELECT * FROM legal_holds WHERE client_id = ? ORDER BY id", (client_id,))
     return [_hold(r) for r in rows]

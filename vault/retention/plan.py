@@ -47,21 +47,40 @@ class ClientDisposal:
 
     def certificate_entry(self) -> DestroyedRecord:
         """The certificate's view: no name, no content."""
-        return DestroyedRecord(self.client_id, self.policy, self.disposal_date, self.notes,
-                               self.first_session, self.last_session, self.joint_notes_kept,
-                               self.pnotes, self.pnotes_first, self.pnotes_last,
-                               dict(self.related_rows), self.backups, self.attachments)
+        return DestroyedRecord(
+            self.client_id,
+            self.policy,
+            self.disposal_date,
+            self.notes,
+            self.first_session,
+            self.last_session,
+            self.joint_notes_kept,
+            self.pnotes,
+            self.pnotes_first,
+            self.pnotes_last,
+            dict(self.related_rows),
+            self.backups,
+            self.attachments,
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The queue's JSON: the certificate's fields plus the name and the status."""
-        return {**self.certificate_entry().to_json(), "display_name": self.display_name,
-                "status": self.status}
+        return {
+            **self.certificate_entry().to_json(),
+            "display_name": self.display_name,
+            "status": self.status,
+        }
 
 
-
-def plan(vault: Vault, client_ids: Collection[int] | None = None, *, today: date | None = None,
-         passphrase: str | None = None, backups: BackupSide | None = None,
-         keys: Mapping[KeyName, SecretBytes] | None = None) -> list[ClientDisposal]:
+def plan(
+    vault: Vault,
+    client_ids: Collection[int] | None = None,
+    *,
+    today: date | None = None,
+    passphrase: str | None = None,
+    backups: BackupSide | None = None,
+    keys: Mapping[KeyName, SecretBytes] | None = None,
+) -> list[ClientDisposal]:
     """What disposing of these clients (default: all due) would destroy. Changes nothing.
 
     With the passphrase the psychotherapy notes are counted too (they are in their own file).
@@ -84,9 +103,12 @@ def plan(vault: Vault, client_ids: Collection[int] | None = None, *, today: date
             pdb = pnotes_db(vault, keys[KeyName.PNOTES])
             try:
                 marks, values = ids_sql(ids)
-                for r in pdb.query("SELECT client_id, count(*), min(session_date), "
-                                   f"max(session_date) FROM pnotes WHERE client_id IN ({marks}) "
-                                   "GROUP BY client_id", values):
+                for r in pdb.query(
+                    "SELECT client_id, count(*), min(session_date), "
+                    f"max(session_date) FROM pnotes WHERE client_id IN ({marks}) "
+                    "GROUP BY client_id",
+                    values,
+                ):
                     pcounts[int(r[0])] = (int(r[1]), r[2], r[3])
             finally:
                 pdb.close()
@@ -97,26 +119,53 @@ def plan(vault: Vault, client_ids: Collection[int] | None = None, *, today: date
     if backups is not None:
         for cid in ids:
             copies[cid] = [c.held() for c in backups.copies_holding(vault, [cid])]
-    related_cols = [pair for pair in client_columns(db)
-                    if pair[0] not in ("clients", "notes", "note_participants", "backup_clients")]
+    related_cols = [
+        pair
+        for pair in client_columns(db)
+        if pair[0] not in ("clients", "notes", "note_participants", "backup_clients")
+    ]
     result = []
     for r in rows:
         cid = r.client_id
-        notes = db.one("SELECT count(*), min(session_date), max(session_date) FROM notes "
-                       "WHERE client_id = ?", (cid,))
+        notes = db.one(
+            "SELECT count(*), min(session_date), max(session_date) FROM notes WHERE client_id = ?",
+            (cid,),
+        )
         assert notes is not None
-        joint = int(db.scalar("SELECT count(*) FROM note_participants p JOIN notes n "
-                              "ON n.id = p.note_id WHERE p.client_id = ? AND n.client_id != ?",
-                              (cid, cid)))
-        related = {f"{t}": int(db.scalar(f"SELECT count(*) FROM {t} WHERE {c} = ?", (cid,)))
-                   for t, c in related_cols}
-        pcount = (pcounts.get(cid, (0, None, None))
-                  if passphrase is not None or keys is not None else None)
-        result.append(ClientDisposal(
-            cid, r.display_name, r.policy, r.disposal_date, r.status, int(notes[0]), notes[1],
-            notes[2], joint, None if pcount is None else pcount[0],
-            None if pcount is None else pcount[1], None if pcount is None else pcount[2],
-            {k: v for k, v in related.items() if v}, tuple(copies.get(cid, ()))))
+        joint = int(
+            db.scalar(
+                "SELECT count(*) FROM note_participants p JOIN notes n "
+                "ON n.id = p.note_id WHERE p.client_id = ? AND n.client_id != ?",
+                (cid, cid),
+            )
+        )
+        related = {
+            f"{t}": int(db.scalar(f"SELECT count(*) FROM {t} WHERE {c} = ?", (cid,)))
+            for t, c in related_cols
+        }
+        pcount = (
+            pcounts.get(cid, (0, None, None))
+            if passphrase is not None or keys is not None
+            else None
+        )
+        result.append(
+            ClientDisposal(
+                cid,
+                r.display_name,
+                r.policy,
+                r.disposal_date,
+                r.status,
+                int(notes[0]),
+                notes[1],
+                notes[2],
+                joint,
+                None if pcount is None else pcount[0],
+                None if pcount is None else pcount[1],
+                None if pcount is None else pcount[2],
+                {k: v for k, v in related.items() if v},
+                tuple(copies.get(cid, ())),
+            )
+        )
     return result
 
 

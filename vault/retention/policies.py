@@ -47,27 +47,41 @@ class RetentionPolicy:
         return due
 
     def minor_applies(self, last_service: date, date_of_birth: date | None) -> bool:
-        return (self.minor_years_after_majority is not None and date_of_birth is not None
-                and add_years(date_of_birth, self.age_of_majority) > last_service)
+        return (
+            self.minor_years_after_majority is not None
+            and date_of_birth is not None
+            and add_years(date_of_birth, self.age_of_majority) > last_service
+        )
 
     def describe(self) -> str:
         text = f"{self.years_after_service} years after last service"
         if self.minor_years_after_majority is not None:
-            text += (f"; minors: the later of that and {self.minor_years_after_majority} years "
-                     f"after age {self.age_of_majority}")
+            text += (
+                f"; minors: the later of that and {self.minor_years_after_majority} years "
+                f"after age {self.age_of_majority}"
+            )
         return text
 
 
 # Sources as in REGULATIONS.md. Presets are defaults a practitioner can check against current law;
 # a custom policy (same shape) covers anything else, e.g. Delaware's "longest applicable period".
 PRESETS: tuple[RetentionPolicy, ...] = (
-    RetentionPolicy("apa", "APA Record Keeping Guidelines (default)", 7, 3, 18,
-                    "APA Record Keeping Guidelines (2007)", True),
+    RetentionPolicy(
+        "apa",
+        "APA Record Keeping Guidelines (default)",
+        7,
+        3,
+        18,
+        "APA Record Keeping Guidelines (2007)",
+        True,
+    ),
     RetentionPolicy("tx-lpc", "Texas LPC", 7, 5, 18, "22 TAC ch. 681 (Texas LPC rules)", True),
-    RetentionPolicy("ca-lpcc", "California LPCC", 7, 7, 18,
-                    "Cal. Bus. & Prof. Code §4999.75", True),
-    RetentionPolicy("pa", "Pennsylvania", 5, None, 18, "Pennsylvania licensing rules (5 years)",
-                    True),
+    RetentionPolicy(
+        "ca-lpcc", "California LPCC", 7, 7, 18, "Cal. Bus. & Prof. Code §4999.75", True
+    ),
+    RetentionPolicy(
+        "pa", "Pennsylvania", 5, None, 18, "Pennsylvania licensing rules (5 years)", True
+    ),
     RetentionPolicy("az", "Arizona", 6, 3, 18, "A.R.S. §12-2297", True),
 )
 _PRESET_KEYS = {p.key: p for p in PRESETS}
@@ -95,9 +109,15 @@ def _parse_day(text: str | None) -> date | None:
 
 def _policy(row: Row) -> RetentionPolicy:
     minor = row["minor_years_after_majority"]
-    return RetentionPolicy(row["key"], row["label"], int(row["years_after_service"]),
-                           None if minor is None else int(minor), int(row["age_of_majority"]),
-                           row["source"], False)
+    return RetentionPolicy(
+        row["key"],
+        row["label"],
+        int(row["years_after_service"]),
+        None if minor is None else int(minor),
+        int(row["age_of_majority"]),
+        row["source"],
+        False,
+    )
 
 
 def policies(db: Database) -> list[RetentionPolicy]:
@@ -124,14 +144,20 @@ def _years(value: int | None, what: str) -> int | None:
     return value
 
 
-def add_policy(vault: Vault, key: str, label: str, years_after_service: int,
-               minor_years_after_majority: int | None = None,
-               age_of_majority: int = 18) -> RetentionPolicy:
+def add_policy(
+    vault: Vault,
+    key: str,
+    label: str,
+    years_after_service: int,
+    minor_years_after_majority: int | None = None,
+    age_of_majority: int = 18,
+) -> RetentionPolicy:
     """A custom policy: years after last service; for minors, years after the age of majority."""
     clean = key.strip().lower()
     if not _KEY.match(clean):
-        raise UsageError(f"{key!r} is not a policy key (lowercase letters, digits and dashes, "
-                         "up to 40)")
+        raise UsageError(
+            f"{key!r} is not a policy key (lowercase letters, digits and dashes, up to 40)"
+        )
     if clean in _PRESET_KEYS:
         raise UsageError(f"{clean!r} is a built-in preset; choose another key")
     title = validate.name(label, "policy label")  # the one rule for name-like fields
@@ -144,10 +170,12 @@ def add_policy(vault: Vault, key: str, label: str, years_after_service: int,
     with db.atomic():
         if db.scalar("SELECT 1 FROM retention_policies WHERE key = ?", (clean,)):
             raise UsageError(f"a policy {clean!r} already exists")
-        db.execute("INSERT INTO retention_policies (key, label, years_after_service, "
-                   "minor_years_after_majority, age_of_majority, source, created_at) "
-                   "VALUES (?, ?, ?, ?, ?, 'custom', ?)",
-                   (clean, title, years, minor, majority, now_utc()))
+        db.execute(
+            "INSERT INTO retention_policies (key, label, years_after_service, "
+            "minor_years_after_majority, age_of_majority, source, created_at) "
+            "VALUES (?, ?, ?, ?, ?, 'custom', ?)",
+            (clean, title, years, minor, majority, now_utc()),
+        )
         vault.audit.record(Action.EDIT, "retention_policy", clean)
     return get_policy(db, clean)
 
@@ -160,8 +188,11 @@ def default_policy(db: Database) -> RetentionPolicy:
 def set_default_policy(vault: Vault, key: str) -> RetentionPolicy:
     policy = get_policy(vault.db, key)
     with vault.db.atomic():
-        vault.db.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) "
-                         "DO UPDATE SET value = excluded.value", (DEFAULT_SETTING, policy.key))
+        vault.db.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) "
+            "DO UPDATE SET value = excluded.value",
+            (DEFAULT_SETTING, policy.key),
+        )
         vault.audit.record(Action.EDIT, "retention_default", policy.key)
     return policy
 
@@ -208,12 +239,14 @@ def held_clients(vault: Vault) -> dict[int, list[HoldInfo]]:
     held: dict[int, list[HoldInfo]] = {}
     for hold in active_holds(vault):
         held.setdefault(hold.client_id, []).append(
-            HoldInfo(hold.reason, hold.placed_at, hold.placed_by))
+            HoldInfo(hold.reason, hold.placed_at, hold.placed_by)
+        )
     return held
 
 
-def schedule(vault: Vault, today: date | None = None,
-             client_ids: Iterable[int] | None = None) -> list[ClientRetention]:
+def schedule(
+    vault: Vault, today: date | None = None, client_ids: Iterable[int] | None = None
+) -> list[ClientRetention]:
     """Every client's (or the given clients') policy, disposal date and status, soonest first."""
     db = vault.db
     day = today or today_utc()
@@ -221,14 +254,19 @@ def schedule(vault: Vault, today: date | None = None,
     cache: dict[str, RetentionPolicy] = {}
     held = held_clients(vault)
     if client_ids is None:
-        rows = db.query("SELECT id, display_name, date_of_birth, last_service_date, "
-                        "retention_policy, created_at FROM clients")
+        rows = db.query(
+            "SELECT id, display_name, date_of_birth, last_service_date, "
+            "retention_policy, created_at FROM clients"
+        )
     else:
         wanted = sorted(set(client_ids))
         rows = []
         for cid in wanted:
-            row = db.one("SELECT id, display_name, date_of_birth, last_service_date, "
-                         "retention_policy, created_at FROM clients WHERE id = ?", (cid,))
+            row = db.one(
+                "SELECT id, display_name, date_of_birth, last_service_date, "
+                "retention_policy, created_at FROM clients WHERE id = ?",
+                (cid,),
+            )
             if row is None:
                 raise NotFoundError(f"no client C-{cid:05d}")
             rows.append(row)
@@ -248,9 +286,18 @@ def schedule(vault: Vault, today: date | None = None,
         due = policy.disposal_date(last, dob)
         holds = tuple(held.get(int(row["id"]), ()))
         status = "held" if holds else ("due" if due <= day else "retained")
-        result.append(ClientRetention(int(row["id"]), row["display_name"], policy.key,
-                                      last.isoformat(), policy.minor_applies(last, dob),
-                                      due.isoformat(), holds, status))
+        result.append(
+            ClientRetention(
+                int(row["id"]),
+                row["display_name"],
+                policy.key,
+                last.isoformat(),
+                policy.minor_applies(last, dob),
+                due.isoformat(),
+                holds,
+                status,
+            )
+        )
     result.sort(key=lambda r: (r.disposal_date, r.client_id))
     return result
 
@@ -260,7 +307,19 @@ def due_clients(vault: Vault, today: date | None = None) -> list[ClientRetention
 
 
 __all__ = [
-    "PRESETS", "ClientRetention", "HoldInfo", "RetentionPolicy", "add_policy", "add_years",
-    "default_policy", "due_clients", "get_policy", "held_clients", "policies", "schedule",
-    "set_client_policy", "set_default_policy", "today_utc",
+    "PRESETS",
+    "ClientRetention",
+    "HoldInfo",
+    "RetentionPolicy",
+    "add_policy",
+    "add_years",
+    "default_policy",
+    "due_clients",
+    "get_policy",
+    "held_clients",
+    "policies",
+    "schedule",
+    "set_client_policy",
+    "set_default_policy",
+    "today_utc",
 ]

@@ -76,8 +76,9 @@ class BackupSide(Protocol):
         unlink each old file. Returns the new backup's location."""
         ...
 
-    def remaining_plaintext(self, vault: Vault, keys: Mapping[KeyName, SecretBytes]
-                            ) -> Iterator[tuple[str, Iterable[bytes]]]:
+    def remaining_plaintext(
+        self, vault: Vault, keys: Mapping[KeyName, SecretBytes]
+    ) -> Iterator[tuple[str, Iterable[bytes]]]:
         """Each remaining good backup on a connected drive, decrypted with the vault's current
         keys, as chunks of page plaintext (an archive under any other key is reported)."""
         ...
@@ -106,24 +107,40 @@ class DestroyedRecord:
         return f"C-{self.client_id:05d}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"client_id": self.client_id, "policy": self.policy,
-                "disposal_date": self.disposal_date, "notes": self.notes,
-                "first_session": self.first_session, "last_session": self.last_session,
-                "joint_notes_kept": self.joint_notes_kept, "pnotes": self.pnotes,
-                "pnotes_first": self.pnotes_first, "pnotes_last": self.pnotes_last,
-                "related_rows": dict(self.related_rows),
-                "backups": [b.to_json() for b in self.backups],
-                "attachments": self.attachments, "record_id": self.record_id}
+        return {
+            "client_id": self.client_id,
+            "policy": self.policy,
+            "disposal_date": self.disposal_date,
+            "notes": self.notes,
+            "first_session": self.first_session,
+            "last_session": self.last_session,
+            "joint_notes_kept": self.joint_notes_kept,
+            "pnotes": self.pnotes,
+            "pnotes_first": self.pnotes_first,
+            "pnotes_last": self.pnotes_last,
+            "related_rows": dict(self.related_rows),
+            "backups": [b.to_json() for b in self.backups],
+            "attachments": self.attachments,
+            "record_id": self.record_id,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> DestroyedRecord:
-        return cls(int(data["client_id"]), str(data["policy"]), str(data["disposal_date"]),
-                   int(data["notes"]), data.get("first_session"), data.get("last_session"),
-                   int(data.get("joint_notes_kept", 0)), data.get("pnotes"),
-                   data.get("pnotes_first"), data.get("pnotes_last"),
-                   {str(k): int(v) for k, v in data.get("related_rows", {}).items()},
-                   tuple(HeldCopy.from_json(str(b)) for b in data.get("backups", ())),
-                   int(data.get("attachments", 0)))
+        return cls(
+            int(data["client_id"]),
+            str(data["policy"]),
+            str(data["disposal_date"]),
+            int(data["notes"]),
+            data.get("first_session"),
+            data.get("last_session"),
+            int(data.get("joint_notes_kept", 0)),
+            data.get("pnotes"),
+            data.get("pnotes_first"),
+            data.get("pnotes_last"),
+            {str(k): int(v) for k, v in data.get("related_rows", {}).items()},
+            tuple(HeldCopy.from_json(str(b)) for b in data.get("backups", ())),
+            int(data.get("attachments", 0)),
+        )
 
 
 @dataclass(frozen=True)
@@ -139,9 +156,15 @@ class PendingPurge:
     done_at: str | None
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "disposal_id": self.disposal_id, "drive": self.drive,
-                "location": self.location, "state": self.state,
-                "recorded_at": self.recorded_at, "done_at": self.done_at}
+        return {
+            "id": self.id,
+            "disposal_id": self.disposal_id,
+            "drive": self.drive,
+            "location": self.location,
+            "state": self.state,
+            "recorded_at": self.recorded_at,
+            "done_at": self.done_at,
+        }
 
 
 __all__ = ["BackupCopy", "BackupSide", "DestroyedRecord", "HeldCopy", "PendingPurge"]

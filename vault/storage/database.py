@@ -62,12 +62,12 @@ def _driver_errors() -> Iterator[None]:
         raise _translate(e, "database error") from None
     except UnicodeEncodeError:
         # Lone surrogates: bytes that were not UTF-8 reached us as text.
-        raise UsageError("the request contains text that is not valid Unicode "
-                         "(not UTF-8)") from None
+        raise UsageError(
+            "the request contains text that is not valid Unicode (not UTF-8)"
+        ) from None
     except OverflowError:
         # An identifier like N-99999999999999999999 cannot exist; say so, not crash.
-        raise UsageError("a number in the request is too large to be a record "
-                         "identifier") from None
+        raise UsageError("a number in the request is too large to be a record identifier") from None
 
 
 # SQLCipher's memory security zeroes every allocation SQLite frees (decrypted pages, query text,
@@ -190,10 +190,12 @@ class Database:
         """Before deleting rows of `table`: no id up to its current highest is reused."""
         _check_identifier(table)
         self.execute(
-            "INSERT INTO meta (key, value) SELECT ?, coalesce(max(id), 0) FROM " + table
+            "INSERT INTO meta (key, value) SELECT ?, coalesce(max(id), 0) FROM "
+            + table
             + " WHERE true ON CONFLICT(key) DO UPDATE SET value = "
             "max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
-            (f"id_floor.{table}",))
+            (f"id_floor.{table}",),
+        )
 
     def execute_all(self, statements: Sequence[str]) -> None:
         """Run DDL statements one by one (executescript would COMMIT our transaction)."""
@@ -288,13 +290,17 @@ class Database:
         keeping its own tables in this database (the backup catalog) passes its own, so its
         version numbers never mix with the vault's."""
         _check_identifier(table)
-        self.execute(f"CREATE TABLE IF NOT EXISTS {table} ("
-                     "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+        self.execute(
+            f"CREATE TABLE IF NOT EXISTS {table} ("
+            "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
         current = int(self.scalar(f"SELECT coalesce(max(version), 0) FROM {table}"))
         known = max((m.version for m in migrations), default=0)
         if current > known:
-            raise UsageError(f"this vault was written by a newer Confide (schema {current}, this "
-                             f"version knows {known}); upgrade Confide")
+            raise UsageError(
+                f"this vault was written by a newer Confide (schema {current}, this "
+                f"version knows {known}); upgrade Confide"
+            )
         # Versions are reserved per feature and may land out of order: apply every migration
         # not yet recorded, not only those above the highest applied one.
         applied = {int(r[0]) for r in self.query(f"SELECT version FROM {table}")}
@@ -303,8 +309,10 @@ class Database:
                 continue
             with self.atomic():
                 migration.apply(self)
-                self.execute(f"INSERT INTO {table} VALUES (?, ?, ?)",
-                             (migration.version, migration.name, now_utc()))
+                self.execute(
+                    f"INSERT INTO {table} VALUES (?, ?, ?)",
+                    (migration.version, migration.name, now_utc()),
+                )
             current = max(current, migration.version)
         return current
 

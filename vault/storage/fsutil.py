@@ -82,7 +82,7 @@ def write_new_file(path: Path, data: bytes) -> None:
     try:
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -174,8 +174,11 @@ def mount_of(path: Path) -> tuple[str, str, str]:
         with open("/proc/mounts", encoding="utf-8") as f:
             for line in f:
                 parts = line.split()
-                if len(parts) >= 3 and (target == parts[1] or target.startswith(
-                        parts[1].rstrip("/") + "/")) and len(parts[1]) > len(best[1]):
+                if (
+                    len(parts) >= 3
+                    and (target == parts[1] or target.startswith(parts[1].rstrip("/") + "/"))
+                    and len(parts[1]) > len(best[1])
+                ):
                     best = (parts[0], parts[1], parts[2])
     return best
 

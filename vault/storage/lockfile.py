@@ -29,8 +29,9 @@ class ProcessLock:
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
             os.close(fd)
             who = f" (process {holder})" if holder.isdigit() else ""
-            raise VaultBusyError(f"the vault is open in another Confide process{who}; "
-                                 "close it there first") from None
+            raise VaultBusyError(
+                f"the vault is open in another Confide process{who}; close it there first"
+            ) from None
         # The pid only makes the busy message friendlier; a full disk must not leave the flock
         # held by an fd nobody owns (it did: a raw OSError escaped and the vault stayed busy).
         with contextlib.suppress(OSError):

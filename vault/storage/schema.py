@@ -286,8 +286,7 @@ RECORD_V2 = [
     )""",
     """CREATE INDEX amendments_note ON amendments(note_id)""",
 ]
-RECORD_MIGRATIONS.append(Migration(2, "disclosures, authorizations, legal holds",
-                                  _run(RECORD_V2)))
+RECORD_MIGRATIONS.append(Migration(2, "disclosures, authorizations, legal holds", _run(RECORD_V2)))
 
 # -- 5 (record) and 2 (pnotes): flags in every kind of text (issue 11).
 # A flag may name the participant whose passage it is (joint notes). Privacy-mode search matches
@@ -321,21 +320,33 @@ def _record_v5(db: Database) -> None:
             regions = marked_regions(row["body"])
         except MarkupError:
             continue
-        taken = [(int(r[0]), int(r[1])) for r in db.query(
-            "SELECT start, end FROM omit_spans WHERE note_id = ?", (row["id"],))]
+        taken = [
+            (int(r[0]), int(r[1]))
+            for r in db.query("SELECT start, end FROM omit_spans WHERE note_id = ?", (row["id"],))
+        ]
         for start, end, category in regions:
             if not any(s < end and start < e for s, e in taken):
-                db.execute("INSERT INTO omit_spans (note_id, start, end, category) "
-                           "VALUES (?, ?, ?, ?)", (row["id"], start, end, category.value))
-    rows = db.query("SELECT n.id, n.body, n.omit_category FROM notes n WHERE "
-                    "n.omit_category IS NOT NULL OR EXISTS "
-                    "(SELECT 1 FROM omit_spans s WHERE s.note_id = n.id)")
+                db.execute(
+                    "INSERT INTO omit_spans (note_id, start, end, category) VALUES (?, ?, ?, ?)",
+                    (row["id"], start, end, category.value),
+                )
+    rows = db.query(
+        "SELECT n.id, n.body, n.omit_category FROM notes n WHERE "
+        "n.omit_category IS NOT NULL OR EXISTS "
+        "(SELECT 1 FROM omit_spans s WHERE s.note_id = n.id)"
+    )
     for row in rows:
-        spans = [OmitSpan(int(r[0]), int(r[1]), OmitCategory(r[2])) for r in db.query(
-            "SELECT start, end, category FROM omit_spans WHERE note_id = ?", (row["id"],))]
+        spans = [
+            OmitSpan(int(r[0]), int(r[1]), OmitCategory(r[2]))
+            for r in db.query(
+                "SELECT start, end, category FROM omit_spans WHERE note_id = ?", (row["id"],)
+            )
+        ]
         whole = OmitCategory(row["omit_category"]) if row["omit_category"] else None
-        db.execute("INSERT INTO notes_open_fts(rowid, body) VALUES (?, ?)",
-                   (row["id"], open_text(row["body"], spans, whole)))
+        db.execute(
+            "INSERT INTO notes_open_fts(rowid, body) VALUES (?, ?)",
+            (row["id"], open_text(row["body"], spans, whole)),
+        )
 
 
 RECORD_MIGRATIONS.append(Migration(5, "flag attribution, privacy-mode search index", _record_v5))
@@ -370,9 +381,10 @@ def _pnotes_v2(db: Database) -> None:
             continue
         db.execute("UPDATE pnotes SET body = ? WHERE id = ?", (body, row["id"]))
         for span in spans:
-            db.execute("INSERT INTO pnote_spans (pnote_id, start, end, category) "
-                       "VALUES (?, ?, ?, ?)", (row["id"], span.start, span.end,
-                                               span.category.value))
+            db.execute(
+                "INSERT INTO pnote_spans (pnote_id, start, end, category) VALUES (?, ?, ?, ?)",
+                (row["id"], span.start, span.end, span.category.value),
+            )
 
 
 PNOTES_MIGRATIONS.append(Migration(2, "flags in psychotherapy notes", _pnotes_v2))
@@ -441,5 +453,4 @@ RECORD_V6 = [
     """CREATE TRIGGER incident_notices_no_delete BEFORE DELETE ON incident_notices
        BEGIN SELECT RAISE(ABORT, 'the record of notices is append-only'); END""",
 ]
-RECORD_MIGRATIONS.append(Migration(6, "incident register (breach notification)",
-                                  _run(RECORD_V6)))
+RECORD_MIGRATIONS.append(Migration(6, "incident register (breach notification)", _run(RECORD_V6)))

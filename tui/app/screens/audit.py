@@ -27,8 +27,13 @@ class AuditScreen(VaultScreen):
     def on_mount(self) -> None:
         self.title = "Audit log"
         table = self.query_one("#audit", DataTable)
-        for key, label in (("seq", "#"), ("at", "When (UTC)"), ("action", "Action"),
-                           ("object", "Object"), ("detail", "Detail")):
+        for key, label in (
+            ("seq", "#"),
+            ("at", "When (UTC)"),
+            ("action", "Action"),
+            ("object", "Object"),
+            ("detail", "Detail"),
+        ):
             table.add_column(label, key=key)
         try:
             report = self.vault.audit.verify()
@@ -38,19 +43,28 @@ class AuditScreen(VaultScreen):
             return
         status = self.query_one("#audit-status", Static)
         if report.ok:
-            status.update(plain(f"Chain verified: all {report.entries} entries intact. "
-                                f"Showing the newest {min(SHOWN, len(entries))}."))
+            status.update(
+                plain(
+                    f"Chain verified: all {report.entries} entries intact. "
+                    f"Showing the newest {min(SHOWN, len(entries))}."
+                )
+            )
         else:
-            status.update(plain(f"CHAIN BROKEN at entry {report.first_broken_seq}: "
-                                f"{report.reason}"))
+            status.update(
+                plain(f"CHAIN BROKEN at entry {report.first_broken_seq}: {report.reason}")
+            )
         status.set_class(not report.ok, "error")
         status.set_class(report.ok, "ok")
         for entry in entries:
             obj = " ".join(p for p in (entry.object_type, entry.object_id) if p)
             detail = " ".join(f"{k}={v}" for k, v in sorted(entry.detail.items()))
             # Text cells: details can hold labels and file names (markup, escapes).
-            table.add_row(*map(plain, (str(entry.seq), entry.at.replace("T", " ")[:19],
-                                       entry.action, obj, detail)))
+            table.add_row(
+                *map(
+                    plain,
+                    (str(entry.seq), entry.at.replace("T", " ")[:19], entry.action, obj, detail),
+                )
+            )
         table.focus()
 
     def action_back(self) -> None:

@@ -41,8 +41,10 @@ from .base import VaultScreen
 from .modals import PassphraseModal
 
 PHASES = {"write": "Writing", "verify": "Reading back and verifying", "restore": "Restoring"}
-NO_DRIVE = ("No backup drive yet. Press a to designate one: the folder where a USB drive is "
-            "mounted, or a folder on another disk.")
+NO_DRIVE = (
+    "No backup drive yet. Press a to designate one: the folder where a USB drive is "
+    "mounted, or a folder on another disk."
+)
 
 
 class AddDriveModal(ModalScreen[tuple[str, str] | None]):
@@ -54,9 +56,12 @@ class AddDriveModal(ModalScreen[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
-            yield Static("Designate a backup drive: type the folder where it is mounted "
-                         "(for example /media/you/STICK). Confide marks it as this vault's.",
-                         markup=False, classes="modal-question")
+            yield Static(
+                "Designate a backup drive: type the folder where it is mounted "
+                "(for example /media/you/STICK). Confide marks it as this vault's.",
+                markup=False,
+                classes="modal-question",
+            )
             yield SafeInput(placeholder="Folder (mount point of the drive)", id="drive-path")
             yield SafeInput(placeholder="Name for the drive (optional)", id="drive-label")
             yield Static("", markup=False, classes="modal-error", id="drive-error")
@@ -130,14 +135,25 @@ class BackupScreen(VaultScreen):
     def on_mount(self) -> None:
         self.title = "Backups"
         drives = self.query_one("#backup-drives", DataTable)
-        for key, label in (("drive", "Drive"), ("label", "Label"), ("status", "Status"),
-                           ("connected", "Connected"), ("last", "Last good backup")):
+        for key, label in (
+            ("drive", "Drive"),
+            ("label", "Label"),
+            ("status", "Status"),
+            ("connected", "Connected"),
+            ("last", "Last good backup"),
+        ):
             drives.add_column(label, key=key)
         gens = self.query_one("#backup-generations", DataTable)
         # Status and verification first: at 80 columns the long file name is what gets cut.
-        for key, label in (("created", "Made (UTC)"), ("status", "Status"),
-                           ("verified", "Verified"), ("drive", "Drive"), ("clients", "Clients"),
-                           ("size", "Size"), ("file", "File")):
+        for key, label in (
+            ("created", "Made (UTC)"),
+            ("status", "Status"),
+            ("verified", "Verified"),
+            ("drive", "Drive"),
+            ("clients", "Clients"),
+            ("size", "Size"),
+            ("file", "File"),
+        ):
             gens.add_column(label, key=key)
         # Until there is work to show, an idle bar would pulse as if something were running.
         self.query_one("#backup-progress", ProgressBar).display = False
@@ -157,26 +173,48 @@ class BackupScreen(VaultScreen):
         table = self.query_one("#backup-drives", DataTable)
         table.clear()
         for d in drives:
-            last = next((r.created_at for r in records
-                         if r.drive_id == d.drive_id and r.is_good), None)
+            last = next(
+                (r.created_at for r in records if r.drive_id == d.drive_id and r.is_good), None
+            )
             # Text cells: a drive label comes from a file on the drive (markup, escapes).
-            table.add_row(*map(plain, (d.drive_id, d.label, d.status,
-                                       "yes" if d.drive_id in connected else "no",
-                                       (last or "-").replace("T", " ")[:19])))
+            table.add_row(
+                *map(
+                    plain,
+                    (
+                        d.drive_id,
+                        d.label,
+                        d.status,
+                        "yes" if d.drive_id in connected else "no",
+                        (last or "-").replace("T", " ")[:19],
+                    ),
+                )
+            )
         gens = self.query_one("#backup-generations", DataTable)
         gens.clear()
         labels = {d.drive_id: d.label for d in drives}
         for r in records:
-            gens.add_row(*map(plain, (r.created_at.replace("T", " ")[:19], r.status,
-                                      (r.verified_at or "-").replace("T", " ")[:19],
-                                      labels.get(r.drive_id or "", r.drive_id or "-"),
-                                      str(len(r.client_ids)),
-                                      f"{(r.size or 0) / 2**20:.1f} MiB", r.file_name)))
-        verified = max((r.verified_at for r in records if r.is_good and r.verified_at),
-                       default=None)
-        summary = (f"{len(drives)} drive(s), {len(connected)} connected. "
-                   f"{sum(r.is_good for r in records)} good backup(s); last verified "
-                   f"{verified.replace('T', ' ')[:19] if verified else 'never'}.")
+            gens.add_row(
+                *map(
+                    plain,
+                    (
+                        r.created_at.replace("T", " ")[:19],
+                        r.status,
+                        (r.verified_at or "-").replace("T", " ")[:19],
+                        labels.get(r.drive_id or "", r.drive_id or "-"),
+                        str(len(r.client_ids)),
+                        f"{(r.size or 0) / 2**20:.1f} MiB",
+                        r.file_name,
+                    ),
+                )
+            )
+        verified = max(
+            (r.verified_at for r in records if r.is_good and r.verified_at), default=None
+        )
+        summary = (
+            f"{len(drives)} drive(s), {len(connected)} connected. "
+            f"{sum(r.is_good for r in records)} good backup(s); last verified "
+            f"{verified.replace('T', ' ')[:19] if verified else 'never'}."
+        )
         if not drives:
             summary = NO_DRIVE
         self.query_one("#backup-summary", Static).update(plain(summary))
@@ -185,9 +223,12 @@ class BackupScreen(VaultScreen):
         bar = self.query_one("#backup-progress", ProgressBar)
         bar.display = True
         bar.update(total=max(progress.total, 1), progress=progress.done)
-        self.query_one("#backup-phase", Static).update(plain(
-            f"{PHASES.get(progress.phase, progress.phase)}: "
-            f"{progress.done / 2**20:.1f} of {progress.total / 2**20:.1f} MiB"))
+        self.query_one("#backup-phase", Static).update(
+            plain(
+                f"{PHASES.get(progress.phase, progress.phase)}: "
+                f"{progress.done / 2**20:.1f} of {progress.total / 2**20:.1f} MiB"
+            )
+        )
 
     def _progress_from_thread(self, progress: BackupProgress) -> None:
         self.app.call_from_thread(self.show_progress, progress)
@@ -210,8 +251,10 @@ class BackupScreen(VaultScreen):
             except ConfideError as e:
                 self.show_error(e)
                 return
-            self.notify(f"{drive.label} is now a backup drive. Press b to back up to it.",
-                        title="Backup drive")
+            self.notify(
+                f"{drive.label} is now a backup drive. Press b to back up to it.",
+                title="Backup drive",
+            )
             self.refresh_tables()
 
         self.app.push_screen(AddDriveModal(), chosen)
@@ -243,17 +286,24 @@ class BackupScreen(VaultScreen):
             return
         if not has_good:
             # Asking for the passphrase first, only to say there is nothing to test, wastes it.
-            self.notify("There is no backup to test yet. Press b to back up first.",
-                        title="Restore test", severity="warning")
+            self.notify(
+                "There is no backup to test yet. Press b to back up first.",
+                title="Restore test",
+                severity="warning",
+            )
             return
 
         def entered(passphrase: str | None) -> None:
             if passphrase:
                 self._restore_test_worker(vault, passphrase)
 
-        self.app.push_screen(PassphraseModal(
-            "The restore test restores the newest backup into a temporary folder, checks it "
-            "and erases it. Enter your passphrase (the one of the backup's day)."), entered)
+        self.app.push_screen(
+            PassphraseModal(
+                "The restore test restores the newest backup into a temporary folder, checks it "
+                "and erases it. Enter your passphrase (the one of the backup's day)."
+            ),
+            entered,
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="backup")
     def _backup_worker(self, vault: Vault) -> BackupResult:
@@ -276,15 +326,19 @@ class BackupScreen(VaultScreen):
         newest: Path | None = None
         for record in catalog.backups(statuses=["good"]):
             drive = next((d for d in catalog.drives() if d.drive_id == record.drive_id), None)
-            candidate = (Path(drive.last_path) / "confide-backups" / record.file_name
-                         if drive is not None and drive.last_path else Path(record.path))
+            candidate = (
+                Path(drive.last_path) / "confide-backups" / record.file_name
+                if drive is not None and drive.last_path
+                else Path(record.path)
+            )
             if candidate.exists():
                 newest = candidate
                 break
         if newest is None:
             raise NotFoundError("no good backup is reachable; connect the backup drive")
-        result = restore_test(newest, beside=vault.folder, passphrase=passphrase,
-                              progress=self._progress_from_thread)
+        result = restore_test(
+            newest, beside=vault.folder, passphrase=passphrase, progress=self._progress_from_thread
+        )
         self.post_message(self.RestoreTested(result))
         return result
 
@@ -292,27 +346,36 @@ class BackupScreen(VaultScreen):
 
     def on_backup_screen_backup_written(self, message: BackupWritten) -> None:
         r = message.result
-        self.notify(f"Backup written and verified: {r.path.name}"
-                    + (f"; {len(r.pruned)} old generation(s) pruned" if r.pruned else ""),
-                    title="Backup")
+        self.notify(
+            f"Backup written and verified: {r.path.name}"
+            + (f"; {len(r.pruned)} old generation(s) pruned" if r.pruned else ""),
+            title="Backup",
+        )
         self.refresh_tables()
 
     def on_backup_screen_backups_verified(self, message: BackupsVerified) -> None:
         bad = [o for o in message.outcomes if not o.ok and o.reachable]
         if bad:
-            self.notify("; ".join(f"{o.record.file_name}: {o.message}" for o in bad[:3]),
-                        title="Verification", severity="warning", timeout=12)
+            self.notify(
+                "; ".join(f"{o.record.file_name}: {o.message}" for o in bad[:3]),
+                title="Verification",
+                severity="warning",
+                timeout=12,
+            )
         else:
-            self.notify(f"All {sum(o.ok for o in message.outcomes)} connected backup(s) "
-                        "verified.",
-                        title="Verification")
+            self.notify(
+                f"All {sum(o.ok for o in message.outcomes)} connected backup(s) verified.",
+                title="Verification",
+            )
         self.refresh_tables()
 
     def on_backup_screen_restore_tested(self, message: RestoreTested) -> None:
         r = message.result
-        self.notify(f"Restore test passed: {r.clients} clients, {r.notes} notes, audit chain "
-                    f"of {r.audit_entries} entries verified; the test copy was erased.",
-                    title="Restore test")
+        self.notify(
+            f"Restore test passed: {r.clients} clients, {r.notes} notes, audit chain "
+            f"of {r.audit_entries} entries verified; the test copy was erased.",
+            title="Restore test",
+        )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "backup":
@@ -340,8 +403,11 @@ def watch_drives_in_app(app: App[Any], vault: Vault) -> DriveWatcher:
             text = event.message or event.kind
             app.call_from_thread(app.notify, text, title="Backup drive", severity=severity)
         elif event.kind == "started":
-            app.call_from_thread(app.notify, f"Backup drive connected at {event.path}; "
-                                 "writing a backup...", title="Backup drive")
+            app.call_from_thread(
+                app.notify,
+                f"Backup drive connected at {event.path}; writing a backup...",
+                title="Backup drive",
+            )
 
     def report(text: str) -> None:
         app.call_from_thread(app.notify, text, title="Backup drive")

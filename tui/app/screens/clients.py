@@ -63,18 +63,26 @@ class ClientListScreen(ReloadingScreen):
         # seen clients and the filter finds the rest.
         for client in clients[:MAX_ROWS]:
             # Text cells: a str cell is parsed as markup (a name with "[/]" crashed the app).
-            table.add_row(plain(self.capp.client_label(client)), plain(client.record_id),
-                          plain(client.last_service_date or "-"), plain(client.status.value),
-                          key=str(client.id))
+            table.add_row(
+                plain(self.capp.client_label(client)),
+                plain(client.record_id),
+                plain(client.last_service_date or "-"),
+                plain(client.status.value),
+                key=str(client.id),
+            )
         if was is not None and str(was) in table.rows:
             table.move_cursor(row=table.get_row_index(str(was)), animate=False)
         count = self.query_one("#client-count", Static)
         if len(clients) > MAX_ROWS:
-            count.update(f"Showing the {MAX_ROWS} most recent of {len(clients)} clients: "
-                         "type to filter. Enter opens, ctrl+n adds.")
+            count.update(
+                f"Showing the {MAX_ROWS} most recent of {len(clients)} clients: "
+                "type to filter. Enter opens, ctrl+n adds."
+            )
         elif clients:
-            count.update(f"{len(clients)} client{'s' if len(clients) != 1 else ''}"
-                         " - enter opens, ctrl+n adds")
+            count.update(
+                f"{len(clients)} client{'s' if len(clients) != 1 else ''}"
+                " - enter opens, ctrl+n adds"
+            )
         elif text.strip():
             count.update("No client matches that filter.")
         else:
@@ -131,8 +139,9 @@ class ClientFormModal(ModalScreen[Client | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, save: Callable[[dict[str, Any]], Client],
-                 client: Client | None = None) -> None:
+    def __init__(
+        self, save: Callable[[dict[str, Any]], Client], client: Client | None = None
+    ) -> None:
         super().__init__()
         self.save = save
         self.client = client
@@ -141,17 +150,26 @@ class ClientFormModal(ModalScreen[Client | None]):
         client = self.client
         with Vertical(classes="modal-box"):
             yield Static("Edit client" if client else "New client", classes="modal-question")
-            yield SafeInput(client.display_name if client else "",
-                        placeholder="Name (or pseudonym)" if client else "Legal name",
-                        id="name")
+            yield SafeInput(
+                client.display_name if client else "",
+                placeholder="Name (or pseudonym)" if client else "Legal name",
+                id="name",
+            )
             if client is None:
-                yield SafeInput(placeholder="Pseudonym (optional: seals the legal name)",
-                            id="pseudonym")
-            yield SafeInput(client.date_of_birth or "" if client else "",
-                        placeholder="Date of birth YYYY-MM-DD (optional)", id="dob")
-            yield Select([(s.value, s.value) for s in ClientStatus],
-                         value=client.status.value if client else ClientStatus.ACTIVE.value,
-                         allow_blank=False, id="status")
+                yield SafeInput(
+                    placeholder="Pseudonym (optional: seals the legal name)", id="pseudonym"
+                )
+            yield SafeInput(
+                client.date_of_birth or "" if client else "",
+                placeholder="Date of birth YYYY-MM-DD (optional)",
+                id="dob",
+            )
+            yield Select(
+                [(s.value, s.value) for s in ClientStatus],
+                value=client.status.value if client else ClientStatus.ACTIVE.value,
+                allow_blank=False,
+                id="status",
+            )
             with Horizontal(classes="modal-buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Cancel", id="cancel")

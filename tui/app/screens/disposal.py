@@ -39,10 +39,13 @@ class DisposalConfirmModal(ModalScreen[tuple[str, list[str]] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
-            yield Static(f"Dispose of {len(self.record_ids)} client(s) for good: their records, "
-                         "psychotherapy notes and every backup copy. This cannot be undone. "
-                         "Type each client's name to confirm, then your passphrase.",
-                         markup=False, classes="modal-question")
+            yield Static(
+                f"Dispose of {len(self.record_ids)} client(s) for good: their records, "
+                "psychotherapy notes and every backup copy. This cannot be undone. "
+                "Type each client's name to confirm, then your passphrase.",
+                markup=False,
+                classes="modal-question",
+            )
             for i, record_id in enumerate(self.record_ids):
                 yield SafeInput(placeholder=f"name of {record_id}", id=f"confirm-{i}")
             yield SafeInput(placeholder="Passphrase", password=True, id="dispose-passphrase")
@@ -53,8 +56,7 @@ class DisposalConfirmModal(ModalScreen[tuple[str, list[str]] | None]):
     @on(Button.Pressed, "#dispose-yes")
     @on(Input.Submitted, "#dispose-passphrase")
     def confirm(self) -> None:
-        names = [self.query_one(f"#confirm-{i}", Input).value
-                 for i in range(len(self.record_ids))]
+        names = [self.query_one(f"#confirm-{i}", Input).value for i in range(len(self.record_ids))]
         self.dismiss((self.query_one("#dispose-passphrase", Input).value, names))
 
     @on(Button.Pressed, "#dispose-no")
@@ -96,9 +98,16 @@ class DisposalScreen(VaultScreen):
     def on_mount(self) -> None:
         self.title = "Disposal"
         table = self.query_one("#disposal-due", DataTable)
-        for key, label in (("sel", " "), ("client", "Client"), ("name", "Name"),
-                           ("policy", "Policy"), ("due", "Due since"), ("notes", "Notes"),
-                           ("sessions", "Sessions"), ("backups", "Backup copies")):
+        for key, label in (
+            ("sel", " "),
+            ("client", "Client"),
+            ("name", "Name"),
+            ("policy", "Policy"),
+            ("due", "Due since"),
+            ("notes", "Notes"),
+            ("sessions", "Sessions"),
+            ("backups", "Backup copies"),
+        ):
             table.add_column(label, key=key)
         self.load()
 
@@ -111,12 +120,18 @@ class DisposalScreen(VaultScreen):
             return
         self.selected &= {r.client_id for r in self.rows}
         self._fill_table()
-        status = (f"{len(self.rows)} client(s) past retention and on no legal hold. Space "
-                  "selects, d disposes, v verifies past disposals.") if self.rows else (
-            "No client is past retention (clients on legal hold are never listed).")
+        status = (
+            (
+                f"{len(self.rows)} client(s) past retention and on no legal hold. Space "
+                "selects, d disposes, v verifies past disposals."
+            )
+            if self.rows
+            else ("No client is past retention (clients on legal hold are never listed).")
+        )
         if pending:
-            status += f" {len(pending)} interrupted disposal(s): disposing or verifying " \
-                      "finishes them."
+            status += (
+                f" {len(pending)} interrupted disposal(s): disposing or verifying finishes them."
+            )
         self.query_one("#disposal-status", Static).update(plain(status))
 
     def _fill_table(self) -> None:
@@ -125,10 +140,16 @@ class DisposalScreen(VaultScreen):
         for r in self.rows:
             name = initials_of(r.display_name) if self.privacy else r.display_name
             # Text cells: a str cell is parsed as markup (a name with "[/]" crashed the app).
-            cells = ("x" if r.client_id in self.selected else "", r.record_id, name,
-                     r.policy, r.disposal_date, str(r.notes),
-                     f"{r.first_session or '-'} .. {r.last_session or '-'}",
-                     str(len(r.backups)))
+            cells = (
+                "x" if r.client_id in self.selected else "",
+                r.record_id,
+                name,
+                r.policy,
+                r.disposal_date,
+                str(r.notes),
+                f"{r.first_session or '-'} .. {r.last_session or '-'}",
+                str(len(r.backups)),
+            )
             table.add_row(*map(plain, cells), key=str(r.client_id))
 
     def privacy_changed(self) -> None:
@@ -157,14 +178,14 @@ class DisposalScreen(VaultScreen):
         def answered(result: tuple[str, list[str]] | None) -> None:
             if result is not None:
                 self.query_one("#disposal-status", Static).update(
-                    "Disposing, rotating keys, replacing backups and verifying...")
+                    "Disposing, rotating keys, replacing backups and verifying..."
+                )
                 self.run_dispose(result[0], ids, result[1])
 
         self.app.push_screen(DisposalConfirmModal([r.record_id for r in chosen]), answered)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="disposal")
-    def run_dispose(self, passphrase: str, ids: list[int],
-                    names: list[str]) -> DisposalResult:
+    def run_dispose(self, passphrase: str, ids: list[int], names: list[str]) -> DisposalResult:
         return flows.dispose(self.vault, passphrase, ids, names, self._resumed)
 
     def action_verify(self) -> None:
@@ -175,9 +196,14 @@ class DisposalScreen(VaultScreen):
                 self.query_one("#disposal-status", Static).update("Verifying...")
                 self.run_verify(passphrase)
 
-        self.app.push_screen(PassphraseModal("Verification decrypts every page of the vault "
-                                             "and of the connected backups. Enter your "
-                                             "passphrase."), entered)
+        self.app.push_screen(
+            PassphraseModal(
+                "Verification decrypts every page of the vault "
+                "and of the connected backups. Enter your "
+                "passphrase."
+            ),
+            entered,
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="disposal-verify")
     def run_verify(self, passphrase: str) -> Verification:
@@ -186,16 +212,21 @@ class DisposalScreen(VaultScreen):
     def _resumed(self, resumed: flows.Resumed) -> None:
         """Interrupted disposals and pending purges finished first (from a worker thread)."""
         for line in resumed.lines():
-            self.app.call_from_thread(self.notify, line[:1].upper() + line[1:] + ".",
-                                      title="Disposal")
+            self.app.call_from_thread(
+                self.notify, line[:1].upper() + line[1:] + ".", title="Disposal"
+            )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker: Worker[Any] = event.worker
         if event.state is WorkerState.ERROR:
             error = worker.error
-            self.query_one("#disposal-status", Static).update(plain(
-                f"{error.title}: {error.message}" if isinstance(error, ConfideError)
-                else f"Unexpected error ({type(error).__name__})."))
+            self.query_one("#disposal-status", Static).update(
+                plain(
+                    f"{error.title}: {error.message}"
+                    if isinstance(error, ConfideError)
+                    else f"Unexpected error ({type(error).__name__})."
+                )
+            )
             if isinstance(error, ConfideError):
                 self.show_error(error)
             return
@@ -212,13 +243,21 @@ class DisposalScreen(VaultScreen):
         elif worker.group == "disposal-verify":
             verification = worker.result
             assert isinstance(verification, Verification)
-            report.update(plain("\n".join(
-                [f"Disposal verification: {verification.result}"]
-                + [f"[{'ok' if c.ok else 'FAIL'}] {c.name}: {c.detail}"
-                   for c in verification.checks]
-                + [f"PENDING: {p}" for p in verification.pending])))
+            report.update(
+                plain(
+                    "\n".join(
+                        [f"Disposal verification: {verification.result}"]
+                        + [
+                            f"[{'ok' if c.ok else 'FAIL'}] {c.name}: {c.detail}"
+                            for c in verification.checks
+                        ]
+                        + [f"PENDING: {p}" for p in verification.pending]
+                    )
+                )
+            )
             self.query_one("#disposal-status", Static).update(
-                plain(f"Verification: {verification.result}"))
+                plain(f"Verification: {verification.result}")
+            )
 
     def action_back(self) -> None:
         self.app.pop_screen()

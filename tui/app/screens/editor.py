@@ -79,8 +79,9 @@ class NoteEditorScreen(VaultScreen):
             for field_id, label, _ in META_FIELDS:
                 with Vertical(classes="meta-field", id=f"{field_id}-box"):
                     yield Label(label)
-                    yield SafeInput(id=field_id, compact=True,
-                                placeholder=META_PLACEHOLDERS[field_id])
+                    yield SafeInput(
+                        id=field_id, compact=True, placeholder=META_PLACEHOLDERS[field_id]
+                    )
         yield FlagTextArea("", id="body", soft_wrap=True)
         yield Static("", id="privacy-view", markup=False)
         yield Static("", id="flags", markup=False)
@@ -123,10 +124,11 @@ class NoteEditorScreen(VaultScreen):
         if note.entry_type is EntryType.ADDENDUM:
             self.query_one("#meta").display = False
         client = self.capp.client_label_by_id(note.client_id)
-        kind = {EntryType.ADDENDUM: f"Addendum to N-{note.parent_id or 0:06d}",
-                EntryType.LATE_ENTRY: f"LATE ENTRY ({note.late_reason}) "
-                                      f"{template_title(note.template)}",
-                }.get(note.entry_type, template_title(note.template))
+        kind = {
+            EntryType.ADDENDUM: f"Addendum to N-{note.parent_id or 0:06d}",
+            EntryType.LATE_ENTRY: f"LATE ENTRY ({note.late_reason}) "
+            f"{template_title(note.template)}",
+        }.get(note.entry_type, template_title(note.template))
         stamp = (note.signed_at or "").replace("T", " ")[:16]
         state = f"SIGNED {stamp} UTC" if signed else "DRAFT"
         self.title = f"{note.record_id} {client}"
@@ -141,8 +143,11 @@ class NoteEditorScreen(VaultScreen):
         if privacy:
             view.update(plain(render_withheld(body.text, body.spans, note.omit_category)))
         self._show_flags()
-        self._status("Signed: read-only. ctrl+n writes an addendum." if signed else
-                     "Draft: saved automatically every few seconds.")
+        self._status(
+            "Signed: read-only. ctrl+n writes an addendum."
+            if signed
+            else "Draft: saved automatically every few seconds."
+        )
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -150,8 +155,9 @@ class NoteEditorScreen(VaultScreen):
         if action == "sign" or action == "save":
             return not signed
         if action == "addendum":
-            return signed and self.note is not None and \
-                self.note.entry_type is not EntryType.ADDENDUM
+            return (
+                signed and self.note is not None and self.note.entry_type is not EntryType.ADDENDUM
+            )
         return True
 
     def _show_flags(self) -> None:
@@ -169,7 +175,7 @@ class NoteEditorScreen(VaultScreen):
             if note is not None and span.about not in (None, note.client_id):
                 label += f" ({self.capp.client_label_by_id(span.about or 0)}'s)"
             if not self.privacy:
-                excerpt = visible(body.text[span.start:span.end].replace("\n", " "))
+                excerpt = visible(body.text[span.start : span.end].replace("\n", " "))
                 label += ": " + (excerpt[:24] + "…" if len(excerpt) > 25 else excerpt)
             text.append(f" {label} ", style=category_style(span.category))
         flags.update(text)
@@ -191,8 +197,10 @@ class NoteEditorScreen(VaultScreen):
 
     def _state(self) -> tuple[str, tuple[OmitSpan, ...], SessionInfo]:
         body = self.query_one("#body", FlagTextArea)
-        values = {attr: self.query_one(f"#{field_id}", Input).value.strip() or None
-                  for field_id, _, attr in META_FIELDS}
+        values = {
+            attr: self.query_one(f"#{field_id}", Input).value.strip() or None
+            for field_id, _, attr in META_FIELDS
+        }
         codes = tuple(c for c in re.split(r"[,\s]+", values.pop("diagnosis_codes") or "") if c)
         return body.text, body.spans, SessionInfo(**values, diagnosis_codes=codes)
 
@@ -212,8 +220,11 @@ class NoteEditorScreen(VaultScreen):
         body, spans, session = state
         try:
             self.note = self.vault.notes.save_draft(
-                note.id, body=body, spans=spans,
-                session=None if note.entry_type is EntryType.ADDENDUM else session)
+                note.id,
+                body=body,
+                spans=spans,
+                session=None if note.entry_type is EntryType.ADDENDUM else session,
+            )
         except ConfideError as e:
             message = f"NOT SAVED: {e.message}. Your text is still here; fix it and save again."
             self._status(message, error=True)
@@ -262,8 +273,11 @@ class NoteEditorScreen(VaultScreen):
             self._in_span = True
         elif self._in_span:
             self._in_span = False
-            self._status("Select text and press ctrl+o to flag it." if not self.note
-                         or not self.note.is_signed else "Signed: read-only.")
+            self._status(
+                "Select text and press ctrl+o to flag it."
+                if not self.note or not self.note.is_signed
+                else "Signed: read-only."
+            )
 
     def action_save(self) -> None:
         self.save()
@@ -289,8 +303,9 @@ class NoteEditorScreen(VaultScreen):
                 return
             category = OmitCategory(key)
             if len(note.participant_ids) < 2:
-                self._set_spans([*body.spans, OmitSpan(start, end, category)],
-                                f"Flagged as {category.label}.")
+                self._set_spans(
+                    [*body.spans, OmitSpan(start, end, category)], f"Flagged as {category.label}."
+                )
                 return
 
             def whose(person: str | None) -> None:
@@ -299,17 +314,27 @@ class NoteEditorScreen(VaultScreen):
                 if person is None:
                     return
                 about = int(person)
-                self._set_spans([*body.spans, OmitSpan(start, end, category, about)],
-                                f"Flagged as {category.label}, "
-                                f"{self.capp.client_label_by_id(about)}'s passage.")
+                self._set_spans(
+                    [*body.spans, OmitSpan(start, end, category, about)],
+                    f"Flagged as {category.label}, "
+                    f"{self.capp.client_label_by_id(about)}'s passage.",
+                )
 
-            self.app.push_screen(ChoiceModal(
-                "Whose passage is this? Only their own release can carry it.",
-                [(str(c), self.capp.client_label_by_id(c)) for c in note.participant_ids]),
-                whose)
+            self.app.push_screen(
+                ChoiceModal(
+                    "Whose passage is this? Only their own release can carry it.",
+                    [(str(c), self.capp.client_label_by_id(c)) for c in note.participant_ids],
+                ),
+                whose,
+            )
 
-        self.app.push_screen(ChoiceModal("Why must this passage not leave the vault?",
-                                         [(c.value, c.label) for c in OmitCategory]), picked)
+        self.app.push_screen(
+            ChoiceModal(
+                "Why must this passage not leave the vault?",
+                [(c.value, c.label) for c in OmitCategory],
+            ),
+            picked,
+        )
 
     def _set_spans(self, spans: list[OmitSpan], done: str) -> None:
         body = self.query_one("#body", FlagTextArea)
@@ -320,8 +345,7 @@ class NoteEditorScreen(VaultScreen):
         if note.is_signed:
             try:
                 # A signed body is never rewritten, so its flags go back in its own offsets.
-                self.note = self.vault.notes.set_flags(note.id,
-                                                       spans_back(body.spans, self._back))
+                self.note = self.vault.notes.set_flags(note.id, spans_back(body.spans, self._back))
             except ConfideError as e:
                 body.set_spans(previous)
                 self.show_error(e)
@@ -350,9 +374,14 @@ class NoteEditorScreen(VaultScreen):
             self._apply_mode()
             self.notify(f"{note.record_id} signed.")
 
-        self.app.push_screen(ConfirmModal(
-            f"Sign {note.record_id}? A signed note can never be changed; later corrections "
-            "become addenda.", yes="Sign"), confirmed)
+        self.app.push_screen(
+            ConfirmModal(
+                f"Sign {note.record_id}? A signed note can never be changed; later corrections "
+                "become addenda.",
+                yes="Sign",
+            ),
+            confirmed,
+        )
 
     def action_discard(self) -> None:
         """Delete this draft after confirmation (from the command palette)."""
@@ -372,9 +401,14 @@ class NoteEditorScreen(VaultScreen):
             self.notify(f"Draft {note.record_id} discarded.")
             self.app.pop_screen()
 
-        self.app.push_screen(ConfirmModal(
-            f"Discard the draft {note.record_id}? Its text is deleted from the vault; this "
-            "cannot be undone.", yes="Discard"), confirmed)
+        self.app.push_screen(
+            ConfirmModal(
+                f"Discard the draft {note.record_id}? Its text is deleted from the vault; this "
+                "cannot be undone.",
+                yes="Discard",
+            ),
+            confirmed,
+        )
 
     def action_addendum(self) -> None:
         note = self.note

@@ -37,8 +37,11 @@ def _deadline(incident: Incident, today: date) -> str:
     if incident.deadline is None or not incident.is_open:
         return ""
     left = (incident.deadline - today).days
-    return (f"{incident.deadline} ({left} days left)" if left >= 0
-            else f"{incident.deadline} ({-left} days OVERDUE)")
+    return (
+        f"{incident.deadline} ({left} days left)"
+        if left >= 0
+        else f"{incident.deadline} ({-left} days OVERDUE)"
+    )
 
 
 def _state(incident: Incident) -> str:
@@ -63,20 +66,27 @@ class NewIncidentModal(ModalScreen[NewIncident | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="modal-box incident-form"):
-            yield Static("Record an incident. Name clients by record id (C-00012), never by "
-                         "name: the register outlives the records.", markup=False,
-                         classes="modal-question")
-            yield Select([(Text(k.label), k.value) for k in IncidentKind],
-                         value=IncidentKind.LOST_DEVICE.value, allow_blank=False,
-                         id="incident-kind")
-            yield Input(value=date.today().isoformat(), placeholder="discovered (YYYY-MM-DD)",
-                        id="incident-discovered")
-            yield Input(placeholder="happened on (YYYY-MM-DD), if known",
-                        id="incident-occurred")
+            yield Static(
+                "Record an incident. Name clients by record id (C-00012), never by "
+                "name: the register outlives the records.",
+                markup=False,
+                classes="modal-question",
+            )
+            yield Select(
+                [(Text(k.label), k.value) for k in IncidentKind],
+                value=IncidentKind.LOST_DEVICE.value,
+                allow_blank=False,
+                id="incident-kind",
+            )
+            yield Input(
+                value=date.today().isoformat(),
+                placeholder="discovered (YYYY-MM-DD)",
+                id="incident-discovered",
+            )
+            yield Input(placeholder="happened on (YYYY-MM-DD), if known", id="incident-occurred")
             yield Static("What happened", classes="field-label", markup=False)
             yield SafeTextArea(id="incident-description")
-            yield Input(placeholder="media or channel (laptop, fax, email...)",
-                        id="incident-media")
+            yield Input(placeholder="media or channel (laptop, fax, email...)", id="incident-media")
             yield Input(placeholder="affected clients: C-00001, C-00002", id="incident-clients")
             yield Input(placeholder="what was done to contain it", id="incident-containment")
             with Horizontal(classes="modal-buttons"):
@@ -86,24 +96,34 @@ class NewIncidentModal(ModalScreen[NewIncident | None]):
     @on(Button.Pressed, "#incident-save")
     def save(self) -> None:
         kind = self.query_one("#incident-kind", Select).value
-        clients = [c.strip() for c in self.query_one("#incident-clients", Input).value
-                   .replace(";", ",").split(",") if c.strip()]
-        self.dismiss(NewIncident(
-            str(kind), self.query_one("#incident-discovered", Input).value,
-            self.query_one("#incident-occurred", Input).value or None,
-            self.query_one("#incident-description", SafeTextArea).text,
-            self.query_one("#incident-media", Input).value, clients,
-            self.query_one("#incident-containment", Input).value))
+        clients = [
+            c.strip()
+            for c in self.query_one("#incident-clients", Input).value.replace(";", ",").split(",")
+            if c.strip()
+        ]
+        self.dismiss(
+            NewIncident(
+                str(kind),
+                self.query_one("#incident-discovered", Input).value,
+                self.query_one("#incident-occurred", Input).value or None,
+                self.query_one("#incident-description", SafeTextArea).text,
+                self.query_one("#incident-media", Input).value,
+                clients,
+                self.query_one("#incident-containment", Input).value,
+            )
+        )
 
     @on(Button.Pressed, "#incident-cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
 
 
-_FACTORS = (("nature", "1. Nature and extent of the information"),
-            ("recipient", "2. Who used it, or to whom it went"),
-            ("acquired", "3. Was it actually acquired or viewed?"),
-            ("mitigation", "4. How far was the risk mitigated?"))
+_FACTORS = (
+    ("nature", "1. Nature and extent of the information"),
+    ("recipient", "2. Who used it, or to whom it went"),
+    ("acquired", "3. Was it actually acquired or viewed?"),
+    ("mitigation", "4. How far was the risk mitigated?"),
+)
 
 
 class AssessModal(ModalScreen[dict[str, str] | None]):
@@ -119,19 +139,29 @@ class AssessModal(ModalScreen[dict[str, str] | None]):
     def compose(self) -> ComposeResult:
         i = self.incident
         with VerticalScroll(classes="modal-box incident-form"):
-            yield Static(f"Risk assessment of {i.record_id} (45 CFR 164.402(2))", markup=False,
-                         classes="modal-question")
+            yield Static(
+                f"Risk assessment of {i.record_id} (45 CFR 164.402(2))",
+                markup=False,
+                classes="modal-question",
+            )
             facts = Text()
             for line in self.facts:
-                facts.append(visible("- " + line) + "\n",
-                             style="bold red" if line.startswith("WARNING") else "")
+                facts.append(
+                    visible("- " + line) + "\n",
+                    style="bold red" if line.startswith("WARNING") else "",
+                )
             yield Static(facts, id="assess-facts")
-            yield Static("May the passphrase or the recovery sheet also be compromised?",
-                         classes="field-label", markup=False)
-            yield Select([(Text("no"), "no"), (Text("yes"), "yes"),
-                          (Text("unknown"), "unknown")],
-                         value=i.keys_compromised.value if i.keys_compromised else Select.NULL,
-                         prompt="not answered", id="assess-keys")
+            yield Static(
+                "May the passphrase or the recovery sheet also be compromised?",
+                classes="field-label",
+                markup=False,
+            )
+            yield Select(
+                [(Text("no"), "no"), (Text("yes"), "yes"), (Text("unknown"), "unknown")],
+                value=i.keys_compromised.value if i.keys_compromised else Select.NULL,
+                prompt="not answered",
+                id="assess-keys",
+            )
             for key, label in _FACTORS:
                 yield Static(label, classes="field-label", markup=False)
                 yield SafeTextArea(getattr(i, key), id=f"assess-{key}")
@@ -141,8 +171,7 @@ class AssessModal(ModalScreen[dict[str, str] | None]):
 
     @on(Button.Pressed, "#assess-save")
     def save(self) -> None:
-        result = {key: self.query_one(f"#assess-{key}", SafeTextArea).text
-                  for key, _ in _FACTORS}
+        result = {key: self.query_one(f"#assess-{key}", SafeTextArea).text for key, _ in _FACTORS}
         keys = self.query_one("#assess-keys", Select).value
         if isinstance(keys, str):
             result["keys_compromised"] = keys
@@ -162,11 +191,17 @@ class ConcludeModal(ModalScreen[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
-            yield Static(f"Your conclusion on {self.incident.record_id}, with your reasoning.",
-                         markup=False, classes="modal-question")
-            yield Select([(Text(c.label), c.value) for c in Conclusion],
-                         value=Conclusion.BREACH.value, allow_blank=False,
-                         id="conclude-choice")
+            yield Static(
+                f"Your conclusion on {self.incident.record_id}, with your reasoning.",
+                markup=False,
+                classes="modal-question",
+            )
+            yield Select(
+                [(Text(c.label), c.value) for c in Conclusion],
+                value=Conclusion.BREACH.value,
+                allow_blank=False,
+                id="conclude-choice",
+            )
             yield Input(placeholder="reasoning", id="conclude-reason")
             with Horizontal(classes="modal-buttons"):
                 yield Button("Conclude", variant="primary", id="conclude-save")
@@ -175,8 +210,12 @@ class ConcludeModal(ModalScreen[tuple[str, str] | None]):
     @on(Button.Pressed, "#conclude-save")
     @on(Input.Submitted, "#conclude-reason")
     def save(self) -> None:
-        self.dismiss((str(self.query_one("#conclude-choice", Select).value),
-                      self.query_one("#conclude-reason", Input).value))
+        self.dismiss(
+            (
+                str(self.query_one("#conclude-choice", Select).value),
+                self.query_one("#conclude-reason", Input).value,
+            )
+        )
 
     @on(Button.Pressed, "#conclude-cancel")
     def action_cancel(self) -> None:
@@ -188,8 +227,7 @@ class FolderModal(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, question: str, placeholder: str = "folder",
-                 button: str = "Write") -> None:
+    def __init__(self, question: str, placeholder: str = "folder", button: str = "Write") -> None:
         super().__init__()
         self.question = question
         self.placeholder = placeholder
@@ -245,9 +283,14 @@ class IncidentsScreen(ReloadingScreen):
     def on_mount(self) -> None:
         self.title = "Incidents"
         table = self.query_one("#incidents", DataTable)
-        for key, label in (("id", "Incident"), ("kind", "Kind"), ("found", "Discovered"),
-                           ("state", "State"), ("clients", "Clients"),
-                           ("deadline", "Notices due by")):
+        for key, label in (
+            ("id", "Incident"),
+            ("kind", "Kind"),
+            ("found", "Discovered"),
+            ("state", "State"),
+            ("clients", "Clients"),
+            ("deadline", "Notices due by"),
+        ):
             table.add_column(label, key=key)
         self.reload()
         table.focus()
@@ -264,9 +307,15 @@ class IncidentsScreen(ReloadingScreen):
         row = table.cursor_row
         table.clear()
         for i in self.incidents:
-            table.add_row(Text(i.record_id), Text(i.kind.label), Text(i.discovered_on),
-                          Text(_state(i)), Text(str(i.affected)), Text(_deadline(i, today)),
-                          key=str(i.id))
+            table.add_row(
+                Text(i.record_id),
+                Text(i.kind.label),
+                Text(i.discovered_on),
+                Text(_state(i)),
+                Text(str(i.affected)),
+                Text(_deadline(i, today)),
+                key=str(i.id),
+            )
         if self.incidents:
             table.move_cursor(row=min(row, len(self.incidents) - 1))
         status = self.query_one("#incidents-status", Static)
@@ -275,8 +324,10 @@ class IncidentsScreen(ReloadingScreen):
         elif self.incidents:
             status.update("No incident's notice clock is running. n records a new one.")
         else:
-            status.update("No incidents recorded. n records one; reporting a backup drive "
-                          "lost opens one by itself.")
+            status.update(
+                "No incidents recorded. n records one; reporting a backup drive "
+                "lost opens one by itself."
+            )
         status.set_class(bool(warnings), "error")
         self._show_detail()
 
@@ -312,8 +363,10 @@ class IncidentsScreen(ReloadingScreen):
         line("Containment: ", i.containment or "-")
         text.append("What Confide knows:\n", style="bold")
         for fact in self.vault.incidents.known_facts(i):
-            text.append(visible(f"  - {fact}") + "\n",
-                        style="bold red" if fact.startswith("WARNING") else "")
+            text.append(
+                visible(f"  - {fact}") + "\n",
+                style="bold red" if fact.startswith("WARNING") else "",
+            )
         keys = i.keys_compromised.value if i.keys_compromised else "not answered"
         line("Passphrase or recovery sheet compromised: ", keys)
         for key, label in _FACTORS:
@@ -323,9 +376,15 @@ class IncidentsScreen(ReloadingScreen):
             line("Reasoning: ", i.conclusion_reason or "")
         if i.clients:
             sent = i.sent_to
-            line("Affected clients: ", ", ".join(
-                c.record_id + (" (notified)" if c.record_id in sent else "")
-                + ("" if c.in_vault else " (no longer in the vault)") for c in i.clients))
+            line(
+                "Affected clients: ",
+                ", ".join(
+                    c.record_id
+                    + (" (notified)" if c.record_id in sent else "")
+                    + ("" if c.in_vault else " (no longer in the vault)")
+                    for c in i.clients
+                ),
+            )
         box.update(text)
 
     # -- actions
@@ -341,10 +400,18 @@ class IncidentsScreen(ReloadingScreen):
     def action_new(self) -> None:
         def entered(new: NewIncident | None) -> None:
             if new is not None:
-                self._run(lambda: self.vault.incidents.open(
-                    new.kind, new.discovered_on, new.description, occurred_on=new.occurred_on,
-                    media=new.media, containment=new.containment, clients=new.clients,
-                    kinds=("identity", "notes")))
+                self._run(
+                    lambda: self.vault.incidents.open(
+                        new.kind,
+                        new.discovered_on,
+                        new.description,
+                        occurred_on=new.occurred_on,
+                        media=new.media,
+                        containment=new.containment,
+                        clients=new.clients,
+                        kinds=("identity", "notes"),
+                    )
+                )
 
         self.app.push_screen(NewIncidentModal(), entered)
 
@@ -357,8 +424,9 @@ class IncidentsScreen(ReloadingScreen):
             if result is not None:
                 self._run(lambda: self.vault.incidents.assess(incident.id, **result))
 
-        self.app.push_screen(AssessModal(incident, self.vault.incidents.known_facts(incident)),
-                             entered)
+        self.app.push_screen(
+            AssessModal(incident, self.vault.incidents.known_facts(incident)), entered
+        )
 
     def action_conclude(self) -> None:
         incident = self.current()
@@ -389,17 +457,27 @@ class IncidentsScreen(ReloadingScreen):
                 for c in incident.clients:
                     if c.in_vault:
                         self.vault.incidents.write_notice(
-                            incident.id, c.record_id,
-                            target / f"notice-{incident.record_id}-{c.record_id}.pdf")
+                            incident.id,
+                            c.record_id,
+                            target / f"notice-{incident.record_id}-{c.record_id}.pdf",
+                        )
                         written += 1
-                self.notify(f"{written} letter(s) written to {target}. Record each one sent "
-                            f"with: confide incident notice {incident.record_id} --sent C-...",
-                            title="Letters", timeout=15)
+                self.notify(
+                    f"{written} letter(s) written to {target}. Record each one sent "
+                    f"with: confide incident notice {incident.record_id} --sent C-...",
+                    title="Letters",
+                    timeout=15,
+                )
 
             self._run(write)
 
-        self.app.push_screen(FolderModal(f"Write one PDF letter per affected client of "
-                                         f"{incident.record_id} into which folder?"), entered)
+        self.app.push_screen(
+            FolderModal(
+                f"Write one PDF letter per affected client of "
+                f"{incident.record_id} into which folder?"
+            ),
+            entered,
+        )
 
     def action_sent(self) -> None:
         incident = self.current()
@@ -410,9 +488,14 @@ class IncidentsScreen(ReloadingScreen):
             if client:
                 self._run(lambda: self.vault.incidents.record_sent(incident.id, client))
 
-        self.app.push_screen(FolderModal(f"Record a notice of {incident.record_id} sent today "
-                                         "by mail: which client?", "C-00001", "Record"),
-                             entered)
+        self.app.push_screen(
+            FolderModal(
+                f"Record a notice of {incident.record_id} sent today by mail: which client?",
+                "C-00001",
+                "Record",
+            ),
+            entered,
+        )
 
     def action_close_incident(self) -> None:
         incident = self.current()

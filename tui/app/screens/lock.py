@@ -70,8 +70,9 @@ class LockScreen(Screen[None]):
             super().__init__()
             self.tidied = tidied
 
-    def __init__(self, folder: Path, demo_passphrase: str | None = None,
-                 message: str | None = None) -> None:
+    def __init__(
+        self, folder: Path, demo_passphrase: str | None = None, message: str | None = None
+    ) -> None:
         super().__init__()
         self.folder = folder
         self.demo_passphrase = demo_passphrase
@@ -89,8 +90,11 @@ class LockScreen(Screen[None]):
             yield LoadingIndicator(id="unlocking")
             yield Static("", id="lock-error", markup=False)
             if self.demo_passphrase:
-                yield Static(f"Demo practice (synthetic clients). Passphrase: "
-                             f"{self.demo_passphrase}", id="demo-hint", markup=False)
+                yield Static(
+                    f"Demo practice (synthetic clients). Passphrase: {self.demo_passphrase}",
+                    id="demo-hint",
+                    markup=False,
+                )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -160,9 +164,14 @@ class CreateVaultScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="lock-box"):
             yield Static("Create your Confide vault", id="lock-title")
-            yield Static(plain(f"No vault yet at {self.folder}. Choose a passphrase of "
-                               f"{PASSPHRASE_RULE}. Nobody can reset it for you; you will get "
-                               "a recovery key next."), id="lock-folder")
+            yield Static(
+                plain(
+                    f"No vault yet at {self.folder}. Choose a passphrase of "
+                    f"{PASSPHRASE_RULE}. Nobody can reset it for you; you will get "
+                    "a recovery key next."
+                ),
+                id="lock-folder",
+            )
             yield Input(placeholder="New passphrase", password=True, id="new1")
             yield Input(placeholder="Same passphrase again", password=True, id="new2")
             yield Button("Create vault", variant="primary", id="create")
@@ -190,7 +199,8 @@ class CreateVaultScreen(Screen[None]):
         self.query_one("#creating").display = True
         self.query_one("#create", Button).disabled = True
         self.query_one("#lock-error", Static).update(
-            "Measuring this computer and creating the vault...")
+            "Measuring this computer and creating the vault..."
+        )
         self.create_vault(first)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="create")
@@ -225,9 +235,12 @@ class RecoveryKeyScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="lock-box"):
             yield Static("Your recovery key", id="lock-title")
-            yield Static("Write this down and keep it somewhere safe, away from this computer. "
-                         "It is the only way back in if you forget your passphrase. It will "
-                         "not be shown again.", markup=False)
+            yield Static(
+                "Write this down and keep it somewhere safe, away from this computer. "
+                "It is the only way back in if you forget your passphrase. It will "
+                "not be shown again.",
+                markup=False,
+            )
             yield Static(self._recovery_key, id="recovery-key", markup=False)
             yield Checkbox("I have saved the recovery key", id="saved")
             yield Button("Continue", variant="primary", id="continue", disabled=True)
@@ -283,8 +296,11 @@ class RecoverScreen(Screen[None]):
     def submit(self) -> None:
         key = self.query_one("#recovery", Input).value.strip()
         first = self.query_one("#new1", Input).value
-        problem = ("Type the recovery key." if not key else
-                   new_passphrase_problem(first, self.query_one("#new2", Input).value))
+        problem = (
+            "Type the recovery key."
+            if not key
+            else new_passphrase_problem(first, self.query_one("#new2", Input).value)
+        )
         if problem:
             self.query_one("#lock-error", Static).update(problem)
             return
@@ -310,8 +326,11 @@ class RecoverScreen(Screen[None]):
         elif event.state is WorkerState.ERROR:
             self.query_one("#recovering").display = False
             error = event.worker.error
-            text = ("That recovery key does not open this vault." if
-                    isinstance(error, AuthenticationError) else _error_text(error))
+            text = (
+                "That recovery key does not open this vault."
+                if isinstance(error, AuthenticationError)
+                else _error_text(error)
+            )
             self.query_one("#lock-error", Static).update(plain(text))
 
     def action_back(self) -> None:

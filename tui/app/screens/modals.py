@@ -58,8 +58,7 @@ class PassphraseModal(ModalScreen[str | None]):
         with Vertical(classes="modal-box"):
             yield Static(plain(self.reason), classes="modal-question")
             yield Input(placeholder="Passphrase", password=True, id="reauth")
-            yield Static(plain(self.error), markup=False, classes="modal-error",
-                         id="reauth-error")
+            yield Static(plain(self.error), markup=False, classes="modal-error", id="reauth-error")
 
     def on_mount(self) -> None:
         self.query_one("#reauth", Input).focus()
@@ -87,8 +86,9 @@ class ChoiceModal(ModalScreen[str | None]):
         with Vertical(classes="modal-box"):
             yield Static(plain(self.title_text), classes="modal-question")
             # Text prompts: an Option's str prompt is parsed as markup.
-            yield OptionList(*(Option(plain(label), id=key) for key, label in self.choices),
-                             id="choices")
+            yield OptionList(
+                *(Option(plain(label), id=key) for key, label in self.choices), id="choices"
+            )
 
     def on_mount(self) -> None:
         self.query_one("#choices", OptionList).focus()
@@ -116,8 +116,7 @@ class ChangePassphraseModal(ModalScreen[tuple[str, str] | None]):
             yield Input(placeholder="Current passphrase", password=True, id="current")
             yield Input(placeholder="New passphrase", password=True, id="new1")
             yield Input(placeholder="New passphrase again", password=True, id="new2")
-            yield Static(plain(self.error), markup=False, classes="modal-error",
-                         id="change-error")
+            yield Static(plain(self.error), markup=False, classes="modal-error", id="change-error")
 
     def on_mount(self) -> None:
         self.query_one("#current", Input).focus()
@@ -133,8 +132,11 @@ class ChangePassphraseModal(ModalScreen[tuple[str, str] | None]):
         first = self.query_one("#new1", Input).value
         # Checked here, so a too-short passphrase keeps the modal (and what was typed) open
         # instead of closing it and reporting the problem in a toast.
-        problem = ("Type your current passphrase first." if not current else
-                   new_passphrase_problem(first, self.query_one("#new2", Input).value))
+        problem = (
+            "Type your current passphrase first."
+            if not current
+            else new_passphrase_problem(first, self.query_one("#new2", Input).value)
+        )
         if problem:
             self.query_one("#change-error", Static).update(problem)
             return

@@ -45,8 +45,12 @@ class PsychotherapyScreen(VaultScreen):
         yield SafeHeader()
         yield Static("", id="pnotes-banner", markup=False)
         yield DataTable(id="pnotes-list", cursor_type="row")
-        yield FlagTextArea("", id="pnote-body", soft_wrap=True,
-                           placeholder="Type a psychotherapy note here; it saves by itself.")
+        yield FlagTextArea(
+            "",
+            id="pnote-body",
+            soft_wrap=True,
+            placeholder="Type a psychotherapy note here; it saves by itself.",
+        )
         yield Static("", id="pnotes-hidden", markup=False)
         yield Static("", id="pnotes-status", markup=False)
         yield Footer()
@@ -64,9 +68,12 @@ class PsychotherapyScreen(VaultScreen):
     def reload(self) -> None:
         client = self.capp.client_label_by_id(self.client_id)
         self.title = f"Psychotherapy notes: {client}"
-        self.query_one("#pnotes-banner", Static).update(plain(
-            f"PSYCHOTHERAPY NOTES - {client} - kept apart from the record, never searched, "
-            f"locks after {int(self.pnotes.idle_seconds)} s idle"))
+        self.query_one("#pnotes-banner", Static).update(
+            plain(
+                f"PSYCHOTHERAPY NOTES - {client} - kept apart from the record, never searched, "
+                f"locks after {int(self.pnotes.idle_seconds)} s idle"
+            )
+        )
         try:
             self._notes = self.pnotes.list(self.client_id)
         except ConfideError as e:
@@ -79,8 +86,12 @@ class PsychotherapyScreen(VaultScreen):
         for note in self._notes:
             begins = "(hidden)" if hidden else note.body.split("\n", 1)[0][:40]
             # Text cells: a note beginning "[/]" as a str cell crashed the app (markup).
-            table.add_row(plain(note.session_date or "-"), plain(f"P-{note.id:06d}"),
-                          plain(begins), key=str(note.id))
+            table.add_row(
+                plain(note.session_date or "-"),
+                plain(f"P-{note.id:06d}"),
+                plain(begins),
+                key=str(note.id),
+            )
         body = self.query_one("#pnote-body", TextArea)
         body.display = not hidden
         notice = self.query_one("#pnotes-hidden", Static)
@@ -132,8 +143,9 @@ class PsychotherapyScreen(VaultScreen):
             return True
         try:
             if self.current is None:
-                self.current = self.pnotes.add(self.client_id, text, date.today().isoformat(),
-                                               spans)
+                self.current = self.pnotes.add(
+                    self.client_id, text, date.today().isoformat(), spans
+                )
             else:
                 self.current = self.pnotes.update(self.current.id, text, spans)
         except ConfideError as e:
@@ -161,12 +173,19 @@ class PsychotherapyScreen(VaultScreen):
             if key is None:
                 return
             category = OmitCategory(key)
-            self._set_spans([*body.spans, OmitSpan(start, end, category)],
-                            f"Flagged as {category.label}; withheld from every release "
-                            "unless included on purpose.")
+            self._set_spans(
+                [*body.spans, OmitSpan(start, end, category)],
+                f"Flagged as {category.label}; withheld from every release "
+                "unless included on purpose.",
+            )
 
-        self.app.push_screen(ChoiceModal("Why must this passage not leave the vault?",
-                                         [(c.value, c.label) for c in OmitCategory]), picked)
+        self.app.push_screen(
+            ChoiceModal(
+                "Why must this passage not leave the vault?",
+                [(c.value, c.label) for c in OmitCategory],
+            ),
+            picked,
+        )
 
     def _set_spans(self, spans: list[OmitSpan], done: str) -> None:
         body = self.query_one("#pnote-body", FlagTextArea)

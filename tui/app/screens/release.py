@@ -50,9 +50,13 @@ from ..widgets.safe import SafeInput, SafeTextArea, plain
 from .base import VaultScreen
 from .modals import ConfirmModal, PassphraseModal
 
-RELEASE_TYPES = [RequestType.CLIENT_AUTHORIZATION, RequestType.COURT_ORDER,
-                 RequestType.MANDATED_REPORT, RequestType.DUTY_TO_WARN,
-                 RequestType.CLIENT_ACCESS]
+RELEASE_TYPES = [
+    RequestType.CLIENT_AUTHORIZATION,
+    RequestType.COURT_ORDER,
+    RequestType.MANDATED_REPORT,
+    RequestType.DUTY_TO_WARN,
+    RequestType.CLIENT_ACCESS,
+]
 
 
 @dataclass(frozen=True)
@@ -110,9 +114,12 @@ class ReleaseScreen(VaultScreen):
         with Horizontal():
             with VerticalScroll(id="release-form"):
                 yield Static("Request type", classes="field-label")
-                yield Select([(Text(t.label), t.value) for t in RELEASE_TYPES],
-                             value=RequestType.CLIENT_AUTHORIZATION.value, allow_blank=False,
-                             id="release-type")
+                yield Select(
+                    [(Text(t.label), t.value) for t in RELEASE_TYPES],
+                    value=RequestType.CLIENT_AUTHORIZATION.value,
+                    allow_blank=False,
+                    id="release-type",
+                )
                 yield Static("Released to (recipient)", classes="field-label")
                 yield SafeInput(id="release-recipient", placeholder="name")
                 yield SafeInput(id="release-address", placeholder="address (optional)")
@@ -130,25 +137,34 @@ class ReleaseScreen(VaultScreen):
                 yield Static("Notes, item by item (minimum necessary)", classes="field-label")
                 yield SafeInput(id="release-items", placeholder="N-000012, N-000015")
                 yield Static("Document kinds", classes="field-label")
-                yield SelectionList[str](*[(k.plural, k.value, True) for k in DocumentKind],
-                                         id="release-kinds")
+                yield SelectionList[str](
+                    *[(k.plural, k.value, True) for k in DocumentKind], id="release-kinds"
+                )
                 yield Static("Include flagged categories on purpose", classes="field-label")
-                yield SelectionList[str](*[(c.label, c.value, False) for c in OmitCategory],
-                                         id="release-include")
+                yield SelectionList[str](
+                    *[(c.label, c.value, False) for c in OmitCategory], id="release-include"
+                )
                 yield Static("Write to (.pdf, .txt or .md)", classes="field-label")
                 yield SafeInput(id="release-out", placeholder="/path/to/release.pdf")
-                yield SafeInput(id="release-password", password=True,
-                            placeholder="PDF password (optional, AES-256)")
+                yield SafeInput(
+                    id="release-password",
+                    password=True,
+                    placeholder="PDF password (optional, AES-256)",
+                )
                 yield Checkbox("Replace the file if it exists", id="release-force")
                 with Horizontal(id="release-buttons"):
                     yield Button("Preview (F5)", id="release-preview-button", variant="primary")
-                    yield Button("Write (F6)", id="release-write-button", variant="warning",
-                                 disabled=True)
+                    yield Button(
+                        "Write (F6)", id="release-write-button", variant="warning", disabled=True
+                    )
             with Vertical():
                 yield Static("", id="release-status", markup=False)
                 yield SafeTextArea("", id="release-preview", read_only=True, soft_wrap=True)
-                yield Static("The preview is hidden in privacy mode (F2 shows it).",
-                             id="release-hidden", markup=False)
+                yield Static(
+                    "The preview is hidden in privacy mode (F2 shows it).",
+                    id="release-hidden",
+                    markup=False,
+                )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -198,32 +214,49 @@ class ReleaseScreen(VaultScreen):
         kinds = self.query_one("#release-kinds", SelectionList).selected
         include = self.query_one("#release-include", SelectionList).selected
         return _Form(
-            kind=RequestType(str(kind_value)), recipient=text("release-recipient"),
-            address=text("release-address"), purpose=text("release-purpose"),
+            kind=RequestType(str(kind_value)),
+            recipient=text("release-recipient"),
+            address=text("release-address"),
+            purpose=text("release-purpose"),
             authorization=chosen("release-auth"),
             pnotes_authorization=chosen("release-pnotes-auth"),
-            court_order=text("release-court-order"), date_from=text("release-from"),
+            court_order=text("release-court-order"),
+            date_from=text("release-from"),
             date_to=text("release-until"),
             kinds=tuple(DocumentKind(str(k)) for k in kinds),
-            include=tuple(OmitCategory(str(c)) for c in include), items=text("release-items"))
+            include=tuple(OmitCategory(str(c)) for c in include),
+            items=text("release-items"),
+        )
 
     def spec(self, form: _Form) -> ReleaseSpec:
-        items = tuple(_note_id(part) for part in form.items.replace(";", ",").split(",")
-                      if part.strip())
+        items = tuple(
+            _note_id(part) for part in form.items.replace(";", ",").split(",") if part.strip()
+        )
         if form.kind is RequestType.CLIENT_ACCESS:
             spec = self.vault.disclosures.access_spec(
-                self.client_id, date_from=form.date_from or None,
-                date_to=form.date_to or None, document_kinds=form.kinds,
-                include_categories=form.include, recipient_address=form.address or None)
+                self.client_id,
+                date_from=form.date_from or None,
+                date_to=form.date_to or None,
+                document_kinds=form.kinds,
+                include_categories=form.include,
+                recipient_address=form.address or None,
+            )
             return spec
         return ReleaseSpec(
-            client_id=self.client_id, request_type=form.kind, recipient_name=form.recipient,
-            purpose=form.purpose, recipient_address=form.address or None,
-            date_from=form.date_from or None, date_to=form.date_to or None,
-            document_kinds=form.kinds, include_categories=form.include,
+            client_id=self.client_id,
+            request_type=form.kind,
+            recipient_name=form.recipient,
+            purpose=form.purpose,
+            recipient_address=form.address or None,
+            date_from=form.date_from or None,
+            date_to=form.date_to or None,
+            document_kinds=form.kinds,
+            include_categories=form.include,
             authorization_id=form.authorization,
-            pnotes_authorization_id=form.pnotes_authorization, note_ids=items,
-            court_order=form.court_order or None)
+            pnotes_authorization_id=form.pnotes_authorization,
+            note_ids=items,
+            court_order=form.court_order or None,
+        )
 
     @on(Input.Changed)
     @on(Select.Changed)
@@ -274,22 +307,29 @@ class ReleaseScreen(VaultScreen):
         if form.kind is RequestType.CLIENT_AUTHORIZATION and form.authorization is None:
             # Said here in the app's terms; the vault's message names a CLI command, which
             # cannot run while this app holds the vault open.
-            self._status("Choose the client's signed authorization under Authorization."
-                         if self._general_auths
-                         else "This client has no authorization on file: record the signed "
-                         "form first (command palette, Authorizations), then come back here.",
-                         error=True)
+            self._status(
+                "Choose the client's signed authorization under Authorization."
+                if self._general_auths
+                else "This client has no authorization on file: record the signed "
+                "form first (command palette, Authorizations), then come back here.",
+                error=True,
+            )
             return
         if form.pnotes_authorization is not None and self._passphrase is None:
-            self._ask_passphrase("Psychotherapy notes are kept apart. Enter your passphrase "
-                                 "again to include them.")
+            self._ask_passphrase(
+                "Psychotherapy notes are kept apart. Enter your passphrase again to include them."
+            )
             return
         self._status("Preparing the preview...")
         self._pending_form = form
-        self.run_worker(partial(self.vault.disclosures.prepare, spec,
-                                passphrase=self._passphrase),
-                        thread=True, exclusive=True, exit_on_error=False,
-                        group="release-preview", name="preview")
+        self.run_worker(
+            partial(self.vault.disclosures.prepare, spec, passphrase=self._passphrase),
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+            group="release-preview",
+            name="preview",
+        )
 
     def _ask_passphrase(self, reason: str, error: str = "") -> None:
         def entered(passphrase: str | None) -> None:
@@ -307,9 +347,11 @@ class ReleaseScreen(VaultScreen):
         self.query_one("#release-preview", SafeTextArea).load_text(plan.preview)
         self.query_one("#release-write-button", Button).disabled = False
         withheld = ", ".join(c.label for c in plan.withheld_categories) or "nothing flagged"
-        self._status(f"{plan.reference}: {len(plan.note_ids)} documents"
-                     f"{f' and {plan.pnote_count} psychotherapy notes' if plan.pnote_count else ''}"
-                     f"; withheld: {withheld}. This is exactly what will leave. Write (F6).")
+        self._status(
+            f"{plan.reference}: {len(plan.note_ids)} documents"
+            f"{f' and {plan.pnote_count} psychotherapy notes' if plan.pnote_count else ''}"
+            f"; withheld: {withheld}. This is exactly what will leave. Write (F6)."
+        )
         self.privacy_changed()
 
     # -- write
@@ -318,21 +360,23 @@ class ReleaseScreen(VaultScreen):
     def action_write(self) -> None:
         plan = self.plan
         if plan is None or self._plan_form != self.form():
-            self._status("Preview first (F5): only a previewed release can be written.",
-                         error=True)
+            self._status("Preview first (F5): only a previewed release can be written.", error=True)
             return
         target = self.query_one("#release-out", Input).value.strip()
         if not target:
-            self._status("Say where to write it: a path ending in .pdf, .txt or .md.",
-                         error=True)
+            self._status("Say where to write it: a path ending in .pdf, .txt or .md.", error=True)
             return
         password = self.query_one("#release-password", Input).value or None
         force = self.query_one("#release-force", Checkbox).value
         self._status(f"Writing {plan.reference}...")
-        self.run_worker(partial(self.vault.disclosures.write, plan, target, force=force,
-                                password=password),
-                        thread=True, exclusive=True, exit_on_error=False,
-                        group="release-write", name=target)
+        self.run_worker(
+            partial(self.vault.disclosures.write, plan, target, force=force, password=password),
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+            group="release-write",
+            name=target,
+        )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker: Worker[Any] = event.worker
@@ -346,23 +390,30 @@ class ReleaseScreen(VaultScreen):
             else:
                 assert isinstance(worker.result, Disclosure)
                 self.written = worker.result
-                self._invalidate(f"Wrote {worker.result.record_id} to {worker.name}; recorded "
-                                 "in the accounting of disclosures.")
-                self.notify(f"{worker.result.record_id} written and recorded.",
-                            title="Release written")
+                self._invalidate(
+                    f"Wrote {worker.result.record_id} to {worker.name}; recorded "
+                    "in the accounting of disclosures."
+                )
+                self.notify(
+                    f"{worker.result.record_id} written and recorded.", title="Release written"
+                )
         elif event.state is WorkerState.ERROR:
             error = worker.error
             if isinstance(error, AuthenticationError):
                 self._passphrase = None
                 self._ask_passphrase("Enter your passphrase again.", "Wrong passphrase.")
-            elif (isinstance(error, UsageError) and "passphrase" in error.message
-                  and self._passphrase is None):
+            elif (
+                isinstance(error, UsageError)
+                and "passphrase" in error.message
+                and self._passphrase is None
+            ):
                 self._ask_passphrase(error.message[:1].upper() + error.message[1:] + ".")
             elif isinstance(error, ConfideError):
                 self._status(error.message, error=True)
             else:
-                self._status(f"Unexpected error ({type(error).__name__}); nothing was "
-                             "written.", error=True)
+                self._status(
+                    f"Unexpected error ({type(error).__name__}); nothing was written.", error=True
+                )
 
     # -- screen duties
 
@@ -412,9 +463,15 @@ class AuthorizationsScreen(VaultScreen):
         yield DataTable(id="auths", cursor_type="row")
         yield Static("", id="auth-status", markup=False)
         with VerticalScroll(id="auth-form"):
-            yield Select([(Text("general"), "general"),
-                          (Text("psychotherapy notes (its own kind)"), "psychotherapy_notes")],
-                         value="general", allow_blank=False, id="auth-kind")
+            yield Select(
+                [
+                    (Text("general"), "general"),
+                    (Text("psychotherapy notes (its own kind)"), "psychotherapy_notes"),
+                ],
+                value="general",
+                allow_blank=False,
+                id="auth-kind",
+            )
             yield SafeInput(id="auth-what", placeholder="what may be disclosed")
             yield SafeInput(id="auth-discloser", placeholder="who discloses")
             yield SafeInput(id="auth-to", placeholder="recipient")
@@ -449,9 +506,21 @@ class AuthorizationsScreen(VaultScreen):
         table = self.query_one("#auths", DataTable)
         table.clear()
         for a in self.auths:
-            table.add_row(*map(plain, (a.record_id, a.kind.value.replace("_", " "),
-                                       a.recipient_name, a.purpose, a.signed_on, a.expiry,
-                                       a.status(today))), key=str(a.id))
+            table.add_row(
+                *map(
+                    plain,
+                    (
+                        a.record_id,
+                        a.kind.value.replace("_", " "),
+                        a.recipient_name,
+                        a.purpose,
+                        a.signed_on,
+                        a.expiry,
+                        a.status(today),
+                    ),
+                ),
+                key=str(a.id),
+            )
         if not self.auths:
             self._status("No authorizations yet. Record a signed form below.")
 
@@ -462,11 +531,17 @@ class AuthorizationsScreen(VaultScreen):
 
         try:
             auth = self.vault.disclosures.authorizations.add(
-                self.client_id, kind=str(self.query_one("#auth-kind", Select).value),
-                description=text("auth-what") or "", discloser=text("auth-discloser") or "",
-                recipient_name=text("auth-to") or "", recipient_address=text("auth-address"),
-                purpose=text("auth-purpose") or "", signed_on=text("auth-signed") or "",
-                expires_on=text("auth-expires"), expiry_event=text("auth-event"))
+                self.client_id,
+                kind=str(self.query_one("#auth-kind", Select).value),
+                description=text("auth-what") or "",
+                discloser=text("auth-discloser") or "",
+                recipient_name=text("auth-to") or "",
+                recipient_address=text("auth-address"),
+                purpose=text("auth-purpose") or "",
+                signed_on=text("auth-signed") or "",
+                expires_on=text("auth-expires"),
+                expiry_event=text("auth-event"),
+            )
         except ConfideError as e:
             self._status(e.message, error=True)
             return
@@ -492,8 +567,10 @@ class AuthorizationsScreen(VaultScreen):
             self._status(f"{auth.record_id} revoked today; it no longer authorizes a release.")
             self.reload()
 
-        self.app.push_screen(ConfirmModal(f"Record that the client revoked {auth.record_id} "
-                                          "today?", yes="Revoke"), confirmed)
+        self.app.push_screen(
+            ConfirmModal(f"Record that the client revoked {auth.record_id} today?", yes="Revoke"),
+            confirmed,
+        )
 
     def _status(self, message: str, error: bool = False) -> None:
         status = self.query_one("#auth-status", Static)

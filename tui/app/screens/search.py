@@ -28,8 +28,7 @@ if TYPE_CHECKING:
 
 def hit_heading(hit: SearchHit, privacy: bool) -> str:
     name = initials_of(hit.client_display_name) if privacy else hit.client_display_name
-    return (f"{name}  {hit.session_date or '-'}  {template_title(hit.template)}  "
-            f"N-{hit.note_id:06d}")
+    return f"{name}  {hit.session_date or '-'}  {template_title(hit.template)}  N-{hit.note_id:06d}"
 
 
 SNIPPET_CONTEXT = 80  # characters of context kept on each side of a match
@@ -67,11 +66,13 @@ class SearchScreen(VaultScreen):
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
-        yield SafeInput(self.initial_query, placeholder="Search notes: type words (prefix*)",
-                    id="query")
+        yield SafeInput(
+            self.initial_query, placeholder="Search notes: type words (prefix*)", id="query"
+        )
         yield OptionList(id="results")
-        yield Static("Psychotherapy notes are never searched here.", id="search-status",
-                     markup=False)
+        yield Static(
+            "Psychotherapy notes are never searched here.", id="search-status", markup=False
+        )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -103,16 +104,26 @@ class SearchScreen(VaultScreen):
         if event.state is WorkerState.SUCCESS:
             self.hits = cast(list[SearchHit], event.worker.result)
             self.show_hits()
-            status.update(plain(f"{len(self.hits)} result{'s' if len(self.hits) != 1 else ''}"
-                                " - enter opens" if self.hits else
-                                "No notes match." if self.query_one("#query", Input).value.strip()
-                                else "Psychotherapy notes are never searched here."))
+            status.update(
+                plain(
+                    f"{len(self.hits)} result{'s' if len(self.hits) != 1 else ''} - enter opens"
+                    if self.hits
+                    else "No notes match."
+                    if self.query_one("#query", Input).value.strip()
+                    else "Psychotherapy notes are never searched here."
+                )
+            )
         elif event.state is WorkerState.ERROR:
             self.hits = []
             self.show_hits()
             error = event.worker.error
-            status.update(plain(error.message if isinstance(error, UsageError | ConfideError)
-                                else "Search failed."))
+            status.update(
+                plain(
+                    error.message
+                    if isinstance(error, UsageError | ConfideError)
+                    else "Search failed."
+                )
+            )
 
     def show_hits(self) -> None:
         results = self.query_one("#results", OptionList)
@@ -165,9 +176,12 @@ class NoteSearchProvider(Provider):
         matcher = self.matcher(query)
         for client in vault.clients.list(query)[:8]:
             label = self.capp.client_label(client)
-            yield Hit(matcher.match(client.display_name) or 0.5,
-                      plain(f"Client: {label}  {client.record_id}"),
-                      partial(self.capp.open_client, client.id), text=client.record_id)
+            yield Hit(
+                matcher.match(client.display_name) or 0.5,
+                plain(f"Client: {label}  {client.record_id}"),
+                partial(self.capp.open_client, client.id),
+                text=client.record_id,
+            )
         try:
             hits = vault.search(query, limit=10, include_flagged=not privacy)
         except ConfideError:
@@ -178,5 +192,9 @@ class NoteSearchProvider(Provider):
             if not privacy:
                 prompt.append("\n")
                 prompt.append_text(snippet_text(hit))
-            yield Hit(0.9 - rank * 0.05, prompt, partial(self.capp.open_note, hit.note_id),
-                      text=f"N-{hit.note_id:06d}")
+            yield Hit(
+                0.9 - rank * 0.05,
+                prompt,
+                partial(self.capp.open_note, hit.note_id),
+                text=f"N-{hit.note_id:06d}",
+            )

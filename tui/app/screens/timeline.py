@@ -84,11 +84,15 @@ class TimelineScreen(ReloadingScreen):
         self.title = name
         born = "" if self.privacy or not client.date_of_birth else f"  born {client.date_of_birth}"
         self.query_one("#client-header", Static).update(
-            plain(f"{name}  {client.record_id}  {client.status.value}{born}"))
+            plain(f"{name}  {client.record_id}  {client.status.value}{born}")
+        )
         table = self.query_one("#timeline", DataTable)
         # Back from a note the cursor stays on that note, not on the newest one.
-        was = (table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-               if table.row_count else None)
+        was = (
+            table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            if table.row_count
+            else None
+        )
         table.clear()
         for note in notes:
             flags = Text("")
@@ -98,14 +102,21 @@ class TimelineScreen(ReloadingScreen):
                 flags = Text(f"{note.flagged_passages} flagged")
             if note.participant_count > 1:
                 flags.append(f" group ({note.participant_count})")
-            table.add_row(plain(note.session_date or "-"), plain(note.record_id),
-                          entry_label(note),
-                          status_label(note), flags, key=str(note.id))
+            table.add_row(
+                plain(note.session_date or "-"),
+                plain(note.record_id),
+                entry_label(note),
+                status_label(note),
+                flags,
+                key=str(note.id),
+            )
         if was is not None and was in table.rows:
             table.move_cursor(row=table.get_row_index(was), animate=False)
         self.query_one("#timeline-hint", Static).update(
-            f"{len(notes)} note{'s' if len(notes) != 1 else ''}. Enter opens; n writes a new "
-            "note." if notes else "No notes yet. Press n to write the first note.")
+            f"{len(notes)} note{'s' if len(notes) != 1 else ''}. Enter opens; n writes a new note."
+            if notes
+            else "No notes yet. Press n to write the first note."
+        )
 
     def show_client(self, client_id: int) -> None:
         """Refill this (kept) screen for another client before it is shown again."""
@@ -157,9 +168,12 @@ class TimelineScreen(ReloadingScreen):
         client_id = self.client_id
 
         def save(fields: dict[str, Any]) -> Client:
-            return self.vault.clients.update(client_id, display_name=fields["name"],
-                                             date_of_birth=fields["date_of_birth"],
-                                             status=fields["status"])
+            return self.vault.clients.update(
+                client_id,
+                display_name=fields["name"],
+                date_of_birth=fields["date_of_birth"],
+                status=fields["status"],
+            )
 
         self.app.push_screen(ClientFormModal(save, self.client), lambda _c: self.reload())
 
@@ -168,15 +182,15 @@ class TimelineScreen(ReloadingScreen):
 
 
 def template_picker() -> ChoiceModal:
-    return ChoiceModal("Template for the new note",
-                       [(t.key, t.title) for t in TEMPLATES.values()])
+    return ChoiceModal("Template for the new note", [(t.key, t.title) for t in TEMPLATES.values()])
 
 
 def new_note(screen: VaultScreen, client_id: int, template: str) -> int | None:
     """Create a draft dated today; returns its id (None after showing an error)."""
     try:
         note = screen.vault.notes.create(
-            client_id, template, session=SessionInfo(session_date=date.today().isoformat()))
+            client_id, template, session=SessionInfo(session_date=date.today().isoformat())
+        )
     except ConfideError as e:
         screen.show_error(e)
         return None

@@ -33,8 +33,7 @@ def category_style(category: OmitCategory) -> Style:
     return Style(color="black", bgcolor=CATEGORY_COLOURS[category], underline=True)
 
 
-def shift_spans(spans: Iterable[OmitSpan], start: int, end: int,
-                inserted: int) -> list[OmitSpan]:
+def shift_spans(spans: Iterable[OmitSpan], start: int, end: int, inserted: int) -> list[OmitSpan]:
     """Spans after text [start, end) was replaced by `inserted` characters.
 
     Spans before the edit stay, spans after it move, an edit inside a span resizes it, and a
@@ -71,7 +70,7 @@ def diff_bounds(old: str, new: str) -> tuple[int, int, int]:
     low, high = 0, limit - prefix
     while low < high:
         mid = (low + high + 1) // 2
-        if old[len(old) - mid:] == new[len(new) - mid:]:
+        if old[len(old) - mid :] == new[len(new) - mid :]:
             low = mid
         else:
             high = mid - 1
@@ -191,13 +190,17 @@ class FlagTextArea(SafeTextArea):
         for span in self._spans:
             if span.end <= line_start or span.start >= line_end:
                 continue
-            line.stylize(category_style(span.category), max(span.start - line_start, 0),
-                         min(span.end, line_end) - line_start)
+            line.stylize(
+                category_style(span.category),
+                max(span.start - line_start, 0),
+                min(span.end, line_end) - line_start,
+            )
         return line
 
 
-def normalize_newlines(text: str, spans: Sequence[OmitSpan]
-                       ) -> tuple[str, tuple[OmitSpan, ...], list[int] | None]:
+def normalize_newlines(
+    text: str, spans: Sequence[OmitSpan]
+) -> tuple[str, tuple[OmitSpan, ...], list[int] | None]:
     """Text with every line break as "\\n" (what the editor's document holds), its spans moved
     to match, and the map from new offsets back to old ones (None when nothing changed).
 
@@ -214,7 +217,7 @@ def normalize_newlines(text: str, spans: Sequence[OmitSpan]
         forward[i] = len(out)
         back.append(i)
         if text[i] == "\r":
-            if text[i + 1:i + 2] == "\n":
+            if text[i + 1 : i + 2] == "\n":
                 forward[i + 1] = len(out)
                 i += 1
             out.append("\n")
@@ -224,8 +227,11 @@ def normalize_newlines(text: str, spans: Sequence[OmitSpan]
     forward[len(text)] = len(out)
     back.append(len(text))
     # replace() keeps every other field of a flag (whose passage it is, in a joint note).
-    moved = tuple(replace(s, start=forward[s.start], end=forward[s.end]) for s in spans
-                  if forward[s.end] > forward[s.start])
+    moved = tuple(
+        replace(s, start=forward[s.start], end=forward[s.end])
+        for s in spans
+        if forward[s.end] > forward[s.start]
+    )
     return "".join(out), moved, back
 
 
@@ -236,8 +242,11 @@ def spans_back(spans: Iterable[OmitSpan], back: list[int] | None) -> tuple[OmitS
     return tuple(replace(s, start=back[s.start], end=back[s.end]) for s in spans)
 
 
-def selection_to_flag(body: FlagTextArea, notify: Callable[..., object],
-                      set_spans: Callable[[list[OmitSpan], str], None]) -> tuple[int, int] | None:
+def selection_to_flag(
+    body: FlagTextArea,
+    notify: Callable[..., object],
+    set_spans: Callable[[list[OmitSpan], str], None],
+) -> tuple[int, int] | None:
     """What ctrl+o means in either editor: with no selection, unflag the passage under the
     cursor (or say to select one); a selection overlapping a flag is refused. Returns the
     selection to flag, or None when it was handled here."""
@@ -245,14 +254,20 @@ def selection_to_flag(body: FlagTextArea, notify: Callable[..., object],
     if start == end:
         span = body.span_at(start)
         if span is None:
-            notify("Select the passage first (shift+arrows), then press ctrl+o.",
-                   title="Nothing selected")
+            notify(
+                "Select the passage first (shift+arrows), then press ctrl+o.",
+                title="Nothing selected",
+            )
             return None
-        set_spans([s for s in body.spans if s != span],
-                  f"Unflagged a {span.category.label} passage.")
+        set_spans(
+            [s for s in body.spans if s != span], f"Unflagged a {span.category.label} passage."
+        )
         return None
     if any(s.start < end and start < s.end for s in body.spans):
-        notify("The selection overlaps a flagged passage; unflag that first.",
-               title="Overlapping flag", severity="warning")
+        notify(
+            "The selection overlaps a flagged passage; unflag that first.",
+            title="Overlapping flag",
+            severity="warning",
+        )
         return None
     return start, end

@@ -22,5 +22,17 @@ from . import (
     shell,
 )
 
-COMMAND_MODULES: list[ModuleType] = [keys, clients, notes, pnotes, search, audit, backup,
-                                     disclosures, disposal, incidents, app, shell]
+COMMAND_MODULES: list[ModuleType] = [
+    keys,
+    clients,
+    notes,
+    pnotes,
+    search,
+    audit,
+    backup,
+    disclosures,
+    disposal,
+    incidents,
+    app,
+    shell,
+]

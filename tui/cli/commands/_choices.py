@@ -8,14 +8,31 @@ lists equal the core's, so a new template or status cannot be forgotten here.
 from __future__ import annotations
 
 KDF_PRESETS = ("test-insecure", "default")  # vault.PRESETS
-TEMPLATES = ("soap", "dap", "birp", "girp", "intake", "treatment-plan", "discharge",
-             "free")  # vault.TEMPLATES
+TEMPLATES = (
+    "soap",
+    "dap",
+    "birp",
+    "girp",
+    "intake",
+    "treatment-plan",
+    "discharge",
+    "free",
+)  # vault.TEMPLATES
 CLIENT_STATUSES = ("active", "inactive", "discharged")  # vault.ClientStatus
 # vault.disclosures.RequestType without client-access (that one is `confide access`)
 RELEASE_TYPES = ("authorization", "court-order", "subpoena", "mandated-report", "duty-to-warn")
-DOCUMENT_KINDS = ("progress-note", "treatment-plan", "assessment",
-                  "discharge-summary")  # vault.disclosures.DocumentKind, as typed
-INCIDENT_KINDS = ("lost-device", "stolen-device", "misdirected-release", "unauthorised-access",
-                  "other")  # vault.incidents.IncidentKind, as typed
+DOCUMENT_KINDS = (
+    "progress-note",
+    "treatment-plan",
+    "assessment",
+    "discharge-summary",
+)  # vault.disclosures.DocumentKind, as typed
+INCIDENT_KINDS = (
+    "lost-device",
+    "stolen-device",
+    "misdirected-release",
+    "unauthorised-access",
+    "other",
+)  # vault.incidents.IncidentKind, as typed
 KEYS_COMPROMISED = ("no", "yes", "unknown")  # vault.incidents.KeysCompromised
 CONCLUSIONS = ("not-breach", "low-probability", "breach")  # vault.incidents.Conclusion, as typed

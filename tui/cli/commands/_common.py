@@ -20,19 +20,25 @@ if TYPE_CHECKING:
 Subparsers = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
-def add_command(sub: Any, name: str, help_text: str, common: argparse.ArgumentParser,
-                handler: Callable[[argparse.Namespace, Context], Any]) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text,
-                                                     description=help_text, parents=[common])
+def add_command(
+    sub: Any,
+    name: str,
+    help_text: str,
+    common: argparse.ArgumentParser,
+    handler: Callable[[argparse.Namespace, Context], Any],
+) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=help_text, description=help_text, parents=[common]
+    )
     parser.set_defaults(handler=handler)
     return parser
 
 
-def add_group(sub: Any, name: str, help_text: str,
-              common: argparse.ArgumentParser) -> Any:
+def add_group(sub: Any, name: str, help_text: str, common: argparse.ArgumentParser) -> Any:
     parser = sub.add_parser(name, help=help_text, description=help_text, parents=[common])
-    group = parser.add_subparsers(dest=f"{name}_command", metavar="ACTION",
-                                  parser_class=type(parser))
+    group = parser.add_subparsers(
+        dest=f"{name}_command", metavar="ACTION", parser_class=type(parser)
+    )
     return group
 
 
@@ -73,8 +79,9 @@ def parse_id(text: str, prefix: str, what: str) -> int:
 
     match = _ID.match(text)
     if not match or (match.group(1) and match.group(1).upper() != prefix):
-        raise UsageError(f"{text!r} is not a {what} identifier (for example {prefix}-{'1'.zfill(5)}"
-                         f" or 1)")
+        raise UsageError(
+            f"{text!r} is not a {what} identifier (for example {prefix}-{'1'.zfill(5)} or 1)"
+        )
     return int(match.group(2))
 
 
@@ -92,12 +99,18 @@ def pnote_id(text: str) -> int:
 
 def add_body_options(parser: argparse.ArgumentParser, required: bool = False) -> None:
     group = parser.add_mutually_exclusive_group(required=required)
-    group.add_argument("--body", metavar="TEXT",
-                       help="note text; mark withheld passages {{omit:CATEGORY}}...{{/omit}}. "
-                            "Text given here lands in shell history and is visible in the "
-                            "process list: for real notes use --body-file - (standard input)")
-    group.add_argument("--body-file", metavar="FILE",
-                       help="read the note text from FILE (UTF-8), or - for standard input")
+    group.add_argument(
+        "--body",
+        metavar="TEXT",
+        help="note text; mark withheld passages {{omit:CATEGORY}}...{{/omit}}. "
+        "Text given here lands in shell history and is visible in the "
+        "process list: for real notes use --body-file - (standard input)",
+    )
+    group.add_argument(
+        "--body-file",
+        metavar="FILE",
+        help="read the note text from FILE (UTF-8), or - for standard input",
+    )
 
 
 def read_body(args: argparse.Namespace) -> str | None:
@@ -123,11 +136,15 @@ def read_body(args: argparse.Namespace) -> str | None:
             raise UsageError(f"cannot read {path}: {e.strerror}") from None
         where = path
     if len(raw) >= cap:
-        raise UsageError(f"{where} is more than {cap // 1_000_000} MB, larger than the largest "
-                         f"note Confide accepts ({MAX_BODY_CHARS:,} characters); nothing was saved")
+        raise UsageError(
+            f"{where} is more than {cap // 1_000_000} MB, larger than the largest "
+            f"note Confide accepts ({MAX_BODY_CHARS:,} characters); nothing was saved"
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:
         line = raw.count(b"\n", 0, e.start) + 1
-        raise UsageError(f"{where} is not valid UTF-8 (byte {e.start}, line {line}); "
-                         "save it as UTF-8 and try again") from None
+        raise UsageError(
+            f"{where} is not valid UTF-8 (byte {e.start}, line {line}); "
+            "save it as UTF-8 and try again"
+        ) from None

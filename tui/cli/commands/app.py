@@ -15,10 +15,12 @@ if TYPE_CHECKING:
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    p = add_command(sub, "demo", "open the app on a synthetic demo practice (fake names)",
-                    common, cmd_demo)
-    p.add_argument("--no-open", action="store_true",
-                   help="only create the demo vault and print where it is")
+    p = add_command(
+        sub, "demo", "open the app on a synthetic demo practice (fake names)", common, cmd_demo
+    )
+    p.add_argument(
+        "--no-open", action="store_true", help="only create the demo vault and print where it is"
+    )
     p.add_argument("--clients", type=int, default=24, help="number of fake clients")
 
 
@@ -53,16 +55,21 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> None:
         ctx.out.info(f"Creating a demo practice in {folder} (synthetic clients only)...")
         vault, _recovery = Vault.create(folder, DEMO_PASSPHRASE, DEFAULT_PRESET)
         try:
-            summary = populate(vault, clients=max(1, args.clients),
-                               pnotes_passphrase=DEMO_PASSPHRASE)
+            summary = populate(
+                vault, clients=max(1, args.clients), pnotes_passphrase=DEMO_PASSPHRASE
+            )
         finally:
             vault.lock()
         created = True
-        ctx.out.info(f"{summary.clients} clients, {summary.notes} notes, "
-                     f"{summary.psychotherapy_notes} psychotherapy notes.")
+        ctx.out.info(
+            f"{summary.clients} clients, {summary.notes} notes, "
+            f"{summary.psychotherapy_notes} psychotherapy notes."
+        )
     # Without a terminal (a pipe, CI) there is no app to show: say where the vault is instead.
     if args.no_open or ctx.out.json_mode or os.environ.get("CI") or not sys.stdout.isatty():
-        ctx.out.emit({"folder": folder, "created": created, "passphrase": DEMO_PASSPHRASE},
-                     f"Demo vault: {folder}\nPassphrase: {DEMO_PASSPHRASE}")
+        ctx.out.emit(
+            {"folder": folder, "created": created, "passphrase": DEMO_PASSPHRASE},
+            f"Demo vault: {folder}\nPassphrase: {DEMO_PASSPHRASE}",
+        )
         return
     run_app(ctx, folder, demo_passphrase=DEMO_PASSPHRASE)

@@ -12,6 +12,7 @@ from ._common import add_command, add_group, unlocked
 if TYPE_CHECKING:
     from ..main import Context
 
+
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     group = add_group(sub, "audit", "the audit log: verify the chain, list entries", common)
     add_command(group, "verify", "prove the audit chain is unbroken", common, cmd_verify)
@@ -22,17 +23,29 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
     with unlocked(ctx) as vault:
         report = vault.audit.verify()
-    ctx.out.emit(report, lambda: f"Audit chain intact: {report.entries} entries verified."
-                 if report.ok else f"AUDIT CHAIN BROKEN at entry {report.first_broken_seq}: "
-                                   f"{report.reason} ({report.entries} entries verified "
-                                   "before it)")
+    ctx.out.emit(
+        report,
+        lambda: (
+            f"Audit chain intact: {report.entries} entries verified."
+            if report.ok
+            else f"AUDIT CHAIN BROKEN at entry {report.first_broken_seq}: "
+            f"{report.reason} ({report.entries} entries verified "
+            "before it)"
+        ),
+    )
     return 0 if report.ok else DAMAGED.code
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> None:
     with unlocked(ctx) as vault:
         entries = vault.audit.entries(limit=max(1, args.limit))
-    ctx.out.emit(entries, lambda: table(
-        ["SEQ", "WHEN", "ACTION", "OBJECT"],
-        [(e.seq, e.at, e.action, f"{e.object_type or ''} {e.object_id or ''}".strip())
-         for e in entries]))
+    ctx.out.emit(
+        entries,
+        lambda: table(
+            ["SEQ", "WHEN", "ACTION", "OBJECT"],
+            [
+                (e.seq, e.at, e.action, f"{e.object_type or ''} {e.object_id or ''}".strip())
+                for e in entries
+            ],
+        ),
+    )

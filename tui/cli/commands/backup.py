@@ -21,63 +21,117 @@ if TYPE_CHECKING:
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     group = add_group(sub, "backup", "encrypted, verified backups to a USB drive", common)
     drive = add_group(group, "drive", "designate and list backup drives", common)
-    p = add_command(drive, "add", "designate the drive mounted at PATH for backups", common,
-                    cmd_drive_add)
+    p = add_command(
+        drive, "add", "designate the drive mounted at PATH for backups", common, cmd_drive_add
+    )
     p.add_argument("path", metavar="PATH", help="where the drive is mounted")
     p.add_argument("--label", default="", help="a name for the drive (default: folder name)")
     add_command(drive, "list", "the designated drives", common, cmd_drive_list)
-    p = add_command(group, "run", "write a backup now, read it back and verify it", common,
-                    cmd_run)
-    p.add_argument("--to", metavar="PATH",
-                   help="the drive's mount point (default: the connected designated drive)")
+    p = add_command(group, "run", "write a backup now, read it back and verify it", common, cmd_run)
+    p.add_argument(
+        "--to",
+        metavar="PATH",
+        help="the drive's mount point (default: the connected designated drive)",
+    )
     p.add_argument("--no-rotate", action="store_true", help="keep every older generation")
-    p = add_command(group, "verify", "read a backup back fully and check every byte", common,
-                    cmd_verify)
+    p = add_command(
+        group, "verify", "read a backup back fully and check every byte", common, cmd_verify
+    )
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("file", nargs="?", metavar="FILE", help="a backup file")
-    what.add_argument("--all", action="store_true",
-                      help="every catalogued backup on the drives connected now")
-    p.add_argument("--recovery-key-file", metavar="FILE",
-                   help="check FILE with the recovery key instead of the vault (a new machine)")
+    what.add_argument(
+        "--all", action="store_true", help="every catalogued backup on the drives connected now"
+    )
+    p.add_argument(
+        "--recovery-key-file",
+        metavar="FILE",
+        help="check FILE with the recovery key instead of the vault (a new machine)",
+    )
     p = add_command(group, "list", "catalogued backups, newest first", common, cmd_list)
     p.add_argument("--drive", metavar="DRIVE", help="only this drive (id or label)")
     p.add_argument("--all", action="store_true", help="also pruned, failed and lost ones")
-    p = add_command(group, "lost", "report a drive lost: what it held and how it was encrypted",
-                    common, cmd_lost)
+    p = add_command(
+        group,
+        "lost",
+        "report a drive lost: what it held and how it was encrypted",
+        common,
+        cmd_lost,
+    )
     p.add_argument("drive", metavar="DRIVE", help="drive id, label or mount path")
-    p = add_command(group, "watch", "wait for the backup drive and back up when it is due "
-                                    "(foreground; Ctrl-C stops)", common, cmd_watch)
-    p.add_argument("--root", action="append", metavar="DIR",
-                   help="where drives get mounted (repeatable; default from settings)")
+    p = add_command(
+        group,
+        "watch",
+        "wait for the backup drive and back up when it is due (foreground; Ctrl-C stops)",
+        common,
+        cmd_watch,
+    )
+    p.add_argument(
+        "--root",
+        action="append",
+        metavar="DIR",
+        help="where drives get mounted (repeatable; default from settings)",
+    )
     p.add_argument("--once", action="store_true", help="look once and exit")
-    p = add_command(group, "settings", "show or change rotation and watching", common,
-                    cmd_settings)
-    p.add_argument("--keep-daily", type=int, metavar="N",
-                   help="keep the newest backup of each of the last N days")
+    p = add_command(group, "settings", "show or change rotation and watching", common, cmd_settings)
+    p.add_argument(
+        "--keep-daily",
+        type=int,
+        metavar="N",
+        help="keep the newest backup of each of the last N days",
+    )
     p.add_argument("--keep-weekly", type=int, metavar="N", help="... of each of the last N weeks")
     p.add_argument("--keep-monthly", type=int, metavar="N", help="... of each of the last N months")
-    p.add_argument("--interval-hours", type=float, metavar="H",
-                   help="a backup is due when the last one is older than this")
-    p.add_argument("--watch-root", action="append", metavar="DIR",
-                   help="replace the mount roots watched (repeatable)")
+    p.add_argument(
+        "--interval-hours",
+        type=float,
+        metavar="H",
+        help="a backup is due when the last one is older than this",
+    )
+    p.add_argument(
+        "--watch-root",
+        action="append",
+        metavar="DIR",
+        help="replace the mount roots watched (repeatable)",
+    )
 
-    p = add_command(sub, "restore", "restore a backup file into a vault folder (a new machine)",
-                    common, cmd_restore)
+    p = add_command(
+        sub,
+        "restore",
+        "restore a backup file into a vault folder (a new machine)",
+        common,
+        cmd_restore,
+    )
     p.add_argument("file", metavar="FILE", help="the backup file (.cfbk)")
-    p.add_argument("--force", action="store_true",
-                   help="replace an existing vault (kept aside until the restore verifies)")
-    p.add_argument("--recovery-key-file", metavar="FILE",
-                   help="use the recovery key instead of the passphrase")
-    p.add_argument("--new-passphrase-file", metavar="FILE",
-                   help="with the recovery key: the new passphrase")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing vault (kept aside until the restore verifies)",
+    )
+    p.add_argument(
+        "--recovery-key-file", metavar="FILE", help="use the recovery key instead of the passphrase"
+    )
+    p.add_argument(
+        "--new-passphrase-file", metavar="FILE", help="with the recovery key: the new passphrase"
+    )
 
 
 def _record_json(r: Any) -> dict[str, Any]:
-    return {"id": r.id, "archive_id": r.archive_id, "drive_id": r.drive_id,
-            "file": r.file_name, "path": r.path, "created_at": r.created_at, "size": r.size,
-            "digest": r.digest, "key_epoch": r.key_epoch, "clients": list(r.client_ids),
-            "client_record_ids": [f"C-{c:05d}" for c in r.client_ids],
-            "status": r.status, "verified_at": r.verified_at, "error": r.error}
+    return {
+        "id": r.id,
+        "archive_id": r.archive_id,
+        "drive_id": r.drive_id,
+        "file": r.file_name,
+        "path": r.path,
+        "created_at": r.created_at,
+        "size": r.size,
+        "digest": r.digest,
+        "key_epoch": r.key_epoch,
+        "clients": list(r.client_ids),
+        "client_record_ids": [f"C-{c:05d}" for c in r.client_ids],
+        "status": r.status,
+        "verified_at": r.verified_at,
+        "error": r.error,
+    }
 
 
 def cmd_drive_add(args: argparse.Namespace, ctx: Context) -> None:
@@ -85,9 +139,10 @@ def cmd_drive_add(args: argparse.Namespace, ctx: Context) -> None:
 
     with unlocked(ctx) as vault:
         drive = add_drive(vault, Path(args.path).expanduser(), args.label)
-    ctx.out.emit({"drive_id": drive.drive_id, "label": drive.label, "path": drive.last_path},
-                 f"Designated {drive.last_path} as backup drive {drive.drive_id} "
-                 f"({drive.label}).")
+    ctx.out.emit(
+        {"drive_id": drive.drive_id, "label": drive.label, "path": drive.last_path},
+        f"Designated {drive.last_path} as backup drive {drive.drive_id} ({drive.label}).",
+    )
 
 
 def cmd_drive_list(args: argparse.Namespace, ctx: Context) -> None:
@@ -100,13 +155,38 @@ def cmd_drive_list(args: argparse.Namespace, ctx: Context) -> None:
         for d in drives:
             good = catalog.last_good(d.drive_id)
             last[d.drive_id] = good.created_at if good is not None else None
-    data = [{"drive_id": d.drive_id, "label": d.label, "status": d.status,
-             "last_path": d.last_path, "added_at": d.added_at, "lost_at": d.lost_at,
-             "last_good_backup": last[d.drive_id]} for d in drives]
-    ctx.out.emit(data, lambda: table(
-        ["DRIVE", "LABEL", "STATUS", "LAST PATH", "LAST GOOD BACKUP"],
-        [[d["drive_id"], d["label"], d["status"], d["last_path"], d["last_good_backup"] or "-"]
-         for d in data]) if data else "No backup drives yet: `confide backup drive add PATH`.")
+    data = [
+        {
+            "drive_id": d.drive_id,
+            "label": d.label,
+            "status": d.status,
+            "last_path": d.last_path,
+            "added_at": d.added_at,
+            "lost_at": d.lost_at,
+            "last_good_backup": last[d.drive_id],
+        }
+        for d in drives
+    ]
+    ctx.out.emit(
+        data,
+        lambda: (
+            table(
+                ["DRIVE", "LABEL", "STATUS", "LAST PATH", "LAST GOOD BACKUP"],
+                [
+                    [
+                        d["drive_id"],
+                        d["label"],
+                        d["status"],
+                        d["last_path"],
+                        d["last_good_backup"] or "-",
+                    ]
+                    for d in data
+                ],
+            )
+            if data
+            else "No backup drives yet: `confide backup drive add PATH`."
+        ),
+    )
 
 
 def _connected_drive(vault: Vault) -> Path:
@@ -115,8 +195,7 @@ def _connected_drive(vault: Vault) -> Path:
 
     usable = connected_drives(vault)
     if not usable:
-        raise NotFoundError("no designated backup drive is connected; plug it in or give "
-                            "--to PATH")
+        raise NotFoundError("no designated backup drive is connected; plug it in or give --to PATH")
     return usable[0][0]
 
 
@@ -131,15 +210,23 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> None:
         finally:
             line.done()
     rec = result.record
-    data = {**_record_json(rec), "write_seconds": round(result.write_seconds, 3),
-            "verify_seconds": round(result.verify_seconds, 3),
-            "pruned": [p.file_name for p in result.pruned]}
-    ctx.out.emit(data, lambda: "\n".join([
-        f"Backup written and verified: {result.path}",
-        f"  {rec.size:,} bytes, {len(rec.client_ids)} clients, key epoch {rec.key_epoch}",
-        f"  digest {rec.digest}",
-        *([f"  Pruned {len(result.pruned)} older generation(s)."] if result.pruned else []),
-    ]))
+    data = {
+        **_record_json(rec),
+        "write_seconds": round(result.write_seconds, 3),
+        "verify_seconds": round(result.verify_seconds, 3),
+        "pruned": [p.file_name for p in result.pruned],
+    }
+    ctx.out.emit(
+        data,
+        lambda: "\n".join(
+            [
+                f"Backup written and verified: {result.path}",
+                f"  {rec.size:,} bytes, {len(rec.client_ids)} clients, key epoch {rec.key_epoch}",
+                f"  digest {rec.digest}",
+                *([f"  Pruned {len(result.pruned)} older generation(s)."] if result.pruned else []),
+            ]
+        ),
+    )
 
 
 def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
@@ -153,20 +240,27 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
                 outcomes = verify_catalogued(vault, progress=line)
             finally:
                 line.done()
-        data = [{**_record_json(o.record), "ok": o.ok, "reachable": o.reachable,
-                 "message": o.message}
-                for o in outcomes]
-        ctx.out.emit(data, lambda: table(
-            ["FILE", "RESULT"], [[o.record.file_name, o.message] for o in outcomes])
-            if outcomes else "No catalogued backups to verify.")
+        data = [
+            {**_record_json(o.record), "ok": o.ok, "reachable": o.reachable, "message": o.message}
+            for o in outcomes
+        ]
+        ctx.out.emit(
+            data,
+            lambda: (
+                table(["FILE", "RESULT"], [[o.record.file_name, o.message] for o in outcomes])
+                if outcomes
+                else "No catalogued backups to verify."
+            ),
+        )
         # A drive that is not plugged in is not a failure; a damaged file is.
         failed = [o for o in outcomes if not o.ok and o.reachable]
         return DAMAGED.code if failed else 0
     path = Path(args.file).expanduser()
     try:
         if args.recovery_key_file:
-            report = verify_archive(path, recovery_key=ctx.secrets.recovery_key(
-                args.recovery_key_file), progress=line)
+            report = verify_archive(
+                path, recovery_key=ctx.secrets.recovery_key(args.recovery_key_file), progress=line
+            )
         elif vault_exists(ctx.folder):
             with unlocked(ctx) as vault:
                 report = verify_archive(path, vault=vault, progress=line)
@@ -174,22 +268,37 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
             report = verify_archive(path, passphrase=ctx.secrets.passphrase(), progress=line)
     finally:
         line.done()
-    summary = {"file": str(report.path), "ok": True, "archive_id": report.archive_id,
-            "vault_id": report.vault_id, "key_epoch": report.key_epoch,
-            "created_at": report.created_at, "size": report.size, "digest": report.digest,
-            "clients": report.clients, "sections": report.sections,
-            "catalog_status": report.catalog_status,
-            "marked_good_again": report.marked_good_again}
+    summary = {
+        "file": str(report.path),
+        "ok": True,
+        "archive_id": report.archive_id,
+        "vault_id": report.vault_id,
+        "key_epoch": report.key_epoch,
+        "created_at": report.created_at,
+        "size": report.size,
+        "digest": report.digest,
+        "clients": report.clients,
+        "sections": report.sections,
+        "catalog_status": report.catalog_status,
+        "marked_good_again": report.marked_good_again,
+    }
     note = ""
     if report.marked_good_again:
-        note = (" It was catalogued as damaged; it is the same file (digest as catalogued), "
-                "so it is marked good again.")
+        note = (
+            " It was catalogued as damaged; it is the same file (digest as catalogued), "
+            "so it is marked good again."
+        )
     elif report.catalog_status not in (None, "good"):
         # e.g. a copy of an archive that disposal replaced: intact, but not to be used.
-        note = (f" The catalog lists it as {report.catalog_status}: do not rely on it; it may "
-                "hold records that were since disposed of.")
-    ctx.out.emit(summary, f"{path.name}: every byte verified ({report.size:,} bytes, made "
-                       f"{report.created_at}, {report.clients} clients).{note}")
+        note = (
+            f" The catalog lists it as {report.catalog_status}: do not rely on it; it may "
+            "hold records that were since disposed of."
+        )
+    ctx.out.emit(
+        summary,
+        f"{path.name}: every byte verified ({report.size:,} bytes, made "
+        f"{report.created_at}, {report.clients} clients).{note}",
+    )
     return 0
 
 
@@ -202,11 +311,28 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> None:
         drive_id = catalog.find_drive(args.drive).drive_id if args.drive else None
         records = catalog.backups(drive_id, None if args.all else ["good", "damaged"])
     data = [_record_json(r) for r in records]
-    ctx.out.emit(data, lambda: table(
-        ["CREATED", "FILE", "DRIVE", "SIZE", "CLIENTS", "STATUS", "VERIFIED"],
-        [[r.created_at, r.file_name, r.drive_id, f"{r.size or 0:,}", len(r.client_ids),
-          r.status, r.verified_at or "-"] for r in records]) if records
-        else "No backups in the catalog yet.")
+    ctx.out.emit(
+        data,
+        lambda: (
+            table(
+                ["CREATED", "FILE", "DRIVE", "SIZE", "CLIENTS", "STATUS", "VERIFIED"],
+                [
+                    [
+                        r.created_at,
+                        r.file_name,
+                        r.drive_id,
+                        f"{r.size or 0:,}",
+                        len(r.client_ids),
+                        r.status,
+                        r.verified_at or "-",
+                    ]
+                    for r in records
+                ],
+            )
+            if records
+            else "No backups in the catalog yet."
+        ),
+    )
 
 
 def cmd_lost(args: argparse.Namespace, ctx: Context) -> None:
@@ -219,33 +345,42 @@ def cmd_lost(args: argparse.Namespace, ctx: Context) -> None:
         incident = open_for_lost_drive(vault, report)
 
     def text() -> str:
-        lines = [f"Drive {report.drive_id} ({report.label}) is marked LOST as of "
-                 f"{report.reported_at}. Its backups are never trusted again.", ""]
+        lines = [
+            f"Drive {report.drive_id} ({report.label}) is marked LOST as of "
+            f"{report.reported_at}. Its backups are never trusted again.",
+            "",
+        ]
         if not report.backups:
             lines.append("The catalog records no backup on this drive.")
         for b in report.backups:
             enc = b.encryption
             kdf = enc.get("key_slots", {}).get("kdf", {})
-            lines += [f"Backup {b.file_name} (made {b.created_at}, was {b.status_before}, "
-                      f"key epoch {b.key_epoch})",
-                      f"  Encryption: {enc.get('archive_cipher')} "
-                      f"{enc.get('archive_key_bits')}-bit archive key; "
-                      f"{enc.get('database_cipher')}",
-                      f"  Key derivation: Argon2id t={kdf.get('time_cost')}, "
-                      f"m={int(kdf.get('memory_kib', 0)) // 1024} MiB, "
-                      f"p={kdf.get('parallelism')}",
-                      f"  Clients ({len(b.clients)}): "
-                      + ", ".join(f"{c.record_id} {c.display_name}" for c in b.clients)]
+            lines += [
+                f"Backup {b.file_name} (made {b.created_at}, was {b.status_before}, "
+                f"key epoch {b.key_epoch})",
+                f"  Encryption: {enc.get('archive_cipher')} "
+                f"{enc.get('archive_key_bits')}-bit archive key; "
+                f"{enc.get('database_cipher')}",
+                f"  Key derivation: Argon2id t={kdf.get('time_cost')}, "
+                f"m={int(kdf.get('memory_kib', 0)) // 1024} MiB, "
+                f"p={kdf.get('parallelism')}",
+                f"  Clients ({len(b.clients)}): "
+                + ", ".join(f"{c.record_id} {c.display_name}" for c in b.clients),
+            ]
         lines += ["", f"Clients on this drive: {len(report.clients)}", "", "Assessment notes:"]
         lines += [f"  - {a}" for a in report.assessment]
         if incident is not None:
-            lines += ["", f"Incident {incident.record_id} opened: assess it with `confide "
-                      f"incident assess {incident.record_id}` (notices due by "
-                      f"{incident.deadline} unless the assessment concludes otherwise)."]
+            lines += [
+                "",
+                f"Incident {incident.record_id} opened: assess it with `confide "
+                f"incident assess {incident.record_id}` (notices due by "
+                f"{incident.deadline} unless the assessment concludes otherwise).",
+            ]
         return "\n".join(lines)
 
-    ctx.out.emit({**to_jsonable(report),
-                  "incident": incident.record_id if incident else None}, text)
+    ctx.out.emit(
+        {**to_jsonable(report), "incident": incident.record_id if incident else None}, text
+    )
 
 
 def cmd_watch(args: argparse.Namespace, ctx: Context) -> None:
@@ -256,8 +391,9 @@ def cmd_watch(args: argparse.Namespace, ctx: Context) -> None:
     roots = [Path(r).expanduser() for r in args.root] if args.root else None
 
     def line(event: WatchEvent) -> str:
-        return (f"{event.kind}: drive {event.drive_id} at {event.path}"
-                + (f": {event.message}" if event.message else ""))
+        return f"{event.kind}: drive {event.drive_id} at {event.path}" + (
+            f": {event.message}" if event.message else ""
+        )
 
     def show(event: WatchEvent) -> None:
         # With --once the summary below lists every event; printing them live too doubled them.
@@ -268,15 +404,21 @@ def cmd_watch(args: argparse.Namespace, ctx: Context) -> None:
         watcher = drive_watcher(vault, show, ctx.out.info, roots=roots)
         if args.once:
             events = watcher.scan_once()
-            ctx.out.emit([{"kind": e.kind, "drive_id": e.drive_id, "path": e.path,
-                           "message": e.message} for e in events],
-                         "\n".join(line(e) for e in events)
-                         or "No designated drive is connected.")
+            ctx.out.emit(
+                [
+                    {"kind": e.kind, "drive_id": e.drive_id, "path": e.path, "message": e.message}
+                    for e in events
+                ],
+                "\n".join(line(e) for e in events) or "No designated drive is connected.",
+            )
             if any(e.kind == "failed" for e in events):
                 raise UsageError(next(e.message for e in events if e.kind == "failed"))
             return
-        ctx.out.info("Watching " + ", ".join(str(r) for r in watcher.roots)
-                     + " for the backup drive. Ctrl-C stops.")
+        ctx.out.info(
+            "Watching "
+            + ", ".join(str(r) for r in watcher.roots)
+            + " for the backup drive. Ctrl-C stops."
+        )
         try:
             watcher.run()
         except KeyboardInterrupt:
@@ -289,18 +431,34 @@ def cmd_settings(args: argparse.Namespace, ctx: Context) -> None:
     with unlocked(ctx) as vault:
         catalog = Catalog(vault)
         current = catalog.settings()
-        changes: dict[str, Any] = {k: v for k, v in {
-            "keep_daily": args.keep_daily, "keep_weekly": args.keep_weekly,
-            "keep_monthly": args.keep_monthly, "interval_hours": args.interval_hours,
-            "watch_roots": args.watch_root}.items() if v is not None}
+        changes: dict[str, Any] = {
+            k: v
+            for k, v in {
+                "keep_daily": args.keep_daily,
+                "keep_weekly": args.keep_weekly,
+                "keep_monthly": args.keep_monthly,
+                "interval_hours": args.interval_hours,
+                "watch_roots": args.watch_root,
+            }.items()
+            if v is not None
+        }
         if changes:
             current = catalog.save_settings(
-                BackupSettings.from_json({**current.to_json(), **changes}).checked())
-    ctx.out.emit(current.to_json(), lambda: "\n".join(
-        [f"{k:<16} {v if not isinstance(v, list) else ', '.join(v)}"
-         for k, v in current.to_json().items()]
-        + ["The newest good backup is always kept, whatever these counts (0 keeps none of "
-           "that kind)."]))
+                BackupSettings.from_json({**current.to_json(), **changes}).checked()
+            )
+    ctx.out.emit(
+        current.to_json(),
+        lambda: "\n".join(
+            [
+                f"{k:<16} {v if not isinstance(v, list) else ', '.join(v)}"
+                for k, v in current.to_json().items()
+            ]
+            + [
+                "The newest good backup is always kept, whatever these counts (0 keeps none of "
+                "that kind)."
+            ]
+        ),
+    )
 
 
 def cmd_restore(args: argparse.Namespace, ctx: Context) -> None:
@@ -314,19 +472,41 @@ def cmd_restore(args: argparse.Namespace, ctx: Context) -> None:
         if args.recovery_key_file:
             key = ctx.secrets.recovery_key(args.recovery_key_file)
             new = ctx.secrets.new_passphrase(args.new_passphrase_file)
-            result = restore(file, ctx.folder, recovery_key=key, new_passphrase=new,
-                             force=args.force, progress=line)
+            result = restore(
+                file,
+                ctx.folder,
+                recovery_key=key,
+                new_passphrase=new,
+                force=args.force,
+                progress=line,
+            )
         else:
-            result = restore(file, ctx.folder, passphrase=ctx.secrets.passphrase(),
-                             force=args.force, progress=line)
+            result = restore(
+                file,
+                ctx.folder,
+                passphrase=ctx.secrets.passphrase(),
+                force=args.force,
+                progress=line,
+            )
     finally:
         line.done()
-    ctx.out.emit(result, lambda: "\n".join([
-        f"Restored {file.name} (made {result.created_at}) into {result.folder}.",
-        f"  {result.clients} clients, {result.notes} notes; audit chain verified "
-        f"({result.audit_entries} entries).",
-        *(["  The previous vault there was replaced and erased."]
-          if result.replaced_existing else []),
-        *(["  The new passphrase is set; the recovery key is unchanged."]
-          if result.via == "recovery key" else []),
-    ]))
+    ctx.out.emit(
+        result,
+        lambda: "\n".join(
+            [
+                f"Restored {file.name} (made {result.created_at}) into {result.folder}.",
+                f"  {result.clients} clients, {result.notes} notes; audit chain verified "
+                f"({result.audit_entries} entries).",
+                *(
+                    ["  The previous vault there was replaced and erased."]
+                    if result.replaced_existing
+                    else []
+                ),
+                *(
+                    ["  The new passphrase is set; the recovery key is unchanged."]
+                    if result.via == "recovery key"
+                    else []
+                ),
+            ]
+        ),
+    )

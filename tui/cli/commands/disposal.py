@@ -30,47 +30,82 @@ ACTIONS = ("verify", "certificate", "log")
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    group = add_group(sub, "retention", "retention policies and each client's disposal date",
-                      common)
-    p = add_command(group, "list", "every client's policy and disposal date, soonest first",
-                    common, cmd_retention_list)
+    group = add_group(
+        sub, "retention", "retention policies and each client's disposal date", common
+    )
+    p = add_command(
+        group,
+        "list",
+        "every client's policy and disposal date, soonest first",
+        common,
+        cmd_retention_list,
+    )
     p.add_argument("--due", action="store_true", help="only clients past retention")
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="compute as of this date")
-    add_command(group, "policies", "presets (with sources) and custom policies", common,
-                cmd_policies)
-    p = add_command(group, "add", "a custom policy: years after last service, and for minors "
-                                  "years after the age of majority (the later wins)", common,
-                    cmd_policy_add)
+    add_command(
+        group, "policies", "presets (with sources) and custom policies", common, cmd_policies
+    )
+    p = add_command(
+        group,
+        "add",
+        "a custom policy: years after last service, and for minors "
+        "years after the age of majority (the later wins)",
+        common,
+        cmd_policy_add,
+    )
     p.add_argument("key", help="short key, e.g. de-psych")
     p.add_argument("--label", required=True, help="what the policy is (and its source)")
-    p.add_argument("--years", type=int, required=True, metavar="N",
-                   help="years after the last service")
-    p.add_argument("--minor-years", type=int, metavar="N",
-                   help="for a client who was a minor: years after the age of majority")
-    p.add_argument("--majority", type=int, default=18, metavar="AGE",
-                   help="age of majority (default 18)")
-    p = add_command(group, "set", "give a client a policy (or 'default')", common,
-                    cmd_retention_set)
+    p.add_argument(
+        "--years", type=int, required=True, metavar="N", help="years after the last service"
+    )
+    p.add_argument(
+        "--minor-years",
+        type=int,
+        metavar="N",
+        help="for a client who was a minor: years after the age of majority",
+    )
+    p.add_argument(
+        "--majority", type=int, default=18, metavar="AGE", help="age of majority (default 18)"
+    )
+    p = add_command(
+        group, "set", "give a client a policy (or 'default')", common, cmd_retention_set
+    )
     p.add_argument("client")
     p.add_argument("policy")
     p = add_command(group, "default", "the vault's default policy", common, cmd_default)
     p.add_argument("policy")
 
-    p = add_command(sub, "dispose", "the disposal queue, disposal of named clients, "
-                                    "verification, certificates", common, cmd_dispose)
-    p.add_argument("targets", nargs="*", metavar="CLIENT|ACTION",
-                   help="clients to dispose of; or verify, certificate ID, log")
-    p.add_argument("--due", action="store_true",
-                   help="list clients past retention and not on hold, with what would go")
-    p.add_argument("--confirm", nargs="+", metavar="NAME", default=[],
-                   help="the names of exactly the clients being disposed of")
+    p = add_command(
+        sub,
+        "dispose",
+        "the disposal queue, disposal of named clients, verification, certificates",
+        common,
+        cmd_dispose,
+    )
+    p.add_argument(
+        "targets",
+        nargs="*",
+        metavar="CLIENT|ACTION",
+        help="clients to dispose of; or verify, certificate ID, log",
+    )
+    p.add_argument(
+        "--due",
+        action="store_true",
+        help="list clients past retention and not on hold, with what would go",
+    )
+    p.add_argument(
+        "--confirm",
+        nargs="+",
+        metavar="NAME",
+        default=[],
+        help="the names of exactly the clients being disposed of",
+    )
     p.add_argument("--by", metavar="NAME", help="who performs the disposal (certificate)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--pdf", metavar="FILE", help="certificate: write it as PDF to FILE")
     out.add_argument("--text", metavar="FILE", help="certificate: write it as text to FILE")
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="queue: compute as of this date")
-    p.add_argument("--force", action="store_true",
-                   help="certificate: replace FILE if it exists")
+    p.add_argument("--force", action="store_true", help="certificate: replace FILE if it exists")
 
 
 def _day(text: str | None) -> date | None:
@@ -94,28 +129,53 @@ def cmd_retention_list(args: argparse.Namespace, ctx: Context) -> None:
         rows = vault.retention.schedule(_day(args.as_of))
     if args.due:
         rows = [r for r in rows if r.is_due]
-    ctx.out.emit(rows, lambda: table(
-        ["CLIENT", "NAME", "POLICY", "LAST SERVICE", "DISPOSE ON", "STATUS"],
-        [(r.record_id, r.display_name, r.policy + (" (minor)" if r.minor_rule else ""),
-          r.last_service_date, r.disposal_date,
-          r.status + (f": {r.holds[0].reason}" if r.holds else "")) for r in rows])
-        if rows else "No clients.")
+    ctx.out.emit(
+        rows,
+        lambda: (
+            table(
+                ["CLIENT", "NAME", "POLICY", "LAST SERVICE", "DISPOSE ON", "STATUS"],
+                [
+                    (
+                        r.record_id,
+                        r.display_name,
+                        r.policy + (" (minor)" if r.minor_rule else ""),
+                        r.last_service_date,
+                        r.disposal_date,
+                        r.status + (f": {r.holds[0].reason}" if r.holds else ""),
+                    )
+                    for r in rows
+                ],
+            )
+            if rows
+            else "No clients."
+        ),
+    )
 
 
 def cmd_policies(args: argparse.Namespace, ctx: Context) -> None:
     with unlocked(ctx) as vault:
         policies = vault.retention.policies()
         default = vault.retention.default().key
-    ctx.out.emit({"default": default, "policies": policies}, lambda: table(
-        ["KEY", "RULE", "SOURCE"],
-        [(p.key + (" *" if p.key == default else ""), p.describe(), p.source)
-         for p in policies]) + "\n* the vault default")
+    ctx.out.emit(
+        {"default": default, "policies": policies},
+        lambda: (
+            table(
+                ["KEY", "RULE", "SOURCE"],
+                [
+                    (p.key + (" *" if p.key == default else ""), p.describe(), p.source)
+                    for p in policies
+                ],
+            )
+            + "\n* the vault default"
+        ),
+    )
 
 
 def cmd_policy_add(args: argparse.Namespace, ctx: Context) -> None:
     with unlocked(ctx) as vault:
-        policy = vault.retention.add(args.key, args.label, args.years, args.minor_years,
-                                     args.majority)
+        policy = vault.retention.add(
+            args.key, args.label, args.years, args.minor_years, args.majority
+        )
     ctx.out.emit(policy, lambda: f"Added policy {policy.key}: {policy.describe()}")
 
 
@@ -125,8 +185,9 @@ def cmd_retention_set(args: argparse.Namespace, ctx: Context) -> None:
     with unlocked(ctx) as vault:
         vault.retention.set(cid, key)
         (row,) = vault.retention.schedule(None, [cid])
-    ctx.out.emit(row, lambda: f"{row.record_id}: policy {row.policy}, disposal date "
-                              f"{row.disposal_date}")
+    ctx.out.emit(
+        row, lambda: f"{row.record_id}: policy {row.policy}, disposal date {row.disposal_date}"
+    )
 
 
 def cmd_default(args: argparse.Namespace, ctx: Context) -> None:
@@ -167,32 +228,50 @@ def _queue(args: argparse.Namespace, ctx: Context) -> None:
 
     passphrase = ctx.secrets.passphrase()
     with unlocked(ctx) as vault:
-        rows = flows.queue(vault, passphrase, partial(_show, ctx), today=_day(args.as_of),
-                           authenticated=True)
+        rows = flows.queue(
+            vault, passphrase, partial(_show, ctx), today=_day(args.as_of), authenticated=True
+        )
 
     def text() -> str:
         if not rows:
             return "No client is past retention (clients on legal hold are never listed)."
-        lines = [table(
-            ["CLIENT", "NAME", "POLICY", "DUE SINCE", "NOTES", "SESSIONS", "PNOTES",
-             "BACKUPS"],
-            [(r.record_id, r.display_name, r.policy, r.disposal_date, r.notes,
-              f"{r.first_session or '-'}..{r.last_session or '-'}",
-              f"{r.pnotes}" + (f" ({r.pnotes_first}..{r.pnotes_last})" if r.pnotes else ""),
-              len(r.backups)) for r in rows])]
+        lines = [
+            table(
+                ["CLIENT", "NAME", "POLICY", "DUE SINCE", "NOTES", "SESSIONS", "PNOTES", "BACKUPS"],
+                [
+                    (
+                        r.record_id,
+                        r.display_name,
+                        r.policy,
+                        r.disposal_date,
+                        r.notes,
+                        f"{r.first_session or '-'}..{r.last_session or '-'}",
+                        f"{r.pnotes}"
+                        + (f" ({r.pnotes_first}..{r.pnotes_last})" if r.pnotes else ""),
+                        len(r.backups),
+                    )
+                    for r in rows
+                ],
+            )
+        ]
         for r in rows:
             extra = []
             if r.joint_notes_kept:
-                extra.append(f"named in {r.joint_notes_kept} joint notes of other clients "
-                             "(kept, without this client)")
+                extra.append(
+                    f"named in {r.joint_notes_kept} joint notes of other clients "
+                    "(kept, without this client)"
+                )
             if r.related_rows:
-                extra.append("also: " + ", ".join(f"{k} {v}" for k, v in
-                                                  sorted(r.related_rows.items())))
+                extra.append(
+                    "also: " + ", ".join(f"{k} {v}" for k, v in sorted(r.related_rows.items()))
+                )
             extra += [f"backup copy: {b}" for b in r.backups]
             lines += [f"  {r.record_id}: {e}" for e in extra]
         names = " ".join(f'"{r.display_name}"' for r in rows)
-        lines.append("\nNothing has been destroyed. To dispose of these clients:\n  confide "
-                     f"dispose {' '.join(r.record_id for r in rows)} --confirm {names}")
+        lines.append(
+            "\nNothing has been destroyed. To dispose of these clients:\n  confide "
+            f"dispose {' '.join(r.record_id for r in rows)} --confirm {names}"
+        )
         return "\n".join(lines)
 
     ctx.out.emit([r.to_json() for r in rows], text)
@@ -207,8 +286,10 @@ def _dispose(args: argparse.Namespace, ctx: Context, targets: list[str]) -> None
 
     ids = [client_id(t) for t in targets]
     if not args.confirm:
-        raise UsageError("disposal destroys records for good: add --confirm with the name of "
-                         "each client (see `confide dispose --due`)")
+        raise UsageError(
+            "disposal destroys records for good: add --confirm with the name of "
+            "each client (see `confide dispose --due`)"
+        )
     passphrase = ctx.secrets.passphrase()
     progress = Progress(ctx.out)
 
@@ -228,9 +309,16 @@ def _dispose(args: argparse.Namespace, ctx: Context, targets: list[str]) -> None
         # Re-encryption reports no fraction: a spinner, so seconds of silence read as work.
         progress.update("dispose", unit="steps")
         try:
-            result = flows.dispose(vault, passphrase, ids, args.confirm, partial(_show, ctx),
-                                   performed_by=args.by, authenticated=True,
-                                   backups=ReportingBackups())
+            result = flows.dispose(
+                vault,
+                passphrase,
+                ids,
+                args.confirm,
+                partial(_show, ctx),
+                performed_by=args.by,
+                authenticated=True,
+                backups=ReportingBackups(),
+            )
         finally:
             progress.done()
     ctx.out.emit(result.certificate.to_json(), lambda: render_text(result.certificate))
@@ -241,8 +329,10 @@ def _dispose(args: argparse.Namespace, ctx: Context, targets: list[str]) -> None
 def raise_failed(cert_id: str) -> None:
     from vault import IntegrityError
 
-    raise IntegrityError(f"verification of disposal {cert_id} FAILED; see the certificate "
-                         "above and run `confide dispose verify`")
+    raise IntegrityError(
+        f"verification of disposal {cert_id} FAILED; see the certificate "
+        "above and run `confide dispose verify`"
+    )
 
 
 def _verify(ctx: Context) -> None:
@@ -252,10 +342,14 @@ def _verify(ctx: Context) -> None:
     with unlocked(ctx) as vault:
         verified = flows.verify(vault, passphrase, partial(_show, ctx), authenticated=True)
     report, disposed = verified.verification, verified.disposed_clients
-    ctx.out.emit(report.to_json(), lambda: "\n".join(
-        [f"Disposal verification: {report.result} ({disposed} disposed clients)"]
-        + [f"  [{'ok' if c.ok else 'FAIL'}] {c.name}: {c.detail}" for c in report.checks]
-        + [f"  PENDING: {p}" for p in report.pending]))
+    ctx.out.emit(
+        report.to_json(),
+        lambda: "\n".join(
+            [f"Disposal verification: {report.result} ({disposed} disposed clients)"]
+            + [f"  [{'ok' if c.ok else 'FAIL'}] {c.name}: {c.detail}" for c in report.checks]
+            + [f"  PENDING: {p}" for p in report.pending]
+        ),
+    )
     if not report.ok:
         from vault import IntegrityError
 
@@ -272,10 +366,11 @@ def _certificate(args: argparse.Namespace, ctx: Context, rest: list[str]) -> Non
     with unlocked(ctx) as vault:
         cert = vault.disposal.certificate(disposal_id)
     if args.pdf or args.text:
-        path = write_export(cert, Path(args.pdf or args.text), pdf=bool(args.pdf),
-                            force=args.force)
-        ctx.out.emit({"certificate_id": cert.certificate_id, "written": str(path)},
-                     f"Wrote {cert.certificate_id} to {path}")
+        path = write_export(cert, Path(args.pdf or args.text), pdf=bool(args.pdf), force=args.force)
+        ctx.out.emit(
+            {"certificate_id": cert.certificate_id, "written": str(path)},
+            f"Wrote {cert.certificate_id} to {path}",
+        )
         return
     ctx.out.emit(cert.to_json(), lambda: render_text(cert))
 
@@ -283,7 +378,23 @@ def _certificate(args: argparse.Namespace, ctx: Context, rest: list[str]) -> Non
 def _log(ctx: Context) -> None:
     with unlocked(ctx) as vault:
         log = vault.disposal.log()
-    ctx.out.emit([e.to_json() for e in log], lambda: table(
-        ["CERTIFICATE", "COMPLETED", "CLIENTS", "RESULT", "PENDING BACKUPS"],
-        [(e.certificate_id, e.completed_at or e.state, " ".join(e.clients), e.result,
-          e.backups_pending) for e in log]) if log else "No disposals yet.")
+    ctx.out.emit(
+        [e.to_json() for e in log],
+        lambda: (
+            table(
+                ["CERTIFICATE", "COMPLETED", "CLIENTS", "RESULT", "PENDING BACKUPS"],
+                [
+                    (
+                        e.certificate_id,
+                        e.completed_at or e.state,
+                        " ".join(e.clients),
+                        e.result,
+                        e.backups_pending,
+                    )
+                    for e in log
+                ],
+            )
+            if log
+            else "No disposals yet."
+        ),
+    )

@@ -28,22 +28,32 @@ if TYPE_CHECKING:
 
 def _summary(note: PsychotherapyNote) -> dict[str, Any]:
     """A psychotherapy note in a list: no body (a list is for finding; `pnote show` reads)."""
-    return {"id": note.id, "record_id": note.record_id, "client_id": note.client_id,
-            "session_date": note.session_date, "words": len(note.body.split()),
-            "created_at": note.created_at, "updated_at": note.updated_at}
+    return {
+        "id": note.id,
+        "record_id": note.record_id,
+        "client_id": note.client_id,
+        "session_date": note.session_date,
+        "words": len(note.body.split()),
+        "created_at": note.created_at,
+        "updated_at": note.updated_at,
+    }
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    group = add_group(sub, "pnote", "psychotherapy notes (kept apart; passphrase each time)",
-                      common)
+    group = add_group(
+        sub, "pnote", "psychotherapy notes (kept apart; passphrase each time)", common
+    )
     p = add_command(group, "add", "write a psychotherapy note", common, cmd_add)
     p.add_argument("client")
     add_body_options(p, required=True)
     p.add_argument("--date", metavar="YYYY-MM-DD", help="session date")
     p = add_command(group, "show", "show a psychotherapy note", common, cmd_show)
     p.add_argument("pnote", help="psychotherapy note identifier (P-000001 or 1)")
-    p.add_argument("--withheld", action="store_true",
-                   help="show flagged passages as [withheld: CATEGORY], as a release would")
+    p.add_argument(
+        "--withheld",
+        action="store_true",
+        help="show flagged passages as [withheld: CATEGORY], as a release would",
+    )
     p = add_command(group, "list", "a client's psychotherapy notes", common, cmd_list)
     p.add_argument("client")
     p = add_command(group, "search", "search psychotherapy notes only", common, cmd_search)
@@ -74,19 +84,31 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> None:
     data: dict[str, Any] | PsychotherapyNote = note
     if args.withheld:
         data = {"pnote": note, "withheld_text": _shown(note, True)}
-    ctx.out.emit(data, lambda: f"P-{note.id:06d}  PSYCHOTHERAPY NOTE  (C-{note.client_id:05d}, "
-                               f"{note.session_date or 'no date'})\n\n"
-                               f"{_shown(note, args.withheld)}")
+    ctx.out.emit(
+        data,
+        lambda: (
+            f"P-{note.id:06d}  PSYCHOTHERAPY NOTE  (C-{note.client_id:05d}, "
+            f"{note.session_date or 'no date'})\n\n"
+            f"{_shown(note, args.withheld)}"
+        ),
+    )
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> None:
     cid = client_id(args.client)
     with unlocked(ctx) as vault:
         notes = vault.open_psychotherapy_notes(ctx.secrets.passphrase()).list(cid)
-    ctx.out.emit([_summary(n) for n in notes], lambda: table(
-        ["ID", "DATE", "WORDS"],
-        [(f"P-{n.id:06d}", n.session_date or "-", len(n.body.split())) for n in notes])
-        if notes else "No psychotherapy notes.")
+    ctx.out.emit(
+        [_summary(n) for n in notes],
+        lambda: (
+            table(
+                ["ID", "DATE", "WORDS"],
+                [(f"P-{n.id:06d}", n.session_date or "-", len(n.body.split())) for n in notes],
+            )
+            if notes
+            else "No psychotherapy notes."
+        ),
+    )
 
 
 def cmd_search(args: argparse.Namespace, ctx: Context) -> None:
@@ -94,6 +116,11 @@ def cmd_search(args: argparse.Namespace, ctx: Context) -> None:
         hits = vault.open_psychotherapy_notes(ctx.secrets.passphrase()).search(args.query)
     ctx.out.emit(
         [{**_summary(note), "snippet": "".join(t for t, _ in snip)} for note, snip in hits],
-        lambda: "\n".join(f"P-{note.id:06d}  C-{note.client_id:05d}  "
-                          f"{''.join(t for t, _ in snip)}" for note, snip in hits)
-        or "No matches.")
+        lambda: (
+            "\n".join(
+                f"P-{note.id:06d}  C-{note.client_id:05d}  {''.join(t for t, _ in snip)}"
+                for note, snip in hits
+            )
+            or "No matches."
+        ),
+    )

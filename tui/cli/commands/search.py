@@ -27,13 +27,27 @@ def cmd_search(args: argparse.Namespace, ctx: Context) -> None:
         lines = []
         for hit in hits:
             snippet = "".join(f"[{t}]" if match else t for t, match in hit.snippet)
-            lines.append(f"N-{hit.note_id:06d}  {hit.session_date or '-':<10}  "
-                         f"{hit.client_display_name}\n    {' '.join(snippet.split())}")
+            lines.append(
+                f"N-{hit.note_id:06d}  {hit.session_date or '-':<10}  "
+                f"{hit.client_display_name}\n    {' '.join(snippet.split())}"
+            )
         return "\n".join(lines)
 
     # SQLite's bm25() is negative, lower is better: scripts get a relevance, higher is better.
-    ctx.out.emit([{"record_id": f"N-{h.note_id:06d}", "note_id": h.note_id,
-                   "client_id": h.client_id, "client": h.client_display_name,
-                   "session_date": h.session_date, "template": h.template,
-                   "score": round(max(0.0, -h.score), 6), "snippet": h.snippet_text,
-                   "matches": [t for t, m in h.snippet if m]} for h in hits], text)
+    ctx.out.emit(
+        [
+            {
+                "record_id": f"N-{h.note_id:06d}",
+                "note_id": h.note_id,
+                "client_id": h.client_id,
+                "client": h.client_display_name,
+                "session_date": h.session_date,
+                "template": h.template,
+                "score": round(max(0.0, -h.score), 6),
+                "snippet": h.snippet_text,
+                "matches": [t for t, m in h.snippet if m],
+            }
+            for h in hits
+        ],
+        text,
+    )

@@ -20,13 +20,19 @@ SHELLS = ("bash", "zsh", "tcsh", "fish")
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    p = add_command(sub, "completion", "print the shell completion script (e.g. "
-                                       "`confide completion bash > ~/.local/share/"
-                                       "bash-completion/completions/confide`)", common,
-                    cmd_completion)
+    p = add_command(
+        sub,
+        "completion",
+        "print the shell completion script (e.g. "
+        "`confide completion bash > ~/.local/share/"
+        "bash-completion/completions/confide`)",
+        common,
+        cmd_completion,
+    )
     p.add_argument("shell", choices=SHELLS, help="the shell")
-    add_command(sub, "man", "print the manual page as roff (`confide man | man -l -`)",
-                common, cmd_man)
+    add_command(
+        sub, "man", "print the manual page as roff (`confide man | man -l -`)", common, cmd_man
+    )
 
 
 def _full_parser() -> argparse.ArgumentParser:
@@ -50,8 +56,9 @@ def cmd_man(args: argparse.Namespace, ctx: Context) -> None:
 def _roff(text: str) -> str:
     """Text safe inside roff: backslashes and hyphens escaped, no line starting a request."""
     text = text.replace("\\", "\\e").replace("-", "\\-")
-    return "\n".join(("\\&" + line) if line.startswith((".", "'")) else line
-                     for line in text.split("\n"))
+    return "\n".join(
+        ("\\&" + line) if line.startswith((".", "'")) else line for line in text.split("\n")
+    )
 
 
 def _options(parser: argparse.ArgumentParser) -> list[str]:
@@ -66,8 +73,9 @@ def _options(parser: argparse.ArgumentParser) -> list[str]:
     return lines
 
 
-def _leaves(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
-            ) -> list[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+def _leaves(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> list[tuple[tuple[str, ...], argparse.ArgumentParser]]:
     subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     if not subs:
         return [(path, parser)]
@@ -87,22 +95,41 @@ def manual_page(parser: argparse.ArgumentParser) -> str:
         release = version("confide")
     except PackageNotFoundError:
         release = "unknown"
-    lines = [f'.TH CONFIDE 1 "" "confide {release}" "User Commands"', ".SH NAME",
-             "confide \\- an encrypted, local\\-first vault for clinical records",
-             ".SH SYNOPSIS", ".B confide", "[\\fIOPTIONS\\fR] [\\fICOMMAND\\fR ...]",
-             ".SH DESCRIPTION", _roff(parser.description or ""),
-             ".SH OPTIONS", *_options(parser), ".SH COMMANDS"]
+    lines = [
+        f'.TH CONFIDE 1 "" "confide {release}" "User Commands"',
+        ".SH NAME",
+        "confide \\- an encrypted, local\\-first vault for clinical records",
+        ".SH SYNOPSIS",
+        ".B confide",
+        "[\\fIOPTIONS\\fR] [\\fICOMMAND\\fR ...]",
+        ".SH DESCRIPTION",
+        _roff(parser.description or ""),
+        ".SH OPTIONS",
+        *_options(parser),
+        ".SH COMMANDS",
+    ]
     for path, leaf in _leaves(parser):
         if not path:
             continue
-        lines += [f'.SS "confide {" ".join(path)}"', _roff(leaf.description or ""), ".PP",
-                  ".nf", _roff(leaf.format_usage().strip()), ".fi"]
+        lines += [
+            f'.SS "confide {" ".join(path)}"',
+            _roff(leaf.description or ""),
+            ".PP",
+            ".nf",
+            _roff(leaf.format_usage().strip()),
+            ".fi",
+        ]
         lines += _options(leaf)
-    lines += [".SH \"EXIT STATUS\""]
+    lines += ['.SH "EXIT STATUS"']
     for code in exitcodes.ALL:
         lines += [".TP", f"\\fB{code.code}\\fR ({_roff(code.name)})", _roff(code.meaning)]
     env = [line.strip() for line in ENVIRONMENT.split("\n\n")[0].splitlines()[1:]]
-    lines += [".SH ENVIRONMENT", ".nf", *(_roff(line) for line in env), ".fi",
-              ".SH \"SEE ALSO\"",
-              "docs/CLI\\-JSON.md (the \\-\\-json envelope), README.md"]
+    lines += [
+        ".SH ENVIRONMENT",
+        ".nf",
+        *(_roff(line) for line in env),
+        ".fi",
+        '.SH "SEE ALSO"',
+        "docs/CLI\\-JSON.md (the \\-\\-json envelope), README.md",
+    ]
     return "\n".join(lines) + "\n"
