@@ -200,7 +200,7 @@ def test_hostile_description_is_shown_as_data(cli: Cli) -> None:
     cli.init()
     text = "[/] [bold red]x[/] {steps} \u009b31m"
     added = cli("incident", "add", "--kind", "other", "--description", text)
-    assert added.code == 2 and "control character U+009B" in added.stderr
+    assert added.code == 2 and "U+009B CONTROL CHARACTER" in added.stderr
     added = cli("incident", "add", "--kind", "other", "--description", text[:-4])
     assert added.code == 0
     shown = cli("incident", "show", "I-1")

@@ -255,9 +255,16 @@ def test_the_register_survives_disposal_of_a_named_client(vault: Vault) -> None:
 def test_hostile_text_stays_text(vault: Vault, tmp_path: Path) -> None:
     """Markup, template placeholders and control characters in what the clinician types."""
     a, _ = _two_clients(vault)
-    with pytest.raises(UsageError, match="control character U\\+001B"):
+    with pytest.raises(UsageError, match="U\\+001B ESCAPE"):
         vault.incidents.open("other", "2026-11-01", "bad \x1b[31m red", today=TODAY)
     assert vault.incidents.list() == []  # nothing recorded
+    # The media is a one-line field under the one rule for names: a tab or a bidi override is
+    # refused by name, never silently folded into a space.
+    with pytest.raises(UsageError, match="U\\+0009 CHARACTER TABULATION"):
+        vault.incidents.open("other", "2026-11-01", "lost", media="USB\tstick", today=TODAY)
+    with pytest.raises(UsageError, match="U\\+202E"):
+        vault.incidents.open("other", "2026-11-01", "lost", media="USB\u202estick", today=TODAY)
+    assert vault.incidents.list() == []
     hostile = "[/] [bold]x[/bold] {client_name} {steps} \\x41 <script>"
     incident = vault.incidents.open("other", "2026-11-01", hostile, clients=[a], today=TODAY)
     vault.incidents.conclude(incident.id, "breach", "[/]", today=TODAY)

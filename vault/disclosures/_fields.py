@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date
+from ..records.validate import day, long_text, one_line, required_day
 
-from ..errors import UsageError
-from ..records.validate import BIDI_CONTROLS, LINE_SEPARATORS, character_name, iso_date, one_line
-
-# Long texts keep their line breaks (LF, CR, tab); other controls and the bidi controls that
-# make a letter lie are refused.
-_BAD_LONG = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{LINE_SEPARATORS}{BIDI_CONTROLS}]")
+__all__ = ["day", "line", "long_text", "required_day", "required_line"]
 
 
 def line(
@@ -24,33 +18,4 @@ def line(
 def required_line(value: str | None, field: str, *, max_chars: int = 300) -> str:
     result = line(value, field, max_chars=max_chars)
     assert result is not None  # required=True never returns None
-    return result
-
-
-def long_text(value: str | None, field: str, *, max_chars: int = 20_000) -> str:
-    """Free text kept as typed (line breaks allowed), for requests and statements."""
-    text = (value or "").strip()
-    if not text:
-        raise UsageError(f"{field} is empty")
-    if len(text) > max_chars:
-        raise UsageError(f"{field} is longer than {max_chars} characters")
-    bad = _BAD_LONG.search(text)
-    if bad:
-        raise UsageError(f"{field} contains {character_name(bad.group())}; remove it")
-    return text
-
-
-def day(value: str | date | None, field: str) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, date):
-        return value
-    text = iso_date(value, field)
-    return None if text is None else date.fromisoformat(text)
-
-
-def required_day(value: str | date | None, field: str) -> date:
-    result = day(value, field)
-    if result is None:
-        raise UsageError(f"{field} is missing; use YYYY-MM-DD")
     return result

@@ -10,13 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 
-from ..records.validate import escape_unsafe
+from ..records.validate import clean_text
 
-
-def clean(text: str) -> str:
-    """Text safe in every output: CRLF to LF, tabs to spaces, other controls, line separators
-    and bidi controls shown as \\xNN / \\uNNNN (`validate.escape_unsafe`)."""
-    return escape_unsafe(text.replace("\r\n", "\n").replace("\t", "    "))
+clean = clean_text
 
 
 def _cleaned(value: object) -> object:

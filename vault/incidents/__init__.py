@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import NotFoundError, UsageError
+from ..records import validate as _fields
 from ..records.audit import Action
+from ..records.validate import clean_text as clean
 from ..storage.database import Row, now_utc
-from . import _check as _fields
 from . import notice as _notice
-from ._check import clean
 from .models import (
     MEDIA_THRESHOLD,
     RECORD_KINDS,
@@ -328,7 +328,7 @@ class Incidents:
                 f"it cannot have happened ({happened}) after it was discovered ({found})"
             )
         text = _text(description, "what happened", required=True)
-        media_ = _fields.line(media, "the media")
+        media_ = _fields.one_line(media, "the media", max_chars=300, required=False) or ""
         contain = _text(containment, "the containment")
         bad_kinds = [k for k in kinds if k not in RECORD_KINDS]
         if bad_kinds:
@@ -375,7 +375,7 @@ class Incidents:
                     text,
                     media_,
                     contain,
-                    _fields.line(source, "the source"),
+                    _fields.one_line(source, "the source", max_chars=300, required=False) or "",
                     json.dumps([c.to_json() for c in copies], sort_keys=True),
                     nature,
                     stamp,
@@ -790,7 +790,9 @@ class Incidents:
         day = today or date.today()
         values = self.letter_values(incident, affected)
         values |= {"client_name": name, "date": day.isoformat()}
-        to = name + (f", {_fields.line(address, 'the address')}" if address else "")
+        to = name + (
+            f", {_fields.one_line(address, 'the address', max_chars=300)}" if address else ""
+        )
         reference = f"{incident.record_id}-{rid}"
         return _notice.letter(
             self.template(),

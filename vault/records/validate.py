@@ -119,6 +119,48 @@ def iso_date(value: str | None, field: str) -> str | None:
         raise UsageError(f"{field} {value.strip()!r} is not a date; use YYYY-MM-DD") from None
 
 
+# Long texts keep their line breaks (LF, CR, tab); other controls and the bidi controls that
+# make a letter lie are refused.
+_NOT_IN_LONG_TEXT = re.compile(
+    f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{LINE_SEPARATORS}{BIDI_CONTROLS}]"
+)
+
+
+def long_text(value: str | None, field: str, *, max_chars: int = 20_000) -> str:
+    """Free text kept as typed (line breaks allowed): requests, statements, register entries."""
+    text = (value or "").strip()
+    if not text:
+        raise UsageError(f"{field} is empty")
+    if len(text) > max_chars:
+        raise UsageError(f"{field} is longer than {max_chars} characters")
+    bad = _NOT_IN_LONG_TEXT.search(text)
+    if bad:
+        raise UsageError(f"{field} contains {character_name(bad.group())}; remove it")
+    return text
+
+
+def day(value: str | date | None, field: str) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value
+    text = iso_date(value, field)
+    return None if text is None else date.fromisoformat(text)
+
+
+def required_day(value: str | date | None, field: str) -> date:
+    result = day(value, field)
+    if result is None:
+        raise UsageError(f"{field} is missing; use YYYY-MM-DD")
+    return result
+
+
+def clean_text(text: str) -> str:
+    """Text safe in every output: CRLF to LF, tabs to spaces, other controls, line separators
+    and bidi controls shown as \\xNN / \\uNNNN (`escape_unsafe`)."""
+    return escape_unsafe(text.replace("\r\n", "\n").replace("\t", "    "))
+
+
 def clock_time(value: str | None, field: str) -> str | None:
     if value is None or not value.strip():
         return None
