@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,9 +54,19 @@ def mount_image(image: Path, mount: Path, readonly: bool = False) -> None:
 
 
 def unmount(mount: Path, lazy: bool = False) -> None:
+    """Unmount and make sure it happened: a test that reads the raw image next must not read
+    it while the filesystem is still mounted (umount can answer EBUSY for a moment on a loaded
+    machine, e.g. while udev probes the loop device)."""
+    if not os.path.ismount(mount):
+        return
     subprocess.run(["sync"], check=False)
     args = ["umount", "-l", str(mount)] if lazy else ["umount", str(mount)]
-    subprocess.run(args, check=False, capture_output=True)
+    for _ in range(100):
+        done = subprocess.run(args, check=False, capture_output=True, text=True)
+        if not os.path.ismount(mount):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"could not unmount {mount}: {done.stderr.strip()}")
 
 
 def remount(mount: Path, readonly: bool) -> None:
@@ -73,6 +84,7 @@ def mounted_image(
     try:
         yield mount
     finally:
-        unmount(mount)
-        if os.path.ismount(mount):
+        try:
+            unmount(mount)
+        except RuntimeError:  # something still holds it open: detach it anyway
             unmount(mount, lazy=True)
