@@ -18,7 +18,7 @@ from pathlib import Path
 
 from vault import Vault
 from vault.crypto.forensics import PAGE_SIZE, SLICE_PAGES, cbc_stream
-from vault.crypto.keyslots import KeyName
+from vault.crypto.keyslots import KeyName, derive_subkey, wipe_keys
 from vault.crypto.secret import SecretBytes
 from vault.errors import ConfideError, StorageError, UsageError
 from vault.retention.types import BackupCopy
@@ -26,8 +26,9 @@ from vault.storage import fsutil
 
 from .archive import ArchiveHeader, ArchiveKeys, read_archive, read_header
 from .catalog import BackupRecord, Catalog
-from .drives import PARTIAL, backup_dir, marker_authentic, read_marker
+from .drives import PARTIAL, SUFFIX, backup_dir, marker_authentic, read_marker
 from .errors import ForeignBackupError, UntrustedBackupError
+from .keys import secret_keys_for
 from .removal import destroy, finish_removals
 from .removal import drive_root as _drive_root
 from .watch import WatchEvent
@@ -179,6 +180,84 @@ class DisposalBackups:
                     continue
                 # The archive's AES-GCM already authenticated these bytes: decrypt the pages as
                 # one CBC stream per slice (every page's content but its first 16 bytes).
+                key = keys[key_name].reveal()
+                step = SLICE_PAGES * PAGE_SIZE
+                for start in range(0, len(data) - len(data) % PAGE_SIZE, step):
+                    yield cbc_stream(data[start : start + step], key)
+        finally:
+            sections.clear()
+
+    def every_archive(
+        self, vault: Vault, passphrase: str, drives: Collection[str]
+    ) -> Iterator[tuple[str, Iterable[bytes]]]:
+        """Every archive file on these drives (connected ones), catalogued or not, under any
+        key epoch: each opened as an examiner would, with the passphrase and its own key-file
+        copy, its database pages decrypted (for the content check after a late purge)."""
+        cache: dict[bytes, dict[KeyName, SecretBytes]] = {}
+        try:
+            for drive in sorted(drives):
+                root = _drive_root(vault, drive)
+                if root is None:
+                    continue
+                for path in sorted(backup_dir(root).glob(f"*{SUFFIX}")):
+                    yield str(path), self._decrypted_with(path, passphrase, cache)
+        finally:
+            for keys in cache.values():
+                wipe_keys(keys)
+
+    @staticmethod
+    def _decrypted_with(
+        path: Path, passphrase: str, cache: dict[bytes, dict[KeyName, SecretBytes]]
+    ) -> Iterator[bytes]:
+        found: dict[KeyName, SecretBytes] = {}
+
+        def keys_for(header: ArchiveHeader) -> ArchiveKeys:
+            known = cache.get(header.key_file)
+            if known is None:
+                known = {}
+                keys = secret_keys_for(path.name, passphrase, keep=known)(header)
+                cache[header.key_file] = known
+                found.update(known)
+                return keys
+            found.update(known)
+            record = known[KeyName.RECORD]
+            return ArchiveKeys.derive(
+                lambda salt, info: derive_subkey(record, salt, info),
+                header.archive_id,
+                header.vault_id,
+            )
+
+        yield from DisposalBackups._sections(path, keys_for, found)
+
+    @staticmethod
+    def _sections(
+        path: Path,
+        keys_for: Callable[[ArchiveHeader], ArchiveKeys],
+        keys: Mapping[KeyName, SecretBytes],
+    ) -> Iterator[bytes]:
+        sections: dict[str, io.BytesIO] = {}
+
+        def sink(name: str) -> Callable[[bytes], None] | None:
+            buffer = sections[name] = io.BytesIO()
+
+            def write(data: bytes) -> None:
+                buffer.write(data)
+
+            return write
+
+        if path.is_symlink() or not path.is_file():
+            raise UsageError(
+                f"{path} is not a backup file (a link, folder or device is in its "
+                "place); verification cannot read it"
+            )
+        try:
+            with fsutil.storage_errors(f"cannot read {path}"), open(path, "rb") as source:
+                read_archive(source, keys_for, name=path.name, sink=sink)
+            for name in SECTIONS:
+                data = sections[name].getvalue() if name in sections else b""
+                key_name = _SECTION_KEYS.get(name)
+                if key_name is None or key_name not in keys or len(data) < PAGE_SIZE:
+                    continue
                 key = keys[key_name].reveal()
                 step = SLICE_PAGES * PAGE_SIZE
                 for start in range(0, len(data) - len(data) % PAGE_SIZE, step):

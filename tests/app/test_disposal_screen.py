@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.message import Message
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Checkbox, DataTable, Input, Static
 
 from tests.support.disposal import killed_disposal, make_practice
 from tests.support.tui import PASSPHRASE, app_for, settle, unlock
@@ -124,3 +124,31 @@ async def test_dispose_finishes_an_interrupted_disposal_first(tmp_path: Path) ->
         assert not app.vault.clients.exists(2), status
     assert "Finished the interrupted disposal D-00001: PASS." in messages, messages
     assert "CERTIFICATE OF DISPOSAL D-00002" in report
+
+
+async def test_saved_release_is_offered_for_overwriting(tmp_path: Path) -> None:
+    """Issue 10 item 6 in the app: a release saved to a file is offered for overwriting (a
+    checkbox in the confirmation); ticked, the file is overwritten and removed."""
+    folder = tmp_path / "vault"
+    vault, _ = Vault.create(folder, PASSPHRASE, TEST_PRESET)
+    saved = tmp_path / "release.txt"
+    with vault:
+        ids = make_practice(vault)
+        plan = vault.disclosures.prepare(vault.disclosures.access_spec(ids["gone"]))
+        vault.disclosures.write(plan, saved)
+    app = app_for(folder)
+    async with app.run_test() as pilot:
+        screen = await _open(pilot)
+        await pilot.press("space", "d")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, DisposalConfirmModal) and modal.saved == 1
+        modal.query_one("#dispose-overwrite", Checkbox).value = True
+        modal.query_one("#confirm-0", Input).value = "Quillon Zabriskie"
+        modal.query_one("#dispose-passphrase", Input).value = PASSPHRASE
+        await pilot.click("#dispose-yes")
+        await settle(pilot)
+        assert app.screen is screen
+        report = str(screen.query_one("#disposal-report", Static).content)
+        assert "COPIES OUTSIDE THE VAULT" in report and "overwritten" in report
+    assert not saved.exists()

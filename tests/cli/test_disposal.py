@@ -20,6 +20,7 @@ QUEUE_SHAPE: Any = {
     "joint_notes_kept": "int",
     "last_session": "str",
     "notes": "int",
+    "outside": [],
     "pnotes": "int",
     "pnotes_first": "NoneType",
     "pnotes_last": "NoneType",
@@ -27,6 +28,16 @@ QUEUE_SHAPE: Any = {
     "record_id": "str",
     "related_rows": {},
     "status": "str",
+}
+# Added since (issue 10): what each medium does to an overwrite, and the copies outside the
+# vault ("outside", empty here); the keys above are unchanged.
+MEDIA_SHAPE: Any = {
+    "device": "str",
+    "filesystem": "str",
+    "limits": [],
+    "notes": [],
+    "path": "str",
+    "what": "str",
 }
 CERTIFICATE_SHAPE: Any = {
     "backups": {"completed_later": [], "pending": [], "replaced": [], "written": []},
@@ -38,6 +49,7 @@ CERTIFICATE_SHAPE: Any = {
         "backups": "str",
         "device": "str",
         "filesystem": "str",
+        "findings": [MEDIA_SHAPE],
         "location": "str",
         "type": "str",
     },
@@ -55,6 +67,7 @@ CERTIFICATE_SHAPE: Any = {
             "joint_notes_kept": "int",
             "last_session": "str",
             "notes": "int",
+            "outside": [],
             "pnotes": "int",
             "pnotes_first": "NoneType",
             "pnotes_last": "NoneType",
@@ -69,6 +82,7 @@ CERTIFICATE_SHAPE: Any = {
     "vault_id": "str",
     "verification": {
         "checks": [{"detail": "str", "name": "str", "ok": "bool"}],
+        "media": [MEDIA_SHAPE],
         "ok": "bool",
         "pending": ["str"],
         "result": "str",

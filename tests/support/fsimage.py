@@ -47,9 +47,10 @@ def make_image(path: Path, size_mb: int, fstype: str = "ext4", label: str = "CON
     return path
 
 
-def mount_image(image: Path, mount: Path, readonly: bool = False) -> None:
+def mount_image(image: Path, mount: Path, readonly: bool = False, options: str = "") -> None:
+    """Mount `image` at `mount`; `options` are extra mount options (e.g. "data=journal")."""
     mount.mkdir(parents=True, exist_ok=True)
-    opts = "loop,ro" if readonly else "loop"
+    opts = ("loop,ro" if readonly else "loop") + (f",{options}" if options else "")
     _run("mount", "-o", opts, str(image), str(mount))
 
 
@@ -75,12 +76,12 @@ def remount(mount: Path, readonly: bool) -> None:
 
 @contextmanager
 def mounted_image(
-    tmp_path: Path, size_mb: int = 16, name: str = "disk", fstype: str = "ext4"
+    tmp_path: Path, size_mb: int = 16, name: str = "disk", fstype: str = "ext4", options: str = ""
 ) -> Iterator[Path]:
     """Create, mount, yield the mount point; always unmount afterwards."""
     image = make_image(tmp_path / f"{name}.img", size_mb, fstype)
     mount = tmp_path / f"{name}-mnt"
-    mount_image(image, mount)
+    mount_image(image, mount, options=options)
     try:
         yield mount
     finally:

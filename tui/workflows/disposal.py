@@ -16,6 +16,7 @@ from backup.purge import DisposalBackups, process_connected_pending
 from backup.restore import sweep_restore_tests
 from vault import Vault
 from vault.retention.execute import DisposalResult
+from vault.retention.facade import MediaFinding
 from vault.retention.plan import ClientDisposal
 from vault.retention.verify import Verification
 
@@ -84,9 +85,12 @@ def dispose(
     performed_by: str | None = None,
     authenticated: bool = False,
     backups: DisposalBackups | None = None,
+    overwrite_exports: bool = False,
 ) -> DisposalResult:
     """Dispose of the named clients for good (and their backup copies), verify, certify.
-    `backups` lets a face watch the backup rewriting (the CLI's progress display)."""
+    `backups` lets a face watch the backup rewriting (the CLI's progress display). With
+    `overwrite_exports`, their saved releases still unchanged at their saved path are
+    overwritten and removed too."""
     report(resume(vault, passphrase, authenticated=authenticated))
     return vault.disposal.dispose(
         passphrase,
@@ -94,7 +98,14 @@ def dispose(
         confirm_names,
         performed_by=performed_by,
         backups=backups or DisposalBackups(),
+        overwrite_exports=overwrite_exports,
     )
+
+
+def media(vault: Vault) -> list[MediaFinding]:
+    """What the vault's filesystem and each connected backup drive's do to an overwrite (data
+    journalling, copy-on-write, snapshots): each face shows the limits before disposal."""
+    return vault.disposal.media(DisposalBackups())
 
 
 @dataclass(frozen=True)

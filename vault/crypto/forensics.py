@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -163,6 +164,24 @@ def decrypts_under(path: Path, key: bytes) -> bool:
 
 MAX_FRAGMENTS = 12  # each needle is one pass over the plaintext
 FRAGMENT_BYTES = 24
+_WORD = re.compile(rb"[A-Za-z0-9\x80-\xff]+")
+
+
+def words(data: bytes) -> list[bytes]:
+    """The word sequence of `data` (note text, or decrypted page plaintext): runs of ASCII
+    letters, digits and non-ASCII bytes (UTF-8 letters), ASCII lower-cased. The same function
+    makes stored needles and reads the haystack (`retention.traces`), so they always agree."""
+    return [w.lower() for w in _WORD.findall(data)]
+
+
+def shingle_at(raw: bytes, at: int) -> tuple[bytes, ...]:
+    """The word at byte offset `at` of `raw` and the two words after it (it comes first: a
+    long, distinctive first word lets a search skip almost every other word cheaply)."""
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(raw)]
+    for i, (begin, end) in enumerate(spans):
+        if begin <= at < end:
+            return tuple(raw[b:e].lower() for b, e in spans[i : i + 3])
+    return ()
 
 
 class Fingerprints:
@@ -178,6 +197,9 @@ class Fingerprints:
         self.names: set[bytes] = set()
         self.fragments: set[bytes] = set()
         self.words: set[str] = set()
+        # The word sequences around each distinctive word: what a later verification keeps
+        # (as keyed hashes) while a purge is pending.
+        self.shingles: set[tuple[bytes, ...]] = set()
         self.shared_names = 0  # names that remaining records also contain: no proof either way
 
     def add_name(self, name: str) -> None:
@@ -188,9 +210,12 @@ class Fingerprints:
     def add_word(self, text: str, word: str, start: int) -> None:
         """`word` occurs in `text` at character `start` and in no remaining record."""
         self.words.add(word.lower())
+        raw = text.encode("utf-8")
+        at = len(text[:start].encode("utf-8"))
+        shingle = shingle_at(raw, at)
+        if shingle:
+            self.shingles.add(shingle)
         if len(self.fragments) < MAX_FRAGMENTS:
-            raw = text.encode("utf-8")
-            at = len(text[:start].encode("utf-8"))
             size = max(FRAGMENT_BYTES, len(word.encode("utf-8")))
             # Near the end of the note, take the bytes before the word too: the word alone
             # may be one Confide itself stores (a column name such as "session").
@@ -212,6 +237,7 @@ class Fingerprints:
         self.names.clear()
         self.fragments.clear()
         self.words.clear()
+        self.shingles.clear()
 
 
 def scan_chunks(chunks: Iterable[bytes], prints: Fingerprints) -> set[bytes]:
@@ -232,4 +258,6 @@ __all__ = [
     "iter_pages",
     "scan_chunks",
     "scan_file",
+    "shingle_at",
+    "words",
 ]

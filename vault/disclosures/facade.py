@@ -46,7 +46,7 @@ from .release import (
     pnotes_in_range,
 )
 from .requests import ChecklistItem, RecordsRequest, RecordsRequests, RequestType
-from .writer import check_target, write_export
+from .writer import check_target, record_export, write_export
 
 if TYPE_CHECKING:
     from ..vault import Vault
@@ -478,6 +478,7 @@ class Disclosures:
                 )
                 if spec.request_id is not None:
                     self.requests.mark_fulfilled(spec.request_id)
+                record_export(vault.db, target, data, "release", spec.client_id, plan.planned_id)
                 vault.audit.record(
                     Action.EXPORT,
                     "disclosure",
@@ -593,6 +594,7 @@ class Disclosures:
         def record(publish: Callable[[], None]) -> None:
             with vault.db.atomic():
                 vault.audit.record(Action.EXPORT, what, client_id, format=export_format.value)
+                record_export(vault.db, target, data, "accounting", client_id)
                 publish()
 
         write_export(target, data, force, record)

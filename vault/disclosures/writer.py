@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import ConfideError, StorageError, UsageError
+from ..storage.database import Database, now_utc
 from ..storage.fsutil import describe_os_error, fsync_dir, secure_unlink, write_new_file
 
 
@@ -32,6 +34,37 @@ def check_target(path: Path, force: bool) -> Path:
             f"{target} already exists; choose another name or pass --force to replace it"
         )
     return target
+
+
+def saved_path(target: Path) -> str:
+    """The absolute path an export is recorded under (its folder's links resolved)."""
+    target = target.expanduser()
+    return str(Path(os.path.realpath(target.parent)) / target.name)
+
+
+def record_export(
+    db: Database,
+    target: Path,
+    data: bytes,
+    kind: str,
+    client_id: int | None,
+    disclosure_id: int | None = None,
+) -> None:
+    """Note a file leaving the vault (call inside the transaction that publishes it): where it
+    went and its digest, so disposal can find the copy later and the certificate can name it."""
+    db.execute(
+        "INSERT INTO exports (kind, client_id, disclosure_id, path, sha256, size, "
+        "written_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            kind,
+            client_id,
+            disclosure_id,
+            saved_path(target),
+            hashlib.sha256(data).hexdigest(),
+            len(data),
+            now_utc(),
+        ),
+    )
 
 
 def partial_path(target: Path) -> Path:

@@ -7,7 +7,7 @@ identifier, counts and date ranges only: never a name, never note content. Text 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import NotFoundError, UsageError
 from ..storage.database import sqlcipher_version
 from ..storage.fsutil import mount_of
+from ..storage.media import MediaFinding, examine, limits_line
 from .types import DestroyedRecord, HeldCopy
 from .verify import Check
 
@@ -28,11 +29,23 @@ METHOD = (
     "secure-delete, compacting re-encryption leaving no free pages, WAL or journal)"
 )
 LIMITS = (
-    "Flash wear-levelling and copy-on-write filesystems can keep old blocks that no "
-    "overwrite reaches. Only the destruction of the old keys protects those blocks, and "
+    "Flash wear-levelling, filesystems that journal data, copy-on-write filesystems and "
+    "snapshots can keep old blocks that no overwrite reaches (the media lines above say "
+    "what was found). Only the destruction of the old keys protects those blocks, and "
     "only if every wrapped copy of the old keys is gone: backups pending below still hold "
-    "one until they are purged. NIST SP 800-88 advises encryption from the first write, "
-    "cryptographic erase, and physical destruction of media that cannot be verified."
+    "one until they are purged, and a journal or snapshot may hold an old key file. "
+    "Copies outside the vault are not covered: each release listed below went to its "
+    "recipient, and a saved file that was moved, copied or deleted before disposal (a "
+    "deleted file's blocks can stay in free space) is out of reach; a saved file still "
+    "unchanged at its recorded path is overwritten only when asked. NIST SP 800-88 "
+    "advises encryption from the first write, cryptographic erase, and physical "
+    "destruction of media that cannot be verified."
+)
+MEDIA_LIMITS = (
+    "Old copies of the key file and of the vault files may survive there, and they "
+    "open with the passphrase of their day: on such media this disposal is not a "
+    "cryptographic erase. Keep the vault and backups on a filesystem that overwrites "
+    "in place, or destroy the medium."
 )
 POST_SANITIZATION = (
     "the vault and backup media stay in service; the disposed records are unrecoverable from them"
@@ -60,6 +73,12 @@ class CertificateMedia:
     filesystem: str
     device: str
     backups: str
+    # What each medium does to an overwrite, as found at disposal (`storage.media`).
+    findings: tuple[MediaFinding, ...] = ()
+
+    @property
+    def limits(self) -> str:
+        return limits_line(list(self.findings))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,6 +87,7 @@ class CertificateMedia:
             "filesystem": self.filesystem,
             "device": self.device,
             "backups": self.backups,
+            "findings": [f.to_json() for f in self.findings],
         }
 
 
@@ -79,6 +99,7 @@ class VerificationRecord:
     ok: bool
     checks: tuple[Check, ...]
     pending: tuple[str, ...]
+    media: tuple[MediaFinding, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -86,6 +107,7 @@ class VerificationRecord:
             "ok": self.ok,
             "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
             "pending": list(self.pending),
+            "media": [m.to_json() for m in self.media],
         }
 
     @classmethod
@@ -98,6 +120,7 @@ class VerificationRecord:
                 for c in data.get("checks", [])
             ),
             tuple(str(p) for p in data.get("pending", [])),
+            tuple(MediaFinding.from_json(m) for m in data.get("media", [])),
         )
 
 
@@ -120,6 +143,8 @@ class LaterPurge:
     drive: str
     done_at: str
     replaced_by: str | None
+    # What the verification after the purge searched for with the stored fingerprints.
+    content_check: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -127,6 +152,7 @@ class LaterPurge:
             "drive": self.drive,
             "done_at": self.done_at,
             "replaced_by": self.replaced_by,
+            "content_check": self.content_check,
         }
 
 
@@ -155,7 +181,11 @@ class CertificateBackups:
             ),
             tuple(
                 LaterPurge(
-                    str(p["location"]), str(p["drive"]), str(p["done_at"]), p.get("replaced_by")
+                    str(p["location"]),
+                    str(p["drive"]),
+                    str(p["done_at"]),
+                    p.get("replaced_by"),
+                    p.get("content_check"),
                 )
                 for p in data.get("completed_later", [])
             ),
@@ -250,6 +280,10 @@ def certificate(vault: Vault, disposal_id: int) -> Certificate:
     body = json.loads(row["certificate"])
     device, mount_point, fstype = mount_of(vault.folder)
     verification = body.get("verification")
+    record = VerificationRecord.from_json(verification) if verification else None
+    # The media as found at disposal; an older certificate (or an unfinished one) gets the
+    # vault's filesystem as it is now.
+    findings = record.media if record and record.media else (examine(vault.folder, "vault"),)
     return Certificate(
         certificate_id=certificate_id(disposal_id),
         state=row["state"],
@@ -263,12 +297,13 @@ def certificate(vault: Vault, disposal_id: int) -> Certificate:
             filesystem=fstype,
             device=f"{device} mounted at {mount_point}" if mount_point else "unknown",
             backups="catalogued Confide backup archives, listed below",
+            findings=findings,
         ),
         records=tuple(DestroyedRecord.from_json(e) for e in body.get("clients", [])),
         tool=f"Confide {__version__}, SQLCipher {sqlcipher_version(vault.db)}",
         epoch_before=body.get("epoch_before"),
         epoch_after=body.get("epoch_after"),
-        verification=VerificationRecord.from_json(verification) if verification else None,
+        verification=record,
         backups=CertificateBackups.from_json(body.get("backups", {})),
     )
 
@@ -319,6 +354,9 @@ def render_text(cert: Certificate) -> str:
         f"  Location:          {media.location} (filesystem: {media.filesystem})",
         f"  Device:            {media.device}",
         f"  Backed up:         {media.backups}",
+    ]
+    lines += [f"  Overwrite:         {f.summary()}" for f in media.findings]
+    lines += [
         "",
         "RECORDS DESTROYED (identifiers and date ranges only)",
     ]
@@ -364,15 +402,25 @@ def render_text(cert: Certificate) -> str:
         f"  PENDING:   {p.location} on drive {p.drive} (purged when next connected)"
         for p in backups.pending
     ]
-    lines += [f"  purged later: {p.location} on {p.done_at}" for p in backups.completed_later]
+    for p in backups.completed_later:
+        lines.append(f"  purged later: {p.location} on {p.done_at}")
+        if p.content_check:
+            lines.append(f"    {p.content_check}")
     # A copy on a lost drive is out of reach: it still opens with the passphrase of its day.
     lines += [f"  ON A LOST DRIVE: {record_id} in {copy}" for record_id, copy in cert.lost_copies]
+    outside = [(r.record_id, o) for r in cert.records for o in r.outside]
+    lines += ["", "COPIES OUTSIDE THE VAULT, NOT COVERED (releases go to their recipients)"]
+    lines += [f"  {record_id}  {o.describe()}" for record_id, o in outside] or ["  none recorded"]
     lines += [
         "",
         f"Post-sanitization:   {cert.post_sanitization}",
         "",
         "LIMITS",
         f"  {cert.limits}",
+    ]
+    if media.limits:
+        lines.append(f"  ON THESE MEDIA: {media.limits}. {MEDIA_LIMITS}")
+    lines += [
         "",
         "Signature of person performing: ______________________   Date: __________",
         "Signature of validator:         ______________________   Date: __________",
@@ -400,24 +448,36 @@ def render_pdf(cert: Certificate) -> bytes:
     return bytes(pdf.output())
 
 
-def write_export(cert: Certificate, path: Path, pdf: bool, force: bool = False) -> Path:
+def write_export(
+    cert: Certificate, path: Path, pdf: bool, force: bool = False, vault: Vault | None = None
+) -> Path:
     """Write the certificate where the user asked; an existing file only with `force`.
 
     Written as releases are (a partial file renamed into place), so --force never leaves a
-    half-replaced certificate.
+    half-replaced certificate. With `vault` the file is noted in its exports (path, digest).
     """
     # Local: the queue, disposal and the log never load the disclosures package.
-    from ..disclosures.writer import check_target
+    from ..disclosures.writer import check_target, record_export
     from ..disclosures.writer import write_export as write_atomically
 
     target = check_target(path, force)
     data = render_pdf(cert) if pdf else (render_text(cert) + "\n").encode("utf-8")
-    write_atomically(target, data, force, lambda publish: publish())
+
+    def record(publish: Callable[[], None]) -> None:
+        if vault is None:
+            publish()
+            return
+        with vault.db.atomic():
+            record_export(vault.db, target, data, "certificate", None)
+            publish()
+
+    write_atomically(target, data, force, record)
     return target
 
 
 __all__ = [
     "LIMITS",
+    "MEDIA_LIMITS",
     "METHOD",
     "METHOD_TYPE",
     "Certificate",

@@ -27,6 +27,7 @@ a kill finishes the job; DESIGN 8):
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import getpass
 import json
 import re
@@ -45,7 +46,9 @@ from ..records.audit import Action
 from ..records.store import SEALED_NAME_PURPOSE, sealed_name_aad
 from ..storage.database import Database, now_utc
 from . import policies as retention
+from . import traces as _traces
 from ._common import client_columns, ids_sql, pnotes_db, referencing
+from .exports import overwrite_present
 from .plan import plan
 from .purges import pending_purges, record_copies
 from .types import BackupCopy, BackupSide, DestroyedRecord
@@ -358,8 +361,13 @@ def dispose(
     performed_by: str | None = None,
     today: date | None = None,
     backups: BackupSide | None = None,
+    overwrite_exports: bool = False,
 ) -> DisposalResult:
-    """Dispose of the named clients for good, verify it, and issue a certificate."""
+    """Dispose of the named clients for good, verify it, and issue a certificate.
+
+    With `overwrite_exports`, every saved release or accounting of these clients found
+    unchanged at its saved path is overwritten and unlinked first; either way the certificate
+    lists each as a copy outside the vault."""
     ids = sorted(set(client_ids))
     refuse_if_aside(vault)
     rows = _refuse_unless_allowed(vault, ids, confirm_names, today)
@@ -381,13 +389,19 @@ def dispose(
                 "disconnect it (it will be purged when next connected). Nothing "
                 "was disposed of"
             )
-        entries = [
-            c.certificate_entry() for c in plan(vault, ids, today=today, backups=backups, keys=keys)
-        ]
+        plans = plan(vault, ids, today=today, backups=backups, keys=keys)
         del rows
         pdb = pnotes_db(vault, keys[KeyName.PNOTES])
         try:
             prints = _fingerprints(vault, pdb, ids, keys[KeyName.SEALED])
+            outside = {p.client_id: list(p.outside) for p in plans}
+            if overwrite_exports:
+                # Before the records go: the rows saying where the files are go with them.
+                outside = overwrite_present(vault, outside)
+            entries = [
+                dataclasses.replace(p.certificate_entry(), outside=tuple(outside[p.client_id]))
+                for p in plans
+            ]
             disposal_id = _delete_records(vault, ids, entries, who)
             _delete_pnotes(pdb, ids)
             _purge_fts(pdb, "pnotes_fts")
@@ -418,7 +432,16 @@ def _finish(
     state = vault.db.scalar("SELECT state FROM disposals WHERE id = ?", (disposal_id,))
     current: dict[KeyName, SecretBytes] = {}
     if state == "records_deleted":
+        # Fingerprints an earlier disposal stored are sealed under the record key: read them
+        # before the rotation, seal them again under the new key right after it.
+        try:
+            stored = _traces.load(vault)
+        except _traces.TracesUnreadable:
+            stored = None
         epoch_after = _rotate_all(vault, passphrase, old_keys, current, kek)
+        if stored is not None:
+            _traces.save(vault, stored)
+            stored.wipe()
         _set_state(
             vault,
             disposal_id,
@@ -450,6 +473,8 @@ def _finish(
             done.update(c.location for c in group)
             replaced.extend(c.location for c in group)
         record_copies(vault, disposal_id, copies, done)
+    if prints and pending_purges(vault, disposal_id=disposal_id):
+        _keep_traces(vault, disposal_id, prints)
     retired = {k: v for k, v in old_keys.items()} if prints is not None else None
     try:
         report = verify(
@@ -499,6 +524,25 @@ def _finish(
     from .certificate import certificate
 
     return DisposalResult(disposal_id, certificate(vault, disposal_id), report)
+
+
+def _keep_traces(vault: Vault, disposal_id: int, prints: Fingerprints) -> None:
+    """A purge is pending: keep what its later verification needs, as keyed hashes."""
+    try:
+        stored = _traces.load(vault) or _traces.StoredTraces()
+    except _traces.TracesUnreadable:
+        stored = _traces.StoredTraces()  # unreadable anyway: replaced
+    try:
+        entry = stored.add(disposal_id, prints.names, prints.shingles)
+        _traces.save(vault, stored)
+    finally:
+        stored.wipe()
+    _set_state(
+        vault,
+        disposal_id,
+        "keys_rotated",
+        {"traces": {"kept": entry.describe(), "recorded_at": entry.recorded_at}},
+    )
 
 
 def _default_performer() -> str:

@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
+from ..storage.media import MediaFinding
 from . import certificate as _certificate
 from . import execute as _execute
 from . import holds as _holds
@@ -153,8 +154,13 @@ class Disposal:
         performed_by: str | None = None,
         today: date | None = None,
         backups: BackupSide | None = None,
+        overwrite_exports: bool = False,
     ) -> DisposalResult:
-        """Dispose of the named clients for good, verify it, and issue a certificate."""
+        """Dispose of the named clients for good, verify it, and issue a certificate.
+
+        With `overwrite_exports`, saved releases and accountings of these clients still
+        unchanged at their saved path are overwritten and unlinked; the certificate lists every
+        release either way, as a copy outside the vault."""
         return _execute.dispose(
             self._vault,
             passphrase,
@@ -163,6 +169,7 @@ class Disposal:
             performed_by=performed_by,
             today=today,
             backups=backups,
+            overwrite_exports=overwrite_exports,
         )
 
     def resume(self, passphrase: str, backups: BackupSide | None = None) -> list[DisposalResult]:
@@ -176,6 +183,11 @@ class Disposal:
     def verify(self, passphrase: str, *, backups: BackupSide | None = None) -> Verification:
         """Prove again that every disposed client is gone, saying exactly what was checked."""
         return _verify.verify(self._vault, passphrase, backups=backups)
+
+    def media(self, backups: BackupSide | None = None) -> list[MediaFinding]:
+        """What the vault's filesystem and each connected backup drive's do to an overwrite
+        (data journalling, copy-on-write, snapshots): shown before disposal."""
+        return _verify.media_findings(self._vault, backups)
 
     def disposed_client_ids(self) -> list[int]:
         return _verify.disposed_client_ids(self._vault)
@@ -196,4 +208,4 @@ class Disposal:
         return _certificate.disposal_log(self._vault)
 
 
-__all__ = ["Disposal", "Holds", "Retention"]
+__all__ = ["Disposal", "Holds", "MediaFinding", "Retention"]

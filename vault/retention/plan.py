@@ -15,7 +15,8 @@ from ..crypto.keyslots import KeyName, wipe_keys
 from ..crypto.secret import SecretBytes
 from . import policies as retention
 from ._common import client_columns, ids_sql, pnotes_db
-from .types import BackupSide, DestroyedRecord, HeldCopy
+from .exports import outside_copies
+from .types import BackupSide, DestroyedRecord, HeldCopy, OutsideCopy
 
 if TYPE_CHECKING:
     from ..vault import Vault
@@ -40,6 +41,8 @@ class ClientDisposal:
     related_rows: dict[str, int]
     backups: tuple[HeldCopy, ...]
     attachments: int = 0
+    # Releases and saved accountings: copies outside the vault (the queue shows their paths).
+    outside: tuple[OutsideCopy, ...] = ()
 
     @property
     def record_id(self) -> str:
@@ -61,14 +64,17 @@ class ClientDisposal:
             dict(self.related_rows),
             self.backups,
             self.attachments,
+            self.outside,
         )
 
     def to_json(self) -> dict[str, Any]:
-        """The queue's JSON: the certificate's fields plus the name and the status."""
+        """The queue's JSON: the certificate's fields plus the name, the status and where
+        each copy outside the vault was saved."""
         return {
             **self.certificate_entry().to_json(),
             "display_name": self.display_name,
             "status": self.status,
+            "outside": [{**o.to_json(), "path": o.path} for o in self.outside],
         }
 
 
@@ -122,8 +128,9 @@ def plan(
     related_cols = [
         pair
         for pair in client_columns(db)
-        if pair[0] not in ("clients", "notes", "note_participants", "backup_clients")
+        if pair[0] not in ("clients", "notes", "note_participants", "backup_clients", "exports")
     ]
+    outside = outside_copies(vault, ids)
     result = []
     for r in rows:
         cid = r.client_id
@@ -164,6 +171,7 @@ def plan(
                 None if pcount is None else pcount[2],
                 {k: v for k, v in related.items() if v},
                 tuple(copies.get(cid, ())),
+                outside=tuple(outside.get(cid, ())),
             )
         )
     return result

@@ -83,6 +83,55 @@ class BackupSide(Protocol):
         keys, as chunks of page plaintext (an archive under any other key is reported)."""
         ...
 
+    def every_archive(
+        self, vault: Vault, passphrase: str, drives: Collection[str]
+    ) -> Iterator[tuple[str, Iterable[bytes]]]:
+        """Every archive file on these drives (when connected), catalogued or not, opened with
+        the passphrase and its own key-file copy, as chunks of page plaintext."""
+        ...
+
+
+@dataclass(frozen=True)
+class OutsideCopy:
+    """Something that left the vault for a client (a release, an accounting): out of reach of
+    the disposal unless its saved file was found unchanged and overwritten (`copy`)."""
+
+    kind: str  # "release" or "accounting"
+    reference: str  # R-000001 for a release; "" for an accounting
+    date: str
+    recipient: str  # the recipient's role, never a name ("" for an accounting)
+    copy: str  # what became of the file it was saved to: see `exports.COPY_STATES`
+    path: str | None = None  # the queue shows it; the certificate never does
+    export_id: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The certificate's form: no path (a file name can carry a client's name)."""
+        return {
+            "kind": self.kind,
+            "reference": self.reference,
+            "date": self.date,
+            "recipient": self.recipient,
+            "copy": self.copy,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> OutsideCopy:
+        return cls(
+            str(data["kind"]),
+            str(data["reference"]),
+            str(data["date"]),
+            str(data["recipient"]),
+            str(data["copy"]),
+        )
+
+    def describe(self) -> str:
+        what = (
+            f"release {self.reference} of {self.date} to {self.recipient}"
+            if self.kind == "release"
+            else f"accounting of disclosures of {self.date}"
+        )
+        return f"{what}: {self.copy}"
+
 
 @dataclass(frozen=True)
 class DestroyedRecord:
@@ -101,6 +150,7 @@ class DestroyedRecord:
     related_rows: Mapping[str, int] = field(default_factory=dict)
     backups: tuple[HeldCopy, ...] = ()
     attachments: int = 0
+    outside: tuple[OutsideCopy, ...] = ()  # releases and exports: copies outside the vault
 
     @property
     def record_id(self) -> str:
@@ -110,6 +160,7 @@ class DestroyedRecord:
         return {
             "client_id": self.client_id,
             "policy": self.policy,
+            "outside": [o.to_json() for o in self.outside],
             "disposal_date": self.disposal_date,
             "notes": self.notes,
             "first_session": self.first_session,
@@ -140,6 +191,7 @@ class DestroyedRecord:
             {str(k): int(v) for k, v in data.get("related_rows", {}).items()},
             tuple(HeldCopy.from_json(str(b)) for b in data.get("backups", ())),
             int(data.get("attachments", 0)),
+            tuple(OutsideCopy.from_json(o) for o in data.get("outside", ())),
         )
 
 
@@ -167,4 +219,4 @@ class PendingPurge:
         }
 
 
-__all__ = ["BackupCopy", "BackupSide", "DestroyedRecord", "HeldCopy", "PendingPurge"]
+__all__ = ["BackupCopy", "BackupSide", "DestroyedRecord", "HeldCopy", "OutsideCopy", "PendingPurge"]

@@ -19,9 +19,12 @@ from ..crypto.keyslots import KeyName, wipe_keys
 from ..crypto.secret import SecretBytes
 from ..errors import ConfideError, RestoreLeftoverError
 from ..storage import layout
-from ..storage.database import Database
+from ..storage.database import Database, now_utc
+from ..storage.media import MediaFinding, examine, limits_line
+from . import traces as _traces
 from ._common import client_columns, ids_sql, pnotes_db
 from .purges import pending_purges
+from .traces import TraceScanner
 from .types import BackupSide
 
 if TYPE_CHECKING:
@@ -41,6 +44,12 @@ class Verification:
 
     checks: list[Check] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)
+    # What the media do to an overwrite (`storage.media`): a limit qualifies every PASS.
+    media: list[MediaFinding] = field(default_factory=list)
+
+    @property
+    def limits(self) -> str:
+        return limits_line(self.media)
 
     @property
     def ok(self) -> bool:
@@ -50,7 +59,8 @@ class Verification:
     def result(self) -> str:
         if not self.ok:
             return "FAIL"
-        return "PASS, with backups pending" if self.pending else "PASS"
+        result = f"PASS with limits: {self.limits}" if self.limits else "PASS"
+        return result + (", with backups pending" if self.pending else "")
 
     def add(self, name: str, ok: bool, detail: str) -> None:
         self.checks.append(Check(name, ok, detail))
@@ -61,18 +71,33 @@ class Verification:
             "ok": self.ok,
             "checks": [asdict(c) for c in self.checks],
             "pending": list(self.pending),
+            "media": [m.to_json() for m in self.media],
         }
 
 
 def _scan_file(
-    path: Path, key: SecretBytes, prints: Fingerprints | None
+    path: Path, key: SecretBytes, prints: Fingerprints | None, scanner: TraceScanner | None = None
 ) -> tuple[forensics.FileScan, set[bytes]]:
     scan = forensics.FileScan(path.name)
     found: set[bytes] = set()
     for plain in forensics.scan_file(path, key.reveal(), scan):
         if prints:
             found |= prints.search(plain)
+        if scanner is not None:
+            scanner.feed(plain)
     return scan, found
+
+
+def media_findings(vault: Vault, backups: BackupSide | None) -> list[MediaFinding]:
+    """What the vault's filesystem, and each connected backup drive's, does to an overwrite."""
+    found = [examine(vault.folder, "vault")]
+    if backups is not None:
+        seen: set[str] = set()
+        for copy in backups.copies_to_replace(vault):
+            if copy.connected and copy.drive not in seen:
+                seen.add(copy.drive)
+                found.append(examine(Path(copy.location).parent, f"backup drive {copy.drive}"))
+    return found
 
 
 def restore_asides(folder: Path) -> list[Path]:
@@ -113,6 +138,15 @@ def verify(
     ids = set(disposed_ids if disposed_ids is not None else disposed_client_ids(vault))
     owned = keys is None
     current = keys or vault.key_file.unwrap_with_passphrase(passphrase, list(KeyName))
+    # The fingerprints kept for disposals whose purge was pending (`traces.py`): what lets a
+    # verification after a late purge search for content, not only for identifiers.
+    stored: _traces.StoredTraces | None = None
+    unreadable = False
+    try:
+        stored = _traces.load(vault)
+    except _traces.TracesUnreadable:
+        unreadable = True
+    scanner = stored.scanner() if stored else None
     pdb = pnotes_db(vault, current[KeyName.PNOTES])
     try:
         db.checkpoint()
@@ -122,7 +156,7 @@ def verify(
             (RECORD_DB, current[KeyName.RECORD], db),
             (PNOTES_DB, current[KeyName.PNOTES], pdb),
         ):
-            scan, found = _scan_file(vault.folder / name, key, prints)
+            scan, found = _scan_file(vault.folder / name, key, prints, scanner)
             report.add(
                 f"{name}: pages",
                 not scan.failed_pages,
@@ -202,6 +236,8 @@ def verify(
                     for chunk in chunks:
                         size += len(chunk)
                         batch.append(chunk)
+                        if scanner is not None:
+                            scanner.feed(chunk)
                         if prints and sum(map(len, batch)) >= 1 << 22:
                             found_b |= prints.search(b"".join(batch))
                             batch.clear()
@@ -214,10 +250,23 @@ def verify(
                 if prints:
                     detail += f", {len(found_b)} traces found"
                 report.add(f"backup {location}", not found_b, detail)
+        if stored and scanner is not None:
+            _content_check(vault, passphrase, stored, scanner, backups, report)
     finally:
         pdb.close()
         if owned:
             wipe_keys(current)
+        if stored is not None:
+            stored.wipe()
+    _destroyed_traces(vault, report, unreadable)
+    if prints is None and not any(c.name.startswith("content") for c in report.checks):
+        report.add(
+            "content",
+            True,
+            "no fingerprints are stored (a disposal keeps them only "
+            "while a backup purge is pending; its content was searched for when it ran): "
+            "identifiers, pages and keys were checked",
+        )
     # A previous vault a killed restore left aside holds every record it had, disposed or not.
     asides = restore_asides(vault.folder)
     report.add(
@@ -267,7 +316,130 @@ def verify(
         )
     for purge in pending_purges(vault):
         report.pending.append(f"backup {purge.location} on drive {purge.drive} (not connected)")
+    report.media = media_findings(vault, backups)
+    for finding in report.media:
+        # Not a failure (nothing Confide can do about it), but never hidden behind a bare PASS.
+        report.add(f"media: {finding.what}", True, finding.summary())
     return report
+
+
+def _cert_id(disposal_id: int) -> str:
+    return f"D-{disposal_id:05d}"  # certificate.certificate_id (which imports this module)
+
+
+def _content_check(
+    vault: Vault,
+    passphrase: str,
+    stored: _traces.StoredTraces,
+    scanner: TraceScanner,
+    backups: BackupSide | None,
+    report: Verification,
+) -> None:
+    """Search with each stored disposal's fingerprints (the vault's pages and its good backups
+    were fed to `scanner` already), plus every archive on the drives of its purges, opened
+    with the passphrase as an examiner would; then drop the fingerprints of each disposal whose
+    last purge is done and whose content was not found: with the last, their key is gone."""
+    ids = sorted(stored.entries)
+    archives: list[str] = []
+    if backups is not None:
+        marks, values = ids_sql(ids)
+        drives = {
+            str(r[0])
+            for r in vault.db.query(
+                f"SELECT DISTINCT drive FROM backup_purges WHERE disposal_id IN ({marks})", values
+            )
+        }
+        for location, chunks in backups.every_archive(vault, passphrase, drives):
+            try:
+                for chunk in chunks:
+                    scanner.feed(chunk)
+            except ConfideError as e:
+                report.add(
+                    f"content: {location}",
+                    False,
+                    f"could not be opened with the passphrase to search it: {e}",
+                )
+                continue
+            archives.append(Path(location).name)
+    where = f"{scanner.bytes} bytes of vault pages and backups" + (
+        f", including {len(archives)} archive(s) on the drives of its purges opened "
+        "with the passphrase"
+        if archives
+        else ""
+    )
+    done: list[int] = []
+    for disposal_id in ids:
+        entry = stored.entries[disposal_id]
+        found = scanner.found.get(disposal_id, 0)
+        report.add(
+            f"content of {_cert_id(disposal_id)} (stored fingerprints)",
+            not found,
+            f"searched {where} for {entry.describe()}: {found} found",
+        )
+        if not found and not pending_purges(vault, disposal_id=disposal_id):
+            done.append(disposal_id)
+    for disposal_id in done:
+        _note_content_check(vault, disposal_id, stored.entries.pop(disposal_id), where)
+    if done:
+        _traces.save(vault, stored)  # with no entry left: the file is overwritten and unlinked
+        for disposal_id in done:
+            report.add(
+                f"content of {_cert_id(disposal_id)}: fingerprints destroyed",
+                True,
+                "its last pending purge is done and its content was not found: its "
+                "stored fingerprints were destroyed"
+                + ("" if stored.entries else " with their key")
+                + "; no later verification can search for its content",
+            )
+
+
+def _note_content_check(
+    vault: Vault, disposal_id: int, entry: _traces.DisposalTraces, where: str
+) -> None:
+    db = vault.db
+    with db.atomic():
+        cert = json.loads(
+            str(db.scalar("SELECT certificate FROM disposals WHERE id = ?", (disposal_id,)))
+        )
+        check = (
+            f"content check {now_utc()}: searched {where} for {entry.describe()}: none "
+            "found; the fingerprints were then destroyed"
+        )
+        for later in cert.setdefault("backups", {}).setdefault("completed_later", []):
+            later.setdefault("content_check", check)
+        cert["traces"] = {
+            **cert.get("traces", {}),
+            "destroyed_at": now_utc(),
+            "content_check": check,
+        }
+        db.execute(
+            "UPDATE disposals SET certificate = ? WHERE id = ?",
+            (json.dumps(cert, sort_keys=True), disposal_id),
+        )
+
+
+def _destroyed_traces(vault: Vault, report: Verification, unreadable: bool) -> None:
+    """Say, for each disposal that once kept fingerprints, that its content can no longer be
+    searched for (their key is gone); and when the stored ones could not be opened."""
+    if unreadable:
+        report.add(
+            "stored fingerprints",
+            True,
+            f"{_traces.TRACES_FILE} does not open under the current key (a disposal was "
+            "interrupted between its key rotation and re-sealing it): no content check",
+        )
+    for row in vault.db.query("SELECT id, certificate FROM disposals ORDER BY id"):
+        traces = json.loads(row["certificate"]).get("traces", {})
+        if traces.get("destroyed_at") and not any(
+            c.name.startswith(f"content of {_cert_id(int(row['id']))}") for c in report.checks
+        ):
+            report.add(
+                f"content of {_cert_id(int(row['id']))}",
+                True,
+                f"its stored fingerprints were destroyed on {traces['destroyed_at'][:10]} "
+                "after its last pending purge was verified; its content cannot be "
+                "checked any more (identifiers, pages and keys were)",
+            )
 
 
 def _fts_has(db: Database, table: str, word: str) -> bool:
@@ -294,4 +466,11 @@ def disposed_client_ids(vault: Vault) -> list[int]:
     return sorted(ids)
 
 
-__all__ = ["Check", "Verification", "disposed_client_ids", "restore_asides", "verify"]
+__all__ = [
+    "Check",
+    "Verification",
+    "disposed_client_ids",
+    "media_findings",
+    "restore_asides",
+    "verify",
+]

@@ -454,3 +454,24 @@ RECORD_V6 = [
        BEGIN SELECT RAISE(ABORT, 'the record of notices is append-only'); END""",
 ]
 RECORD_MIGRATIONS.append(Migration(6, "incident register (breach notification)", _run(RECORD_V6)))
+
+# -- 7: copies that left the vault (issue 10 item 6). Every file an export wrote (a release, an
+# accounting, a certificate): where and what (digest, size), so disposal can find the copies
+# still at their saved path, overwrite them on request, and the certificate can list the rest as
+# out of reach. Rows naming a client go with it at disposal (client_id).
+RECORD_V7_EXPORTS = [
+    """CREATE TABLE exports (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('release', 'accounting', 'certificate')),
+        client_id INTEGER REFERENCES clients(id) ON DELETE CASCADE,
+        disclosure_id INTEGER,
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        written_at TEXT NOT NULL
+    )""",
+    """CREATE INDEX exports_client ON exports(client_id)""",
+]
+RECORD_MIGRATIONS.append(
+    Migration(7, "exports: copies that left the vault", _run(RECORD_V7_EXPORTS))
+)

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Footer, Input, Static
+from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from backup.purge import DisposalBackups
@@ -19,6 +19,7 @@ from vault import ConfideError
 from vault.records.models import initials_of
 from vault.retention.certificate import Certificate, render_text
 from vault.retention.execute import DisposalResult
+from vault.retention.exports import PRESENT
 from vault.retention.plan import ClientDisposal
 from vault.retention.verify import Verification
 
@@ -28,14 +29,20 @@ from ..widgets.safe import SafeInput, plain
 from .base import VaultScreen
 
 
-class DisposalConfirmModal(ModalScreen[tuple[str, list[str]] | None]):
-    """Type each client's name and the passphrase. None when cancelled."""
+class DisposalConfirmModal(ModalScreen[tuple[str, list[str], bool] | None]):
+    """Type each client's name and the passphrase; (passphrase, names, overwrite saved
+    copies). None when cancelled. `warnings`: what the media do to an overwrite; `saved`:
+    release files still unchanged at their saved path (offered for overwriting)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, record_ids: list[str]) -> None:
+    def __init__(
+        self, record_ids: list[str], warnings: list[str] | None = None, saved: int = 0
+    ) -> None:
         super().__init__()
         self.record_ids = record_ids
+        self.warnings = warnings or []
+        self.saved = saved
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
@@ -46,6 +53,14 @@ class DisposalConfirmModal(ModalScreen[tuple[str, list[str]] | None]):
                 markup=False,
                 classes="modal-question",
             )
+            for warning in self.warnings:
+                yield Static(plain(f"Warning: {warning}"), classes="modal-warning")
+            if self.saved:
+                yield Checkbox(
+                    f"Also overwrite the {self.saved} saved release file(s) still "
+                    "at the path they were saved to",
+                    id="dispose-overwrite",
+                )
             for i, record_id in enumerate(self.record_ids):
                 yield SafeInput(placeholder=f"name of {record_id}", id=f"confirm-{i}")
             yield SafeInput(placeholder="Passphrase", password=True, id="dispose-passphrase")
@@ -57,7 +72,8 @@ class DisposalConfirmModal(ModalScreen[tuple[str, list[str]] | None]):
     @on(Input.Submitted, "#dispose-passphrase")
     def confirm(self) -> None:
         names = [self.query_one(f"#confirm-{i}", Input).value for i in range(len(self.record_ids))]
-        self.dismiss((self.query_one("#dispose-passphrase", Input).value, names))
+        overwrite = bool(self.saved) and self.query_one("#dispose-overwrite", Checkbox).value
+        self.dismiss((self.query_one("#dispose-passphrase", Input).value, names, overwrite))
 
     @on(Button.Pressed, "#dispose-no")
     def action_cancel(self) -> None:
@@ -86,6 +102,7 @@ class DisposalScreen(VaultScreen):
         super().__init__()
         self.selected: set[int] = set()
         self.rows: list[ClientDisposal] = []
+        self.warnings: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
@@ -115,6 +132,7 @@ class DisposalScreen(VaultScreen):
         try:
             self.rows = self.vault.disposal.plan(backups=DisposalBackups())
             pending = self.vault.disposal.unfinished()
+            self.warnings = [m.summary() for m in flows.media(self.vault) if m.limited]
         except ConfideError as e:
             self.show_error(e)
             return
@@ -132,6 +150,8 @@ class DisposalScreen(VaultScreen):
             status += (
                 f" {len(pending)} interrupted disposal(s): disposing or verifying finishes them."
             )
+        for warning in self.warnings:
+            status += f"\nWarning: {warning}"
         self.query_one("#disposal-status", Static).update(plain(status))
 
     def _fill_table(self) -> None:
@@ -175,18 +195,25 @@ class DisposalScreen(VaultScreen):
             return
         ids = [r.client_id for r in chosen]
 
-        def answered(result: tuple[str, list[str]] | None) -> None:
+        def answered(result: tuple[str, list[str], bool] | None) -> None:
             if result is not None:
                 self.query_one("#disposal-status", Static).update(
                     "Disposing, rotating keys, replacing backups and verifying..."
                 )
-                self.run_dispose(result[0], ids, result[1])
+                self.run_dispose(result[0], ids, result[1], result[2])
 
-        self.app.push_screen(DisposalConfirmModal([r.record_id for r in chosen]), answered)
+        saved = sum(o.copy == PRESENT for r in chosen for o in r.outside)
+        self.app.push_screen(
+            DisposalConfirmModal([r.record_id for r in chosen], self.warnings, saved), answered
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="disposal")
-    def run_dispose(self, passphrase: str, ids: list[int], names: list[str]) -> DisposalResult:
-        return flows.dispose(self.vault, passphrase, ids, names, self._resumed)
+    def run_dispose(
+        self, passphrase: str, ids: list[int], names: list[str], overwrite: bool = False
+    ) -> DisposalResult:
+        return flows.dispose(
+            self.vault, passphrase, ids, names, self._resumed, overwrite_exports=overwrite
+        )
 
     def action_verify(self) -> None:
         from .modals import PassphraseModal

@@ -246,7 +246,11 @@ def _output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--encrypt",
         action="store_true",
-        help="protect the PDF with a password asked for now (AES-256)",
+        help="protect the PDF with a password asked for now (AES-256); in a "
+        "terminal a PDF is offered a password anyway",
+    )
+    p.add_argument(
+        "--no-encrypt", action="store_true", help="write the PDF without a password, without asking"
     )
 
 
@@ -280,26 +284,48 @@ def _categories(values: list[str]) -> tuple[OmitCategory, ...]:
     return tuple(OmitCategory.parse(v) for v in values)
 
 
-def _password(args: argparse.Namespace) -> str | None:
+def _is_pdf(args: argparse.Namespace) -> bool:
+    fmt = (args.format or "").lower()
+    return fmt == "pdf" or (not fmt and str(args.out or "").lower().endswith(".pdf"))
+
+
+def _password(args: argparse.Namespace, ctx: Context | None = None) -> str | None:
+    """The PDF password. A release saved to disk outlives the client's disposal (it is outside
+    the vault), so a PDF is offered a password by default in a terminal; Enter declines."""
     import getpass
 
     from vault import UsageError
 
     from ..secrets_input import read_secret_file
 
+    if args.no_encrypt and (args.pdf_password_file or args.encrypt):
+        raise UsageError("--no-encrypt contradicts --encrypt / --pdf-password-file")
     if args.pdf_password_file:
         return read_secret_file(
             args.pdf_password_file,
             "PDF password",
             insecure=bool(getattr(args, "insecure_passphrase_file", False)),
         )
-    if args.encrypt:
-        if not sys.stdin.isatty():
-            raise UsageError(
-                "--encrypt asks for the password in a terminal; use "
-                "--pdf-password-file FILE in scripts"
-            )
-        first = getpass.getpass("PDF password: ")
+    offer = not args.encrypt and not args.no_encrypt and _is_pdf(args)
+    if args.encrypt or offer:
+        # JSON mode is for scripts: no prompt there either, as without a terminal.
+        if not sys.stdin.isatty() or (ctx is not None and ctx.out.json_mode):
+            if args.encrypt:
+                raise UsageError(
+                    "--encrypt asks for the password in a terminal; use "
+                    "--pdf-password-file FILE in scripts"
+                )
+            if ctx is not None:
+                ctx.out.info(
+                    "note: the PDF is not encrypted (no terminal to ask for a "
+                    "password); use --pdf-password-file FILE, or --no-encrypt to "
+                    "say so"
+                )
+            return None
+        prompt = "PDF password (Enter for none): " if offer else "PDF password: "
+        first = getpass.getpass(prompt)
+        if offer and not first:
+            return None
         if first != getpass.getpass("Repeat PDF password: "):
             raise UsageError("the two passwords differ; nothing was written")
         return first
@@ -349,7 +375,7 @@ def _finish(ctx: Context, vault: Vault, plan: ReleasePlan, args: argparse.Namesp
                 "write the release."
             )
         return 0
-    password = _password(args)
+    password = _password(args, ctx)
     if not _confirm(ctx, plan, args.out, args):
         ctx.out.info("Nothing was written or recorded.")
         return 1

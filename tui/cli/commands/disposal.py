@@ -23,6 +23,8 @@ from ._common import add_command, add_group, client_id, unlocked
 if TYPE_CHECKING:
     from datetime import date
 
+    from vault import Vault
+
     from ...workflows import disposal as flows
     from ..main import Context
 
@@ -101,6 +103,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         help="the names of exactly the clients being disposed of",
     )
     p.add_argument("--by", metavar="NAME", help="who performs the disposal (certificate)")
+    p.add_argument(
+        "--overwrite-exports",
+        action="store_true",
+        help="also overwrite and remove the clients' saved releases and accountings "
+        "still unchanged at the path they were saved to",
+    )
     out = p.add_mutually_exclusive_group()
     out.add_argument("--pdf", metavar="FILE", help="certificate: write it as PDF to FILE")
     out.add_argument("--text", metavar="FILE", help="certificate: write it as text to FILE")
@@ -224,6 +232,8 @@ def _show(ctx: Context, resumed: flows.Resumed) -> None:
 
 
 def _queue(args: argparse.Namespace, ctx: Context) -> None:
+    from vault.retention.exports import PRESENT
+
     from ...workflows import disposal as flows
 
     passphrase = ctx.secrets.passphrase()
@@ -231,10 +241,14 @@ def _queue(args: argparse.Namespace, ctx: Context) -> None:
         rows = flows.queue(
             vault, passphrase, partial(_show, ctx), today=_day(args.as_of), authenticated=True
         )
+        media = flows.media(vault)
+    warnings = [f"WARNING: {m.summary()}" for m in media if m.limited]
 
     def text() -> str:
         if not rows:
-            return "No client is past retention (clients on legal hold are never listed)."
+            return "\n".join(
+                warnings + ["No client is past retention (clients on legal hold are never listed)."]
+            )
         lines = [
             table(
                 ["CLIENT", "NAME", "POLICY", "DUE SINCE", "NOTES", "SESSIONS", "PNOTES", "BACKUPS"],
@@ -266,8 +280,26 @@ def _queue(args: argparse.Namespace, ctx: Context) -> None:
                     "also: " + ", ".join(f"{k} {v}" for k, v in sorted(r.related_rows.items()))
                 )
             extra += [f"backup copy: {b}" for b in r.backups]
+            extra += [
+                f"outside the vault: {o.describe()}"
+                + (f" [{o.path}]" if o.copy == PRESENT and o.path else "")
+                for o in r.outside
+            ]
             lines += [f"  {r.record_id}: {e}" for e in extra]
         names = " ".join(f'"{r.display_name}"' for r in rows)
+        if any(o.copy == PRESENT for r in rows for o in r.outside):
+            lines.append(
+                "\nSaved releases are still at their saved paths: add "
+                "--overwrite-exports to overwrite them with the disposal."
+            )
+        if warnings:
+            lines += [
+                "",
+                *warnings,
+                "  Overwriting cannot be relied on there: old copies of "
+                "the key file and vault files may survive and open with today's "
+                "passphrase.",
+            ]
         lines.append(
             "\nNothing has been destroyed. To dispose of these clients:\n  confide "
             f"dispose {' '.join(r.record_id for r in rows)} --confirm {names}"
@@ -306,6 +338,10 @@ def _dispose(args: argparse.Namespace, ctx: Context, targets: list[str]) -> None
             return done
 
     with unlocked(ctx) as vault:
+        for m in flows.media(vault):
+            if m.limited:
+                ctx.out.info(f"warning: {m.summary()}")
+        overwrite = args.overwrite_exports or _ask_overwrite(vault, ctx, ids)
         # Re-encryption reports no fraction: a spinner, so seconds of silence read as work.
         progress.update("dispose", unit="steps")
         try:
@@ -318,12 +354,38 @@ def _dispose(args: argparse.Namespace, ctx: Context, targets: list[str]) -> None
                 performed_by=args.by,
                 authenticated=True,
                 backups=ReportingBackups(),
+                overwrite_exports=overwrite,
             )
         finally:
             progress.done()
     ctx.out.emit(result.certificate.to_json(), lambda: render_text(result.certificate))
     if not result.verification.ok:
         raise_failed(result.certificate.certificate_id)
+
+
+def _ask_overwrite(vault: Vault, ctx: Context, ids: list[int]) -> bool:
+    """Offer to overwrite saved copies still at their path (asked only in a terminal)."""
+    import sys
+
+    from vault import ConfideError
+    from vault.retention.exports import PRESENT
+
+    try:
+        present = [
+            o for r in vault.disposal.plan(ids) for o in r.outside if o.copy == PRESENT and o.path
+        ]
+    except ConfideError:
+        return False  # the disposal itself refuses, with its own message
+
+    if not present:
+        return False
+    for o in present:
+        ctx.out.info(f"saved copy still present: {o.path} ({o.describe().split(':')[0]})")
+    if ctx.out.json_mode or not sys.stdin.isatty():
+        ctx.out.info("not overwritten (pass --overwrite-exports to overwrite them)")
+        return False
+    answer = input(f"Overwrite and remove these {len(present)} file(s) too? [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
 
 
 def raise_failed(cert_id: str) -> None:
@@ -365,8 +427,11 @@ def _certificate(args: argparse.Namespace, ctx: Context, rest: list[str]) -> Non
     disposal_id = parse_certificate_id(rest[0])
     with unlocked(ctx) as vault:
         cert = vault.disposal.certificate(disposal_id)
+        if args.pdf or args.text:
+            path = write_export(
+                cert, Path(args.pdf or args.text), pdf=bool(args.pdf), force=args.force, vault=vault
+            )
     if args.pdf or args.text:
-        path = write_export(cert, Path(args.pdf or args.text), pdf=bool(args.pdf), force=args.force)
         ctx.out.emit(
             {"certificate_id": cert.certificate_id, "written": str(path)},
             f"Wrote {cert.certificate_id} to {path}",
