@@ -96,10 +96,20 @@ def test_cli_lists_saved_copies_and_overwrites_them_on_request(cli: Cli, tmp_pat
     assert released.code == 0, released.stderr
     queue = cli("dispose", "--due")
     assert str(out) in queue.stdout and "--overwrite-exports" in queue.stdout
-    done = cli("dispose", "C-00001", "--confirm", "Rowan Oldfield", "--overwrite-exports")
+    (row,) = cli("dispose", "--due", "--json").data
+    assert [(o["path"], o["copy"]) for o in row["outside"]] == [(str(out), PRESENT)]
+    # Without the flag and without a terminal nothing is asked and the file stays.
+    refused = cli("dispose", "C-00001", "--confirm", "Nobody Else", "--overwrite-exports")
+    assert refused.code == 15 and out.exists()
+    done = cli("dispose", "C-00001", "--confirm", "Rowan Oldfield", "--overwrite-exports", "--json")
     assert done.code == 0, done.stderr
+    assert done.json["type"] == "result" and done.json["command"] == "dispose"
     assert not out.exists()
-    assert "found unchanged at its saved path and overwritten" in done.stdout
+    (record,) = done.data["records"]
+    assert [o["copy"] for o in record["outside"]] == [OVERWRITTEN]
+    assert str(out) not in done.stdout  # the certificate never names the path
+    text = cli("dispose", "certificate", "D-00001")
+    assert "found unchanged at its saved path and overwritten" in text.stdout
     cert = tmp_path / "cert.txt"
     assert cli("dispose", "certificate", "D-00001", "--text", str(cert)).code == 0
     with Vault.unlock(cli.vault_dir, PASSPHRASE) as vault:
@@ -129,4 +139,4 @@ def test_a_pdf_release_is_offered_encryption(cli: Cli, tmp_path: Path) -> None:
     both = cli(
         "access", "C-00001", "--out", str(tmp_path / "c.pdf"), "--yes", "--no-encrypt", "--encrypt"
     )
-    assert both.code != 0 and "contradicts" in both.stderr and not (tmp_path / "c.pdf").exists()
+    assert both.code == 2 and "contradicts" in both.stderr and not (tmp_path / "c.pdf").exists()
