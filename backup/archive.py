@@ -419,6 +419,40 @@ def read_header(source: BinaryIO, name: str = "the file") -> tuple[ArchiveHeader
     return _parse_prefix(reader, prefix, name)[:3]
 
 
+def skeleton_digest(source: BinaryIO, name: str = "the file") -> str:
+    """The archive digest (header, frames and tags) without any key: what a pending purge,
+    whose key epoch is retired, compares with the catalog. Unauthenticated: a match says the
+    file is byte for byte the catalogued archive's skeleton, nothing about who wrote it."""
+    reader = _Reader(source)
+    prefix = reader.read(PREFIX.size)
+    header, signed, _, mac = _parse_prefix(reader, prefix, name)
+    skeleton = hashlib.sha256(signed + mac)
+    for index, _section in enumerate(header.sections):
+        chunk = 0
+        while True:
+            start = reader.offset
+            frame = reader.read(FRAME.size)
+            if len(frame) < FRAME.size:
+                raise BackupDamagedError(f"{name} is truncated", offset=start)
+            sec, num, flags, length = FRAME.unpack(frame)
+            if (
+                (sec, num) != (index, chunk)
+                or flags & ~FLAG_FINAL
+                or not (TAG_LEN <= length <= header.chunk_size + TAG_LEN)
+            ):
+                raise BackupDamagedError(f"{name} is damaged at byte {start}", offset=start)
+            ct = reader.read(length)
+            if len(ct) < length:
+                raise BackupDamagedError(f"{name} is truncated", offset=start)
+            _skeleton_update(skeleton, frame, ct)
+            chunk += 1
+            if flags & FLAG_FINAL:
+                break
+    if reader.read(1):
+        raise BackupDamagedError(f"{name} has unexpected data after its end")
+    return skeleton.hexdigest()
+
+
 def _parse_prefix(
     reader: _Reader, prefix: bytes, name: str
 ) -> tuple[ArchiveHeader, bytes, int, bytes]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -189,9 +189,19 @@ def _catalog_v2(db: Database) -> None:
         db.execute("ALTER TABLE backup_drives ADD COLUMN marker_tag TEXT")
 
 
+def _catalog_v3(db: Database) -> None:
+    # Where each archive's bytes live (backup/medium.py: inode, device), recorded when it is
+    # written, so a copy of the drive completes no purge (issue 10 item 4). NULL for archives
+    # written before: for them the id and the digest are all there is to compare.
+    columns = {str(r[1]) for r in db.query("PRAGMA table_info(backups)")}
+    if "medium" not in columns:
+        db.execute("ALTER TABLE backups ADD COLUMN medium TEXT")
+
+
 CATALOG_MIGRATIONS = [
     Migration(1, "backup catalog", lambda db: db.execute_all(CATALOG_V1)),
     Migration(2, "backup removals, marker tags", _catalog_v2),
+    Migration(3, "where each archive lives (inode, device)", _catalog_v3),
 ]
 # The status a row reads as: 'removing' while its destruction is recorded but not finished.
 _SHOWN = "(CASE WHEN id IN (SELECT backup_id FROM backup_removals) THEN 'removing' ELSE status END)"
@@ -361,6 +371,24 @@ class Catalog:
                 "verified_at = ?, error = NULL WHERE id = ?",
                 (size, digest, now_utc(), backup_id),
             )
+
+    def set_medium(self, backup_id: int, medium: Mapping[str, Any]) -> None:
+        """Record where the archive's bytes live (backup/medium.py)."""
+        self._db.execute(
+            "UPDATE backups SET medium = ? WHERE id = ?",
+            (json.dumps(dict(medium), sort_keys=True), backup_id),
+        )
+
+    def medium(self, backup_id: int) -> dict[str, Any] | None:
+        """Where the archive was written (None: written before this was recorded)."""
+        raw = self._db.scalar("SELECT medium FROM backups WHERE id = ?", (backup_id,))
+        if not raw:
+            return None
+        try:
+            doc = json.loads(str(raw))
+        except ValueError:
+            return {"unreadable": True}  # matches no file: the purge waits
+        return doc if isinstance(doc, dict) else {"unreadable": True}
 
     def mark_verified(self, backup_id: int) -> None:
         self._db.execute("UPDATE backups SET verified_at = ? WHERE id = ?", (now_utc(), backup_id))

@@ -24,7 +24,8 @@ from vault.errors import ConfideError, StorageError, UsageError
 from vault.retention.types import BackupCopy
 from vault.storage import fsutil
 
-from .archive import ArchiveHeader, ArchiveKeys, read_archive, read_header
+from . import medium
+from .archive import ArchiveHeader, ArchiveKeys, read_archive, read_header, skeleton_digest
 from .catalog import BackupRecord, Catalog
 from .drives import PARTIAL, SUFFIX, backup_dir, marker_authentic, read_marker
 from .errors import ForeignBackupError, UntrustedBackupError
@@ -63,12 +64,22 @@ def _never_written(vault: Vault, record: BackupRecord) -> bool:
 class DisposalBackups:
     """`vault.retention.types.BackupSide` for the catalogued backups of this vault."""
 
-    def _copy(self, vault: Vault, record: BackupRecord) -> BackupCopy:
+    def _copy(self, vault: Vault, record: BackupRecord, *, exact: bool = False) -> BackupCopy:
         root = _drive_root(vault, record.drive_id)
         path = backup_dir(root) / record.file_name if root is not None else Path(record.path)
-        # Only a file found there can be destroyed there: one missing stays pending (never
-        # "replaced" on the word of a marker alone), without holding up the drive's others.
-        connected = root is not None and (path.exists() or path.is_symlink())
+        # Only the catalogued archive found there can be destroyed there: one missing, or a
+        # copy of it (a cloned drive: another inode or device), stays pending, never
+        # "replaced" on the word of a marker alone, without holding up the drive's others.
+        # `exact` also checks the digest (reads the file): before anything is destroyed.
+        connected = (
+            root is not None
+            and (path.exists() or path.is_symlink())
+            and (
+                _is_catalogued_archive(path, record, Catalog(vault), digest=exact)
+                if record.status == "good"
+                else medium.matches(Catalog(vault).medium(record.id), path)
+            )
+        )
         writable = connected and not _is_read_only(path.parent)
         return BackupCopy(
             record.id,
@@ -103,7 +114,7 @@ class DisposalBackups:
         finish_removals(vault)  # removals a kill interrupted: ours to finish first
         records = Catalog(vault).backups(statuses=list(LIVE))
         return [
-            self._copy(vault, r)
+            self._copy(vault, r, exact=True)
             for r in sorted(records, key=lambda r: r.id)
             if not _never_written(vault, r)
         ]
@@ -266,20 +277,33 @@ class DisposalBackups:
             sections.clear()
 
 
-def _is_catalogued_archive(path: Path, record: BackupRecord) -> bool:
-    """Whether `path` is the very archive `record` catalogues: a plain file of its name, its
-    size, whose header carries its archive id. (Its digest covers frames only a key of its own
-    epoch authenticates, and a pending purge's epoch is retired: the id and size are checked.)"""
+def _is_catalogued_archive(
+    path: Path, record: BackupRecord, catalog: Catalog, *, digest: bool = True
+) -> bool:
+    """Whether `path` is the very archive `record` catalogues, in the very place it was
+    written: a plain file of its name and size, whose header carries its archive id, whose
+    digest (frames and tags, computed without a key: a pending purge's epoch is retired) is
+    the catalogued one, and whose inode and device are those recorded when it was written
+    (backup/medium.py), so a copy of the drive, however exact, is not it. `digest=False`
+    skips reading the whole file (the queue's quick look; destroying always checks it)."""
     try:
         if path.is_symlink() or not path.is_file():
             return False
         if record.size is not None and path.stat().st_size != record.size:
             return False
+        if not medium.matches(catalog.medium(record.id), path):
+            return False
         with open(path, "rb") as source:
             header = read_header(source, path.name)[0]
+            if header.archive_hex != record.archive_id:
+                return False
+            # A damaged archive's frames may no longer hash to its digest: id, size and place.
+            if digest and record.digest is not None and record.status != "damaged":
+                source.seek(0)
+                return skeleton_digest(source, path.name) == record.digest
     except (ConfideError, OSError):
         return False
-    return header.archive_hex == record.archive_id
+    return True
 
 
 def process_pending_purges(vault: Vault, drive_root: Path) -> list[str]:
@@ -312,7 +336,7 @@ def process_pending_purges(vault: Vault, drive_root: Path) -> list[str]:
         # The drive may be mounted elsewhere now: find the file by name on this mount.
         old = backup_dir(root) / Path(purge.location).name
         named = [r for r in rows if r.file_name == old.name]
-        exact = [r for r in named if r.status in LIVE and _is_catalogued_archive(old, r)]
+        exact = [r for r in named if r.status in LIVE and _is_catalogued_archive(old, r, catalog)]
         if exact:
             found.append((purge.id, old, exact))
         elif named and all(r.status == "replaced" for r in named) and not old.exists():

@@ -24,6 +24,7 @@ from vault.errors import ConfideError, StorageError, UsageError
 from vault.records.audit import Action
 from vault.storage import fsutil
 
+from . import medium
 from ._io import Counter, ProgressCallback, open_uncached
 from .archive import (
     CHUNK_SIZE,
@@ -241,6 +242,7 @@ def _run_backup(
             os.replace(partial, final)
             written = final
             fsutil.fsync_dir(folder)
+            where = medium.identity(final)  # so a copy of this drive completes no purge
         except OSError as e:
             raise _storage_error(e, root, f"cannot finish the backup on {root}") from e
         t1 = time.perf_counter()
@@ -265,6 +267,7 @@ def _run_backup(
         # The clients actually copied (a client added since `begin` is in the archive too).
         catalog.add_clients(backup_id, held)
         catalog.mark_good(backup_id, size, digest)
+        catalog.set_medium(backup_id, where)
         vault.audit.record(
             Action.BACKUP,
             "backup",
