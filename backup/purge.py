@@ -75,7 +75,10 @@ class DisposalBackups:
             root is not None
             and (path.exists() or path.is_symlink())
             and (
-                _is_catalogued_archive(path, record, Catalog(vault), digest=exact)
+                # A link, FIFO or device in its place stays in view: reading it is refused.
+                path.is_symlink()
+                or not path.is_file()
+                or _is_catalogued_archive(path, record, Catalog(vault), digest=exact)
                 if record.status == "good"
                 else medium.matches(Catalog(vault).medium(record.id), path)
             )
