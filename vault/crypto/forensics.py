@@ -161,6 +161,27 @@ def decrypts_under(path: Path, key: bytes) -> bool:
 
 # ---------------------------------------------------------------------------- fingerprints
 
+
+def _unexplained(plain: bytes, needle: bytes, longer: tuple[bytes, ...]) -> bool:
+    """Whether some occurrence of `needle` in `plain` lies inside none of the `longer` names."""
+    at = plain.find(needle)
+    while at >= 0:
+        if not any(_inside(plain, at, needle, name) for name in longer):
+            return True
+        at = plain.find(needle, at + 1)
+    return False
+
+
+def _inside(plain: bytes, at: int, needle: bytes, name: bytes) -> bool:
+    offset = name.find(needle)
+    while offset >= 0:
+        start = at - offset
+        if start >= 0 and plain[start : start + len(name)] == name:
+            return True
+        offset = name.find(needle, offset + 1)
+    return False
+
+
 MAX_FRAGMENTS = 12  # each needle is one pass over the plaintext
 FRAGMENT_BYTES = 24
 
@@ -179,11 +200,16 @@ class Fingerprints:
         self.fragments: set[bytes] = set()
         self.words: set[str] = set()
         self.shared_names = 0  # names that remaining records also contain: no proof either way
+        self.containing: dict[bytes, tuple[bytes, ...]] = {}
 
-    def add_name(self, name: str) -> None:
+    def add_name(self, name: str, containing: Iterable[str] = ()) -> None:
+        """`containing`: remaining clients' names of which `name` is a part."""
         encoded = name.encode("utf-8")
         if len(encoded) >= 4:
             self.names.add(encoded)
+            longer = tuple(sorted({c.encode("utf-8") for c in containing} - {encoded}))
+            if longer:
+                self.containing[encoded] = longer
 
     def add_word(self, text: str, word: str, start: int) -> None:
         """`word` occurs in `text` at character `start` and in no remaining record."""
@@ -205,13 +231,23 @@ class Fingerprints:
         return bool(self.names or self.fragments or self.words)
 
     def search(self, plain: bytes) -> set[bytes]:
-        """The names and note fragments found in a plaintext buffer."""
-        return {n for n in self.needles if n in plain}
+        """The names and note fragments found in a plaintext buffer.
+
+        An occurrence of a name inside a remaining client's longer name ("Alder Sampleton 1"
+        inside "Alder Sampleton 12") is that client's name, not a trace. Not plain word
+        boundaries: SQLite stores a row's columns back to back, so a leftover row reads
+        "Alder Sampleton 1Alder Sampleton 11970-02-02", a name glued to the next column."""
+        found = {n for n in self.fragments if n in plain}
+        for name in self.names:
+            if name in plain and _unexplained(plain, name, self.containing.get(name, ())):
+                found.add(name)
+        return found
 
     def wipe(self) -> None:
         self.names.clear()
         self.fragments.clear()
         self.words.clear()
+        self.containing.clear()
 
 
 def scan_chunks(chunks: Iterable[bytes], prints: Fingerprints) -> set[bytes]:

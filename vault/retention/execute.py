@@ -154,6 +154,20 @@ def _name_elsewhere(db: Database, pdb: Database, name: str, marks: str, values: 
     )
 
 
+def _names_containing(db: Database, name: str, marks: str, values: list[int]) -> list[str]:
+    """Remaining clients' names that contain `name` ("Alder Sampleton 12" for "Alder
+    Sampleton 1"): finding it inside one of them is no trace (`Fingerprints.search`)."""
+    return [
+        str(r[0])
+        for r in db.query(
+            f"SELECT display_name FROM clients WHERE id NOT IN ({marks}) "
+            "AND instr(display_name, ?) > 0 UNION SELECT legal_name FROM clients "
+            f"WHERE id NOT IN ({marks}) AND instr(legal_name, ?) > 0",
+            (*values, name, *values, name),
+        )
+    ]
+
+
 def _fingerprints(
     vault: Vault, pdb: Database, ids: Sequence[int], sealed: SecretBytes
 ) -> Fingerprints:
@@ -187,7 +201,7 @@ def _fingerprints(
         if _name_elsewhere(db, pdb, name, marks, values):
             prints.shared_names += 1
         else:
-            prints.add_name(name)
+            prints.add_name(name, _names_containing(db, name, marks, values))
     texts = [
         str(r[0])
         for r in db.query(
