@@ -454,3 +454,48 @@ RECORD_V6 = [
        BEGIN SELECT RAISE(ABORT, 'the record of notices is append-only'); END""",
 ]
 RECORD_MIGRATIONS.append(Migration(6, "incident register (breach notification)", _run(RECORD_V6)))
+
+# -- 12 (record) and 3 (pnotes): prefix indexes for short prefixes (issue 14). A query such as
+# `an*` or `par*` made FTS5 merge the doclists of every token with that prefix: CPU p95 150 ms
+# at 50,000 notes. With `prefix='2 3'` FTS5 keeps every two- and three-character
+# prefixes as index entries of their own: p95 16 ms (bench/README.md). FTS5 options cannot be
+# changed in place, so each index is made again (the external-content ones rebuild from their
+# table; the privacy-mode one keeps its own rows and is copied). A one-time cost at the first
+# unlock after the upgrade: about 9-30 s at 50,000 notes on this machine, depending on load.
+_TOKENIZE = "tokenize='porter unicode61 remove_diacritics 2'"
+PREFIXES = "prefix='2 3'"
+
+
+def _external_fts_again(db: Database, table: str, content: str) -> None:
+    db.execute(f"DROP TABLE {table}")  # its triggers live on `content` and keep their text
+    db.execute(
+        f"CREATE VIRTUAL TABLE {table} USING fts5(body, content='{content}', "
+        f"content_rowid='id', {_TOKENIZE}, {PREFIXES})"
+    )
+    db.execute(_FTS_SECURE.format(t=table))
+    db.execute(f"INSERT INTO {table}({table}) VALUES('rebuild')")
+
+
+def _record_v12(db: Database) -> None:
+    _external_fts_again(db, "notes_fts", "notes")
+    # The privacy-mode index holds its own text: copy it into a new table, then swap names.
+    db.execute("DROP TRIGGER notes_open_fts_delete")
+    db.execute(f"CREATE VIRTUAL TABLE notes_open_fts_v12 USING fts5(body, {_TOKENIZE}, {PREFIXES})")
+    db.execute(_FTS_SECURE.format(t="notes_open_fts_v12"))
+    db.execute("INSERT INTO notes_open_fts_v12(rowid, body) SELECT rowid, body FROM notes_open_fts")
+    db.execute("DROP TABLE notes_open_fts")
+    db.execute("ALTER TABLE notes_open_fts_v12 RENAME TO notes_open_fts")
+    db.execute(
+        "CREATE TRIGGER notes_open_fts_delete AFTER DELETE ON notes BEGIN "
+        "DELETE FROM notes_open_fts WHERE rowid = OLD.id; END"
+    )
+
+
+RECORD_MIGRATIONS.append(Migration(12, "prefix indexes for short search prefixes", _record_v12))
+PNOTES_MIGRATIONS.append(
+    Migration(
+        3,
+        "prefix index for short search prefixes",
+        lambda db: _external_fts_again(db, "pnotes_fts", "pnotes"),
+    )
+)
