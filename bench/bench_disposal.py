@@ -46,6 +46,14 @@ class _Timer:
         setattr(module, name, timed)
 
 
+def _peak_rss_mib() -> float:
+    """VmHWM of this process (Argon2id's own memory included), MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def run(spec: PracticeSpec, count: int, work: Path) -> dict[str, Any]:
     practice = working_copy(build(spec, verbose=True), work / "practice")
     vault = Vault.unlock(practice.vault_dir, BENCH_PASSPHRASE)
@@ -64,6 +72,7 @@ def run(spec: PracticeSpec, count: int, work: Path) -> dict[str, Any]:
         for name, label in (
             ("_delete_records", "delete"),
             ("_rotate_all", "rotate keys"),
+            ("_purge_fts", "fts purge"),
             ("verify", "verify"),
         ):
             timer.wrap(execute_mod, name, label)
@@ -100,6 +109,7 @@ def run(spec: PracticeSpec, count: int, work: Path) -> dict[str, Any]:
             "seconds": round(total, 2),
             "result": result.verification.result,
             "steps": {k: round(v, 2) for k, v in timer.spent.items()},
+            "peak_rss_mib": round(_peak_rss_mib(), 1),
         }
     finally:
         vault.lock()
@@ -121,14 +131,14 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         f"# Disposal ({spec.clients} clients, {spec.notes} notes, one backup drive)",
         "",
-        "| clients | notes destroyed | vault MB | total s | result | steps (s) |",
-        "|---|---|---|---|---|---|",
+        "| clients | notes destroyed | vault MB | total s | result | peak RSS MiB | steps (s) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         steps = ", ".join(f"{k} {v}" for k, v in row["steps"].items())
         lines.append(
             f"| {row['clients']} | {row['notes_destroyed']} | {row['vault_mb']} | "
-            f"{row['seconds']} | {row['result']} | {steps} |"
+            f"{row['seconds']} | {row['result']} | {row['peak_rss_mib']} | {steps} |"
         )
         if row["clients"] == 1 and spec.notes >= 50000:
             met = row["seconds"] < GOAL_ONE_CLIENT_S

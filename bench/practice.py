@@ -32,7 +32,7 @@ from vault.storage.database import Database
 from vault.storage.schema import RECORD_MIGRATIONS
 
 # Bump when the generated content changes, so stale caches are not reused.
-GENERATOR_VERSION = 2  # 2: key files bind the recovery public key (old caches do not open)
+GENERATOR_VERSION = 3  # 3: schema 12 (prefix indexes); 2: key files bind the recovery public key
 BENCH_PASSPHRASE = "bench passphrase (synthetic data)"  # noqa: S105 - synthetic vault only
 CACHE_DIR = Path(__file__).resolve().parent / ".cache"
 PRACTICE_END = date(2026, 11, 20)

@@ -183,14 +183,14 @@ def test_related_rows_of_other_features_go_too(vault: Vault) -> None:
     assert "legal_holds 1" in render_text(result.certificate)
 
 
-@pytest.mark.parametrize("ratio", [0, 10**9], ids=["row-by-row", "rebuild"])
+@pytest.mark.parametrize("threshold", [10**9, 0], ids=["row-by-row", "rebuild"])
 def test_full_text_index_is_clean_either_way(
-    vault: Vault, monkeypatch: pytest.MonkeyPatch, ratio: int
+    vault: Vault, monkeypatch: pytest.MonkeyPatch, threshold: int
 ) -> None:
     """Per-row FTS secure-delete and the index rebuild both leave no token of the disposed notes."""
     import vault.retention.execute as execute_module
 
-    monkeypatch.setattr(execute_module, "REBUILD_RATIO", ratio)
+    monkeypatch.setattr(execute_module, "REBUILD_NOTES", threshold)
     ids = make_practice(vault)
     result = vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
     (tokens,) = [c for c in result.verification.checks if c.name == "full-text tokens"]

@@ -80,19 +80,41 @@ class FileScan:
         return not self.failed_pages and not self.hits
 
 
+SLICE_PAGES = 1024  # 4 MiB of pages read, authenticated and decrypted at a time
+
+
+def _slices(path: Path, pages: int = SLICE_PAGES) -> Iterator[tuple[int, bytes]]:
+    """(index of the first page, whole pages) of a file, a few MiB at a time: memory stays
+    flat however large the vault (a trailing partial page is not a page and is skipped)."""
+    with fsutil.storage_errors(f"cannot read {path.name}"), open(path, "rb") as f:
+        index = 0
+        while True:
+            data = f.read(pages * PAGE_SIZE)
+            usable = len(data) - len(data) % PAGE_SIZE
+            if usable:
+                yield index, data[:usable]
+                index += usable // PAGE_SIZE
+            if len(data) < pages * PAGE_SIZE:
+                return
+
+
+def _salt(path: Path) -> bytes | None:
+    with fsutil.storage_errors(f"cannot read {path.name}"), open(path, "rb") as f:
+        head = f.read(PAGE_SIZE)
+    return head[:SALT_LEN] if len(head) == PAGE_SIZE else None
+
+
 def iter_pages(path: Path, key: bytes) -> Iterator[tuple[int, bool, bytes]]:
     """(page number, HMAC valid, plaintext) for every page of the file and of its WAL."""
-    data = fsutil.read_bytes(path)
-    if len(data) < PAGE_SIZE:
+    salt = _salt(path)
+    if salt is None:
         return
-    salt = data[:SALT_LEN]
     mac_key = hmac_key(key, salt)
-    for index in range(len(data) // PAGE_SIZE):
-        pgno = index + 1
-        ok, plain = decrypt_page(
-            data[index * PAGE_SIZE : (index + 1) * PAGE_SIZE], pgno, key, mac_key
-        )
-        yield pgno, ok, plain
+    for first, data in _slices(path):
+        for i in range(len(data) // PAGE_SIZE):
+            pgno = first + i + 1
+            ok, plain = decrypt_page(data[i * PAGE_SIZE : (i + 1) * PAGE_SIZE], pgno, key, mac_key)
+            yield pgno, ok, plain
     yield from _wal_pages(path, key, mac_key)
 
 
@@ -100,45 +122,48 @@ def _wal_pages(path: Path, key: bytes, mac_key: bytes) -> Iterator[tuple[int, bo
     wal = path.with_name(path.name + "-wal")
     if not wal.exists():
         return
-    wal_data = fsutil.read_bytes(wal)
-    offset = WAL_HEADER
-    while offset + WAL_FRAME_HEADER + PAGE_SIZE <= len(wal_data):
-        pgno = struct.unpack(">I", wal_data[offset : offset + 4])[0]
-        page = wal_data[offset + WAL_FRAME_HEADER : offset + WAL_FRAME_HEADER + PAGE_SIZE]
-        ok, plain = decrypt_page(page, pgno, key, mac_key)
-        yield -pgno, ok, plain  # negative: a WAL frame
-        offset += WAL_FRAME_HEADER + PAGE_SIZE
-
-
-SLICE_PAGES = 1024  # 4 MiB of pages decrypted per call
+    frame = WAL_FRAME_HEADER + PAGE_SIZE
+    with fsutil.storage_errors(f"cannot read {wal.name}"), open(wal, "rb") as f:
+        f.seek(WAL_HEADER)
+        while True:
+            data = f.read(frame * SLICE_PAGES)
+            for offset in range(0, len(data) - frame + 1, frame):
+                pgno = struct.unpack(">I", data[offset : offset + 4])[0]
+                page = data[offset + WAL_FRAME_HEADER : offset + frame]
+                ok, plain = decrypt_page(page, pgno, key, mac_key)
+                yield -pgno, ok, plain  # negative: a WAL frame
+            if len(data) < frame * SLICE_PAGES:
+                return
 
 
 def scan_file(path: Path, key: bytes, scan: FileScan) -> Iterator[bytes]:
     """Authenticate every page of a database (and its WAL) and yield its plaintext in slices.
 
-    The HMAC of each page is checked one by one (counted in `scan`); the decryption runs as one
-    CBC stream per 4 MiB slice (`cbc_stream`), which yields every page's content except its
-    first 16 bytes (page header bytes, never record text) at C speed.
+    One pass, a slice of `SLICE_PAGES` pages at a time (constant memory): the HMAC of each
+    page is checked one by one (counted in `scan`); the decryption runs as one CBC stream per
+    slice (`cbc_stream`), which yields every page's content except its first 16 bytes (page
+    header bytes, never record text) at C speed.
     """
-    data = fsutil.read_bytes(path)
-    if len(data) < PAGE_SIZE:
+    salt = _salt(path)
+    if salt is None:
         return
-    mac_key = hmac_key(key, data[:SALT_LEN])
-    base = hmac.new(mac_key, digestmod=hashlib.sha512)
-    view = memoryview(data)
-    for index in range(len(data) // PAGE_SIZE):
-        page = view[index * PAGE_SIZE : (index + 1) * PAGE_SIZE]
-        mac = base.copy()
-        mac.update(page[SALT_LEN if index == 0 else 0 : PAGE_SIZE - HMAC_LEN])
-        mac.update(struct.pack("<I", index + 1))
-        scan.pages += 1
-        if hmac.compare_digest(mac.digest(), page[PAGE_SIZE - HMAC_LEN :]):
-            scan.verified += 1
-        else:
-            scan.failed_pages.append(index + 1)
-    for start in range(0, len(data) // PAGE_SIZE, SLICE_PAGES):
-        yield cbc_stream(data[start * PAGE_SIZE : (start + SLICE_PAGES) * PAGE_SIZE], key)
-    for pgno, ok, plain in _wal_pages(path, key, mac_key):
+    base = hmac.new(hmac_key(key, salt), digestmod=hashlib.sha512)
+    for first, data in _slices(path):
+        view = memoryview(data)
+        for i in range(len(data) // PAGE_SIZE):
+            pgno = first + i + 1
+            page = view[i * PAGE_SIZE : (i + 1) * PAGE_SIZE]
+            mac = base.copy()
+            mac.update(page[SALT_LEN if pgno == 1 else 0 : PAGE_SIZE - HMAC_LEN])
+            mac.update(struct.pack("<I", pgno))
+            scan.pages += 1
+            if hmac.compare_digest(mac.digest(), page[PAGE_SIZE - HMAC_LEN :]):
+                scan.verified += 1
+            else:
+                scan.failed_pages.append(pgno)
+        del view
+        yield cbc_stream(data, key)
+    for pgno, ok, plain in _wal_pages(path, key, hmac_key(key, salt)):
         scan.wal_frames += 1
         if ok:
             scan.verified += 1
@@ -161,6 +186,27 @@ def decrypts_under(path: Path, key: bytes) -> bool:
 
 
 # ---------------------------------------------------------------------------- fingerprints
+
+
+def _unexplained(plain: bytes, needle: bytes, longer: tuple[bytes, ...]) -> bool:
+    """Whether some occurrence of `needle` in `plain` lies inside none of the `longer` names."""
+    at = plain.find(needle)
+    while at >= 0:
+        if not any(_inside(plain, at, needle, name) for name in longer):
+            return True
+        at = plain.find(needle, at + 1)
+    return False
+
+
+def _inside(plain: bytes, at: int, needle: bytes, name: bytes) -> bool:
+    offset = name.find(needle)
+    while offset >= 0:
+        start = at - offset
+        if start >= 0 and plain[start : start + len(name)] == name:
+            return True
+        offset = name.find(needle, offset + 1)
+    return False
+
 
 MAX_FRAGMENTS = 12  # each needle is one pass over the plaintext
 FRAGMENT_BYTES = 24
@@ -201,11 +247,16 @@ class Fingerprints:
         # (as keyed hashes) while a purge is pending.
         self.shingles: set[tuple[bytes, ...]] = set()
         self.shared_names = 0  # names that remaining records also contain: no proof either way
+        self.containing: dict[bytes, tuple[bytes, ...]] = {}
 
-    def add_name(self, name: str) -> None:
+    def add_name(self, name: str, containing: Iterable[str] = ()) -> None:
+        """`containing`: remaining clients' names of which `name` is a part."""
         encoded = name.encode("utf-8")
         if len(encoded) >= 4:
             self.names.add(encoded)
+            longer = tuple(sorted({c.encode("utf-8") for c in containing} - {encoded}))
+            if longer:
+                self.containing[encoded] = longer
 
     def add_word(self, text: str, word: str, start: int) -> None:
         """`word` occurs in `text` at character `start` and in no remaining record."""
@@ -230,14 +281,24 @@ class Fingerprints:
         return bool(self.names or self.fragments or self.words)
 
     def search(self, plain: bytes) -> set[bytes]:
-        """The names and note fragments found in a plaintext buffer."""
-        return {n for n in self.needles if n in plain}
+        """The names and note fragments found in a plaintext buffer.
+
+        An occurrence of a name inside a remaining client's longer name ("Alder Sampleton 1"
+        inside "Alder Sampleton 12") is that client's name, not a trace. Not plain word
+        boundaries: SQLite stores a row's columns back to back, so a leftover row reads
+        "Alder Sampleton 1Alder Sampleton 11970-02-02", a name glued to the next column."""
+        found = {n for n in self.fragments if n in plain}
+        for name in self.names:
+            if name in plain and _unexplained(plain, name, self.containing.get(name, ())):
+                found.add(name)
+        return found
 
     def wipe(self) -> None:
         self.names.clear()
         self.fragments.clear()
         self.words.clear()
         self.shingles.clear()
+        self.containing.clear()
 
 
 def scan_chunks(chunks: Iterable[bytes], prints: Fingerprints) -> set[bytes]:

@@ -2,8 +2,8 @@
 
 Crash safety: the key file is the commit point.
 
-1. each database is exported (`sqlcipher_export`, a compacting copy, so no free pages) to
-   `NAME.epoch-N` under its new key; the sealed names are re-sealed inside the new copy;
+1. each database is copied page by page (SQLite's backup API) to `NAME.epoch-N` under its new
+   key; the sealed names are re-sealed inside the new copy;
 2. the key file, now holding only the new keys under epoch N, is overwritten in place;
 3. `finish_rotation` zeroes each old database file in place and renames `NAME.epoch-N` over it.
 
@@ -24,7 +24,7 @@ from ..storage import fsutil
 from ..storage.database import Database
 from .keyslots import KeyFile, KeyName, new_data_keys, wipe_keys
 from .sealing import InvalidTag, open_sealed, public_key_of, seal
-from .secret import SecretBytes, wipe_buffer
+from .secret import SecretBytes
 
 _EPOCH_SUFFIX = re.compile(r"^(?P<name>[a-z]+\.db)\.epoch-(?P<epoch>\d+)(?P<aux>-journal|-wal)?$")
 SEALED_NAME_PURPOSE = b"sealed-legal-name"  # same as records.SEALED_NAME_PURPOSE
@@ -84,20 +84,25 @@ def finish_rotation(folder: Path, epoch: int) -> list[str]:
 
 
 def _export(db: Database, target: Path, key: SecretBytes) -> None:
+    """Copy `db` page by page into `target` under `key` (SQLite's backup API). Measured at
+    50,000 notes: 1.75 s against 2.04 s for `sqlcipher_export` (which rebuilds every table
+    and index) and 1.96 s for an in-place `PRAGMA rekey`, whose commit point would be the
+    database rather than the key file; the crypto alone costs 1.2 s here (bench/README.md).
+    Every source page's HMAC is checked as it is read: a damaged page stops the rotation
+    before its commit point. Free pages are copied as they are, zero-filled by secure_delete
+    and under the new key; verification decrypts and searches them with the rest."""
     if target.exists():
         fsutil.secure_unlink(target)
-    # The target is keyed, so the copy is encrypted (an unkeyed ATTACH would write plaintext:
-    # docs/ARCHITECTURE.md, Pitfalls). The raw key is bound as a blob from a buffer we wipe,
-    # never SQL text.
-    literal = key.key_literal()
+    copy = Database.open(target, key, create=True)
     try:
-        db.execute("ATTACH DATABASE ? AS rotated KEY ?", (str(target), literal))
+        # A new file that is garbage until the key file commits (`finish_rotation` removes it
+        # after a kill): no journal. In WAL mode every page would be written twice and the
+        # whole copy held as one transaction (570 MB vault: 13.7 s and 1.2 GiB of memory).
+        # The copy's header keeps the source's WAL setting.
+        copy.execute("PRAGMA journal_mode = OFF").fetchall()
+        db.copy_pages_into(copy)
     finally:
-        wipe_buffer(literal)
-    try:
-        db.execute("SELECT sqlcipher_export('rotated')").fetchall()
-    finally:
-        db.execute("DETACH DATABASE rotated")
+        copy.close()
     target.chmod(fsutil.FILE_MODE)
 
 

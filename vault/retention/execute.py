@@ -157,6 +157,20 @@ def _name_elsewhere(db: Database, pdb: Database, name: str, marks: str, values: 
     )
 
 
+def _names_containing(db: Database, name: str, marks: str, values: list[int]) -> list[str]:
+    """Remaining clients' names that contain `name` ("Alder Sampleton 12" for "Alder
+    Sampleton 1"): finding it inside one of them is no trace (`Fingerprints.search`)."""
+    return [
+        str(r[0])
+        for r in db.query(
+            f"SELECT display_name FROM clients WHERE id NOT IN ({marks}) "
+            "AND instr(display_name, ?) > 0 UNION SELECT legal_name FROM clients "
+            f"WHERE id NOT IN ({marks}) AND instr(legal_name, ?) > 0",
+            (*values, name, *values, name),
+        )
+    ]
+
+
 def _fingerprints(
     vault: Vault, pdb: Database, ids: Sequence[int], sealed: SecretBytes
 ) -> Fingerprints:
@@ -190,7 +204,7 @@ def _fingerprints(
         if _name_elsewhere(db, pdb, name, marks, values):
             prints.shared_names += 1
         else:
-            prints.add_name(name)
+            prints.add_name(name, _names_containing(db, name, marks, values))
     texts = [
         str(r[0])
         for r in db.query(
@@ -221,7 +235,11 @@ def _fingerprints(
     return prints
 
 
-REBUILD_RATIO = 150  # rebuild the index when deleting more than 1/150 of the notes
+# Rebuild the index instead of secure-deleting row by row past this many notes. Absolute, not a
+# share of the vault: a rebuild re-tokenizes every remaining note (its cost grows with the
+# vault), so a relative threshold rebuilt a 200,000-note index to delete 1,400 notes. Measured
+# (bench/README.md): secure-delete 15-27 ms a note at 50k-200k notes.
+REBUILD_NOTES = 2000
 
 
 def _delete_records(
@@ -254,12 +272,12 @@ def _delete_records(
                 for col in db.query(f"PRAGMA table_info({table})")
             ):
                 db.retire_ids(table)
-        # FTS5 'secure-delete' rewrites index segments per deleted row (about 15 ms a note
-        # here); past a share of the vault, rebuilding the index from the remaining notes is
+        # FTS5 'secure-delete' rewrites index segments per deleted row (15-27 ms a note
+        # here); past REBUILD_NOTES notes, rebuilding the index from the remaining notes is
         # faster and just as clean (the old segments' pages are freed, zeroed by secure_delete,
         # and the whole file is re-encrypted afterwards anyway). Same transaction either way.
         doomed = int(db.scalar(f"SELECT count(*) FROM notes WHERE client_id IN ({marks})", values))
-        rebuild = doomed * REBUILD_RATIO > int(db.scalar("SELECT count(*) FROM notes"))
+        rebuild = doomed > REBUILD_NOTES
         if rebuild:
             db.execute("INSERT INTO notes_fts(notes_fts, rank) VALUES('secure-delete', 0)")
         # Rows of other features that point at these notes or clients go first; the records
@@ -343,13 +361,16 @@ def _rotate_all(
 
 
 def _purge_fts(db: Database, table: str) -> None:
-    """Make sure deleted rows left no tokens: secure-delete must be on; merge the segments."""
+    """Make sure deleted rows left no tokens: secure-delete must be on.
+
+    With it on, FTS5 removed each deleted row's entries from the segments as the row went
+    (and secure_delete zeroed the bytes freed); no 'optimize' merge is needed, which would
+    rewrite the whole index, a cost that grows with the vault rather than with what goes."""
     if db.scalar(f"SELECT v FROM {table}_config WHERE k = 'secure-delete'") != 1:
         # A vault made before the option existed: turn it on and rebuild the index from the
         # remaining rows, which writes fresh segments without the deleted rows' tokens.
         db.execute(f"INSERT INTO {table}({table}, rank) VALUES('secure-delete', 1)")
         db.execute(f"INSERT INTO {table}({table}) VALUES('rebuild')")
-    db.execute(f"INSERT INTO {table}({table}) VALUES('optimize')")
 
 
 def dispose(

@@ -176,8 +176,8 @@ def verify(
                         else ""
                     ),
                 )
-            # The re-encryption leaves none; later writes (this log, the backup catalog) may
-            # free a few, which secure_delete zero-fills and which were searched above.
+            # The page-by-page re-encryption copies free pages as they are: secure_delete
+            # zero-filled them when they were freed, and they were decrypted and searched above.
             free = int(live.scalar("PRAGMA freelist_count"))
             report.add(
                 f"{name}: free pages",

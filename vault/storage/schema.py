@@ -78,7 +78,7 @@ RECORD_V1 = [
        BEGIN SELECT RAISE(ABORT, 'signed notes are immutable'); END""",
     """CREATE VIRTUAL TABLE notes_fts USING fts5(
         body, content='notes', content_rowid='id',
-        tokenize='porter unicode61 remove_diacritics 2')""",
+        tokenize='porter unicode61 remove_diacritics 2', prefix='2 3')""",
     _FTS_SECURE.format(t="notes_fts"),
     """CREATE TRIGGER notes_fts_insert AFTER INSERT ON notes BEGIN
         INSERT INTO notes_fts(rowid, body) VALUES (NEW.id, NEW.body); END""",
@@ -118,7 +118,7 @@ PNOTES_V1 = [
     """CREATE INDEX pnotes_client ON pnotes(client_id, session_date, id)""",
     """CREATE VIRTUAL TABLE pnotes_fts USING fts5(
         body, content='pnotes', content_rowid='id',
-        tokenize='porter unicode61 remove_diacritics 2')""",
+        tokenize='porter unicode61 remove_diacritics 2', prefix='2 3')""",
     _FTS_SECURE.format(t="pnotes_fts"),
     """CREATE TRIGGER pnotes_fts_insert AFTER INSERT ON pnotes BEGIN
         INSERT INTO pnotes_fts(rowid, body) VALUES (NEW.id, NEW.body); END""",
@@ -299,7 +299,7 @@ RECORD_MIGRATIONS.append(Migration(2, "disclosures, authorizations, legal holds"
 RECORD_V5 = [
     """ALTER TABLE omit_spans ADD COLUMN about INTEGER""",
     """CREATE VIRTUAL TABLE notes_open_fts USING fts5(
-        body, tokenize='porter unicode61 remove_diacritics 2')""",
+        body, tokenize='porter unicode61 remove_diacritics 2', prefix='2 3')""",
     _FTS_SECURE.format(t="notes_open_fts"),
     """CREATE TRIGGER notes_open_fts_delete AFTER DELETE ON notes BEGIN
         DELETE FROM notes_open_fts WHERE rowid = OLD.id; END""",
@@ -474,4 +474,62 @@ RECORD_V7_EXPORTS = [
 ]
 RECORD_MIGRATIONS.append(
     Migration(7, "exports: copies that left the vault", _run(RECORD_V7_EXPORTS))
+)
+
+
+# -- 12 (record) and 3 (pnotes): prefix indexes for short prefixes (issue 14). A query such as
+# `an*` or `par*` made FTS5 merge the doclists of every token with that prefix: CPU p95 150 ms
+# at 50,000 notes. With `prefix='2 3'` FTS5 keeps every two- and three-character
+# prefixes as index entries of their own: p95 16 ms (bench/README.md). FTS5 options cannot be
+# changed in place, so each index is made again (the external-content ones rebuild from their
+# table; the privacy-mode one keeps its own rows and is copied). A one-time cost at the first
+# unlock after the upgrade: about 9-30 s at 50,000 notes on this machine, depending on load.
+_TOKENIZE = "tokenize='porter unicode61 remove_diacritics 2'"
+PREFIXES = "prefix='2 3'"
+
+
+def _external_fts_again(db: Database, table: str, content: str) -> None:
+    db.execute(f"DROP TABLE {table}")  # its triggers live on `content` and keep their text
+    db.execute(
+        f"CREATE VIRTUAL TABLE {table} USING fts5(body, content='{content}', "
+        f"content_rowid='id', {_TOKENIZE}, {PREFIXES})"
+    )
+    db.execute(_FTS_SECURE.format(t=table))
+    db.execute(f"INSERT INTO {table}({table}) VALUES('rebuild')")
+
+
+def _has_prefixes(db: Database, table: str) -> bool:
+    # New vaults are created with the prefix option (the statements above): nothing to redo.
+    sql = db.scalar("SELECT sql FROM sqlite_master WHERE name = ?", (table,))
+    return PREFIXES in str(sql)
+
+
+def _record_v12(db: Database) -> None:
+    if _has_prefixes(db, "notes_fts") and _has_prefixes(db, "notes_open_fts"):
+        return
+    _external_fts_again(db, "notes_fts", "notes")
+    # The privacy-mode index holds its own text: copy it into a new table, then swap names.
+    db.execute("DROP TRIGGER notes_open_fts_delete")
+    db.execute(f"CREATE VIRTUAL TABLE notes_open_fts_v12 USING fts5(body, {_TOKENIZE}, {PREFIXES})")
+    db.execute(_FTS_SECURE.format(t="notes_open_fts_v12"))
+    db.execute("INSERT INTO notes_open_fts_v12(rowid, body) SELECT rowid, body FROM notes_open_fts")
+    db.execute("DROP TABLE notes_open_fts")
+    db.execute("ALTER TABLE notes_open_fts_v12 RENAME TO notes_open_fts")
+    db.execute(
+        "CREATE TRIGGER notes_open_fts_delete AFTER DELETE ON notes BEGIN "
+        "DELETE FROM notes_open_fts WHERE rowid = OLD.id; END"
+    )
+
+
+RECORD_MIGRATIONS.append(Migration(12, "prefix indexes for short search prefixes", _record_v12))
+PNOTES_MIGRATIONS.append(
+    Migration(
+        3,
+        "prefix index for short search prefixes",
+        lambda db: (
+            None
+            if _has_prefixes(db, "pnotes_fts")
+            else _external_fts_again(db, "pnotes_fts", "pnotes")
+        ),
+    )
 )
