@@ -16,7 +16,7 @@ from vault.errors import ConfideError, DamagedFileError, StorageError, UsageErro
 from vault.storage import fsutil
 
 from ._io import Counter, ProgressCallback, open_uncached
-from .archive import ArchiveHeader, ArchiveKeys, read_archive
+from .archive import INDEX, ArchiveHeader, ArchiveKeys, read_archive
 from .catalog import BackupRecord, Catalog
 from .drives import backup_dir, read_marker
 from .errors import BackupDamagedError, SwappedBackupError, UntrustedBackupError
@@ -174,7 +174,7 @@ def verify_archive(
         contents.size,
         contents.digest,
         int(manifest.get("counts", {}).get("clients", 0)),
-        {s.name: s.size for s in contents.sections},
+        {s.name: s.size for s in contents.sections if s.name != INDEX},
     )
     if catalog is not None and record is not None:
         report.catalog_status = record.status

@@ -34,6 +34,7 @@ def test_a_new_vault_gets_the_catalog_from_backup_not_from_the_vault_schema(
         assert [r[0] for r in vault.db.query("SELECT version FROM backup_schema_migrations")] == [
             1,
             2,
+            4,
         ]
         assert [
             r[0] for r in vault.db.query("SELECT version FROM schema_migrations")
@@ -56,6 +57,7 @@ def test_a_vault_catalogued_by_the_old_vault_migration_keeps_its_backups(
     catalog_module._current.add(vault.db)
     # Today's code writes these backups: it needs what its version 2 adds (idempotent).
     catalog_module._catalog_v2(vault.db)
+    catalog_module._catalog_v4(vault.db)  # and what version 4 adds (incremental backups)
     add_drive(vault, drive, "OLD")
     first = run_backup(vault, drive)
     vault.lock()
@@ -76,6 +78,7 @@ def test_a_vault_catalogued_by_the_old_vault_migration_keeps_its_backups(
         assert [r[0] for r in again.db.query("SELECT version FROM backup_schema_migrations")] == [
             1,
             2,
+            4,
         ]
     finally:
         again.lock()
