@@ -261,29 +261,9 @@ def record_state(vault: Vault, pnotes_tags: bytes | None) -> str:
     access log: the last audit entry that changed something, the settings (but the backup
     catalogue's own), every content table's row count, the psychotherapy notes' pages, the key
     file. Equal fingerprints: nothing to back up. Call with the vault frozen."""
-    db = vault.db
-    marks = ", ".join("?" for _ in READ_ONLY_ACTIONS)
-    last_change = db.scalar(
-        f"SELECT seq FROM audit_log WHERE action NOT IN ({marks}) ORDER BY seq DESC LIMIT 1",
-        tuple(sorted(READ_ONLY_ACTIONS)),
-    )
-    settings = [
-        (str(r[0]), str(r[1]))
-        for r in db.query("SELECT key, value FROM settings WHERE key != 'backup' ORDER BY key")
-    ]
-    tables = [
-        str(r[0])
-        for r in db.query(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-            "AND name NOT LIKE 'backup%' AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name"
-        )
-        if str(r[0]) not in _NOT_CONTENT
-    ]
-    counts = {t: int(db.scalar(f'SELECT count(*) FROM "{t}"')) for t in tables}
+    parts = vault.content_fingerprint(READ_ONLY_ACTIONS, skip_tables=_NOT_CONTENT)
     doc = {
-        "last_change": last_change,
-        "settings": settings,
-        "counts": counts,
+        "record": parts,
         "pnotes": hashlib.sha256(pnotes_tags).hexdigest() if pnotes_tags is not None else None,
         "key_file": hashlib.sha256(vault.key_file.to_bytes()).hexdigest(),
     }
