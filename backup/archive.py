@@ -29,8 +29,8 @@ from vault.errors import DamagedFileError, KdfRefusedError, NotAVaultError
 from .errors import BackupDamagedError, NotABackupError
 
 MAGIC = b"CNFDBAK1"
-FORMAT_VERSION = 2
-READABLE_FORMATS = (1, 2)
+FORMAT_VERSION = 3
+READABLE_FORMATS = (1, 2, 3)
 CHUNK_SIZE = 1 << 20
 MIN_CHUNK, MAX_CHUNK = 4096, 1 << 24
 PREFIX = struct.Struct(">8sI")  # magic, header length
@@ -40,6 +40,11 @@ MAC_LEN = 32
 TAG_LEN = 16
 MAX_HEADER = 64 * 1024
 MANIFEST = "manifest"
+# Format 3 (page-level incremental backups, see FORMAT.md): the first section is the index (the
+# archive's kind, its base, and a tag per database page); an incremental's database sections
+# hold only the changed pages and are named "<database>.pages".
+INDEX = "index"
+PAGES_SUFFIX = ".pages"
 ARCHIVE_ID_LEN = 16
 # Format 2 pads every section to a size class (see FORMAT.md, "Lengths"): its plaintext is an
 # 8-byte true length, the data, then zeros up to the class of (8 + length).
@@ -50,6 +55,14 @@ STEP_BITS = 3  # 2**3 = 8 size classes per doubling
 
 CIPHER = "AES-256-GCM"
 KEY_DERIVATION = "HKDF-SHA256 from the vault's 256-bit record key, salted with the archive id"
+
+
+def section_floor(name: str) -> int:
+    """The smallest size class of a section: the manifest, the index and an incremental's
+    pages are small (64 KiB); a whole database is padded to at least 1 MiB."""
+    if name in (MANIFEST, INDEX) or name.endswith(PAGES_SUFFIX):
+        return MANIFEST_FLOOR
+    return SECTION_FLOOR
 
 
 def _info(vault_id: str, purpose: str, version: int) -> bytes:
@@ -314,7 +327,7 @@ class ArchiveWriter:
             raise ValueError(f"section {name!r} is not next in the header")
         if self.header.padded and size is None:
             raise ValueError("a padded archive needs each section's size")
-        info = self._stream(index, name, source, progress, size)
+        info = self._stream(index, name, source, progress, size, section_floor(name))
         self.sections.append(info)
         self._next += 1
         return info
@@ -510,8 +523,12 @@ def read_archive(
     name: str = "the file",
     sink: Sink | None = None,
     progress: Progress | None = None,
+    first_only: bool = False,
 ) -> ArchiveContents:
-    """Read and authenticate everything, in order; raise at the first problem, saying where."""
+    """Read and authenticate everything, in order; raise at the first problem, saying where.
+
+    With `first_only`, stop after the first section (format 3: the index), every chunk of it
+    authenticated; the manifest is then `{}` and the digest not the archive's."""
     reader = _Reader(source)
     prefix = reader.read(PREFIX.size)
     header, signed, _, mac = _parse_prefix(reader, prefix, name)
@@ -544,11 +561,7 @@ def read_archive(
         is_manifest = section == MANIFEST
         write = None if is_manifest or sink is None else sink(section)
         info = SectionInfo(section)
-        unpad = (
-            _Unpadder(section, MANIFEST_FLOOR if is_manifest else SECTION_FLOOR, name)
-            if (header.padded)
-            else None
-        )
+        unpad = _Unpadder(section, section_floor(section), name) if header.padded else None
         chunk = 0
         while True:
             where = f"section {section}, chunk {chunk}, at byte {reader.offset}"
@@ -615,6 +628,8 @@ def read_archive(
                 break
         info.chunks = chunk
         sections.append(info)
+        if first_only:
+            return ArchiveContents(header, {}, sections, reader.offset, "")
     if reader.read(1):
         raise BackupDamagedError(
             f"{name} has unexpected data after its end (byte {reader.offset - 1})",

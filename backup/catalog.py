@@ -59,10 +59,21 @@ class BackupRecord:
     status: str
     verified_at: str | None
     error: str | None
+    # Format 3 (catalogue version 4): 'full' or 'incremental'; an incremental's base row; the
+    # pages it carries; the fingerprint of the record it holds (to skip an unchanged backup).
+    kind: str = "full"
+    base_id: int | None = None
+    pages: int | None = None
+    state: str | None = None
+    skipped_at: str | None = None  # the last backup skipped because nothing had changed
 
     @property
     def is_good(self) -> bool:
         return self.status == "good"
+
+    @property
+    def is_incremental(self) -> bool:
+        return self.kind == "incremental"
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,11 @@ class BackupSettings:
     interval_hours: float = 20.0
     watch_roots: tuple[str, ...] = DEFAULT_WATCH_ROOTS
     rescan_seconds: float = 15.0
+    # Incremental backups: a full archive at least every `full_every` backups on a drive (1:
+    # always full), and as soon as the chain's incrementals add up to more than `full_fraction`
+    # of its full archive.
+    full_every: int = 8
+    full_fraction: float = 0.5
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,6 +100,8 @@ class BackupSettings:
             "interval_hours": self.interval_hours,
             "watch_roots": list(self.watch_roots),
             "rescan_seconds": self.rescan_seconds,
+            "full_every": self.full_every,
+            "full_fraction": self.full_fraction,
         }
 
     @classmethod
@@ -97,6 +115,8 @@ class BackupSettings:
                 float(doc.get("interval_hours", base.interval_hours)),
                 tuple(str(r) for r in doc.get("watch_roots", base.watch_roots)),
                 float(doc.get("rescan_seconds", base.rescan_seconds)),
+                int(doc.get("full_every", base.full_every)),
+                float(doc.get("full_fraction", base.full_fraction)),
             )
         except (TypeError, ValueError):
             return base
@@ -118,6 +138,15 @@ class BackupSettings:
                 )
         if self.interval_hours < 0 or self.rescan_seconds <= 0:
             raise UsageError("intervals must be positive")
+        if self.full_every < 1:
+            raise UsageError(
+                f"full_every must be 1 or more ({self.full_every}); 1 makes every backup full"
+            )
+        if not 0 <= self.full_fraction <= 10:
+            raise UsageError(
+                f"full_fraction must be between 0 and 10 ({self.full_fraction}); 0 makes every "
+                "backup full"
+            )
         return self
 
 
@@ -198,10 +227,28 @@ def _catalog_v3(db: Database) -> None:
         db.execute("ALTER TABLE backups ADD COLUMN medium TEXT")
 
 
+def _catalog_v4(db: Database) -> None:
+    # Incremental backups (format 3): each row says whether it is a full archive or an
+    # incremental on top of `base_id`, how many pages it carries, and the fingerprint of the
+    # record it holds. Old rows are full archives. Added only if missing, like version 2.
+    columns = {str(r[1]) for r in db.query("PRAGMA table_info(backups)")}
+    for name, decl in (
+        ("kind", "TEXT NOT NULL DEFAULT 'full'"),
+        ("base_id", "INTEGER REFERENCES backups(id)"),
+        ("pages", "INTEGER"),
+        ("state", "TEXT"),
+        ("skipped_at", "TEXT"),
+    ):
+        if name not in columns:
+            db.execute(f"ALTER TABLE backups ADD COLUMN {name} {decl}")
+    db.execute("CREATE INDEX IF NOT EXISTS backups_base ON backups(base_id)")
+
+
 CATALOG_MIGRATIONS = [
     Migration(1, "backup catalog", lambda db: db.execute_all(CATALOG_V1)),
     Migration(2, "backup removals, marker tags", _catalog_v2),
     Migration(3, "where each archive lives (inode, device)", _catalog_v3),
+    Migration(4, "incremental backups", _catalog_v4),
 ]
 # The status a row reads as: 'removing' while its destruction is recorded but not finished.
 _SHOWN = "(CASE WHEN id IN (SELECT backup_id FROM backup_removals) THEN 'removing' ELSE status END)"
@@ -390,6 +437,40 @@ class Catalog:
             return {"unreadable": True}  # matches no file: the purge waits
         return doc if isinstance(doc, dict) else {"unreadable": True}
 
+    def set_link(
+        self, backup_id: int, kind: str, base_id: int | None, pages: int, state: str
+    ) -> None:
+        """What kind of archive the row is (format 3), its base, pages and record fingerprint."""
+        if kind not in ("full", "incremental") or (kind == "full") != (base_id is None):
+            raise UsageError(f"internal: a {kind} archive with base {base_id}")
+        with self._db.atomic():
+            self._db.execute(
+                "UPDATE backups SET kind = ?, base_id = ?, pages = ?, state = ? WHERE id = ?",
+                (kind, base_id, pages, state, backup_id),
+            )
+
+    def mark_skipped(self, backup_id: int) -> None:
+        """A backup found nothing changed since this archive: it still stands for today."""
+        self._db.execute("UPDATE backups SET skipped_at = ? WHERE id = ?", (now_utc(), backup_id))
+
+    def chain(self, backup_id: int) -> list[BackupRecord]:
+        """The archive and every base it needs, newest first, down to its full archive."""
+        out: list[BackupRecord] = []
+        seen: set[int] = set()
+        current: int | None = backup_id
+        while current is not None and current not in seen:
+            seen.add(current)
+            record = self.get(current)
+            out.append(record)
+            current = record.base_id
+        return out
+
+    def dependents(self, backup_id: int) -> list[BackupRecord]:
+        """The incrementals built directly on this archive."""
+        return self._rows_to_records(
+            self._db.query("SELECT * FROM backups WHERE base_id = ? ORDER BY id", (backup_id,))
+        )
+
     def mark_verified(self, backup_id: int) -> None:
         self._db.execute("UPDATE backups SET verified_at = ? WHERE id = ?", (now_utc(), backup_id))
 
@@ -479,6 +560,11 @@ class Catalog:
                     REMOVING if bid in removing else r["status"],
                     r["verified_at"],
                     r["error"],
+                    r["kind"],
+                    r["base_id"],
+                    r["pages"],
+                    r["state"],
+                    r["skipped_at"],
                 )
             )
         return records

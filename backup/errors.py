@@ -42,6 +42,11 @@ class BackupDamagedError(DamagedFileError):
         self.offset = offset
 
 
+class BrokenChainError(BackupDamagedError):
+    """An incremental archive whose base is missing, another archive, or damaged: the chain
+    it belongs to cannot be restored from this link."""
+
+
 class SwappedBackupError(BackupDamagedError):
     """A valid archive of this vault, but not the one the catalog records under its file name
     (an older backup copied over a newer one's name): restoring it would lose what came since."""

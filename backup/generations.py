@@ -63,8 +63,12 @@ def prune(vault: Vault, drive_id: str, root: Path, policy: RotationPolicy) -> li
     catalog = Catalog(vault)
     good = catalog.backups(drive_id, ["good"])
     keep = select_keep(good, policy)
+    # An incremental is restorable only with every base down to its full archive: a kept
+    # generation keeps its whole chain.
+    for kept in list(keep):
+        keep.update(r.id for r in catalog.chain(kept))
     pruned: list[BackupRecord] = []
-    for record in good:
+    for record in good:  # newest first: a link goes before the base it was built on
         if record.id in keep:
             continue
         # The drive may be mounted elsewhere than when the archive was written. The row reads

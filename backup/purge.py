@@ -132,7 +132,7 @@ class DisposalBackups:
         if _is_read_only(backup_dir(root)):
             raise StorageError(f"the backup drive {copies[0].drive} at {root} is read-only")
         # Rotation off: the old generations are destroyed below, all of them.
-        result = run_backup(vault, root, rotate=False)
+        result = run_backup(vault, root, rotate=False, full=True)
         catalog = Catalog(vault)
         for c in copies:
             # Recorded as 'removing' before its blocks are zeroed (removal.py).
@@ -187,9 +187,10 @@ class DisposalBackups:
         try:
             with fsutil.storage_errors(f"cannot read {path}"), open(path, "rb") as source:
                 read_archive(source, keys_for, name=path.name, sink=sink)
-            for name in SECTIONS:
+            for name in (*SECTIONS, *(s + ".pages" for s in SECTIONS)):
+                # Format 3: an incremental's pages, page-aligned like a whole database.
                 data = sections[name].getvalue() if name in sections else b""
-                key_name = _SECTION_KEYS.get(name)
+                key_name = _SECTION_KEYS.get(name.removesuffix(".pages"))
                 if key_name is None or len(data) < PAGE_SIZE:
                     continue
                 # The archive's AES-GCM already authenticated these bytes: decrypt the pages as
@@ -351,7 +352,7 @@ def process_pending_purges(vault: Vault, drive_root: Path) -> list[str]:
             f"the backup drive at {drive_root} is read-only; the pending purge "
             "of old backups waits until it is writable"
         )
-    new = str(run_backup(vault, root, rotate=False).path) if found else None
+    new = str(run_backup(vault, root, rotate=False, full=True).path) if found else None
     purged: list[str] = []
     for purge_id, old, records in found:
         for record in records:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vault import Vault
-from vault.crypto.keyslots import KeyName, key_file_exists, wipe_keys
+from vault.crypto.keyslots import KeyName, derive_subkey, key_file_exists, wipe_keys
 from vault.crypto.secret import SecretBytes
 from vault.errors import (
     ConfideError,
@@ -44,9 +44,10 @@ from vault.storage.lockfile import ProcessLock
 from vault.vault import KEY_FILE, LOCK_FILE, PNOTES_DB, RECORD_DB, check_database_file
 
 from ._io import Counter, ProgressCallback, open_uncached
-from .archive import read_archive, read_header
+from .archive import ArchiveContents, ArchiveHeader, ArchiveKeys, KeysFor, read_archive, read_header
 from .catalog import Catalog
-from .errors import RestoreTargetExistsError
+from .chain import ChainSink, check_base_digest, check_restored, link_position, resolve_chain
+from .errors import BackupDamagedError, BrokenChainError, RestoreTargetExistsError
 from .keys import archive_key_file, secret_keys_for
 from .verify import check_binding
 
@@ -352,14 +353,24 @@ def _restore_into(
     size = archive.stat().st_size
     try:
         try:
-            with open_uncached(archive) as source:
-                contents = read_archive(
-                    source,
-                    secret_keys_for(archive.name, passphrase, recovery_key, keep=keys),
-                    name=archive.name,
-                    sink=sinks,
-                    progress=Counter("restore", size, progress),
+            with open(archive, "rb") as source:
+                chained = read_header(source, archive.name)[0].format >= 3
+            if chained:
+                contents = _restore_chain(
+                    archive,
+                    staging,
+                    _chain_keys(archive.name, passphrase, recovery_key, keys),
+                    progress,
                 )
+            else:
+                with open_uncached(archive) as source:
+                    contents = read_archive(
+                        source,
+                        secret_keys_for(archive.name, passphrase, recovery_key, keep=keys),
+                        name=archive.name,
+                        sink=sinks,
+                        progress=Counter("restore", size, progress),
+                    )
         except OSError as e:
             raise StorageError(fsutil.describe_os_error(e, f"cannot restore into {staging}")) from e
         finally:
@@ -414,6 +425,70 @@ def _restore_into(
         False,
         via,
     )
+
+
+def _chain_keys(
+    name: str, passphrase: str | None, recovery_key: str | None, keep: dict[KeyName, SecretBytes]
+) -> KeysFor:
+    """Keys for every link of a chain: the key-file copy is unwrapped once (one Argon2id
+    derivation), and each link's own keys derived from the record key it holds."""
+    secret = secret_keys_for(name, passphrase, recovery_key, keep=keep)
+    seen: list[bytes] = []
+
+    def keys_for(header: ArchiveHeader) -> ArchiveKeys:
+        if seen and header.key_file == seen[0] and KeyName.RECORD in keep:
+            record = keep[KeyName.RECORD]
+            return ArchiveKeys.derive(
+                lambda salt, info: derive_subkey(record, salt, info),
+                header.archive_id,
+                header.vault_id,
+                header.format,
+            )
+        if seen:
+            raise BrokenChainError(
+                f"the links of the chain of {name} carry different key files", section="chain"
+            )
+        seen.append(header.key_file)
+        return secret(header)
+
+    return keys_for
+
+
+def _restore_chain(
+    archive: Path, staging: Path, keys_for: KeysFor, progress: ProgressCallback | None
+) -> ArchiveContents:
+    """Rebuild the databases from the full archive and every incremental up to `archive`,
+    each link read in full and authenticated; the result checked page by page against the
+    newest link's index. Damage anywhere names the link and the section."""
+    links = resolve_chain(archive, keys_for)
+    total = sum(link.path.stat().st_size for link in links)
+    counter = Counter("restore", total, progress)
+    contents: ArchiveContents | None = None
+    for i, link in enumerate(links):
+        position = link_position(i, len(links))
+        sink = ChainSink(staging, link.index, link.path.name)
+        try:
+            with open_uncached(link.path) as source:
+                contents = read_archive(
+                    source, keys_for, name=link.path.name, sink=sink, progress=counter
+                )
+            sink.finish()
+        except BackupDamagedError as e:
+            raise type(e)(
+                f"{e} ({position} of the chain restoring {archive.name})",
+                section=e.section,
+                chunk=e.chunk,
+                offset=e.offset,
+            ) from e
+        finally:
+            sink.close()
+        if contents.header.archive_hex != link.archive_id:
+            raise BrokenChainError(f"{link.path.name} changed during the restore", section="file")
+        if i + 1 < len(links):
+            check_base_digest(links[i + 1], contents.digest, link_position(i + 1, len(links)))
+    assert contents is not None
+    check_restored(staging, links[-1].index, archive.name)
+    return contents
 
 
 def sweep_restore_tests(folder: Path) -> list[str]:

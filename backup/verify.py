@@ -16,10 +16,16 @@ from vault.errors import ConfideError, DamagedFileError, StorageError, UsageErro
 from vault.storage import fsutil
 
 from ._io import Counter, ProgressCallback, open_uncached
-from .archive import ArchiveHeader, ArchiveKeys, read_archive
+from .archive import INDEX, ArchiveHeader, ArchiveKeys, read_archive, read_header
 from .catalog import BackupRecord, Catalog
+from .chain import ArchiveIndex, BaseRef
 from .drives import backup_dir, read_marker
-from .errors import BackupDamagedError, SwappedBackupError, UntrustedBackupError
+from .errors import (
+    BackupDamagedError,
+    BrokenChainError,
+    SwappedBackupError,
+    UntrustedBackupError,
+)
 from .keys import check_epoch, secret_keys_for, vault_keys_for
 
 
@@ -138,9 +144,20 @@ def verify_archive(
                 check_epoch(vault, path.name, record.key_epoch)
         return keys_for(header)
 
+    index_parts: list[bytes] = []
     try:
         with open_uncached(path) as source:
-            contents = read_archive(source, checked_keys, name=path.name, progress=counter)
+            contents = read_archive(
+                source,
+                checked_keys,
+                name=path.name,
+                progress=counter,
+                sink=lambda s: index_parts.append if s == INDEX else None,
+            )
+        if contents.header.format >= 3:
+            index = ArchiveIndex.from_bytes(b"".join(index_parts), path.name)
+            if index.base is not None:
+                _check_base(path, index.base, catalog, passphrase, recovery_key)
     except OSError as e:
         raise StorageError(fsutil.describe_os_error(e, f"cannot read {path}")) from e
     except (BackupDamagedError, DamagedFileError) as e:
@@ -174,7 +191,7 @@ def verify_archive(
         contents.size,
         contents.digest,
         int(manifest.get("counts", {}).get("clients", 0)),
-        {s.name: s.size for s in contents.sections},
+        {s.name: s.size for s in contents.sections if s.name != INDEX},
     )
     if catalog is not None and record is not None:
         report.catalog_status = record.status
@@ -195,6 +212,51 @@ def verify_archive(
         elif here:
             catalog.mark_verified(record.id)
     return report
+
+
+def _check_base(
+    path: Path,
+    base: BaseRef,
+    catalog: Catalog | None,
+    passphrase: str | None,
+    recovery_key: str | None,
+) -> None:
+    """An incremental verifies only if its base is beside it and is the very archive it was
+    built on: with the vault, the base's catalogue row (good, same digest) and its file's
+    header; on a new machine, the base (and so its whole chain) read and authenticated."""
+    base_path = path.parent / Path(base.file).name
+    if base_path.is_symlink() or not base_path.is_file():
+        raise BrokenChainError(
+            f"{path.name} is an incremental backup whose base {base.file} is not beside it; "
+            "it cannot be restored",
+            section="chain",
+        )
+    if catalog is not None:
+        row = catalog.by_archive(base.archive_id)
+        if row is None or row.status != "good" or row.digest != base.digest:
+            what = "not catalogued" if row is None else f"catalogued {row.status}"
+            if row is not None and row.status == "good":
+                what = "catalogued with another digest"
+            raise BrokenChainError(
+                f"{path.name}: its base {base.file} is {what}; the chain is broken there",
+                section="chain",
+            )
+        with open(base_path, "rb") as source:
+            header = read_header(source, base_path.name)[0]
+        if header.archive_hex != base.archive_id or base_path.stat().st_size != row.size:
+            raise BrokenChainError(
+                f"{path.name}: {base.file} is not the archive it was built on; the chain is "
+                "broken there",
+                section="chain",
+            )
+        return
+    report = verify_archive(base_path, passphrase=passphrase, recovery_key=recovery_key)
+    if report.archive_id != base.archive_id or report.digest != base.digest:
+        raise BrokenChainError(
+            f"{path.name}: {base.file} is not the archive it was built on (another archive or "
+            "another version of it); the chain is broken there",
+            section="chain",
+        )
 
 
 @dataclass

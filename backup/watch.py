@@ -45,6 +45,9 @@ def is_due(
     if last is None:
         return True
     made = datetime.fromisoformat(last.created_at)
+    if last.skipped_at:
+        # A backup since found nothing changed: that check counts as the latest backup.
+        made = max(made, datetime.fromisoformat(last.skipped_at))
     return (now or datetime.now(UTC)) - made >= timedelta(hours=interval_hours)
 
 

@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from io import BytesIO
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -30,6 +31,7 @@ from .archive import (
     CHUNK_SIZE,
     CIPHER,
     FORMAT_VERSION,
+    INDEX,
     KEY_DERIVATION,
     ArchiveContents,
     ArchiveHeader,
@@ -37,7 +39,20 @@ from .archive import (
     ArchiveWriter,
     read_archive,
 )
-from .catalog import BackupRecord, Catalog
+from .catalog import BackupRecord, BackupSettings, Catalog
+from .chain import (
+    DATABASES,
+    PAGE_SIZE,
+    ArchiveIndex,
+    BaseRef,
+    DatabaseIndex,
+    PagesSource,
+    changed_pages,
+    index_doc,
+    page_tags,
+    read_index,
+    record_state,
+)
 from .drives import PARTIAL, SUFFIX, backup_dir, check_drive, read_marker
 from .errors import BackupDamagedError
 from .generations import RotationPolicy, prune
@@ -56,6 +71,27 @@ class BackupResult:
     write_seconds: float
     verify_seconds: float
     pruned: list[BackupRecord] = field(default_factory=list)
+    # Nothing had changed since `record` (the newest archive on the drive): nothing written.
+    skipped: bool = False
+    # Why this archive is a full one rather than an incremental (None for an incremental).
+    full_because: str | None = None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """An incremental on top of `base` (whose index lists the pages it holds), or a full."""
+
+    base: BackupRecord | None
+    base_index: ArchiveIndex | None
+    reason: str | None  # why a full archive, when base is None
+
+    @property
+    def kind(self) -> str:
+        return "full" if self.base is None else "incremental"
+
+    def sections(self) -> tuple[str, ...]:
+        suffix = "" if self.base is None else ".pages"
+        return (INDEX, *(d + suffix for d in DATABASES))
 
 
 def encryption_summary(vault_kdf: dict[str, Any]) -> dict[str, Any]:
@@ -168,18 +204,24 @@ def run_backup(
     now: datetime | None = None,
     chunk_size: int = CHUNK_SIZE,
     format_version: int = FORMAT_VERSION,
+    full: bool = False,
 ) -> BackupResult:
     """Write, read back and verify one archive on the designated drive at `drive_root`.
 
+    Format 3 writes an incremental archive (the pages changed since the newest archive on
+    that drive) unless the settings call for a full one, `full` is set, or the chain cannot be
+    built on; and writes nothing when nothing in the record changed (`skipped`).
     `now` dates the archive (rotation tests); `chunk_size` is the plaintext bytes per chunk;
-    `format_version` 1 writes the old unpadded format (tests that older archives still read).
+    `format_version` 1 or 2 writes an older format (tests that older archives still read).
     """
     drive_root = Path(drive_root)
     lock = _vault_lock(vault.vault_id)
     if not lock.acquire(blocking=False):
         raise UsageError("a backup of this vault is already running")
     try:
-        return _run_backup(vault, drive_root, progress, rotate, now, chunk_size, format_version)
+        return _run_backup(
+            vault, drive_root, progress, rotate, now, chunk_size, format_version, full
+        )
     finally:
         lock.release()
 
@@ -192,6 +234,7 @@ def _run_backup(
     now: datetime | None,
     chunk_size: int,
     version: int,
+    full: bool = False,
 ) -> BackupResult:
     catalog = Catalog(vault)
     marker = check_drive(vault, root, register=False)
@@ -204,6 +247,19 @@ def _run_backup(
         _remove_partials(folder)
     created = (now or datetime.now(UTC)).astimezone(UTC)
     keyfile = vault.key_file
+    plan = _Plan(None, None, "older format") if version < 3 else None
+    if plan is None:
+        settings = catalog.settings()
+        last = catalog.last_good(marker.drive_id)
+        if not full and _unchanged(vault, last, folder):
+            assert last is not None
+            with vault.atomic():
+                catalog.register_drive(marker, str(root))
+                catalog.mark_skipped(last.id)
+            return BackupResult(
+                catalog.get(last.id), folder / last.file_name, marker.drive_id, 0.0, 0.0, [], True
+            )
+        plan = _plan(vault, catalog, settings, last, folder, full)
     if version == 1:
         header = ArchiveHeader.new(
             vault.vault_id, keyfile.epoch, SECTIONS, keyfile.to_bytes(), chunk_size, format=1
@@ -212,7 +268,10 @@ def _run_backup(
             f"confide-{created.strftime('%Y%m%dT%H%M%SZ')}-{header.archive_hex[:8]}{SUFFIX}"
         )
     else:
-        header = ArchiveHeader.new(vault.vault_id, None, SECTIONS, hide_epoch(keyfile), chunk_size)
+        sections = SECTIONS if version == 2 else plan.sections()
+        header = ArchiveHeader.new(
+            vault.vault_id, None, sections, hide_epoch(keyfile), chunk_size, format=version
+        )
         final = folder / _file_name(header.archive_hex)
     partial = folder / ("." + final.name + PARTIAL)
     client_ids = vault.clients.ids()
@@ -237,7 +296,9 @@ def _run_backup(
             finish_removals(vault, marker.drive_id, root)  # what a kill left 'removing'
         t0 = time.perf_counter()
         written = partial
-        digest, size, held = _write(vault, header, keyfile, partial, created_text, progress, root)
+        digest, size, held, index, state = _write(
+            vault, header, keyfile, partial, created_text, progress, root, plan
+        )
         try:
             os.replace(partial, final)
             written = final
@@ -268,6 +329,9 @@ def _run_backup(
         catalog.add_clients(backup_id, held)
         catalog.mark_good(backup_id, size, digest)
         catalog.set_medium(backup_id, where)
+        if index is not None and state is not None:
+            base_id = plan.base.id if plan.base is not None else None
+            catalog.set_link(backup_id, index.kind, base_id, index.pages_carried, state)
         vault.audit.record(
             Action.BACKUP,
             "backup",
@@ -276,12 +340,75 @@ def _run_backup(
             size=size,
             clients=len(held),
             verified=True,
+            kind=plan.kind,
         )
     pruned: list[BackupRecord] = []
     if rotate:
         settings = catalog.settings()
         pruned = prune(vault, marker.drive_id, root, RotationPolicy.from_settings(settings))
-    return BackupResult(catalog.get(backup_id), final, marker.drive_id, t1 - t0, t2 - t1, pruned)
+    return BackupResult(
+        catalog.get(backup_id),
+        final,
+        marker.drive_id,
+        t1 - t0,
+        t2 - t1,
+        pruned,
+        full_because=plan.reason if plan.base is None else None,
+    )
+
+
+def _key_file_sha(vault: Vault) -> str:
+    return hashlib.sha256(vault.key_file.to_bytes()).hexdigest()
+
+
+def _unchanged(vault: Vault, last: BackupRecord | None, folder: Path) -> bool:
+    """Whether the record is as the newest good archive on this drive holds it (format 3
+    catalogues a fingerprint; see chain.record_state) and that archive is still there."""
+    if last is None or last.state is None or last.key_epoch != vault.key_file.epoch:
+        return False
+    path = folder / last.file_name
+    if path.is_symlink() or not path.is_file() or path.stat().st_size != last.size:
+        return False
+    with vault.frozen_files() as files:
+        return record_state(vault, page_tags(files["pnotes.db"])) == last.state
+
+
+def _plan(
+    vault: Vault,
+    catalog: Catalog,
+    settings: BackupSettings,
+    last: BackupRecord | None,
+    folder: Path,
+    full: bool,
+) -> _Plan:
+    """An incremental on the newest good archive of this drive, or a full archive and why."""
+    if full:
+        return _Plan(None, None, "a full backup was asked for")
+    if last is None:
+        return _Plan(None, None, "no earlier backup on this drive")
+    if last.state is None:
+        return _Plan(None, None, "the newest backup on this drive is of an older format")
+    if last.key_epoch != vault.key_file.epoch:
+        return _Plan(None, None, "the vault's keys changed since the newest backup")
+    chain = catalog.chain(last.id)
+    if any(r.status != "good" for r in chain) or chain[-1].kind != "full":
+        return _Plan(None, None, "the chain of the newest backup is not whole")
+    if len(chain) + 1 > settings.full_every:
+        return _Plan(None, None, f"a full backup every {settings.full_every} backups")
+    full_size = chain[-1].size or 0
+    added = sum(r.size or 0 for r in chain[:-1])
+    if settings.full_fraction <= 0 or added > settings.full_fraction * full_size:
+        return _Plan(None, None, "the incrementals add up to more than the settings allow")
+    path = folder / last.file_name
+    try:
+        contents, index = read_index(path, vault_keys_for(vault, path.name), uncached=True)
+    except (ConfideError, OSError):
+        return _Plan(None, None, "the newest backup's index could not be read")
+    if contents.header.archive_hex != last.archive_id or index.key_file_sha256 != _key_file_sha(
+        vault
+    ):
+        return _Plan(None, None, "the newest backup is not the one catalogued, or under other keys")
+    return _Plan(last, index, None)
 
 
 def _write(
@@ -292,8 +419,10 @@ def _write(
     created: str,
     progress: ProgressCallback | None,
     root: Path,
-) -> tuple[str, int, list[int]]:
-    """Stream the frozen vault into `partial`; returns digest, size and the clients held."""
+    plan: _Plan,
+) -> tuple[str, int, list[int], ArchiveIndex | None, str | None]:
+    """Stream the frozen vault into `partial`; returns digest, size, the clients held, and
+    (format 3) the archive's index and the record's fingerprint."""
     keys = ArchiveKeys.derive(
         vault.derive_subkey, header.archive_id, header.vault_id, header.format
     )
@@ -302,19 +431,25 @@ def _write(
     except OSError as e:
         keys.wipe()
         raise _storage_error(e, root, f"cannot write a backup on {root}") from e
+    index: ArchiveIndex | None = None
+    state: str | None = None
     try:
         with os.fdopen(fd, "wb", buffering=READ_BLOCK) as out:
             writer = ArchiveWriter(out, header, keys)
             keys.wipe()
             with vault.frozen_files() as files:
-                total = sum(files[s].stat().st_size for s in SECTIONS)
-                counter = _WritebackCounter("write", total, progress, out, writer)
                 client_ids = list(vault.clients.ids())
-                for section in SECTIONS:
-                    with open(files[section], "rb", buffering=0) as source:
-                        writer.write_section(
-                            section, source, counter, os.fstat(source.fileno()).st_size
-                        )
+                if header.format >= 3:
+                    index, state = _index(vault, files, plan)
+                    _write_indexed(writer, index, files, progress, out)
+                else:
+                    total = sum(files[s].stat().st_size for s in SECTIONS)
+                    counter = _WritebackCounter("write", total, progress, out, writer)
+                    for section in SECTIONS:
+                        with open(files[section], "rb", buffering=0) as source:
+                            writer.write_section(
+                                section, source, counter, os.fstat(source.fileno()).st_size
+                            )
                 notes = vault.notes.count()
             digest = writer.finish(
                 {
@@ -326,6 +461,7 @@ def _write(
                     "confide_version": __version__,
                     "client_ids": client_ids,
                     "counts": {"clients": len(client_ids), "notes": notes},
+                    **(index_doc(index) if index is not None else {}),
                 }
             )
             size = writer.bytes_written
@@ -335,7 +471,57 @@ def _write(
         raise _storage_error(e, root, f"the backup to {root} failed") from e
     finally:
         keys.wipe()
-    return digest, size, client_ids
+    return digest, size, client_ids, index, state
+
+
+def _index(vault: Vault, files: dict[str, Path], plan: _Plan) -> tuple[ArchiveIndex, str]:
+    """The index of the archive about to be written (the vault frozen): every page's tag and,
+    for an incremental, the pages whose tag differs from the base's."""
+    tags: dict[str, bytes] = {}
+    for name in DATABASES:
+        found = page_tags(files[name])
+        if found is None:
+            raise StorageError(f"{name} is not a whole number of pages; the vault is damaged")
+        tags[name] = found
+    state = record_state(vault, tags["pnotes.db"])
+    key_sha = _key_file_sha(vault)
+    if plan.base is None or plan.base_index is None:
+        databases = {n: DatabaseIndex(tags[n], None) for n in DATABASES}
+        return ArchiveIndex("full", None, 0, key_sha, databases), state
+    base = plan.base_index
+    databases = {
+        n: DatabaseIndex(tags[n], tuple(changed_pages(base.databases[n].tags, tags[n])))
+        for n in DATABASES
+    }
+    ref = BaseRef(plan.base.archive_id, plan.base.digest or "", plan.base.file_name)
+    return ArchiveIndex("incremental", ref, base.depth + 1, key_sha, databases), state
+
+
+def _write_indexed(
+    writer: ArchiveWriter,
+    index: ArchiveIndex,
+    files: dict[str, Path],
+    progress: ProgressCallback | None,
+    out: BinaryIO,
+) -> None:
+    body = index.to_bytes()
+    writer.write_section(INDEX, BytesIO(body), None, len(body))
+    total = index.pages_carried * PAGE_SIZE
+    counter = _WritebackCounter("write", total, progress, out, writer)
+    for name in DATABASES:
+        entry = index.databases[name]
+        if entry.changed is None:
+            with open(files[name], "rb", buffering=0) as source:
+                size = os.fstat(source.fileno()).st_size
+                if size != entry.pages * PAGE_SIZE:
+                    raise StorageError(f"{name} changed while the vault was held still")
+                writer.write_section(name, source, counter, size)
+            continue
+        pages = PagesSource(files[name], entry.changed)
+        try:
+            writer.write_section(index.section(name), pages, counter, pages.size)  # type: ignore[arg-type]
+        finally:
+            pages.close()
 
 
 def _read_back(

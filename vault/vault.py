@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -412,6 +414,38 @@ class Vault:
         """The value saved under `key`, or None if none was."""
         value = self.db.scalar("SELECT value FROM settings WHERE key = ?", (key,))
         return None if value is None else str(value)
+
+    def content_fingerprint(
+        self, read_only_actions: Collection[str], skip_tables: Collection[str] = ()
+    ) -> str:
+        """A digest of what the record holds, for a backup deciding whether anything changed:
+        the last audit entry whose action is not in `read_only_actions`, the settings (but
+        the backup layer's own key), and the row count of every ordinary table except
+        `skip_tables` and the backup layer's (named backup*). Cheap: no table is read whole."""
+        actions = sorted(read_only_actions)
+        marks = ", ".join("?" for _ in actions)
+        last_change = self.db.scalar(
+            f"SELECT seq FROM audit_log WHERE action NOT IN ({marks}) ORDER BY seq DESC LIMIT 1",
+            tuple(actions),
+        )
+        settings = [
+            [str(r[0]), str(r[1])]
+            for r in self.db.query(
+                "SELECT key, value FROM settings WHERE key != 'backup' ORDER BY key"
+            )
+        ]
+        tables = [
+            str(r[0])
+            for r in self.db.query(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+                "'sqlite_%' AND name NOT LIKE 'backup%' AND sql NOT LIKE 'CREATE VIRTUAL%' "
+                "ORDER BY name"
+            )
+            if str(r[0]) not in skip_tables
+        ]
+        counts = {t: int(self.db.scalar(f'SELECT count(*) FROM "{t}"')) for t in tables}
+        doc = {"last_change": last_change, "settings": settings, "counts": counts}
+        return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
 
     def save_setting(self, key: str, value: str) -> None:
         """Save `value` under `key`, replacing any earlier value."""

@@ -74,7 +74,7 @@ def test_every_flipped_bit_position_is_found_and_located(
     frames = _chunks(archive)
     original = archive.read_bytes()
     targets = [("header", 40), ("header", PREFIX.size + 5)]
-    names = {0: "record.db", 1: "pnotes.db", 2: "manifest"}
+    names = {0: "index", 1: "record.db", 2: "pnotes.db", 3: "manifest"}
     for offset, sec, num, ct_len in (frames[0], frames[len(frames) // 2], frames[-1]):
         targets.append((f"section {names[sec]}, chunk {num}", offset + FRAME.size + ct_len // 2))
     targets.append(("chunk frame", frames[3][0] + 2))  # the chunk index field
@@ -130,7 +130,7 @@ def test_sections_swapped_between_archives_fail(
 ) -> None:
     """A chunk from another archive of the same vault does not authenticate here."""
     drive = archive.parent.parent
-    other = run_backup(vault, drive, chunk_size=SMALL_CHUNK, rotate=False).path
+    other = run_backup(vault, drive, chunk_size=SMALL_CHUNK, rotate=False, full=True).path
     mine, theirs = _chunks(archive), _chunks(other)
     data, foreign = archive.read_bytes(), other.read_bytes()
     off, _, _, length = mine[2]
@@ -140,7 +140,7 @@ def test_sections_swapped_between_archives_fail(
     copy.write_bytes(
         data[:off] + foreign[off2 : off2 + FRAME.size + length2] + data[off + FRAME.size + length :]
     )
-    with pytest.raises(BackupDamagedError, match="section record.db, chunk 2"):
+    with pytest.raises(BackupDamagedError, match="section index, chunk 2"):
         verify_archive(copy, vault=vault)
 
 
@@ -190,7 +190,13 @@ def test_manifest_binds_counts_and_clients(archive: Path, passphrase: str) -> No
         contents = read_archive(f, secret_keys_for("a", passphrase))
     assert contents.manifest["counts"]["clients"] == 5
     assert len(contents.manifest["client_ids"]) == 5
-    assert [s["name"] for s in contents.manifest["sections"]] == ["record.db", "pnotes.db"]
+    # Format 3: the index (kind, base, page tags) comes first.
+    assert [s["name"] for s in contents.manifest["sections"]] == [
+        "index",
+        "record.db",
+        "pnotes.db",
+    ]
+    assert contents.manifest["kind"] == "full"
     assert json.dumps(contents.manifest)  # plain JSON
 
 

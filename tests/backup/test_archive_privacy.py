@@ -111,7 +111,7 @@ def test_archives_of_0_and_30_clients_look_the_same_to_an_outsider(tmp_path: Pat
     assert all(size_class(8 + n) == MiB for n in sizes.values()), sizes
     for field in empty_view:
         assert empty_view[field] == busy_view[field], field
-    assert busy_view["header"]["format"] == 2 and "key_epoch" not in busy_view["header"]
+    assert busy_view["header"]["format"] == 3 and "key_epoch" not in busy_view["header"]
     assert busy_view["key_file"]["epoch"] == 0  # the real epoch is only inside
     # File names carry no date or time.
     for path in (a, b):

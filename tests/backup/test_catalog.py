@@ -84,11 +84,11 @@ def test_rotation_overwrites_then_unlinks_pruned_archives(vault: Vault, drive: P
     catalog = Catalog(vault)
     catalog.save_settings(catalog.settings().__class__(keep_daily=2, keep_weekly=0, keep_monthly=0))
     day = datetime(2026, 3, 2, 9, tzinfo=UTC)
-    first = run_backup(vault, drive, now=day)
+    first = run_backup(vault, drive, now=day, full=True)
     witness = drive / "hardlink-to-first"
     witness.hardlink_to(first.path)  # shares the inode: shows what happened to its blocks
-    run_backup(vault, drive, now=day + timedelta(days=1))
-    third = run_backup(vault, drive, now=day + timedelta(days=2))
+    run_backup(vault, drive, now=day + timedelta(days=1), full=True)
+    third = run_backup(vault, drive, now=day + timedelta(days=2), full=True)
     assert [p.file_name for p in third.pruned] == [first.path.name]
     assert not first.path.exists()
     assert set(witness.read_bytes()) == {0}

@@ -42,7 +42,7 @@ def test_connected_drive_rewritten_absent_drive_pending_then_purged(
     for usb in (usb_a, usb_b):
         usb.mkdir()
         add_drive(vault, usb, label=usb.name)
-    old_a = [run_backup(vault, usb_a, rotate=False).path for _ in range(2)]
+    old_a = [run_backup(vault, usb_a, rotate=False, full=True).path for _ in range(2)]
     old_b = run_backup(vault, usb_b).path
     assert _traces(vault) > 0  # the scan finds the client in backups made before disposal
     (rows,) = [r for r in vault.disposal.plan([ids["gone"]], backups=DisposalBackups())]

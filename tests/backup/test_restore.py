@@ -237,7 +237,7 @@ def test_drive_image_holds_no_plaintext(vault: Vault, passphrase: str, tmp_path:
         add_drive(vault, drive)
         day = datetime(2026, 2, 1, tzinfo=UTC)
         run_backup(vault, drive, now=day)
-        pruned = run_backup(vault, drive, now=day + timedelta(days=1)).pruned
+        pruned = run_backup(vault, drive, now=day + timedelta(days=1), full=True).pruned
         assert len(pruned) == 1
     raw = (tmp_path / "scan.img").read_bytes()
     for needle in (

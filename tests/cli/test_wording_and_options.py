@@ -140,7 +140,8 @@ def test_all_counts_zero_still_keeps_the_newest_backup(vault: Vault, tmp_path: P
     add_drive(vault, drive)
     day = datetime(2026, 2, 1, tzinfo=UTC)
     first = run_backup(vault, drive, now=day).path
-    second = run_backup(vault, drive, now=day + timedelta(days=1))
+    # A full archive: an incremental would keep the first alive as its base.
+    second = run_backup(vault, drive, now=day + timedelta(days=1), full=True)
     assert [r.file_name for r in second.pruned] == [first.name]
     assert not first.exists() and second.path.exists()
     assert sorted(r.status for r in Catalog(vault).backups(statuses=None)) == ["good", "pruned"]

@@ -54,6 +54,13 @@ def _vault_intact(folder: Path, passphrase: str) -> None:
         v.lock()
 
 
+def _change(vault: Vault) -> None:
+    """Enough new pages that the next backup, an incremental, takes several chunks."""
+    client = vault.clients.add("Peregrine Sampleworth")
+    for i in range(12):
+        vault.notes.create(client.id, body=f"session {i}: " + "ochre-meadow " * 120)
+
+
 def _statuses(vault: Vault) -> dict[str, str]:
     return {r.file_name: r.status for r in Catalog(vault).backups()}
 
@@ -72,7 +79,7 @@ def test_full_drive_fails_cleanly(practice: Vault, drive: Path, passphrase: str)
     (drive / "room").unlink()
     os.sync()
     with pytest.raises(StorageError, match="the disk is full"):
-        run_backup(practice, drive, chunk_size=CHUNK)
+        run_backup(practice, drive, chunk_size=CHUNK, full=True)
     left = sorted(p.name for p in (drive / BACKUP_DIR).iterdir())
     assert left == [first.name]
     assert list(_statuses(practice).values()).count("good") == 1
@@ -88,7 +95,7 @@ def test_read_only_drive_is_refused(practice: Vault, drive: Path, passphrase: st
     first = run_backup(practice, drive).path
     remount(drive, readonly=True)
     with pytest.raises(StorageError, match="read-only"):
-        run_backup(practice, drive)
+        run_backup(practice, drive, full=True)
     assert list(_statuses(practice).values()).count("good") == 1
     verify_archive(first, vault=practice)
 
@@ -98,6 +105,7 @@ def test_drive_unmounted_mid_write(practice: Vault, tmp_path: Path, passphrase: 
     with mounted_image(tmp_path, size_mb=16, name="yank") as mount:
         add_drive(practice, mount)
         first = run_backup(practice, mount).path
+        _change(practice)  # the run that fails is an incremental link of the chain
         yanked: list[bool] = []
 
         def yank(p: BackupProgress) -> None:
@@ -113,9 +121,11 @@ def test_drive_unmounted_mid_write(practice: Vault, tmp_path: Path, passphrase: 
         mount_image(tmp_path / "yank.img", mount)
         verify_archive(first, vault=practice)
         # The next run on the reconnected drive works and leaves no partial file behind.
-        second = run_backup(practice, mount, rotate=False).path
+        second = run_backup(practice, mount, rotate=False)
         assert not [p for p in (mount / BACKUP_DIR).iterdir() if p.name.endswith(PARTIAL)]
-        assert second.exists()
+        assert second.path.exists() and second.record.kind == "incremental"
+        restored = restore(second.path, tmp_path / "restored", passphrase=passphrase)
+        assert restored.clients == len(practice.clients.list())
 
 
 def test_kill_9_mid_write_never_catalogued_good(
@@ -125,6 +135,7 @@ def test_kill_9_mid_write_never_catalogued_good(
     removes the partial file; the earlier backup and the vault are intact."""
     add_drive(practice, drive)
     first = run_backup(practice, drive).path
+    _change(practice)  # the killed run writes an incremental link
     folder = practice.folder
     practice.lock()
     flag = tmp_path / "writing"
@@ -135,7 +146,7 @@ def test_kill_9_mid_write_never_catalogued_good(
         from vault import Vault
         v = Vault.unlock(Path({str(folder)!r}), {passphrase!r})
         def hold(p):
-            if p.phase == "write" and p.done > 3 * {CHUNK}:
+            if p.phase == "write" and p.done > {CHUNK}:
                 Path({str(flag)!r}).touch()
                 time.sleep(120)
         run_backup(v, Path({str(drive)!r}), progress=hold, chunk_size={CHUNK})
@@ -159,9 +170,11 @@ def test_kill_9_mid_write_never_catalogued_good(
     try:
         assert sorted(_statuses(v).values()) == ["good", "writing"]
         verify_archive(first, vault=v)
-        run_backup(v, drive, rotate=False)
+        link = run_backup(v, drive, rotate=False)
+        assert link.record.kind == "incremental" and link.record.base_id is not None
         statuses = _statuses(v)
         assert sorted(statuses.values()) == ["failed", "good", "good"]
+        assert restore(link.path, tmp_path / "restored", passphrase=passphrase).clients == 9
         assert not [p for p in (drive / BACKUP_DIR).iterdir() if p.name.endswith(PARTIAL)]
         assert v.audit.verify().ok
     finally:
@@ -178,7 +191,7 @@ def test_damaged_files_on_the_drive(
     data = good.read_bytes()
     flipped = drive / "flipped.cfbk"
     flipped.write_bytes(data[:8000] + bytes([data[8000] ^ 0x10]) + data[8001:])
-    with pytest.raises(BackupDamagedError, match=r"section record\.db, chunk 0"):
+    with pytest.raises(BackupDamagedError, match=r"section index, chunk \d"):
         verify_archive(flipped, vault=practice)
     truncated = drive / "truncated.cfbk"
     truncated.write_bytes(data[: len(data) // 2])
@@ -232,7 +245,7 @@ def test_drive_failing_with_io_errors_mid_write(practice: Vault, tmp_path: Path)
                 ["mount", "-o", f"remount,size={used + 16 * 1024}", str(store)], check=True
             )
             with pytest.raises(StorageError, match="input/output error|disk is full|read-only"):
-                run_backup(practice, mount, chunk_size=CHUNK)
+                run_backup(practice, mount, chunk_size=CHUNK, full=True)
             statuses = _statuses(practice)
             assert list(statuses.values()).count("good") == 1
             assert statuses[first.name] == "good"

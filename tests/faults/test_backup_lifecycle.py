@@ -39,12 +39,13 @@ def test_killed_backup_leaves_disposal_free_to_replace_the_drive(
         "backup.write",
         "_write",
         "after",
-        [*cli.base_args(), "backup", "run", "--to", str(drive), "--no-rotate"],
+        # --full: unchanged since the first, a plain run would be skipped (format 3).
+        [*cli.base_args(), "backup", "run", "--to", str(drive), "--no-rotate", "--full"],
     )
     assert any(n.endswith(PARTIAL) for n in _files(drive))  # killed with its partial file
     vault = Vault.unlock(vault_dir, PASSPHRASE)
     try:
-        third = run_backup(vault, drive, rotate=False).path
+        third = run_backup(vault, drive, rotate=False, full=True).path
         statuses = sorted(r.status for r in Catalog(vault).backups())
         assert statuses == ["failed", "good", "good"]
         assert _files(drive) == {first.name, third.name}  # the partial file was removed
@@ -102,7 +103,8 @@ def test_kill_while_pruning_never_leaves_a_good_row_without_its_file(
         module,
         attr,
         when,
-        [*cli.base_args(), "backup", "run", "--to", str(drive)],
+        # --full: an incremental would keep the first alive as its base.
+        [*cli.base_args(), "backup", "run", "--to", str(drive), "--full"],
         match=first.name,
     )
     again = Vault.unlock(vault_dir, PASSPHRASE)

@@ -19,6 +19,7 @@ OWN = {
     "backups_drive",
     "backup_clients_client",
     "backup_removals",
+    "backups_base",  # catalogue version 4: an incremental's base
 }
 DB_CALLS = {"execute", "execute_all", "query", "one", "scalar"}
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from backup import add_drive, run_backup
+from backup import Catalog, add_drive, run_backup
 from backup.archive import MAGIC as BACKUP_MAGIC
 from backup.archive import ArchiveHeader, ArchiveKeys, read_archive
 from backup.keys import HIDDEN_EPOCH, unwrap_hidden_epoch
@@ -266,6 +266,9 @@ def test_examiner_finds_clients_before_disposal_and_nothing_after(
                 if round_ == 0:
                     add_drive(vault, usb, label="USB")
                 run_backup(vault, usb, rotate=False)  # three generations on the drive
+            # ...as one chain (format 3): a full archive and two incrementals on it.
+            kinds = [r.kind for r in Catalog(vault).backups()]
+            assert sorted(kinds) == ["full", "incremental", "incremental"]
         unmount(laptop)
         unmount(usb)
         gone_needles = _needles(GONE + GONE_TEXTS + [GONE_PNOTE])
@@ -286,6 +289,16 @@ def test_examiner_finds_clients_before_disposal_and_nothing_after(
             assert result.verification.ok == (sabotage != "no-key-rotation")
             # The finding is on the result exactly when the filesystem keeps old blocks.
             assert result.verification.result.startswith("PASS with limits") == journal
+            if backups is not None:
+                # Every link of the chain destroyed; one fresh full archive in its place.
+                rows = Catalog(vault).backups()
+                assert sorted(r.status for r in rows) == [
+                    "good",
+                    "replaced",
+                    "replaced",
+                    "replaced",
+                ]
+                assert [r.kind for r in rows if r.status == "good"] == ["full"]
         unmount(laptop)
         unmount(usb)
 

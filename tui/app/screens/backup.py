@@ -346,8 +346,16 @@ class BackupScreen(VaultScreen):
 
     def on_backup_screen_backup_written(self, message: BackupWritten) -> None:
         r = message.result
+        if r.skipped:
+            self.notify(
+                f"Nothing changed since the last backup ({r.path.name}); nothing was written.",
+                title="Backup",
+            )
+            self.refresh_tables()
+            return
+        kind = f" (incremental, {r.record.pages} pages)" if r.record.is_incremental else ""
         self.notify(
-            f"Backup written and verified: {r.path.name}"
+            f"Backup written and verified: {r.path.name}{kind}"
             + (f"; {len(r.pruned)} old generation(s) pruned" if r.pruned else ""),
             title="Backup",
         )

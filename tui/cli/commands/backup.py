@@ -34,6 +34,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         help="the drive's mount point (default: the connected designated drive)",
     )
     p.add_argument("--no-rotate", action="store_true", help="keep every older generation")
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="write a full archive (default: only the pages changed since the last backup)",
+    )
     p = add_command(
         group, "verify", "read a backup back fully and check every byte", common, cmd_verify
     )
@@ -93,6 +98,18 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="replace the mount roots watched (repeatable)",
     )
+    p.add_argument(
+        "--full-every",
+        type=int,
+        metavar="N",
+        help="a full archive at least every N backups on a drive (1: always full)",
+    )
+    p.add_argument(
+        "--full-fraction",
+        type=float,
+        metavar="F",
+        help="a full archive once a chain's incrementals exceed F times its full archive",
+    )
 
     p = add_command(
         sub,
@@ -131,6 +148,9 @@ def _record_json(r: Any) -> dict[str, Any]:
         "status": r.status,
         "verified_at": r.verified_at,
         "error": r.error,
+        "kind": r.kind,
+        "base_id": r.base_id,
+        "pages": r.pages,
     }
 
 
@@ -206,7 +226,9 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> None:
     with unlocked(ctx) as vault:
         root = Path(args.to).expanduser() if args.to else _connected_drive(vault)
         try:
-            result = run_backup(vault, root, progress=line, rotate=not args.no_rotate)
+            result = run_backup(
+                vault, root, progress=line, rotate=not args.no_rotate, full=args.full
+            )
         finally:
             line.done()
     rec = result.record
@@ -215,12 +237,31 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> None:
         "write_seconds": round(result.write_seconds, 3),
         "verify_seconds": round(result.verify_seconds, 3),
         "pruned": [p.file_name for p in result.pruned],
+        "skipped": result.skipped,
+        "full_because": result.full_because,
     }
+    if result.skipped:
+        ctx.out.emit(
+            data,
+            lambda: (
+                "Nothing changed since the last backup "
+                f"({rec.created_at}, {result.path.name}); nothing was written."
+            ),
+        )
+        return
+    kind = (
+        f"incremental: {rec.pages} changed pages on top of the previous backup"
+        if rec.kind == "incremental"
+        else f"full ({result.full_because})"
+        if result.full_because
+        else "full"
+    )
     ctx.out.emit(
         data,
         lambda: "\n".join(
             [
                 f"Backup written and verified: {result.path}",
+                f"  {kind}",
                 f"  {rec.size:,} bytes, {len(rec.client_ids)} clients, key epoch {rec.key_epoch}",
                 f"  digest {rec.digest}",
                 *([f"  Pruned {len(result.pruned)} older generation(s)."] if result.pruned else []),
@@ -439,6 +480,8 @@ def cmd_settings(args: argparse.Namespace, ctx: Context) -> None:
                 "keep_monthly": args.keep_monthly,
                 "interval_hours": args.interval_hours,
                 "watch_roots": args.watch_root,
+                "full_every": args.full_every,
+                "full_fraction": args.full_fraction,
             }.items()
             if v is not None
         }
