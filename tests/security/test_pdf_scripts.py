@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from vault.disclosures.document import Document, Section
-from vault.disclosures.pdf import render_pdf
+from vault.disclosures.pdf import BODY_PT, MARGIN, PAGE_W, _Pdf, _wrap, render_pdf
 from vault.errors import UsageError
 
 NAMES = {
@@ -106,3 +106,41 @@ def test_latin_only_release_loads_no_fallback_font(tmp_path: Path) -> None:
     out.write_bytes(render_pdf(doc))
     fonts = {str(f["/BaseFont"]) for f in PdfReader(out).pages[0]["/Resources"]["/Font"].values()}
     assert {f.split("+")[-1] for f in fonts} <= {"NotoSans", "NotoSansBold"}, fonts
+
+
+class _CountingPdf(_Pdf):
+    measured = 0
+
+    def width(self, text: str) -> float:
+        self.measured += len(text)
+        return super().width(text)
+
+    def cut(self, word: str, width: float) -> list[tuple[str, float]]:
+        self.measured += len(word)
+        return super().cut(word, width)
+
+
+@pytest.mark.parametrize("unit", ["山田", "سارة", "अर्जुन", "🌞"])
+def test_line_breaking_stays_linear_in_every_script(unit: str) -> None:
+    """Issue 10 item 16 with the fallback fonts: an unbroken run (CJK has no spaces) is
+    measured at most twice per character, and cut without losing a character."""
+    text = unit * (20_000 // len(unit))
+    pdf = _CountingPdf(_document_with(text))
+    pdf.add_page()
+    pdf.set_font(pdf.family, "", BODY_PT)
+    lines = list(_wrap(pdf, text, PAGE_W - 2 * MARGIN))
+    assert "".join(lines) == text
+    assert len(lines) > 20
+    assert pdf.measured <= 2 * len(text) + 1
+
+
+def _document_with(body: str) -> Document:
+    return Document(
+        "R-000003",
+        "Release of records",
+        ("Practice Example",),
+        (("Client", "C-00001"),),
+        (),
+        (Section("N-000001  SOAP", (), body),),
+        "R-000003 C-00001",
+    )
