@@ -337,3 +337,29 @@ def test_release_without_a_terminal_needs_yes(ready: Cli, tmp_path: Path) -> Non
     written = ready.subprocess(*args, "--yes")
     assert written.code == 0, written.stderr
     assert out.exists() and len(ready("disclosures", "1", "--json").data["entries"]) == 1
+
+
+def _page_points(path: Path) -> tuple[int, int]:
+    box = pypdf.PdfReader(path).pages[0].mediabox
+    return round(float(box.width)), round(float(box.height))
+
+
+def test_paper_size_from_option_and_practice_setting(ready: Cli, tmp_path: Path) -> None:
+    """US Letter by default; `practice set --paper a4` makes A4 the default; --paper wins."""
+    letter, a4, again = tmp_path / "l.pdf", tmp_path / "a.pdf", tmp_path / "g.pdf"
+    assert ready("access", "1", "--out", str(letter), "--yes", "--json").code == 0
+    assert _page_points(letter) == (612, 792)
+    set_paper = ready("practice", "set", "--paper", "a4", "--json")
+    assert set_paper.code == 0, set_paper.stderr
+    assert set_paper.data["paper"] == "a4"  # type: ignore[index]
+    assert ready("access", "1", "--out", str(a4), "--yes", "--json").code == 0
+    assert _page_points(a4) == (595, 842)
+    chosen = ready("access", "1", "--out", str(again), "--paper", "letter", "--yes", "--json")
+    assert chosen.code == 0, chosen.stderr
+    assert _page_points(again) == (612, 792)
+
+
+def test_unknown_paper_size_is_a_usage_error(ready: Cli, tmp_path: Path) -> None:
+    result = ready("practice", "set", "--paper", "legal", "--json")
+    assert result.code == 2
+    assert not (tmp_path / "x.pdf").exists()

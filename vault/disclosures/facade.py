@@ -100,13 +100,15 @@ class ExportFormat(StrEnum):
             ) from None
 
 
-def render(document: Document, fmt: ExportFormat, password: str | None = None) -> bytes:
+def render(
+    document: Document, fmt: ExportFormat, password: str | None = None, paper: str = "letter"
+) -> bytes:
     if password is not None and fmt is not ExportFormat.PDF:
         raise UsageError("only a PDF can be password-protected; choose .pdf or drop the password")
     if fmt is ExportFormat.PDF:
         from .pdf import render_pdf  # local: fpdf2 loads only when a PDF is made
 
-        return render_pdf(document, password)
+        return render_pdf(document, password, paper)
     if fmt is ExportFormat.MARKDOWN:
         return document.markdown().encode("utf-8")
     return document.text().encode("utf-8")
@@ -118,6 +120,7 @@ class Practice:
     address: str | None
     phone: str | None
     license: str | None
+    paper: str | None = None  # default page size of release PDFs: a4 or letter
 
     def lines(self) -> tuple[str, ...]:
         first = self.name or "Practice name not set (confide practice set --name ...)"
@@ -194,7 +197,8 @@ def _disclosure(row: Row) -> Disclosure:
     )
 
 
-_PRACTICE_KEYS = ("name", "address", "phone", "license")
+_PRACTICE_KEYS = ("name", "address", "phone", "license", "paper")
+PAPER_SIZES = ("a4", "letter")
 
 
 class Disclosures:
@@ -222,9 +226,18 @@ class Disclosures:
         address: str | None = None,
         phone: str | None = None,
         license: str | None = None,
+        paper: str | None = None,
     ) -> Practice:
-        """The header of every release. Only the fields given change."""
-        values = {"name": name, "address": address, "phone": phone, "license": license}
+        """The header of every release, and its page size. Only the fields given change."""
+        if paper is not None and paper not in PAPER_SIZES:
+            raise UsageError(f"unknown paper size {paper!r}: choose a4 or letter")
+        values = {
+            "name": name,
+            "address": address,
+            "phone": phone,
+            "license": license,
+            "paper": paper,
+        }
         db = self._vault.db
         with db.atomic():
             for key, value in values.items():
@@ -246,6 +259,12 @@ class Disclosures:
                 fields=",".join(k for k, v in values.items() if v is not None),
             )
         return self.practice()
+
+    def _paper(self, paper: str | None) -> str:
+        chosen = paper or self.practice().paper or "letter"
+        if chosen not in PAPER_SIZES:
+            raise UsageError(f"unknown paper size {chosen!r}: choose a4 or letter")
+        return chosen
 
     # -- release
 
@@ -428,11 +447,13 @@ class Disclosures:
         fmt: str | None = None,
         force: bool = False,
         password: str | None = None,
+        paper: str | None = None,
     ) -> Disclosure:
-        """Write the prepared release to `path` and record the disclosure, both or neither."""
+        """Write the prepared release to `path` and record the disclosure, both or neither.
+        `paper` (a4 or letter) defaults to the practice setting, else letter."""
         target = check_target(Path(path), force)
         export_format = ExportFormat.choose(target, fmt)
-        data = render(plan.document, export_format, password)
+        data = render(plan.document, export_format, password, self._paper(paper))
         digest = hashlib.sha256(data).hexdigest()
         spec = plan.spec
         vault = self._vault
@@ -584,11 +605,12 @@ class Disclosures:
         force: bool = False,
         password: str | None = None,
         what: str = "accounting",
+        paper: str | None = None,
     ) -> Path:
         """Write a document that is not a release (the accounting itself), audited."""
         target = check_target(Path(path), force)
         export_format = ExportFormat.choose(target, fmt)
-        data = render(document, export_format, password)
+        data = render(document, export_format, password, self._paper(paper))
         vault = self._vault
 
         def record(publish: Callable[[], None]) -> None:

@@ -19,53 +19,131 @@ from ..crypto.strength import check_pdf_password
 from ..errors import UsageError
 from .document import Document
 
-# A Unicode TrueType font when the system has one (names with accents, Greek, Cyrillic...);
-# otherwise the PDF core font, with characters outside Latin-1 shown as '?'.
-_FONT_CANDIDATES = (
+# Bundled fonts (vault/disclosures/fonts, made by scripts/build-fonts; SIL OFL 1.1 and, for
+# Droid Sans Fallback, Apache 2.0: licences beside them). Noto Sans draws Latin, Greek and
+# Cyrillic; the others are fallbacks, parsed only when the document has a character of theirs
+# (the CJK font alone takes 0.4 s to parse).
+_FONTS = Path(__file__).with_name("fonts")
+_BODY = ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf")
+_FALLBACKS: tuple[tuple[str, str, str | None, tuple[tuple[int, int], ...]], ...] = (
     (
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+        "hebrew",
+        "NotoSansHebrew-Regular.ttf",
+        "NotoSansHebrew-Bold.ttf",
+        ((0x0590, 0x05FF), (0xFB1D, 0xFB4F)),
     ),
-    ("/usr/share/fonts/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf"),
-    ("/Library/Fonts/Arial Unicode.ttf", "/Library/Fonts/Arial Unicode.ttf"),
     (
-        "/System/Library/Fonts/Supplemental/Arial Unicode.ttf",
-        "/System/Library/Fonts/Supplemental/Arial Unicode.ttf",
+        "arabic",
+        "NotoSansArabic-Regular.ttf",
+        "NotoSansArabic-Bold.ttf",
+        ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF)),
     ),
+    (
+        "devanagari",
+        "NotoSansDevanagari-Regular.ttf",
+        "NotoSansDevanagari-Bold.ttf",
+        ((0x0900, 0x097F), (0xA8E0, 0xA8FF), (0x1CD0, 0x1CFF)),
+    ),
+    (
+        "hangul",
+        "NotoSansKR-Hangul.otf",
+        None,
+        ((0x1100, 0x11FF), (0x3130, 0x318F), (0xAC00, 0xD7AF)),
+    ),
+    # No range: loaded for any other character the body font lacks (emoji before CJK, so a
+    # symbol both have prints in colour).
+    ("emoji", "NotoColorEmoji-Single.ttf", None, ()),
+    ("cjk", "DroidSansFallbackFull.ttf", None, ()),
 )
+# Scripts drawn through fpdf2's shaping (HarfBuzz) and bidi: joining, conjuncts, right to left.
+_COMPLEX = ((0x0590, 0x08FF), (0x0900, 0x0DFF), (0xFB1D, 0xFEFF))
 
-PAGE_W, PAGE_H = 215.9, 279.4  # US Letter, mm
+PAPER = {"letter": (215.9, 279.4), "a4": (210.0, 297.0)}  # mm
+PAGE_W, PAGE_H = PAPER["letter"]
 MARGIN = 20.0
 TOP = 24.0  # below the running header
-BOTTOM = PAGE_H - 18.0  # above the footer
 BODY_PT, LINE_MM = 10, 4.6
 MIN_PASSWORD_CHARS = 8
 
 
+def _in(code: int, ranges: tuple[tuple[int, int], ...]) -> bool:
+    return any(lo <= code <= hi for lo, hi in ranges)
+
+
+def _chars(document: Document) -> set[str]:
+    parts = [*document.practice, document.title, document.reference, document.footer_id]
+    parts += [f"{label}{value}" for label, value in document.facts]
+    parts += list(document.statement)
+    for section in document.sections:
+        parts += [section.heading, *section.meta, section.body]
+    parts.append(document.ending())
+    return set("".join(parts))
+
+
 class _Pdf(FPDF):
-    def __init__(self, document: Document) -> None:
-        super().__init__(unit="mm", format="Letter")
+    def __init__(self, document: Document, paper: str = "letter") -> None:
+        if paper not in PAPER:
+            raise UsageError(f"unknown paper size {paper!r}: choose a4 or letter")
+        self.page_w, self.page_h = PAPER[paper]
+        self.bottom = self.page_h - 18.0  # above the footer
+        super().__init__(unit="mm", format=(self.page_w, self.page_h))
         self._doc = document
         self.set_auto_page_break(False)
         self.set_margins(MARGIN, MARGIN, MARGIN)
-        self.unicode = False
-        for regular, bold in _FONT_CANDIDATES:
-            if Path(regular).is_file() and Path(bold).is_file():
-                self.add_font("Body", "", regular)
-                self.add_font("Body", "B", bold)
-                self.unicode = True
-                break
-        self.family = "Body" if self.unicode else "Helvetica"
+        self.c_margin = 0.0  # cell() text starts exactly where text() would
+        self.unicode = True
+        self.family = "Body"
+        self.add_font("Body", "", _FONTS / _BODY[0])
+        self.add_font("Body", "B", _FONTS / _BODY[1])
+        body = self._cmap("body") & self._cmap("bodyB")
+        # A line of only these characters is drawn by text(): fast, no shaping needed.
+        self._simple = {chr(c) for c in body if not _in(c, _COMPLEX)} | {" ", "\n"}
+        missing = {ord(ch) for ch in _chars(document) if ord(ch) not in body and ch != "\n"}
+        self._fallbacks(missing)
         self._widths: dict[tuple[int, str], dict[str, float]] = {}
         self._table: dict[str, float] = {}  # the current font's, set by set_font
-        self._drawable: set[int] | None = None
+
+    def _fallbacks(self, missing: set[int]) -> None:
+        drawable = self._cmap("body") & self._cmap("bodyB")
+        if missing:
+            loaded: list[str] = []
+            rest = {c for c in missing if not any(_in(c, f[3]) for f in _FALLBACKS)}
+            for family, regular, bold, ranges in _FALLBACKS:
+                wanted = bool(rest) if not ranges else any(_in(c, ranges) for c in missing)
+                if not wanted:
+                    continue
+                self.add_font(family, "", _FONTS / regular)
+                if bold is not None:
+                    self.add_font(family, "B", _FONTS / bold)
+                drawable |= self._cmap(family)
+                loaded.append(family)
+            if loaded:
+                # A bold run in a script with no bold face here is drawn regular, not dropped.
+                self.set_fallback_fonts(loaded, exact_match=False)
+                self.set_text_shaping(True)
+        self._drawable = drawable
+
+    def _cmap(self, key: str) -> set[int]:
+        return set(getattr(self.fonts[key], "cmap", {}))
+
+    def draw(self, x: float, y: float, line: str) -> None:
+        """`line` with its baseline at y. Lines needing another font, shaping or bidi go
+        through cell() (fallback fonts, HarfBuzz); the rest through text(), ten times quicker."""
+        simple = self._simple
+        if all(ch in simple for ch in line):
+            self.text(x, y, line)
+            return
+        size = self.font_size
+        # fpdf2 puts a cell's baseline at top + h/2 + 0.3 * font size.
+        self.set_xy(x, y - 0.8 * size)
+        self.cell(w=0, h=size, text=line)
 
     def header(self) -> None:
         self.set_font(self.family, "", 8)
-        self.text(MARGIN, 12, self.fit(self._doc.practice[0] if self._doc.practice else ""))
+        self.draw(MARGIN, 12, self.fit(self._doc.practice[0] if self._doc.practice else ""))
         label = f"{self._doc.title} {self._doc.reference} - CONFIDENTIAL"
-        self.text(PAGE_W - MARGIN - self.get_string_width(label), 12, label)
-        self.line(MARGIN, 14, PAGE_W - MARGIN, 14)
+        self.draw(self.page_w - MARGIN - self.get_string_width(label), 12, label)
+        self.line(MARGIN, 14, self.page_w - MARGIN, 14)
 
     def page_footers(self) -> None:
         """Footers drawn at the end, once the page count is known (fpdf2's {nb} alias does
@@ -77,26 +155,22 @@ class _Pdf(FPDF):
             # in another font: switch away and back so the footer's font is really selected.
             self.set_font(self.family, "B", 8)
             self.set_font(self.family, "", 8)
-            self.line(MARGIN, PAGE_H - 14, PAGE_W - MARGIN, PAGE_H - 14)
-            self.text(MARGIN, PAGE_H - 10, self.fit(self._doc.footer_id))
+            bottom = self.page_h
+            self.line(MARGIN, bottom - 14, self.page_w - MARGIN, bottom - 14)
+            self.draw(MARGIN, bottom - 10, self.fit(self._doc.footer_id))
             label = f"Page {number} of {total}"
-            self.text(PAGE_W - MARGIN - self.get_string_width(label), PAGE_H - 10, label)
+            self.text(self.page_w - MARGIN - self.get_string_width(label), bottom - 10, label)
         self.page = total
 
     def fit(self, text: str) -> str:
         """Text the font can draw. A character it has no glyph for would silently vanish from
         the page; it is written as a visible code point instead, e.g. [U+1F31F]."""
-        if self.unicode:
-            if self._drawable is None:
-                regular, bold = self.fonts["body"], self.fonts["bodyB"]
-                self._drawable = set(getattr(regular, "cmap", {})) & set(getattr(bold, "cmap", {}))
-            drawable = self._drawable
-            if all(ord(ch) in drawable or ch in " \n" for ch in text):
-                return text
-            return "".join(
-                ch if ord(ch) in drawable or ch in " \n" else f"[U+{ord(ch):04X}]" for ch in text
-            )
-        return "".join(ch if ord(ch) < 256 else f"[U+{ord(ch):04X}]" for ch in text)
+        drawable = self._drawable
+        if all(ord(ch) in drawable or ch in " \n" for ch in text):
+            return text
+        return "".join(
+            ch if ord(ch) in drawable or ch in " \n" else f"[U+{ord(ch):04X}]" for ch in text
+        )
 
     def set_font(
         self, family: str | None = None, style: str | TextEmphasis = "", size: float = 0
@@ -170,14 +244,14 @@ class _Writer:
     def __init__(self, pdf: _Pdf) -> None:
         self.pdf = pdf
         self.y = TOP
-        self.usable = PAGE_W - 2 * MARGIN
+        self.usable = pdf.page_w - 2 * MARGIN
 
     def new_page(self) -> None:
         self.pdf.add_page()
         self.y = TOP
 
     def need(self, height: float) -> None:
-        if self.y + height > BOTTOM:
+        if self.y + height > self.pdf.bottom:
             self.new_page()
 
     def lines(
@@ -192,7 +266,7 @@ class _Writer:
         for line in _wrap(self.pdf, self.pdf.fit(text), self.usable - indent):
             self.need(step)
             if line:
-                self.pdf.text(MARGIN + indent, self.y, line)
+                self.pdf.draw(MARGIN + indent, self.y, line)
             self.y += step
 
     def gap(self, mm: float) -> None:
@@ -219,11 +293,12 @@ def check_password(password: str) -> None:
     check_pdf_password(password)
 
 
-def render_pdf(document: Document, password: str | None = None) -> bytes:
-    """The release as PDF bytes, AES-256 encrypted (metadata too) when a password is given."""
+def render_pdf(document: Document, password: str | None = None, paper: str = "letter") -> bytes:
+    """The release as PDF bytes on `paper` (a4 or letter), AES-256 encrypted (metadata too)
+    when a password is given."""
     if password is not None:
         check_password(password)
-    pdf = _Pdf(document)
+    pdf = _Pdf(document, paper)
     pdf.set_title(f"{document.title} {document.reference}")
     pdf.set_subject(document.title)
     pdf.set_author(pdf.fit(document.practice[0]) if document.practice else "")

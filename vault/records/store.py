@@ -185,28 +185,29 @@ class ClientRecords:
         return self._db.scalar("SELECT 1 FROM clients WHERE id = ?", (client_id,)) is not None
 
     def list(
-        self, filter_text: str | None = None, status: ClientStatus | str | None = None
+        self,
+        filter_text: str | None = None,
+        status: ClientStatus | str | None = None,
+        limit: int | None = None,
     ) -> list[Client]:
-        """Clients by most recent service first. Filters on the display name only."""
-        where: list[str] = []
-        params: list[Any] = []
-        if filter_text and filter_text.strip():
-            needle = filter_text.strip().lower()
-            where.append("instr(lower(display_name), ?) > 0")
-            params.append(needle)
-        if status is not None:
-            where.append("status = ?")
-            params.append(_status(status).value)
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        """Clients by most recent service first, at most `limit`. Filters on the display name
+        only."""
+        clause, params = _client_filter(filter_text, status)
+        tail = ""
+        if limit is not None:
+            tail = " LIMIT ?"
+            params.append(max(0, int(limit)))
         rows = self._db.query(
             f"SELECT * FROM clients {clause} ORDER BY last_service_date IS NULL, "
-            "last_service_date DESC, display_name COLLATE NOCASE",
+            f"last_service_date DESC, display_name COLLATE NOCASE{tail}",
             params,
         )
         return [_client(r) for r in rows]
 
-    def count(self) -> int:
-        return int(self._db.scalar("SELECT count(*) FROM clients"))
+    def count(self, filter_text: str | None = None) -> int:
+        """How many clients `list(filter_text)` would give, without building them."""
+        clause, params = _client_filter(filter_text, None)
+        return int(self._db.scalar(f"SELECT count(*) FROM clients {clause}", params))
 
     def ids(self) -> tuple[int, ...]:
         """Every client's id, ascending. Unaudited: no one's record is read (backups list the
@@ -227,6 +228,20 @@ class ClientRecords:
                 "(last_service_date IS NULL OR last_service_date < ?)",
                 (session_date, client_id, session_date),
             )
+
+
+def _client_filter(
+    filter_text: str | None, status: ClientStatus | str | None
+) -> tuple[str, list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if filter_text and filter_text.strip():
+        where.append("instr(lower(display_name), ?) > 0")
+        params.append(filter_text.strip().lower())
+    if status is not None:
+        where.append("status = ?")
+        params.append(_status(status).value)
+    return (f"WHERE {' AND '.join(where)}" if where else ""), params
 
 
 def _check_about(spans: Iterable[OmitSpan], people: Sequence[int]) -> None:

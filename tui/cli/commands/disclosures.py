@@ -201,6 +201,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--address", help="postal address")
     p.add_argument("--phone", help="telephone")
     p.add_argument("--license", help="license type and number")
+    p.add_argument("--paper", choices=["a4", "letter"], help="default PDF page size of releases")
 
 
 def _scope_options(p: argparse.ArgumentParser, default_kinds: str = "all") -> None:
@@ -231,6 +232,11 @@ def _output_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--out", metavar="PATH", help="write the release here (.pdf, .txt, .md)")
     p.add_argument("--format", choices=["pdf", "txt", "md"], help="instead of the suffix")
+    p.add_argument(
+        "--paper",
+        choices=["a4", "letter"],
+        help="PDF page size (default: the practice setting, else letter)",
+    )
     p.add_argument("--force", action="store_true", help="replace PATH if it exists")
     p.add_argument(
         "--preview",
@@ -380,7 +386,7 @@ def _finish(ctx: Context, vault: Vault, plan: ReleasePlan, args: argparse.Namesp
         ctx.out.info("Nothing was written or recorded.")
         return 1
     record = vault.disclosures.write(
-        plan, args.out, fmt=args.format, force=args.force, password=password
+        plan, args.out, fmt=args.format, force=args.force, password=password, paper=args.paper
     )
     ctx.out.emit(
         {"disclosure": record, "path": args.out, "plan": _plan_data(plan), "written": True},
@@ -766,6 +772,10 @@ def cmd_practice_show(args: argparse.Namespace, ctx: Context) -> None:
 def cmd_practice_set(args: argparse.Namespace, ctx: Context) -> None:
     with unlocked(ctx) as vault:
         practice = vault.disclosures.set_practice(
-            name=args.name, address=args.address, phone=args.phone, license=args.license
+            name=args.name,
+            address=args.address,
+            phone=args.phone,
+            license=args.license,
+            paper=args.paper,
         )
     ctx.out.emit(practice, lambda: "\n".join(practice.lines()))
