@@ -21,6 +21,7 @@ from ..errors import DisclosureRefusedError, NotFoundError, UsageError
 from ..records.audit import Action
 from ..records.models import OmitCategory
 from ..storage.database import Row, now_utc
+from ..timefmt import local_date, local_time
 from . import _fields
 from .amendments import Amendment, Amendments
 from .authorizations import (
@@ -44,6 +45,7 @@ from .release import (
     note_section,
     pnote_section,
     pnotes_in_range,
+    purpose_warnings,
 )
 from .requests import ChecklistItem, RecordsRequest, RecordsRequests, RequestType
 from .writer import check_target, write_export
@@ -112,18 +114,35 @@ def render(document: Document, fmt: ExportFormat, password: str | None = None) -
     return document.text().encode("utf-8")
 
 
+NO_PRACTICE_NAME = "Practice name not set (Practice settings, or confide practice set --name)"
+
+
 @dataclass(frozen=True)
 class Practice:
     name: str | None
     address: str | None
     phone: str | None
     license: str | None
+    clinician: str | None = None
+    credentials: str | None = None
+
+    @property
+    def is_set(self) -> bool:
+        return bool(self.name)
+
+    def clinician_line(self) -> str | None:
+        """`Dr. Jane Able, PsyD, licensed psychologist`: who releases and signs."""
+        parts = [x for x in (self.clinician, self.credentials) if x]
+        return ", ".join(parts) or None
 
     def lines(self) -> tuple[str, ...]:
-        first = self.name or "Practice name not set (confide practice set --name ...)"
+        """The letterhead: the practice name first (running header, PDF Author), then the
+        clinician and how to reach the practice."""
+        first = self.name or NO_PRACTICE_NAME
         rest = [
             x
             for x in (
+                self.clinician_line(),
                 self.address,
                 self.phone,
                 f"License: {self.license}" if self.license else None,
@@ -131,6 +150,11 @@ class Practice:
             if x
         ]
         return (first, *rest)
+
+    def signature(self) -> tuple[str, ...]:
+        """The signature block closing a release: who released it, and a line to sign."""
+        who = self.clinician_line() or "_" * 36
+        return (f"Released by: {who}", f"Signature: {'_' * 36}   Date: {'_' * 14}")
 
 
 @dataclass(frozen=True)
@@ -194,7 +218,7 @@ def _disclosure(row: Row) -> Disclosure:
     )
 
 
-_PRACTICE_KEYS = ("name", "address", "phone", "license")
+_PRACTICE_KEYS = ("name", "address", "phone", "license", "clinician", "credentials")
 
 
 class Disclosures:
@@ -222,9 +246,18 @@ class Disclosures:
         address: str | None = None,
         phone: str | None = None,
         license: str | None = None,
+        clinician: str | None = None,
+        credentials: str | None = None,
     ) -> Practice:
-        """The header of every release. Only the fields given change."""
-        values = {"name": name, "address": address, "phone": phone, "license": license}
+        """The header of every release. Only the fields given change; "" clears one."""
+        values = {
+            "name": name,
+            "address": address,
+            "phone": phone,
+            "license": license,
+            "clinician": clinician,
+            "credentials": credentials,
+        }
         db = self._vault.db
         with db.atomic():
             for key, value in values.items():
@@ -350,16 +383,18 @@ class Disclosures:
             ("Request", spec.request_type.label),
             ("Basis", basis),
             ("Records", scope),
-            ("Prepared", now.isoformat()),
+            ("Prepared", local_date(today) if today else local_time(now_utc())),
         )
+        practice = self.practice()
         document = Document(
             reference=reference,
             title="Copy of records" if access else "Release of records",
-            practice=tuple(clean(line) for line in self.practice().lines()),
+            practice=tuple(clean(line) for line in practice.lines()),
             facts=facts,
             statement=statement,
             sections=tuple(sections),
             footer_id=f"{reference}  {client.record_id}",
+            signature=practice.signature(),
         )
         general_count = len(note_ids)
         description = (
@@ -391,6 +426,7 @@ class Disclosures:
             planned_id=planned,
             authorization=general,
             pnotes_authorization=pnotes_auth,
+            warnings=purpose_warnings(spec.purpose, general, pnotes_auth),
         )
 
     def _amendment_sections(self, note_id: int) -> list[Section]:
@@ -531,7 +567,7 @@ class Disclosures:
         since = _years_before(now, ACCOUNTING_YEARS)
         sections = tuple(
             Section(
-                f"{d.disclosed_at[:10]}  {d.record_id}  to {d.recipient_name}",
+                f"{local_date(d.disclosed_at)}  {d.record_id}  to {d.recipient_name}",
                 tuple(
                     x
                     for x in (
