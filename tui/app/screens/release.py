@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -43,6 +44,7 @@ from vault.disclosures import (
     ReleaseSpec,
     RequestType,
 )
+from vault.timefmt import local_time
 
 from ...workflows.disclosures import default_document_kinds
 from ..widgets.header import SafeHeader
@@ -351,6 +353,8 @@ class ReleaseScreen(VaultScreen):
             f"{plan.reference}: {len(plan.note_ids)} documents"
             f"{f' and {plan.pnote_count} psychotherapy notes' if plan.pnote_count else ''}"
             f"; withheld: {withheld}. This is exactly what will leave. Write (F6)."
+            + "".join(f" Warning: {w}." for w in plan.warnings),
+            error=bool(plan.warnings),
         )
         self.privacy_changed()
 
@@ -368,15 +372,34 @@ class ReleaseScreen(VaultScreen):
             return
         password = self.query_one("#release-password", Input).value or None
         force = self.query_one("#release-force", Checkbox).value
-        self._status(f"Writing {plan.reference}...")
-        self.run_worker(
-            partial(self.vault.disclosures.write, plan, target, force=force, password=password),
-            thread=True,
-            exclusive=True,
-            exit_on_error=False,
-            group="release-write",
-            name=target,
+        where = str(Path(target).expanduser().absolute())
+        lock = ", PDF password set" if password is not None else ""
+        warned = "".join(f"\nWarning: {w}." for w in plan.warnings)
+        question = (
+            f"Write {plan.reference} ({len(plan.note_ids)} documents) for "
+            f"{plan.spec.recipient_name} to\n{where}{lock}?"
+            + (" It replaces the file there." if force and Path(where).exists() else "")
+            + warned
         )
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                self._status("Not written: nothing left the vault. Write (F6) when ready.")
+                return
+            if self.plan is not plan:
+                return  # the form changed or the vault locked while the question was open
+            self._status(f"Writing {plan.reference}...")
+            self.run_worker(
+                partial(self.vault.disclosures.write, plan, target, force=force, password=password),
+                thread=True,
+                exclusive=True,
+                exit_on_error=False,
+                group="release-write",
+                name=target,
+            )
+
+        # Records leave the practice here: asked first, with where they go (as the CLI asks).
+        self.app.push_screen(ConfirmModal(question, yes="Write", no="Cancel"), confirmed)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker: Worker[Any] = event.worker
@@ -391,7 +414,8 @@ class ReleaseScreen(VaultScreen):
                 assert isinstance(worker.result, Disclosure)
                 self.written = worker.result
                 self._invalidate(
-                    f"Wrote {worker.result.record_id} to {worker.name}; recorded "
+                    f"Wrote {worker.result.record_id} to {worker.name} at "
+                    f"{local_time(worker.result.disclosed_at)}; recorded "
                     "in the accounting of disclosures."
                 )
                 self.notify(
