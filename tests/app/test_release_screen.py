@@ -272,3 +272,21 @@ async def test_release_status_shows_local_time_in_a_fixed_zone(
         await pilot.press("y")
         await settle(pilot)
         assert " JST; recorded" in _status(screen)
+
+
+async def test_valid_authorization_is_preselected_and_fills_empty_fields(tmp_path: Path) -> None:
+    """With a valid authorization on file it is chosen already, and the empty recipient and
+    purpose take its wording: keys alone reach a preview without an empty recipient."""
+    client, auth_id = _practice(tmp_path / "vault")
+    app = app_for(tmp_path / "vault")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        screen = ReleaseScreen(client)
+        await app.push_screen(screen)
+        await settle(pilot)
+        assert screen.query_one("#release-auth", Select).value == auth_id
+        assert screen.query_one("#release-recipient", Input).value == "Dr. Birch"
+        assert screen.query_one("#release-purpose", Input).value == "continuity of care"
+        await pilot.press("f5")
+        await settle(pilot)
+        assert screen.plan is not None and screen.plan.spec.recipient_name == "Dr. Birch"

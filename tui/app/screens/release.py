@@ -196,6 +196,10 @@ class ReleaseScreen(VaultScreen):
             select.set_options([(_auth_label(a, today), a.id) for a in group])
             if any(a.id == was for a in group):
                 select.value = was  # a reload keeps what the user had chosen
+            elif widget_id == "release-auth":
+                valid = [a for a in group if a.problem(today) is None]
+                if valid:  # the valid authorization is the one meant (the newest of several)
+                    select.value = valid[0].id
 
     def on_screen_resume(self) -> None:
         # Back from the Authorizations screen (palette): a form just recorded is offered here.
@@ -288,6 +292,17 @@ class ReleaseScreen(VaultScreen):
         selection.deselect_all()
         for kind in kinds:
             selection.select(kind.value)
+        if chosen is not None:
+            # Empty fields take the signed form's wording; typed ones are kept (and checked).
+            auth = self.vault.disclosures.authorizations.get(chosen)
+            for widget_id, value in (
+                ("release-recipient", auth.recipient_name),
+                ("release-address", auth.recipient_address or ""),
+                ("release-purpose", auth.purpose),
+            ):
+                field = self.query_one(f"#{widget_id}", Input)
+                if not field.value.strip():
+                    field.value = value
 
     def _invalidate(self, message: str) -> None:
         self.plan = None
