@@ -114,7 +114,7 @@ def render(document: Document, fmt: ExportFormat, password: str | None = None) -
     return document.text().encode("utf-8")
 
 
-NO_PRACTICE_NAME = "Practice name not set (Practice settings, or confide practice set --name)"
+NO_PRACTICE_NAME = "Practice name not set (Practice settings, F4 in the app)"
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ class ClientListScreen(ReloadingScreen):
         Binding("ctrl+n", "add_client", "New client"),
         Binding("down", "focus_table", "Clients", show=False),
         Binding("f3", "app.audit", "Audit log"),
-        Binding("f4", "app.practice", "Practice"),
     ]
 
     def compose(self) -> ComposeResult:
