@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import Button, DataTable, Input, Select, Static
 
 from tests.support.disclosures import CATEGORY_MARKERS, PASSPHRASE, VISIBLE, build
@@ -71,6 +72,9 @@ async def test_release_screen_previews_then_writes(tmp_path: Path) -> None:
         await settle(pilot)
         screen.query_one("#release-out", Input).value = str(out)
         await pilot.press("f6")
+        await settle(pilot)
+        assert not out.exists()  # asked first (y/N), as the CLI asks
+        await pilot.press("y")
         await settle(pilot)
         assert "Wrote R-000001" in _status(screen)
         assert out.read_text() == preview
@@ -185,3 +189,104 @@ async def test_psychotherapy_notes_need_the_passphrase_again(tmp_path: Path) -> 
         await settle(pilot)
         assert app.screen is screen
         assert PNOTE_MARKER in screen.query_one("#release-preview", SafeTextArea).text
+
+
+async def test_f6_asks_first_showing_where_the_file_goes(tmp_path: Path) -> None:
+    """F6 opens a y/N question naming the full path; n (or escape) writes nothing."""
+    from tui.app.screens.modals import ConfirmModal
+
+    client, auth_id = _practice(tmp_path / "vault")
+    out = tmp_path / "out dir" / "birch.pdf"
+    out.parent.mkdir()
+    app = app_for(tmp_path / "vault")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        screen = ReleaseScreen(client)
+        await app.push_screen(screen)
+        await settle(pilot)
+        await _fill(screen, auth_id)
+        await pilot.press("f5")
+        await settle(pilot)
+        screen.query_one("#release-out", Input).value = str(out)
+        screen.query_one("#release-password", Input).value = "Tr4vel-kiosk-Lantern"
+        await pilot.press("f6")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        question = str(app.screen.query_one(".modal-question", Static).render())
+        assert str(out) in question.replace("\n", "") and "PDF password set" in question
+        assert "Dr. Birch" in question
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is screen and not out.exists()
+        assert "Not written" in _status(screen)
+        await pilot.press("f6")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert out.exists() and "Wrote R-000001" in _status(screen)
+        from tests.support.disclosures import pdf_text
+
+        assert "Dr. Birch" in pdf_text(out, "Tr4vel-kiosk-Lantern")
+
+
+async def test_purpose_unlike_the_authorization_warns_on_screen(tmp_path: Path) -> None:
+    """The preview's status line warns when the purpose typed is not the authorized one."""
+    client, auth_id = _practice(tmp_path / "vault")
+    app = app_for(tmp_path / "vault")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        screen = ReleaseScreen(client)
+        await app.push_screen(screen)
+        await settle(pilot)
+        await _fill(screen, auth_id)
+        screen.query_one("#release-purpose", Input).value = "[b]life insurance[/b]"
+        await pilot.press("f5")
+        await settle(pilot)
+        status = _status(screen)
+        assert screen.plan is not None
+        assert "Warning: the purpose typed ('[b]life insurance[/b]') differs" in status
+        assert "continuity of care" in status
+
+
+async def test_release_status_shows_local_time_in_a_fixed_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The written line and the preview's Signed: lines are in the clinician's zone."""
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    client, auth_id = _practice(tmp_path / "vault")
+    out = tmp_path / "birch.txt"
+    app = app_for(tmp_path / "vault")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        screen = ReleaseScreen(client)
+        await app.push_screen(screen)
+        await settle(pilot)
+        await _fill(screen, auth_id)
+        await pilot.press("f5")
+        await settle(pilot)
+        preview = screen.query_one("#release-preview", SafeTextArea).text
+        assert "Signed: " in preview and " JST\n" in preview and "+00:00" not in preview
+        screen.query_one("#release-out", Input).value = str(out)
+        await pilot.press("f6")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert " JST; recorded" in _status(screen)
+
+
+async def test_valid_authorization_is_preselected_and_fills_empty_fields(tmp_path: Path) -> None:
+    """With a valid authorization on file it is chosen already, and the empty recipient and
+    purpose take its wording: keys alone reach a preview without an empty recipient."""
+    client, auth_id = _practice(tmp_path / "vault")
+    app = app_for(tmp_path / "vault")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        screen = ReleaseScreen(client)
+        await app.push_screen(screen)
+        await settle(pilot)
+        assert screen.query_one("#release-auth", Select).value == auth_id
+        assert screen.query_one("#release-recipient", Input).value == "Dr. Birch"
+        assert screen.query_one("#release-purpose", Input).value == "continuity of care"
+        await pilot.press("f5")
+        await settle(pilot)
+        assert screen.plan is not None and screen.plan.spec.recipient_name == "Dr. Birch"

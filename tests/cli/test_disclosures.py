@@ -363,3 +363,22 @@ def test_unknown_paper_size_is_a_usage_error(ready: Cli, tmp_path: Path) -> None
     result = ready("practice", "set", "--paper", "legal", "--json")
     assert result.code == 2
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_practice_clinician_and_purpose_warning_from_the_cli(ready: Cli, tmp_path: Path) -> None:
+    """`practice set` takes the clinician and credentials the app's settings screen has; a
+    release whose purpose is not the authorization's warns (text and JSON), and still works."""
+    result = ready("practice", "set", "--clinician", "Jane Able", "--credentials", "PsyD", "--json")
+    assert result.code == 0, result.stderr
+    assert result.data["clinician"] == "Jane Able" and result.data["credentials"] == "PsyD"
+    assert result.data["name"] == "Harbor Counseling"  # fields not given are kept
+    auth = _auth(ready)
+    base = ["release", "1", "--to", "Dr. Birch", "--authorization", str(auth["record_id"])]
+    text = ready(*base, "--for", "a disability claim", "--preview")
+    assert text.code == 0, text.stderr
+    assert "Warning: the purpose typed ('a disability claim') differs" in text.stderr
+    assert "Released by: Jane Able, PsyD" in text.stdout
+    same = ready(*base, "--for", "Continuity of care", "--preview", "--json")
+    assert same.data["plan"]["warnings"] == []
+    other = ready(*base, "--for", "a disability claim", "--preview", "--json")
+    assert "continuity of care" in other.data["plan"]["warnings"][0]

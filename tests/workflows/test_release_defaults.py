@@ -69,7 +69,7 @@ async def test_app_preselects_what_the_cli_releases(vault_dir: Path, cli: Cli) -
         screen = ReleaseScreen(practice.client)
         await app.push_screen(screen)
         await settle(pilot)
-        assert _selected(screen) == {k.value for k in ALL_KINDS}  # no authorization yet
+        assert _selected(screen) == {k.value for k in PROGRESS_ONLY}  # valid one preselected
         screen.query_one("#release-recipient", Input).value = "Dr. Birch"
         screen.query_one("#release-purpose", Input).value = "continuity of care"
         screen.query_one("#release-auth", Select).value = auth_id

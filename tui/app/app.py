@@ -100,6 +100,7 @@ class ConfideApp(App[None]):
         Binding("ctrl+f", "search", "Search", priority=True),
         # The client list shows F3 in its footer; from any other screen it works the same.
         Binding("f3", "audit", "Audit log", show=False),
+        Binding("f4", "practice", "Practice", show=False),
     ]
 
     privacy: reactive[bool] = reactive(False, init=False)
@@ -450,6 +451,12 @@ class ConfideApp(App[None]):
 
         self._for_open_client(ReleaseScreen, "Release records")
 
+    def action_practice(self) -> None:
+        from .screens.practice import PracticeScreen  # loaded on first use
+
+        if self.vault is not None and not isinstance(self.screen, ModalScreen):
+            self.push_screen(PracticeScreen())
+
     def action_authorizations(self) -> None:
         from .screens.release import AuthorizationsScreen  # loaded on first use
 
@@ -476,7 +483,15 @@ class ConfideApp(App[None]):
         self.push_screen(screen_type(client))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("lock", "toggle_privacy", "search", "audit", "new_note", "change_passphrase"):
+        if action in (
+            "lock",
+            "toggle_privacy",
+            "search",
+            "audit",
+            "practice",
+            "new_note",
+            "change_passphrase",
+        ):
             # Hidden from the footer while locked, and while the recovery key is on screen.
             return self.vault is not None and not isinstance(self.screen, RecoveryKeyScreen)
         return True
@@ -643,6 +658,11 @@ class ConfideApp(App[None]):
         )
         yield SystemCommand(
             "Authorizations", "The open client's release authorizations", self.action_authorizations
+        )
+        yield SystemCommand(
+            "Practice settings",
+            "Practice name, clinician, address and phone on every release (F4)",
+            self.action_practice,
         )
 
     # -- no plaintext escape hatches

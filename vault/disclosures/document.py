@@ -51,6 +51,8 @@ class Document:
     # What a section is, for the closing line: a release's sections are documents; an
     # accounting's are disclosures (counting them as "documents" read as pages released).
     item: tuple[str, str] = ("document", "documents")
+    # Closing lines before the ending: who released it and a line to sign (a release only).
+    signature: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Names, recipients and practice details reach every format from here: escaped once,
@@ -83,6 +85,9 @@ class Document:
             out.extend(line + "\n" for line in section.meta)
             out.append("\n" + section.body.rstrip("\n") + "\n")
         out.append("\n" + rule + "\n")
+        if self.signature:
+            out.extend(line + "\n" for line in self.signature)
+            out.append("\n")
         out.append(self.ending() + "\n")
         return out
 
@@ -101,7 +106,9 @@ class Document:
             out.extend(f"- {_md_escape(line)}\n" for line in section.meta)
             fence = "~" * max(4, _longest_run(section.body, "~") + 1)
             out.append(f"\n{fence}text\n{section.body.rstrip(chr(10))}\n{fence}\n")
-        out.append(f"\n---\n\n{_md_escape(self.ending())}\n")
+        out.append("\n---\n\n")
+        out.extend(f"{_md_escape(line)}  \n" for line in self.signature)
+        out.append(("\n" if self.signature else "") + f"{_md_escape(self.ending())}\n")
         return "".join(out)
 
 

@@ -21,6 +21,7 @@ from ..errors import DisclosureRefusedError, NotFoundError, UsageError
 from ..records.audit import Action
 from ..records.models import OmitCategory
 from ..storage.database import Row, now_utc
+from ..timefmt import local_date, local_time
 from . import _fields
 from .amendments import Amendment, Amendments
 from .authorizations import (
@@ -44,6 +45,7 @@ from .release import (
     note_section,
     pnote_section,
     pnotes_in_range,
+    purpose_warnings,
 )
 from .requests import ChecklistItem, RecordsRequest, RecordsRequests, RequestType
 from .writer import check_target, record_export, write_export
@@ -114,6 +116,9 @@ def render(
     return document.text().encode("utf-8")
 
 
+NO_PRACTICE_NAME = "Practice name not set (Practice settings, F4 in the app)"
+
+
 @dataclass(frozen=True)
 class Practice:
     name: str | None
@@ -121,12 +126,26 @@ class Practice:
     phone: str | None
     license: str | None
     paper: str | None = None  # default page size of release PDFs: a4 or letter
+    clinician: str | None = None
+    credentials: str | None = None
+
+    @property
+    def is_set(self) -> bool:
+        return bool(self.name)
+
+    def clinician_line(self) -> str | None:
+        """`Dr. Jane Able, PsyD, licensed psychologist`: who releases and signs."""
+        parts = [x for x in (self.clinician, self.credentials) if x]
+        return ", ".join(parts) or None
 
     def lines(self) -> tuple[str, ...]:
-        first = self.name or "Practice name not set (confide practice set --name ...)"
+        """The letterhead: the practice name first (running header, PDF Author), then the
+        clinician and how to reach the practice."""
+        first = self.name or NO_PRACTICE_NAME
         rest = [
             x
             for x in (
+                self.clinician_line(),
                 self.address,
                 self.phone,
                 f"License: {self.license}" if self.license else None,
@@ -134,6 +153,11 @@ class Practice:
             if x
         ]
         return (first, *rest)
+
+    def signature(self) -> tuple[str, ...]:
+        """The signature block closing a release: who released it, and a line to sign."""
+        who = self.clinician_line() or "_" * 36
+        return (f"Released by: {who}", f"Signature: {'_' * 36}   Date: {'_' * 14}")
 
 
 @dataclass(frozen=True)
@@ -197,7 +221,8 @@ def _disclosure(row: Row) -> Disclosure:
     )
 
 
-_PRACTICE_KEYS = ("name", "address", "phone", "license", "paper")
+# In the order of Practice's fields.
+_PRACTICE_KEYS = ("name", "address", "phone", "license", "paper", "clinician", "credentials")
 PAPER_SIZES = ("a4", "letter")
 
 
@@ -227,8 +252,11 @@ class Disclosures:
         phone: str | None = None,
         license: str | None = None,
         paper: str | None = None,
+        clinician: str | None = None,
+        credentials: str | None = None,
     ) -> Practice:
-        """The header of every release, and its page size. Only the fields given change."""
+        """The header of every release, and its page size. Only the fields given change; ""
+        clears one."""
         if paper is not None and paper not in PAPER_SIZES:
             raise UsageError(f"unknown paper size {paper!r}: choose a4 or letter")
         values = {
@@ -237,6 +265,8 @@ class Disclosures:
             "phone": phone,
             "license": license,
             "paper": paper,
+            "clinician": clinician,
+            "credentials": credentials,
         }
         db = self._vault.db
         with db.atomic():
@@ -369,16 +399,18 @@ class Disclosures:
             ("Request", spec.request_type.label),
             ("Basis", basis),
             ("Records", scope),
-            ("Prepared", now.isoformat()),
+            ("Prepared", local_date(today) if today else local_time(now_utc())),
         )
+        practice = self.practice()
         document = Document(
             reference=reference,
             title="Copy of records" if access else "Release of records",
-            practice=tuple(clean(line) for line in self.practice().lines()),
+            practice=tuple(clean(line) for line in practice.lines()),
             facts=facts,
             statement=statement,
             sections=tuple(sections),
             footer_id=f"{reference}  {client.record_id}",
+            signature=practice.signature(),
         )
         general_count = len(note_ids)
         description = (
@@ -410,6 +442,7 @@ class Disclosures:
             planned_id=planned,
             authorization=general,
             pnotes_authorization=pnotes_auth,
+            warnings=purpose_warnings(spec.purpose, general, pnotes_auth),
         )
 
     def _amendment_sections(self, note_id: int) -> list[Section]:
@@ -553,7 +586,7 @@ class Disclosures:
         since = _years_before(now, ACCOUNTING_YEARS)
         sections = tuple(
             Section(
-                f"{d.disclosed_at[:10]}  {d.record_id}  to {d.recipient_name}",
+                f"{local_date(d.disclosed_at)}  {d.record_id}  to {d.recipient_name}",
                 tuple(
                     x
                     for x in (

@@ -327,6 +327,12 @@ def render_pdf(document: Document, password: str | None = None, paper: str = "le
         out.gap(1.5)
         out.lines(section.body.rstrip("\n"), BODY_PT, "", indent)
     out.gap(4)
+    if document.signature:
+        out.need((len(document.signature) * 2 + 2) * LINE_MM)
+        for line in document.signature:
+            out.gap(LINE_MM)  # room to sign by hand
+            out.lines(line, 10)
+        out.gap(4)
     out.lines(document.ending(), 9, "B")
     pdf.page_footers()
     if password is not None:

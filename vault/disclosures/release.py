@@ -16,6 +16,7 @@ from ..errors import AuthorizationNotNamedError, DisclosureRefusedError, UsageEr
 from ..records.markup import render_withheld, withheld_categories, withheld_marker
 from ..records.models import Client, EntryType, Note, OmitCategory, PsychotherapyNote
 from ..records.templates import TEMPLATES
+from ..timefmt import local_date, local_time
 from . import _fields
 from .authorizations import ALL_KINDS, Authorization, DocumentKind
 from .document import Document, Section, clean
@@ -261,10 +262,9 @@ def note_section(
             "(withheld)"
         )
     if note.late_reason:
-        meta.append(
-            f"Written {note.created_at[:10]}, late because: {mask.apply(clean(note.late_reason))}"
-        )
-    meta.append(f"Signed: {note.signed_at}")
+        reason = mask.apply(clean(note.late_reason))
+        meta.append(f"Written {local_date(note.created_at)}, late because: {reason}")
+    meta.append(f"Signed: {local_time(note.signed_at)}")
     return Section(heading, tuple(meta), body, level), withheld, joint
 
 
@@ -385,6 +385,31 @@ def check_basis(
     if kind is RequestType.CLIENT_ACCESS:
         return "the client's right of access (45 CFR 164.524)", False, None, None
     raise UsageError(f"unsupported request type {kind.value}")
+
+
+def _purpose_words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def same_purpose(typed: str, authorized: str) -> bool:
+    """Loosely the same purpose: equal words ignoring case and punctuation, or one inside the
+    other ("continuity of care" within "continuity of care with Dr. Birch")."""
+    a, b = _purpose_words(typed), _purpose_words(authorized)
+    if not a or not b:
+        return a == b
+    return a == b or f" {a} " in f" {b} " or f" {b} " in f" {a} "
+
+
+def purpose_warnings(purpose: str, *auths: Authorization | None) -> tuple[str, ...]:
+    """A warning per authorization whose purpose is not the one typed. The recipient is a
+    refusal (`require_general`); a purpose worded differently may still be the same one, so
+    the clinician is told and decides."""
+    return tuple(
+        f"the purpose typed ({purpose!r}) differs from the purpose {a.record_id} authorizes "
+        f"({a.purpose!r}); check the signed form before writing"
+        for a in auths
+        if a is not None and not same_purpose(purpose, a.purpose)
+    )
 
 
 def next_disclosure_id(vault: Vault) -> int:

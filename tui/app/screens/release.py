@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -43,6 +44,7 @@ from vault.disclosures import (
     ReleaseSpec,
     RequestType,
 )
+from vault.timefmt import local_time
 
 from ...workflows.disclosures import default_document_kinds
 from ..widgets.header import SafeHeader
@@ -194,6 +196,10 @@ class ReleaseScreen(VaultScreen):
             select.set_options([(_auth_label(a, today), a.id) for a in group])
             if any(a.id == was for a in group):
                 select.value = was  # a reload keeps what the user had chosen
+            elif widget_id == "release-auth":
+                valid = [a for a in group if a.problem(today) is None]
+                if valid:  # the valid authorization is the one meant (the newest of several)
+                    select.value = valid[0].id
 
     def on_screen_resume(self) -> None:
         # Back from the Authorizations screen (palette): a form just recorded is offered here.
@@ -286,6 +292,17 @@ class ReleaseScreen(VaultScreen):
         selection.deselect_all()
         for kind in kinds:
             selection.select(kind.value)
+        if chosen is not None:
+            # Empty fields take the signed form's wording; typed ones are kept (and checked).
+            auth = self.vault.disclosures.authorizations.get(chosen)
+            for widget_id, value in (
+                ("release-recipient", auth.recipient_name),
+                ("release-address", auth.recipient_address or ""),
+                ("release-purpose", auth.purpose),
+            ):
+                field = self.query_one(f"#{widget_id}", Input)
+                if not field.value.strip():
+                    field.value = value
 
     def _invalidate(self, message: str) -> None:
         self.plan = None
@@ -351,6 +368,8 @@ class ReleaseScreen(VaultScreen):
             f"{plan.reference}: {len(plan.note_ids)} documents"
             f"{f' and {plan.pnote_count} psychotherapy notes' if plan.pnote_count else ''}"
             f"; withheld: {withheld}. This is exactly what will leave. Write (F6)."
+            + "".join(f" Warning: {w}." for w in plan.warnings),
+            error=bool(plan.warnings),
         )
         self.privacy_changed()
 
@@ -368,15 +387,34 @@ class ReleaseScreen(VaultScreen):
             return
         password = self.query_one("#release-password", Input).value or None
         force = self.query_one("#release-force", Checkbox).value
-        self._status(f"Writing {plan.reference}...")
-        self.run_worker(
-            partial(self.vault.disclosures.write, plan, target, force=force, password=password),
-            thread=True,
-            exclusive=True,
-            exit_on_error=False,
-            group="release-write",
-            name=target,
+        where = str(Path(target).expanduser().absolute())
+        lock = ", PDF password set" if password is not None else ""
+        warned = "".join(f"\nWarning: {w}." for w in plan.warnings)
+        question = (
+            f"Write {plan.reference} ({len(plan.note_ids)} documents) for "
+            f"{plan.spec.recipient_name} to\n{where}{lock}?"
+            + (" It replaces the file there." if force and Path(where).exists() else "")
+            + warned
         )
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                self._status("Not written: nothing left the vault. Write (F6) when ready.")
+                return
+            if self.plan is not plan:
+                return  # the form changed or the vault locked while the question was open
+            self._status(f"Writing {plan.reference}...")
+            self.run_worker(
+                partial(self.vault.disclosures.write, plan, target, force=force, password=password),
+                thread=True,
+                exclusive=True,
+                exit_on_error=False,
+                group="release-write",
+                name=target,
+            )
+
+        # Records leave the practice here: asked first, with where they go (as the CLI asks).
+        self.app.push_screen(ConfirmModal(question, yes="Write", no="Cancel"), confirmed)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker: Worker[Any] = event.worker
@@ -391,7 +429,8 @@ class ReleaseScreen(VaultScreen):
                 assert isinstance(worker.result, Disclosure)
                 self.written = worker.result
                 self._invalidate(
-                    f"Wrote {worker.result.record_id} to {worker.name}; recorded "
+                    f"Wrote {worker.result.record_id} to {worker.name} at "
+                    f"{local_time(worker.result.disclosed_at)}; recorded "
                     "in the accounting of disclosures."
                 )
                 self.notify(

@@ -197,7 +197,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     group = add_group(sub, "practice", "the practice header printed on every release", common)
     add_command(group, "show", "show the practice header", common, cmd_practice_show)
     p = add_command(group, "set", "set the practice header", common, cmd_practice_set)
-    p.add_argument("--name", help="practice or clinician name")
+    p.add_argument("--name", help="practice name (letterhead, running header, PDF author)")
+    p.add_argument("--clinician", help="the clinician's name, printed above the signature line")
+    p.add_argument("--credentials", help="the clinician's credentials (e.g. PsyD, LMFT)")
     p.add_argument("--address", help="postal address")
     p.add_argument("--phone", help="telephone")
     p.add_argument("--license", help="license type and number")
@@ -349,6 +351,7 @@ def _plan_data(plan: ReleasePlan) -> dict[str, Any]:
         "included_categories": plan.included_categories,
         "joint_notes": plan.joint_notes,
         "accountable": plan.accountable,
+        "warnings": plan.warnings,
     }
 
 
@@ -371,6 +374,8 @@ def _confirm(ctx: Context, plan: ReleasePlan, target: str, args: argparse.Namesp
 
 
 def _finish(ctx: Context, vault: Vault, plan: ReleasePlan, args: argparse.Namespace) -> int:
+    for warning in plan.warnings:
+        ctx.out.info(f"Warning: {warning}.")
     if args.preview or not args.out:
         ctx.out.emit(
             {"preview": plan.preview, "plan": _plan_data(plan), "written": False}, plan.preview
@@ -777,5 +782,7 @@ def cmd_practice_set(args: argparse.Namespace, ctx: Context) -> None:
             phone=args.phone,
             license=args.license,
             paper=args.paper,
+            clinician=args.clinician,
+            credentials=args.credentials,
         )
     ctx.out.emit(practice, lambda: "\n".join(practice.lines()))
