@@ -140,7 +140,7 @@ class CaseSummary:
 
         sections = tuple(Section(p.heading, (), p.output()) for p in self.parts)
         return Document(
-            reference="case summary",
+            reference="for supervision or consultation",
             title="De-identified case summary",
             practice=(),
             facts=(

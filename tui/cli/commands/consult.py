@@ -112,10 +112,11 @@ def cmd_consult(args: argparse.Namespace, ctx: Context) -> None:
             pnotes_in_range=args.pnotes,
             passphrase=ctx.secrets.passphrase() if needs else None,
         )
+        # Numbers are those --json showed, before any redaction added its own.
+        for number in sorted(set(args.restore), reverse=True):
+            summary.restore(number)
         for phrase in args.redact:
             summary.redact(phrase)
-        for number in sorted(args.restore, reverse=True):
-            summary.restore(number)
         out = Path(args.out) if args.out else None
         if not args.yes and ctx.out.json_mode:
             ctx.out.emit(
