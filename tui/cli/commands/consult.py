@@ -35,13 +35,28 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         action="store_true",
         help="include psychotherapy notes in the date range (passphrase again)",
     )
-    p.add_argument("--pnote", action="append", default=[], metavar="P-000001")
-    p.add_argument("--format", choices=SUMMARY_FORMATS, default="txt")
+    p.add_argument(
+        "--pnote",
+        action="append",
+        default=[],
+        metavar="P-000001",
+        help="a psychotherapy note (passphrase again)",
+    )
+    p.add_argument(
+        "--format", choices=SUMMARY_FORMATS, default="txt", help="txt, md or pdf (default txt)"
+    )
     p.add_argument(
         "--out", metavar="PATH", help="a folder (a name is made) or a file name; default here"
     )
     p.add_argument("--redact", action="append", default=[], metavar="TEXT", help="redact more")
-    p.add_argument("--restore", action="append", default=[], type=int, metavar="N")
+    p.add_argument(
+        "--restore",
+        action="append",
+        default=[],
+        type=int,
+        metavar="N",
+        help="put back the words of replacement N (as numbered by --json)",
+    )
     p.add_argument("--yes", action="store_true", help="write without the interactive review")
     p.add_argument("--force", action="store_true", help="replace an existing file")
     group = add_group(sub, "person", "people in a client's life (for case summaries)", common)
