@@ -55,6 +55,9 @@ class Action(StrEnum):
     INCIDENT_NOTICE = "incident_notice"
     INCIDENT_CLOSE = "incident_close"
     INCIDENT_HHS_LOG = "incident_hhs_log"
+    # De-identified case summaries (issue 15): not a disclosure, counts and choices only.
+    CONSULT = "consult"
+    PERSON = "person"
 
 
 _DetailValue = str | int | float | bool | None

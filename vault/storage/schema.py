@@ -533,3 +533,16 @@ PNOTES_MIGRATIONS.append(
         ),
     )
 )
+# -- 13: people in a client's life (issue 15), named with their role, so a de-identified case
+# summary replaces "June" with "the client's sister". Deleted with the client (disposal).
+RECORD_V13 = [
+    """CREATE TABLE client_people (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )""",
+    """CREATE INDEX client_people_client ON client_people(client_id)""",
+]
+RECORD_MIGRATIONS.append(Migration(13, "people in a client's life", _run(RECORD_V13)))

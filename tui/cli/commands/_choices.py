@@ -36,3 +36,4 @@ INCIDENT_KINDS = (
 )  # vault.incidents.IncidentKind, as typed
 KEYS_COMPROMISED = ("no", "yes", "unknown")  # vault.incidents.KeysCompromised
 CONCLUSIONS = ("not-breach", "low-probability", "breach")  # vault.incidents.Conclusion, as typed
+SUMMARY_FORMATS = ("txt", "md", "pdf")  # vault.consult.SummaryFormat
