@@ -10,13 +10,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from vault import ConfideError, SearchHit, UsageError
 from vault.records.models import initials_of
 
+from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
 from ..widgets.safe import SafeInput, plain, visible
 from .base import VaultScreen
@@ -73,13 +74,17 @@ class SearchScreen(VaultScreen):
         yield Static(
             "Psychotherapy notes are never searched here.", id="search-status", markup=False
         )
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.title = "Search"
         self.query_one("#query", Input).focus()
         if self.initial_query:
             self.run_search(self.initial_query, self.privacy)
+
+    def on_screen_resume(self) -> None:
+        # Back from a result, the note's editor had the focus: typing goes to the query again.
+        self.query_one("#query", Input).focus()
 
     @on(Input.Changed, "#query")
     def changed(self, event: Input.Changed) -> None:
