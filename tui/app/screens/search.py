@@ -169,9 +169,26 @@ class SearchScreen(VaultScreen):
 class NoteSearchProvider(Provider):
     """Command palette: notes by content and clients by name. Nothing when locked."""
 
+    # One palette session is one audit entry (recorded when the palette closes), not one
+    # `search notes` per keystroke burying the real events.
+    lookups = 0
+    most_hits = 0
+    flagged_hidden = False
+
     @property
     def capp(self) -> ConfideApp:
         return cast("ConfideApp", self.app)
+
+    async def shutdown(self) -> None:
+        vault = self.capp.vault
+        if vault is not None and self.lookups:
+            try:
+                vault.record_lookups(
+                    self.lookups, self.most_hits, include_flagged=not self.flagged_hidden
+                )
+            except ConfideError:
+                return
+        self.lookups = 0
 
     async def search(self, query: str) -> Hits:
         vault = self.capp.vault
@@ -188,9 +205,12 @@ class NoteSearchProvider(Provider):
                 text=client.record_id,
             )
         try:
-            hits = vault.search(query, limit=10, include_flagged=not privacy)
+            hits = vault.search(query, limit=10, include_flagged=not privacy, audit=False)
         except ConfideError:
             return
+        self.lookups += 1
+        self.most_hits = max(self.most_hits, len(hits))
+        self.flagged_hidden = self.flagged_hidden or privacy
         for rank, hit in enumerate(hits):
             # A Text prompt, never a str: the palette parses str prompts and help as markup.
             prompt = plain(f"Note: {hit_heading(hit, privacy)}")
