@@ -45,15 +45,7 @@ class BurstSafeFields(Screen[None]):
     BINDINGS = [
         Binding("tab", "move(1)", "Next field", show=False, priority=True),
         Binding("shift+tab", "move(-1)", "Previous field", show=False, priority=True),
-        Binding("enter", "next_field", "Next field", show=False, priority=True),
     ]
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "next_field":
-            # Only between the fields: enter on the last field or a button does its own thing.
-            focused = self.focused
-            return focused is not None and focused.id in self.FIELDS[:-1]
-        return True
 
     def action_move(self, step: int) -> None:
         if step > 0:
@@ -61,10 +53,12 @@ class BurstSafeFields(Screen[None]):
         else:
             self.focus_previous()
 
-    def action_next_field(self) -> None:
-        focused = self.focused
-        if focused is not None and focused.id in self.FIELDS[:-1]:
-            self.query_one(f"#{self.FIELDS[self.FIELDS.index(focused.id) + 1]}").focus()
+    @on(Input.Submitted)
+    def next_field(self, event: Input.Submitted) -> None:
+        """Enter in a field moves to the next one (on the last, the screen submits)."""
+        field = event.input.id
+        if field in self.FIELDS[:-1]:
+            self.query_one(f"#{self.FIELDS[self.FIELDS.index(field) + 1]}").focus()
 
 
 def _error_text(error: BaseException | None) -> str:

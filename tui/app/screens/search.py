@@ -68,7 +68,10 @@ class SearchScreen(VaultScreen):
     def compose(self) -> ComposeResult:
         yield SafeHeader()
         yield SafeInput(
-            self.initial_query, placeholder="Search notes: type words (prefix*)", id="query"
+            self.initial_query,
+            placeholder="Search notes: type words (prefix*)",
+            id="query",
+            select_on_focus=False,
         )
         yield OptionList(id="results")
         yield Static(
