@@ -535,7 +535,7 @@ class Vault:
 
     def record_lookups(self, lookups: int, most_hits: int, *, include_flagged: bool) -> None:
         """One audit entry for a session of unaudited searches (one command-palette use)."""
-        detail: dict[str, object] = {} if include_flagged else {"flagged": False}
+        detail: dict[str, bool] = {} if include_flagged else {"flagged": False}
         self.audit.record(Action.SEARCH, "palette", None, lookups=lookups, hits=most_hits, **detail)
 
     # -- disclosures (issue 6): release, access, authorizations, accounting, amendments
