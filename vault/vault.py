@@ -552,17 +552,25 @@ class Vault:
     # -- search
 
     def search(
-        self, query: str, limit: int = 50, *, include_flagged: bool = True
+        self, query: str, limit: int = 50, *, include_flagged: bool = True, audit: bool = True
     ) -> list[SearchHit]:
         """General-record search. Psychotherapy notes are in another file and never searched.
 
         `include_flagged=False` (privacy mode) matches nothing inside a flagged passage or a
         note flagged whole, and returns no snippets.
+        `audit=False` is for a lookup that is recorded once for a whole session of them (the
+        app's command palette searches at every keystroke: `record_lookups`).
         """
         hits = search_notes(self.db, query, limit, include_flagged)
-        detail = {} if include_flagged else {"flagged": False}
-        self.audit.record(Action.SEARCH, "notes", None, hits=len(hits), **detail)
+        if audit:
+            detail = {} if include_flagged else {"flagged": False}
+            self.audit.record(Action.SEARCH, "notes", None, hits=len(hits), **detail)
         return hits
+
+    def record_lookups(self, lookups: int, most_hits: int, *, include_flagged: bool) -> None:
+        """One audit entry for a session of unaudited searches (one command-palette use)."""
+        detail: dict[str, bool] = {} if include_flagged else {"flagged": False}
+        self.audit.record(Action.SEARCH, "palette", None, lookups=lookups, hits=most_hits, **detail)
 
     # -- disclosures (issue 6): release, access, authorizations, accounting, amendments
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Checkbox, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.text_area import Selection
 
-from tests.support.tui import PASSPHRASE, FakeClock, app_for, settle
+from tests.support.tui import PASSPHRASE, FakeClock, app_for, confirm_recovery_key, settle
 from tui.app.screens.clients import ClientListScreen
 from tui.app.screens.editor import NoteEditorScreen
 from tui.app.screens.lock import LockScreen, RecoveryKeyScreen
@@ -33,10 +33,7 @@ async def test_new_user_journey(tmp_path: Path) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, RecoveryKeyScreen)
-        app.screen.query_one("#saved", Checkbox).toggle()
-        await pilot.pause()
-        await pilot.click("#continue")
-        await settle(pilot)
+        await confirm_recovery_key(pilot)
         assert isinstance(app.screen, ClientListScreen)
 
         await pilot.press("ctrl+n")

@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from tests.support.tui import PASSPHRASE, app_for, make_practice, settle, unlock
+from tui.app.app import ConfideApp
 from tui.app.screens.editor import NoteEditorScreen
 
 Snap = Callable[..., bool]
@@ -22,6 +23,16 @@ def steady_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
     half-second blink timer last fired, so a loaded machine produced a different picture."""
     monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+    # A toast lives 5 seconds of real time: on a loaded machine it was gone or still there
+    # when the picture was taken. In a snapshot every toast stays until the end.
+    monkeypatch.setattr(ConfideApp, "NOTIFICATION_TIMEOUT", 3600.0)
+    original = ConfideApp.notify
+
+    def lasting(self: ConfideApp, message: str, **kwargs: Any) -> None:
+        kwargs["timeout"] = 3600.0
+        original(self, message, **kwargs)
+
+    monkeypatch.setattr(ConfideApp, "notify", lasting)
 
 
 @pytest.fixture

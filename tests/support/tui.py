@@ -73,3 +73,20 @@ def static_text(widget: Static) -> str:
 def table_column(table: DataTable[object], column: int) -> list[str]:
     """One column of a DataTable, top to bottom, as text."""
     return [str(table.get_row_at(i)[column]) for i in range(table.row_count)]
+
+
+async def confirm_recovery_key(pilot: Pilot[None]) -> str:
+    """On the recovery-key screen: 'written down', then the two asked groups back, by keys.
+
+    Returns the key shown."""
+    from tui.app.screens.lock import RecoveryKeyScreen, key_groups
+
+    screen = pilot.app.screen
+    assert isinstance(screen, RecoveryKeyScreen)
+    key = static_text(screen.query_one("#recovery-key", Static))
+    groups = key_groups(key)
+    await pilot.press("enter")  # "I have written it down" has the focus
+    first, second = screen.asked
+    await pilot.press(*groups[first].lower(), "tab", *groups[second], "enter")
+    await settle(pilot)
+    return key

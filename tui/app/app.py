@@ -86,6 +86,15 @@ def close_log_channels() -> None:
 close_log_channels()
 
 
+def _count(n: float, unit: str) -> str:
+    return f"{n:g} {unit}" if n == 1 else f"{n:g} {unit}s"
+
+
+def idle_words(seconds: float) -> str:
+    """`1 minute`, `5 minutes`, `30 seconds`: the auto-lock delay in words."""
+    return _count(seconds / 60, "minute") if seconds >= 60 else _count(seconds, "second")
+
+
 class ConfideApp(App[None]):
     """`ConfideApp(folder=...)`; tests pass `clock`, short idle times and a cheap `kdf`."""
 
@@ -94,10 +103,16 @@ class ConfideApp(App[None]):
     COMMANDS = App.COMMANDS | {NoteSearchProvider}
     # Mouse selection copies to the terminal clipboard (OSC 52): note text would leave the app.
     ALLOW_SELECT = False
+    # The footer (widgets/footer.py) shows these after the screen's own keys and drops Lock,
+    # Privacy and Commands first when the terminal is narrow; `?` lists them all.
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+f", "search", "Search", priority=True),
         Binding("ctrl+l", "lock", "Lock", priority=True),
         Binding("f2", "toggle_privacy", "Privacy", priority=True),
-        Binding("ctrl+f", "search", "Search", priority=True),
+        # F1 works inside a text field too; `?` is typed there, so it helps everywhere else.
+        Binding("f1", "help", "Help", priority=True),
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
         # The client list shows F3 in its footer; from any other screen it works the same.
         Binding("f3", "audit", "Audit log", show=False),
         Binding("f4", "practice", "Practice", show=False),
@@ -113,6 +128,7 @@ class ConfideApp(App[None]):
         idle_seconds: float | None = None,
         pnotes_idle_seconds: float = DEFAULT_PNOTES_IDLE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = datetime.now,
         kdf: KdfParams | None = None,
         theme: str = "textual-dark",
         watch_drives: bool = False,
@@ -125,6 +141,7 @@ class ConfideApp(App[None]):
         self.idle_seconds = idle_seconds if idle_seconds is not None else self._idle_from_env()
         self.pnotes_idle_seconds = pnotes_idle_seconds
         self.clock = clock
+        self.wall_clock = wall_clock  # the time of day shown ("Saved at"); fixed in tests
         self.kdf = kdf
         self.vault: Vault | None = None
         self._last_activity = clock()
@@ -148,7 +165,7 @@ class ConfideApp(App[None]):
         if not 1 <= minutes <= 60:
             self._idle_problem = (
                 f"{IDLE_ENV}={raw!r} is not a number of minutes from 1 to "
-                f"60; locking after {DEFAULT_IDLE_SECONDS / 60:g} minutes."
+                f"60; locking after {idle_words(DEFAULT_IDLE_SECONDS)}."
             )
             return DEFAULT_IDLE_SECONDS
         return minutes * 60
@@ -311,8 +328,7 @@ class ConfideApp(App[None]):
     async def check_idle_lock(self) -> None:
         """Lock once nothing was typed or clicked for `idle_seconds` (called every second)."""
         if self.vault is not None and self.clock() - self._last_activity >= self.idle_seconds:
-            minutes = self.idle_seconds / 60
-            when = f"{minutes:g} minutes" if minutes >= 1 else f"{self.idle_seconds:g} seconds"
+            when = idle_words(self.idle_seconds)
             await self.lock_vault(f"Locked after {when} without activity.")
 
     async def on_event(self, event: events.Event) -> None:
@@ -344,7 +360,7 @@ class ConfideApp(App[None]):
             return f"C-{client_id:05d}"
 
     def wall_time(self) -> str:
-        return datetime.now().strftime("%H:%M:%S")
+        return self.wall_clock().strftime("%H:%M:%S")
 
     def open_client(self, client_id: int) -> None:
         if self.vault is None:
@@ -495,6 +511,12 @@ class ConfideApp(App[None]):
             # Hidden from the footer while locked, and while the recovery key is on screen.
             return self.vault is not None and not isinstance(self.screen, RecoveryKeyScreen)
         return True
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
 
     def action_toggle_privacy(self) -> None:
         self.privacy = not self.privacy

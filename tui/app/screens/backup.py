@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Footer, Input, ProgressBar, Static
+from textual.widgets import Button, DataTable, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from backup import (
@@ -35,6 +35,7 @@ from backup import (
 from vault import ConfideError, NotFoundError, Vault
 
 from ...workflows.watch import drive_watcher
+from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
 from ..widgets.safe import SafeInput, plain
 from .base import VaultScreen
@@ -130,7 +131,7 @@ class BackupScreen(VaultScreen):
             yield Button("Verify all", id="backup-verify")
             yield Button("Restore test", id="backup-restore-test")
             yield Button("Add drive", id="backup-add-drive")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.title = "Backups"

@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Footer, Input, Select, Static
+from textual.widgets import Button, DataTable, Input, Select, Static
 
 from vault import Client, ClientStatus, ConfideError
 
+from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
 from ..widgets.safe import SafeInput, plain
 from .base import Location, ReloadingScreen
@@ -35,7 +36,7 @@ class ClientListScreen(ReloadingScreen):
         yield SafeInput(placeholder="Filter clients: type part of a name", id="filter")
         yield DataTable(id="clients", cursor_type="row", zebra_stripes=True)
         yield Static("", id="client-count", markup=False)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.title = "Clients"

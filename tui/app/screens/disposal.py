@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Static
+from textual.widgets import Button, Checkbox, DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
 from backup.purge import DisposalBackups
@@ -24,6 +24,7 @@ from vault.retention.plan import ClientDisposal
 from vault.retention.verify import Verification
 
 from ...workflows import disposal as flows
+from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
 from ..widgets.safe import SafeInput, plain
 from .base import VaultScreen
@@ -110,7 +111,7 @@ class DisposalScreen(VaultScreen):
         yield DataTable(id="disposal-due", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="disposal-report-box"):
             yield Static("", id="disposal-report", markup=False)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.title = "Disposal"

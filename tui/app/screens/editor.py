@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import ScreenSuspend
-from textual.widgets import Footer, Input, Label, Static, TextArea
+from textual.widgets import Input, Label, Static, TextArea
 
 from vault import ConfideError, EntryType, Note, OmitCategory, OmitSpan, SessionInfo
 from vault.records.markup import render_withheld
@@ -22,6 +22,7 @@ from ..widgets.flag_text_area import (
     selection_to_flag,
     spans_back,
 )
+from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
 from ..widgets.safe import SafeInput, plain, visible
 from .base import Location, VaultScreen
@@ -86,7 +87,7 @@ class NoteEditorScreen(VaultScreen):
         yield Static("", id="privacy-view", markup=False)
         yield Static("", id="flags", markup=False)
         yield Static("", id="editor-status", markup=False)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         try:
@@ -280,6 +281,14 @@ class NoteEditorScreen(VaultScreen):
             )
 
     def action_save(self) -> None:
+        note = self.note
+        if note is not None and not note.is_signed and not self.dirty:
+            # ctrl+s with nothing new said nothing: say that the draft is already stored.
+            self._status(
+                f"Nothing to save: no changes since the last save. {note.record_id} is stored.",
+            )
+            self.notify("No changes to save.", title="Save")
+            return
         self.save()
 
     def action_back(self) -> None:

@@ -18,11 +18,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Footer, Input, Select, Static
+from textual.widgets import Button, DataTable, Input, Select, Static
 
 from vault import ConfideError
 from vault.incidents import Conclusion, Incident, IncidentKind
 
+from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
 from ..widgets.safe import SafeTextArea, visible
 from .base import ReloadingScreen
@@ -278,7 +279,7 @@ class IncidentsScreen(ReloadingScreen):
         yield DataTable(id="incidents", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="incident-detail-box"):
             yield Static("", id="incident-detail", markup=False)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.title = "Incidents"

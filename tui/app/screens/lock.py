@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 from textual import on, work
@@ -10,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Footer, Input, LoadingIndicator, Static
+from textual.widgets import Button, Input, Label, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState
 
 from vault import (
@@ -26,7 +27,38 @@ from vault import (
 
 from ...workflows import unlock as opening
 from ...workflows.unlock import Tidied
+from ..widgets.footer import AppFooter
 from ..widgets.safe import plain
+
+
+class BurstSafeFields(Screen[None]):
+    """Tab, shift+tab and enter between passphrase fields, safe when keys come in a burst.
+
+    A key reaches a field through the field's own queue, and a plain Tab binding runs only
+    once the key has bubbled back up from there: a fast typist's (or a paste's) characters
+    after the Tab were already queued for the first field and landed in it. Priority bindings
+    run in the app's queue, in order, before the next key is handed to any field."""
+
+    # The fields enter moves through, in order; enter on the last one submits.
+    FIELDS: tuple[str, ...] = ()
+
+    BINDINGS = [
+        Binding("tab", "move(1)", "Next field", show=False, priority=True),
+        Binding("shift+tab", "move(-1)", "Previous field", show=False, priority=True),
+    ]
+
+    def action_move(self, step: int) -> None:
+        if step > 0:
+            self.focus_next()
+        else:
+            self.focus_previous()
+
+    @on(Input.Submitted)
+    def next_field(self, event: Input.Submitted) -> None:
+        """Enter in a field moves to the next one (on the last, the screen submits)."""
+        field = event.input.id
+        if field in self.FIELDS[:-1]:
+            self.query_one(f"#{self.FIELDS[self.FIELDS.index(field) + 1]}").focus()
 
 
 def _error_text(error: BaseException | None) -> str:
@@ -95,7 +127,7 @@ class LockScreen(Screen[None]):
                     id="demo-hint",
                     markup=False,
                 )
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#unlocking").display = False
@@ -145,8 +177,10 @@ class LockScreen(Screen[None]):
         self.app.push_screen(RecoverScreen(self.folder))
 
 
-class CreateVaultScreen(Screen[None]):
+class CreateVaultScreen(BurstSafeFields):
     """First run: choose a passphrase (twice); the KDF is calibrated in a worker."""
+
+    FIELDS = ("new1", "new2")
 
     class Created(Message):
         """A new vault exists; handled by `ConfideApp.on_create_vault_screen_created`."""
@@ -177,15 +211,11 @@ class CreateVaultScreen(Screen[None]):
             yield Button("Create vault", variant="primary", id="create")
             yield LoadingIndicator(id="creating")
             yield Static("", id="lock-error", markup=False)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#creating").display = False
         self.query_one("#new1", Input).focus()
-
-    @on(Input.Submitted, "#new1")
-    def next_field(self) -> None:
-        self.query_one("#new2", Input).focus()
 
     @on(Input.Submitted, "#new2")
     @on(Button.Pressed, "#create")
@@ -222,17 +252,40 @@ class CreateVaultScreen(Screen[None]):
             self.query_one("#lock-error", Static).update(plain(_error_text(event.worker.error)))
 
 
-class RecoveryKeyScreen(Screen[None]):
-    """Shows the recovery key once; continuing needs an explicit "I saved it"."""
+def key_groups(recovery_key: str) -> list[str]:
+    """The printed key's groups of four (`ABCD-EFGH-...` -> ["ABCD", "EFGH", ...])."""
+    return [g for g in recovery_key.upper().split("-") if g]
+
+
+def same_group(typed: str, group: str) -> bool:
+    """A group typed back as the key is parsed: any case, spaces ignored, 0/1/8 read as O/I/B."""
+    cleaned = "".join(ch for ch in typed.upper() if ch not in " -\t")
+    cleaned = cleaned.replace("0", "O").replace("1", "I").replace("8", "B")
+    return cleaned == group
+
+
+class RecoveryKeyScreen(BurstSafeFields):
+    """Shows the recovery key, then asks for two of its groups back before going on.
+
+    The sheet is what saves the records when the passphrase is forgotten: a checkbox was
+    ticked without writing anything down. The key is hidden while the groups are asked for,
+    so they come from the paper; escape shows it again."""
+
+    BINDINGS = [Binding("escape", "show_key", "Show the key again")]
+    FIELDS = ("group-a", "group-b")
 
     class Confirmed(Message):
         """The user saved the key; handled by `ConfideApp.on_recovery_key_screen_confirmed`."""
 
-    def __init__(self, recovery_key: str) -> None:
+    def __init__(self, recovery_key: str, asked: tuple[int, int] | None = None) -> None:
         super().__init__()
         self._recovery_key = recovery_key
+        groups = key_groups(recovery_key)
+        # Which two groups are asked is chosen at random, so the habit is to copy them all.
+        self.asked = asked or tuple(sorted(secrets.SystemRandom().sample(range(len(groups)), 2)))
 
     def compose(self) -> ComposeResult:
+        first, second = (n + 1 for n in self.asked)
         with Vertical(id="lock-box"):
             yield Static("Your recovery key", id="lock-title")
             yield Static(
@@ -240,32 +293,87 @@ class RecoveryKeyScreen(Screen[None]):
                 "It is the only way back in if you forget your passphrase. It will "
                 "not be shown again.",
                 markup=False,
+                id="key-advice",
             )
             yield Static(self._recovery_key, id="recovery-key", markup=False)
-            yield Checkbox("I have saved the recovery key", id="saved")
-            yield Button("Continue", variant="primary", id="continue", disabled=True)
-        yield Footer()
+            yield Button("I have written it down", variant="primary", id="written")
+            with Vertical(id="key-check"):
+                yield Static(
+                    f"Check your copy: type group {first} and group {second} of the key "
+                    "(each group is four characters; the first group is number 1).",
+                    markup=False,
+                    classes="modal-question",
+                )
+                with Horizontal(id="key-groups"):
+                    yield Label(f"Group {first}", classes="group-label")
+                    yield Input(max_length=9, id="group-a")
+                    yield Label(f"Group {second}", classes="group-label")
+                    yield Input(max_length=9, id="group-b")
+                yield Button("Continue", variant="primary", id="continue", disabled=True)
+                yield Static("", id="continue-why", markup=False)
+        yield AppFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#saved", Checkbox).focus()
+        self.query_one("#key-check").display = False
+        self.query_one("#written", Button).focus()
 
-    @on(Checkbox.Changed, "#saved")
-    def saved(self, event: Checkbox.Changed) -> None:
-        self.query_one("#continue", Button).disabled = not event.value
+    @on(Button.Pressed, "#written")
+    def written(self) -> None:
+        self.query_one("#recovery-key").display = False
+        self.query_one("#written").display = False
+        self.query_one("#key-check").display = True
+        self.query_one("#key-advice", Static).update(
+            "The key is hidden now: read the groups from what you wrote. "
+            "Escape shows the key again."
+        )
+        self.query_one("#group-a", Input).focus()
+        self._check()
 
+    def action_show_key(self) -> None:
+        self.query_one("#recovery-key").display = True
+        self.query_one("#written").display = True
+        self.query_one("#key-check").display = False
+        self.query_one("#written", Button).focus()
+
+    def _check(self) -> bool:
+        """Enable Continue once both groups match; say why it is still disabled."""
+        groups = key_groups(self._recovery_key)
+        problems = []
+        for field_id, index in zip(self.FIELDS, self.asked, strict=True):
+            typed = self.query_one(f"#{field_id}", Input).value
+            if not typed.strip():
+                problems.append(f"type group {index + 1}")
+            elif not same_group(typed, groups[index]):
+                problems.append(f"group {index + 1} does not match the key")
+        ok = not problems
+        self.query_one("#continue", Button).disabled = not ok
+        why = self.query_one("#continue-why", Static)
+        why.update(
+            "Both groups match. Continue opens your vault."
+            if ok
+            else "Continue is disabled until both groups match: " + "; ".join(problems) + "."
+        )
+        return ok
+
+    @on(Input.Changed)
+    def typed(self) -> None:
+        self._check()
+
+    @on(Input.Submitted, "#group-b")
     @on(Button.Pressed, "#continue")
     def proceed(self) -> None:
-        if not self.query_one("#saved", Checkbox).value:
+        if not self._recovery_key or not self._check():
             return
         self._recovery_key = ""
         self.query_one("#recovery-key", Static).update("")
         self.post_message(self.Confirmed())
 
 
-class RecoverScreen(Screen[None]):
+class RecoverScreen(BurstSafeFields):
     """Unlock with the recovery key, then set a new passphrase."""
 
     BINDINGS = [Binding("escape", "back", "Back")]
+    FIELDS = ("recovery", "new1", "new2")
 
     def __init__(self, folder: Path) -> None:
         super().__init__()
@@ -280,16 +388,11 @@ class RecoverScreen(Screen[None]):
             yield Button("Recover", variant="primary", id="recover")
             yield LoadingIndicator(id="recovering")
             yield Static("", id="lock-error", markup=False)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#recovering").display = False
         self.query_one("#recovery", Input).focus()
-
-    @on(Input.Submitted, "#recovery")
-    @on(Input.Submitted, "#new1")
-    def next_field(self) -> None:
-        self.focus_next()
 
     @on(Input.Submitted, "#new2")
     @on(Button.Pressed, "#recover")

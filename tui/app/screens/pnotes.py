@@ -11,11 +11,12 @@ from datetime import date
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static, TextArea
+from textual.widgets import DataTable, Static, TextArea
 
 from vault import ConfideError, OmitCategory, OmitSpan, PsychotherapyNote, PsychotherapyNotes
 
 from ..widgets.flag_text_area import FlagTextArea, normalize_newlines, selection_to_flag
+from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
 from ..widgets.safe import plain
 from .base import VaultScreen
@@ -53,7 +54,7 @@ class PsychotherapyScreen(VaultScreen):
         )
         yield Static("", id="pnotes-hidden", markup=False)
         yield Static("", id="pnotes-status", markup=False)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#pnotes-list", DataTable)

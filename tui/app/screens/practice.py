@@ -9,10 +9,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 
 from vault import ConfideError
 
+from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
 from ..widgets.safe import SafeInput, plain
 from .base import VaultScreen
@@ -53,7 +54,7 @@ class PracticeScreen(VaultScreen):
                 )
                 yield SafeInput(id=f"practice-{key}")
             yield Button("Save (ctrl+s)", id="practice-save", variant="primary")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.title = "Practice settings"

@@ -26,7 +26,6 @@ from textual.widgets import (
     Button,
     Checkbox,
     DataTable,
-    Footer,
     Input,
     Select,
     SelectionList,
@@ -47,6 +46,7 @@ from vault.disclosures import (
 from vault.timefmt import local_time
 
 from ...workflows.disclosures import default_document_kinds
+from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
 from ..widgets.safe import SafeInput, SafeTextArea, plain
 from .base import VaultScreen
@@ -167,7 +167,7 @@ class ReleaseScreen(VaultScreen):
                     id="release-hidden",
                     markup=False,
                 )
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         if self.app.screen is not self:
@@ -520,7 +520,7 @@ class AuthorizationsScreen(VaultScreen):
             yield SafeInput(id="auth-expires", placeholder="expires on YYYY-MM-DD")
             yield SafeInput(id="auth-event", placeholder="or expiry event")
             yield Button("Record authorization", id="auth-add", variant="primary")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         if self.app.screen is not self:

@@ -10,13 +10,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from vault import ConfideError, SearchHit, UsageError
 from vault.records.models import initials_of
 
+from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
 from ..widgets.safe import SafeInput, plain, visible
 from .base import VaultScreen
@@ -67,19 +68,26 @@ class SearchScreen(VaultScreen):
     def compose(self) -> ComposeResult:
         yield SafeHeader()
         yield SafeInput(
-            self.initial_query, placeholder="Search notes: type words (prefix*)", id="query"
+            self.initial_query,
+            placeholder="Search notes: type words (prefix*)",
+            id="query",
+            select_on_focus=False,
         )
         yield OptionList(id="results")
         yield Static(
             "Psychotherapy notes are never searched here.", id="search-status", markup=False
         )
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.title = "Search"
         self.query_one("#query", Input).focus()
         if self.initial_query:
             self.run_search(self.initial_query, self.privacy)
+
+    def on_screen_resume(self) -> None:
+        # Back from a result, the note's editor had the focus: typing goes to the query again.
+        self.query_one("#query", Input).focus()
 
     @on(Input.Changed, "#query")
     def changed(self, event: Input.Changed) -> None:
@@ -164,9 +172,26 @@ class SearchScreen(VaultScreen):
 class NoteSearchProvider(Provider):
     """Command palette: notes by content and clients by name. Nothing when locked."""
 
+    # One palette session is one audit entry (recorded when the palette closes), not one
+    # `search notes` per keystroke burying the real events.
+    lookups = 0
+    most_hits = 0
+    flagged_hidden = False
+
     @property
     def capp(self) -> ConfideApp:
         return cast("ConfideApp", self.app)
+
+    async def shutdown(self) -> None:
+        vault = self.capp.vault
+        if vault is not None and self.lookups:
+            try:
+                vault.record_lookups(
+                    self.lookups, self.most_hits, include_flagged=not self.flagged_hidden
+                )
+            except ConfideError:
+                return
+        self.lookups = 0
 
     async def search(self, query: str) -> Hits:
         vault = self.capp.vault
@@ -183,9 +208,12 @@ class NoteSearchProvider(Provider):
                 text=client.record_id,
             )
         try:
-            hits = vault.search(query, limit=10, include_flagged=not privacy)
+            hits = vault.search(query, limit=10, include_flagged=not privacy, audit=False)
         except ConfideError:
             return
+        self.lookups += 1
+        self.most_hits = max(self.most_hits, len(hits))
+        self.flagged_hidden = self.flagged_hidden or privacy
         for rank, hit in enumerate(hits):
             # A Text prompt, never a str: the palette parses str prompts and help as markup.
             prompt = plain(f"Note: {hit_heading(hit, privacy)}")

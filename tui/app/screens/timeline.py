@@ -9,10 +9,11 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from vault import TEMPLATES, Client, ConfideError, EntryType, NoteSummary, SessionInfo
 
+from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
 from ..widgets.safe import plain
 from .base import Location, ReloadingScreen, VaultScreen
@@ -60,7 +61,7 @@ class TimelineScreen(ReloadingScreen):
         yield Static("", id="client-header", markup=False)
         yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
         yield Static("", id="timeline-hint", markup=False)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#timeline", DataTable)
