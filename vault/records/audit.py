@@ -90,6 +90,16 @@ class AuditReport:
     entries: int
     first_broken_seq: int | None = None
     reason: str | None = None
+    # Entries recording a rollback found at unlock (seq numbers): the chain may be whole while
+    # the vault went back in time before each of them.
+    rollbacks: tuple[int, ...] = ()
+
+    @property
+    def status(self) -> str:
+        """ "intact", "rolled_back" (whole chain, but a rollback was recorded) or "broken"."""
+        if not self.ok:
+            return "broken"
+        return "rolled_back" if self.rollbacks else "intact"
 
 
 def _digest(
@@ -254,4 +264,11 @@ class AuditLog:
                 anchor.seq,
                 f"entry {anchor.seq} is not the one the key file has seen",
             )
-        return AuditReport(True, count)
+        rollbacks = tuple(
+            int(r[0])
+            for r in self._db.query(
+                "SELECT seq FROM audit_log WHERE action = ? ORDER BY seq",
+                (Action.ROLLBACK_DETECTED.value,),
+            )
+        )
+        return AuditReport(True, count, rollbacks=rollbacks)
