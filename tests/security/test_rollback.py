@@ -17,7 +17,7 @@ import pytest
 
 from tests.support.cli import PASSPHRASE, Cli
 from vault import TEST_PRESET, NotFoundError, Vault
-from vault.crypto.auditkey import read_anchor, unwrap_audit_key
+from vault.crypto.auditkey import Anchor, read_anchor, unwrap_audit_key
 from vault.crypto.keyslots import KeyFile, KeyName
 from vault.crypto.secret import SecretBytes
 from vault.storage.database import Database
@@ -273,3 +273,41 @@ def test_a_chain_written_before_tags_is_tagged_at_first_unlock(vault_dir: Path) 
         assert v.audit.verify().ok
     with Vault.unlock(vault_dir, PASSPHRASE) as v:
         assert v.audit.verify().ok
+
+
+# ---------------------------------------------------------------- backups and certificates
+
+
+def test_each_backup_records_the_anchor_in_its_catalogue_entry_and_inside(
+    vault: Vault, tmp_path: Path
+) -> None:
+    import dataclasses
+
+    from backup import add_drive, run_backup
+    from backup.archive import read_header
+    from backup.catalog import Catalog
+
+    vault.clients.add("Umber Pretendly")
+    drive = tmp_path / "drive"
+    drive.mkdir()
+    add_drive(vault, drive, "test")
+    result = run_backup(vault, drive)
+    seen = Catalog(vault).audit_anchor(result.record.id)
+    assert seen is not None
+    seq, head = seen
+    assert vault.audit.hash_at(seq) == head  # the vault holds the entry the backup saw
+    # Inside the archive: its copy of the key file carries the same authenticated anchor.
+    with result.path.open("rb") as f:
+        header = read_header(f)[0]
+    inner = KeyFile.from_bytes(header.key_file)
+    inner = dataclasses.replace(inner, epoch=vault.key_file.epoch)
+    audit_key = unwrap_audit_key(inner, _record_key(vault.folder))
+    assert audit_key is not None
+    assert read_anchor(inner, audit_key) == Anchor(seq, head)
+
+
+def test_a_certificate_names_the_audit_anchor(vault: Vault) -> None:
+    from vault.retention.certificate import _anchor_of
+
+    anchor = vault.audit_anchor()
+    assert anchor is not None and _anchor_of(vault) == (anchor.seq, anchor.head)
