@@ -17,7 +17,6 @@ import pytest
 
 from tests.support.cli import PASSPHRASE, Cli
 from vault import TEST_PRESET, NotFoundError, Vault
-from vault.crypto.auditkey import Anchor, read_anchor, unwrap_audit_key
 from vault.crypto.keyslots import KeyFile, KeyName
 from vault.crypto.secret import SecretBytes
 from vault.storage.database import Database
@@ -225,6 +224,8 @@ def test_rehash_keeping_the_old_tags_fails_too(vault_dir: Path) -> None:
 
 
 def test_the_audit_key_is_not_in_record_db(vault_dir: Path) -> None:
+    from vault.crypto.auditkey import read_anchor, unwrap_audit_key
+
     vault, _ = Vault.create(vault_dir, PASSPHRASE, TEST_PRESET)
     vault.lock()
     keyfile = KeyFile.load(vault_dir / KEY_FILE)
@@ -286,6 +287,7 @@ def test_each_backup_records_the_anchor_in_its_catalogue_entry_and_inside(
     from backup import add_drive, run_backup
     from backup.archive import read_header
     from backup.catalog import Catalog
+    from vault.crypto.auditkey import Anchor, read_anchor, unwrap_audit_key
 
     vault.clients.add("Umber Pretendly")
     drive = tmp_path / "drive"
