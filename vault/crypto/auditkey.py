@@ -3,7 +3,7 @@
 The key file's ``extra["audit"]`` holds:
 
 * ``key``: a random 256-bit HMAC key for the audit chain, AES-256-GCM-wrapped under the record
-  key (associated data: vault id and epoch). It stays the same across key rotations (disposal
+  key (associated data: the vault id). It stays the same across key rotations (disposal
   re-wraps it under the new record key), so every entry's tag checks with one key.
 * ``seq`` / ``head``: the newest audit entry the key file has seen (the monotonic counter and
   the chain head), with ``tag`` = HMAC of both under the audit key.
@@ -41,7 +41,9 @@ class Anchor:
 
 
 def _aad(keyfile: KeyFile) -> bytes:
-    return f"confide-audit-key/v1/{keyfile.vault_id}/{keyfile.epoch}".encode()
+    # No epoch: each epoch has its own record key already, and a backup's key file copy hides
+    # its epoch field.
+    return f"confide-audit-key/v1/{keyfile.vault_id}".encode()
 
 
 def _anchor_tag(audit_key: SecretBytes, vault_id: str, seq: int, head: str) -> str:
