@@ -244,11 +244,23 @@ def _catalog_v4(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS backups_base ON backups(base_id)")
 
 
+def _catalog_v5(db: Database) -> None:
+    # Issue 10 item 8: each archive's entry records the audit anchor (newest entry seq and its
+    # hash) the vault's key file held when it was written; the same anchor travels inside the
+    # archive, in its copy of the key file (authenticated under the audit key).
+    columns = {str(r[1]) for r in db.query("PRAGMA table_info(backups)")}
+    if "audit_seq" not in columns:
+        db.execute("ALTER TABLE backups ADD COLUMN audit_seq INTEGER")
+    if "audit_head" not in columns:
+        db.execute("ALTER TABLE backups ADD COLUMN audit_head TEXT")
+
+
 CATALOG_MIGRATIONS = [
     Migration(1, "backup catalog", lambda db: db.execute_all(CATALOG_V1)),
     Migration(2, "backup removals, marker tags", _catalog_v2),
     Migration(3, "where each archive lives (inode, device)", _catalog_v3),
     Migration(4, "incremental backups", _catalog_v4),
+    Migration(5, "audit anchor per archive", _catalog_v5),
 ]
 # The status a row reads as: 'removing' while its destruction is recorded but not finished.
 _SHOWN = "(CASE WHEN id IN (SELECT backup_id FROM backup_removals) THEN 'removing' ELSE status END)"
@@ -410,6 +422,18 @@ class Catalog:
                 "backup_clients WHERE backup_id = ?) WHERE id = ?",
                 (backup_id, backup_id),
             )
+
+    def set_audit_anchor(self, backup_id: int, seq: int, head: str) -> None:
+        self._db.execute(
+            "UPDATE backups SET audit_seq = ?, audit_head = ? WHERE id = ?",
+            (seq, head, backup_id),
+        )
+
+    def audit_anchor(self, backup_id: int) -> tuple[int, str] | None:
+        row = self._db.one("SELECT audit_seq, audit_head FROM backups WHERE id = ?", (backup_id,))
+        if row is None or row[0] is None:
+            return None
+        return int(row[0]), str(row[1])
 
     def mark_good(self, backup_id: int, size: int, digest: str) -> None:
         with self._db.atomic():

@@ -246,6 +246,8 @@ def _run_backup(
         folder.mkdir(mode=fsutil.DIR_MODE, exist_ok=True)
         _remove_partials(folder)
     created = (now or datetime.now(UTC)).astimezone(UTC)
+    # The key file copied into the archive carries the audit anchor: advance it first.
+    anchor = vault.audit_anchor()
     keyfile = vault.key_file
     plan = _Plan(None, None, "older format") if version < 3 else None
     if plan is None:
@@ -289,6 +291,8 @@ def _run_backup(
             client_ids,
             created_text,
         )
+        if anchor is not None:
+            catalog.set_audit_anchor(backup_id, anchor.seq, anchor.head)
     written: Path | None = None
     try:
         with fsutil.storage_errors(f"cannot prepare the backup folder on {root}"):

@@ -44,6 +44,7 @@ from .records.templates import TEMPLATES, Template, get_template
 from .vault import (
     PASSPHRASE_RULE,
     PendingRecovery,
+    RollbackWarning,
     Vault,
     VaultStatus,
     check_new_passphrase,
@@ -73,6 +74,7 @@ __all__ = [
     "Action",
     "AuditEntry",
     "AuditReport",
+    "RollbackWarning",
     "AuthenticationError",
     "Client",
     "ClientStatus",

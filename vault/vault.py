@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .crypto.auditkey import Anchor, new_audit_key, read_anchor, unwrap_audit_key, with_audit
 from .crypto.kdf import KdfParams
 from .crypto.keyslots import (
     KeyFile,
@@ -88,6 +89,27 @@ def check_new_passphrase(passphrase: str) -> None:
             "the passphrase must not contain a NUL character, nor begin or end with a line break"
         )
     _check_strength(passphrase)
+
+
+# Entries that make the key file's anchor advance at once (outside a transaction): the ones whose
+# loss to a rolled-back record.db matters most. Every other entry advances it at the latest after
+# `ANCHOR_EVERY` entries, at lock, and at each backup.
+ANCHOR_NOW = frozenset(
+    {"sign", "addendum", "disposal", "passphrase_change", "backup", "restore", "export"}
+)
+ANCHOR_EVERY = 64
+
+
+@dataclass(frozen=True)
+class RollbackWarning:
+    """Found at unlock: record.db or the key file is older than what the other (or a backup
+    drive) has seen. `kind` is one of "record_db_older", "record_db_diverges",
+    "key_file_older", "drive_newer"."""
+
+    kind: str
+    message: str
+    vault_seq: int
+    seen_seq: int
 
 
 @dataclass(frozen=True)
@@ -197,15 +219,156 @@ class Vault:
     def _attach(self, keyfile: KeyFile, record_key: SecretBytes, db: Database) -> None:
         """Bind the open record database, its key and the records APIs built on it: at unlock,
         and again after a key rotation reopened the files under the new keys."""
+        self.rollback_warnings: list[RollbackWarning] = []
+        self._audit_tagged = 0
+        audit_key = unwrap_audit_key(keyfile, record_key)
+        if audit_key is None:
+            # A key file from before the keyed chain (or a new vault): give it an audit key
+            # first, so a crash before the entries are tagged leaves a key to tag them with.
+            seen = db.scalar("SELECT value FROM meta WHERE key = 'keyfile_seq'")
+            if seen is not None:
+                self.rollback_warnings.append(
+                    RollbackWarning(
+                        "key_file_older",
+                        "the key file is older than this vault's records: it has no audit "
+                        f"key, but the records show a key file that had seen entry {seen}. An "
+                        "older keys.confide was put back (a passphrase retired since may open "
+                        "it, and the audit log's tags can no longer be checked); change the "
+                        "passphrase now and restore keys.confide from your newest backup",
+                        0,
+                        int(seen),
+                    )
+                )
+            audit_key = new_audit_key()
+            keyfile = with_audit(keyfile, record_key, audit_key, None)
+            keyfile.save(self.folder / KEY_FILE)
+        anchor = read_anchor(keyfile, audit_key)
+        old_key = getattr(self, "_audit_key", None)
+        if old_key is not None and old_key is not audit_key:
+            old_key.wipe()
+        self._audit_key = audit_key
         self._keyfile = keyfile
         self._record_key = record_key
         self._db = db
-        self.audit = AuditLog(db)
+        self.audit = AuditLog(db, audit_key, anchor, self._after_audit)
+        if anchor is None and not self.rollback_warnings:
+            # Never anchored: the chain predates tags (or a crash cut the upgrade short).
+            # Once anchored, an untagged entry is one written outside Confide, never tagged.
+            self._audit_tagged = self.audit.tag_untagged(audit_key)
         sealed_public = bytes.fromhex(
             str(db.scalar("SELECT value FROM meta WHERE key = 'sealed_public'"))
         )
         self.clients = ClientRecords(db, self.audit, keyfile.vault_id, sealed_public)
         self.notes = NoteRecords(db, self.audit, self.clients)
+
+    # -- the audit anchor and rollback detection (issue 10 item 8)
+
+    def _after_audit(self, seq: int, action: str) -> None:
+        anchor = self.audit.anchor
+        if action in ANCHOR_NOW or anchor is None or seq - anchor.seq >= ANCHOR_EVERY:
+            self._advance_anchor()
+
+    def _advance_anchor(self) -> None:
+        """Write the newest entry into the key file (authenticated), then note in record.db
+        that the key file has seen it. In that order: a crash between leaves a key file ahead
+        of the note, which is never mistaken for an older key file. Not inside a transaction
+        (it could still roll back and leave the key file ahead of the log)."""
+        with self._guard:
+            db = self._db
+            if db is None or db.in_transaction:
+                return
+            head = self.audit.head()
+            if head is None or self.audit.anchor == Anchor(*head):
+                return
+            anchor = Anchor(*head)
+            keyfile = with_audit(self._keyfile, self._record_key, self._audit_key, anchor)
+            keyfile.save(self.folder / KEY_FILE)
+            self._keyfile = keyfile
+            self.audit.anchor = anchor
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES ('keyfile_seq', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (str(anchor.seq),),
+            )
+
+    def audit_anchor(self) -> Anchor | None:
+        """Advance the key file's anchor to the newest entry and return it (a backup records
+        it in its catalogue entry and inside the archive)."""
+        self._advance_anchor()
+        return self.audit.anchor
+
+    def compare_seen(self, seq: int, head: str, source: str) -> RollbackWarning | None:
+        """Whether this vault's audit log holds entry `seq` with hash `head`, as `source`
+        (the key file, a backup drive) has seen it; a warning when it does not."""
+        now = self.audit.head()
+        vault_seq = 0 if now is None else now[0]
+        have = self.audit.hash_at(seq)
+        if have is None:
+            return RollbackWarning(
+                "record_db_older",
+                f"record.db is older than {source}: its audit log ends at entry {vault_seq}, "
+                f"but {source} has seen entry {seq}. What was written after entry {vault_seq} "
+                "(notes, signatures, audit entries) is missing here: this is an older copy (a "
+                "restored file, a lost write-ahead log). Restore from your newest backup",
+                vault_seq,
+                seq,
+            )
+        if have != head:
+            return RollbackWarning(
+                "record_db_diverges",
+                f"record.db's audit log differs from what {source} has seen at entry {seq}: "
+                "this is another copy of the vault's history, or the log was rewritten",
+                vault_seq,
+                seq,
+            )
+        return None
+
+    def _check_rollback(self) -> None:
+        """At unlock, before any entry: is record.db behind the key file, or the key file
+        behind what record.db says it had seen?"""
+        anchor = self.audit.anchor
+        if anchor is None:
+            return
+        found = self.compare_seen(anchor.seq, anchor.head, "the key file")
+        if found is not None:
+            self.rollback_warnings.append(found)
+            return
+        seen = self.db.scalar("SELECT value FROM meta WHERE key = 'keyfile_seq'")
+        if seen is not None and int(seen) > anchor.seq:
+            self.rollback_warnings.append(
+                RollbackWarning(
+                    "key_file_older",
+                    f"the key file is older than this vault's records: it has seen audit "
+                    f"entry {anchor.seq}, but the records show the key file had seen entry "
+                    f"{seen}. An older keys.confide was put back: a passphrase retired since "
+                    "may open it. Change the passphrase now",
+                    anchor.seq,
+                    int(seen),
+                )
+            )
+
+    def note_rollback(self, warning: RollbackWarning) -> None:
+        """Keep `warning` for the faces to show, in the audit log too (never silently)."""
+        if warning not in self.rollback_warnings:
+            self.rollback_warnings.append(warning)
+        self.audit.record(
+            Action.ROLLBACK_DETECTED,
+            "vault",
+            None,
+            kind=warning.kind,
+            vault_seq=warning.vault_seq,
+            seen_seq=warning.seen_seq,
+        )
+
+    def _settle_audit(self) -> None:
+        """After the unlock entry: audit what `_attach` and `_check_rollback` found, then
+        anchor the key file at the newest entry."""
+        if self._audit_tagged:
+            self.audit.record(Action.AUDIT_KEYED, "audit", None, entries=self._audit_tagged)
+            self._audit_tagged = 0
+        for warning in list(self.rollback_warnings):
+            self.note_rollback(warning)
+        self._advance_anchor()
 
     # -- lifecycle
 
@@ -255,6 +418,7 @@ class Vault:
         vault = cls(folder, keyfile, record_key, db, lock)
         try:
             vault.audit.record(Action.INIT, "vault", None, kdf=kdf.preset, epoch=keyfile.epoch)
+            vault._settle_audit()
         except BaseException:
             vault._abandon()
             raise
@@ -274,6 +438,7 @@ class Vault:
             raise
         try:
             vault.audit.record(Action.UNLOCK, "vault", None, method="passphrase")
+            vault._settle_audit()
         except BaseException:
             vault._abandon()  # e.g. a full disk: no half-open vault keeps the process lock
             raise
@@ -300,7 +465,13 @@ class Vault:
         finish_rotation(folder, keyfile.epoch)  # a key rotation cut short by a crash
         db = _open_db(folder, RECORD_DB, record_key, keyfile.vault_id)
         fsutil.check_private_dir(folder)
-        return cls(folder, keyfile, record_key, db, lock)
+        vault = cls(folder, keyfile, record_key, db, lock)
+        try:
+            vault._check_rollback()
+        except BaseException:
+            vault._abandon()
+            raise
+        return vault
 
     @property
     def is_locked(self) -> bool:
@@ -365,6 +536,7 @@ class Vault:
                     pnotes, self._pnotes = self._pnotes, None
                     pnotes.lock()
                 self.audit.record(Action.LOCK, "vault")
+                self._advance_anchor()
             except (StorageError, DamagedFileError):
                 # Locking must complete and must not raise: an idle lock that failed would leave
                 # records on screen, and a CLI command that saved would report "nothing was
@@ -375,6 +547,7 @@ class Vault:
                 self._db.close()
                 self._db = None
                 self._record_key.wipe()
+                self._audit_key.wipe()
                 self._process_lock.release()
 
     def _abandon(self) -> None:
@@ -384,6 +557,9 @@ class Vault:
                 self._db.close()
                 self._db = None
             self._record_key.wipe()
+            key = getattr(self, "_audit_key", None)
+            if key is not None:
+                key.wipe()
             self._process_lock.release()
 
     def __enter__(self) -> Vault:
@@ -662,6 +838,7 @@ class PendingRecovery:
         try:
             vault.audit.record(Action.RECOVERY_UNLOCK, "vault")
             vault.audit.record(Action.PASSPHRASE_CHANGE, "vault", None, via="recovery key")
+            vault._settle_audit()
         except BaseException:
             vault._abandon()
             raise

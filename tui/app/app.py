@@ -454,6 +454,16 @@ class ConfideApp(App[None]):
         from ..workflows.incidents import unlock_warnings
 
         if self.vault is not None:
+            # An older record.db or key file found at this unlock (audited by the core): it
+            # stays on screen until dismissed, never silent.
+            for warning in self.vault.rollback_warnings:
+                self.notify(
+                    warning.message,
+                    title="This vault is older than it should be",
+                    severity="error",
+                    timeout=3600,
+                    markup=False,
+                )
             for line in unlock_warnings(self.vault):
                 self.notify(
                     f"{line}. Open Incidents from the command palette.",

@@ -32,6 +32,11 @@ NOT_FOUND = ExitCode(14, "not_found", "no such client, note, drive or other reco
 REFUSED = ExitCode(
     15, "refused", "refused by a rule: legal hold, authorization, signed note, untrusted backup"
 )
+ROLLED_BACK = ExitCode(
+    16,
+    "rolled_back",
+    "the vault was found older than its key file or a backup drive had seen (audit verify)",
+)
 INTERRUPTED = ExitCode(130, "interrupted", "interrupted (Ctrl-C); nothing further changed")
 
 ALL = (
@@ -44,6 +49,7 @@ ALL = (
     DAMAGED,
     NOT_FOUND,
     REFUSED,
+    ROLLED_BACK,
     INTERRUPTED,
 )
 

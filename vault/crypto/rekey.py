@@ -22,6 +22,7 @@ from pathlib import Path
 from ..errors import DamagedFileError
 from ..storage import fsutil
 from ..storage.database import Database
+from .auditkey import rewrap_for_rotation
 from .keyslots import KeyFile, KeyName, new_data_keys, wipe_keys
 from .sealing import InvalidTag, open_sealed, public_key_of, seal
 from .secret import SecretBytes
@@ -178,6 +179,10 @@ def rotate(
                     os.close(fd)
         fsutil.fsync_dir(folder)
         rewrapped = keyfile.rewrapped(passphrase, new_keys, new_epoch=True, kek=kek)
+        # The audit key and anchor carry over, wrapped under the new record key.
+        rewrapped = rewrap_for_rotation(
+            keyfile, rewrapped, old_keys[KeyName.RECORD], new_keys[KeyName.RECORD]
+        )
         rewrapped.save(folder / key_name)  # the commit point: old wrapped keys overwritten
         record_key = SecretBytes(new_keys[KeyName.RECORD].reveal())
         if keep is not None:

@@ -1,18 +1,27 @@
-"""The audit log: append-only (database triggers refuse UPDATE/DELETE) and hash-chained.
+"""The audit log: append-only (database triggers refuse UPDATE/DELETE), hash-chained and keyed.
 
 Each entry's hash covers its own fields and the previous entry's hash, so changing, removing or
 reordering any entry breaks the chain from that point on; `verify()` names the first broken one.
+Each entry also carries `mac`, an HMAC-SHA256 of its hash under the audit key, which lives in the
+key file (wrapped under the record key), never in record.db: whoever opens the database with
+its key can drop the triggers and recompute the hashes, but not the tags. The newest entry the
+key file has seen (its anchor) must still be in the log with the same hash, so cutting entries
+off the end, or an older record.db, shows too (up to the anchor; see `Vault`).
 The log holds identifiers and counts only, never note text, names or search terms.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from ..crypto.auditkey import Anchor
+from ..crypto.secret import SecretBytes
 from ..storage.database import Database, now_utc
 
 GENESIS = "0" * 64
@@ -58,6 +67,9 @@ class Action(StrEnum):
     # De-identified case summaries (issue 15): not a disclosure, counts and choices only.
     CONSULT = "consult"
     PERSON = "person"
+    # Keyed chain and rollback detection (issue 10 item 8).
+    AUDIT_KEYED = "audit_keyed"
+    ROLLBACK_DETECTED = "rollback_detected"
 
 
 _DetailValue = str | int | float | bool | None
@@ -81,6 +93,16 @@ class AuditReport:
     entries: int
     first_broken_seq: int | None = None
     reason: str | None = None
+    # Entries recording a rollback found at unlock (seq numbers): the chain may be whole while
+    # the vault went back in time before each of them.
+    rollbacks: tuple[int, ...] = ()
+
+    @property
+    def status(self) -> str:
+        """ "intact", "rolled_back" (whole chain, but a rollback was recorded) or "broken"."""
+        if not self.ok:
+            return "broken"
+        return "rolled_back" if self.rollbacks else "intact"
 
 
 def _digest(
@@ -100,9 +122,29 @@ def _digest(
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def entry_mac(key: SecretBytes, entry_hash: str) -> str:
+    """The entry's tag: its hash chains every earlier entry, so one HMAC of it suffices."""
+    return hmac.new(
+        key.reveal(), b"confide-audit-entry/v1/" + entry_hash.encode(), hashlib.sha256
+    ).hexdigest()
+
+
 class AuditLog:
-    def __init__(self, db: Database) -> None:
+    """`key` is the audit key (None only for a raw look at a database outside a vault, which
+    then checks the hashes alone). `anchor` is what the key file has seen; `after_record` runs
+    after each entry committed outside any transaction (the vault advances the anchor there)."""
+
+    def __init__(
+        self,
+        db: Database,
+        key: SecretBytes | None = None,
+        anchor: Anchor | None = None,
+        after_record: Callable[[int, str], None] | None = None,
+    ) -> None:
         self._db = db
+        self._key = key
+        self.anchor = anchor
+        self._after_record = after_record
 
     def record(
         self,
@@ -120,16 +162,43 @@ class AuditLog:
             at = now_utc()
             oid = None if object_id is None else str(object_id)
             digest = _digest(prev, seq, at, action.value, object_type, oid, detail_text)
+            mac = None if self._key is None else entry_mac(self._key, digest)
             self._db.execute(
                 "INSERT INTO audit_log (seq, at, action, object_type, object_id, detail, "
-                "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (seq, at, action.value, object_type, oid, detail_text, prev, digest),
+                "prev_hash, hash, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (seq, at, action.value, object_type, oid, detail_text, prev, digest, mac),
             )
             self._db.execute(
                 "INSERT INTO meta (key, value) VALUES ('audit_head', ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (f"{seq}:{digest}",),
             )
+        if self._after_record is not None and not self._db.in_transaction:
+            self._after_record(seq, action.value)
+
+    def head(self) -> tuple[int, str] | None:
+        """(seq, hash) of the newest entry, or None for an empty log."""
+        last = self._db.one("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        return None if last is None else (int(last["seq"]), str(last["hash"]))
+
+    def hash_at(self, seq: int) -> str | None:
+        value = self._db.scalar("SELECT hash FROM audit_log WHERE seq = ?", (seq,))
+        return None if value is None else str(value)
+
+    def untagged(self) -> int:
+        return int(self._db.scalar("SELECT count(*) FROM audit_log WHERE mac IS NULL"))
+
+    def tag_untagged(self, key: SecretBytes) -> int:
+        """Give every entry written before tags its tag (the upgrade); returns how many. The
+        hashes are not recomputed: an entry altered before the upgrade still fails `verify`."""
+        with self._db.atomic():
+            rows = self._db.query("SELECT seq, hash FROM audit_log WHERE mac IS NULL")
+            for r in rows:
+                self._db.execute(
+                    "UPDATE audit_log SET mac = ? WHERE seq = ? AND mac IS NULL",
+                    (entry_mac(key, str(r["hash"])), int(r["seq"])),
+                )
+        return len(rows)
 
     def entries(self, limit: int = 200, newest_first: bool = True) -> list[AuditEntry]:
         order = "DESC" if newest_first else "ASC"
@@ -166,10 +235,43 @@ class AuditLog:
             )
             if digest != r["hash"]:
                 return AuditReport(False, count, seq, f"entry {seq} was altered")
+            if self._key is not None:
+                mac = r["mac"]
+                if mac is None or not hmac.compare_digest(str(mac), entry_mac(self._key, digest)):
+                    return AuditReport(
+                        False,
+                        count,
+                        seq,
+                        f"entry {seq} was altered or rewritten (its tag under the audit key "
+                        "does not match)",
+                    )
             prev = digest
             expected_seq += 1
             count += 1
         head = self._db.scalar("SELECT value FROM meta WHERE key = 'audit_head'")
         if head is not None and head != f"{count}:{prev}":
             return AuditReport(False, count, count + 1, f"entries after {count} were removed")
-        return AuditReport(True, count)
+        anchor = self.anchor
+        if anchor is not None and anchor.seq > count:
+            return AuditReport(
+                False,
+                count,
+                count + 1,
+                f"the log ends at entry {count} but the key file has seen entry {anchor.seq}: "
+                "entries were removed or record.db is an older copy",
+            )
+        if anchor is not None and self.hash_at(anchor.seq) != anchor.head:
+            return AuditReport(
+                False,
+                count,
+                anchor.seq,
+                f"entry {anchor.seq} is not the one the key file has seen",
+            )
+        rollbacks = tuple(
+            int(r[0])
+            for r in self._db.query(
+                "SELECT seq FROM audit_log WHERE action = ? ORDER BY seq",
+                (Action.ROLLBACK_DETECTED.value,),
+            )
+        )
+        return AuditReport(True, count, rollbacks=rollbacks)

@@ -214,6 +214,9 @@ class Certificate:
     method: str = METHOD
     post_sanitization: str = POST_SANITIZATION
     limits: str = LIMITS
+    # The audit log's newest entry the key file had seen (seq, hash) when this certificate was
+    # produced (issue 10 item 8): a later vault older than this is a rollback.
+    audit_anchor: tuple[int, str] | None = None
 
     @property
     def lost_copies(self) -> list[tuple[str, HeldCopy]]:
@@ -241,6 +244,11 @@ class Certificate:
             "backups": self.backups.to_json(),
             "post_sanitization": self.post_sanitization,
             "limits": self.limits,
+            "audit_anchor": (
+                None
+                if self.audit_anchor is None
+                else {"seq": self.audit_anchor[0], "head": self.audit_anchor[1]}
+            ),
         }
 
 
@@ -305,7 +313,13 @@ def certificate(vault: Vault, disposal_id: int) -> Certificate:
         epoch_after=body.get("epoch_after"),
         verification=record,
         backups=CertificateBackups.from_json(body.get("backups", {})),
+        audit_anchor=_anchor_of(vault),
     )
+
+
+def _anchor_of(vault: Vault) -> tuple[int, str] | None:
+    anchor = vault.audit_anchor()
+    return None if anchor is None else (anchor.seq, anchor.head)
 
 
 def disposal_log(vault: Vault) -> list[DisposalLogEntry]:

@@ -546,3 +546,19 @@ RECORD_V13 = [
     """CREATE INDEX client_people_client ON client_people(client_id)""",
 ]
 RECORD_MIGRATIONS.append(Migration(13, "people in a client's life", _run(RECORD_V13)))
+# Version 8 (issue 10 item 8): each audit entry gains `mac`, an HMAC of its hash under the audit
+# key kept in the key file, so the chain cannot be recomputed with the database key alone. The
+# append-only trigger now lets exactly one change through: a missing tag filled in once (the
+# upgrade of a chain written before tags), every other field unchanged.
+RECORD_V8 = [
+    """ALTER TABLE audit_log ADD COLUMN mac TEXT""",
+    """DROP TRIGGER audit_no_update""",
+    """CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log
+       WHEN NOT (OLD.mac IS NULL AND NEW.mac IS NOT NULL AND NEW.seq = OLD.seq
+                 AND NEW.at IS OLD.at AND NEW.action IS OLD.action
+                 AND NEW.object_type IS OLD.object_type AND NEW.object_id IS OLD.object_id
+                 AND NEW.detail IS OLD.detail AND NEW.prev_hash IS OLD.prev_hash
+                 AND NEW.hash IS OLD.hash)
+       BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+]
+RECORD_MIGRATIONS.append(Migration(8, "keyed audit chain", _run(RECORD_V8)))

@@ -53,11 +53,21 @@ def unlocked(ctx: Context) -> Iterator[Vault]:
     from ...workflows.unlock import unlock
 
     vault = unlock(ctx.folder, ctx.secrets.passphrase, partial(show_tidied, ctx))
+    warn_rollback(vault)
     warn_incidents(vault)
     try:
         yield vault
     finally:
         vault.lock()
+
+
+def warn_rollback(vault: Vault) -> None:
+    """An older record.db or key file found at this unlock (audited there): loudly, on stderr
+    even with --json, like the incident clock. `audit verify` exits 16 from now on."""
+    from ..output import safe_text
+
+    for warning in vault.rollback_warnings:
+        sys.stderr.write(f"confide: WARNING: {safe_text(warning.message)}\n")
 
 
 def warn_incidents(vault: Vault) -> None:

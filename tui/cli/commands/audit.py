@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from ..exitcodes import DAMAGED
-from ..output import table
+from ..exitcodes import DAMAGED, ROLLED_BACK
+from ..output import table, to_jsonable
 from ._common import add_command, add_group, unlocked
 
 if TYPE_CHECKING:
@@ -23,17 +23,28 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
     with unlocked(ctx) as vault:
         report = vault.audit.verify()
-    ctx.out.emit(
-        report,
-        lambda: (
-            f"Audit chain intact: {report.entries} entries verified."
-            if report.ok
-            else f"AUDIT CHAIN BROKEN at entry {report.first_broken_seq}: "
-            f"{report.reason} ({report.entries} entries verified "
-            "before it)"
-        ),
-    )
-    return 0 if report.ok else DAMAGED.code
+
+    def text() -> str:
+        if not report.ok:
+            return (
+                f"AUDIT CHAIN BROKEN at entry {report.first_broken_seq}: {report.reason} "
+                f"({report.entries} entries verified before it)"
+            )
+        line = f"Audit chain intact: {report.entries} entries verified."
+        if report.rollbacks:
+            seqs = ", ".join(str(s) for s in report.rollbacks)
+            which = "entry" if len(report.rollbacks) == 1 else "entries"
+            line += (
+                f"\nBUT THE VAULT WAS ROLLED BACK: {which} {seqs} record an unlock that found "
+                "record.db or the key file older than what had been seen before; what was "
+                "written between is not in this log (see `audit list`)."
+            )
+        return line
+
+    ctx.out.emit({**to_jsonable(report), "status": report.status}, text)
+    if not report.ok:
+        return DAMAGED.code
+    return ROLLED_BACK.code if report.rollbacks else 0
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> None:

@@ -1,0 +1,138 @@
+"""The audit chain's key and anchor, kept in the key file (never in record.db).
+
+The key file's ``extra["audit"]`` holds:
+
+* ``key``: a random 256-bit HMAC key for the audit chain, AES-256-GCM-wrapped under the record
+  key (associated data: the vault id). It stays the same across key rotations (disposal
+  re-wraps it under the new record key), so every entry's tag checks with one key.
+* ``seq`` / ``head``: the newest audit entry the key file has seen (the monotonic counter and
+  the chain head), with ``tag`` = HMAC of both under the audit key.
+
+Whoever holds record.db and its SQLCipher key (but not the key file) can no longer rewrite the
+chain: each entry's tag needs the audit key. A record.db older than the anchor (a restored copy,
+a lost WAL) is behind `seq`; a key file older than what record.db has recorded (`keyfile_seq`
+in its meta table) is behind too. Both are reported at unlock.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, replace
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ..errors import DamagedFileError
+from .keyslots import KeyFile
+from .secret import SecretBytes
+
+FIELD = "audit"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """The newest audit entry the key file has seen: (seq, head), authenticated."""
+
+    seq: int
+    head: str
+
+
+def _aad(keyfile: KeyFile) -> bytes:
+    # No epoch: each epoch has its own record key already, and a backup's key file copy hides
+    # its epoch field.
+    return f"confide-audit-key/v1/{keyfile.vault_id}".encode()
+
+
+def _anchor_tag(audit_key: SecretBytes, vault_id: str, seq: int, head: str) -> str:
+    body = f"confide-audit-anchor/v1/{vault_id}/{seq}/{head}".encode()
+    return hmac.new(audit_key.reveal(), body, hashlib.sha256).hexdigest()
+
+
+def has_audit_key(keyfile: KeyFile) -> bool:
+    return isinstance(keyfile.extra.get(FIELD), dict)
+
+
+def new_audit_key() -> SecretBytes:
+    return SecretBytes.random(32)
+
+
+def _wrap(keyfile: KeyFile, record_key: SecretBytes, audit_key: SecretBytes) -> dict[str, str]:
+    nonce = secrets.token_bytes(12)
+    ct = AESGCM(record_key.reveal()).encrypt(nonce, audit_key.reveal(), _aad(keyfile))
+    return {"nonce": base64.b64encode(nonce).decode(), "ct": base64.b64encode(ct).decode()}
+
+
+def unwrap_audit_key(keyfile: KeyFile, record_key: SecretBytes) -> SecretBytes | None:
+    """The audit key, or None for a key file from before audit keys (to be upgraded)."""
+    doc = keyfile.extra.get(FIELD)
+    if doc is None:
+        return None
+    try:
+        wrapped = doc["key"]
+        nonce = base64.b64decode(wrapped["nonce"], validate=True)
+        ct = base64.b64decode(wrapped["ct"], validate=True)
+        return SecretBytes(AESGCM(record_key.reveal()).decrypt(nonce, ct, _aad(keyfile)))
+    except (KeyError, TypeError, ValueError, InvalidTag) as e:
+        raise DamagedFileError(
+            "the key file's audit key is damaged or does not belong to this vault"
+        ) from e
+
+
+def read_anchor(keyfile: KeyFile, audit_key: SecretBytes) -> Anchor | None:
+    """The authenticated anchor; None when none was written yet. A wrong tag is damage."""
+    doc = keyfile.extra.get(FIELD)
+    if not isinstance(doc, dict) or "seq" not in doc:
+        return None
+    try:
+        seq, head, tag = int(doc["seq"]), str(doc["head"]), str(doc["tag"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise DamagedFileError("the key file's audit anchor is damaged") from e
+    expected = _anchor_tag(audit_key, keyfile.vault_id, seq, head)
+    if not hmac.compare_digest(expected, tag):
+        raise DamagedFileError("the key file's audit anchor was altered (its tag does not match)")
+    return Anchor(seq, head)
+
+
+def with_audit(
+    keyfile: KeyFile,
+    record_key: SecretBytes,
+    audit_key: SecretBytes,
+    anchor: Anchor | None,
+) -> KeyFile:
+    """A copy of `keyfile` holding the audit key (wrapped under `record_key`) and `anchor`."""
+    doc: dict[str, object] = {"key": _wrap(keyfile, record_key, audit_key)}
+    if anchor is not None:
+        doc.update(
+            seq=anchor.seq,
+            head=anchor.head,
+            tag=_anchor_tag(audit_key, keyfile.vault_id, anchor.seq, anchor.head),
+        )
+    return replace(keyfile, extra={**keyfile.extra, FIELD: doc})
+
+
+def rewrap_for_rotation(
+    old: KeyFile, new: KeyFile, old_record_key: SecretBytes, new_record_key: SecretBytes
+) -> KeyFile:
+    """`new` (the next epoch's key file) with the same audit key and anchor as `old`, the key
+    now wrapped under the new record key. A key file without an audit key stays without."""
+    audit_key = unwrap_audit_key(old, old_record_key)
+    if audit_key is None:
+        return new
+    try:
+        return with_audit(new, new_record_key, audit_key, read_anchor(old, audit_key))
+    finally:
+        audit_key.wipe()
+
+
+__all__ = [
+    "Anchor",
+    "has_audit_key",
+    "new_audit_key",
+    "read_anchor",
+    "rewrap_for_rotation",
+    "unwrap_audit_key",
+    "with_audit",
+]
