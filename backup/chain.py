@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from vault import Vault
+from vault.crypto.auditkey import key_material_digest
 from vault.records.audit import Action
 
 from ._io import open_uncached
@@ -265,7 +266,7 @@ def record_state(vault: Vault, pnotes_tags: bytes | None) -> str:
     doc = {
         "record": parts,
         "pnotes": hashlib.sha256(pnotes_tags).hexdigest() if pnotes_tags is not None else None,
-        "key_file": hashlib.sha256(vault.key_file.to_bytes()).hexdigest(),
+        "key_file": key_material_digest(vault.key_file),  # keys, not the moving audit anchor
     }
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
 

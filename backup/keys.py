@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from vault import Vault
+from vault.crypto.auditkey import join_anchor, split_anchor
 from vault.crypto.kdf import derive
 from vault.crypto.keyslots import KeyFile, KeyName, derive_subkey, wipe_keys
 from vault.crypto.secret import SecretBytes
@@ -78,7 +79,8 @@ def hide_epoch(key_file: KeyFile) -> bytes:
         raise UsageError(
             f"key epoch {key_file.epoch} is beyond what a backup can carry ({MAX_EPOCH})"
         )
-    return replace(key_file, epoch=HIDDEN_EPOCH).to_bytes()
+    # The audit anchor (how many entries the log holds) travels in the encrypted manifest.
+    return replace(split_anchor(key_file)[0], epoch=HIDDEN_EPOCH).to_bytes()
 
 
 def archive_key_file(header: ArchiveHeader, manifest: Mapping[str, Any]) -> bytes:
@@ -87,7 +89,9 @@ def archive_key_file(header: ArchiveHeader, manifest: Mapping[str, Any]) -> byte
         return header.key_file
     try:
         epoch = int(manifest["key_epoch"])
-        data = replace(KeyFile.from_bytes(header.key_file), epoch=epoch).to_bytes()
+        anchor = manifest.get("key_file_anchor")
+        copy = replace(KeyFile.from_bytes(header.key_file), epoch=epoch)
+        data = join_anchor(copy, dict(anchor) if isinstance(anchor, dict) else None).to_bytes()
         matches = hashlib.sha256(data).hexdigest() == manifest["key_file_sha256"]
     except (KeyError, TypeError, ValueError, DamagedFileError, NotAVaultError):
         matches = False

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from vault import Vault, __version__
+from vault.crypto.auditkey import key_material_digest, split_anchor
 from vault.crypto.keyslots import KeyFile
 from vault.errors import ConfideError, StorageError, UsageError
 from vault.records.audit import Action
@@ -362,7 +363,9 @@ def _run_backup(
 
 
 def _key_file_sha(vault: Vault) -> str:
-    return hashlib.sha256(vault.key_file.to_bytes()).hexdigest()
+    # Without the audit anchor, which moves at every unlock and lock: a chain spans one set
+    # of keys, not one anchor.
+    return key_material_digest(vault.key_file)
 
 
 def _unchanged(vault: Vault, last: BackupRecord | None, folder: Path) -> bool:
@@ -462,6 +465,7 @@ def _write(
                     "key_epoch": key_file.epoch,
                     "created_at": created,
                     "key_file_sha256": hashlib.sha256(key_file.to_bytes()).hexdigest(),
+                    "key_file_anchor": split_anchor(key_file)[1],
                     "confide_version": __version__,
                     "client_ids": client_ids,
                     "counts": {"clients": len(client_ids), "notes": notes},

@@ -240,7 +240,7 @@ class Vault:
                     )
                 )
             audit_key = new_audit_key()
-            keyfile = with_audit(keyfile, record_key, audit_key, None)
+            keyfile = with_audit(keyfile, record_key, audit_key, None, rewrap=True)
             keyfile.save(self.folder / KEY_FILE)
         anchor = read_anchor(keyfile, audit_key)
         old_key = getattr(self, "_audit_key", None)

@@ -40,6 +40,7 @@ MEDIA_SHAPE: Any = {
     "what": "str",
 }
 CERTIFICATE_SHAPE: Any = {
+    "audit_anchor": {"head": "str", "seq": "int"},
     "backups": {"completed_later": [], "pending": [], "replaced": [], "written": []},
     "certificate_id": "str",
     "completed_at": "str",

@@ -282,11 +282,10 @@ def test_a_chain_written_before_tags_is_tagged_at_first_unlock(vault_dir: Path) 
 def test_each_backup_records_the_anchor_in_its_catalogue_entry_and_inside(
     vault: Vault, tmp_path: Path
 ) -> None:
-    import dataclasses
-
     from backup import add_drive, run_backup
-    from backup.archive import read_header
+    from backup.archive import read_archive, read_header
     from backup.catalog import Catalog
+    from backup.keys import archive_key_file, vault_keys_for
     from vault.crypto.auditkey import Anchor, read_anchor, unwrap_audit_key
 
     vault.clients.add("Umber Pretendly")
@@ -298,11 +297,16 @@ def test_each_backup_records_the_anchor_in_its_catalogue_entry_and_inside(
     assert seen is not None
     seq, head = seen
     assert vault.audit.hash_at(seq) == head  # the vault holds the entry the backup saw
-    # Inside the archive: its copy of the key file carries the same authenticated anchor.
+    # Inside the archive: the anchor travels in the encrypted manifest, and a restore writes
+    # the key file with it; the plain key-file copy in the header carries none (an outsider
+    # would learn how many entries the log holds).
     with result.path.open("rb") as f:
         header = read_header(f)[0]
-    inner = KeyFile.from_bytes(header.key_file)
-    inner = dataclasses.replace(inner, epoch=vault.key_file.epoch)
+    plain_copy = KeyFile.from_bytes(header.key_file)
+    assert "seq" not in plain_copy.extra.get("audit", {})
+    with result.path.open("rb") as f:
+        contents = read_archive(f, vault_keys_for(vault, result.path.name))
+    inner = KeyFile.from_bytes(archive_key_file(contents.header, contents.manifest))
     audit_key = unwrap_audit_key(inner, _record_key(vault.folder))
     assert audit_key is not None
     assert read_anchor(inner, audit_key) == Anchor(seq, head)

@@ -20,6 +20,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from cryptography.exceptions import InvalidTag
@@ -101,12 +102,20 @@ def with_audit(
     record_key: SecretBytes,
     audit_key: SecretBytes,
     anchor: Anchor | None,
+    *,
+    rewrap: bool = False,
 ) -> KeyFile:
     """A copy of `keyfile` holding the audit key (wrapped under `record_key`) and `anchor`."""
-    doc: dict[str, object] = {"key": _wrap(keyfile, record_key, audit_key)}
+    # The wrapped key is kept as it is when present (the same key under the same record key):
+    # re-wrapping at every anchor move would change the key material's digest each time.
+    current = keyfile.extra.get(FIELD)
+    wrapped = current.get("key") if isinstance(current, dict) and not rewrap else None
+    doc: dict[str, object] = {"key": wrapped or _wrap(keyfile, record_key, audit_key)}
     if anchor is not None:
         doc.update(
-            seq=anchor.seq,
+            # Fixed width: an archive's copy of the key file must not vary in length with the
+            # number of audit entries (an outsider would learn how busy the vault is).
+            seq=f"{anchor.seq:020d}",
             head=anchor.head,
             tag=_anchor_tag(audit_key, keyfile.vault_id, anchor.seq, anchor.head),
         )
@@ -122,7 +131,8 @@ def rewrap_for_rotation(
     if audit_key is None:
         return new
     try:
-        return with_audit(new, new_record_key, audit_key, read_anchor(old, audit_key))
+        anchor = read_anchor(old, audit_key)
+        return with_audit(new, new_record_key, audit_key, anchor, rewrap=True)
     finally:
         audit_key.wipe()
 
@@ -136,3 +146,33 @@ __all__ = [
     "unwrap_audit_key",
     "with_audit",
 ]
+
+
+_ANCHOR_FIELDS = ("seq", "head", "tag")
+
+
+def split_anchor(keyfile: KeyFile) -> tuple[KeyFile, dict[str, str] | None]:
+    """The key file without its audit anchor, and the anchor's fields (None: none written).
+    A backup keeps the anchor inside its encrypted manifest, so the plain key-file copy in
+    its header says nothing of how many entries the log holds."""
+    doc = keyfile.extra.get(FIELD)
+    if not isinstance(doc, dict) or "seq" not in doc:
+        return keyfile, None
+    anchor = {k: str(doc[k]) for k in _ANCHOR_FIELDS if k in doc}
+    kept = {k: v for k, v in doc.items() if k not in _ANCHOR_FIELDS}
+    return replace(keyfile, extra={**keyfile.extra, FIELD: kept}), anchor
+
+
+def join_anchor(keyfile: KeyFile, anchor: Mapping[str, str] | None) -> KeyFile:
+    """The inverse of `split_anchor`."""
+    doc = keyfile.extra.get(FIELD)
+    if anchor is None or not isinstance(doc, dict):
+        return keyfile
+    return replace(keyfile, extra={**keyfile.extra, FIELD: {**doc, **anchor}})
+
+
+def key_material_digest(keyfile: KeyFile) -> str:
+    """SHA-256 of the key file without its audit anchor: what changes only when keys, slots
+    or the epoch change (the anchor moves at every unlock and lock). Incremental backups use it
+    to tell whether an archive is under the current keys."""
+    return hashlib.sha256(split_anchor(keyfile)[0].to_bytes()).hexdigest()
