@@ -312,8 +312,15 @@ def test_each_backup_records_the_anchor_in_its_catalogue_entry_and_inside(
     assert read_anchor(inner, audit_key) == Anchor(seq, head)
 
 
-def test_a_certificate_names_the_audit_anchor(vault: Vault) -> None:
-    from vault.retention.certificate import _anchor_of
+def test_a_certificate_names_the_audit_anchor(vault: Vault, passphrase: str) -> None:
+    """The certificate names the anchor of the moment the disposal completed, and keeps
+    naming that one however many entries follow."""
+    from vault.retention.certificate import certificate
 
-    anchor = vault.audit_anchor()
-    assert anchor is not None and _anchor_of(vault) == (anchor.seq, anchor.head)
+    cid = vault.clients.add("Umber Pretendly", last_service_date="2012-02-02").id
+    result = vault.disposal.dispose(passphrase, [cid], ["Umber Pretendly"])
+    named = result.certificate.audit_anchor
+    assert named is not None and vault.audit.hash_at(named[0]) == named[1]
+    for _ in range(3):
+        vault.clients.add("Later Entryperson")
+    assert certificate(vault, result.disposal_id).audit_anchor == named

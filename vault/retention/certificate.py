@@ -313,13 +313,16 @@ def certificate(vault: Vault, disposal_id: int) -> Certificate:
         epoch_after=body.get("epoch_after"),
         verification=record,
         backups=CertificateBackups.from_json(body.get("backups", {})),
-        audit_anchor=_anchor_of(vault),
+        audit_anchor=_anchor_of(body),
     )
 
 
-def _anchor_of(vault: Vault) -> tuple[int, str] | None:
-    anchor = vault.audit_anchor()
-    return None if anchor is None else (anchor.seq, anchor.head)
+def _anchor_of(body: dict[str, Any]) -> tuple[int, str] | None:
+    """The anchor recorded when the disposal completed (none for older certificates)."""
+    anchor = body.get("audit_anchor")
+    if not isinstance(anchor, dict):
+        return None
+    return int(anchor["seq"]), str(anchor["head"])
 
 
 def disposal_log(vault: Vault) -> list[DisposalLogEntry]:

@@ -538,6 +538,9 @@ def _finish(
         {
             "verification": report.to_json(),
             "backups": {"replaced": replaced, "written": new_backups, "pending": pending},
+            # The audit log's anchor when the disposal completed: the certificate names it
+            # (it must not change each time the certificate is shown).
+            "audit_anchor": _anchor_json(vault),
         },
     )
     if prints is not None:
@@ -608,3 +611,8 @@ def resume(
 
 
 __all__ = ["DisposalResult", "dispose", "resume", "unfinished"]
+
+
+def _anchor_json(vault: Vault) -> dict[str, object] | None:
+    anchor = vault.audit_anchor()
+    return None if anchor is None else {"seq": anchor.seq, "head": anchor.head}
