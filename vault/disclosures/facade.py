@@ -21,7 +21,7 @@ from ..errors import DisclosureRefusedError, NotFoundError, UsageError
 from ..records.audit import Action
 from ..records.models import OmitCategory
 from ..storage.database import Row, now_utc
-from ..timefmt import local_date, local_time
+from ..timefmt import local_date
 from . import _fields
 from .amendments import Amendment, Amendments
 from .authorizations import (
@@ -399,7 +399,8 @@ class Disclosures:
             ("Request", spec.request_type.label),
             ("Basis", basis),
             ("Records", scope),
-            ("Prepared", local_date(today) if today else local_time(now_utc())),
+            # The day only: the preview is exactly the file written, even a minute later.
+            ("Prepared", local_date(now)),
         )
         practice = self.practice()
         document = Document(
