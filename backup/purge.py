@@ -154,16 +154,6 @@ class DisposalBackups:
     def _decrypted(
         vault: Vault, path: Path, keys: Mapping[KeyName, SecretBytes]
     ) -> Iterator[bytes]:
-        sections: dict[str, io.BytesIO] = {}
-
-        def sink(name: str) -> Callable[[bytes], None] | None:
-            buffer = sections[name] = io.BytesIO()
-
-            def write(data: bytes) -> None:
-                buffer.write(data)
-
-            return write
-
         def keys_for(header: ArchiveHeader) -> ArchiveKeys:
             if header.vault_id != vault.vault_id or header.key_epoch not in (
                 None,
@@ -178,29 +168,7 @@ class DisposalBackups:
                 vault.derive_subkey, header.archive_id, header.vault_id, header.format
             )
 
-        # A FIFO or device planted in place of an archive would block open() forever.
-        if path.is_symlink() or not path.is_file():
-            raise UsageError(
-                f"{path} is not a backup file (a link, folder or device is in its "
-                "place); verification cannot read it"
-            )
-        try:
-            with fsutil.storage_errors(f"cannot read {path}"), open(path, "rb") as source:
-                read_archive(source, keys_for, name=path.name, sink=sink)
-            for name in (*SECTIONS, *(s + ".pages" for s in SECTIONS)):
-                # Format 3: an incremental's pages, page-aligned like a whole database.
-                data = sections[name].getvalue() if name in sections else b""
-                key_name = _SECTION_KEYS.get(name.removesuffix(".pages"))
-                if key_name is None or len(data) < PAGE_SIZE:
-                    continue
-                # The archive's AES-GCM already authenticated these bytes: decrypt the pages as
-                # one CBC stream per slice (every page's content but its first 16 bytes).
-                key = keys[key_name].reveal()
-                step = SLICE_PAGES * PAGE_SIZE
-                for start in range(0, len(data) - len(data) % PAGE_SIZE, step):
-                    yield cbc_stream(data[start : start + step], key)
-        finally:
-            sections.clear()
+        yield from DisposalBackups._sections(path, keys_for, keys)
 
     def every_archive(
         self, vault: Vault, passphrase: str, drives: Collection[str]
@@ -240,6 +208,7 @@ class DisposalBackups:
                 lambda salt, info: derive_subkey(record, salt, info),
                 header.archive_id,
                 header.vault_id,
+                header.format,
             )
 
         yield from DisposalBackups._sections(path, keys_for, found)
@@ -260,6 +229,7 @@ class DisposalBackups:
 
             return write
 
+        # A FIFO or device planted in place of an archive would block open() forever.
         if path.is_symlink() or not path.is_file():
             raise UsageError(
                 f"{path} is not a backup file (a link, folder or device is in its "
@@ -268,11 +238,14 @@ class DisposalBackups:
         try:
             with fsutil.storage_errors(f"cannot read {path}"), open(path, "rb") as source:
                 read_archive(source, keys_for, name=path.name, sink=sink)
-            for name in SECTIONS:
+            for name in (*SECTIONS, *(s + ".pages" for s in SECTIONS)):
+                # Format 3: an incremental's pages, page-aligned like a whole database.
                 data = sections[name].getvalue() if name in sections else b""
-                key_name = _SECTION_KEYS.get(name)
+                key_name = _SECTION_KEYS.get(name.removesuffix(".pages"))
                 if key_name is None or key_name not in keys or len(data) < PAGE_SIZE:
                     continue
+                # The archive's AES-GCM already authenticated these bytes: decrypt the pages as
+                # one CBC stream per slice (every page's content but its first 16 bytes).
                 key = keys[key_name].reveal()
                 step = SLICE_PAGES * PAGE_SIZE
                 for start in range(0, len(data) - len(data) % PAGE_SIZE, step):
