@@ -17,7 +17,7 @@ from backup import add_drive, run_backup
 from backup.purge import DisposalBackups, process_connected_pending
 from tests.support.cli import PASSPHRASE, Cli
 from tests.support.disposal import make_practice
-from vault import Vault
+from vault import SessionInfo, Vault
 from vault.retention.certificate import render_text
 from vault.retention.traces import TRACES_FILE
 
@@ -96,3 +96,37 @@ def test_cli_dispose_verify_purges_then_names_the_content_check(
     assert "fingerprints destroyed" in out.stdout
     again = cli("dispose", "verify")
     assert again.code == 0 and "cannot be checked any more" in again.stdout
+
+
+def test_a_surviving_incremental_link_is_found_by_the_late_content_check(
+    vault: Vault, tmp_path: Path
+) -> None:
+    # What the disposed client said after the full backup lives only in the incremental
+    # archive's changed pages: the late check must read those pages, not only full archives.
+    ids = make_practice(vault)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    add_drive(vault, usb, label="usb")
+    run_backup(vault, usb, rotate=False, full=True)
+    vault.notes.create(
+        ids["gone"],
+        body="Quillon described the saffron funicular and the glass orchard at length",
+        session=SessionInfo(session_date="2009-12-20"),
+    )
+    link = run_backup(vault, usb, rotate=False)
+    assert not link.skipped and link.full_because is None  # an incremental link
+    saved = link.path.read_bytes()
+    usb.rename(tmp_path / "usb-away")
+    result = vault.disposal.dispose(
+        PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"], backups=DisposalBackups()
+    )
+    assert result.verification.ok and result.certificate.backups.pending
+    (tmp_path / "usb-away").rename(usb)
+    assert process_connected_pending(vault)
+    assert not link.path.exists()
+
+    link.path.write_bytes(saved)  # only the incremental link survives the purge
+    report = vault.disposal.verify(PASSPHRASE, backups=DisposalBackups())
+    assert not report.ok and report.result == "FAIL"
+    (check,) = _content_checks(report.checks, "content of D-00001 (stored fingerprints)")
+    assert not check.ok and " 0 found" not in check.detail
