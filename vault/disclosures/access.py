@@ -462,7 +462,7 @@ class Access:
             )
             rep_id = int(cursor.lastrowid or 0)
             self._vault.audit.record(
-                Action.EDIT, "representative", rep_id, client=client_id, event="added"
+                Action.REPRESENTATIVE, "representative", rep_id, client=client_id, event="added"
             )
         return self.representative(rep_id)
 
@@ -497,7 +497,7 @@ class Access:
                 (day.isoformat(), why, rep_id),
             )
             self._vault.audit.record(
-                Action.EDIT, "representative", rep_id, client=rep.client_id, event="declined"
+                Action.REPRESENTATIVE, "representative", rep_id, client=rep.client_id, event="declined"
             )
         return self.representative(rep_id)
 
@@ -564,7 +564,7 @@ class Access:
             )
             service_id = int(cursor.lastrowid or 0)
             self._vault.audit.record(
-                Action.EDIT, "minor_service", service_id, client=client_id, event="added"
+                Action.REPRESENTATIVE, "minor_service", service_id, client=client_id, event="added"
             )
         row = self._vault.db.one("SELECT * FROM minor_services WHERE id = ?", (service_id,))
         assert row is not None
@@ -624,7 +624,7 @@ class Access:
             )
             request_id = int(cursor.lastrowid or 0)
             self._vault.audit.record(
-                Action.CREATE,
+                Action.ACCESS_REQUEST,
                 "access_request",
                 request_id,
                 client=client_id,
@@ -727,7 +727,7 @@ class Access:
                 (planned.extension_reason, planned.due_on, request_id),
             )
             vault.audit.record(
-                Action.EDIT,
+                Action.ACCESS_REQUEST,
                 "access_request",
                 request_id,
                 client=planned.client_id,
@@ -824,7 +824,7 @@ class Access:
             )
             denial_id = int(cursor.lastrowid or 0)
             self._vault.audit.record(
-                Action.EXPORT_REFUSED,
+                Action.ACCESS_DENIAL,
                 "access_denial",
                 denial_id,
                 client=client_id,
@@ -897,7 +897,7 @@ class Access:
                 (who, licence, asked.isoformat(), day.isoformat(), verdict, why, denial_id),
             )
             self._vault.audit.record(
-                Action.EDIT,
+                Action.ACCESS_DENIAL,
                 "access_denial",
                 denial_id,
                 client=current.client_id,
