@@ -497,7 +497,11 @@ class Access:
                 (day.isoformat(), why, rep_id),
             )
             self._vault.audit.record(
-                Action.REPRESENTATIVE, "representative", rep_id, client=rep.client_id, event="declined"
+                Action.REPRESENTATIVE,
+                "representative",
+                rep_id,
+                client=rep.client_id,
+                event="declined",
             )
         return self.representative(rep_id)
 
