@@ -62,14 +62,14 @@ async def test_access_screen_records_requests_denials_reviews_and_representative
         await app.push_screen(screen)
         await settle(pilot)
         requests = screen.query_one("#access-requests", DataTable)
-        assert table_column(requests, 4) == ["27 days left"]
+        assert table_column(requests, 2) == ["27 days left"]
         _set(screen, "access-rep-name", SHOWN)
         _set(screen, "access-rep-authority", "parent of a minor")
         _button(screen, "access-rep-add")
         await settle(pilot)
         reps = screen.query_one("#access-reps", DataTable)
         assert table_column(reps, 1) == [SHOWN]  # markup shown as typed, never interpreted
-        assert table_column(reps, 4) == ["yes"]
+        assert table_column(reps, 3) == ["yes"]
         screen.query_one("#access-requester", Select).value = 1
         _button(screen, "access-request-add")
         await settle(pilot)
@@ -105,7 +105,7 @@ async def test_access_screen_records_requests_denials_reviews_and_representative
         _set(screen, "access-decline-why", "Safety plan: the parent must not see the record.")
         _button(screen, "access-rep-decline")
         await settle(pilot)
-        assert table_column(reps, 4)[0].startswith("no: G-00001 is not treated")
+        assert table_column(reps, 3)[0].startswith("no: G-00001 is not treated")
 
 
 async def test_release_screen_writes_the_copy_for_the_request(tmp_path: Path) -> None:

@@ -66,7 +66,6 @@ class AccessScreen(ReloadingScreen):
     BINDINGS = [Binding("escape", "close", "Close")]
 
     DEFAULT_CSS = """
-    AccessScreen DataTable { height: auto; max-height: 8; }
     AccessScreen .field-label { color: $text-muted; margin: 1 0 0 1; }
     AccessScreen #access-status { margin: 0 1; height: auto; }
     AccessScreen #access-status.error { color: $error; }
@@ -183,11 +182,14 @@ class AccessScreen(ReloadingScreen):
             return  # closed before it finished mounting
         self.title = f"Right of access: {self.capp.client_label_by_id(self.client_id)}"
         for table_id, labels in (
-            ("access-requests", ("ID", "For", "Received", "Due", "Clock")),
+            ("access-requests", ("ID", "Due", "Clock", "For", "Received")),
             ("access-denials", ("ID", "Note", "What", "Ground", "Review")),
-            ("access-reps", ("ID", "Name", "Relation", "Authority", "May act")),
+            ("access-reps", ("ID", "Name", "Relation", "May act", "Authority")),
         ):
             table = self.query_one(f"#{table_id}", DataTable)
+            # Inline: the app's stylesheet gives every DataTable 1fr, which inside this
+            # scrolling column leaves a table two lines tall.
+            table.styles.height = 6
             for label in labels:
                 table.add_column(label)
         self._loaded = True
@@ -217,7 +219,7 @@ class AccessScreen(ReloadingScreen):
         for r in self.requests:
             who = "(hidden)" if hide else r.requester_name
             rows.add_row(
-                *map(plain, (r.record_id, who, r.received_on, r.due_on, clock(r, today))),
+                *map(plain, (r.record_id, r.due_on, clock(r, today), who, r.received_on)),
                 key=str(r.id),
             )
         table = self.query_one("#access-denials", DataTable)
@@ -244,8 +246,8 @@ class AccessScreen(ReloadingScreen):
                         rep.record_id,
                         "(hidden)" if hide else rep.name,
                         rep.relation.value,
-                        "(hidden)" if hide else rep.authority,
                         "yes" if problem is None else "no: " + problem,
+                        "(hidden)" if hide else rep.authority,
                     ),
                 ),
                 key=str(rep.id),
