@@ -302,14 +302,23 @@ def test_hostile_text_in_every_new_field(vault: Vault, practice: Practice) -> No
         access.deny(practice.client, note, "endangerment", "bad \x1b]52;c;x\x07")
 
 
-def test_denials_outlive_nothing_at_disposal(vault: Vault, practice: Practice) -> None:
-    """Every new table names its client, so disposal's generic delete reaches it."""
-    from vault.retention._common import client_columns
+def test_disposal_deletes_requests_denials_and_representatives(vault: Vault) -> None:
+    """The new rows go with their client at disposal, and verification finds no trace."""
+    from tests.support.cli import PASSPHRASE
+    from tests.support.disposal import make_practice
 
-    tables = {t for t, _ in client_columns(vault.db)}
-    assert {"access_requests", "access_denials", "client_representatives", "minor_services"} <= (
-        tables
-    )
+    ids = make_practice(vault)
+    gone = ids["gone"]
+    note = next(n for n in vault.notes.timeline(gone) if n.signed_at is not None).id
+    access = vault.disclosures.access
+    rep = access.add_representative(gone, "Zebulon Rephold", "guardian", "order of 2009")
+    request = access.request(gone, representative_id=rep.id, today=TODAY)
+    access.deny(gone, note, "endangerment", "Risk.", request_id=request.id)
+    access.add_minor_service(gone, "counseling", "court-authorized", "2009-01-01")
+    result = vault.disposal.dispose(PASSPHRASE, [gone], ["Quillon Zabriskie"])
+    assert result.verification.ok
+    for table in ("access_requests", "access_denials", "client_representatives", "minor_services"):
+        assert vault.db.scalar(f"SELECT count(*) FROM {table}") == 0, table
 
 
 def test_access_copy_keeps_psychotherapy_notes_out(vault: Vault, practice: Practice) -> None:
