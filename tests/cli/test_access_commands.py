@@ -161,3 +161,13 @@ def test_bad_input_is_refused_and_changes_nothing(ready: Cli) -> None:
     assert ready("access-request", "list", "--json").data == []
     grounds = ready("access-denial", "grounds", "--json").data
     assert isinstance(grounds, list) and len(grounds) == 7
+
+
+def test_choices_written_out_for_the_parser_match_the_core() -> None:
+    """The grounds, relations and bases --help offers are the core's, in its order."""
+    from tui.cli.commands import _choices
+    from vault.disclosures import DenialGround, Relation, ServiceBasis
+
+    assert list(_choices.DENIAL_GROUNDS) == [g.value for g in DenialGround]
+    assert list(_choices.RELATIONS) == [r.value for r in Relation]
+    assert list(_choices.SERVICE_BASES) == [b.value for b in ServiceBasis]

@@ -256,6 +256,12 @@ def test_parent_of_a_minor_is_the_representative_except_minor_consented_services
     assert "164.502(g)(3)" in for_parent
     own = _copy(vault, minor)
     assert "zqaloneonemark" in own and "164.502(g)(3)" not in own
+    guardian = access.add_representative(minor, "Gil Guardian", "guardian", "order of 2026")
+    by_guardian = access.request(minor, representative_id=guardian.id, today=TODAY)
+    assert "zqaloneonemark" not in _copy(vault, minor, by_guardian.id)
+    agent = access.add_representative(minor, "Ann Agent", "agent", "power of attorney")
+    by_agent = access.request(minor, representative_id=agent.id, today=TODAY)
+    assert "zqaloneonemark" in _copy(vault, minor, by_agent.id)
 
 
 def test_representative_standing(vault: Vault) -> None:

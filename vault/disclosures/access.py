@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -156,6 +156,10 @@ class Relation(StrEnum):
                 f"unknown relation {text.strip()[:24]!r}; use one of: "
                 f"{', '.join(r.value for r in cls)}"
             ) from None
+
+
+# 164.502(g)(3) speaks of "a parent, guardian, or other person acting in loco parentis".
+IN_LOCO_PARENTIS = (Relation.PARENT, Relation.GUARDIAN)
 
 
 class ServiceBasis(StrEnum):
@@ -708,7 +712,9 @@ class Access:
             item=("section", "sections"),
             signature=practice.signature(),
         )
-        return replace_request(current, due.isoformat(), why), document
+        return replace(
+            current, extended=True, extension_reason=why, due_on=due.isoformat()
+        ), document
 
     def extend(
         self,
@@ -925,7 +931,7 @@ class Access:
             if d.applies_to(rep is not None):
                 denied.setdefault(d.note_id, []).append(d)
         excluded: set[int] = set()
-        if rep is not None and rep.relation is Relation.PARENT:
+        if rep is not None and rep.relation in IN_LOCO_PARENTIS:
             services = self.minor_services(client_id)
             if services:
                 for (note_id,) in self._vault.db.query(
@@ -1080,12 +1086,6 @@ class Access:
         return target
 
 
-def replace_request(current: AccessRequest, due_on: str, reason: str) -> AccessRequest:
-    from dataclasses import replace
-
-    return replace(current, extended=True, extension_reason=reason, due_on=due_on)
-
-
 def copy_statement(
     applied: Sequence[Denial],
     joint: int,
@@ -1114,11 +1114,11 @@ def copy_statement(
             f"Other participants' names and their own passages in {joint} joint, family or "
             "group session note" + ("s" if joint != 1 else "") + "."
         )
-    if representative is not None and representative.relation is Relation.PARENT:
+    if representative is not None and representative.relation in IN_LOCO_PARENTIS:
         not_in.append(
             "Records of services the minor could and did obtain without a parent's consent "
             "(or that a court authorized, or under an agreement of confidentiality) are not "
-            "part of a parent's copy (45 CFR 164.502(g)(3))."
+            "part of a parent's or guardian's copy (45 CFR 164.502(g)(3))."
         )
     lines.append("Not part of this copy:")
     lines.extend(f"  - {item}" for item in not_in)

@@ -438,7 +438,10 @@ class AccessScreen(ReloadingScreen):
                 self._text("access-service-until") or None,
                 self._text("access-service-code") or None,
             )
-            return f"Recorded {s.record_id}: those notes are not part of a parent's copy."
+            return (
+                f"Recorded {s.record_id}: those notes are not part of a parent's or "
+                "guardian's copy."
+            )
 
         self._run(call)
 

@@ -14,6 +14,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ..output import table, to_jsonable
+from . import _choices
 from ._common import add_command, add_group, client_id, note_id, parse_id, unlocked
 
 if TYPE_CHECKING:
@@ -21,17 +22,7 @@ if TYPE_CHECKING:
 
     from ..main import Context
 
-GROUNDS = (
-    "legal-proceedings",
-    "confidential-source",
-    "research",
-    "inmate",
-    "endangerment",
-    "harm-to-other",
-    "representative-harm",
-)  # vault.disclosures.DenialGround, written out so --help loads no core
-RELATIONS = ("parent", "guardian", "agent", "other")  # vault.disclosures.Relation
-BASES = ("minor-consented", "court-authorized", "parent-agreed")  # vault.disclosures.ServiceBasis
+GROUNDS, RELATIONS, BASES = _choices.DENIAL_GROUNDS, _choices.RELATIONS, _choices.SERVICE_BASES
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -458,7 +449,7 @@ def cmd_service_add(args: argparse.Namespace, ctx: Context) -> None:
             f"Recorded {s.record_id}: notes of sessions from {s.date_from}"
             + (f" to {s.date_to}" if s.date_to else "")
             + (f" with code {s.service_code}" if s.service_code else "")
-            + " are not part of a parent's copy"
+            + " are not part of a parent's or guardian's copy"
         ),
     )
 
