@@ -333,3 +333,50 @@ def test_access_copy_keeps_psychotherapy_notes_out(vault: Vault, practice: Pract
 
     text = _copy(vault, practice.client)
     assert PNOTE_MARKER not in text and CATEGORY_MARKERS[OmitCategory.HIV_STI] in text
+
+
+def test_render_denied_marks_each_denial_and_overlap_once() -> None:
+    """Adjacent denials keep a marker each; a denial over part of another participant's
+    passage hides all of both; an included flag shows."""
+    from vault import OmitSpan
+    from vault.disclosures.access import Denial, render_denied
+
+    def denial(n: int, start: int, end: int, ground: str) -> Denial:
+        return Denial(
+            n,
+            1,
+            1,
+            start,
+            end,
+            DenialGround(ground),
+            "x",
+            "2026-01-01",
+            "me",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "2026-01-01",
+        )
+
+    body = "aaaa bbbb cccc dddd"
+    own = OmitSpan(0, 4, OmitCategory.DREAM_FANTASY)
+    theirs = OmitSpan(10, 14, OmitCategory.LEGAL, about=2)
+    out = render_denied(
+        body,
+        (own, theirs),
+        {OmitCategory.DREAM_FANTASY, OmitCategory.LEGAL},
+        (theirs,),
+        (
+            denial(1, 5, 7, "endangerment"),
+            denial(2, 7, 9, "harm-to-other"),
+            denial(3, 12, 16, "inmate"),
+        ),
+    )
+    assert out == (
+        "aaaa [withheld: ground endangerment][withheld: ground harm-to-other] "
+        "[withheld: another participant's passage][withheld: ground inmate]ddd"
+    )

@@ -388,35 +388,31 @@ def render_denied(
     whole = [d for d in denials if d.start is None]
     if whole:
         return whole[0].marker
-    labels: list[str | None] = [None] * len(body)
+    # Each character's reason for being withheld, as (which passage, its marker); a run of
+    # characters with the same reason becomes one marker, as `render_withheld` does.
+    labels: list[tuple[tuple[str, int], str] | None] = [None] * len(body)
     theirs = set(foreign)
-    for span in spans:
+    for n, span in enumerate(spans):
         if span in theirs:
-            mark: str | None = FOREIGN_MARKER
+            mark = FOREIGN_MARKER
         elif span.category in include:
             continue
         else:
             mark = withheld_marker(span.category)
         for i in range(span.start, min(span.end, len(body))):
-            if labels[i] is None:
-                labels[i] = mark
-    for span in spans:
-        if span in theirs:
-            for i in range(span.start, min(span.end, len(body))):
-                labels[i] = FOREIGN_MARKER
-    for d in denials:
+            labels[i] = (("flag", n), mark)
+    for d in denials:  # last: a denial wins over a flag it overlaps
         assert d.start is not None and d.end is not None
         for i in range(d.start, min(d.end, len(body))):
-            labels[i] = f"\0{d.id}"  # one run per denial, even next to another
+            labels[i] = (("denial", d.id), d.marker)
     out: list[str] = []
     i = 0
-    by_key = {f"\0{d.id}": d.marker for d in denials}
     while i < len(body):
         label = labels[i]
         j = i
         while j < len(body) and labels[j] == label:
             j += 1
-        out.append(body[i:j] if label is None else by_key.get(label, label))
+        out.append(body[i:j] if label is None else label[1])
         i = j
     return "".join(out)
 
