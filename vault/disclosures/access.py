@@ -787,7 +787,7 @@ class Access:
             if found == 0:
                 raise UsageError(
                     f"the passage does not occur in {note.record_id} exactly as given "
-                    "(copy it from `confide note show`)"
+                    "(copy it from the note as shown)"
                 )
             if found > 1:
                 raise UsageError(
