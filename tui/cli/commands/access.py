@@ -78,7 +78,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("denial", help="W-00001 or 1")
     p.add_argument("--reviewer", required=True, metavar="NAME", help="who reviewed")
     p.add_argument("--license", required=True, metavar="TEXT", help="the reviewer's license")
-    p.add_argument("--outcome", required=True, choices=["upheld", "overturned"])
+    p.add_argument(
+        "--outcome",
+        required=True,
+        choices=["upheld", "overturned"],
+        help="overturned: the passage is provided in every copy from now on",
+    )
     p.add_argument("--requested", metavar="YYYY-MM-DD", help="date the review was asked for")
     _text_options(p, "the reviewer's reasons")
     p = add_command(
@@ -97,8 +102,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p = add_command(group, "add", "record someone who may act for the client", common, cmd_rep_add)
     p.add_argument("client")
-    p.add_argument("--name", required=True)
-    p.add_argument("--relation", required=True, choices=RELATIONS)
+    p.add_argument("--name", required=True, help="the representative's name")
+    p.add_argument(
+        "--relation",
+        required=True,
+        choices=RELATIONS,
+        help="parent (of a minor: the representative by default), guardian, agent "
+        "(health care power of attorney) or other legal authority",
+    )
     p.add_argument(
         "--authority", required=True, metavar="TEXT", help="what they act under (a court order...)"
     )
@@ -129,9 +140,23 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("client")
     p.add_argument("--service", required=True, metavar="TEXT", help="what service")
-    p.add_argument("--basis", required=True, choices=BASES)
-    p.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD")
-    p.add_argument("--until", dest="date_to", metavar="YYYY-MM-DD")
+    p.add_argument(
+        "--basis",
+        required=True,
+        choices=BASES,
+        help="the minor consented alone, a court authorized it, or the parent agreed to "
+        "confidentiality",
+    )
+    p.add_argument(
+        "--from",
+        dest="date_from",
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="first session date of the service",
+    )
+    p.add_argument(
+        "--until", dest="date_to", metavar="YYYY-MM-DD", help="last session date (default: open)"
+    )
     p.add_argument("--service-code", metavar="CODE", help="only sessions with this code")
     p = add_command(group, "list", "a client's minor-consented services", common, cmd_service_list)
     p.add_argument("client")
