@@ -380,3 +380,44 @@ def test_render_denied_marks_each_denial_and_overlap_once() -> None:
         "aaaa [withheld: ground endangerment][withheld: ground harm-to-other] "
         "[withheld: another participant's passage][withheld: ground inmate]ddd"
     )
+
+
+MARKUP = "[bold]x[/bold] [link=https://e.x]y[/link] שלום 你好 👩‍⚕️"
+
+
+def test_every_new_field_takes_hostile_text_as_data(
+    vault: Vault, practice: Practice, tmp_path: Path
+) -> None:
+    """Markup, RTL, CJK and emoji in every new field reach the letters literally (txt and PDF);
+    escapes, NUL and bidi overrides are refused in one-line fields and long texts alike."""
+    access = vault.disclosures.access
+    note = _note_with_secret(vault, practice.client)
+    for bad in ("a\x1b[31m", "a\u202eb", "a\x00b"):
+        with pytest.raises(UsageError):
+            access.add_representative(practice.client, bad, "guardian", "order")
+        with pytest.raises(UsageError):
+            access.add_representative(practice.client, "ok", "guardian", bad)
+        with pytest.raises(UsageError):
+            access.add_minor_service(practice.client, bad, "minor-consented", "2026-01-01")
+        with pytest.raises(UsageError):
+            access.deny(practice.client, note, "endangerment", bad)
+        request = access.request(practice.client, today=TODAY)
+        with pytest.raises(UsageError):
+            access.extend(request.id, bad, tmp_path / "bad.txt", today=TODAY)
+    assert not (tmp_path / "bad.txt").exists()
+    rep = access.add_representative(practice.client, MARKUP, "guardian", MARKUP, MARKUP)
+    assert (rep.name, rep.authority, rep.documents) == (MARKUP, MARKUP, MARKUP)
+    assert access.add_minor_service(practice.client, MARKUP, "parent-agreed", "2026-01-01").service
+    denial = access.deny(practice.client, note, "harm-to-other", MARKUP, passage=SECRET)
+    access.review(
+        denial.id, reviewer=MARKUP, reviewer_license=MARKUP, outcome="upheld", reason=MARKUP
+    )
+    by_rep = access.request(practice.client, representative_id=rep.id, today=TODAY)
+    letter = access.denial_letter(practice.client, by_rep.id, today=TODAY).text()
+    assert letter.count(MARKUP) >= 3  # the requester, the explanation, the reviewer
+    access.write_denial_letter(practice.client, tmp_path / "letter.pdf", request_id=by_rep.id)
+    pdf = output_text(tmp_path / "letter.pdf")
+    assert "你好" in pdf and "[bold]x[/bold]" in pdf
+    access.extend(by_rep.id, MARKUP, tmp_path / "notice.md", today=TODAY)
+    notice = (tmp_path / "notice.md").read_text()
+    assert "你好" in notice and "\\[bold\\]" in notice  # escaped: Markdown renders no markup
