@@ -481,3 +481,78 @@ def test_text_that_keeps_no_flags_refuses_markers(vault: Vault, practice: Practi
         )
     assert vault.notes.count() == before
     assert vault.disclosures.amendments.list(practice.client)[0].status == "accepted"
+
+
+# -- the right of access (issue 19): the client's copy carries every flag; a denial never leaks
+
+DENIED = "zqdeniedaccessmark"
+DENIED_WHOLE = "zqdeniedwholenotemark"
+
+
+def _access_practice(vault: Vault, p: Practice) -> None:
+    """A passage denied on a reviewable ground, and a whole note on an unreviewable one."""
+    passage_note = signed(
+        vault, p.client, "soap", f"Risk discussed: {DENIED} named a person.", "2026-03-02"
+    )
+    whole_note = signed(vault, p.client, "soap", f"From the school: {DENIED_WHOLE}.", "2026-03-03")
+    access = vault.disclosures.access
+    access.deny(p.client, passage_note, "endangerment", "Risk to a named person.", passage=DENIED)
+    access.deny(p.client, whole_note, "confidential-source", "Informant at the school.")
+
+
+def _assert_access_copy(text: str) -> None:
+    lowered = " ".join(text.lower().split())
+    leaked = [
+        m
+        for m in (
+            DENIED,
+            DENIED_WHOLE,
+            PNOTE_MARKER,
+            PNOTE_FLAGGED,
+            DRAFT,
+            OTHER_CLIENT,
+            JOINT_PASSAGE,
+            OTHER_FIRST,
+            OTHER_LAST,
+        )
+        if m.lower() in lowered
+    ]
+    assert leaked == [], f"withheld content leaked: {leaked}"
+    flags = [*CATEGORY_MARKERS.values(), WHOLE_NOTE, AMEND_FLAGGED, VISIBLE, ADDENDUM]
+    missing = [m for m in flags if m.lower() not in lowered]
+    assert missing == [], f"the client's own record is missing: {missing}"
+    assert "[withheld: ground endangerment]" in lowered
+    assert "[withheld: ground confidential-source]" in lowered
+
+
+@pytest.mark.parametrize(
+    "name,password",
+    [("copy.pdf", None), ("protected.pdf", PDF_PASSWORD), ("copy.txt", None), ("copy.md", None)],
+)
+def test_access_copy_has_every_flag_and_no_denied_passage(
+    vault: Vault, practice: Practice, tmp_path: Path, name: str, password: str | None
+) -> None:
+    """A client's copy carries every flagged passage (they are the client's), never a denied
+    passage or note, psychotherapy notes, drafts or another participant's passages."""
+    _access_practice(vault, practice)
+    plan = vault.disclosures.prepare(vault.disclosures.access_spec(practice.client))
+    _assert_access_copy(plan.preview)
+    out = tmp_path / "out" / name
+    out.parent.mkdir()
+    vault.disclosures.write(plan, out, password=password)
+    _assert_access_copy(output_text(out, password))
+    raw = out.read_bytes()
+    assert DENIED.encode() not in raw and DENIED_WHOLE.encode() not in raw
+
+
+def test_access_leak_check_fails_when_denials_are_switched_off(
+    vault: Vault, practice: Practice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Control: with denial rendering disabled, the access assertion above does fail."""
+    import vault.disclosures.release as release
+
+    _access_practice(vault, practice)
+    monkeypatch.setattr(release, "render_denied", lambda body, *args: body)
+    plan = vault.disclosures.prepare(vault.disclosures.access_spec(practice.client))
+    with pytest.raises(AssertionError, match="withheld content leaked"):
+        _assert_access_copy(plan.preview)

@@ -9,9 +9,12 @@ import pytest
 
 from tests.support.disclosures import (
     ADDENDUM,
+    AMEND_FLAGGED,
+    CATEGORY_MARKERS,
     PASSPHRASE,
     PNOTE_MARKER,
     VISIBLE,
+    WHOLE_NOTE,
     Practice,
     build,
 )
@@ -185,7 +188,9 @@ def test_right_of_access_excludes_psychotherapy_notes(
     plan = vault.disclosures.prepare(spec)
     assert plan.document.title == "Copy of records"
     assert VISIBLE in plan.preview and PNOTE_MARKER not in plan.preview
-    assert "[withheld: dream/fantasy]" in plan.preview
+    # Flags keep passages from third parties, not from the client (issue 19).
+    assert CATEGORY_MARKERS[OmitCategory.DREAM_FANTASY] in plan.preview
+    assert "[withheld: dream/fantasy]" not in plan.preview
     record = vault.disclosures.write(plan, tmp_path / "copy.pdf")
     assert record.request_type is RequestType.CLIENT_ACCESS and not record.accountable
     forced = ReleaseSpec(**{**spec.__dict__, "pnotes_authorization_id": pauth.id})
@@ -193,11 +198,12 @@ def test_right_of_access_excludes_psychotherapy_notes(
         vault.disclosures.prepare(forced, passphrase=PASSPHRASE)
 
 
-def test_access_can_include_a_category_on_purpose(vault: Vault, practice: Practice) -> None:
-    """Including a category in the client's copy is recorded in the statement."""
-    spec = vault.disclosures.access_spec(
-        practice.client, include_categories=(OmitCategory.CLIENT_REQUESTED,)
-    )
-    plan = vault.disclosures.prepare(spec)
-    assert "zqclientrequestedmark" in plan.preview
-    assert "Included on purpose by the clinician: passages flagged client-requested" in plan.preview
+def test_access_copy_carries_every_flagged_passage(vault: Vault, practice: Practice) -> None:
+    """The client's copy is the whole designated record set: every category's flagged
+    passage, the note flagged whole, the flagged passage of an accepted amendment."""
+    plan = vault.disclosures.prepare(vault.disclosures.access_spec(practice.client))
+    for category, marker in CATEGORY_MARKERS.items():
+        assert marker in plan.preview, category
+    assert WHOLE_NOTE in plan.preview and AMEND_FLAGGED in plan.preview
+    assert "designated record set" in plan.preview and "Included on purpose" not in plan.preview
+    assert plan.withheld_categories == ()

@@ -9,7 +9,7 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -471,6 +471,29 @@ class ConfideApp(App[None]):
                     severity="error",
                     timeout=60,
                 )
+            self._warn_access_requests()
+
+    def _warn_access_requests(self) -> None:
+        """Open requests for a copy and their 30-day clock, at every unlock until answered."""
+        from .screens.access import open_request_lines
+
+        if self.vault is None:
+            return
+        try:
+            requests = self.vault.disclosures.access.requests(open_only=True)
+        except ConfideError as e:
+            self.notify(e.message, title=e.title, severity="error")
+            return
+        lines = open_request_lines(requests, date.today())
+        if lines:
+            self.notify(
+                "\n".join(lines[:5])
+                + (f"\n... and {len(lines) - 5} more" if len(lines) > 5 else "")
+                + "\nOpen Right of access from the command palette.",
+                title="Requests for a copy: 30 days to act",
+                severity="warning",
+                timeout=30,
+            )
 
     def action_release(self) -> None:
         from .screens.release import ReleaseScreen  # loaded on first use: faster launch
@@ -482,6 +505,11 @@ class ConfideApp(App[None]):
 
         if self.vault is not None and not isinstance(self.screen, ModalScreen):
             self.push_screen(PracticeScreen())
+
+    def action_access(self) -> None:
+        from .screens.access import AccessScreen  # loaded on first use
+
+        self._for_open_client(AccessScreen, "Right of access")
 
     def action_authorizations(self) -> None:
         from .screens.release import AuthorizationsScreen  # loaded on first use
@@ -690,6 +718,11 @@ class ConfideApp(App[None]):
         )
         yield SystemCommand(
             "Authorizations", "The open client's release authorizations", self.action_authorizations
+        )
+        yield SystemCommand(
+            "Right of access",
+            "The open client's access requests and due dates, denials, representatives",
+            self.action_access,
         )
         yield SystemCommand(
             "Practice settings",

@@ -4,6 +4,16 @@ The facade (`Disclosures`, reached as `vault.disclosures`) is in `facade.py`; th
 re-exports it and the records it hands out, so `from vault.disclosures import X` keeps working.
 """
 
+from .access import (
+    Access,
+    AccessRequest,
+    Denial,
+    DenialGround,
+    MinorService,
+    Relation,
+    Representative,
+    ServiceBasis,
+)
 from .amendments import Amendment, Amendments
 from .authorizations import (
     ALL_KINDS,
@@ -19,6 +29,14 @@ from .requests import ChecklistItem, RecordsRequest, RecordsRequests, RequestTyp
 
 __all__ = [
     "ALL_KINDS",
+    "Access",
+    "AccessRequest",
+    "Denial",
+    "DenialGround",
+    "MinorService",
+    "Relation",
+    "Representative",
+    "ServiceBasis",
     "Amendment",
     "Amendments",
     "Authorization",

@@ -23,6 +23,7 @@ from ..records.models import OmitCategory
 from ..storage.database import Row, now_utc
 from ..timefmt import local_date
 from . import _fields
+from .access import Access, Denial, copy_statement
 from .amendments import Amendment, Amendments
 from .authorizations import (
     ALL_KINDS,
@@ -232,6 +233,7 @@ class Disclosures:
         self.authorizations = Authorizations(vault)
         self.requests = RecordsRequests(vault)
         self.amendments = Amendments(vault)
+        self.access = Access(vault)
 
     # -- practice header
 
@@ -315,8 +317,17 @@ class Disclosures:
                 Action.EXPORT_REFUSED, "client", spec.client_id, type=spec.request_type.value
             )
             raise
-        include = set(spec.include_categories)
+        access = spec.request_type is RequestType.CLIENT_ACCESS
+        # The client's copy: every flag is released (flags keep passages from third parties,
+        # not from the client); only recorded denials withhold, and for a parent the notes of
+        # services the minor consented to alone are not theirs (164.502(g)(3)).
+        copy_scope = (
+            self.access.scope(spec.client_id, spec.representative_id, now) if access else None
+        )
+        include = set(OmitCategory) if access else set(spec.include_categories)
         pairs = load_notes(vault, spec)
+        if copy_scope is not None:
+            pairs = [(n, a) for n, a in pairs if n.id not in copy_scope.excluded_notes]
         people = {c for note, addenda in pairs for n in (note, *addenda) for c in n.participant_ids}
         names = {c: vault.clients.get_unaudited(c) for c in people}
         sealed = [c for c in names.values() if c.is_pseudonymous and c.id != client.id]
@@ -343,9 +354,12 @@ class Disclosures:
         withheld: set[OmitCategory] = set()
         joint = 0
         note_ids: list[int] = []
+        applied: list[Denial] = []
         for note, addenda in pairs:
             for level, item in ((0, note), *((1, a) for a in addenda)):
-                section, held, is_joint = note_section(item, client, names, include, level)
+                denied = copy_scope.denied.get(item.id, ()) if copy_scope is not None else ()
+                applied.extend(denied)
+                section, held, is_joint = note_section(item, client, names, include, level, denied)
                 sections.append(section)
                 withheld |= held
                 joint += int(is_joint)
@@ -366,6 +380,8 @@ class Disclosures:
                 pnote_sections.append(section)
                 withheld |= held
         sections.extend(pnote_sections)
+        if access:
+            sections.extend(self._attachment_sections(spec))
         if not sections:
             span = _range_text(spec)
             raise UsageError(
@@ -376,9 +392,12 @@ class Disclosures:
         reference = f"R-{planned:06d}"
         withheld_sorted = tuple(c for c in OmitCategory if c in withheld)
         included = tuple(c for c in OmitCategory if c in include)
-        statement = _statement(
-            withheld_sorted, included, joint, pnotes_auth is not None, spec.request_type
-        )
+        if copy_scope is not None:
+            statement = copy_statement(applied, joint, copy_scope.representative)
+        else:
+            statement = _statement(
+                withheld_sorted, included, joint, pnotes_auth is not None, spec.request_type
+            )
         kinds = describe_kinds(spec.document_kinds)
         if spec.note_ids:
             scope = "chosen item by item: " + ", ".join(f"N-{i:06d}" for i in spec.note_ids)
@@ -419,7 +438,11 @@ class Disclosures:
         )
         if withheld_sorted:
             description += "; withheld: " + ", ".join(c.label for c in withheld_sorted)
-        if included:
+        if applied:
+            description += "; denied: " + ", ".join(
+                f"{d.record_id} ({d.ground.value})" for d in applied
+            )
+        elif included and not access:
             description += "; included on purpose: " + ", ".join(c.label for c in included)
         vault.audit.record(
             Action.EXPORT_PREVIEW,
@@ -445,6 +468,13 @@ class Disclosures:
             pnotes_authorization=pnotes_auth,
             warnings=purpose_warnings(spec.purpose, general, pnotes_auth),
         )
+
+    def _attachment_sections(self, spec: ReleaseSpec) -> list[Section]:
+        """The place for a client's attachments (scanned forms, letters received) in their
+        copy: they are part of the designated record set. None exist yet; the attachments
+        feature appends its sections here (each denied like a note, through `access.scope`)."""
+        del spec
+        return []
 
     def _amendment_sections(self, note_id: int) -> list[Section]:
         """Denials, disagreements and rebuttals travel with the note (164.526(d)(4)-(5))."""
@@ -533,6 +563,8 @@ class Disclosures:
                 )
                 if spec.request_id is not None:
                     self.requests.mark_fulfilled(spec.request_id)
+                if spec.access_request_id is not None:
+                    self.access.mark_done(spec.access_request_id, plan.planned_id)
                 record_export(vault.db, target, data, "release", spec.client_id, plan.planned_id)
                 vault.audit.record(
                     Action.EXPORT,
@@ -665,21 +697,37 @@ class Disclosures:
         date_from: str | None = None,
         date_to: str | None = None,
         document_kinds: tuple[DocumentKind, ...] = ALL_KINDS,
-        include_categories: tuple[OmitCategory, ...] = (),
         recipient_address: str | None = None,
+        request_id: int | None = None,
+        include_categories: tuple[OmitCategory, ...] = (),
     ) -> ReleaseSpec:
-        """The client's own designated record set; psychotherapy notes excluded by law."""
+        """A copy of the designated record set (psychotherapy notes excluded by law), for the
+        client or, with a representative's request, for that personal representative. Every
+        flagged passage is in it (`include_categories` is kept for old callers and changes
+        nothing); only recorded denials withhold."""
+        del include_categories
         client = self._vault.clients.get_unaudited(client_id)
+        recipient = f"{client.display_name} (the client)"
+        representative_id = None
+        if request_id is not None:
+            request = self.access.get_request(request_id)
+            if request.client_id != client_id:
+                raise UsageError(f"{request.record_id} concerns another client")
+            recipient = request.requester_name
+            representative_id = request.representative_id
         return ReleaseSpec(
             client_id=client_id,
             request_type=RequestType.CLIENT_ACCESS,
-            recipient_name=f"{client.display_name} (the client)",
-            purpose="the client's request for a copy of their record",
+            recipient_name=recipient,
+            purpose="the client's request for a copy of their record"
+            if representative_id is None
+            else "a personal representative's request for a copy of the client's record",
             recipient_address=recipient_address,
             date_from=date_from,
             date_to=date_to,
             document_kinds=document_kinds,
-            include_categories=include_categories,
+            access_request_id=request_id,
+            representative_id=representative_id,
         )
 
 

@@ -18,6 +18,7 @@ from ..records.models import Client, EntryType, Note, OmitCategory, Psychotherap
 from ..records.templates import TEMPLATES
 from ..timefmt import local_date, local_time
 from . import _fields
+from .access import Denial, render_denied
 from .authorizations import ALL_KINDS, Authorization, DocumentKind
 from .document import Document, Section, clean
 from .requests import RequestType
@@ -51,6 +52,10 @@ class ReleaseSpec:
     request_id: int | None = None
     court_order: str | None = None
     legal_name: bool = False  # print a pseudonymous client's sealed legal name (passphrase)
+    # Right of access (164.524): the request this copy answers, and the personal
+    # representative (164.502(g)) it is for, if not the client.
+    access_request_id: int | None = None
+    representative_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,8 @@ def normalize(spec: ReleaseSpec) -> ReleaseSpec:
         request_id=spec.request_id,
         court_order=order,
         legal_name=spec.legal_name,
+        access_request_id=spec.access_request_id,
+        representative_id=spec.representative_id,
     )
 
 
@@ -211,9 +218,15 @@ def load_notes(vault: Vault, spec: ReleaseSpec) -> list[tuple[Note, list[Note]]]
 
 
 def note_section(
-    note: Note, client: Client, names: dict[int, Client], include: set[OmitCategory], level: int = 0
+    note: Note,
+    client: Client,
+    names: dict[int, Client],
+    include: set[OmitCategory],
+    level: int = 0,
+    denied: Sequence[Denial] = (),
 ) -> tuple[Section, set[OmitCategory], bool]:
-    """One note as it may leave: flags withheld, other participants' names withheld."""
+    """One note as it may leave: flags withheld, other participants' names withheld, and in
+    a client's copy the passages denied on a recorded ground (164.524) marked, never shown."""
     others = [names[c] for c in note.participant_ids if c != client.id]
     joint = bool(others)
     mask = NameMask(client, others)
@@ -225,6 +238,9 @@ def note_section(
         # A note flagged whole is its own client's to release, not another participant's.
         body = withheld_marker(note.omit_category)
         withheld = {note.omit_category}
+    elif denied and (note.omit_category is None or note.omit_category in include):
+        body = render_denied(note.body, note.spans, include, foreign, denied)
+        withheld = set(withheld_categories(note.spans, note.omit_category, include, foreign))
     else:
         body = render_withheld(note.body, note.spans, note.omit_category, include, foreign)
         withheld = set(withheld_categories(note.spans, note.omit_category, include, foreign))
@@ -296,6 +312,10 @@ def check_basis(
     kind = spec.request_type
     general = None
     pnotes = None
+    if kind is not RequestType.CLIENT_ACCESS and (
+        spec.access_request_id is not None or spec.representative_id is not None
+    ):
+        raise UsageError("an access request or a personal representative belongs to a copy")
     if spec.pnotes_authorization_id is not None:
         if kind is RequestType.CLIENT_ACCESS:
             raise DisclosureRefusedError(
@@ -383,6 +403,14 @@ def check_basis(
             )
         return f"{kind.label}, minimum necessary (45 CFR 164.502(b))", True, None, pnotes
     if kind is RequestType.CLIENT_ACCESS:
+        if spec.representative_id is not None:
+            return (
+                "a personal representative's request under the right of access "
+                "(45 CFR 164.524, 164.502(g))",
+                False,
+                None,
+                None,
+            )
         return "the client's right of access (45 CFR 164.524)", False, None, None
     raise UsageError(f"unsupported request type {kind.value}")
 

@@ -70,6 +70,10 @@ class Action(StrEnum):
     # Keyed chain and rollback detection (issue 10 item 8).
     AUDIT_KEYED = "audit_keyed"
     ROLLBACK_DETECTED = "rollback_detected"
+    # The right of access (issue 19): record ids, grounds and outcomes, never text or names.
+    ACCESS_REQUEST = "access_request"
+    ACCESS_DENIAL = "access_denial"
+    REPRESENTATIVE = "representative"
 
 
 _DetailValue = str | int | float | bool | None

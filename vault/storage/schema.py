@@ -562,3 +562,79 @@ RECORD_V8 = [
        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
 ]
 RECORD_MIGRATIONS.append(Migration(8, "keyed audit chain", _run(RECORD_V8)))
+
+# -- 11: the right of access (issue 19, 45 CFR 164.524 and 164.502(g)). Access requests with
+# their 30-day clock and one extension; the people who may act for a client (personal
+# representatives) and the services a minor consented to alone (their records are not the
+# parent's to see); denials of specific passages or notes, each on an enumerated ground, with
+# the review by another licensed professional. Every row names its client and cascades with it,
+# so disposal deletes them like every other client table; nothing here is append-only by
+# trigger (disposal must be able to delete), the API never updates a decided row.
+RECORD_V11 = [
+    """CREATE TABLE client_representatives (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        relation TEXT NOT NULL CHECK (relation IN ('parent', 'guardian', 'agent', 'other')),
+        authority TEXT NOT NULL,
+        documents TEXT NOT NULL DEFAULT '',
+        declined_on TEXT,
+        declined_reason TEXT,
+        created_at TEXT NOT NULL,
+        CHECK ((declined_on IS NULL) = (declined_reason IS NULL))
+    )""",
+    """CREATE INDEX client_representatives_client ON client_representatives(client_id)""",
+    """CREATE TABLE minor_services (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        service TEXT NOT NULL,
+        basis TEXT NOT NULL
+            CHECK (basis IN ('minor-consented', 'court-authorized', 'parent-agreed')),
+        service_code TEXT,
+        date_from TEXT,
+        date_to TEXT,
+        created_at TEXT NOT NULL
+    )""",
+    """CREATE INDEX minor_services_client ON minor_services(client_id)""",
+    """CREATE TABLE access_requests (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        representative_id INTEGER REFERENCES client_representatives(id) ON DELETE SET NULL,
+        requester_name TEXT NOT NULL,
+        received_on TEXT NOT NULL,
+        due_on TEXT NOT NULL,
+        extended INTEGER NOT NULL DEFAULT 0,
+        extension_reason TEXT,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done')),
+        done_on TEXT,
+        disclosure_id INTEGER,
+        created_at TEXT NOT NULL
+    )""",
+    """CREATE INDEX access_requests_open ON access_requests(status, due_on)""",
+    """CREATE TABLE access_denials (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        note_id INTEGER NOT NULL REFERENCES notes(id) ON DELETE CASCADE,
+        start INTEGER,
+        end INTEGER,
+        ground TEXT NOT NULL,
+        explanation TEXT NOT NULL,
+        denied_on TEXT NOT NULL,
+        denied_by TEXT NOT NULL,
+        request_id INTEGER REFERENCES access_requests(id) ON DELETE SET NULL,
+        reviewer TEXT,
+        reviewer_license TEXT,
+        review_requested_on TEXT,
+        reviewed_on TEXT,
+        outcome TEXT CHECK (outcome IN ('upheld', 'overturned')),
+        review_reason TEXT,
+        created_at TEXT NOT NULL,
+        CHECK ((start IS NULL) = (end IS NULL)),
+        CHECK (start IS NULL OR (start >= 0 AND end > start)),
+        CHECK ((outcome IS NULL) = (reviewed_on IS NULL))
+    )""",
+    """CREATE INDEX access_denials_client ON access_denials(client_id, note_id)""",
+]
+RECORD_MIGRATIONS.append(
+    Migration(11, "right of access: requests, denials, representatives", _run(RECORD_V11))
+)

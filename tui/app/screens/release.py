@@ -77,6 +77,7 @@ class _Form:
     kinds: tuple[DocumentKind, ...]
     include: tuple[OmitCategory, ...]
     items: str
+    access_request: int | None = None
 
 
 class ReleaseScreen(VaultScreen):
@@ -122,6 +123,8 @@ class ReleaseScreen(VaultScreen):
                     allow_blank=False,
                     id="release-type",
                 )
+                yield Static("Access request (right of access only)", classes="field-label")
+                yield Select([], id="release-access-request", prompt="none recorded")
                 yield Static("Released to (recipient)", classes="field-label")
                 yield SafeInput(id="release-recipient", placeholder="name")
                 yield SafeInput(id="release-address", placeholder="address (optional)")
@@ -187,6 +190,21 @@ class ReleaseScreen(VaultScreen):
             self._status(e.message, error=True)
             return
         today = date.today()
+        try:
+            requests = self.vault.disclosures.access.requests(self.client_id, open_only=True)
+        except ConfideError as e:
+            self._status(e.message, error=True)
+            return
+        chooser = self.query_one("#release-access-request", Select)
+        was_request = chooser.value
+        chooser.set_options(
+            [
+                (plain(f"{r.record_id} for {r.requester_name}, due {r.due_on}"), r.id)
+                for r in requests
+            ]
+        )
+        if any(r.id == was_request for r in requests):
+            chooser.value = was_request
         general = [a for a in auths if a.kind is AuthorizationKind.GENERAL]
         pnotes = [a for a in auths if a.kind is AuthorizationKind.PSYCHOTHERAPY_NOTES]
         self._general_auths = len(general)
@@ -232,6 +250,7 @@ class ReleaseScreen(VaultScreen):
             kinds=tuple(DocumentKind(str(k)) for k in kinds),
             include=tuple(OmitCategory(str(c)) for c in include),
             items=text("release-items"),
+            access_request=chosen("release-access-request"),
         )
 
     def spec(self, form: _Form) -> ReleaseSpec:
@@ -239,13 +258,14 @@ class ReleaseScreen(VaultScreen):
             _note_id(part) for part in form.items.replace(";", ",").split(",") if part.strip()
         )
         if form.kind is RequestType.CLIENT_ACCESS:
+            # The whole designated record set: flags are not chosen here, denials withhold.
             spec = self.vault.disclosures.access_spec(
                 self.client_id,
                 date_from=form.date_from or None,
                 date_to=form.date_to or None,
                 document_kinds=form.kinds,
-                include_categories=form.include,
                 recipient_address=form.address or None,
+                request_id=form.access_request,
             )
             return spec
         return ReleaseSpec(

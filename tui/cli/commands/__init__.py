@@ -8,6 +8,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from . import (
+    access,
     app,
     audit,
     backup,
@@ -32,6 +33,7 @@ COMMAND_MODULES: list[ModuleType] = [
     audit,
     backup,
     disclosures,
+    access,
     consult,
     disposal,
     incidents,

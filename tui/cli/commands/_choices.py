@@ -37,3 +37,14 @@ INCIDENT_KINDS = (
 KEYS_COMPROMISED = ("no", "yes", "unknown")  # vault.incidents.KeysCompromised
 CONCLUSIONS = ("not-breach", "low-probability", "breach")  # vault.incidents.Conclusion, as typed
 SUMMARY_FORMATS = ("txt", "md", "pdf")  # vault.consult.SummaryFormat
+DENIAL_GROUNDS = (
+    "legal-proceedings",
+    "confidential-source",
+    "research",
+    "inmate",
+    "endangerment",
+    "harm-to-other",
+    "representative-harm",
+)  # vault.disclosures.DenialGround
+RELATIONS = ("parent", "guardian", "agent", "other")  # vault.disclosures.Relation
+SERVICE_BASES = ("minor-consented", "court-authorized", "parent-agreed")  # ServiceBasis

@@ -74,11 +74,21 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     _output_options(p)
 
     p = add_command(
-        sub, "access", "the client's own copy of their record (164.524)", common, cmd_access
+        sub,
+        "access",
+        "a copy of the client's whole record for the client or their representative (164.524)",
+        common,
+        cmd_access,
     )
     p.add_argument("client")
+    p.add_argument(
+        "--request",
+        metavar="X",
+        help="the access request this answers (X-00001): closes its clock; a "
+        "representative's request makes the copy theirs",
+    )
     p.add_argument("--address", metavar="TEXT", help="where the copy is sent")
-    _scope_options(p)
+    _scope_options(p, include=False)
     _output_options(p)
 
     group = add_group(
@@ -206,7 +216,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--paper", choices=["a4", "letter"], help="default PDF page size of releases")
 
 
-def _scope_options(p: argparse.ArgumentParser, default_kinds: str = "all") -> None:
+def _scope_options(
+    p: argparse.ArgumentParser, default_kinds: str = "all", *, include: bool = True
+) -> None:
     p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first session date")
     p.add_argument("--until", dest="date_to", metavar="YYYY-MM-DD", help="last session date")
     p.add_argument(
@@ -217,6 +229,8 @@ def _scope_options(p: argparse.ArgumentParser, default_kinds: str = "all") -> No
         metavar="KIND",
         help=f"document kind (repeat; default {default_kinds}): " + ", ".join(DOCUMENT_KINDS),
     )
+    if not include:
+        return  # a client's copy has every flagged passage: nothing to include on purpose
     p.add_argument(
         "--include",
         action="append",
@@ -458,8 +472,8 @@ def cmd_access(args: argparse.Namespace, ctx: Context) -> int:
             date_from=args.date_from,
             date_to=args.date_to,
             document_kinds=_kinds(args.kinds),
-            include_categories=_categories(args.include),
             recipient_address=args.address,
+            request_id=parse_id(args.request, "X", "access request") if args.request else None,
         )
         spec = replace(spec, legal_name=args.legal_name)
         plan = vault.disclosures.prepare(spec, passphrase=ctx.secrets.passphrase())
