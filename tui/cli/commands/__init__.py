@@ -9,6 +9,7 @@ from types import ModuleType
 
 from . import (
     app,
+    attachments,
     audit,
     backup,
     clients,
@@ -28,6 +29,7 @@ COMMAND_MODULES: list[ModuleType] = [
     clients,
     notes,
     pnotes,
+    attachments,
     search,
     audit,
     backup,
