@@ -365,6 +365,12 @@ class Attachments:
         self._vault.audit.record(Action.VIEW, "attachments", None, count=len(found), inbox=True)
         return found
 
+    def unassigned_count(self) -> int:
+        """How many inbox items wait for a client (a count only: not audited)."""
+        return int(
+            self._vault.db.scalar("SELECT count(*) FROM attachments WHERE client_id IS NULL")
+        )
+
     def count(self, client_id: int) -> int:
         return int(
             self._vault.db.scalar(
