@@ -4,6 +4,7 @@ privacy mode hides them. At 80x24."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -148,3 +149,29 @@ async def test_add_by_path_and_a_refused_file_shows_why(practice: Path, tmp_path
         await pick(pilot, "consent")
         assert [a.file_name for a in screen.attachments] == [SHOWN, "consent.pdf"]
         assert form.exists()  # the user's own file is left where it was
+
+
+async def test_while_unlocked_the_app_empties_the_inbox_folder(
+    practice: Path, tmp_path: Path
+) -> None:
+    """The app's inbox watcher (started at unlock, stopped at lock) pulls a dropped scan in and
+    says so by record id, never by file name."""
+    inbox = tmp_path / "Scans"
+    app = app_for(practice, watch_inbox=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        watcher = app._inbox_watcher
+        assert watcher is not None and watcher.folder == inbox
+        # Its own thread stopped (it found the folder empty or not yet looked), so the scan
+        # below is the only one: nothing depends on which thread gets there first.
+        await asyncio.to_thread(watcher.stop)
+        write(inbox / "Hazel Fictive consent.pdf", fake_pdf("hazel consent"))
+        # One scan on a thread of its own, as the watcher's thread runs it (no waiting).
+        await asyncio.to_thread(watcher.scan_once)
+        await settle(pilot)
+        (note,) = [n for n in app._notifications if n.title == "Inbox"]
+        assert "F-00003" in note.message and "Hazel" not in note.message
+        assert list(inbox.iterdir()) == []
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert app._inbox_watcher is None

@@ -7,14 +7,16 @@ entered in error. File names are data (shown literally) and hidden in privacy mo
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from vault import ConfideError
+from vault import ConfideError, Vault
 from vault.attachments import Attachment, AttachmentKind, human_size
+from vault.attachments.inbox import InboxWatcher, ScanResult
 from vault.timefmt import local_date
 
 from ..widgets.footer import AppFooter
@@ -248,3 +250,39 @@ class AttachmentsScreen(ReloadingScreen):
             ),
             reason_given,
         )
+
+
+def watch_inbox_in_app(app: App[Any], vault: Vault) -> InboxWatcher | None:
+    """While unlocked, pull in what the scanner saves to the inbox folder (when one is set:
+    `confide inbox watch --folder DIR` or `inbox scan --folder DIR` sets it). Notifications name
+    record ids and counts only, never a file name (they show in privacy mode too)."""
+    folder = vault.attachments.inbox.folder()
+    if folder is None or not folder.is_dir():
+        return None
+
+    def on_scan(result: ScanResult) -> None:
+        added = [i.attachment.record_id for i in result.added if i.attachment is not None]
+        left = [i for i in result.items if i.outcome in ("refused", "failed")]
+        if added:
+            text = (
+                f"{len(added)} scan{'s' if len(added) != 1 else ''} pulled into the vault "
+                f"({', '.join(added)}), waiting for a client: file from a client's attachments (i)."
+            )
+            if result.limits:
+                text += " The originals may survive on disk: " + result.limits[0]
+            app.call_from_thread(app.notify, text, title="Inbox")
+        if left:
+            app.call_from_thread(
+                app.notify,
+                f"{len(left)} file{'s' if len(left) != 1 else ''} in the inbox folder could not "
+                "be pulled in (confide inbox scan says why).",
+                title="Inbox",
+                severity="warning",
+            )
+
+    def on_error(error: Exception) -> None:
+        app.call_from_thread(app.notify, str(error), title="Inbox", severity="error")
+
+    watcher = InboxWatcher(vault, folder, on_scan=on_scan, on_error=on_error)
+    watcher.start()
+    return watcher
