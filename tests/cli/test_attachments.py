@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -105,3 +109,39 @@ def test_hostile_file_names_print_as_data(ready: Cli, tmp_path: Path) -> None:
     out = ready("attachment", "list", "1").stdout
     assert "\x1b" not in out and "\x07" not in out
     assert "[red]x\\x1b[2J\\x1b]52;c;aGk=\\x07.pdf" in out
+
+
+def test_inbox_watch_pulls_in_a_dropped_scan_until_ctrl_c(ready: Cli, tmp_path: Path) -> None:
+    """The real command in its own process: it says it is watching, a scan saved to the folder
+    is reported pulled in, Ctrl-C (SIGINT) ends it cleanly. Each step waits for the line
+    before it, never for a time."""
+    inbox = tmp_path / "Scans"
+    inbox.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui", *ready.base_args(), "inbox", "watch", "--folder", str(inbox)],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    killer = threading.Timer(120, proc.kill)  # only a hung test: the steps below do not wait
+    killer.start()
+    try:
+        assert proc.stderr is not None
+        assert "Watching" in proc.stderr.readline()
+        write(inbox / "scan-0007.pdf", fake_pdf(FORM))
+        seen = []
+        for line in proc.stderr:
+            seen.append(line)
+            if line.startswith("added: scan-0007.pdf"):
+                break
+        assert seen and "pulled in as F-00001" in seen[-1]
+        proc.send_signal(signal.SIGINT)
+        _, rest = proc.communicate()
+    finally:
+        killer.cancel()
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, rest
+    assert "Stopped watching." in rest and "Traceback" not in rest
+    assert list(inbox.iterdir()) == []
+    assert [a["record_id"] for a in ready("inbox", "list", "--json").data] == ["F-00001"]

@@ -52,7 +52,8 @@ def test_disposal_destroys_attachments_counts_them_and_overwrites_saved_copies(
     gone, kept = ids["gone"], ids["kept"]
     for i in range(3):
         vault.attachments.add(write(tmp_path / f"g{i}.pdf", fake_pdf(GONE_FORM)), gone, "intake")
-    vault.attachments.add(write(tmp_path / "k.pdf", fake_pdf("kept form")), kept)
+    kept_data = fake_pdf("kept form", size=1_500_000)
+    kept_form = vault.attachments.add(write(tmp_path / "k.pdf", kept_data), kept)
     for p in tmp_path.glob("*.pdf"):
         p.unlink()
     saved = tmp_path / "Documents"
@@ -95,6 +96,8 @@ def test_disposal_destroys_attachments_counts_them_and_overwrites_saved_copies(
     # The plaintext of the main file's pages holds no trace of the disposed form.
     raw = b"".join(bytes(r[0]) for r in db.query("SELECT data FROM attachment_chunks"))
     assert GONE_FORM.encode() not in raw
+    # The kept client's form reads back whole under the rotated keys.
+    assert b"".join(vault.attachments.chunks_unaudited(kept_form.id)) == kept_data
     # A new attachment never takes a disposed one's number (the certificate names F-00001).
     new = vault.attachments.add(write(tmp_path / "n.pdf", fake_pdf("new")), kept)
     assert new.id > 5
