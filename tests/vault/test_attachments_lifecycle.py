@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from backup import add_drive, restore, run_backup
 from tests.support.attachments import fake_pdf, write
 from tests.support.cli import PASSPHRASE
@@ -101,3 +103,39 @@ def test_disposal_destroys_attachments_counts_them_and_overwrites_saved_copies(
     # A new attachment never takes a disposed one's number (the certificate names F-00001).
     new = vault.attachments.add(write(tmp_path / "n.pdf", fake_pdf("new")), kept)
     assert new.id > 5
+
+
+@pytest.mark.parametrize("samples", [True, False])
+def test_verification_searches_for_the_disposed_attachments_bytes(
+    vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, samples: bool
+) -> None:
+    """The attack a verification must catch: the scan's bytes survive somewhere in record.db
+    (here a copy a bug could have left in another table) while every row naming the client is
+    gone. With the attachment samples switched off the verification passes: the defence is
+    what finds it."""
+    if not samples:
+        from vault.retention import execute
+
+        monkeypatch.setattr(execute, "_attachment_samples", lambda *a: None)
+    ids = make_practice(vault)
+    scan = write(tmp_path / "g.pdf", fake_pdf("no name, only scan data", 100_000))
+    vault.attachments.add(scan, ids["gone"])
+    vault.db.execute("CREATE TABLE leftover (data BLOB)")
+    vault.db.execute("INSERT INTO leftover SELECT data FROM attachment_chunks")
+    result = vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
+    (traces,) = [c for c in result.verification.checks if c.name == "record.db: traces"]
+    assert traces.ok is not samples, traces
+    assert traces.detail.endswith("1 found" if samples else "0 found")
+    assert result.verification.ok is not samples
+
+
+def test_a_form_filed_for_two_clients_stays_with_the_one_kept(vault: Vault, tmp_path: Path) -> None:
+    """A joint intake form filed for both: disposing of one keeps the other's copy, and its
+    bytes are not taken for a trace of the disposed client."""
+    ids = make_practice(vault)
+    form = write(tmp_path / "joint.pdf", fake_pdf("joint family intake", 100_000))
+    vault.attachments.add(form, ids["gone"], "intake")
+    kept = vault.attachments.add(form, ids["kept"], "intake")
+    result = vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
+    assert result.verification.ok, [c for c in result.verification.checks if not c.ok]
+    assert b"".join(vault.attachments.chunks_unaudited(kept.id)) == form.read_bytes()
