@@ -61,6 +61,9 @@ def test_a_large_scan_goes_in_by_chunks_and_comes_out_byte_for_byte(
     ]
     assert actions == [("create", "attachment", client), ("export", "attachment", client)]
     assert vault.attachments.list(client) == [added]
+    vault.db.checkpoint()
+    stored = b"".join(p.read_bytes() for p in vault.folder.iterdir() if p.is_file())
+    assert b"ivo intake form" not in stored and b"intake.pdf" not in stored
 
 
 def test_only_pdfs_and_images_by_their_bytes_not_their_names(vault: Vault, tmp_path: Path) -> None:

@@ -577,7 +577,9 @@ RECORD_V10 = [
         client_id INTEGER REFERENCES clients(id) ON DELETE CASCADE,
         kind TEXT NOT NULL
             CHECK (kind IN ('intake', 'consent', 'authorization', 'amendment', 'other')),
-        link_type TEXT CHECK (link_type IN ('authorization', 'amendment')),
+        -- consent_notice: for the limits-of-confidentiality notices of issue 18 part 1 (the
+        -- API accepts it once that table exists; allowed here so no rebuild is needed then).
+        link_type TEXT CHECK (link_type IN ('authorization', 'amendment', 'consent_notice')),
         link_id INTEGER,
         file_name TEXT NOT NULL,
         media_type TEXT NOT NULL,
