@@ -209,3 +209,21 @@ def test_save_copy_refuses_an_existing_file_and_a_missing_folder(
 
 def fake_pdf_bytes(vault: Vault, attachment_id: int) -> bytes:
     return b"".join(vault.attachments.chunks_unaudited(attachment_id))
+
+
+def test_for_export_streams_a_clients_files_for_other_features(
+    vault: Vault, tmp_path: Path
+) -> None:
+    """What releases, access copies and the open export call: every filed attachment (those
+    entered in error only when asked) with its bytes, and no audit entry of its own."""
+    client = vault.clients.add("Ivo Testperson").id
+    first = fake_pdf("first", 2 * CHUNK_BYTES + 5)
+    a = vault.attachments.add(write(tmp_path / "a.pdf", first), client, "intake")
+    b = vault.attachments.add(write(tmp_path / "b.png", fake_png()), client)
+    vault.attachments.mark_entered_in_error(b.id, "wrong client")
+    before = len(vault.audit.entries(limit=1000))
+    taken = [(f.id, b"".join(chunks)) for f, chunks in vault.attachments.for_export(client)]
+    assert taken == [(a.id, first)]
+    every = [f.id for f, _ in vault.attachments.for_export(client, include_entered_in_error=True)]
+    assert every == [a.id, b.id]
+    assert len(vault.audit.entries(limit=1000)) == before

@@ -358,6 +358,18 @@ class Attachments:
         )
         return [_attachment(r) for r in rows]
 
+    def for_export(
+        self, client_id: int, *, include_entered_in_error: bool = False
+    ) -> Iterator[tuple[Attachment, Iterator[bytes]]]:
+        """The one function releases, access copies and the open export use: each of a
+        client's attachments with its content as a chunk stream (`chunks_unaudited`; consume
+        each stream before the next). Unaudited: the caller's own action (a release, an
+        export) is the audit entry, and should count the attachments it took."""
+        for found in self.for_client_unaudited(client_id):
+            if found.entered_in_error and not include_entered_in_error:
+                continue
+            yield found, self.chunks_unaudited(found.id)
+
     def unassigned(self) -> builtins.list[Attachment]:
         """The inbox items still waiting for a client, oldest first."""
         rows = self._vault.db.query("SELECT * FROM attachments WHERE client_id IS NULL ORDER BY id")
