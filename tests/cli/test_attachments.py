@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 
 from tests.support.attachments import fake_pdf, write
 from tests.support.cli import Cli
+from tests.support.kill import killed_cli
 
 FORM = "Ada Quist intake form"
 
@@ -145,3 +147,31 @@ def test_inbox_watch_pulls_in_a_dropped_scan_until_ctrl_c(ready: Cli, tmp_path: 
     assert "Stopped watching." in rest and "Traceback" not in rest
     assert list(inbox.iterdir()) == []
     assert [a["record_id"] for a in ready("inbox", "list", "--json").data] == ["F-00001"]
+
+
+@pytest.mark.parametrize(
+    ("module", "attr", "stored"),
+    [
+        # Inside the transaction that adds it: nothing is stored, the original stays.
+        ("vault.records.audit", "AuditLog.record", 0),
+        # Committed, original not yet overwritten: the next scan removes it, adds nothing.
+        ("vault.attachments.inbox", "secure_unlink", 1),
+    ],
+)
+def test_a_scan_killed_midway_loses_nothing_and_stores_nothing_twice(
+    ready: Cli, tmp_path: Path, module: str, attr: str, stored: int
+) -> None:
+    inbox = tmp_path / "Scans"
+    inbox.mkdir()
+    data = fake_pdf(FORM, 300_000)
+    write(inbox / "scan.pdf", data)
+    args = [*ready.base_args(), "inbox", "scan", "--folder", str(inbox)]
+    killed_cli(module, attr, "before", args, match="" if stored else "create")
+    assert (inbox / "scan.pdf").read_bytes() == data  # the only copy until the vault has it
+    listed = ready("inbox", "list", "--json").data
+    assert len(listed) == stored
+    again = ready("inbox", "scan", "--json").data
+    assert [i["outcome"] for i in again["items"]] == ["already" if stored else "added"]
+    assert list(inbox.iterdir()) == []
+    (item,) = ready("inbox", "list", "--json").data
+    assert item["sha256"] == hashlib.sha256(data).hexdigest()
