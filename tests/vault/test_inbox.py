@@ -12,6 +12,7 @@ import pytest
 from tests.support.attachments import fake_pdf, fake_png, write
 from tests.support.fsimage import make_image, mount_image, needs_root, unmount
 from vault import ImmutableRecordError, UsageError, Vault
+from vault.attachments.content import CHUNK_BYTES
 from vault.attachments.inbox import InboxWatcher, ScanResult
 
 MARKER = "Ysolde Inboxperson consent signature"
@@ -104,6 +105,24 @@ def test_a_scan_killed_after_the_commit_removes_the_original_next_time(
     assert item.outcome == "already" and item.removed and "F-00001" in item.message
     assert vault.db.scalar("SELECT count(*) FROM attachments") == 1
     assert not (inbox / "photo.png").exists()
+
+
+def test_an_overwrite_cut_short_is_finished_by_the_next_scan(vault: Vault, inbox: Path) -> None:
+    """A kill during the overwrite leaves zeros up to some point, then the scan's bytes: the
+    next scan knows the rest is already in the vault and finishes the overwrite."""
+    data = fake_pdf(MARKER, size=3 * CHUNK_BYTES)
+    write(inbox / "scan.pdf", data)
+    vault.attachments.inbox.scan(inbox)
+    write(inbox / "scan.pdf", bytes(CHUNK_BYTES + 4096) + data[CHUNK_BYTES + 4096 :])
+    (item,) = vault.attachments.inbox.scan(inbox).items
+    assert item.outcome == "already" and item.removed and "F-00001" in item.message
+    assert list(inbox.iterdir()) == []
+    # A different file of the same size is not mistaken for it.
+    other = bytearray(bytes(CHUNK_BYTES) + data[CHUNK_BYTES:])
+    other[-100] ^= 1
+    write(inbox / "other.pdf", bytes(other))
+    (item,) = vault.attachments.inbox.scan(inbox).items
+    assert item.outcome == "refused" and (inbox / "other.pdf").exists()
 
 
 def test_an_unassigned_item_can_be_discarded(vault: Vault, inbox: Path) -> None:

@@ -4,7 +4,8 @@ Each PDF or image found in the folder is pulled in as an unassigned attachment (
 record.db), and only after that is committed is the plaintext original overwritten with zeros,
 synced and unlinked (`fsutil.secure_unlink`, the overwrite disposal uses for saved releases).
 A kill between the two leaves the original in place; the next scan finds its digest already in
-the vault and removes it without a second copy.
+the vault and removes it without a second copy (a kill during the overwrite too: zeros up to some
+point, then the stored bytes).
 
 Not pulled in, and left as they are: hidden files and the names scanners use while writing
 (`.part`, `.tmp`, `.crdownload`, `~`), links, folders and other non-regular files, files of
@@ -204,7 +205,8 @@ class Inbox:
         )
 
     def _already_in_vault(self, handle: Any, size: int) -> str | None:
-        """The attachment whose content this file has (a scan interrupted after the commit)."""
+        """The attachment whose content this file has: a scan interrupted after the commit,
+        before the overwrite (the same bytes) or during it (zeros, then the same bytes)."""
         import hashlib
 
         if size <= 0 or size > content.MAX_BYTES:
@@ -221,7 +223,32 @@ class Inbox:
         for row in candidates:
             if row["sha256"] == digest.hexdigest():
                 return f"F-{int(row['id']):05d}"
+        for row in candidates:
+            if self._overwrite_interrupted(handle, int(row["id"])):
+                return f"F-{int(row['id']):05d}"
         return None
+
+    def _overwrite_interrupted(self, handle: Any, attachment_id: int) -> bool:
+        """Whether the file is this attachment's original, zeroed from the start up to some
+        point (`secure_unlink` writes zeros from offset 0): the next scan finishes the job."""
+        zeroing = True
+        try:
+            for stored in self._vault.attachments.chunks_unaudited(attachment_id):
+                block = handle.read(len(stored))
+                if len(block) != len(stored):
+                    return False
+                if zeroing:
+                    keep = len(block) - len(block.lstrip(b"\0"))
+                    if keep == len(block):
+                        continue
+                    if block[keep:] != stored[keep:]:
+                        return False
+                    zeroing = False
+                elif block != stored:
+                    return False
+            return not zeroing and handle.read(1) == b""
+        finally:
+            handle.seek(0)
 
     def _remove_original(self, path: Path, item: InboxItem) -> InboxItem:
         try:
