@@ -80,7 +80,9 @@ def open_app(folder: Path, demo_passphrase: str | None = None) -> None:
     with quiet_terminal(stdin):  # `confide demo` reaches here without the early silence
         from .app.app import ConfideApp  # Textual loads only when the app opens
 
-        app = ConfideApp(folder=folder, demo_passphrase=demo_passphrase, watch_drives=True)
+        app = ConfideApp(
+            folder=folder, demo_passphrase=demo_passphrase, watch_drives=True, watch_inbox=True
+        )
         discard_typeahead(stdin)
         app.run()
     if app.return_code:  # a crash or a failed lock: the shell sees it (the CLI returns None)

@@ -49,6 +49,7 @@ from .storage.lockfile import ProcessLock
 from .storage.schema import PNOTES_MIGRATIONS, RECORD_MIGRATIONS
 
 if TYPE_CHECKING:
+    from . import attachments as _attachments
     from . import disclosures as _disclosures
     from . import incidents as _incidents
     from .retention import facade as _retention
@@ -794,6 +795,19 @@ class Vault:
         if not isinstance(current, facade.Disposal):
             current = facade.Disposal(self)
             self.__dict__["_disposal_api"] = current
+        return current
+
+    # -- attachments and the scanned-forms inbox (issue 18 part 2), built on first use
+
+    @property
+    def attachments(self) -> _attachments.Attachments:
+        """Scanned forms and other files, encrypted in record.db; the inbox."""
+        from . import attachments
+
+        current = self.__dict__.get("_attachments_api")
+        if not isinstance(current, attachments.Attachments):
+            current = attachments.Attachments(self)
+            self.__dict__["_attachments_api"] = current
         return current
 
     # -- the incident register (issue 17): breaches, their assessment, notices, the HHS log

@@ -26,6 +26,7 @@ from backup.archive import MAGIC as BACKUP_MAGIC
 from backup.archive import ArchiveHeader, ArchiveKeys, read_archive
 from backup.keys import HIDDEN_EPOCH, unwrap_hidden_epoch
 from backup.purge import DisposalBackups
+from tests.support.attachments import fake_pdf
 from tests.support.fsimage import make_image, mount_image, needs_root, unmount
 from vault import TEST_PRESET, SessionInfo, Vault
 from vault.crypto.forensics import PAGE_SIZE, cbc_stream, decrypt_page, hmac_key
@@ -42,6 +43,8 @@ GONE_TEXTS = [
     "Quenneville recalled the copper thimble argument with her landlord",
 ]
 GONE_PNOTE = "private hunch: the saffron carousel dream means grief"
+# A scanned form kept as an attachment (chunk rows in record.db).
+GONE_FORM = "Wolfsbane signed the juniper tandem consent form"
 KEPT_TEXT = "Keepsake practised breathing with the periwinkle metronome"
 
 HAVE_TSK = all(shutil.which(t) for t in ("fls", "icat", "blkls"))
@@ -264,6 +267,11 @@ def test_examiner_finds_clients_before_disposal_and_nothing_after(
                 )
                 vault.open_psychotherapy_notes(PASSPHRASE).add(ids[0], GONE_PNOTE, "2011-05-05")
                 if round_ == 0:
+                    form = tmp_path / "form.pdf"
+                    form.write_bytes(fake_pdf(GONE_FORM, size=150_000))
+                    vault.attachments.add(form, ids[0], "consent")
+                    form.unlink()
+                if round_ == 0:
                     add_drive(vault, usb, label="USB")
                 run_backup(vault, usb, rotate=False)  # three generations on the drive
             # ...as one chain (format 3): a full archive and two incrementals on it.
@@ -271,12 +279,12 @@ def test_examiner_finds_clients_before_disposal_and_nothing_after(
             assert sorted(kinds) == ["full", "incremental", "incremental"]
         unmount(laptop)
         unmount(usb)
-        gone_needles = _needles(GONE + GONE_TEXTS + [GONE_PNOTE])
+        gone_needles = _needles(GONE + GONE_TEXTS + [GONE_PNOTE, GONE_FORM])
         kept_needles = _needles([KEPT, KEPT_TEXT])
 
         before = examine([vault_img, usb_img], recovery_key, gone_needles + kept_needles)
         assert before.key_files >= 4 and before.archives == 3
-        for needle in (*GONE, GONE_TEXTS[0], GONE_PNOTE):
+        for needle in (*GONE, GONE_TEXTS[0], GONE_PNOTE, GONE_FORM):
             assert any("laptop" in w for w in before.found(needle)), needle
             assert any("archive" in w for w in before.found(needle)), needle
         assert not any("raw" in w for hits in before.hits.values() for w in hits)

@@ -45,6 +45,14 @@ EXAMPLES: list[tuple[str, ...]] = [
     ("consult", "C-00001", "--note", "N-000001"),
     ("consult", "C-00001", "--note", "N-000001", "--format", "md", "--out", "{tmp}", "--yes"),
     ("person", "remove", "1"),
+    ("attach", "C-00001", "{tmp}/intake.pdf", "--kind", "intake"),
+    ("attachment", "list", "C-00001"),
+    ("attachment", "get", "F-00001", "--out", "{tmp}/intake-copy.pdf", "--yes"),
+    ("inbox", "scan", "--folder", "{tmp}/inbox"),
+    ("inbox", "watch", "--once"),
+    ("inbox", "list"),
+    ("inbox", "assign", "F-00002", "C-00001", "--kind", "consent"),
+    ("attachment", "remove", "F-00002", "--reason", "scanned for the wrong client"),
     ("search", "sleep"),
     ("audit", "verify"),
     ("audit", "list", "--limit", "2"),
@@ -254,6 +262,10 @@ def run_examples(
     (tmp / "new-pass").write_text("a new passphrase for the second vault\n")
     (tmp / "new-pass").chmod(0o600)  # secret files others can read are refused
     values: dict[str, str] = {"tmp": str(tmp), "drive": str(drive)}
+    # A scanned form to attach and one waiting in the inbox folder (synthetic PDFs).
+    (tmp / "intake.pdf").write_bytes(b"%PDF-1.7\n(intake form of Ada Quist)\n%%EOF\n")
+    (tmp / "inbox").mkdir(exist_ok=True)
+    (tmp / "inbox" / "scan-0001.pdf").write_bytes(b"%PDF-1.7\n(signed consent)\n%%EOF\n")
     done: list[tuple[list[str], CliResult]] = []
     for example in EXAMPLES:
         args = [a.format(**values) if "{" in a else a for a in example] + ["--json"]

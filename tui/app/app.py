@@ -47,6 +47,7 @@ from .widgets.safe import visible
 
 if TYPE_CHECKING:
     from backup.watch import DriveWatcher
+    from vault.attachments.inbox import InboxWatcher
 
 KEPT_TIMELINE = "timeline"
 RESTORE_TITLE = "Interrupted restore"
@@ -132,6 +133,7 @@ class ConfideApp(App[None]):
         kdf: KdfParams | None = None,
         theme: str = "textual-dark",
         watch_drives: bool = False,
+        watch_inbox: bool = False,
     ) -> None:
         close_log_channels()
         super().__init__()
@@ -152,6 +154,9 @@ class ConfideApp(App[None]):
         # The real app watches for the backup drive while unlocked; tests opt in.
         self.watch_drives = watch_drives
         self._drive_watcher: DriveWatcher | None = None
+        # ...and empties the scanned-forms inbox folder, when one is set (tests opt in).
+        self.watch_inbox = watch_inbox
+        self._inbox_watcher: InboxWatcher | None = None
 
     def _idle_from_env(self) -> float:
         """`CONFIDE_IDLE_MINUTES` (1 to 60) sets the auto-lock; anything else keeps 5 minutes."""
@@ -257,11 +262,18 @@ class ConfideApp(App[None]):
             from .screens.backup import watch_drives_in_app  # watchdog loads only when used
 
             self._drive_watcher = watch_drives_in_app(self, self.vault)
+        if self.watch_inbox and self.vault is not None and self._inbox_watcher is None:
+            from .screens.attachments import watch_inbox_in_app
+
+            self._inbox_watcher = watch_inbox_in_app(self, self.vault)
 
     def _stop_drive_watch(self) -> None:
         watcher, self._drive_watcher = self._drive_watcher, None
         if watcher is not None:
             watcher.stop(wait=False)  # waiting here could deadlock with a notification
+        inbox, self._inbox_watcher = self._inbox_watcher, None
+        if inbox is not None:
+            inbox.stop(wait=False)
 
     def on_lock_screen_restore_tidied(self, message: LockScreen.RestoreTidied) -> None:
         self.show_tidied(message.tidied)

@@ -61,7 +61,8 @@ def _state(path: Path, sha256: str, size: int) -> str:
 
 
 def outside_copies(vault: Vault, client_ids: Collection[int]) -> dict[int, list[OutsideCopy]]:
-    """Per client: every release (with its saved file's state) and every saved accounting."""
+    """Per client: every release (with its saved file's state), every saved accounting and
+    every saved copy of an attachment."""
     db = vault.db
     marks, values = ids_sql(client_ids)
     found: dict[int, list[OutsideCopy]] = {cid: [] for cid in values}
@@ -104,6 +105,23 @@ def outside_copies(vault: Vault, client_ids: Collection[int]) -> dict[int, list[
                     export_id,
                 )
             )
+    # Attachments saved to a file (`attachment get`): found and overwritten like releases.
+    for r in db.query(
+        f"SELECT id, attachment_id, client_id, path, sha256, size, written_at "
+        f"FROM attachment_copies WHERE client_id IN ({marks}) ORDER BY id",
+        values,
+    ):
+        found[int(r["client_id"])].append(
+            OutsideCopy(
+                "attachment",
+                f"F-{int(r['attachment_id']):05d}",
+                str(r["written_at"])[:10],
+                "",
+                _state(Path(r["path"]), r["sha256"], int(r["size"])),
+                r["path"],
+                int(r["id"]),
+            )
+        )
     for r in accountings:
         found[int(r["client_id"])].append(
             OutsideCopy(
@@ -129,8 +147,9 @@ def overwrite_present(
         for item in items:
             if item.copy == PRESENT and item.path is not None:
                 path = Path(item.path)
+                table = "attachment_copies" if item.kind == "attachment" else "exports"
                 row = vault.db.one(
-                    "SELECT sha256, size FROM exports WHERE id = ?", (item.export_id,)
+                    f"SELECT sha256, size FROM {table} WHERE id = ?", (item.export_id,)
                 )
                 # Checked again right before: a file edited since the plan is not ours to wipe.
                 state = _state(path, str(row[0]), int(row[1])) if row else MISSING

@@ -128,7 +128,17 @@ def plan(
     related_cols = [
         pair
         for pair in client_columns(db)
-        if pair[0] not in ("clients", "notes", "note_participants", "backup_clients", "exports")
+        if pair[0]
+        not in (
+            "clients",
+            "notes",
+            "note_participants",
+            "backup_clients",
+            "exports",
+            # Counted on their own (`attachments`); their saved copies are outside copies.
+            "attachments",
+            "attachment_copies",
+        )
     ]
     outside = outside_copies(vault, ids)
     result = []
@@ -171,6 +181,9 @@ def plan(
                 None if pcount is None else pcount[2],
                 {k: v for k, v in related.items() if v},
                 tuple(copies.get(cid, ())),
+                attachments=int(
+                    db.scalar("SELECT count(*) FROM attachments WHERE client_id = ?", (cid,))
+                ),
                 outside=tuple(outside.get(cid, ())),
             )
         )

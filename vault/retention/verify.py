@@ -169,7 +169,8 @@ def verify(
                     f"{name}: traces",
                     not found,
                     f"searched every page for {len(prints.names)} names and "
-                    f"{len(prints.fragments)} note-text fragments: {len(found)} found"
+                    f"{len(prints.fragments)} note-text and attachment fragments: "
+                    f"{len(found)} found"
                     + (
                         f" ({prints.shared_names} names shared with remaining records not searched)"
                         if prints.shared_names

@@ -638,3 +638,67 @@ RECORD_V11 = [
 RECORD_MIGRATIONS.append(
     Migration(11, "right of access: requests, denials, representatives", _run(RECORD_V11))
 )
+# -- 10: attachments (issue 18 part 2): scanned forms and other files kept inside record.db, so
+# SQLCipher encrypts them and backups, restore, rekeying and disposal's re-encryption cover them
+# with no path of their own. The content is split into chunk rows (1 MiB) so a large file streams
+# in and out. `client_id` NULL is an inbox item not yet assigned; disposal deletes a client's
+# attachments through `client_id` (the chunks cascade). An assigned attachment is part of the
+# record: its content and client never change and it is never deleted but by disposal; a
+# mistake is marked entered in error (kept, with the reason). `attachment_copies` records each
+# file written out of the vault (like `exports`), so disposal can find and overwrite it.
+RECORD_V10 = [
+    """CREATE TABLE attachments (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER REFERENCES clients(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL
+            CHECK (kind IN ('intake', 'consent', 'authorization', 'amendment', 'other')),
+        -- consent_notice: for the limits-of-confidentiality notices of issue 18 part 1 (the
+        -- API accepts it once that table exists; allowed here so no rebuild is needed then).
+        link_type TEXT CHECK (link_type IN ('authorization', 'amendment', 'consent_notice')),
+        link_id INTEGER,
+        file_name TEXT NOT NULL,
+        media_type TEXT NOT NULL,
+        size INTEGER NOT NULL CHECK (size > 0),
+        sha256 TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('attach', 'inbox')),
+        added_at TEXT NOT NULL,
+        assigned_at TEXT,
+        entered_in_error_at TEXT,
+        error_reason TEXT,
+        CHECK ((link_type IS NULL) = (link_id IS NULL)),
+        CHECK (client_id IS NOT NULL OR (link_type IS NULL AND assigned_at IS NULL)),
+        CHECK ((entered_in_error_at IS NULL) = (error_reason IS NULL))
+    )""",
+    """CREATE INDEX attachments_client ON attachments(client_id, id)""",
+    """CREATE TABLE attachment_chunks (
+        id INTEGER PRIMARY KEY,
+        attachment_id INTEGER NOT NULL REFERENCES attachments(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        UNIQUE (attachment_id, seq)
+    )""",
+    # Content is written once, when the attachment is added.
+    """CREATE TRIGGER attachment_chunks_immutable BEFORE UPDATE ON attachment_chunks
+       BEGIN SELECT RAISE(ABORT, 'attachment content is immutable'); END""",
+    # Once assigned, only the entered-in-error mark may be added (once).
+    """CREATE TRIGGER attachments_assigned_immutable BEFORE UPDATE ON attachments
+       WHEN OLD.client_id IS NOT NULL AND NOT (
+            NEW.client_id IS OLD.client_id AND NEW.kind IS OLD.kind
+            AND NEW.link_type IS OLD.link_type AND NEW.link_id IS OLD.link_id
+            AND NEW.file_name IS OLD.file_name AND NEW.media_type IS OLD.media_type
+            AND NEW.size IS OLD.size AND NEW.sha256 IS OLD.sha256
+            AND NEW.source IS OLD.source AND NEW.added_at IS OLD.added_at
+            AND NEW.assigned_at IS OLD.assigned_at AND OLD.entered_in_error_at IS NULL)
+       BEGIN SELECT RAISE(ABORT, 'an assigned attachment is part of the record'); END""",
+    """CREATE TABLE attachment_copies (
+        id INTEGER PRIMARY KEY,
+        attachment_id INTEGER NOT NULL REFERENCES attachments(id) ON DELETE CASCADE,
+        client_id INTEGER REFERENCES clients(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        written_at TEXT NOT NULL
+    )""",
+    """CREATE INDEX attachment_copies_client ON attachment_copies(client_id)""",
+]
+RECORD_MIGRATIONS.append(Migration(10, "attachments and the scanned-forms inbox", _run(RECORD_V10)))

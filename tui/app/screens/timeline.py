@@ -49,6 +49,7 @@ class TimelineScreen(ReloadingScreen):
         Binding("l", "late_entry", "Late"),
         Binding("e", "edit_client", "Edit"),
         Binding("p", "pnotes", "Psych notes"),
+        Binding("a", "attachments", "Attachments"),
     ]
 
     def __init__(self, client_id: int) -> None:
@@ -180,6 +181,11 @@ class TimelineScreen(ReloadingScreen):
 
     def action_pnotes(self) -> None:
         self.capp.open_pnotes(self.client_id)
+
+    def action_attachments(self) -> None:
+        from .attachments import AttachmentsScreen
+
+        self.app.push_screen(AttachmentsScreen(self.client_id))
 
 
 def template_picker() -> ChoiceModal:

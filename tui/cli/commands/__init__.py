@@ -10,6 +10,7 @@ from types import ModuleType
 from . import (
     access,
     app,
+    attachments,
     audit,
     backup,
     clients,
@@ -29,6 +30,7 @@ COMMAND_MODULES: list[ModuleType] = [
     clients,
     notes,
     pnotes,
+    attachments,
     search,
     audit,
     backup,
