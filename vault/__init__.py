@@ -64,7 +64,15 @@ def _installed_version() -> str:
         return "0+unknown"
 
 
-__version__ = _installed_version()
+def __getattr__(name: str) -> str:
+    # `__version__` on first use: importlib.metadata costs every command 10% of its start-up
+    # (issue 13), and only --version, backups and certificates print it.
+    if name == "__version__":
+        version = _installed_version()
+        globals()["__version__"] = version
+        return version
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_PRESET",

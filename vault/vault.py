@@ -798,6 +798,11 @@ class Vault:
 
     # -- the incident register (issue 17): breaches, their assessment, notices, the HHS log
 
+    def has_open_incidents(self) -> bool:
+        """Whether the register holds an open incident: one query, without loading the
+        register's code (every unlock asks; issue 13, start-up)."""
+        return self.db.one("SELECT 1 FROM incidents WHERE status = 'open' LIMIT 1") is not None
+
     @property
     def incidents(self) -> _incidents.Incidents:
         """Created on first use, like `disclosures`."""
