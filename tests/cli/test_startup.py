@@ -130,6 +130,23 @@ def test_width_follows_columns_as_argparse_does() -> None:
     assert "passwd              change the passphrase (re-wraps keys; no re-encryption)" in wide
 
 
+def test_a_command_the_quick_scan_misses_is_still_parsed_in_full(cli: Cli) -> None:
+    """`--vau DIR` (argparse accepts abbreviations) hides the command word from the scan
+    that picks which module to build: argparse builds the unlisted command when it reaches it."""
+    cli.init()
+    assert cli("client", "add", "Ada Quist").code == 0
+    code, out, _ = _loaded(
+        "--vau",
+        str(cli.vault_dir),
+        "--passphrase-file",
+        str(cli.passphrase_file),
+        "client",
+        "list",
+        "--json",
+    )
+    assert code == 0 and "Ada Quist" in out
+
+
 def test_a_usage_error_loads_nothing_heavy() -> None:
     code, _, modules = _loaded("client", "list", "--status", "bogus")
     assert code == 2
