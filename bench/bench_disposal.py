@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -24,7 +25,9 @@ from vault.retention import execute as execute_mod
 
 from .practice import BENCH_PASSPHRASE, PracticeSpec, build, working_copy
 
-GOAL_ONE_CLIENT_S = 10.0
+GOAL_ONE_CLIENT_S = 10.0  # issue 5, at 50,000 notes
+# Issue 14: one client from 50,000 notes under 5 s, from 200,000 under 10 s.
+GOALS_ONE_CLIENT_S = {50_000: 5.0, 200_000: 10.0}
 
 
 class _Timer:
@@ -129,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(rows[-1]), flush=True)
     ok = all(row["result"].startswith("PASS") for row in rows)
     lines = [
-        f"# Disposal ({spec.clients} clients, {spec.notes} notes, one backup drive)",
+        f"# Disposal ({spec.clients} clients, {spec.notes} notes, one backup drive), "
+        f"load {os.getloadavg()[0]:.2f}",
         "",
         "| clients | notes destroyed | vault MB | total s | result | peak RSS MiB | steps (s) |",
         "|---|---|---|---|---|---|---|",
@@ -140,19 +144,21 @@ def main(argv: list[str] | None = None) -> int:
             f"| {row['clients']} | {row['notes_destroyed']} | {row['vault_mb']} | "
             f"{row['seconds']} | {row['result']} | {row['peak_rss_mib']} | {steps} |"
         )
-        if row["clients"] == 1 and spec.notes >= 50000:
-            met = row["seconds"] < GOAL_ONE_CLIENT_S
+        goal = GOALS_ONE_CLIENT_S.get(spec.notes)
+        if row["clients"] == 1 and goal is not None:
+            met = row["seconds"] < goal
             ok = ok and met
             verdict = (
-                f"goal: 1 client from {spec.notes} notes < {GOAL_ONE_CLIENT_S:.0f} s: "
+                f"goal (issue 14): 1 client from {spec.notes} notes < {goal:.0f} s: "
                 f"{row['seconds']} s {'MET' if met else 'MISSED'}"
             )
             print(verdict)
             lines += ["", verdict]
     results = Path(__file__).resolve().parent / "results"
     results.mkdir(exist_ok=True)
-    (results / "disposal.md").write_text("\n".join(lines) + "\n")
-    (results / "disposal.json").write_text(json.dumps(rows, indent=2) + "\n")
+    name = f"disposal-{spec.notes // 1000}k"
+    (results / f"{name}.md").write_text("\n".join(lines) + "\n")
+    (results / f"{name}.json").write_text(json.dumps(rows, indent=2) + "\n")
     return 0 if ok else 1
 
 

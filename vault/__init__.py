@@ -21,6 +21,7 @@ from .errors import (
     VaultBusyError,
     VaultExistsError,
 )
+from .storage.layout import plainly_a_vault
 
 if TYPE_CHECKING:
     from .crypto.kdf import DEFAULT_PRESET, PRESETS, TEST_PRESET, KdfParams, calibrate
@@ -184,4 +185,5 @@ __all__ = [
     "withheld_marker",
     "PASSPHRASE_RULE",
     "check_new_passphrase",
+    "plainly_a_vault",
 ]

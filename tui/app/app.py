@@ -23,8 +23,7 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
-from vault import AuthenticationError, ConfideError, NotAVaultError
-from vault.storage.layout import plainly_a_vault
+from vault import AuthenticationError, ConfideError, NotAVaultError, plainly_a_vault
 
 from ..workflows.unlock import finish_interrupted_restore
 from .crash import crash_report
