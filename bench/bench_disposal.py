@@ -35,16 +35,26 @@ class _Timer:
 
     def __init__(self) -> None:
         self.spent: dict[str, float] = {}
+        self.peak_mib: dict[str, float] = {}
+        self.carried_mib = 0.0  # the highest VmHWM seen before any reset: the whole run's peak
+
+    def reset_peak(self) -> None:
+        self.carried_mib = max(self.carried_mib, _peak_rss_mib())
+        _reset_peak_rss()
 
     def wrap(self, module: Any, name: str, label: str) -> None:
         real = getattr(module, name)
 
         def timed(*args: Any, **kwargs: Any) -> Any:
+            # Each step's own peak RSS (VmHWM reset at its start; for a step with a wrapped
+            # step inside, from the inner step's start on).
+            self.reset_peak()
             started = time.perf_counter()
             try:
                 return real(*args, **kwargs)
             finally:
                 self.spent[label] = self.spent.get(label, 0.0) + time.perf_counter() - started
+                self.peak_mib[label] = max(self.peak_mib.get(label, 0.0), _peak_rss_mib())
 
         setattr(module, name, timed)
 
@@ -55,6 +65,16 @@ def _peak_rss_mib() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def _reset_peak_rss() -> bool:
+    """Start VmHWM again from the current RSS (Linux: clear_refs 5), so the disposal's own peak
+    is not the setup backup's."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
 
 
 def run(spec: PracticeSpec, count: int, work: Path) -> dict[str, Any]:
@@ -86,17 +106,21 @@ def run(spec: PracticeSpec, count: int, work: Path) -> dict[str, Any]:
         real_replace = backups.replace_copies
 
         def replace(v: Vault, copies: Any) -> str:
+            timer.reset_peak()
             started = time.perf_counter()
             try:
                 return real_replace(v, copies)
             finally:
                 timer.spent["backup rewrite"] = time.perf_counter() - started
+                timer.peak_mib["backup rewrite"] = _peak_rss_mib()
 
         backups.replace_copies = replace  # type: ignore[method-assign]
         notes = sum(
             int(vault.db.scalar("SELECT count(*) FROM notes WHERE client_id = ?", (c.id,)))
             for c in clients
         )
+        setup_peak = _peak_rss_mib()
+        reset = _reset_peak_rss()
         started = time.perf_counter()
         result = vault.disposal.dispose(
             BENCH_PASSPHRASE,
@@ -112,7 +136,12 @@ def run(spec: PracticeSpec, count: int, work: Path) -> dict[str, Any]:
             "seconds": round(total, 2),
             "result": result.verification.result,
             "steps": {k: round(v, 2) for k, v in timer.spent.items()},
-            "peak_rss_mib": round(_peak_rss_mib(), 1),
+            "step_peak_rss_mib": {k: round(v, 1) for k, v in timer.peak_mib.items()},
+            "peak_rss_mib": round(max(timer.carried_mib, _peak_rss_mib()), 1),
+            # The peak of unlocking and the setup backup, before the disposal started; with
+            # `reset`, peak_rss_mib is the disposal's own.
+            "setup_peak_rss_mib": round(setup_peak, 1),
+            "peak_reset_before_disposal": reset,
         }
     finally:
         vault.lock()
