@@ -82,6 +82,22 @@ DURABLE_FLOOR = (
 )
 
 
+# What the core alone costs for `client list`: the same unlock (audit entries, anchor in the key
+# file, rollback check), the list and the lock, with no command line. Beside the floors it splits
+# `client list`'s time between the core's own work and the CLI's (parser, output). Not a goal.
+CORE_ONLY = """
+import sys
+from pathlib import Path
+from vault import Vault
+vault = Vault.unlock(Path(sys.argv[1]), sys.argv[2])
+try:
+    rows = vault.clients.list()
+finally:
+    vault.lock()
+print("\\n".join(f"{c.record_id}  {c.display_name}  {c.status.value}" for c in rows))
+"""
+
+
 def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -149,6 +165,13 @@ def run(runs: int, clients: int, workdir: Path) -> dict[str, Any]:
             PASSPHRASE,
             str(workdir / "floor-side.db"),
         ],
+        "core only (Vault.unlock, clients.list, lock)": [
+            sys.executable,
+            "-c",
+            CORE_ONLY,
+            str(folder),
+            PASSPHRASE,
+        ],
         "--help": [*confide, "--help"],
         "status": [*confide, "status"],
         "client list": [*confide, "client", "list"],
@@ -181,6 +204,15 @@ def run(runs: int, clients: int, workdir: Path) -> dict[str, Any]:
             "ratio": results["client list"]["wall"]["median_ms"] / durable["wall"]["median_ms"],
             "cpu_ratio": results["client list"]["cpu"]["median_ms"] / durable["cpu"]["median_ms"],
         }
+    }
+    core = results["core only (Vault.unlock, clients.list, lock)"]
+    also["client list vs core only"] = {
+        "ratio": results["client list"]["wall"]["median_ms"] / core["wall"]["median_ms"],
+        "cpu_ratio": results["client list"]["cpu"]["median_ms"] / core["cpu"]["median_ms"],
+    }
+    also["core only vs floor script"] = {
+        "ratio": core["wall"]["median_ms"] / results["floor script"]["wall"]["median_ms"],
+        "cpu_ratio": core["cpu"]["median_ms"] / results["floor script"]["cpu"]["median_ms"],
     }
     imports = _import_top(["-m", "tui", "client", "list"], env)
     return {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -24,7 +25,9 @@ from vault.retention import execute as execute_mod
 
 from .practice import BENCH_PASSPHRASE, PracticeSpec, build, working_copy
 
-GOAL_ONE_CLIENT_S = 10.0
+GOAL_ONE_CLIENT_S = 10.0  # issue 5, at 50,000 notes
+# Issue 14: one client from 50,000 notes under 5 s, from 200,000 under 10 s.
+GOALS_ONE_CLIENT_S = {50_000: 5.0, 200_000: 10.0}
 
 
 class _Timer:
@@ -32,16 +35,26 @@ class _Timer:
 
     def __init__(self) -> None:
         self.spent: dict[str, float] = {}
+        self.peak_mib: dict[str, float] = {}
+        self.carried_mib = 0.0  # the highest VmHWM seen before any reset: the whole run's peak
+
+    def reset_peak(self) -> None:
+        self.carried_mib = max(self.carried_mib, _peak_rss_mib())
+        _reset_peak_rss()
 
     def wrap(self, module: Any, name: str, label: str) -> None:
         real = getattr(module, name)
 
         def timed(*args: Any, **kwargs: Any) -> Any:
+            # Each step's own peak RSS (VmHWM reset at its start; for a step with a wrapped
+            # step inside, from the inner step's start on).
+            self.reset_peak()
             started = time.perf_counter()
             try:
                 return real(*args, **kwargs)
             finally:
                 self.spent[label] = self.spent.get(label, 0.0) + time.perf_counter() - started
+                self.peak_mib[label] = max(self.peak_mib.get(label, 0.0), _peak_rss_mib())
 
         setattr(module, name, timed)
 
@@ -52,6 +65,16 @@ def _peak_rss_mib() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def _reset_peak_rss() -> bool:
+    """Start VmHWM again from the current RSS (Linux: clear_refs 5), so the disposal's own peak
+    is not the setup backup's."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
 
 
 def run(spec: PracticeSpec, count: int, work: Path) -> dict[str, Any]:
@@ -83,17 +106,21 @@ def run(spec: PracticeSpec, count: int, work: Path) -> dict[str, Any]:
         real_replace = backups.replace_copies
 
         def replace(v: Vault, copies: Any) -> str:
+            timer.reset_peak()
             started = time.perf_counter()
             try:
                 return real_replace(v, copies)
             finally:
                 timer.spent["backup rewrite"] = time.perf_counter() - started
+                timer.peak_mib["backup rewrite"] = _peak_rss_mib()
 
         backups.replace_copies = replace  # type: ignore[method-assign]
         notes = sum(
             int(vault.db.scalar("SELECT count(*) FROM notes WHERE client_id = ?", (c.id,)))
             for c in clients
         )
+        setup_peak = _peak_rss_mib()
+        reset = _reset_peak_rss()
         started = time.perf_counter()
         result = vault.disposal.dispose(
             BENCH_PASSPHRASE,
@@ -109,7 +136,12 @@ def run(spec: PracticeSpec, count: int, work: Path) -> dict[str, Any]:
             "seconds": round(total, 2),
             "result": result.verification.result,
             "steps": {k: round(v, 2) for k, v in timer.spent.items()},
-            "peak_rss_mib": round(_peak_rss_mib(), 1),
+            "step_peak_rss_mib": {k: round(v, 1) for k, v in timer.peak_mib.items()},
+            "peak_rss_mib": round(max(timer.carried_mib, _peak_rss_mib()), 1),
+            # The peak of unlocking and the setup backup, before the disposal started; with
+            # `reset`, peak_rss_mib is the disposal's own.
+            "setup_peak_rss_mib": round(setup_peak, 1),
+            "peak_reset_before_disposal": reset,
         }
     finally:
         vault.lock()
@@ -129,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(rows[-1]), flush=True)
     ok = all(row["result"].startswith("PASS") for row in rows)
     lines = [
-        f"# Disposal ({spec.clients} clients, {spec.notes} notes, one backup drive)",
+        f"# Disposal ({spec.clients} clients, {spec.notes} notes, one backup drive), "
+        f"load {os.getloadavg()[0]:.2f}",
         "",
         "| clients | notes destroyed | vault MB | total s | result | peak RSS MiB | steps (s) |",
         "|---|---|---|---|---|---|---|",
@@ -140,19 +173,21 @@ def main(argv: list[str] | None = None) -> int:
             f"| {row['clients']} | {row['notes_destroyed']} | {row['vault_mb']} | "
             f"{row['seconds']} | {row['result']} | {row['peak_rss_mib']} | {steps} |"
         )
-        if row["clients"] == 1 and spec.notes >= 50000:
-            met = row["seconds"] < GOAL_ONE_CLIENT_S
+        goal = GOALS_ONE_CLIENT_S.get(spec.notes)
+        if row["clients"] == 1 and goal is not None:
+            met = row["seconds"] < goal
             ok = ok and met
             verdict = (
-                f"goal: 1 client from {spec.notes} notes < {GOAL_ONE_CLIENT_S:.0f} s: "
+                f"goal (issue 14): 1 client from {spec.notes} notes < {goal:.0f} s: "
                 f"{row['seconds']} s {'MET' if met else 'MISSED'}"
             )
             print(verdict)
             lines += ["", verdict]
     results = Path(__file__).resolve().parent / "results"
     results.mkdir(exist_ok=True)
-    (results / "disposal.md").write_text("\n".join(lines) + "\n")
-    (results / "disposal.json").write_text(json.dumps(rows, indent=2) + "\n")
+    name = f"disposal-{spec.notes // 1000}k"
+    (results / f"{name}.md").write_text("\n".join(lines) + "\n")
+    (results / f"{name}.json").write_text(json.dumps(rows, indent=2) + "\n")
     return 0 if ok else 1
 
 

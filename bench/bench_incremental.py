@@ -6,7 +6,11 @@ an uncached read.
 
 The practice comes from `bench.practice` (built and cached when missing; `--cache` may point at
 an existing cache, which is only copied from). The drive is a folder on the same disk (not a
-loop image), so the numbers include no USB. restic (Debian `restic`) is optional.
+loop image), so the numbers include no USB. restic and borg (Debian `restic`, `borgbackup`) are
+optional; each backs up the vault folder into a fresh repository on the same disk after each of
+the same changes (restic's and borg's default chunking and compression; borg with repokey
+encryption, as Confide's archives are encrypted), each followed by `sync`. Results go to
+`bench/results/incremental-NOTES.json` and `.md`.
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ from typing import Any
 
 from backup import add_drive, run_backup, verify_archive
 from bench.practice import CACHE_DIR, PracticeSpec, build, working_copy
-from vault import Vault
+from vault import PRESETS, Vault
 
 VAULT_FILES = ("record.db", "pnotes.db", "keys.confide")
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
 MiB = 1 << 20
 
 
@@ -48,18 +53,62 @@ def _restic(repo: Path, *args: str) -> float:
     return time.perf_counter() - t0
 
 
+def _borg(repo: Path, *args: str) -> float:
+    env = {
+        **os.environ,
+        "BORG_PASSPHRASE": "bench-only",
+        "BORG_REPO": str(repo),
+        "BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK": "yes",
+        "BORG_RELOCATED_REPO_ACCESS_IS_OK": "yes",
+        "BORG_BASE_DIR": str(repo.parent / "borg-home"),
+    }
+    t0 = time.perf_counter()
+    subprocess.run(["borg", *args], env=env, check=True, capture_output=True)
+    os.sync()
+    return time.perf_counter() - t0
+
+
+class _Anchor:
+    """restic or borg backing up the vault folder after the same change as Confide."""
+
+    def __init__(self, name: str, root: Path, folder: Path) -> None:
+        self.name, self.repo, self.folder, self.count = name, root / name, folder, 0
+        if name == "restic":
+            _restic(self.repo, "init")
+        else:
+            _borg(self.repo, "init", "--encryption=repokey-blake2")
+
+    def backup(self) -> tuple[float, float]:
+        """Seconds and MiB the repository grew by."""
+        before = _du(self.repo) if self.repo.exists() else 0
+        self.count += 1
+        if self.name == "restic":
+            seconds = _restic(self.repo, "backup", str(self.folder))
+        else:
+            seconds = _borg(self.repo, "create", f"::b{self.count}", str(self.folder))
+        return round(seconds, 3), round((_du(self.repo) - before) / MiB, 3)
+
+
 def _du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=2000)
     parser.add_argument("--notes", type=int, default=50000)
     parser.add_argument("--cache", type=Path, default=CACHE_DIR)
-    args = parser.parse_args()
-    practice = build(PracticeSpec(clients=args.clients, notes=args.notes), args.cache)
-    out: dict[str, Any] = {"notes": args.notes, "clients": args.clients}
+    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
+    parser.add_argument("--kdf", default=PracticeSpec.kdf, choices=sorted(PRESETS))
+    parser.add_argument("--no-anchors", action="store_true", help="skip restic and borg")
+    args = parser.parse_args(argv)
+    spec = PracticeSpec(clients=args.clients, notes=args.notes, kdf=args.kdf)
+    practice = build(spec, args.cache)
+    out: dict[str, Any] = {
+        "notes": args.notes,
+        "clients": args.clients,
+        "load_at_start": round(os.getloadavg()[0], 2),
+    }
     with tempfile.TemporaryDirectory(dir=Path(__file__).resolve().parent) as tmp:
         root = Path(tmp)
         copy = working_copy(practice, root / "work")
@@ -87,17 +136,24 @@ def main() -> None:
             _read_uncached([cp / f.name for f in files])
             out["cp_sync_read_s"] = round(time.perf_counter() - t0, 2)
             shutil.rmtree(cp)
-            restic = shutil.which("restic") is not None
-            repo = root / "restic"
-            if restic:
-                _restic(repo, "init")
-                out["restic_first_s"] = round(_restic(repo, "backup", str(vault.folder)), 2)
+            anchors = [
+                _Anchor(name, root, vault.folder)
+                for name in ("restic", "borg")
+                if shutil.which(name) is not None and not args.no_anchors
+            ]
+            for anchor in anchors:
+                seconds, mib = anchor.backup()
+                out[f"{anchor.name}_first_s"], out[f"{anchor.name}_first_mib"] = seconds, mib
             t0 = time.perf_counter()
             skipped = run_backup(vault, drive, rotate=False)
             out["nothing_changed"] = {
                 "skipped": skipped.skipped,
                 "seconds": round(time.perf_counter() - t0, 3),
             }
+            for anchor in anchors:
+                seconds, mib = anchor.backup()
+                out["nothing_changed"][f"{anchor.name}_s"] = seconds
+                out["nothing_changed"][f"{anchor.name}_mib"] = mib
             client = vault.clients.list()[0].id
             rows = []
             for added in (1, 10, 100):
@@ -115,16 +171,66 @@ def main() -> None:
                     "written_mib": round((result.record.size or 0) / MiB, 3),
                     "seconds": round(seconds, 3),
                 }
-                if restic:
-                    before = _du(repo)
-                    row["restic_s"] = round(_restic(repo, "backup", str(vault.folder)), 3)
-                    row["restic_mib"] = round((_du(repo) - before) / MiB, 3)
+                for anchor in anchors:
+                    row[f"{anchor.name}_s"], row[f"{anchor.name}_mib"] = anchor.backup()
                 rows.append(row)
             out["incrementals"] = rows
+            out["drive_mib_after_all"] = round(_du(drive) / MiB, 1)
+            for anchor in anchors:
+                out[f"{anchor.name}_repo_mib_after_all"] = round(_du(anchor.repo) / MiB, 1)
         finally:
             vault.lock()
-    print(json.dumps(out, indent=1))
+    out["load_at_end"] = round(os.getloadavg()[0], 2)
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    name = f"incremental-{args.notes // 1000}k"
+    (args.results_dir / f"{name}.json").write_text(json.dumps(out, indent=1) + "\n")
+    (args.results_dir / f"{name}.md").write_text(markdown(out))
+    print(markdown(out))
+    return 0
+
+
+def markdown(out: dict[str, Any]) -> str:
+    def anchors(row: dict[str, Any]) -> str:
+        parts = [
+            f"{name} {row[name + '_mib']} MiB / {row[name + '_s']} s"
+            for name in ("restic", "borg")
+            if name + "_s" in row
+        ]
+        return "; ".join(parts) or "-"
+
+    nothing = out["nothing_changed"]
+    lines = [
+        f"Incremental backups, {out['notes']:,} notes ({out['vault_mib']} MiB of vault files), "
+        f"load {out['load_at_start']} at start, {out['load_at_end']} at end",
+        "",
+        "| measure | Confide | anchors |",
+        "|---|---|---|",
+        f"| full backup + read-back verify | {out['full_backup_verify_s']} s, "
+        f"{out['full_mib']} MiB | cp + sync + uncached read {out['cp_sync_read_s']} s; "
+        + "; ".join(
+            f"{n} first backup {out[n + '_first_mib']} MiB / {out[n + '_first_s']} s"
+            for n in ("restic", "borg")
+            if n + "_first_s" in out
+        )
+        + " |",
+        f"| verify of the full archive | {out['verify_s']} s | - |",
+        f"| nothing changed | {'skipped' if nothing['skipped'] else 'written'}, "
+        f"{nothing['seconds']} s | {anchors(nothing)} |",
+    ]
+    for row in out["incrementals"]:
+        lines.append(
+            f"| +{row['notes_added']} note(s): {row['pages_changed']} pages "
+            f"({row['changed_mib']} MiB) | {row['written_mib']} MiB, {row['seconds']} s "
+            f"({row['kind']}) | {anchors(row)} |"
+        )
+    sizes = [f"Confide drive {out['drive_mib_after_all']} MiB"] + [
+        f"{n} {out[n + '_repo_mib_after_all']} MiB"
+        for n in ("restic", "borg")
+        if n + "_repo_mib_after_all" in out
+    ]
+    lines.append(f"| after all of the above | {sizes[0]} | {'; '.join(sizes[1:]) or '-'} |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -43,7 +43,7 @@ from .records.models import SearchHit
 from .records.pnotes import DEFAULT_IDLE_SECONDS, Clock, PsychotherapyNotes
 from .records.search import search_notes
 from .records.store import SEALED_NAME_PURPOSE, ClientRecords, NoteRecords, sealed_name_aad
-from .storage import fsutil
+from .storage import fsutil, layout
 from .storage.database import Database
 from .storage.lockfile import ProcessLock
 from .storage.schema import PNOTES_MIGRATIONS, RECORD_MIGRATIONS
@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from . import incidents as _incidents
     from .retention import facade as _retention
 
-KEY_FILE = "keys.confide"
+KEY_FILE = layout.KEY_FILE
 RECORD_DB = "record.db"
 PNOTES_DB = "pnotes.db"
 LOCK_FILE = "confide.lock"
@@ -811,6 +811,11 @@ class Vault:
         return current
 
     # -- the incident register (issue 17): breaches, their assessment, notices, the HHS log
+
+    def has_open_incidents(self) -> bool:
+        """Whether the register holds an open incident: one query, without loading the
+        register's code (every unlock asks; issue 13, start-up)."""
+        return self.db.one("SELECT 1 FROM incidents WHERE status = 'open' LIMIT 1") is not None
 
     @property
     def incidents(self) -> _incidents.Incidents:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench.bench_tui import GOALS_MS, main
+from bench.bench_tui import GOALS_MS, RATIO_GOALS, main
 
 
 def test_tui_bench_measures_every_row(tmp_path: Path) -> None:
@@ -31,3 +31,7 @@ def test_tui_bench_measures_every_row(tmp_path: Path) -> None:
     for name in [*GOALS_MS, "unlock to client list", "filter keystroke (pilot round trip)"]:
         assert report["rows"][name]["n"] > 0 and report["rows"][name]["p50"] > 0
     assert "| client open |" in (tmp_path / "out" / "tui.md").read_text()
+    # The ratio goals are measured beside their references in the same run.
+    for name, reference, _ in RATIO_GOALS:
+        assert report["rows"][reference]["p50"] > 0 and report["rows"][name]["p50"] > 0
+    assert [r["measure"] for r in report["ratio_goals"]] == [n for n, _, _ in RATIO_GOALS]

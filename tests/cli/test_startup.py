@@ -8,6 +8,7 @@ watcher or Textual; everyday record commands must not load backup, PDF or the wa
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -58,6 +59,94 @@ def test_help_loads_neither_the_core_nor_backup_pdf_watchdog_or_textual(argv: li
     assert _under(modules, "vault", "sqlcipher3", "argon2", "cryptography") == []
 
 
+def test_top_level_help_imports_no_command_module() -> None:
+    """The listing comes from the registry: a command's module loads only when it is typed."""
+    code, out, modules = _loaded("--help")
+    assert code == 0 and "legal-hold" in out
+    assert [m for m in modules if m.startswith("tui.cli.commands.")] == []
+    # argparse asks shutil for the width; the CLI reads it itself (shutil pulls in bz2, lzma).
+    assert _under(modules, "shutil", "typing") == []
+
+
+def test_a_command_imports_only_its_own_module() -> None:
+    code, _, modules = _loaded("client", "--help")
+    assert code == 0
+    commands = {m for m in modules if m.startswith("tui.cli.commands.")}
+    assert commands <= {
+        "tui.cli.commands.clients",
+        "tui.cli.commands._common",
+        "tui.cli.commands._choices",
+    }
+    assert "tui.cli.commands.clients" in commands
+
+
+def test_the_registry_lists_what_each_module_registers_in_help_order() -> None:
+    """One line in `tui/cli/commands/__init__.py` per command word, with the module's own help."""
+    import argparse
+    import importlib
+
+    from tui.cli.commands import COMMANDS, module_names
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.commands: list[tuple[str, str]] = []
+
+        def add_parser(self, name: str, **kwargs: object) -> object:
+            self.commands.append((name, str(kwargs.get("help"))))
+            return _Absorb()
+
+    registered: list[tuple[str, tuple[str, str]]] = []
+    for name in module_names():
+        recorder = Recorder()
+        importlib.import_module(f"tui.cli.commands.{name}").register(
+            recorder, argparse.ArgumentParser(add_help=False)
+        )
+        registered += [(word, (name, text)) for word, text in recorder.commands]
+    assert registered == list(COMMANDS.items())
+
+
+class _Absorb:
+    def __getattr__(self, name: str) -> object:
+        return lambda *args, **kwargs: self
+
+
+def test_width_follows_columns_as_argparse_does() -> None:
+    narrow = subprocess.run(
+        [sys.executable, "-m", "tui", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "COLUMNS": "50"},
+    ).stdout
+    listing = narrow[narrow.index("positional arguments") : narrow.index("options:")]
+    assert max(len(line) for line in listing.splitlines()) <= 50
+    wide = subprocess.run(
+        [sys.executable, "-m", "tui", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "COLUMNS": "200"},
+    ).stdout
+    assert "passwd              change the passphrase (re-wraps keys; no re-encryption)" in wide
+
+
+def test_a_command_the_quick_scan_misses_is_still_parsed_in_full(cli: Cli) -> None:
+    """`--vau DIR` (argparse accepts abbreviations) hides the command word from the scan
+    that picks which module to build: argparse builds the unlisted command when it reaches it."""
+    cli.init()
+    assert cli("client", "add", "Ada Quist").code == 0
+    code, out, _ = _loaded(
+        "--vau",
+        str(cli.vault_dir),
+        "--passphrase-file",
+        str(cli.passphrase_file),
+        "client",
+        "list",
+        "--json",
+    )
+    assert code == 0 and "Ada Quist" in out
+
+
 def test_a_usage_error_loads_nothing_heavy() -> None:
     code, _, modules = _loaded("client", "list", "--status", "bogus")
     assert code == 2
@@ -79,10 +168,61 @@ def test_client_list_loads_no_backup_pdf_watchdog_or_textual(cli: Cli) -> None:
     assert code == 0 and "Ada Quist" in out
     assert (
         _under(
-            modules, "backup", "fpdf", "watchdog", "textual", "vault.disclosures", "vault.retention"
+            modules,
+            "backup",
+            "fpdf",
+            "uharfbuzz",
+            "watchdog",
+            "textual",
+            "rich",
+            "vault.disclosures",
+            "vault.retention",
+            "vault.incidents",
         )
         == []
     )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["note", "list", "C-1"], ["search", "quist"], ["status"], ["note", "show", "N-1"]],
+)
+def test_everyday_commands_load_no_backup_pdf_watchdog_or_incident_register(
+    cli: Cli, argv: list[str]
+) -> None:
+    cli.init()
+    assert cli("client", "add", "Ada Quist").code == 0
+    assert cli("note", "add", "C-1", "--body", "quist session").code == 0
+    code, _, modules = _loaded(*cli.base_args(), *argv)
+    assert code == 0
+    assert _under(modules, "backup", "fpdf", "watchdog", "textual", "vault.incidents") == []
+
+
+def test_a_wrong_passphrase_reports_without_loading_backup(cli: Cli, tmp_path: Path) -> None:
+    """The error's hint is looked up only among the modules already loaded."""
+    cli.init()
+    wrong = tmp_path / "wrong"
+    wrong.write_text("not the passphrase\n")
+    wrong.chmod(0o600)
+    code, _, modules = _loaded(
+        "--vault", str(cli.vault_dir), "--passphrase-file", str(wrong), "client", "list"
+    )
+    assert code == 12
+    assert _under(modules, "backup", "vault.incidents") == []
+
+
+def test_an_open_incident_is_still_announced_at_every_unlock(cli: Cli) -> None:
+    """The shortcut that skips loading the register when nothing is open still warns."""
+    cli.init()
+    assert cli("client", "add", "Ada Quist").code == 0
+    quiet = cli("client", "list")
+    assert quiet.code == 0 and "incident" not in quiet.stderr.lower()
+    opened = cli(
+        "incident", "add", "--kind", "lost-device", "--description", "laptop left on a train"
+    )
+    assert opened.code == 0, opened.stderr
+    warned = cli("client", "list")
+    assert warned.code == 0 and "notices due by" in warned.stderr
 
 
 def test_choices_written_out_for_the_parser_match_the_core() -> None:

@@ -23,31 +23,33 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
-from vault import (
-    AuthenticationError,
-    Client,
-    ConfideError,
-    KdfParams,
-    NotAVaultError,
-    PsychotherapyNotes,
-    Vault,
-    inspect,
-)
+from vault import AuthenticationError, ConfideError, NotAVaultError, plainly_a_vault
 
-from ..workflows.unlock import Tidied, finish_interrupted_restore
+from ..workflows.unlock import finish_interrupted_restore
 from .crash import crash_report
 from .screens.base import Location, VaultScreen
-from .screens.clients import ClientListScreen
-from .screens.editor import NoteEditorScreen
 from .screens.lock import CreateVaultScreen, LockScreen, RecoveryKeyScreen
-from .screens.modals import ChangePassphraseModal, PassphraseModal
-from .screens.search import NoteSearchProvider, SearchScreen
-from .screens.timeline import TimelineScreen, new_note, template_picker
 from .widgets.safe import visible
 
 if TYPE_CHECKING:
     from backup.watch import DriveWatcher
+    from vault import Client, KdfParams, Vault
     from vault.attachments.inbox import InboxWatcher
+
+    from ..workflows.unlock import Tidied
+    from .screens.search import NoteSearchProvider
+    from .screens.timeline import TimelineScreen
+
+# Launch draws the lock screen with only what it needs (issue 14): the screens after unlock,
+# the core's keys, SQLCipher and records stack, backup and watchdog load where first used.
+
+
+def _note_search_provider() -> type[NoteSearchProvider]:
+    """The command palette's note search, imported when the palette first opens."""
+    from .screens.search import NoteSearchProvider
+
+    return NoteSearchProvider
+
 
 KEPT_TIMELINE = "timeline"
 RESTORE_TITLE = "Interrupted restore"
@@ -101,7 +103,7 @@ class ConfideApp(App[None]):
 
     TITLE = "Confide"
     CSS_PATH = "confide.tcss"
-    COMMANDS = App.COMMANDS | {NoteSearchProvider}
+    COMMANDS = App.COMMANDS | {_note_search_provider}
     # Mouse selection copies to the terminal clipboard (OSC 52): note text would leave the app.
     ALLOW_SELECT = False
     # The footer (widgets/footer.py) shows these after the screen's own keys and drops Lock,
@@ -183,15 +185,33 @@ class ConfideApp(App[None]):
             self.notify(self._idle_problem, title="Auto-lock", severity="warning", timeout=10)
         self.set_interval(1.0, self.check_idle_lock)
         self._finish_interrupted_restore()
+        if not plainly_a_vault(self.folder):  # none yet, or a key file half-written: decide now
+            self.push_screen(self._first_screen())
+            return
+        # The usual case: the lock screen at once, while a worker reads the key file (and so
+        # loads the core's crypto stack); a damaged one replaces it with the reason.
+        self.push_screen(LockScreen(self.folder, self.demo_passphrase))
+        self.run_worker(self._first_screen, thread=True, exit_on_error=False, group="first screen")
+
+    def _first_screen(self) -> Screen[None]:
+        from vault import inspect
+
         try:
             inspect(self.folder)
         except NotAVaultError:
-            self.push_screen(CreateVaultScreen(self.folder, self.kdf))
-            return
+            return CreateVaultScreen(self.folder, self.kdf)
         except ConfideError as e:
-            self.push_screen(LockScreen(self.folder, self.demo_passphrase, message=e.message))
+            return LockScreen(self.folder, self.demo_passphrase, message=e.message)
+        return LockScreen(self.folder, self.demo_passphrase)
+
+    def _replace_first_screen(self, first: Screen[None]) -> None:
+        """What the key file said, unless the lock screen was already left (or re-entered)."""
+        plain_lock = isinstance(first, LockScreen) and not first.message
+        if plain_lock or self.vault is not None or len(self.screen_stack) != 2:
             return
-        self.push_screen(LockScreen(self.folder, self.demo_passphrase))
+        current = self.screen
+        if isinstance(current, LockScreen) and not current.message:
+            self.switch_screen(first)
 
     def _finish_interrupted_restore(self) -> None:
         """A `restore --force` killed part-way is finished before the vault is shown, as every
@@ -290,6 +310,8 @@ class ConfideApp(App[None]):
             if kind == "timeline":
                 self.open_client(ident)
             elif kind == "editor":
+                from .screens.editor import NoteEditorScreen
+
                 await self.push_screen(NoteEditorScreen(ident))
 
     async def on_create_vault_screen_created(self, message: CreateVaultScreen.Created) -> None:
@@ -303,6 +325,8 @@ class ConfideApp(App[None]):
         await self._show_home()
 
     async def _show_home(self) -> None:
+        from .screens.clients import ClientListScreen
+
         while len(self.screen_stack) > 2:
             await self.pop_screen()
         await self.switch_screen(ClientListScreen())
@@ -377,6 +401,8 @@ class ConfideApp(App[None]):
     def open_client(self, client_id: int) -> None:
         if self.vault is None:
             return
+        from .screens.timeline import TimelineScreen
+
         # One timeline screen is kept (installed) and refilled: building a screen's widgets
         # costs more than loading a client's notes. A second one is made only when the kept
         # one is already on the stack (e.g. a search opened from inside a timeline).
@@ -399,12 +425,17 @@ class ConfideApp(App[None]):
     def open_note(self, note_id: int, replace: bool = False) -> None:
         if self.vault is None:
             return
+        from .screens.editor import NoteEditorScreen
+
         if replace:
             self.switch_screen(NoteEditorScreen(note_id))
         else:
             self.push_screen(NoteEditorScreen(note_id))
 
     def _current_client(self) -> int | None:
+        from .screens.editor import NoteEditorScreen
+        from .screens.timeline import TimelineScreen
+
         for screen in reversed(self.screen_stack):
             if isinstance(screen, TimelineScreen):
                 return screen.client_id
@@ -422,6 +453,8 @@ class ConfideApp(App[None]):
             )
             return
 
+        from .screens.timeline import new_note, template_picker
+
         def picked(key: str | None) -> None:
             screen = self.screen
             if key is None or not isinstance(screen, VaultScreen):
@@ -433,6 +466,8 @@ class ConfideApp(App[None]):
         self.push_screen(template_picker(), picked)
 
     def action_search(self) -> None:
+        from .screens.search import SearchScreen
+
         if self.vault is not None and not isinstance(self.screen, SearchScreen):
             self.push_screen(SearchScreen())
 
@@ -538,6 +573,8 @@ class ConfideApp(App[None]):
             top = next(
                 (s for s in reversed(self.screen_stack) if not isinstance(s, ModalScreen)), None
             )
+            from .screens.clients import ClientListScreen
+
             if isinstance(top, ClientListScreen):
                 client = top.highlighted_client()
             else:  # Release records <-> Authorizations: the same client
@@ -618,6 +655,8 @@ class ConfideApp(App[None]):
                 name=str(client_id),
             )
 
+        from .screens.modals import PassphraseModal
+
         self.push_screen(
             PassphraseModal(
                 "Psychotherapy notes are kept apart. Enter your passphrase again to open them.",
@@ -640,12 +679,21 @@ class ConfideApp(App[None]):
             )
 
         if self.vault is not None:
+            from .screens.modals import ChangePassphraseModal
+
             self.push_screen(ChangePassphraseModal(error), entered)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker: Worker[Any] = event.worker
-        if worker.group == "pnotes":
+        if worker.group == "first screen":
+            if event.state is WorkerState.SUCCESS and isinstance(worker.result, Screen):
+                self._replace_first_screen(worker.result)
+            elif event.state is WorkerState.ERROR:
+                self._error(worker.error)
+        elif worker.group == "pnotes":
             if event.state is WorkerState.SUCCESS and self.vault is not None:
+                from vault import PsychotherapyNotes
+
                 assert isinstance(worker.result, PsychotherapyNotes)
                 from .screens.pnotes import PsychotherapyScreen  # loaded on first use
 
@@ -691,6 +739,8 @@ class ConfideApp(App[None]):
         yield SystemCommand(
             "Search notes", "Search the general record (ctrl+f)", self.action_search
         )
+        from .screens.editor import NoteEditorScreen
+
         if (
             isinstance(screen, NoteEditorScreen)
             and screen.note is not None

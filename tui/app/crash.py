@@ -10,7 +10,6 @@ source lines. The reference ties what the user saw to that file.
 from __future__ import annotations
 
 import os
-import secrets
 import traceback
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -60,6 +59,8 @@ def _details(reference: str, error: BaseException) -> str:
 
 def crash_report(error: BaseException) -> str:
     """Record `error`'s type and code locations; the one line to show the user."""
+    import secrets  # only when crashing: hashlib is 4% of the app's launch
+
     reference = secrets.token_hex(4).upper()
     kind = error_kind(error)
     where = f"Reference {reference} (no details could be written)."

@@ -10,21 +10,27 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import exitcodes
-from .commands import COMMAND_MODULES
+from .commands import COMMANDS, module_names, words_of
 
+# Not `from typing import TYPE_CHECKING`: importing typing is 6% of `confide --help`, and mypy
+# treats any constant of this name as typing's.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, NoReturn
+
     from .output import Output
     from .secrets_input import SecretSource
 
-Handler = Callable[[argparse.Namespace, "Context"], Any]
-AppOpener = Callable[[Path, "str | None"], None]
+    Handler = Callable[[argparse.Namespace, "Context"], Any]
+    AppOpener = Callable[[Path, "str | None"], None]
 
 
 class Context:
@@ -85,6 +91,10 @@ class UsageExit(SystemExit):
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
         raise UsageExit(self, message)
 
@@ -125,22 +135,33 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-class _Absorb:
-    """Stands in for a parser while only the top-level command names are wanted."""
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's own layout, with the terminal width read without importing shutil.
 
-    def __getattr__(self, name: str) -> Callable[..., _Absorb]:
-        return lambda *args, **kwargs: self
+    argparse imports shutil (and with it bz2, lzma and zlib) only to ask for the width, and asks
+    at every `add_argument`: 7% of `confide --help`. The same rule as
+    shutil.get_terminal_size: $COLUMNS, else the terminal's, else 80.
+    """
+
+    def __init__(self, prog: str, **kwargs: Any) -> None:
+        if kwargs.get("width") is None:
+            kwargs["width"] = _terminal_columns() - 2
+        super().__init__(prog, **kwargs)
 
 
-class _NameRecorder:
-    """Records the commands a module registers at the top level, and builds nothing."""
+class _RawDescriptionFormatter(_HelpFormatter, argparse.RawDescriptionHelpFormatter):
+    pass
 
-    def __init__(self) -> None:
-        self.commands: list[tuple[str, str | None]] = []
 
-    def add_parser(self, name: str, **kwargs: Any) -> _Absorb:
-        self.commands.append((name, kwargs.get("help")))
-        return _Absorb()
+def _terminal_columns() -> int:
+    with contextlib.suppress(ValueError):
+        columns = int(os.environ.get("COLUMNS", "0"))
+        if columns > 0:
+            return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
 
 
 # Top-level options that take a value: the command word is the first token that is not one
@@ -160,14 +181,46 @@ def _command_word(argv: Sequence[str]) -> str | None:
     return None
 
 
+class _Unbuilt:
+    """A command not typed on this command line: listed in help, its parser never built.
+
+    A full ArgumentParser per listed command cost `client list` 17 ms (argparse looks up
+    translations for every one). Should argparse reach one anyway (if `_command_word` and
+    argparse ever disagree about which word is the command), it is built then, so parsing
+    never depends on that guess.
+    """
+
+    def __init__(self, build: Callable[[], argparse.ArgumentParser]) -> None:
+        self._build = build
+
+    def parse_known_args(
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        return self._build().parse_known_args(args, namespace)
+
+
+def _list_only(sub: Any, name: str, build: Callable[[], argparse.ArgumentParser]) -> None:
+    # What `add_parser` does for help and choices, without the parser (argparse's own
+    # structures, stable since Python 3.2).
+    sub._choices_actions.append(sub._ChoicesPseudoAction(name, (), COMMANDS[name][1]))
+    sub._name_parser_map[name] = _Unbuilt(build)
+
+
+def _build_alone(module_name: str, name: str, common: argparse.ArgumentParser) -> Any:
+    sub = _Parser(prog="confide").add_subparsers(parser_class=_Parser)
+    importlib.import_module(f"{__package__}.commands.{module_name}").register(sub, common)
+    return sub.choices[name]
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The whole parser; or, given the command line, only what that command line needs.
 
     Building every subcommand's parser cost `confide --help` as much as Python's own start, so
-    with `argv` the commands not named there are only listed (name and help), not built.
+    with `argv` the commands not named there are only listed from the registry
+    (`commands.COMMANDS`: name and help), and their modules are not even imported.
     """
     word = None if argv is None else _command_word(argv)
-    common = argparse.ArgumentParser(add_help=False)
+    common = argparse.ArgumentParser(add_help=False, formatter_class=_HelpFormatter)
     common.add_argument(
         "--vault",
         metavar="DIR",
@@ -206,21 +259,19 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         description="Confide: an encrypted, local-first vault for clinical records.\n"
         "Run without a command to open the app.",
         epilog=exitcodes.epilog() + "\n\n" + ENVIRONMENT,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_RawDescriptionFormatter,
     )
     parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in COMMAND_MODULES:
-        if argv is None:
-            module.register(sub, common)
-            continue
-        recorder = _NameRecorder()
-        module.register(recorder, common)
-        if word in {name for name, _ in recorder.commands}:
+    for module_name in module_names():
+        words = words_of(module_name)
+        if argv is None or word in words:
+            # Only the command typed imports its module (and builds its whole parser).
+            module = importlib.import_module(f"{__package__}.commands.{module_name}")
             module.register(sub, common)
         else:
-            for name, help_text in recorder.commands:
-                sub.add_parser(name, help=help_text, add_help=False)
+            for name in words:
+                _list_only(sub, name, partial(_build_alone, module_name, name, common))
     return parser
 
 

@@ -12,8 +12,10 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from vault import Vault
+if TYPE_CHECKING:
+    from vault import Vault
 
 
 @dataclass(frozen=True)
@@ -58,5 +60,7 @@ def unlock(folder: Path, passphrase: Callable[[], str], report: Callable[[Tidied
     `report` runs before the passphrase is asked for, so what was done is shown even when
     the passphrase then turns out wrong.
     """
+    from vault import Vault  # here, not at import: the app draws its lock screen first
+
     report(finish_interrupted_restore(folder))
     return Vault.unlock(folder, passphrase())

@@ -15,9 +15,19 @@ from __future__ import annotations
 import glob
 from pathlib import Path
 
+# The key file's name, here so that a face can tell a vault folder from an empty one without
+# importing the core (the app draws its lock screen before the crypto stack loads, issue 14).
+KEY_FILE = "keys.confide"
+
 STAGING = "restoring"
 ASIDE = "before-restore"
 RESTORE_TEST = "restore-test"
+
+
+def plainly_a_vault(folder: Path) -> bool:
+    """Whether `folder` holds a key file: the usual case, decided without opening it. False
+    says nothing (no vault, a half-written key file...): `vault.inspect` decides those."""
+    return (Path(folder) / KEY_FILE).is_file()
 
 
 def _beside(folder: Path, kind: str, token: str) -> Path:

@@ -6,10 +6,12 @@ from typing import TYPE_CHECKING, cast
 
 from textual.screen import Screen
 
-from vault import ConfideError, Vault
+from vault import ConfideError
 from vault.errors import LockedError
 
 if TYPE_CHECKING:
+    from vault import Vault
+
     from ..app import ConfideApp
 
 # Where a screen was, so unlocking can rebuild the stack: ("timeline", client_id), ...

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,21 +14,19 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Label, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState
 
-from vault import (
-    PASSPHRASE_RULE,
-    AuthenticationError,
-    ConfideError,
-    KdfParams,
-    UsageError,
-    Vault,
-    calibrate,
-    check_new_passphrase,
-)
+from vault import AuthenticationError, ConfideError, UsageError
 
 from ...workflows import unlock as opening
-from ...workflows.unlock import Tidied
 from ..widgets.footer import AppFooter
 from ..widgets.safe import plain
+
+if TYPE_CHECKING:
+    from vault import KdfParams, Vault
+
+    from ...workflows.unlock import Tidied
+
+# The rest of the core (keys, SQLCipher, records) is imported where it is used, in the unlock
+# and create workers: the lock screen is drawn before it loads (issue 14, launch).
 
 
 class BurstSafeFields(Screen[None]):
@@ -74,6 +72,8 @@ def new_passphrase_problem(first: str, second: str) -> str | None:
     """Why a new passphrase typed twice is refused, or None. The rule is the core's, and so is
     its message, shown as it is: a stronger rule there needs no change here."""
     try:
+        from vault import check_new_passphrase
+
         check_new_passphrase(first)
     except UsageError as e:
         return e.message
@@ -163,6 +163,8 @@ class LockScreen(Screen[None]):
         if event.worker.group != "unlock":
             return
         if event.state is WorkerState.SUCCESS:
+            from vault import Vault  # loaded by the worker that made it
+
             vault = event.worker.result
             assert isinstance(vault, Vault)
             self.post_message(self.Unlocked(vault))
@@ -196,6 +198,8 @@ class CreateVaultScreen(BurstSafeFields):
         self.kdf = kdf
 
     def compose(self) -> ComposeResult:
+        from vault import PASSPHRASE_RULE
+
         with Vertical(id="lock-box"):
             yield Static("Create your Confide vault", id="lock-title")
             yield Static(
@@ -235,6 +239,8 @@ class CreateVaultScreen(BurstSafeFields):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="create")
     def create_vault(self, passphrase: str) -> tuple[Vault, str]:
+        from vault import Vault, calibrate
+
         kdf = self.kdf or calibrate()
         return Vault.create(self.folder, passphrase, kdf)
 
@@ -282,6 +288,8 @@ class RecoveryKeyScreen(BurstSafeFields):
         self._recovery_key = recovery_key
         groups = key_groups(recovery_key)
         # Which two groups are asked is chosen at random, so the habit is to copy them all.
+        import secrets  # here: hashlib and hmac are 4% of the app's launch
+
         self.asked = asked or tuple(sorted(secrets.SystemRandom().sample(range(len(groups)), 2)))
 
     def compose(self) -> ComposeResult:
@@ -412,6 +420,8 @@ class RecoverScreen(BurstSafeFields):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="recover")
     def recover(self, recovery_key: str, passphrase: str) -> Vault:
+        from vault import Vault
+
         pending = Vault.recover(self.folder, recovery_key)
         try:
             return pending.set_new_passphrase(passphrase)
@@ -423,6 +433,8 @@ class RecoverScreen(BurstSafeFields):
         if event.worker.group != "recover":
             return
         if event.state is WorkerState.SUCCESS:
+            from vault import Vault  # loaded by the worker that made it
+
             vault = event.worker.result
             assert isinstance(vault, Vault)
             self.post_message(LockScreen.Unlocked(vault))

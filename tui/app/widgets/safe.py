@@ -13,9 +13,14 @@ stay valid for spans and cursors.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.style import StyleType
 from rich.text import Text
-from textual.widgets import Input, TextArea
+from textual.widgets import Input
+
+if TYPE_CHECKING:
+    from .safe_text_area import SafeTextArea as SafeTextArea
 
 _TABLE = {code: 0x2400 + code for code in range(32) if code not in (9, 10)}
 _TABLE[0x7F] = 0x2421
@@ -38,15 +43,6 @@ def plain(text: object, style: StyleType = "") -> Text:
     return Text(visible(str(text)), style=style, end="")
 
 
-class SafeTextArea(TextArea):
-    """A TextArea that draws control characters as symbols instead of sending them out."""
-
-    def get_line(self, line_index: int) -> Text:
-        # From the document, not from TextArea's Text: Rich drops BEL, BS, VT, FF and CR,
-        # which would shift every later character (and flag) on the line by one.
-        return Text(visible(self.document.get_line(line_index)), end="", no_wrap=True)
-
-
 class SafeInput(Input):
     """An Input that draws control characters (a pasted ESC, a NUL) as symbols."""
 
@@ -56,3 +52,14 @@ class SafeInput(Input):
         if self.password:
             return text
         return Text(visible(text.plain), no_wrap=True, overflow="ignore", end="")
+
+
+def __getattr__(name: str) -> object:
+    # `SafeTextArea` lives in safe_text_area.py and loads on first use: Textual's TextArea is
+    # 5% of the app's launch, and the lock screen has none (issue 14). Imported from here
+    # as before.
+    if name == "SafeTextArea":
+        from .safe_text_area import SafeTextArea as SafeTextArea
+
+        return SafeTextArea
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
