@@ -30,6 +30,15 @@ EXAMPLES: list[tuple[str, ...]] = [
     ("client", "list"),
     ("client", "show", "C-00001"),
     ("client", "edit", "C-00001", "--consent-notice", "2026-01-05"),
+    ("notice", "status"),
+    ("notice", "template"),
+    ("notice", "switch", "State-specific requirements", "--on"),
+    ("notice", "edit", "--file", "{tmp}/notice-template.txt"),
+    ("notice", "versions"),
+    ("notice", "pdf", "C-00002", "--out", "{tmp}/notice.pdf", "--yes"),
+    ("notice", "given", "C-00002", "--date", "2026-01-06"),
+    ("notice", "acknowledged", "C-00002", "--date", "2026-01-06"),
+    ("notice", "list", "C-00002"),
     ("note", "add", "C-00001", "--body", "First session; sleep is poor.", "--date", "2026-01-05"),
     ("note", "edit", "N-000001", "--body", "First session; sleep is poor. Plan: diary."),
     ("note", "show", "N-000001"),
@@ -261,6 +270,9 @@ def run_examples(
     drive.mkdir(parents=True, exist_ok=True)
     (tmp / "new-pass").write_text("a new passphrase for the second vault\n")
     (tmp / "new-pass").chmod(0o600)  # secret files others can read are refused
+    (tmp / "notice-template.txt").write_text(
+        "## Limits\nWhat stays private.\n## Fees\nMissed sessions are charged.\n"
+    )
     values: dict[str, str] = {"tmp": str(tmp), "drive": str(drive)}
     # A scanned form to attach and one waiting in the inbox folder (synthetic PDFs).
     (tmp / "intake.pdf").write_bytes(b"%PDF-1.7\n(intake form of Ada Quist)\n%%EOF\n")

@@ -558,6 +558,12 @@ class ConfideApp(App[None]):
 
         self._for_open_client(AccessScreen, "Right of access")
 
+    def action_notices(self) -> None:
+        from .screens.notices import NoticesScreen  # loaded on first use
+
+        if self.vault is not None and not isinstance(self.screen, ModalScreen):
+            self.push_screen(NoticesScreen())
+
     def action_authorizations(self) -> None:
         from .screens.release import AuthorizationsScreen  # loaded on first use
 
@@ -785,6 +791,11 @@ class ConfideApp(App[None]):
             "Right of access",
             "The open client's access requests and due dates, denials, representatives",
             self.action_access,
+        )
+        yield SystemCommand(
+            "Confidentiality notice",
+            "Active clients whose notice is missing, outdated or unsigned; write and record it",
+            self.action_notices,
         )
         yield SystemCommand(
             "Practice settings",

@@ -33,6 +33,7 @@ from .authorizations import (
     DocumentKind,
 )
 from .document import Document, Section, clean
+from .notice import Notices
 from .release import (
     PNOTES_STATEMENT,
     ReleasePlan,
@@ -234,6 +235,7 @@ class Disclosures:
         self.requests = RecordsRequests(vault)
         self.amendments = Amendments(vault)
         self.access = Access(vault)
+        self.notices = Notices(vault)
 
     # -- practice header
 

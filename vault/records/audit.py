@@ -74,6 +74,7 @@ class Action(StrEnum):
     ACCESS_REQUEST = "access_request"
     ACCESS_DENIAL = "access_denial"
     REPRESENTATIVE = "representative"
+    NOTICE = "notice"
 
 
 _DetailValue = str | int | float | bool | None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .database import Database, Migration
+from .database import Database, Migration, now_utc
 
 # FTS5 keeps the tokens of deleted rows in its segments unless 'secure-delete' is on; with it a
 # delete removes them (docs/ARCHITECTURE.md, Pitfalls). External content keeps one copy of each
@@ -702,3 +702,66 @@ RECORD_V10 = [
     """CREATE INDEX attachment_copies_client ON attachment_copies(client_id)""",
 ]
 RECORD_MIGRATIONS.append(Migration(10, "attachments and the scanned-forms inbox", _run(RECORD_V10)))
+
+# -- 9: the confidentiality notice (issue 18 part 1). Template versions are never changed or
+# deleted: the record shows the exact text each client was given. Version 1 is the built-in
+# text. A date already recorded as `consent_notice_date` becomes a notice of unknown version,
+# and the triggers keep `client add --consent-notice` / the client form's date recording one.
+_NEXT_NOTICE_ID = (
+    "(SELECT max(coalesce((SELECT max(id) FROM consent_notices), 0), coalesce((SELECT"
+    " CAST(value AS INTEGER) FROM meta WHERE key = 'id_floor.consent_notices'), 0)) + 1)"
+)
+RECORD_V9 = [
+    """CREATE TABLE notice_templates (
+        version INTEGER PRIMARY KEY,
+        text TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )""",
+    """CREATE TRIGGER notice_templates_no_update BEFORE UPDATE ON notice_templates
+       BEGIN SELECT RAISE(ABORT, 'a notice template version is kept as it was given'); END""",
+    """CREATE TRIGGER notice_templates_no_delete BEFORE DELETE ON notice_templates
+       BEGIN SELECT RAISE(ABORT, 'a notice template version is kept as it was given'); END""",
+    """CREATE TABLE consent_notices (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        template_version INTEGER REFERENCES notice_templates(version),
+        given_on TEXT NOT NULL,
+        acknowledged_on TEXT,
+        created_at TEXT NOT NULL,
+        CHECK (acknowledged_on IS NULL OR acknowledged_on >= given_on)
+    )""",
+    """CREATE INDEX consent_notices_client ON consent_notices(client_id, given_on)""",
+    """INSERT INTO consent_notices (client_id, template_version, given_on, created_at)
+       SELECT id, NULL, consent_notice_date, strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')
+       FROM clients WHERE consent_notice_date IS NOT NULL""",
+    f"""CREATE TRIGGER consent_notice_on_client_insert AFTER INSERT ON clients
+       WHEN NEW.consent_notice_date IS NOT NULL BEGIN
+         INSERT INTO consent_notices (id, client_id, template_version, given_on, created_at)
+         VALUES ({_NEXT_NOTICE_ID}, NEW.id, (SELECT max(version) FROM notice_templates),
+                 NEW.consent_notice_date, strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'));
+       END""",
+    f"""CREATE TRIGGER consent_notice_on_client_update AFTER UPDATE OF consent_notice_date
+       ON clients WHEN NEW.consent_notice_date IS NOT NULL
+         AND NEW.consent_notice_date IS NOT OLD.consent_notice_date
+         AND NOT EXISTS (SELECT 1 FROM consent_notices
+                         WHERE client_id = NEW.id AND given_on = NEW.consent_notice_date)
+       BEGIN
+         INSERT INTO consent_notices (id, client_id, template_version, given_on, created_at)
+         VALUES ({_NEXT_NOTICE_ID}, NEW.id, (SELECT max(version) FROM notice_templates),
+                 NEW.consent_notice_date, strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'));
+       END""",
+]
+
+
+def _record_v9(db: Database) -> None:
+    from ..disclosures.notice_default import DEFAULT_NOTICE
+
+    db.execute_all(RECORD_V9[:3])
+    db.execute(
+        "INSERT INTO notice_templates (version, text, created_at) VALUES (1, ?, ?)",
+        (DEFAULT_NOTICE.strip(), now_utc()),
+    )
+    db.execute_all(RECORD_V9[3:])
+
+
+RECORD_MIGRATIONS.append(Migration(9, "confidentiality notice template and notices", _record_v9))

@@ -173,6 +173,11 @@ class ClientFormModal(ModalScreen[Client | None]):
                 allow_blank=False,
                 id="status",
             )
+            yield SafeInput(
+                client.consent_notice_date or "" if client else "",
+                placeholder="Confidentiality notice given YYYY-MM-DD (optional)",
+                id="notice-date",
+            )
             with Horizontal(classes="modal-buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Cancel", id="cancel")
@@ -191,6 +196,11 @@ class ClientFormModal(ModalScreen[Client | None]):
         }
         if self.client is None:
             fields["pseudonym"] = self.query_one("#pseudonym", Input).value.strip()
+        # Giving the notice is recorded (with the current template version); clearing the
+        # field never erases that record, so an empty field changes nothing.
+        notice_date = self.query_one("#notice-date", Input).value.strip()
+        if notice_date:
+            fields["consent_notice_date"] = notice_date
         try:
             client = self.save(fields)
         except ConfideError as e:

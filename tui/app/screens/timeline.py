@@ -85,8 +85,9 @@ class TimelineScreen(ReloadingScreen):
         name = self.capp.client_label(client)
         self.title = name
         born = "" if self.privacy or not client.date_of_birth else f"  born {client.date_of_birth}"
+        notice = self.vault.disclosures.notices.status(client.id).state.value
         self.query_one("#client-header", Static).update(
-            plain(f"{name}  {client.record_id}  {client.status.value}{born}")
+            plain(f"{name}  {client.record_id}  {client.status.value}{born}  notice: {notice}")
         )
         table = self.query_one("#timeline", DataTable)
         # Back from a note the cursor stays on that note, not on the newest one.
@@ -175,6 +176,7 @@ class TimelineScreen(ReloadingScreen):
                 display_name=fields["name"],
                 date_of_birth=fields["date_of_birth"],
                 status=fields["status"],
+                **{k: v for k, v in fields.items() if k == "consent_notice_date"},
             )
 
         self.app.push_screen(ClientFormModal(save, self.client), lambda _c: self.reload())

@@ -42,6 +42,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "access-denial": ("access", "withhold part of a copy on a recorded ground (164.524)"),
     "representative": ("access", "personal representatives of a client (164.502(g))"),
     "minor-service": ("access", "services a parent is not the minor's representative for"),
+    "notice": ("notice", "the confidentiality and consent notice: template, PDFs, who has it"),
     "consult": ("consult", "a de-identified case summary for supervision"),
     "person": ("consult", "people in a client's life (for case summaries)"),
     "retention": ("disposal", "retention policies and each client's disposal date"),

@@ -1,0 +1,127 @@
+"""The confidentiality notice: versioned template, a client's notice ready to sign, given and
+acknowledged with the version, and who needs one (issue 18 part 1)."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from vault import Vault
+from vault.disclosures.notice import NoticeState, parse_template
+from vault.errors import UsageError
+
+HOSTILE = "[bold red]Kai[/] \x1b]8;;http://x\x1b\\Zed\u202e عربي 漢字"
+
+
+def test_default_template_covers_the_exceptions_and_rights(vault: Vault) -> None:
+    template = vault.disclosures.notices.template()
+    assert template.version == 1
+    titles = " | ".join(s.title for s in template.sections).lower()
+    for needed in (
+        "imminent harm",
+        "abuse or neglect",
+        "court orders",
+        "supervision",
+        "telehealth",
+        "minors",
+        "your rights",
+    ):
+        assert needed in titles
+    state = next(s for s in template.sections if s.title.startswith("State-specific"))
+    assert state.optional and not state.enabled and state not in template.included
+
+
+def test_editing_makes_a_new_version_and_keeps_the_old_text(vault: Vault) -> None:
+    notices = vault.disclosures.notices
+    first = notices.template()
+    second = notices.save_template(first.text + "\n\n## Fees\nMissed sessions are charged.")
+    assert second.version == 2 and notices.template(1).text == first.text
+    assert notices.save_template(second.text).version == 2  # unchanged: nothing saved
+    third = notices.switch_section("state-specific requirements", on=True)
+    assert third.version == 3
+    assert any(s.title.startswith("State-specific") for s in third.included)
+    with pytest.raises(UsageError, match="not optional"):
+        notices.switch_section("Telehealth", on=False)
+    # A kept version cannot be changed behind the record's back.
+    with pytest.raises(Exception, match="kept as it was given"):
+        vault.db.execute("UPDATE notice_templates SET text = 'x' WHERE version = 1")
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("Preamble without a heading\n## A\ntext", "before the first section"),
+        ("## A\n\n## B\ntext", "has no text"),
+        ("## A\ntext\n## a\nmore", "two sections"),
+        ("## A (optional: off)\ntext", "switched off"),
+        ("", "empty"),
+        ("## A\nnul \x00 here", "U\\+0000"),
+    ],
+)
+def test_a_broken_template_is_refused_and_nothing_changes(
+    vault: Vault, text: str, error: str
+) -> None:
+    with pytest.raises(UsageError, match=error):
+        vault.disclosures.notices.save_template(text)
+    assert vault.disclosures.notices.template().version == 1
+
+
+def test_given_acknowledged_and_who_needs_a_notice(vault: Vault) -> None:
+    notices = vault.disclosures.notices
+    missing = vault.clients.add("Avery Sampleton")
+    old = vault.clients.add("Blake Sampleton", consent_notice_date="2026-01-10")
+    done = vault.clients.add("Casey Sampleton")
+    notices.give(done.id, "2026-02-01", acknowledged_on="2026-02-01")
+    states = {s.client_id: s.state for s in notices.statuses()}
+    assert states == {
+        missing.id: NoticeState.MISSING,
+        old.id: NoticeState.UNACKNOWLEDGED,  # client add --consent-notice records version 1
+        done.id: NoticeState.CURRENT,
+    }
+    notices.acknowledge(old.id, "2026-01-12")
+    with pytest.raises(UsageError, match="already acknowledged"):
+        notices.acknowledge(old.id)
+    notices.save_template(notices.template().text + "\n\n## Fees\nCharged.")
+    states = {s.client_id: s.state for s in notices.statuses()}
+    assert states[old.id] is NoticeState.OUTDATED and states[done.id] is NoticeState.OUTDATED
+    assert "current template is version 2" in notices.status(done.id).describe()
+    again = notices.give(done.id, date.today())
+    assert again.template_version == 2 and again.record_id.startswith("K-")
+    assert notices.status(done.id).state is NoticeState.UNACKNOWLEDGED
+    assert vault.clients.get_unaudited(done.id).consent_notice_date == date.today().isoformat()
+    with pytest.raises(UsageError, match="before it was given"):
+        notices.give(missing.id, "2026-03-02", acknowledged_on="2026-03-01")
+    with pytest.raises(UsageError, match="in the future"):
+        notices.give(missing.id, "2999-01-01")
+    assert notices.status(missing.id).state is NoticeState.MISSING
+    actions = [e.action for e in vault.audit.entries()]
+    assert actions.count("notice") == 4  # given, acknowledged, template saved, given
+
+
+def test_pdf_ready_to_sign_shows_hostile_text_literally(vault: Vault, tmp_path: Path) -> None:
+    client = vault.clients.add(
+        HOSTILE.replace("\x1b", "").replace("\u202e", ""), date_of_birth="1990-04-05"
+    )
+    notices = vault.disclosures.notices
+    notices.save_template("## Fees [b]bold[/b] <i>\nCharged **as** $[red]typed[/red].")
+    out = notices.write(client.id, tmp_path / "notice.pdf", today=date(2026, 12, 2))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "[bold red]Kai[/]" in text and "漢字" in text
+    assert "Fees [b]bold[/b] <i>" in text and "$[red]typed[/red]" in text
+    assert "1990-04-05" in text and "2026-12-02" in text and "template version 2" in text
+    assert "Signature" in text and "Date" in text
+    row = vault.db.one("SELECT kind, client_id FROM exports ORDER BY id DESC LIMIT 1")
+    assert row is not None and int(row["client_id"]) == client.id
+
+
+def test_parse_keeps_optional_on_sections() -> None:
+    sections = parse_template("## A\none\n## B (optional: on)\ntwo")
+    assert [(s.title, s.optional, s.enabled) for s in sections] == [
+        ("A", False, True),
+        ("B", True, True),
+    ]
