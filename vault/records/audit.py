@@ -70,6 +70,9 @@ class Action(StrEnum):
     # Keyed chain and rollback detection (issue 10 item 8).
     AUDIT_KEYED = "audit_keyed"
     ROLLBACK_DETECTED = "rollback_detected"
+    # The open export (issue 16): an export is EXPORT with object type "vault_export"; a
+    # vault made from one records IMPORT (counts and the export's digest only).
+    IMPORT = "import"
 
 
 _DetailValue = str | int | float | bool | None

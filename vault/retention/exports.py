@@ -61,7 +61,8 @@ def _state(path: Path, sha256: str, size: int) -> str:
 
 
 def outside_copies(vault: Vault, client_ids: Collection[int]) -> dict[int, list[OutsideCopy]]:
-    """Per client: every release (with its saved file's state) and every saved accounting."""
+    """Per client: every release (with its saved file's state), every saved accounting and
+    every open export holding the client (`confide export`)."""
     db = vault.db
     marks, values = ids_sql(client_ids)
     found: dict[int, list[OutsideCopy]] = {cid: [] for cid in values}
@@ -78,7 +79,7 @@ def outside_copies(vault: Vault, client_ids: Collection[int]) -> dict[int, list[
             saved.setdefault(int(r["disclosure_id"]), []).append(
                 (int(r["id"]), r["path"], r["sha256"], int(r["size"]))
             )
-        elif r["kind"] == "accounting":
+        elif r["kind"] in ("accounting", "open_export"):
             accountings.append(r)
     for d in db.query(
         f"SELECT id, client_id, disclosed_at, request_type FROM disclosures "
@@ -107,7 +108,7 @@ def outside_copies(vault: Vault, client_ids: Collection[int]) -> dict[int, list[
     for r in accountings:
         found[int(r["client_id"])].append(
             OutsideCopy(
-                "accounting",
+                str(r["kind"]),
                 "",
                 str(r["written_at"])[:10],
                 "",

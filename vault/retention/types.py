@@ -96,8 +96,8 @@ class OutsideCopy:
     """Something that left the vault for a client (a release, an accounting): out of reach of
     the disposal unless its saved file was found unchanged and overwritten (`copy`)."""
 
-    kind: str  # "release" or "accounting"
-    reference: str  # R-000001 for a release; "" for an accounting
+    kind: str  # "release", "accounting" or "open_export"
+    reference: str  # R-000001 for a release; "" for an accounting or an open export
     date: str
     recipient: str  # the recipient's role, never a name ("" for an accounting)
     copy: str  # what became of the file it was saved to: see `exports.COPY_STATES`
@@ -125,11 +125,12 @@ class OutsideCopy:
         )
 
     def describe(self) -> str:
-        what = (
-            f"release {self.reference} of {self.date} to {self.recipient}"
-            if self.kind == "release"
-            else f"accounting of disclosures of {self.date}"
-        )
+        if self.kind == "release":
+            what = f"release {self.reference} of {self.date} to {self.recipient}"
+        elif self.kind == "open_export":
+            what = f"open export (confide export) of {self.date}"
+        else:
+            what = f"accounting of disclosures of {self.date}"
         return f"{what}: {self.copy}"
 
 
