@@ -112,6 +112,24 @@ EXAMPLES: list[tuple[str, ...]] = [
     ("retention", "add", "de-psych", "--label", "Germany, 10 years", "--years", "10"),
     ("retention", "set", "C-00001", "de-psych"),
     ("retention", "default", "apa"),
+    (
+        "export",
+        "--out",
+        "{tmp}/record.age",
+        "--export-passphrase-file",
+        "{tmp}/export-pass",
+        "--yes",
+    ),
+    (
+        "--vault",
+        "{tmp}/imported",
+        "import",
+        "{tmp}/record.age",
+        "--export-passphrase-file",
+        "{tmp}/export-pass",
+        "--kdf",
+        "test-insecure",
+    ),
     ("dispose", "--due"),
     ("dispose", "C-00002", "--confirm", "Olin Pastdue"),
     ("dispose", "verify"),
@@ -185,6 +203,8 @@ def run_examples(
     drive.mkdir(parents=True, exist_ok=True)
     (tmp / "new-pass").write_text("a new passphrase for the second vault\n")
     (tmp / "new-pass").chmod(0o600)  # secret files others can read are refused
+    (tmp / "export-pass").write_text("harbor lantern tidal minor quartz\n")
+    (tmp / "export-pass").chmod(0o600)
     values: dict[str, str] = {"tmp": str(tmp), "drive": str(drive)}
     done: list[tuple[list[str], CliResult]] = []
     for example in EXAMPLES:

@@ -71,7 +71,7 @@ class ExportSummary:
     path: str
     clients: tuple[str, ...]
     notes: int
-    pnotes: int | None  # None: psychotherapy notes not included
+    psychotherapy_notes: int | None  # None: not included
     files: int
     size: int
     sha256: str
@@ -81,7 +81,7 @@ class ExportSummary:
             "path": self.path,
             "clients": list(self.clients),
             "notes": self.notes,
-            "psychotherapy_notes": self.pnotes,
+            "psychotherapy_notes": self.psychotherapy_notes,
             "files": self.files,
             "size": self.size,
             "sha256": self.sha256,
