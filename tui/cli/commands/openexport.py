@@ -189,7 +189,8 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> None:
         lambda: "\n".join(
             [
                 f"Made a new vault at {ctx.folder} from {args.file}: {summary.clients} "
-                f"clients, {summary.notes} notes, {summary.psychotherapy_notes} psychotherapy notes.",
+                f"clients, {summary.notes} notes, {summary.pnotes} "
+                "psychotherapy notes.",
                 "",
                 "Recovery key of the new vault (shown once; write it down and keep it offline):",
                 "",
