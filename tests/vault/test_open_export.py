@@ -164,9 +164,7 @@ def test_debian_age_opens_the_export_and_every_document_validates(
         jsonschema.validate(pn, _part("psychotherapy_notes"))
         assert files[f"confide-export/clients/{record_id}/record.pdf"].startswith(b"%PDF-")
     for name, part in (("practice.json", "practice"), ("audit-log.json", "audit_log")):
-        jsonschema.validate(
-            json.loads(files[f"confide-export/{name}"]), _part(part)
-        )
+        jsonschema.validate(json.loads(files[f"confide-export/{name}"]), _part(part))
     # The shipped schema is the one docs/ shows, and the archive carries it.
     assert json.loads(files["confide-export/schema/export-schema-v1.json"]) == SCHEMA
     # A wrong passphrase: age refuses, nothing is written.
