@@ -387,3 +387,35 @@ def test_the_schema_and_the_export_name_every_column_the_database_has(vault: Vau
     assert notes - {"client_id"} <= note_fields
     clients = {str(r[1]) for r in vault.db.query("PRAGMA table_info(clients)")}
     assert clients - {"legal_name_sealed"} <= set(SCHEMA["properties"]["client"]["properties"])
+
+
+def test_migration_14_keeps_every_recorded_copy(vault: Vault, tmp_path: Path) -> None:
+    """A vault from before migration 14 (exports' old CHECK, a release recorded) upgrades at
+    unlock with its rows as they were, and then accepts open exports."""
+    folder = vault.folder
+    client = vault.clients.add("Ada Quist")
+    db = vault.db
+    with db.atomic():
+        db.execute("DROP TABLE exports")
+        db.execute(
+            "CREATE TABLE exports (id INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN "
+            "('release', 'accounting', 'certificate')), client_id INTEGER REFERENCES "
+            "clients(id) ON DELETE CASCADE, disclosure_id INTEGER, path TEXT NOT NULL, "
+            "sha256 TEXT NOT NULL, size INTEGER NOT NULL, written_at TEXT NOT NULL)"
+        )
+        db.execute(
+            "INSERT INTO exports VALUES (5, 'release', ?, 3, '/x/r.txt', 'ab', 12, 't')",
+            (client.id,),
+        )
+        db.execute("DELETE FROM schema_migrations WHERE version = 14")
+    vault.lock()
+    again = Vault.unlock(folder, PASSPHRASE)
+    try:
+        assert [tuple(r) for r in again.db.query("SELECT * FROM exports")] == [
+            (5, "release", client.id, 3, "/x/r.txt", "ab", 12, "t")
+        ]
+        _export(again, tmp_path / "after.age")
+        kinds = [str(r[0]) for r in again.db.query("SELECT kind FROM exports ORDER BY id")]
+        assert kinds == ["release", "open_export"]
+    finally:
+        again.lock()
