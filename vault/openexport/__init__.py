@@ -206,6 +206,16 @@ def export_record(
             owners: list[int | None] = [c.id for c in ctx.clients] or [None]
             for owner in owners:
                 record_export(vault.db, target, data, "open_export", owner)
+            for client in ctx.clients:
+                # One entry per client, so each client's own audit trail shows the export.
+                vault.audit.record(
+                    Action.EXPORT,
+                    "vault_export",
+                    None,
+                    client=client.id,
+                    notes=len(ctx.documents[client.id]["notes"]),
+                    pnotes=sum(1 for n in ctx.pnotes or () if n.client_id == client.id),
+                )
             vault.audit.record(
                 Action.EXPORT,
                 "vault_export",
