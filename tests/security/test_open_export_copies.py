@@ -33,7 +33,7 @@ def test_disposal_lists_the_open_export_and_overwrites_it_when_asked(
     (record,) = result.certificate.records
     assert [o.copy for o in record.outside if o.kind == "open_export"] == [OVERWRITTEN]
     text = render_text(result.certificate)
-    assert "open export (confide export) of" in text and str(out) not in text
+    assert "open export of" in text and str(out) not in text
 
 
 def test_without_asking_the_open_export_stays_and_the_certificate_says_so(

@@ -320,7 +320,7 @@ def test_the_export_is_recorded_as_a_copy_outside_the_vault_and_audited(
     copies = outside_copies(vault, [practice.client])[practice.client]
     mine = [c for c in copies if c.kind == "open_export"]
     assert len(mine) == 1 and mine[0].copy == PRESENT
-    assert mine[0].describe().startswith("open export (confide export) of ")
+    assert mine[0].describe().startswith("open export of ")
     exports = [
         e
         for e in vault.audit.entries(limit=20)

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..records.audit import AuditEntry
 from ..records.models import Client, Note, OmitSpan, PsychotherapyNote
-from ..timefmt import local_time
 
 if TYPE_CHECKING:
     from ..vault import Vault
@@ -445,7 +444,3 @@ PARTS: list[Part] = [
     audit_log,
     certificates,
 ]
-
-
-def when(stamp: str | None) -> str:
-    return local_time(stamp) if stamp else "-"

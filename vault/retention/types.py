@@ -128,7 +128,7 @@ class OutsideCopy:
         if self.kind == "release":
             what = f"release {self.reference} of {self.date} to {self.recipient}"
         elif self.kind == "open_export":
-            what = f"open export (confide export) of {self.date}"
+            what = f"open export of {self.date}"
         else:
             what = f"accounting of disclosures of {self.date}"
         return f"{what}: {self.copy}"
