@@ -425,3 +425,28 @@ def test_migration_14_keeps_every_recorded_copy(vault: Vault, tmp_path: Path) ->
         assert kinds == ["release", "open_export"]
     finally:
         again.lock()
+
+
+def test_an_import_refuses_a_file_changed_inside_the_archive(vault: Vault, tmp_path: Path) -> None:
+    """The attack: someone with the export passphrase edits a note in record.json and
+    re-encrypts the archive. The manifest's digest no longer matches: refused. (Rewriting the
+    manifest too is not caught: the export is not signed, as the README says.)"""
+    import pyrage
+
+    client = vault.clients.add("Ada Quist")
+    vault.notes.sign(vault.notes.create(client.id, "free", body="the original text").id)
+    out = tmp_path / "record.age"
+    _export(vault, out)
+    files = _members(pyrage.passphrase.decrypt(out.read_bytes(), EXPORT_PASSPHRASE))
+    name = "confide-export/clients/C-00001/record.json"
+    files[name] = files[name].replace(b"the original text", b"a forged text here")
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for member, data in files.items():
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    forged = tmp_path / "forged.age"
+    forged.write_bytes(pyrage.passphrase.encrypt(buffer.getvalue(), EXPORT_PASSPHRASE))
+    with pytest.raises(DamagedFileError, match="does not match its manifest"):
+        read_export(forged, EXPORT_PASSPHRASE)
