@@ -28,6 +28,13 @@ def test_export_then_import_from_the_command_line(cli: Cli, tmp_path: Path) -> N
     assert made.code == 0, made.stderr
     assert "1 clients, 1 notes, no psychotherapy notes" in made.stdout
     assert out.read_bytes().startswith(b"age-encryption.org/v1\n")
+    scripted = cli(
+        "export", "--out", str(tmp_path / "second.age"), "--export-passphrase-file",
+        str(secret), "--yes", "--json",
+    )  # fmt: skip
+    phases = [m["phase"] for m in scripted.messages if m["type"] == "progress"]
+    assert "PDF records" in phases and phases[-1] == "encrypting"
+    assert scripted.data["psychotherapy_notes"] is None
     new = tmp_path / "new"
     imported = cli(
         "--vault",

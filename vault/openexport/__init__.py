@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 SCHEMA_NAME = "export-schema-v1.json"
 MIN_EXPORT_PASSPHRASE_CHARS = 8
+Progress = Callable[[str, int, int], None]  # (phase, done, total); total 0: not known
 
 README = """\
 CONFIDE OPEN EXPORT (format version 1)
@@ -142,6 +143,7 @@ def build_archive(
     *,
     include_pnotes: bool = False,
     paper: str | None = None,
+    progress: Progress | None = None,
 ) -> tuple[bytes, ExportContext, list[ExportFile]]:
     """The plaintext tar (in memory only) and what went into it. `passphrase` is the vault's,
     asked again: it opens sealed legal names and, when included, psychotherapy notes."""
@@ -165,6 +167,8 @@ def build_archive(
         pnotes,
         vault.audit.entries(limit=1 << 62, newest_first=False),
     )
+    if progress is not None:
+        ctx.progress = progress
     build_documents(ctx, legal)
     files = [
         ExportFile("README.txt", README.encode()),
@@ -187,6 +191,7 @@ def export_record(
     include_pnotes: bool = False,
     force: bool = False,
     paper: str | None = None,
+    progress: Progress | None = None,
 ) -> ExportSummary:
     """Write the open export to `out`: age ciphertext only, recorded and audited."""
     from ..disclosures.writer import check_target, record_export, saved_path, write_export
@@ -194,8 +199,10 @@ def export_record(
     target = check_target(Path(out), force)
     check_export_passphrase(export_passphrase)
     plain, ctx, files = build_archive(
-        vault, passphrase, client_ids, include_pnotes=include_pnotes, paper=paper
+        vault, passphrase, client_ids, include_pnotes=include_pnotes, paper=paper, progress=progress
     )
+    if progress is not None:
+        progress("encrypting", 0, 0)
     data = encrypt(plain, export_passphrase)
     del plain  # the only plaintext copy; Python cannot wipe it, but it is not kept
     notes = sum(len(d["notes"]) for d in ctx.documents.values())

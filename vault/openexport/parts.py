@@ -151,6 +151,8 @@ class ExportContext:
     pnotes: list[PsychotherapyNote] | None  # None: psychotherapy notes not included
     audit: list[AuditEntry] = field(default_factory=list)
     documents: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # (phase, done, total) for a face's progress line: the PDFs take seconds per hundred clients.
+    progress: Callable[[str, int, int], None] = field(default=lambda phase, done, total: None)
 
 
 Part = Callable[[ExportContext], list[ExportFile]]
@@ -328,13 +330,18 @@ def client_pdf(ctx: ExportContext) -> list[ExportFile]:
     from ..disclosures.pdf import render_pdf
     from .render import record_document
 
-    return [
-        ExportFile(
-            f"clients/{doc['client']['record_id']}/record.pdf",
-            render_pdf(record_document(ctx, doc), None, ctx.paper),
+    files = []
+    docs = list(ctx.documents.values())
+    for done, doc in enumerate(docs):
+        ctx.progress("PDF records", done, len(docs))
+        files.append(
+            ExportFile(
+                f"clients/{doc['client']['record_id']}/record.pdf",
+                render_pdf(record_document(ctx, doc), None, ctx.paper),
+            )
         )
-        for doc in ctx.documents.values()
-    ]
+    ctx.progress("PDF records", len(docs), len(docs))
+    return files
 
 
 def psychotherapy_notes(ctx: ExportContext) -> list[ExportFile]:

@@ -12,6 +12,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
+from ..progress import Progress
 from ._choices import KDF_PRESETS
 from ._common import add_command, client_id, unlocked
 
@@ -140,16 +141,21 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
             if answer.strip().lower() not in ("y", "yes"):
                 ctx.out.info("Nothing was written or recorded.")
                 return 1
-        summary = export_record(
-            vault,
-            args.out,
-            secret,
-            passphrase=ctx.secrets.passphrase(),
-            client_ids=clients,
-            include_pnotes=args.include_psychotherapy_notes,
-            force=args.force,
-            paper=args.paper,
-        )
+        line = Progress(ctx.out)
+        try:
+            summary = export_record(
+                vault,
+                args.out,
+                secret,
+                passphrase=ctx.secrets.passphrase(),
+                client_ids=clients,
+                include_pnotes=args.include_psychotherapy_notes,
+                force=args.force,
+                paper=args.paper,
+                progress=lambda phase, done, total: line.update(phase, done, total, "clients"),
+            )
+        finally:
+            line.done()
     pnotes = (
         "no psychotherapy notes"
         if summary.psychotherapy_notes is None
