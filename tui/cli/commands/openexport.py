@@ -134,9 +134,13 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
                 if args.include_psychotherapy_notes
                 else ("no psychotherapy notes")
             )
+            from ..output import safe_text
+
             answer = input(
-                f"Write the complete record of {count} client{'s' if count != 1 else ''} "
-                f"({what}) to {args.out}? [y/N] "
+                safe_text(
+                    f"Write the complete record of {count} client{'s' if count != 1 else ''} "
+                    f"({what}) to {args.out}? [y/N] "
+                )
             )
             if answer.strip().lower() not in ("y", "yes"):
                 ctx.out.info("Nothing was written or recorded.")
