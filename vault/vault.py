@@ -96,7 +96,7 @@ def check_new_passphrase(passphrase: str) -> None:
 # loss to a rolled-back record.db matters most. Every other entry advances it at the latest after
 # `ANCHOR_EVERY` entries, at lock, and at each backup.
 ANCHOR_NOW = frozenset(
-    {"sign", "addendum", "disposal", "passphrase_change", "backup", "restore", "export"}
+    {"sign", "addendum", "disposal", "passphrase_change", "backup", "restore", "export", "import"}
 )
 ANCHOR_EVERY = 64
 
@@ -692,6 +692,32 @@ class Vault:
             wipe_keys(keys)
         self.audit.record(Action.REVEAL, "client", client_id)
         return name
+
+    def reveal_legal_names(self, client_ids: Collection[int], passphrase: str) -> dict[int, str]:
+        """The sealed legal names of the given pseudonymous clients (others are skipped), with
+        one unwrap of the sealed-names key (an open export of many clients); each audited."""
+        blobs = {cid: self.clients.sealed_name_blob(cid) for cid in client_ids}
+        sealed = {cid: blob for cid, blob in blobs.items() if blob is not None}
+        if not sealed:
+            return {}
+        keys = self._keyfile.unwrap_with_passphrase(passphrase, [KeyName.SEALED])
+        names: dict[int, str] = {}
+        try:
+            for cid, blob in sealed.items():
+                try:
+                    names[cid] = open_sealed(
+                        keys[KeyName.SEALED],
+                        blob,
+                        sealed_name_aad(self.vault_id),
+                        SEALED_NAME_PURPOSE,
+                    ).decode("utf-8")
+                except InvalidTag:
+                    raise DamagedFileError(f"the sealed name of C-{cid:05d} is damaged") from None
+        finally:
+            wipe_keys(keys)
+        for cid in names:
+            self.audit.record(Action.REVEAL, "client", cid)
+        return names
 
     def open_psychotherapy_notes(
         self,

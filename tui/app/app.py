@@ -547,6 +547,60 @@ class ConfideApp(App[None]):
 
         self._for_open_client(ReleaseScreen, "Release records")
 
+    def action_export(self, error: str = "", path: str = "") -> None:
+        """The open export (issue 16): a modal asks, a worker writes (scrypt takes seconds)."""
+        from .screens.export import ExportModal, ExportRequest  # loaded on first use
+
+        def entered(request: ExportRequest | None) -> None:
+            vault = self.vault
+            if request is None or vault is None:
+                return
+            from vault.openexport import export_record
+
+            self.run_worker(
+                partial(
+                    export_record,
+                    vault,
+                    Path(request.path).expanduser(),
+                    request.export_passphrase,
+                    passphrase=request.passphrase,
+                    include_pnotes=request.include_pnotes,
+                ),
+                name=request.path,
+                thread=True,
+                exclusive=True,
+                exit_on_error=False,
+                group="export",
+            )
+
+        if self.vault is not None and not isinstance(self.screen, ModalScreen):
+            self.push_screen(ExportModal(error, path), entered)
+
+    def _export_done(self, worker: Worker[Any], state: WorkerState) -> None:
+        if state is WorkerState.SUCCESS:
+            from vault.openexport import ExportSummary
+
+            summary = worker.result
+            assert isinstance(summary, ExportSummary)
+            self.notify(
+                f"Wrote {summary.path}: {len(summary.clients)} clients, {summary.notes} notes"
+                + (
+                    ""
+                    if summary.psychotherapy_notes is None
+                    else f", {summary.psychotherapy_notes} psychotherapy notes"
+                )
+                + ". It is a copy outside the vault: keep it safe.",
+                title="Export written",
+                timeout=15,
+            )
+        elif state is WorkerState.ERROR:
+            error = worker.error
+            if isinstance(error, ConfideError):
+                # Asked again with the path kept, as a wrong passphrase is elsewhere.
+                self.action_export(f"{error.message}; nothing was written.", worker.name)
+            else:
+                self._error(error)
+
     def action_practice(self) -> None:
         from .screens.practice import PracticeScreen  # loaded on first use
 
@@ -709,6 +763,8 @@ class ConfideApp(App[None]):
                     self.open_pnotes(int(worker.name), "Wrong passphrase. Try again.")
                 else:
                     self._error(worker.error)
+        elif worker.group == "export":
+            self._export_done(worker, event.state)
         elif worker.group == "passphrase":
             if event.state is WorkerState.SUCCESS:
                 self.notify("Passphrase changed. Use the new one from now on.", title="Passphrase")
@@ -796,6 +852,11 @@ class ConfideApp(App[None]):
             "Confidentiality notice",
             "Active clients whose notice is missing, outdated or unsigned; write and record it",
             self.action_notices,
+        )
+        yield SystemCommand(
+            "Export the record",
+            "The whole record as an age-encrypted open export, readable without Confide",
+            self.action_export,
         )
         yield SystemCommand(
             "Practice settings",

@@ -75,6 +75,9 @@ class Action(StrEnum):
     ACCESS_DENIAL = "access_denial"
     REPRESENTATIVE = "representative"
     NOTICE = "notice"
+    # The open export (issue 16): an export is EXPORT with object type "vault_export"; a
+    # vault made from one records IMPORT (counts and the export's digest only).
+    IMPORT = "import"
 
 
 _DetailValue = str | int | float | bool | None

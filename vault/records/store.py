@@ -218,6 +218,16 @@ class ClientRecords:
         blob = self._db.scalar("SELECT legal_name_sealed FROM clients WHERE id = ?", (client_id,))
         return None if blob is None else bytes(blob)
 
+    def seal_legal_name(self, name: str) -> bytes:
+        """A legal name sealed to this vault's sealed-names key, as `add` stores it (an import
+        re-seals each pseudonymous client's name for the new vault, as it was stored)."""
+        return seal(
+            self._sealed_public,
+            name.encode("utf-8"),
+            sealed_name_aad(self._vault_id),
+            SEALED_NAME_PURPOSE,
+        )
+
     def note_service_date(self, client_ids: Iterable[int], session_date: str | None) -> None:
         """Move each client's last service date forward to `session_date`."""
         if session_date is None:
