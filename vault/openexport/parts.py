@@ -104,6 +104,72 @@ TABLES: dict[str, tuple[str, ...]] = {
         "rebuttal_on",
         "created_at",
     ),
+    "client_representatives": (
+        "id",
+        "name",
+        "relation",
+        "authority",
+        "documents",
+        "declined_on",
+        "declined_reason",
+        "created_at",
+    ),
+    "minor_services": (
+        "id",
+        "service",
+        "basis",
+        "service_code",
+        "date_from",
+        "date_to",
+        "created_at",
+    ),
+    "access_requests": (
+        "id",
+        "representative_id",
+        "requester_name",
+        "received_on",
+        "due_on",
+        "extended",
+        "extension_reason",
+        "status",
+        "done_on",
+        "disclosure_id",
+        "created_at",
+    ),
+    "access_denials": (
+        "id",
+        "note_id",
+        "start",
+        "end",
+        "ground",
+        "explanation",
+        "denied_on",
+        "denied_by",
+        "request_id",
+        "reviewer",
+        "reviewer_license",
+        "review_requested_on",
+        "reviewed_on",
+        "outcome",
+        "review_reason",
+        "created_at",
+    ),
+    "consent_notices": ("id", "template_version", "given_on", "acknowledged_on", "created_at"),
+    "attachments": (
+        "id",
+        "kind",
+        "link_type",
+        "link_id",
+        "file_name",
+        "media_type",
+        "size",
+        "sha256",
+        "source",
+        "added_at",
+        "assigned_at",
+        "entered_in_error_at",
+        "error_reason",
+    ),
     "exports": ("id", "kind", "disclosure_id", "path", "sha256", "size", "written_at"),
 }
 JSON_COLUMNS = frozenset(
@@ -119,6 +185,11 @@ RESTORED_TABLES = (
     "records_requests",
     "disclosures",
     "amendments",
+    "client_representatives",
+    "minor_services",
+    "access_requests",
+    "access_denials",
+    "consent_notices",
 )
 VAULT_SETTINGS = ("practice.", "retention.default")
 POLICY_COLUMNS = (
@@ -403,8 +474,43 @@ def practice(ctx: ExportContext) -> list[ExportFile]:
         "kind": "practice",
         "settings": settings,
         "retention_policies": policies,
+        "notice_templates": [
+            {"version": int(r[0]), "text": str(r[1]), "created_at": str(r[2])}
+            for r in db.query(
+                "SELECT version, text, created_at FROM notice_templates ORDER BY version"
+            )
+        ],
     }
     return [ExportFile("practice.json", dumps(doc))]
+
+
+# A file's extension from its checked media type (the original name is data, in the JSON).
+_EXTENSIONS = {
+    "application/pdf": "pdf",
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/tiff": "tif",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "image/heic": "heic",
+}
+
+
+def attachment_files(ctx: ExportContext) -> list[ExportFile]:
+    """Each chosen client's attachments, byte for byte (entered-in-error ones too: they are
+    part of the record, marked in the JSON)."""
+    out: list[ExportFile] = []
+    for client in ctx.clients:
+        found = ctx.vault.attachments.for_export(client.id, include_entered_in_error=True)
+        for attachment, chunks in found:
+            ext = _EXTENSIONS.get(attachment.media_type, "bin")
+            out.append(
+                ExportFile(
+                    f"clients/{client.record_id}/attachments/F-{attachment.id:05d}.{ext}",
+                    b"".join(chunks),
+                )
+            )
+    return out
 
 
 def audit_log(ctx: ExportContext) -> list[ExportFile]:
@@ -446,6 +552,7 @@ PARTS: list[Part] = [
     client_json,
     client_markdown,
     client_pdf,
+    attachment_files,
     psychotherapy_notes,
     practice,
     audit_log,

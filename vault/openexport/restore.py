@@ -244,6 +244,12 @@ def _restore_practice(vault: Vault, practice: dict[str, Any]) -> None:
             vault.save_setting(str(key), str(value))
     for policy in practice["retention_policies"]:
         _insert(vault, "retention_policies", {c: policy[c] for c in POLICY_COLUMNS})
+    # Version 1 is every vault's built-in text; the practice's own versions follow it.
+    for template in practice.get("notice_templates", []):
+        vault.db.execute(
+            "INSERT OR IGNORE INTO notice_templates (version, text, created_at) VALUES (?, ?, ?)",
+            (int(template["version"]), str(template["text"]), str(template["created_at"])),
+        )
 
 
 def _restore_pnotes(vault: Vault, export: OpenExport, passphrase: str) -> int:
@@ -276,6 +282,9 @@ def _restore(vault: Vault, export: OpenExport, passphrase: str) -> ImportSummary
         for doc in export.clients:
             _restore_client(vault, doc)
         notes = _restore_notes(vault, export, present)
+        # A client's notice date made a notice row by trigger; the export's own rows (with
+        # their template versions and signatures) replace those.
+        vault.db.execute("DELETE FROM consent_notices")
         for doc in export.clients:
             _restore_tables(vault, doc)
         for table, floor in export.manifest.get("id_floors", {}).items():
