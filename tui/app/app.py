@@ -477,6 +477,11 @@ class ConfideApp(App[None]):
 
         self._for_open_client(ReleaseScreen, "Release records")
 
+    def action_consult(self) -> None:
+        from .screens.consult import ConsultScreen  # loaded on first use
+
+        self._for_open_client(ConsultScreen, "Case summary")
+
     def action_practice(self) -> None:
         from .screens.practice import PracticeScreen  # loaded on first use
 
@@ -690,6 +695,11 @@ class ConfideApp(App[None]):
         )
         yield SystemCommand(
             "Authorizations", "The open client's release authorizations", self.action_authorizations
+        )
+        yield SystemCommand(
+            "Case summary",
+            "A de-identified summary of the open client's notes, for supervision (reviewed first)",
+            self.action_consult,
         )
         yield SystemCommand(
             "Practice settings",

@@ -53,6 +53,7 @@ class TimelineScreen(ReloadingScreen):
         Binding("l", "late_entry", "Late"),
         Binding("e", "edit_client", "Edit"),
         Binding("p", "pnotes", "Psych notes"),
+        Binding("c", "consult", "Case summary"),
     ]
 
     def __init__(self, client_id: int) -> None:
@@ -185,6 +186,9 @@ class TimelineScreen(ReloadingScreen):
 
     def action_pnotes(self) -> None:
         self.capp.open_pnotes(self.client_id)
+
+    def action_consult(self) -> None:
+        self.capp.action_consult()
 
 
 def template_picker() -> ChoiceModal:
