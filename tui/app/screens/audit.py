@@ -87,10 +87,10 @@ class AuditScreen(VaultScreen):
                     compact=True,
                 )
             with Vertical(classes="audit-filter audit-day"):
-                yield Label("From (local day)")
+                yield Label("From day")
                 yield SafeInput(id="audit-from", compact=True, placeholder="YYYY-MM-DD")
             with Vertical(classes="audit-filter audit-day"):
-                yield Label("To (local day)")
+                yield Label("To day")
                 yield SafeInput(id="audit-to", compact=True, placeholder="YYYY-MM-DD")
         yield Static("", id="audit-status", markup=False)
         yield DataTable(id="audit", cursor_type="row", zebra_stripes=True)

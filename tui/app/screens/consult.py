@@ -60,6 +60,10 @@ def review_text(summary: CaseSummary) -> Text:
     return text
 
 
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 class RedactModal(ModalScreen[str | None]):
     """Asks for words to redact wherever they occur in the summary."""
 
@@ -117,7 +121,7 @@ class ConsultScreen(VaultScreen):
                     yield Label("To (session date)")
                     yield SafeInput(id="consult-to", compact=True, placeholder="YYYY-MM-DD")
                 yield Checkbox(
-                    "Psychotherapy notes in the range (passphrase)",
+                    "Psych notes too (passphrase)",
                     id="consult-pnotes",
                     compact=True,
                 )
@@ -298,20 +302,22 @@ class ConsultScreen(VaultScreen):
         table.clear()
         for item in summary.replacements():
             original = "(privacy mode)" if self.privacy else str(item["original"])
-            reason = str(item["reason"]) + ("" if item["restorable"] else " (kept)")
+            # A star marks what the vault knows (never restorable); long cells are cut so the
+            # reason still fits 80 columns.
+            number = f"{item['number']}{'' if item['restorable'] else '*'}"
             table.add_row(
-                plain(item["number"]),
-                plain(original.replace("\n", " ")),
-                plain(item["replacement"]),
-                plain(reason),
+                plain(number),
+                plain(_cut(original.replace("\n", " "), 20)),
+                plain(_cut(str(item["replacement"]), 18)),
+                plain(item["reason"]),
                 key=str(item["number"]),
             )
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1), animate=False)
         self._status(
             message
-            or f"Step 2 of 2: {len(summary.findings)} replacements. r restores a guess, "
-            "x redacts more, F6 writes; esc goes back to the notes."
+            or f"Step 2 of 2: {len(summary.findings)} replacements (* known to the vault, "
+            "kept). r restores a guess, x redacts more, F6 writes; esc: back to the notes."
         )
 
     def privacy_changed(self) -> None:
