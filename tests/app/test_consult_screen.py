@@ -199,6 +199,13 @@ async def test_restore_a_guess_redact_more_and_known_names_stay(folder: Path) ->
         await settle(pilot)
         assert "[bold]x[/]" not in review(screen)
         assert "[bold]x[/]" in static_text(screen.query_one("#consult-status", Static))
+        await pilot.press("f2")  # privacy mode: the originals leave the table
+        await settle(pilot)
+        originals = {str(table.get_row_at(i)[1]) for i in range(table.row_count)}
+        assert originals == {"(privacy mode)"}
+        assert "Maya" not in "\n".join(lines(app))
+        await pilot.press("f2")
+        await settle(pilot)
         await pilot.press("escape")  # back to picking: the summary is dropped
         await settle(pilot)
         assert screen.summary is None and screen.query_one("#consult-notes").display

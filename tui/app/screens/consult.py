@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, DataTable, Input, Label, Select, Static
 
-from vault import ConfideError, EntryType
+from vault import Client, ConfideError, EntryType
 from vault.consult import CaseSummary, Consult, SummaryFormat
 from vault.records.audit import Action
 
@@ -108,6 +108,7 @@ class ConsultScreen(VaultScreen):
         self.ticked: set[int] = set()
         self.summary: CaseSummary | None = None
         self.written: Path | None = None
+        self.client: Client | None = None
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
@@ -174,7 +175,8 @@ class ConsultScreen(VaultScreen):
         except ConfideError as e:
             self.show_error(e)
             return
-        self.title = f"Case summary: {self.capp.client_label(client)}"
+        self.client = client
+        self._set_title()
         table = self.query_one("#consult-notes", DataTable)
         table.clear()
         for note in timeline:
@@ -320,7 +322,12 @@ class ConsultScreen(VaultScreen):
             "kept). r restores a guess, x redacts more, F6 writes; esc: back to the notes."
         )
 
+    def _set_title(self) -> None:
+        if self.client is not None:
+            self.title = f"Case summary: {self.capp.client_label(self.client)}"
+
     def privacy_changed(self) -> None:
+        self._set_title()
         self._show_summary()
 
     def action_restore(self) -> None:
