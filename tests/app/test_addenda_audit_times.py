@@ -183,3 +183,60 @@ async def test_audit_filters_by_client_action_and_local_days(
         assert all(len(line) <= 80 for line in lines(app))
         footer = lines(app)[-1]
         assert "Back" in footer and "Clear filters" in footer
+
+
+async def test_amended_note_beside_an_addendum_keeps_flagged_text_out_in_privacy_mode(
+    tmp_path: Path,
+) -> None:
+    folder = make_practice(tmp_path / "vault")
+    vault = Vault.unlock(folder, PASSPHRASE)
+    try:
+        client = vault.clients.list()[0]
+        note = vault.notes.create(
+            client.id, "free", body="Seen today. {{omit:substance}}Drinks nightly{{/omit}} Plan."
+        )
+        note = vault.notes.sign(note.id)
+        addendum = vault.notes.addend(note.id, "", sign=False)
+    finally:
+        vault.lock()
+    app = app_for(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        app.open_note(addendum.id)
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, NoteEditorScreen)
+        assert "Drinks nightly" in static_text(editor.query_one("#amends", Static))
+        await pilot.press("f2")
+        await settle(pilot)
+        amends = static_text(editor.query_one("#amends", Static))
+        assert "Drinks nightly" not in amends and "withheld" in amends
+        assert "Drinks nightly" not in "\n".join(lines(app))
+
+
+async def test_case_summary_screen_shows_a_hostile_client_name_literally(tmp_path: Path) -> None:
+    from tui.app.screens.consult import ConsultScreen
+
+    folder = make_practice(tmp_path / "vault")
+    vault = Vault.unlock(folder, PASSPHRASE)
+    try:
+        client = vault.clients.add("[@click=app.quit]Ann[/] [bold]Lee")
+        vault.notes.create(client.id, "free", body=f"{client.display_name} came [red]late[/red].")
+    finally:
+        vault.lock()
+    app = app_for(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        app.open_client(client.id)
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ConsultScreen)
+        assert "[@click=app.quit]Ann[/] [bold]Lee" in "\n".join(lines(app))
+        await pilot.press("space", "f5")
+        await settle(pilot)
+        assert screen.summary is not None
+        assert app.is_running  # the click markup did not quit the app
+        shown = static_text(screen.query_one("#consult-text", Static))
+        assert "[1: the client] came [red]late[/red]." in shown
