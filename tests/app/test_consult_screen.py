@@ -162,6 +162,15 @@ async def test_cancelled_write_writes_nothing_and_identifying_names_are_refused(
         await settle(pilot)
         assert not (tmp_path / "for-group.txt").exists()
         assert app.vault is not None and not app.vault.audit.entries(action="consult")
+        # An existing file is never replaced from the app, even after "yes".
+        (tmp_path / "for-group.txt").write_text("keep me")
+        await pilot.press("f6")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert (tmp_path / "for-group.txt").read_text() == "keep me"
+        assert "Not written" in static_text(screen.query_one("#consult-status", Static))
+        assert not app.vault.audit.entries(action="consult")
 
 
 async def test_restore_a_guess_redact_more_and_known_names_stay(folder: Path) -> None:
@@ -252,3 +261,35 @@ async def test_the_palette_opens_the_case_summary_for_the_open_client(folder: Pa
         next(c for c in app.get_system_commands(app.screen) if c.title == "Case summary").callback()
         await settle(pilot)
         assert isinstance(app.screen, ConsultScreen) and app.screen.client_id == 1
+
+
+async def test_one_psychotherapy_note_picked_by_hand_with_the_passphrase_twice(
+    folder: Path,
+) -> None:
+    app = app_for(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_consult(app, pilot)
+        table = screen.query_one("#consult-notes", DataTable)
+        before = table.row_count
+        await pilot.press("p")
+        await settle(pilot)
+        assert isinstance(app.screen, PassphraseModal)
+        await pilot.press(*"wrong passphrase", "enter")
+        await settle(pilot)
+        assert table.row_count == before  # nothing listed without the passphrase
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press(*PASSPHRASE, "enter")
+        await settle(pilot)
+        assert table.row_count == before + 1
+        assert "Psychotherapy note" in "\n".join(lines(app))
+        assert "Okonkwo" not in "\n".join(lines(app))  # dates only, no text, in the list
+        table.move_cursor(row=before)
+        await pilot.press("space", "f5")
+        await settle(pilot)
+        assert isinstance(app.screen, PassphraseModal)  # asked again: not kept in between
+        await pilot.press(*PASSPHRASE, "enter")
+        await settle(pilot)
+        assert screen.summary is not None
+        assert screen.summary.note_ids == () and len(screen.summary.pnote_ids) == 1
+        assert "Psychotherapy note" in review(screen)

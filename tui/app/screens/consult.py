@@ -97,6 +97,7 @@ class ConsultScreen(VaultScreen):
         Binding("escape", "back", "Back"),
         Binding("space", "tick", "Tick", show=False),
         Binding("f5", "prepare", "Summary"),
+        Binding("p", "list_pnotes", "Psych notes"),
         Binding("r", "restore", "Restore"),
         Binding("x", "redact", "Redact more"),
         Binding("f6", "write", "Write"),
@@ -106,6 +107,8 @@ class ConsultScreen(VaultScreen):
         super().__init__()
         self.client_id = client_id
         self.ticked: set[int] = set()
+        self.ticked_pnotes: set[int] = set()
+        self.pnotes_listed = False
         self.summary: CaseSummary | None = None
         self.written: Path | None = None
         self.client: Client | None = None
@@ -122,7 +125,7 @@ class ConsultScreen(VaultScreen):
                     yield Label("To (session date)")
                     yield SafeInput(id="consult-to", compact=True, placeholder="YYYY-MM-DD")
                 yield Checkbox(
-                    "Psych notes too (passphrase)",
+                    "Psych notes in the range",
                     id="consult-pnotes",
                     compact=True,
                 )
@@ -194,8 +197,8 @@ class ConsultScreen(VaultScreen):
                 key=str(note.id),
             )
         self._status(
-            "Step 1 of 2: tick notes (space) or give session dates, then F5. "
-            "Nothing is written before you confirm."
+            "Step 1 of 2: tick notes (space) or give session dates, then F5; p lists "
+            "psychotherapy notes. Nothing is written before you confirm."
         )
 
     def location(self) -> Location | None:
@@ -213,6 +216,8 @@ class ConsultScreen(VaultScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("tick", "prepare"):
             return not self.reviewing
+        if action == "list_pnotes":
+            return not self.reviewing and not self.pnotes_listed
         if action in ("restore", "redact", "write"):
             return self.reviewing
         return True
@@ -226,9 +231,51 @@ class ConsultScreen(VaultScreen):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
         if key.value is None:
             return
-        note_id = int(key.value)
-        self.ticked ^= {note_id}
-        table.update_cell(key, "tick", TICK if note_id in self.ticked else UNTICKED)
+        # Psychotherapy notes are keyed "p<id>": a separate record, never mixed with notes.
+        chosen = self.ticked_pnotes if key.value.startswith("p") else self.ticked
+        record = int(key.value.removeprefix("p"))
+        chosen ^= {record}
+        table.update_cell(key, "tick", TICK if record in chosen else UNTICKED)
+
+    def action_list_pnotes(self) -> None:
+        """Add the client's psychotherapy notes (dates only) to the list, to tick one by one.
+
+        The passphrase is asked now and again at F5: it is not kept in between."""
+        if self.reviewing or self.pnotes_listed:
+            return
+
+        def entered(passphrase: str | None) -> None:
+            if passphrase is None:
+                return
+            try:
+                area = self.vault.open_psychotherapy_notes(passphrase)
+                try:
+                    pnotes = area.list(self.client_id)
+                finally:
+                    area.lock()
+            except ConfideError as e:
+                self._status(f"Psychotherapy notes not listed: {e.message}", error=True)
+                return
+            self.pnotes_listed = True
+            table = self.query_one("#consult-notes", DataTable)
+            for pnote in pnotes:
+                table.add_row(
+                    UNTICKED,
+                    plain(pnote.session_date or "-"),
+                    plain(pnote.record_id),
+                    Text("Psychotherapy note", style="bold red"),
+                    "",
+                    key=f"p{pnote.id}",
+                )
+            self._status(
+                f"{len(pnotes)} psychotherapy note(s) listed: tick the ones to include; F5 asks "
+                "the passphrase again."
+            )
+            self.refresh_bindings()
+
+        self.app.push_screen(
+            PassphraseModal("The passphrase again, to list the psychotherapy notes."), entered
+        )
 
     @on(DataTable.RowSelected, "#consult-notes")
     def row_chosen(self) -> None:
@@ -237,7 +284,7 @@ class ConsultScreen(VaultScreen):
     def action_prepare(self) -> None:
         if self.reviewing:
             return
-        want_pnotes = self.query_one("#consult-pnotes", Checkbox).value
+        want_pnotes = self.query_one("#consult-pnotes", Checkbox).value or bool(self.ticked_pnotes)
         try:
             client = self.vault.clients.get_unaudited(self.client_id)
         except ConfideError as e:
@@ -271,6 +318,7 @@ class ConsultScreen(VaultScreen):
                 note_ids=ticked,
                 date_from=date_from,
                 date_to=date_to,
+                pnote_ids=sorted(self.ticked_pnotes),
                 pnotes_in_range=self.query_one("#consult-pnotes", Checkbox).value,
                 passphrase=passphrase,
             )
