@@ -601,6 +601,11 @@ class ConfideApp(App[None]):
             else:
                 self._error(error)
 
+    def action_consult(self) -> None:
+        from .screens.consult import ConsultScreen  # loaded on first use
+
+        self._for_open_client(ConsultScreen, "Case summary")
+
     def action_practice(self) -> None:
         from .screens.practice import PracticeScreen  # loaded on first use
 
@@ -857,6 +862,11 @@ class ConfideApp(App[None]):
             "Export the record",
             "The whole record as an age-encrypted open export, readable without Confide",
             self.action_export,
+        )
+        yield SystemCommand(
+            "Case summary",
+            "A de-identified summary of the open client's notes, for supervision (reviewed first)",
+            self.action_consult,
         )
         yield SystemCommand(
             "Practice settings",

@@ -208,9 +208,42 @@ class AuditLog:
                 )
         return len(rows)
 
-    def entries(self, limit: int = 200, newest_first: bool = True) -> list[AuditEntry]:
+    def entries(
+        self,
+        limit: int = 200,
+        newest_first: bool = True,
+        *,
+        client: int | None = None,
+        action: str | None = None,
+        since: str | None = None,
+        before: str | None = None,
+    ) -> list[AuditEntry]:
+        """Entries, optionally only those about `client` (the client itself, its timeline or
+        psychotherapy notes, or naming it in the detail), of one `action`, and with `at` in
+        [`since`, `before`) (stored UTC ISO strings, which sort as times)."""
         order = "DESC" if newest_first else "ASC"
-        rows = self._db.query(f"SELECT * FROM audit_log ORDER BY seq {order} LIMIT ?", (limit,))
+        where: list[str] = []
+        params: list[object] = []
+        if client is not None:
+            where.append(
+                "((object_type IN ('client', 'timeline', 'pnotes') AND object_id = ?) "
+                "OR json_extract(detail, '$.client') = ?)"
+            )
+            params += [str(client), client]
+        if action is not None:
+            where.append("action = ?")
+            params.append(action)
+        if since is not None:
+            where.append("at >= ?")
+            params.append(since)
+        if before is not None:
+            where.append("at < ?")
+            params.append(before)
+        clause = f"WHERE {' AND '.join(where)} " if where else ""
+        rows = self._db.query(
+            f"SELECT * FROM audit_log {clause}ORDER BY seq {order} LIMIT ?",  # noqa: S608 - fixed clauses
+            (*params, limit),
+        )
         return [
             AuditEntry(
                 int(r["seq"]),

@@ -670,6 +670,14 @@ class NoteRecords:
             signed_at=row["signed_at"],
         )
 
+    def addenda(self, note_id: int) -> list[Note]:
+        """The addenda of a note, oldest first; each one read is a VIEW in the audit log."""
+        rows = self._db.query(
+            "SELECT id FROM notes WHERE parent_id = ? AND entry_type = ? ORDER BY id",
+            (note_id, EntryType.ADDENDUM.value),
+        )
+        return [self.get(int(r["id"])) for r in rows]
+
     def timeline(self, client_id: int) -> list[NoteSummary]:
         """Every note the client took part in, newest session first, addenda under parents."""
         self._clients._get(client_id)  # raises NotFoundError for an unknown client

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -29,16 +30,19 @@ def template_title(key: str) -> str:
 def entry_label(note: NoteSummary) -> Text:
     """The kind column: addenda and late entries are marked so they cannot be missed."""
     if note.entry_type is EntryType.ADDENDUM:
-        return Text("  ↳ ADDENDUM", style="bold")
+        return Text(f"  ↳ ADDENDUM to N-{note.parent_id or 0:06d}", style="bold")
     label = plain(template_title(note.template))
     if note.entry_type is EntryType.LATE_ENTRY:
         label = Text.assemble(("LATE ENTRY ", "bold reverse"), label)
     return label
 
 
-def status_label(note: NoteSummary) -> Text:
+def status_label(note: NoteSummary, addenda: int = 0) -> Text:
     if note.signed_at:
-        return Text("signed")  # the time is in the note itself
+        # The time is in the note itself; its addenda are counted so they cannot be missed.
+        if addenda:
+            return Text(f"signed +{addenda} add.", style="bold")
+        return Text("signed")
     return Text("DRAFT", style="bold reverse")
 
 
@@ -50,6 +54,7 @@ class TimelineScreen(ReloadingScreen):
         Binding("e", "edit_client", "Edit"),
         Binding("p", "pnotes", "Psych notes"),
         Binding("a", "attachments", "Attachments"),
+        Binding("c", "consult", "Case summary"),
     ]
 
     def __init__(self, client_id: int) -> None:
@@ -97,6 +102,7 @@ class TimelineScreen(ReloadingScreen):
             else None
         )
         table.clear()
+        addenda = Counter(n.parent_id for n in notes if n.entry_type is EntryType.ADDENDUM)
         for note in notes:
             flags = Text("")
             if note.omit_category:
@@ -109,7 +115,7 @@ class TimelineScreen(ReloadingScreen):
                 plain(note.session_date or "-"),
                 plain(note.record_id),
                 entry_label(note),
-                status_label(note),
+                status_label(note, addenda[note.id]),
                 flags,
                 key=str(note.id),
             )
@@ -188,6 +194,9 @@ class TimelineScreen(ReloadingScreen):
         from .attachments import AttachmentsScreen
 
         self.app.push_screen(AttachmentsScreen(self.client_id))
+
+    def action_consult(self) -> None:
+        self.capp.action_consult()
 
 
 def template_picker() -> ChoiceModal:
