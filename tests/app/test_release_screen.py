@@ -209,6 +209,7 @@ async def test_f6_asks_first_showing_where_the_file_goes(tmp_path: Path) -> None
         await settle(pilot)
         screen.query_one("#release-out", Input).value = str(out)
         screen.query_one("#release-password", Input).value = "Tr4vel-kiosk-Lantern"
+        screen.query_one("#release-password-again", Input).value = "Tr4vel-kiosk-Lantern"
         await pilot.press("f6")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
