@@ -738,6 +738,10 @@ class ReleaseScreen(VaultScreen):
     @on(Button.Pressed, "#release-preview-button")
     def action_preview(self) -> None:
         """Check the request's steps (the first one that fails is shown), then prepare."""
+        if self.plan is not None and self._plan_form != self.form():
+            # Now, not when the change's message arrives (after this): it would overwrite
+            # the reason this preview is refused.
+            self._invalidate("The request changed.")
         try:
             form = self.form()
             self._check_who(form)
@@ -916,8 +920,13 @@ class AuthorizationsScreen(VaultScreen):
     ]
 
     DEFAULT_CSS = """
-    AuthorizationsScreen #auths { height: 1fr; }
-    AuthorizationsScreen #auth-form { height: auto; max-height: 60%; border-top: solid $panel; }
+    AuthorizationsScreen #auths { height: auto; max-height: 7; }
+    AuthorizationsScreen #auth-form { height: 1fr; border-top: solid $panel; padding: 0 1; }
+    AuthorizationsScreen .row { height: 3; }
+    AuthorizationsScreen .row .field-label { width: 16; padding: 1 1 0 0; color: $text-muted; }
+    AuthorizationsScreen .row .field-label.second { width: 13; padding: 1 1 0 1; }
+    AuthorizationsScreen .row Input, AuthorizationsScreen .row Select { width: 1fr; }
+    AuthorizationsScreen .row:focus-within .field-label { color: $accent; }
     AuthorizationsScreen #auth-status { margin: 0 1; height: auto; }
     AuthorizationsScreen #auth-status.error { color: $error; }
     """
@@ -932,23 +941,38 @@ class AuthorizationsScreen(VaultScreen):
         yield DataTable(id="auths", cursor_type="row")
         yield Static("", id="auth-status", markup=False)
         with VerticalScroll(id="auth-form"):
-            yield Select(
-                [
-                    (Text("general"), "general"),
-                    (Text("psychotherapy notes (its own kind)"), "psychotherapy_notes"),
-                ],
-                value="general",
-                allow_blank=False,
-                id="auth-kind",
+            # Every field labelled: once filled, placeholders vanish and two bare dates
+            # (signed, expires) could not be told apart.
+            yield _pair(
+                (
+                    "Kind",
+                    Select(
+                        [
+                            (Text("general"), "general"),
+                            (Text("psychotherapy notes"), "psychotherapy_notes"),
+                        ],
+                        value="general",
+                        allow_blank=False,
+                        id="auth-kind",
+                    ),
+                ),
+                ("Signed on", SafeInput(id="auth-signed", placeholder="YYYY-MM-DD")),
             )
-            yield SafeInput(id="auth-what", placeholder="what may be disclosed")
-            yield SafeInput(id="auth-discloser", placeholder="who discloses")
-            yield SafeInput(id="auth-to", placeholder="recipient")
-            yield SafeInput(id="auth-address", placeholder="recipient address (optional)")
-            yield SafeInput(id="auth-purpose", placeholder="purpose")
-            yield SafeInput(id="auth-signed", placeholder="signed on YYYY-MM-DD")
-            yield SafeInput(id="auth-expires", placeholder="expires on YYYY-MM-DD")
-            yield SafeInput(id="auth-event", placeholder="or expiry event")
+            yield _pair(
+                ("May disclose", SafeInput(id="auth-what", placeholder="what, as the form says")),
+            )
+            yield _pair(
+                ("Discloser", SafeInput(id="auth-discloser", placeholder="who discloses")),
+                ("Recipient", SafeInput(id="auth-to", placeholder="who receives")),
+            )
+            yield _pair(
+                ("Address", SafeInput(id="auth-address", placeholder="optional")),
+                ("Purpose", SafeInput(id="auth-purpose", placeholder="what for")),
+            )
+            yield _pair(
+                ("Expires on", SafeInput(id="auth-expires", placeholder="YYYY-MM-DD")),
+                ("or on event", SafeInput(id="auth-event", placeholder="e.g. end of treatment")),
+            )
             yield Button("Record authorization", id="auth-add", variant="primary")
         yield AppFooter()
 
@@ -957,8 +981,19 @@ class AuthorizationsScreen(VaultScreen):
             return  # closed (escape) before it finished mounting: its widgets are going away
         self.privacy_changed()
         table = self.query_one("#auths", DataTable)
-        for label in ("ID", "Kind", "To", "Purpose", "Signed", "Expires", "Status"):
-            table.add_column(label)
+        # Status second and the free-text columns capped: at 80 columns the status of each
+        # authorization is always seen (it was cut off as the last column).
+        for label, width in (
+            ("ID", 7),
+            ("Status", 14),
+            ("Kind", 7),
+            ("To", 14),
+            ("Purpose", 14),
+            ("Expires", 10),
+            ("Signed", 10),
+        ):
+            # Capped only when narrow: a wide terminal shows each text whole.
+            table.add_column(label, width=width if self.app.size.width < 120 else None)
         self.reload()
 
     def privacy_changed(self) -> None:
@@ -980,12 +1015,12 @@ class AuthorizationsScreen(VaultScreen):
                     plain,
                     (
                         a.record_id,
-                        a.kind.value.replace("_", " "),
+                        a.status(today),
+                        "general" if a.kind is AuthorizationKind.GENERAL else "pnotes",
                         a.recipient_name,
                         a.purpose,
-                        a.signed_on,
                         a.expiry,
-                        a.status(today),
+                        a.signed_on,
                     ),
                 ),
                 key=str(a.id),
@@ -1048,6 +1083,15 @@ class AuthorizationsScreen(VaultScreen):
 
     def action_close(self) -> None:
         self.dismiss()
+
+
+def _pair(*fields: tuple[str, Widget]) -> Horizontal:
+    """One or two labelled fields on a row of the authorization form."""
+    children: list[Widget] = []
+    for index, (label, widget) in enumerate(fields):
+        children.append(Static(label, classes="field-label second" if index else "field-label"))
+        children.append(widget)
+    return Horizontal(*children, classes="row")
 
 
 def _auth_label(auth: Authorization, today: date) -> Text:
