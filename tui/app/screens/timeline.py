@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Static
 
 from vault import TEMPLATES, Client, ConfideError, EntryType, NoteSummary, SessionInfo
 
+from ...workflows.retention import policy_choices, retention_summary
 from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
 from ..widgets.safe import plain
@@ -59,6 +60,7 @@ class TimelineScreen(ReloadingScreen):
     def compose(self) -> ComposeResult:
         yield SafeHeader()
         yield Static("", id="client-header", markup=False)
+        yield Static("", id="client-retention", markup=False)
         yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
         yield Static("", id="timeline-hint", markup=False)
         yield AppFooter()
@@ -87,6 +89,11 @@ class TimelineScreen(ReloadingScreen):
         self.query_one("#client-header", Static).update(
             plain(f"{name}  {client.record_id}  {client.status.value}{born}")
         )
+        try:
+            retention = retention_summary(self.vault, self.client_id)
+        except ConfideError as e:
+            retention = f"Retention: {e.message}"
+        self.query_one("#client-retention", Static).update(plain(retention))
         table = self.query_one("#timeline", DataTable)
         # Back from a note the cursor stays on that note, not on the newest one.
         was = (
@@ -169,14 +176,21 @@ class TimelineScreen(ReloadingScreen):
         client_id = self.client_id
 
         def save(fields: dict[str, Any]) -> Client:
+            policy = fields["retention_policy"]
+            if policy is not None:
+                self.vault.retention.get(policy)  # a known policy, or refused before saving
             return self.vault.clients.update(
                 client_id,
                 display_name=fields["name"],
                 date_of_birth=fields["date_of_birth"],
                 status=fields["status"],
+                retention_policy=policy,
             )
 
-        self.app.push_screen(ClientFormModal(save, self.client), lambda _c: self.reload())
+        self.app.push_screen(
+            ClientFormModal(save, self.client, policies=policy_choices(self.vault)),
+            lambda _c: self.reload(),
+        )
 
     def action_pnotes(self) -> None:
         self.capp.open_pnotes(self.client_id)
