@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -135,6 +135,16 @@ class _StepProblem(Exception):
         self.message = message
 
 
+def mark_current_row(screen: Widget, focused: Widget) -> None:
+    """Highlight the label of the field with focus (`:focus-within` was not restyled when
+    focus moved on, so a label stayed lit beside a field no longer focused)."""
+    for row in screen.query(".current"):
+        row.remove_class("current")
+    parent = focused.parent
+    if parent is not None and (parent.has_class("row") or parent.has_class("list-box")):
+        parent.add_class("current")
+
+
 def _row(label: str, *widgets: Widget, row_id: str | None = None) -> Horizontal:
     """A labelled field: the label on the left, always visible once the field is filled."""
     return Horizontal(Static(label, classes="field-label"), *widgets, classes="row", id=row_id)
@@ -158,7 +168,7 @@ class ReleaseScreen(VaultScreen):
     ReleaseScreen .step { padding: 0 1; height: 1fr; }
     ReleaseScreen .row { height: 3; }
     ReleaseScreen .row .field-label { width: 25; padding: 1 1 0 0; color: $text-muted; }
-    ReleaseScreen .row:focus-within .field-label { color: $accent; text-style: bold; }
+    ReleaseScreen .row.current .field-label { color: $accent; text-style: bold; }
     ReleaseScreen .row Input, ReleaseScreen .row Select { width: 1fr; }
     ReleaseScreen .row .inner-label { width: auto; padding: 1 1 0 1; color: $text-muted; }
     ReleaseScreen .row Checkbox { width: 1fr; }
@@ -166,7 +176,7 @@ class ReleaseScreen(VaultScreen):
     ReleaseScreen #release-lists { height: auto; }
     ReleaseScreen #release-lists > Vertical { width: 1fr; height: auto; }
     ReleaseScreen .list-label { color: $text-muted; margin: 0 0 0 1; }
-    ReleaseScreen #release-lists > Vertical:focus-within .list-label {
+    ReleaseScreen .list-box.current .list-label {
         color: $accent; text-style: bold;
     }
     ReleaseScreen #release-kinds, ReleaseScreen #release-include { height: auto; max-height: 10; }
@@ -252,13 +262,13 @@ class ReleaseScreen(VaultScreen):
                     SafeInput(id="release-items", placeholder="N-000012, N-000015 (optional)"),
                 )
                 with Horizontal(id="release-lists"):
-                    with Vertical():
+                    with Vertical(classes="list-box"):
                         yield Static("Document kinds", classes="list-label")
                         yield SelectionList[str](
                             *[(k.plural, k.value, True) for k in DocumentKind],
                             id="release-kinds",
                         )
-                    with Vertical():
+                    with Vertical(classes="list-box"):
                         yield Static("Include flagged on purpose", classes="list-label")
                         yield SelectionList[str](
                             *[(c.label, c.value, False) for c in OmitCategory],
@@ -316,6 +326,9 @@ class ReleaseScreen(VaultScreen):
                     )
         yield Static("", id="release-status", markup=False)
         yield AppFooter()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        mark_current_row(self, event.widget)
 
     def on_mount(self) -> None:
         if self.app.screen is not self:
@@ -926,7 +939,7 @@ class AuthorizationsScreen(VaultScreen):
     AuthorizationsScreen .row .field-label { width: 16; padding: 1 1 0 0; color: $text-muted; }
     AuthorizationsScreen .row .field-label.second { width: 13; padding: 1 1 0 1; }
     AuthorizationsScreen .row Input, AuthorizationsScreen .row Select { width: 1fr; }
-    AuthorizationsScreen .row:focus-within .field-label { color: $accent; }
+    AuthorizationsScreen .row.current .field-label { color: $accent; }
     AuthorizationsScreen #auth-status { margin: 0 1; height: auto; }
     AuthorizationsScreen #auth-status.error { color: $error; }
     """
@@ -935,6 +948,9 @@ class AuthorizationsScreen(VaultScreen):
         super().__init__()
         self.client_id = client_id
         self.auths: list[Authorization] = []
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        mark_current_row(self, event.widget)
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
