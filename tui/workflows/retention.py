@@ -24,7 +24,7 @@ def retention_summary(vault: Vault, client_id: int, today: date | None = None) -
 def policy_choices(vault: Vault) -> list[tuple[str, str]]:
     """(label, key) of every retention policy, the vault default first as DEFAULT_POLICY."""
     default = vault.retention.default()
-    return [(f"Practice default ({default.label})", DEFAULT_POLICY)] + [
+    return [(f"Practice default ({default.key})", DEFAULT_POLICY)] + [
         (p.label, p.key) for p in vault.retention.policies()
     ]
 

@@ -52,6 +52,10 @@ class TimelineScreen(ReloadingScreen):
         Binding("p", "pnotes", "Psych notes"),
     ]
 
+    DEFAULT_CSS = """
+    TimelineScreen #client-retention { padding: 0 1; color: $text-muted; }
+    """
+
     def __init__(self, client_id: int) -> None:
         super().__init__()
         self.client_id = client_id
