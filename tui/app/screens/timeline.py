@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Static
 
 from vault import TEMPLATES, Client, ConfideError, EntryType, NoteSummary, SessionInfo
 
+from ...workflows.retention import policy_choices, retention_summary
 from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
 from ..widgets.safe import plain
@@ -57,6 +58,10 @@ class TimelineScreen(ReloadingScreen):
         Binding("c", "consult", "Case summary"),
     ]
 
+    DEFAULT_CSS = """
+    TimelineScreen #client-retention { padding: 0 1; color: $text-muted; }
+    """
+
     def __init__(self, client_id: int) -> None:
         super().__init__()
         self.client_id = client_id
@@ -65,6 +70,7 @@ class TimelineScreen(ReloadingScreen):
     def compose(self) -> ComposeResult:
         yield SafeHeader()
         yield Static("", id="client-header", markup=False)
+        yield Static("", id="client-retention", markup=False)
         yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
         yield Static("", id="timeline-hint", markup=False)
         yield AppFooter()
@@ -94,6 +100,11 @@ class TimelineScreen(ReloadingScreen):
         self.query_one("#client-header", Static).update(
             plain(f"{name}  {client.record_id}  {client.status.value}{born}  notice: {notice}")
         )
+        try:
+            retention = retention_summary(self.vault, self.client_id)
+        except ConfideError as e:
+            retention = f"Retention: {e.message}"
+        self.query_one("#client-retention", Static).update(plain(retention))
         table = self.query_one("#timeline", DataTable)
         # Back from a note the cursor stays on that note, not on the newest one.
         was = (
@@ -177,15 +188,22 @@ class TimelineScreen(ReloadingScreen):
         client_id = self.client_id
 
         def save(fields: dict[str, Any]) -> Client:
+            policy = fields["retention_policy"]
+            if policy is not None:
+                self.vault.retention.get(policy)  # a known policy, or refused before saving
             return self.vault.clients.update(
                 client_id,
                 display_name=fields["name"],
                 date_of_birth=fields["date_of_birth"],
                 status=fields["status"],
                 **{k: v for k, v in fields.items() if k == "consent_notice_date"},
+                retention_policy=policy,
             )
 
-        self.app.push_screen(ClientFormModal(save, self.client), lambda _c: self.reload())
+        self.app.push_screen(
+            ClientFormModal(save, self.client, policies=policy_choices(self.vault)),
+            lambda _c: self.reload(),
+        )
 
     def action_pnotes(self) -> None:
         self.capp.open_pnotes(self.client_id)
