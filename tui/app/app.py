@@ -34,6 +34,7 @@ from vault import (
     inspect,
 )
 
+from ..workflows.idle import idle_from_env, idle_words
 from ..workflows.unlock import Tidied, finish_interrupted_restore
 from .crash import crash_report
 from .screens.base import Location, VaultScreen
@@ -50,8 +51,6 @@ if TYPE_CHECKING:
 
 KEPT_TIMELINE = "timeline"
 RESTORE_TITLE = "Interrupted restore"
-DEFAULT_IDLE_SECONDS = 300.0
-IDLE_ENV = "CONFIDE_IDLE_MINUTES"
 DEFAULT_PNOTES_IDLE_SECONDS = 120.0
 
 
@@ -84,15 +83,6 @@ def close_log_channels() -> None:
 
 
 close_log_channels()
-
-
-def _count(n: float, unit: str) -> str:
-    return f"{n:g} {unit}" if n == 1 else f"{n:g} {unit}s"
-
-
-def idle_words(seconds: float) -> str:
-    """`1 minute`, `5 minutes`, `30 seconds`: the auto-lock delay in words."""
-    return _count(seconds / 60, "minute") if seconds >= 60 else _count(seconds, "second")
 
 
 class ConfideApp(App[None]):
@@ -155,20 +145,8 @@ class ConfideApp(App[None]):
 
     def _idle_from_env(self) -> float:
         """`CONFIDE_IDLE_MINUTES` (1 to 60) sets the auto-lock; anything else keeps 5 minutes."""
-        raw = os.environ.get(IDLE_ENV, "").strip()
-        if not raw:
-            return DEFAULT_IDLE_SECONDS
-        try:
-            minutes = float(raw)
-        except ValueError:
-            minutes = 0.0
-        if not 1 <= minutes <= 60:
-            self._idle_problem = (
-                f"{IDLE_ENV}={raw!r} is not a number of minutes from 1 to "
-                f"60; locking after {idle_words(DEFAULT_IDLE_SECONDS)}."
-            )
-            return DEFAULT_IDLE_SECONDS
-        return minutes * 60
+        seconds, self._idle_problem = idle_from_env()
+        return seconds
 
     # -- start-up
 

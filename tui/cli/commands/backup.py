@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..exitcodes import DAMAGED
 from ..output import table, to_jsonable
 from ..progress import Progress
-from ._common import add_command, add_group, unlocked
+from ._common import add_command, add_group, unlocked, warn_rollback
 
 if TYPE_CHECKING:
     from backup import WatchEvent
@@ -425,13 +425,20 @@ def cmd_lost(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def cmd_watch(args: argparse.Namespace, ctx: Context) -> None:
+    from functools import partial
+
     from vault import UsageError
 
+    from ...workflows.idle import idle_from_env, idle_words
+    from ...workflows.unlock import unlock
     from ...workflows.watch import drive_watcher
+    from ._common import show_tidied, warn_incidents
 
     roots = [Path(r).expanduser() for r in args.root] if args.root else None
 
     def line(event: WatchEvent) -> str:
+        if not event.drive_id:
+            return f"{event.kind}: {event.message}"
         return f"{event.kind}: drive {event.drive_id} at {event.path}" + (
             f": {event.message}" if event.message else ""
         )
@@ -441,29 +448,64 @@ def cmd_watch(args: argparse.Namespace, ctx: Context) -> None:
         if not ctx.args.json and not args.once:
             ctx.out.info(line(event))
 
-    with unlocked(ctx) as vault:
-        watcher = drive_watcher(vault, show, ctx.out.info, roots=roots)
-        if args.once:
-            events = watcher.scan_once()
-            ctx.out.emit(
-                [
-                    {"kind": e.kind, "drive_id": e.drive_id, "path": e.path, "message": e.message}
-                    for e in events
-                ],
-                "\n".join(line(e) for e in events) or "No designated drive is connected.",
+    def reopen() -> Vault:
+        """After an idle lock, when the drive is plugged in: the passphrase again (asked on
+        this terminal, or read from the file / command again), then forgotten."""
+        try:
+            vault = unlock(
+                ctx.folder,
+                partial(ctx.secrets.passphrase, "Backup drive connected. Passphrase: "),
+                partial(show_tidied, ctx),
             )
-            if any(e.kind == "failed" for e in events):
-                raise UsageError(next(e.message for e in events if e.kind == "failed"))
-            return
-        ctx.out.info(
-            "Watching "
-            + ", ".join(str(r) for r in watcher.roots)
-            + " for the backup drive. Ctrl-C stops."
+        finally:
+            ctx.secrets.forget()
+        warn_rollback(vault)
+        warn_incidents(vault)
+        return vault
+
+    idle_seconds, idle_problem = idle_from_env()
+    if idle_problem:
+        ctx.out.info(f"warning: {idle_problem}")
+    with unlocked(ctx) as vault:
+        ctx.secrets.forget()  # the watcher asks again after an idle lock; it keeps no copy
+        watcher = drive_watcher(
+            vault,
+            show,
+            ctx.out.info,
+            roots=roots,
+            idle_seconds=None if args.once else idle_seconds,
+            reopen=reopen,
         )
         try:
-            watcher.run()
-        except KeyboardInterrupt:
-            ctx.out.info("Stopped watching.")
+            if args.once:
+                events = watcher.scan_once()
+                ctx.out.emit(
+                    [
+                        {
+                            "kind": e.kind,
+                            "drive_id": e.drive_id,
+                            "path": e.path,
+                            "message": e.message,
+                        }
+                        for e in events
+                    ],
+                    "\n".join(line(e) for e in events) or "No designated drive is connected.",
+                )
+                if any(e.kind == "failed" for e in events):
+                    raise UsageError(next(e.message for e in events if e.kind == "failed"))
+                return
+            ctx.out.info(
+                "Watching "
+                + ", ".join(str(r) for r in watcher.roots)
+                + f" for the backup drive; the vault locks after {idle_words(idle_seconds)} "
+                "without a backup to do. Ctrl-C stops."
+            )
+            try:
+                watcher.run()
+            except KeyboardInterrupt:
+                ctx.out.info("Stopped watching.")
+        finally:
+            watcher.vault.lock()  # the one reopened after an idle lock, if any
 
 
 def cmd_settings(args: argparse.Namespace, ctx: Context) -> None:
