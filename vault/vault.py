@@ -95,7 +95,19 @@ def check_new_passphrase(passphrase: str) -> None:
 # loss to a rolled-back record.db matters most. Every other entry advances it at the latest after
 # `ANCHOR_EVERY` entries, at lock, and at each backup.
 ANCHOR_NOW = frozenset(
-    {"sign", "addendum", "disposal", "passphrase_change", "backup", "restore", "export"}
+    {
+        "sign",
+        "addendum",
+        "disposal",
+        "passphrase_change",
+        "backup",
+        "restore",
+        "export",
+        # A rollback found (at unlock or on a drive) and its acknowledgement: a later rollback
+        # must not be able to take them away unseen.
+        "rollback_detected",
+        "rollback_acknowledged",
+    }
 )
 ANCHOR_EVERY = 64
 
@@ -360,15 +372,43 @@ class Vault:
             seen_seq=warning.seen_seq,
         )
 
+    def acknowledge_rollback(self, passphrase: str) -> tuple[int, ...]:
+        """Record (passphrase checked again) that the practitioner has seen the rollbacks the
+        log holds so far; returns their entries. `audit verify` then reports them as
+        acknowledged, still listed; a rollback found later is a new one. Nothing to acknowledge
+        writes nothing and returns (); a wrong passphrase raises AuthenticationError."""
+        self.verify_passphrase(passphrase)
+        report = self.audit.verify()
+        if not report.ok:
+            raise UsageError(
+                f"the audit chain is broken ({report.reason}); a broken chain cannot be "
+                "acknowledged, only a rollback the chain records"
+            )
+        pending = report.unacknowledged
+        if not pending:
+            return ()
+        self.audit.record(
+            Action.ROLLBACK_ACKNOWLEDGED,
+            "vault",
+            None,
+            rollbacks=",".join(str(s) for s in pending),
+        )
+        return pending
+
     def _settle_audit(self) -> None:
-        """After the unlock entry: audit what `_attach` and `_check_rollback` found, then
-        anchor the key file at the newest entry."""
+        """After the unlock entry: audit what `_attach` and `_check_rollback` found, and
+        anchor the key file at once only then. An ordinary unlock writes no anchor (3-4 fsyncs
+        of the key file every read-only command paid): its entry is anchored at lock, by the
+        next entry that anchors at once, or after `ANCHOR_EVERY` entries, the window the
+        README states. A rollback entry must not wait: a second rollback would erase it."""
+        noteworthy = bool(self._audit_tagged or self.rollback_warnings)
         if self._audit_tagged:
             self.audit.record(Action.AUDIT_KEYED, "audit", None, entries=self._audit_tagged)
             self._audit_tagged = 0
         for warning in list(self.rollback_warnings):
             self.note_rollback(warning)
-        self._advance_anchor()
+        if noteworthy:
+            self._advance_anchor()
 
     # -- lifecycle
 
