@@ -6,6 +6,7 @@ disposal gets its old backups purged: the second is easy to forget in one face, 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -22,6 +23,7 @@ def drive_watcher(
     roots: Sequence[Path] | None = None,
     idle_seconds: float | None = None,
     reopen: Callable[[], Vault] | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> DriveWatcher:
     """A watcher (not started) that hands every event to `on_event` and, when a drive is
     found, finishes its pending disposal purges, telling `report` (one line each).
@@ -33,6 +35,6 @@ def drive_watcher(
         purge_on_mount(watcher.vault, report=report)(event)
 
     watcher = DriveWatcher(
-        vault, roots=roots, on_event=both, idle_seconds=idle_seconds, reopen=reopen
+        vault, roots=roots, on_event=both, idle_seconds=idle_seconds, reopen=reopen, clock=clock
     )
     return watcher

@@ -464,7 +464,7 @@ def cmd_watch(args: argparse.Namespace, ctx: Context) -> None:
         return vault
 
     idle_seconds, idle_problem = idle_from_env()
-    if idle_problem:
+    if idle_problem and not args.once:  # --once never idles
         ctx.out.info(f"warning: {idle_problem}")
     with unlocked(ctx) as vault:
         ctx.secrets.forget()  # the watcher asks again after an idle lock; it keeps no copy
