@@ -25,6 +25,8 @@ from watchdog.observers import Observer
 
 from vault import Vault
 from vault.errors import ConfideError
+from vault.storage.lockfile import ProcessLock
+from vault.vault import LOCK_FILE
 
 from ._io import ProgressCallback
 from .catalog import BackupSettings, Catalog
@@ -141,6 +143,11 @@ class DriveWatcher:
         if not new or self._reopen is None:
             return False
         try:
+            # The app (or another command) holding the vault: say so before asking for a
+            # passphrase that could not be used anyway. A race with it is still refused below.
+            probe = ProcessLock(self.vault.folder / LOCK_FILE)
+            probe.acquire()
+            probe.release()
             self.vault = self._reopen()
         except ConfideError as e:
             # Not asked again at every rescan (a wrong passphrase file would be tried all

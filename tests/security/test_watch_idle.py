@@ -166,3 +166,34 @@ def test_a_drive_of_another_vault_never_asks_for_the_passphrase(tmp_path: Path) 
     finally:
         watcher.vault.lock()
         vault.lock()
+
+
+def test_a_vault_open_elsewhere_asks_for_no_passphrase(tmp_path: Path) -> None:
+    """The app holds the vault when the drive comes: the watcher says so instead of asking
+    for a passphrase it could not use, and asks once the drive is plugged in again later."""
+    vault, media, stick = _setup(tmp_path)
+    clock = Clock()
+    asked: list[int] = []
+
+    def reopen() -> Vault:
+        asked.append(1)
+        return Vault.unlock(tmp_path / "vault", PASSPHRASE)
+
+    watcher, _ = _watcher(vault, media, clock, reopen)
+    try:
+        away = _unplug(stick)
+        clock.now += IDLE
+        assert watcher.lock_if_idle()
+        app = Vault.unlock(tmp_path / "vault", PASSPHRASE)  # the app, unlocked meanwhile
+        with app:
+            away.rename(stick)
+            refused = watcher.scan_once()
+        assert [e.kind for e in refused] == ["error"] and asked == []
+        assert "open in another Confide process" in refused[0].message
+        away = _unplug(stick)
+        watcher.scan_once()
+        away.rename(stick)
+        assert watcher.scan_once()[0].kind == "unlocked" and asked == [1]
+    finally:
+        watcher.vault.lock()
+        vault.lock()
