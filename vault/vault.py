@@ -359,10 +359,13 @@ class Vault:
                 )
             )
 
-    def note_rollback(self, warning: RollbackWarning) -> None:
-        """Keep `warning` for the faces to show, in the audit log too (never silently)."""
+    def note_rollback(self, warning: RollbackWarning, seen_head: str | None = None) -> None:
+        """Keep `warning` for the faces to show, in the audit log too (never silently).
+        `seen_head`: the hash the other side (a backup drive) has seen at `seen_seq`, recorded
+        so the same finding is audited once."""
         if warning not in self.rollback_warnings:
             self.rollback_warnings.append(warning)
+        extra = {} if seen_head is None else {"seen_head": seen_head}
         self.audit.record(
             Action.ROLLBACK_DETECTED,
             "vault",
@@ -370,6 +373,7 @@ class Vault:
             kind=warning.kind,
             vault_seq=warning.vault_seq,
             seen_seq=warning.seen_seq,
+            **extra,
         )
 
     def acknowledge_rollback(self, passphrase: str) -> tuple[int, ...]:

@@ -6,14 +6,14 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..exitcodes import DAMAGED
+from ..exitcodes import DAMAGED, ROLLED_BACK
 from ..output import table, to_jsonable
 from ..progress import Progress
 from ._common import add_command, add_group, unlocked, warn_rollback
 
 if TYPE_CHECKING:
     from backup import WatchEvent
-    from vault import Vault
+    from vault import RollbackWarning, Vault
 
     from ..main import Context
 
@@ -231,6 +231,8 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> None:
             )
         finally:
             line.done()
+        if result.rollback is not None:
+            warn_rollback(vault, [result.rollback])
     rec = result.record
     data = {
         **_record_json(rec),
@@ -239,6 +241,7 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> None:
         "pruned": [p.file_name for p in result.pruned],
         "skipped": result.skipped,
         "full_because": result.full_because,
+        "rollback": None if result.rollback is None else to_jsonable(result.rollback),
     }
     if result.skipped:
         ctx.out.emit(
@@ -271,16 +274,20 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
-    from backup import verify_archive, verify_catalogued
+    from backup import check_connected_drives, verify_archive, verify_catalogued
     from vault import vault_exists
 
     line = Progress(ctx.out)
+    # A connected drive that has seen a later audit log than the vault holds (exit 16).
+    rollbacks: list[RollbackWarning] = []
     if args.all:
         with unlocked(ctx) as vault:
             try:
                 outcomes = verify_catalogued(vault, progress=line)
             finally:
                 line.done()
+            rollbacks = check_connected_drives(vault)
+            warn_rollback(vault, rollbacks)
         data = [
             {**_record_json(o.record), "ok": o.ok, "reachable": o.reachable, "message": o.message}
             for o in outcomes
@@ -295,7 +302,9 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
         )
         # A drive that is not plugged in is not a failure; a damaged file is.
         failed = [o for o in outcomes if not o.ok and o.reachable]
-        return DAMAGED.code if failed else 0
+        if failed:
+            return DAMAGED.code
+        return ROLLED_BACK.code if rollbacks else 0
     path = Path(args.file).expanduser()
     try:
         if args.recovery_key_file:
@@ -305,6 +314,8 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
         elif vault_exists(ctx.folder):
             with unlocked(ctx) as vault:
                 report = verify_archive(path, vault=vault, progress=line)
+                rollbacks = check_connected_drives(vault)
+                warn_rollback(vault, rollbacks)
         else:  # no vault here (a new machine): the key-file copy in the archive
             report = verify_archive(path, passphrase=ctx.secrets.passphrase(), progress=line)
     finally:
@@ -322,6 +333,7 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
         "sections": report.sections,
         "catalog_status": report.catalog_status,
         "marked_good_again": report.marked_good_again,
+        "rollbacks": [to_jsonable(w) for w in rollbacks],
     }
     note = ""
     if report.marked_good_again:
@@ -340,7 +352,7 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
         f"{path.name}: every byte verified ({report.size:,} bytes, made "
         f"{report.created_at}, {report.clients} clients).{note}",
     )
-    return 0
+    return ROLLED_BACK.code if rollbacks else 0
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> None:
