@@ -411,3 +411,33 @@ def test_cli_acknowledge_rollback_turns_exit_16_into_0_with_the_history_shown(cl
     shutil.copy2(old_copy, cli.vault_dir / RECORD_DB)
     again = cli("audit", "verify", "--json")
     assert again.code == 16 and again.data["status"] == "rolled_back"
+
+
+# ---------------------------------------------------------------- what an unlock writes
+
+
+def test_an_ordinary_unlock_leaves_the_key_file_alone_until_lock(vault_dir: Path) -> None:
+    """Every read-only command used to rewrite the key file at unlock (3-4 fsyncs); the unlock
+    entry is anchored at lock instead, and a rollback found at unlock still at once."""
+    vault, _ = Vault.create(vault_dir, PASSPHRASE, TEST_PRESET)
+    vault.lock()
+    before = (vault_dir / KEY_FILE).read_bytes()
+    v = Vault.unlock(vault_dir, PASSPHRASE)
+    v.clients.list()
+    assert (vault_dir / KEY_FILE).read_bytes() == before  # no write at unlock
+    v.lock()
+    assert (vault_dir / KEY_FILE).read_bytes() != before  # the anchor moved at lock
+
+    _roll_back_record_db(vault_dir)
+    rolled = (vault_dir / KEY_FILE).read_bytes()
+    v = Vault.unlock(vault_dir, PASSPHRASE)
+    try:
+        assert v.rollback_warnings
+        # The rollback entry is anchored before anything else can happen...
+        assert (vault_dir / KEY_FILE).read_bytes() != rolled
+    finally:
+        v._abandon()  # noqa: SLF001 - ...so even a kill now keeps it: no lock() needed
+    (old_copy,) = vault_dir.parent.glob("record.db.old-*")
+    shutil.copy2(old_copy, vault_dir / RECORD_DB)  # the same old copy, put back again
+    with Vault.unlock(vault_dir, PASSPHRASE) as again:
+        assert [w.kind for w in again.rollback_warnings] == ["record_db_older"]
