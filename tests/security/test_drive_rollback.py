@@ -100,10 +100,15 @@ def test_an_acknowledged_drive_rollback_is_not_exit_16_again(
 
 
 def test_backup_verify_warns_and_exits_16(cli: Cli, tmp_path: Path) -> None:
-    _rolled_back_vault(cli.vault_dir, tmp_path)
+    drive, _ = _rolled_back_vault(cli.vault_dir, tmp_path)
+    # Whoever holds the drive can rename a genuine archive: its name is shown as data.
+    folder = drive / "confide-backups"
+    newest = max(folder.glob("*.cfbk"), key=lambda p: p.stat().st_mtime_ns)
+    newest.rename(folder / "confide-\x1b]0;owned\x07[bold]x.cfbk")
     result = cli("backup", "verify", "--all", "--json")
     assert result.code == 16
     assert "WARNING" in result.stderr and "backup drive" in result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
     assert cli("audit", "verify").code == 16
 
 
