@@ -23,12 +23,13 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from vault import Vault
+from vault import RollbackWarning, Vault
 from vault.errors import ConfideError
 from vault.storage.lockfile import ProcessLock
 from vault.vault import LOCK_FILE
 
 from ._io import ProgressCallback
+from .anchors import check_drive_rollback
 from .catalog import BackupSettings, Catalog
 from .drives import DriveMarker, find_drives
 from .write import BackupResult, run_backup
@@ -38,13 +39,16 @@ from .write import BackupResult, run_backup
 class WatchEvent:
     """What the watcher did: 'found' a drive, 'not_due', 'started', 'done', 'failed',
     'error' (the scan itself failed; drive_id is empty), 'unlocked' (a designated drive came
-    while locked, so the vault was opened again) or 'locked' (idle: the keys are dropped)."""
+    while locked, so the vault was opened again), 'locked' (idle: the keys are dropped) or
+    'rollback' (the drive has seen a later audit log than the vault holds; `rollback` says
+    what, already audited)."""
 
     kind: str
     drive_id: str
     path: Path
     message: str = ""
     result: BackupResult | None = None
+    rollback: RollbackWarning | None = None
 
 
 def is_due(
@@ -212,6 +216,12 @@ class DriveWatcher:
             self._last_used = self._clock()  # the vault is in use: the idle clock restarts
             note(WatchEvent("found", marker.drive_id, path))
             if not is_due(catalog, marker.drive_id, self.settings.interval_hours):
+                # No backup to run (which would compare anchors itself): the drive is still
+                # asked whether it has seen a later audit log (record.db and keys.confide
+                # put back together), every time it is connected.
+                self._note_rollback(
+                    note, marker.drive_id, path, check_drive_rollback(self.vault, path)
+                )
                 note(
                     WatchEvent(
                         "not_due", marker.drive_id, path, "backed up recently; nothing to do"
@@ -224,6 +234,7 @@ class DriveWatcher:
             except ConfideError as e:
                 note(WatchEvent("failed", marker.drive_id, path, str(e)))
                 continue
+            self._note_rollback(note, marker.drive_id, path, result.rollback)
             note(
                 WatchEvent(
                     "done",
@@ -235,6 +246,16 @@ class DriveWatcher:
             )
             self._last_used = self._clock()  # idle from the end of the backup, not its start
         self._present = present
+
+    @staticmethod
+    def _note_rollback(
+        note: Callable[[WatchEvent], None],
+        drive_id: str,
+        path: Path,
+        warning: RollbackWarning | None,
+    ) -> None:
+        if warning is not None:
+            note(WatchEvent("rollback", drive_id, path, warning.message, rollback=warning))
 
     def _schedule(self) -> None:
         observer = Observer()

@@ -30,6 +30,7 @@ from vault import (
     KdfParams,
     NotAVaultError,
     PsychotherapyNotes,
+    RollbackWarning,
     Vault,
     inspect,
 )
@@ -142,6 +143,7 @@ class ConfideApp(App[None]):
         # The real app watches for the backup drive while unlocked; tests opt in.
         self.watch_drives = watch_drives
         self._drive_watcher: DriveWatcher | None = None
+        self._rollbacks_shown: list[RollbackWarning] = []
 
     def _idle_from_env(self) -> float:
         """`CONFIDE_IDLE_MINUTES` (1 to 60) sets the auto-lock; anything else keeps 5 minutes."""
@@ -246,6 +248,7 @@ class ConfideApp(App[None]):
 
     async def on_lock_screen_unlocked(self, message: LockScreen.Unlocked) -> None:
         self.vault = message.vault
+        self._rollbacks_shown = []
         self._start_drive_watch()
         self.refresh_bindings()
         self._last_activity = self.clock()
@@ -427,6 +430,20 @@ class ConfideApp(App[None]):
         if self.vault is not None and not isinstance(self.screen, IncidentsScreen):
             self.push_screen(IncidentsScreen())
 
+    def show_rollback(self, warning: RollbackWarning) -> None:
+        """A rollback found at unlock, or by the drive watcher on a connected backup drive:
+        on screen until dismissed, once per unlock (both may find the same one)."""
+        if warning in self._rollbacks_shown:
+            return
+        self._rollbacks_shown.append(warning)
+        self.notify(
+            warning.message,
+            title="This vault is older than it should be",
+            severity="error",
+            timeout=3600,
+            markup=False,
+        )
+
     def _warn_incidents(self) -> None:
         """A breach's 60-day clock, on every unlock until the incident is closed."""
         from ..workflows.incidents import unlock_warnings
@@ -435,13 +452,7 @@ class ConfideApp(App[None]):
             # An older record.db or key file found at this unlock (audited by the core): it
             # stays on screen until dismissed, never silent.
             for warning in self.vault.rollback_warnings:
-                self.notify(
-                    warning.message,
-                    title="This vault is older than it should be",
-                    severity="error",
-                    timeout=3600,
-                    markup=False,
-                )
+                self.show_rollback(warning)
             for line in unlock_warnings(self.vault):
                 self.notify(
                     f"{line}. Open Incidents from the command palette.",

@@ -456,6 +456,10 @@ def cmd_watch(args: argparse.Namespace, ctx: Context) -> None:
         )
 
     def show(event: WatchEvent) -> None:
+        if event.rollback is not None:
+            # Loudly, as at unlock: on stderr even with --json or --once.
+            warn_rollback(watcher.vault, [event.rollback])
+            return
         # With --once the summary below lists every event; printing them live too doubled them.
         if not ctx.args.json and not args.once:
             ctx.out.info(line(event))
