@@ -9,12 +9,14 @@ import time
 from pathlib import Path
 
 from backup import Catalog, DriveWatcher
+from backup.drives import backup_dir
 from tests.security.test_drive_rollback import _rolled_back_vault
 from tests.support.cli import PASSPHRASE, Cli
 from tests.support.tui import app_for, unlock
 from vault import TEST_PRESET, Vault
 
 TITLE = "This vault is older than it should be"
+HOSTILE = "[bold red]x[blink]\x1b]0;t\x07"
 
 
 def test_watcher_warns_even_when_no_backup_is_due(vault_dir: Path, tmp_path: Path) -> None:
@@ -49,6 +51,10 @@ async def test_app_shows_it_once_when_the_drive_is_connected_at_unlock(
         catalog.save_settings(
             dataclasses.replace(catalog.settings(), watch_roots=(str(drive.parent),))
         )
+        known = {r.file_name for r in catalog.backups()}
+    # The archive the rolled-back catalogue does not know, under a hostile name from the drive.
+    (newer,) = [p for p in backup_dir(drive).iterdir() if p.name not in known]
+    newer.rename(newer.with_name(HOSTILE + newer.name))
     app = app_for(vault_dir, watch_drives=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await unlock(pilot)
@@ -63,6 +69,8 @@ async def test_app_shows_it_once_when_the_drive_is_connected_at_unlock(
         shown = [n.message for n in app._notifications if n.title == TITLE]
         await app.lock_vault()
     assert len(shown) == 1 and "the backup drive" in shown[0]
+    # Markup shown as typed, the escape sequence made visible, never sent to the terminal.
+    assert "[bold red]x[blink]" in str(shown[0]) and "\x1b" not in str(shown[0])
 
 
 async def test_app_shows_an_unlock_rollback_once(vault_dir: Path) -> None:
