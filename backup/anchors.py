@@ -17,7 +17,6 @@ archives and damaged ones; and a drive never connected says nothing.
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,22 +73,6 @@ def drive_anchor(vault: Vault, root: Path) -> DriveAnchor | None:
     return best
 
 
-def _recorded(vault: Vault, seen_seq: int, seen_head: str) -> bool:
-    """Whether the log already records this drive anchor as a rollback (so each one found is
-    audited once, not at every backup while that archive stays on the drive)."""
-    rows = vault.db.query(
-        "SELECT detail FROM audit_log WHERE action = 'rollback_detected' ORDER BY seq"
-    )
-    for row in rows:
-        try:
-            detail = json.loads(str(row[0]))
-        except ValueError:
-            continue
-        if detail.get("seen_seq") == seen_seq and detail.get("seen_head") == seen_head:
-            return True
-    return False
-
-
 def check_drive_rollback(vault: Vault, root: Path) -> RollbackWarning | None:
     """Compare the drive's newest anchor with the vault's log; a warning (audited the first
     time it is found) when the drive has seen entries the vault does not hold."""
@@ -107,7 +90,7 @@ def check_drive_rollback(vault: Vault, root: Path) -> RollbackWarning | None:
         "vault folder): a passphrase retired since may open this key file, so change the "
         "passphrase once you have restored",
     )
-    if not _recorded(vault, seen.seq, seen.head):
+    if not vault.audit.rollback_recorded(seen.seq, seen.head):
         vault.note_rollback(warning, seen_head=seen.head)
     elif warning not in vault.rollback_warnings:
         vault.rollback_warnings.append(warning)

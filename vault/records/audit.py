@@ -284,6 +284,21 @@ class AuditLog:
         acknowledged = tuple(s for s in rollbacks if s < last_ack)
         return AuditReport(True, count, rollbacks=rollbacks, acknowledged=acknowledged)
 
+    def rollback_recorded(self, seen_seq: int, seen_head: str) -> bool:
+        """Whether a rollback entry already records this finding (the other side's entry
+        `seen_seq` with hash `seen_head`), so a backup drive's finding is audited once."""
+        for r in self._db.query(
+            "SELECT detail FROM audit_log WHERE action = ? ORDER BY seq",
+            (Action.ROLLBACK_DETECTED.value,),
+        ):
+            try:
+                detail = json.loads(str(r[0]))
+            except ValueError:
+                continue
+            if detail.get("seen_seq") == seen_seq and detail.get("seen_head") == seen_head:
+                return True
+        return False
+
     def _seqs(self, action: Action) -> tuple[int, ...]:
         return tuple(
             int(r[0])
