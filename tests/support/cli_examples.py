@@ -65,6 +65,7 @@ EXAMPLES: list[tuple[str, ...]] = [
     ("search", "sleep"),
     ("audit", "verify"),
     ("audit", "list", "--limit", "2"),
+    ("audit", "acknowledge-rollback"),
     ("backup", "drive", "add", "{drive}", "--label", "stick"),
     ("backup", "drive", "list"),
     ("backup", "run"),

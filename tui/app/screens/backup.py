@@ -408,7 +408,15 @@ def watch_drives_in_app(app: App[Any], vault: Vault) -> DriveWatcher:
     """
 
     def on_event(event: WatchEvent) -> None:
-        if event.kind in ("done", "failed", "error"):
+        if event.rollback is not None:
+            show = getattr(app, "show_rollback", None)  # ConfideApp's: once per unlock
+            if show is not None:
+                app.call_from_thread(show, event.rollback)
+            else:
+                app.call_from_thread(
+                    app.notify, event.message, title="Backup drive", severity="error", markup=False
+                )
+        elif event.kind in ("done", "failed", "error"):
             severity = "information" if event.kind == "done" else "error"
             text = event.message or event.kind
             app.call_from_thread(app.notify, text, title="Backup drive", severity=severity)
