@@ -53,6 +53,9 @@ class Document:
     item: tuple[str, str] = ("document", "documents")
     # Closing lines before the ending: who released it and a line to sign (a release only).
     signature: tuple[str, ...] = ()
+    # Files that travel inside the PDF as attachments (a client's scanned forms in their own
+    # copy): (file name, bytes). Only a PDF can carry them; the text formats refuse.
+    files: tuple[tuple[str, bytes], ...] = ()
 
     def __post_init__(self) -> None:
         # Names, recipients and practice details reach every format from here: escaped once,

@@ -109,6 +109,12 @@ def render(
 ) -> bytes:
     if password is not None and fmt is not ExportFormat.PDF:
         raise UsageError("only a PDF can be password-protected; choose .pdf or drop the password")
+    if document.files and fmt is not ExportFormat.PDF:
+        count = len(document.files)
+        raise UsageError(
+            f"this copy holds {count} scanned form{'s' if count != 1 else ''} or other "
+            "file(s), which travel inside a PDF: write it as .pdf; nothing was written"
+        )
     if fmt is ExportFormat.PDF:
         from .pdf import render_pdf  # local: fpdf2 loads only when a PDF is made
 
@@ -382,8 +388,10 @@ class Disclosures:
                 pnote_sections.append(section)
                 withheld |= held
         sections.extend(pnote_sections)
+        files: tuple[tuple[str, bytes], ...] = ()
         if access:
-            sections.extend(self._attachment_sections(spec))
+            form_sections, files = self._attachment_sections(spec)
+            sections.extend(form_sections)
         if not sections:
             span = _range_text(spec)
             raise UsageError(
@@ -433,6 +441,7 @@ class Disclosures:
             sections=tuple(sections),
             footer_id=f"{reference}  {client.record_id}",
             signature=practice.signature(),
+            files=files,
         )
         general_count = len(note_ids)
         description = (
@@ -471,12 +480,33 @@ class Disclosures:
             warnings=purpose_warnings(spec.purpose, general, pnotes_auth),
         )
 
-    def _attachment_sections(self, spec: ReleaseSpec) -> list[Section]:
-        """The place for a client's attachments (scanned forms, letters received) in their
-        copy: they are part of the designated record set. None exist yet; the attachments
-        feature appends its sections here (each denied like a note, through `access.scope`)."""
-        del spec
-        return []
+    def _attachment_sections(
+        self, spec: ReleaseSpec
+    ) -> tuple[list[Section], tuple[tuple[str, bytes], ...]]:
+        """A client's scanned forms and other files in their copy: they are part of the
+        designated record set. Each is a section naming it, and its bytes travel inside the
+        PDF (a PDF reader lists them as attachments). Entered-in-error files are left out."""
+        sections: list[Section] = []
+        files: list[tuple[str, bytes]] = []
+        found = self._vault.attachments.for_export(spec.client_id)
+        for attachment, chunks in found:
+            ext = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}.get(
+                attachment.media_type, attachment.media_type.rsplit("/", 1)[-1]
+            )
+            name = f"F-{attachment.id:05d}.{ext}"
+            files.append((name, b"".join(chunks)))
+            sections.append(
+                Section(
+                    f"F-{attachment.id:05d}: {attachment.kind.value} form (scanned)",
+                    (
+                        f"Added {local_date(attachment.added_at)}; {attachment.media_type}, "
+                        f"{attachment.size:,} bytes; SHA-256 {attachment.sha256}",
+                    ),
+                    f"This file is part of your record. It is attached to this PDF as {name} "
+                    "(your PDF reader lists it under attachments).",
+                )
+            )
+        return sections, tuple(files)
 
     def _amendment_sections(self, note_id: int) -> list[Section]:
         """Denials, disagreements and rebuttals travel with the note (164.526(d)(4)-(5))."""

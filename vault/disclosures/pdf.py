@@ -316,6 +316,8 @@ def render_pdf(document: Document, password: str | None = None, paper: str = "le
     out.gap(2)
     for line in document.statement:
         out.lines(line, 9)
+    for name, data in document.files:
+        pdf.embed_file(bytes=data, basename=name, desc=f"{document.reference} {name}")
     for section in document.sections:
         indent = 6.0 if section.level else 0.0
         out.gap(4)
