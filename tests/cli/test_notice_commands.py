@@ -61,3 +61,29 @@ def test_bad_input_is_refused_and_changes_nothing(cli: Cli, tmp_path: Path) -> N
     versions = cli("notice", "versions", "--json")
     assert isinstance(versions.data, list) and len(versions.data) == 1
     assert cli("notice", "list", "C-1").stdout.strip() == "No notice recorded for this client."
+
+
+def test_sections_lists_titles_literally_and_which_are_on(cli: Cli, tmp_path: Path) -> None:
+    cli.init()
+    hostile = "[bold red]Ley 秘密[/] עברית"
+    template = tmp_path / "t.txt"
+    template.write_text(
+        f"## About\nPlain words.\n\n## {hostile} (optional: off)\nState rules.\n",
+        encoding="utf-8",
+    )
+    assert cli("notice", "edit", "--file", str(template)).code == 0
+    shown = cli("notice", "sections")
+    assert shown.code == 0
+    row = next(line for line in shown.stdout.splitlines() if "Ley" in line)
+    assert hostile in row and row.split()[-2:] == ["no", "(off)"]
+    data = cli("notice", "sections", "--json").data
+    assert data["version"] == 2
+    assert data["sections"][1] == {"title": hostile, "optional": True, "included": False}
+    assert cli("notice", "switch", hostile, "--on").code == 0
+    after = cli("notice", "sections", "--json").data
+    assert after["version"] == 3 and after["sections"][1]["included"] is True
+    # An earlier version still reads as it was.
+    assert (
+        cli("notice", "sections", "--version", "2", "--json").data["sections"][1]["included"]
+        is False
+    )
