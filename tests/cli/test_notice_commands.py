@@ -87,3 +87,20 @@ def test_sections_lists_titles_literally_and_which_are_on(cli: Cli, tmp_path: Pa
         cli("notice", "sections", "--version", "2", "--json").data["sections"][1]["included"]
         is False
     )
+
+
+def test_a_signed_scan_is_filed_with_its_notice(cli: Cli, tmp_path: Path) -> None:
+    from tests.support.attachments import fake_pdf, write
+
+    cli.init()
+    assert cli("client", "add", "Robin Sampleton").code == 0
+    given = cli("notice", "given", "C-1", "--date", "2026-11-02", "--acknowledged", "2026-11-02")
+    assert "Recorded K-00001" in given.stdout
+    scan = write(tmp_path / "signed.pdf", fake_pdf("signed notice"))
+    filed = cli(
+        "attach", "C-1", str(scan), "--kind", "consent", "--for", "notice:K-00001", "--json"
+    )
+    assert filed.code == 0 and filed.data["link"] == "K-00001"
+    missing = cli("attach", "C-1", str(scan), "--kind", "consent", "--for", "notice:K-00002")
+    assert missing.code == 14 and "no notice K-00002" in missing.stderr
+    assert len(cli("attachment", "list", "C-1", "--json").data) == 1

@@ -125,3 +125,29 @@ def test_parse_keeps_optional_on_sections() -> None:
         ("A", False, True),
         ("B", True, True),
     ]
+
+
+def test_the_signed_scan_links_to_its_given_notice(vault: Vault, tmp_path: Path) -> None:
+    """The K-number of a given notice is what a scanned, signed copy is filed against; a
+    notice of another client, or one that does not exist, is refused and nothing is stored."""
+    from tests.support.attachments import fake_pdf, write
+    from vault import NotFoundError
+    from vault.attachments import Link
+
+    mine = vault.clients.add("Ivo Testperson").id
+    other = vault.clients.add("Una Otherperson").id
+    given = vault.disclosures.notices.give(mine, "2026-11-02", acknowledged_on="2026-11-02")
+    theirs = vault.disclosures.notices.give(other, "2026-11-02")
+    scan = write(tmp_path / "signed-notice.pdf", fake_pdf("signed notice"))
+    link = Link.parse(f"notice:{given.record_id}")
+    assert link == Link.parse(f"consent_notice:{given.id}") == Link("consent_notice", given.id)
+    filed = vault.attachments.add(scan, mine, "consent", link)
+    assert filed.link is not None and filed.link.record_id == given.record_id
+    assert vault.attachments.get_unaudited(filed.id).link == link
+    with pytest.raises(UsageError, match=f"notice {theirs.record_id} belongs to another client"):
+        vault.attachments.add(scan, mine, "consent", Link("consent_notice", theirs.id))
+    with pytest.raises(NotFoundError, match="no notice K-00099"):
+        vault.attachments.add(scan, mine, "consent", Link.parse("notice:K-00099"))
+    with pytest.raises(UsageError, match="not a notice identifier"):
+        Link.parse("notice:A-00001")
+    assert vault.db.scalar("SELECT count(*) FROM attachments") == 1
