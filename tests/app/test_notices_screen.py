@@ -39,6 +39,9 @@ async def test_notice_screen_lists_writes_after_asking_and_records(tmp_path: Pat
         assert table_column(table, 0) == [f"C-{needs:05d}"]  # the signed client is not listed
         assert table_column(table, 1) == ["[bold]Rae[/bold] Sampleton"]  # markup as typed
         assert table_column(table, 2) == ["missing"]
+        # At 80x24 the table is as tall as its rows: the write row is in view without scrolling.
+        write = screen.query_one("#notice-write", Button)
+        assert write.region.height == write.outer_size.height and write.region.bottom <= 23
         await pilot.press("a")
         await settle(pilot)
         assert len(table_column(table, 0)) == 2
