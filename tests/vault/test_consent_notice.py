@@ -151,3 +151,52 @@ def test_the_signed_scan_links_to_its_given_notice(vault: Vault, tmp_path: Path)
     with pytest.raises(UsageError, match="not a notice identifier"):
         Link.parse("notice:A-00001")
     assert vault.db.scalar("SELECT count(*) FROM attachments") == 1
+
+
+def test_a_date_recorded_before_versions_becomes_an_outdated_notice(
+    new_vault: tuple[Vault, str],
+) -> None:
+    """A vault from before migration 9: each client's `consent_notice_date` becomes a given
+    notice of unknown version (outdated, so the client is asked to sign the current text), and
+    a date typed afterwards records the current version."""
+    from tests.support.cli import PASSPHRASE
+
+    vault, _ = new_vault
+    kept = vault.clients.add("Dana Sampleton").id
+    none = vault.clients.add("Eli Sampleton").id
+    db = vault.db
+    # Undo migration 9 as an older Confide would have left the file: the date only.
+    db.execute("DROP TRIGGER consent_notice_on_client_insert")
+    db.execute("DROP TRIGGER consent_notice_on_client_update")
+    db.execute("DROP TABLE consent_notices")
+    db.execute("DROP TABLE notice_templates")
+    db.execute("DELETE FROM schema_migrations WHERE version = 9")
+    db.execute("UPDATE clients SET consent_notice_date = '2025-06-01' WHERE id = ?", (kept,))
+    vault.lock()
+
+    again = Vault.unlock(vault.folder, PASSPHRASE)
+    try:
+        notices = again.disclosures.notices
+        (old,) = notices.given(kept)
+        read = again.audit.entries()[0]  # a client's notices are part of the record: audited
+        assert (read.action, read.object_type, read.object_id) == (
+            "view",
+            "consent_notices",
+            str(kept),
+        )
+        assert read.detail == {"count": 1}
+        assert (old.given_on, old.template_version, old.acknowledged_on) == (
+            "2025-06-01",
+            None,
+            None,
+        )
+        status = notices.status(kept)
+        assert status.state is NoticeState.OUTDATED
+        assert notices.status(none).state is NoticeState.MISSING
+        assert notices.template().version == 1  # the built-in text
+        again.clients.update(kept, consent_notice_date="2026-02-03")
+        latest = notices.latest(kept)
+        assert latest is not None and latest.template_version == 1
+        assert latest.given_on == "2026-02-03" and latest.id != old.id
+    finally:
+        again.lock()

@@ -346,13 +346,16 @@ class Notices:
         return _given(row)
 
     def given(self, client_id: int) -> builtins.list[GivenNotice]:
-        return [
+        """A client's notices, oldest first: a read of the record, so it is audited."""
+        found = [
             _given(r)
             for r in self._vault.db.query(
                 "SELECT * FROM consent_notices WHERE client_id = ? ORDER BY given_on, id",
                 (client_id,),
             )
         ]
+        self._vault.audit.record(Action.VIEW, "consent_notices", client_id, count=len(found))
+        return found
 
     def latest(self, client_id: int) -> GivenNotice | None:
         row = self._vault.db.one(
