@@ -323,11 +323,7 @@ class Notices:
             raise UsageError(
                 f"{latest.record_id} was already acknowledged on {latest.acknowledged_on}"
             )
-        day = _fields.day(acknowledged_on, "date acknowledged") or date.today()
-        if day.isoformat() < latest.given_on:
-            raise UsageError("the notice cannot be acknowledged before it was given")
-        if day > date.today():
-            raise UsageError(f"date acknowledged {day} is in the future")
+        day = self.check_acknowledged(latest.given_on, acknowledged_on)
         db = self._vault.db
         with db.atomic():
             db.execute(
@@ -338,6 +334,17 @@ class Notices:
                 Action.NOTICE, "consent_notice", latest.id, client=client_id, event="acknowledged"
             )
         return self.get(latest.id)
+
+    @staticmethod
+    def check_acknowledged(given_on: str, acknowledged_on: str | date | None) -> date:
+        """The acknowledgement day (today if none), refused when it is not a date, comes
+        before the day given or is in the future. A form checks it before saving anything."""
+        day = _fields.day(acknowledged_on, "date acknowledged") or date.today()
+        if day.isoformat() < given_on:
+            raise UsageError("the notice cannot be acknowledged before it was given")
+        if day > date.today():
+            raise UsageError(f"date acknowledged {day} is in the future")
+        return day
 
     def get(self, notice_id: int) -> GivenNotice:
         row = self._vault.db.one("SELECT * FROM consent_notices WHERE id = ?", (notice_id,))
