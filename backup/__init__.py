@@ -10,6 +10,7 @@ The API the CLI, the TUI and disposal use:
 """
 
 from ._io import BackupProgress, ProgressCallback
+from .anchors import DriveAnchor, check_connected_drives, check_drive_rollback, drive_anchor
 from .archive import CHUNK_SIZE, CIPHER, FORMAT_VERSION, ArchiveHeader, read_header
 from .catalog import DEFAULT_WATCH_ROOTS, BackupRecord, BackupSettings, Catalog, Drive
 from .drives import DriveMarker, add_drive, check_drive, connected_drives, find_drives, read_marker
@@ -33,6 +34,7 @@ __all__ = [
     "BackupSettings",
     "Catalog",
     "Drive",
+    "DriveAnchor",
     "DriveMarker",
     "DriveWatcher",
     "LostBackup",
@@ -45,8 +47,11 @@ __all__ = [
     "VerifyReport",
     "WatchEvent",
     "add_drive",
+    "check_connected_drives",
     "check_drive",
+    "check_drive_rollback",
     "connected_drives",
+    "drive_anchor",
     "find_drives",
     "finish_removals",
     "is_due",

@@ -640,6 +640,85 @@ def read_archive(
     return ArchiveContents(header, manifest, sections[:-1], reader.offset, skeleton.hexdigest())
 
 
+def read_manifest(source: BinaryIO, keys_for: KeysFor, name: str = "the file") -> dict[str, Any]:
+    """The archive's manifest alone, authenticated, the data sections skipped unread (their
+    frames are walked, their ciphertext is not read): what the drive-side rollback check needs
+    from every archive on a drive without reading each whole. `source` must be seekable.
+
+    The header MAC and every manifest chunk are checked under the archive's keys (the chunks'
+    associated data binds the header), so a manifest cannot be forged or moved between
+    archives; the data sections are NOT checked here (`read_archive` does that)."""
+    reader = _Reader(source)
+    prefix = reader.read(PREFIX.size)
+    header, signed, _, mac = _parse_prefix(reader, prefix, name)
+    if not header.sections or header.sections[-1] != MANIFEST:
+        raise BackupDamagedError(f"{name}: the header lists no manifest", section="header")
+    keys = keys_for(header)
+    try:
+        expected = hmac.new(keys.mac.reveal(), signed, hashlib.sha256).digest()
+        if not hmac.compare_digest(expected, mac):
+            raise BackupDamagedError(
+                f"{name}: the backup header failed authentication (damaged, or written under "
+                "other keys)",
+                section="header",
+                offset=0,
+            )
+        aead = AESGCM(keys.aead.reveal())
+    finally:
+        keys.wipe()
+    header_digest = hashlib.sha256(signed).digest()
+    last = len(header.sections) - 1
+    body = bytearray()
+    unpad = _Unpadder(MANIFEST, section_floor(MANIFEST), name) if header.padded else None
+    for index in range(last + 1):
+        chunk = 0
+        while True:
+            start = reader.offset
+            frame = reader.read(FRAME.size)
+            if len(frame) < FRAME.size:
+                raise BackupDamagedError(f"{name} is truncated", offset=start)
+            sec, num, flags, length = FRAME.unpack(frame)
+            if (
+                (sec, num) != (index, chunk)
+                or flags & ~FLAG_FINAL
+                or not (TAG_LEN <= length <= header.chunk_size + TAG_LEN)
+            ):
+                raise BackupDamagedError(f"{name} is damaged at byte {start}", offset=start)
+            if index < last:
+                source.seek(length, 1)  # a data section: skipped, not read
+                reader.offset += length
+            else:
+                ct = reader.read(length)
+                try:
+                    plain = aead.decrypt(_nonce(index, chunk), ct, _aad(header_digest, frame))
+                except InvalidTag:
+                    raise BackupDamagedError(
+                        f"{name}: the manifest failed authentication (bytes {start}-"
+                        f"{reader.offset})",
+                        section=MANIFEST,
+                        offset=start,
+                    ) from None
+                body += plain if unpad is None else unpad.data(plain, chunk, start)
+                if len(body) > 16 * CHUNK_SIZE:
+                    raise BackupDamagedError(
+                        f"{name}: the manifest is impossibly large", section=MANIFEST
+                    )
+            chunk += 1
+            if flags & FLAG_FINAL:
+                break
+    try:
+        doc = json.loads(bytes(body).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise BackupDamagedError(f"{name}: the manifest is unreadable", section=MANIFEST) from None
+    if (
+        not isinstance(doc, dict)
+        or doc.get("vault_id") != header.vault_id
+        or doc.get("archive_id") != header.archive_hex
+    ):
+        raise BackupDamagedError(f"{name}: the manifest names another archive", section=MANIFEST)
+    return doc
+
+
 class _Unpadder:
     """Strips a format-2 section's length prefix and padding, checking both."""
 

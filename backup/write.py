@@ -19,7 +19,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from vault import Vault, __version__
+from vault import RollbackWarning, Vault, __version__
 from vault.crypto.auditkey import key_material_digest, split_anchor
 from vault.crypto.keyslots import KeyFile
 from vault.errors import ConfideError, StorageError, UsageError
@@ -28,6 +28,7 @@ from vault.storage import fsutil
 
 from . import medium
 from ._io import Counter, ProgressCallback, open_uncached
+from .anchors import check_drive_rollback
 from .archive import (
     CHUNK_SIZE,
     CIPHER,
@@ -76,6 +77,8 @@ class BackupResult:
     skipped: bool = False
     # Why this archive is a full one rather than an incremental (None for an incremental).
     full_because: str | None = None
+    # The drive had seen a later audit log than the vault holds (backup/anchors.py).
+    rollback: RollbackWarning | None = None
 
 
 @dataclass(frozen=True)
@@ -239,6 +242,8 @@ def _run_backup(
 ) -> BackupResult:
     catalog = Catalog(vault)
     marker = check_drive(vault, root, register=False)
+    # Before this backup becomes the drive's newest: has the drive seen a later log?
+    rollback = check_drive_rollback(vault, root)
     folder = backup_dir(root)
     with fsutil.storage_errors(f"cannot prepare the backup folder on {root}"):
         if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
@@ -260,7 +265,14 @@ def _run_backup(
                 catalog.register_drive(marker, str(root))
                 catalog.mark_skipped(last.id)
             return BackupResult(
-                catalog.get(last.id), folder / last.file_name, marker.drive_id, 0.0, 0.0, [], True
+                catalog.get(last.id),
+                folder / last.file_name,
+                marker.drive_id,
+                0.0,
+                0.0,
+                [],
+                True,
+                rollback=rollback,
             )
         plan = _plan(vault, catalog, settings, last, folder, full)
     if version == 1:
@@ -359,6 +371,7 @@ def _run_backup(
         t2 - t1,
         pruned,
         full_because=plan.reason if plan.base is None else None,
+        rollback=rollback,
     )
 
 

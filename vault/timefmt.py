@@ -9,10 +9,10 @@ user's shell setting applies without `time.tzset`), else the machine's local zon
 from __future__ import annotations
 
 import os
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["local_date", "local_time", "local_zone", "to_local"]
+__all__ = ["local_date", "local_day_start", "local_time", "local_zone", "to_local"]
 
 # English month names, never the locale's: documents read the same on every machine.
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -83,3 +83,12 @@ def local_date(value: When | None, tz: tzinfo | None = None) -> str:
     if isinstance(parsed, datetime):
         return _day(to_local(parsed, tz))
     return _day(parsed)
+
+
+def local_day_start(day: date, tz: tzinfo | None = None) -> str:
+    """The UTC ISO time (as stored) at which the clinician's local `day` begins: a date filter
+    on stored times matches the days the clinician saw, not UTC days."""
+    zone = tz or local_zone()
+    start = datetime.combine(day, time())
+    start = start.replace(tzinfo=zone) if zone is not None else start.astimezone()
+    return start.astimezone(UTC).isoformat(timespec="seconds")

@@ -96,7 +96,20 @@ def check_new_passphrase(passphrase: str) -> None:
 # loss to a rolled-back record.db matters most. Every other entry advances it at the latest after
 # `ANCHOR_EVERY` entries, at lock, and at each backup.
 ANCHOR_NOW = frozenset(
-    {"sign", "addendum", "disposal", "passphrase_change", "backup", "restore", "export"}
+    {
+        "sign",
+        "addendum",
+        "disposal",
+        "passphrase_change",
+        "backup",
+        "restore",
+        "export",
+        "import",
+        # A rollback found (at unlock or on a drive) and its acknowledgement: a later rollback
+        # must not be able to take them away unseen.
+        "rollback_detected",
+        "rollback_acknowledged",
+    }
 )
 ANCHOR_EVERY = 64
 
@@ -348,10 +361,13 @@ class Vault:
                 )
             )
 
-    def note_rollback(self, warning: RollbackWarning) -> None:
-        """Keep `warning` for the faces to show, in the audit log too (never silently)."""
+    def note_rollback(self, warning: RollbackWarning, seen_head: str | None = None) -> None:
+        """Keep `warning` for the faces to show, in the audit log too (never silently).
+        `seen_head`: the hash the other side (a backup drive) has seen at `seen_seq`, recorded
+        so the same finding is audited once."""
         if warning not in self.rollback_warnings:
             self.rollback_warnings.append(warning)
+        extra = {} if seen_head is None else {"seen_head": seen_head}
         self.audit.record(
             Action.ROLLBACK_DETECTED,
             "vault",
@@ -359,17 +375,46 @@ class Vault:
             kind=warning.kind,
             vault_seq=warning.vault_seq,
             seen_seq=warning.seen_seq,
+            **extra,
         )
 
+    def acknowledge_rollback(self, passphrase: str) -> tuple[int, ...]:
+        """Record (passphrase checked again) that the practitioner has seen the rollbacks the
+        log holds so far; returns their entries. `audit verify` then reports them as
+        acknowledged, still listed; a rollback found later is a new one. Nothing to acknowledge
+        writes nothing and returns (); a wrong passphrase raises AuthenticationError."""
+        self.verify_passphrase(passphrase)
+        report = self.audit.verify()
+        if not report.ok:
+            raise UsageError(
+                f"the audit chain is broken ({report.reason}); a broken chain cannot be "
+                "acknowledged, only a rollback the chain records"
+            )
+        pending = report.unacknowledged
+        if not pending:
+            return ()
+        self.audit.record(
+            Action.ROLLBACK_ACKNOWLEDGED,
+            "vault",
+            None,
+            rollbacks=",".join(str(s) for s in pending),
+        )
+        return pending
+
     def _settle_audit(self) -> None:
-        """After the unlock entry: audit what `_attach` and `_check_rollback` found, then
-        anchor the key file at the newest entry."""
+        """After the unlock entry: audit what `_attach` and `_check_rollback` found, and
+        anchor the key file at once only then. An ordinary unlock writes no anchor (3-4 fsyncs
+        of the key file every read-only command paid): its entry is anchored at lock, by the
+        next entry that anchors at once, or after `ANCHOR_EVERY` entries, the window the
+        README states. A rollback entry must not wait: a second rollback would erase it."""
+        noteworthy = bool(self._audit_tagged or self.rollback_warnings)
         if self._audit_tagged:
             self.audit.record(Action.AUDIT_KEYED, "audit", None, entries=self._audit_tagged)
             self._audit_tagged = 0
         for warning in list(self.rollback_warnings):
             self.note_rollback(warning)
-        self._advance_anchor()
+        if noteworthy:
+            self._advance_anchor()
 
     # -- lifecycle
 
@@ -692,6 +737,32 @@ class Vault:
             wipe_keys(keys)
         self.audit.record(Action.REVEAL, "client", client_id)
         return name
+
+    def reveal_legal_names(self, client_ids: Collection[int], passphrase: str) -> dict[int, str]:
+        """The sealed legal names of the given pseudonymous clients (others are skipped), with
+        one unwrap of the sealed-names key (an open export of many clients); each audited."""
+        blobs = {cid: self.clients.sealed_name_blob(cid) for cid in client_ids}
+        sealed = {cid: blob for cid, blob in blobs.items() if blob is not None}
+        if not sealed:
+            return {}
+        keys = self._keyfile.unwrap_with_passphrase(passphrase, [KeyName.SEALED])
+        names: dict[int, str] = {}
+        try:
+            for cid, blob in sealed.items():
+                try:
+                    names[cid] = open_sealed(
+                        keys[KeyName.SEALED],
+                        blob,
+                        sealed_name_aad(self.vault_id),
+                        SEALED_NAME_PURPOSE,
+                    ).decode("utf-8")
+                except InvalidTag:
+                    raise DamagedFileError(f"the sealed name of C-{cid:05d} is damaged") from None
+        finally:
+            wipe_keys(keys)
+        for cid in names:
+            self.audit.record(Action.REVEAL, "client", cid)
+        return names
 
     def open_psychotherapy_notes(
         self,

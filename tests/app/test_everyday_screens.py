@@ -17,6 +17,7 @@ from tests.support.tui import (
     confirm_recovery_key,
     make_practice,
     settle,
+    settle_until,
     static_text,
     unlock,
 )
@@ -171,11 +172,11 @@ async def test_passphrase_fields_keep_the_tab_in_a_burst_of_keys(tmp_path: Path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         burst(app, [*PASSPHRASE, "tab", *PASSPHRASE])
-        await settle(pilot)
+        await settle_until(pilot, lambda: app.screen.query_one("#new2", Input).value == PASSPHRASE)
         assert app.screen.query_one("#new1", Input).value == PASSPHRASE
         assert app.screen.query_one("#new2", Input).value == PASSPHRASE
         burst(app, ["enter"])
-        await settle(pilot)
+        await settle_until(pilot, lambda: isinstance(app.screen, RecoveryKeyScreen))
         assert isinstance(app.screen, RecoveryKeyScreen)
         await confirm_recovery_key(pilot)
         assert isinstance(app.screen, ClientListScreen)

@@ -141,14 +141,14 @@ async def test_authorizations_screen_records_and_revokes(tmp_path: Path) -> None
         screen.query_one("#auth-add", Button).press()
         await settle(pilot)
         assert table.row_count == 2
-        assert "Dr. [b]Cedar" in [str(table.get_row_at(i)[2]) for i in range(2)]
+        assert "Dr. [b]Cedar" in [str(table.get_row_at(i)[3]) for i in range(2)]
         table.focus()
         table.move_cursor(row=0)
         await pilot.press("r")
         await settle(pilot)
         await pilot.click("#yes")
         await settle(pilot)
-        assert "valid" not in str(table.get_row_at(0)[6])
+        assert "valid" not in str(table.get_row_at(0)[1])
         assert "revoked" in str(screen.query_one("#auth-status", Static).render())
 
 
@@ -209,6 +209,7 @@ async def test_f6_asks_first_showing_where_the_file_goes(tmp_path: Path) -> None
         await settle(pilot)
         screen.query_one("#release-out", Input).value = str(out)
         screen.query_one("#release-password", Input).value = "Tr4vel-kiosk-Lantern"
+        screen.query_one("#release-password-again", Input).value = "Tr4vel-kiosk-Lantern"
         await pilot.press("f6")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)

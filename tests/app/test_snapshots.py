@@ -122,3 +122,52 @@ def test_snapshot_pnotes(practice: Path, snap_compare: Snap) -> None:
         await settle(pilot)
 
     assert snap_compare(app_for(practice), run_before=before)
+
+
+async def to_release(pilot: Pilot[Any]) -> None:
+    """Hazel's release, opened from her timeline, recipient and purpose typed."""
+    from tui.app.screens.release import ReleaseScreen
+
+    await to_client(pilot, "Hazel")
+    pilot.app.action_release()
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ReleaseScreen)
+    await pilot.press("tab")
+    await pilot.press(*"Dr. Birch")
+    for _ in range(2):
+        await pilot.press("tab")
+    await pilot.press(*"second opinion")
+    await settle(pilot)
+
+
+def test_snapshot_release_first_step(practice: Path, snap_compare: Snap) -> None:
+    """The release flow's first step at 80x24: labelled fields, the step line, Back/Next keys."""
+    assert snap_compare(app_for(practice), run_before=to_release, terminal_size=(80, 24))
+
+
+def test_snapshot_release_format_step(practice: Path, snap_compare: Snap) -> None:
+    """The Format step at 80x24: PDF with a password offered by default, paper, the path."""
+
+    async def before(pilot: Pilot[Any]) -> None:
+        from textual.widgets import Select
+
+        await to_release(pilot)
+        pilot.app.screen.query_one("#release-type", Select).value = "client-access"
+        await settle(pilot)
+        for _ in range(3):
+            await pilot.press("pagedown")
+            await settle(pilot)
+
+    assert snap_compare(app_for(practice), run_before=before, terminal_size=(80, 24))
+
+
+def test_snapshot_authorizations(practice: Path, snap_compare: Snap) -> None:
+    """The authorizations screen at 80x24: Status column in view, every form field labelled."""
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await to_client(pilot, "Hazel")
+        pilot.app.action_authorizations()
+        await settle(pilot)
+
+    assert snap_compare(app_for(practice), run_before=before, terminal_size=(80, 24))

@@ -22,6 +22,9 @@ def test_cli_bench_measures_every_command(tmp_path: Path) -> None:
         "client list",
         "note show",
         "search",
+        "one key-file anchor write (in process)",
+        "unlock + lock, anchor at lock only (now) (in process)",
+        "unlock + lock, anchor at unlock too (before) (in process)",
     ]:
         assert report["cases"][name]["wall"]["median_ms"] > 0
     assert set(report["goals"]) == set(GOALS)

@@ -324,3 +324,120 @@ def test_a_certificate_names_the_audit_anchor(vault: Vault, passphrase: str) -> 
     for _ in range(3):
         vault.clients.add("Later Entryperson")
     assert certificate(vault, result.disposal_id).audit_anchor == named
+
+
+# ---------------------------------------------------------------- acknowledging a rollback
+
+
+def _roll_back_record_db(vault_dir: Path) -> None:
+    """Unlock, sign a note, and put back the record.db from before it (a Time Machine copy)."""
+    old_copy = vault_dir.parent / f"record.db.old-{len(list(vault_dir.parent.iterdir()))}"
+    shutil.copy2(vault_dir / RECORD_DB, old_copy)
+    with Vault.unlock(vault_dir, PASSPHRASE) as v:
+        _signed_note(v, "signed, then lost to the rollback")
+    shutil.copy2(old_copy, vault_dir / RECORD_DB)
+
+
+def test_acknowledging_needs_the_passphrase_and_covers_only_earlier_rollbacks(
+    vault_dir: Path,
+) -> None:
+    from vault import AuthenticationError
+
+    vault, _ = Vault.create(vault_dir, PASSPHRASE, TEST_PRESET)
+    vault.lock()
+    with Vault.unlock(vault_dir, PASSPHRASE) as v:
+        assert v.acknowledge_rollback(PASSPHRASE) == ()  # nothing on record: nothing written
+        assert "rollback_acknowledged" not in _actions(v)
+    _roll_back_record_db(vault_dir)
+    with Vault.unlock(vault_dir, PASSPHRASE) as v:
+        first = v.audit.verify()
+        assert first.status == "rolled_back" and first.unacknowledged == first.rollbacks
+        with pytest.raises(AuthenticationError):
+            v.acknowledge_rollback("not the passphrase at all")
+        assert v.audit.verify().status == "rolled_back"  # a wrong passphrase changes nothing
+        assert v.acknowledge_rollback(PASSPHRASE) == first.rollbacks
+        after = v.audit.verify()
+        assert after.status == "acknowledged" and after.rollbacks == first.rollbacks
+        assert "rollback_acknowledged" in _actions(v)
+    # A new rollback, after the acknowledgement, is reported again.
+    _roll_back_record_db(vault_dir)
+    with Vault.unlock(vault_dir, PASSPHRASE) as v:
+        assert [w.kind for w in v.rollback_warnings] == ["record_db_older"]
+        again = v.audit.verify()
+        assert again.status == "rolled_back"
+        assert again.acknowledged == first.rollbacks and len(again.unacknowledged) == 1
+
+
+def test_rolling_back_past_the_acknowledgement_brings_exit_16_back(vault_dir: Path) -> None:
+    """The acknowledgement is an audit entry: a record.db from before it is a rollback too."""
+    vault, _ = Vault.create(vault_dir, PASSPHRASE, TEST_PRESET)
+    vault.lock()
+    _roll_back_record_db(vault_dir)
+    with Vault.unlock(vault_dir, PASSPHRASE):
+        pass  # the rollback is found and recorded
+    before_ack = vault_dir.parent / "record.db.before-ack"
+    shutil.copy2(vault_dir / RECORD_DB, before_ack)
+    with Vault.unlock(vault_dir, PASSPHRASE) as v:
+        v.acknowledge_rollback(PASSPHRASE)
+    shutil.copy2(before_ack, vault_dir / RECORD_DB)  # undo the acknowledgement
+    with Vault.unlock(vault_dir, PASSPHRASE) as v:
+        assert [w.kind for w in v.rollback_warnings] == ["record_db_older"]
+        assert v.audit.verify().status == "rolled_back"
+
+
+def test_cli_acknowledge_rollback_turns_exit_16_into_0_with_the_history_shown(cli: Cli) -> None:
+    cli.init()
+    nothing = cli("audit", "acknowledge-rollback", "--json")
+    assert nothing.code == 0 and nothing.data["acknowledged"] == []
+    old_copy = cli.vault_dir.parent / "old-record.db"
+    shutil.copy2(cli.vault_dir / RECORD_DB, old_copy)
+    assert cli("client", "add", "Perrin Madeupson").code == 0
+    shutil.copy2(old_copy, cli.vault_dir / RECORD_DB)
+    assert cli("audit", "verify").code == 16
+
+    ack = cli("audit", "acknowledge-rollback", "--json")
+    assert ack.code == 0 and ack.data["acknowledged"]
+    verify = cli("audit", "verify", "--json")
+    assert verify.code == 0
+    assert verify.data["status"] == "acknowledged"
+    assert verify.data["rollbacks"] == ack.data["acknowledged"]
+    assert verify.data["unacknowledged"] == []
+    text = cli("audit", "verify")
+    assert text.code == 0 and "acknowledged" in text.stdout and "ROLLED BACK" not in text.stdout
+
+    # A new rollback after the acknowledgement: exit 16 again.
+    shutil.copy2(cli.vault_dir / RECORD_DB, old_copy)
+    assert cli("client", "add", "Quenby Unreal").code == 0
+    shutil.copy2(old_copy, cli.vault_dir / RECORD_DB)
+    again = cli("audit", "verify", "--json")
+    assert again.code == 16 and again.data["status"] == "rolled_back"
+
+
+# ---------------------------------------------------------------- what an unlock writes
+
+
+def test_an_ordinary_unlock_leaves_the_key_file_alone_until_lock(vault_dir: Path) -> None:
+    """Every read-only command used to rewrite the key file at unlock (3-4 fsyncs); the unlock
+    entry is anchored at lock instead, and a rollback found at unlock still at once."""
+    vault, _ = Vault.create(vault_dir, PASSPHRASE, TEST_PRESET)
+    vault.lock()
+    before = (vault_dir / KEY_FILE).read_bytes()
+    v = Vault.unlock(vault_dir, PASSPHRASE)
+    v.clients.list()
+    assert (vault_dir / KEY_FILE).read_bytes() == before  # no write at unlock
+    v.lock()
+    assert (vault_dir / KEY_FILE).read_bytes() != before  # the anchor moved at lock
+
+    _roll_back_record_db(vault_dir)
+    rolled = (vault_dir / KEY_FILE).read_bytes()
+    v = Vault.unlock(vault_dir, PASSPHRASE)
+    try:
+        assert v.rollback_warnings
+        # The rollback entry is anchored before anything else can happen...
+        assert (vault_dir / KEY_FILE).read_bytes() != rolled
+    finally:
+        v._abandon()  # noqa: SLF001 - ...so even a kill now keeps it: no lock() needed
+    (old_copy,) = vault_dir.parent.glob("record.db.old-*")
+    shutil.copy2(old_copy, vault_dir / RECORD_DB)  # the same old copy, put back again
+    with Vault.unlock(vault_dir, PASSPHRASE) as again:
+        assert [w.kind for w in again.rollback_warnings] == ["record_db_older"]

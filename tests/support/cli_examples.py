@@ -66,6 +66,7 @@ EXAMPLES: list[tuple[str, ...]] = [
     ("search", "sleep"),
     ("audit", "verify"),
     ("audit", "list", "--limit", "2"),
+    ("audit", "acknowledge-rollback"),
     ("backup", "drive", "add", "{drive}", "--label", "stick"),
     ("backup", "drive", "list"),
     ("backup", "run"),
@@ -198,6 +199,24 @@ EXAMPLES: list[tuple[str, ...]] = [
     ("retention", "add", "de-psych", "--label", "Germany, 10 years", "--years", "10"),
     ("retention", "set", "C-00001", "de-psych"),
     ("retention", "default", "apa"),
+    (
+        "export",
+        "--out",
+        "{tmp}/record.age",
+        "--export-passphrase-file",
+        "{tmp}/export-pass",
+        "--yes",
+    ),
+    (
+        "--vault",
+        "{tmp}/imported",
+        "import",
+        "{tmp}/record.age",
+        "--export-passphrase-file",
+        "{tmp}/export-pass",
+        "--kdf",
+        "test-insecure",
+    ),
     ("dispose", "--due"),
     ("dispose", "C-00002", "--confirm", "Olin Pastdue"),
     ("dispose", "verify"),
@@ -274,6 +293,8 @@ def run_examples(
     (tmp / "notice-template.txt").write_text(
         "## Limits\nWhat stays private.\n## Fees\nMissed sessions are charged.\n"
     )
+    (tmp / "export-pass").write_text("harbor lantern tidal minor quartz\n")
+    (tmp / "export-pass").chmod(0o600)
     values: dict[str, str] = {"tmp": str(tmp), "drive": str(drive)}
     # A scanned form to attach and one waiting in the inbox folder (synthetic PDFs).
     (tmp / "intake.pdf").write_bytes(b"%PDF-1.7\n(intake form of Ada Quist)\n%%EOF\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -52,6 +53,15 @@ async def settle(pilot: Pilot[None]) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     await pilot.pause()
+
+
+async def settle_until(pilot: Pilot[None], done: Callable[[], bool], rounds: int = 100) -> None:
+    """Settle until `done()` holds: for keys sent straight to the driver, whose handling (and
+    the worker it starts) may not have begun when one settle looks. Counts rounds, not time."""
+    for _ in range(rounds):
+        await settle(pilot)
+        if done():
+            return
 
 
 async def unlock(pilot: Pilot[None], passphrase: str = PASSPHRASE) -> None:

@@ -69,3 +69,49 @@ async def test_app_watch_purges_the_drive_and_says_so(vault_dir: Path, tmp_path:
         messages = [n.message for n in app._notifications]
     assert f"purged 1 old backups on {tmp_path / 'media' / 'STICK'} (disposal)" in messages
     assert not old.exists() and _pending(vault_dir) == []
+
+
+def test_after_an_idle_lock_the_reopened_vault_purges_the_drive(
+    vault_dir: Path, tmp_path: Path
+) -> None:
+    """`backup watch` locks when idle; the drive plugged in later is purged with the vault
+    opened again (not the locked one), and the watcher locks again when idle."""
+    from tui.workflows.watch import drive_watcher
+
+    media = tmp_path / "media"
+    old = _missed_a_disposal(vault_dir, media)
+    stick = old.parent.parent
+    away = tmp_path / "unplugged"
+    stick.rename(away)  # unplugged while the watcher starts and goes idle
+    now = [0.0]
+    reports: list[str] = []
+    opened: list[Vault] = []
+
+    def reopen() -> Vault:
+        opened.append(Vault.unlock(vault_dir, PASSPHRASE))
+        return opened[-1]
+
+    first = Vault.unlock(vault_dir, PASSPHRASE)
+    watcher = drive_watcher(
+        first,
+        lambda e: None,
+        reports.append,
+        roots=[media],
+        idle_seconds=60,
+        reopen=reopen,
+        clock=lambda: now[0],
+    )
+    try:
+        now[0] += 60
+        assert watcher.lock_if_idle() and first.is_locked and opened == []
+        away.rename(stick)
+        kinds = [e.kind for e in watcher.scan_once()]
+        assert kinds[0] == "unlocked" and "found" in kinds and len(opened) == 1
+        assert f"purged 1 old backups on {stick} (disposal)" in reports
+        assert not old.exists()
+        now[0] += 60
+        assert watcher.lock_if_idle() and opened[0].is_locked
+    finally:
+        watcher.vault.lock()
+        first.lock()
+    assert _pending(vault_dir) == []

@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState
 
 from vault import AuthenticationError, ConfideError, NotAVaultError, plainly_a_vault
 
+from ..workflows.idle import idle_from_env, idle_words
 from ..workflows.unlock import finish_interrupted_restore
 from .crash import crash_report
 from .screens.base import Location, VaultScreen
@@ -33,7 +34,7 @@ from .widgets.safe import visible
 
 if TYPE_CHECKING:
     from backup.watch import DriveWatcher
-    from vault import Client, KdfParams, Vault
+    from vault import Client, KdfParams, RollbackWarning, Vault
     from vault.attachments.inbox import InboxWatcher
 
     from ..workflows.unlock import Tidied
@@ -53,8 +54,6 @@ def _note_search_provider() -> type[NoteSearchProvider]:
 
 KEPT_TIMELINE = "timeline"
 RESTORE_TITLE = "Interrupted restore"
-DEFAULT_IDLE_SECONDS = 300.0
-IDLE_ENV = "CONFIDE_IDLE_MINUTES"
 DEFAULT_PNOTES_IDLE_SECONDS = 120.0
 
 
@@ -87,15 +86,6 @@ def close_log_channels() -> None:
 
 
 close_log_channels()
-
-
-def _count(n: float, unit: str) -> str:
-    return f"{n:g} {unit}" if n == 1 else f"{n:g} {unit}s"
-
-
-def idle_words(seconds: float) -> str:
-    """`1 minute`, `5 minutes`, `30 seconds`: the auto-lock delay in words."""
-    return _count(seconds / 60, "minute") if seconds >= 60 else _count(seconds, "second")
 
 
 class ConfideApp(App[None]):
@@ -159,23 +149,12 @@ class ConfideApp(App[None]):
         # ...and empties the scanned-forms inbox folder, when one is set (tests opt in).
         self.watch_inbox = watch_inbox
         self._inbox_watcher: InboxWatcher | None = None
+        self._rollbacks_shown: list[RollbackWarning] = []
 
     def _idle_from_env(self) -> float:
         """`CONFIDE_IDLE_MINUTES` (1 to 60) sets the auto-lock; anything else keeps 5 minutes."""
-        raw = os.environ.get(IDLE_ENV, "").strip()
-        if not raw:
-            return DEFAULT_IDLE_SECONDS
-        try:
-            minutes = float(raw)
-        except ValueError:
-            minutes = 0.0
-        if not 1 <= minutes <= 60:
-            self._idle_problem = (
-                f"{IDLE_ENV}={raw!r} is not a number of minutes from 1 to "
-                f"60; locking after {idle_words(DEFAULT_IDLE_SECONDS)}."
-            )
-            return DEFAULT_IDLE_SECONDS
-        return minutes * 60
+        seconds, self._idle_problem = idle_from_env()
+        return seconds
 
     # -- start-up
 
@@ -300,6 +279,7 @@ class ConfideApp(App[None]):
 
     async def on_lock_screen_unlocked(self, message: LockScreen.Unlocked) -> None:
         self.vault = message.vault
+        self._rollbacks_shown = []
         self._start_drive_watch()
         self.refresh_bindings()
         self._last_activity = self.clock()
@@ -496,6 +476,20 @@ class ConfideApp(App[None]):
         if self.vault is not None and not isinstance(self.screen, IncidentsScreen):
             self.push_screen(IncidentsScreen())
 
+    def show_rollback(self, warning: RollbackWarning) -> None:
+        """A rollback found at unlock, or by the drive watcher on a connected backup drive:
+        on screen until dismissed, once per unlock (both may find the same one)."""
+        if warning in self._rollbacks_shown:
+            return
+        self._rollbacks_shown.append(warning)
+        self.notify(
+            warning.message,
+            title="This vault is older than it should be",
+            severity="error",
+            timeout=3600,
+            markup=False,
+        )
+
     def _warn_incidents(self) -> None:
         """A breach's 60-day clock, on every unlock until the incident is closed."""
         from ..workflows.incidents import unlock_warnings
@@ -504,13 +498,7 @@ class ConfideApp(App[None]):
             # An older record.db or key file found at this unlock (audited by the core): it
             # stays on screen until dismissed, never silent.
             for warning in self.vault.rollback_warnings:
-                self.notify(
-                    warning.message,
-                    title="This vault is older than it should be",
-                    severity="error",
-                    timeout=3600,
-                    markup=False,
-                )
+                self.show_rollback(warning)
             for line in unlock_warnings(self.vault):
                 self.notify(
                     f"{line}. Open Incidents from the command palette.",
@@ -546,6 +534,65 @@ class ConfideApp(App[None]):
         from .screens.release import ReleaseScreen  # loaded on first use: faster launch
 
         self._for_open_client(ReleaseScreen, "Release records")
+
+    def action_export(self, error: str = "", path: str = "") -> None:
+        """The open export (issue 16): a modal asks, a worker writes (scrypt takes seconds)."""
+        from .screens.export import ExportModal, ExportRequest  # loaded on first use
+
+        def entered(request: ExportRequest | None) -> None:
+            vault = self.vault
+            if request is None or vault is None:
+                return
+            from vault.openexport import export_record
+
+            self.run_worker(
+                partial(
+                    export_record,
+                    vault,
+                    Path(request.path).expanduser(),
+                    request.export_passphrase,
+                    passphrase=request.passphrase,
+                    include_pnotes=request.include_pnotes,
+                ),
+                name=request.path,
+                thread=True,
+                exclusive=True,
+                exit_on_error=False,
+                group="export",
+            )
+
+        if self.vault is not None and not isinstance(self.screen, ModalScreen):
+            self.push_screen(ExportModal(error, path), entered)
+
+    def _export_done(self, worker: Worker[Any], state: WorkerState) -> None:
+        if state is WorkerState.SUCCESS:
+            from vault.openexport import ExportSummary
+
+            summary = worker.result
+            assert isinstance(summary, ExportSummary)
+            self.notify(
+                f"Wrote {summary.path}: {len(summary.clients)} clients, {summary.notes} notes"
+                + (
+                    ""
+                    if summary.psychotherapy_notes is None
+                    else f", {summary.psychotherapy_notes} psychotherapy notes"
+                )
+                + ". It is a copy outside the vault: keep it safe.",
+                title="Export written",
+                timeout=15,
+            )
+        elif state is WorkerState.ERROR:
+            error = worker.error
+            if isinstance(error, ConfideError):
+                # Asked again with the path kept, as a wrong passphrase is elsewhere.
+                self.action_export(f"{error.message}; nothing was written.", worker.name)
+            else:
+                self._error(error)
+
+    def action_consult(self) -> None:
+        from .screens.consult import ConsultScreen  # loaded on first use
+
+        self._for_open_client(ConsultScreen, "Case summary")
 
     def action_practice(self) -> None:
         from .screens.practice import PracticeScreen  # loaded on first use
@@ -709,6 +756,8 @@ class ConfideApp(App[None]):
                     self.open_pnotes(int(worker.name), "Wrong passphrase. Try again.")
                 else:
                     self._error(worker.error)
+        elif worker.group == "export":
+            self._export_done(worker, event.state)
         elif worker.group == "passphrase":
             if event.state is WorkerState.SUCCESS:
                 self.notify("Passphrase changed. Use the new one from now on.", title="Passphrase")
@@ -796,6 +845,16 @@ class ConfideApp(App[None]):
             "Confidentiality notice",
             "Active clients whose notice is missing, outdated or unsigned; write and record it",
             self.action_notices,
+        )
+        yield SystemCommand(
+            "Export the record",
+            "The whole record as an age-encrypted open export, readable without Confide",
+            self.action_export,
+        )
+        yield SystemCommand(
+            "Case summary",
+            "A de-identified summary of the open client's notes, for supervision (reviewed first)",
+            self.action_consult,
         )
         yield SystemCommand(
             "Practice settings",

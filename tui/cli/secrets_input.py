@@ -103,6 +103,12 @@ class SecretSource:
                 self._cached = self._prompt(prompt, "passphrase")
         return self._cached
 
+    def forget(self) -> None:
+        """Drop the passphrase kept for re-authentication: the next `passphrase()` asks (or
+        reads the file, runs the command) again. Python cannot overwrite the string itself;
+        this only ends this object's hold on it."""
+        self._cached = None
+
     def new_passphrase(self, file: str | None) -> str:
         """A new passphrase, held to the core's rule (and its message) before it is used."""
         if file:

@@ -6,6 +6,7 @@ disposal gets its old backups purged: the second is easy to forget in one face, 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -20,13 +21,20 @@ def drive_watcher(
     report: Callable[[str], None],
     *,
     roots: Sequence[Path] | None = None,
+    idle_seconds: float | None = None,
+    reopen: Callable[[], Vault] | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> DriveWatcher:
     """A watcher (not started) that hands every event to `on_event` and, when a drive is
-    found, finishes its pending disposal purges, telling `report` (one line each)."""
-    purge = purge_on_mount(vault, report=report)
+    found, finishes its pending disposal purges, telling `report` (one line each).
+    `idle_seconds`/`reopen` as `DriveWatcher`'s: the vault it purges with is the watcher's
+    current one, which `reopen` replaces after an idle lock."""
 
     def both(event: WatchEvent) -> None:
         on_event(event)
-        purge(event)
+        purge_on_mount(watcher.vault, report=report)(event)
 
-    return DriveWatcher(vault, roots=roots, on_event=both)
+    watcher = DriveWatcher(
+        vault, roots=roots, on_event=both, idle_seconds=idle_seconds, reopen=reopen, clock=clock
+    )
+    return watcher

@@ -384,9 +384,7 @@ class Consult:
         from ..disclosures.writer import write_export
 
         fmt = SummaryFormat(fmt)
-        if target is None or target.expanduser().is_dir():
-            folder = Path.cwd() if target is None else target.expanduser()
-            target = folder / f"case-summary-{secrets.token_hex(4)}.{fmt.value}"
+        target = self.target(fmt, target)
         self.check_file_name(summary, target)
         data = summary.render(fmt)
         kinds = Counter(f.kind.value for _, f in summary.findings)
@@ -409,6 +407,16 @@ class Consult:
                 publish()
 
         write_export(target, data, force, record)
+        return target
+
+    @staticmethod
+    def target(fmt: SummaryFormat | str, target: Path | None) -> Path:
+        """Where `write` puts the file: `target`, or in that folder (default: the current one)
+        a name that says nothing about the client. The app shows it before asking."""
+        fmt = SummaryFormat(fmt)
+        if target is None or target.expanduser().is_dir():
+            folder = Path.cwd() if target is None else target.expanduser()
+            return folder / f"case-summary-{secrets.token_hex(4)}.{fmt.value}"
         return target
 
     @staticmethod

@@ -75,6 +75,11 @@ class Action(StrEnum):
     ACCESS_DENIAL = "access_denial"
     REPRESENTATIVE = "representative"
     NOTICE = "notice"
+    # The open export (issue 16): an export is EXPORT with object type "vault_export"; a
+    # vault made from one records IMPORT (counts and the export's digest only).
+    IMPORT = "import"
+    # The practitioner, passphrase given again, has seen the rollbacks recorded before it.
+    ROLLBACK_ACKNOWLEDGED = "rollback_acknowledged"
 
 
 _DetailValue = str | int | float | bool | None
@@ -101,13 +106,22 @@ class AuditReport:
     # Entries recording a rollback found at unlock (seq numbers): the chain may be whole while
     # the vault went back in time before each of them.
     rollbacks: tuple[int, ...] = ()
+    # Of `rollbacks`, those an acknowledgement entry (a later one) covers; still listed.
+    acknowledged: tuple[int, ...] = ()
+
+    @property
+    def unacknowledged(self) -> tuple[int, ...]:
+        return tuple(s for s in self.rollbacks if s not in self.acknowledged)
 
     @property
     def status(self) -> str:
-        """ "intact", "rolled_back" (whole chain, but a rollback was recorded) or "broken"."""
+        """ "intact", "rolled_back" (whole chain, but a rollback was recorded and not yet
+        acknowledged), "acknowledged" (every recorded rollback acknowledged) or "broken"."""
         if not self.ok:
             return "broken"
-        return "rolled_back" if self.rollbacks else "intact"
+        if self.unacknowledged:
+            return "rolled_back"
+        return "acknowledged" if self.rollbacks else "intact"
 
 
 def _digest(
@@ -205,9 +219,42 @@ class AuditLog:
                 )
         return len(rows)
 
-    def entries(self, limit: int = 200, newest_first: bool = True) -> list[AuditEntry]:
+    def entries(
+        self,
+        limit: int = 200,
+        newest_first: bool = True,
+        *,
+        client: int | None = None,
+        action: str | None = None,
+        since: str | None = None,
+        before: str | None = None,
+    ) -> list[AuditEntry]:
+        """Entries, optionally only those about `client` (the client itself, its timeline or
+        psychotherapy notes, or naming it in the detail), of one `action`, and with `at` in
+        [`since`, `before`) (stored UTC ISO strings, which sort as times)."""
         order = "DESC" if newest_first else "ASC"
-        rows = self._db.query(f"SELECT * FROM audit_log ORDER BY seq {order} LIMIT ?", (limit,))
+        where: list[str] = []
+        params: list[object] = []
+        if client is not None:
+            where.append(
+                "((object_type IN ('client', 'timeline', 'pnotes') AND object_id = ?) "
+                "OR json_extract(detail, '$.client') = ?)"
+            )
+            params += [str(client), client]
+        if action is not None:
+            where.append("action = ?")
+            params.append(action)
+        if since is not None:
+            where.append("at >= ?")
+            params.append(since)
+        if before is not None:
+            where.append("at < ?")
+            params.append(before)
+        clause = f"WHERE {' AND '.join(where)} " if where else ""
+        rows = self._db.query(
+            f"SELECT * FROM audit_log {clause}ORDER BY seq {order} LIMIT ?",  # noqa: S608 - fixed clauses
+            (*params, limit),
+        )
         return [
             AuditEntry(
                 int(r["seq"]),
@@ -272,11 +319,31 @@ class AuditLog:
                 anchor.seq,
                 f"entry {anchor.seq} is not the one the key file has seen",
             )
-        rollbacks = tuple(
+        rollbacks = self._seqs(Action.ROLLBACK_DETECTED)
+        # An acknowledgement covers the rollbacks recorded before it, never a later one.
+        last_ack = max(self._seqs(Action.ROLLBACK_ACKNOWLEDGED), default=0)
+        acknowledged = tuple(s for s in rollbacks if s < last_ack)
+        return AuditReport(True, count, rollbacks=rollbacks, acknowledged=acknowledged)
+
+    def rollback_recorded(self, seen_seq: int, seen_head: str) -> bool:
+        """Whether a rollback entry already records this finding (the other side's entry
+        `seen_seq` with hash `seen_head`), so a backup drive's finding is audited once."""
+        for r in self._db.query(
+            "SELECT detail FROM audit_log WHERE action = ? ORDER BY seq",
+            (Action.ROLLBACK_DETECTED.value,),
+        ):
+            try:
+                detail = json.loads(str(r[0]))
+            except ValueError:
+                continue
+            if detail.get("seen_seq") == seen_seq and detail.get("seen_head") == seen_head:
+                return True
+        return False
+
+    def _seqs(self, action: Action) -> tuple[int, ...]:
+        return tuple(
             int(r[0])
             for r in self._db.query(
-                "SELECT seq FROM audit_log WHERE action = ? ORDER BY seq",
-                (Action.ROLLBACK_DETECTED.value,),
+                "SELECT seq FROM audit_log WHERE action = ? ORDER BY seq", (action.value,)
             )
         )
-        return AuditReport(True, count, rollbacks=rollbacks)

@@ -213,6 +213,9 @@ class SearchHit:
     score: float
     # The snippet as (text, is_match) parts, so no UI has to parse markers out of note text.
     snippet: tuple[tuple[str, bool], ...] = field(default_factory=tuple)
+    # An addendum is listed as one, naming the note it amends (not as its "free" template).
+    entry_type: EntryType = EntryType.ORIGINAL
+    parent_id: int | None = None
 
     @property
     def snippet_text(self) -> str:

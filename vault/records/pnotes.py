@@ -195,6 +195,41 @@ class PsychotherapyNotes:
                 (note_id, span.start, span.end, span.category.value),
             )
 
+    def for_export(self, client_ids: Sequence[int]) -> builtins.list[PsychotherapyNote]:
+        """Every note of the given clients with its flags, oldest first. Unaudited here: the
+        open export that asks records its own entry (the notes it holds, per client)."""
+        db = self._use()
+        found: builtins.list[PsychotherapyNote] = []
+        for client_id in sorted(set(client_ids)):
+            rows = db.query("SELECT * FROM pnotes WHERE client_id = ? ORDER BY id", (client_id,))
+            spans = _spans_of(db, [int(r["id"]) for r in rows])
+            found += [_pnote(r, spans.get(int(r["id"]), ())) for r in rows]
+        return found
+
+    def restore(self, notes: Sequence[PsychotherapyNote]) -> None:
+        """Put notes from an open export back as they were (ids, times, flags), in one
+        transaction: only into a vault made by the import (`openexport.restore`)."""
+        db = self._use()
+        with db.atomic():
+            for note in notes:
+                # Checked, not parsed: the stored text is restored byte for byte, and text
+                # that looks like a marker stays text, as it was in the exported vault.
+                text = validate.body(note.body, "psychotherapy note")
+                flags = markup.validate_spans(text, note.spans)
+                db.execute(
+                    "INSERT INTO pnotes (id, client_id, session_date, body, created_at, "
+                    "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        note.id,
+                        note.client_id,
+                        note.session_date,
+                        text,
+                        note.created_at,
+                        note.updated_at,
+                    ),
+                )
+                self._write_spans(db, note.id, flags)
+
     def get(self, note_id: int) -> PsychotherapyNote:
         db = self._use()
         note = self._get(db, note_id)

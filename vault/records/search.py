@@ -6,7 +6,7 @@ import re
 
 from ..errors import UsageError
 from ..storage.database import Database
-from .models import SearchHit
+from .models import EntryType, SearchHit
 
 MAX_QUERY_CHARS = 500
 # Private-use characters mark matches inside snippets, so no UI parses markers out of note text.
@@ -86,6 +86,7 @@ def search_notes(
     marks = ", ".join("?" * len(scores))
     rows = db.query(
         "SELECT n.id, n.client_id, c.display_name, n.session_date, n.template, "
+        "n.entry_type, n.parent_id, "
         f"snippet(notes_fts, 0, '{SNIPPET_OPEN}', '{SNIPPET_CLOSE}', '…', 12) AS snip "
         "FROM notes_fts JOIN notes n ON n.id = notes_fts.rowid "
         "JOIN clients c ON c.id = n.client_id "
@@ -102,6 +103,8 @@ def search_notes(
             r["template"],
             scores[note_id],
             split_snippet(r["snip"]),
+            EntryType(r["entry_type"]),
+            r["parent_id"],
         )
         for note_id in scores
         if (r := found.get(note_id)) is not None
@@ -115,7 +118,8 @@ def _search_open(db: Database, match: str, limit: int) -> list[SearchHit]:
     scores = {int(r["id"]): float(r["score"]) for r in top}
     marks = ", ".join("?" * len(scores))
     rows = db.query(
-        "SELECT n.id, n.client_id, c.display_name, n.session_date, n.template FROM notes n "
+        "SELECT n.id, n.client_id, c.display_name, n.session_date, n.template, n.entry_type, "
+        "n.parent_id FROM notes n "
         f"JOIN clients c ON c.id = n.client_id WHERE n.id IN ({marks})",
         tuple(scores),
     )
@@ -128,6 +132,8 @@ def _search_open(db: Database, match: str, limit: int) -> list[SearchHit]:
             r["session_date"],
             r["template"],
             scores[note_id],
+            entry_type=EntryType(r["entry_type"]),
+            parent_id=r["parent_id"],
         )
         for note_id in scores
         if (r := found.get(note_id)) is not None

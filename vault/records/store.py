@@ -218,6 +218,16 @@ class ClientRecords:
         blob = self._db.scalar("SELECT legal_name_sealed FROM clients WHERE id = ?", (client_id,))
         return None if blob is None else bytes(blob)
 
+    def seal_legal_name(self, name: str) -> bytes:
+        """A legal name sealed to this vault's sealed-names key, as `add` stores it (an import
+        re-seals each pseudonymous client's name for the new vault, as it was stored)."""
+        return seal(
+            self._sealed_public,
+            name.encode("utf-8"),
+            sealed_name_aad(self._vault_id),
+            SEALED_NAME_PURPOSE,
+        )
+
     def note_service_date(self, client_ids: Iterable[int], session_date: str | None) -> None:
         """Move each client's last service date forward to `session_date`."""
         if session_date is None:
@@ -659,6 +669,14 @@ class NoteRecords:
             updated_at=row["updated_at"],
             signed_at=row["signed_at"],
         )
+
+    def addenda(self, note_id: int) -> list[Note]:
+        """The addenda of a note, oldest first; each one read is a VIEW in the audit log."""
+        rows = self._db.query(
+            "SELECT id FROM notes WHERE parent_id = ? AND entry_type = ? ORDER BY id",
+            (note_id, EntryType.ADDENDUM.value),
+        )
+        return [self.get(int(r["id"])) for r in rows]
 
     def timeline(self, client_id: int) -> list[NoteSummary]:
         """Every note the client took part in, newest session first, addenda under parents."""

@@ -62,7 +62,8 @@ def _state(path: Path, sha256: str, size: int) -> str:
 
 def outside_copies(vault: Vault, client_ids: Collection[int]) -> dict[int, list[OutsideCopy]]:
     """Per client: every release (with its saved file's state), every saved accounting and
-    every saved copy of an attachment."""
+    every saved copy of an attachment, and every open export holding the client
+    (`confide export`)."""
     db = vault.db
     marks, values = ids_sql(client_ids)
     found: dict[int, list[OutsideCopy]] = {cid: [] for cid in values}
@@ -79,7 +80,7 @@ def outside_copies(vault: Vault, client_ids: Collection[int]) -> dict[int, list[
             saved.setdefault(int(r["disclosure_id"]), []).append(
                 (int(r["id"]), r["path"], r["sha256"], int(r["size"]))
             )
-        elif r["kind"] == "accounting":
+        elif r["kind"] in ("accounting", "open_export"):
             accountings.append(r)
     for d in db.query(
         f"SELECT id, client_id, disclosed_at, request_type FROM disclosures "
@@ -125,7 +126,7 @@ def outside_copies(vault: Vault, client_ids: Collection[int]) -> dict[int, list[
     for r in accountings:
         found[int(r["client_id"])].append(
             OutsideCopy(
-                "accounting",
+                str(r["kind"]),
                 "",
                 str(r["written_at"])[:10],
                 "",

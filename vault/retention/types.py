@@ -96,8 +96,9 @@ class OutsideCopy:
     """Something that left the vault for a client (a release, an accounting): out of reach of
     the disposal unless its saved file was found unchanged and overwritten (`copy`)."""
 
-    kind: str  # "release", "accounting" or "attachment" (a saved copy of one)
-    reference: str  # R-000001 for a release, F-00001 for an attachment; "" for an accounting
+    kind: str  # "release", "accounting", "attachment" (a saved copy of one) or "open_export"
+    # R-000001 for a release, F-00001 for an attachment; "" for an accounting or an open export
+    reference: str
     date: str
     recipient: str  # the recipient's role, never a name ("" for an accounting)
     copy: str  # what became of the file it was saved to: see `exports.COPY_STATES`
@@ -129,6 +130,8 @@ class OutsideCopy:
             what = f"release {self.reference} of {self.date} to {self.recipient}"
         elif self.kind == "attachment":
             what = f"copy of attachment {self.reference} saved {self.date}"
+        elif self.kind == "open_export":
+            what = f"open export of {self.date}"
         else:
             what = f"accounting of disclosures of {self.date}"
         return f"{what}: {self.copy}"

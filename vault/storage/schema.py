@@ -765,3 +765,30 @@ def _record_v9(db: Database) -> None:
 
 
 RECORD_MIGRATIONS.append(Migration(9, "confidentiality notice template and notices", _record_v9))
+
+# -- 14: the open export (issue 16). An export of the whole record (`confide export`) is a copy
+# outside the vault like a release: recorded in `exports` per client it holds, so disposal
+# finds it and the certificate lists it. SQLite cannot widen a CHECK in place: the table is
+# made again with the same columns and rows.
+RECORD_V14 = [
+    """CREATE TABLE exports_v14 (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL
+            CHECK (kind IN ('release', 'accounting', 'certificate', 'open_export')),
+        client_id INTEGER REFERENCES clients(id) ON DELETE CASCADE,
+        disclosure_id INTEGER,
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        written_at TEXT NOT NULL
+    )""",
+    """INSERT INTO exports_v14 (id, kind, client_id, disclosure_id, path, sha256, size,
+        written_at) SELECT id, kind, client_id, disclosure_id, path, sha256, size, written_at
+        FROM exports""",
+    """DROP TABLE exports""",
+    """ALTER TABLE exports_v14 RENAME TO exports""",
+    """CREATE INDEX exports_client ON exports(client_id)""",
+]
+RECORD_MIGRATIONS.append(
+    Migration(14, "open exports are copies outside the vault", _run(RECORD_V14))
+)

@@ -33,6 +33,7 @@ from backup import (
     verify_catalogued,
 )
 from vault import ConfideError, NotFoundError, Vault
+from vault.timefmt import local_time
 
 from ...workflows.watch import drive_watcher
 from ..widgets.footer import AppFooter
@@ -147,7 +148,7 @@ class BackupScreen(VaultScreen):
         gens = self.query_one("#backup-generations", DataTable)
         # Status and verification first: at 80 columns the long file name is what gets cut.
         for key, label in (
-            ("created", "Made (UTC)"),
+            ("created", "Made"),
             ("status", "Status"),
             ("verified", "Verified"),
             ("drive", "Drive"),
@@ -186,7 +187,7 @@ class BackupScreen(VaultScreen):
                         d.label,
                         d.status,
                         "yes" if d.drive_id in connected else "no",
-                        (last or "-").replace("T", " ")[:19],
+                        local_time(last) if last else "-",
                     ),
                 )
             )
@@ -198,9 +199,9 @@ class BackupScreen(VaultScreen):
                 *map(
                     plain,
                     (
-                        r.created_at.replace("T", " ")[:19],
+                        local_time(r.created_at),
                         r.status,
-                        (r.verified_at or "-").replace("T", " ")[:19],
+                        local_time(r.verified_at) if r.verified_at else "-",
                         labels.get(r.drive_id or "", r.drive_id or "-"),
                         str(len(r.client_ids)),
                         f"{(r.size or 0) / 2**20:.1f} MiB",
@@ -214,7 +215,7 @@ class BackupScreen(VaultScreen):
         summary = (
             f"{len(drives)} drive(s), {len(connected)} connected. "
             f"{sum(r.is_good for r in records)} good backup(s); last verified "
-            f"{verified.replace('T', ' ')[:19] if verified else 'never'}."
+            f"{local_time(verified) if verified else 'never'}."
         )
         if not drives:
             summary = NO_DRIVE
@@ -407,7 +408,15 @@ def watch_drives_in_app(app: App[Any], vault: Vault) -> DriveWatcher:
     """
 
     def on_event(event: WatchEvent) -> None:
-        if event.kind in ("done", "failed", "error"):
+        if event.rollback is not None:
+            show = getattr(app, "show_rollback", None)  # ConfideApp's: once per unlock
+            if show is not None:
+                app.call_from_thread(show, event.rollback)
+            else:
+                app.call_from_thread(
+                    app.notify, event.message, title="Backup drive", severity="error", markup=False
+                )
+        elif event.kind in ("done", "failed", "error"):
             severity = "information" if event.kind == "done" else "error"
             text = event.message or event.kind
             app.call_from_thread(app.notify, text, title="Backup drive", severity=severity)

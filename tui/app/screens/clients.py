@@ -14,6 +14,7 @@ from textual.widgets import Button, DataTable, Input, Select, Static
 
 from vault import Client, ClientStatus, ConfideError, LockedError, UsageError
 
+from ...workflows.retention import DEFAULT_POLICY, policy_choices
 from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
 from ..widgets.safe import SafeInput, plain
@@ -132,10 +133,14 @@ class ClientListScreen(ReloadingScreen):
                 self.reload()
                 self.capp.open_client(client.id)
 
-        self.app.push_screen(ClientFormModal(self._save_new), added)
+        self.app.push_screen(
+            ClientFormModal(self._save_new, policies=policy_choices(self.vault)), added
+        )
 
     def _save_new(self, fields: dict[str, Any]) -> Client:
         pseudonym = fields.pop("pseudonym") or None
+        if fields.get("retention_policy") is not None:
+            self.vault.retention.get(fields["retention_policy"])  # a known policy, or refused
         return self.vault.clients.add(fields.pop("name"), pseudonym=pseudonym, **fields)
 
     def location(self) -> Location | None:
@@ -152,11 +157,15 @@ class ClientFormModal(ModalScreen[Client | None]):
     """
 
     def __init__(
-        self, save: Callable[[dict[str, Any]], Client], client: Client | None = None
+        self,
+        save: Callable[[dict[str, Any]], Client],
+        client: Client | None = None,
+        policies: list[tuple[str, str]] | None = None,
     ) -> None:
         super().__init__()
         self.save = save
         self.client = client
+        self.policies = policies or []  # (label, key) from policy_choices; none: no field
         self._notice: GivenNotice | None = None
         self._signed = ""
 
@@ -202,10 +211,24 @@ class ClientFormModal(ModalScreen[Client | None]):
                 yield SafeInput(
                     self._signed, placeholder="Notice signed YYYY-MM-DD", id="notice-signed"
                 )
+            yield from self._retention_field()
             with Horizontal(classes="modal-buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Cancel", id="cancel")
             yield Static("", markup=False, classes="modal-error", id="client-error")
+
+    def _retention_field(self) -> ComposeResult:
+        if not self.policies:
+            return
+        current = self.client.retention_policy if self.client else None
+        keys = {key for _, key in self.policies}
+        yield Static("Retention policy (when the record may be disposed of)", classes="field-label")
+        yield Select(
+            [(plain(label), key) for label, key in self.policies],
+            value=current if current in keys else DEFAULT_POLICY,
+            allow_blank=False,
+            id="retention",
+        )
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
@@ -227,6 +250,9 @@ class ClientFormModal(ModalScreen[Client | None]):
             fields["consent_notice_date"] = notice_date
         signed = self.query_one("#notice-signed", Input).value.strip()
         error = self.query_one("#client-error", Static)
+        if self.policies:
+            chosen = str(self.query_one("#retention", Select).value)
+            fields["retention_policy"] = None if chosen == DEFAULT_POLICY else chosen
         try:
             # The signature date is checked before anything is saved (bad input changes nothing).
             signing = bool(signed) and signed != self._signed

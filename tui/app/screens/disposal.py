@@ -21,6 +21,7 @@ from vault.retention.certificate import Certificate, render_text
 from vault.retention.execute import DisposalResult
 from vault.retention.exports import PRESENT
 from vault.retention.plan import ClientDisposal
+from vault.retention.policies import ClientRetention
 from vault.retention.verify import Verification
 
 from ...workflows import disposal as flows
@@ -99,16 +100,26 @@ class DisposalScreen(VaultScreen):
             self.certificate = certificate
             self.ok = ok
 
+    DEFAULT_CSS = """
+    DisposalScreen #disposal-due { height: auto; max-height: 10; }
+    DisposalScreen #disposal-upcoming-label { color: $text-muted; margin: 1 1 0 1; }
+    DisposalScreen #disposal-upcoming { height: auto; max-height: 10; }
+    """
+
     def __init__(self) -> None:
         super().__init__()
         self.selected: set[int] = set()
         self.rows: list[ClientDisposal] = []
+        self.upcoming: list[ClientRetention] = []
         self.warnings: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
         yield Static("", id="disposal-status", markup=False)
         yield DataTable(id="disposal-due", cursor_type="row", zebra_stripes=True)
+        # Not only "none is due": when each client will be, soonest first.
+        yield Static("Not yet due, soonest first", id="disposal-upcoming-label", markup=False)
+        yield DataTable(id="disposal-upcoming", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="disposal-report-box"):
             yield Static("", id="disposal-report", markup=False)
         yield AppFooter()
@@ -127,12 +138,24 @@ class DisposalScreen(VaultScreen):
             ("backups", "Backup copies"),
         ):
             table.add_column(label, key=key)
+        upcoming = self.query_one("#disposal-upcoming", DataTable)
+        for key, label in (
+            ("client", "Client"),
+            ("name", "Name"),
+            ("policy", "Policy"),
+            ("due", "Due on"),
+            ("last", "Last service"),
+            ("status", "Status"),
+        ):
+            upcoming.add_column(label, key=key)
         self.load()
 
     def load(self) -> None:
         try:
             self.rows = self.vault.disposal.plan(backups=DisposalBackups())
             pending = self.vault.disposal.unfinished()
+            due = {r.client_id for r in self.rows}
+            self.upcoming = [r for r in self.vault.retention.schedule() if r.client_id not in due]
             self.warnings = [m.summary() for m in flows.media(self.vault) if m.limited]
         except ConfideError as e:
             self.show_error(e)
@@ -147,6 +170,9 @@ class DisposalScreen(VaultScreen):
             if self.rows
             else ("No client is past retention (clients on legal hold are never listed).")
         )
+        soonest = next((r for r in self.upcoming if r.status != "held"), None)
+        if soonest is not None:
+            status += f" Next due: {soonest.record_id} on {soonest.disposal_date}."
         if pending:
             status += (
                 f" {len(pending)} interrupted disposal(s): disposing or verifying finishes them."
@@ -172,6 +198,13 @@ class DisposalScreen(VaultScreen):
                 str(len(r.backups)),
             )
             table.add_row(*map(plain, cells), key=str(r.client_id))
+        upcoming = self.query_one("#disposal-upcoming", DataTable)
+        upcoming.clear()
+        for u in self.upcoming:
+            name = initials_of(u.display_name) if self.privacy else u.display_name
+            state = "on legal hold" if u.status == "held" else "retained"
+            line = (u.record_id, name, u.policy, u.disposal_date, u.last_service_date, state)
+            upcoming.add_row(*map(plain, line), key=str(u.client_id))
 
     def privacy_changed(self) -> None:
         self._fill_table()

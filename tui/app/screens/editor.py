@@ -8,12 +8,13 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import ScreenSuspend
 from textual.widgets import Input, Label, Static, TextArea
 
 from vault import ConfideError, EntryType, Note, OmitCategory, OmitSpan, SessionInfo
 from vault.records.markup import render_withheld
+from vault.timefmt import local_time
 
 from ..widgets.flag_text_area import (
     FlagTextArea,
@@ -70,6 +71,9 @@ class NoteEditorScreen(VaultScreen):
         self._last_error = ""
         self._in_span = False
         self._back: list[int] | None = None  # new -> stored offsets, if line breaks changed
+        # Shown beside the body, read-only: the note an addendum amends, a note's addenda.
+        self.amended: Note | None = None
+        self.addenda: list[Note] = []
 
     # -- layout
 
@@ -83,8 +87,12 @@ class NoteEditorScreen(VaultScreen):
                     yield SafeInput(
                         id=field_id, compact=True, placeholder=META_PLACEHOLDERS[field_id]
                     )
+        with VerticalScroll(id="amends-box", classes="related"):
+            yield Static("", id="amends", markup=False)
         yield FlagTextArea("", id="body", soft_wrap=True)
         yield Static("", id="privacy-view", markup=False)
+        with VerticalScroll(id="addenda-box", classes="related"):
+            yield Static("", id="addenda", markup=False)
         yield Static("", id="flags", markup=False)
         yield Static("", id="editor-status", markup=False)
         yield AppFooter()
@@ -97,6 +105,13 @@ class NoteEditorScreen(VaultScreen):
             self.app.pop_screen()
             return
         note = self.note
+        try:
+            if note.entry_type is EntryType.ADDENDUM and note.parent_id is not None:
+                self.amended = self.vault.notes.get(note.parent_id)
+            elif note.is_signed:
+                self.addenda = self.vault.notes.addenda(note.id)
+        except ConfideError as e:
+            self.show_error(e)
         body = self.query_one("#body", FlagTextArea)
         text, spans, self._back = normalize_newlines(note.body, note.spans)
         body.load_text(text)
@@ -130,8 +145,8 @@ class NoteEditorScreen(VaultScreen):
             EntryType.LATE_ENTRY: f"LATE ENTRY ({note.late_reason}) "
             f"{template_title(note.template)}",
         }.get(note.entry_type, template_title(note.template))
-        stamp = (note.signed_at or "").replace("T", " ")[:16]
-        state = f"SIGNED {stamp} UTC" if signed else "DRAFT"
+        # The clinician's own clock and zone, not the stored UTC.
+        state = f"SIGNED {local_time(note.signed_at)}" if signed else "DRAFT"
         self.title = f"{note.record_id} {client}"
         title = self.query_one("#note-title", Static)
         title.update(plain(f"{client}  {note.record_id}  {kind}  [{state}]"))
@@ -143,6 +158,7 @@ class NoteEditorScreen(VaultScreen):
         view.display = privacy
         if privacy:
             view.update(plain(render_withheld(body.text, body.spans, note.omit_category)))
+        self._show_related()
         self._show_flags()
         self._status(
             "Signed: read-only. ctrl+n writes an addendum."
@@ -160,6 +176,43 @@ class NoteEditorScreen(VaultScreen):
                 signed and self.note is not None and self.note.entry_type is not EntryType.ADDENDUM
             )
         return True
+
+    def _note_text(self, note: Note) -> str:
+        """A related note's text as this screen shows text: withheld in privacy mode."""
+        if self.privacy:
+            return render_withheld(note.body, note.spans, note.omit_category)
+        return note.body
+
+    def _show_related(self) -> None:
+        amends_box = self.query_one("#amends-box")
+        addenda_box = self.query_one("#addenda-box")
+        parent = self.amended
+        amends_box.display = parent is not None
+        if parent is not None:
+            stamp = local_time(parent.signed_at) if parent.signed_at else "draft"
+            text = Text.assemble(
+                (f"Amends {parent.record_id}", "bold"),
+                plain(
+                    f"  {template_title(parent.template)}  session "
+                    f"{parent.session.session_date or '-'}  signed {stamp} (read-only)"
+                ),
+                "\n",
+                plain(self._note_text(parent)),
+            )
+            self.query_one("#amends", Static).update(text)
+        addenda_box.display = bool(self.addenda)
+        if self.addenda:
+            count = len(self.addenda)
+            text = Text(f"{count} addendum" if count == 1 else f"{count} addenda", style="bold")
+            for addendum in self.addenda:
+                stamp = (
+                    f"signed {local_time(addendum.signed_at)}" if addendum.signed_at else "DRAFT"
+                )
+                text.append("\n")
+                text.append_text(plain(f"{addendum.record_id}  {stamp}", style="bold"))
+                text.append("\n")
+                text.append_text(plain(self._note_text(addendum)))
+            self.query_one("#addenda", Static).update(text)
 
     def _show_flags(self) -> None:
         body = self.query_one("#body", FlagTextArea)

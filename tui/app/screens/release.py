@@ -1,9 +1,11 @@
 """Release of records and authorizations, for one client.
 
-`ReleaseScreen`: fill in the request, press Preview (F5) to see exactly the text that will leave,
-then Write (F6). Any change to the form after the preview disables Write until the next preview,
-so what is written is always what was reviewed. `AuthorizationsScreen`: the client's
-authorizations with their status, a form to record a signed one, `r` to revoke.
+`ReleaseScreen` is a guided flow, one step at a time so each fits 80x24: who asks and why ->
+basis -> what -> format -> preview; Write (F6) then asks, naming where the file goes. Next
+(pgdn) checks the step before moving on and says why it cannot; Back (pgup) never checks.
+Any change to the request after the preview disables Write until the next preview, so what is
+written is always what was reviewed. `AuthorizationsScreen`: the client's authorizations with
+their status, a labelled form to record a signed one, `r` to revoke.
 
 Thin: every rule is in `vault.disclosures`; slow work (PDF layout, fsync) runs in thread workers.
 User text is shown as `rich.text.Text` or in a read-only SafeTextArea, never as markup.
@@ -18,13 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import (
     Button,
     Checkbox,
+    ContentSwitcher,
     DataTable,
     Input,
     Select,
@@ -43,6 +47,9 @@ from vault.disclosures import (
     ReleaseSpec,
     RequestType,
 )
+from vault.disclosures.facade import ExportFormat
+from vault.disclosures.writer import check_target
+from vault.records import validate
 from vault.timefmt import local_time
 
 from ...workflows.disclosures import default_document_kinds
@@ -59,6 +66,35 @@ RELEASE_TYPES = [
     RequestType.DUTY_TO_WARN,
     RequestType.CLIENT_ACCESS,
 ]
+
+# The steps, in order: (container id, title in the step line).
+STEPS = [
+    ("step-who", "Who asks and why"),
+    ("step-basis", "Basis"),
+    ("step-what", "What"),
+    ("step-format", "Format"),
+    ("step-preview", "Preview"),
+]
+STEP_IDS = [step for step, _ in STEPS]
+
+FORMATS = [
+    (ExportFormat.PDF, "PDF"),
+    (ExportFormat.TEXT, "Plain text (.txt)"),
+    (ExportFormat.MARKDOWN, "Markdown (.md)"),
+]
+
+BASIS_HINTS = {
+    RequestType.CLIENT_AUTHORIZATION: "The client's signed authorization (164.508). A valid one "
+    "on file is chosen already; record a new one from the command palette (Authorizations).",
+    RequestType.COURT_ORDER: "Name the order: court, case number and date. Only what the order "
+    "covers should leave.",
+    RequestType.MANDATED_REPORT: "Permitted by law without an authorization, but only what the "
+    "report needs: the next step asks for the notes item by item.",
+    RequestType.DUTY_TO_WARN: "Permitted by law without an authorization, but only what the "
+    "warning needs: the next step asks for the notes item by item.",
+    RequestType.CLIENT_ACCESS: "The client's own copy of their record (164.524): no "
+    "authorization is needed, and psychotherapy notes are not part of it.",
+}
 
 
 @dataclass(frozen=True)
@@ -80,22 +116,73 @@ class _Form:
     access_request: int | None = None
 
 
+@dataclass(frozen=True)
+class _Output:
+    """Where and how a previewed release is written (checked on the Format step)."""
+
+    target: Path
+    password: str | None
+    paper: str
+    force: bool
+
+
+class _StepProblem(Exception):
+    """A step's field that stops Next, with the reason shown to the user."""
+
+    def __init__(self, step: str, field: str, message: str) -> None:
+        super().__init__(message)
+        self.step = step
+        self.field = field
+        self.message = message
+
+
+def mark_current_row(screen: Widget, focused: Widget) -> None:
+    """Highlight the label of the field with focus (`:focus-within` was not restyled when
+    focus moved on, so a label stayed lit beside a field no longer focused)."""
+    for row in screen.query(".current"):
+        row.remove_class("current")
+    parent = focused.parent
+    if parent is not None and (parent.has_class("row") or parent.has_class("list-box")):
+        parent.add_class("current")
+
+
+def _row(label: str, *widgets: Widget, row_id: str | None = None) -> Horizontal:
+    """A labelled field: the label on the left, always visible once the field is filled."""
+    return Horizontal(Static(label, classes="field-label"), *widgets, classes="row", id=row_id)
+
+
 class ReleaseScreen(VaultScreen):
-    """Release one client's records: request, preview, write."""
+    """Release one client's records, step by step: request, basis, what, format, preview."""
 
     BINDINGS = [
+        Binding("pageup", "back", "Back", priority=True),
+        Binding("pagedown", "next", "Next", priority=True),
+        Binding("f5", "preview", "Preview", priority=True),
+        # Priority: the preview TextArea has focus and binds f6 (select line) itself.
+        Binding("f6", "write", "Write", priority=True),
         Binding("escape", "close", "Close"),
-        Binding("f5", "preview", "Preview"),
-        Binding("f6", "write", "Write"),
     ]
 
     DEFAULT_CSS = """
-    ReleaseScreen #release-form { width: 52; border-right: solid $panel; }
-    ReleaseScreen #release-form Input, ReleaseScreen #release-form Select { margin: 0 0 0 0; }
-    ReleaseScreen .field-label { color: $text-muted; margin: 1 0 0 1; }
+    ReleaseScreen #release-steps { height: 1; margin: 0 1; }
+    ReleaseScreen #release-switcher { height: 1fr; }
+    ReleaseScreen .step { padding: 0 1; height: 1fr; }
+    ReleaseScreen .row { height: 3; }
+    ReleaseScreen .row .field-label { width: 25; padding: 1 1 0 0; color: $text-muted; }
+    ReleaseScreen .row.current .field-label { color: $accent; text-style: bold; }
+    ReleaseScreen .row Input, ReleaseScreen .row Select { width: 1fr; }
+    ReleaseScreen .row .inner-label { width: auto; padding: 1 1 0 1; color: $text-muted; }
+    ReleaseScreen .row Checkbox { width: 1fr; }
+    ReleaseScreen .hint { color: $text-muted; margin: 0 0 0 1; height: auto; }
+    ReleaseScreen #release-lists { height: auto; }
+    ReleaseScreen #release-lists > Vertical { width: 1fr; height: auto; }
+    ReleaseScreen .list-label { color: $text-muted; margin: 0 0 0 1; }
+    ReleaseScreen .list-box.current .list-label {
+        color: $accent; text-style: bold;
+    }
     ReleaseScreen #release-kinds, ReleaseScreen #release-include { height: auto; max-height: 10; }
-    ReleaseScreen #release-buttons { height: auto; margin: 1 0; }
-    ReleaseScreen #release-status { margin: 0 1; height: auto; }
+    ReleaseScreen #release-buttons { height: auto; }
+    ReleaseScreen #release-status { margin: 0 1; height: auto; max-height: 4; }
     ReleaseScreen #release-status.error { color: $error; }
     ReleaseScreen #release-preview { height: 1fr; }
     ReleaseScreen #release-hidden { margin: 1; color: $text-muted; }
@@ -111,74 +198,160 @@ class ReleaseScreen(VaultScreen):
         self.written: Disclosure | None = None
         self._general_auths = 0
         self._kinds_for: int | None = None  # the authorization the kinds were preselected for
+        self.step = STEP_IDS[0]
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
-        with Horizontal():
-            with VerticalScroll(id="release-form"):
-                yield Static("Request type", classes="field-label")
-                yield Select(
-                    [(Text(t.label), t.value) for t in RELEASE_TYPES],
-                    value=RequestType.CLIENT_AUTHORIZATION.value,
-                    allow_blank=False,
-                    id="release-type",
+        yield Static("", id="release-steps")
+        with ContentSwitcher(initial=STEP_IDS[0], id="release-switcher"):
+            with VerticalScroll(id="step-who", classes="step"):
+                yield _row(
+                    "Request type",
+                    Select(
+                        [(Text(t.label), t.value) for t in RELEASE_TYPES],
+                        value=RequestType.CLIENT_AUTHORIZATION.value,
+                        allow_blank=False,
+                        id="release-type",
+                    ),
                 )
-                yield Static("Access request (right of access only)", classes="field-label")
-                yield Select([], id="release-access-request", prompt="none recorded")
-                yield Static("Released to (recipient)", classes="field-label")
-                yield SafeInput(id="release-recipient", placeholder="name")
-                yield SafeInput(id="release-address", placeholder="address (optional)")
-                yield Static("Released for (purpose)", classes="field-label")
-                yield SafeInput(id="release-purpose", placeholder="purpose")
-                yield Static("Authorization", classes="field-label")
-                yield Select([], id="release-auth", prompt="none")
-                yield Static("Psychotherapy-notes authorization", classes="field-label")
-                yield Select([], id="release-pnotes-auth", prompt="none (excluded)")
-                yield Static("Court order (court, case, date)", classes="field-label")
-                yield SafeInput(id="release-court-order")
-                yield Static("Session dates (YYYY-MM-DD)", classes="field-label")
-                yield SafeInput(id="release-from", placeholder="from")
-                yield SafeInput(id="release-until", placeholder="until")
-                yield Static("Notes, item by item (minimum necessary)", classes="field-label")
-                yield SafeInput(id="release-items", placeholder="N-000012, N-000015")
-                yield Static("Document kinds", classes="field-label")
-                yield SelectionList[str](
-                    *[(k.plural, k.value, True) for k in DocumentKind], id="release-kinds"
+                yield _row(
+                    "Access request",
+                    Select([], id="release-access-request", prompt="none recorded"),
+                    row_id="row-access-request",
                 )
-                yield Static("Include flagged categories on purpose", classes="field-label")
-                yield SelectionList[str](
-                    *[(c.label, c.value, False) for c in OmitCategory], id="release-include"
+                yield _row(
+                    "Released to (recipient)",
+                    SafeInput(id="release-recipient", placeholder="who receives the records"),
+                    row_id="row-recipient",
                 )
-                yield Static("Write to (.pdf, .txt or .md)", classes="field-label")
-                yield SafeInput(id="release-out", placeholder="/path/to/release.pdf")
-                yield SafeInput(
-                    id="release-password",
-                    password=True,
-                    placeholder="PDF password (optional, AES-256)",
+                yield _row(
+                    "Recipient's address",
+                    SafeInput(id="release-address", placeholder="optional"),
                 )
-                yield Checkbox("Replace the file if it exists", id="release-force")
-                with Horizontal(id="release-buttons"):
-                    yield Button("Preview (F5)", id="release-preview-button", variant="primary")
-                    yield Button(
-                        "Write (F6)", id="release-write-button", variant="warning", disabled=True
-                    )
-            with Vertical():
-                yield Static("", id="release-status", markup=False)
+                yield _row(
+                    "Released for (purpose)",
+                    SafeInput(id="release-purpose", placeholder="why they are asked for"),
+                    row_id="row-purpose",
+                )
+                yield Static(
+                    "Who asks for the records and why, as the request says. Next: pgdn.",
+                    id="who-hint",
+                    classes="hint",
+                    markup=False,
+                )
+            with VerticalScroll(id="step-basis", classes="step"):
+                yield _row(
+                    "Authorization",
+                    Select([], id="release-auth", prompt="none"),
+                    row_id="row-auth",
+                )
+                yield _row(
+                    "Psychotherapy notes",
+                    Select([], id="release-pnotes-auth", prompt="none (excluded)"),
+                    row_id="row-pnotes",
+                )
+                yield _row(
+                    "Court order",
+                    SafeInput(id="release-court-order", placeholder="court, case, date"),
+                    row_id="row-court",
+                )
+                yield Static("", id="basis-hint", classes="hint", markup=False)
+            with VerticalScroll(id="step-what", classes="step"):
+                yield _row(
+                    "Session dates from",
+                    SafeInput(id="release-from", placeholder="YYYY-MM-DD (optional)"),
+                    Static("until", classes="inner-label"),
+                    SafeInput(id="release-until", placeholder="YYYY-MM-DD (optional)"),
+                )
+                yield _row(
+                    "Notes, item by item",
+                    SafeInput(id="release-items", placeholder="N-000012, N-000015 (optional)"),
+                )
+                with Horizontal(id="release-lists"):
+                    with Vertical(classes="list-box"):
+                        yield Static("Document kinds", classes="list-label")
+                        yield SelectionList[str](
+                            *[(k.plural, k.value, True) for k in DocumentKind],
+                            id="release-kinds",
+                        )
+                    with Vertical(classes="list-box"):
+                        yield Static("Include flagged on purpose", classes="list-label")
+                        yield SelectionList[str](
+                            *[(c.label, c.value, False) for c in OmitCategory],
+                            id="release-include",
+                        )
+            with VerticalScroll(id="step-format", classes="step"):
+                yield _row(
+                    "Format",
+                    Select(
+                        [(Text(label), fmt.value) for fmt, label in FORMATS],
+                        value=ExportFormat.PDF.value,
+                        allow_blank=False,
+                        id="release-format",
+                    ),
+                    Static("paper", classes="inner-label"),
+                    Select(
+                        [(Text("Letter"), "letter"), (Text("A4"), "a4")],
+                        value="letter",
+                        allow_blank=False,
+                        id="release-paper",
+                    ),
+                    row_id="row-format",
+                )
+                yield _row(
+                    "Write to (file path)",
+                    SafeInput(id="release-out", placeholder="/path/to/release.pdf"),
+                )
+                yield _row(
+                    "PDF password",
+                    Checkbox("Protect the PDF (AES-256)", value=True, id="release-protect"),
+                    row_id="row-protect",
+                )
+                yield _row(
+                    "Password",
+                    SafeInput(id="release-password", password=True, placeholder="password"),
+                    Static("again", classes="inner-label"),
+                    SafeInput(id="release-password-again", password=True, placeholder="again"),
+                    row_id="row-password",
+                )
+                yield _row(
+                    "If the file exists",
+                    Checkbox("Replace it", id="release-force"),
+                )
+            with Vertical(id="step-preview", classes="step"):
                 yield SafeTextArea("", id="release-preview", read_only=True, soft_wrap=True)
                 yield Static(
                     "The preview is hidden in privacy mode (F2 shows it).",
                     id="release-hidden",
                     markup=False,
                 )
+                with Horizontal(id="release-buttons"):
+                    yield Button("Preview again (F5)", id="release-preview-button")
+                    yield Button(
+                        "Write (F6)", id="release-write-button", variant="warning", disabled=True
+                    )
+        yield Static("", id="release-status", markup=False)
         yield AppFooter()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        mark_current_row(self, event.widget)
 
     def on_mount(self) -> None:
         if self.app.screen is not self:
             return  # closed (escape) before it finished mounting: its widgets are going away
         self.title = f"Release of records: {self.capp.client_label_by_id(self.client_id)}"
         self.query_one("#release-hidden", Static).display = False
+        try:
+            paper = self.vault.disclosures.practice().paper
+        except ConfideError:
+            paper = None
+        if paper in ("a4", "letter"):
+            self.query_one("#release-paper", Select).value = paper
         self.reload_authorizations()
-        self._status("Fill in the request, then Preview (F5): nothing leaves before Write (F6).")
+        self._basis_fields()
+        self._format_fields()
+        self._show_step(STEP_IDS[0])
+        self._status("Step by step: Next (pgdn), Back (pgup). Nothing leaves before Write (F6).")
         # Otherwise the scrolling form itself has focus, and the first Tab or keystroke
         # seems to go nowhere.
         self.query_one("#release-type", Select).focus()
@@ -224,6 +397,266 @@ class ReleaseScreen(VaultScreen):
         if self.capp.vault is not None and self.app.screen is self:
             self.reload_authorizations()
 
+    # -- the steps
+
+    def _show_step(self, step: str, focus: str | None = None) -> None:
+        self.step = step
+        self.query_one("#release-switcher", ContentSwitcher).current = step
+        line = Text(f"Step {STEP_IDS.index(step) + 1} of {len(STEPS)}: ", style="bold")
+        for index, (step_id, title) in enumerate(STEPS):
+            if index:
+                line.append(" > ", style="dim")
+            line.append(title, style="bold reverse" if step_id == step else "dim")
+        self.query_one("#release-steps", Static).update(line)
+        target = self.query_one(f"#{focus}") if focus else self._fields(step)[:1]
+        if isinstance(target, list):
+            if target:
+                target[0].focus()
+        else:
+            target.focus()
+
+    def _fields(self, step: str) -> list[Widget]:
+        """The fields of a step a user can reach now, in Tab order."""
+        container = self.query_one(f"#{step}")
+
+        def shown(widget: Widget) -> bool:
+            node: Any = widget
+            while node is not None and node is not container:
+                if not node.display:
+                    return False
+                node = node.parent
+            return True
+
+        return [
+            w
+            for w in container.query("Input, Select, SelectionList, Checkbox, TextArea, Button")
+            if w.focusable and shown(w)
+        ]
+
+    def action_next(self) -> None:
+        index = STEP_IDS.index(self.step)
+        try:
+            self._check(self.step)
+        except _StepProblem as problem:
+            self._refuse(problem)
+            return
+        if self.step == "step-format":
+            self.action_preview()
+        elif self.step == "step-preview":
+            self.action_write()
+        else:
+            self._show_step(STEP_IDS[index + 1])
+            self._status(f"{STEPS[index + 1][1]}: fill in what applies, then Next (pgdn).")
+
+    def action_back(self) -> None:
+        index = STEP_IDS.index(self.step)
+        if index:
+            self._show_step(STEP_IDS[index - 1])
+            self._status("Back: changes here need a new preview before writing.")
+
+    @on(Input.Submitted)
+    def field_submitted(self, event: Input.Submitted) -> None:
+        """Enter moves to the step's next field, and from its last field to the next step."""
+        if event.input.id == "reauth":
+            return
+        event.stop()
+        fields = self._fields(self.step)
+        if event.input in fields and event.input is not fields[-1]:
+            following = fields[fields.index(event.input) + 1 :]
+            nxt = next((w for w in following if not isinstance(w, Button)), None)
+            if nxt is not None:
+                nxt.focus()
+                return
+        self.action_next()
+
+    def _refuse(self, problem: _StepProblem) -> None:
+        if problem.step != self.step:
+            self._show_step(problem.step, focus=problem.field)
+        else:
+            self.query_one(f"#{problem.field}").focus()
+        self._status(problem.message, error=True)
+
+    def _check(self, step: str) -> None:
+        """Raise _StepProblem when `step` cannot be left forward."""
+        if step == "step-who":
+            self._check_who(self.form())
+        elif step == "step-basis":
+            self._check_basis(self.form())
+        elif step == "step-what":
+            self._check_what(self.form())
+        elif step == "step-format":
+            self.output()
+
+    def _check_who(self, form: _Form) -> None:
+        if form.kind is RequestType.CLIENT_ACCESS:
+            return  # the client is the recipient and the purpose is their own access
+        if not form.recipient:
+            raise _StepProblem(
+                "step-who",
+                "release-recipient",
+                "Say who receives the records (Released to): a release needs a recipient.",
+            )
+        if not form.purpose:
+            raise _StepProblem(
+                "step-who",
+                "release-purpose",
+                "Say what the records are for (Released for): the accounting records it.",
+            )
+
+    def _check_basis(self, form: _Form) -> None:
+        if form.kind is RequestType.CLIENT_AUTHORIZATION and form.authorization is None:
+            # Said here in the app's terms; the vault's message names a CLI command, which
+            # cannot run while this app holds the vault open.
+            raise _StepProblem(
+                "step-basis",
+                "release-auth",
+                "Choose the client's signed authorization under Authorization."
+                if self._general_auths
+                else "This client has no authorization on file: record the signed "
+                "form first (command palette, Authorizations), then come back here.",
+            )
+        if form.authorization is not None and form.kind is RequestType.CLIENT_AUTHORIZATION:
+            auth = self.vault.disclosures.authorizations.get(form.authorization)
+            problem = auth.problem(date.today())
+            if problem is not None:
+                raise _StepProblem("step-basis", "release-auth", _sentence(problem))
+        if form.kind is RequestType.COURT_ORDER and not form.court_order:
+            raise _StepProblem(
+                "step-basis",
+                "release-court-order",
+                "Name the court order (court, case number, date): it is the basis of release.",
+            )
+
+    def _check_what(self, form: _Form) -> None:
+        for field, value, label in (
+            ("release-from", form.date_from, "from date"),
+            ("release-until", form.date_to, "until date"),
+        ):
+            try:
+                validate.iso_date(value or None, label)
+            except ConfideError as e:
+                raise _StepProblem("step-what", field, _sentence(e.message)) from None
+        if form.date_from and form.date_to and form.date_from > form.date_to:
+            raise _StepProblem(
+                "step-what", "release-until", "The until date is before the from date."
+            )
+        try:
+            items = _note_ids(form.items)
+        except ConfideError as e:
+            raise _StepProblem("step-what", "release-items", _sentence(e.message)) from None
+        if form.kind.minimum_necessary and not items:
+            raise _StepProblem(
+                "step-what",
+                "release-items",
+                f"A {form.kind.label} releases only what it needs: list the notes item by "
+                "item (N-000012, N-000015).",
+            )
+        if not form.kinds:
+            raise _StepProblem(
+                "step-what", "release-kinds", "Choose at least one document kind to release."
+            )
+
+    def output(self) -> _Output:
+        """Where and how to write, checked; raises _StepProblem on the Format step."""
+
+        def problem(field: str, message: str) -> _StepProblem:
+            return _StepProblem("step-format", field, message)
+
+        text = self.query_one("#release-out", Input).value.strip()
+        if not text:
+            raise problem(
+                "release-out", "Say where to write it: a path ending in .pdf, .txt or .md."
+            )
+        target = Path(text).expanduser().absolute()
+        if target.suffix.lower().lstrip(".") in {f.value for f in ExportFormat}:
+            # The name typed decides (the Format field follows it as it is typed).
+            fmt = ExportFormat.choose(target, None)
+        else:
+            fmt = ExportFormat(str(self.query_one("#release-format", Select).value))
+            target = target.with_name(target.name + "." + fmt.value)
+        force = self.query_one("#release-force", Checkbox).value
+        if (target.exists() or target.is_symlink()) and not force:
+            raise problem(
+                "release-out",
+                f"{target} already exists: choose another name, or tick Replace it.",
+            )
+        try:
+            check_target(target, force)
+        except ConfideError as e:
+            raise problem("release-out", _sentence(e.message)) from None
+        password: str | None = None
+        if fmt is ExportFormat.PDF and self.query_one("#release-protect", Checkbox).value:
+            password = self.query_one("#release-password", Input).value
+            again = self.query_one("#release-password-again", Input).value
+            if not password:
+                raise problem(
+                    "release-password",
+                    "Type a PDF password (give it to the recipient another way), "
+                    "or untick Protect the PDF.",
+                )
+            if password != again:
+                raise problem(
+                    "release-password-again",
+                    "The two PDF passwords differ: type the same password in both.",
+                )
+            from vault.disclosures.pdf import check_password  # loads fpdf2: only for a PDF
+
+            try:
+                check_password(password)
+            except ConfideError as e:
+                raise problem("release-password", _sentence(e.message)) from None
+        paper = str(self.query_one("#release-paper", Select).value)
+        return _Output(target, password, paper, force)
+
+    def _basis_fields(self) -> None:
+        kind = RequestType(str(self.query_one("#release-type", Select).value))
+        self.query_one("#row-auth").display = kind is RequestType.CLIENT_AUTHORIZATION
+        self.query_one("#row-court").display = kind is RequestType.COURT_ORDER
+        self.query_one("#row-pnotes").display = kind is not RequestType.CLIENT_ACCESS
+        access = kind is RequestType.CLIENT_ACCESS
+        self.query_one("#row-access-request").display = access
+        self.query_one("#row-recipient").display = not access
+        self.query_one("#row-purpose").display = not access
+        self.query_one("#basis-hint", Static).update(BASIS_HINTS[kind])
+        self.query_one("#who-hint", Static).update(
+            "The client asks for their own copy: it goes to them. Choose the access request "
+            "it answers, if one is recorded. Next: pgdn."
+            if access
+            else "Who asks for the records and why, as the request says. Next: pgdn."
+        )
+
+    def _format_fields(self) -> None:
+        pdf = str(self.query_one("#release-format", Select).value) == ExportFormat.PDF.value
+        self.query_one("#release-paper", Select).display = pdf
+        self.query_one("#row-protect").display = pdf
+        protect = self.query_one("#release-protect", Checkbox).value
+        self.query_one("#row-password").display = pdf and protect
+
+    @on(Select.Changed, "#release-type")
+    def type_changed(self) -> None:
+        self._basis_fields()
+
+    @on(Select.Changed, "#release-format")
+    def format_changed(self) -> None:
+        self._format_fields()
+        fmt = str(self.query_one("#release-format", Select).value)
+        out = self.query_one("#release-out", Input)
+        path = Path(out.value.strip())
+        known = path.suffix.lower().lstrip(".") in {f.value for f in ExportFormat}
+        if out.value.strip() and known and path.suffix.lower() != "." + fmt:
+            out.value = str(path.with_suffix("." + fmt))  # the name follows the format
+
+    @on(Checkbox.Changed, "#release-protect")
+    def protect_changed(self) -> None:
+        self._format_fields()
+
+    @on(Input.Changed, "#release-out")
+    def out_changed(self) -> None:
+        suffix = Path(self.query_one("#release-out", Input).value.strip()).suffix.lower()
+        select = self.query_one("#release-format", Select)
+        if suffix.lstrip(".") in {f.value for f in ExportFormat} and select.value != suffix[1:]:
+            select.value = suffix[1:]  # typing report.txt picks plain text
+
     # -- the form
 
     def form(self) -> _Form:
@@ -234,17 +667,23 @@ class ReleaseScreen(VaultScreen):
             value = self.query_one(f"#{widget_id}", Select).value
             return value if isinstance(value, int) else None
 
-        kind_value = self.query_one("#release-type", Select).value
+        kind = RequestType(str(self.query_one("#release-type", Select).value))
         kinds = self.query_one("#release-kinds", SelectionList).selected
         include = self.query_one("#release-include", SelectionList).selected
+        # Fields hidden for this kind of request do not count (a court order typed, then
+        # the type changed back to an authorization, is not sent).
         return _Form(
-            kind=RequestType(str(kind_value)),
+            kind=kind,
             recipient=text("release-recipient"),
             address=text("release-address"),
             purpose=text("release-purpose"),
-            authorization=chosen("release-auth"),
-            pnotes_authorization=chosen("release-pnotes-auth"),
-            court_order=text("release-court-order"),
+            authorization=chosen("release-auth")
+            if kind is RequestType.CLIENT_AUTHORIZATION
+            else None,
+            pnotes_authorization=chosen("release-pnotes-auth")
+            if kind is not RequestType.CLIENT_ACCESS
+            else None,
+            court_order=text("release-court-order") if kind is RequestType.COURT_ORDER else "",
             date_from=text("release-from"),
             date_to=text("release-until"),
             kinds=tuple(DocumentKind(str(k)) for k in kinds),
@@ -254,9 +693,7 @@ class ReleaseScreen(VaultScreen):
         )
 
     def spec(self, form: _Form) -> ReleaseSpec:
-        items = tuple(
-            _note_id(part) for part in form.items.replace(";", ",").split(",") if part.strip()
-        )
+        items = _note_ids(form.items)
         if form.kind is RequestType.CLIENT_ACCESS:
             # The whole designated record set: flags are not chosen here, denials withhold.
             spec = self.vault.disclosures.access_spec(
@@ -289,10 +726,12 @@ class ReleaseScreen(VaultScreen):
     @on(SelectionList.SelectedChanged)
     def form_changed(self, event: Any) -> None:
         widget_id = getattr(getattr(event, "control", None), "id", None) or ""
-        if widget_id in ("release-out", "release-password"):
+        if widget_id.startswith(("release-out", "release-password", "release-format")):
             return  # where and how it is written does not change what leaves
+        if widget_id == "release-paper":
+            return
         if self.plan is not None and self._plan_form != self.form():
-            self._invalidate("The form changed: preview again before writing.")
+            self._invalidate("The request changed: preview again (F5) before writing.")
 
     @on(Select.Changed, "#release-auth")
     def authorization_changed(self) -> None:
@@ -335,22 +774,22 @@ class ReleaseScreen(VaultScreen):
 
     @on(Button.Pressed, "#release-preview-button")
     def action_preview(self) -> None:
+        """Check the request's steps (the first one that fails is shown), then prepare."""
+        if self.plan is not None and self._plan_form != self.form():
+            # Now, not when the change's message arrives (after this): it would overwrite
+            # the reason this preview is refused.
+            self._invalidate("The request changed.")
         try:
             form = self.form()
+            self._check_who(form)
+            self._check_basis(form)
+            self._check_what(form)
             spec = self.spec(form)
+        except _StepProblem as problem:
+            self._refuse(problem)
+            return
         except ConfideError as e:
             self._status(e.message, error=True)
-            return
-        if form.kind is RequestType.CLIENT_AUTHORIZATION and form.authorization is None:
-            # Said here in the app's terms; the vault's message names a CLI command, which
-            # cannot run while this app holds the vault open.
-            self._status(
-                "Choose the client's signed authorization under Authorization."
-                if self._general_auths
-                else "This client has no authorization on file: record the signed "
-                "form first (command palette, Authorizations), then come back here.",
-                error=True,
-            )
             return
         if form.pnotes_authorization is not None and self._passphrase is None:
             self._ask_passphrase(
@@ -384,6 +823,7 @@ class ReleaseScreen(VaultScreen):
         self.query_one("#release-preview", SafeTextArea).load_text(plan.preview)
         self.query_one("#release-write-button", Button).disabled = False
         withheld = ", ".join(c.label for c in plan.withheld_categories) or "nothing flagged"
+        self._show_step("step-preview", focus="release-preview")
         self._status(
             f"{plan.reference}: {len(plan.note_ids)} documents"
             f"{f' and {plan.pnote_count} psychotherapy notes' if plan.pnote_count else ''}"
@@ -401,19 +841,19 @@ class ReleaseScreen(VaultScreen):
         if plan is None or self._plan_form != self.form():
             self._status("Preview first (F5): only a previewed release can be written.", error=True)
             return
-        target = self.query_one("#release-out", Input).value.strip()
-        if not target:
-            self._status("Say where to write it: a path ending in .pdf, .txt or .md.", error=True)
+        try:
+            out = self.output()
+        except _StepProblem as problem:
+            self._refuse(problem)
             return
-        password = self.query_one("#release-password", Input).value or None
-        force = self.query_one("#release-force", Checkbox).value
-        where = str(Path(target).expanduser().absolute())
-        lock = ", PDF password set" if password is not None else ""
+        where = str(out.target)
+        lock = ", PDF password set" if out.password is not None else ""
+        paper = f", {out.paper} paper" if out.target.suffix.lower() == ".pdf" else ""
         warned = "".join(f"\nWarning: {w}." for w in plan.warnings)
         question = (
             f"Write {plan.reference} ({len(plan.note_ids)} documents) for "
-            f"{plan.spec.recipient_name} to\n{where}{lock}?"
-            + (" It replaces the file there." if force and Path(where).exists() else "")
+            f"{plan.spec.recipient_name} to\n{where}{paper}{lock}?"
+            + (" It replaces the file there." if out.force and out.target.exists() else "")
             + warned
         )
 
@@ -425,12 +865,19 @@ class ReleaseScreen(VaultScreen):
                 return  # the form changed or the vault locked while the question was open
             self._status(f"Writing {plan.reference}...")
             self.run_worker(
-                partial(self.vault.disclosures.write, plan, target, force=force, password=password),
+                partial(
+                    self.vault.disclosures.write,
+                    plan,
+                    out.target,
+                    force=out.force,
+                    password=out.password,
+                    paper=out.paper,
+                ),
                 thread=True,
                 exclusive=True,
                 exit_on_error=False,
                 group="release-write",
-                name=target,
+                name=where,
             )
 
         # Records leave the practice here: asked first, with where they go (as the CLI asks).
@@ -453,6 +900,8 @@ class ReleaseScreen(VaultScreen):
                     f"{local_time(worker.result.disclosed_at)}; recorded "
                     "in the accounting of disclosures."
                 )
+                for field in ("release-password", "release-password-again"):
+                    self.query_one(f"#{field}", Input).value = ""  # not kept once used
                 self.notify(
                     f"{worker.result.record_id} written and recorded.", title="Release written"
                 )
@@ -491,6 +940,8 @@ class ReleaseScreen(VaultScreen):
     def before_lock(self) -> None:
         self._passphrase = None
         self.plan = None
+        for field in ("release-password", "release-password-again"):
+            self.query_one(f"#{field}", Input).value = ""
 
     def action_close(self) -> None:
         self._passphrase = None
@@ -506,8 +957,13 @@ class AuthorizationsScreen(VaultScreen):
     ]
 
     DEFAULT_CSS = """
-    AuthorizationsScreen #auths { height: 1fr; }
-    AuthorizationsScreen #auth-form { height: auto; max-height: 60%; border-top: solid $panel; }
+    AuthorizationsScreen #auths { height: auto; max-height: 7; }
+    AuthorizationsScreen #auth-form { height: 1fr; border-top: solid $panel; padding: 0 1; }
+    AuthorizationsScreen .row { height: 3; }
+    AuthorizationsScreen .row .field-label { width: 16; padding: 1 1 0 0; color: $text-muted; }
+    AuthorizationsScreen .row .field-label.second { width: 13; padding: 1 1 0 1; }
+    AuthorizationsScreen .row Input, AuthorizationsScreen .row Select { width: 1fr; }
+    AuthorizationsScreen .row.current .field-label { color: $accent; }
     AuthorizationsScreen #auth-status { margin: 0 1; height: auto; }
     AuthorizationsScreen #auth-status.error { color: $error; }
     """
@@ -517,28 +973,46 @@ class AuthorizationsScreen(VaultScreen):
         self.client_id = client_id
         self.auths: list[Authorization] = []
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        mark_current_row(self, event.widget)
+
     def compose(self) -> ComposeResult:
         yield SafeHeader()
         yield DataTable(id="auths", cursor_type="row")
         yield Static("", id="auth-status", markup=False)
         with VerticalScroll(id="auth-form"):
-            yield Select(
-                [
-                    (Text("general"), "general"),
-                    (Text("psychotherapy notes (its own kind)"), "psychotherapy_notes"),
-                ],
-                value="general",
-                allow_blank=False,
-                id="auth-kind",
+            # Every field labelled: once filled, placeholders vanish and two bare dates
+            # (signed, expires) could not be told apart.
+            yield _pair(
+                (
+                    "Kind",
+                    Select(
+                        [
+                            (Text("general"), "general"),
+                            (Text("psychotherapy notes"), "psychotherapy_notes"),
+                        ],
+                        value="general",
+                        allow_blank=False,
+                        id="auth-kind",
+                    ),
+                ),
+                ("Signed on", SafeInput(id="auth-signed", placeholder="YYYY-MM-DD")),
             )
-            yield SafeInput(id="auth-what", placeholder="what may be disclosed")
-            yield SafeInput(id="auth-discloser", placeholder="who discloses")
-            yield SafeInput(id="auth-to", placeholder="recipient")
-            yield SafeInput(id="auth-address", placeholder="recipient address (optional)")
-            yield SafeInput(id="auth-purpose", placeholder="purpose")
-            yield SafeInput(id="auth-signed", placeholder="signed on YYYY-MM-DD")
-            yield SafeInput(id="auth-expires", placeholder="expires on YYYY-MM-DD")
-            yield SafeInput(id="auth-event", placeholder="or expiry event")
+            yield _pair(
+                ("May disclose", SafeInput(id="auth-what", placeholder="what, as the form says")),
+            )
+            yield _pair(
+                ("Discloser", SafeInput(id="auth-discloser", placeholder="who discloses")),
+                ("Recipient", SafeInput(id="auth-to", placeholder="who receives")),
+            )
+            yield _pair(
+                ("Address", SafeInput(id="auth-address", placeholder="optional")),
+                ("Purpose", SafeInput(id="auth-purpose", placeholder="what for")),
+            )
+            yield _pair(
+                ("Expires on", SafeInput(id="auth-expires", placeholder="YYYY-MM-DD")),
+                ("or on event", SafeInput(id="auth-event", placeholder="e.g. end of treatment")),
+            )
             yield Button("Record authorization", id="auth-add", variant="primary")
         yield AppFooter()
 
@@ -547,8 +1021,19 @@ class AuthorizationsScreen(VaultScreen):
             return  # closed (escape) before it finished mounting: its widgets are going away
         self.privacy_changed()
         table = self.query_one("#auths", DataTable)
-        for label in ("ID", "Kind", "To", "Purpose", "Signed", "Expires", "Status"):
-            table.add_column(label)
+        # Status second and the free-text columns capped: at 80 columns the status of each
+        # authorization is always seen (it was cut off as the last column).
+        for label, width in (
+            ("ID", 7),
+            ("Status", 14),
+            ("Kind", 7),
+            ("To", 14),
+            ("Purpose", 14),
+            ("Expires", 10),
+            ("Signed", 10),
+        ):
+            # Capped only when narrow: a wide terminal shows each text whole.
+            table.add_column(label, width=width if self.app.size.width < 120 else None)
         self.reload()
 
     def privacy_changed(self) -> None:
@@ -570,12 +1055,12 @@ class AuthorizationsScreen(VaultScreen):
                     plain,
                     (
                         a.record_id,
-                        a.kind.value.replace("_", " "),
+                        a.status(today),
+                        "general" if a.kind is AuthorizationKind.GENERAL else "pnotes",
                         a.recipient_name,
                         a.purpose,
-                        a.signed_on,
                         a.expiry,
-                        a.status(today),
+                        a.signed_on,
                     ),
                 ),
                 key=str(a.id),
@@ -640,8 +1125,26 @@ class AuthorizationsScreen(VaultScreen):
         self.dismiss()
 
 
+def _pair(*fields: tuple[str, Widget]) -> Horizontal:
+    """One or two labelled fields on a row of the authorization form."""
+    children: list[Widget] = []
+    for index, (label, widget) in enumerate(fields):
+        children.append(Static(label, classes="field-label second" if index else "field-label"))
+        children.append(widget)
+    return Horizontal(*children, classes="row")
+
+
 def _auth_label(auth: Authorization, today: date) -> Text:
     return plain(f"{auth.record_id} to {auth.recipient_name} ({auth.status(today)})")
+
+
+def _note_ids(text: str) -> tuple[int, ...]:
+    return tuple(_note_id(part) for part in text.replace(";", ",").split(",") if part.strip())
+
+
+def _sentence(message: str) -> str:
+    """A vault message (lower case, no stop) as a sentence on the status line."""
+    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
 
 
 def _note_id(text: str) -> int:

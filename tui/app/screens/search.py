@@ -14,7 +14,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from vault import ConfideError, SearchHit, UsageError
+from vault import ConfideError, EntryType, SearchHit, UsageError
 from vault.records.models import initials_of
 
 from ..widgets.footer import AppFooter
@@ -29,7 +29,16 @@ if TYPE_CHECKING:
 
 def hit_heading(hit: SearchHit, privacy: bool) -> str:
     name = initials_of(hit.client_display_name) if privacy else hit.client_display_name
-    return f"{name}  {hit.session_date or '-'}  {template_title(hit.template)}  N-{hit.note_id:06d}"
+    return f"{name}  {hit.session_date or '-'}  {hit_kind(hit)}  N-{hit.note_id:06d}"
+
+
+def hit_kind(hit: SearchHit) -> str:
+    """What the hit is: an addendum names the note it amends (its template is only "free")."""
+    if hit.entry_type is EntryType.ADDENDUM:
+        return f"Addendum to N-{hit.parent_id or 0:06d}"
+    if hit.entry_type is EntryType.LATE_ENTRY:
+        return f"Late entry: {template_title(hit.template)}"
+    return template_title(hit.template)
 
 
 SNIPPET_CONTEXT = 80  # characters of context kept on each side of a match

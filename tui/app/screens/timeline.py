@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -13,6 +14,7 @@ from textual.widgets import DataTable, Static
 
 from vault import TEMPLATES, Client, ConfideError, EntryType, NoteSummary, SessionInfo
 
+from ...workflows.retention import policy_choices, retention_summary
 from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
 from ..widgets.safe import plain
@@ -29,16 +31,19 @@ def template_title(key: str) -> str:
 def entry_label(note: NoteSummary) -> Text:
     """The kind column: addenda and late entries are marked so they cannot be missed."""
     if note.entry_type is EntryType.ADDENDUM:
-        return Text("  ↳ ADDENDUM", style="bold")
+        return Text(f"  ↳ ADDENDUM to N-{note.parent_id or 0:06d}", style="bold")
     label = plain(template_title(note.template))
     if note.entry_type is EntryType.LATE_ENTRY:
         label = Text.assemble(("LATE ENTRY ", "bold reverse"), label)
     return label
 
 
-def status_label(note: NoteSummary) -> Text:
+def status_label(note: NoteSummary, addenda: int = 0) -> Text:
     if note.signed_at:
-        return Text("signed")  # the time is in the note itself
+        # The time is in the note itself; its addenda are counted so they cannot be missed.
+        if addenda:
+            return Text(f"signed +{addenda} add.", style="bold")
+        return Text("signed")
     return Text("DRAFT", style="bold reverse")
 
 
@@ -50,7 +55,12 @@ class TimelineScreen(ReloadingScreen):
         Binding("e", "edit_client", "Edit"),
         Binding("p", "pnotes", "Psych notes"),
         Binding("a", "attachments", "Attachments"),
+        Binding("c", "consult", "Case summary"),
     ]
+
+    DEFAULT_CSS = """
+    TimelineScreen #client-retention { padding: 0 1; color: $text-muted; }
+    """
 
     def __init__(self, client_id: int) -> None:
         super().__init__()
@@ -60,6 +70,7 @@ class TimelineScreen(ReloadingScreen):
     def compose(self) -> ComposeResult:
         yield SafeHeader()
         yield Static("", id="client-header", markup=False)
+        yield Static("", id="client-retention", markup=False)
         yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
         yield Static("", id="timeline-hint", markup=False)
         yield AppFooter()
@@ -89,6 +100,11 @@ class TimelineScreen(ReloadingScreen):
         self.query_one("#client-header", Static).update(
             plain(f"{name}  {client.record_id}  {client.status.value}{born}  notice: {notice}")
         )
+        try:
+            retention = retention_summary(self.vault, self.client_id)
+        except ConfideError as e:
+            retention = f"Retention: {e.message}"
+        self.query_one("#client-retention", Static).update(plain(retention))
         table = self.query_one("#timeline", DataTable)
         # Back from a note the cursor stays on that note, not on the newest one.
         was = (
@@ -97,6 +113,7 @@ class TimelineScreen(ReloadingScreen):
             else None
         )
         table.clear()
+        addenda = Counter(n.parent_id for n in notes if n.entry_type is EntryType.ADDENDUM)
         for note in notes:
             flags = Text("")
             if note.omit_category:
@@ -109,7 +126,7 @@ class TimelineScreen(ReloadingScreen):
                 plain(note.session_date or "-"),
                 plain(note.record_id),
                 entry_label(note),
-                status_label(note),
+                status_label(note, addenda[note.id]),
                 flags,
                 key=str(note.id),
             )
@@ -171,15 +188,22 @@ class TimelineScreen(ReloadingScreen):
         client_id = self.client_id
 
         def save(fields: dict[str, Any]) -> Client:
+            policy = fields["retention_policy"]
+            if policy is not None:
+                self.vault.retention.get(policy)  # a known policy, or refused before saving
             return self.vault.clients.update(
                 client_id,
                 display_name=fields["name"],
                 date_of_birth=fields["date_of_birth"],
                 status=fields["status"],
                 **{k: v for k, v in fields.items() if k == "consent_notice_date"},
+                retention_policy=policy,
             )
 
-        self.app.push_screen(ClientFormModal(save, self.client), lambda _c: self.reload())
+        self.app.push_screen(
+            ClientFormModal(save, self.client, policies=policy_choices(self.vault)),
+            lambda _c: self.reload(),
+        )
 
     def action_pnotes(self) -> None:
         self.capp.open_pnotes(self.client_id)
@@ -188,6 +212,9 @@ class TimelineScreen(ReloadingScreen):
         from .attachments import AttachmentsScreen
 
         self.app.push_screen(AttachmentsScreen(self.client_id))
+
+    def action_consult(self) -> None:
+        self.capp.action_consult()
 
 
 def template_picker() -> ChoiceModal:

@@ -43,6 +43,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "representative": ("access", "personal representatives of a client (164.502(g))"),
     "minor-service": ("access", "services a parent is not the minor's representative for"),
     "notice": ("notice", "the confidentiality and consent notice: template, PDFs, who has it"),
+    "export": (
+        "openexport",
+        "write the whole record (or chosen clients) to an age-encrypted open export",
+    ),
+    "import": ("openexport", "make a new vault (--vault DIR, empty or new) from an open export"),
     "consult": ("consult", "a de-identified case summary for supervision"),
     "person": ("consult", "people in a client's life (for case summaries)"),
     "retention": ("disposal", "retention policies and each client's disposal date"),

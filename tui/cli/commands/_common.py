@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from vault import Vault
+    from vault import RollbackWarning, Vault
 
     from ...workflows.unlock import Tidied
     from ..main import Context
@@ -61,12 +61,13 @@ def unlocked(ctx: Context) -> Iterator[Vault]:
         vault.lock()
 
 
-def warn_rollback(vault: Vault) -> None:
-    """An older record.db or key file found at this unlock (audited there): loudly, on stderr
-    even with --json, like the incident clock. `audit verify` exits 16 from now on."""
+def warn_rollback(vault: Vault, warnings: Sequence[RollbackWarning] | None = None) -> None:
+    """An older record.db or key file found at this unlock or on a backup drive (audited
+    there): loudly, on stderr even with --json, like the incident clock. `audit verify` exits
+    16 from now on, until acknowledged."""
     from ..output import safe_text
 
-    for warning in vault.rollback_warnings:
+    for warning in vault.rollback_warnings if warnings is None else warnings:
         sys.stderr.write(f"confide: WARNING: {safe_text(warning.message)}\n")
 
 

@@ -6,14 +6,14 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..exitcodes import DAMAGED
+from ..exitcodes import DAMAGED, ROLLED_BACK
 from ..output import table, to_jsonable
 from ..progress import Progress
-from ._common import add_command, add_group, unlocked
+from ._common import add_command, add_group, unlocked, warn_rollback
 
 if TYPE_CHECKING:
     from backup import WatchEvent
-    from vault import Vault
+    from vault import RollbackWarning, Vault
 
     from ..main import Context
 
@@ -231,6 +231,8 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> None:
             )
         finally:
             line.done()
+        if result.rollback is not None:
+            warn_rollback(vault, [result.rollback])
     rec = result.record
     data = {
         **_record_json(rec),
@@ -239,6 +241,7 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> None:
         "pruned": [p.file_name for p in result.pruned],
         "skipped": result.skipped,
         "full_because": result.full_because,
+        "rollback": None if result.rollback is None else to_jsonable(result.rollback),
     }
     if result.skipped:
         ctx.out.emit(
@@ -271,16 +274,20 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
-    from backup import verify_archive, verify_catalogued
+    from backup import check_connected_drives, verify_archive, verify_catalogued
     from vault import vault_exists
 
     line = Progress(ctx.out)
+    # A connected drive that has seen a later audit log than the vault holds (exit 16).
+    rollbacks: list[RollbackWarning] = []
     if args.all:
         with unlocked(ctx) as vault:
             try:
                 outcomes = verify_catalogued(vault, progress=line)
             finally:
                 line.done()
+            rollbacks = check_connected_drives(vault)
+            warn_rollback(vault, rollbacks)
         data = [
             {**_record_json(o.record), "ok": o.ok, "reachable": o.reachable, "message": o.message}
             for o in outcomes
@@ -295,7 +302,9 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
         )
         # A drive that is not plugged in is not a failure; a damaged file is.
         failed = [o for o in outcomes if not o.ok and o.reachable]
-        return DAMAGED.code if failed else 0
+        if failed:
+            return DAMAGED.code
+        return ROLLED_BACK.code if rollbacks else 0
     path = Path(args.file).expanduser()
     try:
         if args.recovery_key_file:
@@ -305,6 +314,8 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
         elif vault_exists(ctx.folder):
             with unlocked(ctx) as vault:
                 report = verify_archive(path, vault=vault, progress=line)
+                rollbacks = check_connected_drives(vault)
+                warn_rollback(vault, rollbacks)
         else:  # no vault here (a new machine): the key-file copy in the archive
             report = verify_archive(path, passphrase=ctx.secrets.passphrase(), progress=line)
     finally:
@@ -322,6 +333,7 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
         "sections": report.sections,
         "catalog_status": report.catalog_status,
         "marked_good_again": report.marked_good_again,
+        "rollbacks": [to_jsonable(w) for w in rollbacks],
     }
     note = ""
     if report.marked_good_again:
@@ -340,7 +352,7 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
         f"{path.name}: every byte verified ({report.size:,} bytes, made "
         f"{report.created_at}, {report.clients} clients).{note}",
     )
-    return 0
+    return ROLLED_BACK.code if rollbacks else 0
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> None:
@@ -425,45 +437,91 @@ def cmd_lost(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def cmd_watch(args: argparse.Namespace, ctx: Context) -> None:
+    from functools import partial
+
     from vault import UsageError
 
+    from ...workflows.idle import idle_from_env, idle_words
+    from ...workflows.unlock import unlock
     from ...workflows.watch import drive_watcher
+    from ._common import show_tidied, warn_incidents
 
     roots = [Path(r).expanduser() for r in args.root] if args.root else None
 
     def line(event: WatchEvent) -> str:
+        if not event.drive_id:
+            return f"{event.kind}: {event.message}"
         return f"{event.kind}: drive {event.drive_id} at {event.path}" + (
             f": {event.message}" if event.message else ""
         )
 
     def show(event: WatchEvent) -> None:
+        if event.rollback is not None:
+            # Loudly, as at unlock: on stderr even with --json or --once.
+            warn_rollback(watcher.vault, [event.rollback])
+            return
         # With --once the summary below lists every event; printing them live too doubled them.
         if not ctx.args.json and not args.once:
             ctx.out.info(line(event))
 
-    with unlocked(ctx) as vault:
-        watcher = drive_watcher(vault, show, ctx.out.info, roots=roots)
-        if args.once:
-            events = watcher.scan_once()
-            ctx.out.emit(
-                [
-                    {"kind": e.kind, "drive_id": e.drive_id, "path": e.path, "message": e.message}
-                    for e in events
-                ],
-                "\n".join(line(e) for e in events) or "No designated drive is connected.",
+    def reopen() -> Vault:
+        """After an idle lock, when the drive is plugged in: the passphrase again (asked on
+        this terminal, or read from the file / command again), then forgotten."""
+        try:
+            vault = unlock(
+                ctx.folder,
+                partial(ctx.secrets.passphrase, "Backup drive connected. Passphrase: "),
+                partial(show_tidied, ctx),
             )
-            if any(e.kind == "failed" for e in events):
-                raise UsageError(next(e.message for e in events if e.kind == "failed"))
-            return
-        ctx.out.info(
-            "Watching "
-            + ", ".join(str(r) for r in watcher.roots)
-            + " for the backup drive. Ctrl-C stops."
+        finally:
+            ctx.secrets.forget()
+        warn_rollback(vault)
+        warn_incidents(vault)
+        return vault
+
+    idle_seconds, idle_problem = idle_from_env()
+    if idle_problem and not args.once:  # --once never idles
+        ctx.out.info(f"warning: {idle_problem}")
+    with unlocked(ctx) as vault:
+        ctx.secrets.forget()  # the watcher asks again after an idle lock; it keeps no copy
+        watcher = drive_watcher(
+            vault,
+            show,
+            ctx.out.info,
+            roots=roots,
+            idle_seconds=None if args.once else idle_seconds,
+            reopen=reopen,
         )
         try:
-            watcher.run()
-        except KeyboardInterrupt:
-            ctx.out.info("Stopped watching.")
+            if args.once:
+                events = watcher.scan_once()
+                ctx.out.emit(
+                    [
+                        {
+                            "kind": e.kind,
+                            "drive_id": e.drive_id,
+                            "path": e.path,
+                            "message": e.message,
+                        }
+                        for e in events
+                    ],
+                    "\n".join(line(e) for e in events) or "No designated drive is connected.",
+                )
+                if any(e.kind == "failed" for e in events):
+                    raise UsageError(next(e.message for e in events if e.kind == "failed"))
+                return
+            ctx.out.info(
+                "Watching "
+                + ", ".join(str(r) for r in watcher.roots)
+                + f" for the backup drive; the vault locks after {idle_words(idle_seconds)} "
+                "without a backup to do. Ctrl-C stops."
+            )
+            try:
+                watcher.run()
+            except KeyboardInterrupt:
+                ctx.out.info("Stopped watching.")
+        finally:
+            watcher.vault.lock()  # the one reopened after an idle lock, if any
 
 
 def cmd_settings(args: argparse.Namespace, ctx: Context) -> None:

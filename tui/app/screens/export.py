@@ -1,0 +1,91 @@
+"""The palette's "Export the record": where to write the open export (docs/EXPORT.md), the vault
+passphrase again (sealed names, psychotherapy notes), the export passphrase twice, and whether
+psychotherapy notes go in. The export itself runs in a worker (scrypt takes seconds); the app
+reports the result (`ConfideApp.action_export`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Checkbox, Input, Static
+
+from vault import ConfideError
+from vault.openexport import check_export_passphrase
+
+from ..widgets.safe import SafeInput, plain
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    path: str
+    passphrase: str
+    export_passphrase: str
+    include_pnotes: bool
+
+
+class ExportModal(ModalScreen[ExportRequest | None]):
+    """Asks everything an export needs; checks what it can before closing."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, error: str = "", path: str = "") -> None:
+        super().__init__()
+        self.error = error
+        self.path = path
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Static(
+                "Export the record: the whole vault, encrypted with age to an export "
+                "passphrase (readable without Confide; see docs/EXPORT.md). The file is a "
+                "copy outside the vault: disposal does not reach its copies.",
+                classes="modal-question",
+            )
+            yield SafeInput(self.path, placeholder="File to write, e.g. ~/record.age", id="path")
+            yield Input(placeholder="Vault passphrase (again)", password=True, id="passphrase")
+            yield Input(placeholder="Export passphrase", password=True, id="export1")
+            yield Input(placeholder="Export passphrase again", password=True, id="export2")
+            yield Checkbox("Include psychotherapy notes (their own part)", id="pnotes")
+            yield Static(plain(self.error), markup=False, classes="modal-error", id="export-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()
+
+    @on(Input.Submitted, "#path")
+    @on(Input.Submitted, "#passphrase")
+    @on(Input.Submitted, "#export1")
+    def next_field(self) -> None:
+        self.focus_next()
+
+    @on(Input.Submitted, "#export2")
+    def submitted(self) -> None:
+        path = self.query_one("#path", Input).value.strip()
+        passphrase = self.query_one("#passphrase", Input).value
+        first = self.query_one("#export1", Input).value
+        problem = ""
+        if not path:
+            problem = "Name the file to write."
+        elif not passphrase:
+            problem = "Type the vault passphrase again."
+        elif first != self.query_one("#export2", Input).value:
+            problem = "The two export passphrases differ."
+        else:
+            try:
+                check_export_passphrase(first)
+            except ConfideError as e:
+                problem = e.message
+        if problem:
+            # The modal stays open with what was typed, as the change-passphrase modal does.
+            self.query_one("#export-error", Static).update(plain(problem))
+            return
+        self.dismiss(
+            ExportRequest(path, passphrase, first, self.query_one("#pnotes", Checkbox).value)
+        )
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
