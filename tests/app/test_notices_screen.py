@@ -39,6 +39,9 @@ async def test_notice_screen_lists_writes_after_asking_and_records(tmp_path: Pat
         assert table_column(table, 0) == [f"C-{needs:05d}"]  # the signed client is not listed
         assert table_column(table, 1) == ["[bold]Rae[/bold] Sampleton"]  # markup as typed
         assert table_column(table, 2) == ["missing"]
+        # At 80x24 the table is as tall as its rows: the write row is in view without scrolling.
+        write = screen.query_one("#notice-write", Button)
+        assert write.region.height == write.outer_size.height and write.region.bottom <= 23
         await pilot.press("a")
         await settle(pilot)
         assert len(table_column(table, 0)) == 2
@@ -93,13 +96,34 @@ async def test_client_form_records_the_notice_and_the_timeline_shows_it(tmp_path
         assert "notice: missing" in static_text(header)
         await pilot.press("e")
         await settle(pilot)
-        app.screen.query_one("#notice-date", Input).value = "2026-03-04"
-        app.screen.query_one("#save", Button).press()
+        form = app.screen
+        form.query_one("#notice-date", Input).value = "2026-03-04"
+        # Signed before it was given: refused in the form, and the name change is not saved.
+        form.query_one("#name", Input).value = "Rae Renamed"
+        form.query_one("#notice-signed", Input).value = "2026-03-03"
+        form.query_one("#save", Button).press()
+        await settle(pilot)
+        assert app.screen is form
+        assert "acknowledged before it was given" in static_text(form.query_one("#client-error"))
+        form.query_one("#name", Input).value = "[bold]Rae[/bold] Sampleton"
+        form.query_one("#notice-signed", Input).value = ""
+        form.query_one("#save", Button).press()
         await settle(pilot)
         assert "notice: unacknowledged" in static_text(header)
+        await pilot.press("e")  # the form shows the notice given and, once typed, signed
+        await settle(pilot)
+        form = app.screen
+        assert form.query_one("#notice-date", Input).value == "2026-03-04"
+        assert form.query_one("#notice-signed", Input).value == ""
+        form.query_one("#notice-signed", Input).value = "2026-03-05"
+        form.query_one("#save", Button).press()
+        await settle(pilot)
+        assert "notice: current" in static_text(header)
     vault = Vault.unlock(tmp_path / "vault", PASSPHRASE)
     try:
         (given,) = vault.disclosures.notices.given(needs)
         assert given.given_on == "2026-03-04" and given.template_version == 1
+        assert given.acknowledged_on == "2026-03-05"
+        assert vault.clients.get_unaudited(needs).display_name == "[bold]Rae[/bold] Sampleton"
     finally:
         vault.lock()

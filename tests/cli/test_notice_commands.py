@@ -61,3 +61,46 @@ def test_bad_input_is_refused_and_changes_nothing(cli: Cli, tmp_path: Path) -> N
     versions = cli("notice", "versions", "--json")
     assert isinstance(versions.data, list) and len(versions.data) == 1
     assert cli("notice", "list", "C-1").stdout.strip() == "No notice recorded for this client."
+
+
+def test_sections_lists_titles_literally_and_which_are_on(cli: Cli, tmp_path: Path) -> None:
+    cli.init()
+    hostile = "[bold red]Ley 秘密[/] עברית"
+    template = tmp_path / "t.txt"
+    template.write_text(
+        f"## About\nPlain words.\n\n## {hostile} (optional: off)\nState rules.\n",
+        encoding="utf-8",
+    )
+    assert cli("notice", "edit", "--file", str(template)).code == 0
+    shown = cli("notice", "sections")
+    assert shown.code == 0
+    row = next(line for line in shown.stdout.splitlines() if "Ley" in line)
+    assert hostile in row and row.split()[-2:] == ["no", "(off)"]
+    data = cli("notice", "sections", "--json").data
+    assert data["version"] == 2
+    assert data["sections"][1] == {"title": hostile, "optional": True, "included": False}
+    assert cli("notice", "switch", hostile, "--on").code == 0
+    after = cli("notice", "sections", "--json").data
+    assert after["version"] == 3 and after["sections"][1]["included"] is True
+    # An earlier version still reads as it was.
+    assert (
+        cli("notice", "sections", "--version", "2", "--json").data["sections"][1]["included"]
+        is False
+    )
+
+
+def test_a_signed_scan_is_filed_with_its_notice(cli: Cli, tmp_path: Path) -> None:
+    from tests.support.attachments import fake_pdf, write
+
+    cli.init()
+    assert cli("client", "add", "Robin Sampleton").code == 0
+    given = cli("notice", "given", "C-1", "--date", "2026-11-02", "--acknowledged", "2026-11-02")
+    assert "Recorded K-00001" in given.stdout
+    scan = write(tmp_path / "signed.pdf", fake_pdf("signed notice"))
+    filed = cli(
+        "attach", "C-1", str(scan), "--kind", "consent", "--for", "notice:K-00001", "--json"
+    )
+    assert filed.code == 0 and filed.data["link"] == "K-00001"
+    missing = cli("attach", "C-1", str(scan), "--kind", "consent", "--for", "notice:K-00002")
+    assert missing.code == 14 and "no notice K-00002" in missing.stderr
+    assert len(cli("attachment", "list", "C-1", "--json").data) == 1

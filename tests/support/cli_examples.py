@@ -32,6 +32,7 @@ EXAMPLES: list[tuple[str, ...]] = [
     ("client", "edit", "C-00001", "--consent-notice", "2026-01-05"),
     ("notice", "status"),
     ("notice", "template"),
+    ("notice", "sections"),
     ("notice", "switch", "State-specific requirements", "--on"),
     ("notice", "edit", "--file", "{tmp}/notice-template.txt"),
     ("notice", "versions"),

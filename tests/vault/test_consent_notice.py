@@ -125,3 +125,78 @@ def test_parse_keeps_optional_on_sections() -> None:
         ("A", False, True),
         ("B", True, True),
     ]
+
+
+def test_the_signed_scan_links_to_its_given_notice(vault: Vault, tmp_path: Path) -> None:
+    """The K-number of a given notice is what a scanned, signed copy is filed against; a
+    notice of another client, or one that does not exist, is refused and nothing is stored."""
+    from tests.support.attachments import fake_pdf, write
+    from vault import NotFoundError
+    from vault.attachments import Link
+
+    mine = vault.clients.add("Ivo Testperson").id
+    other = vault.clients.add("Una Otherperson").id
+    given = vault.disclosures.notices.give(mine, "2026-11-02", acknowledged_on="2026-11-02")
+    theirs = vault.disclosures.notices.give(other, "2026-11-02")
+    scan = write(tmp_path / "signed-notice.pdf", fake_pdf("signed notice"))
+    link = Link.parse(f"notice:{given.record_id}")
+    assert link == Link.parse(f"consent_notice:{given.id}") == Link("consent_notice", given.id)
+    filed = vault.attachments.add(scan, mine, "consent", link)
+    assert filed.link is not None and filed.link.record_id == given.record_id
+    assert vault.attachments.get_unaudited(filed.id).link == link
+    with pytest.raises(UsageError, match=f"notice {theirs.record_id} belongs to another client"):
+        vault.attachments.add(scan, mine, "consent", Link("consent_notice", theirs.id))
+    with pytest.raises(NotFoundError, match="no notice K-00099"):
+        vault.attachments.add(scan, mine, "consent", Link.parse("notice:K-00099"))
+    with pytest.raises(UsageError, match="not a notice identifier"):
+        Link.parse("notice:A-00001")
+    assert vault.db.scalar("SELECT count(*) FROM attachments") == 1
+
+
+def test_a_date_recorded_before_versions_becomes_an_outdated_notice(
+    new_vault: tuple[Vault, str],
+) -> None:
+    """A vault from before migration 9: each client's `consent_notice_date` becomes a given
+    notice of unknown version (outdated, so the client is asked to sign the current text), and
+    a date typed afterwards records the current version."""
+    from tests.support.cli import PASSPHRASE
+
+    vault, _ = new_vault
+    kept = vault.clients.add("Dana Sampleton").id
+    none = vault.clients.add("Eli Sampleton").id
+    db = vault.db
+    # Undo migration 9 as an older Confide would have left the file: the date only.
+    db.execute("DROP TRIGGER consent_notice_on_client_insert")
+    db.execute("DROP TRIGGER consent_notice_on_client_update")
+    db.execute("DROP TABLE consent_notices")
+    db.execute("DROP TABLE notice_templates")
+    db.execute("DELETE FROM schema_migrations WHERE version = 9")
+    db.execute("UPDATE clients SET consent_notice_date = '2025-06-01' WHERE id = ?", (kept,))
+    vault.lock()
+
+    again = Vault.unlock(vault.folder, PASSPHRASE)
+    try:
+        notices = again.disclosures.notices
+        (old,) = notices.given(kept)
+        read = again.audit.entries()[0]  # a client's notices are part of the record: audited
+        assert (read.action, read.object_type, read.object_id) == (
+            "view",
+            "consent_notices",
+            str(kept),
+        )
+        assert read.detail == {"count": 1}
+        assert (old.given_on, old.template_version, old.acknowledged_on) == (
+            "2025-06-01",
+            None,
+            None,
+        )
+        status = notices.status(kept)
+        assert status.state is NoticeState.OUTDATED
+        assert notices.status(none).state is NoticeState.MISSING
+        assert notices.template().version == 1  # the built-in text
+        again.clients.update(kept, consent_notice_date="2026-02-03")
+        latest = notices.latest(kept)
+        assert latest is not None and latest.template_version == 1
+        assert latest.given_on == "2026-02-03" and latest.id != old.id
+    finally:
+        again.lock()

@@ -63,12 +63,26 @@ class AttachmentKind(StrEnum):
         raise UsageError(f"unknown attachment kind {text[:24]!r}; use one of: {valid}")
 
 
-LINK_TYPES = {"authorization": ("authorizations", "A"), "amendment": ("amendments", "M")}
+LINK_TYPES = {
+    "authorization": ("authorizations", "A"),
+    "amendment": ("amendments", "M"),
+    # The signed confidentiality notice (issue 18 part 1): `consent_notices`, K-00001.
+    "consent_notice": ("consent_notices", "K"),
+}
+# How messages name each (with the article they take).
+_LINK_NAMES = {
+    "authorization": ("an", "authorization"),
+    "amendment": ("an", "amendment"),
+    "consent_notice": ("a", "notice"),
+}
+# What a person may type for a link's type: the schema's name, or the CLI's word for it.
+_LINK_ALIASES = {"notice": "consent_notice"}
 
 
 @dataclass(frozen=True)
 class Link:
-    """The record an attachment belongs to: an authorization (A-00003) or an amendment."""
+    """The record an attachment belongs to: an authorization (A-00003), an amendment (M-00002)
+    or a given confidentiality notice (K-00001)."""
 
     type: str
     id: int
@@ -79,18 +93,21 @@ class Link:
 
     @classmethod
     def parse(cls, text: str) -> Link:
-        """`authorization:3`, `authorization:A-00003`, `amendment:M-00002`."""
+        """`authorization:3`, `authorization:A-00003`, `amendment:M-00002`, `notice:K-00001`."""
         kind, sep, ident = text.partition(":")
         kind = kind.strip().lower()
+        kind = _LINK_ALIASES.get(kind, kind)
         if not sep or kind not in LINK_TYPES:
             raise UsageError(
-                f"{text[:40]!r} does not name a record; use authorization:ID or amendment:ID"
+                f"{text[:40]!r} does not name a record; use authorization:ID, amendment:ID"
+                " or notice:ID"
             )
         prefix = LINK_TYPES[kind][1]
         digits = ident.strip().upper().removeprefix(prefix).lstrip("-")
         if not digits.isdigit() or not digits.isascii() or int(digits) <= 0:
             raise UsageError(
-                f"{ident[:24]!r} is not an {kind} identifier (for example {prefix}-00001)"
+                f"{ident[:24]!r} is not {' '.join(_LINK_NAMES[kind])} identifier"
+                f" (for example {prefix}-00001)"
             )
         return cls(kind, int(digits))
 
@@ -567,9 +584,11 @@ class Attachments:
         table = LINK_TYPES[link.type][0]
         owner = self._vault.db.scalar(f"SELECT client_id FROM {table} WHERE id = ?", (link.id,))
         if owner is None:
-            raise NotFoundError(f"no {link.type} {link.record_id}")
+            raise NotFoundError(f"no {_LINK_NAMES[link.type][1]} {link.record_id}")
         if int(owner) != client_id:
-            raise UsageError(f"{link.type} {link.record_id} belongs to another client")
+            raise UsageError(
+                f"{_LINK_NAMES[link.type][1]} {link.record_id} belongs to another client"
+            )
 
 
 class _Incomplete(UsageError):

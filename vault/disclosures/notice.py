@@ -323,11 +323,7 @@ class Notices:
             raise UsageError(
                 f"{latest.record_id} was already acknowledged on {latest.acknowledged_on}"
             )
-        day = _fields.day(acknowledged_on, "date acknowledged") or date.today()
-        if day.isoformat() < latest.given_on:
-            raise UsageError("the notice cannot be acknowledged before it was given")
-        if day > date.today():
-            raise UsageError(f"date acknowledged {day} is in the future")
+        day = self.check_acknowledged(latest.given_on, acknowledged_on)
         db = self._vault.db
         with db.atomic():
             db.execute(
@@ -339,6 +335,17 @@ class Notices:
             )
         return self.get(latest.id)
 
+    @staticmethod
+    def check_acknowledged(given_on: str, acknowledged_on: str | date | None) -> date:
+        """The acknowledgement day (today if none), refused when it is not a date, comes
+        before the day given or is in the future. A form checks it before saving anything."""
+        day = _fields.day(acknowledged_on, "date acknowledged") or date.today()
+        if day.isoformat() < given_on:
+            raise UsageError("the notice cannot be acknowledged before it was given")
+        if day > date.today():
+            raise UsageError(f"date acknowledged {day} is in the future")
+        return day
+
     def get(self, notice_id: int) -> GivenNotice:
         row = self._vault.db.one("SELECT * FROM consent_notices WHERE id = ?", (notice_id,))
         if row is None:
@@ -346,13 +353,16 @@ class Notices:
         return _given(row)
 
     def given(self, client_id: int) -> builtins.list[GivenNotice]:
-        return [
+        """A client's notices, oldest first: a read of the record, so it is audited."""
+        found = [
             _given(r)
             for r in self._vault.db.query(
                 "SELECT * FROM consent_notices WHERE client_id = ? ORDER BY given_on, id",
                 (client_id,),
             )
         ]
+        self._vault.audit.record(Action.VIEW, "consent_notices", client_id, count=len(found))
+        return found
 
     def latest(self, client_id: int) -> GivenNotice | None:
         row = self._vault.db.one(

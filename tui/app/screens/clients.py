@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -12,13 +12,18 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Select, Static
 
-from vault import Client, ClientStatus, ConfideError
+from vault import Client, ClientStatus, ConfideError, LockedError, UsageError
 
 from ...workflows.retention import DEFAULT_POLICY, policy_choices
 from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
 from ..widgets.safe import SafeInput, plain
 from .base import Location, ReloadingScreen
+
+if TYPE_CHECKING:
+    from vault.disclosures.notice import GivenNotice, Notices
+
+    from ..app import ConfideApp
 
 MAX_ROWS = 60
 
@@ -146,6 +151,10 @@ class ClientFormModal(ModalScreen[Client | None]):
     """Add or edit a client. Saves through `save`; errors show here and nothing is lost."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    ClientFormModal .notice-dates { height: auto; }
+    ClientFormModal .notice-dates Input { width: 1fr; }
+    """
 
     def __init__(
         self,
@@ -157,9 +166,20 @@ class ClientFormModal(ModalScreen[Client | None]):
         self.save = save
         self.client = client
         self.policies = policies or []  # (label, key) from policy_choices; none: no field
+        self._notice: GivenNotice | None = None
+        self._signed = ""
+
+    def _notices(self) -> Notices:
+        vault = cast("ConfideApp", self.app).vault
+        if vault is None:
+            raise LockedError("the vault is locked")
+        return vault.disclosures.notices
 
     def compose(self) -> ComposeResult:
         client = self.client
+        if client is not None:
+            self._notice = self._notices().latest(client.id)
+            self._signed = (self._notice.acknowledged_on or "") if self._notice else ""
         with Vertical(classes="modal-box"):
             yield Static("Edit client" if client else "New client", classes="modal-question")
             yield SafeInput(
@@ -182,11 +202,15 @@ class ClientFormModal(ModalScreen[Client | None]):
                 allow_blank=False,
                 id="status",
             )
-            yield SafeInput(
-                client.consent_notice_date or "" if client else "",
-                placeholder="Confidentiality notice given YYYY-MM-DD (optional)",
-                id="notice-date",
-            )
+            with Horizontal(classes="notice-dates"):
+                yield SafeInput(
+                    client.consent_notice_date or "" if client else "",
+                    placeholder="Notice given YYYY-MM-DD",
+                    id="notice-date",
+                )
+                yield SafeInput(
+                    self._signed, placeholder="Notice signed YYYY-MM-DD", id="notice-signed"
+                )
             yield from self._retention_field()
             with Horizontal(classes="modal-buttons"):
                 yield Button("Save", variant="primary", id="save")
@@ -224,15 +248,35 @@ class ClientFormModal(ModalScreen[Client | None]):
         notice_date = self.query_one("#notice-date", Input).value.strip()
         if notice_date:
             fields["consent_notice_date"] = notice_date
+        signed = self.query_one("#notice-signed", Input).value.strip()
+        error = self.query_one("#client-error", Static)
         if self.policies:
             chosen = str(self.query_one("#retention", Select).value)
             fields["retention_policy"] = None if chosen == DEFAULT_POLICY else chosen
         try:
+            # The signature date is checked before anything is saved (bad input changes nothing).
+            signing = bool(signed) and signed != self._signed
+            if signing:
+                self._check_signed(notice_date, signed)
             client = self.save(fields)
+            if signing:
+                self._notices().acknowledge(client.id, signed)
         except ConfideError as e:
-            self.query_one("#client-error", Static).update(plain(e.message))
+            error.update(plain(e.message))
             return
         self.dismiss(client)
+
+    def _check_signed(self, notice_date: str, signed: str) -> None:
+        latest = self._notice
+        if notice_date and (latest is None or notice_date != latest.given_on):
+            given_on = notice_date  # a new notice: the save records it, then the signature
+        elif latest is None:
+            raise UsageError("type the date the notice was given before the date signed")
+        elif latest.acknowledged_on:
+            raise UsageError(f"{latest.record_id} was already signed on {latest.acknowledged_on}")
+        else:
+            given_on = latest.given_on
+        self._notices().check_acknowledged(given_on, signed)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -72,7 +72,6 @@ class NoticesScreen(ReloadingScreen):
             return  # closed before it finished mounting
         self.title = "Confidentiality notice"
         table = self.query_one("#notice-clients", DataTable)
-        table.styles.height = 10  # the app gives every DataTable 1fr; this one scrolls inside
         for label in ("Client", "Name", "Notice", "Detail"):
             table.add_column(label)
         self._loaded = True
@@ -111,6 +110,9 @@ class NoticesScreen(ReloadingScreen):
                 plain(s.describe()),
                 key=str(s.client_id),
             )
+        # The app gives every DataTable 1fr; this one is as tall as its rows (at most 10, then
+        # it scrolls inside) so that at 80x24 the rows below it stay in view.
+        table.styles.height = min(max(table.row_count, 1), 10) + 2  # header, scrollbar
         if 0 <= was < table.row_count:
             table.move_cursor(row=was, animate=False)
         if not self.statuses:

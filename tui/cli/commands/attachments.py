@@ -76,8 +76,8 @@ def _filing_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--for",
         dest="link",
-        metavar="authorization:ID|amendment:ID",
-        help="the authorization or amendment request this form belongs to",
+        metavar="authorization:ID|amendment:ID|notice:ID",
+        help="the authorization, amendment request or given notice (K-00001) this form belongs to",
     )
 
 

@@ -42,6 +42,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     add_command(group, "versions", "every template version and its date", common, cmd_versions)
     p = add_command(
+        group,
+        "sections",
+        "the template's sections: which are optional, which a notice carries",
+        common,
+        cmd_sections,
+    )
+    p.add_argument("--version", type=int, metavar="N", help="an earlier version")
+    p = add_command(
         group, "switch", "switch an optional section on or off (a new version)", common, cmd_switch
     )
     p.add_argument("section", help="the section title")
@@ -130,6 +138,25 @@ def cmd_versions(args: argparse.Namespace, ctx: Context) -> None:
         lambda: table(
             ["VERSION", "SAVED", "SECTIONS"],
             [(t.version, t.created_at, len(t.included)) for t in versions],
+        ),
+    )
+
+
+def cmd_sections(args: argparse.Namespace, ctx: Context) -> None:
+    with unlocked(ctx) as vault:
+        t = vault.disclosures.notices.template(args.version)
+    sections = _template_json(t)["sections"]
+    ctx.out.emit(
+        {"version": t.version, "created_at": t.created_at, "sections": sections},
+        lambda: (
+            f"Notice template version {t.version} ({t.created_at})\n"
+            + table(
+                ["SECTION", "OPTIONAL", "IN THE NOTICE"],
+                [
+                    (s.title, "yes" if s.optional else "no", "yes" if s.enabled else "no (off)")
+                    for s in t.sections
+                ],
+            )
         ),
     )
 
