@@ -153,7 +153,8 @@ class ClientFormModal(ModalScreen[Client | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
     ClientFormModal .notice-dates { height: auto; }
-    ClientFormModal .notice-dates Input { width: 1fr; }
+    ClientFormModal .notice-dates Input, ClientFormModal .notice-dates Select { width: 1fr; }
+    ClientFormModal .notice-dates .field-label { width: auto; margin: 1 1 0 0; }
     """
 
     def __init__(
@@ -191,17 +192,19 @@ class ClientFormModal(ModalScreen[Client | None]):
                 yield SafeInput(
                     placeholder="Pseudonym (optional: seals the legal name)", id="pseudonym"
                 )
-            yield SafeInput(
-                client.date_of_birth or "" if client else "",
-                placeholder="Date of birth YYYY-MM-DD (optional)",
-                id="dob",
-            )
-            yield Select(
-                [(s.value, s.value) for s in ClientStatus],
-                value=client.status.value if client else ClientStatus.ACTIVE.value,
-                allow_blank=False,
-                id="status",
-            )
+            # Paired rows: the whole form, Save included, fits 80x24.
+            with Horizontal(classes="notice-dates"):
+                yield SafeInput(
+                    client.date_of_birth or "" if client else "",
+                    placeholder="Date of birth YYYY-MM-DD",
+                    id="dob",
+                )
+                yield Select(
+                    [(s.value, s.value) for s in ClientStatus],
+                    value=client.status.value if client else ClientStatus.ACTIVE.value,
+                    allow_blank=False,
+                    id="status",
+                )
             with Horizontal(classes="notice-dates"):
                 yield SafeInput(
                     client.consent_notice_date or "" if client else "",
@@ -222,13 +225,14 @@ class ClientFormModal(ModalScreen[Client | None]):
             return
         current = self.client.retention_policy if self.client else None
         keys = {key for _, key in self.policies}
-        yield Static("Retention policy (when the record may be disposed of)", classes="field-label")
-        yield Select(
-            [(plain(label), key) for label, key in self.policies],
-            value=current if current in keys else DEFAULT_POLICY,
-            allow_blank=False,
-            id="retention",
-        )
+        with Horizontal(classes="notice-dates"):
+            yield Static("Retention policy", classes="field-label")
+            yield Select(
+                [(plain(label), key) for label, key in self.policies],
+                value=current if current in keys else DEFAULT_POLICY,
+                allow_blank=False,
+                id="retention",
+            )
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
