@@ -418,6 +418,25 @@ class _Reader:
         return out
 
 
+def _next_frame(
+    reader: _Reader, header: ArchiveHeader, index: int, chunk: int, name: str
+) -> tuple[bytes, int, int]:
+    """The next chunk frame, which must be chunk `chunk` of section `index`: (frame, flags,
+    ciphertext length). A short or out-of-order frame is damage at its offset."""
+    start = reader.offset
+    frame = reader.read(FRAME.size)
+    if len(frame) < FRAME.size:
+        raise BackupDamagedError(f"{name} is truncated", offset=start)
+    sec, num, flags, length = FRAME.unpack(frame)
+    if (
+        (sec, num) != (index, chunk)
+        or flags & ~FLAG_FINAL
+        or not (TAG_LEN <= length <= header.chunk_size + TAG_LEN)
+    ):
+        raise BackupDamagedError(f"{name} is damaged at byte {start}", offset=start)
+    return frame, flags, length
+
+
 KeysFor = Callable[[ArchiveHeader], ArchiveKeys]
 """Given the (not yet authenticated) header, find the archive's keys or raise a specific error."""
 
@@ -444,16 +463,7 @@ def skeleton_digest(source: BinaryIO, name: str = "the file") -> str:
         chunk = 0
         while True:
             start = reader.offset
-            frame = reader.read(FRAME.size)
-            if len(frame) < FRAME.size:
-                raise BackupDamagedError(f"{name} is truncated", offset=start)
-            sec, num, flags, length = FRAME.unpack(frame)
-            if (
-                (sec, num) != (index, chunk)
-                or flags & ~FLAG_FINAL
-                or not (TAG_LEN <= length <= header.chunk_size + TAG_LEN)
-            ):
-                raise BackupDamagedError(f"{name} is damaged at byte {start}", offset=start)
+            frame, flags, length = _next_frame(reader, header, index, chunk, name)
             ct = reader.read(length)
             if len(ct) < length:
                 raise BackupDamagedError(f"{name} is truncated", offset=start)
@@ -674,16 +684,7 @@ def read_manifest(source: BinaryIO, keys_for: KeysFor, name: str = "the file") -
         chunk = 0
         while True:
             start = reader.offset
-            frame = reader.read(FRAME.size)
-            if len(frame) < FRAME.size:
-                raise BackupDamagedError(f"{name} is truncated", offset=start)
-            sec, num, flags, length = FRAME.unpack(frame)
-            if (
-                (sec, num) != (index, chunk)
-                or flags & ~FLAG_FINAL
-                or not (TAG_LEN <= length <= header.chunk_size + TAG_LEN)
-            ):
-                raise BackupDamagedError(f"{name} is damaged at byte {start}", offset=start)
+            frame, flags, length = _next_frame(reader, header, index, chunk, name)
             if index < last:
                 source.seek(length, 1)  # a data section: skipped, not read
                 reader.offset += length

@@ -175,7 +175,7 @@ EXAMPLES: list[tuple[str, ...]] = [
         "--text",
         "No risk now.",
     ),
-    ("access", "C-00001", "--request", "X-00001", "--out", "{tmp}/copy.txt", "--yes"),
+    ("access", "C-00001", "--request", "X-00001", "--out", "{tmp}/copy.pdf", "--yes"),
     ("representative", "decline", "G-00001", "--text", "Safety concern recorded in session."),
     ("disclosures", "C-00001", "--all"),
     ("auth", "revoke", "A-00001", "--on", "2026-03-01"),

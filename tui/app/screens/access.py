@@ -25,7 +25,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Select, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from vault import ConfideError, UsageError
 from vault.disclosures import (
@@ -40,7 +40,7 @@ from vault.disclosures import (
 from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
 from ..widgets.safe import SafeInput, plain
-from .base import ReloadingScreen
+from .base import ReloadingScreen, written_outcome
 
 
 def clock(request: AccessRequest, today: date) -> str:
@@ -448,21 +448,13 @@ class AccessScreen(ReloadingScreen):
     # -- workers and duties
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker: Worker[Any] = event.worker
-        if worker.group != "access-write":
+        outcome = written_outcome(event, "access-write")
+        if outcome is None:
             return
-        event.stop()
-        if event.state is WorkerState.SUCCESS:
+        message, error = outcome
+        if not error:
             self.reload()
-            self._status(f"Done: {worker.name}.")
-        elif event.state is WorkerState.ERROR:
-            error = worker.error
-            self._status(
-                error.message
-                if isinstance(error, ConfideError)
-                else f"Unexpected error ({type(error).__name__}); nothing was written.",
-                error=True,
-            )
+        self._status(message, error=error)
 
     def _status(self, message: str, error: bool = False) -> None:
         status = self.query_one("#access-status", Static)

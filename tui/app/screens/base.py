@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from vault import ConfideError
 from vault.errors import LockedError
@@ -72,3 +73,21 @@ class ReloadingScreen(VaultScreen):
 
     def privacy_changed(self) -> None:
         self.reload()
+
+
+def written_outcome(event: Worker.StateChanged, group: str) -> tuple[str, bool] | None:
+    """A screen's file-writing worker of `group` has ended: (what to say, whether it is an
+    error); None for other workers and states. The core's refusal is said as it is; anything
+    else as an unexpected error, with nothing written."""
+    worker = event.worker
+    if worker.group != group:
+        return None
+    event.stop()
+    if event.state is WorkerState.SUCCESS:
+        return f"Done: {worker.name}.", False
+    if event.state is WorkerState.ERROR:
+        error = worker.error
+        if isinstance(error, ConfideError):
+            return error.message, True
+        return f"Unexpected error ({type(error).__name__}); nothing was written.", True
+    return None

@@ -154,7 +154,6 @@ class ClientFormModal(ModalScreen[Client | None]):
     DEFAULT_CSS = """
     ClientFormModal .notice-dates { height: auto; }
     ClientFormModal .notice-dates Input, ClientFormModal .notice-dates Select { width: 1fr; }
-    ClientFormModal .notice-dates .field-label { width: auto; margin: 1 1 0 0; }
     """
 
     def __init__(
@@ -225,14 +224,13 @@ class ClientFormModal(ModalScreen[Client | None]):
             return
         current = self.client.retention_policy if self.client else None
         keys = {key for _, key in self.policies}
-        with Horizontal(classes="notice-dates"):
-            yield Static("Retention policy", classes="field-label")
-            yield Select(
-                [(plain(label), key) for label, key in self.policies],
-                value=current if current in keys else DEFAULT_POLICY,
-                allow_blank=False,
-                id="retention",
-            )
+        yield Static("Retention policy (when the record may be disposed of)", classes="field-label")
+        yield Select(
+            [(plain(label), key) for label, key in self.policies],
+            value=current if current in keys else DEFAULT_POLICY,
+            allow_blank=False,
+            id="retention",
+        )
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()

@@ -7,14 +7,12 @@ typed), and giving and signing recorded with the current template version.
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from vault import ConfideError, UsageError
 from vault.disclosures.notice import NoticeState, NoticeStatus
@@ -22,7 +20,7 @@ from vault.disclosures.notice import NoticeState, NoticeStatus
 from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
 from ..widgets.safe import SafeInput, plain
-from .base import ReloadingScreen
+from .base import ReloadingScreen, written_outcome
 from .modals import ConfirmModal
 
 
@@ -199,20 +197,11 @@ class NoticesScreen(ReloadingScreen):
         )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker: Worker[Any] = event.worker
-        if worker.group != "notice-write":
+        outcome = written_outcome(event, "notice-write")
+        if outcome is None:
             return
-        event.stop()
-        if event.state is WorkerState.SUCCESS:
-            self._status(f"Done: {worker.name}.")
-        elif event.state is WorkerState.ERROR:
-            error = worker.error
-            self._status(
-                error.message
-                if isinstance(error, ConfideError)
-                else f"Unexpected error ({type(error).__name__}); nothing was written.",
-                error=True,
-            )
+        message, error = outcome
+        self._status(message, error=error)
 
     def _status(self, message: str, error: bool = False) -> None:
         status = self.query_one("#notice-status", Static)
