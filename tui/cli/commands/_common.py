@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from vault import RollbackWarning, Vault
+    from vault.disclosures import Document
 
     from ...workflows.unlock import Tidied
     from ..main import Context
@@ -166,3 +167,20 @@ def read_body(args: argparse.Namespace) -> str | None:
             f"{where} is not valid UTF-8 (byte {e.start}, line {line}); "
             "save it as UTF-8 and try again"
         ) from None
+
+
+def confirm_document(ctx: Context, document: Document, target: str, yes: bool, what: str) -> bool:
+    """A document leaves the vault (a letter, a notice): shown and asked in a terminal, else
+    written only with --yes."""
+    if yes:
+        return True
+    if ctx.out.json_mode or not sys.stdin.isatty():
+        from vault import UsageError
+
+        raise UsageError(
+            f"a {what} is written only after confirmation: run it in a terminal to see it and "
+            "answer, or add --yes; nothing was written or recorded"
+        )
+    ctx.out.emit(None, document.text())
+    answer = input(f"Write {document.reference} to {target}? [y/N] ")
+    return answer.strip().lower() in ("y", "yes")

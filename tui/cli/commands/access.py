@@ -9,16 +9,23 @@ for the client.
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ..output import table, to_jsonable
 from . import _choices
-from ._common import add_command, add_group, client_id, note_id, parse_id, unlocked
+from ._common import (
+    add_command,
+    add_group,
+    client_id,
+    confirm_document,
+    note_id,
+    parse_id,
+    unlocked,
+)
 
 if TYPE_CHECKING:
-    from vault.disclosures import AccessRequest, Denial, Document
+    from vault.disclosures import AccessRequest, Denial
 
     from ..main import Context
 
@@ -196,22 +203,6 @@ def rep_id(text: str) -> int:
     return parse_id(text, "G", "representative")
 
 
-def _confirm(ctx: Context, document: Document, target: str, yes: bool) -> bool:
-    """A letter leaves the vault: shown and asked in a terminal, else only with --yes."""
-    if yes:
-        return True
-    if ctx.out.json_mode or not sys.stdin.isatty():
-        from vault import UsageError
-
-        raise UsageError(
-            "a letter is written only after confirmation: run it in a terminal to see it and "
-            "answer, or add --yes; nothing was written or recorded"
-        )
-    ctx.out.emit(None, document.text())
-    answer = input(f"Write {document.reference} to {target}? [y/N] ")
-    return answer.strip().lower() in ("y", "yes")
-
-
 def _request_row(r: AccessRequest, today: date) -> tuple[str, ...]:
     if r.status == "done":
         clock = f"done {r.done_on}" + (f" (R-{r.disclosure_id:06d})" if r.disclosure_id else "")
@@ -290,7 +281,7 @@ def cmd_extend(args: argparse.Namespace, ctx: Context) -> int:
     with unlocked(ctx) as vault:
         access = vault.disclosures.access
         _, document = access.extension_notice(rid, args.reason)
-        if not _confirm(ctx, document, args.out, args.yes):
+        if not confirm_document(ctx, document, args.out, args.yes, "letter"):
             ctx.out.info("Nothing was written or recorded.")
             return 1
         r = access.extend(rid, args.reason, args.out, fmt=args.format, force=args.force)
@@ -397,7 +388,7 @@ def cmd_letter(args: argparse.Namespace, ctx: Context) -> int:
     with unlocked(ctx) as vault:
         access = vault.disclosures.access
         document = access.denial_letter(cid, rid)
-        if not _confirm(ctx, document, args.out, args.yes):
+        if not confirm_document(ctx, document, args.out, args.yes, "letter"):
             ctx.out.info("Nothing was written or recorded.")
             return 1
         path = access.write_denial_letter(

@@ -6,11 +6,10 @@ Thin: the template, its versions and each client's notice live in `vault.disclos
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TYPE_CHECKING, Any
 
 from ..output import table
-from ._common import add_command, add_group, client_id, read_body, unlocked
+from ._common import add_command, add_group, client_id, confirm_document, read_body, unlocked
 
 if TYPE_CHECKING:
     from vault.disclosures.notice import GivenNotice, NoticeStatus, NoticeTemplate
@@ -168,25 +167,14 @@ def cmd_switch(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def cmd_pdf(args: argparse.Namespace, ctx: Context) -> int:
-    from vault import UsageError
 
     cid = client_id(args.client)
     with unlocked(ctx) as vault:
         notices = vault.disclosures.notices
         document = notices.document(cid)
-        if not args.yes:
-            if ctx.out.json_mode or not sys.stdin.isatty():
-                raise UsageError(
-                    "a notice is written only after confirmation: run it in a terminal to "
-                    "see it and answer, or add --yes; nothing was written"
-                )
-            ctx.out.emit(None, document.text())
-            if input(f"Write the notice to {args.out}? [y/N] ").strip().lower() not in (
-                "y",
-                "yes",
-            ):
-                ctx.out.info("Nothing was written.")
-                return 1
+        if not confirm_document(ctx, document, args.out, args.yes, "notice"):
+            ctx.out.info("Nothing was written.")
+            return 1
         path = notices.write(cid, args.out, fmt=args.format, force=args.force, paper=args.paper)
         version = notices.template().version
     ctx.out.emit(
