@@ -35,7 +35,7 @@ from ..records.audit import Action
 from ..storage.database import Row, now_utc
 from ..storage.fsutil import describe_os_error, fsync_dir, secure_unlink
 from . import content
-from .content import CHUNK_BYTES, MAX_BYTES, Format
+from .content import CHUNK_BYTES, MAX_BYTES, Format, extension_of
 
 if TYPE_CHECKING:
     from ..vault import Vault
@@ -133,6 +133,11 @@ class Attachment:
     @property
     def record_id(self) -> str:
         return f"F-{self.id:05d}"
+
+    @property
+    def export_name(self) -> str:
+        """`F-00001.pdf`: the name Confide gives the file when it travels with a copy."""
+        return f"{self.record_id}.{extension_of(self.media_type)}"
 
     @property
     def is_assigned(self) -> bool:

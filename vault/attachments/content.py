@@ -20,15 +20,23 @@ MAX_FILE_NAME_CHARS = 255
 class Format:
     media_type: str
     label: str
+    extension: str  # for a file Confide names itself (the original name is data)
 
 
-PDF = Format("application/pdf", "PDF")
-PNG = Format("image/png", "PNG image")
-JPEG = Format("image/jpeg", "JPEG image")
-TIFF = Format("image/tiff", "TIFF image")
-GIF = Format("image/gif", "GIF image")
-WEBP = Format("image/webp", "WebP image")
-HEIC = Format("image/heic", "HEIC image")
+PDF = Format("application/pdf", "PDF", "pdf")
+PNG = Format("image/png", "PNG image", "png")
+JPEG = Format("image/jpeg", "JPEG image", "jpg")
+TIFF = Format("image/tiff", "TIFF image", "tif")
+GIF = Format("image/gif", "GIF image", "gif")
+WEBP = Format("image/webp", "WebP image", "webp")
+HEIC = Format("image/heic", "HEIC image", "heic")
+_EXTENSIONS = {f.media_type: f.extension for f in (PDF, PNG, JPEG, TIFF, GIF, WEBP, HEIC)}
+
+
+def extension_of(media_type: str) -> str:
+    """The extension of a stored media type; `bin` for one this version does not know."""
+    return _EXTENSIONS.get(media_type, "bin")
+
 
 ACCEPTED = "PDF, PNG, JPEG, TIFF, GIF, WebP or HEIC"
 HEAD_BYTES = 16  # enough for every signature below

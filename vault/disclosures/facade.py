@@ -490,14 +490,11 @@ class Disclosures:
         files: list[tuple[str, bytes]] = []
         found = self._vault.attachments.for_export(spec.client_id)
         for attachment, chunks in found:
-            ext = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}.get(
-                attachment.media_type, attachment.media_type.rsplit("/", 1)[-1]
-            )
-            name = f"F-{attachment.id:05d}.{ext}"
+            name = attachment.export_name
             files.append((name, b"".join(chunks)))
             sections.append(
                 Section(
-                    f"F-{attachment.id:05d}: {attachment.kind.value} form (scanned)",
+                    f"{attachment.record_id}: {attachment.kind.value} form (scanned)",
                     (
                         f"Added {local_date(attachment.added_at)}; {attachment.media_type}, "
                         f"{attachment.size:,} bytes; SHA-256 {attachment.sha256}",

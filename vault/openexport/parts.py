@@ -484,18 +484,6 @@ def practice(ctx: ExportContext) -> list[ExportFile]:
     return [ExportFile("practice.json", dumps(doc))]
 
 
-# A file's extension from its checked media type (the original name is data, in the JSON).
-_EXTENSIONS = {
-    "application/pdf": "pdf",
-    "image/png": "png",
-    "image/jpeg": "jpg",
-    "image/tiff": "tif",
-    "image/gif": "gif",
-    "image/webp": "webp",
-    "image/heic": "heic",
-}
-
-
 def attachment_files(ctx: ExportContext) -> list[ExportFile]:
     """Each chosen client's attachments, byte for byte (entered-in-error ones too: they are
     part of the record, marked in the JSON)."""
@@ -503,10 +491,9 @@ def attachment_files(ctx: ExportContext) -> list[ExportFile]:
     for client in ctx.clients:
         found = ctx.vault.attachments.for_export(client.id, include_entered_in_error=True)
         for attachment, chunks in found:
-            ext = _EXTENSIONS.get(attachment.media_type, "bin")
             out.append(
                 ExportFile(
-                    f"clients/{client.record_id}/attachments/F-{attachment.id:05d}.{ext}",
+                    f"clients/{client.record_id}/attachments/{attachment.export_name}",
                     b"".join(chunks),
                 )
             )
