@@ -383,10 +383,10 @@ class Attachments:
     def for_export(
         self, client_id: int, *, include_entered_in_error: bool = False
     ) -> Iterator[tuple[Attachment, Iterator[bytes]]]:
-        """The one function releases, access copies and the open export use: each of a
-        client's attachments with its content as a chunk stream (`chunks_unaudited`; consume
-        each stream before the next). Unaudited: the caller's own action (a release, an
-        export) is the audit entry, and should count the attachments it took."""
+        """Each of a client's attachments with its content as a chunk stream (the open
+        export; releases and copies stream the ones they chose with `chunks_unaudited`).
+        Consume each stream before the next. Unaudited: the caller's own action (a release,
+        an export) is the audit entry, and should count the attachments it took."""
         for found in self.for_client_unaudited(client_id):
             if found.entered_in_error and not include_entered_in_error:
                 continue

@@ -17,6 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..attachments import Attachment, Link
 from ..errors import DisclosureRefusedError, NotFoundError, UsageError
 from ..records.audit import Action
 from ..records.models import OmitCategory
@@ -195,6 +196,8 @@ class Disclosure:
     encrypted: bool
     sha256: str
     accountable: bool
+    # The scanned forms and other files that left inside the PDF (F-00001 = 1), exactly.
+    attachment_ids: tuple[int, ...] = ()
 
     @property
     def record_id(self) -> str:
@@ -226,6 +229,7 @@ def _disclosure(row: Row) -> Disclosure:
         encrypted=bool(row["encrypted"]),
         sha256=row["sha256"],
         accountable=bool(row["accountable"]),
+        attachment_ids=tuple(json.loads(row["attachment_ids"])),
     )
 
 
@@ -388,10 +392,19 @@ class Disclosures:
                 pnote_sections.append(section)
                 withheld |= held
         sections.extend(pnote_sections)
-        files: tuple[tuple[str, bytes], ...] = ()
-        if access:
-            form_sections, files = self._attachment_sections(spec)
-            sections.extend(form_sections)
+        # A client's own copy holds every file of the record; a release to anyone else only
+        # the files the clinician chose (none by default).
+        chosen_files = (
+            [
+                a
+                for a in self._vault.attachments.for_client_unaudited(spec.client_id)
+                if not a.entered_in_error
+            ]
+            if access
+            else self._chosen_attachments(spec, client.record_id)
+        )
+        form_sections, files = self._attachment_sections(chosen_files, access)
+        sections.extend(form_sections)
         if not sections:
             span = _range_text(spec)
             raise UsageError(
@@ -408,6 +421,12 @@ class Disclosures:
             statement = _statement(
                 withheld_sorted, included, joint, pnotes_auth is not None, spec.request_type
             )
+            if chosen_files:
+                statement += (
+                    "Scanned forms and other files go whole (their content cannot be flagged): "
+                    "only those listed were chosen, and each travels inside this PDF as an "
+                    "attachment.",
+                )
         kinds = describe_kinds(spec.document_kinds)
         if spec.note_ids:
             scope = "chosen item by item: " + ", ".join(f"N-{i:06d}" for i in spec.note_ids)
@@ -415,6 +434,8 @@ class Disclosures:
             scope = f"{kinds}, {_range_text(spec)}"
         if pnote_sections:
             scope += f"; {len(pnote_sections)} psychotherapy note(s)"
+        if chosen_files:
+            scope += f"; {_files_text(chosen_files)}"
         shown = client.legal_name if spec.legal_name and client.legal_name else client.display_name
         client_line = f"{shown} ({client.record_id})"
         if client.date_of_birth:
@@ -462,7 +483,22 @@ class Disclosures:
             planned=planned,
             notes=general_count,
             pnotes=len(pnote_sections),
+            attachments=len(chosen_files),
         )
+        warnings = purpose_warnings(spec.purpose, general, pnotes_auth)
+        if general is not None:
+            # An authorization records the document kinds it covers, never scanned forms: the
+            # signed form's own words decide, so the clinician is told to check them. Its own
+            # signed form (filed with it) is what the recipient is usually sent anyway.
+            unlisted = [
+                a.record_id for a in chosen_files if a.link != Link("authorization", general.id)
+            ]
+            if unlisted:
+                warnings += (
+                    f"{general.record_id} covers {describe_kinds(general.document_kinds)} and "
+                    f"names no scanned forms; check that the signed form ({general.description!r}) "
+                    f"covers {', '.join(unlisted)} before writing",
+                )
         return ReleasePlan(
             spec=spec,
             document=document,
@@ -477,30 +513,77 @@ class Disclosures:
             planned_id=planned,
             authorization=general,
             pnotes_authorization=pnotes_auth,
-            warnings=purpose_warnings(spec.purpose, general, pnotes_auth),
+            warnings=warnings,
+            attachments=tuple(chosen_files),
         )
 
+    def _chosen_attachments(self, spec: ReleaseSpec, client_ref: str) -> list[Attachment]:
+        """The files a release to a third party carries: those named by id, then those filed
+        as the kinds named, oldest first. Only this client's, only part of the record."""
+        if not spec.attachment_ids and not spec.attachment_kinds:
+            return []
+        files = self._vault.attachments
+        chosen: dict[int, Attachment] = {}
+        for attachment_id in spec.attachment_ids:
+            found = files.get_unaudited(attachment_id)
+            if found.client_id != spec.client_id:
+                raise UsageError(
+                    f"{found.record_id} is not in {client_ref}'s record; only this client's "
+                    "files can go with this release"
+                )
+            if found.entered_in_error:
+                raise UsageError(
+                    f"{found.record_id} is marked entered in error ({found.error_reason}); it "
+                    "is not part of the record and does not leave"
+                )
+            chosen[found.id] = found
+        if spec.attachment_kinds:
+            wanted = set(spec.attachment_kinds)
+            matching = [
+                a
+                for a in files.for_client_unaudited(spec.client_id)
+                if a.kind in wanted and not a.entered_in_error
+            ]
+            if not matching:
+                kinds = ", ".join(k.value for k in spec.attachment_kinds)
+                raise UsageError(f"{client_ref} has no scanned forms filed as {kinds}")
+            chosen.update((a.id, a) for a in matching)
+        return [chosen[i] for i in sorted(chosen)]
+
     def _attachment_sections(
-        self, spec: ReleaseSpec
+        self, chosen: list[Attachment], access: bool
     ) -> tuple[list[Section], tuple[tuple[str, bytes], ...]]:
-        """A client's scanned forms and other files in their copy: they are part of the
-        designated record set. Each is a section naming it, and its bytes travel inside the
-        PDF (a PDF reader lists them as attachments). Entered-in-error files are left out."""
+        """Scanned forms and other files: in a client's copy all of them (they are part of
+        the designated record set), in a release the ones chosen. Each is a section naming
+        it (the name it travels under, kind, size, digest) and its bytes travel inside the
+        PDF, where a PDF reader lists them as attachments. The scanner's own file name stays
+        in the vault: it is the practice's label, and may name other people."""
         sections: list[Section] = []
         files: list[tuple[str, bytes]] = []
-        found = self._vault.attachments.for_export(spec.client_id)
-        for attachment, chunks in found:
+        for attachment in chosen:
             name = attachment.export_name
-            files.append((name, b"".join(chunks)))
+            files.append((name, b"".join(self._vault.attachments.chunks_unaudited(attachment.id))))
+            body = (
+                f"This file is part of your record. It is attached to this PDF as {name} "
+                "(your PDF reader lists it under attachments)."
+                if access
+                else f"Attached to this PDF as {name} (a PDF reader lists it under attachments);"
+                " the SHA-256 above identifies it exactly."
+            )
             sections.append(
                 Section(
                     f"{attachment.record_id}: {attachment.kind.value} form (scanned)",
                     (
+                        f"File: {name}; added {local_date(attachment.added_at)}; "
+                        f"{attachment.media_type}, {attachment.size:,} bytes",
+                        f"SHA-256 {attachment.sha256}",
+                    )
+                    if not access
+                    else (
                         f"Added {local_date(attachment.added_at)}; {attachment.media_type}, "
                         f"{attachment.size:,} bytes; SHA-256 {attachment.sha256}",
                     ),
-                    f"This file is part of your record. It is attached to this PDF as {name} "
-                    "(your PDF reader lists it under attachments).",
+                    body,
                 )
             )
         return sections, tuple(files)
@@ -562,8 +645,9 @@ class Disclosures:
                     "recipient_name, recipient_address, purpose, description, authorization_id,"
                     " pnotes_authorization_id, request_id, basis, date_from, date_to, "
                     "document_kinds, note_ids, pnote_count, included_categories, "
-                    "withheld_categories, format, encrypted, sha256, accountable) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "withheld_categories, format, encrypted, sha256, accountable, "
+                    "attachment_ids) VALUES "
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         plan.planned_id,
                         spec.client_id,
@@ -588,6 +672,7 @@ class Disclosures:
                         int(password is not None),
                         digest,
                         int(plan.accountable),
+                        json.dumps([a.id for a in plan.attachments]),
                     ),
                 )
                 if spec.request_id is not None:
@@ -603,6 +688,7 @@ class Disclosures:
                     format=export_format.value,
                     notes=len(plan.note_ids),
                     pnotes=plan.pnote_count,
+                    attachments=len(plan.attachments),
                     encrypted=password is not None,
                 )
                 publish()
@@ -796,6 +882,12 @@ def _statement(
         )
     lines.append("Only signed notes are part of the record; drafts are never released.")
     return tuple(lines)
+
+
+def _files_text(files: list[Attachment]) -> str:
+    """`2 scanned forms: F-00001 (intake), F-00004 (consent)`: what left, by identifier."""
+    listed = ", ".join(f"{a.record_id} ({a.kind.value})" for a in files)
+    return f"{len(files)} scanned form{'s' if len(files) != 1 else ''}: {listed}"
 
 
 def _range_text(spec: ReleaseSpec) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
+from ..attachments import AttachmentKind
 from ..errors import AuthorizationNotNamedError, DisclosureRefusedError, UsageError
 from ..records.markup import render_withheld, withheld_categories, withheld_marker
 from ..records.models import Client, EntryType, Note, OmitCategory, PsychotherapyNote
@@ -24,6 +25,7 @@ from .document import Document, Section, clean
 from .requests import RequestType
 
 if TYPE_CHECKING:
+    from ..attachments import Attachment
     from ..vault import Vault
 
 PARTICIPANT_MARKER = "[withheld: other participant]"
@@ -56,6 +58,10 @@ class ReleaseSpec:
     # representative (164.502(g)) it is for, if not the client.
     access_request_id: int | None = None
     representative_id: int | None = None
+    # Scanned forms and other files (vault.attachments) that go too: none unless chosen, by
+    # id (F-00001) or by what they are filed as. A client's own copy holds all of them.
+    attachment_ids: tuple[int, ...] = ()
+    attachment_kinds: tuple[AttachmentKind, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,7 @@ class ReleasePlan:
     authorization: Authorization | None = None
     pnotes_authorization: Authorization | None = None
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    attachments: tuple[Attachment, ...] = ()  # the files inside the PDF, in its order
 
     @property
     def reference(self) -> str:
@@ -116,6 +123,8 @@ def normalize(spec: ReleaseSpec) -> ReleaseSpec:
         legal_name=spec.legal_name,
         access_request_id=spec.access_request_id,
         representative_id=spec.representative_id,
+        attachment_ids=tuple(dict.fromkeys(spec.attachment_ids)),
+        attachment_kinds=tuple(dict.fromkeys(spec.attachment_kinds)),
     )
 
 
@@ -316,6 +325,16 @@ def check_basis(
         spec.access_request_id is not None or spec.representative_id is not None
     ):
         raise UsageError("an access request or a personal representative belongs to a copy")
+    if kind is RequestType.CLIENT_ACCESS and (spec.attachment_ids or spec.attachment_kinds):
+        raise UsageError(
+            "a client's own copy holds all their scanned forms already; choose files only "
+            "for a release to someone else"
+        )
+    if kind.minimum_necessary and spec.attachment_kinds:
+        raise DisclosureRefusedError(
+            f"a {kind.label} releases only the minimum necessary: choose scanned forms one "
+            "by one (for example --attachment F-00001), not by kind"
+        )
     if spec.pnotes_authorization_id is not None:
         if kind is RequestType.CLIENT_ACCESS:
             raise DisclosureRefusedError(

@@ -792,3 +792,13 @@ RECORD_V14 = [
 RECORD_MIGRATIONS.append(
     Migration(14, "open exports are copies outside the vault", _run(RECORD_V14))
 )
+
+# -- 16: attachments in releases (issue 18). The accounting of disclosures records exactly which
+# scanned forms left inside each release's PDF, as `note_ids` records the notes (a JSON list of
+# attachment ids). Adding a column is not an UPDATE: the append-only trigger stays as it is.
+RECORD_V16 = [
+    """ALTER TABLE disclosures ADD COLUMN attachment_ids TEXT NOT NULL DEFAULT '[]'""",
+]
+RECORD_MIGRATIONS.append(
+    Migration(16, "the scanned forms each disclosure carried", _run(RECORD_V16))
+)
