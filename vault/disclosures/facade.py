@@ -105,17 +105,24 @@ class ExportFormat(StrEnum):
             ) from None
 
 
+def check_carries(document: Document, fmt: ExportFormat) -> None:
+    """Refuse a format that cannot carry the document's files (only a PDF can), before
+    anything is written: a text release would leave the forms out without saying so."""
+    if document.files and fmt is not ExportFormat.PDF:
+        count = len(document.files)
+        what = "this copy" if document.title.startswith("Copy") else "this release"
+        raise UsageError(
+            f"{what} holds {count} scanned form{'s' if count != 1 else ''} or other "
+            "file(s), which travel inside a PDF: write it as .pdf; nothing was written"
+        )
+
+
 def render(
     document: Document, fmt: ExportFormat, password: str | None = None, paper: str = "letter"
 ) -> bytes:
     if password is not None and fmt is not ExportFormat.PDF:
         raise UsageError("only a PDF can be password-protected; choose .pdf or drop the password")
-    if document.files and fmt is not ExportFormat.PDF:
-        count = len(document.files)
-        raise UsageError(
-            f"this copy holds {count} scanned form{'s' if count != 1 else ''} or other "
-            "file(s), which travel inside a PDF: write it as .pdf; nothing was written"
-        )
+    check_carries(document, fmt)
     if fmt is ExportFormat.PDF:
         from .pdf import render_pdf  # local: fpdf2 loads only when a PDF is made
 

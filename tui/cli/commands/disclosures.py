@@ -13,9 +13,12 @@ from typing import TYPE_CHECKING, Any
 from ..output import table, to_jsonable
 from ._choices import DOCUMENT_KINDS, RELEASE_TYPES
 from ._common import add_command, add_group, client_id, note_id, parse_id, unlocked
+from .attachments import KINDS as ATTACHMENT_KINDS
+from .attachments import attachment_id
 
 if TYPE_CHECKING:
     from vault import OmitCategory, Vault
+    from vault.attachments import AttachmentKind
     from vault.disclosures import (
         Authorization,
         DocumentKind,
@@ -69,6 +72,23 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         metavar="N",
         help="release this note (repeat; required for mandated reports and duty "
         "to warn: minimum necessary, item by item)",
+    )
+    p.add_argument(
+        "--attachment",
+        dest="attachments",
+        action="append",
+        default=[],
+        metavar="F",
+        help="send this scanned form or file too, inside the PDF (repeat; default: none)",
+    )
+    p.add_argument(
+        "--attachments",
+        dest="attachment_kinds",
+        action="append",
+        default=[],
+        metavar="KIND",
+        help="send the client's scanned forms filed as KIND (repeat), or all of them: all, "
+        + ", ".join(ATTACHMENT_KINDS),
     )
     _scope_options(p, "what --authorization covers, else all")
     _output_options(p)
@@ -294,6 +314,14 @@ def auth_id(text: str) -> int:
     return parse_id(text, "A", "authorization")
 
 
+def _attachment_kinds(values: list[str]) -> tuple[AttachmentKind, ...]:
+    from vault.attachments import AttachmentKind
+
+    if any(v.strip().lower() == "all" for v in values):
+        return tuple(AttachmentKind)
+    return tuple(AttachmentKind.parse(v) for v in values)
+
+
 def _kinds(values: list[str]) -> tuple[DocumentKind, ...]:
     from vault.disclosures import ALL_KINDS, DocumentKind
 
@@ -366,6 +394,20 @@ def _plan_data(plan: ReleasePlan) -> dict[str, Any]:
         "joint_notes": plan.joint_notes,
         "accountable": plan.accountable,
         "warnings": plan.warnings,
+        # Inside the PDF under `export_name`; `file_name` is the scanner's name, kept in the vault.
+        "attachments": [
+            {
+                "id": a.id,
+                "record_id": a.record_id,
+                "kind": a.kind.value,
+                "export_name": a.export_name,
+                "file_name": a.file_name,
+                "media_type": a.media_type,
+                "size": a.size,
+                "sha256": a.sha256,
+            }
+            for a in plan.attachments
+        ],
     }
 
 
@@ -383,11 +425,22 @@ def _confirm(ctx: Context, plan: ReleasePlan, target: str, args: argparse.Namesp
             "--preview); nothing was written or recorded"
         )
     ctx.out.emit(None, plan.preview)
-    answer = input(f"Write {plan.reference} ({len(plan.note_ids)} documents) to {target}? [y/N] ")
+    files = len(plan.attachments)
+    carried = f" and {files} scanned form{'s' if files != 1 else ''}" if files else ""
+    answer = input(
+        f"Write {plan.reference} ({len(plan.note_ids)} documents{carried}) to {target}? [y/N] "
+    )
     return answer.strip().lower() in ("y", "yes")
 
 
 def _finish(ctx: Context, vault: Vault, plan: ReleasePlan, args: argparse.Namespace) -> int:
+    if args.out and not args.preview:
+        from pathlib import Path
+
+        from vault.disclosures.facade import ExportFormat, check_carries
+
+        # Before the warnings and the password question: a .txt cannot carry the forms.
+        check_carries(plan.document, ExportFormat.choose(Path(args.out), args.format))
     for warning in plan.warnings:
         ctx.out.info(f"Warning: {warning}.")
     if args.preview or not args.out:
@@ -456,6 +509,8 @@ def cmd_release(args: argparse.Namespace, ctx: Context) -> int:
             request_id=parse_id(args.request, "Q", "request") if args.request else None,
             court_order=args.court_order,
             legal_name=args.legal_name,
+            attachment_ids=tuple(attachment_id(a) for a in args.attachments),
+            attachment_kinds=_attachment_kinds(args.attachment_kinds),
         )
         # Already read once to unlock; needed again for psychotherapy notes and sealed names.
         plan = vault.disclosures.prepare(spec, passphrase=ctx.secrets.passphrase())
