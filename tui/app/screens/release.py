@@ -38,11 +38,13 @@ from textual.widgets import (
 from textual.worker import Worker, WorkerState
 
 from vault import AuthenticationError, ConfideError, OmitCategory, UsageError
+from vault.attachments import Attachment, human_size
 from vault.disclosures import (
     Authorization,
     AuthorizationKind,
     Disclosure,
     DocumentKind,
+    RecordsRequest,
     ReleasePlan,
     ReleaseSpec,
     RequestType,
@@ -62,6 +64,7 @@ from .modals import ConfirmModal, PassphraseModal
 RELEASE_TYPES = [
     RequestType.CLIENT_AUTHORIZATION,
     RequestType.COURT_ORDER,
+    RequestType.SUBPOENA,
     RequestType.MANDATED_REPORT,
     RequestType.DUTY_TO_WARN,
     RequestType.CLIENT_ACCESS,
@@ -72,10 +75,15 @@ STEPS = [
     ("step-who", "Who asks and why"),
     ("step-basis", "Basis"),
     ("step-what", "What"),
+    # Only for a client with scanned forms on file, in a release to someone else (a client's
+    # own copy carries every form): nothing is sent unless ticked here.
+    ("step-files", "Files"),
     ("step-format", "Format"),
     ("step-preview", "Preview"),
 ]
 STEP_IDS = [step for step, _ in STEPS]
+
+FILE_NAME_HIDDEN = "(name hidden: privacy mode)"
 
 FORMATS = [
     (ExportFormat.PDF, "PDF"),
@@ -88,6 +96,9 @@ BASIS_HINTS = {
     "on file is chosen already; record a new one from the command palette (Authorizations).",
     RequestType.COURT_ORDER: "Name the order: court, case number and date. Only what the order "
     "covers should leave.",
+    RequestType.SUBPOENA: "A subpoena alone releases nothing. Record it (a legal hold is placed), "
+    "with the client's authorization or the court order when you have one; Record again adds "
+    "one to a recorded subpoena.",
     RequestType.MANDATED_REPORT: "Permitted by law without an authorization, but only what the "
     "report needs: the next step asks for the notes item by item.",
     RequestType.DUTY_TO_WARN: "Permitted by law without an authorization, but only what the "
@@ -114,6 +125,8 @@ class _Form:
     include: tuple[OmitCategory, ...]
     items: str
     access_request: int | None = None
+    request: int | None = None  # the recorded subpoena this answers
+    attachments: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -181,6 +194,8 @@ class ReleaseScreen(VaultScreen):
         color: $accent; text-style: bold;
     }
     ReleaseScreen #release-kinds, ReleaseScreen #release-include { height: auto; max-height: 10; }
+    ReleaseScreen #release-files { height: auto; max-height: 12; }
+    ReleaseScreen #release-record-request { width: auto; min-width: 10; }
     ReleaseScreen #release-buttons { height: auto; }
     ReleaseScreen #release-status { margin: 0 1; height: auto; max-height: 4; }
     ReleaseScreen #release-status.error { color: $error; }
@@ -198,6 +213,9 @@ class ReleaseScreen(VaultScreen):
         self.written: Disclosure | None = None
         self._general_auths = 0
         self._kinds_for: int | None = None  # the authorization the kinds were preselected for
+        self._auth_offered = False
+        self._files: list[Attachment] = []  # the client's forms that may go (not in error)
+        self._subpoenas: list[RecordsRequest] = []  # open recorded subpoenas of this client
         self.step = STEP_IDS[0]
 
     def compose(self) -> ComposeResult:
@@ -241,6 +259,19 @@ class ReleaseScreen(VaultScreen):
                 )
             with VerticalScroll(id="step-basis", classes="step"):
                 yield _row(
+                    "Recorded subpoena",
+                    Select([], id="release-request", prompt="not recorded yet"),
+                    Button("Record", id="release-record-request"),
+                    row_id="row-request",
+                )
+                yield _row(
+                    "Subpoena reference",
+                    SafeInput(id="release-subpoena-ref", placeholder="case or reference no."),
+                    Static("received", classes="inner-label"),
+                    SafeInput(id="release-subpoena-received", placeholder="YYYY-MM-DD"),
+                    row_id="row-subpoena",
+                )
+                yield _row(
                     "Authorization",
                     Select([], id="release-auth", prompt="none"),
                     row_id="row-auth",
@@ -280,6 +311,14 @@ class ReleaseScreen(VaultScreen):
                             *[(c.label, c.value, False) for c in OmitCategory],
                             id="release-include",
                         )
+            with VerticalScroll(id="step-files", classes="step"):
+                yield Static(
+                    "Scanned forms to send (nothing is sent unless ticked; space ticks)",
+                    classes="list-label",
+                    markup=False,
+                )
+                yield SelectionList[int](id="release-files")
+                yield Static("", id="files-hint", classes="hint", markup=False)
             with VerticalScroll(id="step-format", classes="step"):
                 yield _row(
                     "Format",
@@ -348,6 +387,7 @@ class ReleaseScreen(VaultScreen):
         if paper in ("a4", "letter"):
             self.query_one("#release-paper", Select).value = paper
         self.reload_authorizations()
+        self.reload_files()
         self._basis_fields()
         self._format_fields()
         self._show_step(STEP_IDS[0])
@@ -378,6 +418,7 @@ class ReleaseScreen(VaultScreen):
         )
         if any(r.id == was_request for r in requests):
             chooser.value = was_request
+        self.reload_subpoenas()
         general = [a for a in auths if a.kind is AuthorizationKind.GENERAL]
         pnotes = [a for a in auths if a.kind is AuthorizationKind.PSYCHOTHERAPY_NOTES]
         self._general_auths = len(general)
@@ -387,23 +428,103 @@ class ReleaseScreen(VaultScreen):
             select.set_options([(_auth_label(a, today), a.id) for a in group])
             if any(a.id == was for a in group):
                 select.value = was  # a reload keeps what the user had chosen
-            elif widget_id == "release-auth":
+            elif widget_id == "release-auth" and not self._auth_offered:
+                # Offered once, when the screen opens: an authorization the user set aside
+                # (none, for a subpoena without one) is not chosen again by a reload.
                 valid = [a for a in group if a.problem(today) is None]
                 if valid:  # the valid authorization is the one meant (the newest of several)
                     select.value = valid[0].id
+                    self._auth_offered = True
+
+    def reload_subpoenas(self, choose: int | None = None) -> None:
+        """The client's open recorded subpoenas, each saying whether it can be answered."""
+        try:
+            found = self.vault.disclosures.requests.list(self.client_id)
+        except ConfideError as e:
+            self._status(e.message, error=True)
+            return
+        self._subpoenas = [
+            r for r in found if r.request_type is RequestType.SUBPOENA and r.status == "open"
+        ]
+        chooser = self.query_one("#release-request", Select)
+        was = chooser.value if choose is None else choose
+        chooser.set_options(
+            [
+                (
+                    plain(
+                        f"{r.record_id} from {r.requester_name}, received {r.received_on}"
+                        + ("" if r.can_release else " (no authorization or order yet)")
+                    ),
+                    r.id,
+                )
+                for r in self._subpoenas
+            ]
+        )
+        if any(r.id == was for r in self._subpoenas):
+            chooser.value = was
+        elif len(self._subpoenas) == 1:
+            chooser.value = self._subpoenas[0].id
+
+    def reload_files(self, audited: bool = True) -> None:
+        """The client's scanned forms that may go with a release (entered in error: never).
+        Audited once, when the screen opens; a refresh after a modal closes is the same view."""
+        files = self.vault.attachments
+        try:
+            found = (
+                files.list(self.client_id)
+                if audited
+                else files.for_client_unaudited(self.client_id)
+            )
+        except ConfideError as e:
+            self._status(e.message, error=True)
+            return
+        self._files = [a for a in found if not a.entered_in_error]
+        self._file_labels()
+
+    def _file_labels(self) -> None:
+        """(Re)draw the Files list, keeping the ticks: names are data, hidden in privacy mode."""
+        listing = self.query_one("#release-files", SelectionList)
+        ticked = set(listing.selected)
+        row = listing.highlighted
+        listing.clear_options()
+        listing.add_options(
+            [
+                (
+                    plain(
+                        f"{a.record_id}  {a.kind.value:<13} {human_size(a.size):>9}  "
+                        + (FILE_NAME_HIDDEN if self.privacy else a.file_name)
+                    ),
+                    a.id,
+                    a.id in ticked,
+                )
+                for a in self._files
+            ]
+        )
+        if self._files:
+            # Clearing dropped the highlight: space would then tick nothing.
+            listing.highlighted = min(row or 0, len(self._files) - 1)
 
     def on_screen_resume(self) -> None:
         # Back from the Authorizations screen (palette): a form just recorded is offered here.
         if self.capp.vault is not None and self.app.screen is self:
             self.reload_authorizations()
+            self.reload_files(audited=False)
 
     # -- the steps
+
+    def _steps(self) -> list[tuple[str, str]]:
+        """The steps of this release: Files only when there are forms one may choose."""
+        kind = RequestType(str(self.query_one("#release-type", Select).value))
+        files = bool(self._files) and kind is not RequestType.CLIENT_ACCESS
+        return [s for s in STEPS if s[0] != "step-files" or files]
 
     def _show_step(self, step: str, focus: str | None = None) -> None:
         self.step = step
         self.query_one("#release-switcher", ContentSwitcher).current = step
-        line = Text(f"Step {STEP_IDS.index(step) + 1} of {len(STEPS)}: ", style="bold")
-        for index, (step_id, title) in enumerate(STEPS):
+        steps = self._steps()
+        ids = [step_id for step_id, _ in steps]
+        line = Text(f"Step {ids.index(step) + 1} of {len(steps)}: ", style="bold")
+        for index, (step_id, title) in enumerate(steps):
             if index:
                 line.append(" > ", style="dim")
             line.append(title, style="bold reverse" if step_id == step else "dim")
@@ -434,7 +555,8 @@ class ReleaseScreen(VaultScreen):
         ]
 
     def action_next(self) -> None:
-        index = STEP_IDS.index(self.step)
+        steps = self._steps()
+        index = [step_id for step_id, _ in steps].index(self.step)
         try:
             self._check(self.step)
         except _StepProblem as problem:
@@ -445,13 +567,14 @@ class ReleaseScreen(VaultScreen):
         elif self.step == "step-preview":
             self.action_write()
         else:
-            self._show_step(STEP_IDS[index + 1])
-            self._status(f"{STEPS[index + 1][1]}: fill in what applies, then Next (pgdn).")
+            self._show_step(steps[index + 1][0])
+            self._status(f"{steps[index + 1][1]}: fill in what applies, then Next (pgdn).")
 
     def action_back(self) -> None:
-        index = STEP_IDS.index(self.step)
+        steps = self._steps()
+        index = [step_id for step_id, _ in steps].index(self.step)
         if index:
-            self._show_step(STEP_IDS[index - 1])
+            self._show_step(steps[index - 1][0])
             self._status("Back: changes here need a new preview before writing.")
 
     @on(Input.Submitted)
@@ -520,12 +643,132 @@ class ReleaseScreen(VaultScreen):
             problem = auth.problem(date.today())
             if problem is not None:
                 raise _StepProblem("step-basis", "release-auth", _sentence(problem))
+        if form.kind is RequestType.SUBPOENA:
+            self._check_subpoena(form)
         if form.kind is RequestType.COURT_ORDER and not form.court_order:
             raise _StepProblem(
                 "step-basis",
                 "release-court-order",
                 "Name the court order (court, case number, date): it is the basis of release.",
             )
+
+    def _check_subpoena(self, form: _Form) -> None:
+        request = next((r for r in self._subpoenas if r.id == form.request), None)
+        if request is None:
+            raise _StepProblem(
+                "step-basis",
+                "release-record-request",
+                "Record the subpoena first (Record): a legal hold is placed, and a subpoena "
+                "alone releases nothing.",
+            )
+        if not request.can_release:
+            typed = self._subpoena_basis()
+            raise _StepProblem(
+                "step-basis",
+                "release-record-request" if typed != (None, None) else "release-auth",
+                f"Press Record to add the {'authorization' if typed[0] else 'court order'} "
+                f"to {request.record_id}."
+                if typed != (None, None)
+                else f"{request.record_id} has neither the client's authorization nor a court "
+                "order: a subpoena alone releases nothing. Choose one, then Record.",
+            )
+
+    def _subpoena_basis(self) -> tuple[int | None, str | None]:
+        """The authorization chosen and the court order typed on the Basis step."""
+        value = self.query_one("#release-auth", Select).value
+        order = self.query_one("#release-court-order", Input).value.strip()
+        return (value if isinstance(value, int) else None), (order or None)
+
+    @on(Button.Pressed, "#release-record-request")
+    def record_subpoena(self) -> None:
+        """Record the subpoena (what `confide release --type subpoena` records: who issued it,
+        the reference, the date received; a legal hold is placed), with the authorization or
+        court order given; on a recorded one, add them (`confide request update`)."""
+        form = self.form()
+        authorization, order = self._subpoena_basis()
+        requests = self.vault.disclosures.requests
+        current = next((r for r in self._subpoenas if r.id == form.request), None)
+        if current is not None:
+            if authorization is None and order is None:
+                self._status(
+                    f"{current.record_id} is recorded. To answer it, choose the client's "
+                    "authorization or type the court order, then Record.",
+                    error=not current.can_release,
+                )
+                return
+            try:
+                updated = requests.update(
+                    current.id, authorization_id=authorization, court_order=order
+                )
+            except ConfideError as e:
+                self._status(_sentence(e.message), error=True)
+                return
+            self._recorded(updated, "updated")
+            return
+        if not form.recipient:
+            self._refuse(
+                _StepProblem(
+                    "step-who",
+                    "release-recipient",
+                    "Say who issued the subpoena (Released to) before recording it.",
+                )
+            )
+            return
+        ref = self.query_one("#release-subpoena-ref", Input).value.strip()
+        received = self.query_one("#release-subpoena-received", Input).value.strip()
+        try:
+            validate.iso_date(received or None, "received date")
+        except ConfideError as e:
+            self._refuse(
+                _StepProblem("step-basis", "release-subpoena-received", _sentence(e.message))
+            )
+            return
+        client = self.capp.client_label_by_id(self.client_id)
+        question = (
+            f"Record the subpoena from {form.recipient}"
+            + (f" ({ref})" if ref else "")
+            + f", received {received or 'today'}"
+            + (f", with the client's authorization A-{authorization:05d}" if authorization else "")
+            + (f", with the court order {order}" if order else "")
+            + f"?\nIt places {client} on legal hold (disposal waits until the hold ends). "
+            "Nothing is released."
+        )
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                self._status("Not recorded.")
+                return
+            try:
+                request = requests.open_subpoena(
+                    self.client_id, form.recipient, form.address or None, ref or None,
+                    received or None,
+                )  # fmt: skip
+                if authorization is not None or order is not None:
+                    request = requests.update(
+                        request.id, authorization_id=authorization, court_order=order
+                    )
+            except ConfideError as e:
+                self._status(_sentence(e.message), error=True)
+                return
+            self._recorded(request, "recorded")
+
+        self.app.push_screen(ConfirmModal(question, yes="Record", no="Cancel"), confirmed)
+
+    def _recorded(self, request: RecordsRequest, verb: str) -> None:
+        self.reload_subpoenas(choose=request.id)
+        ticks = "; ".join(
+            f"[{'x' if item.done else ' '}] {item.text.split(' (')[0]}"
+            for item in request.checklist
+        )
+        ready = (
+            "it can be answered: Next (pgdn)."
+            if request.can_release
+            else "add the client's authorization or the court order to answer it."
+        )
+        self._status(
+            f"{request.record_id} {verb}: the client is on legal hold; {ready} Checklist: {ticks}.",
+            error=not request.can_release,
+        )
 
     def _check_what(self, form: _Form) -> None:
         for field, value, label in (
@@ -574,6 +817,12 @@ class ReleaseScreen(VaultScreen):
         else:
             fmt = ExportFormat(str(self.query_one("#release-format", Select).value))
             target = target.with_name(target.name + "." + fmt.value)
+        if fmt is not ExportFormat.PDF and self.form().attachments:
+            raise problem(
+                "release-out",
+                "The scanned forms ticked travel inside a PDF: write a .pdf, or untick them "
+                "(Files, pgup).",
+            )
         force = self.query_one("#release-force", Checkbox).value
         if (target.exists() or target.is_symlink()) and not force:
             raise problem(
@@ -610,8 +859,24 @@ class ReleaseScreen(VaultScreen):
 
     def _basis_fields(self) -> None:
         kind = RequestType(str(self.query_one("#release-type", Select).value))
-        self.query_one("#row-auth").display = kind is RequestType.CLIENT_AUTHORIZATION
-        self.query_one("#row-court").display = kind is RequestType.COURT_ORDER
+        subpoena = kind is RequestType.SUBPOENA
+        # For a subpoena the authorization and the order are recorded on the request (Record),
+        # as `confide request update` does; the release then answers the request.
+        self.query_one("#row-auth").display = kind is RequestType.CLIENT_AUTHORIZATION or subpoena
+        self.query_one("#row-court").display = kind is RequestType.COURT_ORDER or subpoena
+        self.query_one("#row-request").display = subpoena
+        self.query_one("#row-subpoena").display = subpoena
+        self.query_one("#files-hint", Static).update(
+            "Each form goes whole, inside the PDF (a text file cannot carry it), and the "
+            "accounting records which. "
+            + (
+                "An authorization lists document kinds, not forms: check that the signed "
+                "form covers what you tick. "
+                if kind is RequestType.CLIENT_AUTHORIZATION
+                else "Send only what the request needs. "
+            )
+            + "Next: pgdn."
+        )
         self.query_one("#row-pnotes").display = kind is not RequestType.CLIENT_ACCESS
         access = kind is RequestType.CLIENT_ACCESS
         self.query_one("#row-access-request").display = access
@@ -622,6 +887,9 @@ class ReleaseScreen(VaultScreen):
             "The client asks for their own copy: it goes to them. Choose the access request "
             "it answers, if one is recorded. Next: pgdn."
             if access
+            else "Released to: whoever issued the subpoena (the court, an attorney); why, as "
+            "it says. Next: pgdn."
+            if subpoena
             else "Who asks for the records and why, as the request says. Next: pgdn."
         )
 
@@ -690,6 +958,13 @@ class ReleaseScreen(VaultScreen):
             include=tuple(OmitCategory(str(c)) for c in include),
             items=text("release-items"),
             access_request=chosen("release-access-request"),
+            request=chosen("release-request") if kind is RequestType.SUBPOENA else None,
+            # Ticked forms count only where the Files step is part of this release.
+            attachments=tuple(
+                sorted(int(v) for v in self.query_one("#release-files", SelectionList).selected)
+            )
+            if any(step == "step-files" for step, _ in self._steps())
+            else (),
         )
 
     def spec(self, form: _Form) -> ReleaseSpec:
@@ -719,6 +994,8 @@ class ReleaseScreen(VaultScreen):
             pnotes_authorization_id=form.pnotes_authorization,
             note_ids=items,
             court_order=form.court_order or None,
+            request_id=form.request,
+            attachment_ids=form.attachments,
         )
 
     @on(Input.Changed)
@@ -827,6 +1104,7 @@ class ReleaseScreen(VaultScreen):
         self._status(
             f"{plan.reference}: {len(plan.note_ids)} documents"
             f"{f' and {plan.pnote_count} psychotherapy notes' if plan.pnote_count else ''}"
+            f"{_forms(plan)}"
             f"; withheld: {withheld}. This is exactly what will leave. Write (F6)."
             + "".join(f" Warning: {w}." for w in plan.warnings),
             error=bool(plan.warnings),
@@ -851,7 +1129,7 @@ class ReleaseScreen(VaultScreen):
         paper = f", {out.paper} paper" if out.target.suffix.lower() == ".pdf" else ""
         warned = "".join(f"\nWarning: {w}." for w in plan.warnings)
         question = (
-            f"Write {plan.reference} ({len(plan.note_ids)} documents) for "
+            f"Write {plan.reference} ({len(plan.note_ids)} documents{_forms(plan)}) for "
             f"{plan.spec.recipient_name} to\n{where}{paper}{lock}?"
             + (" It replaces the file there." if out.force and out.target.exists() else "")
             + warned
@@ -936,6 +1214,7 @@ class ReleaseScreen(VaultScreen):
         self.title = f"Release of records: {self.capp.client_label_by_id(self.client_id)}"
         self.query_one("#release-preview", SafeTextArea).display = not hidden
         self.query_one("#release-hidden", Static).display = hidden
+        self._file_labels()
 
     def before_lock(self) -> None:
         self._passphrase = None
@@ -1136,6 +1415,11 @@ def _pair(*fields: tuple[str, Widget]) -> Horizontal:
 
 def _auth_label(auth: Authorization, today: date) -> Text:
     return plain(f"{auth.record_id} to {auth.recipient_name} ({auth.status(today)})")
+
+
+def _forms(plan: ReleasePlan) -> str:
+    n = len(plan.attachments)
+    return f" and {n} scanned form{'s' if n != 1 else ''}" if n else ""
 
 
 def _note_ids(text: str) -> tuple[int, ...]:
