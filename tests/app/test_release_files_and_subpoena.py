@@ -154,9 +154,17 @@ async def test_a_subpoena_is_recorded_and_answered_in_the_app(tmp_path: Path) ->
         await settle(pilot)
         assert screen.step == "step-basis" and "Record the subpoena first" in _status(screen)
         assert app.focused is not None and app.focused.id == "release-record-request"
-        # The valid authorization is offered; this subpoena comes without the client's.
-        assert screen.query_one("#release-auth", Select).value == 1
+        # The authorization offered for a release under it is not offered for a subpoena.
+        assert not isinstance(screen.query_one("#release-auth", Select).value, int)
+        # An authorization for someone else is not filed on the subpoena.
+        screen.query_one("#release-auth", Select).value = 1
+        await settle(pilot)
+        screen.query_one("#release-record-request").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen and "not to Harbor Law LLP" in _status(screen)
         screen.query_one("#release-auth", Select).clear()
+        screen.query_one("#release-record-request").focus()
         screen.query_one("#release-subpoena-ref", Input).value = "Case 7"
         screen.query_one("#release-subpoena-received", Input).value = "2026-02-01"
         await pilot.press("enter")  # the Record button has focus

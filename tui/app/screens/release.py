@@ -49,6 +49,7 @@ from vault.disclosures import (
     ReleaseSpec,
     RequestType,
 )
+from vault.disclosures.authorizations import same_party
 from vault.disclosures.facade import ExportFormat
 from vault.disclosures.writer import check_target
 from vault.records import validate
@@ -195,7 +196,7 @@ class ReleaseScreen(VaultScreen):
     }
     ReleaseScreen #release-kinds, ReleaseScreen #release-include { height: auto; max-height: 10; }
     ReleaseScreen #release-files { height: auto; max-height: 12; }
-    ReleaseScreen #release-record-request { width: auto; min-width: 10; }
+    ReleaseScreen #release-record-request { width: 10; min-width: 10; margin: 0 1 0 0; }
     ReleaseScreen #release-buttons { height: auto; }
     ReleaseScreen #release-status { margin: 0 1; height: auto; max-height: 4; }
     ReleaseScreen #release-status.error { color: $error; }
@@ -214,6 +215,7 @@ class ReleaseScreen(VaultScreen):
         self._general_auths = 0
         self._kinds_for: int | None = None  # the authorization the kinds were preselected for
         self._auth_offered = False
+        self._auth_auto: int | None = None  # the authorization offered, not chosen by the user
         self._files: list[Attachment] = []  # the client's forms that may go (not in error)
         self._subpoenas: list[RecordsRequest] = []  # open recorded subpoenas of this client
         self.step = STEP_IDS[0]
@@ -266,7 +268,7 @@ class ReleaseScreen(VaultScreen):
                 )
                 yield _row(
                     "Subpoena reference",
-                    SafeInput(id="release-subpoena-ref", placeholder="case or reference no."),
+                    SafeInput(id="release-subpoena-ref", placeholder="case no."),
                     Static("received", classes="inner-label"),
                     SafeInput(id="release-subpoena-received", placeholder="YYYY-MM-DD"),
                     row_id="row-subpoena",
@@ -435,6 +437,7 @@ class ReleaseScreen(VaultScreen):
                 if valid:  # the valid authorization is the one meant (the newest of several)
                     select.value = valid[0].id
                     self._auth_offered = True
+                    self._auth_auto = valid[0].id
 
     def reload_subpoenas(self, choose: int | None = None) -> None:
         """The client's open recorded subpoenas, each saying whether it can be answered."""
@@ -451,9 +454,10 @@ class ReleaseScreen(VaultScreen):
         chooser.set_options(
             [
                 (
+                    # Short: the Select is about 35 columns at 80x24, and wraps no further.
                     plain(
-                        f"{r.record_id} from {r.requester_name}, received {r.received_on}"
-                        + ("" if r.can_release else " (no authorization or order yet)")
+                        f"{r.record_id} {r.requester_name}"
+                        + ("" if r.can_release else " (no basis yet)")
                     ),
                     r.id,
                 )
@@ -687,6 +691,18 @@ class ReleaseScreen(VaultScreen):
         form = self.form()
         authorization, order = self._subpoena_basis()
         requests = self.vault.disclosures.requests
+        if authorization is not None:
+            auth = self.vault.disclosures.authorizations.get(authorization)
+            if not same_party(auth.recipient_name, form.recipient):
+                # The release would be refused for it; better not to file it on the request.
+                self._status(
+                    f"{auth.record_id} authorizes disclosure to {auth.recipient_name}, not to "
+                    f"{form.recipient}: choose the client's authorization for this subpoena, "
+                    "or none.",
+                    error=True,
+                )
+                self.query_one("#release-auth").focus()
+                return
         current = next((r for r in self._subpoenas if r.id == form.request), None)
         if current is not None:
             if authorization is None and order is None:
@@ -860,6 +876,14 @@ class ReleaseScreen(VaultScreen):
     def _basis_fields(self) -> None:
         kind = RequestType(str(self.query_one("#release-type", Select).value))
         subpoena = kind is RequestType.SUBPOENA
+        auth = self.query_one("#release-auth", Select)
+        if self._auth_auto is not None:
+            # The authorization offered is for a release under it; a subpoena comes with the
+            # client's authorization only when the user chooses one.
+            if subpoena and auth.value == self._auth_auto:
+                auth.clear()
+            elif kind is RequestType.CLIENT_AUTHORIZATION and not isinstance(auth.value, int):
+                auth.value = self._auth_auto
         # For a subpoena the authorization and the order are recorded on the request (Record),
         # as `confide request update` does; the release then answers the request.
         self.query_one("#row-auth").display = kind is RequestType.CLIENT_AUTHORIZATION or subpoena
