@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.attachments import fake_pdf, fake_png, write
-from tests.support.disclosures import signed
+from tests.support.disclosures import PASSPHRASE, signed
 from vault import DisclosureRefusedError, UsageError, Vault
 from vault.attachments import AttachmentKind
 from vault.disclosures import ReleaseSpec, RequestType
@@ -210,3 +210,26 @@ def test_the_disclosure_row_lists_ids_as_json(
     record = vault.disclosures.write(plan, tmp_path / "r.pdf")
     raw = vault.db.scalar("SELECT attachment_ids FROM disclosures WHERE id = ?", (record.id,))
     assert json.loads(str(raw)) == [ids["consent"]]
+
+
+def test_the_open_export_carries_which_forms_left_and_imports_an_older_export(
+    vault: Vault, tmp_path: Path, client_with_forms: tuple[int, int, dict[str, int], bytes]
+) -> None:
+    from vault import TEST_PRESET
+    from vault.openexport import export_record, import_export, read_export
+
+    client, auth, ids, _ = client_with_forms
+    plan = vault.disclosures.prepare(_spec(client, auth, attachment_ids=(ids["intake"],)))
+    vault.disclosures.write(plan, tmp_path / "r.pdf")
+    out = tmp_path / "record.age"
+    export_record(vault, out, "harbor lantern tidal minor quartz", passphrase=PASSPHRASE)
+    export = read_export(out, "harbor lantern tidal minor quartz")
+    [doc] = [c for c in export.clients if c["client"]["id"] == client]
+    assert doc["disclosures"][0]["attachment_ids"] == [ids["intake"]]
+    # An export written before record migration 16 has no such field: it still imports.
+    del doc["disclosures"][0]["attachment_ids"]
+    restored, _, _ = import_export(export, tmp_path / "new", PASSPHRASE, TEST_PRESET)
+    try:
+        assert restored.disclosures.get(1).attachment_ids == ()
+    finally:
+        restored.lock()

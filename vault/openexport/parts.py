@@ -85,6 +85,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "encrypted",
         "sha256",
         "accountable",
+        "attachment_ids",  # record migration 16; absent from exports made before it
     ),
     "amendments": (
         "id",
@@ -173,8 +174,11 @@ TABLES: dict[str, tuple[str, ...]] = {
     "exports": ("id", "kind", "disclosure_id", "path", "sha256", "size", "written_at"),
 }
 JSON_COLUMNS = frozenset(
-    {"document_kinds", "note_ids", "included_categories", "withheld_categories"}
+    {"document_kinds", "note_ids", "included_categories", "withheld_categories", "attachment_ids"}
 )
+# Columns added after schema v1 was published: optional in the schema, and an export made
+# before them imports with these values.
+ADDED_COLUMNS: dict[tuple[str, str], object] = {("disclosures", "attachment_ids"): []}
 # Sections of the client document named apart from their table.
 SECTION_OF = {"client_people": "people", "exports": "copies_outside"}
 # What an import restores (the copies outside the old vault stay its history, in the export).

@@ -21,6 +21,7 @@ from ..records.audit import Action
 from ..records.models import OmitCategory, OmitSpan, PsychotherapyNote
 from .container import decrypt, read_tar
 from .parts import (
+    ADDED_COLUMNS,
     FORMAT,
     FORMAT_VERSION,
     JSON_COLUMNS,
@@ -231,9 +232,16 @@ def _restore_tables(vault: Vault, doc: dict[str, Any]) -> None:
     cid = int(doc["client"]["id"])
     for table in RESTORED_TABLES:
         for row in doc[SECTION_OF.get(table, table)]:
-            values = {
-                col: json.dumps(row[col]) if col in JSON_COLUMNS else row[col]
+            # An export made before a column was added lacks it: its default is restored.
+            full = {
+                col: row[col]
+                if col in row or (table, col) not in ADDED_COLUMNS
+                else ADDED_COLUMNS[(table, col)]
                 for col in TABLES[table]
+            }
+            values = {
+                col: json.dumps(value) if col in JSON_COLUMNS else value
+                for col, value in full.items()
             }
             _insert(vault, table, {**values, "client_id": cid})
 
