@@ -406,17 +406,21 @@ class Catalog:
                 ),
             )
             backup_id = int(cur.lastrowid)
-            for client in client_ids:
-                self._db.execute("INSERT INTO backup_clients VALUES (?, ?)", (backup_id, client))
+            self._insert_clients(backup_id, client_ids)
         return backup_id
+
+    def _insert_clients(self, backup_id: int, client_ids: Iterable[int]) -> None:
+        # One statement for all of them (json_each), not one per client: 8,000 clients took
+        # 0.1 s per call as single INSERTs, twice per backup.
+        self._db.execute(
+            "INSERT OR IGNORE INTO backup_clients SELECT ?, value FROM json_each(?)",
+            (backup_id, json.dumps([int(c) for c in client_ids])),
+        )
 
     def add_clients(self, backup_id: int, client_ids: Iterable[int]) -> None:
         """Add clients an archive holds (never removes: over-listing is the safe side)."""
         with self._db.atomic():
-            for client in client_ids:
-                self._db.execute(
-                    "INSERT OR IGNORE INTO backup_clients VALUES (?, ?)", (backup_id, client)
-                )
+            self._insert_clients(backup_id, client_ids)
             self._db.execute(
                 "UPDATE backups SET client_count = (SELECT count(*) FROM "
                 "backup_clients WHERE backup_id = ?) WHERE id = ?",
