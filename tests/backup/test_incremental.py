@@ -135,6 +135,31 @@ def test_a_draft_edited_in_place_is_backed_up_not_skipped(
         v.lock()
 
 
+def test_a_page_tag_changes_exactly_when_the_page_does(vault: Vault, passphrase: str) -> None:
+    # The premise of the whole format (SQLCipher 4 defaults: a fresh IV and HMAC-SHA512 in the
+    # page's last 80 bytes at every write): compared with every byte of every page, the tags
+    # miss no changed page, page 1 included, through the WAL and its checkpoint.
+    populate(vault, clients=4, notes_per_client=3, pnotes_passphrase=passphrase)
+
+    def pages() -> list[bytes]:
+        with vault.frozen_files() as files:  # checkpoints the WAL into the file
+            data = files["record.db"].read_bytes()
+        return [data[i : i + PAGE_SIZE] for i in range(0, len(data), PAGE_SIZE)]
+
+    before = pages()
+    client = vault.clients.list()[0]
+    for i in range(40):  # enough to grow the file, so page 1's header (page count) changes
+        vault.notes.create(client.id, body=f"growth note {i}: " + "heron lantern " * 60)
+    after = pages()
+    assert len(after) > len(before)
+    by_bytes = [i for i, page in enumerate(after) if i >= len(before) or page != before[i]]
+    by_tag = changed_pages(
+        b"".join(p[-TAG_LEN:] for p in before), b"".join(p[-TAG_LEN:] for p in after)
+    )
+    assert by_tag == by_bytes and 0 in by_tag
+    assert len(by_tag) < len(after)  # and the unchanged pages are found unchanged
+
+
 def test_page_tags_and_changed_pages_agree_with_a_page_by_page_reading(tmp_path: Path) -> None:
     # Sizes around the 1 MiB read block and the 256-page comparison runs, on real files.
     rng = random.Random(14)
