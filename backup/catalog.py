@@ -406,17 +406,24 @@ class Catalog:
                 ),
             )
             backup_id = int(cur.lastrowid)
-            for client in client_ids:
-                self._db.execute("INSERT INTO backup_clients VALUES (?, ?)", (backup_id, client))
+            self._insert_clients(backup_id, client_ids)
         return backup_id
+
+    def _insert_clients(self, backup_id: int, client_ids: Iterable[int]) -> None:
+        # Many rows per statement, not one statement per client: 8,000 clients took 0.1 s per
+        # call as single INSERTs, twice per backup.
+        ids = [int(c) for c in client_ids]
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            self._db.execute(
+                "INSERT OR IGNORE INTO backup_clients VALUES " + ", ".join("(?, ?)" for _ in part),
+                [v for c in part for v in (backup_id, c)],
+            )
 
     def add_clients(self, backup_id: int, client_ids: Iterable[int]) -> None:
         """Add clients an archive holds (never removes: over-listing is the safe side)."""
         with self._db.atomic():
-            for client in client_ids:
-                self._db.execute(
-                    "INSERT OR IGNORE INTO backup_clients VALUES (?, ?)", (backup_id, client)
-                )
+            self._insert_clients(backup_id, client_ids)
             self._db.execute(
                 "UPDATE backups SET client_count = (SELECT count(*) FROM "
                 "backup_clients WHERE backup_id = ?) WHERE id = ?",
@@ -556,18 +563,29 @@ class Catalog:
         )
         return int(cur.rowcount)
 
+    def _client_lists(self, backup_ids: Sequence[int]) -> dict[int, tuple[int, ...]]:
+        """Each archive's client ids, sorted: one query and one string per archive (a row per
+        client cost 0.1 s a backup at 8,000 clients, and grew with the archives on a drive)."""
+        out: dict[int, tuple[int, ...]] = {}
+        for start in range(0, len(backup_ids), 500):
+            part = backup_ids[start : start + 500]
+            for r in self._db.query(
+                "SELECT backup_id, group_concat(client_id, ',' ORDER BY client_id) "
+                f"FROM backup_clients WHERE backup_id IN ({', '.join('?' for _ in part)}) "
+                "GROUP BY backup_id",
+                part,
+            ):
+                out[int(r[0])] = tuple(map(int, str(r[1]).split(",")))
+        return out
+
     def _rows_to_records(self, rows: Iterable[Row]) -> list[BackupRecord]:
         records: list[BackupRecord] = []
         removing = {int(r[0]) for r in self._db.query("SELECT backup_id FROM backup_removals")}
+        rows = list(rows)
+        lists = self._client_lists([int(r["id"]) for r in rows])
         for r in rows:
             bid = int(r["id"])
-            clients = tuple(
-                int(c[0])
-                for c in self._db.query(
-                    "SELECT client_id FROM backup_clients WHERE backup_id = ? ORDER BY client_id",
-                    (bid,),
-                )
-            )
+            clients = lists.get(bid, ())
             records.append(
                 BackupRecord(
                     bid,
@@ -594,9 +612,12 @@ class Catalog:
         return records
 
     def backups(
-        self, drive_id: str | None = None, statuses: Sequence[str] | None = None
+        self,
+        drive_id: str | None = None,
+        statuses: Sequence[str] | None = None,
+        limit: int | None = None,
     ) -> list[BackupRecord]:
-        """Newest first."""
+        """Newest first (the newest `limit` only, when given)."""
         where, params = [], []
         if drive_id is not None:
             where.append("drive_id = ?")
@@ -607,7 +628,9 @@ class Catalog:
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         return self._rows_to_records(
             self._db.query(
-                f"SELECT * FROM backups {clause} ORDER BY created_at DESC, id DESC", params
+                f"SELECT * FROM backups {clause} ORDER BY created_at DESC, id DESC"
+                + ("" if limit is None else f" LIMIT {int(limit)}"),
+                params,
             )
         )
 
@@ -640,7 +663,7 @@ class Catalog:
         )
 
     def last_good(self, drive_id: str | None = None) -> BackupRecord | None:
-        found = self.backups(drive_id, ["good"])
+        found = self.backups(drive_id, ["good"], limit=1)
         return found[0] if found else None
 
     # -- settings

@@ -12,6 +12,7 @@ checks the result page by page against the newest index. See FORMAT.md, "Format 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -33,6 +34,8 @@ PAGE_SIZE = 4096
 TAG_LEN = 16
 DATABASES = ("record.db", "pnotes.db")
 _BLOCK = 256 * PAGE_SIZE  # 1 MiB
+_TAIL = PAGE_SIZE - TAG_LEN  # where a page's tag starts within it
+_RUN = 256  # pages compared at once by changed_pages
 _JSON_LEN = struct.Struct(">I")
 
 # Audit entries that change nothing in the record (access, not content): a backup finding only
@@ -68,36 +71,64 @@ def _read_exact(fd: int, n: int, offset: int) -> bytes:
     return out
 
 
+@functools.lru_cache(maxsize=8)
+def _tails(pages: int) -> struct.Struct:
+    # Picks each page's tag out of a block in C (4.5x a Python loop over slices).
+    return struct.Struct(f"{_TAIL}x{TAG_LEN}s" * pages)
+
+
 def page_tags(path: Path) -> bytes | None:
     """Every page's tag (the last 16 bytes of the page), in order; None if the file is not a
-    whole number of pages (then only a full archive will do)."""
+    whole number of pages (then only a full archive will do).
+
+    Every byte of the file is read (a page's tail lives in its last disk block), so this is a
+    sequential read of the whole database: one reused buffer, the kernel told to read ahead
+    (measured at 200k notes, 765 MiB, from a cold cache: 0.35-0.45 s against 0.8-1.5 s for
+    fresh 1 MiB reads without the hint; bench/README.md)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         size = os.fstat(fd).st_size
         if size % PAGE_SIZE:
             return None
-        tags = bytearray()
+        if hasattr(os, "posix_fadvise"):
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_SEQUENTIAL)
+        buffer = memoryview(bytearray(_BLOCK))
+        tags: list[bytes] = []
         for start in range(0, size, _BLOCK):
-            block = memoryview(_read_exact(fd, min(_BLOCK, size - start), start))
-            if len(block) % PAGE_SIZE:
-                return None  # the file shrank under us: cannot be (frozen); be safe
-            for off in range(PAGE_SIZE - TAG_LEN, len(block), PAGE_SIZE):
-                tags += block[off : off + TAG_LEN]
-        return bytes(tags)
+            want = min(_BLOCK, size - start)
+            got = 0
+            while got < want:
+                n = os.preadv(fd, [buffer[got:want]], start + got)
+                if not n:
+                    return None  # the file shrank under us: cannot be (frozen); be safe
+                got += n
+            tags.append(b"".join(_tails(want // PAGE_SIZE).unpack_from(buffer)))
+        return b"".join(tags)
     finally:
         os.close(fd)
 
 
 def changed_pages(base: bytes, now: bytes) -> list[int]:
-    """Page numbers (0-based) whose tag differs from the base's, or that the base lacks."""
+    """Page numbers (0-based) whose tag differs from the base's, or that the base lacks.
+
+    Compared a run of pages at a time (one bytes comparison each), page by page only inside a
+    run that differs: a change touches few runs, so this is a memcmp of the index, not a
+    Python loop over every page."""
     if base == now:
         return []
     old = len(base) // TAG_LEN
-    out = []
-    for i in range(len(now) // TAG_LEN):
-        lo = i * TAG_LEN
-        if i >= old or base[lo : lo + TAG_LEN] != now[lo : lo + TAG_LEN]:
-            out.append(i)
+    pages = len(now) // TAG_LEN
+    out: list[int] = []
+    step = _RUN * TAG_LEN
+    for first in range(0, min(old, pages), _RUN):
+        lo = first * TAG_LEN
+        if base[lo : lo + step] == now[lo : lo + step]:
+            continue
+        for i in range(first, min(first + _RUN, old, pages)):
+            at = i * TAG_LEN
+            if base[at : at + TAG_LEN] != now[at : at + TAG_LEN]:
+                out.append(i)
+    out.extend(range(old, pages))
     return out
 
 

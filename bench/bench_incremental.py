@@ -11,6 +11,11 @@ optional; each backs up the vault folder into a fresh repository on the same dis
 the same changes (restic's and borg's default chunking and compression; borg with repokey
 encryption, as Confide's archives are encrypted), each followed by `sync`. Results go to
 `bench/results/incremental-NOTES.json` and `.md`.
+
+Every tool starts each run from the same page cache: by default (`--cache-state cold`) the vault
+files' cached pages are dropped before each run of each tool, as after a restart (and as borg
+leaves them: it drops the pages of the files it read, so without this the tool run after borg
+starts cold and the one after Confide warm); `warm` reads them into the cache instead.
 """
 
 from __future__ import annotations
@@ -45,6 +50,21 @@ def _read_uncached(paths: list[Path]) -> None:
             os.close(fd)
 
 
+def _set_cache(paths: list[Path], state: str) -> None:
+    """The vault files' pages out of the page cache (cold) or in it (warm), before a run."""
+    os.sync()
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            if state == "cold":
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            else:
+                while os.read(fd, MiB):
+                    pass
+        finally:
+            os.close(fd)
+
+
 def _restic(repo: Path, *args: str) -> float:
     env = {**os.environ, "RESTIC_PASSWORD": "bench-only", "RESTIC_REPOSITORY": str(repo)}
     t0 = time.perf_counter()
@@ -71,8 +91,9 @@ def _borg(repo: Path, *args: str) -> float:
 class _Anchor:
     """restic or borg backing up the vault folder after the same change as Confide."""
 
-    def __init__(self, name: str, root: Path, folder: Path) -> None:
+    def __init__(self, name: str, root: Path, folder: Path, cache: str) -> None:
         self.name, self.repo, self.folder, self.count = name, root / name, folder, 0
+        self.cache = cache
         if name == "restic":
             _restic(self.repo, "init")
         else:
@@ -82,6 +103,7 @@ class _Anchor:
         """Seconds and MiB the repository grew by."""
         before = _du(self.repo) if self.repo.exists() else 0
         self.count += 1
+        _set_cache([p for p in self.folder.iterdir() if p.is_file()], self.cache)
         if self.name == "restic":
             seconds = _restic(self.repo, "backup", str(self.folder))
         else:
@@ -101,6 +123,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
     parser.add_argument("--kdf", default=PracticeSpec.kdf, choices=sorted(PRESETS))
     parser.add_argument("--no-anchors", action="store_true", help="skip restic and borg")
+    parser.add_argument(
+        "--cache-state",
+        choices=("cold", "warm"),
+        default="cold",
+        help="the vault files' pages dropped from (cold) or read into (warm) the page cache "
+        "before each run of each tool",
+    )
     args = parser.parse_args(argv)
     spec = PracticeSpec(clients=args.clients, notes=args.notes, kdf=args.kdf)
     practice = build(spec, args.cache)
@@ -108,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         "notes": args.notes,
         "clients": args.clients,
         "load_at_start": round(os.getloadavg()[0], 2),
+        "cache_state": args.cache_state,
     }
     with tempfile.TemporaryDirectory(dir=Path(__file__).resolve().parent) as tmp:
         root = Path(tmp)
@@ -119,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             files = [vault.folder / f for f in VAULT_FILES]
             out["vault_mib"] = round(sum(f.stat().st_size for f in files) / MiB, 1)
             add_drive(vault, drive, "bench")
+            _set_cache(files, args.cache_state)
             t0 = time.perf_counter()
             full = run_backup(vault, drive, rotate=False)
             out["full_backup_verify_s"] = round(time.perf_counter() - t0, 2)
@@ -129,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             # The floor: cp + sync + reading the copies back past the page cache.
             cp = root / "cp"
             cp.mkdir()
+            _set_cache(files, args.cache_state)
             t0 = time.perf_counter()
             for f in files:
                 shutil.copyfile(f, cp / f.name)
@@ -137,13 +169,14 @@ def main(argv: list[str] | None = None) -> int:
             out["cp_sync_read_s"] = round(time.perf_counter() - t0, 2)
             shutil.rmtree(cp)
             anchors = [
-                _Anchor(name, root, vault.folder)
+                _Anchor(name, root, vault.folder, args.cache_state)
                 for name in ("restic", "borg")
                 if shutil.which(name) is not None and not args.no_anchors
             ]
             for anchor in anchors:
                 seconds, mib = anchor.backup()
                 out[f"{anchor.name}_first_s"], out[f"{anchor.name}_first_mib"] = seconds, mib
+            _set_cache(files, args.cache_state)
             t0 = time.perf_counter()
             skipped = run_backup(vault, drive, rotate=False)
             out["nothing_changed"] = {
@@ -154,11 +187,28 @@ def main(argv: list[str] | None = None) -> int:
                 seconds, mib = anchor.backup()
                 out["nothing_changed"][f"{anchor.name}_s"] = seconds
                 out["nothing_changed"][f"{anchor.name}_mib"] = mib
+            # The everyday case: the vault was opened and looked at (audit entries of access
+            # only, so record.db's pages changed) but nothing was written.
+            vault.lock()
+            vault = Vault.unlock(copy.vault_dir, copy.passphrase)
+            vault.clients.list()
+            _set_cache(files, args.cache_state)
+            t0 = time.perf_counter()
+            skipped = run_backup(vault, drive, rotate=False)
+            out["only_opened"] = {
+                "skipped": skipped.skipped,
+                "seconds": round(time.perf_counter() - t0, 3),
+            }
+            for anchor in anchors:
+                seconds, mib = anchor.backup()
+                out["only_opened"][f"{anchor.name}_s"] = seconds
+                out["only_opened"][f"{anchor.name}_mib"] = mib
             client = vault.clients.list()[0].id
             rows = []
             for added in (1, 10, 100):
                 for i in range(added):
                     vault.notes.create(client, body=f"bench note {added}.{i} " + "words " * 80)
+                _set_cache(files, args.cache_state)
                 t0 = time.perf_counter()
                 result = run_backup(vault, drive, rotate=False)
                 seconds = time.perf_counter() - t0
@@ -199,8 +249,10 @@ def markdown(out: dict[str, Any]) -> str:
         return "; ".join(parts) or "-"
 
     nothing = out["nothing_changed"]
+    opened = out.get("only_opened")
     lines = [
         f"Incremental backups, {out['notes']:,} notes ({out['vault_mib']} MiB of vault files), "
+        f"page cache {out.get('cache_state', 'as left')} before each run, "
         f"load {out['load_at_start']} at start, {out['load_at_end']} at end",
         "",
         "| measure | Confide | anchors |",
@@ -217,6 +269,12 @@ def markdown(out: dict[str, Any]) -> str:
         f"| nothing changed | {'skipped' if nothing['skipped'] else 'written'}, "
         f"{nothing['seconds']} s | {anchors(nothing)} |",
     ]
+    if opened is not None:
+        lines.append(
+            f"| nothing changed, vault unlocked and read since | "
+            f"{'skipped' if opened['skipped'] else 'written'}, {opened['seconds']} s | "
+            f"{anchors(opened)} |"
+        )
     for row in out["incrementals"]:
         lines.append(
             f"| +{row['notes_added']} note(s): {row['pages_changed']} pages "

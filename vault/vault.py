@@ -643,7 +643,11 @@ class Vault:
         """A digest of what the record holds, for a backup deciding whether anything changed:
         the last audit entry whose action is not in `read_only_actions`, the settings (but
         the backup layer's own key), and the row count of every ordinary table except
-        `skip_tables` and the backup layer's (named backup*). Cheap: no table is read whole."""
+        `skip_tables` and the backup layer's (named backup*). Cheap: no table is read whole.
+
+        The full-text indexes' shadow tables are not counted: SQLite keeps them from the
+        tables they index (counted here), and counting them read most of the file (2.8 s of a
+        cold 765 MiB vault at 200k notes, against 0.2 s for the rest)."""
         actions = sorted(read_only_actions)
         marks = ", ".join("?" for _ in actions)
         last_change = self.db.scalar(
@@ -659,9 +663,8 @@ class Vault:
         tables = [
             str(r[0])
             for r in self.db.query(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
-                "'sqlite_%' AND name NOT LIKE 'backup%' AND sql NOT LIKE 'CREATE VIRTUAL%' "
-                "ORDER BY name"
+                "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' "
+                "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'backup%' ORDER BY name"
             )
             if str(r[0]) not in skip_tables
         ]
