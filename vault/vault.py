@@ -160,6 +160,8 @@ class VaultStatus:
     key_epoch: int
     kdf: KdfParams
     files: dict[str, int] = field(default_factory=dict)
+    # The custodian slot as the key file names it (unverified: its HMAC needs a key).
+    custodian: CustodianSlot | None = None
 
     @property
     def kdf_is_weak(self) -> bool:
@@ -186,7 +188,9 @@ def inspect(folder: Path) -> VaultStatus:
     _require_vault(folder)
     keyfile = KeyFile.load(folder / KEY_FILE)
     files = {p.name: p.stat().st_size for p in sorted(folder.iterdir()) if p.is_file()}
-    return VaultStatus(folder, keyfile.vault_id, keyfile.epoch, keyfile.kdf, files)
+    return VaultStatus(
+        folder, keyfile.vault_id, keyfile.epoch, keyfile.kdf, files, keyfile.custodian
+    )
 
 
 @dataclass(frozen=True)

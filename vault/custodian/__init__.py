@@ -302,8 +302,8 @@ class Custodian:
             Section(
                 "How to use it",
                 (),
-                "Install Confide, then open the vault folder named above (or a backup "
-                "restored from a backup drive) with this key: in the app choose 'Open as "
+                "Install Confide, then open the vault folder named above (or a copy of the "
+                "whole folder) with this key: in the app choose 'Open as "
                 "records custodian' on the lock screen; on the command line add "
                 "--custodian (you are asked for the key) to any command, for example "
                 "`confide --custodian custodian clients`.",
@@ -549,8 +549,10 @@ class Custodian:
                 f"The vault is the folder {vault.folder} on the clinician's computer (the "
                 f"files keys.confide, record.db and pnotes.db; vault id {vault.vault_id}). "
                 "Encrypted backups are on these drives:\n" + drives + "\n"
-                "A backup restores on any computer with Confide: `confide restore` with the "
-                "drive connected.",
+                "The custodian key opens the vault folder itself, or a copy of the whole "
+                "folder. Restoring a backup from a drive (`confide restore`) needs the "
+                "clinician's passphrase or recovery key: if the computer is lost and neither "
+                "is available, the records cannot be opened from the backups.",
             ),
             Section(
                 "Installing Confide",
@@ -610,13 +612,13 @@ class Custodian:
             ("Written", (today or date.today()).isoformat()),
         )
         return Document(
-            reference="CUSTODIAN-INSTRUCTIONS",
-            title="Instructions for the records custodian",
+            reference="INSTRUCTIONS",
+            title="Custodian instructions",
             practice=practice.lines(),
             facts=facts,
             statement=(),
             sections=sections,
-            footer_id="CUSTODIAN-INSTRUCTIONS",
+            footer_id="INSTRUCTIONS",
             item=("section", "sections"),
         )
 
