@@ -131,11 +131,14 @@ class NoteEditorScreen(VaultScreen):
         if note is None:
             return
         signed = note.is_signed
+        # In custodian mode a draft is shown as it is and cannot be typed into (the core
+        # refuses any save; this keeps autosave from failing every few seconds).
+        locked = signed or self.capp.in_custodian_mode
         body = self.query_one("#body", FlagTextArea)
-        body.read_only = signed
+        body.read_only = locked
         for field_id, _, _ in META_FIELDS:
             field = self.query_one(f"#{field_id}", Input)
-            field.disabled = signed
+            field.disabled = locked
             field.placeholder = "" if signed else META_PLACEHOLDERS[field_id]
         if note.entry_type is EntryType.ADDENDUM:
             self.query_one("#meta").display = False
