@@ -206,33 +206,37 @@ class CustodianSettingsScreen(VaultScreen):
         height: auto; margin: 0 1;
     }
     CustodianSettingsScreen #custodian-key { color: $warning; }
-    CustodianSettingsScreen #custodian-buttons { height: auto; }
+    CustodianSettingsScreen #custodian-buttons { height: auto; margin: 0 1; }
+    CustodianSettingsScreen #custodian-who { height: auto; }
     """
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
         yield Static("", id="custodian-current", markup=False)
         yield Static("", id="custodian-key", markup=False)
+        # The actions first: at 80x24 they stay in view above the form.
+        with Horizontal(id="custodian-buttons"):
+            yield Button("Designate", variant="primary", id="designate")
+            yield Button("Re-issue key", id="reissue")
+            yield Button("Revoke", variant="error", id="revoke")
         with VerticalScroll(id="custodian-form"):
-            yield Static("Name", classes="field-label")
-            yield SafeInput(id="custodian-name")
-            yield Static("Licence or role", classes="field-label")
-            yield SafeInput(id="custodian-role")
-            yield Static("Contact (how clients reach them)", classes="field-label")
-            yield SafeInput(id="custodian-contact")
-            yield Checkbox("Include the psychotherapy notes", id="custodian-pnotes")
             yield Static("Write the custodian sheet to (.pdf or .txt)", classes="field-label")
             yield SafeInput(value=str(Path.home() / "custodian-sheet.pdf"), id="custodian-sheet")
-            with Horizontal(id="custodian-buttons"):
-                yield Button("Designate", variant="primary", id="designate")
-                yield Button("Re-issue key", id="reissue")
-                yield Button("Revoke", variant="error", id="revoke")
+            with Vertical(id="custodian-who"):
+                yield Static("Name", classes="field-label")
+                yield SafeInput(id="custodian-name")
+                yield Static("Licence or role", classes="field-label")
+                yield SafeInput(id="custodian-role")
+                yield Static("Contact (how clients reach them)", classes="field-label")
+                yield SafeInput(id="custodian-contact")
+                yield Checkbox("Include the psychotherapy notes", id="custodian-pnotes")
         yield AppFooter()
 
     def on_mount(self) -> None:
         self.title = "Records custodian"
         self.show_current()
-        self.query_one("#custodian-name", Input).focus()
+        first = "#custodian-sheet" if self.vault.key_file.custodian else "#custodian-name"
+        self.query_one(first, Input).focus()
 
     def show_current(self) -> None:
         try:
@@ -251,6 +255,8 @@ class CustodianSettingsScreen(VaultScreen):
         self.query_one("#designate", Button).disabled = designated
         self.query_one("#reissue", Button).disabled = not designated
         self.query_one("#revoke", Button).disabled = not designated
+        # Who the custodian is is asked only to designate one; a re-issue keeps it.
+        self.query_one("#custodian-who").display = not designated
 
     def _value(self, key: str) -> str:
         return self.query_one(f"#custodian-{key}", Input).value.strip()
