@@ -67,3 +67,22 @@ def test_custodian_clients_show_contacts_retention_and_holds(vault: Vault) -> No
     assert vault.custodian.contact(ada.id) is None
     with pytest.raises(UsageError):
         vault.custodian.set_contact(ada.id, "x" * 501)
+
+
+def test_bad_designations_are_refused_and_change_nothing(vault: Vault) -> None:
+    """An empty or control-character name, an over-long field, a wrong passphrase: one clear
+    error each, and no slot is written."""
+    from vault import AuthenticationError
+
+    before = (vault.folder / "keys.confide").read_bytes()
+    for kwargs, message in (
+        ({"name": " ", "role": "r", "contact": "c"}, "custodian name is empty"),
+        ({"name": "Kim\x1b[31m", "role": "r", "contact": "c"}, "ESCAPE at position 4"),
+        ({"name": "Kim", "role": "r" * 81, "contact": "c"}, "longer than 80 characters"),
+    ):
+        with pytest.raises(UsageError, match=message):
+            vault.custodian.designate(PASSPHRASE, **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(AuthenticationError):
+        vault.custodian.designate("not the passphrase", name="Kim", role="r", contact="c")
+    assert vault.key_file.custodian is None
+    assert (vault.folder / "keys.confide").read_bytes() == before

@@ -156,8 +156,8 @@ def check_template(text: str) -> str:
     return checked
 
 
-def _field(value: str, field: str, *, required: bool = True) -> str:
-    text = one_line(value, field, max_chars=CUSTODIAN_FIELD_CHARS[field], required=required)
+def _field(value: str, field: str) -> str:
+    text = one_line(value, f"custodian {field}", max_chars=CUSTODIAN_FIELD_CHARS[field])
     return text or ""
 
 
