@@ -137,3 +137,28 @@ def test_reissued_and_revoked_sheets_are_refused(cli: Cli, tmp_path: Path) -> No
     after = cli("--custodian-key-file", str(new), "custodian", "clients")
     assert after.code == 12 and "no custodian is designated" in after.stderr
     assert cli("--json", "status").data["custodian"] is None
+
+
+def test_instructions_name_the_backup_drive_and_a_restored_vault_opens_with_the_sheet(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """The drive from backup's catalog is in the instructions; the custodian cannot back up
+    (exit 17); a vault restored from that backup carries the slot and opens with the sheet."""
+    cli.init()
+    assert cli("client", "add", "Ada Quist", "--last-service", "2026-01-05").code == 0
+    key_file = secret_file(tmp_path / "custodian.key", _designate(cli, tmp_path) + "\n")
+    drive = tmp_path / "drive"
+    drive.mkdir()
+    assert cli("backup", "drive", "add", str(drive), "--label", "blue stick").code == 0
+    assert cli("backup", "run").code == 0
+    as_custodian = ("--custodian-key-file", str(key_file))
+    refused = cli(*as_custodian, "backup", "run")
+    assert refused.code == 17 and "backups cannot be changed" in refused.stderr
+    out = tmp_path / "instructions.txt"
+    assert cli(*as_custodian, "custodian", "instructions", "--out", str(out), "--yes").code == 0
+    assert f"- blue stick: last seen at {drive}" in out.read_text()
+    [archive] = drive.rglob("*.cfbk")
+    restored = tmp_path / "restored"
+    assert cli("--vault", str(restored), "restore", str(archive)).code == 0
+    listed = cli("--vault", str(restored), *as_custodian, "--json", "custodian", "clients")
+    assert [c["name"] for c in listed.data["clients"]] == ["Ada Quist"]
