@@ -10,7 +10,9 @@ from textual.widgets import Button, DataTable, Input, Static
 from tests.support.cli import PASSPHRASE
 from tests.support.tui import app_for, make_practice, settle, settle_until, static_text, unlock
 from tui.app.screens.custodian import CUSTODIAN_MARK, CustodianScreen, CustodianSettingsScreen
+from tui.app.screens.editor import NoteEditorScreen
 from tui.app.screens.timeline import TimelineScreen
+from tui.app.widgets.flag_text_area import FlagTextArea
 from vault import Vault
 
 
@@ -86,6 +88,19 @@ async def test_custodian_opens_from_the_lock_screen_read_only_and_marked(tmp_pat
         await settle(pilot)
         notices = [n.message for n in app._notifications]
         assert any("Custodian mode is read-only: writing notes" in m for m in notices)
+        await pilot.press("down", "enter")  # the newest note, in the editor
+        await settle_until(pilot, lambda: isinstance(app.screen, NoteEditorScreen))
+        editor = app.screen
+        assert isinstance(editor, NoteEditorScreen)
+        assert editor.query_one("#body", FlagTextArea).read_only  # drafts too
+        assert editor.note is not None
+        key, what = (
+            ("ctrl+n", "writing addenda") if editor.note.is_signed else ("ctrl+g", "signing")
+        )
+        await pilot.press(key)
+        await settle(pilot)
+        notices = [n.message for n in app._notifications]
+        assert any(f"Custodian mode is read-only: {what}" in m for m in notices)
         await pilot.press("ctrl+l")
         await settle(pilot)
         assert not app.has_class("-custodian") and CUSTODIAN_MARK not in app.sub_title
