@@ -1026,6 +1026,15 @@ class PendingRecovery:
         check_new_passphrase(passphrase)
         if not self._keys:
             raise AuthenticationError("this recovery was already used or abandoned")
+        dropped: int | None = None
+        try:
+            self._keyfile.check_custodian(self._keys[KeyName.RECORD])
+        except DamagedFileError:
+            # An altered custodian slot must not stop a recovery (the one way back in), and
+            # must not be handed the keys: it is dropped, and the audit log says so.
+            assert self._keyfile.custodian is not None
+            dropped = self._keyfile.custodian.serial
+            self._keyfile = self._keyfile.without_custodian()
         try:
             rewrapped = self._keyfile.rewrapped(passphrase, self._keys)
             rewrapped.save(self._folder / KEY_FILE)
@@ -1039,6 +1048,8 @@ class PendingRecovery:
         try:
             vault.audit.record(Action.RECOVERY_UNLOCK, "vault")
             vault.audit.record(Action.PASSPHRASE_CHANGE, "vault", None, via="recovery key")
+            if dropped is not None:
+                vault.audit.record(Action.CUSTODIAN, "custodian", dropped, event="altered_dropped")
             vault._settle_audit()
         except BaseException:
             vault._abandon()

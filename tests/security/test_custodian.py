@@ -368,3 +368,31 @@ def test_longest_custodian_details_fit_the_fixed_size_key_file(vault: Vault) -> 
     )
     assert designation.info.name == "😀" * 80
     assert len((vault.folder / "keys.confide").read_bytes()) == 4096
+
+
+def test_recovery_drops_an_altered_slot_instead_of_failing_or_resealing_to_it(
+    tmp_path: Path,
+) -> None:
+    """Passphrase forgotten, custodian slot swapped to an attacker's key: the recovery key
+    still gets the clinician back in, the slot is dropped (audited), the attacker gets nothing."""
+    own = tmp_path / "own"
+    created, recovery = Vault.create(own, PASSPHRASE, TEST_PRESET)
+    try:
+        _designate(created)
+    finally:
+        created.lock()
+    attacker = X25519PrivateKey.generate()
+    attacker_public = attacker.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+    def swap(slot: dict[str, Any]) -> None:
+        slot["public"] = base64.b64encode(attacker_public).decode()
+
+    _rewrite_slot(own / "keys.confide", swap)
+    recovered = Vault.recover(own, recovery).set_new_passphrase("a brand new passphrase for this")
+    try:
+        assert recovered.key_file.custodian is None
+        events = [e.detail.get("event") for e in recovered.audit.entries(action="custodian")]
+        assert "altered_dropped" in events
+    finally:
+        recovered.lock()
+    assert base64.b64encode(attacker_public) not in (own / "keys.confide").read_bytes()

@@ -165,6 +165,9 @@ class Disposal:
         # Before anything: disposal overwrites saved copies and rotates keys before its
         # database writes, which custodian mode would refuse only afterwards.
         self._vault.require_clinician("disposal")
+        # The key rotation re-seals the custodian's slot: an altered one stops disposal here,
+        # before anything is deleted, rather than half-way.
+        self._vault.check_custodian_slot()
         return _execute.dispose(
             self._vault,
             passphrase,
