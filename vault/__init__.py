@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from .errors import (
     AuthenticationError,
     ConfideError,
+    CustodianNotGrantedError,
+    CustodianReadOnlyError,
     DamagedFileError,
     DisclosureRefusedError,
     ImmutableRecordError,
@@ -26,6 +28,7 @@ from .storage.layout import plainly_a_vault
 if TYPE_CHECKING:
     from .crypto.kdf import DEFAULT_PRESET, PRESETS, TEST_PRESET, KdfParams, calibrate
     from .crypto.secret import disable_core_dumps
+    from .custodian import BackupPlace, CustodianClient, CustodianInfo, Designation
     from .records.audit import Action, AuditEntry, AuditReport
     from .records.markup import (
         flagged_text,
@@ -50,6 +53,7 @@ if TYPE_CHECKING:
     from .records.pnotes import PsychotherapyNotes
     from .records.templates import TEMPLATES, Template, get_template
     from .vault import (
+        CUSTODIAN_WRITABLE,
         PASSPHRASE_RULE,
         PendingRecovery,
         RollbackWarning,
@@ -73,6 +77,11 @@ _LAZY: dict[str, str] = {
     "KdfParams": ".crypto.kdf",
     "calibrate": ".crypto.kdf",
     "disable_core_dumps": ".crypto.secret",
+    "BackupPlace": ".custodian",
+    "CustodianClient": ".custodian",
+    "CustodianInfo": ".custodian",
+    "Designation": ".custodian",
+    "CUSTODIAN_WRITABLE": ".vault",
     "Action": ".records.audit",
     "AuditEntry": ".records.audit",
     "AuditReport": ".records.audit",
@@ -144,6 +153,13 @@ __all__ = [
     "Client",
     "ClientStatus",
     "ConfideError",
+    "CustodianNotGrantedError",
+    "CustodianReadOnlyError",
+    "BackupPlace",
+    "CustodianClient",
+    "CustodianInfo",
+    "Designation",
+    "CUSTODIAN_WRITABLE",
     "DamagedFileError",
     "DisclosureRefusedError",
     "EntryType",

@@ -142,3 +142,16 @@ class RestoreLeftoverError(DisposalRefusedError):
     def __init__(self, message: str, aside: Path) -> None:
         super().__init__(message)
         self.aside = aside
+
+
+class CustodianReadOnlyError(ConfideError):
+    """Opened with the custodian key: the clinical record is read-only (no note, client,
+    disposal, key or passphrase change). Refused in the core, whatever face asked."""
+
+    title = "Custodian mode: read-only"
+
+
+class CustodianNotGrantedError(CustodianReadOnlyError):
+    """The custodian's slot does not hold that key (psychotherapy notes not granted)."""
+
+    title = "Not granted to the custodian"

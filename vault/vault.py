@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from .crypto.auditkey import Anchor, new_audit_key, read_anchor, unwrap_audit_key, with_audit
 from .crypto.kdf import KdfParams
 from .crypto.keyslots import (
+    CustodianSlot,
     KeyFile,
     KeyName,
     derive_subkey,
@@ -30,6 +31,7 @@ from .crypto.secret import SecretBytes
 from .crypto.strength import check_passphrase as _check_strength
 from .errors import (
     AuthenticationError,
+    CustodianReadOnlyError,
     DamagedFileError,
     LockedError,
     MissingVaultError,
@@ -50,6 +52,7 @@ from .storage.schema import PNOTES_MIGRATIONS, RECORD_MIGRATIONS
 
 if TYPE_CHECKING:
     from . import attachments as _attachments
+    from . import custodian as _custodian
     from . import disclosures as _disclosures
     from . import incidents as _incidents
     from .retention import facade as _retention
@@ -113,6 +116,28 @@ ANCHOR_NOW = frozenset(
 )
 ANCHOR_EVERY = 64
 
+# Custodian mode: the only tables a vault opened with the custodian key may change. Reading
+# writes the audit log (and its head in meta); answering a records request writes the request,
+# the authorization it rests on, a hold a subpoena places, the disclosure and the copy's
+# record; the letter template is the custodian's to edit. Every other table (clients, notes,
+# retention, disposal, attachments, settings, the notice, backups) refuses, in the database.
+CUSTODIAN_WRITABLE = frozenset(
+    {
+        "audit_log",
+        "meta",
+        "records_requests",
+        "authorizations",
+        "legal_holds",
+        "disclosures",
+        "exports",
+        "attachment_copies",
+        "access_requests",
+        "access_denials",
+        "client_representatives",
+        "custodian_letter_templates",
+    }
+)
+
 
 @dataclass(frozen=True)
 class RollbackWarning:
@@ -135,6 +160,8 @@ class VaultStatus:
     key_epoch: int
     kdf: KdfParams
     files: dict[str, int] = field(default_factory=dict)
+    # The custodian slot as the key file names it (unverified: its HMAC needs a key).
+    custodian: CustodianSlot | None = None
 
     @property
     def kdf_is_weak(self) -> bool:
@@ -161,7 +188,9 @@ def inspect(folder: Path) -> VaultStatus:
     _require_vault(folder)
     keyfile = KeyFile.load(folder / KEY_FILE)
     files = {p.name: p.stat().st_size for p in sorted(folder.iterdir()) if p.is_file()}
-    return VaultStatus(folder, keyfile.vault_id, keyfile.epoch, keyfile.kdf, files)
+    return VaultStatus(
+        folder, keyfile.vault_id, keyfile.epoch, keyfile.kdf, files, keyfile.custodian
+    )
 
 
 @dataclass(frozen=True)
@@ -226,6 +255,7 @@ class Vault:
         self.folder = folder
         self._process_lock = process_lock
         self._pnotes: PsychotherapyNotes | None = None
+        self._custodian: CustodianSlot | None = None
         self._guard = threading.RLock()
         self._db: Database | None = None
         self._attach(keyfile, record_key, db)
@@ -491,6 +521,32 @@ class Vault:
         return vault
 
     @classmethod
+    def unlock_custodian(cls, folder: Path, custodian_key: str) -> Vault:
+        """Open in custodian mode with the key on the custodian sheet: read-only for the
+        clinical record (`CUSTODIAN_WRITABLE`), every audit entry naming the custodian."""
+        _require_vault(folder)
+        lock = ProcessLock(folder / LOCK_FILE)
+        lock.acquire()
+        try:
+            keyfile = KeyFile.load(folder / KEY_FILE)
+            keys = keyfile.unwrap_with_custodian(custodian_key, [KeyName.RECORD])
+            vault = cls._open(folder, keyfile, keys[KeyName.RECORD], lock)
+        except BaseException:
+            lock.release()
+            raise
+        try:
+            slot = vault._keyfile.custodian
+            if slot is None:  # _attach re-read nothing else; the slot cannot vanish here
+                raise DamagedFileError("the key file's custodian slot is damaged")
+            vault._enter_custodian_mode(slot)
+            vault.audit.record(Action.CUSTODIAN_UNLOCK, "vault", None, serial=slot.serial)
+            vault._settle_audit()
+        except BaseException:
+            vault._abandon()
+            raise
+        return vault
+
+    @classmethod
     def recover(cls, folder: Path, recovery_key: str) -> PendingRecovery:
         """Unlock with the recovery key. A new passphrase must be set before anything else."""
         _require_vault(folder)
@@ -535,6 +591,7 @@ class Vault:
         """Key rotation (disposal only): `work` re-encrypts and saves a new key file, returning
         the new record key; then the databases are closed, swapped in and reopened. If `work`
         fails before its commit point the vault carries on under the old key."""
+        self.require_clinician("rotating the keys")
         with self._guard:
             db = self.db
             if self._pnotes is not None:
@@ -683,11 +740,63 @@ class Vault:
     # -- keys
 
     def verify_passphrase(self, passphrase: str) -> None:
-        """Fresh authentication for sensitive actions; raises AuthenticationError."""
-        wipe_keys(self._keyfile.unwrap_with_passphrase(passphrase, [KeyName.RECORD]))
+        """Fresh authentication for sensitive actions; raises AuthenticationError. In
+        custodian mode the custodian key is asked again instead."""
+        wipe_keys(self._fresh_keys(passphrase, [KeyName.RECORD]))
+
+    def _fresh_keys(self, secret: str, names: list[KeyName]) -> dict[KeyName, SecretBytes]:
+        """Keys unwrapped again from the secret this session was opened with: the passphrase,
+        or in custodian mode the custodian key (which holds only the keys granted)."""
+        if self._custodian is not None:
+            return self._keyfile.unwrap_with_custodian(secret, names)
+        return self._keyfile.unwrap_with_passphrase(secret, names)
+
+    # -- custodian mode (issue 16 part 2)
+
+    @property
+    def custodian_mode(self) -> CustodianSlot | None:
+        """The custodian's slot when this vault was opened with the custodian key, else None."""
+        return self._custodian
+
+    def require_clinician(self, what: str) -> None:
+        """Refuse `what` in custodian mode (audited as a refusal); nothing else happens."""
+        if self._custodian is None:
+            return
+        self.audit.record(Action.CUSTODIAN_REFUSED, "vault", None, what=what)
+        raise CustodianReadOnlyError(f"custodian mode is read-only: {what} is for the clinician")
+
+    def _enter_custodian_mode(self, slot: CustodianSlot) -> None:
+        self._custodian = slot
+        self.db.restrict_writes(CUSTODIAN_WRITABLE)
+        self.audit.actor = f"custodian:{slot.serial}"
+
+    def check_custodian_slot(self) -> None:
+        """Raise DamagedFileError if the key file's custodian slot was altered."""
+        with self._guard:
+            if self._db is None:
+                raise LockedError("the vault is locked")
+            self._keyfile.check_custodian(self._record_key)
+
+    def _save_key_file(self, keyfile: KeyFile) -> None:
+        """Write a changed key file (a custodian designated or revoked) and use it from now."""
+        with self._guard:
+            keyfile.save(self.folder / KEY_FILE)
+            self._keyfile = keyfile
+
+    @property
+    def custodian(self) -> _custodian.Custodian:
+        """The records custodian: designation, sheet, letters, instructions; built on first use."""
+        from . import custodian
+
+        current = self.__dict__.get("_custodian_api")
+        if not isinstance(current, custodian.Custodian):
+            current = custodian.Custodian(self)
+            self.__dict__["_custodian_api"] = current
+        return current
 
     def change_passphrase(self, current: str, new: str) -> None:
         """Re-wrap the data keys under a new passphrase; the databases are not re-encrypted."""
+        self.require_clinician("changing the passphrase")
         check_new_passphrase(new)
         keys = self._keyfile.unwrap_with_passphrase(current, list(KeyName))
         try:
@@ -729,7 +838,7 @@ class Vault:
             if client.legal_name is None:
                 raise NotFoundError(f"{client.record_id} has no legal name on record")
             return client.legal_name
-        keys = self._keyfile.unwrap_with_passphrase(passphrase, [KeyName.SEALED])
+        keys = self._fresh_keys(passphrase, [KeyName.SEALED])
         try:
             name = open_sealed(
                 keys[KeyName.SEALED], blob, sealed_name_aad(self.vault_id), SEALED_NAME_PURPOSE
@@ -748,7 +857,7 @@ class Vault:
         sealed = {cid: blob for cid, blob in blobs.items() if blob is not None}
         if not sealed:
             return {}
-        keys = self._keyfile.unwrap_with_passphrase(passphrase, [KeyName.SEALED])
+        keys = self._fresh_keys(passphrase, [KeyName.SEALED])
         names: dict[int, str] = {}
         try:
             for cid, blob in sealed.items():
@@ -780,10 +889,12 @@ class Vault:
             if self._pnotes is not None:
                 self._pnotes.lock()
                 self._pnotes = None
-            keys = self._keyfile.unwrap_with_passphrase(passphrase, [KeyName.PNOTES])
+            keys = self._fresh_keys(passphrase, [KeyName.PNOTES])
             key = keys[KeyName.PNOTES]
             try:
                 db = _open_db(self.folder, PNOTES_DB, key, self.vault_id)
+                if self._custodian is not None:
+                    db.restrict_writes(frozenset())  # a custodian reads, never writes, them
             except BaseException:
                 key.wipe()
                 raise
@@ -918,6 +1029,15 @@ class PendingRecovery:
         check_new_passphrase(passphrase)
         if not self._keys:
             raise AuthenticationError("this recovery was already used or abandoned")
+        dropped: int | None = None
+        try:
+            self._keyfile.check_custodian(self._keys[KeyName.RECORD])
+        except DamagedFileError:
+            # An altered custodian slot must not stop a recovery (the one way back in), and
+            # must not be handed the keys: it is dropped, and the audit log says so.
+            assert self._keyfile.custodian is not None
+            dropped = self._keyfile.custodian.serial
+            self._keyfile = self._keyfile.without_custodian()
         try:
             rewrapped = self._keyfile.rewrapped(passphrase, self._keys)
             rewrapped.save(self._folder / KEY_FILE)
@@ -931,6 +1051,8 @@ class PendingRecovery:
         try:
             vault.audit.record(Action.RECOVERY_UNLOCK, "vault")
             vault.audit.record(Action.PASSPHRASE_CHANGE, "vault", None, via="recovery key")
+            if dropped is not None:
+                vault.audit.record(Action.CUSTODIAN, "custodian", dropped, event="altered_dropped")
             vault._settle_audit()
         except BaseException:
             vault._abandon()

@@ -234,6 +234,7 @@ def test_round_trip_gives_back_every_record_field_by_field(
     vault: Vault, practice: sample.Practice, tmp_path: Path
 ) -> None:
     out = tmp_path / "record.age"
+    vault.custodian.set_contact(practice.client, "12 Harbor Road\nSpringfield")  # migration 15
     _export(vault, out, include_pnotes=True)
     old_notes = [
         vault.notes.get_unaudited(int(r[0])) for r in vault.db.query("SELECT id FROM notes")

@@ -257,6 +257,8 @@ class ConfideApp(App[None]):
     # -- unlocking and locking
 
     def _start_drive_watch(self) -> None:
+        if self.in_custodian_mode:
+            return  # backups and the inbox write to the record: the clinician's only
         if self.watch_drives and self.vault is not None and self._drive_watcher is None:
             from .screens.backup import watch_drives_in_app  # watchdog loads only when used
 
@@ -279,6 +281,7 @@ class ConfideApp(App[None]):
 
     async def on_lock_screen_unlocked(self, message: LockScreen.Unlocked) -> None:
         self.vault = message.vault
+        self._mark_custodian_mode()
         self._rollbacks_shown = []
         self._start_drive_watch()
         self.refresh_bindings()
@@ -309,7 +312,42 @@ class ConfideApp(App[None]):
 
         while len(self.screen_stack) > 2:
             await self.pop_screen()
+        if self.in_custodian_mode:
+            from .screens.custodian import CustodianScreen
+
+            await self.switch_screen(CustodianScreen())
+            return
         await self.switch_screen(ClientListScreen())
+
+    # -- custodian mode (issue 16 part 2): read-only, marked on every screen's header
+
+    @property
+    def in_custodian_mode(self) -> bool:
+        return self.vault is not None and self.vault.custodian_mode is not None
+
+    def _mark_custodian_mode(self) -> None:
+        self.set_class(self.in_custodian_mode, "-custodian")
+        self._update_sub_title()
+
+    def _update_sub_title(self) -> None:
+        from .screens.custodian import CUSTODIAN_MARK
+
+        marks = [CUSTODIAN_MARK] if self.in_custodian_mode else []
+        if self.privacy:
+            marks.append("PRIVACY MODE")
+        self.sub_title = " | ".join(marks)
+
+    def refuse_in_custodian_mode(self, what: str) -> bool:
+        """In custodian mode, say that `what` is the clinician's and return True (the core
+        would refuse it too; this says so before a form is filled in for nothing)."""
+        if not self.in_custodian_mode:
+            return False
+        self.notify(
+            f"Custodian mode is read-only: {what} is for the clinician.",
+            title="Custodian mode",
+            severity="warning",
+        )
+        return True
 
     async def lock_vault(self, message: str = "Locked.") -> None:
         """Save drafts, drop the keys, clear every screen, show the lock screen."""
@@ -330,6 +368,7 @@ class ConfideApp(App[None]):
             message += " A draft change the vault refused was discarded."
         self._stop_drive_watch()
         self.vault = None  # first, so timers on closing screens see a locked vault
+        self._mark_custodian_mode()
         self.refresh_bindings()
         try:
             vault.lock()  # keys are wiped and files closed even when this raises
@@ -425,7 +464,7 @@ class ConfideApp(App[None]):
 
     def action_new_note(self, client_id: int | None = None) -> None:
         client = client_id if client_id is not None else self._current_client()
-        if self.vault is None:
+        if self.vault is None or self.refuse_in_custodian_mode("writing notes"):
             return
         if client is None:
             self.notify(
@@ -461,6 +500,8 @@ class ConfideApp(App[None]):
     def action_disposal(self) -> None:
         from .screens.disposal import DisposalScreen  # loaded on first use: faster launch
 
+        if self.refuse_in_custodian_mode("disposal"):
+            return
         if self.vault is not None and not isinstance(self.screen, DisposalScreen):
             self.push_screen(DisposalScreen())
 
@@ -662,7 +703,7 @@ class ConfideApp(App[None]):
         self.privacy = not self.privacy
 
     def watch_privacy(self, privacy: bool) -> None:
-        self.sub_title = "PRIVACY MODE" if privacy else ""
+        self._update_sub_title()
         self.set_class(privacy, "-privacy")
         for screen in self.screen_stack:
             if isinstance(screen, VaultScreen):
@@ -719,6 +760,9 @@ class ConfideApp(App[None]):
         )
 
     def action_change_passphrase(self, error: str = "") -> None:
+        if self.refuse_in_custodian_mode("changing the passphrase"):
+            return
+
         def entered(result: tuple[str, str] | None) -> None:
             vault = self.vault
             if result is None or vault is None:

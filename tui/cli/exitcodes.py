@@ -37,6 +37,11 @@ ROLLED_BACK = ExitCode(
     "rolled_back",
     "the vault was found older than its key file or a backup drive had seen (audit verify)",
 )
+READ_ONLY = ExitCode(
+    17,
+    "custodian_read_only",
+    "opened with the custodian key: the record is read-only, or that key was not granted",
+)
 INTERRUPTED = ExitCode(130, "interrupted", "interrupted (Ctrl-C); nothing further changed")
 
 ALL = (
@@ -50,6 +55,7 @@ ALL = (
     NOT_FOUND,
     REFUSED,
     ROLLED_BACK,
+    READ_ONLY,
     INTERRUPTED,
 )
 
@@ -69,6 +75,7 @@ def _table() -> dict[type, ExitCode]:
         errors.DisclosureRefusedError: REFUSED,
         errors.DisposalRefusedError: REFUSED,
         errors.ImmutableRecordError: REFUSED,
+        errors.CustodianReadOnlyError: READ_ONLY,
     }
     return table
 

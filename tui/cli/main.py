@@ -49,6 +49,8 @@ class Context:
         self.out = out or Output(json_mode=args.json, command=command_name(args))
         self.open_app = open_app
         self.secrets = _secret_source(args)
+        # Opened with the custodian sheet's key: every unlock of this command is custodian mode.
+        self.custodian: bool = bool(args.custodian or args.custodian_key_file)
 
 
 def _secret_source(args: argparse.Namespace) -> SecretSource:
@@ -60,6 +62,10 @@ def _secret_source(args: argparse.Namespace) -> SecretSource:
 
         raise UsageError("give --passphrase-file or --passphrase-command, not both")
     insecure = bool(args.insecure_passphrase_file)
+    if args.custodian or args.custodian_key_file:
+        from .secrets_input import CustodianKeySource
+
+        return CustodianKeySource(args.custodian_key_file, insecure_files=insecure)
     if args.passphrase_file:
         return SecretSource(args.passphrase_file, insecure_files=insecure)
     if args.passphrase_command is not None:
@@ -104,6 +110,7 @@ ENVIRONMENT = """environment:
   CONFIDE_PASSPHRASE_FILE     as --passphrase-file
   CONFIDE_PASSPHRASE_COMMAND  as --passphrase-command, e.g. "pass show confide"
   CONFIDE_RECOVERY_KEY_FILE   `confide recover`: as --recovery-key-file
+  CONFIDE_CUSTODIAN_KEY_FILE  with --custodian: the file holding the custodian key
   CONFIDE_DEBUG=1             an internal error shows its traceback instead of one line
                               (for bug reports on a demo vault: it may show record text)
 
@@ -166,7 +173,7 @@ def _terminal_columns() -> int:
 
 # Top-level options that take a value: the command word is the first token that is not one
 # of these nor an option.
-_VALUE_OPTIONS = ("--vault", "--passphrase-file", "--passphrase-command")
+_VALUE_OPTIONS = ("--vault", "--passphrase-file", "--passphrase-command", "--custodian-key-file")
 
 
 def _command_word(argv: Sequence[str]) -> str | None:
@@ -248,6 +255,19 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         "passphrase (or $CONFIDE_PASSPHRASE_COMMAND)",
     )
     common.add_argument(
+        "--custodian",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="open the vault as its records custodian, read-only, with the key on the "
+        "custodian sheet (asked for, or from $CONFIDE_CUSTODIAN_KEY_FILE)",
+    )
+    common.add_argument(
+        "--custodian-key-file",
+        metavar="FILE",
+        default=argparse.SUPPRESS,
+        help="as --custodian, the custodian key read from FILE",
+    )
+    common.add_argument(
         "--json",
         action="store_true",
         default=argparse.SUPPRESS,
@@ -321,6 +341,8 @@ def _main(argv: list[str], open_app: AppOpener | None) -> int:
         ("passphrase_command", None),
         ("json", False),
         ("insecure_passphrase_file", False),
+        ("custodian", False),
+        ("custodian_key_file", None),
     ):
         if not hasattr(args, name):
             setattr(args, name, default)

@@ -132,6 +132,33 @@ class SecretSource:
 
 
 PASSPHRASE_COMMAND_ENV = "CONFIDE_PASSPHRASE_COMMAND"  # noqa: S105 - a variable name
+CUSTODIAN_KEY_FILE_ENV = "CONFIDE_CUSTODIAN_KEY_FILE"
+
+
+class CustodianKeySource(SecretSource):
+    """`--custodian`: the vault is opened with the key on the custodian sheet, which also
+    stands in wherever a command asks for the passphrase again (psychotherapy notes, sealed
+    names, the open export). From --custodian-key-file, else $CONFIDE_CUSTODIAN_KEY_FILE,
+    else asked at the terminal."""
+
+    def __init__(self, key_file: str | None, insecure_files: bool = False) -> None:
+        super().__init__(key_file or os.environ.get(CUSTODIAN_KEY_FILE_ENV), insecure_files)
+
+    def passphrase(self, prompt: str = "Passphrase: ") -> str:
+        del prompt
+        if self._cached is None:
+            if self._passphrase_file:
+                self._cached = self.read_file(self._passphrase_file, "custodian key")
+            else:
+                self._cached = self._prompt("Custodian key: ", "custodian key")
+        return self._cached
+
+    def new_passphrase(self, file: str | None) -> str:
+        from vault import CustodianReadOnlyError
+
+        raise CustodianReadOnlyError(
+            "custodian mode is read-only: setting a passphrase is for the clinician"
+        )
 
 
 def run_passphrase_command(command: str) -> str:

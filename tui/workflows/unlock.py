@@ -54,13 +54,22 @@ def finish_interrupted_restore(folder: Path) -> Tidied:
     return Tidied(tuple(left.done), tuple(left.problems))
 
 
-def unlock(folder: Path, passphrase: Callable[[], str], report: Callable[[Tidied], None]) -> Vault:
+def unlock(
+    folder: Path,
+    passphrase: Callable[[], str],
+    report: Callable[[Tidied], None],
+    *,
+    custodian: bool = False,
+) -> Vault:
     """Finish an interrupted restore, hand what was done to `report`, then unlock.
 
     `report` runs before the passphrase is asked for, so what was done is shown even when
-    the passphrase then turns out wrong.
+    the passphrase then turns out wrong. With `custodian`, `passphrase` gives the custodian
+    key and the vault opens in custodian mode (read-only for the clinical record).
     """
     from vault import Vault  # here, not at import: the app draws its lock screen first
 
     report(finish_interrupted_restore(folder))
+    if custodian:
+        return Vault.unlock_custodian(folder, passphrase())
     return Vault.unlock(folder, passphrase())

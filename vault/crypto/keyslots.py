@@ -15,6 +15,13 @@ The body names the vault, the key epoch, the Argon2id parameters and salt, and t
   half is derived from the recovery key (HKDF). Sealing needs only the public key, so key
   rotation at disposal can re-wrap new keys for the recovery slot without the recovery key.
 
+* ``custodian`` (optional, absent in files from before it): the records custodian's slot, who
+  it was issued to (name, role, contact, whether psychotherapy notes are included), a serial,
+  its own X25519 public key and the data keys granted, each sealed to that key. The keys not
+  granted are not in the slot at all. An HMAC under a key derived from the record key covers
+  every field of the slot, so an altered slot (a swapped public key, a grant switched on) is
+  refused at the custodian's unlock and before any re-wrap seals new keys to it.
+
 Every wrap's associated data binds vault id, epoch, slot, key name, KDF parameters, salt and the
 recovery public key, so a tampered parameter, a swapped recovery key or a slot copied from
 another vault fails authentication.
@@ -25,6 +32,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import hmac
 import json
 import secrets
 import struct
@@ -43,6 +51,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from ..errors import (
     AuthenticationError,
     ConfideError,
+    CustodianNotGrantedError,
     DamagedFileError,
     NotAVaultError,
     UsageError,
@@ -59,6 +68,9 @@ HEADER = struct.Struct(">8sI32s")
 FORMAT_VERSION = 1
 RECOVERY_KEY_BYTES = 20  # 160 bits, shown as 32 base32 characters
 _RECOVERY_PURPOSE = b"recovery-slot"
+_CUSTODIAN_PURPOSE = b"custodian-slot"
+# Who the slot names, in plain words: short, so the slot always fits the fixed-size file.
+CUSTODIAN_FIELD_CHARS = {"name": 80, "role": 80, "contact": 160}
 
 
 class KeyName(StrEnum):
@@ -70,6 +82,11 @@ class KeyName(StrEnum):
 
 
 ALL_KEYS: tuple[KeyName, ...] = tuple(KeyName)
+_KEY_WORDS = {
+    KeyName.RECORD: "general record",
+    KeyName.PNOTES: "psychotherapy notes",
+    KeyName.SEALED: "sealed legal names",
+}
 
 
 def _b64(data: bytes) -> str:
@@ -91,7 +108,7 @@ def new_recovery_key() -> str:
     return "-".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
-def parse_recovery_key(text: str) -> bytes:
+def parse_recovery_key(text: str, what: str = "recovery key") -> bytes:
     """Accept the key as printed, in any case, with or without dashes and spaces."""
     cleaned = "".join(ch for ch in text.upper() if ch not in " -\t\r\n")
     cleaned = cleaned.replace("0", "O").replace("1", "I").replace("8", "B")
@@ -99,11 +116,107 @@ def parse_recovery_key(text: str) -> bytes:
         raw = base64.b32decode(cleaned)
     except ValueError:  # binascii.Error is a ValueError
         raise AuthenticationError(
-            "that is not a recovery key (expected 32 letters and digits in groups of four)"
+            f"that is not a {what} (expected 32 letters and digits in groups of four)"
         ) from None
     if len(raw) != RECOVERY_KEY_BYTES:
-        raise AuthenticationError("that is not a recovery key (wrong length)")
+        raise AuthenticationError(f"that is not a {what} (wrong length)")
     return raw
+
+
+def _custodian_private(custodian_key: str, vault_id: str, serial: int) -> SecretBytes:
+    """The X25519 private key of the custodian slot, derived from the custodian key: bound to
+    the vault and the slot's serial, so a sheet from another vault or an earlier issue derives
+    another key."""
+    return SecretBytes(
+        HKDF(
+            algorithm=hashes.SHA256(),
+            length=32,
+            salt=vault_id.encode(),
+            info=f"confide custodian x25519/{serial}".encode(),
+        ).derive(parse_recovery_key(custodian_key, "custodian key"))
+    )
+
+
+@dataclass(frozen=True)
+class CustodianSlot:
+    """The custodian's slot as stored: who it was issued to and the granted keys, sealed."""
+
+    serial: int
+    issued_at: str
+    name: str
+    role: str
+    contact: str
+    pnotes: bool
+    public: bytes
+    sealed: Mapping[str, str]
+    mac: str
+
+    @property
+    def granted(self) -> tuple[KeyName, ...]:
+        return custodian_grants(self.pnotes)
+
+    def body(self) -> bytes:
+        """What the HMAC covers: every field but the HMAC itself, canonical JSON."""
+        doc = self.to_json()
+        del doc["mac"]
+        return json.dumps(doc, sort_keys=True, ensure_ascii=False).encode("utf-8")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "serial": self.serial,
+            "issued_at": self.issued_at,
+            "name": self.name,
+            "role": self.role,
+            "contact": self.contact,
+            "pnotes": self.pnotes,
+            "public": _b64(self.public),
+            "keys": dict(self.sealed),
+            "mac": self.mac,
+        }
+
+    @classmethod
+    def from_json(cls, doc: Any) -> CustodianSlot:
+        if not isinstance(doc, dict):
+            raise ValueError("custodian slot is not an object")
+        sealed = doc["keys"]
+        if not isinstance(sealed, dict) or not all(isinstance(v, str) for v in sealed.values()):
+            raise ValueError("custodian keys are not text")
+        fields = [doc[k] for k in ("issued_at", "name", "role", "contact", "mac")]
+        if not all(isinstance(v, str) for v in fields) or not isinstance(doc["pnotes"], bool):
+            raise ValueError("custodian slot fields have the wrong types")
+        serial = doc["serial"]
+        if not isinstance(serial, int) or isinstance(serial, bool) or serial < 1:
+            raise ValueError("custodian serial is not a positive integer")
+        return cls(
+            serial=serial,
+            issued_at=doc["issued_at"],
+            name=doc["name"],
+            role=doc["role"],
+            contact=doc["contact"],
+            pnotes=doc["pnotes"],
+            public=_unb64(doc["public"]),
+            sealed=dict(sealed),
+            mac=doc["mac"],
+        )
+
+
+def custodian_grants(pnotes: bool) -> tuple[KeyName, ...]:
+    """The data keys a custodian's slot holds: the general record and the sealed legal names
+    (a custodian writes to clients by name), the psychotherapy notes only when granted."""
+    return (
+        (KeyName.RECORD, KeyName.SEALED, KeyName.PNOTES)
+        if pnotes
+        else (KeyName.RECORD, KeyName.SEALED)
+    )
+
+
+def _custodian_mac_key(record_key: SecretBytes, vault_id: str) -> bytes:
+    return HKDF(
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=vault_id.encode(),
+        info=b"confide custodian slot mac",
+    ).derive(record_key.reveal())
 
 
 def _recovery_private(recovery: bytes, vault_id: str) -> SecretBytes:
@@ -133,6 +246,7 @@ class KeyFile:
     passphrase_slot: Mapping[str, Mapping[str, str]]
     recovery_slot: Mapping[str, Any]
     extra: Mapping[str, Any] = field(default_factory=dict)
+    custodian: CustodianSlot | None = None
 
     # -- building
 
@@ -162,12 +276,16 @@ class KeyFile:
         kdf: KdfParams | None = None,
         new_epoch: bool = False,
         kek: SecretBytes | None = None,
+        previous_record_key: SecretBytes | None = None,
     ) -> KeyFile:
         """A new file with `keys` wrapped under `passphrase` (fresh salt) and the recovery key.
 
         Used for init, passphrase change (same keys) and key rotation (new keys, new epoch).
         With `kek` (from `passphrase_kek`, same passphrase) the salt and parameters stay and no
         second Argon2id runs: key rotation at disposal uses that.
+        A custodian slot is re-sealed with the keys it was granted, after its HMAC is checked
+        under the record key it was made with (`previous_record_key` at a rotation, else
+        `keys`' own): an altered slot is refused rather than handed the new keys.
         """
         missing = set(ALL_KEYS) - set(keys)
         if missing:
@@ -203,7 +321,125 @@ class KeyFile:
             )
             for name in ALL_KEYS
         }
-        return replace(base, passphrase_slot=pass_slot, recovery_slot=rec_keys)
+        rewrapped = replace(base, passphrase_slot=pass_slot, recovery_slot=rec_keys, custodian=None)
+        if self.custodian is not None:
+            self.check_custodian(previous_record_key or keys[KeyName.RECORD])
+            rewrapped = rewrapped.with_custodian(
+                keys,
+                serial=self.custodian.serial,
+                issued_at=self.custodian.issued_at,
+                name=self.custodian.name,
+                role=self.custodian.role,
+                contact=self.custodian.contact,
+                pnotes=self.custodian.pnotes,
+                public=self.custodian.public,
+            )
+        return rewrapped
+
+    # -- the custodian slot
+
+    def _custodian_aad(self, name: KeyName, public: bytes, serial: int) -> bytes:
+        return self._aad("custodian", name) + f"/{_b64(public)}/{serial}".encode()
+
+    def with_custodian(
+        self,
+        keys: Mapping[KeyName, SecretBytes],
+        *,
+        serial: int,
+        issued_at: str,
+        name: str,
+        role: str,
+        contact: str,
+        pnotes: bool,
+        public: bytes | None = None,
+        custodian_key: str | None = None,
+    ) -> KeyFile:
+        """A copy with a custodian slot holding only the granted keys, sealed to the public key
+        derived from `custodian_key` (a new designation) or to `public` (a re-wrap)."""
+        if public is None:
+            if custodian_key is None:
+                raise UsageError("a custodian slot needs the custodian key or its public key")
+            private = _custodian_private(custodian_key, self.vault_id, serial)
+            try:
+                public = public_key_of(private)
+            finally:
+                private.wipe()
+        granted = custodian_grants(pnotes)
+        sealed = {
+            key.value: _b64(
+                seal(
+                    public,
+                    keys[key].reveal(),
+                    self._custodian_aad(key, public, serial),
+                    _CUSTODIAN_PURPOSE,
+                )
+            )
+            for key in granted
+        }
+        slot = CustodianSlot(serial, issued_at, name, role, contact, pnotes, public, sealed, "")
+        mac = hmac.new(
+            _custodian_mac_key(keys[KeyName.RECORD], self.vault_id), slot.body(), hashlib.sha256
+        ).hexdigest()
+        return replace(self, custodian=replace(slot, mac=mac))
+
+    def without_custodian(self) -> KeyFile:
+        return replace(self, custodian=None)
+
+    def check_custodian(self, record_key: SecretBytes) -> None:
+        """Raise DamagedFileError unless the custodian slot is as Confide wrote it."""
+        slot = self.custodian
+        if slot is None:
+            return
+        expected = hmac.new(
+            _custodian_mac_key(record_key, self.vault_id), slot.body(), hashlib.sha256
+        ).hexdigest()
+        if not hmac.compare_digest(expected, slot.mac):
+            raise DamagedFileError(
+                "the key file's custodian slot was altered outside Confide; revoke the "
+                "custodian and designate again"
+            )
+
+    def unwrap_with_custodian(
+        self, custodian_key: str, names: Iterable[KeyName]
+    ) -> dict[KeyName, SecretBytes]:
+        """The granted data keys, opened with the custodian key. A key not granted is not in
+        the slot: CustodianNotGrantedError, whatever the caller asks."""
+        slot = self.custodian
+        if slot is None:
+            parse_recovery_key(custodian_key, "custodian key")
+            raise AuthenticationError(
+                "no custodian is designated for this vault (or it was revoked)"
+            )
+        private = _custodian_private(custodian_key, self.vault_id, slot.serial)
+        opened: dict[KeyName, SecretBytes] = {}
+        try:
+            if public_key_of(private) != slot.public:
+                raise AuthenticationError("wrong custodian key (or one re-issued or revoked since)")
+            for name in names:
+                if name.value not in slot.sealed:
+                    raise CustodianNotGrantedError(
+                        f"the custodian was not granted the {_KEY_WORDS[name]}"
+                    )
+                try:
+                    blob = _unb64(slot.sealed[name.value])
+                    opened[name] = SecretBytes(
+                        open_sealed(
+                            private,
+                            blob,
+                            self._custodian_aad(name, slot.public, slot.serial),
+                            _CUSTODIAN_PURPOSE,
+                        )
+                    )
+                except (ValueError, TypeError, InvalidTag) as e:
+                    raise DamagedFileError("the key file's custodian slot is damaged") from e
+            if KeyName.RECORD in opened:
+                self.check_custodian(opened[KeyName.RECORD])
+            return opened
+        except BaseException:
+            wipe_keys(opened)
+            raise
+        finally:
+            private.wipe()
 
     def _aad(self, slot: str, name: KeyName, *, legacy: bool = False) -> bytes:
         # The recovery public key is bound too: the file's checksum is no MAC, and a swapped
@@ -381,10 +617,17 @@ class KeyFile:
                 "epoch": self.epoch,
                 "kdf": {**self.kdf.to_json(), "salt": _b64(self.salt)},
                 "recovery_public": _b64(self.recovery_public),
-                "slots": {"passphrase": self.passphrase_slot, "recovery": self.recovery_slot},
+                "slots": {
+                    "passphrase": self.passphrase_slot,
+                    "recovery": self.recovery_slot,
+                    **({"custodian": self.custodian.to_json()} if self.custodian else {}),
+                },
                 **({"extra": dict(self.extra)} if self.extra else {}),
             },
             sort_keys=True,
+            # A custodian's name in UTF-8 rather than \\u escapes: up to 4 bytes a character
+            # instead of 12, so the fixed-size file always holds the slot.
+            ensure_ascii=False,
         ).encode("utf-8")
         header = HEADER.pack(MAGIC, len(body), hashlib.sha256(body).digest())
         if HEADER.size + len(body) > FILE_SIZE:
@@ -424,6 +667,11 @@ class KeyFile:
                 passphrase_slot=doc["slots"]["passphrase"],
                 recovery_slot=doc["slots"]["recovery"],
                 extra=doc.get("extra", {}),
+                custodian=(
+                    CustodianSlot.from_json(doc["slots"]["custodian"])
+                    if "custodian" in doc["slots"]
+                    else None
+                ),
             )
         except (
             KeyError,
@@ -492,11 +740,14 @@ def key_file_exists(path: Path) -> bool:
 
 __all__ = [
     "ALL_KEYS",
+    "CUSTODIAN_FIELD_CHARS",
+    "CustodianSlot",
     "KeyFile",
     "KeyName",
     "derive_subkey",
     "key_file_exists",
     "new_data_keys",
+    "custodian_grants",
     "new_recovery_key",
     "parse_recovery_key",
     "wipe_keys",

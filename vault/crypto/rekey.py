@@ -178,7 +178,13 @@ def rotate(
                 finally:
                     os.close(fd)
         fsutil.fsync_dir(folder)
-        rewrapped = keyfile.rewrapped(passphrase, new_keys, new_epoch=True, kek=kek)
+        rewrapped = keyfile.rewrapped(
+            passphrase,
+            new_keys,
+            new_epoch=True,
+            kek=kek,
+            previous_record_key=old_keys[KeyName.RECORD],
+        )
         # The audit key and anchor carry over, wrapped under the new record key.
         rewrapped = rewrap_for_rotation(
             keyfile, rewrapped, old_keys[KeyName.RECORD], new_keys[KeyName.RECORD]

@@ -172,6 +172,8 @@ TABLES: dict[str, tuple[str, ...]] = {
         "error_reason",
     ),
     "exports": ("id", "kind", "disclosure_id", "path", "sha256", "size", "written_at"),
+    # How a letter reaches the client (record migration 15, the records custodian).
+    "client_contacts": ("contact", "updated_at"),
 }
 JSON_COLUMNS = frozenset(
     {"document_kinds", "note_ids", "included_categories", "withheld_categories", "attachment_ids"}
@@ -180,7 +182,11 @@ JSON_COLUMNS = frozenset(
 # before them imports with these values.
 ADDED_COLUMNS: dict[tuple[str, str], object] = {("disclosures", "attachment_ids"): []}
 # Sections of the client document named apart from their table.
-SECTION_OF = {"client_people": "people", "exports": "copies_outside"}
+SECTION_OF = {
+    "client_people": "people",
+    "exports": "copies_outside",
+    "client_contacts": "contact_details",
+}
 # What an import restores (the copies outside the old vault stay its history, in the export).
 RESTORED_TABLES = (
     "client_people",
@@ -194,6 +200,7 @@ RESTORED_TABLES = (
     "access_requests",
     "access_denials",
     "consent_notices",
+    "client_contacts",
 )
 VAULT_SETTINGS = ("practice.", "retention.default")
 POLICY_COLUMNS = (
@@ -279,7 +286,8 @@ def _note(note: Note, addenda: Sequence[int]) -> dict[str, Any]:
 def _rows(vault: Vault, table: str, client_id: int) -> list[dict[str, Any]]:
     columns = TABLES[table]
     rows = vault.db.query(
-        f"SELECT {', '.join(columns)} FROM {table} WHERE client_id = ? ORDER BY id", (client_id,)
+        f"SELECT {', '.join(columns)} FROM {table} WHERE client_id = ? ORDER BY rowid",
+        (client_id,),
     )
     return [{c: json.loads(r[c]) if c in JSON_COLUMNS else r[c] for c in columns} for r in rows]
 

@@ -231,7 +231,8 @@ def _restore_notes(vault: Vault, export: OpenExport, present: set[int]) -> int:
 def _restore_tables(vault: Vault, doc: dict[str, Any]) -> None:
     cid = int(doc["client"]["id"])
     for table in RESTORED_TABLES:
-        for row in doc[SECTION_OF.get(table, table)]:
+        # .get: a section added later (contact_details) is absent from older exports.
+        for row in doc.get(SECTION_OF.get(table, table), []):
             # An export made before a column was added lacks it: its default is restored.
             full = {
                 col: row[col]

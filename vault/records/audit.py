@@ -80,6 +80,11 @@ class Action(StrEnum):
     IMPORT = "import"
     # The practitioner, passphrase given again, has seen the rollbacks recorded before it.
     ROLLBACK_ACKNOWLEDGED = "rollback_acknowledged"
+    # The records custodian (issue 16 part 2): designated, re-issued, revoked (object type
+    # "custodian", the slot's serial); a letter template saved; a refused write in custodian mode.
+    CUSTODIAN = "custodian"
+    CUSTODIAN_UNLOCK = "custodian_unlock"
+    CUSTODIAN_REFUSED = "custodian_refused"
 
 
 _DetailValue = str | int | float | bool | None
@@ -164,6 +169,9 @@ class AuditLog:
         self._key = key
         self.anchor = anchor
         self._after_record = after_record
+        # Who acts, when not the clinician: set for a vault opened with the custodian key, so
+        # every entry of that session names the custodian (its detail's "actor").
+        self.actor: str | None = None
 
     def record(
         self,
@@ -173,6 +181,8 @@ class AuditLog:
         **detail: _DetailValue,
     ) -> None:
         """Append one entry. Inside the caller's transaction when there is one."""
+        if self.actor is not None:
+            detail = {**detail, "actor": self.actor}
         detail_text = json.dumps(detail, sort_keys=True, separators=(",", ":"))
         with self._db.atomic():
             last = self._db.one("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")

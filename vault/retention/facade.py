@@ -104,6 +104,7 @@ class Holds:
 
     def release(self, hold_id: int, note: str) -> LegalHold:
         """End a hold, with a note saying why."""
+        self._vault.require_clinician("releasing a legal hold")
         return _holds.release_legal_hold(self._vault, hold_id, note)
 
     def get(self, hold_id: int) -> LegalHold:
@@ -161,6 +162,12 @@ class Disposal:
         With `overwrite_exports`, saved releases and accountings of these clients still
         unchanged at their saved path are overwritten and unlinked; the certificate lists every
         release either way, as a copy outside the vault."""
+        # Before anything: disposal overwrites saved copies and rotates keys before its
+        # database writes, which custodian mode would refuse only afterwards.
+        self._vault.require_clinician("disposal")
+        # The key rotation re-seals the custodian's slot: an altered one stops disposal here,
+        # before anything is deleted, rather than half-way.
+        self._vault.check_custodian_slot()
         return _execute.dispose(
             self._vault,
             passphrase,
@@ -174,6 +181,7 @@ class Disposal:
 
     def resume(self, passphrase: str, backups: BackupSide | None = None) -> list[DisposalResult]:
         """Finish every disposal a crash or kill interrupted."""
+        self._vault.require_clinician("disposal")
         return _execute.resume(self._vault, passphrase, backups)
 
     def unfinished(self) -> list[int]:
@@ -198,6 +206,7 @@ class Disposal:
 
     def mark_purged(self, purge_id: int, new_location: str | None) -> None:
         """A pending copy was replaced (drive mounted again): note it on the certificate."""
+        self._vault.require_clinician("disposal")
         _purges.mark_purged(self._vault, purge_id, new_location)
 
     def certificate(self, disposal_id: int) -> Certificate:

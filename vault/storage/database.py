@@ -16,7 +16,14 @@ from typing import Any, TypeAlias
 import sqlcipher3
 
 from ..crypto.secret import SecretBytes, wipe_buffer
-from ..errors import DamagedFileError, IntegrityError, LockedError, StorageError, UsageError
+from ..errors import (
+    CustodianReadOnlyError,
+    DamagedFileError,
+    IntegrityError,
+    LockedError,
+    StorageError,
+    UsageError,
+)
 from .fsutil import FILE_MODE
 
 # The driver ships no type hints; rows are sqlcipher3.Row, indexed by column name.
@@ -35,8 +42,46 @@ def now_utc() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+# Custodian mode (Database.restrict_writes): the table a refused statement would have changed,
+# for the one error the refusal becomes (per thread: each worker sees its own refusal).
+_refused = threading.local()
+
+# What a refused table is, in a custodian's words.
+_TABLE_WORDS = {
+    "clients": "client records",
+    "client_people": "client records",
+    "client_contacts": "client contact details",
+    "minor_services": "client records",
+    "notes": "notes",
+    "note_participants": "notes",
+    "omit_spans": "notes",
+    "amendments": "amendments",
+    "pnotes": "psychotherapy notes",
+    "pnote_spans": "psychotherapy notes",
+    "retention_policies": "retention policies",
+    "disposals": "disposals",
+    "backup_purges": "disposals",
+    "attachments": "attachments",
+    "attachment_chunks": "attachments",
+    "settings": "practice settings",
+    "notice_templates": "the confidentiality notice",
+    "consent_notices": "the confidentiality notice",
+    "incidents": "the incident register",
+}
+
+
+def _refusal() -> CustodianReadOnlyError:
+    table = str(getattr(_refused, "table", None) or "the record")
+    words = _TABLE_WORDS.get(table, "backups" if table.startswith("backup") else table)
+    return CustodianReadOnlyError(
+        f"custodian mode is read-only: {words} cannot be changed with the custodian key"
+    )
+
+
 def _translate(e: Exception, what: str) -> Exception:
     text = str(e).lower()
+    if "not authorized" in text:
+        return _refusal()
     if "closed database" in text:
         # A record API used after lock() (an idle lock firing under a worker, say).
         return LockedError("the vault is locked; unlock it again")
@@ -175,6 +220,36 @@ class Database:
         row = self.one(sql, params)
         return None if row is None else row[0]
 
+    # -- custodian mode
+
+    def restrict_writes(self, writable: frozenset[str]) -> None:
+        """From now on, refuse (CustodianReadOnlyError) any statement that would change a
+        table not in `writable`, or the schema. SQLite's authorizer runs when each statement is
+        prepared (setting it expires those prepared before), so no API of the vault, present or
+        future, writes past it: custodian mode is enforced here, below every facet."""
+        inserts = (sqlcipher3.SQLITE_INSERT, sqlcipher3.SQLITE_UPDATE, sqlcipher3.SQLITE_DELETE)
+        schema = {
+            code
+            for name, code in vars(sqlcipher3).items()
+            if isinstance(code, int)
+            and name.startswith(("SQLITE_CREATE_", "SQLITE_DROP_", "SQLITE_ALTER_"))
+        }
+
+        def authorize(
+            action: int, arg1: str | None, arg2: str | None, dbname: str | None, source: str | None
+        ) -> int:
+            del arg2, dbname, source
+            if action in inserts and arg1 is not None and arg1 not in writable:
+                _refused.table = arg1
+                return int(sqlcipher3.SQLITE_DENY)
+            if action in schema:
+                _refused.table = "the database schema"
+                return int(sqlcipher3.SQLITE_DENY)
+            return int(sqlcipher3.SQLITE_OK)
+
+        with self._lock:
+            self._conn.set_authorizer(authorize)
+
     # -- identifiers: a number once given is never given again (disposal deletes the newest
     # rows too, and SQLite would hand their rowids out anew: a certificate's C-00012, a
     # release's R-000040 or the audit log's "note 7" would then name a different record).
@@ -299,10 +374,16 @@ class Database:
         keeping its own tables in this database (the backup catalog) passes its own, so its
         version numbers never mix with the vault's."""
         _check_identifier(table)
-        self.execute(
-            f"CREATE TABLE IF NOT EXISTS {table} ("
-            "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-        )
+        # Looked up first: even `CREATE TABLE IF NOT EXISTS` is a schema change to SQLite's
+        # authorizer, which custodian mode refuses (restrict_writes), with nothing to migrate.
+        if (
+            self.one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
+            is None
+        ):
+            self.execute(
+                f"CREATE TABLE {table} ("
+                "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
         current = int(self.scalar(f"SELECT coalesce(max(version), 0) FROM {table}"))
         known = max((m.version for m in migrations), default=0)
         if current > known:

@@ -793,6 +793,44 @@ RECORD_MIGRATIONS.append(
     Migration(14, "open exports are copies outside the vault", _run(RECORD_V14))
 )
 
+# -- 15: the records custodian (issue 16 part 2). The notification letter's template is kept
+# like the notice's: every saved change a new version, none changed or deleted (version 1 is
+# the built-in text). A client's contact details (how a letter reaches them) live beside the
+# client, removed with it at disposal.
+RECORD_V15 = [
+    """CREATE TABLE custodian_letter_templates (
+        version INTEGER PRIMARY KEY,
+        text TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )""",
+    """CREATE TRIGGER custodian_letter_templates_no_update BEFORE UPDATE
+       ON custodian_letter_templates
+       BEGIN SELECT RAISE(ABORT, 'a letter template version is kept as it was'); END""",
+    """CREATE TRIGGER custodian_letter_templates_no_delete BEFORE DELETE
+       ON custodian_letter_templates
+       BEGIN SELECT RAISE(ABORT, 'a letter template version is kept as it was'); END""",
+    """CREATE TABLE client_contacts (
+        client_id INTEGER PRIMARY KEY REFERENCES clients(id) ON DELETE CASCADE,
+        contact TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+]
+
+
+def _record_v15(db: Database) -> None:
+    from ..custodian.letter_default import DEFAULT_LETTER
+
+    db.execute_all(RECORD_V15)
+    db.execute(
+        "INSERT INTO custodian_letter_templates (version, text, created_at) VALUES (1, ?, ?)",
+        (DEFAULT_LETTER.strip(), now_utc()),
+    )
+
+
+RECORD_MIGRATIONS.append(
+    Migration(15, "the records custodian: letter template, client contacts", _record_v15)
+)
+
 # -- 16: attachments in releases (issue 18). The accounting of disclosures records exactly which
 # scanned forms left inside each release's PDF, as `note_ids` records the notes (a JSON list of
 # attachment ids). Adding a column is not an UPDATE: the append-only trigger stays as it is.

@@ -129,6 +129,8 @@ class AttachmentsScreen(ReloadingScreen):
         self.app.pop_screen()
 
     def action_add(self) -> None:
+        if self.capp.refuse_in_custodian_mode("adding attachments"):
+            return
         chosen: dict[str, str] = {}
 
         def kind_picked(kind: str | None) -> None:
@@ -189,6 +191,8 @@ class AttachmentsScreen(ReloadingScreen):
         )
 
     def action_inbox(self) -> None:
+        if self.capp.refuse_in_custodian_mode("filing scanned forms"):
+            return
         try:
             waiting = self.vault.attachments.unassigned()
         except ConfideError as e:
@@ -227,6 +231,8 @@ class AttachmentsScreen(ReloadingScreen):
         self.app.push_screen(ChoiceModal("File which scan here?", choices), item_picked)
 
     def action_entered_in_error(self) -> None:
+        if self.capp.refuse_in_custodian_mode("marking attachments"):
+            return
         item = self.selected()
         if item is None:
             return

@@ -131,11 +131,14 @@ class NoteEditorScreen(VaultScreen):
         if note is None:
             return
         signed = note.is_signed
+        # In custodian mode a draft is shown as it is and cannot be typed into (the core
+        # refuses any save; this keeps autosave from failing every few seconds).
+        locked = signed or self.capp.in_custodian_mode
         body = self.query_one("#body", FlagTextArea)
-        body.read_only = signed
+        body.read_only = locked
         for field_id, _, _ in META_FIELDS:
             field = self.query_one(f"#{field_id}", Input)
-            field.disabled = signed
+            field.disabled = locked
             field.placeholder = "" if signed else META_PLACEHOLDERS[field_id]
         if note.entry_type is EntryType.ADDENDUM:
             self.query_one("#meta").display = False
@@ -161,7 +164,9 @@ class NoteEditorScreen(VaultScreen):
         self._show_related()
         self._show_flags()
         self._status(
-            "Signed: read-only. ctrl+n writes an addendum."
+            "Custodian mode: read-only."
+            if self.capp.in_custodian_mode
+            else "Signed: read-only. ctrl+n writes an addendum."
             if signed
             else "Draft: saved automatically every few seconds."
         )
@@ -351,6 +356,8 @@ class NoteEditorScreen(VaultScreen):
     # -- flags
 
     def action_flag(self) -> None:
+        if self.capp.refuse_in_custodian_mode("flagging passages"):
+            return
         note = self.note
         if note is None or self.privacy:
             return
@@ -420,6 +427,8 @@ class NoteEditorScreen(VaultScreen):
     # -- sign and addenda
 
     def action_sign(self) -> None:
+        if self.capp.refuse_in_custodian_mode("signing notes"):
+            return
         note = self.note
         if note is None or note.is_signed or not self.save():
             return
@@ -447,6 +456,8 @@ class NoteEditorScreen(VaultScreen):
 
     def action_discard(self) -> None:
         """Delete this draft after confirmation (from the command palette)."""
+        if self.capp.refuse_in_custodian_mode("discarding drafts"):
+            return
         note = self.note
         if note is None or note.is_signed:
             return
@@ -473,6 +484,8 @@ class NoteEditorScreen(VaultScreen):
         )
 
     def action_addendum(self) -> None:
+        if self.capp.refuse_in_custodian_mode("writing addenda"):
+            return
         note = self.note
         if note is None or not note.is_signed:
             return

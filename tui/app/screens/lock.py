@@ -85,7 +85,10 @@ def new_passphrase_problem(first: str, second: str) -> str | None:
 class LockScreen(Screen[None]):
     """Passphrase entry. Argon2 runs in a thread worker while a loading indicator spins."""
 
-    BINDINGS = [Binding("ctrl+r", "recover", "Use recovery key")]
+    BINDINGS = [
+        Binding("ctrl+r", "recover", "Use recovery key"),
+        Binding("ctrl+o", "custodian", "Records custodian"),
+    ]
 
     class Unlocked(Message):
         """The vault opened; handled by `ConfideApp.on_lock_screen_unlocked`."""
@@ -109,6 +112,9 @@ class LockScreen(Screen[None]):
         self.folder = folder
         self.demo_passphrase = demo_passphrase
         self.message = message
+        # "Open as records custodian": the key on the custodian sheet instead of the
+        # passphrase, and the vault opens read-only (issue 16 part 2).
+        self.as_custodian = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="lock-box"):
@@ -119,6 +125,7 @@ class LockScreen(Screen[None]):
             yield Input(placeholder="Passphrase", password=True, id="passphrase")
             with Horizontal(id="lock-buttons"):
                 yield Button("Unlock", variant="primary", id="unlock")
+                yield Button("Open as records custodian", id="lock-custodian")
             yield LoadingIndicator(id="unlocking")
             yield Static("", id="lock-error", markup=False)
             if self.demo_passphrase:
@@ -138,21 +145,44 @@ class LockScreen(Screen[None]):
     def submit(self) -> None:
         field = self.query_one("#passphrase", Input)
         if not field.value:
-            self.query_one("#lock-error", Static).update("Type your passphrase first.")
+            what = "the custodian key" if self.as_custodian else "your passphrase"
+            self.query_one("#lock-error", Static).update(f"Type {what} first.")
             return
         self._busy(True)
         self.unlock(field.value)
+
+    @on(Button.Pressed, "#lock-custodian")
+    def action_custodian(self) -> None:
+        """Switch between the passphrase and the custodian sheet's key."""
+        self.as_custodian = not self.as_custodian
+        field = self.query_one("#passphrase", Input)
+        field.value = ""
+        field.placeholder = (
+            "Custodian key (from the custodian sheet)" if self.as_custodian else "Passphrase"
+        )
+        self.query_one("#lock-custodian", Button).label = (
+            "Use the passphrase instead" if self.as_custodian else "Open as records custodian"
+        )
+        self.query_one("#lock-error", Static).update(
+            "Records custodian: the vault opens read-only, and every access is audited."
+            if self.as_custodian
+            else ""
+        )
+        field.focus()
 
     def _busy(self, busy: bool) -> None:
         self.query_one("#unlocking").display = busy
         self.query_one("#passphrase", Input).disabled = busy
         self.query_one("#unlock", Button).disabled = busy
+        self.query_one("#lock-custodian", Button).disabled = busy
         if busy:
             self.query_one("#lock-error", Static).update("Unlocking...")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="unlock")
     def unlock(self, passphrase: str) -> Vault:
-        return opening.unlock(self.folder, lambda: passphrase, self._show_tidied)
+        return opening.unlock(
+            self.folder, lambda: passphrase, self._show_tidied, custodian=self.as_custodian
+        )
 
     def _show_tidied(self, tidied: Tidied) -> None:
         # Usually nothing: the app finished any interrupted restore when it started.

@@ -132,6 +132,8 @@ class PsychotherapyScreen(VaultScreen):
             body.focus()
 
     def action_new(self) -> None:
+        if self.capp.refuse_in_custodian_mode("writing psychotherapy notes"):
+            return
         if self.save():
             self.current = None
             self._load("")
@@ -162,6 +164,8 @@ class PsychotherapyScreen(VaultScreen):
     # -- flags, as in the progress-note editor: select, ctrl+o, pick why
 
     def action_flag(self) -> None:
+        if self.capp.refuse_in_custodian_mode("flagging passages"):
+            return
         if self.privacy or self.pnotes.is_locked:
             return
         body = self.query_one("#pnote-body", FlagTextArea)

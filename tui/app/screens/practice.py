@@ -35,6 +35,7 @@ class PracticeScreen(VaultScreen):
     BINDINGS = [
         Binding("escape", "close", "Close"),
         Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+o", "custodian", "Custodian"),
     ]
 
     DEFAULT_CSS = """
@@ -54,6 +55,7 @@ class PracticeScreen(VaultScreen):
                 )
                 yield SafeInput(id=f"practice-{key}")
             yield Button("Save (ctrl+s)", id="practice-save", variant="primary")
+            yield Button("Records custodian (ctrl+o)", id="practice-custodian")
         yield AppFooter()
 
     def on_mount(self) -> None:
@@ -90,6 +92,15 @@ class PracticeScreen(VaultScreen):
         status = self.query_one("#practice-status", Static)
         status.update(plain(message))
         status.set_class(error, "error")
+
+    @on(Button.Pressed, "#practice-custodian")
+    def action_custodian(self) -> None:
+        """Who takes the records over if you cannot continue (designate, re-issue, revoke)."""
+        if self.capp.refuse_in_custodian_mode("naming the custodian"):
+            return
+        from .custodian import CustodianSettingsScreen
+
+        self.app.push_screen(CustodianSettingsScreen())
 
     def action_close(self) -> None:
         self.dismiss()

@@ -161,6 +161,9 @@ class TimelineScreen(ReloadingScreen):
         self.capp.action_new_note(self.client_id)
 
     def action_late_entry(self) -> None:
+        if self.capp.refuse_in_custodian_mode("writing late entries"):
+            return
+
         def reason_given(result: tuple[str, str] | None) -> None:
             if result is None:
                 return
@@ -183,7 +186,7 @@ class TimelineScreen(ReloadingScreen):
         self.app.push_screen(template_picker(), template_picked)
 
     def action_edit_client(self) -> None:
-        if self.client is None:
+        if self.client is None or self.capp.refuse_in_custodian_mode("editing clients"):
             return
         client_id = self.client_id
 

@@ -48,6 +48,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "write the whole record (or chosen clients) to an age-encrypted open export",
     ),
     "import": ("openexport", "make a new vault (--vault DIR, empty or new) from an open export"),
+    "custodian": (
+        "custodian",
+        "the records custodian: designate, re-issue, revoke; clients, letters, instructions",
+    ),
     "consult": ("consult", "a de-identified case summary for supervision"),
     "person": ("consult", "people in a client's life (for case summaries)"),
     "retention": ("disposal", "retention policies and each client's disposal date"),

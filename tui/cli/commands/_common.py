@@ -53,7 +53,11 @@ def show_tidied(ctx: Context, tidied: Tidied) -> None:
 def unlocked(ctx: Context) -> Iterator[Vault]:
     from ...workflows.unlock import unlock
 
-    vault = unlock(ctx.folder, ctx.secrets.passphrase, partial(show_tidied, ctx))
+    vault = unlock(
+        ctx.folder, ctx.secrets.passphrase, partial(show_tidied, ctx), custodian=ctx.custodian
+    )
+    if ctx.custodian:
+        ctx.out.info("Custodian mode: the record is read-only; every access is audited.")
     warn_rollback(vault)
     warn_incidents(vault)
     try:

@@ -150,6 +150,15 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> None:
         "kdf": status.kdf.to_json(),
         "kdf_weak": status.kdf_is_weak,
         "files": status.files,
+        "custodian": None
+        if status.custodian is None
+        else {
+            "serial": status.custodian.serial,
+            "issued_at": status.custodian.issued_at,
+            "name": status.custodian.name,
+            "role": status.custodian.role,
+            "psychotherapy_notes": status.custodian.pnotes,
+        },
     }
 
     def text() -> str:
@@ -164,6 +173,17 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> None:
                 "WARNING:     the key derivation is WEAK (a test preset); do not keep "
                 "real records in this vault"
             )
+        slot = status.custodian
+        if slot is None:
+            lines.append("Custodian:   none designated (confide custodian designate)")
+        else:
+            from vault.timefmt import local_date
+
+            notes = "with" if slot.pnotes else "without"
+            lines.append(
+                f"Custodian:   {slot.name} ({slot.role}), since {local_date(slot.issued_at)}, "
+                f"{notes} psychotherapy notes (key number {slot.serial})"
+            )
         lines.append("Files:")
         lines += [f"  {name:<16} {size:>12,} bytes" for name, size in status.files.items()]
         return "\n".join(lines)
@@ -173,8 +193,12 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> None:
 
 def cmd_passwd(args: argparse.Namespace, ctx: Context) -> None:
     from backup import Catalog
-    from vault import Vault
+    from vault import CustodianReadOnlyError, Vault
 
+    if ctx.custodian:
+        raise CustodianReadOnlyError(
+            "custodian mode is read-only: changing the passphrase is for the clinician"
+        )
     current = ctx.secrets.passphrase("Current passphrase: ")
     vault = Vault.unlock(ctx.folder, current)
     try:

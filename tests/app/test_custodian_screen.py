@@ -1,0 +1,113 @@
+"""The records custodian in the app at 80x24: designated from Practice settings by the
+clinician; opened from the lock screen with the sheet's key, read-only and marked as such."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Button, DataTable, Input, Static
+
+from tests.support.cli import PASSPHRASE
+from tests.support.tui import app_for, make_practice, settle, settle_until, static_text, unlock
+from tui.app.screens.custodian import CUSTODIAN_MARK, CustodianScreen, CustodianSettingsScreen
+from tui.app.screens.editor import NoteEditorScreen
+from tui.app.screens.timeline import TimelineScreen
+from tui.app.widgets.flag_text_area import FlagTextArea
+from vault import Vault
+
+
+async def test_clinician_designates_a_custodian_from_practice_settings(tmp_path: Path) -> None:
+    """F4, ctrl+o, the custodian's details, Designate, the passphrase: the key is shown once,
+    the sheet is written, and the key opens the vault in custodian mode."""
+    folder = make_practice(tmp_path / "vault")
+    sheet = tmp_path / "sheet.txt"
+    app = app_for(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CustodianSettingsScreen)
+        assert "No custodian is designated" in static_text(
+            screen.query_one("#custodian-current", Static)
+        )
+        screen.query_one("#custodian-name", Input).value = "Dr. [b]Kim[/b] Birch"
+        screen.query_one("#custodian-role", Input).value = "Licensed psychologist"
+        screen.query_one("#custodian-contact", Input).value = "kim@example.org"
+        screen.query_one("#custodian-sheet", Input).value = str(sheet)
+        await pilot.click("#designate")
+        await settle(pilot)
+        await pilot.press(*PASSPHRASE, "enter")
+        await settle_until(pilot, lambda: sheet.exists())
+        shown = static_text(screen.query_one("#custodian-key", Static))
+        assert shown.startswith("Custodian key (shown once): ")
+        key = shown.removeprefix("Custodian key (shown once): ").split(".")[0]
+        assert key in sheet.read_text() or key.split("-")[0] in sheet.read_text()
+        assert "Dr. [b]Kim[/b] Birch" in static_text(screen.query_one("#custodian-current", Static))
+        assert screen.query_one("#designate", Button).disabled
+    opened = Vault.unlock_custodian(folder, key)
+    try:
+        assert opened.custodian_mode is not None
+        assert opened.custodian_mode.name == "Dr. [b]Kim[/b] Birch"
+    finally:
+        opened.lock()
+
+
+async def test_custodian_opens_from_the_lock_screen_read_only_and_marked(tmp_path: Path) -> None:
+    """'Open as records custodian', the sheet's key: the custodian's client list with the
+    marker in the header; a new note is refused with a notice and nothing is written."""
+    folder = make_practice(tmp_path / "vault")
+    vault = Vault.unlock(folder, PASSPHRASE)
+    try:
+        key = vault.custodian.designate(
+            PASSPHRASE, name="Dr. Kim Birch", role="Psychologist", contact="kim@example.org"
+        ).key
+        notes_before = vault.notes.count()
+    finally:
+        vault.lock()
+    app = app_for(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert app.screen.query_one("#passphrase", Input).placeholder.startswith("Custodian key")
+        await unlock(pilot, key)
+        await settle_until(pilot, lambda: isinstance(app.screen, CustodianScreen))
+        screen = app.screen
+        assert isinstance(screen, CustodianScreen)
+        assert CUSTODIAN_MARK in app.sub_title
+        assert app.has_class("-custodian")
+        table = screen.query_one("#custodian-clients", DataTable)
+        assert table.row_count == 8
+        await pilot.press("enter")
+        await settle_until(pilot, lambda: isinstance(app.screen, TimelineScreen))
+        assert CUSTODIAN_MARK in app.sub_title  # every screen's header carries it
+        await pilot.press("n")
+        await settle(pilot)
+        notices = [n.message for n in app._notifications]
+        assert any("Custodian mode is read-only: writing notes" in m for m in notices)
+        await pilot.press("down", "enter")  # the newest note, in the editor
+        await settle_until(pilot, lambda: isinstance(app.screen, NoteEditorScreen))
+        editor = app.screen
+        assert isinstance(editor, NoteEditorScreen)
+        assert editor.query_one("#body", FlagTextArea).read_only  # drafts too
+        assert editor.note is not None
+        key, what = (
+            ("ctrl+n", "writing addenda") if editor.note.is_signed else ("ctrl+g", "signing")
+        )
+        await pilot.press(key)
+        await settle(pilot)
+        notices = [n.message for n in app._notifications]
+        assert any(f"Custodian mode is read-only: {what}" in m for m in notices)
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert not app.has_class("-custodian") and CUSTODIAN_MARK not in app.sub_title
+    vault = Vault.unlock(folder, PASSPHRASE)
+    try:
+        assert vault.notes.count() == notes_before
+        actors = {e.detail.get("actor") for e in vault.audit.entries(limit=30)}
+        assert "custodian:1" in actors
+    finally:
+        vault.lock()
