@@ -54,13 +54,19 @@ def finish_interrupted_restore(folder: Path) -> Tidied:
     return Tidied(tuple(left.done), tuple(left.problems))
 
 
-def unlock(folder: Path, passphrase: Callable[[], str], report: Callable[[Tidied], None]) -> Vault:
+def unlock(
+    folder: Path,
+    passphrase: Callable[[], str],
+    report: Callable[[Tidied], None],
+    upgrading: Callable[[str], None] | None = None,
+) -> Vault:
     """Finish an interrupted restore, hand what was done to `report`, then unlock.
 
     `report` runs before the passphrase is asked for, so what was done is shown even when
-    the passphrase then turns out wrong.
+    the passphrase then turns out wrong. `upgrading` gets one line before a long schema
+    upgrade (a search index rebuilt once after an update) runs, so the face can say so.
     """
     from vault import Vault  # here, not at import: the app draws its lock screen first
 
     report(finish_interrupted_restore(folder))
-    return Vault.unlock(folder, passphrase())
+    return Vault.unlock(folder, passphrase(), on_upgrade=upgrading)

@@ -53,7 +53,9 @@ def show_tidied(ctx: Context, tidied: Tidied) -> None:
 def unlocked(ctx: Context) -> Iterator[Vault]:
     from ...workflows.unlock import unlock
 
-    vault = unlock(ctx.folder, ctx.secrets.passphrase, partial(show_tidied, ctx))
+    vault = unlock(
+        ctx.folder, ctx.secrets.passphrase, partial(show_tidied, ctx), upgrading=ctx.out.info
+    )
     warn_rollback(vault)
     warn_incidents(vault)
     try:
