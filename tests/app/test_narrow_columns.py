@@ -73,3 +73,61 @@ async def test_backup_file_column_is_in_view_at_80_columns(practice: Path, tmp_p
         assert fits(table)
         shown = screen_text(app)
         assert "File" in shown and ".cfbk" in shown.replace(" ", "")
+
+
+# Screens opened by the app's own actions (the palette's commands), from a client's timeline.
+ACTIONS = (
+    "audit",
+    "disposal",
+    "backup",
+    "incidents",
+    "practice",
+    "access",
+    "notices",
+    "release",
+    "search",
+)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_every_screen_keeps_quit_whole_and_its_tables_in_view(
+    practice: Path, size: tuple[int, int]
+) -> None:
+    """Each screen a day's work passes through, at 80x24 and 160x45: the footer ends with a
+    whole `^q Quit` after `f1 Help`, and no table runs past the right edge. (The
+    authorizations table is the release flow's, listed in the note for its owner.)"""
+    app = app_for(practice)
+    seen: dict[str, str] = {}
+
+    def look() -> None:
+        name = type(app.screen).__name__
+        lines = [strip.text for strip in app.screen._compositor.render_strips()]
+        footer = lines[-1].rstrip()
+        assert footer.endswith("^q Quit") and "f1 Help" in footer, (name, footer)
+        for table in app.screen.query(DataTable):
+            if table.display and table.size.width:
+                assert fits(table), (name, table.id, table.virtual_size, table.size)
+        seen[name] = footer
+
+    async with app.run_test(size=size) as pilot:
+        await unlock(pilot)
+        look()
+        app.screen.query_one("#filter", Input).value = "Hazel"
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        look()
+        for key in ("a", "c", "enter"):  # attachments, case summary, the newest note
+            await pilot.press(key)
+            await settle(pilot)
+            look()
+            await pilot.press("escape")
+            await settle(pilot)
+        for action in ACTIONS:
+            getattr(app, f"action_{action}")()
+            await settle(pilot)
+            look()
+            while type(app.screen).__name__ != "TimelineScreen":
+                await pilot.press("escape")
+                await settle(pilot)
+    assert len(seen) == 2 + 3 + len(ACTIONS)  # the list, the timeline, its three, the actions

@@ -25,9 +25,11 @@ def add_rows_fitting(
     width: int,
     wrapping: Sequence[int] = (-1,),
     minimum: int = MINIMUM,
+    keys: Sequence[str] | None = None,
 ) -> bool:
     """Add `rows` to the (cleared) `table`, `width` cells wide; the columns at `wrapping`
-    (indices) wrap when the row would not fit. True when any of them wraps."""
+    (indices) wrap when the row would not fit. `keys` are the rows' keys, if any. True when
+    any of them wraps."""
     columns = table.ordered_columns
     if not columns:
         return False
@@ -57,7 +59,9 @@ def add_rows_fitting(
         columns[index].auto_width = not wrap
         if wrap:
             columns[index].width = widths[index]
-    for row in rows:
+    for number, row in enumerate(rows):
         # height=None: each row as tall as its longest wrapped cell.
-        table.add_row(*row, height=None if wrap else 1)
+        table.add_row(
+            *row, height=None if wrap else 1, key=keys[number] if keys is not None else None
+        )
     return wrap
