@@ -28,10 +28,18 @@ APP_ORDER = ["search", "lock", "toggle_privacy", "help", "command_palette", "qui
 # full descriptions.
 SHORT = {
     "New note": "New",
+    "New incident": "New",
     "Psych notes": "Psych",
     "Attachments": "Files",
     "Case summary": "Summary",
     "Clear filters": "Clear",
+    "Back up now": "Back up",
+    "Verify all": "Verify",
+    "Dispose selected": "Dispose",
+    "Revoke selected": "Revoke",
+    "Notice sent": "Sent",
+    "Redact more": "Redact",
+    "Close (locks)": "Close",
 }
 
 
