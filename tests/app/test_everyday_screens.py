@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, Static
 
@@ -14,6 +13,7 @@ from tests.support.tui import (
     PASSPHRASE,
     FakeClock,
     app_for,
+    burst,
     confirm_recovery_key,
     make_practice,
     settle,
@@ -42,17 +42,6 @@ def screen_lines(app: ConfideApp) -> list[str]:
 
 def footer_line(app: ConfideApp) -> str:
     return screen_lines(app)[-1]
-
-
-def burst(app: ConfideApp, keys: list[str]) -> None:
-    """Keys as a terminal delivers a fast paste or typist: all queued before any is handled."""
-    driver = app._driver
-    assert driver is not None
-    for key in keys:
-        name = {" ": "space"}.get(key, key)
-        event = events.Key(name, "\t" if key == "tab" else key if len(key) == 1 else None)
-        event.set_sender(app)
-        driver.send_message(event)
 
 
 async def to_timeline(pilot: Pilot[Any], name: str = "Hazel") -> None:

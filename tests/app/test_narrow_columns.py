@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input, Select
 
-from tests.support.tui import app_for, make_practice, settle, unlock
+from tests.support.tui import app_for, burst, make_practice, settle, settle_until, unlock
 from tui.app.app import ConfideApp
 from tui.app.screens.audit import AuditScreen
 from tui.app.screens.backup import BackupScreen
@@ -139,3 +139,24 @@ async def test_every_screen_keeps_quit_whole_and_its_tables_in_view(
                 await pilot.press("escape")
                 await settle(pilot)
     assert len(seen) == 2 + 3 + len(ACTIONS)  # the list, the timeline, its three, the actions
+
+
+async def test_tab_in_a_burst_reaches_the_next_field_of_any_form(
+    practice: Path, tmp_path: Path
+) -> None:
+    """A drive's folder, Tab, its name, Enter, all queued at once (a paste, tmux, a fast
+    typist): the name lands in the name field. Before, the Tab was handled after the name's
+    letters, which went into the folder field ('/media/stickStick A is not a folder')."""
+    (tmp_path / "stick").mkdir()
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await app.push_screen(BackupScreen())
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        burst(app, [*str(tmp_path / "stick"), "tab", *"Stick A", "enter"])
+        await settle_until(pilot, lambda: app.screen is not None and "Stick A" in screen_text(app))
+        drives = app.screen.query_one("#backup-drives", DataTable)
+        assert drives.row_count == 1
+        assert str(drives.get_row_at(0)[1]) == "Stick A"
