@@ -227,10 +227,16 @@ def _require_vault(folder: Path) -> None:
         raise MissingVaultError(f"no Confide vault at {folder}", folder)
 
 
-def _open_db(folder: Path, name: str, key: SecretBytes, vault_id: str) -> Database:
+def _open_db(
+    folder: Path,
+    name: str,
+    key: SecretBytes,
+    vault_id: str,
+    announce: Callable[[str], None] | None = None,
+) -> Database:
     db = Database.open(folder / name, key)
     try:
-        db.migrate(RECORD_MIGRATIONS if name == RECORD_DB else PNOTES_MIGRATIONS)
+        db.migrate(RECORD_MIGRATIONS if name == RECORD_DB else PNOTES_MIGRATIONS, announce=announce)
         stored = db.scalar("SELECT value FROM meta WHERE key = 'vault_id'")
     except BaseException:
         db.close()
@@ -501,14 +507,18 @@ class Vault:
         return vault, recovery_key
 
     @classmethod
-    def unlock(cls, folder: Path, passphrase: str) -> Vault:
+    def unlock(
+        cls, folder: Path, passphrase: str, on_upgrade: Callable[[str], None] | None = None
+    ) -> Vault:
+        """Open the vault with the passphrase. `on_upgrade` gets one line before a schema
+        upgrade that can take long (a search index rebuilt over every note) starts."""
         _require_vault(folder)
         lock = ProcessLock(folder / LOCK_FILE)
         lock.acquire()
         try:
             keyfile = KeyFile.load(folder / KEY_FILE)
             keys = keyfile.unwrap_with_passphrase(passphrase, [KeyName.RECORD])
-            vault = cls._open(folder, keyfile, keys[KeyName.RECORD], lock)
+            vault = cls._open(folder, keyfile, keys[KeyName.RECORD], lock, on_upgrade)
         except BaseException:
             lock.release()
             raise
@@ -562,10 +572,15 @@ class Vault:
 
     @classmethod
     def _open(
-        cls, folder: Path, keyfile: KeyFile, record_key: SecretBytes, lock: ProcessLock
+        cls,
+        folder: Path,
+        keyfile: KeyFile,
+        record_key: SecretBytes,
+        lock: ProcessLock,
+        announce: Callable[[str], None] | None = None,
     ) -> Vault:
         finish_rotation(folder, keyfile.epoch)  # a key rotation cut short by a crash
-        db = _open_db(folder, RECORD_DB, record_key, keyfile.vault_id)
+        db = _open_db(folder, RECORD_DB, record_key, keyfile.vault_id, announce)
         fsutil.check_private_dir(folder)
         vault = cls(folder, keyfile, record_key, db, lock)
         try:

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, Static
 
@@ -14,6 +13,7 @@ from tests.support.tui import (
     PASSPHRASE,
     FakeClock,
     app_for,
+    burst,
     confirm_recovery_key,
     make_practice,
     settle,
@@ -44,17 +44,6 @@ def footer_line(app: ConfideApp) -> str:
     return screen_lines(app)[-1]
 
 
-def burst(app: ConfideApp, keys: list[str]) -> None:
-    """Keys as a terminal delivers a fast paste or typist: all queued before any is handled."""
-    driver = app._driver
-    assert driver is not None
-    for key in keys:
-        name = {" ": "space"}.get(key, key)
-        event = events.Key(name, "\t" if key == "tab" else key if len(key) == 1 else None)
-        event.set_sender(app)
-        driver.send_message(event)
-
-
 async def to_timeline(pilot: Pilot[Any], name: str = "Hazel") -> None:
     await unlock(pilot)
     pilot.app.screen.query_one("#filter", Input).value = name
@@ -67,14 +56,25 @@ async def to_timeline(pilot: Pilot[Any], name: str = "Hazel") -> None:
 
 
 async def test_timeline_footer_fits_80_columns_with_search_help_and_quit(practice: Path) -> None:
+    """At 80 columns every timeline key is in the footer, in short words, and none is cut."""
     app = app_for(practice)
     async with app.run_test(size=(80, 24)) as pilot:
         await to_timeline(pilot)
         line = footer_line(app)
-        for shown in ("esc Back", "n New note", "p Psych notes", "^f Search", "f1 Help", "^q Quit"):
-            assert shown in line
-        assert len(line.rstrip()) <= 80
+        shown = ("esc Back", "n New", "l Late", "e Edit", "p Psych", "a Files", "c Summary")
+        for key in (*shown, "^f Search", "f1 Help", "^q Quit"):
+            assert key in line, line
+        assert line.rstrip().endswith("^q Quit")  # the last one whole, not cut at the edge
         assert "f2 Pr" not in line or "f2 Privacy" in line  # never a cut label
+        # The keys do what the footer says: a opens the attachments, c the case summary.
+        await pilot.press("a")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "AttachmentsScreen"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ConsultScreen"
 
 
 async def test_every_everyday_screen_keeps_search_help_and_quit_at_80(practice: Path) -> None:
@@ -108,6 +108,9 @@ async def test_wide_terminal_shows_every_key(practice: Path) -> None:
         line = footer_line(app)
         for shown in ("^l Lock", "f2 Privacy", "^p Commands", "^q Quit", "l Late", "e Edit"):
             assert shown in line
+        # With room, the full words: the short ones are for narrow terminals only.
+        for shown in ("n New note", "p Psych notes", "a Attachments", "c Case summary"):
+            assert shown in line
 
 
 async def test_help_lists_this_screens_keys_and_global_ones(practice: Path) -> None:
@@ -118,7 +121,9 @@ async def test_help_lists_this_screens_keys_and_global_ones(practice: Path) -> N
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         text = static_text(app.screen.query_one("#help-keys", Static))
-        for shown in ("Late", "Edit", "Psych notes", "Lock", "Privacy", "Search", "Quit", "^p"):
+        for shown in ("Late", "Edit", "Psych notes", "Attachments", "Case summary", "Lock", "^p"):
+            assert shown in text
+        for shown in ("Privacy", "Search", "Quit"):
             assert shown in text
         await pilot.press("escape")
         await pilot.pause()

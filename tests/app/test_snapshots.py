@@ -171,3 +171,15 @@ def test_snapshot_authorizations(practice: Path, snap_compare: Snap) -> None:
         await settle(pilot)
 
     assert snap_compare(app_for(practice), run_before=before, terminal_size=(80, 24))
+
+
+def test_readme_screenshot_is_the_checked_main_screen() -> None:
+    """The README's picture of the app is the client-list snapshot above, so it is the current
+    main screen whenever test_snapshot_client_list passes (a stale copy elsewhere could not be)."""
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    shown = "tests/app/__snapshots__/test_snapshots/test_snapshot_client_list.svg"
+    assert f"]({shown})" in readme
+    images = [line for line in readme.splitlines() if line.startswith("![")]
+    assert images == [f"![The client list]({shown})"]
+    assert (root / shown).is_file()

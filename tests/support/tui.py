@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
@@ -100,3 +101,14 @@ async def confirm_recovery_key(pilot: Pilot[None]) -> str:
     await pilot.press(*groups[first].lower(), "tab", *groups[second], "enter")
     await settle(pilot)
     return key
+
+
+def burst(app: ConfideApp, keys: list[str]) -> None:
+    """Keys as a terminal delivers a fast paste or typist: all queued before any is handled."""
+    driver = app._driver
+    assert driver is not None
+    for key in keys:
+        name = {" ": "space"}.get(key, key)
+        event = events.Key(name, "\t" if key == "tab" else key if len(key) == 1 else None)
+        event.set_sender(app)
+        driver.send_message(event)

@@ -109,6 +109,12 @@ class ConfideApp(App[None]):
         # The client list shows F3 in its footer; from any other screen it works the same.
         Binding("f3", "audit", "Audit log", show=False),
         Binding("f4", "practice", "Practice", show=False),
+        # Tab between fields in every form, safe when keys come in a burst (a paste, tmux, a
+        # fast typist): a plain Tab binding runs only after the key has gone through the
+        # field's own queue, so the letters after it were already in the first field. A
+        # priority binding runs in the app's queue, in order. No widget here types a Tab.
+        Binding("tab", "focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", "Previous field", show=False, priority=True),
     ]
 
     privacy: reactive[bool] = reactive(False, init=False)

@@ -60,16 +60,19 @@ def unlock(
     report: Callable[[Tidied], None],
     *,
     custodian: bool = False,
+    upgrading: Callable[[str], None] | None = None,
 ) -> Vault:
     """Finish an interrupted restore, hand what was done to `report`, then unlock.
 
     `report` runs before the passphrase is asked for, so what was done is shown even when
     the passphrase then turns out wrong. With `custodian`, `passphrase` gives the custodian
-    key and the vault opens in custodian mode (read-only for the clinical record).
+    key and the vault opens in custodian mode (read-only for the clinical record). `upgrading`
+    gets one line before a long schema upgrade (a search index rebuilt once after an update)
+    runs, so the face can say so.
     """
     from vault import Vault  # here, not at import: the app draws its lock screen first
 
     report(finish_interrupted_restore(folder))
     if custodian:
         return Vault.unlock_custodian(folder, passphrase())
-    return Vault.unlock(folder, passphrase())
+    return Vault.unlock(folder, passphrase(), on_upgrade=upgrading)

@@ -36,6 +36,9 @@ class Migration:
     version: int
     name: str
     apply: Callable[[Database], None]
+    # One line for the user before a migration that can take long (rebuilding an index over
+    # every note): without it, the first unlock after an upgrade looked hung for 9-30 s.
+    notice: str = ""
 
 
 def now_utc() -> str:
@@ -367,12 +370,18 @@ class Database:
 
     # -- migrations
 
-    def migrate(self, migrations: Sequence[Migration], table: str = "schema_migrations") -> int:
+    def migrate(
+        self,
+        migrations: Sequence[Migration],
+        table: str = "schema_migrations",
+        announce: Callable[[str], None] | None = None,
+    ) -> int:
         """Apply pending migrations in order, each in its own transaction. Returns the version.
 
         `table` records which were applied: the vault's schema uses `schema_migrations`; a layer
         keeping its own tables in this database (the backup catalog) passes its own, so its
-        version numbers never mix with the vault's."""
+        version numbers never mix with the vault's. `announce` is given a pending migration's
+        `notice` (each one once) before it runs."""
         _check_identifier(table)
         # Looked up first: even `CREATE TABLE IF NOT EXISTS` is a schema change to SQLite's
         # authorizer, which custodian mode refuses (restrict_writes), with nothing to migrate.
@@ -397,6 +406,8 @@ class Database:
         for migration in sorted(migrations, key=lambda m: m.version):
             if migration.version in applied:
                 continue
+            if migration.notice and announce is not None:
+                announce(migration.notice)
             with self.atomic():
                 migration.apply(self)
                 self.execute(

@@ -521,7 +521,11 @@ def _record_v12(db: Database) -> None:
     )
 
 
-RECORD_MIGRATIONS.append(Migration(12, "prefix indexes for short search prefixes", _record_v12))
+# Said before the rebuild starts (the CLI on stderr, the app on the lock screen).
+UPGRADING_SEARCH = "Upgrading the search index (once); this can take a minute on a large vault..."
+RECORD_MIGRATIONS.append(
+    Migration(12, "prefix indexes for short search prefixes", _record_v12, UPGRADING_SEARCH)
+)
 PNOTES_MIGRATIONS.append(
     Migration(
         3,
@@ -531,6 +535,7 @@ PNOTES_MIGRATIONS.append(
             if _has_prefixes(db, "pnotes_fts")
             else _external_fts_again(db, "pnotes_fts", "pnotes")
         ),
+        UPGRADING_SEARCH,
     )
 )
 # -- 13: people in a client's life (issue 15), named with their role, so a de-identified case

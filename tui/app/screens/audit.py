@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from textual import on
+from rich.text import Text
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -22,6 +23,7 @@ from vault.timefmt import local_day_start, local_time
 from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
 from ..widgets.safe import SafeInput, plain
+from ..widgets.tables import add_rows_fitting
 from .base import VaultScreen
 
 SHOWN = 500
@@ -71,6 +73,11 @@ class AuditScreen(VaultScreen):
         Binding("escape", "back", "Back"),
         Binding("ctrl+r", "clear_filters", "Clear filters"),
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        # The shown entries as cells, kept to lay them out again when the terminal resizes.
+        self._rows: list[tuple[Text, ...]] = []
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
@@ -169,18 +176,35 @@ class AuditScreen(VaultScreen):
             )
         status.set_class(not report.ok, "error")
         status.set_class(report.ok, "ok")
-        table = self.query_one("#audit", DataTable)
-        table.clear()
-        for entry in entries:
-            obj = object_text(entry.object_type, entry.object_id)
-            detail = detail_text(entry.detail)
-            # Text cells: details can hold labels and file names (markup, escapes).
-            table.add_row(
-                *map(
+        # Text cells: details can hold labels and file names (markup, escapes).
+        self._rows = [
+            tuple(
+                map(
                     plain,
-                    (str(entry.seq), local_time(entry.at), entry.action, obj, detail),
+                    (
+                        str(entry.seq),
+                        local_time(entry.at),
+                        entry.action,
+                        object_text(entry.object_type, entry.object_id),
+                        detail_text(entry.detail),
+                    ),
                 )
             )
+            for entry in entries
+        ]
+        self._fill()
+
+    def _fill(self) -> None:
+        """The rows, the Detail column wrapped when the terminal is too narrow for it."""
+        table = self.query_one("#audit", DataTable)
+        table.clear()
+        add_rows_fitting(
+            table, self._rows, table.size.width or self.app.size.width, wrapping=(3, 4)
+        )
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._rows:
+            self.call_after_refresh(self._fill)
 
     def _filters(self) -> tuple[int | None, str | None, str | None, str | None]:
         client = self.query_one("#audit-client", Select).value

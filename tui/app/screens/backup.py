@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from textual import on, work
+from rich.text import Text
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -39,6 +40,7 @@ from ...workflows.watch import drive_watcher
 from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
 from ..widgets.safe import SafeInput, plain
+from ..widgets.tables import add_rows_fitting
 from .base import VaultScreen
 from .modals import PassphraseModal
 
@@ -120,6 +122,11 @@ class BackupScreen(VaultScreen):
             super().__init__()
             self.result = result
 
+    def __init__(self) -> None:
+        super().__init__()
+        # The backups as cells, kept to lay them out again when the terminal resizes.
+        self._generations: list[tuple[Text, ...]] = []
+
     def compose(self) -> ComposeResult:
         yield SafeHeader()
         yield Static("", id="backup-summary", markup=False)
@@ -191,12 +198,10 @@ class BackupScreen(VaultScreen):
                     ),
                 )
             )
-        gens = self.query_one("#backup-generations", DataTable)
-        gens.clear()
         labels = {d.drive_id: d.label for d in drives}
-        for r in records:
-            gens.add_row(
-                *map(
+        self._generations = [
+            tuple(
+                map(
                     plain,
                     (
                         local_time(r.created_at),
@@ -209,6 +214,9 @@ class BackupScreen(VaultScreen):
                     ),
                 )
             )
+            for r in records
+        ]
+        self._fill_generations()
         verified = max(
             (r.verified_at for r in records if r.is_good and r.verified_at), default=None
         )
@@ -220,6 +228,18 @@ class BackupScreen(VaultScreen):
         if not drives:
             summary = NO_DRIVE
         self.query_one("#backup-summary", Static).update(plain(summary))
+
+    def _fill_generations(self) -> None:
+        """The backups, their times and file name wrapped when the terminal is narrow."""
+        gens = self.query_one("#backup-generations", DataTable)
+        gens.clear()
+        add_rows_fitting(
+            gens, self._generations, gens.size.width or self.app.size.width, wrapping=(0, 2, 6)
+        )
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._generations:
+            self.call_after_refresh(self._fill_generations)
 
     def show_progress(self, progress: BackupProgress) -> None:
         bar = self.query_one("#backup-progress", ProgressBar)

@@ -18,7 +18,7 @@ from ..widgets.safe import plain
 EXTRA_GLOBAL = [("^p", "All commands (backup, disposal, release...)")]
 _ACTIONS = {"Search": "search", "Lock": "lock", "Privacy": "toggle_privacy", "Help": "help"}
 _ACTIONS |= {"Quit": "quit"}
-HIDDEN_ACTIONS = {"help_quit", "focus_table", "focus_results"}
+HIDDEN_ACTIONS = {"help_quit", "focus_table", "focus_results", "focus_next", "focus_previous"}
 
 
 def key_rows(screen: Screen[object]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

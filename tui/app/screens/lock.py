@@ -181,8 +181,17 @@ class LockScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="unlock")
     def unlock(self, passphrase: str) -> Vault:
         return opening.unlock(
-            self.folder, lambda: passphrase, self._show_tidied, custodian=self.as_custodian
+            self.folder,
+            lambda: passphrase,
+            self._show_tidied,
+            custodian=self.as_custodian,
+            upgrading=self._show_upgrading,
         )
+
+    def _show_upgrading(self, line: str) -> None:
+        # From the unlock worker: a long schema upgrade is about to run; say so under the
+        # spinner instead of "Unlocking..." for what can be a minute.
+        self.app.call_from_thread(self.query_one("#lock-error", Static).update, line)
 
     def _show_tidied(self, tidied: Tidied) -> None:
         # Usually nothing: the app finished any interrupted restore when it started.

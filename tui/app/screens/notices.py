@@ -7,7 +7,8 @@ typed), and giving and signing recorded with the current template version.
 
 from __future__ import annotations
 
-from textual import on
+from rich.text import Text
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -20,6 +21,7 @@ from vault.disclosures.notice import NoticeState, NoticeStatus
 from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
 from ..widgets.safe import SafeInput, plain
+from ..widgets.tables import add_rows_fitting
 from .base import ReloadingScreen, written_outcome
 from .modals import ConfirmModal
 
@@ -46,6 +48,8 @@ class NoticesScreen(ReloadingScreen):
         self.statuses: list[NoticeStatus] = []
         self.show_every = False
         self._loaded = False
+        # The shown rows as cells, kept to lay them out again when the terminal resizes.
+        self._rows: list[tuple[Text, ...]] = []
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
@@ -53,10 +57,14 @@ class NoticesScreen(ReloadingScreen):
         with VerticalScroll(id="notice-body"):
             yield Static("", id="notice-template", classes="field-label", markup=False)
             yield DataTable(id="notice-clients", cursor_type="row", zebra_stripes=True)
-            yield Static("Selected client: notice given and signed", classes="field-label")
+            # The date format in the label: at 80 columns a placeholder holding it was cut
+            # ("signed YYYY-MM-D").
+            yield Static(
+                "Selected client: notice given and signed (YYYY-MM-DD)", classes="field-label"
+            )
             with Horizontal(classes="notice-row"):
-                yield SafeInput(id="notice-given", placeholder="given YYYY-MM-DD (today)")
-                yield SafeInput(id="notice-signed", placeholder="signed YYYY-MM-DD (not yet)")
+                yield SafeInput(id="notice-given", placeholder="given: today")
+                yield SafeInput(id="notice-signed", placeholder="signed: not yet")
                 yield Button("Record given", id="notice-give")
                 yield Button("Record signed", id="notice-ack")
             yield Static("Selected client: write the notice, ready to sign", classes="field-label")
@@ -97,24 +105,39 @@ class NoticesScreen(ReloadingScreen):
                 + ("Showing all (a: only those)." if self.show_every else "a: show all.")
             )
         )
-        table = self.query_one("#notice-clients", DataTable)
-        was = table.cursor_row
-        table.clear()
-        for s in self.statuses:
-            table.add_row(
+        self._rows = [
+            (
                 plain(f"C-{s.client_id:05d}"),
                 plain(self.capp.client_label_by_id(s.client_id)),
                 plain(s.state.value),
                 plain(s.describe()),
-                key=str(s.client_id),
             )
+            for s in self.statuses
+        ]
+        self._fill()
+        if not self.statuses:
+            self._status("Every active client has signed the current notice.")
+
+    def _fill(self) -> None:
+        """The rows, name and detail wrapped when the terminal is narrow (the detail ran off
+        the right edge at 80 columns)."""
+        table = self.query_one("#notice-clients", DataTable)
+        was = table.cursor_row
+        table.clear()
+        # Before the first layout the table's width is unknown: the screen's, less the
+        # scrollbar of the scrolling body around it.
+        width = table.size.width or self.app.size.width - 2
+        keys = [str(s.client_id) for s in self.statuses]
+        add_rows_fitting(table, self._rows, width, wrapping=(1, 3), keys=keys)
         # The app gives every DataTable 1fr; this one is as tall as its rows (at most 10, then
         # it scrolls inside) so that at 80x24 the rows below it stay in view.
         table.styles.height = min(max(table.row_count, 1), 10) + 2  # header, scrollbar
         if 0 <= was < table.row_count:
             table.move_cursor(row=was, animate=False)
-        if not self.statuses:
-            self._status("Every active client has signed the current notice.")
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._rows:
+            self.call_after_refresh(self._fill)
 
     def _selected(self) -> NoticeStatus:
         table = self.query_one("#notice-clients", DataTable)

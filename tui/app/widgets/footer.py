@@ -8,6 +8,8 @@ so the screen's first keys, Search, Help and Quit are always shown.
 
 from __future__ import annotations
 
+import dataclasses
+
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,6 +23,24 @@ OPTIONAL = {"lock": 100, "toggle_privacy": 101, "command_palette": 102}
 SCREEN_RANK = 10
 # Where the app's keys go, after the screen's: Quit last, as in most programs.
 APP_ORDER = ["search", "lock", "toggle_privacy", "help", "command_palette", "quit"]
+# Shorter words for a narrow terminal, used before any key is dropped: at 80 columns the
+# timeline could not show its attachments and case-summary keys. The help screen keeps the
+# full descriptions.
+SHORT = {
+    "New note": "New",
+    "New incident": "New",
+    "Psych notes": "Psych",
+    "Attachments": "Files",
+    "Case summary": "Summary",
+    "Clear filters": "Clear",
+    "Back up now": "Back up",
+    "Verify all": "Verify",
+    "Dispose selected": "Dispose",
+    "Revoke selected": "Revoke",
+    "Notice sent": "Sent",
+    "Redact more": "Redact",
+    "Close (locks)": "Close",
+}
 
 
 def _action(binding: Binding) -> str:
@@ -30,6 +50,18 @@ def _action(binding: Binding) -> str:
 def item_width(key_display: str, description: str) -> int:
     """Cells a compact footer key takes: `key description` and one space after it."""
     return len(key_display) + 1 + len(description) + 1
+
+
+# (rank, place in the bindings, binding, enabled, tooltip)
+Item = tuple[int, int, Binding, bool, str]
+
+
+def short_binding(binding: Binding) -> Binding:
+    """`binding` with its short description, when it has one."""
+    short = SHORT.get(binding.description)
+    if short is None:
+        return binding
+    return dataclasses.replace(binding, description=short)
 
 
 class AppFooter(Footer):
@@ -45,8 +77,8 @@ class AppFooter(Footer):
     def shown_keys(self, width: int) -> list[tuple[Binding, bool, str]]:
         """The keys that fit in `width` cells, in display order (the screen's keys first)."""
         seen: set[str] = set()
-        items: list[tuple[int, int, Binding, bool, str]] = []
-        app_items: list[tuple[int, int, Binding, bool, str]] = []
+        items: list[Item] = []
+        app_items: list[Item] = []
         for index, (node, binding, enabled, tooltip) in enumerate(
             self.screen.active_bindings.values()
         ):
@@ -65,20 +97,29 @@ class AppFooter(Footer):
         ordered = items + sorted(
             app_items, key=lambda i: (place.get(_action(i[2]), len(APP_ORDER)), i[1])
         )
+        # The last key needs no space after it.
+        room = width + 1
+        kept = self._fit(ordered, room)
+        if any(item[0] < min(OPTIONAL.values()) for item in ordered if item not in kept):
+            # A screen key would go: shorter words first (n New, a Files...), then drop.
+            kept = self._fit([(r, i, short_binding(b), e, t) for r, i, b, e, t in ordered], room)
+        return [(binding, enabled, tooltip) for _, _, binding, enabled, tooltip in kept]
+
+    def _fit(self, ordered: list[Item], room: int) -> list[Item]:
+        """`ordered` less its least important keys until it fits `room` cells: optional app
+        keys, then the screen's last keys; help, quit and search always stay."""
+        kept = list(ordered)
         widths = {
             id(item[2]): item_width(self.app.get_key_display(item[2]), item[2].description)
-            for item in ordered
+            for item in kept
         }
         total = sum(widths.values())
-        # Drop from the least important: optional app keys, then the screen's last keys.
-        for item in sorted(ordered, key=lambda i: (-i[0], -i[1])):
-            if total <= width:
+        for item in sorted(kept, key=lambda i: (-i[0], -i[1])):
+            if total <= room or item[0] < SCREEN_RANK:
                 break
-            if item[0] < SCREEN_RANK:
-                break  # help, quit and search always stay
-            ordered.remove(item)
+            kept.remove(item)
             total -= widths[id(item[2])]
-        return [(binding, enabled, tooltip) for _, _, binding, enabled, tooltip in ordered]
+        return kept
 
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:

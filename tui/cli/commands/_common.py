@@ -54,7 +54,11 @@ def unlocked(ctx: Context) -> Iterator[Vault]:
     from ...workflows.unlock import unlock
 
     vault = unlock(
-        ctx.folder, ctx.secrets.passphrase, partial(show_tidied, ctx), custodian=ctx.custodian
+        ctx.folder,
+        ctx.secrets.passphrase,
+        partial(show_tidied, ctx),
+        custodian=ctx.custodian,
+        upgrading=ctx.out.info,
     )
     if ctx.custodian:
         ctx.out.info("Custodian mode: the record is read-only; every access is audited.")

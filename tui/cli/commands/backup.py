@@ -472,6 +472,7 @@ def cmd_watch(args: argparse.Namespace, ctx: Context) -> None:
                 ctx.folder,
                 partial(ctx.secrets.passphrase, "Backup drive connected. Passphrase: "),
                 partial(show_tidied, ctx),
+                upgrading=ctx.out.info,
             )
         finally:
             ctx.secrets.forget()
