@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable
-
 from tests.support.tui import app_for, make_practice, settle, unlock
 from tui.app.screens.audit import AuditScreen
 from tui.app.screens.editor import NoteEditorScreen
+from tui.app.widgets.row_list import RowList
 
 
 async def test_f3_opens_the_audit_log_from_a_note_and_escape_returns(tmp_path: Path) -> None:
@@ -17,7 +16,7 @@ async def test_f3_opens_the_audit_log_from_a_note_and_escape_returns(tmp_path: P
     app = app_for(folder)
     async with app.run_test(size=(80, 24)) as pilot:
         await unlock(pilot)
-        app.screen.query_one("#clients", DataTable).focus()
+        app.screen.query_one("#clients", RowList).focus()
         await pilot.press("enter")
         await settle(pilot)
         await pilot.press("enter")

@@ -24,6 +24,7 @@ from tui.app.screens.lock import CreateVaultScreen, LockScreen, RecoveryKeyScree
 from tui.app.screens.modals import ChoiceModal, ConfirmModal
 from tui.app.screens.timeline import TimelineScreen
 from tui.app.widgets.flag_text_area import FlagTextArea
+from tui.app.widgets.row_list import RowList
 from vault import TEST_PRESET, EntryType, OmitCategory, OmitSpan, Vault
 
 
@@ -43,7 +44,7 @@ async def test_unlock_opens_client_list_sorted_by_last_service(practice: Path) -
         assert isinstance(app.screen, LockScreen)
         await unlock(pilot)
         assert isinstance(app.screen, ClientListScreen)
-        dates = table_column(app.screen.query_one("#clients", DataTable), 2)
+        dates = app.screen.query_one("#clients", RowList).column(2)
         assert len(dates) == 8
         assert dates == sorted(dates, reverse=True)
 
@@ -117,9 +118,9 @@ async def test_filter_as_you_type(practice: Path) -> None:
     app = app_for(practice)
     async with app.run_test() as pilot:
         await unlock(pilot)
-        table = app.screen.query_one("#clients", DataTable)
+        table = app.screen.query_one("#clients", RowList)
         await pilot.press("h", "a", "z")
-        assert table_column(table, 0) == ["Hazel Fictive"]
+        assert table.column(0) == ["Hazel Fictive"]
         await pilot.press("q")
         assert table.row_count == 0
         assert "No client matches" in static_text(app.screen.query_one("#client-count", Static))
@@ -430,12 +431,12 @@ async def test_big_practice_list_is_capped_and_filter_finds_the_rest(tmp_path: P
     app = app_for(folder)
     async with app.run_test() as pilot:
         await unlock(pilot)
-        table = app.screen.query_one("#clients", DataTable)
+        table = app.screen.query_one("#clients", RowList)
         assert table.row_count == 60
         assert "60 most recent of 65" in static_text(app.screen.query_one("#client-count", Static))
         app.screen.query_one("#filter", Input).value = "Fakeley 64"
         await pilot.pause()
-        assert table_column(table, 0) == ["Pepper Fakeley 64"]
+        assert table.column(0) == ["Pepper Fakeley 64"]
 
 
 async def test_sign_confirmation_answers_to_y_and_n(practice: Path) -> None:

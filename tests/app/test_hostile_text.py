@@ -30,6 +30,7 @@ from tui.app.screens.pnotes import PsychotherapyScreen
 from tui.app.screens.release import AuthorizationsScreen, ReleaseScreen
 from tui.app.screens.search import SearchScreen
 from tui.app.screens.timeline import TimelineScreen
+from tui.app.widgets.row_list import RowList
 from tui.app.widgets.safe import SafeTextArea, visible
 from vault import TEST_PRESET, SessionInfo, Vault
 from vault.retention.policies import add_policy, set_client_policy
@@ -165,6 +166,14 @@ def cell_texts(table: DataTable[object]) -> Iterator[tuple[str, str]]:
             yield held, renderable.plain
 
 
+def row_list_lines(rows: RowList) -> Iterator[tuple[str, str]]:
+    """(what the cell holds, the line it is drawn on) for every cell of `rows` on screen."""
+    for row in range(rows.row_count):
+        line = rows.render_line(row + 1 - rows.scroll_offset.y).text
+        for held in rows.cells(row):
+            yield held, line
+
+
 def assert_tables_literal(app: ConfideApp) -> list[str]:
     """Every cell of every table on screen draws exactly its text, controls as symbols."""
     cells = []
@@ -172,6 +181,11 @@ def assert_tables_literal(app: ConfideApp) -> list[str]:
         for held, drawn in cell_texts(table):
             assert drawn == visible(held), f"cell {held!r} drawn as {drawn!r}"
             cells.append(drawn)
+    for rows in app.screen.query(RowList):
+        for held, line in row_list_lines(rows):
+            # A cell wider than its column is cut with an ellipsis: its start is drawn as is.
+            assert visible(held)[:15] in line, f"cell {held!r} drawn as {line!r}"
+            cells.append(visible(held))
     return cells
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable
 
 from tests.support.tui import app_for, make_practice, settle, unlock
+from tui.app.widgets.row_list import RowList
 
 
 @pytest.mark.parametrize("action", ["action_release", "action_authorizations"])
@@ -17,8 +17,8 @@ async def test_f2_on_release_and_authorizations_hides_the_name(tmp_path: Path, a
     app = app_for(folder)
     async with app.run_test(size=(80, 24)) as pilot:
         await unlock(pilot)
-        table = app.screen.query_one("#clients", DataTable)
-        name = str(table.get_row_at(0)[0])
+        table = app.screen.query_one("#clients", RowList)
+        name = table.cells(0)[0]
         getattr(app, action)()
         await settle(pilot)
         screen = app.screen

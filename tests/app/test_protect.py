@@ -28,6 +28,7 @@ from tui.app.screens.pnotes import PsychotherapyScreen
 from tui.app.screens.search import NoteSearchProvider, SearchScreen
 from tui.app.screens.timeline import TimelineScreen
 from tui.app.widgets.flag_text_area import FlagTextArea
+from tui.app.widgets.row_list import RowList
 from vault import Vault
 
 
@@ -158,7 +159,7 @@ async def test_privacy_mode_initials_and_hidden_flags(practice: Path) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await unlock(pilot)
         await pilot.press("f2")
-        names = table_column(app.screen.query_one("#clients", DataTable), 0)
+        names = app.screen.query_one("#clients", RowList).column(0)
         assert "Hazel Fictive" not in names and "H.F." in names
         vault_hit = None
         await pilot.press("ctrl+f")

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Input
 from tests.support.tui import app_for, make_empty, make_practice, settle, unlock
 from tui.app.screens.clients import ClientListScreen
 from tui.app.screens.release import AuthorizationsScreen, ReleaseScreen
+from tui.app.widgets.row_list import RowList
 
 
 async def test_release_from_client_list_uses_highlighted_client(tmp_path: Path) -> None:
@@ -21,9 +22,9 @@ async def test_release_from_client_list_uses_highlighted_client(tmp_path: Path) 
         await unlock(pilot)
         home = app.screen
         assert isinstance(home, ClientListScreen)
-        table = home.query_one("#clients", DataTable)
+        table = home.query_one("#clients", RowList)
         table.move_cursor(row=2)
-        wanted = str(table.get_row_at(2)[0])
+        wanted = table.cells(2)[0]
         app.action_release()
         await settle(pilot)
         assert isinstance(app.screen, ReleaseScreen)
@@ -57,7 +58,7 @@ async def test_back_from_a_client_and_a_note_keeps_the_cursor(tmp_path: Path) ->
     async with app.run_test(size=(80, 24)) as pilot:
         await unlock(pilot)
         home = app.screen
-        clients = home.query_one("#clients", DataTable)
+        clients = home.query_one("#clients", RowList)
         clients.focus()
         await pilot.press("down", "down", "down")
         await pilot.press("enter")
@@ -72,7 +73,7 @@ async def test_back_from_a_client_and_a_note_keeps_the_cursor(tmp_path: Path) ->
         assert app.screen is timeline and notes.cursor_row == 2
         await pilot.press("escape")
         await settle(pilot)
-        assert app.screen is home and clients.cursor_row == 3
+        assert app.screen is home and clients.cursor == 3
 
 
 @pytest.mark.parametrize("action", ["action_release", "action_authorizations"])

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from textual import events
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 from textual.widgets.text_area import Selection
 
 from tests.support import REPO
@@ -18,6 +18,7 @@ from tests.support.tui import PASSPHRASE, app_for, make_empty, settle, static_te
 from tui.app.screens.clients import ClientListScreen
 from tui.app.screens.editor import NoteEditorScreen
 from tui.app.widgets.flag_text_area import FlagTextArea
+from tui.app.widgets.row_list import RowList
 from tui.app.widgets.safe import visible
 from vault import OmitCategory, OmitSpan, Vault
 
@@ -184,7 +185,7 @@ async def test_markup_in_client_name_and_search_is_literal(tmp_path: Path) -> No
     async with app.run_test(size=(100, 30)) as pilot:
         await unlock(pilot)
         assert isinstance(app.screen, ClientListScreen)
-        names = [str(app.screen.query_one("#clients", DataTable).get_row_at(0)[0])]
+        names = [app.screen.query_one("#clients", RowList).cells(0)[0]]
         assert names == ["[red]Evil[/red] Name"]
         await pilot.press("ctrl+f")
         await pilot.press(*"zebra")

@@ -441,3 +441,37 @@ def test_an_ordinary_unlock_leaves_the_key_file_alone_until_lock(vault_dir: Path
     shutil.copy2(old_copy, vault_dir / RECORD_DB)  # the same old copy, put back again
     with Vault.unlock(vault_dir, PASSPHRASE) as again:
         assert [w.kind for w in again.rollback_warnings] == ["record_db_older"]
+
+
+def test_what_a_rollback_can_erase_of_a_read_only_command_killed_before_lock(
+    vault_dir: Path,
+) -> None:
+    """The anchor of a read-only command moves at lock only (speed brief, issue 13): a command
+    killed between unlock and lock leaves its unlock and view entries past the anchor, so a
+    record.db put back from just before it erases them unseen (the window docs/ARCHITECTURE.md
+    accepts: routine entries of a session that never locked). A command that reached lock is
+    protected: the same rollback is reported."""
+    vault, _ = Vault.create(vault_dir, PASSPHRASE, TEST_PRESET)
+    vault.clients.add("Orla Examplewood")
+    vault.lock()
+    old_copy = vault_dir.parent / "record.db.before-the-command"
+    shutil.copy2(vault_dir / RECORD_DB, old_copy)
+
+    killed = Vault.unlock(vault_dir, PASSPHRASE)
+    killed.clients.list()
+    killed.search("Orla")
+    killed._abandon()  # noqa: SLF001 - a kill -9: no LOCK entry, the anchor did not move
+    shutil.copy2(old_copy, vault_dir / RECORD_DB)  # the attacker's copy from before it
+    with Vault.unlock(vault_dir, PASSPHRASE) as v:
+        assert v.rollback_warnings == []  # accepted: only that session's routine entries
+        assert "search" not in _actions(v)
+        assert v.audit.verify().ok
+
+    shutil.copy2(vault_dir / RECORD_DB, old_copy)
+    finished = Vault.unlock(vault_dir, PASSPHRASE)
+    finished.clients.list()
+    finished.search("Orla")
+    finished.lock()  # the command ends normally: its entries are anchored
+    shutil.copy2(old_copy, vault_dir / RECORD_DB)
+    with Vault.unlock(vault_dir, PASSPHRASE) as v:
+        assert [w.kind for w in v.rollback_warnings] == ["record_db_older"]

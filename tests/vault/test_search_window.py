@@ -33,3 +33,26 @@ def test_under_the_window_every_match_is_ranked_with_snippets(vault: Vault) -> N
     hits = vault.search("insom*")
     assert len(hits) == 6 and hits[0].note_id == best
     assert [t for t, match in hits[0].snippet if match][0].lower().startswith("insomnia")
+
+
+def test_short_prefixes_are_listed_newest_first(vault: Vault) -> None:
+    """A query of short prefixes only (`an*`: nearly every note) lists the newest matches first,
+    unranked: bm25 would first count every matching note in the vault (issue 14). One more
+    letter, or a whole word beside the prefix, ranks again."""
+    client = vault.clients.add("Linden Examplar").id
+    best = vault.notes.create(client, body="anxious, anxious, anxiety and more anxiety").id
+    newer = [vault.notes.create(client, body=f"an early answer, note {i}").id for i in range(3)]
+    vault.notes.create(client, body="nothing about it")
+    hits = vault.search("an*", limit=2)
+    assert [h.note_id for h in hits] == [newer[2], newer[1]]
+    assert {h.score for h in hits} == {0.0}
+    assert all(h.snippet_text for h in hits)
+    # The same in privacy mode, through the two indexes it reads.
+    flagged = vault.notes.create(client, body="an answer {{omit:other}}anxious{{/omit}}").id
+    open_hits = vault.search("an*", limit=3, include_flagged=False)
+    assert [h.note_id for h in open_hits] == [flagged, newer[2], newer[1]]
+    # Four letters: ranked (the note that says it most first), as is a word beside a prefix.
+    assert vault.search("anxi*")[0].note_id == best
+    assert vault.search("an* anxiety")[0].note_id == best
+    assert search_module.newest_first("ins* par*")
+    assert not search_module.newest_first("insom*") and not search_module.newest_first("an")

@@ -14,23 +14,33 @@ SNIPPET_OPEN, SNIPPET_CLOSE = "\ue000", "\ue001"
 _TERM = re.compile(r"[\w][\w'\-]*\*?", re.UNICODE)
 
 
+def _terms(query: str) -> list[tuple[str, bool]]:
+    """(word, is a prefix) for each word of what a person typed."""
+    if len(query) > MAX_QUERY_CHARS:
+        raise UsageError(f"search is longer than {MAX_QUERY_CHARS} characters")
+    terms: list[tuple[str, bool]] = []
+    for raw in _TERM.findall(query):
+        word = raw.rstrip("*").replace('"', "")
+        if word:
+            terms.append((word, raw.endswith("*")))
+    if not terms:
+        raise UsageError("search for at least one word")
+    return terms
+
+
 def build_match(query: str) -> str:
     """Turn what a person typed into an FTS5 expression: every word must match, in any order.
 
     Each word is quoted, so FTS syntax (AND, NEAR, quotes, colons) in the query is just text.
     A trailing * keeps its meaning as a prefix search.
     """
-    if len(query) > MAX_QUERY_CHARS:
-        raise UsageError(f"search is longer than {MAX_QUERY_CHARS} characters")
-    terms: list[str] = []
-    for raw in _TERM.findall(query):
-        prefix = raw.endswith("*")
-        word = raw.rstrip("*").replace('"', "")
-        if word:
-            terms.append(f'"{word}"' + ("*" if prefix else ""))
-    if not terms:
-        raise UsageError("search for at least one word")
-    return " ".join(terms)
+    return " ".join(f'"{word}"' + ("*" if prefix else "") for word, prefix in _terms(query))
+
+
+def newest_first(query: str) -> bool:
+    """Whether `query` is listed newest first rather than ranked: every word of it is a prefix
+    of at most SHORT_PREFIX characters (`an*`, `ins* par*`)."""
+    return all(prefix and len(word) <= SHORT_PREFIX for word, prefix in _terms(query))
 
 
 def split_snippet(snippet: str) -> tuple[tuple[str, bool], ...]:
@@ -46,6 +56,15 @@ def split_snippet(snippet: str) -> tuple[tuple[str, bool], ...]:
 # a 50,000-note practice took 30-70 ms to rank in full, past the 20 ms goal; the newest 5,000
 # take a few ms, and for a word that common the recent notes are the ones a clinician wants.
 RANK_WINDOW = 5000
+
+# A query made only of prefixes this short (the prefix index's longest, `prefix='2 3'` in
+# storage/schema.py) is listed newest first, not ranked. bm25() first counts every note that
+# matches each term, for its weight: `an*` or `th*` match nearly every note, and that count
+# alone took 5 ms of CPU at 200,000 notes (growing with the vault) before the window was
+# ranked (3 ms more): short prefixes missed 20 ms at p95 (bench/README.md). Newest first takes
+# 0.05 ms at any size, and a relevance over "every word starting with an" means little; one
+# more letter (`anxi*`) or a whole word ranks again.
+SHORT_PREFIX = 3
 
 
 # Privacy mode (include_flagged=False) matches what a flagged note's body says outside its
@@ -63,21 +82,37 @@ _OPEN_TOP = (
     "FROM notes_open_fts WHERE notes_open_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2)"
     ") ORDER BY score, id DESC LIMIT ?3"
 )
+_OPEN_NEWEST = (
+    "SELECT id, 0.0 AS score FROM ("
+    "SELECT * FROM (SELECT rowid AS id FROM notes_fts WHERE notes_fts MATCH ?1 "
+    "AND rowid NOT IN (SELECT id FROM notes_open_fts_docsize) ORDER BY rowid DESC LIMIT ?2) "
+    "UNION ALL SELECT * FROM (SELECT rowid AS id FROM notes_open_fts "
+    "WHERE notes_open_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2)"
+    ") ORDER BY id DESC LIMIT ?2"
+)
 
 
 def search_notes(
     db: Database, query: str, limit: int = 50, include_flagged: bool = True
 ) -> list[SearchHit]:
     match = build_match(query)
+    recent = newest_first(query)
     if not include_flagged:
-        return _search_open(db, match, limit)
+        return _search_open(db, match, limit, recent)
     # Step 1 ranks using the index alone (no joins, no snippets); FTS5 walks the matches newest
-    # first and stops after the window.
-    top = db.query(
-        "SELECT id, score FROM (SELECT rowid AS id, bm25(notes_fts) AS score FROM notes_fts "
-        "WHERE notes_fts MATCH ? ORDER BY rowid DESC LIMIT ?) ORDER BY score, id DESC LIMIT ?",
-        (match, RANK_WINDOW, limit),
-    )
+    # first and stops after the window. Short prefixes only: the newest matches, score 0.
+    if recent:
+        top = db.query(
+            "SELECT rowid AS id, 0.0 AS score FROM notes_fts WHERE notes_fts MATCH ? "
+            "ORDER BY rowid DESC LIMIT ?",
+            (match, limit),
+        )
+    else:
+        top = db.query(
+            "SELECT id, score FROM (SELECT rowid AS id, bm25(notes_fts) AS score FROM notes_fts "
+            "WHERE notes_fts MATCH ? ORDER BY rowid DESC LIMIT ?) ORDER BY score, id DESC LIMIT ?",
+            (match, RANK_WINDOW, limit),
+        )
     if not top:
         return []
     scores = {int(r["id"]): float(r["score"]) for r in top}
@@ -111,8 +146,11 @@ def search_notes(
     ]
 
 
-def _search_open(db: Database, match: str, limit: int) -> list[SearchHit]:
-    top = db.query(_OPEN_TOP, (match, max(1, RANK_WINDOW // 2), limit))
+def _search_open(db: Database, match: str, limit: int, recent: bool) -> list[SearchHit]:
+    if recent:
+        top = db.query(_OPEN_NEWEST, (match, limit))
+    else:
+        top = db.query(_OPEN_TOP, (match, max(1, RANK_WINDOW // 2), limit))
     if not top:
         return []
     scores = {int(r["id"]): float(r["score"]) for r in top}

@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, Select, Static
+from textual.widgets import Button, Input, Select, Static
 
 from vault import Client, ClientStatus, ConfideError, LockedError, UsageError
 
 from ...workflows.retention import DEFAULT_POLICY, policy_choices
 from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
+from ..widgets.row_list import RowList
 from ..widgets.safe import SafeInput, plain
 from .base import Location, ReloadingScreen
 
@@ -26,6 +27,14 @@ if TYPE_CHECKING:
     from ..app import ConfideApp
 
 MAX_ROWS = 60
+# (label, width): the name cut at 32 cells, the others as wide as their widest cell; the four
+# fit 80 columns (about 70 cells with padding).
+COLUMNS: list[tuple[str, int | None]] = [
+    ("Client", 32),
+    ("ID", None),
+    ("Last service", None),
+    ("Status", None),
+]
 
 
 class ClientListScreen(ReloadingScreen):
@@ -36,21 +45,20 @@ class ClientListScreen(ReloadingScreen):
         Binding("down", "focus_table", "Clients", show=False),
         Binding("f3", "app.audit", "Audit log"),
     ]
+    # The count is always one line, so its text changes without a layout pass (issue 14).
+    DEFAULT_CSS = """
+    ClientListScreen #client-count { height: 1; }
+    """
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
         yield SafeInput(placeholder="Filter clients: type part of a name", id="filter")
-        yield DataTable(id="clients", cursor_type="row", zebra_stripes=True)
+        yield RowList(COLUMNS, id="clients")
         yield Static("", id="client-count", markup=False)
         yield AppFooter()
 
     def on_mount(self) -> None:
         self.title = "Clients"
-        table = self.query_one("#clients", DataTable)
-        table.add_column("Client", key="name", width=32)
-        table.add_column("ID", key="id")
-        table.add_column("Last service", key="last")
-        table.add_column("Status", key="status")
         self.reload()
         self.query_one("#filter", Input).focus()
 
@@ -63,39 +71,40 @@ class ClientListScreen(ReloadingScreen):
         except ConfideError as e:
             self.show_error(e)
             return
-        table = self.query_one("#clients", DataTable)
-        # Back from a client (or a privacy toggle) the cursor stays on the same client;
-        # clear() alone would send it to the top of the list.
+        # Back from a client (or a privacy toggle) the cursor stays on the same client; a new
+        # filter puts its best match on top.
         was = self.highlighted_client() if keep_cursor else None
-        table.clear()
-        # A table measures every cell it holds, so a big practice shows the most recently
-        # seen clients and the filter finds the rest.
-        for client in clients:
-            # Text cells: a str cell is parsed as markup (a name with "[/]" crashed the app).
-            table.add_row(
-                plain(self.capp.client_label(client)),
-                plain(client.record_id),
-                plain(client.last_service_date or "-"),
-                plain(client.status.value),
-                key=str(client.id),
-            )
-        if was is not None and str(was) in table.rows:
-            table.move_cursor(row=table.get_row_index(str(was)), animate=False)
-        count = self.query_one("#client-count", Static)
+        # One line per client, laid out once: a keystroke redraws about 34 strips where the
+        # DataTable re-rendered every visible cell (issue 14). Cells are Text (plain()): a name
+        # with "[/]" or an escape code is shown as typed.
+        self.query_one("#clients", RowList).set_rows(
+            [
+                (
+                    str(client.id),
+                    (
+                        plain(self.capp.client_label(client)),
+                        plain(client.record_id),
+                        plain(client.last_service_date or "-"),
+                        plain(client.status.value),
+                    ),
+                )
+                for client in clients
+            ],
+            cursor_key=None if was is None else str(was),
+        )
         if total > MAX_ROWS:
-            count.update(
-                f"Showing the {MAX_ROWS} most recent of {total} clients: "
-                "type to filter. Enter opens, ctrl+n adds."
-            )
+            message = f"{MAX_ROWS} most recent of {total} clients: type to filter; enter opens"
         elif clients:
-            count.update(
+            message = (
                 f"{len(clients)} client{'s' if len(clients) != 1 else ''}"
                 " - enter opens, ctrl+n adds"
             )
         elif text.strip():
-            count.update("No client matches that filter.")
+            message = "No client matches that filter."
         else:
-            count.update("No clients yet. Press ctrl+n to add your first client.")
+            message = "No clients yet. Press ctrl+n to add your first client."
+        # One line, always (every message fits 80 columns): no layout pass per keystroke.
+        self.query_one("#client-count", Static).update(message, layout=False)
 
     @on(Input.Changed, "#filter")
     def filter_changed(self) -> None:
@@ -103,27 +112,22 @@ class ClientListScreen(ReloadingScreen):
 
     @on(Input.Submitted, "#filter")
     def open_first(self) -> None:
-        table = self.query_one("#clients", DataTable)
-        if table.row_count:
-            self.open_row(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        self.open_row(self.query_one("#clients", RowList).cursor_key)
 
-    @on(DataTable.RowSelected, "#clients")
-    def row_selected(self, event: DataTable.RowSelected) -> None:
-        self.open_row(event.row_key.value)
+    @on(RowList.Selected, "#clients")
+    def row_selected(self, event: RowList.Selected) -> None:
+        self.open_row(event.key)
 
     def open_row(self, key: str | None) -> None:
         if key is not None:
             self.capp.open_client(int(key))
 
     def action_focus_table(self) -> None:
-        self.query_one("#clients", DataTable).focus()
+        self.query_one("#clients", RowList).focus()
 
     def highlighted_client(self) -> int | None:
         """The client under the list's cursor (what enter would open), if any."""
-        table = self.query_one("#clients", DataTable)
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        key = self.query_one("#clients", RowList).cursor_key
         return int(key) if key is not None else None
 
     def action_add_client(self) -> None:
