@@ -11,13 +11,12 @@ finished by `process_pending_purges` when it is next mounted (`purge_on_mount` p
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from vault import Vault
-from vault.crypto.forensics import PAGE_SIZE, SLICE_PAGES, cbc_stream
+from vault.crypto.forensics import PAGE_SIZE, cbc_stream
 from vault.crypto.keyslots import KeyName, derive_subkey, wipe_keys
 from vault.crypto.secret import SecretBytes
 from vault.errors import ConfideError, StorageError, UsageError
@@ -25,7 +24,14 @@ from vault.retention.types import BackupCopy
 from vault.storage import fsutil
 
 from . import medium
-from .archive import ArchiveHeader, ArchiveKeys, read_archive, read_header, skeleton_digest
+from .archive import (
+    CHUNK_SIZE,
+    ArchiveHeader,
+    ArchiveKeys,
+    iter_archive,
+    read_header,
+    skeleton_digest,
+)
 from .catalog import BackupRecord, Catalog
 from .drives import PARTIAL, SUFFIX, backup_dir, marker_authentic, read_marker
 from .errors import ForeignBackupError, UntrustedBackupError
@@ -33,7 +39,7 @@ from .keys import secret_keys_for
 from .removal import destroy, finish_removals
 from .removal import drive_root as _drive_root
 from .watch import WatchEvent
-from .write import SECTIONS, run_backup
+from .write import run_backup
 
 # Archives in these states may still exist on a drive; the others were already removed.
 # 'removing': its destruction was interrupted, so the file may still be whole.
@@ -219,39 +225,55 @@ class DisposalBackups:
         keys_for: Callable[[ArchiveHeader], ArchiveKeys],
         keys: Mapping[KeyName, SecretBytes],
     ) -> Iterator[bytes]:
-        sections: dict[str, io.BytesIO] = {}
-
-        def sink(name: str) -> Callable[[bytes], None] | None:
-            buffer = sections[name] = io.BytesIO()
-
-            def write(data: bytes) -> None:
-                buffer.write(data)
-
-            return write
-
+        """The archive's database pages, decrypted as its chunks arrive (`iter_archive`): one
+        chunk and one slice of pages in memory, whatever the archive's size. Each chunk was
+        authenticated by AES-GCM before it is decrypted; the manifest is checked after the
+        last one, so a damaged or cut archive still raises (`ConfideError`) at its end."""
         # A FIFO or device planted in place of an archive would block open() forever.
         if path.is_symlink() or not path.is_file():
             raise UsageError(
                 f"{path} is not a backup file (a link, folder or device is in its "
                 "place); verification cannot read it"
             )
-        try:
-            with fsutil.storage_errors(f"cannot read {path}"), open(path, "rb") as source:
-                read_archive(source, keys_for, name=path.name, sink=sink)
-            for name in (*SECTIONS, *(s + ".pages" for s in SECTIONS)):
-                # Format 3: an incremental's pages, page-aligned like a whole database.
-                data = sections[name].getvalue() if name in sections else b""
-                key_name = _SECTION_KEYS.get(name.removesuffix(".pages"))
-                if key_name is None or key_name not in keys or len(data) < PAGE_SIZE:
+        step = CHUNK_SIZE  # a whole number of pages: one chunk's worth decrypted at a time
+        with fsutil.storage_errors(f"cannot read {path}"), open(path, "rb") as source:
+            pending = bytearray()  # the section's bytes not yet decrypted: under two chunks
+            key: bytes | None = None
+            current: str | None = None
+            for name, plain in iter_archive(source, keys_for, name=path.name):
+                if name != current:
+                    # A new section: the last one's whole pages first (a trailing partial
+                    # page is no page).
+                    if key is not None:
+                        yield from _decrypt_whole_pages(pending, key, PAGE_SIZE)
+                    pending.clear()
+                    current = name
+                    # Format 3: an incremental's pages, page-aligned like a whole database.
+                    key_name = _SECTION_KEYS.get(name.removesuffix(".pages"))
+                    secret = None if key_name is None else keys.get(key_name)
+                    key = None if secret is None else secret.reveal()
+                if key is None or not plain:
                     continue
-                # The archive's AES-GCM already authenticated these bytes: decrypt the pages as
-                # one CBC stream per slice (every page's content but its first 16 bytes).
-                key = keys[key_name].reveal()
-                step = SLICE_PAGES * PAGE_SIZE
-                for start in range(0, len(data) - len(data) % PAGE_SIZE, step):
-                    yield cbc_stream(data[start : start + step], key)
-        finally:
-            sections.clear()
+                pending += plain
+                if len(pending) >= step:
+                    yield from _decrypt_whole_pages(pending, key, step)
+            if key is not None:
+                yield from _decrypt_whole_pages(pending, key, PAGE_SIZE)
+
+
+def _decrypt_whole_pages(pending: bytearray, key: bytes, unit: int) -> Iterator[bytes]:
+    """Decrypt and drop the leading whole `unit`s of `pending` (page-aligned from the start of
+    its section, so every page but its first 16 bytes decrypts as one CBC stream)."""
+    cut = len(pending) - len(pending) % unit
+    if cut < PAGE_SIZE:
+        return
+    view = memoryview(pending)
+    try:
+        plain = cbc_stream(view[:cut], key)
+    finally:
+        view.release()
+    del pending[:cut]
+    yield plain
 
 
 def _is_catalogued_archive(

@@ -52,16 +52,20 @@ def decrypt_page(page: bytes, pgno: int, key: bytes, mac_key: bytes) -> tuple[bo
     return hmac.compare_digest(mac, expected), plain
 
 
-def cbc_stream(data: bytes, key: bytes) -> bytes:
+def cbc_stream(data: bytes | bytearray | memoryview, key: bytes) -> bytes:
     """Decrypt a whole buffer as one CBC stream (zero IV).
 
     CBC decryption only needs the previous ciphertext block, so every 16-byte block of any page
     that lies at this alignment decrypts correctly, wherever the page sits on a raw disk, except
     each page's first block. An examiner's shortcut: one pass per key and alignment.
     """
-    usable = len(data) - len(data) % 16
+    view = memoryview(data)  # bytes or a bytearray's view: no copy of the input
+    usable = len(view) - len(view) % 16
     decryptor = Cipher(algorithms.AES(key), modes.CBC(b"\0" * 16)).decryptor()
-    return decryptor.update(data[:usable]) + decryptor.finalize()
+    try:
+        return decryptor.update(view[:usable]) + decryptor.finalize()
+    finally:
+        view.release()
 
 
 @dataclass
@@ -188,14 +192,26 @@ def decrypts_under(path: Path, key: bytes) -> bool:
 # ---------------------------------------------------------------------------- fingerprints
 
 
-def _unexplained(plain: bytes, needle: bytes, longer: tuple[bytes, ...]) -> bool:
-    """Whether some occurrence of `needle` in `plain` lies inside none of the `longer` names."""
-    at = plain.find(needle)
+def _unexplained(
+    plain: bytes, needle: bytes, longer: tuple[bytes, ...], start: int = 0, stop: int | None = None
+) -> bool:
+    """Whether some occurrence of `needle` in `plain` starting in [start, stop) lies inside
+    none of the `longer` names."""
+    at = _find(plain, needle, start, stop)
     while at >= 0:
         if not any(_inside(plain, at, needle, name) for name in longer):
             return True
-        at = plain.find(needle, at + 1)
+        at = _find(plain, needle, at + 1, stop)
     return False
+
+
+def _find(plain: bytes, needle: bytes, start: int, stop: int | None) -> int:
+    """The first occurrence of `needle` starting in [start, stop), or -1."""
+    if stop is None:
+        return plain.find(needle, start)
+    if stop <= start:
+        return -1
+    return plain.find(needle, start, stop - 1 + len(needle))
 
 
 def _inside(plain: bytes, at: int, needle: bytes, name: bytes) -> bool:
@@ -280,18 +296,27 @@ class Fingerprints:
     def __bool__(self) -> bool:
         return bool(self.names or self.fragments or self.words)
 
-    def search(self, plain: bytes) -> set[bytes]:
-        """The names and note fragments found in a plaintext buffer.
+    def search(self, plain: bytes, start: int = 0, stop: int | None = None) -> set[bytes]:
+        """The names and note fragments found in a plaintext buffer (with `start`/`stop`: only
+        occurrences starting in that range, the rest of `plain` being their context).
 
         An occurrence of a name inside a remaining client's longer name ("Alder Sampleton 1"
         inside "Alder Sampleton 12") is that client's name, not a trace. Not plain word
         boundaries: SQLite stores a row's columns back to back, so a leftover row reads
         "Alder Sampleton 1Alder Sampleton 11970-02-02", a name glued to the next column."""
-        found = {n for n in self.fragments if n in plain}
+        found = {n for n in self.fragments if _find(plain, n, start, stop) >= 0}
         for name in self.names:
-            if name in plain and _unexplained(plain, name, self.containing.get(name, ())):
+            if _find(plain, name, start, stop) >= 0 and _unexplained(
+                plain, name, self.containing.get(name, ()), start, stop
+            ):
                 found.add(name)
         return found
+
+    @property
+    def reach(self) -> int:
+        """The longest byte run a match and its excuse can span (needles, longer names)."""
+        longer = (n for names in self.containing.values() for n in names)
+        return max((len(n) for n in (*self.needles, *longer)), default=0)
 
     def wipe(self) -> None:
         self.names.clear()
@@ -301,17 +326,52 @@ class Fingerprints:
         self.containing.clear()
 
 
+class StreamSearch:
+    """`Fingerprints.search` over a stream of buffers, as if over their concatenation: a name
+    or fragment cut by a buffer boundary (a 1 MiB archive chunk, a 4 MiB slice of pages) is
+    found, and a disposed name at the end of one buffer is excused only when the remaining
+    client's longer name it belongs to continues in the next. Memory: the buffer in hand plus
+    twice `Fingerprints.reach` bytes carried over. `end()` closes one stream (one file)."""
+
+    def __init__(self, prints: Fingerprints) -> None:
+        self._prints = prints
+        self._reach = max(1, prints.reach)
+        self._tail = b""
+        self._from = 0  # occurrences starting before this offset of the tail were judged
+        self.found: set[bytes] = set()
+
+    def feed(self, data: bytes) -> None:
+        if not self._prints or not data:
+            return
+        buf = self._tail + data if self._tail else data
+        # An occurrence is judged once its whole context is in hand: `reach` bytes after it.
+        limit = len(buf) - self._reach
+        if limit > self._from:
+            self.found |= self._prints.search(buf, self._from, limit)
+        keep = min(len(buf), 2 * self._reach)
+        self._from = max(self._from, limit) - (len(buf) - keep)
+        self._tail = bytes(buf[len(buf) - keep :])
+
+    def end(self) -> set[bytes]:
+        """Judge what is left (the stream ends there); returns everything found so far."""
+        if self._prints and self._tail:
+            self.found |= self._prints.search(self._tail, self._from)
+        self._tail, self._from = b"", 0
+        return self.found
+
+
 def scan_chunks(chunks: Iterable[bytes], prints: Fingerprints) -> set[bytes]:
-    found: set[bytes] = set()
+    stream = StreamSearch(prints)
     for chunk in chunks:
-        found |= prints.search(chunk)
-    return found
+        stream.feed(chunk)
+    return stream.end()
 
 
 __all__ = [
     "PAGE_SIZE",
     "FileScan",
     "Fingerprints",
+    "StreamSearch",
     "cbc_stream",
     "decrypt_page",
     "decrypts_under",

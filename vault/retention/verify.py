@@ -79,13 +79,13 @@ def _scan_file(
     path: Path, key: SecretBytes, prints: Fingerprints | None, scanner: TraceScanner | None = None
 ) -> tuple[forensics.FileScan, set[bytes]]:
     scan = forensics.FileScan(path.name)
-    found: set[bytes] = set()
+    stream = forensics.StreamSearch(prints) if prints else None
     for plain in forensics.scan_file(path, key.reveal(), scan):
-        if prints:
-            found |= prints.search(plain)
+        if stream is not None:
+            stream.feed(plain)
         if scanner is not None:
             scanner.feed(plain)
-    return scan, found
+    return scan, (stream.end() if stream is not None else set())
 
 
 def media_findings(vault: Vault, backups: BackupSide | None) -> list[MediaFinding]:
@@ -230,23 +230,21 @@ def verify(
         # 4. every remaining backup on a connected drive, decrypted the same way
         if backups is not None:
             for location, chunks in backups.remaining_plaintext(vault, current):
-                found_b: set[bytes] = set()
+                # Chunk by chunk as the archive is read (constant memory); a name cut by a
+                # chunk boundary is still found (`StreamSearch`).
+                stream = forensics.StreamSearch(prints) if prints else None
                 size = 0
-                batch: list[bytes] = []
                 try:
                     for chunk in chunks:
                         size += len(chunk)
-                        batch.append(chunk)
+                        if stream is not None:
+                            stream.feed(chunk)
                         if scanner is not None:
                             scanner.feed(chunk)
-                        if prints and sum(map(len, batch)) >= 1 << 22:
-                            found_b |= prints.search(b"".join(batch))
-                            batch.clear()
                 except ConfideError as e:
                     report.add(f"backup {location}", False, f"could not be checked: {e}")
                     continue
-                if prints and batch:
-                    found_b |= prints.search(b"".join(batch))
+                found_b = stream.end() if stream is not None else set()
                 detail = f"{size} bytes decrypted"
                 if prints:
                     detail += f", {len(found_b)} traces found"
