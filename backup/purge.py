@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from pathlib import Path
 
 from vault import Vault
-from vault.crypto.forensics import PAGE_SIZE, cbc_stream
+from vault.crypto.forensics import PAGE_SIZE, SearchedPages, cbc_stream
 from vault.crypto.keyslots import KeyName, derive_subkey, wipe_keys
 from vault.crypto.secret import SecretBytes
 from vault.errors import ConfideError, StorageError, UsageError
@@ -146,19 +146,26 @@ class DisposalBackups:
         return str(result.path)
 
     def remaining_plaintext(
-        self, vault: Vault, keys: Mapping[KeyName, SecretBytes]
+        self,
+        vault: Vault,
+        keys: Mapping[KeyName, SecretBytes],
+        searched: SearchedPages | None = None,
     ) -> Iterator[tuple[str, Iterable[bytes]]]:
         """Each good archive on a connected drive, its database pages decrypted with the vault's
-        current keys (an archive from another key epoch cannot be, and says so)."""
+        current keys (an archive from another key epoch cannot be, and says so); pages that
+        `searched` knows as the vault's own, searched already, are not decrypted again."""
         for record in Catalog(vault).backups(statuses=["good"]):
             copy = self._copy(vault, record)
             if not copy.connected:
                 continue
-            yield copy.location, self._decrypted(vault, Path(copy.location), keys)
+            yield copy.location, self._decrypted(vault, Path(copy.location), keys, searched)
 
     @staticmethod
     def _decrypted(
-        vault: Vault, path: Path, keys: Mapping[KeyName, SecretBytes]
+        vault: Vault,
+        path: Path,
+        keys: Mapping[KeyName, SecretBytes],
+        searched: SearchedPages | None = None,
     ) -> Iterator[bytes]:
         def keys_for(header: ArchiveHeader) -> ArchiveKeys:
             if header.vault_id != vault.vault_id or header.key_epoch not in (
@@ -174,7 +181,7 @@ class DisposalBackups:
                 vault.derive_subkey, header.archive_id, header.vault_id, header.format
             )
 
-        yield from DisposalBackups._sections(path, keys_for, keys)
+        yield from DisposalBackups._sections(path, keys_for, keys, searched)
 
     def every_archive(
         self, vault: Vault, passphrase: str, drives: Collection[str]
@@ -224,6 +231,7 @@ class DisposalBackups:
         path: Path,
         keys_for: Callable[[ArchiveHeader], ArchiveKeys],
         keys: Mapping[KeyName, SecretBytes],
+        searched: SearchedPages | None = None,
     ) -> Iterator[bytes]:
         """The archive's database pages, decrypted as its chunks arrive (`iter_archive`): one
         chunk and one slice of pages in memory, whatever the archive's size. Each chunk was
@@ -237,43 +245,62 @@ class DisposalBackups:
             )
         step = CHUNK_SIZE  # a whole number of pages: one chunk's worth decrypted at a time
         with fsutil.storage_errors(f"cannot read {path}"), open(path, "rb") as source:
-            pending = bytearray()  # the section's bytes not yet decrypted: under two chunks
-            key: bytes | None = None
+            pages: _SectionPages | None = None
             current: str | None = None
             for name, plain in iter_archive(source, keys_for, name=path.name):
                 if name != current:
                     # A new section: the last one's whole pages first (a trailing partial
                     # page is no page).
-                    if key is not None:
-                        yield from _decrypt_whole_pages(pending, key, PAGE_SIZE)
-                    pending.clear()
+                    if pages is not None:
+                        yield from pages.take(PAGE_SIZE)
                     current = name
-                    # Format 3: an incremental's pages, page-aligned like a whole database.
+                    # Format 3: an incremental's pages, page-aligned like a whole database
+                    # (but not at their page numbers: never matched against the vault's).
                     key_name = _SECTION_KEYS.get(name.removesuffix(".pages"))
                     secret = None if key_name is None else keys.get(key_name)
-                    key = None if secret is None else secret.reveal()
-                if key is None or not plain:
+                    pages = None
+                    if secret is not None:
+                        whole = searched if name in _SECTION_KEYS else None
+                        pages = _SectionPages(name, secret.reveal(), whole)
+                if pages is None or not plain:
                     continue
-                pending += plain
-                if len(pending) >= step:
-                    yield from _decrypt_whole_pages(pending, key, step)
-            if key is not None:
-                yield from _decrypt_whole_pages(pending, key, PAGE_SIZE)
+                pages.pending += plain
+                if len(pages.pending) >= step:
+                    yield from pages.take(step)
+            if pages is not None:
+                yield from pages.take(PAGE_SIZE)
 
 
-def _decrypt_whole_pages(pending: bytearray, key: bytes, unit: int) -> Iterator[bytes]:
-    """Decrypt and drop the leading whole `unit`s of `pending` (page-aligned from the start of
-    its section, so every page but its first 16 bytes decrypts as one CBC stream)."""
-    cut = len(pending) - len(pending) % unit
-    if cut < PAGE_SIZE:
-        return
-    view = memoryview(pending)
-    try:
-        plain = cbc_stream(view[:cut], key)
-    finally:
-        view.release()
-    del pending[:cut]
-    yield plain
+class _SectionPages:
+    """A database section's bytes not yet decrypted (under two chunks), page-aligned from the
+    section's start, so every page but its first 16 bytes decrypts as one CBC stream."""
+
+    def __init__(self, name: str, key: bytes, searched: SearchedPages | None) -> None:
+        self.name, self.key, self.searched = name, key, searched
+        self.pending = bytearray()
+        self.first = 1  # the page number of pending's first page
+
+    def take(self, unit: int) -> Iterator[bytes]:
+        """Decrypt and drop the leading whole `unit`s of pending; pages known to `searched`
+        (the vault's own, searched already) are dropped without being decrypted."""
+        cut = len(self.pending) - len(self.pending) % unit
+        if cut < PAGE_SIZE:
+            return
+        view = memoryview(self.pending)
+        try:
+            run = view[:cut]
+            ranges = (
+                [(0, cut)]
+                if self.searched is None
+                else self.searched.unsearched(self.name, self.first, run)
+            )
+            plains = [cbc_stream(run[a:b], self.key) for a, b in ranges]
+            del run
+        finally:
+            view.release()
+        del self.pending[:cut]
+        self.first += cut // PAGE_SIZE
+        yield from plains
 
 
 def _is_catalogued_archive(

@@ -110,3 +110,49 @@ def test_reading_a_backup_back_takes_memory_of_a_chunk_not_of_the_archive(
         wipe_keys(keys)
     assert decrypted > 40 << 20  # every page of the archive went through
     assert peak < 16 << 20, f"peak grew by {peak >> 20} MiB reading a {size >> 20} MiB archive"
+
+
+def test_backup_pages_identical_to_the_vault_are_skipped_but_changed_ones_are_searched(
+    vault: Vault, tmp_path: Path
+) -> None:
+    """The backup's pages that are the vault's own (same page number, same HMAC) were searched
+    with the vault and are not decrypted twice; a page the vault no longer has is decrypted and
+    searched. The attack: a name that only the backup still holds (the client was renamed in
+    the vault after it), which a skip by page number alone, or of the whole file, would miss."""
+    from vault.crypto import forensics
+
+    for i in range(200):  # a vault of many pages, most of them unchanged by the rename
+        vault.clients.add(f"Kept Client {i:03d}", last_service_date="2025-06-01")
+    renamed = vault.clients.add("Corvin Marchbank", last_service_date="2025-06-01")
+    drive = tmp_path / "usb"
+    drive.mkdir()
+    add_drive(vault, drive, label="TEST")
+    run_backup(vault, drive, rotate=False)
+    vault.clients.update(renamed.id, display_name="Renamed Person")
+    vault.db.checkpoint()
+    prints = Fingerprints()
+    prints.add_name("Corvin Marchbank")
+    keys = vault.key_file.unwrap_with_passphrase(PASSPHRASE, list(KeyName))
+    try:
+        searched = forensics.SearchedPages()
+        scan = forensics.FileScan("record.db")
+        vault_stream = StreamSearch(prints)
+        tags = searched.record("record.db")
+        for plain in forensics.scan_file(
+            vault.folder / "record.db", keys[KeyName.RECORD].reveal(), scan, tags
+        ):
+            vault_stream.feed(plain)
+        assert vault_stream.end() == set()  # secure_delete: the old name is gone from the vault
+        found: set[bytes] = set()
+        decrypted = 0
+        for _location, chunks in DisposalBackups().remaining_plaintext(vault, keys, searched):
+            stream = StreamSearch(prints)
+            for chunk in chunks:
+                decrypted += len(chunk)
+                stream.feed(chunk)
+            found |= stream.end()
+    finally:
+        wipe_keys(keys)
+    assert found == {b"Corvin Marchbank"}  # the backup still holds it: found
+    assert searched.matched > 0  # pages identical to the vault's were not decrypted again
+    assert decrypted < scan.pages * forensics.PAGE_SIZE

@@ -140,13 +140,68 @@ def _wal_pages(path: Path, key: bytes, mac_key: bytes) -> Iterator[tuple[int, bo
                 return
 
 
-def scan_file(path: Path, key: bytes, scan: FileScan) -> Iterator[bytes]:
+TAG_LEN = 16  # of a page's HMAC, kept to know the page again (`SearchedPages`)
+
+
+class SearchedPages:
+    """The pages of the vault's databases a verification has authenticated, decrypted and
+    searched, known by the last 16 bytes of each one's HMAC-SHA512 (16 bytes a page: 3 MiB at
+    200,000 notes). A backup's page with the same tag at the same page number is the same
+    ciphertext under the same key (the HMAC covers the ciphertext, the IV and the page
+    number), so its plaintext was searched already: it need not be decrypted again."""
+
+    def __init__(self) -> None:
+        self.tags: dict[str, bytearray] = {}
+        self.matched = 0  # bytes of backup pages found identical (and so not decrypted)
+
+    def record(self, name: str) -> bytearray:
+        self.tags[name] = bytearray()
+        return self.tags[name]
+
+    def unsearched(
+        self, name: str, first: int, pages: bytes | bytearray | memoryview
+    ) -> list[tuple[int, int]]:
+        """The byte ranges of `pages` (whole pages, page `first` onward, 1-based) that are not
+        a page of `name` authenticated and searched already: what is left to decrypt."""
+        view = memoryview(pages)
+        count = len(view) // PAGE_SIZE
+        known = self.tags.get(name)
+        if known is None:
+            return [(0, count * PAGE_SIZE)] if count else []
+        mine = known[TAG_LEN * (first - 1) : TAG_LEN * (first - 1 + count)]
+        theirs = b"".join(
+            view[(i + 1) * PAGE_SIZE - TAG_LEN : (i + 1) * PAGE_SIZE] for i in range(count)
+        )
+        zero = bytes(TAG_LEN)
+        if theirs == mine and zero not in _tags_of(mine):
+            self.matched += count * PAGE_SIZE  # the common case: the whole run is the vault's
+            return []
+        ranges: list[tuple[int, int]] = []
+        for i in range(count):
+            tag = theirs[TAG_LEN * i : TAG_LEN * (i + 1)]
+            if tag == mine[TAG_LEN * i : TAG_LEN * (i + 1)] and tag != zero:
+                self.matched += PAGE_SIZE
+            elif ranges and ranges[-1][1] == i * PAGE_SIZE:
+                ranges[-1] = (ranges[-1][0], (i + 1) * PAGE_SIZE)
+            else:
+                ranges.append((i * PAGE_SIZE, (i + 1) * PAGE_SIZE))
+        return ranges
+
+
+def _tags_of(tags: bytes | bytearray) -> Iterator[bytes]:
+    return (bytes(tags[i : i + TAG_LEN]) for i in range(0, len(tags), TAG_LEN))
+
+
+def scan_file(
+    path: Path, key: bytes, scan: FileScan, tags: bytearray | None = None
+) -> Iterator[bytes]:
     """Authenticate every page of a database (and its WAL) and yield its plaintext in slices.
 
     One pass, a slice of `SLICE_PAGES` pages at a time (constant memory): the HMAC of each
     page is checked one by one (counted in `scan`); the decryption runs as one CBC stream per
     slice (`cbc_stream`), which yields every page's content except its first 16 bytes (page
-    header bytes, never record text) at C speed.
+    header bytes, never record text) at C speed. With `tags`, each page's HMAC tail is
+    appended (zeros for a page that did not authenticate): `SearchedPages`.
     """
     salt = _salt(path)
     if salt is None:
@@ -163,8 +218,12 @@ def scan_file(path: Path, key: bytes, scan: FileScan) -> Iterator[bytes]:
             scan.pages += 1
             if hmac.compare_digest(mac.digest(), page[PAGE_SIZE - HMAC_LEN :]):
                 scan.verified += 1
+                if tags is not None:
+                    tags += page[PAGE_SIZE - TAG_LEN :]
             else:
                 scan.failed_pages.append(pgno)
+                if tags is not None:
+                    tags += bytes(TAG_LEN)
         del view
         yield cbc_stream(data, key)
     for pgno, ok, plain in _wal_pages(path, key, hmac_key(key, salt)):
@@ -371,6 +430,7 @@ __all__ = [
     "PAGE_SIZE",
     "FileScan",
     "Fingerprints",
+    "SearchedPages",
     "StreamSearch",
     "cbc_stream",
     "decrypt_page",

@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..crypto.forensics import SearchedPages
 from ..crypto.keyslots import KeyName
 from ..crypto.secret import SecretBytes
 
@@ -77,10 +78,14 @@ class BackupSide(Protocol):
         ...
 
     def remaining_plaintext(
-        self, vault: Vault, keys: Mapping[KeyName, SecretBytes]
+        self,
+        vault: Vault,
+        keys: Mapping[KeyName, SecretBytes],
+        searched: SearchedPages | None = None,
     ) -> Iterator[tuple[str, Iterable[bytes]]]:
         """Each remaining good backup on a connected drive, decrypted with the vault's current
-        keys, as chunks of page plaintext (an archive under any other key is reported)."""
+        keys, as chunks of page plaintext (an archive under any other key is reported). Pages
+        that `searched` knows (the same page of the vault, searched already) are left out."""
         ...
 
     def every_archive(

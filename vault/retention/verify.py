@@ -76,11 +76,16 @@ class Verification:
 
 
 def _scan_file(
-    path: Path, key: SecretBytes, prints: Fingerprints | None, scanner: TraceScanner | None = None
+    path: Path,
+    key: SecretBytes,
+    prints: Fingerprints | None,
+    scanner: TraceScanner | None = None,
+    searched: forensics.SearchedPages | None = None,
 ) -> tuple[forensics.FileScan, set[bytes]]:
     scan = forensics.FileScan(path.name)
     stream = forensics.StreamSearch(prints) if prints else None
-    for plain in forensics.scan_file(path, key.reveal(), scan):
+    tags = searched.record(path.name) if searched is not None else None
+    for plain in forensics.scan_file(path, key.reveal(), scan, tags):
         if stream is not None:
             stream.feed(plain)
         if scanner is not None:
@@ -148,6 +153,8 @@ def verify(
         unreadable = True
     scanner = stored.scanner() if stored else None
     pdb = pnotes_db(vault, current[KeyName.PNOTES])
+    # The vault's pages searched below: a backup's identical pages are not decrypted again.
+    searched = forensics.SearchedPages()
     try:
         db.checkpoint()
         pdb.checkpoint()
@@ -156,7 +163,7 @@ def verify(
             (RECORD_DB, current[KeyName.RECORD], db),
             (PNOTES_DB, current[KeyName.PNOTES], pdb),
         ):
-            scan, found = _scan_file(vault.folder / name, key, prints, scanner)
+            scan, found = _scan_file(vault.folder / name, key, prints, scanner, searched)
             report.add(
                 f"{name}: pages",
                 not scan.failed_pages,
@@ -229,7 +236,8 @@ def verify(
         )
         # 4. every remaining backup on a connected drive, decrypted the same way
         if backups is not None:
-            for location, chunks in backups.remaining_plaintext(vault, current):
+            for location, chunks in backups.remaining_plaintext(vault, current, searched):
+                matched = searched.matched
                 # Chunk by chunk as the archive is read (constant memory); a name cut by a
                 # chunk boundary is still found (`StreamSearch`).
                 stream = forensics.StreamSearch(prints) if prints else None
@@ -246,6 +254,12 @@ def verify(
                     continue
                 found_b = stream.end() if stream is not None else set()
                 detail = f"{size} bytes decrypted"
+                same = searched.matched - matched
+                if same:
+                    detail += (
+                        f" and {same} bytes of pages identical to the vault's own (same page, "
+                        "same HMAC), searched with them"
+                    )
                 if prints:
                     detail += f", {len(found_b)} traces found"
                 report.add(f"backup {location}", not found_b, detail)
