@@ -193,7 +193,12 @@ def _tags_of(tags: bytes | bytearray) -> Iterator[bytes]:
 
 
 def scan_file(
-    path: Path, key: bytes, scan: FileScan, tags: bytearray | None = None
+    path: Path,
+    key: bytes,
+    scan: FileScan,
+    tags: bytearray | None = None,
+    *,
+    authenticate: bool = True,
 ) -> Iterator[bytes]:
     """Authenticate every page of a database (and its WAL) and yield its plaintext in slices.
 
@@ -201,7 +206,10 @@ def scan_file(
     page is checked one by one (counted in `scan`); the decryption runs as one CBC stream per
     slice (`cbc_stream`), which yields every page's content except its first 16 bytes (page
     header bytes, never record text) at C speed. With `tags`, each page's HMAC tail is
-    appended (zeros for a page that did not authenticate): `SearchedPages`.
+    appended (zeros for a page that did not authenticate): `SearchedPages`. With
+    `authenticate=False` the caller checks the file's pages otherwise (SQLCipher's
+    `cipher_integrity_check`, `verify.py`): pages are counted and tagged, not MACed here
+    (WAL frames always are).
     """
     salt = _salt(path)
     if salt is None:
@@ -209,6 +217,16 @@ def scan_file(
     base = hmac.new(hmac_key(key, salt), digestmod=hashlib.sha512)
     for first, data in _slices(path):
         view = memoryview(data)
+        if not authenticate:
+            count = len(data) // PAGE_SIZE
+            scan.pages += count
+            if tags is not None:
+                tags += b"".join(
+                    view[(i + 1) * PAGE_SIZE - TAG_LEN : (i + 1) * PAGE_SIZE] for i in range(count)
+                )
+            del view
+            yield cbc_stream(data, key)
+            continue
         for i in range(len(data) // PAGE_SIZE):
             pgno = first + i + 1
             page = view[i * PAGE_SIZE : (i + 1) * PAGE_SIZE]

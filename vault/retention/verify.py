@@ -8,6 +8,8 @@ connected drives are scanned the same way. The `Verification` says exactly what 
 from __future__ import annotations
 
 import json
+import re
+import threading
 from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -75,21 +77,62 @@ class Verification:
         }
 
 
+_HMAC_FAILED = re.compile(r"HMAC verification failed for page (\d+)")
+
+
 def _scan_file(
     path: Path,
     key: SecretBytes,
     prints: Fingerprints | None,
     scanner: TraceScanner | None = None,
     searched: forensics.SearchedPages | None = None,
+    live: Database | None = None,
 ) -> tuple[forensics.FileScan, set[bytes]]:
+    """Decrypt and search every page of `path`. With `live` (its open connection, idle
+    meanwhile), the pages' HMACs are checked by SQLCipher's own `cipher_integrity_check` in a
+    second thread, in C and beside the decryption and search here, instead of page by page in
+    Python: the same check of every page of the file under the current key."""
     scan = forensics.FileScan(path.name)
     stream = forensics.StreamSearch(prints) if prints else None
     tags = searched.record(path.name) if searched is not None else None
-    for plain in forensics.scan_file(path, key.reveal(), scan, tags):
-        if stream is not None:
-            stream.feed(plain)
-        if scanner is not None:
-            scanner.feed(plain)
+    problems: list[str] = []
+    failure: list[Exception] = []
+
+    def integrity() -> None:
+        assert live is not None
+        try:
+            problems.extend(str(r[0]) for r in live.query("PRAGMA cipher_integrity_check"))
+        except Exception as e:  # noqa: BLE001 - re-raised below, in the caller's thread
+            failure.append(e)
+
+    checker = threading.Thread(target=integrity, name="integrity") if live is not None else None
+    if checker is not None:
+        checker.start()
+    try:
+        for plain in forensics.scan_file(
+            path, key.reveal(), scan, tags, authenticate=checker is None
+        ):
+            if stream is not None:
+                stream.feed(plain)
+            if scanner is not None:
+                scanner.feed(plain)
+    finally:
+        if checker is not None:
+            checker.join()
+    if checker is not None:
+        if failure:
+            raise failure[0]
+        file_pages = scan.pages
+        for problem in problems:
+            match = _HMAC_FAILED.search(problem)
+            # Anything else it reports (a page of the wrong size) fails the file as a whole.
+            pgno = int(match[1]) if match else file_pages + 1
+            scan.failed_pages.append(pgno)
+            if tags is not None and 0 < pgno <= file_pages:
+                start = forensics.TAG_LEN * (pgno - 1)
+                tags[start : start + forensics.TAG_LEN] = bytes(forensics.TAG_LEN)
+        failed_in_file = sum(1 for p in scan.failed_pages if p > 0)
+        scan.verified += file_pages - min(file_pages, failed_in_file)
     return scan, (stream.end() if stream is not None else set())
 
 
@@ -163,7 +206,7 @@ def verify(
             (RECORD_DB, current[KeyName.RECORD], db),
             (PNOTES_DB, current[KeyName.PNOTES], pdb),
         ):
-            scan, found = _scan_file(vault.folder / name, key, prints, scanner, searched)
+            scan, found = _scan_file(vault.folder / name, key, prints, scanner, searched, live)
             report.add(
                 f"{name}: pages",
                 not scan.failed_pages,
