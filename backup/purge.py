@@ -119,11 +119,11 @@ class DisposalBackups:
                 copies.append(self._copy(vault, r))
         return copies
 
-    def copies_to_replace(self, vault: Vault) -> list[BackupCopy]:
+    def copies_to_replace(self, vault: Vault, *, exact: bool = True) -> list[BackupCopy]:
         finish_removals(vault)  # removals a kill interrupted: ours to finish first
         records = Catalog(vault).backups(statuses=list(LIVE))
         return [
-            self._copy(vault, r, exact=True)
+            self._copy(vault, r, exact=exact)
             for r in sorted(records, key=lambda r: r.id)
             if not _never_written(vault, r)
         ]

@@ -67,9 +67,11 @@ class BackupSide(Protocol):
         set) that hold any of these clients."""
         ...
 
-    def copies_to_replace(self, vault: Vault) -> list[BackupCopy]:
+    def copies_to_replace(self, vault: Vault, *, exact: bool = True) -> list[BackupCopy]:
         """Every catalogued backup still on some drive: each carries a copy of the key file,
-        so each must go for the key rotation to be a cryptographic erase."""
+        so each must go for the key rotation to be a cryptographic erase. `exact=False` skips
+        reading each whole file for its digest (enough to know which drives are connected;
+        never before destroying anything)."""
         ...
 
     def replace_copies(self, vault: Vault, copies: Sequence[BackupCopy]) -> str:

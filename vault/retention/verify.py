@@ -141,7 +141,9 @@ def media_findings(vault: Vault, backups: BackupSide | None) -> list[MediaFindin
     found = [examine(vault.folder, "vault")]
     if backups is not None:
         seen: set[str] = set()
-        for copy in backups.copies_to_replace(vault):
+        # Which drives are connected, not which file is which: no archive is read whole for
+        # its digest here (a disposal's verification already read each one).
+        for copy in backups.copies_to_replace(vault, exact=False):
             if copy.connected and copy.drive not in seen:
                 seen.add(copy.drive)
                 found.append(examine(Path(copy.location).parent, f"backup drive {copy.drive}"))
