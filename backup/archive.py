@@ -14,7 +14,7 @@ import hmac
 import json
 import secrets
 import struct
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any, BinaryIO, Protocol
@@ -539,6 +539,35 @@ def read_archive(
 
     With `first_only`, stop after the first section (format 3: the index), every chunk of it
     authenticated; the manifest is then `{}` and the digest not the archive's."""
+    chunks = iter_archive(source, keys_for, name=name, progress=progress, first_only=first_only)
+    current: str | None = None
+    write: Callable[[bytes], None] | None = None
+    while True:
+        try:
+            section, plain = next(chunks)
+        except StopIteration as done:
+            contents: ArchiveContents = done.value
+            return contents
+        if section != current:
+            current, write = section, (None if sink is None else sink(section))
+        if write is not None and plain:
+            write(plain)
+
+
+def iter_archive(
+    source: BinaryIO,
+    keys_for: KeysFor,
+    *,
+    name: str = "the file",
+    progress: Progress | None = None,
+    first_only: bool = False,
+) -> Generator[tuple[str, bytes], None, ArchiveContents]:
+    """`read_archive` as a generator: (section name, plaintext) for each chunk of each data
+    section as soon as its tag has verified (an empty plaintext first, when a section
+    starts), so a reader holds one chunk at a time however large the archive. Returns what
+    `read_archive` returns. The manifest, which binds each section's size and chunk count,
+    is checked only after the last chunk: what came before is authentic chunk by chunk, but
+    a consumer must treat the archive as whole only when the generator ends without raising."""
     reader = _Reader(source)
     prefix = reader.read(PREFIX.size)
     header, signed, _, mac = _parse_prefix(reader, prefix, name)
@@ -569,7 +598,8 @@ def read_archive(
         progress(reader.offset)
     for index, section in enumerate(header.sections):
         is_manifest = section == MANIFEST
-        write = None if is_manifest or sink is None else sink(section)
+        if not is_manifest:
+            yield section, b""
         info = SectionInfo(section)
         unpad = _Unpadder(section, section_floor(section), name) if header.padded else None
         chunk = 0
@@ -627,8 +657,8 @@ def read_archive(
                         chunk=chunk,
                         offset=start,
                     )
-            elif write is not None:
-                write(plain)
+            else:
+                yield section, plain
             chunk += 1
             if progress is not None:
                 progress(reader.offset - start)

@@ -11,13 +11,12 @@ finished by `process_pending_purges` when it is next mounted (`purge_on_mount` p
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from vault import Vault
-from vault.crypto.forensics import PAGE_SIZE, SLICE_PAGES, cbc_stream
+from vault.crypto.forensics import PAGE_SIZE, SearchedPages, cbc_stream
 from vault.crypto.keyslots import KeyName, derive_subkey, wipe_keys
 from vault.crypto.secret import SecretBytes
 from vault.errors import ConfideError, StorageError, UsageError
@@ -25,7 +24,14 @@ from vault.retention.types import BackupCopy
 from vault.storage import fsutil
 
 from . import medium
-from .archive import ArchiveHeader, ArchiveKeys, read_archive, read_header, skeleton_digest
+from .archive import (
+    CHUNK_SIZE,
+    ArchiveHeader,
+    ArchiveKeys,
+    iter_archive,
+    read_header,
+    skeleton_digest,
+)
 from .catalog import BackupRecord, Catalog
 from .drives import PARTIAL, SUFFIX, backup_dir, marker_authentic, read_marker
 from .errors import ForeignBackupError, UntrustedBackupError
@@ -33,7 +39,7 @@ from .keys import secret_keys_for
 from .removal import destroy, finish_removals
 from .removal import drive_root as _drive_root
 from .watch import WatchEvent
-from .write import SECTIONS, run_backup
+from .write import run_backup
 
 # Archives in these states may still exist on a drive; the others were already removed.
 # 'removing': its destruction was interrupted, so the file may still be whole.
@@ -113,11 +119,11 @@ class DisposalBackups:
                 copies.append(self._copy(vault, r))
         return copies
 
-    def copies_to_replace(self, vault: Vault) -> list[BackupCopy]:
+    def copies_to_replace(self, vault: Vault, *, exact: bool = True) -> list[BackupCopy]:
         finish_removals(vault)  # removals a kill interrupted: ours to finish first
         records = Catalog(vault).backups(statuses=list(LIVE))
         return [
-            self._copy(vault, r, exact=True)
+            self._copy(vault, r, exact=exact)
             for r in sorted(records, key=lambda r: r.id)
             if not _never_written(vault, r)
         ]
@@ -140,19 +146,26 @@ class DisposalBackups:
         return str(result.path)
 
     def remaining_plaintext(
-        self, vault: Vault, keys: Mapping[KeyName, SecretBytes]
+        self,
+        vault: Vault,
+        keys: Mapping[KeyName, SecretBytes],
+        searched: SearchedPages | None = None,
     ) -> Iterator[tuple[str, Iterable[bytes]]]:
         """Each good archive on a connected drive, its database pages decrypted with the vault's
-        current keys (an archive from another key epoch cannot be, and says so)."""
+        current keys (an archive from another key epoch cannot be, and says so); pages that
+        `searched` knows as the vault's own, searched already, are not decrypted again."""
         for record in Catalog(vault).backups(statuses=["good"]):
             copy = self._copy(vault, record)
             if not copy.connected:
                 continue
-            yield copy.location, self._decrypted(vault, Path(copy.location), keys)
+            yield copy.location, self._decrypted(vault, Path(copy.location), keys, searched)
 
     @staticmethod
     def _decrypted(
-        vault: Vault, path: Path, keys: Mapping[KeyName, SecretBytes]
+        vault: Vault,
+        path: Path,
+        keys: Mapping[KeyName, SecretBytes],
+        searched: SearchedPages | None = None,
     ) -> Iterator[bytes]:
         def keys_for(header: ArchiveHeader) -> ArchiveKeys:
             if header.vault_id != vault.vault_id or header.key_epoch not in (
@@ -168,7 +181,7 @@ class DisposalBackups:
                 vault.derive_subkey, header.archive_id, header.vault_id, header.format
             )
 
-        yield from DisposalBackups._sections(path, keys_for, keys)
+        yield from DisposalBackups._sections(path, keys_for, keys, searched)
 
     def every_archive(
         self, vault: Vault, passphrase: str, drives: Collection[str]
@@ -218,40 +231,76 @@ class DisposalBackups:
         path: Path,
         keys_for: Callable[[ArchiveHeader], ArchiveKeys],
         keys: Mapping[KeyName, SecretBytes],
+        searched: SearchedPages | None = None,
     ) -> Iterator[bytes]:
-        sections: dict[str, io.BytesIO] = {}
-
-        def sink(name: str) -> Callable[[bytes], None] | None:
-            buffer = sections[name] = io.BytesIO()
-
-            def write(data: bytes) -> None:
-                buffer.write(data)
-
-            return write
-
+        """The archive's database pages, decrypted as its chunks arrive (`iter_archive`): one
+        chunk and one slice of pages in memory, whatever the archive's size. Each chunk was
+        authenticated by AES-GCM before it is decrypted; the manifest is checked after the
+        last one, so a damaged or cut archive still raises (`ConfideError`) at its end."""
         # A FIFO or device planted in place of an archive would block open() forever.
         if path.is_symlink() or not path.is_file():
             raise UsageError(
                 f"{path} is not a backup file (a link, folder or device is in its "
                 "place); verification cannot read it"
             )
-        try:
-            with fsutil.storage_errors(f"cannot read {path}"), open(path, "rb") as source:
-                read_archive(source, keys_for, name=path.name, sink=sink)
-            for name in (*SECTIONS, *(s + ".pages" for s in SECTIONS)):
-                # Format 3: an incremental's pages, page-aligned like a whole database.
-                data = sections[name].getvalue() if name in sections else b""
-                key_name = _SECTION_KEYS.get(name.removesuffix(".pages"))
-                if key_name is None or key_name not in keys or len(data) < PAGE_SIZE:
+        step = CHUNK_SIZE  # a whole number of pages: one chunk's worth decrypted at a time
+        with fsutil.storage_errors(f"cannot read {path}"), open(path, "rb") as source:
+            pages: _SectionPages | None = None
+            current: str | None = None
+            for name, plain in iter_archive(source, keys_for, name=path.name):
+                if name != current:
+                    # A new section: the last one's whole pages first (a trailing partial
+                    # page is no page).
+                    if pages is not None:
+                        yield from pages.take(PAGE_SIZE)
+                    current = name
+                    # Format 3: an incremental's pages, page-aligned like a whole database
+                    # (but not at their page numbers: never matched against the vault's).
+                    key_name = _SECTION_KEYS.get(name.removesuffix(".pages"))
+                    secret = None if key_name is None else keys.get(key_name)
+                    pages = None
+                    if secret is not None:
+                        whole = searched if name in _SECTION_KEYS else None
+                        pages = _SectionPages(name, secret.reveal(), whole)
+                if pages is None or not plain:
                     continue
-                # The archive's AES-GCM already authenticated these bytes: decrypt the pages as
-                # one CBC stream per slice (every page's content but its first 16 bytes).
-                key = keys[key_name].reveal()
-                step = SLICE_PAGES * PAGE_SIZE
-                for start in range(0, len(data) - len(data) % PAGE_SIZE, step):
-                    yield cbc_stream(data[start : start + step], key)
+                pages.pending += plain
+                if len(pages.pending) >= step:
+                    yield from pages.take(step)
+            if pages is not None:
+                yield from pages.take(PAGE_SIZE)
+
+
+class _SectionPages:
+    """A database section's bytes not yet decrypted (under two chunks), page-aligned from the
+    section's start, so every page but its first 16 bytes decrypts as one CBC stream."""
+
+    def __init__(self, name: str, key: bytes, searched: SearchedPages | None) -> None:
+        self.name, self.key, self.searched = name, key, searched
+        self.pending = bytearray()
+        self.first = 1  # the page number of pending's first page
+
+    def take(self, unit: int) -> Iterator[bytes]:
+        """Decrypt and drop the leading whole `unit`s of pending; pages known to `searched`
+        (the vault's own, searched already) are dropped without being decrypted."""
+        cut = len(self.pending) - len(self.pending) % unit
+        if cut < PAGE_SIZE:
+            return
+        view = memoryview(self.pending)
+        try:
+            run = view[:cut]
+            ranges = (
+                [(0, cut)]
+                if self.searched is None
+                else self.searched.unsearched(self.name, self.first, run)
+            )
+            plains = [cbc_stream(run[a:b], self.key) for a, b in ranges]
+            del run
         finally:
-            sections.clear()
+            view.release()
+        del self.pending[:cut]
+        self.first += cut // PAGE_SIZE
+        yield from plains
 
 
 def _is_catalogued_archive(

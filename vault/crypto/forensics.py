@@ -52,16 +52,20 @@ def decrypt_page(page: bytes, pgno: int, key: bytes, mac_key: bytes) -> tuple[bo
     return hmac.compare_digest(mac, expected), plain
 
 
-def cbc_stream(data: bytes, key: bytes) -> bytes:
+def cbc_stream(data: bytes | bytearray | memoryview, key: bytes) -> bytes:
     """Decrypt a whole buffer as one CBC stream (zero IV).
 
     CBC decryption only needs the previous ciphertext block, so every 16-byte block of any page
     that lies at this alignment decrypts correctly, wherever the page sits on a raw disk, except
     each page's first block. An examiner's shortcut: one pass per key and alignment.
     """
-    usable = len(data) - len(data) % 16
+    view = memoryview(data)  # bytes or a bytearray's view: no copy of the input
+    usable = len(view) - len(view) % 16
     decryptor = Cipher(algorithms.AES(key), modes.CBC(b"\0" * 16)).decryptor()
-    return decryptor.update(data[:usable]) + decryptor.finalize()
+    try:
+        return decryptor.update(view[:usable]) + decryptor.finalize()
+    finally:
+        view.release()
 
 
 @dataclass
@@ -136,13 +140,76 @@ def _wal_pages(path: Path, key: bytes, mac_key: bytes) -> Iterator[tuple[int, bo
                 return
 
 
-def scan_file(path: Path, key: bytes, scan: FileScan) -> Iterator[bytes]:
+TAG_LEN = 16  # of a page's HMAC, kept to know the page again (`SearchedPages`)
+
+
+class SearchedPages:
+    """The pages of the vault's databases a verification has authenticated, decrypted and
+    searched, known by the last 16 bytes of each one's HMAC-SHA512 (16 bytes a page: 3 MiB at
+    200,000 notes). A backup's page with the same tag at the same page number is the same
+    ciphertext under the same key (the HMAC covers the ciphertext, the IV and the page
+    number), so its plaintext was searched already: it need not be decrypted again."""
+
+    def __init__(self) -> None:
+        self.tags: dict[str, bytearray] = {}
+        self.matched = 0  # bytes of backup pages found identical (and so not decrypted)
+
+    def record(self, name: str) -> bytearray:
+        self.tags[name] = bytearray()
+        return self.tags[name]
+
+    def unsearched(
+        self, name: str, first: int, pages: bytes | bytearray | memoryview
+    ) -> list[tuple[int, int]]:
+        """The byte ranges of `pages` (whole pages, page `first` onward, 1-based) that are not
+        a page of `name` authenticated and searched already: what is left to decrypt."""
+        view = memoryview(pages)
+        count = len(view) // PAGE_SIZE
+        known = self.tags.get(name)
+        if known is None:
+            return [(0, count * PAGE_SIZE)] if count else []
+        mine = known[TAG_LEN * (first - 1) : TAG_LEN * (first - 1 + count)]
+        theirs = b"".join(
+            view[(i + 1) * PAGE_SIZE - TAG_LEN : (i + 1) * PAGE_SIZE] for i in range(count)
+        )
+        zero = bytes(TAG_LEN)
+        if theirs == mine and zero not in _tags_of(mine):
+            self.matched += count * PAGE_SIZE  # the common case: the whole run is the vault's
+            return []
+        ranges: list[tuple[int, int]] = []
+        for i in range(count):
+            tag = theirs[TAG_LEN * i : TAG_LEN * (i + 1)]
+            if tag == mine[TAG_LEN * i : TAG_LEN * (i + 1)] and tag != zero:
+                self.matched += PAGE_SIZE
+            elif ranges and ranges[-1][1] == i * PAGE_SIZE:
+                ranges[-1] = (ranges[-1][0], (i + 1) * PAGE_SIZE)
+            else:
+                ranges.append((i * PAGE_SIZE, (i + 1) * PAGE_SIZE))
+        return ranges
+
+
+def _tags_of(tags: bytes | bytearray) -> Iterator[bytes]:
+    return (bytes(tags[i : i + TAG_LEN]) for i in range(0, len(tags), TAG_LEN))
+
+
+def scan_file(
+    path: Path,
+    key: bytes,
+    scan: FileScan,
+    tags: bytearray | None = None,
+    *,
+    authenticate: bool = True,
+) -> Iterator[bytes]:
     """Authenticate every page of a database (and its WAL) and yield its plaintext in slices.
 
     One pass, a slice of `SLICE_PAGES` pages at a time (constant memory): the HMAC of each
     page is checked one by one (counted in `scan`); the decryption runs as one CBC stream per
     slice (`cbc_stream`), which yields every page's content except its first 16 bytes (page
-    header bytes, never record text) at C speed.
+    header bytes, never record text) at C speed. With `tags`, each page's HMAC tail is
+    appended (zeros for a page that did not authenticate): `SearchedPages`. With
+    `authenticate=False` the caller checks the file's pages otherwise (SQLCipher's
+    `cipher_integrity_check`, `verify.py`): pages are counted and tagged, not MACed here
+    (WAL frames always are).
     """
     salt = _salt(path)
     if salt is None:
@@ -150,6 +217,16 @@ def scan_file(path: Path, key: bytes, scan: FileScan) -> Iterator[bytes]:
     base = hmac.new(hmac_key(key, salt), digestmod=hashlib.sha512)
     for first, data in _slices(path):
         view = memoryview(data)
+        if not authenticate:
+            count = len(data) // PAGE_SIZE
+            scan.pages += count
+            if tags is not None:
+                tags += b"".join(
+                    view[(i + 1) * PAGE_SIZE - TAG_LEN : (i + 1) * PAGE_SIZE] for i in range(count)
+                )
+            del view
+            yield cbc_stream(data, key)
+            continue
         for i in range(len(data) // PAGE_SIZE):
             pgno = first + i + 1
             page = view[i * PAGE_SIZE : (i + 1) * PAGE_SIZE]
@@ -159,8 +236,12 @@ def scan_file(path: Path, key: bytes, scan: FileScan) -> Iterator[bytes]:
             scan.pages += 1
             if hmac.compare_digest(mac.digest(), page[PAGE_SIZE - HMAC_LEN :]):
                 scan.verified += 1
+                if tags is not None:
+                    tags += page[PAGE_SIZE - TAG_LEN :]
             else:
                 scan.failed_pages.append(pgno)
+                if tags is not None:
+                    tags += bytes(TAG_LEN)
         del view
         yield cbc_stream(data, key)
     for pgno, ok, plain in _wal_pages(path, key, hmac_key(key, salt)):
@@ -188,14 +269,26 @@ def decrypts_under(path: Path, key: bytes) -> bool:
 # ---------------------------------------------------------------------------- fingerprints
 
 
-def _unexplained(plain: bytes, needle: bytes, longer: tuple[bytes, ...]) -> bool:
-    """Whether some occurrence of `needle` in `plain` lies inside none of the `longer` names."""
-    at = plain.find(needle)
+def _unexplained(
+    plain: bytes, needle: bytes, longer: tuple[bytes, ...], start: int = 0, stop: int | None = None
+) -> bool:
+    """Whether some occurrence of `needle` in `plain` starting in [start, stop) lies inside
+    none of the `longer` names."""
+    at = _find(plain, needle, start, stop)
     while at >= 0:
         if not any(_inside(plain, at, needle, name) for name in longer):
             return True
-        at = plain.find(needle, at + 1)
+        at = _find(plain, needle, at + 1, stop)
     return False
+
+
+def _find(plain: bytes, needle: bytes, start: int, stop: int | None) -> int:
+    """The first occurrence of `needle` starting in [start, stop), or -1."""
+    if stop is None:
+        return plain.find(needle, start)
+    if stop <= start:
+        return -1
+    return plain.find(needle, start, stop - 1 + len(needle))
 
 
 def _inside(plain: bytes, at: int, needle: bytes, name: bytes) -> bool:
@@ -280,18 +373,27 @@ class Fingerprints:
     def __bool__(self) -> bool:
         return bool(self.names or self.fragments or self.words)
 
-    def search(self, plain: bytes) -> set[bytes]:
-        """The names and note fragments found in a plaintext buffer.
+    def search(self, plain: bytes, start: int = 0, stop: int | None = None) -> set[bytes]:
+        """The names and note fragments found in a plaintext buffer (with `start`/`stop`: only
+        occurrences starting in that range, the rest of `plain` being their context).
 
         An occurrence of a name inside a remaining client's longer name ("Alder Sampleton 1"
         inside "Alder Sampleton 12") is that client's name, not a trace. Not plain word
         boundaries: SQLite stores a row's columns back to back, so a leftover row reads
         "Alder Sampleton 1Alder Sampleton 11970-02-02", a name glued to the next column."""
-        found = {n for n in self.fragments if n in plain}
+        found = {n for n in self.fragments if _find(plain, n, start, stop) >= 0}
         for name in self.names:
-            if name in plain and _unexplained(plain, name, self.containing.get(name, ())):
+            if _find(plain, name, start, stop) >= 0 and _unexplained(
+                plain, name, self.containing.get(name, ()), start, stop
+            ):
                 found.add(name)
         return found
+
+    @property
+    def reach(self) -> int:
+        """The longest byte run a match and its excuse can span (needles, longer names)."""
+        longer = (n for names in self.containing.values() for n in names)
+        return max((len(n) for n in (*self.needles, *longer)), default=0)
 
     def wipe(self) -> None:
         self.names.clear()
@@ -301,17 +403,53 @@ class Fingerprints:
         self.containing.clear()
 
 
+class StreamSearch:
+    """`Fingerprints.search` over a stream of buffers, as if over their concatenation: a name
+    or fragment cut by a buffer boundary (a 1 MiB archive chunk, a 4 MiB slice of pages) is
+    found, and a disposed name at the end of one buffer is excused only when the remaining
+    client's longer name it belongs to continues in the next. Memory: the buffer in hand plus
+    twice `Fingerprints.reach` bytes carried over. `end()` closes one stream (one file)."""
+
+    def __init__(self, prints: Fingerprints) -> None:
+        self._prints = prints
+        self._reach = max(1, prints.reach)
+        self._tail = b""
+        self._from = 0  # occurrences starting before this offset of the tail were judged
+        self.found: set[bytes] = set()
+
+    def feed(self, data: bytes) -> None:
+        if not self._prints or not data:
+            return
+        buf = self._tail + data if self._tail else data
+        # An occurrence is judged once its whole context is in hand: `reach` bytes after it.
+        limit = len(buf) - self._reach
+        if limit > self._from:
+            self.found |= self._prints.search(buf, self._from, limit)
+        keep = min(len(buf), 2 * self._reach)
+        self._from = max(self._from, limit) - (len(buf) - keep)
+        self._tail = bytes(buf[len(buf) - keep :])
+
+    def end(self) -> set[bytes]:
+        """Judge what is left (the stream ends there); returns everything found so far."""
+        if self._prints and self._tail:
+            self.found |= self._prints.search(self._tail, self._from)
+        self._tail, self._from = b"", 0
+        return self.found
+
+
 def scan_chunks(chunks: Iterable[bytes], prints: Fingerprints) -> set[bytes]:
-    found: set[bytes] = set()
+    stream = StreamSearch(prints)
     for chunk in chunks:
-        found |= prints.search(chunk)
-    return found
+        stream.feed(chunk)
+    return stream.end()
 
 
 __all__ = [
     "PAGE_SIZE",
     "FileScan",
     "Fingerprints",
+    "SearchedPages",
+    "StreamSearch",
     "cbc_stream",
     "decrypt_page",
     "decrypts_under",

@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..crypto.forensics import SearchedPages
 from ..crypto.keyslots import KeyName
 from ..crypto.secret import SecretBytes
 
@@ -66,9 +67,11 @@ class BackupSide(Protocol):
         set) that hold any of these clients."""
         ...
 
-    def copies_to_replace(self, vault: Vault) -> list[BackupCopy]:
+    def copies_to_replace(self, vault: Vault, *, exact: bool = True) -> list[BackupCopy]:
         """Every catalogued backup still on some drive: each carries a copy of the key file,
-        so each must go for the key rotation to be a cryptographic erase."""
+        so each must go for the key rotation to be a cryptographic erase. `exact=False` skips
+        reading each whole file for its digest (enough to know which drives are connected;
+        never before destroying anything)."""
         ...
 
     def replace_copies(self, vault: Vault, copies: Sequence[BackupCopy]) -> str:
@@ -77,10 +80,14 @@ class BackupSide(Protocol):
         ...
 
     def remaining_plaintext(
-        self, vault: Vault, keys: Mapping[KeyName, SecretBytes]
+        self,
+        vault: Vault,
+        keys: Mapping[KeyName, SecretBytes],
+        searched: SearchedPages | None = None,
     ) -> Iterator[tuple[str, Iterable[bytes]]]:
         """Each remaining good backup on a connected drive, decrypted with the vault's current
-        keys, as chunks of page plaintext (an archive under any other key is reported)."""
+        keys, as chunks of page plaintext (an archive under any other key is reported). Pages
+        that `searched` knows (the same page of the vault, searched already) are left out."""
         ...
 
     def every_archive(

@@ -8,6 +8,8 @@ connected drives are scanned the same way. The `Verification` says exactly what 
 from __future__ import annotations
 
 import json
+import re
+import threading
 from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -75,17 +77,63 @@ class Verification:
         }
 
 
+_HMAC_FAILED = re.compile(r"HMAC verification failed for page (\d+)")
+
+
 def _scan_file(
-    path: Path, key: SecretBytes, prints: Fingerprints | None, scanner: TraceScanner | None = None
+    path: Path,
+    key: SecretBytes,
+    prints: Fingerprints | None,
+    scanner: TraceScanner | None = None,
+    searched: forensics.SearchedPages | None = None,
+    live: Database | None = None,
 ) -> tuple[forensics.FileScan, set[bytes]]:
+    """Decrypt and search every page of `path`. With `live` (its open connection, idle
+    meanwhile), the pages' HMACs are checked by SQLCipher's own `cipher_integrity_check` in a
+    second thread, in C and beside the decryption and search here, instead of page by page in
+    Python: the same check of every page of the file under the current key."""
     scan = forensics.FileScan(path.name)
-    found: set[bytes] = set()
-    for plain in forensics.scan_file(path, key.reveal(), scan):
-        if prints:
-            found |= prints.search(plain)
-        if scanner is not None:
-            scanner.feed(plain)
-    return scan, found
+    stream = forensics.StreamSearch(prints) if prints else None
+    tags = searched.record(path.name) if searched is not None else None
+    problems: list[str] = []
+    failure: list[Exception] = []
+
+    def integrity() -> None:
+        assert live is not None
+        try:
+            problems.extend(str(r[0]) for r in live.query("PRAGMA cipher_integrity_check"))
+        except Exception as e:  # noqa: BLE001 - re-raised below, in the caller's thread
+            failure.append(e)
+
+    checker = threading.Thread(target=integrity, name="integrity") if live is not None else None
+    if checker is not None:
+        checker.start()
+    try:
+        for plain in forensics.scan_file(
+            path, key.reveal(), scan, tags, authenticate=checker is None
+        ):
+            if stream is not None:
+                stream.feed(plain)
+            if scanner is not None:
+                scanner.feed(plain)
+    finally:
+        if checker is not None:
+            checker.join()
+    if checker is not None:
+        if failure:
+            raise failure[0]
+        file_pages = scan.pages
+        for problem in problems:
+            match = _HMAC_FAILED.search(problem)
+            # Anything else it reports (a page of the wrong size) fails the file as a whole.
+            pgno = int(match[1]) if match else file_pages + 1
+            scan.failed_pages.append(pgno)
+            if tags is not None and 0 < pgno <= file_pages:
+                start = forensics.TAG_LEN * (pgno - 1)
+                tags[start : start + forensics.TAG_LEN] = bytes(forensics.TAG_LEN)
+        failed_in_file = sum(1 for p in scan.failed_pages if p > 0)
+        scan.verified += file_pages - min(file_pages, failed_in_file)
+    return scan, (stream.end() if stream is not None else set())
 
 
 def media_findings(vault: Vault, backups: BackupSide | None) -> list[MediaFinding]:
@@ -93,7 +141,9 @@ def media_findings(vault: Vault, backups: BackupSide | None) -> list[MediaFindin
     found = [examine(vault.folder, "vault")]
     if backups is not None:
         seen: set[str] = set()
-        for copy in backups.copies_to_replace(vault):
+        # Which drives are connected, not which file is which: no archive is read whole for
+        # its digest here (a disposal's verification already read each one).
+        for copy in backups.copies_to_replace(vault, exact=False):
             if copy.connected and copy.drive not in seen:
                 seen.add(copy.drive)
                 found.append(examine(Path(copy.location).parent, f"backup drive {copy.drive}"))
@@ -148,6 +198,8 @@ def verify(
         unreadable = True
     scanner = stored.scanner() if stored else None
     pdb = pnotes_db(vault, current[KeyName.PNOTES])
+    # The vault's pages searched below: a backup's identical pages are not decrypted again.
+    searched = forensics.SearchedPages()
     try:
         db.checkpoint()
         pdb.checkpoint()
@@ -156,7 +208,7 @@ def verify(
             (RECORD_DB, current[KeyName.RECORD], db),
             (PNOTES_DB, current[KeyName.PNOTES], pdb),
         ):
-            scan, found = _scan_file(vault.folder / name, key, prints, scanner)
+            scan, found = _scan_file(vault.folder / name, key, prints, scanner, searched, live)
             report.add(
                 f"{name}: pages",
                 not scan.failed_pages,
@@ -229,25 +281,30 @@ def verify(
         )
         # 4. every remaining backup on a connected drive, decrypted the same way
         if backups is not None:
-            for location, chunks in backups.remaining_plaintext(vault, current):
-                found_b: set[bytes] = set()
+            for location, chunks in backups.remaining_plaintext(vault, current, searched):
+                matched = searched.matched
+                # Chunk by chunk as the archive is read (constant memory); a name cut by a
+                # chunk boundary is still found (`StreamSearch`).
+                stream = forensics.StreamSearch(prints) if prints else None
                 size = 0
-                batch: list[bytes] = []
                 try:
                     for chunk in chunks:
                         size += len(chunk)
-                        batch.append(chunk)
+                        if stream is not None:
+                            stream.feed(chunk)
                         if scanner is not None:
                             scanner.feed(chunk)
-                        if prints and sum(map(len, batch)) >= 1 << 22:
-                            found_b |= prints.search(b"".join(batch))
-                            batch.clear()
                 except ConfideError as e:
                     report.add(f"backup {location}", False, f"could not be checked: {e}")
                     continue
-                if prints and batch:
-                    found_b |= prints.search(b"".join(batch))
+                found_b = stream.end() if stream is not None else set()
                 detail = f"{size} bytes decrypted"
+                same = searched.matched - matched
+                if same:
+                    detail += (
+                        f" and {same} bytes of pages identical to the vault's own (same page, "
+                        "same HMAC), searched with them"
+                    )
                 if prints:
                     detail += f", {len(found_b)} traces found"
                 report.add(f"backup {location}", not found_b, detail)
