@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable
 
 from tests.support.tui import PASSPHRASE, app_for, make_empty, settle, unlock
 from tui.app.screens.editor import NoteEditorScreen
 from tui.app.widgets.flag_text_area import FlagTextArea
+from tui.app.widgets.row_list import RowList
 from vault import Vault
 
 SECRET_NAME = "Perpetua Quinceworth"
@@ -76,7 +76,7 @@ async def test_ctrl_c_hint_is_plain_words(tmp_path: Path) -> None:
     app = app_for(make_empty(tmp_path / "vault"))
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await unlock(pilot)
-        app.screen.query_one(DataTable).focus()  # Inputs take ctrl+c as copy
+        app.screen.query_one(RowList).focus()  # Inputs take ctrl+c as copy
         await pilot.press("ctrl+c")
         await settle(pilot)
         messages = [n.message for n in app._notifications]
