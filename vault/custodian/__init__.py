@@ -18,7 +18,7 @@ from __future__ import annotations
 import builtins
 import string
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +29,7 @@ from ..records.audit import Action
 from ..records.validate import long_text, one_line
 from ..storage import fsutil
 from ..storage.database import now_utc
+from ..storage.versioned import VersionedTexts
 from ..timefmt import local_date
 
 if TYPE_CHECKING:
@@ -413,40 +414,23 @@ class Custodian:
     # -- the notification letter
 
     def template(self, version: int | None = None) -> LetterTemplate:
-        db = self._vault.db
-        row = (
-            db.one("SELECT * FROM custodian_letter_templates ORDER BY version DESC LIMIT 1")
-            if version is None
-            else db.one("SELECT * FROM custodian_letter_templates WHERE version = ?", (version,))
-        )
-        if row is None:
-            raise NotFoundError(f"no letter template version {version}")
-        return LetterTemplate(int(row["version"]), str(row["text"]), str(row["created_at"]))
+        return LetterTemplate(*astuple(self._texts().get(version)))
 
     def versions(self) -> builtins.list[LetterTemplate]:
-        return [
-            LetterTemplate(int(r["version"]), str(r["text"]), str(r["created_at"]))
-            for r in self._vault.db.query(
-                "SELECT * FROM custodian_letter_templates ORDER BY version"
-            )
-        ]
+        return [LetterTemplate(*astuple(v)) for v in self._texts().all()]
 
     def save_template(self, text: str) -> LetterTemplate:
         """A new version from `text` (checked first); unchanged text saves nothing."""
         checked = check_template(text)
-        current = self.template()
-        if checked == current.text.strip():
-            return current
-        db = self._vault.db
-        with db.atomic():
-            version = current.version + 1
-            db.execute(
-                "INSERT INTO custodian_letter_templates (version, text, created_at) "
-                "VALUES (?, ?, ?)",
-                (version, checked, now_utc()),
-            )
-            self._vault.audit.record(Action.CUSTODIAN, "letter_template", version, event="saved")
+        audit = self._vault.audit
+        version = self._texts().save(
+            checked,
+            lambda v: audit.record(Action.CUSTODIAN, "letter_template", v, event="saved"),
+        )
         return self.template(version)
+
+    def _texts(self) -> VersionedTexts:
+        return VersionedTexts(self._vault.db, "custodian_letter_templates", "letter template")
 
     def _custodian_info(self) -> CustodianInfo | None:
         slot = self._vault.custodian_mode or self._vault.key_file.custodian

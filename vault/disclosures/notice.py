@@ -15,7 +15,7 @@ from __future__ import annotations
 import builtins
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -25,6 +25,7 @@ from ..errors import NotFoundError, UsageError
 from ..records.audit import Action
 from ..records.validate import long_text
 from ..storage.database import Row, now_utc
+from ..storage.versioned import VersionedTexts
 from . import _fields
 from .document import Document, Section, clean
 
@@ -168,38 +169,24 @@ class Notices:
     # -- the template
 
     def template(self, version: int | None = None) -> NoticeTemplate:
-        db = self._vault.db
-        row = (
-            db.one("SELECT * FROM notice_templates ORDER BY version DESC LIMIT 1")
-            if version is None
-            else db.one("SELECT * FROM notice_templates WHERE version = ?", (version,))
-        )
-        if row is None:
-            raise NotFoundError(f"no notice template version {version}")
-        return NoticeTemplate(int(row["version"]), str(row["text"]), str(row["created_at"]))
+        return NoticeTemplate(*astuple(self._texts().get(version)))
 
     def versions(self) -> builtins.list[NoticeTemplate]:
-        return [
-            NoticeTemplate(int(r["version"]), str(r["text"]), str(r["created_at"]))
-            for r in self._vault.db.query("SELECT * FROM notice_templates ORDER BY version")
-        ]
+        return [NoticeTemplate(*astuple(v)) for v in self._texts().all()]
 
     def save_template(self, text: str) -> NoticeTemplate:
         """A new version from `text` (checked first); unchanged text saves nothing."""
         checked = long_text(text, "notice template", max_chars=MAX_TEMPLATE_CHARS)
         parse_template(checked)
-        current = self.template()
-        if checked == current.text.strip():
-            return current
-        db = self._vault.db
-        with db.atomic():
-            version = current.version + 1
-            db.execute(
-                "INSERT INTO notice_templates (version, text, created_at) VALUES (?, ?, ?)",
-                (version, checked, now_utc()),
-            )
-            self._vault.audit.record(Action.NOTICE, "notice_template", version, event="saved")
+        audit = self._vault.audit
+        version = self._texts().save(
+            checked,
+            lambda v: audit.record(Action.NOTICE, "notice_template", v, event="saved"),
+        )
         return self.template(version)
+
+    def _texts(self) -> VersionedTexts:
+        return VersionedTexts(self._vault.db, "notice_templates", "notice template")
 
     def switch_section(self, title: str, on: bool) -> NoticeTemplate:
         """Switch an optional section on or off: a new template version."""
