@@ -28,7 +28,6 @@ from .crypto.keyslots import (
 from .crypto.rekey import finish_rotation
 from .crypto.sealing import InvalidTag, open_sealed, public_key_of
 from .crypto.secret import SecretBytes
-from .crypto.strength import check_passphrase as _check_strength
 from .errors import (
     AuthenticationError,
     CustodianReadOnlyError,
@@ -92,7 +91,10 @@ def check_new_passphrase(passphrase: str) -> None:
         raise UsageError(
             "the passphrase must not contain a NUL character, nor begin or end with a line break"
         )
-    _check_strength(passphrase)
+    # Here, not at import: only a new passphrase is rated; every other command skips it.
+    from .crypto.strength import check_passphrase
+
+    check_passphrase(passphrase)
 
 
 # Entries that make the key file's anchor advance at once (outside a transaction): the ones whose

@@ -225,6 +225,50 @@ def test_an_open_incident_is_still_announced_at_every_unlock(cli: Cli) -> None:
     assert warned.code == 0 and "notices due by" in warned.stderr
 
 
+def _confide_process(*argv: str) -> subprocess.CompletedProcess[str]:
+    """`confide` as a shell runs it: its own process, output into a pipe."""
+    # Buffered as usual: with PYTHONUNBUFFERED (set in some shells and CI) nothing waits.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("CONFIDE_") and k != "PYTHONUNBUFFERED"
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+
+
+def test_a_command_process_prints_everything_before_it_leaves(cli: Cli, tmp_path: Path) -> None:
+    """The process leaves without Python's teardown once the command is done: what it wrote
+    is still flushed (into a pipe, output under 8 KiB waits in Python's buffer until then),
+    and the exit status and the error line are the command's."""
+    cli.init()
+    for name in ("Ada Quist", "Bo Sampleton", "山田 花子"):
+        assert cli("client", "add", name).code == 0
+    listed = _confide_process(*cli.base_args(), "client", "list")
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert len(lines) == 4 and lines[0].startswith("ID")
+    assert {line.split("  ")[1].strip() for line in lines[1:]} == {
+        "Ada Quist",
+        "Bo Sampleton",
+        "山田 花子",
+    }
+    wrong = tmp_path / "wrong"
+    wrong.write_text("not the passphrase\n")
+    wrong.chmod(0o600)
+    refused = _confide_process(
+        "--vault", str(cli.vault_dir), "--passphrase-file", str(wrong), "client", "list"
+    )
+    assert refused.returncode == 12 and refused.stdout == ""
+    assert refused.stderr.startswith("confide: error: ") and refused.stderr.count("\n") == 1
+
+
 def test_choices_written_out_for_the_parser_match_the_core() -> None:
     from tui.cli.commands import _choices
     from vault import PRESETS, TEMPLATES, ClientStatus

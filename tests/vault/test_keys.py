@@ -229,6 +229,24 @@ def test_pending_file_alone_still_opens(new_vault: tuple[Vault, str]) -> None:
     assert (folder / KEY_FILE).exists()
 
 
+def test_a_zeroed_pending_copy_left_by_a_power_cut_is_harmless(
+    new_vault: tuple[Vault, str],
+) -> None:
+    """A key-file write zeroes its .pending copy durably but does not fsync its removal, so a
+    power cut can bring back the name of an all-zero copy. The vault opens with the key file,
+    and the next write (here the passphrase change) removes the copy."""
+    vault, _ = new_vault
+    folder = vault.folder
+    vault.lock()
+    pending = folder / (KEY_FILE + ".pending")
+    pending.write_bytes(b"\0" * 4096)
+    with Vault.unlock(folder, PASSPHRASE) as again:
+        again.change_passphrase(PASSPHRASE, NEW_PASSPHRASE)
+        assert not pending.exists()
+    Vault.unlock(folder, NEW_PASSPHRASE).lock()
+    assert not pending.exists()
+
+
 def test_kdf_parameters_are_stored_beside_the_salt(vault: Vault) -> None:
     """The key file records Argon2id parameters and a salt; status reads them unlocked."""
     keyfile = KeyFile.load(vault.folder / KEY_FILE)

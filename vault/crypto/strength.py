@@ -120,6 +120,8 @@ _UNWANTED = (
 
 @dataclass(frozen=True)
 class Strength:
+    """How guessable a passphrase is, with what to say about it."""
+
     score: int  # zxcvbn 0-4
     guesses_log10: float
     warning: str

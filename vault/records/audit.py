@@ -92,6 +92,8 @@ _DetailValue = str | int | float | bool | None
 
 @dataclass(frozen=True)
 class AuditEntry:
+    """One entry of the audit log, as stored."""
+
     seq: int
     at: str
     action: str
@@ -104,6 +106,8 @@ class AuditEntry:
 
 @dataclass(frozen=True)
 class AuditReport:
+    """What verifying the audit chain found."""
+
     ok: bool
     entries: int
     first_broken_seq: int | None = None

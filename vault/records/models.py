@@ -100,6 +100,8 @@ class OmitSpan:
 
 @dataclass(frozen=True)
 class Client:
+    """A client as the faces show it; the legal name only when not sealed."""
+
     id: int
     display_name: str  # the pseudonym when the legal name is sealed
     legal_name: str | None  # None when sealed behind re-authentication
@@ -141,6 +143,8 @@ class SessionInfo:
 
 @dataclass(frozen=True)
 class Note:
+    """A general-record note, whole."""
+
     id: int
     client_id: int
     participant_ids: tuple[int, ...]  # every client in the session, the owner first
@@ -190,6 +194,8 @@ class NoteSummary:
 
 @dataclass(frozen=True)
 class PsychotherapyNote:
+    """A psychotherapy note (kept apart from the general record), whole."""
+
     id: int
     client_id: int
     session_date: str | None
@@ -205,6 +211,8 @@ class PsychotherapyNote:
 
 @dataclass(frozen=True)
 class SearchHit:
+    """One search result: the note, its client and a snippet."""
+
     note_id: int
     client_id: int
     client_display_name: str

@@ -9,6 +9,8 @@ from ..errors import UsageError
 
 @dataclass(frozen=True)
 class Template:
+    """A note template: its sections and what a release calls it."""
+
     key: str
     title: str
     document_kind: str  # what a release calls it: progress note, assessment, ...

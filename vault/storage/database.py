@@ -33,6 +33,8 @@ DriverError = sqlcipher3.Error
 
 @dataclass(frozen=True)
 class Migration:
+    """One schema step: applied in order, each in its own transaction."""
+
     version: int
     name: str
     apply: Callable[[Database], None]

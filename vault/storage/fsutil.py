@@ -126,11 +126,16 @@ def complete_pending(path: Path, data: bytes) -> None:
             write_new_file(path, data)
             fsync_dir(path.parent)
         if pending.exists():
-            secure_unlink(pending)
+            # Zeroed durably (it holds wrapped keys), but its removal need not be: should a
+            # power cut bring the name back, the copy is all zeros, `KeyFile.load` reads the
+            # complete file at `path` and the next write removes it first. One fsync fewer
+            # on every key-file write, and the audit anchor writes one per command.
+            secure_unlink(pending, durable=False)
 
 
-def secure_unlink(path: Path) -> None:
-    """Overwrite a file with zeros, fsync, then unlink it and fsync the folder.
+def secure_unlink(path: Path, *, durable: bool = True) -> None:
+    """Overwrite a file with zeros, fsync, then unlink it and fsync the folder (without
+    `durable`, the zeros are fsynced and the unlink is not).
 
     On ext4 and similar this overwrites the same blocks; on flash and copy-on-write filesystems it
     may not (the README says so), which is why every file we own is encrypted anyway.
@@ -163,7 +168,8 @@ def secure_unlink(path: Path) -> None:
             if fd >= 0:
                 os.close(fd)
         path.unlink()
-        fsync_dir(path.parent)
+        if durable:
+            fsync_dir(path.parent)
 
 
 def mount_of(path: Path) -> tuple[str, str, str]:
