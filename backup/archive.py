@@ -681,9 +681,14 @@ def iter_archive(
 
 
 def read_manifest(source: BinaryIO, keys_for: KeysFor, name: str = "the file") -> dict[str, Any]:
-    """The archive's manifest alone, authenticated, the data sections skipped unread (their
-    frames are walked, their ciphertext is not read): what the drive-side rollback check needs
-    from every archive on a drive without reading each whole. `source` must be seekable.
+    """The archive's manifest alone, authenticated, the data sections unread: what the
+    drive-side rollback check needs from every archive on a drive without reading each whole.
+    `source` must be seekable.
+
+    The manifest is the last section, so a padded archive's is read from the end: the header,
+    then a few reads at the tail (`_manifest_from_end`), whatever the archive's size. Should
+    that not find it (format 1, bytes appended after it), the data sections' frames are walked
+    from the start, their ciphertext skipped, one small read per chunk.
 
     The header MAC and every manifest chunk are checked under the archive's keys (the chunks'
     associated data binds the header), so a manifest cannot be forged or moved between
@@ -707,6 +712,11 @@ def read_manifest(source: BinaryIO, keys_for: KeysFor, name: str = "the file") -
     finally:
         keys.wipe()
     header_digest = hashlib.sha256(signed).digest()
+    if header.padded:
+        found = _manifest_from_end(source, reader.offset, header, aead, header_digest, name)
+        if found is not None:
+            return _manifest_doc(found, header, name)
+        source.seek(reader.offset)
     last = len(header.sections) - 1
     body = bytearray()
     unpad = _Unpadder(MANIFEST, section_floor(MANIFEST), name) if header.padded else None
@@ -737,8 +747,12 @@ def read_manifest(source: BinaryIO, keys_for: KeysFor, name: str = "the file") -
             chunk += 1
             if flags & FLAG_FINAL:
                 break
+    return _manifest_doc(bytes(body), header, name)
+
+
+def _manifest_doc(body: bytes, header: ArchiveHeader, name: str) -> dict[str, Any]:
     try:
-        doc = json.loads(bytes(body).decode("utf-8"))
+        doc = json.loads(body.decode("utf-8"))
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise BackupDamagedError(f"{name}: the manifest is unreadable", section=MANIFEST) from None
     if (
@@ -748,6 +762,113 @@ def read_manifest(source: BinaryIO, keys_for: KeysFor, name: str = "the file") -
     ):
         raise BackupDamagedError(f"{name}: the manifest names another archive", section=MANIFEST)
     return doc
+
+
+# The largest manifest `read_manifest` accepts (plaintext, padding included).
+_MANIFEST_LIMIT = 16 * CHUNK_SIZE
+
+
+def _manifest_classes() -> Generator[int, None, None]:
+    """Every plaintext length a padded manifest section can have, smallest first."""
+    total = MANIFEST_FLOOR
+    while total <= _MANIFEST_LIMIT:
+        yield total
+        total = size_class(total + 1, MANIFEST_FLOOR)
+
+
+def _manifest_from_end(
+    source: BinaryIO,
+    data_start: int,
+    header: ArchiveHeader,
+    aead: AESGCM,
+    header_digest: bytes,
+    name: str,
+) -> bytes | None:
+    """A padded archive's manifest plaintext, read from the end of the file; None if it is
+    not found there (the caller then walks the file from the start, which names the damage).
+
+    The section ends the file and its plaintext is one of a few lengths (its size class), every
+    chunk but the last full: each length puts the final chunk's frame at a known distance from
+    the end, and the frame there must name that chunk (last section, its index, the final
+    flag, its length). At most two reads of the tail find it (most manifests are 64-128 KiB);
+    a manifest longer than those reads takes one more. Each chunk is authenticated as in a
+    full read (nonce and associated data bind section, index, flags and the header)."""
+    size = header.chunk_size
+    last = len(header.sections) - 1
+    end = source.seek(0, 2)
+    frame_and_tag = FRAME.size + TAG_LEN
+    tail = b""
+    tail_start = end
+    for window in (2 * (MANIFEST_FLOOR + frame_and_tag), size + frame_and_tag):
+        start = max(data_start, end - window)
+        if start < tail_start:
+            source.seek(start)
+            tail = _Reader(source).read(tail_start - start) + tail
+            tail_start = start
+        for total in _manifest_classes():
+            chunks = (total - 1) // size + 1
+            final = total - (chunks - 1) * size
+            at = end - (FRAME.size + final + TAG_LEN)
+            if at < tail_start:
+                continue  # beyond this read (a longer manifest's chunks restart the count)
+            frame = tail[at - tail_start : at - tail_start + FRAME.size]
+            if FRAME.unpack(frame) != (last, chunks - 1, FLAG_FINAL, final + TAG_LEN):
+                continue
+            begin = end - (chunks * frame_and_tag + total)
+            if begin < data_start:
+                return None
+            if begin < tail_start:
+                source.seek(begin)
+                tail = _Reader(source).read(tail_start - begin) + tail
+                tail_start = begin
+            return _manifest_chunks(
+                tail[begin - tail_start :], size, last, aead, header_digest, name, begin
+            )
+        if tail_start <= data_start:
+            break
+    return None
+
+
+def _manifest_chunks(
+    section: bytes,
+    size: int,
+    last: int,
+    aead: AESGCM,
+    header_digest: bytes,
+    name: str,
+    offset: int,
+) -> bytes | None:
+    """The manifest section's bytes (frames and ciphertext, every chunk but the last full):
+    its plaintext without the padding, every chunk authenticated; None if any fails."""
+    unpad = _Unpadder(MANIFEST, MANIFEST_FLOOR, name)
+    body = bytearray()
+    at = chunk = 0
+    while at < len(section):
+        frame = section[at : at + FRAME.size]
+        if len(frame) < FRAME.size:
+            return None
+        sec, num, flags, length = FRAME.unpack(frame)
+        ct = section[at + FRAME.size : at + FRAME.size + length]
+        is_last = at + FRAME.size + length == len(section)
+        if (
+            (sec, num) != (last, chunk)
+            or flags != (FLAG_FINAL if is_last else 0)
+            or not (is_last or length == size + TAG_LEN)
+            or len(ct) != length
+        ):
+            return None
+        try:
+            plain = aead.decrypt(_nonce(last, chunk), ct, _aad(header_digest, frame))
+            body += unpad.data(plain, chunk, offset + at)
+        except (InvalidTag, BackupDamagedError):
+            return None
+        at += FRAME.size + length
+        chunk += 1
+    try:
+        unpad.finish(chunk - 1, offset)
+    except BackupDamagedError:
+        return None
+    return bytes(body)
 
 
 class _Unpadder:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from backup import add_drive, check_drive_rollback, drive_anchor, run_backup
+from backup import CHUNK_SIZE, add_drive, check_drive_rollback, drive_anchor, run_backup
+from backup.archive import MIN_CHUNK, read_archive, read_manifest
+from backup.keys import vault_keys_for
 from tests.support.cli import PASSPHRASE, Cli
 from vault import TEST_PRESET, NotFoundError, Vault
 from vault.vault import KEY_FILE, PNOTES_DB, RECORD_DB
@@ -33,7 +36,9 @@ def _put_back(snapshot: Path, folder: Path) -> None:
         shutil.copy2(snapshot / name, folder / name)
 
 
-def _rolled_back_vault(vault_dir: Path, tmp_path: Path) -> tuple[Path, int]:
+def _rolled_back_vault(
+    vault_dir: Path, tmp_path: Path, chunk_size: int = CHUNK_SIZE
+) -> tuple[Path, int]:
     """Back up, snapshot both files, add a signed note, back up again, put the snapshot back.
     Returns the drive and the id of the note the rollback lost."""
     drive = tmp_path / "drive"
@@ -41,14 +46,14 @@ def _rolled_back_vault(vault_dir: Path, tmp_path: Path) -> tuple[Path, int]:
     vault, _ = Vault.create(vault_dir, PASSPHRASE, TEST_PRESET)
     add_drive(vault, drive, "stick")
     vault.clients.add("Wren Imaginary")
-    run_backup(vault, drive)
+    run_backup(vault, drive, chunk_size=chunk_size)
     vault.lock()
     _snapshot(vault_dir, tmp_path / "snapshot")
     with Vault.unlock(vault_dir, PASSPHRASE) as v:
         client = v.clients.add("Yarrow Notreal")
         note = v.notes.create(client.id, body="signed after the snapshot")
         v.notes.sign(note.id)
-        second = run_backup(v, drive)
+        second = run_backup(v, drive, chunk_size=chunk_size)
         assert second.rollback is None  # an ordinary backup raises no alarm
     _put_back(tmp_path / "snapshot", vault_dir)
     return drive, note.id
@@ -139,3 +144,68 @@ def test_an_altered_manifest_on_the_drive_is_not_believed(vault: Vault, tmp_path
     result.path.write_bytes(bytes(data))
     assert drive_anchor(vault, drive) is None
     assert check_drive_rollback(vault, drive) is None
+
+
+class _CountedReads:
+    """A real archive file, its reads counted (calls and bytes); seeks pass through."""
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+        self.reads = 0
+        self.bytes = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data: bytes = self._raw.read(n)
+        self.reads += 1
+        self.bytes += len(data)
+        return data
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return int(self._raw.seek(offset, whence))
+
+    def tell(self) -> int:
+        return int(self._raw.tell())
+
+
+def test_the_manifest_is_read_from_the_end_of_a_large_archive(vault: Vault, tmp_path: Path) -> None:
+    """The check runs before every backup over every archive on the drive: it reads the header
+    and the manifest at the archive's end, not one frame per chunk from the start (a 200,000-note
+    full archive has 773 chunks; on a USB stick each is a seek). Small chunks here make a
+    2 MiB archive of 500+ chunks and a manifest of 16."""
+    drive = tmp_path / "drive"
+    drive.mkdir()
+    add_drive(vault, drive, "stick")
+    vault.clients.add("Wren Imaginary")
+    archive = run_backup(vault, drive, chunk_size=MIN_CHUNK, full=True).path
+    keys = vault_keys_for(vault, archive.name)
+    with archive.open("rb", buffering=0) as raw:
+        whole = read_archive(raw, keys, name=archive.name)
+    chunks = sum(s.chunks for s in whole.sections)
+    assert chunks > 500
+    with archive.open("rb", buffering=0) as raw:
+        counted = _CountedReads(raw)
+        manifest = read_manifest(counted, keys, archive.name)  # type: ignore[arg-type]
+    assert manifest == whole.manifest  # the same, authenticated, manifest
+    assert int(manifest["key_file_anchor"]["seq"]) > 0
+    assert counted.reads <= 6
+    assert counted.bytes < archive.stat().st_size // 10
+
+
+def test_a_rollback_is_still_caught_with_manifests_read_from_the_end(
+    vault_dir: Path, tmp_path: Path
+) -> None:
+    """The attack of the first test on archives of many small chunks (a manifest of several
+    chunks, found from the end), and once more with bytes appended to the newest archive,
+    which hides where its manifest starts from the end: it is then found from the start, as
+    before, and the rollback is caught either way."""
+    drive, _ = _rolled_back_vault(vault_dir, tmp_path, chunk_size=MIN_CHUNK)
+    with Vault.unlock(vault_dir, PASSPHRASE) as v:
+        head = v.audit.head()
+        seen = drive_anchor(v, drive)
+        assert seen is not None and head is not None and seen.seq > head[0]
+        newest = drive / "confide-backups" / seen.file_name
+        with newest.open("ab") as f:
+            f.write(b"\0" * 100)
+        assert drive_anchor(v, drive) == seen
+        found = check_drive_rollback(v, drive)
+        assert found is not None and found.kind == "drive_newer"
