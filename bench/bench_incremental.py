@@ -2,7 +2,7 @@
 touched, time against restic on the same change, and a full backup + verify against cp + sync +
 an uncached read.
 
-    python -m bench.bench_incremental [--clients 2000 --notes 50000] [--cache DIR]
+    python -m bench.bench_incremental [--clients 2000 --notes 50000] [--cache DIR] [--format 2]
 
 The practice comes from `bench.practice` (built and cached when missing; `--cache` may point at
 an existing cache, which is only copied from). The drive is a folder on the same disk (not a
@@ -16,6 +16,12 @@ Every tool starts each run from the same page cache: by default (`--cache-state 
 files' cached pages are dropped before each run of each tool, as after a restart (and as borg
 leaves them: it drops the pages of the files it read, so without this the tool run after borg
 starts cold and the one after Confide warm); `warm` reads them into the cache instead.
+
+`--format 2` writes format-2 archives with today's code: a full archive at every backup, what
+issue 14 measured as "before" (its table: 124.2 MiB per backup at 50,000 notes). The verify row's
+anchors are an O_DIRECT read of the full archive (`dd iflag=direct`), `restic check --read-data`
+and `borg check --verify-data` on the repositories after their first backup; the drive and the
+repositories are also measured after three backups (the first, nothing changed, opened and read).
 """
 
 from __future__ import annotations
@@ -110,6 +116,25 @@ class _Anchor:
             seconds = _borg(self.repo, "create", f"::b{self.count}", str(self.folder))
         return round(seconds, 3), round((_du(self.repo) - before) / MiB, 3)
 
+    def check(self) -> float:
+        """Seconds to check the repository reading every byte of its data back."""
+        _set_cache([p for p in self.repo.rglob("*") if p.is_file()], self.cache)
+        if self.name == "restic":
+            return _restic(self.repo, "check", "--read-data")
+        return _borg(self.repo, "check", "--verify-data")
+
+
+def _direct_read(path: Path) -> float | None:
+    """Seconds to read `path` past the page cache (O_DIRECT): the verify row's floor; None
+    where the filesystem has no O_DIRECT (tmpfs)."""
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        ["dd", f"if={path}", "of=/dev/null", "bs=1M", "iflag=direct"],
+        check=False,
+        capture_output=True,
+    )
+    return time.perf_counter() - t0 if done.returncode == 0 else None
+
 
 def _du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
@@ -123,6 +148,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
     parser.add_argument("--kdf", default=PracticeSpec.kdf, choices=sorted(PRESETS))
     parser.add_argument("--no-anchors", action="store_true", help="skip restic and borg")
+    parser.add_argument(
+        "--format",
+        type=int,
+        choices=(2, 3),
+        default=3,
+        help="archive format: 3 (incremental, the default) or 2 (a full archive every time: "
+        "issue 14's before)",
+    )
     parser.add_argument(
         "--cache-state",
         choices=("cold", "warm"),
@@ -138,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         "clients": args.clients,
         "load_at_start": round(os.getloadavg()[0], 2),
         "cache_state": args.cache_state,
+        "format": args.format,
     }
     with tempfile.TemporaryDirectory(dir=Path(__file__).resolve().parent) as tmp:
         root = Path(tmp)
@@ -151,12 +185,15 @@ def main(argv: list[str] | None = None) -> int:
             add_drive(vault, drive, "bench")
             _set_cache(files, args.cache_state)
             t0 = time.perf_counter()
-            full = run_backup(vault, drive, rotate=False)
+            full = run_backup(vault, drive, rotate=False, format_version=args.format)
             out["full_backup_verify_s"] = round(time.perf_counter() - t0, 2)
             out["full_mib"] = round((full.record.size or 0) / MiB, 1)
             t0 = time.perf_counter()
             verify_archive(full.path, vault=vault)
             out["verify_s"] = round(time.perf_counter() - t0, 2)
+            direct = _direct_read(full.path)
+            if direct is not None:
+                out["direct_read_s"] = round(direct, 2)
             # The floor: cp + sync + reading the copies back past the page cache.
             cp = root / "cp"
             cp.mkdir()
@@ -176,9 +213,10 @@ def main(argv: list[str] | None = None) -> int:
             for anchor in anchors:
                 seconds, mib = anchor.backup()
                 out[f"{anchor.name}_first_s"], out[f"{anchor.name}_first_mib"] = seconds, mib
+                out[f"{anchor.name}_check_s"] = round(anchor.check(), 2)
             _set_cache(files, args.cache_state)
             t0 = time.perf_counter()
-            skipped = run_backup(vault, drive, rotate=False)
+            skipped = run_backup(vault, drive, rotate=False, format_version=args.format)
             out["nothing_changed"] = {
                 "skipped": skipped.skipped,
                 "seconds": round(time.perf_counter() - t0, 3),
@@ -194,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
             vault.clients.list()
             _set_cache(files, args.cache_state)
             t0 = time.perf_counter()
-            skipped = run_backup(vault, drive, rotate=False)
+            skipped = run_backup(vault, drive, rotate=False, format_version=args.format)
             out["only_opened"] = {
                 "skipped": skipped.skipped,
                 "seconds": round(time.perf_counter() - t0, 3),
@@ -203,6 +241,9 @@ def main(argv: list[str] | None = None) -> int:
                 seconds, mib = anchor.backup()
                 out["only_opened"][f"{anchor.name}_s"] = seconds
                 out["only_opened"][f"{anchor.name}_mib"] = mib
+            out["drive_mib_after_3"] = round(_du(drive) / MiB, 1)
+            for anchor in anchors:
+                out[f"{anchor.name}_repo_mib_after_3"] = round(_du(anchor.repo) / MiB, 1)
             client = vault.clients.list()[0].id
             rows = []
             for added in (1, 10, 100):
@@ -210,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
                     vault.notes.create(client, body=f"bench note {added}.{i} " + "words " * 80)
                 _set_cache(files, args.cache_state)
                 t0 = time.perf_counter()
-                result = run_backup(vault, drive, rotate=False)
+                result = run_backup(vault, drive, rotate=False, format_version=args.format)
                 seconds = time.perf_counter() - t0
                 pages = result.record.pages or 0
                 row: dict[str, Any] = {
@@ -232,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
             vault.lock()
     out["load_at_end"] = round(os.getloadavg()[0], 2)
     args.results_dir.mkdir(parents=True, exist_ok=True)
-    name = f"incremental-{args.notes // 1000}k"
+    name = f"incremental-{args.notes // 1000}k" + ("-format2" if args.format == 2 else "")
     (args.results_dir / f"{name}.json").write_text(json.dumps(out, indent=1) + "\n")
     (args.results_dir / f"{name}.md").write_text(markdown(out))
     print(markdown(out))
@@ -251,7 +292,8 @@ def markdown(out: dict[str, Any]) -> str:
     nothing = out["nothing_changed"]
     opened = out.get("only_opened")
     lines = [
-        f"Incremental backups, {out['notes']:,} notes ({out['vault_mib']} MiB of vault files), "
+        f"Backups (format {out.get('format', 3)}), {out['notes']:,} notes "
+        f"({out['vault_mib']} MiB of vault files), "
         f"page cache {out.get('cache_state', 'as left')} before each run, "
         f"load {out['load_at_start']} at start, {out['load_at_end']} at end",
         "",
@@ -265,7 +307,17 @@ def markdown(out: dict[str, Any]) -> str:
             if n + "_first_s" in out
         )
         + " |",
-        f"| verify of the full archive | {out['verify_s']} s | - |",
+        f"| verify of the full archive | {out['verify_s']} s | "
+        + "; ".join(
+            [f"O_DIRECT read {out['direct_read_s']} s"] * ("direct_read_s" in out)
+            + [
+                f"{n} {'check --read-data' if n == 'restic' else 'check --verify-data'} "
+                f"{out[n + '_check_s']} s"
+                for n in ("restic", "borg")
+                if n + "_check_s" in out
+            ]
+        )
+        + " |",
         f"| nothing changed | {'skipped' if nothing['skipped'] else 'written'}, "
         f"{nothing['seconds']} s | {anchors(nothing)} |",
     ]
@@ -280,6 +332,16 @@ def markdown(out: dict[str, Any]) -> str:
             f"| +{row['notes_added']} note(s): {row['pages_changed']} pages "
             f"({row['changed_mib']} MiB) | {row['written_mib']} MiB, {row['seconds']} s "
             f"({row['kind']}) | {anchors(row)} |"
+        )
+    if "drive_mib_after_3" in out:
+        three = [
+            f"{n} {out[n + '_repo_mib_after_3']} MiB"
+            for n in ("restic", "borg")
+            if n + "_repo_mib_after_3" in out
+        ]
+        lines.append(
+            f"| drive after 3 backups (first, nothing changed, opened) | "
+            f"{out['drive_mib_after_3']} MiB | {'; '.join(three) or '-'} |"
         )
     sizes = [f"Confide drive {out['drive_mib_after_all']} MiB"] + [
         f"{n} {out[n + '_repo_mib_after_all']} MiB"
