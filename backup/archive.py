@@ -812,8 +812,13 @@ def _manifest_from_end(
             if at < tail_start:
                 continue  # beyond this read (a longer manifest's chunks restart the count)
             frame = tail[at - tail_start : at - tail_start + FRAME.size]
-            if FRAME.unpack(frame) != (last, chunks - 1, FLAG_FINAL, final + TAG_LEN):
-                continue
+            if len(frame) < FRAME.size or FRAME.unpack(frame) != (
+                last,
+                chunks - 1,
+                FLAG_FINAL,
+                final + TAG_LEN,
+            ):
+                continue  # a short read (the file shrank), or not this length's frame
             begin = end - (chunks * frame_and_tag + total)
             if begin < data_start:
                 return None

@@ -104,13 +104,13 @@ def _exit_now(code: int) -> None:
     """A command of the `confide` process is done: leave without the interpreter's teardown.
 
     The teardown frees every object of every module the command loaded (the records, crypto
-    and SQLCipher modules) and runs OpenSSL's and the extensions' C exit handlers: 6-8 ms of
-    CPU and 10-15 ms of wall time of `confide client list`, about a tenth of it
-    (bench/bench_cli.py). Nothing is skipped that matters: the vault is locked and its keys
-    wiped before this, its files are closed; what Python's exit would still do for us is done
-    here (the atexit handlers, stdout and stderr flushed). Only for the real process (`argv`
-    None), never for in-process callers such as the tests; and only when no other thread
-    runs. A flush that fails (a closed pipe) is left to Python's own exit to report, as before.
+    and SQLCipher modules) and runs OpenSSL's and the extensions' C exit handlers: 4-7 ms of
+    the CPU of `confide client list` (bench/bench_cli.py). Nothing is skipped that matters:
+    the vault is locked and its keys wiped before this, its files are closed; what Python's
+    exit would still do for us is done here (stdout and stderr flushed, the atexit handlers,
+    which clear themselves as they run). Only for the real process (`argv` None), never for
+    in-process callers such as the tests; and only when no other thread runs. A flush that
+    fails (a closed pipe) is left to Python's own exit to report, as before.
     """
     import atexit
     import threading
@@ -118,8 +118,10 @@ def _exit_now(code: int) -> None:
     if threading.active_count() > 1:
         return
     try:
-        atexit._run_exitfuncs()
         sys.stdout.flush()
+        sys.stderr.flush()
+        atexit._run_exitfuncs()
+        sys.stdout.flush()  # what a handler printed
         sys.stderr.flush()
     except BaseException:  # noqa: BLE001 - Python's own exit reports it, as it did before
         return

@@ -225,16 +225,18 @@ def test_an_open_incident_is_still_announced_at_every_unlock(cli: Cli) -> None:
     assert warned.code == 0 and "notices due by" in warned.stderr
 
 
-def _confide_process(*argv: str) -> subprocess.CompletedProcess[str]:
-    """`confide` as a shell runs it: its own process, output into a pipe."""
+def _confide_process(*argv: str, before: str = "") -> subprocess.CompletedProcess[str]:
+    """`confide` as a shell runs it: its own process, output into a pipe (`before`: Python
+    run first in that process)."""
     # Buffered as usual: with PYTHONUNBUFFERED (set in some shells and CI) nothing waits.
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith("CONFIDE_") and k != "PYTHONUNBUFFERED"
     }
+    start = f"{before}\nimport sys\nfrom tui.entry import main\nraise SystemExit(main())"
     return subprocess.run(
-        [sys.executable, "-m", "tui", *argv],
+        [sys.executable, "-c", start, *argv],
         capture_output=True,
         text=True,
         timeout=120,
@@ -267,6 +269,14 @@ def test_a_command_process_prints_everything_before_it_leaves(cli: Cli, tmp_path
     )
     assert refused.returncode == 12 and refused.stdout == ""
     assert refused.stderr.startswith("confide: error: ") and refused.stderr.count("\n") == 1
+    # An atexit handler (a library's, a coverage tool's) still runs, and what it prints arrives.
+    handled = _confide_process(
+        *cli.base_args(),
+        "client",
+        "list",
+        before="import atexit, sys\natexit.register(lambda: sys.stdout.write('handler ran\\n'))",
+    )
+    assert handled.returncode == 0 and handled.stdout.splitlines()[-1] == "handler ran"
 
 
 def test_choices_written_out_for_the_parser_match_the_core() -> None:
