@@ -121,9 +121,10 @@ ANCHOR_EVERY = 64
 # answering a records request writes the request and its checklist, the authorization it rests
 # on (and a client's written revocation of one), a hold a subpoena places, the disclosure and
 # the copy's record, an access request's extension and completion, a denial and its review; the
-# letter template is the custodian's to edit (a new version each time). Nothing is ever deleted,
-# and every other table (clients, notes, retention, disposal, attachments, settings, the
-# notice, backups) refuses, in the database.
+# letter template is the custodian's to edit (a new version each time), a client's contact
+# details theirs to set or replace. Nothing is ever deleted, and every other table (clients,
+# notes, retention, disposal, attachments, settings, the notice, backups) refuses, in the
+# database.
 CUSTODIAN_INSERTS = frozenset(
     {
         "audit_log",
@@ -138,6 +139,7 @@ CUSTODIAN_INSERTS = frozenset(
         "access_denials",
         "client_representatives",
         "custodian_letter_templates",
+        "client_contacts",
     }
 )
 # The columns an UPDATE may change, each the one the API changes; the accounting of disclosures,
@@ -163,6 +165,8 @@ CUSTODIAN_UPDATES: dict[str, frozenset[str]] = {
         }
     ),
     "client_representatives": frozenset({"declined_on", "declined_reason"}),
+    # How a letter reaches the client: the custodian's letters need a current address.
+    "client_contacts": frozenset({"contact", "updated_at"}),
 }
 CUSTODIAN_WRITABLE = CUSTODIAN_INSERTS | frozenset(CUSTODIAN_UPDATES)
 

@@ -111,3 +111,82 @@ async def test_custodian_opens_from_the_lock_screen_read_only_and_marked(tmp_pat
         assert "custodian:1" in actors
     finally:
         vault.lock()
+
+
+async def test_contact_details_are_set_in_the_client_form_and_by_the_custodian(
+    tmp_path: Path,
+) -> None:
+    """The clinician types a client's contact in the client form (e on the timeline); too long
+    a contact is refused with nothing saved. The custodian sees it in their list, replaces it
+    with c, and it goes into the letter; markup stays literal."""
+    folder = make_practice(tmp_path / "vault")
+    vault = Vault.unlock(folder, PASSPHRASE)
+    try:
+        first = vault.clients.ids()[0]
+        name_before = vault.clients.get_unaudited(first).display_name
+        key = vault.custodian.designate(
+            PASSPHRASE, name="Dr. Kim Birch", role="Psychologist", contact="kim@example.org"
+        ).key
+    finally:
+        vault.lock()
+    app = app_for(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        app.open_client(first)
+        await settle(pilot)
+        assert isinstance(app.screen, TimelineScreen)
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#name", Input).value = "Renamed Before Refusal"
+        form.query_one("#contact", Input).value = "x" * 600
+        form.query_one("#save", Button).press()
+        await settle(pilot)
+        assert app.screen is form
+        assert "contact details" in static_text(form.query_one("#client-error"))
+        form.query_one("#name", Input).value = name_before
+        form.query_one("#contact", Input).value = "[b]12[/b] Harbor Road, Springfield"
+        form.query_one("#save", Button).press()
+        await settle(pilot)
+        assert isinstance(app.screen, TimelineScreen)
+        await pilot.press("e")
+        await settle(pilot)
+        assert app.screen.query_one("#contact", Input).value == (
+            "[b]12[/b] Harbor Road, Springfield"
+        )
+    vault = Vault.unlock(folder, PASSPHRASE)
+    try:
+        assert vault.custodian.contact(first) == "[b]12[/b] Harbor Road, Springfield"
+        assert vault.clients.get_unaudited(first).display_name == name_before
+    finally:
+        vault.lock()
+
+    app = app_for(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        await unlock(pilot, key)
+        await settle_until(pilot, lambda: isinstance(app.screen, CustodianScreen))
+        screen = app.screen
+        assert isinstance(screen, CustodianScreen)
+        table = screen.query_one("#custodian-clients", DataTable)
+        assert "[b]12[/b] Harbor Road" in str(table.get_cell(str(first), "contact"))
+        await pilot.press("c")
+        await settle(pilot)
+        field = app.screen.query_one("#path", Input)
+        assert field.value == "[b]12[/b] Harbor Road, Springfield"
+        field.value = "3 New Street, Springfield"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
+        assert "3 New Street" in str(table.get_cell(str(first), "contact"))
+    vault = Vault.unlock(folder, PASSPHRASE)
+    try:
+        assert vault.custodian.contact(first) == "3 New Street, Springfield"
+        letter = vault.custodian.letter(first)
+        assert ("Contact", "3 New Street, Springfield") in letter.facts
+        edits = [e for e in vault.audit.entries(limit=60) if e.object_type == "client_contact"]
+        assert [e.detail.get("actor") for e in edits][:1] == ["custodian:1"]
+    finally:
+        vault.lock()

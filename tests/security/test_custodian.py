@@ -271,7 +271,7 @@ def test_every_write_through_the_core_api_is_refused_in_custodian_mode(
             "discard a draft": lambda: vault.notes.discard_draft(draft),
             "add a client": lambda: vault.clients.add("Eve Newcomer"),
             "edit a client": lambda: vault.clients.update(client, status="inactive"),
-            "client contact": lambda: vault.custodian.set_contact(client, "1 New Street"),
+            "remove contact details": lambda: vault.custodian.set_contact(client, None),
             "retention policy": lambda: vault.retention.set(client, "apa"),
             "practice settings": lambda: vault.disclosures.set_practice(name="Mallory & Co"),
             "notice template": lambda: vault.disclosures.notices.save_template(

@@ -336,6 +336,23 @@ def test_custodian_cannot_move_an_access_deadline(custodian: Vault, practice: Pr
     assert custodian.disclosures.access.get_request(practice.access_request).due_on == before
 
 
+def test_custodian_sets_and_replaces_contact_details_but_never_removes_them(
+    custodian: Vault, practice: Practice
+) -> None:
+    """The custodian's letters need a current address: set and replaced, audited as theirs;
+    removing them (or any row) is refused."""
+    custodian.custodian.set_contact(practice.client, "12 Harbor Road\nSpringfield")
+    custodian.custodian.set_contact(practice.client, "3 New Street, Springfield")
+    assert custodian.custodian.contact(practice.client) == "3 New Street, Springfield"
+    with pytest.raises(CustodianReadOnlyError, match="removing a client's contact details"):
+        custodian.custodian.set_contact(practice.client, "")
+    _refused(custodian, "DELETE FROM client_contacts")
+    _refused(custodian, "UPDATE client_contacts SET client_id = ?", (practice.other,))
+    assert custodian.custodian.contact(practice.client) == "3 New Street, Springfield"
+    edits = [e for e in custodian.audit.entries(limit=20) if e.object_type == "client_contact"]
+    assert [e.detail.get("actor") for e in edits] == ["custodian:1", "custodian:1"]
+
+
 # -- 4. psychotherapy notes: read-only even when granted
 
 
