@@ -396,3 +396,49 @@ def test_recovery_drops_an_altered_slot_instead_of_failing_or_resealing_to_it(
     finally:
         recovered.lock()
     assert base64.b64encode(attacker_public) not in (own / "keys.confide").read_bytes()
+
+
+@pytest.mark.parametrize("suffix", [".pdf", ".txt"])
+def test_sheet_letter_and_instructions_are_private_files_and_leave_no_temp_copies(
+    practice: tuple[Path, dict[str, int]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    suffix: str,
+) -> None:
+    """Each is written mode 0600, in one file where asked: nothing beside it (no partial or
+    pending copy left) and nothing in the temp folder; the letter and instructions, which name
+    clients, are recorded as copies outside the vault."""
+    import os
+    import stat
+    import tempfile
+
+    folder, ids = practice
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
+    out = tmp_path / "out"
+    out.mkdir()
+    vault = Vault.unlock(folder, PASSPHRASE)
+    try:
+        sheet = vault.custodian.write_sheet(_designate(vault), out / f"sheet{suffix}")
+    finally:
+        vault.lock()
+    with_key = Vault.unlock(folder, PASSPHRASE)
+    try:
+        custodian_key = with_key.custodian.reissue(PASSPHRASE).key
+    finally:
+        with_key.lock()
+    custodian = Vault.unlock_custodian(folder, custodian_key)
+    try:
+        letter = custodian.custodian.write_letter(ids["client"], out / f"letter{suffix}")
+        instructions = custodian.custodian.write_instructions(out / f"instructions{suffix}")
+        recorded = {str(r[0]) for r in custodian.db.query("SELECT path FROM exports")}
+    finally:
+        custodian.lock()
+    written = {sheet, letter, instructions}
+    assert set(out.iterdir()) == written
+    for path in written:
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path
+    assert {str(letter), str(instructions)} <= recorded
+    assert list(temp.iterdir()) == []

@@ -514,6 +514,10 @@ class ConfideApp(App[None]):
     def action_backup(self) -> None:
         from .screens.backup import BackupScreen  # loaded on first use: faster launch
 
+        # A backup writes its catalog in record.db, which custodian mode refuses; the
+        # custodian's instructions (i) name the drives and their last backups.
+        if self.refuse_in_custodian_mode("backing up"):
+            return
         if self.vault is not None and not isinstance(self.screen, BackupScreen):
             self.push_screen(BackupScreen())
 

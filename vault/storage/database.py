@@ -72,6 +72,8 @@ _TABLE_WORDS = {
     "consent_notices": "the confidentiality notice",
     "incidents": "the incident register",
     "meta": "the vault's own settings",
+    "sqlite_master": "the database schema",
+    "sqlite_temp_master": "the database schema",
     "audit_log": "the audit log",
     "disclosures": "the accounting of disclosures",
     "exports": "the accounting of disclosures",
