@@ -309,6 +309,8 @@ class ConfideApp(App[None]):
         self.refresh_bindings()
         self._last_activity = self.clock()
         await self.switch_screen(RecoveryKeyScreen(message.recovery_key))
+        if message.imported:
+            self.notify(message.imported, title="Import", timeout=10)
 
     async def on_recovery_key_screen_confirmed(self) -> None:
         await self._show_home()
