@@ -198,11 +198,12 @@ def custodian_policy(serial: int) -> WritePolicy:
     guards = (
         _guard("meta_custodian_insert", meta_ok, meta_words, "INSERT"),
         _guard("meta_custodian_update", meta_ok, meta_words),
-        # Every entry names the custodian, and follows the last one.
+        # Every entry names the custodian, and follows the last one (its number and hash).
         _guard(
             "audit_log_custodian_insert",
             f"(CASE WHEN json_valid(NEW.detail) THEN json_extract(NEW.detail, '$.actor') END)"
-            f" IS NOT '{actor}' OR NEW.seq IS NOT {top} + 1",
+            f" IS NOT '{actor}' OR NEW.seq IS NOT {top} + 1 OR NEW.prev_hash IS NOT "
+            "(SELECT hash FROM main.audit_log ORDER BY seq DESC LIMIT 1)",
             "the audit log takes only the custodian''s own entries",
             "INSERT",
         ),
@@ -214,6 +215,13 @@ def custodian_policy(serial: int) -> WritePolicy:
             "a revocation is recorded once and never undone",
         ),
         # A request rests only on its own client's authorization, and is never reopened.
+        _guard(
+            "records_requests_custodian_insert",
+            "NEW.authorization_id IS NOT NULL AND (SELECT client_id FROM main.authorizations "
+            "WHERE id = NEW.authorization_id) IS NOT NEW.client_id",
+            "a records request rests only on its own client''s authorization",
+            "INSERT",
+        ),
         _guard(
             "records_requests_custodian_update",
             "(NEW.authorization_id IS NOT OLD.authorization_id AND NEW.authorization_id IS NOT "

@@ -273,6 +273,15 @@ def test_custodian_cannot_write_audit_entries_in_the_clinicians_name(custodian: 
         custodian.audit.record(Action.SIGN, "note", 1)
     custodian.audit.actor = "custodian:1"
     assert custodian.audit.head() == head
+    # One in their name that does not follow the chain (a forged history) is refused too.
+    assert head is not None
+    _refused(
+        custodian,
+        "INSERT INTO audit_log (seq, at, action, object_type, object_id, detail, prev_hash, "
+        "hash, mac) VALUES (?, '2026-01-01T00:00:00+00:00', 'view', 'note', '1', "
+        "'{\"actor\":\"custodian:1\"}', ?, 'f', NULL)",
+        (head[0] + 1, "0" * 64),
+    )
     custodian.audit.record(Action.VIEW, "note", 1)  # their own entry goes in
     assert custodian.audit.head() != head
 
@@ -314,6 +323,13 @@ def test_custodian_cannot_rest_a_request_on_another_clients_authorization(
         custodian,
         "UPDATE records_requests SET authorization_id = ? WHERE id = ?",
         (practice.other_auth, practice.request),
+    )
+    _refused(
+        custodian,
+        "INSERT INTO records_requests (client_id, request_type, requester_name, received_on, "
+        "authorization_id, created_at) VALUES (?, 'subpoena', 'Counsel', '2026-01-06', ?, "
+        "'2026-01-06')",
+        (practice.client, practice.other_auth),
     )
     _refused(custodian, "DELETE FROM records_requests")
     # Through the API, with this client's own authorization, it is theirs to do.
