@@ -45,7 +45,7 @@ from .records.pnotes import DEFAULT_IDLE_SECONDS, Clock, PsychotherapyNotes
 from .records.search import search_notes
 from .records.store import SEALED_NAME_PURPOSE, ClientRecords, NoteRecords, sealed_name_aad
 from .storage import fsutil, layout
-from .storage.database import Database
+from .storage.database import Database, WritePolicy
 from .storage.lockfile import ProcessLock
 from .storage.schema import PNOTES_MIGRATIONS, RECORD_MIGRATIONS
 
@@ -118,12 +118,16 @@ ANCHOR_NOW = frozenset(
 )
 ANCHOR_EVERY = 64
 
-# Custodian mode: the only tables a vault opened with the custodian key may change. Reading
-# writes the audit log (and its head in meta); answering a records request writes the request,
-# the authorization it rests on, a hold a subpoena places, the disclosure and the copy's
-# record; the letter template is the custodian's to edit. Every other table (clients, notes,
-# retention, disposal, attachments, settings, the notice, backups) refuses, in the database.
-CUSTODIAN_WRITABLE = frozenset(
+# Custodian mode: what a vault opened with the custodian key may still change (docs/
+# ARCHITECTURE.md, "Custodian mode"). Reading writes the audit log (and its head in meta);
+# answering a records request writes the request and its checklist, the authorization it rests
+# on (and a client's written revocation of one), a hold a subpoena places, the disclosure and
+# the copy's record, an access request's extension and completion, a denial and its review; the
+# letter template is the custodian's to edit (a new version each time), a client's contact
+# details theirs to set or replace. Nothing is ever deleted, and every other table (clients,
+# notes, retention, disposal, attachments, settings, the notice, backups) refuses, in the
+# database.
+CUSTODIAN_INSERTS = frozenset(
     {
         "audit_log",
         "meta",
@@ -137,8 +141,117 @@ CUSTODIAN_WRITABLE = frozenset(
         "access_denials",
         "client_representatives",
         "custodian_letter_templates",
+        "client_contacts",
     }
 )
+# The columns an UPDATE may change, each the one the API changes; the accounting of disclosures,
+# the audit log, legal holds (placing is the custodian's, releasing the clinician's) and the
+# letter template's versions are append-only.
+CUSTODIAN_UPDATES: dict[str, frozenset[str]] = {
+    "meta": frozenset({"value"}),
+    "authorizations": frozenset({"revoked_on"}),
+    "records_requests": frozenset(
+        {"client_notified_on", "counsel_consulted_on", "authorization_id", "court_order", "status"}
+    ),
+    "access_requests": frozenset(
+        {"extended", "extension_reason", "due_on", "status", "done_on", "disclosure_id"}
+    ),
+    "access_denials": frozenset(
+        {
+            "reviewer",
+            "reviewer_license",
+            "review_requested_on",
+            "reviewed_on",
+            "outcome",
+            "review_reason",
+        }
+    ),
+    "client_representatives": frozenset({"declined_on", "declined_reason"}),
+    # How a letter reaches the client: the custodian's letters need a current address.
+    "client_contacts": frozenset({"contact", "updated_at"}),
+}
+CUSTODIAN_WRITABLE = CUSTODIAN_INSERTS | frozenset(CUSTODIAN_UPDATES)
+
+
+def _guard(name: str, when: str, words: str, event: str = "UPDATE") -> str:
+    table = name.split("_custodian")[0]
+    return (
+        f"CREATE TEMP TRIGGER {name} BEFORE {event} ON main.{table} WHEN {when} BEGIN "
+        f"SELECT RAISE(ABORT, 'custodian mode is read-only: {words}'); END"
+    )
+
+
+def custodian_policy(serial: int) -> WritePolicy:
+    """The custodian's write policy, its row checks naming the custodian's actor."""
+    actor = f"custodian:{int(serial)}"
+    head = "(SELECT seq || ':' || hash FROM main.audit_log ORDER BY seq DESC LIMIT 1)"
+    top = "(SELECT coalesce(max(seq), 0) FROM main.audit_log)"
+    seen = "coalesce((SELECT CAST(value AS INTEGER) FROM main.meta WHERE key = 'keyfile_seq'), 0)"
+    # meta: only the audit head (set to the newest entry, as AuditLog.record does) and the key
+    # file's sequence (forward, never past the log, as the anchor does). The rest (vault id,
+    # sealed-names public key, identifier floors, custodian serial) would let a custodian
+    # lock the clinician out, seal new names to a key of their choosing or reuse a disposed
+    # client's number.
+    meta_ok = (
+        f"NOT ((NEW.key = 'audit_head' AND NEW.value = {head}) OR (NEW.key = 'keyfile_seq' "
+        f"AND CAST(NEW.value AS INTEGER) BETWEEN {seen} AND {top}))"
+    )
+    meta_words = "the vault''s own settings cannot be changed with the custodian key"
+    guards = (
+        _guard("meta_custodian_insert", meta_ok, meta_words, "INSERT"),
+        _guard("meta_custodian_update", meta_ok, meta_words),
+        # Every entry names the custodian, and follows the last one (its number and hash).
+        _guard(
+            "audit_log_custodian_insert",
+            f"(CASE WHEN json_valid(NEW.detail) THEN json_extract(NEW.detail, '$.actor') END)"
+            f" IS NOT '{actor}' OR NEW.seq IS NOT {top} + 1 OR NEW.prev_hash IS NOT "
+            "(SELECT hash FROM main.audit_log ORDER BY seq DESC LIMIT 1)",
+            "the audit log takes only the custodian''s own entries",
+            "INSERT",
+        ),
+        # A revocation is recorded once and never undone: an authorization's scope and dates
+        # are not columns the custodian may change at all.
+        _guard(
+            "authorizations_custodian_update",
+            "OLD.revoked_on IS NOT NULL OR NEW.revoked_on IS NULL",
+            "a revocation is recorded once and never undone",
+        ),
+        # A request rests only on its own client's authorization, and is never reopened.
+        _guard(
+            "records_requests_custodian_insert",
+            "NEW.authorization_id IS NOT NULL AND (SELECT client_id FROM main.authorizations "
+            "WHERE id = NEW.authorization_id) IS NOT NEW.client_id",
+            "a records request rests only on its own client''s authorization",
+            "INSERT",
+        ),
+        _guard(
+            "records_requests_custodian_update",
+            "(NEW.authorization_id IS NOT OLD.authorization_id AND NEW.authorization_id IS NOT "
+            "NULL AND (SELECT client_id FROM main.authorizations WHERE id = "
+            "NEW.authorization_id) IS NOT OLD.client_id) OR (OLD.status != 'open' AND "
+            "NEW.status = 'open')",
+            "a records request rests only on its own client''s authorization",
+        ),
+        # The 30-day deadline moves once, with the extension (164.524(b)(2)(ii)).
+        _guard(
+            "access_requests_custodian_update",
+            "(NEW.due_on IS NOT OLD.due_on AND NOT (OLD.extended = 0 AND NEW.extended = 1)) "
+            "OR NEW.extended < OLD.extended OR (OLD.extended = 1 AND NEW.extension_reason IS "
+            "NOT OLD.extension_reason) OR (OLD.status = 'done' AND NEW.status = 'open')",
+            "an access request''s deadline moves only with its one extension",
+        ),
+        _guard(
+            "access_denials_custodian_update",
+            "OLD.reviewed_on IS NOT NULL",
+            "a denial''s review is recorded once",
+        ),
+        _guard(
+            "client_representatives_custodian_update",
+            "OLD.declined_on IS NOT NULL",
+            "a representative is declined once",
+        ),
+    )
+    return WritePolicy(CUSTODIAN_INSERTS, CUSTODIAN_UPDATES, guards)
 
 
 @dataclass(frozen=True)
@@ -535,7 +648,7 @@ class Vault:
     @classmethod
     def unlock_custodian(cls, folder: Path, custodian_key: str) -> Vault:
         """Open in custodian mode with the key on the custodian sheet: read-only for the
-        clinical record (`CUSTODIAN_WRITABLE`), every audit entry naming the custodian."""
+        clinical record (`custodian_policy`), every audit entry naming the custodian."""
         _require_vault(folder)
         lock = ProcessLock(folder / LOCK_FILE)
         lock.acquire()
@@ -784,7 +897,7 @@ class Vault:
 
     def _enter_custodian_mode(self, slot: CustodianSlot) -> None:
         self._custodian = slot
-        self.db.restrict_writes(CUSTODIAN_WRITABLE)
+        self.db.restrict_writes(custodian_policy(slot.serial))
         self.audit.actor = f"custodian:{slot.serial}"
 
     def check_custodian_slot(self) -> None:
@@ -911,7 +1024,7 @@ class Vault:
             try:
                 db = _open_db(self.folder, PNOTES_DB, key, self.vault_id)
                 if self._custodian is not None:
-                    db.restrict_writes(frozenset())  # a custodian reads, never writes, them
+                    db.restrict_writes(WritePolicy())  # a custodian reads, never writes, them
             except BaseException:
                 key.wipe()
                 raise

@@ -111,3 +111,201 @@ async def test_custodian_opens_from_the_lock_screen_read_only_and_marked(tmp_pat
         assert "custodian:1" in actors
     finally:
         vault.lock()
+
+
+async def test_contact_details_are_set_in_the_client_form_and_by_the_custodian(
+    tmp_path: Path,
+) -> None:
+    """The clinician types a client's contact in the client form (e on the timeline); too long
+    a contact is refused with nothing saved. The custodian sees it in their list, replaces it
+    with c, and it goes into the letter; markup stays literal."""
+    folder = make_practice(tmp_path / "vault")
+    vault = Vault.unlock(folder, PASSPHRASE)
+    try:
+        first = vault.clients.ids()[0]
+        name_before = vault.clients.get_unaudited(first).display_name
+        key = vault.custodian.designate(
+            PASSPHRASE, name="Dr. Kim Birch", role="Psychologist", contact="kim@example.org"
+        ).key
+    finally:
+        vault.lock()
+    app = app_for(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        app.open_client(first)
+        await settle(pilot)
+        assert isinstance(app.screen, TimelineScreen)
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#name", Input).value = "Renamed Before Refusal"
+        form.query_one("#contact", Input).value = "x" * 600
+        form.query_one("#save", Button).press()
+        await settle(pilot)
+        assert app.screen is form
+        assert "contact details" in static_text(form.query_one("#client-error"))
+        form.query_one("#name", Input).value = name_before
+        form.query_one("#contact", Input).value = "[b]12[/b] Harbor Road, Springfield"
+        form.query_one("#save", Button).press()
+        await settle(pilot)
+        assert isinstance(app.screen, TimelineScreen)
+        await pilot.press("e")
+        await settle(pilot)
+        assert app.screen.query_one("#contact", Input).value == (
+            "[b]12[/b] Harbor Road, Springfield"
+        )
+    vault = Vault.unlock(folder, PASSPHRASE)
+    try:
+        assert vault.custodian.contact(first) == "[b]12[/b] Harbor Road, Springfield"
+        assert vault.clients.get_unaudited(first).display_name == name_before
+    finally:
+        vault.lock()
+
+    app = app_for(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        await unlock(pilot, key)
+        await settle_until(pilot, lambda: isinstance(app.screen, CustodianScreen))
+        screen = app.screen
+        assert isinstance(screen, CustodianScreen)
+        table = screen.query_one("#custodian-clients", DataTable)
+        assert "[b]12[/b] Harbor Road" in str(table.get_cell(str(first), "contact"))
+        await pilot.press("c")
+        await settle(pilot)
+        field = app.screen.query_one("#path", Input)
+        assert field.value == "[b]12[/b] Harbor Road, Springfield"
+        field.value = "3 New Street, Springfield"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
+        assert "3 New Street" in str(table.get_cell(str(first), "contact"))
+    vault = Vault.unlock(folder, PASSPHRASE)
+    try:
+        assert vault.custodian.contact(first) == "3 New Street, Springfield"
+        letter = vault.custodian.letter(first)
+        assert ("Contact", "3 New Street, Springfield") in letter.facts
+        edits = [e for e in vault.audit.entries(limit=60) if e.object_type == "client_contact"]
+        assert [e.detail.get("actor") for e in edits][:1] == ["custodian:1"]
+    finally:
+        vault.lock()
+
+
+def _record_counts(folder: Path) -> dict[str, int]:
+    """Rows of every table a change would touch (the audit log aside: reading writes it)."""
+    vault = Vault.unlock(folder, PASSPHRASE)
+    try:
+        tables = [
+            str(r[0])
+            for r in vault.db.query(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+                "'%fts%' AND name NOT IN ('audit_log', 'meta', 'sqlite_sequence')"
+            )
+        ]
+        counts = {t: int(vault.db.scalar(f'SELECT count(*) FROM "{t}"')) for t in tables}
+        counts["signed"] = int(vault.db.scalar("SELECT count(*) FROM notes WHERE signed_at"))
+        settings = vault.db.query("SELECT key, value FROM settings ORDER BY key")
+        counts["settings digest"] = hash(tuple(tuple(r) for r in settings))
+        return counts
+    finally:
+        vault.lock()
+
+
+async def test_every_key_that_would_change_the_record_is_refused_with_a_notice(
+    tmp_path: Path,
+) -> None:
+    """In custodian mode, every key that would edit, sign, file, dispose of, back up or
+    reconfigure says it is the clinician's, in one line, on each screen that has it; the app
+    keeps running (no traceback) and no table changes."""
+    folder = make_practice(tmp_path / "vault")
+    vault = Vault.unlock(folder, PASSPHRASE)
+    try:
+        key = vault.custodian.designate(
+            PASSPHRASE, name="Dr. Kim Birch", role="Psychologist", contact="kim@example.org"
+        ).key
+        client = vault.clients.ids()[0]
+        vault.notes.create(client, body="A draft the custodian must not sign.")
+    finally:
+        vault.lock()
+    before = _record_counts(folder)
+    app = app_for(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        await unlock(pilot, key)
+        await settle_until(pilot, lambda: isinstance(app.screen, CustodianScreen))
+
+        async def refused(press: str, what: str) -> None:
+            app._notifications.clear()
+            screen = app.screen
+            await pilot.press(press)
+            await settle(pilot)
+            messages = [n.message for n in app._notifications]
+            assert messages == [f"Custodian mode is read-only: {what} is for the clinician."], (
+                press,
+                messages,
+            )
+            assert app.screen is screen, press  # no form opened, nothing to fill in
+
+        async def from_home(action: str) -> None:
+            while not isinstance(app.screen, CustodianScreen):
+                await pilot.press("escape")
+                await settle(pilot)
+            if action:
+                await app.run_action(action)
+                await settle(pilot)
+
+        await from_home("")
+        for action, what in (
+            ("disposal", "disposal"),
+            ("backup", "backing up"),
+            ("change_passphrase", "changing the passphrase"),
+        ):
+            app._notifications.clear()
+            await app.run_action(action)
+            await settle(pilot)
+            assert [n.message for n in app._notifications] == [
+                f"Custodian mode is read-only: {what} is for the clinician."
+            ]
+            assert isinstance(app.screen, CustodianScreen)
+        await from_home("practice")
+        await refused("ctrl+s", "changing practice settings")
+        await refused("ctrl+o", "naming the custodian")
+        await from_home("incidents")
+        await refused("n", "recording incidents")
+        await from_home("")
+        app.open_client(client)
+        await settle(pilot)
+        assert isinstance(app.screen, TimelineScreen)
+        await refused("n", "writing notes")
+        await refused("l", "writing late entries")
+        await refused("e", "editing clients")
+        await pilot.press("a")
+        await settle(pilot)
+        await refused("a", "adding attachments")
+        await refused("i", "filing scanned forms")
+        await refused("x", "marking attachments")
+        await pilot.press("escape")
+        await settle(pilot)
+        kinds = set()
+        for row in range(4):  # the client's signed notes and the draft
+            await pilot.press(*["down"] * row, "enter")
+            await settle_until(pilot, lambda: isinstance(app.screen, NoteEditorScreen))
+            editor = app.screen
+            assert isinstance(editor, NoteEditorScreen) and editor.note is not None
+            kinds.add(editor.note.is_signed)
+            await refused("ctrl+o", "flagging passages")
+            if editor.note.is_signed:  # save and sign are not offered on a signed note
+                await refused("ctrl+n", "writing addenda")
+            else:
+                await refused("ctrl+s", "writing notes")
+                await refused("ctrl+g", "signing notes")
+            status = static_text(editor.query_one("#editor-status", Static))
+            assert status.startswith("Custodian mode: read-only.")
+            await pilot.press("escape")
+            await settle_until(pilot, lambda: isinstance(app.screen, TimelineScreen))
+        assert kinds == {True, False}
+        assert app.is_running
+    assert _record_counts(folder) == before

@@ -87,7 +87,7 @@ def test_custodian_mode_reads_and_writes_letters_but_refuses_every_change(
         ("note", "sign", "N-000001"),
         ("client", "add", "Eve Newcomer"),
         ("client", "edit", "C-00001", "--status", "inactive"),
-        ("custodian", "contact", "C-00001", "--set", "elsewhere"),
+        ("custodian", "contact", "C-00001", "--clear"),  # set or replace only (below)
         ("custodian", "revoke", "--yes"),
         ("custodian", "reissue"),
         ("passwd",),
@@ -98,6 +98,8 @@ def test_custodian_mode_reads_and_writes_letters_but_refuses_every_change(
         error_lines = [line for line in result.stderr.splitlines() if "error" in line]
         assert len(error_lines) == 1 and "read-only" in error_lines[0], result.stderr
         assert "Traceback" not in result.stderr
+    moved = cli(*as_custodian, "custodian", "contact", "C-00001", "--set", "3 New Street")
+    assert moved.code == 0, moved.stderr  # the letters need a current address
     refused = cli(*as_custodian, "--json", "note", "add", "C-00001", "--body", "x").json
     assert refused["type"] == "error" and refused["error"] == "custodian_read_only"
     assert cli("note", "list", "C-00001", "--json").data  # the clinician's view: one note

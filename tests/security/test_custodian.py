@@ -271,7 +271,7 @@ def test_every_write_through_the_core_api_is_refused_in_custodian_mode(
             "discard a draft": lambda: vault.notes.discard_draft(draft),
             "add a client": lambda: vault.clients.add("Eve Newcomer"),
             "edit a client": lambda: vault.clients.update(client, status="inactive"),
-            "client contact": lambda: vault.custodian.set_contact(client, "1 New Street"),
+            "remove contact details": lambda: vault.custodian.set_contact(client, None),
             "retention policy": lambda: vault.retention.set(client, "apa"),
             "practice settings": lambda: vault.disclosures.set_practice(name="Mallory & Co"),
             "notice template": lambda: vault.disclosures.notices.save_template(
@@ -396,3 +396,49 @@ def test_recovery_drops_an_altered_slot_instead_of_failing_or_resealing_to_it(
     finally:
         recovered.lock()
     assert base64.b64encode(attacker_public) not in (own / "keys.confide").read_bytes()
+
+
+@pytest.mark.parametrize("suffix", [".pdf", ".txt"])
+def test_sheet_letter_and_instructions_are_private_files_and_leave_no_temp_copies(
+    practice: tuple[Path, dict[str, int]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    suffix: str,
+) -> None:
+    """Each is written mode 0600, in one file where asked: nothing beside it (no partial or
+    pending copy left) and nothing in the temp folder; the letter and instructions, which name
+    clients, are recorded as copies outside the vault."""
+    import os
+    import stat
+    import tempfile
+
+    folder, ids = practice
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
+    out = tmp_path / "out"
+    out.mkdir()
+    vault = Vault.unlock(folder, PASSPHRASE)
+    try:
+        sheet = vault.custodian.write_sheet(_designate(vault), out / f"sheet{suffix}")
+    finally:
+        vault.lock()
+    with_key = Vault.unlock(folder, PASSPHRASE)
+    try:
+        custodian_key = with_key.custodian.reissue(PASSPHRASE).key
+    finally:
+        with_key.lock()
+    custodian = Vault.unlock_custodian(folder, custodian_key)
+    try:
+        letter = custodian.custodian.write_letter(ids["client"], out / f"letter{suffix}")
+        instructions = custodian.custodian.write_instructions(out / f"instructions{suffix}")
+        recorded = {str(r[0]) for r in custodian.db.query("SELECT path FROM exports")}
+    finally:
+        custodian.lock()
+    written = {sheet, letter, instructions}
+    assert set(out.iterdir()) == written
+    for path in written:
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path
+    assert {str(letter), str(instructions)} <= recorded
+    assert list(temp.iterdir()) == []

@@ -4,6 +4,7 @@ an import gives back every record field by field, audited in the new vault."""
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import hashlib
 import io
@@ -30,6 +31,7 @@ from vault import (
     Vault,
     VaultExistsError,
 )
+from vault.attachments import Link
 from vault.consult.summary import Consult
 from vault.disclosures import ReleaseSpec, RequestType
 from vault.openexport import export_record, import_export, read_export
@@ -457,8 +459,8 @@ def test_access_notice_and_attachment_records_travel_and_come_back(
     vault: Vault, tmp_path: Path
 ) -> None:
     """The records added beside the notes (right of access, confidentiality notice, scanned
-    forms) are in the export; the access and notice records come back on import; the scanned
-    form is there byte for byte."""
+    forms) are in the export and come back on import: the scanned forms byte for byte, with
+    every detail (kind, link to the notice they sign, name, times, an entered-in-error mark)."""
     from tests.support.attachments import fake_pdf, write
 
     built = sample.build(vault)
@@ -476,6 +478,19 @@ def test_access_notice_and_attachment_records_travel_and_come_back(
     notices.give(built.client, "2026-02-02", acknowledged_on="2026-02-03")
     scan = fake_pdf("zqexportscanmarker")
     form = vault.attachments.add(write(tmp_path / "intake.pdf", scan), built.client, "intake")
+    # Larger than one stored chunk (1 MiB), so the import's chunking is exercised too.
+    big = fake_pdf("zqexportbigscan", size=(1 << 20) + 5000)
+    notice = notices.given(built.client)[0]
+    link = Link("consent_notice", notice.id)
+    signed = vault.attachments.add(
+        write(tmp_path / "signed.pdf", big), built.client, "consent", link
+    )
+    wrong = vault.attachments.add(write(tmp_path / "wrong.pdf", fake_pdf("zqwrong")), built.client)
+    vault.attachments.mark_entered_in_error(wrong.id, "scanned into the wrong record")
+    old_forms = [
+        (vault.attachments.get_unaudited(a.id), b"".join(vault.attachments.chunks_unaudited(a.id)))
+        for a in (form, signed, wrong)
+    ]
     out = tmp_path / "record.age"
     _export(vault, out)
 
@@ -485,7 +500,9 @@ def test_access_notice_and_attachment_records_travel_and_come_back(
     assert [r["name"] for r in doc["client_representatives"]] == ["Pat Sampleton"]
     assert [d["ground"] for d in doc["access_denials"]] == ["endangerment"]
     assert [n["template_version"] for n in doc["consent_notices"]] == [2]
-    assert [a["sha256"] for a in doc["attachments"]] == [hashlib.sha256(scan).hexdigest()]
+    assert [a["sha256"] for a in doc["attachments"]] == [
+        hashlib.sha256(data).hexdigest() for _, data in old_forms
+    ]
     jsonschema.validate(export.practice, _part("practice"))
     assert [t["version"] for t in export.practice["notice_templates"]] == [1, 2]
     from vault.openexport.container import decrypt
@@ -496,17 +513,35 @@ def test_access_notice_and_attachment_records_travel_and_come_back(
     ] == (scan)
 
     restored = ("client_representatives", "minor_services", "access_requests", "access_denials")
-    old_rows = {t: _tables(vault.db, t) for t in (*restored, "consent_notices")}
+    old_rows = {t: _tables(vault.db, t) for t in (*restored, "consent_notices", "attachments")}
     # Version 1 is the built-in text every vault starts with (dated by the new vault).
     versions = "SELECT version, text FROM notice_templates ORDER BY version"
     old_versions = [tuple(r) for r in vault.db.query(versions)]
     vault.lock()
-    new, _key, _summary = import_export(
+    # A form whose content is missing from the export (or is not the file its row describes):
+    # refused, no vault left behind.
+    for broken in (
+        dataclasses.replace(export, attachments={}),
+        dataclasses.replace(
+            export, attachments={k: v + b"x" for k, v in export.attachments.items()}
+        ),
+    ):
+        with pytest.raises(DamagedFileError, match="F-0000"):
+            import_export(broken, tmp_path / "broken", "a brand new passphrase", TEST_PRESET)
+        assert not (tmp_path / "broken").exists()
+    new, _key, summary = import_export(
         export, tmp_path / "new", "a brand new passphrase", TEST_PRESET
     )
     try:
         for table, rows in old_rows.items():
             assert _tables(new.db, table) == rows, table
         assert [tuple(r) for r in new.db.query(versions)] == old_versions
+        assert summary.attachments == 3
+        for old, data in old_forms:
+            assert new.attachments.get_unaudited(old.id) == old
+            assert b"".join(new.attachments.chunks_unaudited(old.id)) == data
+        assert new.attachments.get_unaudited(wrong.id).entered_in_error
+        imported = [e for e in new.audit.entries(limit=20) if e.action == "import"]
+        assert imported[0].detail["attachments"] == 3
     finally:
         new.lock()

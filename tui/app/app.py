@@ -309,6 +309,8 @@ class ConfideApp(App[None]):
         self.refresh_bindings()
         self._last_activity = self.clock()
         await self.switch_screen(RecoveryKeyScreen(message.recovery_key))
+        if message.imported:
+            self.notify(message.imported, title="Import", timeout=10)
 
     async def on_recovery_key_screen_confirmed(self) -> None:
         await self._show_home()
@@ -514,6 +516,10 @@ class ConfideApp(App[None]):
     def action_backup(self) -> None:
         from .screens.backup import BackupScreen  # loaded on first use: faster launch
 
+        # A backup writes its catalog in record.db, which custodian mode refuses; the
+        # custodian's instructions (i) name the drives and their last backups.
+        if self.refuse_in_custodian_mode("backing up"):
+            return
         if self.vault is not None and not isinstance(self.screen, BackupScreen):
             self.push_screen(BackupScreen())
 

@@ -157,6 +157,12 @@ def check_template(text: str) -> str:
     return checked
 
 
+def check_contact(contact: str | None) -> str:
+    """Contact details as saved ('' for none), or a UsageError: checked before a form saves."""
+    text = (contact or "").strip()
+    return long_text(text, "contact details", max_chars=MAX_CONTACT_CHARS) if text else ""
+
+
 def _field(value: str, field: str) -> str:
     text = one_line(value, f"custodian {field}", max_chars=CUSTODIAN_FIELD_CHARS[field])
     return text or ""
@@ -358,13 +364,16 @@ class Custodian:
     # -- clients, their contact details and retention
 
     def set_contact(self, client_id: int, contact: str | None) -> None:
-        """How a letter reaches the client (address, phone, e-mail); None or '' removes it."""
+        """How a letter reaches the client (address, phone, e-mail); None or '' removes it.
+        The custodian may set and replace them (their letters need a current address), never
+        remove them."""
         vault = self._vault
         vault.clients.get_unaudited(client_id)
-        text = (contact or "").strip()
+        text = check_contact(contact)
+        if not text:
+            vault.require_clinician("removing a client's contact details")
         with vault.atomic():
             if text:
-                text = long_text(text, "contact details", max_chars=MAX_CONTACT_CHARS)
                 vault.db.execute(
                     "INSERT INTO client_contacts (client_id, contact, updated_at) VALUES "
                     "(?, ?, ?) ON CONFLICT(client_id) DO UPDATE SET contact = excluded.contact,"
@@ -645,6 +654,7 @@ __all__ = [
     "CustodianInfo",
     "Designation",
     "LetterTemplate",
+    "check_contact",
     "check_template",
     "grouped",
 ]

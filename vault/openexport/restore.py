@@ -11,10 +11,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..attachments.content import CHUNK_BYTES, extension_of
 from ..errors import ConfideError, DamagedFileError, StorageError, UsageError
 from ..records import markup, validate
 from ..records.audit import Action
@@ -48,6 +49,8 @@ class OpenExport:
     pnotes: list[dict[str, Any]]
     practice: dict[str, Any]
     sha256: str
+    # Each client's attachment files (scanned forms), by their name in the export.
+    attachments: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class ImportSummary:
     clients: int
     notes: int
     pnotes: int
+    attachments: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,6 +67,7 @@ class ImportSummary:
             "clients": self.clients,
             "notes": self.notes,
             "psychotherapy_notes": self.pnotes,
+            "attachments": self.attachments,
         }
 
 
@@ -110,7 +115,14 @@ def read_export(path: str | Path, export_passphrase: str) -> OpenExport:
         else []
     )
     practice = _json(files, "practice.json")
-    return OpenExport(manifest, clients, pnotes, practice, hashlib.sha256(ciphertext).hexdigest())
+    attachments = {
+        name: data
+        for name, data in files.items()
+        if name.startswith("clients/") and "/attachments/" in name and name in listed
+    }
+    return OpenExport(
+        manifest, clients, pnotes, practice, hashlib.sha256(ciphertext).hexdigest(), attachments
+    )
 
 
 def _spans(items: Any, with_about: bool = True) -> list[OmitSpan]:
@@ -247,6 +259,35 @@ def _restore_tables(vault: Vault, doc: dict[str, Any]) -> None:
             _insert(vault, table, {**values, "client_id": cid})
 
 
+def _restore_attachments(vault: Vault, export: OpenExport, doc: dict[str, Any]) -> int:
+    """A client's scanned forms: each row as it was (kind, link, name, times, an entered-in-
+    error mark), its content from the export's file, checked against the row's size and
+    SHA-256, stored in chunks as `attachments.add` stores them."""
+    cid = int(doc["client"]["id"])
+    rid = str(doc["client"]["record_id"])
+    rows = doc.get("attachments", [])
+    for row in rows:
+        aid = int(row["id"])
+        name = f"clients/{rid}/attachments/F-{aid:05d}.{extension_of(str(row['media_type']))}"
+        data = export.attachments.get(name)
+        if data is None:
+            raise DamagedFileError(f"the export lacks {name}, the content of F-{aid:05d}")
+        if len(data) != row["size"] or hashlib.sha256(data).hexdigest() != row["sha256"]:
+            raise DamagedFileError(f"{name} in the export is not the file its record describes")
+        _insert(
+            vault,
+            "attachments",
+            {**{col: row[col] for col in TABLES["attachments"]}, "client_id": cid},
+        )
+        for seq, start in enumerate(range(0, len(data), CHUNK_BYTES)):
+            _insert(
+                vault,
+                "attachment_chunks",
+                {"attachment_id": aid, "seq": seq, "data": data[start : start + CHUNK_BYTES]},
+            )
+    return len(rows)
+
+
 def _restore_practice(vault: Vault, practice: dict[str, Any]) -> None:
     for key, value in practice["settings"].items():
         if str(key).startswith(VAULT_SETTINGS):
@@ -296,6 +337,7 @@ def _restore(vault: Vault, export: OpenExport, passphrase: str) -> ImportSummary
         vault.db.execute("DELETE FROM consent_notices")
         for doc in export.clients:
             _restore_tables(vault, doc)
+        attachments = sum(_restore_attachments(vault, export, doc) for doc in export.clients)
         for table, floor in export.manifest.get("id_floors", {}).items():
             if table in ("clients", "notes", *TABLES) and isinstance(floor, int):
                 vault.db.execute(
@@ -310,11 +352,12 @@ def _restore(vault: Vault, export: OpenExport, passphrase: str) -> ImportSummary
         clients=len(export.clients),
         notes=notes,
         pnotes=pnotes,
+        attachments=attachments,
         source_vault=str(export.manifest.get("vault_id")),
         exported_at=str(export.manifest.get("exported_at")),
         sha256=export.sha256,
     )
-    return ImportSummary(str(vault.folder), len(export.clients), notes, pnotes)
+    return ImportSummary(str(vault.folder), len(export.clients), notes, pnotes, attachments)
 
 
 def import_export(

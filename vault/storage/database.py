@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -47,9 +47,10 @@ def now_utc() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-# Custodian mode (Database.restrict_writes): the table a refused statement would have changed,
-# for the one error the refusal becomes (per thread: each worker sees its own refusal).
+# Custodian mode (Database.restrict_writes): what a refused statement would have changed, for
+# the one error the refusal becomes (per thread: each worker sees its own refusal).
 _refused = threading.local()
+CUSTODIAN_REFUSAL = "custodian mode is read-only"
 
 # What a refused table is, in a custodian's words.
 _TABLE_WORDS = {
@@ -72,20 +73,41 @@ _TABLE_WORDS = {
     "notice_templates": "the confidentiality notice",
     "consent_notices": "the confidentiality notice",
     "incidents": "the incident register",
+    "meta": "the vault's own settings",
+    "sqlite_master": "the database schema",
+    "sqlite_temp_master": "the database schema",
+    "audit_log": "the audit log",
+    "disclosures": "the accounting of disclosures",
+    "exports": "the accounting of disclosures",
+    "attachment_copies": "the accounting of disclosures",
+    "legal_holds": "legal holds",
+    "authorizations": "authorizations",
+    "records_requests": "records requests",
+    "access_requests": "records requests",
+    "access_denials": "records requests",
+    "client_representatives": "client records",
+    "custodian_letter_templates": "the letter template's saved versions",
 }
 
 
+def _refusal_text(words: str) -> str:
+    return f"custodian mode is read-only: {words} cannot be changed with the custodian key"
+
+
+def _table_refusal(table: str | None) -> str:
+    name = table or "the record"
+    return _refusal_text(_TABLE_WORDS.get(name, "backups" if name.startswith("backup") else name))
+
+
 def _refusal() -> CustodianReadOnlyError:
-    table = str(getattr(_refused, "table", None) or "the record")
-    words = _TABLE_WORDS.get(table, "backups" if table.startswith("backup") else table)
     return CustodianReadOnlyError(
-        f"custodian mode is read-only: {words} cannot be changed with the custodian key"
+        str(getattr(_refused, "message", None) or _refusal_text("the record"))
     )
 
 
 def _translate(e: Exception, what: str) -> Exception:
     text = str(e).lower()
-    if "not authorized" in text:
+    if "not authorized" in text or "authorization denied" in text:
         return _refusal()
     if "closed database" in text:
         # A record API used after lock() (an idle lock firing under a worker, say).
@@ -107,6 +129,8 @@ def _driver_errors() -> Iterator[None]:
     try:
         yield
     except sqlcipher3.IntegrityError as e:
+        if str(e).startswith(CUSTODIAN_REFUSAL):  # a custodian-mode guard's RAISE(ABORT)
+            raise CustodianReadOnlyError(str(e)) from None
         raise IntegrityError(f"the change was refused: {e}") from None
     except DriverError as e:
         raise _translate(e, "database error") from None
@@ -140,6 +164,114 @@ def _check_identifier(name: str) -> None:
     # Table names are our own constants; refuse anything else rather than quote it into SQL.
     if not name.replace("_", "").isalnum() or not name.isascii():
         raise UsageError(f"internal: {name!r} is not a table name")
+
+
+# Custodian mode: PRAGMAs that only read (or checkpoint the WAL, which changes no content); the
+# code's own integrity checks, table lists and closing need them. Any other PRAGMA could change
+# the file or the connection: `rekey` (the clinician locked out), `foreign_keys`,
+# `secure_delete`, `writable_schema`, `journal_mode`...
+READ_PRAGMAS = frozenset(
+    {
+        "cipher_integrity_check",
+        "cipher_version",
+        "data_version",
+        "foreign_key_list",
+        "freelist_count",
+        "index_info",
+        "index_list",
+        "integrity_check",
+        "page_count",
+        "quick_check",
+        "table_info",
+        "table_list",
+        "table_xinfo",
+        "wal_checkpoint",
+    }
+)
+# Settings a PRAGMA may read (with no argument), never set.
+READABLE_SETTINGS = frozenset(
+    {
+        "application_id",
+        "cache_size",
+        "foreign_keys",
+        "journal_mode",
+        "locking_mode",
+        "page_size",
+        "secure_delete",
+        "synchronous",
+        "temp_store",
+        "user_version",
+    }
+)
+# Functions that write files or load code: `sqlcipher_export` copies the whole database into
+# another (decrypted, into an attached plaintext file).
+REFUSED_FUNCTIONS = frozenset({"sqlcipher_export", "load_extension", "fts3_tokenizer"})
+
+
+@dataclass(frozen=True)
+class WritePolicy:
+    """What a restricted connection may still change (`Database.restrict_writes`): rows added
+    to `inserts`, the columns `updates` names changed; nothing deleted. `guards` are
+    `CREATE TEMP TRIGGER` statements checking the rows themselves (which key of a key/value
+    table, which value), raising ABORT with a message starting "custodian mode is read-only"."""
+
+    inserts: frozenset[str] = frozenset()
+    updates: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    guards: tuple[str, ...] = ()
+
+    @property
+    def tables(self) -> frozenset[str]:
+        return self.inserts | frozenset(self.updates)
+
+    def authorizer(
+        self,
+    ) -> Callable[[int, str | None, str | None, str | None, str | None], int]:
+        deny, ok = int(sqlcipher3.SQLITE_DENY), int(sqlcipher3.SQLITE_OK)
+        schema = {
+            code
+            for name, code in vars(sqlcipher3).items()
+            if isinstance(code, int)
+            and name.startswith(("SQLITE_CREATE_", "SQLITE_DROP_", "SQLITE_ALTER_"))
+        }
+        schema |= {
+            sqlcipher3.SQLITE_ANALYZE,
+            sqlcipher3.SQLITE_REINDEX,
+            sqlcipher3.SQLITE_ATTACH,  # VACUUM and VACUUM INTO attach too
+            sqlcipher3.SQLITE_DETACH,
+        }
+        inserts, updates = self.inserts, self.updates
+
+        def refused(action: int, arg1: str | None, arg2: str | None) -> str | None:
+            """Why the statement is refused, or None."""
+            if action == sqlcipher3.SQLITE_INSERT:
+                return None if arg1 in inserts else _table_refusal(arg1)
+            if action == sqlcipher3.SQLITE_UPDATE:
+                allowed = arg1 is not None and arg2 in updates.get(arg1, ())
+                return None if allowed else _table_refusal(arg1)
+            if action == sqlcipher3.SQLITE_DELETE:
+                return _table_refusal(arg1)
+            if action in schema:
+                return _refusal_text("the database schema and its files")
+            if action == sqlcipher3.SQLITE_PRAGMA:
+                pragma = (arg1 or "").lower()
+                if pragma in READ_PRAGMAS or (arg2 is None and pragma in READABLE_SETTINGS):
+                    return None
+                return _refusal_text(f"PRAGMA {arg1}")
+            if action == sqlcipher3.SQLITE_FUNCTION and (arg2 or "").lower() in REFUSED_FUNCTIONS:
+                return _refusal_text(f"the function {arg2}")
+            return None
+
+        def authorize(
+            action: int, arg1: str | None, arg2: str | None, dbname: str | None, source: str | None
+        ) -> int:
+            del dbname, source
+            message = refused(action, arg1, arg2)
+            if message is None:
+                return ok
+            _refused.message = message
+            return deny
+
+        return authorize
 
 
 class Database:
@@ -227,33 +359,20 @@ class Database:
 
     # -- custodian mode
 
-    def restrict_writes(self, writable: frozenset[str]) -> None:
-        """From now on, refuse (CustodianReadOnlyError) any statement that would change a
-        table not in `writable`, or the schema. SQLite's authorizer runs when each statement is
-        prepared (setting it expires those prepared before), so no API of the vault, present or
-        future, writes past it: custodian mode is enforced here, below every facet."""
-        inserts = (sqlcipher3.SQLITE_INSERT, sqlcipher3.SQLITE_UPDATE, sqlcipher3.SQLITE_DELETE)
-        schema = {
-            code
-            for name, code in vars(sqlcipher3).items()
-            if isinstance(code, int)
-            and name.startswith(("SQLITE_CREATE_", "SQLITE_DROP_", "SQLITE_ALTER_"))
-        }
-
-        def authorize(
-            action: int, arg1: str | None, arg2: str | None, dbname: str | None, source: str | None
-        ) -> int:
-            del arg2, dbname, source
-            if action in inserts and arg1 is not None and arg1 not in writable:
-                _refused.table = arg1
-                return int(sqlcipher3.SQLITE_DENY)
-            if action in schema:
-                _refused.table = "the database schema"
-                return int(sqlcipher3.SQLITE_DENY)
-            return int(sqlcipher3.SQLITE_OK)
-
-        with self._lock:
-            self._conn.set_authorizer(authorize)
+    def restrict_writes(self, policy: WritePolicy) -> None:
+        """From now on, refuse (CustodianReadOnlyError) any statement `policy` does not allow:
+        an INSERT into a table not in `policy.inserts`, an UPDATE of a column not in
+        `policy.updates`, every DELETE, the schema, ATTACH and DETACH (and so VACUUM), a PRAGMA
+        outside `READ_PRAGMAS`, a function in `REFUSED_FUNCTIONS`. `policy.guards` (TEMP
+        triggers, in memory only) check the rows themselves. SQLite's authorizer runs when each
+        statement is prepared (setting it expires those prepared before), so no API of the
+        vault, present or future, writes past it: custodian mode is enforced here, below every
+        facet. Set once: the guards are created before the authorizer that forbids dropping
+        them."""
+        with self._lock, _driver_errors():
+            for guard in policy.guards:
+                self._conn.execute(guard)
+            self._conn.set_authorizer(policy.authorizer())
 
     # -- identifiers: a number once given is never given again (disposal deletes the newest
     # rows too, and SQLite would hand their rowids out anew: a certificate's C-00012, a

@@ -165,10 +165,14 @@ class ClientFormModal(ModalScreen[Client | None]):
         save: Callable[[dict[str, Any]], Client],
         client: Client | None = None,
         policies: list[tuple[str, str]] | None = None,
+        contact: str | None = None,
     ) -> None:
         super().__init__()
         self.save = save
         self.client = client
+        # How a letter reaches the client (vault.custodian), one line here: a multi-line
+        # address typed at the command line shows with commas and is kept unless changed.
+        self._contact = (contact or "").replace("\n", ", ")
         self.policies = policies or []  # (label, key) from policy_choices; none: no field
         self._notice: GivenNotice | None = None
         self._signed = ""
@@ -194,6 +198,12 @@ class ClientFormModal(ModalScreen[Client | None]):
             if client is None:
                 yield SafeInput(
                     placeholder="Pseudonym (optional: seals the legal name)", id="pseudonym"
+                )
+            else:  # in the pseudonym's place: the form still fits 80x24
+                yield SafeInput(
+                    self._contact,
+                    placeholder="Contact: address, phone, e-mail (for letters)",
+                    id="contact",
                 )
             # Paired rows: the whole form, Save included, fits 80x24.
             with Horizontal(classes="notice-dates"):
@@ -249,6 +259,10 @@ class ClientFormModal(ModalScreen[Client | None]):
         }
         if self.client is None:
             fields["pseudonym"] = self.query_one("#pseudonym", Input).value.strip()
+        else:
+            contact = self.query_one("#contact", Input).value.strip()
+            if contact != self._contact:
+                fields["contact"] = contact
         # Giving the notice is recorded (with the current template version); clearing the
         # field never erases that record, so an empty field changes nothing.
         notice_date = self.query_one("#notice-date", Input).value.strip()

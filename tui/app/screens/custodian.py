@@ -36,14 +36,16 @@ CUSTODIAN_MARK = "CUSTODIAN MODE - read-only"
 
 
 class PathModal(ModalScreen[str | None]):
-    """Asks where to write a file. None when cancelled."""
+    """Asks where to write a file (or, `empty_ok`, one line that may be left empty). None when
+    cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, question: str, default: str) -> None:
+    def __init__(self, question: str, default: str, *, empty_ok: bool = False) -> None:
         super().__init__()
         self.question = question
         self.default = default
+        self.empty_ok = empty_ok
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
@@ -55,7 +57,7 @@ class PathModal(ModalScreen[str | None]):
 
     @on(Input.Submitted, "#path")
     def submitted(self, event: Input.Submitted) -> None:
-        if event.value.strip():
+        if event.value.strip() or self.empty_ok:
             self.dismiss(event.value.strip())
 
     def action_cancel(self) -> None:
@@ -68,6 +70,7 @@ class CustodianScreen(ReloadingScreen):
     BINDINGS = [
         Binding("r", "app.release", "Release"),
         Binding("a", "app.access", "Access copy"),
+        Binding("c", "contact", "Contact"),
         Binding("l", "letter", "Letter"),
         Binding("i", "instructions", "Instructions"),
         Binding("e", "app.export", "Export"),
@@ -143,6 +146,39 @@ class CustodianScreen(ReloadingScreen):
             self.notify(message, title="Records custodian", severity="error", timeout=8)
         else:
             self.notify(message, title="Records custodian")
+
+    def action_contact(self) -> None:
+        """Set or replace how the highlighted client is reached (the letter's address)."""
+        client = self.client_id
+        if client is None:
+            self._say("No client to set contact details for.", error=True)
+            return
+        try:
+            current = self.vault.custodian.contact(client) or ""
+        except ConfideError as e:
+            self.show_error(e)
+            return
+        shown = current.replace("\n", ", ")
+
+        def entered(text: str | None) -> None:
+            if text is None or text == shown:
+                return  # cancelled, or unchanged (a multi-line address is kept as it was)
+            try:
+                self.vault.custodian.set_contact(client, text)
+            except ConfideError as e:
+                self._say(e.message, error=True)
+                return
+            self.reload()
+            self._say(f"Contact details of C-{client:05d} saved.")
+
+        self.app.push_screen(
+            PathModal(
+                f"How to reach C-{client:05d} (address, phone, e-mail; the letter uses it):",
+                shown,
+                empty_ok=True,
+            ),
+            entered,
+        )
 
     def action_letter(self) -> None:
         client = self.client_id

@@ -339,6 +339,8 @@ class NoteEditorScreen(VaultScreen):
             )
 
     def action_save(self) -> None:
+        if self.capp.refuse_in_custodian_mode("writing notes"):
+            return
         note = self.note
         if note is not None and not note.is_signed and not self.dirty:
             # ctrl+s with nothing new said nothing: say that the draft is already stored.

@@ -399,6 +399,9 @@ class IncidentsScreen(ReloadingScreen):
         self.reload()
 
     def action_new(self) -> None:
+        if self.capp.refuse_in_custodian_mode("recording incidents"):
+            return
+
         def entered(new: NewIncident | None) -> None:
             if new is not None:
                 self._run(
@@ -417,6 +420,8 @@ class IncidentsScreen(ReloadingScreen):
         self.app.push_screen(NewIncidentModal(), entered)
 
     def action_assess(self) -> None:
+        if self.capp.refuse_in_custodian_mode("assessing incidents"):
+            return
         incident = self.current()
         if incident is None:
             return
@@ -430,6 +435,8 @@ class IncidentsScreen(ReloadingScreen):
         )
 
     def action_conclude(self) -> None:
+        if self.capp.refuse_in_custodian_mode("concluding incidents"):
+            return
         incident = self.current()
         if incident is None:
             return
@@ -481,6 +488,8 @@ class IncidentsScreen(ReloadingScreen):
         )
 
     def action_sent(self) -> None:
+        if self.capp.refuse_in_custodian_mode("recording breach notices"):
+            return
         incident = self.current()
         if incident is None:
             return
@@ -499,6 +508,8 @@ class IncidentsScreen(ReloadingScreen):
         )
 
     def action_close_incident(self) -> None:
+        if self.capp.refuse_in_custodian_mode("closing incidents"):
+            return
         incident = self.current()
         if incident is not None:
             self._run(lambda: self.vault.incidents.close(incident.id))

@@ -18,7 +18,7 @@ from vault import AuthenticationError, ConfideError, UsageError
 
 from ...workflows import unlock as opening
 from ..widgets.footer import AppFooter
-from ..widgets.safe import plain
+from ..widgets.safe import SafeInput, plain
 
 if TYPE_CHECKING:
     from vault import KdfParams, Vault
@@ -219,22 +219,33 @@ class LockScreen(Screen[None]):
 
 
 class CreateVaultScreen(BurstSafeFields):
-    """First run: choose a passphrase (twice); the KDF is calibrated in a worker."""
+    """First run: choose a passphrase (twice); the KDF is calibrated in a worker. ctrl+o
+    makes the new vault from an open export instead (`confide import`, issue 16)."""
 
-    FIELDS = ("new1", "new2")
+    DEFAULT_CSS = """
+    CreateVaultScreen #import-fields { height: auto; }
+    """
+    FIELDS: tuple[str, ...] = ("new1", "new2")
+    IMPORT_FIELDS = ("import-file", "import-passphrase", "new1", "new2")
+    BINDINGS = [
+        *BurstSafeFields.BINDINGS,
+        Binding("ctrl+o", "import_mode", "Import an export"),
+    ]
 
     class Created(Message):
         """A new vault exists; handled by `ConfideApp.on_create_vault_screen_created`."""
 
-        def __init__(self, vault: Vault, recovery_key: str) -> None:
+        def __init__(self, vault: Vault, recovery_key: str, imported: str = "") -> None:
             super().__init__()
             self.vault = vault
             self.recovery_key = recovery_key
+            self.imported = imported  # what an import brought in, one line; "" for a new vault
 
     def __init__(self, folder: Path, kdf: KdfParams | None = None) -> None:
         super().__init__()
         self.folder = folder
         self.kdf = kdf
+        self.importing = False
 
     def compose(self) -> ComposeResult:
         from vault import PASSPHRASE_RULE
@@ -245,10 +256,13 @@ class CreateVaultScreen(BurstSafeFields):
                 plain(
                     f"No vault yet at {self.folder}. Choose a passphrase of "
                     f"{PASSPHRASE_RULE}. Nobody can reset it for you; you will get "
-                    "a recovery key next."
+                    "a recovery key next. ctrl+o: make it from an open export instead."
                 ),
                 id="lock-folder",
             )
+            with Vertical(id="import-fields"):
+                yield SafeInput(placeholder="Export file (record.age)", id="import-file")
+                yield Input(placeholder="Export passphrase", password=True, id="import-passphrase")
             yield Input(placeholder="New passphrase", password=True, id="new1")
             yield Input(placeholder="Same passphrase again", password=True, id="new2")
             yield Button("Create vault", variant="primary", id="create")
@@ -258,30 +272,76 @@ class CreateVaultScreen(BurstSafeFields):
 
     def on_mount(self) -> None:
         self.query_one("#creating").display = False
+        self.query_one("#import-fields").display = False
         self.query_one("#new1", Input).focus()
+
+    def action_import_mode(self) -> None:
+        """Show the export's file and passphrase: the new vault is made from the export."""
+        if self.importing:
+            return
+        self.importing = True
+        self.FIELDS = self.IMPORT_FIELDS
+        self.query_one("#import-fields").display = True
+        self.query_one("#lock-title", Static).update("Make a vault from an open export")
+        self.query_one("#lock-folder", Static).update(
+            plain(
+                f"The export's clients, notes and records come back into a new vault at "
+                f"{self.folder}, with a new passphrase (typed twice below) and recovery key."
+            )
+        )
+        self.query_one("#create", Button).label = "Import"
+        self.query_one("#import-file", Input).focus()
 
     @on(Input.Submitted, "#new2")
     @on(Button.Pressed, "#create")
     def submit(self) -> None:
         first = self.query_one("#new1", Input).value
         second = self.query_one("#new2", Input).value
+        error = self.query_one("#lock-error", Static)
+        source = self.query_one("#import-file", Input).value.strip()
+        export_passphrase = self.query_one("#import-passphrase", Input).value
+        if self.importing and (not source or not export_passphrase):
+            error.update("Type the export file and its export passphrase.")
+            return
         problem = new_passphrase_problem(first, second)
         if problem:
-            self.query_one("#lock-error", Static).update(problem)
+            error.update(problem)
             return
         self.query_one("#creating").display = True
         self.query_one("#create", Button).disabled = True
-        self.query_one("#lock-error", Static).update(
-            "Measuring this computer and creating the vault..."
-        )
-        self.create_vault(first)
+        if self.importing:
+            error.update("Decrypting and checking the export, then making the vault...")
+            self.import_vault(source, export_passphrase, first)
+        else:
+            error.update("Measuring this computer and creating the vault...")
+            self.create_vault(first)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="create")
-    def create_vault(self, passphrase: str) -> tuple[Vault, str]:
+    def create_vault(self, passphrase: str) -> tuple[Vault, str, str]:
         from vault import Vault, calibrate
 
         kdf = self.kdf or calibrate()
-        return Vault.create(self.folder, passphrase, kdf)
+        return (*Vault.create(self.folder, passphrase, kdf), "")
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="create")
+    def import_vault(
+        self, source: str, export_passphrase: str, passphrase: str
+    ) -> tuple[Vault, str, str]:
+        from vault import calibrate
+        from vault.openexport import import_export, read_export
+        from vault.vault import check_free_for_a_vault
+
+        check_free_for_a_vault(self.folder)  # before seconds of scrypt
+        export = read_export(source, export_passphrase)
+        vault, recovery_key, summary = import_export(
+            export, self.folder, passphrase, self.kdf or calibrate()
+        )
+        return (
+            vault,
+            recovery_key,
+            f"Imported {summary.clients} clients, {summary.notes} notes, {summary.pnotes} "
+            f"psychotherapy notes and {summary.attachments} attachments from {source}.",
+        )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "create":
@@ -289,12 +349,18 @@ class CreateVaultScreen(BurstSafeFields):
         if event.state is WorkerState.SUCCESS:
             result = event.worker.result
             assert isinstance(result, tuple)
-            vault, recovery_key = result
-            self.post_message(self.Created(vault, recovery_key))
+            vault, recovery_key, imported = result
+            self.post_message(self.Created(vault, recovery_key, imported))
         elif event.state is WorkerState.ERROR:
             self.query_one("#creating").display = False
             self.query_one("#create", Button).disabled = False
-            self.query_one("#lock-error", Static).update(plain(_error_text(event.worker.error)))
+            failure = event.worker.error
+            text = (
+                failure.message
+                if self.importing and isinstance(failure, ConfideError)
+                else _error_text(failure)
+            )
+            self.query_one("#lock-error", Static).update(plain(text))
 
 
 def key_groups(recovery_key: str) -> list[str]:

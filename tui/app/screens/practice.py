@@ -79,6 +79,8 @@ class PracticeScreen(VaultScreen):
     @on(Input.Submitted)
     @on(Button.Pressed, "#practice-save")
     def action_save(self) -> None:
+        if self.capp.refuse_in_custodian_mode("changing practice settings"):
+            return
         try:
             saved = self.vault.disclosures.set_practice(**self.values())
         except ConfideError as e:

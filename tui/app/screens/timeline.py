@@ -194,17 +194,32 @@ class TimelineScreen(ReloadingScreen):
             policy = fields["retention_policy"]
             if policy is not None:
                 self.vault.retention.get(policy)  # a known policy, or refused before saving
-            return self.vault.clients.update(
-                client_id,
-                display_name=fields["name"],
-                date_of_birth=fields["date_of_birth"],
-                status=fields["status"],
-                **{k: v for k, v in fields.items() if k == "consent_notice_date"},
-                retention_policy=policy,
-            )
+            if "contact" in fields:
+                from vault.custodian import check_contact
 
+                check_contact(fields["contact"])  # refused before anything is saved
+            with self.vault.atomic():
+                client = self.vault.clients.update(
+                    client_id,
+                    display_name=fields["name"],
+                    date_of_birth=fields["date_of_birth"],
+                    status=fields["status"],
+                    **{k: v for k, v in fields.items() if k == "consent_notice_date"},
+                    retention_policy=policy,
+                )
+                if "contact" in fields:
+                    self.vault.custodian.set_contact(client_id, fields["contact"])
+            return client
+
+        try:
+            contact = self.vault.custodian.contact(client_id)
+        except ConfideError as e:
+            self.show_error(e)
+            return
         self.app.push_screen(
-            ClientFormModal(save, self.client, policies=policy_choices(self.vault)),
+            ClientFormModal(
+                save, self.client, policies=policy_choices(self.vault), contact=contact
+            ),
             lambda _c: self.reload(),
         )
 

@@ -200,7 +200,7 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> None:
             [
                 f"Made a new vault at {ctx.folder} from {args.file}: {summary.clients} "
                 f"clients, {summary.notes} notes, {summary.pnotes} "
-                "psychotherapy notes.",
+                f"psychotherapy notes, {summary.attachments} attachments.",
                 "",
                 "Recovery key of the new vault (shown once; write it down and keep it offline):",
                 "",
