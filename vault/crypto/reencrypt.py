@@ -1,0 +1,153 @@
+"""Page-by-page re-encryption of a SQLCipher 4 file under a new raw key (key rotation).
+
+Each page is authenticated under the old key, decrypted, encrypted again with a fresh random IV
+and MACed under the new key and a new salt: what SQLite's backup API makes SQLCipher do, without
+SQLite's page cache and b-tree walk. The work is split by page range between this process and
+one worker process (this file run as a script: `python -I reencrypt.py TARGET`, keys on its
+stdin pipe, never on disk or in its arguments), so both cores work: OpenSSL holds the GIL for
+part of each call, so two threads gained only 10-13% (bench/README.md).
+
+This module imports only the standard library and `cryptography` at module level: the worker
+runs it without the vault package. Layout (forensics.py): 4096-byte pages, the first 16 bytes of
+the file the salt, each page ending in a 16-byte IV and a 64-byte HMAC-SHA512 over ciphertext ||
+IV || page number (4 bytes, little-endian).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import struct
+import sys
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+PAGE_SIZE = 4096
+SALT_LEN = 16
+HMAC_LEN = 64
+IV_AT = PAGE_SIZE - 16 - HMAC_LEN  # the page's IV, then its HMAC
+SLICE_PAGES = 256  # 1 MiB read, re-encrypted and written at a time
+_ZERO = bytes(16)
+_PGNO = struct.Struct("<I")
+
+
+def mac_key(key: bytes, salt: bytes) -> bytes:
+    """SQLCipher 4's HMAC key for a raw key (same as forensics.hmac_key)."""
+    return hashlib.pbkdf2_hmac("sha512", key, bytes(b ^ 0x3A for b in salt), 2, 32)
+
+
+def _xor(a: bytes, b: bytes) -> bytes:
+    return (int.from_bytes(a, "little") ^ int.from_bytes(b, "little")).to_bytes(16, "little")
+
+
+def reencrypt_slice(
+    data: bytes,
+    first: int,
+    old_key: bytes,
+    old_mac: bytes,
+    new_key: bytes,
+    new_mac: bytes,
+    new_salt: bytes,
+) -> bytearray | int:
+    """Whole pages (page `first` onward) under the new key, or the number of the first page
+    that fails authentication under the old one (nothing of the slice is returned then)."""
+    count = len(data) // PAGE_SIZE
+    digest = hmac.digest
+    for i in range(count):
+        at = i * PAGE_SIZE
+        pgno = first + i
+        start = at + SALT_LEN if pgno == 1 else at
+        expected = digest(
+            old_mac, data[start : at + PAGE_SIZE - HMAC_LEN] + _PGNO.pack(pgno), "sha512"
+        )
+        if not hmac.compare_digest(expected, data[at + PAGE_SIZE - HMAC_LEN : at + PAGE_SIZE]):
+            return pgno
+    # Decrypt the slice as one CBC stream (zero IV): every block comes out right except each
+    # page's first, which was chained to the 16 bytes before it instead of the page's IV.
+    plain = Cipher(algorithms.AES(old_key), modes.CBC(_ZERO)).decryptor().update(data)
+    ivs = os.urandom(16 * count)
+    # One encryptor for the slice: a page's first block goes in XORed with its fresh IV and
+    # with the chain value (the last ciphertext block out), so it comes out E(P0 ^ IV), as if
+    # the page were encrypted on its own.
+    encrypt = Cipher(algorithms.AES(new_key), modes.CBC(_ZERO)).encryptor().update
+    chain = _ZERO
+    out = bytearray()
+    for i in range(count):
+        pgno = first + i
+        at = i * PAGE_SIZE
+        start = at + SALT_LEN if pgno == 1 else at
+        before = data[start - 16 : start] if start else _ZERO
+        fix = _xor(
+            _xor(before, data[at + IV_AT : at + IV_AT + 16]), _xor(ivs[16 * i : 16 * i + 16], chain)
+        )
+        ct = encrypt(_xor(plain[start : start + 16], fix) + plain[start + 16 : at + IV_AT])
+        chain = ct[-16:]
+        iv = ivs[16 * i : 16 * i + 16]
+        if pgno == 1:
+            out += new_salt
+        out += ct
+        out += iv
+        out += digest(new_mac, ct + iv + _PGNO.pack(pgno), "sha512")
+    return out
+
+
+def reencrypt_range(
+    src: int,
+    dst: int,
+    first: int,
+    last: int,
+    old_key: bytes,
+    new_key: bytes,
+    new_salt: bytes,
+    parent: int | None = None,
+) -> int | None:
+    """Re-encrypt pages `first`..`last` (1-based, inclusive) of the file open as `src` into the
+    same places of `dst`. Returns the first page that failed authentication, or None. With
+    `parent`, stops (returning 0) as soon as that process is gone: a worker never outlives the
+    disposal that started it."""
+    old_salt = os.pread(src, SALT_LEN, 0)
+    old_mac, new_mac = mac_key(old_key, old_salt), mac_key(new_key, new_salt)
+    page = first
+    while page <= last:
+        if parent is not None and os.getppid() != parent:
+            return 0
+        count = min(SLICE_PAGES, last - page + 1)
+        offset = (page - 1) * PAGE_SIZE
+        data = os.pread(src, count * PAGE_SIZE, offset)
+        if len(data) != count * PAGE_SIZE:
+            return page + len(data) // PAGE_SIZE  # the file shrank under us: not a copy
+        out = reencrypt_slice(data, page, old_key, old_mac, new_key, new_mac, new_salt)
+        if isinstance(out, int):
+            return out
+        view = memoryview(out)
+        while view:
+            n = os.pwrite(dst, view, offset)
+            view, offset = view[n:], offset + n
+        page += count
+    return None
+
+
+# Worker protocol: the parent writes one message on stdin, the worker answers one line.
+REQUEST = struct.Struct("<II32s32s16s")  # first, last, old key, new key, new salt
+
+
+def _worker(target: str) -> int:
+    parent = os.getppid()
+    request = sys.stdin.buffer.read()
+    first, last, old_key, new_key, new_salt = REQUEST.unpack_from(request)
+    source = os.fsdecode(request[REQUEST.size :])
+    src = os.open(source, os.O_RDONLY)
+    dst = os.open(target, os.O_WRONLY)
+    try:
+        bad = reencrypt_range(src, dst, first, last, old_key, new_key, new_salt, parent)
+    finally:
+        os.close(src)
+        os.close(dst)
+    sys.stdout.write("ok\n" if bad is None else f"bad {bad}\n")
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_worker(sys.argv[1]))
