@@ -128,13 +128,59 @@ def reencrypt_range(
     return None
 
 
-# Worker protocol: the parent writes one message on stdin, the worker answers one line.
-REQUEST = struct.Struct("<II32s32s16s")  # first, last, old key, new key, new salt
+def failed_pages(
+    src: int, first: int, last: int, key: bytes, parent: int | None = None
+) -> list[int]:
+    """The pages among `first`..`last` of the file open as `src` whose HMAC does not verify
+    under `key` (verification's check, the half a worker takes). With `parent`, stops (with
+    page 0 reported failed) as soon as that process is gone."""
+    mac = mac_key(key, os.pread(src, SALT_LEN, 0))
+    digest = hmac.digest
+    failed: list[int] = []
+    page = first
+    while page <= last:
+        if parent is not None and os.getppid() != parent:
+            return [0]
+        count = min(SLICE_PAGES, last - page + 1)
+        data = os.pread(src, count * PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        whole = len(data) // PAGE_SIZE
+        for i in range(whole):
+            at = i * PAGE_SIZE
+            pgno = page + i
+            start = at + SALT_LEN if pgno == 1 else at
+            expected = digest(
+                mac, data[start : at + PAGE_SIZE - HMAC_LEN] + _PGNO.pack(pgno), "sha512"
+            )
+            if not hmac.compare_digest(expected, data[at + PAGE_SIZE - HMAC_LEN : at + PAGE_SIZE]):
+                failed.append(pgno)
+        if whole < count:  # the file is shorter than it was: the missing pages fail
+            failed.extend(range(page + whole, last + 1))
+            break
+        page += count
+    return failed
 
 
-def _worker(target: str) -> int:
+# Worker protocol: the parent writes one message on stdin and closes it, the worker answers
+# one line. `rekey TARGET`: first, last, old key, new key, new salt, then the source's path;
+# `check`: first, last, key, then the path; it answers the pages that failed.
+REQUEST = struct.Struct("<II32s32s16s")
+CHECK = struct.Struct("<II32s")
+
+
+def _worker(mode: str, target: str | None) -> int:
     parent = os.getppid()
     request = sys.stdin.buffer.read()
+    if mode == "check":
+        first, last, key = CHECK.unpack_from(request)
+        src = os.open(os.fsdecode(request[CHECK.size :]), os.O_RDONLY)
+        try:
+            failed = failed_pages(src, first, last, key, parent)
+        finally:
+            os.close(src)
+        sys.stdout.write(" ".join(["failed", *map(str, failed)]) + "\n")
+        sys.stdout.flush()
+        return 0
+    assert target is not None
     first, last, old_key, new_key, new_salt = REQUEST.unpack_from(request)
     source = os.fsdecode(request[REQUEST.size :])
     src = os.open(source, os.O_RDONLY)
@@ -150,4 +196,4 @@ def _worker(target: str) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(_worker(sys.argv[1]))
+    raise SystemExit(_worker(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None))

@@ -192,42 +192,60 @@ def _start_worker(
     new_key: SecretBytes,
     new_salt: bytes,
 ) -> subprocess.Popen[bytes]:
-    # -I: no environment variables, user site or script folder on the path; the keys go
-    # through the pipe only.
-    worker = subprocess.Popen(  # noqa: S603 - this interpreter, this package's own file
-        [sys.executable, "-I", reencrypt.__file__, str(target)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    assert worker.stdin is not None
     if len(old_key) != 32 or len(new_key) != 32:
         raise StorageError("internal: the re-encryption takes 256-bit raw keys")
     request = bytearray(
         reencrypt.REQUEST.pack(first, last, old_key.reveal(), new_key.reveal(), new_salt)
     )
+    return start_worker(["rekey", str(target)], request, source)
+
+
+def start_worker(args: list[str], request: bytearray, source: Path) -> subprocess.Popen[bytes]:
+    """`reencrypt.py` run as a worker on the other core with `args`; `request` (keys: wiped
+    here once sent) and then `source`'s path go through its stdin pipe, never its arguments."""
     request += os.fsencode(source)
     try:
-        worker.stdin.write(request)
-        worker.stdin.close()
+        # -I: no environment variables, user site or script folder on its path.
+        worker = subprocess.Popen(  # noqa: S603 - this interpreter, this package's own file
+            [sys.executable, "-I", reencrypt.__file__, *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert worker.stdin is not None
+        try:
+            worker.stdin.write(request)
+            worker.stdin.close()
+        except OSError:
+            pass  # it died at start: its answer (none) says so
         worker.stdin = None  # closed: communicate() must not flush it
-    except OSError:
-        pass  # it died at start: its answer (none) says so below
+    except OSError as e:
+        raise StorageError(f"cannot start the re-encryption worker: {e.strerror}") from e
     finally:
         request[:] = bytes(len(request))
     return worker
 
 
-def _wait_worker(worker: subprocess.Popen[bytes]) -> int | None:
-    """The worker's answer: None when its pages are written, else the page that failed."""
+def worker_answer(worker: subprocess.Popen[bytes]) -> list[str]:
+    """The words of a worker's one-line answer (StorageError if it failed without one)."""
     out, err = worker.communicate()
     answer = out.decode("ascii", "replace").split()
-    if worker.returncode == 0 and answer == ["ok"]:
+    if worker.returncode == 0 and answer:
+        return answer
+    last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [
+        f"exit status {worker.returncode}"
+    ]
+    raise StorageError(f"the re-encryption worker failed ({last[0][:200]}); nothing was changed")
+
+
+def _wait_worker(worker: subprocess.Popen[bytes]) -> int | None:
+    """None when the worker's pages are written, else the page that failed."""
+    answer = worker_answer(worker)
+    if answer == ["ok"]:
         return None
-    if worker.returncode == 0 and len(answer) == 2 and answer[0] == "bad" and answer[1].isdigit():
+    if len(answer) == 2 and answer[0] == "bad" and answer[1].isdigit():
         return int(answer[1])
-    last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no answer"]
-    raise StorageError(f"the re-encryption worker failed ({last[0][:200]}); nothing was rotated")
+    raise StorageError("the re-encryption worker gave no answer; nothing was rotated")
 
 
 def _reseal_names(
