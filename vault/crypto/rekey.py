@@ -129,12 +129,13 @@ def reencrypt_file(
     old_key: SecretBytes,
     new_key: SecretBytes,
     *,
-    parallel_bytes: int = PARALLEL_BYTES,
+    parallel_bytes: int | None = None,
 ) -> int:
     """Write `target` (new, synced), page for page the SQLCipher file `source` under `new_key`
-    with a new salt; returns its number of pages. From `parallel_bytes` on, the second half of
-    the pages goes to a worker process. The source must not change meanwhile (the caller holds
-    it frozen). Raises DamagedFileError, removing `target`, if a page fails authentication."""
+    with a new salt; returns its number of pages. From `parallel_bytes` on (default
+    `PARALLEL_BYTES`), the second half of the pages goes to a worker process. The source must
+    not change meanwhile (the caller holds it frozen). Raises DamagedFileError, removing
+    `target`, if a page fails authentication."""
     with fsutil.storage_errors(f"cannot read {source.name}"):
         src = os.open(source, os.O_RDONLY)
     try:
@@ -149,8 +150,11 @@ def reencrypt_file(
             dst = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, fsutil.FILE_MODE)
         try:
             with fsutil.storage_errors(f"cannot write {target.name}"):
-                os.ftruncate(dst, size)  # the worker writes its half into the same file
-                mine = pages if size < parallel_bytes else (pages + 1) // 2
+                # Every block now: a full disk fails here, before any work, and the removal
+                # below overwrites blocks that exist (the worker writes into the same file).
+                os.posix_fallocate(dst, 0, size)
+                threshold = PARALLEL_BYTES if parallel_bytes is None else parallel_bytes
+                mine = pages if size < threshold else (pages + 1) // 2
                 worker = (
                     None
                     if mine == pages
