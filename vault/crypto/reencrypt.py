@@ -2,10 +2,11 @@
 
 Each page is authenticated under the old key, decrypted, encrypted again with a fresh random IV
 and MACed under the new key and a new salt: what SQLite's backup API makes SQLCipher do, without
-SQLite's page cache and b-tree walk. The work is split by page range between this process and
-one worker process (this file run as a script: `python -I reencrypt.py TARGET`, keys on its
-stdin pipe, never on disk or in its arguments), so both cores work: OpenSSL holds the GIL for
-part of each call, so two threads gained only 10-13% (bench/README.md).
+SQLite's page cache and b-tree walk. The 1 MiB slices are shared between this process and one
+worker process (this file run as a script: `python -I reencrypt.py rekey TARGET FD`, keys on its
+stdin pipe, never on disk or in its arguments; each takes the next slice from a token pipe), so
+both cores work: OpenSSL holds the GIL for part of each call, so two threads gained only 10-13%
+(bench/README.md).
 
 This module imports only the standard library and `cryptography` at module level: the worker
 runs it without the vault package. Layout (forensics.py): 4096-byte pages, the first 16 bytes of
@@ -101,15 +102,25 @@ def reencrypt_range(
     new_key: bytes,
     new_salt: bytes,
     parent: int | None = None,
+    tokens: int | None = None,
 ) -> int | None:
     """Re-encrypt pages `first`..`last` (1-based, inclusive) of the file open as `src` into the
     same places of `dst`. Returns the first page that failed authentication, or None. With
-    `parent`, stops (returning 0) as soon as that process is gone: a worker never outlives the
-    disposal that started it."""
+    `tokens` (a pipe's read end holding each slice's first page, 4 bytes each, shared with
+    the other process), the slices are taken from it as they come, so neither process waits
+    for a slower other half. With `parent`, stops (returning 0) as soon as that process is
+    gone: a worker never outlives the disposal that started it."""
     old_salt = os.pread(src, SALT_LEN, 0)
     old_mac, new_mac = mac_key(old_key, old_salt), mac_key(new_key, new_salt)
     page = first
-    while page <= last:
+    while True:
+        if tokens is not None:
+            token = os.read(tokens, TOKEN.size)  # whole tokens: all written before we started
+            if not token:
+                return None
+            (page,) = TOKEN.unpack(token)
+        if page > last:
+            return None
         if parent is not None and os.getppid() != parent:
             return 0
         count = min(SLICE_PAGES, last - page + 1)
@@ -129,7 +140,6 @@ def reencrypt_range(
         # the final fsync has little left to wait for.
         os.posix_fadvise(dst, start, offset - start, os.POSIX_FADV_DONTNEED)
         page += count
-    return None
 
 
 def failed_pages(
@@ -165,13 +175,15 @@ def failed_pages(
 
 
 # Worker protocol: the parent writes one message on stdin and closes it, the worker answers
-# one line. `rekey TARGET`: first, last, old key, new key, new salt, then the source's path;
+# one line. `rekey TARGET FD`: first, last, old key, new key, new salt, then the source's path;
+# FD is the token pipe (`reencrypt_range`) it inherits;
 # `check`: first, last, key, then the path; it answers the pages that failed.
 REQUEST = struct.Struct("<II32s32s16s")
 CHECK = struct.Struct("<II32s")
+TOKEN = struct.Struct("<I")  # a slice's first page, in the token pipe
 
 
-def _worker(mode: str, target: str | None) -> int:
+def _worker(mode: str, target: str | None, tokens: int | None = None) -> int:
     parent = os.getppid()
     request = sys.stdin.buffer.read()
     if mode == "check":
@@ -190,7 +202,7 @@ def _worker(mode: str, target: str | None) -> int:
     src = os.open(source, os.O_RDONLY)
     dst = os.open(target, os.O_WRONLY)
     try:
-        bad = reencrypt_range(src, dst, first, last, old_key, new_key, new_salt, parent)
+        bad = reencrypt_range(src, dst, first, last, old_key, new_key, new_salt, parent, tokens)
     finally:
         os.close(src)
         os.close(dst)
@@ -200,4 +212,10 @@ def _worker(mode: str, target: str | None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(_worker(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None))
+    raise SystemExit(
+        _worker(
+            sys.argv[1],
+            sys.argv[2] if len(sys.argv) > 2 else None,
+            int(sys.argv[3]) if len(sys.argv) > 3 else None,
+        )
+    )

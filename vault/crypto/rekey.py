@@ -14,6 +14,8 @@ complete new copies: `finish_rotation` puts them in place. Either way the vault 
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import re
 import subprocess
@@ -93,7 +95,7 @@ PARALLEL_BYTES = 32 << 20
 
 def _export(db: Database, target: Path, key: SecretBytes, old_key: SecretBytes) -> None:
     """Write `target`, page for page `db`'s file under `key`: the pages re-encrypted by
-    `reencrypt.py`, half of them by a worker process on the other core. Every source page's
+    `reencrypt.py`, about half of them by a worker process on the other core. Every source page's
     HMAC is checked as it is read: a damaged page stops the rotation before its commit point.
     Free pages are re-encrypted as they are (zero-filled by secure_delete); verification
     decrypts and searches them with the rest. A file whose WAL a checkpoint could not empty
@@ -133,7 +135,9 @@ def reencrypt_file(
 ) -> int:
     """Write `target` (new, synced), page for page the SQLCipher file `source` under `new_key`
     with a new salt; returns its number of pages. From `parallel_bytes` on (default
-    `PARALLEL_BYTES`), the second half of the pages goes to a worker process. The source must
+    `PARALLEL_BYTES`), a worker process shares the 1 MiB slices, each process taking the next
+    one from a token pipe as it is free (on a loaded machine neither waits for a slower fixed
+    half). The source must
     not change meanwhile (the caller holds it frozen). Raises DamagedFileError, removing
     `target`, if a page fails authentication."""
     with fsutil.storage_errors(f"cannot read {source.name}"):
@@ -154,21 +158,30 @@ def reencrypt_file(
                 # below overwrites blocks that exist (the worker writes into the same file).
                 os.posix_fallocate(dst, 0, size)
                 threshold = PARALLEL_BYTES if parallel_bytes is None else parallel_bytes
-                mine = pages if size < threshold else (pages + 1) // 2
-                worker = (
-                    None
-                    if mine == pages
-                    else _start_worker(source, target, mine + 1, pages, old_key, new_key, new_salt)
-                )
+                tokens = _token_pipe(pages) if size >= threshold else None
+                worker = None
                 try:
+                    if tokens is not None:
+                        worker = _start_worker(
+                            source, target, tokens, pages, old_key, new_key, new_salt
+                        )
                     bad = reencrypt.reencrypt_range(
-                        src, dst, 1, mine, old_key.reveal(), new_key.reveal(), new_salt
+                        src,
+                        dst,
+                        1,
+                        pages,
+                        old_key.reveal(),
+                        new_key.reveal(),
+                        new_salt,
+                        tokens=tokens,
                     )
                     if bad is None and worker is not None:
                         bad = _wait_worker(worker)
                         worker = None
                 finally:
-                    if worker is not None:  # this half failed: the other is not needed
+                    if tokens is not None:
+                        os.close(tokens)
+                    if worker is not None:  # this process's slices failed: stop the other
                         worker.kill()
                         worker.wait()
                 if bad is not None:
@@ -187,11 +200,35 @@ def reencrypt_file(
     return pages
 
 
+def _token_pipe(pages: int) -> int | None:
+    """The read end of a pipe holding every slice's first page (`reencrypt_range`), written
+    whole and closed for writing before either process reads; None when the pipe cannot hold
+    them all (then one process does the file)."""
+    blob = b"".join(reencrypt.TOKEN.pack(p) for p in range(1, pages + 1, reencrypt.SLICE_PAGES))
+    read, write = os.pipe()
+    try:
+        if fcntl.fcntl(write, fcntl.F_GETPIPE_SZ) < len(blob):
+            with contextlib.suppress(OSError):  # above the system's pipe-max-size
+                fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, len(blob))
+        if fcntl.fcntl(write, fcntl.F_GETPIPE_SZ) < len(blob):
+            os.close(read)
+            return None
+        view = memoryview(blob)
+        while view:
+            view = view[os.write(write, view) :]
+    except BaseException:
+        os.close(read)
+        raise
+    finally:
+        os.close(write)
+    return read
+
+
 def _start_worker(
     source: Path,
     target: Path,
-    first: int,
-    last: int,
+    tokens: int,
+    pages: int,
     old_key: SecretBytes,
     new_key: SecretBytes,
     new_salt: bytes,
@@ -199,14 +236,17 @@ def _start_worker(
     if len(old_key) != 32 or len(new_key) != 32:
         raise StorageError("internal: the re-encryption takes 256-bit raw keys")
     request = bytearray(
-        reencrypt.REQUEST.pack(first, last, old_key.reveal(), new_key.reveal(), new_salt)
+        reencrypt.REQUEST.pack(1, pages, old_key.reveal(), new_key.reveal(), new_salt)
     )
-    return start_worker(["rekey", str(target)], request, source)
+    return start_worker(["rekey", str(target), str(tokens)], request, source, (tokens,))
 
 
-def start_worker(args: list[str], request: bytearray, source: Path) -> subprocess.Popen[bytes]:
-    """`reencrypt.py` run as a worker on the other core with `args`; `request` (keys: wiped
-    here once sent) and then `source`'s path go through its stdin pipe, never its arguments."""
+def start_worker(
+    args: list[str], request: bytearray, source: Path, fds: tuple[int, ...] = ()
+) -> subprocess.Popen[bytes]:
+    """`reencrypt.py` run as a worker on the other core with `args` (and the file descriptors
+    `fds`); `request` (keys: wiped here once sent) and then `source`'s path go through its
+    stdin pipe, never its arguments."""
     request += os.fsencode(source)
     try:
         # -I: no environment variables, user site or script folder on its path.
@@ -215,6 +255,7 @@ def start_worker(args: list[str], request: bytearray, source: Path) -> subproces
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            pass_fds=fds,
         )
         assert worker.stdin is not None
         try:
