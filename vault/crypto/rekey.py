@@ -140,6 +140,8 @@ def reencrypt_file(
     half). The source must
     not change meanwhile (the caller holds it frozen). Raises DamagedFileError, removing
     `target`, if a page fails authentication."""
+    if len(old_key) != 32 or len(new_key) != 32:
+        raise StorageError("internal: the re-encryption takes 256-bit raw keys")
     with fsutil.storage_errors(f"cannot read {source.name}"):
         src = os.open(source, os.O_RDONLY)
     try:
@@ -162,9 +164,12 @@ def reencrypt_file(
                 worker = None
                 try:
                     if tokens is not None:
-                        worker = _start_worker(
-                            source, target, tokens, pages, old_key, new_key, new_salt
-                        )
+                        # No second process (none can be started here): this one takes
+                        # every slice from the token pipe.
+                        with contextlib.suppress(StorageError):
+                            worker = _start_worker(
+                                source, target, tokens, pages, old_key, new_key, new_salt
+                            )
                     bad = reencrypt.reencrypt_range(
                         src,
                         dst,
@@ -233,8 +238,6 @@ def _start_worker(
     new_key: SecretBytes,
     new_salt: bytes,
 ) -> subprocess.Popen[bytes]:
-    if len(old_key) != 32 or len(new_key) != 32:
-        raise StorageError("internal: the re-encryption takes 256-bit raw keys")
     request = bytearray(
         reencrypt.REQUEST.pack(1, pages, old_key.reveal(), new_key.reveal(), new_salt)
     )

@@ -19,7 +19,7 @@ from ..crypto import forensics, reencrypt, rekey
 from ..crypto.forensics import Fingerprints
 from ..crypto.keyslots import KeyName, wipe_keys
 from ..crypto.secret import SecretBytes
-from ..errors import ConfideError, DamagedFileError, RestoreLeftoverError
+from ..errors import ConfideError, DamagedFileError, RestoreLeftoverError, StorageError
 from ..storage import layout
 from ..storage.database import Database, now_utc
 from ..storage.media import MediaFinding, examine, limits_line
@@ -121,7 +121,10 @@ def _scan_file(
     worker = None
     if mine is not None:
         request = bytearray(reencrypt.CHECK.pack(mine + 1, pages, key.reveal()))
-        worker = rekey.start_worker(["check"], request, path)
+        try:
+            worker = rekey.start_worker(["check"], request, path)
+        except StorageError:
+            mine = None  # no second process here: every page is checked in this one
     if checker is not None:
         checker.start()
     try:
@@ -149,7 +152,7 @@ def _scan_file(
         if worker is not None:  # the scan here failed: its other half is not needed
             worker.kill()
             worker.wait()
-    if live is not None:
+    if checker is not None or mine is not None:  # some pages were checked elsewhere
         if failure:
             raise failure[0]
         file_pages = scan.pages
