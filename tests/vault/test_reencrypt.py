@@ -268,3 +268,26 @@ def test_a_worker_whose_parent_is_gone_stops(tmp_path: Path) -> None:
         os.close(src)
         os.close(dst)
     assert target.read_bytes() == bytes(PAGE_SIZE * 4)
+
+
+def test_the_backup_api_copy_kept_for_an_unemptied_wal_opens_under_the_new_key(
+    vault: Vault, tmp_path: Path
+) -> None:
+    """The fallback `_export` takes when a checkpoint could not empty a WAL (SQLite reads
+    through it): the copy is the same database under the new key."""
+    from vault.crypto.rekey import _export_by_backup_api
+
+    make_practice(vault)
+    vault.clients.add("Written Last", last_service_date="2024-01-01")  # still in the WAL
+    names = sorted(str(r[0]) for r in vault.db.query("SELECT display_name FROM clients"))
+    new = SecretBytes(os.urandom(32))
+    target = tmp_path / "copy.db"
+    _export_by_backup_api(vault.db, target, new)
+    copy = Database.open(target, new)
+    try:
+        assert sorted(str(r[0]) for r in copy.query("SELECT display_name FROM clients")) == names
+        assert copy.integrity_problems() == []
+    finally:
+        copy.close()
+    old = vault.key_file.unwrap_with_passphrase(PASSPHRASE, [KeyName.RECORD])[KeyName.RECORD]
+    assert not decrypts_under(target, old.reveal())

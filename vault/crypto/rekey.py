@@ -95,8 +95,8 @@ PARALLEL_BYTES = 32 << 20
 
 def _export(db: Database, target: Path, key: SecretBytes, old_key: SecretBytes) -> None:
     """Write `target`, page for page `db`'s file under `key`: the pages re-encrypted by
-    `reencrypt.py`, about half of them by a worker process on the other core. Every source page's
-    HMAC is checked as it is read: a damaged page stops the rotation before its commit point.
+    `reencrypt.py`, about half of them by a worker process on the other core. Every source
+    page's HMAC is checked as it is read: a damaged page stops the rotation before its commit point.
     Free pages are re-encrypted as they are (zero-filled by secure_delete); verification
     decrypts and searches them with the rest. A file whose WAL a checkpoint could not empty
     is copied by SQLite's backup API instead (it reads through the WAL)."""
@@ -111,8 +111,8 @@ def _export(db: Database, target: Path, key: SecretBytes, old_key: SecretBytes) 
 
 
 def _export_by_backup_api(db: Database, target: Path, key: SecretBytes) -> None:
-    """SQLite's backup API into a new file under `key` (before the streaming pass: 5.4 s for
-    571 MiB against 1.4 s of page crypto per core, bench/README.md)."""
+    """SQLite's backup API into a new file under `key`: what rotation used before the
+    streaming pass (about the same CPU, one core only: bench/README.md)."""
     copy = Database.open(target, key, create=True)
     try:
         # A new file that is garbage until the key file commits (`finish_rotation` removes it
