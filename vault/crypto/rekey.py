@@ -250,6 +250,11 @@ def start_worker(
     """`reencrypt.py` run as a worker on the other core with `args` (and the file descriptors
     `fds`); `request` (keys: wiped here once sent) and then `source`'s path go through its
     stdin pipe, never its arguments."""
+    if getattr(sys, "frozen", False) or not sys.executable:
+        # A bundled application's executable is not a Python that runs a script: the
+        # callers then do the work in this process.
+        request[:] = bytes(len(request))
+        raise StorageError("no Python interpreter to run the re-encryption worker")
     request += os.fsencode(source)
     try:
         # -I: no environment variables, user site or script folder on its path.
