@@ -3,8 +3,8 @@
 Each page is authenticated under the old key, decrypted, encrypted again with a fresh random IV
 and MACed under the new key and a new salt: what SQLite's backup API makes SQLCipher do, without
 SQLite's page cache and b-tree walk. The 1 MiB slices are shared between this process and one
-worker process (this file run as a script: `python -I reencrypt.py rekey TARGET FD`, keys on its
-stdin pipe, never on disk or in its arguments; each takes the next slice from a token pipe), so
+worker process (this file run as a script: `python -I reencrypt.py rekey PID TARGET FD`, keys on
+its stdin pipe, never on disk or in its arguments; each takes the next slice from a token pipe), so
 both cores work: OpenSSL holds the GIL for part of each call, so two threads gained only 10-13%
 (bench/README.md).
 
@@ -175,16 +175,18 @@ def failed_pages(
 
 
 # Worker protocol: the parent writes one message on stdin and closes it, the worker answers
-# one line. `rekey TARGET FD`: first, last, old key, new key, new salt, then the source's path;
-# FD is the token pipe (`reencrypt_range`) it inherits;
-# `check`: first, last, key, then the path; it answers the pages that failed.
+# one line. Its arguments: the mode, the parent's process id, and for `rekey` the target and
+# the token pipe (`reencrypt_range`) it inherits. `rekey`: first, last, old key, new key, new
+# salt, then the source's path; `check`: first, last, key, then the path; it answers the pages
+# that failed.
 REQUEST = struct.Struct("<II32s32s16s")
 CHECK = struct.Struct("<II32s")
 TOKEN = struct.Struct("<I")  # a slice's first page, in the token pipe
 
 
-def _worker(mode: str, target: str | None, tokens: int | None = None) -> int:
-    parent = os.getppid()
+def _worker(mode: str, parent: int, target: str | None, tokens: int | None = None) -> int:
+    # `parent` is given, not read with getppid() here: a parent killed before this line ran
+    # would leave init's process id, and the worker would never notice.
     request = sys.stdin.buffer.read()
     if mode == "check":
         first, last, key = CHECK.unpack_from(request)
@@ -215,7 +217,8 @@ if __name__ == "__main__":
     raise SystemExit(
         _worker(
             sys.argv[1],
-            sys.argv[2] if len(sys.argv) > 2 else None,
-            int(sys.argv[3]) if len(sys.argv) > 3 else None,
+            int(sys.argv[2]),
+            sys.argv[3] if len(sys.argv) > 3 else None,
+            int(sys.argv[4]) if len(sys.argv) > 4 else None,
         )
     )

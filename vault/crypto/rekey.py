@@ -259,7 +259,7 @@ def start_worker(
     try:
         # -I: no environment variables, user site or script folder on its path.
         worker = subprocess.Popen(  # noqa: S603 - this interpreter, this package's own file
-            [sys.executable, "-I", reencrypt.__file__, *args],
+            [sys.executable, "-I", reencrypt.__file__, args[0], str(os.getpid()), *args[1:]],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
