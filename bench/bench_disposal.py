@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -67,6 +68,14 @@ def _peak_rss_mib() -> float:
     return 0.0
 
 
+def _cpu_seconds() -> float:
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _reset_peak_rss() -> bool:
     """Start VmHWM again from the current RSS (Linux: clear_refs 5), so the disposal's own peak
     is not the setup backup's."""
@@ -120,7 +129,12 @@ def run(spec: PracticeSpec, count: int, work: Path) -> dict[str, Any]:
             for c in clients
         )
         setup_peak = _peak_rss_mib()
+        # The practice's copy and the setup backup leave about twice the vault's size of dirty
+        # pages: written back now, so the disposal's own fsyncs do not wait for them.
+        os.sync()
         reset = _reset_peak_rss()
+        load = os.getloadavg()[0]
+        cpu = _cpu_seconds()
         started = time.perf_counter()
         result = vault.disposal.dispose(
             BENCH_PASSPHRASE,
@@ -129,11 +143,17 @@ def run(spec: PracticeSpec, count: int, work: Path) -> dict[str, Any]:
             backups=backups,
         )
         total = time.perf_counter() - started
+        cpu = _cpu_seconds() - cpu
         return {
             "clients": count,
             "notes_destroyed": notes,
             "vault_mb": round(size / 2**20, 1),
             "seconds": round(total, 2),
+            # User + system CPU of this process and of the worker processes it waited for:
+            # what load does not inflate much (compare runs by this).
+            "cpu_seconds": round(cpu, 2),
+            "load_before": round(load, 2),
+            "load_after": round(os.getloadavg()[0], 2),
             "result": result.verification.result,
             "steps": {k: round(v, 2) for k, v in timer.spent.items()},
             "step_peak_rss_mib": {k: round(v, 1) for k, v in timer.peak_mib.items()},
@@ -164,14 +184,16 @@ def main(argv: list[str] | None = None) -> int:
         f"# Disposal ({spec.clients} clients, {spec.notes} notes, one backup drive), "
         f"load {os.getloadavg()[0]:.2f}",
         "",
-        "| clients | notes destroyed | vault MB | total s | result | peak RSS MiB | steps (s) |",
-        "|---|---|---|---|---|---|---|",
+        "| clients | notes destroyed | vault MB | total s | CPU s | load | result | peak RSS MiB "
+        "| steps (s) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         steps = ", ".join(f"{k} {v}" for k, v in row["steps"].items())
         lines.append(
             f"| {row['clients']} | {row['notes_destroyed']} | {row['vault_mb']} | "
-            f"{row['seconds']} | {row['result']} | {row['peak_rss_mib']} | {steps} |"
+            f"{row['seconds']} | {row['cpu_seconds']} | {row['load_before']}-{row['load_after']} "
+            f"| {row['result']} | {row['peak_rss_mib']} | {steps} |"
         )
         goal = GOALS_ONE_CLIENT_S.get(spec.notes)
         if row["clients"] == 1 and goal is not None:

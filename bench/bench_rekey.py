@@ -4,7 +4,8 @@
 
 Side by side on a copy of the practice's record.db: cp+fsync (the copy floor), SQLite's backup
 API into a file keyed with the new key, the page-by-page re-encryption in one streaming pass
-(`reencrypt_file` here, one thread and two), `sqlcipher_export`, `PRAGMA rekey` in
+(`vault.crypto.rekey.reencrypt_file`, what disposal uses: in one process and split with a
+worker process), `sqlcipher_export`, `PRAGMA rekey` in
 place (WAL), zeroing the old file in place, and the crypto floor (AES-CBC decrypt + encrypt and
 two HMAC-SHA512 passes over the file's bytes, at this machine's OpenSSL speed). `--rounds N`
 runs the copying methods N times interleaved and reports the median wall and CPU (user+system)
@@ -17,6 +18,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import shutil
 import statistics
 import tempfile
@@ -28,170 +30,10 @@ import sqlcipher3
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from vault import Vault
-from vault.crypto.forensics import PAGE_SIZE, SALT_LEN, hmac_key
-from vault.errors import DamagedFileError
-from vault.storage import fsutil
+from vault.crypto.rekey import reencrypt_file
+from vault.crypto.secret import SecretBytes
 
 from .practice import BENCH_PASSPHRASE, PracticeSpec, build, working_copy
-
-SLICE_PAGES = 256  # 1 MiB of pages per task: read, re-encrypted and written as one
-
-
-def reencrypt_file(
-    source: Path, target: Path, old_key: bytes, new_key: bytes, workers: int = 2
-) -> int:
-    """Write `target`, page for page the SQLCipher database `source` under `new_key` (raw
-    256-bit keys), in one streaming pass; returns the number of pages.
-
-    Each page is authenticated under the old key (a page that fails stops the rotation
-    before its commit point, with its number), decrypted, encrypted again with a fresh
-    random IV and MACed under the new key and a new random salt: the same four operations
-    SQLite's backup API makes SQLCipher do, without SQLite's page cache, b-tree walk and
-    journal; free pages (zero-filled by secure_delete) are re-encrypted like the others.
-    `workers` threads take 1 MiB slices in turn (OpenSSL's hashing and ciphers release the
-    GIL). The source must be checkpointed and not written meanwhile (the caller holds the
-    vault's guard). Measured against the backup API, `sqlcipher_export`, `PRAGMA rekey` and
-    cp+fsync in bench/bench_rekey.py."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with fsutil.storage_errors(f"cannot read {source.name}"):
-        src = os.open(source, os.O_RDONLY)
-    try:
-        size = os.fstat(src).st_size
-        if size == 0 or size % PAGE_SIZE:
-            raise DamagedFileError(
-                f"{source.name} is not a whole number of pages ({size} bytes); nothing was rotated"
-            )
-        old_salt = os.pread(src, SALT_LEN, 0)
-        new_salt = os.urandom(SALT_LEN)
-        old_mac = hmac_key(old_key, old_salt)
-        new_mac = hmac_key(new_key, new_salt)
-        if target.exists():
-            fsutil.secure_unlink(target)
-        with fsutil.storage_errors(f"cannot write {target.name}"):
-            dst = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, fsutil.FILE_MODE)
-        try:
-            pages = size // PAGE_SIZE
-            step = SLICE_PAGES * PAGE_SIZE
-
-            def one(offset: int) -> None:
-                data = os.pread(src, min(step, size - offset), offset)
-                out = _reencrypt_slice(
-                    data, offset // PAGE_SIZE + 1, old_key, old_mac, new_key, new_mac, new_salt
-                )
-                if out is None:
-                    bad = _first_bad_page(data, offset // PAGE_SIZE + 1, old_mac)
-                    raise DamagedFileError(
-                        f"page {bad} of {source.name} failed authentication (damaged); "
-                        "nothing was rotated"
-                    )
-                view = memoryview(out)
-                while view:
-                    n = os.pwrite(dst, view, offset)
-                    view, offset = view[n:], offset + n
-
-            with fsutil.storage_errors(f"cannot write {target.name}"):
-                if workers > 1:
-                    with ThreadPoolExecutor(workers, thread_name_prefix="rekey") as pool:
-                        for done in pool.map(one, range(0, size, step)):
-                            del done
-                else:
-                    for offset in range(0, size, step):
-                        one(offset)
-                os.fsync(dst)
-        except BaseException:
-            os.close(dst)
-            fsutil.secure_unlink(target)
-            raise
-        os.close(dst)
-    finally:
-        os.close(src)
-    return pages
-
-
-_IV_AT = 4096 - 80  # forensics.PAGE_SIZE - RESERVE: the page's IV, then its HMAC-SHA512
-
-
-def _xor16(a: bytes, b: bytes, c: bytes) -> bytes:
-    return (
-        int.from_bytes(a, "little") ^ int.from_bytes(b, "little") ^ int.from_bytes(c, "little")
-    ).to_bytes(16, "little")
-
-
-def _reencrypt_slice(
-    data: bytes,
-    first: int,
-    old_key: bytes,
-    old_mac: bytes,
-    new_key: bytes,
-    new_mac: bytes,
-    new_salt: bytes,
-) -> bytearray | None:
-    """One slice of whole pages (page `first` onward) under the new key; None if any page
-    fails authentication under the old one (nothing of the slice is returned then)."""
-    import hashlib
-    import hmac
-    import struct
-
-    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
-    view = memoryview(data)
-    check = hmac.new(old_mac, digestmod=hashlib.sha512)
-    sign = hmac.new(new_mac, digestmod=hashlib.sha512)
-    count = len(data) // PAGE_SIZE
-    for i in range(count):
-        at = i * PAGE_SIZE
-        mac = check.copy()
-        mac.update(view[at + (SALT_LEN if first + i == 1 else 0) : at + PAGE_SIZE - 64])
-        mac.update(struct.pack("<I", first + i))
-        if not hmac.compare_digest(mac.digest(), view[at + PAGE_SIZE - 64 : at + PAGE_SIZE]):
-            return None
-    # Decrypt the slice as one CBC stream (zero IV): every block is right but each page's
-    # first, which used the 16 bytes before it instead of the page's IV: corrected below.
-    plain = Cipher(algorithms.AES(old_key), modes.CBC(bytes(16))).decryptor().update(data)
-    ivs = os.urandom(16 * count)
-    # One encryptor for the slice: a page's first block goes in XORed with its fresh IV and
-    # the chain value (the last block out), so it comes out E(P0 ^ IV), as a page of its own.
-    encrypt = Cipher(algorithms.AES(new_key), modes.CBC(bytes(16))).encryptor()
-    chain = bytes(16)
-    zero = bytes(16)
-    out = bytearray()
-    for i in range(count):
-        pgno = first + i
-        at = i * PAGE_SIZE
-        start = at + (SALT_LEN if pgno == 1 else 0)
-        before = data[start - 16 : start] if start else zero
-        old_iv = data[at + _IV_AT : at + _IV_AT + 16]
-        iv = ivs[16 * i : 16 * i + 16]
-        head = _xor16(_xor16(plain[start : start + 16], before, old_iv), iv, chain)
-        ct = encrypt.update(head + plain[start + 16 : at + _IV_AT])
-        chain = ct[-16:]
-        mac = sign.copy()
-        mac.update(ct)
-        mac.update(iv)
-        mac.update(struct.pack("<I", pgno))
-        if pgno == 1:
-            out += new_salt
-        out += ct
-        out += iv
-        out += mac.digest()
-    return out
-
-
-def _first_bad_page(data: bytes, first: int, old_mac: bytes) -> int:
-    import hashlib
-    import hmac
-    import struct
-
-    for i in range(len(data) // PAGE_SIZE):
-        page = data[i * PAGE_SIZE : (i + 1) * PAGE_SIZE]
-        start = SALT_LEN if first + i == 1 else 0
-        expected = hmac.new(
-            old_mac, page[start:-64] + struct.pack("<I", first + i), hashlib.sha512
-        ).digest()
-        if not hmac.compare_digest(expected, page[-64:]):
-            return first + i
-    return first
 
 
 def _fsync(path: Path) -> None:
@@ -221,10 +63,19 @@ def _crypto_floor(size: int) -> float:
     return (time.perf_counter() - started) * size / len(data)
 
 
+def _cpu() -> float:
+    """User + system CPU of this process and of the worker processes it waited for."""
+    own, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def _timed(spent: dict[str, list[tuple[float, float]]], label: str, work: Any) -> None:
-    wall, cpu = time.perf_counter(), time.process_time()
+    wall, cpu = time.perf_counter(), _cpu()
     work()
-    spent.setdefault(label, []).append((time.perf_counter() - wall, time.process_time() - cpu))
+    spent.setdefault(label, []).append((time.perf_counter() - wall, _cpu() - cpu))
 
 
 def run(spec: PracticeSpec, work: Path, rounds: int = 1) -> dict[str, Any]:
@@ -256,14 +107,23 @@ def run(spec: PracticeSpec, work: Path, rounds: int = 1) -> dict[str, Any]:
         _fsync(work / "backup.db")
 
     def streaming(workers: int) -> Any:
-        return lambda: reencrypt_file(source, work / "stream.db", old_key, new_key, workers)
+        # The production pass (vault/crypto/rekey.py): one process, or a worker process
+        # taking the second half of the pages.
+        threshold = 0 if workers > 1 else 1 << 60
+        return lambda: reencrypt_file(
+            source,
+            work / "stream.db",
+            SecretBytes(old_key),
+            SecretBytes(new_key),
+            parallel_bytes=threshold,
+        )
 
     for _ in range(rounds):
         for label, job in (
             ("cp+fsync (floor)", cp),
             ("backup API, new key", backup_api),
-            ("page by page, one streaming pass (1 thread)", streaming(1)),
-            ("page by page, one streaming pass (2 threads)", streaming(2)),
+            ("page by page, one streaming pass (1 process)", streaming(1)),
+            ("page by page, one streaming pass (2 processes, kept)", streaming(2)),
         ):
             _timed(spent, label, job)
             for name in ("backup.db", "stream.db"):

@@ -30,14 +30,20 @@ from vault import TEST_PRESET, StorageError, Vault
         "before-verify",
     ],
 )
-def test_kill_9_during_disposal_leaves_old_or_new_state(vault_dir: Path, point: str) -> None:
-    """After a kill the vault opens; the client is whole or gone; re-running completes it."""
+@pytest.mark.parametrize("workers", [False, True], ids=["one-process", "workers"])
+def test_kill_9_during_disposal_leaves_old_or_new_state(
+    vault_dir: Path, point: str, workers: bool
+) -> None:
+    """After a kill the vault opens; the client is whole or gone; re-running completes it.
+    `workers`: the re-encryption and the page check split with worker processes, as for a
+    large vault."""
     vault, _ = Vault.create(vault_dir, PASSPHRASE, TEST_PRESET)
     with vault:
         ids = make_practice(vault)
         epoch = vault.key_file.epoch
     child = subprocess.run(
-        [sys.executable, "-c", CHILD, str(vault_dir), point, PASSPHRASE],
+        [sys.executable, "-c", CHILD, str(vault_dir), point, PASSPHRASE]
+        + (["workers"] if workers else []),
         capture_output=True,
         text=True,
         timeout=120,

@@ -84,6 +84,8 @@ KILLED_DISPOSAL = textwrap.dedent("""
         os.kill(os.getpid(), signal.SIGKILL)
         return result
 
+    if sys.argv[4:] == ["workers"]:
+        vault.crypto.rekey.PARALLEL_BYTES = 0  # every file split with a worker process
     v = Vault.unlock(folder, sys.argv[3])
     setattr(module, name, killer)
     backups = backup.purge.DisposalBackups() if point == "after-new-backup" else None

@@ -199,6 +199,7 @@ def scan_file(
     tags: bytearray | None = None,
     *,
     authenticate: bool = True,
+    until: int | None = None,
 ) -> Iterator[bytes]:
     """Authenticate every page of a database (and its WAL) and yield its plaintext in slices.
 
@@ -209,15 +210,18 @@ def scan_file(
     appended (zeros for a page that did not authenticate): `SearchedPages`. With
     `authenticate=False` the caller checks the file's pages otherwise (SQLCipher's
     `cipher_integrity_check`, `verify.py`): pages are counted and tagged, not MACed here
-    (WAL frames always are).
+    (WAL frames always are); with `until`, only pages up to that number are MACed here (a
+    worker process checks the rest, `verify.py`).
     """
+    if not authenticate:
+        until = 0
     salt = _salt(path)
     if salt is None:
         return
     base = hmac.new(hmac_key(key, salt), digestmod=hashlib.sha512)
     for first, data in _slices(path):
         view = memoryview(data)
-        if not authenticate:
+        if until is not None and first >= until:
             count = len(data) // PAGE_SIZE
             scan.pages += count
             if tags is not None:
@@ -230,6 +234,11 @@ def scan_file(
         for i in range(len(data) // PAGE_SIZE):
             pgno = first + i + 1
             page = view[i * PAGE_SIZE : (i + 1) * PAGE_SIZE]
+            if until is not None and pgno > until:
+                scan.pages += 1  # checked elsewhere; tagged, zeroed by the caller if it fails
+                if tags is not None:
+                    tags += page[PAGE_SIZE - TAG_LEN :]
+                continue
             mac = base.copy()
             mac.update(page[SALT_LEN if pgno == 1 else 0 : PAGE_SIZE - HMAC_LEN])
             mac.update(struct.pack("<I", pgno))

@@ -2,8 +2,8 @@
 
 Crash safety: the key file is the commit point.
 
-1. each database is copied page by page (SQLite's backup API) to `NAME.epoch-N` under its new
-   key; the sealed names are re-sealed inside the new copy;
+1. each database is re-encrypted page by page (`reencrypt.py`, both cores) to `NAME.epoch-N`
+   under its new key; the sealed names are re-sealed inside the new copy;
 2. the key file, now holding only the new keys under epoch N, is overwritten in place;
 3. `finish_rotation` zeroes each old database file in place and renames `NAME.epoch-N` over it.
 
@@ -14,14 +14,19 @@ complete new copies: `finish_rotation` puts them in place. Either way the vault 
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..errors import DamagedFileError
+from ..errors import DamagedFileError, StorageError
 from ..storage import fsutil
 from ..storage.database import Database
+from . import reencrypt
 from .auditkey import rewrap_for_rotation
 from .keyslots import KeyFile, KeyName, new_data_keys, wipe_keys
 from .sealing import InvalidTag, open_sealed, public_key_of, seal
@@ -84,27 +89,216 @@ def finish_rotation(folder: Path, epoch: int) -> list[str]:
     return done
 
 
-def _export(db: Database, target: Path, key: SecretBytes) -> None:
-    """Copy `db` page by page into `target` under `key` (SQLite's backup API). Measured at
-    50,000 notes: 1.75 s against 2.04 s for `sqlcipher_export` (which rebuilds every table
-    and index) and 1.96 s for an in-place `PRAGMA rekey`, whose commit point would be the
-    database rather than the key file; the crypto alone costs 1.2 s here (bench/README.md).
-    Every source page's HMAC is checked as it is read: a damaged page stops the rotation
-    before its commit point. Free pages are copied as they are, zero-filled by secure_delete
-    and under the new key; verification decrypts and searches them with the rest."""
+# Below this size the file is re-encrypted in this process alone: a worker costs a Python start.
+PARALLEL_BYTES = 32 << 20
+
+
+def _export(db: Database, target: Path, key: SecretBytes, old_key: SecretBytes) -> None:
+    """Write `target`, page for page `db`'s file under `key`: the pages re-encrypted by
+    `reencrypt.py`, about half of them by a worker process on the other core. Every source
+    page's HMAC is checked as it is read: a damaged page stops the rotation before its commit point.
+    Free pages are re-encrypted as they are (zero-filled by secure_delete); verification
+    decrypts and searches them with the rest. A file whose WAL a checkpoint could not empty
+    is copied by SQLite's backup API instead (it reads through the WAL)."""
     if target.exists():
         fsutil.secure_unlink(target)
+    with db.frozen() as source:
+        wal = None if source is None else source.with_name(source.name + "-wal")
+        if source is None or (wal is not None and wal.exists() and wal.stat().st_size):
+            _export_by_backup_api(db, target, key)
+            return
+        reencrypt_file(source, target, old_key, key)
+
+
+def _export_by_backup_api(db: Database, target: Path, key: SecretBytes) -> None:
+    """SQLite's backup API into a new file under `key`: what rotation used before the
+    streaming pass (about the same CPU, one core only: bench/README.md)."""
     copy = Database.open(target, key, create=True)
     try:
         # A new file that is garbage until the key file commits (`finish_rotation` removes it
         # after a kill): no journal. In WAL mode every page would be written twice and the
         # whole copy held as one transaction (570 MB vault: 13.7 s and 1.2 GiB of memory).
-        # The copy's header keeps the source's WAL setting.
         copy.execute("PRAGMA journal_mode = OFF").fetchall()
         db.copy_pages_into(copy)
     finally:
         copy.close()
     target.chmod(fsutil.FILE_MODE)
+
+
+def reencrypt_file(
+    source: Path,
+    target: Path,
+    old_key: SecretBytes,
+    new_key: SecretBytes,
+    *,
+    parallel_bytes: int | None = None,
+) -> int:
+    """Write `target` (new, synced), page for page the SQLCipher file `source` under `new_key`
+    with a new salt; returns its number of pages. From `parallel_bytes` on (default
+    `PARALLEL_BYTES`), a worker process shares the 1 MiB slices, each process taking the next
+    one from a token pipe as it is free (on a loaded machine neither waits for a slower fixed
+    half). The source must
+    not change meanwhile (the caller holds it frozen). Raises DamagedFileError, removing
+    `target`, if a page fails authentication."""
+    if len(old_key) != 32 or len(new_key) != 32:
+        raise StorageError("internal: the re-encryption takes 256-bit raw keys")
+    with fsutil.storage_errors(f"cannot read {source.name}"):
+        src = os.open(source, os.O_RDONLY)
+    try:
+        size = os.fstat(src).st_size
+        if size == 0 or size % reencrypt.PAGE_SIZE:
+            raise DamagedFileError(
+                f"{source.name} is not a whole number of pages ({size} bytes); nothing was rotated"
+            )
+        pages = size // reencrypt.PAGE_SIZE
+        new_salt = os.urandom(reencrypt.SALT_LEN)
+        with fsutil.storage_errors(f"cannot write {target.name}"):
+            dst = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, fsutil.FILE_MODE)
+        try:
+            with fsutil.storage_errors(f"cannot write {target.name}"):
+                # Every block now: a full disk fails here, before any work, and the removal
+                # below overwrites blocks that exist (the worker writes into the same file).
+                os.posix_fallocate(dst, 0, size)
+                threshold = PARALLEL_BYTES if parallel_bytes is None else parallel_bytes
+                tokens = _token_pipe(pages) if size >= threshold else None
+                worker = None
+                try:
+                    if tokens is not None:
+                        # No second process (none can be started here): this one takes
+                        # every slice from the token pipe.
+                        with contextlib.suppress(StorageError):
+                            worker = _start_worker(
+                                source, target, tokens, pages, old_key, new_key, new_salt
+                            )
+                    bad = reencrypt.reencrypt_range(
+                        src,
+                        dst,
+                        1,
+                        pages,
+                        old_key.reveal(),
+                        new_key.reveal(),
+                        new_salt,
+                        tokens=tokens,
+                    )
+                    if bad is None and worker is not None:
+                        bad = _wait_worker(worker)
+                        worker = None
+                finally:
+                    if tokens is not None:
+                        os.close(tokens)
+                    if worker is not None:  # this process's slices failed: stop the other
+                        worker.kill()
+                        worker.wait()
+                if bad is not None:
+                    raise DamagedFileError(
+                        f"page {bad} of {source.name} failed authentication (damaged); "
+                        "nothing was rotated"
+                    )
+                os.fsync(dst)
+        except BaseException:
+            os.close(dst)
+            fsutil.secure_unlink(target)
+            raise
+        os.close(dst)
+    finally:
+        os.close(src)
+    return pages
+
+
+def _token_pipe(pages: int) -> int | None:
+    """The read end of a pipe holding every slice's first page (`reencrypt_range`), written
+    whole and closed for writing before either process reads; None when the pipe cannot hold
+    them all (then one process does the file)."""
+    blob = b"".join(reencrypt.TOKEN.pack(p) for p in range(1, pages + 1, reencrypt.SLICE_PAGES))
+    read, write = os.pipe()
+    try:
+        if fcntl.fcntl(write, fcntl.F_GETPIPE_SZ) < len(blob):
+            with contextlib.suppress(OSError):  # above the system's pipe-max-size
+                fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, len(blob))
+        if fcntl.fcntl(write, fcntl.F_GETPIPE_SZ) < len(blob):
+            os.close(read)
+            return None
+        view = memoryview(blob)
+        while view:
+            view = view[os.write(write, view) :]
+    except BaseException:
+        os.close(read)
+        raise
+    finally:
+        os.close(write)
+    return read
+
+
+def _start_worker(
+    source: Path,
+    target: Path,
+    tokens: int,
+    pages: int,
+    old_key: SecretBytes,
+    new_key: SecretBytes,
+    new_salt: bytes,
+) -> subprocess.Popen[bytes]:
+    request = bytearray(
+        reencrypt.REQUEST.pack(1, pages, old_key.reveal(), new_key.reveal(), new_salt)
+    )
+    return start_worker(["rekey", str(target), str(tokens)], request, source, (tokens,))
+
+
+def start_worker(
+    args: list[str], request: bytearray, source: Path, fds: tuple[int, ...] = ()
+) -> subprocess.Popen[bytes]:
+    """`reencrypt.py` run as a worker on the other core with `args` (and the file descriptors
+    `fds`); `request` (keys: wiped here once sent) and then `source`'s path go through its
+    stdin pipe, never its arguments."""
+    if getattr(sys, "frozen", False) or not sys.executable:
+        # A bundled application's executable is not a Python that runs a script: the
+        # callers then do the work in this process.
+        request[:] = bytes(len(request))
+        raise StorageError("no Python interpreter to run the re-encryption worker")
+    request += os.fsencode(source)
+    try:
+        # -I: no environment variables, user site or script folder on its path.
+        worker = subprocess.Popen(  # noqa: S603 - this interpreter, this package's own file
+            [sys.executable, "-I", reencrypt.__file__, args[0], str(os.getpid()), *args[1:]],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            pass_fds=fds,
+        )
+        assert worker.stdin is not None
+        try:
+            worker.stdin.write(request)
+            worker.stdin.close()
+        except OSError:
+            pass  # it died at start: its answer (none) says so
+        worker.stdin = None  # closed: communicate() must not flush it
+    except OSError as e:
+        raise StorageError(f"cannot start the re-encryption worker: {e.strerror}") from e
+    finally:
+        request[:] = bytes(len(request))
+    return worker
+
+
+def worker_answer(worker: subprocess.Popen[bytes]) -> list[str]:
+    """The words of a worker's one-line answer (StorageError if it failed without one)."""
+    out, err = worker.communicate()
+    answer = out.decode("ascii", "replace").split()
+    if worker.returncode == 0 and answer:
+        return answer
+    last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [
+        f"exit status {worker.returncode}"
+    ]
+    raise StorageError(f"the re-encryption worker failed ({last[0][:200]}); nothing was changed")
+
+
+def _wait_worker(worker: subprocess.Popen[bytes]) -> int | None:
+    """None when the worker's pages are written, else the page that failed."""
+    answer = worker_answer(worker)
+    if answer == ["ok"]:
+        return None
+    if len(answer) == 2 and answer[0] == "bad" and answer[1].isdigit():
+        return int(answer[1])
+    raise StorageError("the re-encryption worker gave no answer; nothing was rotated")
 
 
 def _reseal_names(
@@ -161,8 +355,8 @@ def rotate(
         record_db.checkpoint()
         pnotes_db.checkpoint()
         with fsutil.storage_errors("cannot write the re-encrypted copy"):
-            _export(record_db, record_copy, new_keys[KeyName.RECORD])
-            _export(pnotes_db, pnotes_copy, new_keys[KeyName.PNOTES])
+            _export(record_db, record_copy, new_keys[KeyName.RECORD], old_keys[KeyName.RECORD])
+            _export(pnotes_db, pnotes_copy, new_keys[KeyName.PNOTES], old_keys[KeyName.PNOTES])
         _reseal_names(
             record_copy,
             new_keys[KeyName.RECORD],

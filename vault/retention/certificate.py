@@ -26,7 +26,8 @@ METHOD_TYPE = "Purge"
 METHOD = (
     "cryptographic erase (every data key replaced by a new random 256-bit key, the key "
     "slots overwritten in place) plus logical deletion (SQLite secure_delete, FTS5 "
-    "secure-delete, compacting re-encryption leaving no free pages, WAL or journal)"
+    "secure-delete, every page re-encrypted with free pages zero-filled, leaving no WAL or "
+    "journal)"
 )
 LIMITS = (
     "Flash wear-levelling, filesystems that journal data, copy-on-write filesystems and "

@@ -12,7 +12,7 @@ a kill finishes the job; DESIGN 8):
 3. one transaction in record.db: log row `records_deleted` + delete the clients, their notes and
    every row that refers to them (`secure_delete` zeroes the freed space, FTS5 'secure-delete'
    removes their tokens); then their psychotherapy notes in pnotes.db;
-4. rotate every data key (`crypto.rekey.rotate`): compacting re-encryption under new random
+4. rotate every data key (`crypto.rekey.rotate`): page-by-page re-encryption under new random
    keys, new key epoch, key slots overwritten in place, no WAL or journal left; log row
    `keys_rotated`;
 5. backups (through a `BackupSide`, implemented in `backup/purge.py`): on connected drives a

@@ -15,11 +15,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..crypto import forensics
+from ..crypto import forensics, reencrypt, rekey
 from ..crypto.forensics import Fingerprints
 from ..crypto.keyslots import KeyName, wipe_keys
 from ..crypto.secret import SecretBytes
-from ..errors import ConfideError, RestoreLeftoverError
+from ..errors import ConfideError, DamagedFileError, RestoreLeftoverError, StorageError
 from ..storage import layout
 from ..storage.database import Database, now_utc
 from ..storage.media import MediaFinding, examine, limits_line
@@ -89,14 +89,22 @@ def _scan_file(
     live: Database | None = None,
 ) -> tuple[forensics.FileScan, set[bytes]]:
     """Decrypt and search every page of `path`. With `live` (its open connection, idle
-    meanwhile), the pages' HMACs are checked by SQLCipher's own `cipher_integrity_check` in a
-    second thread, in C and beside the decryption and search here, instead of page by page in
-    Python: the same check of every page of the file under the current key."""
+    meanwhile), the pages' HMACs are checked beside the decryption and search here: for a
+    large file, two thirds by a worker process on the other core and the first third
+    here (SQLCipher's `cipher_integrity_check`, one thread in C, took 2.5 s at 200,000 notes
+    against 1.5 s of HMAC-SHA512 on one core); for a small one, by `cipher_integrity_check`
+    in a second thread. Either way, the same check of every page under the current key."""
     scan = forensics.FileScan(path.name)
     stream = forensics.StreamSearch(prints) if prints else None
     tags = searched.record(path.name) if searched is not None else None
     problems: list[str] = []
     failure: list[Exception] = []
+    size = path.stat().st_size if path.is_file() else 0
+    pages = size // forensics.PAGE_SIZE
+    split = live is not None and size >= rekey.PARALLEL_BYTES
+    # The worker only MACs; this process also decrypts and searches every page: it MACs a
+    # third (measured: HMAC-SHA512 about 6.6 us a page here, decryption and search about 2).
+    mine = max(1, pages // 3) if split else None
 
     def integrity() -> None:
         assert live is not None
@@ -105,24 +113,50 @@ def _scan_file(
         except Exception as e:  # noqa: BLE001 - re-raised below, in the caller's thread
             failure.append(e)
 
-    checker = threading.Thread(target=integrity, name="integrity") if live is not None else None
+    checker = (
+        threading.Thread(target=integrity, name="integrity")
+        if live is not None and not split
+        else None
+    )
+    worker = None
+    if mine is not None:
+        request = bytearray(reencrypt.CHECK.pack(mine + 1, pages, key.reveal()))
+        try:
+            worker = rekey.start_worker(["check"], request, path)
+        except StorageError:
+            mine = None  # no second process here: every page is checked in this one
     if checker is not None:
         checker.start()
     try:
         for plain in forensics.scan_file(
-            path, key.reveal(), scan, tags, authenticate=checker is None
+            path,
+            key.reveal(),
+            scan,
+            tags,
+            authenticate=checker is None,
+            until=mine,
         ):
             if stream is not None:
                 stream.feed(plain)
             if scanner is not None:
                 scanner.feed(plain)
+        if worker is not None:
+            answer = rekey.worker_answer(worker)
+            worker = None
+            if answer[0] != "failed" or not all(a.isdigit() for a in answer[1:]):
+                raise DamagedFileError(f"the check of {path.name} gave no answer")
+            problems.extend(f"HMAC verification failed for page {a}" for a in answer[1:])
     finally:
         if checker is not None:
             checker.join()
-    if checker is not None:
+        if worker is not None:  # the scan here failed: its other half is not needed
+            worker.kill()
+            worker.wait()
+    if checker is not None or mine is not None:  # some pages were checked elsewhere
         if failure:
             raise failure[0]
         file_pages = scan.pages
+        checked_here = 0 if mine is None else min(mine, file_pages)
         for problem in problems:
             match = _HMAC_FAILED.search(problem)
             # Anything else it reports (a page of the wrong size) fails the file as a whole.
@@ -131,8 +165,8 @@ def _scan_file(
             if tags is not None and 0 < pgno <= file_pages:
                 start = forensics.TAG_LEN * (pgno - 1)
                 tags[start : start + forensics.TAG_LEN] = bytes(forensics.TAG_LEN)
-        failed_in_file = sum(1 for p in scan.failed_pages if p > 0)
-        scan.verified += file_pages - min(file_pages, failed_in_file)
+        elsewhere = file_pages - checked_here
+        scan.verified += elsewhere - min(elsewhere, len(problems))
     return scan, (stream.end() if stream is not None else set())
 
 
