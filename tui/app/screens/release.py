@@ -58,6 +58,7 @@ from vault.timefmt import local_time
 from ...workflows.disclosures import default_document_kinds
 from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
+from ..widgets.labelled import labelled_row
 from ..widgets.safe import SafeInput, SafeTextArea, plain
 from ..widgets.tables import add_rows_fitting
 from .base import VaultScreen
@@ -1288,7 +1289,7 @@ class AuthorizationsScreen(VaultScreen):
         with VerticalScroll(id="auth-form"):
             # Every field labelled: once filled, placeholders vanish and two bare dates
             # (signed, expires) could not be told apart.
-            yield _pair(
+            yield labelled_row(
                 (
                     "Kind",
                     Select(
@@ -1302,21 +1303,26 @@ class AuthorizationsScreen(VaultScreen):
                     ),
                 ),
                 ("Signed on", SafeInput(id="auth-signed", placeholder="YYYY-MM-DD")),
+                classes="row",
             )
-            yield _pair(
+            yield labelled_row(
                 ("May disclose", SafeInput(id="auth-what", placeholder="what, as the form says")),
+                classes="row",
             )
-            yield _pair(
+            yield labelled_row(
                 ("Discloser", SafeInput(id="auth-discloser", placeholder="who discloses")),
                 ("Recipient", SafeInput(id="auth-to", placeholder="who receives")),
+                classes="row",
             )
-            yield _pair(
+            yield labelled_row(
                 ("Address", SafeInput(id="auth-address", placeholder="optional")),
                 ("Purpose", SafeInput(id="auth-purpose", placeholder="what for")),
+                classes="row",
             )
-            yield _pair(
+            yield labelled_row(
                 ("Expires on", SafeInput(id="auth-expires", placeholder="YYYY-MM-DD")),
                 ("or on event", SafeInput(id="auth-event", placeholder="e.g. end of treatment")),
+                classes="row",
             )
             yield Button("Record authorization", id="auth-add", variant="primary")
         yield AppFooter()
@@ -1441,15 +1447,6 @@ class AuthorizationsScreen(VaultScreen):
 
     def action_close(self) -> None:
         self.dismiss()
-
-
-def _pair(*fields: tuple[str, Widget]) -> Horizontal:
-    """One or two labelled fields on a row of the authorization form."""
-    children: list[Widget] = []
-    for index, (label, widget) in enumerate(fields):
-        children.append(Static(label, classes="field-label second" if index else "field-label"))
-        children.append(widget)
-    return Horizontal(*children, classes="row")
 
 
 def _auth_label(auth: Authorization, today: date) -> Text:

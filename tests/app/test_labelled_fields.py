@@ -1,0 +1,108 @@
+"""Every field of the everyday forms carries a visible label (issue 12, "Label every field").
+
+A placeholder vanishes once the field is filled: the client form's two notice dates, or the
+add-drive form's folder and name, could no longer be told apart. Checked on what the terminal
+draws at 80x24, with every field filled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Button, Input
+
+from tests.support.tui import app_for, make_practice, settle, unlock
+from tui.app.app import ConfideApp
+from tui.app.screens.backup import AddDriveModal, BackupScreen
+from tui.app.screens.clients import ClientFormModal
+
+
+@pytest.fixture
+def practice(tmp_path: Path) -> Path:
+    return make_practice(tmp_path / "vault")
+
+
+def lines(app: ConfideApp) -> list[str]:
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def labelled(app: ConfideApp, value: str, label: str) -> bool:
+    """On the line where `value` is drawn, `label` is drawn to its left."""
+    return any(value in line and label in line[: line.index(value)] for line in lines(app))
+
+
+def button_in_view(app: ConfideApp, button_id: str) -> bool:
+    region = app.screen.query_one(f"#{button_id}", Button).region
+    return bool(region.area) and region.bottom <= app.size.height
+
+
+async def test_new_client_form_labels_every_field_and_fits_80x24(practice: Path) -> None:
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ClientFormModal)
+        filled = {
+            "name": ("Juniper Sampleton", "Name"),
+            "pseudonym": ("JS-7", "Pseudonym"),
+            "dob": ("1990-01-05", "Born"),
+            "notice-date": ("2026-01-10", "Notice given"),
+            "notice-signed": ("2026-01-12", "Signed"),
+        }
+        for widget_id, (value, _) in filled.items():
+            form.query_one(f"#{widget_id}", Input).value = value
+        await settle(pilot)
+        for value, label in filled.values():
+            assert labelled(app, value, label), (value, label, lines(app))
+        assert labelled(app, "active", "Status")
+        assert labelled(app, "Practice default", "Retention")
+        assert button_in_view(app, "save")
+
+
+async def test_edit_client_form_labels_the_dates_and_says_when_disposal_is_due(
+    practice: Path,
+) -> None:
+    """Editing Hazel: her birth date and notice date are labelled, not two bare dates, and
+    the form says when her record becomes due for disposal (as her timeline does)."""
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        app.screen.query_one("#filter", Input).value = "Hazel"
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ClientFormModal)
+        born = form.query_one("#dob", Input).value
+        given = form.query_one("#notice-date", Input).value
+        assert born and given and born != given
+        assert labelled(app, born, "Born")
+        assert labelled(app, given, "Notice given")
+        form.query_one("#notice-signed", Input).value = "2026-11-01"
+        await settle(pilot)
+        assert labelled(app, "2026-11-01", "Signed")
+        assert any("Due for disposal on 2033-07-09" in line for line in lines(app))
+        assert button_in_view(app, "save")
+
+
+async def test_add_drive_form_labels_the_folder_and_the_name(practice: Path) -> None:
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await app.push_screen(BackupScreen())
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, AddDriveModal)
+        folder = "/media/you/STICK"  # typed, not yet designated (that is Enter)
+        app.screen.query_one("#drive-path", Input).value = folder
+        app.screen.query_one("#drive-label", Input).value = "Stick A"
+        await settle(pilot)
+        assert labelled(app, folder, "Folder")
+        assert labelled(app, "Stick A", "Name")
+        # With no button, the form says how to finish it.
+        assert any("Enter on the name designates the drive" in line for line in lines(app))
