@@ -332,6 +332,19 @@ class IncidentsScreen(ReloadingScreen):
         status.set_class(bool(warnings), "error")
         self._show_detail()
 
+    def footer_idle(self) -> set[str]:
+        """The keys that do not apply to the selected incident: the footer drops these first
+        when the terminal is narrow (they still work, and `?` lists them)."""
+        i = self.current()
+        if i is None or not i.is_open:
+            return {"assess", "conclude", "letters", "sent", "close_incident"}
+        if i.conclusion is None:
+            return {"letters", "sent", "close_incident"}  # closing needs a conclusion
+        idle = {"assess", "conclude"}  # done; they can still be changed while it is open
+        if i.conclusion is not Conclusion.BREACH:
+            idle |= {"letters", "sent"}
+        return idle
+
     def current(self) -> Incident | None:
         if not self.incidents:
             return None
@@ -343,6 +356,7 @@ class IncidentsScreen(ReloadingScreen):
         self._show_detail()
 
     def _show_detail(self) -> None:
+        self.refresh_bindings()  # the footer's keys follow the selected incident's state
         box = self.query_one("#incident-detail", Static)
         i = self.current()
         if i is None:
@@ -465,7 +479,7 @@ class IncidentsScreen(ReloadingScreen):
                         written += 1
                 self.notify(
                     f"{written} letter(s) written to {target}. Record each one sent "
-                    f"with: confide incident notice {incident.record_id} --sent C-...",
+                    "with s (Notice sent).",
                     title="Letters",
                     timeout=15,
                 )
