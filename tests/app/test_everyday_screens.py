@@ -121,10 +121,15 @@ async def test_help_lists_this_screens_keys_and_global_ones(practice: Path) -> N
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         text = static_text(app.screen.query_one("#help-keys", Static))
-        for shown in ("Late", "Edit", "Psych notes", "Attachments", "Case summary", "Lock", "^p"):
+        for shown in ("Late entry", "Edit", "Psych notes", "Attachments", "Case summary", "^p"):
             assert shown in text
-        for shown in ("Privacy", "Search", "Quit"):
+        for shown in ("Privacy", "Search", "Lock", "Quit"):
             assert shown in text
+        # Each key once: Help's row read `f1 / ? / f1 / ?`; and no row for Textual's copy key,
+        # which does nothing here (the app allows no screen selection).
+        lines = text.splitlines()
+        assert [line.split()[:3] for line in lines if line.endswith("Help")] == [["f1", "/", "?"]]
+        assert "Copy selected text" not in text
         await pilot.press("escape")
         await pilot.pause()
         # From inside a text field (where ? is typed) F1 opens it.

@@ -51,7 +51,7 @@ class TimelineScreen(ReloadingScreen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("n", "new_note", "New note"),
-        Binding("l", "late_entry", "Late"),
+        Binding("l", "late_entry", "Late entry"),
         Binding("e", "edit_client", "Edit"),
         Binding("p", "pnotes", "Psych notes"),
         Binding("a", "attachments", "Attachments"),

@@ -32,6 +32,7 @@ APP_ORDER = ["search", "lock", "toggle_privacy", "help", "command_palette", "qui
 # full descriptions.
 SHORT = {
     "New note": "New",
+    "Late entry": "Late",
     "New incident": "New",
     "Psych notes": "Psych",
     "Attachments": "Files",
