@@ -15,6 +15,8 @@ from tests.support.tui import app_for, make_practice, settle, unlock
 from tui.app.app import ConfideApp
 from tui.app.screens.backup import AddDriveModal, BackupScreen
 from tui.app.screens.clients import ClientFormModal
+from tui.app.screens.incidents import NewIncidentModal
+from tui.app.widgets.safe import SafeTextArea
 
 
 @pytest.fixture
@@ -106,3 +108,27 @@ async def test_add_drive_form_labels_the_folder_and_the_name(practice: Path) -> 
         assert labelled(app, "Stick A", "Name")
         # With no button, the form says how to finish it.
         assert any("Enter on the name designates the drive" in line for line in lines(app))
+
+
+async def test_new_incident_form_labels_its_two_dates_and_every_field(practice: Path) -> None:
+    """The discovery and occurrence dates were two bare dates once filled; and the text box
+    for what happened is the four lines its style asks for (the style never reached it)."""
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        app.action_incidents()
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, NewIncidentModal)
+        discovered = app.screen.query_one("#incident-discovered", Input).value
+        app.screen.query_one("#incident-occurred", Input).value = "2026-11-30"
+        app.screen.query_one("#incident-media", Input).value = "USB stick"
+        app.screen.query_one("#incident-clients", Input).value = "C-00003"
+        await settle(pilot)
+        assert labelled(app, discovered, "Discovered")
+        assert labelled(app, "2026-11-30", "Happened")
+        assert labelled(app, "USB stick", "Media")
+        assert labelled(app, "C-00003", "Clients")
+        assert labelled(app, "lost laptop or drive", "Kind")
+        assert app.screen.query_one("#incident-description", SafeTextArea).outer_size.height == 4
