@@ -132,3 +132,19 @@ async def test_new_incident_form_labels_its_two_dates_and_every_field(practice: 
         assert labelled(app, "C-00003", "Clients")
         assert labelled(app, "lost laptop or drive", "Kind")
         assert app.screen.query_one("#incident-description", SafeTextArea).outer_size.height == 4
+
+
+async def test_notice_screen_labels_the_given_and_signed_dates(practice: Path) -> None:
+    """Side by side under one heading, the two dates lost their placeholders once typed (and
+    were cut to `2026-11-` at 80 columns): each now has its label and its own row."""
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        app.action_notices()
+        await settle(pilot)
+        app.screen.query_one("#notice-given", Input).value = "2026-11-01"
+        app.screen.query_one("#notice-signed", Input).value = "2026-11-02"
+        app.screen.query_one("#notice-signed", Input).focus()  # scrolled into view
+        await settle(pilot)
+        assert labelled(app, "2026-11-01", "Given")
+        assert labelled(app, "2026-11-02", "Signed")
