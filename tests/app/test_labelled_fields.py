@@ -148,3 +148,31 @@ async def test_notice_screen_labels_the_given_and_signed_dates(practice: Path) -
         await settle(pilot)
         assert labelled(app, "2026-11-01", "Given")
         assert labelled(app, "2026-11-02", "Signed")
+
+
+async def test_right_of_access_forms_label_every_field(practice: Path) -> None:
+    """The access screen's forms were placeholders only: a received date, a service's from
+    and until dates and code, a reviewer's licence were bare once filled."""
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        app.screen.query_one("#filter", Input).value = "Hazel"
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        app.action_access()
+        await settle(pilot)
+        screen = app.screen
+        filled = {
+            "access-received": ("2026-11-01", "Received"),
+            "access-reviewer-license": ("PSY-1234", "License"),
+            "access-service-from": ("2026-01-01", "From"),
+            "access-service-until": ("2026-06-30", "Until"),
+            "access-service-code": ("90834", "Code"),
+        }
+        for widget_id, (value, _) in filled.items():
+            screen.query_one(f"#{widget_id}", Input).value = value
+        for widget_id, (value, label) in filled.items():
+            screen.query_one(f"#{widget_id}", Input).focus()  # scrolled into view
+            await settle(pilot)
+            assert labelled(app, value, label), (value, label)
