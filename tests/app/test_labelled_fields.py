@@ -15,6 +15,7 @@ from tests.support.tui import app_for, make_practice, settle, unlock
 from tui.app.app import ConfideApp
 from tui.app.screens.backup import AddDriveModal, BackupScreen
 from tui.app.screens.clients import ClientFormModal
+from tui.app.screens.export import ExportModal
 from tui.app.screens.incidents import NewIncidentModal
 from tui.app.widgets.safe import SafeTextArea
 
@@ -176,3 +177,30 @@ async def test_right_of_access_forms_label_every_field(practice: Path) -> None:
             screen.query_one(f"#{widget_id}", Input).focus()  # scrolled into view
             await settle(pilot)
             assert labelled(app, value, label), (value, label)
+
+
+async def test_export_form_labels_its_three_hidden_passphrases(practice: Path) -> None:
+    """Three masked fields look alike once typed: each has its label beside it. The
+    psychotherapy-notes box comes before them, as Enter on the last one exports."""
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        app.action_export()
+        await settle(pilot)
+        assert isinstance(app.screen, ExportModal)
+        for widget_id, secret in (("passphrase", "x" * 9), ("export1", "y" * 9)):
+            app.screen.query_one(f"#{widget_id}", Input).value = secret
+        await settle(pilot)
+        shown = lines(app)
+        for widget_id, label in (
+            ("path", "File"),
+            ("passphrase", "Vault"),
+            ("export1", "Export"),
+            ("export2", "Again"),
+        ):
+            region = app.screen.query_one(f"#{widget_id}", Input).region
+            assert label in shown[region.y + 1][: region.x], (widget_id, label)
+        assert app.focused is not None and app.focused.id == "path"
+        await pilot.press("tab")
+        assert app.focused.id == "pnotes"
+        assert any("Enter on Again writes the export" in line for line in shown)
