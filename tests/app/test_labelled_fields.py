@@ -204,3 +204,25 @@ async def test_export_form_labels_its_three_hidden_passphrases(practice: Path) -
         await pilot.press("tab")
         assert app.focused.id == "pnotes"
         assert any("Enter on Again writes the export" in line for line in shown)
+
+
+async def test_late_entry_asks_for_a_late_entry_and_labels_its_fields(practice: Path) -> None:
+    """`l` on a timeline: the template question says it is for a late entry (it read as a new
+    note's), and the session date and the reason are labelled."""
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        app.screen.query_one("#filter", Input).value = "Hazel"
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        assert any("Late entry" in line for line in lines(app))
+        await pilot.press("enter")  # the first template
+        await settle(pilot)
+        app.screen.query_one("#late-date", Input).value = "2026-11-02"
+        app.screen.query_one("#late-reason", Input).value = "power cut"
+        await settle(pilot)
+        assert labelled(app, "2026-11-02", "Session")
+        assert labelled(app, "power cut", "Reason")

@@ -183,7 +183,11 @@ class TimelineScreen(ReloadingScreen):
             chosen["template"] = key
             self.app.push_screen(LateEntryModal(), reason_given)
 
-        self.app.push_screen(template_picker(), template_picked)
+        # Said in the question: the same picker as a new note's, and a late entry is not one.
+        self.app.push_screen(
+            template_picker("Late entry (a note written after the fact): its template"),
+            template_picked,
+        )
 
     def action_edit_client(self) -> None:
         if self.client is None or self.capp.refuse_in_custodian_mode("editing clients"):
@@ -220,8 +224,8 @@ class TimelineScreen(ReloadingScreen):
         self.capp.action_consult()
 
 
-def template_picker() -> ChoiceModal:
-    return ChoiceModal("Template for the new note", [(t.key, t.title) for t in TEMPLATES.values()])
+def template_picker(question: str = "Template for the new note") -> ChoiceModal:
+    return ChoiceModal(question, [(t.key, t.title) for t in TEMPLATES.values()])
 
 
 def new_note(screen: VaultScreen, client_id: int, template: str) -> int | None:
