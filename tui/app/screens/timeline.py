@@ -121,7 +121,8 @@ class TimelineScreen(ReloadingScreen):
             elif note.flagged_passages:
                 flags = Text(f"{note.flagged_passages} flagged")
             if note.participant_count > 1:
-                flags.append(f" group ({note.participant_count})")
+                # A space only after a flag: alone, " group (2)" stood out of its column.
+                flags.append(f"{' ' if flags.plain else ''}group ({note.participant_count})")
             table.add_row(
                 plain(note.session_date or "-"),
                 plain(note.record_id),
