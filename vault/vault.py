@@ -646,16 +646,19 @@ class Vault:
         return vault
 
     @classmethod
-    def unlock_custodian(cls, folder: Path, custodian_key: str) -> Vault:
+    def unlock_custodian(
+        cls, folder: Path, custodian_key: str, on_upgrade: Callable[[str], None] | None = None
+    ) -> Vault:
         """Open in custodian mode with the key on the custodian sheet: read-only for the
-        clinical record (`custodian_policy`), every audit entry naming the custodian."""
+        clinical record (`custodian_policy`), every audit entry naming the custodian.
+        `on_upgrade` as at `unlock`."""
         _require_vault(folder)
         lock = ProcessLock(folder / LOCK_FILE)
         lock.acquire()
         try:
             keyfile = KeyFile.load(folder / KEY_FILE)
             keys = keyfile.unwrap_with_custodian(custodian_key, [KeyName.RECORD])
-            vault = cls._open(folder, keyfile, keys[KeyName.RECORD], lock)
+            vault = cls._open(folder, keyfile, keys[KeyName.RECORD], lock, on_upgrade)
         except BaseException:
             lock.release()
             raise
@@ -1011,8 +1014,11 @@ class Vault:
         passphrase: str,
         idle_seconds: float = DEFAULT_IDLE_SECONDS,
         clock: Clock | None = None,
+        on_upgrade: Callable[[str], None] | None = None,
     ) -> PsychotherapyNotes:
-        """Fresh authentication, then the psychotherapy-notes area until idle or locked."""
+        """Fresh authentication, then the psychotherapy-notes area until idle or locked.
+        `on_upgrade` gets one line before a long upgrade of that database's schema starts
+        (its search index rebuilt once after an update), as at `unlock`."""
         with self._guard:
             if self._db is None:
                 raise LockedError("the vault is locked")
@@ -1022,7 +1028,7 @@ class Vault:
             keys = self._fresh_keys(passphrase, [KeyName.PNOTES])
             key = keys[KeyName.PNOTES]
             try:
-                db = _open_db(self.folder, PNOTES_DB, key, self.vault_id)
+                db = _open_db(self.folder, PNOTES_DB, key, self.vault_id, on_upgrade)
                 if self._custodian is not None:
                     db.restrict_writes(WritePolicy())  # a custodian reads, never writes, them
             except BaseException:
@@ -1155,7 +1161,11 @@ class PendingRecovery:
         self._keys = keys
         self._lock = lock
 
-    def set_new_passphrase(self, passphrase: str) -> Vault:
+    def set_new_passphrase(
+        self, passphrase: str, on_upgrade: Callable[[str], None] | None = None
+    ) -> Vault:
+        """Re-wrap the keys under `passphrase` and open the vault; `on_upgrade` as at
+        `Vault.unlock` (the first opening after an update can be this one)."""
         check_new_passphrase(passphrase)
         if not self._keys:
             raise AuthenticationError("this recovery was already used or abandoned")
@@ -1172,7 +1182,7 @@ class PendingRecovery:
             rewrapped = self._keyfile.rewrapped(passphrase, self._keys)
             rewrapped.save(self._folder / KEY_FILE)
             record_key = SecretBytes(self._keys[KeyName.RECORD].reveal())
-            vault = Vault._open(self._folder, rewrapped, record_key, self._lock)
+            vault = Vault._open(self._folder, rewrapped, record_key, self._lock, on_upgrade)
         except BaseException:
             self.abandon()
             raise

@@ -6,12 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.cells import cell_len
+from textual.widgets import DataTable, Input
 
 from tests.support.tui import PASSPHRASE, app_for, settle, unlock
 from tui.app.screens.clients import ClientListScreen
 from tui.app.screens.timeline import TimelineScreen
 from tui.app.widgets.row_list import RowList
-from vault import TEST_PRESET, Vault
+from vault import TEST_PRESET, SessionInfo, Vault
 
 NAMES = [
     "Alder Sampleton",
@@ -91,3 +92,25 @@ async def test_keys_and_a_click_open_the_client_under_the_cursor(tmp_path: Path)
         await settle(pilot)
         assert isinstance(app.screen, TimelineScreen)
         assert app.screen.client_id == ids[second]
+
+
+async def test_a_group_note_without_flags_reads_group_in_its_flags_cell(tmp_path: Path) -> None:
+    """`group (2)` alone in the Flags column, without the space it had when it followed a flag
+    (" group (2)" stood one cell out of the column)."""
+    folder = tmp_path / "vault"
+    vault, _ = Vault.create(folder, PASSPHRASE, TEST_PRESET)
+    with vault:
+        first = vault.clients.add("Fern Testwell").id
+        other = vault.clients.add("Moss Testwell").id
+        vault.notes.create(
+            first, body="Joint session.", session=SessionInfo("2026-01-05"), participants=[other]
+        )
+    app = app_for(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        app.screen.query_one("#filter", Input).value = "Fern"
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        table = app.screen.query_one("#timeline", DataTable)
+        assert str(table.get_row_at(0)[4]) == "group (2)"

@@ -121,10 +121,15 @@ async def test_help_lists_this_screens_keys_and_global_ones(practice: Path) -> N
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         text = static_text(app.screen.query_one("#help-keys", Static))
-        for shown in ("Late", "Edit", "Psych notes", "Attachments", "Case summary", "Lock", "^p"):
+        for shown in ("Late entry", "Edit", "Psych notes", "Attachments", "Case summary", "^p"):
             assert shown in text
-        for shown in ("Privacy", "Search", "Quit"):
+        for shown in ("Privacy", "Search", "Lock", "Quit"):
             assert shown in text
+        # Each key once: Help's row read `f1 / ? / f1 / ?`; and no row for Textual's copy key,
+        # which does nothing here (the app allows no screen selection).
+        lines = text.splitlines()
+        assert [line.split()[:3] for line in lines if line.endswith("Help")] == [["f1", "/", "?"]]
+        assert "Copy selected text" not in text
         await pilot.press("escape")
         await pilot.pause()
         # From inside a text field (where ? is typed) F1 opens it.
@@ -275,3 +280,34 @@ def test_a_group_typed_back_is_read_as_the_key_is() -> None:
     assert same_group(" abcd ", "ABCD")
     assert same_group("b0i8", "BOIB")
     assert not same_group("ABCE", "ABCD")
+
+
+async def test_audit_names_attachments_and_authorizations_by_record_id(practice: Path) -> None:
+    """The attachments list and an authorization were logged as `attachments 8` and
+    `authorization 1`: internal numbers. Now as everywhere else: C-00008, A-00001."""
+    with Vault.unlock(practice, PASSPHRASE) as vault:
+        hazel = next(c for c in vault.clients.list() if c.display_name == "Hazel Fictive")
+        auth = vault.disclosures.authorizations.add(
+            hazel.id,
+            kind="general",
+            description="all records",
+            discloser="Dr. Able",
+            recipient_name="Dr. Birch",
+            purpose="continuity of care",
+            signed_on="2026-01-05",
+            expiry_event="the end of treatment",
+        )
+    app = app_for(practice)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_timeline(pilot)
+        await pilot.press("a")  # the attachments list: a view of C-00008's attachments
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        table = app.screen.query_one("#audit", DataTable)
+        objects = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
+    assert f"attachments {hazel.record_id}" in objects
+    assert auth.record_id in objects
+    assert not any(o.startswith(("attachments 8", "authorization ")) for o in objects)

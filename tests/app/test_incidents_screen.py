@@ -166,3 +166,38 @@ async def test_breach_letters_from_the_screen_and_the_weak_preset_warning(tmp_pa
         assert str(table.get_row_at(0)[3]) == "closed: breach"
         assert str(table.get_row_at(0)[5]) == ""
         assert app.vault.incidents.warnings() == []
+
+
+def _footer(app: ConfideApp) -> str:
+    return app.screen._compositor.render_strips()[-1].text.rstrip()
+
+
+async def test_footer_at_80_columns_keeps_the_keys_the_selected_incident_needs(
+    tmp_path: Path,
+) -> None:
+    """Seven keys do not fit 80 columns beside Search, Help and Quit. The footer follows the
+    selected incident: a concluded breach shows Letters, Sent and `x Close` (Close was the
+    key cut before); one not yet concluded shows Assess and Conclude."""
+    folder = _vault(tmp_path / "vault", TEST_PRESET.to_json())
+    with Vault.unlock(folder, PASSPHRASE) as vault:
+        breach = vault.incidents.open("lost_device", date.today(), "Laptop bag stolen")
+        vault.incidents.conclude(breach.id, "breach", "The laptop was not encrypted")
+    app = app_for(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot)
+        table = screen.query_one("#incidents", DataTable)
+        rows = {str(table.get_row_at(i)[0]): i for i in range(table.row_count)}
+        table.move_cursor(row=rows[breach.record_id])
+        await settle(pilot)
+        footer = _footer(app)
+        for key in ("esc Back", "n New", "l Letters", "s Sent", "x Close", "^q Quit"):
+            assert key in footer, (key, footer)
+        table.move_cursor(row=rows["I-000001"])
+        await settle(pilot)
+        footer = _footer(app)
+        for key in ("esc Back", "n New", "a Assess", "c Conclude", "^f Search", "^q Quit"):
+            assert key in footer, (key, footer)
+        assert "x Close" not in footer  # it cannot close before a conclusion
+        await pilot.press("x")  # still works (and says why not), as `?` lists it
+        await settle(pilot)
+        assert any("not concluded yet" in m for m in _messages(app))

@@ -374,3 +374,46 @@ async def test_disposal_screen_lists_when_each_client_becomes_due(tmp_path: Path
         status = str(screen.query_one("#disposal-status", Static).render())
         assert f"Next due: C-{soon:05d} on 2028-01-15." in status
         assert "2028-01-15" in "\n".join(screen_lines(app))
+
+
+async def test_every_step_of_every_basis_fits_80x24_and_the_focused_label_is_lit(
+    tmp_path: Path,
+) -> None:
+    """For each kind of request, each step of the flow fits 80x24: nothing to scroll to,
+    every field it asks for drawn above the footer. Tab through a step: the label beside
+    the field with the focus is the one lit, and only that one (focus was hard to follow)."""
+    from textual.containers import VerticalScroll
+    from textual.widget import Widget
+
+    from vault.disclosures.requests import RequestType
+
+    client, _ = _practice(tmp_path / "vault")
+    app = app_for(tmp_path / "vault")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        screen = ReleaseScreen(client)
+        await app.push_screen(screen)
+        await settle(pilot)
+        footer_top = app.size.height - 1
+        for kind in RequestType:
+            screen.query_one("#release-type", Select).value = kind.value
+            await settle(pilot)
+            for step, _ in screen._steps():
+                screen._show_step(step)
+                await settle(pilot)
+                box = screen.query_one(f"#{step}", Widget)
+                if isinstance(box, VerticalScroll):
+                    assert box.max_scroll_y == 0, (kind, step, box.virtual_size, box.size)
+                for field in screen._fields(step):
+                    region = field.region
+                    assert region.area and region.bottom <= footer_top, (kind, step, field.id)
+        screen.query_one("#release-type", Select).value = RequestType.CLIENT_AUTHORIZATION.value
+        screen._show_step("step-who")
+        await settle(pilot)
+        for _ in range(3):
+            focused = app.focused
+            assert focused is not None and focused.parent is not None
+            lit = list(screen.query(".current"))
+            assert lit == [focused.parent], (focused.id, lit)
+            await pilot.press("tab")
+            await settle(pilot)

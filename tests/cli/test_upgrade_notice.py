@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from tests.support.cli import Cli
-from tests.support.legacy_schema import old_vault
+from tests.support.cli import PASSPHRASE, Cli
+from tests.support.legacy_schema import old_vault, undo_pnotes_prefix_index
+from vault import TEST_PRESET, Vault
 
 
 def test_cli_prints_the_line_on_stderr_and_keeps_stdout_data(cli: Cli) -> None:
@@ -14,4 +15,20 @@ def test_cli_prints_the_line_on_stderr_and_keeps_stdout_data(cli: Cli) -> None:
     assert "Upgrading the search index (once)" in first.stderr
     assert "Upgrading" not in first.stdout
     again = cli("client", "list")
+    assert again.code == 0 and "Upgrading" not in again.stderr
+
+
+def test_cli_says_so_when_the_psychotherapy_notes_index_is_upgraded(cli: Cli) -> None:
+    vault, _ = Vault.create(cli.vault_dir, PASSPHRASE, TEST_PRESET)
+    with vault:
+        client = vault.clients.add("Fern Testwell")
+        area = vault.open_psychotherapy_notes(PASSPHRASE)
+        area.add(client.id, "parents visited")
+        area.lock()
+        undo_pnotes_prefix_index(vault, PASSPHRASE)
+    first = cli("pnote", "list", "C-00001")
+    assert first.code == 0, first.stderr
+    assert "Upgrading the search index (once)" in first.stderr
+    assert "Upgrading" not in first.stdout
+    again = cli("pnote", "list", "C-00001")
     assert again.code == 0 and "Upgrading" not in again.stderr

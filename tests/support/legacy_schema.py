@@ -23,6 +23,24 @@ def undo_prefix_indexes(vault: Vault) -> None:
     db.execute("DELETE FROM schema_migrations WHERE version = 12")
 
 
+def undo_pnotes_prefix_index(vault: Vault, passphrase: str) -> None:
+    """The psychotherapy-notes index as it was before that database's migration 3 (no prefix
+    option), and that migration forgotten: the next opening of the area rebuilds it."""
+    area = vault.open_psychotherapy_notes(passphrase)
+    try:
+        db = area._db  # noqa: SLF001 - the schema is what is put back
+        assert db is not None
+        db.execute("DROP TABLE pnotes_fts")
+        db.execute(
+            f"CREATE VIRTUAL TABLE pnotes_fts USING fts5(body, content='pnotes', "
+            f"content_rowid='id', {_TOKENIZE})"
+        )
+        db.execute("INSERT INTO pnotes_fts(pnotes_fts) VALUES('rebuild')")
+        db.execute("DELETE FROM schema_migrations WHERE version = 3")
+    finally:
+        area.lock()
+
+
 def old_vault(folder: Path) -> Path:
     """A vault with two notes whose search index is from before migration 12, locked."""
     vault, _ = Vault.create(folder, PASSPHRASE, TEST_PRESET)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.support.cli import PASSPHRASE
-from tests.support.legacy_schema import old_vault
-from vault import Vault
+from tests.support.legacy_schema import old_vault, undo_pnotes_prefix_index, undo_prefix_indexes
+from vault import TEST_PRESET, Vault
 from vault.storage.schema import UPGRADING_SEARCH
 
 
@@ -26,3 +26,28 @@ def test_unlock_announces_the_index_rebuild_once_before_it_runs(tmp_path: Path) 
     with Vault.unlock(folder, PASSPHRASE, on_upgrade=said.append):
         pass
     assert said == [UPGRADING_SEARCH]  # once: the next unlock has nothing to upgrade
+
+
+def test_psychotherapy_notes_and_recovery_announce_their_upgrades(tmp_path: Path) -> None:
+    """The psychotherapy-notes database migrates when the area is opened, and a recovery-key
+    unlock opens the record database: both say so before a long upgrade, as unlock does."""
+    folder = tmp_path / "vault"
+    vault, recovery_key = Vault.create(folder, PASSPHRASE, TEST_PRESET)
+    with vault:
+        client = vault.clients.add("Fern Testwell")
+        area = vault.open_psychotherapy_notes(PASSPHRASE)
+        area.add(client.id, "parents visited")
+        area.lock()
+        undo_pnotes_prefix_index(vault, PASSPHRASE)
+        undo_prefix_indexes(vault)
+    said: list[str] = []
+    with Vault.recover(folder, recovery_key).set_new_passphrase(
+        "a new and long passphrase", on_upgrade=said.append
+    ) as vault:
+        assert said == [UPGRADING_SEARCH] and prefixed(vault)
+        area = vault.open_psychotherapy_notes("a new and long passphrase", on_upgrade=said.append)
+        assert said == [UPGRADING_SEARCH] * 2
+        assert len(area.search("par*")) == 1  # the rebuilt index answers
+        area.lock()
+        vault.open_psychotherapy_notes("a new and long passphrase", on_upgrade=said.append).lock()
+    assert said == [UPGRADING_SEARCH] * 2  # once each

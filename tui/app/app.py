@@ -753,6 +753,7 @@ class ConfideApp(App[None]):
                     passphrase,
                     idle_seconds=self.pnotes_idle_seconds,
                     clock=self.clock,
+                    on_upgrade=self._pnotes_upgrading,
                 ),
                 thread=True,
                 exclusive=True,
@@ -770,6 +771,11 @@ class ConfideApp(App[None]):
             ),
             entered,
         )
+
+    def _pnotes_upgrading(self, line: str) -> None:
+        # From the opening worker: the psychotherapy-notes database is upgraded once after an
+        # update (its search index rebuilt), which can take a while; say so meanwhile.
+        self.call_from_thread(self.notify, line, title="Opening psychotherapy notes", timeout=60)
 
     def action_change_passphrase(self, error: str = "") -> None:
         if self.refuse_in_custodian_mode("changing the passphrase"):

@@ -74,5 +74,5 @@ def unlock(
 
     report(finish_interrupted_restore(folder))
     if custodian:
-        return Vault.unlock_custodian(folder, passphrase())
+        return Vault.unlock_custodian(folder, passphrase(), on_upgrade=upgrading)
     return Vault.unlock(folder, passphrase(), on_upgrade=upgrading)

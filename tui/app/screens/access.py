@@ -72,6 +72,8 @@ class AccessScreen(ReloadingScreen):
     AccessScreen .access-row { height: auto; }
     AccessScreen .access-row Input, AccessScreen .access-row Select { width: 1fr; }
     AccessScreen .access-row Button { width: auto; }
+    /* Each field labelled beside it: a filled field loses its placeholder. */
+    AccessScreen .access-row .inline-label { width: auto; padding: 1 1 0 1; color: $text-muted; }
     """
 
     def __init__(self, client_id: int) -> None:
@@ -97,29 +99,35 @@ class AccessScreen(ReloadingScreen):
 
             yield Static("Record a request from", classes="field-label")
             with Horizontal(classes="access-row"):
+                yield Static("From", classes="inline-label")
                 yield Select([(Text("the client"), 0)], id="access-requester", allow_blank=False)
-                yield SafeInput(id="access-received", placeholder="received YYYY-MM-DD (today)")
+                yield Static("Received", classes="inline-label")
+                yield SafeInput(id="access-received", placeholder="today")
                 yield Button("Record request", id="access-request-add")
             yield Static(
                 "Extend the selected request once (writes the notice)", classes="field-label"
             )
             with Horizontal(classes="access-row"):
-                yield SafeInput(id="access-extend-reason", placeholder="reason for the delay")
+                yield Static("Reason", classes="inline-label")
+                yield SafeInput(id="access-extend-reason", placeholder="for the delay")
+                yield Static("File", classes="inline-label")
                 yield SafeInput(id="access-extend-out", placeholder="/path/notice.pdf")
                 yield Button("Extend", id="access-extend")
 
             yield Static("Deny a passage or a whole note, on a ground", classes="field-label")
             with Horizontal(classes="access-row"):
-                yield SafeInput(id="access-deny-note", placeholder="note N-000012")
+                yield Static("Note", classes="inline-label")
+                yield SafeInput(id="access-deny-note", placeholder="N-000012")
+                yield Static("Ground", classes="inline-label")
                 yield Select(
                     [(Text(f"{g.value} ({g.citation})"), g.value) for g in DenialGround],
                     id="access-deny-ground",
-                    prompt="ground",
+                    prompt="choose",
                 )
             with Horizontal(classes="access-row"):
-                yield SafeInput(
-                    id="access-deny-passage", placeholder="exact passage (empty: whole note)"
-                )
+                yield Static("Passage", classes="inline-label")
+                yield SafeInput(id="access-deny-passage", placeholder="empty: whole note")
+                yield Static("Why", classes="inline-label")
                 yield SafeInput(id="access-deny-why", placeholder="your explanation")
                 yield Button("Record denial", id="access-deny")
             yield Static(
@@ -127,24 +135,31 @@ class AccessScreen(ReloadingScreen):
                 classes="field-label",
             )
             with Horizontal(classes="access-row"):
-                yield SafeInput(id="access-reviewer", placeholder="reviewer")
-                yield SafeInput(id="access-reviewer-license", placeholder="license")
+                yield Static("Reviewer", classes="inline-label")
+                yield SafeInput(id="access-reviewer", placeholder="name")
+                yield Static("License", classes="inline-label")
+                yield SafeInput(id="access-reviewer-license", placeholder="number")
+                yield Static("Outcome", classes="inline-label")
                 yield Select(
                     [(Text("upheld"), "upheld"), (Text("overturned"), "overturned")],
                     id="access-outcome",
-                    prompt="outcome",
+                    prompt="choose",
                 )
             with Horizontal(classes="access-row"):
+                yield Static("Reasons", classes="inline-label")
                 yield SafeInput(id="access-review-why", placeholder="the reviewer's reasons")
                 yield Button("Record review", id="access-review")
             yield Static("The written denial", classes="field-label")
             with Horizontal(classes="access-row"):
+                yield Static("File", classes="inline-label")
                 yield SafeInput(id="access-letter-out", placeholder="/path/denial.pdf")
                 yield Button("Write letter", id="access-letter")
 
             yield Static("Add a personal representative", classes="field-label")
             with Horizontal(classes="access-row"):
+                yield Static("Name", classes="inline-label")
                 yield SafeInput(id="access-rep-name", placeholder="name")
+                yield Static("Relation", classes="inline-label")
                 yield Select(
                     [(Text(r.value), r.value) for r in Relation],
                     id="access-rep-relation",
@@ -152,18 +167,23 @@ class AccessScreen(ReloadingScreen):
                     allow_blank=False,
                 )
             with Horizontal(classes="access-row"):
-                yield SafeInput(id="access-rep-authority", placeholder="authority")
-                yield SafeInput(id="access-rep-documents", placeholder="documents seen")
+                yield Static("Authority", classes="inline-label")
+                yield SafeInput(id="access-rep-authority", placeholder="court order...")
+                yield Static("Documents", classes="inline-label")
+                yield SafeInput(id="access-rep-documents", placeholder="seen")
                 yield Button("Add", id="access-rep-add")
             with Horizontal(classes="access-row"):
+                yield Static("Decline", classes="inline-label")
                 yield SafeInput(
                     id="access-decline-why",
-                    placeholder="why treating the selected one could endanger the client",
+                    placeholder="why recognising them could endanger the client",
                 )
                 yield Button("Decline", id="access-rep-decline")
             yield Static("A service the minor consented to alone", classes="field-label")
             with Horizontal(classes="access-row"):
-                yield SafeInput(id="access-service", placeholder="service")
+                yield Static("Service", classes="inline-label")
+                yield SafeInput(id="access-service", placeholder="what")
+                yield Static("Basis", classes="inline-label")
                 yield Select(
                     [(Text(b.words), b.value) for b in ServiceBasis],
                     id="access-service-basis",
@@ -171,9 +191,13 @@ class AccessScreen(ReloadingScreen):
                     allow_blank=False,
                 )
             with Horizontal(classes="access-row"):
-                yield SafeInput(id="access-service-from", placeholder="from YYYY-MM-DD")
-                yield SafeInput(id="access-service-until", placeholder="until (optional)")
-                yield SafeInput(id="access-service-code", placeholder="service code (optional)")
+                yield Static("From", classes="inline-label")
+                yield SafeInput(id="access-service-from", placeholder="YYYY-MM-DD")
+                yield Static("Until", classes="inline-label")
+                yield SafeInput(id="access-service-until", placeholder="optional")
+            with Horizontal(classes="access-row"):
+                yield Static("Code", classes="inline-label")
+                yield SafeInput(id="access-service-code", placeholder="optional")
                 yield Button("Add service", id="access-service-add")
         yield AppFooter()
 

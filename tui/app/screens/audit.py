@@ -36,6 +36,15 @@ RECORD_IDS = {
     "disclosure": "R-{:06d}",
     "incident": "I-{:06d}",
     "hold": "H-{:05d}",
+    "authorization": "A-{:05d}",
+    "amendment": "M-{:05d}",
+    "records_request": "Q-{:05d}",
+    "access_request": "X-{:05d}",
+    "access_denial": "W-{:05d}",
+    "representative": "G-{:05d}",
+    "minor_service": "V-{:05d}",
+    "consent_notice": "K-{:05d}",
+    "attachment": "F-{:05d}",
 }
 # Detail keys that hold another record's number.
 DETAIL_KINDS = {"client": "client", "parent": "note", "hold": "hold", "note": "note"}
@@ -51,7 +60,7 @@ def record_id(kind: str | None, number: object) -> str:
 
 
 # Objects named by the client they are about: "timeline C-00008".
-ABOUT_CLIENT = {"timeline", "pnotes"}
+ABOUT_CLIENT = {"timeline", "pnotes", "attachments"}
 
 
 def object_text(kind: str | None, number: str | None) -> str:

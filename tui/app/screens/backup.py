@@ -39,6 +39,7 @@ from vault.timefmt import local_time
 from ...workflows.watch import drive_watcher
 from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
+from ..widgets.labelled import labelled_row
 from ..widgets.safe import SafeInput, plain
 from ..widgets.tables import add_rows_fitting
 from .base import VaultScreen
@@ -57,6 +58,13 @@ class AddDriveModal(ModalScreen[tuple[str, str] | None]):
     # The CLI's `backup drive add` cannot run while this app holds the vault open, so the
     # screen itself must be able to designate a drive.
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    # Each field labelled (issue 12): a filled folder and name lose their placeholders.
+    DEFAULT_CSS = """
+    AddDriveModal .form-row { height: auto; }
+    AddDriveModal .form-row Input { width: 1fr; }
+    AddDriveModal .form-row .field-label { width: 8; padding: 1 1 0 0; color: $text-muted; }
+    AddDriveModal #drive-hint { color: $text-muted; }
+    """
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
@@ -66,8 +74,11 @@ class AddDriveModal(ModalScreen[tuple[str, str] | None]):
                 markup=False,
                 classes="modal-question",
             )
-            yield SafeInput(placeholder="Folder (mount point of the drive)", id="drive-path")
-            yield SafeInput(placeholder="Name for the drive (optional)", id="drive-label")
+            yield labelled_row(
+                ("Folder", SafeInput(placeholder="mount point of the drive", id="drive-path"))
+            )
+            yield labelled_row(("Name", SafeInput(placeholder="optional", id="drive-label")))
+            yield Static("Enter on the name designates the drive; Esc cancels.", id="drive-hint")
             yield Static("", markup=False, classes="modal-error", id="drive-error")
 
     def on_mount(self) -> None:

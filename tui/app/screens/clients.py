@@ -14,9 +14,10 @@ from textual.widgets import Button, Input, Select, Static
 
 from vault import Client, ClientStatus, ConfideError, LockedError, UsageError
 
-from ...workflows.retention import DEFAULT_POLICY, policy_choices
+from ...workflows.retention import DEFAULT_POLICY, policy_choices, retention_summary
 from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
+from ..widgets.labelled import labelled_row
 from ..widgets.row_list import RowList
 from ..widgets.safe import SafeInput, plain
 from .base import Location, ReloadingScreen
@@ -112,13 +113,13 @@ class ClientListScreen(ReloadingScreen):
 
     @on(Input.Submitted, "#filter")
     def open_first(self) -> None:
-        self.open_row(self.query_one("#clients", RowList).cursor_key)
+        self.openlabelled_row(self.query_one("#clients", RowList).cursor_key)
 
     @on(RowList.Selected, "#clients")
     def row_selected(self, event: RowList.Selected) -> None:
-        self.open_row(event.key)
+        self.openlabelled_row(event.key)
 
-    def open_row(self, key: str | None) -> None:
+    def openlabelled_row(self, key: str | None) -> None:
         if key is not None:
             self.capp.open_client(int(key))
 
@@ -155,9 +156,15 @@ class ClientFormModal(ModalScreen[Client | None]):
     """Add or edit a client. Saves through `save`; errors show here and nothing is lost."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    # Every field labelled on its left (issue 12): once filled, a placeholder is gone and two
+    # bare dates (notice given, notice signed) could not be told apart. Labels beside the
+    # fields, two fields a row: the whole form, Save included, still fits 80x24.
     DEFAULT_CSS = """
-    ClientFormModal .notice-dates { height: auto; }
-    ClientFormModal .notice-dates Input, ClientFormModal .notice-dates Select { width: 1fr; }
+    ClientFormModal .form-row { height: auto; }
+    ClientFormModal .form-row Input, ClientFormModal .form-row Select { width: 1fr; }
+    ClientFormModal .form-row .field-label { width: 13; padding: 1 1 0 0; color: $text-muted; }
+    ClientFormModal .form-row .field-label.second { width: 8; padding: 1 1 0 1; }
+    ClientFormModal #client-due { color: $text-muted; padding-left: 13; }
     """
 
     def __init__(
@@ -190,43 +197,64 @@ class ClientFormModal(ModalScreen[Client | None]):
             self._signed = (self._notice.acknowledged_on or "") if self._notice else ""
         with Vertical(classes="modal-box"):
             yield Static("Edit client" if client else "New client", classes="modal-question")
-            yield SafeInput(
-                client.display_name if client else "",
-                placeholder="Name (or pseudonym)" if client else "Legal name",
-                id="name",
+            yield labelled_row(
+                (
+                    "Name",
+                    SafeInput(
+                        client.display_name if client else "",
+                        placeholder="name or pseudonym" if client else "legal name",
+                        id="name",
+                    ),
+                )
             )
             if client is None:
-                yield SafeInput(
-                    placeholder="Pseudonym (optional: seals the legal name)", id="pseudonym"
+                yield labelled_row(
+                    (
+                        "Pseudonym",
+                        SafeInput(placeholder="optional: seals the legal name", id="pseudonym"),
+                    )
                 )
             else:  # in the pseudonym's place: the form still fits 80x24
-                yield SafeInput(
-                    self._contact,
-                    placeholder="Contact: address, phone, e-mail (for letters)",
-                    id="contact",
+                yield labelled_row(
+                    (
+                        "Contact",
+                        SafeInput(
+                            self._contact,
+                            placeholder="address, phone, e-mail (for letters)",
+                            id="contact",
+                        ),
+                    )
                 )
-            # Paired rows: the whole form, Save included, fits 80x24.
-            with Horizontal(classes="notice-dates"):
-                yield SafeInput(
-                    client.date_of_birth or "" if client else "",
-                    placeholder="Date of birth YYYY-MM-DD",
-                    id="dob",
-                )
-                yield Select(
-                    [(s.value, s.value) for s in ClientStatus],
-                    value=client.status.value if client else ClientStatus.ACTIVE.value,
-                    allow_blank=False,
-                    id="status",
-                )
-            with Horizontal(classes="notice-dates"):
-                yield SafeInput(
-                    client.consent_notice_date or "" if client else "",
-                    placeholder="Notice given YYYY-MM-DD",
-                    id="notice-date",
-                )
-                yield SafeInput(
-                    self._signed, placeholder="Notice signed YYYY-MM-DD", id="notice-signed"
-                )
+            yield labelled_row(
+                (
+                    "Born",
+                    SafeInput(
+                        client.date_of_birth or "" if client else "",
+                        placeholder="YYYY-MM-DD",
+                        id="dob",
+                    ),
+                ),
+                (
+                    "Status",
+                    Select(
+                        [(s.value, s.value) for s in ClientStatus],
+                        value=client.status.value if client else ClientStatus.ACTIVE.value,
+                        allow_blank=False,
+                        id="status",
+                    ),
+                ),
+            )
+            yield labelled_row(
+                (
+                    "Notice given",
+                    SafeInput(
+                        client.consent_notice_date or "" if client else "",
+                        placeholder="YYYY-MM-DD",
+                        id="notice-date",
+                    ),
+                ),
+                ("Signed", SafeInput(self._signed, placeholder="YYYY-MM-DD", id="notice-signed")),
+            )
             yield from self._retention_field()
             with Horizontal(classes="modal-buttons"):
                 yield Button("Save", variant="primary", id="save")
@@ -238,13 +266,25 @@ class ClientFormModal(ModalScreen[Client | None]):
             return
         current = self.client.retention_policy if self.client else None
         keys = {key for _, key in self.policies}
-        yield Static("Retention policy (when the record may be disposed of)", classes="field-label")
-        yield Select(
-            [(plain(label), key) for label, key in self.policies],
-            value=current if current in keys else DEFAULT_POLICY,
-            allow_blank=False,
-            id="retention",
+        yield labelled_row(
+            (
+                "Retention",
+                Select(
+                    [(plain(label), key) for label, key in self.policies],
+                    value=current if current in keys else DEFAULT_POLICY,
+                    allow_blank=False,
+                    id="retention",
+                ),
+            )
         )
+        vault = cast("ConfideApp", self.app).vault
+        if self.client is not None and vault is not None:
+            # When the record becomes due for disposal, under the policy saved now.
+            try:
+                due = retention_summary(vault, self.client.id).split("; ", 1)[-1]
+            except ConfideError as e:
+                due = e.message
+            yield Static(due[:1].upper() + due[1:], id="client-due", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()

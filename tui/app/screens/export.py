@@ -17,6 +17,7 @@ from textual.widgets import Checkbox, Input, Static
 from vault import ConfideError
 from vault.openexport import check_export_passphrase
 
+from ..widgets.labelled import labelled_row
 from ..widgets.safe import SafeInput, plain
 
 
@@ -32,6 +33,12 @@ class ExportModal(ModalScreen[ExportRequest | None]):
     """Asks everything an export needs; checks what it can before closing."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    ExportModal .form-row { height: auto; }
+    ExportModal .form-row Input { width: 1fr; }
+    ExportModal .form-row .field-label { width: 8; padding: 1 1 0 0; color: $text-muted; }
+    ExportModal .hint { color: $text-muted; }
+    """
 
     def __init__(self, error: str = "", path: str = "") -> None:
         super().__init__()
@@ -46,11 +53,31 @@ class ExportModal(ModalScreen[ExportRequest | None]):
                 "copy outside the vault: disposal does not reach its copies.",
                 classes="modal-question",
             )
-            yield SafeInput(self.path, placeholder="File to write, e.g. ~/record.age", id="path")
-            yield Input(placeholder="Vault passphrase (again)", password=True, id="passphrase")
-            yield Input(placeholder="Export passphrase", password=True, id="export1")
-            yield Input(placeholder="Export passphrase again", password=True, id="export2")
+            # Labelled beside: three hidden passphrases look alike once typed.
+            yield labelled_row(
+                ("File", SafeInput(self.path, placeholder="e.g. ~/record.age", id="path"))
+            )
+            # Before the passphrases: Enter on the last one exports, so a box after it was
+            # reached only by going past the end of the form.
             yield Checkbox("Include psychotherapy notes (their own part)", id="pnotes")
+            yield labelled_row(
+                (
+                    "Vault",
+                    Input(placeholder="your passphrase, again", password=True, id="passphrase"),
+                )
+            )
+            yield labelled_row(
+                (
+                    "Export",
+                    Input(placeholder="a passphrase for the file", password=True, id="export1"),
+                )
+            )
+            yield labelled_row(
+                ("Again", Input(placeholder="the export passphrase", password=True, id="export2"))
+            )
+            yield Static(
+                "Enter on Again writes the export; Esc cancels.", classes="hint", markup=False
+            )
             yield Static(plain(self.error), markup=False, classes="modal-error", id="export-error")
 
     def on_mount(self) -> None:

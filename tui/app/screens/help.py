@@ -19,6 +19,9 @@ EXTRA_GLOBAL = [("^p", "All commands (backup, disposal, release...)")]
 _ACTIONS = {"Search": "search", "Lock": "lock", "Privacy": "toggle_privacy", "Help": "help"}
 _ACTIONS |= {"Quit": "quit"}
 HIDDEN_ACTIONS = {"help_quit", "focus_table", "focus_results", "focus_next", "focus_previous"}
+# Textual's screen-level "Copy selected text": the app allows no screen selection
+# (ALLOW_SELECT is off), so the key does nothing there and listing it only misled.
+HIDDEN_ACTIONS |= {"copy_text"}
 
 
 def key_rows(screen: Screen[object]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -28,7 +31,7 @@ def key_rows(screen: Screen[object]) -> tuple[list[tuple[str, str]], list[tuple[
     seen: dict[str, list[tuple[str, str]]] = {}
     app = screen.app
     for node, binding, enabled, _tooltip in screen.active_bindings.values():
-        action = binding.action.removeprefix("app.")
+        action = binding.action.removeprefix("app.").removeprefix("screen.")
         if not enabled or action in HIDDEN_ACTIONS or not binding.description:
             continue
         if node is not app and node is not screen:
@@ -41,7 +44,11 @@ def key_rows(screen: Screen[object]) -> tuple[list[tuple[str, str]], list[tuple[
         if previous is not None:  # a second key for the same thing: `?` next to F1
             index = next(i for i, (_, d) in enumerate(previous) if d == binding.description)
             shown, description = previous[index]
-            previous[index] = (f"{shown} / {key}", description)
+            # Help's row already reads `f1 / ?`: its second binding adds nothing (it read
+            # `f1 / ? / f1 / ?`).
+            parts = shown.split(" / ")
+            new = [part for part in key.split(" / ") if part not in parts]
+            previous[index] = (" / ".join(parts + new), description)
             continue
         seen[action] = rows
         rows.append((key, binding.description))

@@ -25,6 +25,7 @@ from vault.incidents import Conclusion, Incident, IncidentKind
 
 from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
+from ..widgets.labelled import labelled_row
 from ..widgets.safe import SafeTextArea, visible
 from .base import ReloadingScreen
 
@@ -64,6 +65,15 @@ class NewIncident:
 
 class NewIncidentModal(ModalScreen[NewIncident | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    # Labels on the left of their fields (labelled_row), as in the client form.
+    DEFAULT_CSS = """
+    NewIncidentModal .incident-form { height: 90%; }
+    NewIncidentModal .incident-form SafeTextArea { height: 4; }
+    NewIncidentModal .form-row { height: auto; }
+    NewIncidentModal .form-row Input, NewIncidentModal .form-row Select { width: 1fr; }
+    NewIncidentModal .form-row .field-label { width: 13; padding: 1 1 0 0; color: $text-muted; }
+    NewIncidentModal .form-row .field-label.second { width: 10; padding: 1 1 0 1; }
+    """
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="modal-box incident-form"):
@@ -73,23 +83,43 @@ class NewIncidentModal(ModalScreen[NewIncident | None]):
                 markup=False,
                 classes="modal-question",
             )
-            yield Select(
-                [(Text(k.label), k.value) for k in IncidentKind],
-                value=IncidentKind.LOST_DEVICE.value,
-                allow_blank=False,
-                id="incident-kind",
+            # Every field labelled: the two dates, once filled, could not be told apart.
+            yield labelled_row(
+                (
+                    "Kind",
+                    Select(
+                        [(Text(k.label), k.value) for k in IncidentKind],
+                        value=IncidentKind.LOST_DEVICE.value,
+                        allow_blank=False,
+                        id="incident-kind",
+                    ),
+                )
             )
-            yield Input(
-                value=date.today().isoformat(),
-                placeholder="discovered (YYYY-MM-DD)",
-                id="incident-discovered",
+            yield labelled_row(
+                (
+                    "Discovered",
+                    Input(
+                        value=date.today().isoformat(),
+                        placeholder="YYYY-MM-DD",
+                        id="incident-discovered",
+                    ),
+                ),
+                ("Happened", Input(placeholder="if known", id="incident-occurred")),
             )
-            yield Input(placeholder="happened on (YYYY-MM-DD), if known", id="incident-occurred")
             yield Static("What happened", classes="field-label", markup=False)
             yield SafeTextArea(id="incident-description")
-            yield Input(placeholder="media or channel (laptop, fax, email...)", id="incident-media")
-            yield Input(placeholder="affected clients: C-00001, C-00002", id="incident-clients")
-            yield Input(placeholder="what was done to contain it", id="incident-containment")
+            yield labelled_row(
+                ("Media", Input(placeholder="laptop, fax, email...", id="incident-media"))
+            )
+            yield labelled_row(
+                ("Clients", Input(placeholder="C-00001, C-00002", id="incident-clients"))
+            )
+            yield labelled_row(
+                (
+                    "Containment",
+                    Input(placeholder="what was done to contain it", id="incident-containment"),
+                )
+            )
             with Horizontal(classes="modal-buttons"):
                 yield Button("Record", variant="primary", id="incident-save")
                 yield Button("Cancel", id="incident-cancel")
@@ -131,6 +161,12 @@ class AssessModal(ModalScreen[dict[str, str] | None]):
     """The four factors, pre-filled, under what Confide knows about the affected copies."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    # Here, not on IncidentsScreen: a screen's CSS is scoped to that screen, so the form's
+    # height and the text areas' never reached the modals (4-line boxes drawn as 2).
+    DEFAULT_CSS = """
+    AssessModal .incident-form { height: 90%; }
+    AssessModal .incident-form SafeTextArea { height: 4; }
+    """
 
     def __init__(self, incident: Incident, facts: list[str]) -> None:
         super().__init__()
@@ -185,6 +221,13 @@ class AssessModal(ModalScreen[dict[str, str] | None]):
 
 class ConcludeModal(ModalScreen[tuple[str, str] | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    # Labels on the left of their fields (labelled_row), as in the client form.
+    DEFAULT_CSS = """
+    ConcludeModal .form-row { height: auto; }
+    ConcludeModal .form-row Input, ConcludeModal .form-row Select { width: 1fr; }
+    ConcludeModal .form-row .field-label { width: 13; padding: 1 1 0 0; color: $text-muted; }
+    ConcludeModal .form-row .field-label.second { width: 10; padding: 1 1 0 1; }
+    """
 
     def __init__(self, incident: Incident) -> None:
         super().__init__()
@@ -197,13 +240,20 @@ class ConcludeModal(ModalScreen[tuple[str, str] | None]):
                 markup=False,
                 classes="modal-question",
             )
-            yield Select(
-                [(Text(c.label), c.value) for c in Conclusion],
-                value=Conclusion.BREACH.value,
-                allow_blank=False,
-                id="conclude-choice",
+            yield labelled_row(
+                (
+                    "Conclusion",
+                    Select(
+                        [(Text(c.label), c.value) for c in Conclusion],
+                        value=Conclusion.BREACH.value,
+                        allow_blank=False,
+                        id="conclude-choice",
+                    ),
+                )
             )
-            yield Input(placeholder="reasoning", id="conclude-reason")
+            yield labelled_row(
+                ("Reasoning", Input(placeholder="why, in your words", id="conclude-reason"))
+            )
             with Horizontal(classes="modal-buttons"):
                 yield Button("Conclude", variant="primary", id="conclude-save")
                 yield Button("Cancel", id="conclude-cancel")
@@ -256,8 +306,6 @@ class IncidentsScreen(ReloadingScreen):
     DEFAULT_CSS = """
     IncidentsScreen #incidents { height: auto; max-height: 12; }
     IncidentsScreen #incident-detail-box { height: 1fr; border-top: solid $primary; }
-    .incident-form { width: 90; height: 90%; }
-    .incident-form SafeTextArea { height: 4; }
     """
     BINDINGS = [
         Binding("escape", "back", "Back"),
@@ -332,6 +380,19 @@ class IncidentsScreen(ReloadingScreen):
         status.set_class(bool(warnings), "error")
         self._show_detail()
 
+    def footer_idle(self) -> set[str]:
+        """The keys that do not apply to the selected incident: the footer drops these first
+        when the terminal is narrow (they still work, and `?` lists them)."""
+        i = self.current()
+        if i is None or not i.is_open:
+            return {"assess", "conclude", "letters", "sent", "close_incident"}
+        if i.conclusion is None:
+            return {"letters", "sent", "close_incident"}  # closing needs a conclusion
+        idle = {"assess", "conclude"}  # done; they can still be changed while it is open
+        if i.conclusion is not Conclusion.BREACH:
+            idle |= {"letters", "sent"}
+        return idle
+
     def current(self) -> Incident | None:
         if not self.incidents:
             return None
@@ -343,6 +404,7 @@ class IncidentsScreen(ReloadingScreen):
         self._show_detail()
 
     def _show_detail(self) -> None:
+        self.refresh_bindings()  # the footer's keys follow the selected incident's state
         box = self.query_one("#incident-detail", Static)
         i = self.current()
         if i is None:
@@ -472,7 +534,7 @@ class IncidentsScreen(ReloadingScreen):
                         written += 1
                 self.notify(
                     f"{written} letter(s) written to {target}. Record each one sent "
-                    f"with: confide incident notice {incident.record_id} --sent C-...",
+                    "with s (Notice sent).",
                     title="Letters",
                     timeout=15,
                 )

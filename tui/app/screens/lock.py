@@ -529,10 +529,14 @@ class RecoverScreen(BurstSafeFields):
 
         pending = Vault.recover(self.folder, recovery_key)
         try:
-            return pending.set_new_passphrase(passphrase)
+            return pending.set_new_passphrase(passphrase, on_upgrade=self._show_upgrading)
         except BaseException:
             pending.abandon()  # releases the process lock; safe if already abandoned
             raise
+
+    def _show_upgrading(self, line: str) -> None:
+        # From the recovery worker, as on the lock screen: a long schema upgrade is next.
+        self.app.call_from_thread(self.query_one("#lock-error", Static).update, line)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "recover":

@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..widgets.labelled import labelled_row
 from ..widgets.safe import SafeInput, plain
 from .lock import new_passphrase_problem
 
@@ -150,12 +151,19 @@ class LateEntryModal(ModalScreen[tuple[str, str] | None]):
     """A late entry needs the session's date and why it is written late."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    LateEntryModal .form-row { height: auto; }
+    LateEntryModal .form-row Input { width: 1fr; }
+    LateEntryModal .form-row .field-label { width: 9; padding: 1 1 0 0; color: $text-muted; }
+    """
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Static("Late entry: which session, and why late?", classes="modal-question")
-            yield SafeInput(placeholder="Session date YYYY-MM-DD", id="late-date")
-            yield SafeInput(placeholder="Reason it is written late", id="late-reason")
+            yield labelled_row(("Session", SafeInput(placeholder="YYYY-MM-DD", id="late-date")))
+            yield labelled_row(
+                ("Reason", SafeInput(placeholder="why it is written late", id="late-reason"))
+            )
             yield Static("", markup=False, classes="modal-error", id="late-error")
 
     def on_mount(self) -> None:

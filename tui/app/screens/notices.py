@@ -41,6 +41,7 @@ class NoticesScreen(ReloadingScreen):
     NoticesScreen .notice-row { height: auto; }
     NoticesScreen .notice-row Input { width: 1fr; }
     NoticesScreen .notice-row Button { width: auto; }
+    NoticesScreen .notice-row .inline-label { width: 8; padding: 1 1 0 1; color: $text-muted; }
     """
 
     def __init__(self) -> None:
@@ -62,13 +63,19 @@ class NoticesScreen(ReloadingScreen):
             yield Static(
                 "Selected client: notice given and signed (YYYY-MM-DD)", classes="field-label"
             )
+            # Labelled beside the fields: once filled, two bare dates could not be told apart.
+            # One date a row: side by side at 80 columns the dates were cut to `2026-11-`.
             with Horizontal(classes="notice-row"):
-                yield SafeInput(id="notice-given", placeholder="given: today")
-                yield SafeInput(id="notice-signed", placeholder="signed: not yet")
+                yield Static("Given", classes="inline-label")
+                yield SafeInput(id="notice-given", placeholder="today")
                 yield Button("Record given", id="notice-give")
+            with Horizontal(classes="notice-row"):
+                yield Static("Signed", classes="inline-label")
+                yield SafeInput(id="notice-signed", placeholder="not yet")
                 yield Button("Record signed", id="notice-ack")
             yield Static("Selected client: write the notice, ready to sign", classes="field-label")
             with Horizontal(classes="notice-row"):
+                yield Static("File", classes="inline-label")
                 yield SafeInput(id="notice-out", placeholder="/path/notice.pdf")
                 yield Button("Write notice", id="notice-write")
         yield AppFooter()

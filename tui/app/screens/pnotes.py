@@ -85,7 +85,9 @@ class PsychotherapyScreen(VaultScreen):
         table = self.query_one("#pnotes-list", DataTable)
         table.clear()
         for note in self._notes:
-            begins = "(hidden)" if hidden else note.body.split("\n", 1)[0][:40]
+            first = note.body.split("\n", 1)[0]
+            # An ellipsis where it is cut: "countertra" read as the whole of it.
+            begins = "(hidden)" if hidden else first[:40] + ("…" if len(first) > 40 else "")
             # Text cells: a note beginning "[/]" as a str cell crashed the app (markup).
             table.add_row(
                 plain(note.session_date or "-"),

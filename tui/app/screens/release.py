@@ -58,7 +58,9 @@ from vault.timefmt import local_time
 from ...workflows.disclosures import default_document_kinds
 from ..widgets.footer import AppFooter
 from ..widgets.header import SafeHeader
+from ..widgets.labelled import labelled_row
 from ..widgets.safe import SafeInput, SafeTextArea, plain
+from ..widgets.tables import add_rows_fitting
 from .base import VaultScreen
 from .modals import ConfirmModal, PassphraseModal
 
@@ -1275,6 +1277,7 @@ class AuthorizationsScreen(VaultScreen):
         super().__init__()
         self.client_id = client_id
         self.auths: list[Authorization] = []
+        self._rows: list[tuple[Text, ...]] = []
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         mark_current_row(self, event.widget)
@@ -1286,7 +1289,7 @@ class AuthorizationsScreen(VaultScreen):
         with VerticalScroll(id="auth-form"):
             # Every field labelled: once filled, placeholders vanish and two bare dates
             # (signed, expires) could not be told apart.
-            yield _pair(
+            yield labelled_row(
                 (
                     "Kind",
                     Select(
@@ -1300,21 +1303,26 @@ class AuthorizationsScreen(VaultScreen):
                     ),
                 ),
                 ("Signed on", SafeInput(id="auth-signed", placeholder="YYYY-MM-DD")),
+                classes="row",
             )
-            yield _pair(
+            yield labelled_row(
                 ("May disclose", SafeInput(id="auth-what", placeholder="what, as the form says")),
+                classes="row",
             )
-            yield _pair(
+            yield labelled_row(
                 ("Discloser", SafeInput(id="auth-discloser", placeholder="who discloses")),
                 ("Recipient", SafeInput(id="auth-to", placeholder="who receives")),
+                classes="row",
             )
-            yield _pair(
+            yield labelled_row(
                 ("Address", SafeInput(id="auth-address", placeholder="optional")),
                 ("Purpose", SafeInput(id="auth-purpose", placeholder="what for")),
+                classes="row",
             )
-            yield _pair(
+            yield labelled_row(
                 ("Expires on", SafeInput(id="auth-expires", placeholder="YYYY-MM-DD")),
                 ("or on event", SafeInput(id="auth-event", placeholder="e.g. end of treatment")),
+                classes="row",
             )
             yield Button("Record authorization", id="auth-add", variant="primary")
         yield AppFooter()
@@ -1324,19 +1332,10 @@ class AuthorizationsScreen(VaultScreen):
             return  # closed (escape) before it finished mounting: its widgets are going away
         self.privacy_changed()
         table = self.query_one("#auths", DataTable)
-        # Status second and the free-text columns capped: at 80 columns the status of each
-        # authorization is always seen (it was cut off as the last column).
-        for label, width in (
-            ("ID", 7),
-            ("Status", 14),
-            ("Kind", 7),
-            ("To", 14),
-            ("Purpose", 14),
-            ("Expires", 10),
-            ("Signed", 10),
-        ):
-            # Capped only when narrow: a wide terminal shows each text whole.
-            table.add_column(label, width=width if self.app.size.width < 120 else None)
+        # Status second: the one column that must always be seen. At 80 columns the status and
+        # the free-text columns wrap onto more lines rather than run off the right edge.
+        for label in ("ID", "Status", "Kind", "To", "Purpose", "Expires", "Signed"):
+            table.add_column(label)
         self.reload()
 
     def privacy_changed(self) -> None:
@@ -1350,11 +1349,9 @@ class AuthorizationsScreen(VaultScreen):
             self._status(e.message, error=True)
             return
         today = date.today()
-        table = self.query_one("#auths", DataTable)
-        table.clear()
-        for a in self.auths:
-            table.add_row(
-                *map(
+        self._rows = [
+            tuple(
+                map(
                     plain,
                     (
                         a.record_id,
@@ -1365,11 +1362,35 @@ class AuthorizationsScreen(VaultScreen):
                         a.expiry,
                         a.signed_on,
                     ),
-                ),
-                key=str(a.id),
+                )
             )
+            for a in self.auths
+        ]
+        self._fill()
         if not self.auths:
             self._status("No authorizations yet. Record a signed form below.")
+
+    def _fill(self) -> None:
+        table = self.query_one("#auths", DataTable)
+        row = table.cursor_row
+        table.clear()
+        # Status, To, Purpose and Expires wrap when narrow (narrower than the usual minimum:
+        # seven columns share 80 cells); ID, Kind and the signed date never need to.
+        add_rows_fitting(
+            table,
+            self._rows,
+            table.size.width or self.app.size.width,
+            wrapping=(1, 3, 4, 5),
+            minimum=8,
+            keys=[str(a.id) for a in self.auths],
+            whole_words=True,
+        )
+        if self._rows:
+            table.move_cursor(row=min(max(row, 0), len(self._rows) - 1))
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._rows:
+            self.call_after_refresh(self._fill)
 
     @on(Button.Pressed, "#auth-add")
     def add(self) -> None:
@@ -1426,15 +1447,6 @@ class AuthorizationsScreen(VaultScreen):
 
     def action_close(self) -> None:
         self.dismiss()
-
-
-def _pair(*fields: tuple[str, Widget]) -> Horizontal:
-    """One or two labelled fields on a row of the authorization form."""
-    children: list[Widget] = []
-    for index, (label, widget) in enumerate(fields):
-        children.append(Static(label, classes="field-label second" if index else "field-label"))
-        children.append(widget)
-    return Horizontal(*children, classes="row")
 
 
 def _auth_label(auth: Authorization, today: date) -> Text:

@@ -51,7 +51,7 @@ class TimelineScreen(ReloadingScreen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("n", "new_note", "New note"),
-        Binding("l", "late_entry", "Late"),
+        Binding("l", "late_entry", "Late entry"),
         Binding("e", "edit_client", "Edit"),
         Binding("p", "pnotes", "Psych notes"),
         Binding("a", "attachments", "Attachments"),
@@ -121,7 +121,8 @@ class TimelineScreen(ReloadingScreen):
             elif note.flagged_passages:
                 flags = Text(f"{note.flagged_passages} flagged")
             if note.participant_count > 1:
-                flags.append(f" group ({note.participant_count})")
+                # A space only after a flag: alone, " group (2)" stood out of its column.
+                flags.append(f"{' ' if flags.plain else ''}group ({note.participant_count})")
             table.add_row(
                 plain(note.session_date or "-"),
                 plain(note.record_id),
@@ -183,7 +184,11 @@ class TimelineScreen(ReloadingScreen):
             chosen["template"] = key
             self.app.push_screen(LateEntryModal(), reason_given)
 
-        self.app.push_screen(template_picker(), template_picked)
+        # Said in the question: the same picker as a new note's, and a late entry is not one.
+        self.app.push_screen(
+            template_picker("Late entry (a note written after the fact): its template"),
+            template_picked,
+        )
 
     def action_edit_client(self) -> None:
         if self.client is None or self.capp.refuse_in_custodian_mode("editing clients"):
@@ -235,8 +240,8 @@ class TimelineScreen(ReloadingScreen):
         self.capp.action_consult()
 
 
-def template_picker() -> ChoiceModal:
-    return ChoiceModal("Template for the new note", [(t.key, t.title) for t in TEMPLATES.values()])
+def template_picker(question: str = "Template for the new note") -> ChoiceModal:
+    return ChoiceModal(question, [(t.key, t.title) for t in TEMPLATES.values()])
 
 
 def new_note(screen: VaultScreen, client_id: int, template: str) -> int | None:

@@ -21,6 +21,10 @@ from textual.widgets._footer import FooterKey
 ESSENTIAL = {"help": 0, "quit": 1, "search": 2}
 OPTIONAL = {"lock": 100, "toggle_privacy": 101, "command_palette": 102}
 SCREEN_RANK = 10
+# A screen key that does not apply to what is selected (a screen's `footer_idle` says which):
+# dropped before the keys that do, so at 80 columns the incident register keeps `x Close`
+# for a concluded incident rather than `c Conclude` again.
+IDLE_RANK = 30
 # Where the app's keys go, after the screen's: Quit last, as in most programs.
 APP_ORDER = ["search", "lock", "toggle_privacy", "help", "command_palette", "quit"]
 # Shorter words for a narrow terminal, used before any key is dropped: at 80 columns the
@@ -28,6 +32,7 @@ APP_ORDER = ["search", "lock", "toggle_privacy", "help", "command_palette", "qui
 # full descriptions.
 SHORT = {
     "New note": "New",
+    "Late entry": "Late",
     "New incident": "New",
     "Psych notes": "Psych",
     "Attachments": "Files",
@@ -77,6 +82,8 @@ class AppFooter(Footer):
     def shown_keys(self, width: int) -> list[tuple[Binding, bool, str]]:
         """The keys that fit in `width` cells, in display order (the screen's keys first)."""
         seen: set[str] = set()
+        idle_of = getattr(self.screen, "footer_idle", None)
+        idle: set[str] = set(idle_of()) if callable(idle_of) else set()
         items: list[Item] = []
         app_items: list[Item] = []
         for index, (node, binding, enabled, tooltip) in enumerate(
@@ -92,6 +99,8 @@ class AppFooter(Footer):
             seen.add(action)
             is_app = node is self.app
             rank = ESSENTIAL.get(action, OPTIONAL.get(action, 50 if is_app else SCREEN_RANK))
+            if not is_app and action in idle:
+                rank = IDLE_RANK
             (app_items if is_app else items).append((rank, index, binding, enabled, tooltip))
         place = {action: i for i, action in enumerate(APP_ORDER)}
         ordered = items + sorted(

@@ -26,10 +26,12 @@ def add_rows_fitting(
     wrapping: Sequence[int] = (-1,),
     minimum: int = MINIMUM,
     keys: Sequence[str] | None = None,
+    whole_words: bool = False,
 ) -> bool:
     """Add `rows` to the (cleared) `table`, `width` cells wide; the columns at `wrapping`
-    (indices) wrap when the row would not fit. `keys` are the rows' keys, if any. True when
-    any of them wraps."""
+    (indices) wrap when the row would not fit. `keys` are the rows' keys, if any. With
+    `whole_words`, a wrapped column is never narrower than its longest word while the room
+    lasts (for prose; a file name is one long word). True when any of them wraps."""
     columns = table.ordered_columns
     if not columns:
         return False
@@ -49,6 +51,12 @@ def add_rows_fitting(
     while left:
         index = left.pop(0)
         share = max(minimum, room // (len(left) + 1))
+        if whole_words:
+            word = max(
+                (len(w) for row in rows if index < len(row) for w in row[index].plain.split()),
+                default=0,
+            )
+            share = max(share, min(word, room - minimum * len(left)))
         widths[index] = min(longest[index], share)
         room -= widths[index]
     wrap = any(widths[i] < longest[i] for i in wraps)

@@ -232,7 +232,7 @@ def cmd_recover(args: argparse.Namespace, ctx: Context) -> None:
     except BaseException:
         pending.abandon()
         raise
-    pending.set_new_passphrase(new).lock()
+    pending.set_new_passphrase(new, on_upgrade=ctx.out.info).lock()
     ctx.out.emit(
         {"recovered": True, "passphrase_changed": True},
         "Vault recovered; the new passphrase is set. The recovery key is unchanged.",

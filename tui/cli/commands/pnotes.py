@@ -64,7 +64,7 @@ def cmd_add(args: argparse.Namespace, ctx: Context) -> None:
     body = read_body(args) or ""
     cid = client_id(args.client)
     with unlocked(ctx) as vault:
-        pnotes = vault.open_psychotherapy_notes(ctx.secrets.passphrase())
+        pnotes = vault.open_psychotherapy_notes(ctx.secrets.passphrase(), on_upgrade=ctx.out.info)
         note = pnotes.add(cid, body, args.date)
     ctx.out.emit(note, lambda: f"Saved psychotherapy note P-{note.id:06d}")
 
@@ -80,7 +80,9 @@ def _shown(note: PsychotherapyNote, withheld: bool) -> str:
 def cmd_show(args: argparse.Namespace, ctx: Context) -> None:
     pid = pnote_id(args.pnote)
     with unlocked(ctx) as vault:
-        note = vault.open_psychotherapy_notes(ctx.secrets.passphrase()).get(pid)
+        note = vault.open_psychotherapy_notes(
+            ctx.secrets.passphrase(), on_upgrade=ctx.out.info
+        ).get(pid)
     data: dict[str, Any] | PsychotherapyNote = note
     if args.withheld:
         data = {"pnote": note, "withheld_text": _shown(note, True)}
@@ -97,7 +99,9 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> None:
 def cmd_list(args: argparse.Namespace, ctx: Context) -> None:
     cid = client_id(args.client)
     with unlocked(ctx) as vault:
-        notes = vault.open_psychotherapy_notes(ctx.secrets.passphrase()).list(cid)
+        notes = vault.open_psychotherapy_notes(
+            ctx.secrets.passphrase(), on_upgrade=ctx.out.info
+        ).list(cid)
     ctx.out.emit(
         [_summary(n) for n in notes],
         lambda: (
@@ -113,7 +117,9 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> None:
 
 def cmd_search(args: argparse.Namespace, ctx: Context) -> None:
     with unlocked(ctx) as vault:
-        hits = vault.open_psychotherapy_notes(ctx.secrets.passphrase()).search(args.query)
+        hits = vault.open_psychotherapy_notes(
+            ctx.secrets.passphrase(), on_upgrade=ctx.out.info
+        ).search(args.query)
     ctx.out.emit(
         [{**_summary(note), "snippet": "".join(t for t, _ in snip)} for note, snip in hits],
         lambda: (
