@@ -8,6 +8,7 @@ write to the psychotherapy notes even when they were granted."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,9 +113,17 @@ def _meta(vault: Vault) -> dict[str, str]:
 
 
 def _refused(vault: Vault, sql: str, params: tuple[object, ...] = ()) -> None:
-    with pytest.raises(CustodianReadOnlyError, match="custodian mode is read-only"):
+    """Refused in the database, and the refusal audited once as the custodian's."""
+    head = vault.audit.head()
+    assert head is not None
+    with pytest.raises(CustodianReadOnlyError, match="custodian mode is read-only") as refusal:
         vault.db.execute(sql, params)
         pytest.fail(f"not refused: {sql}")
+    added = [e for e in vault.audit.entries(limit=5) if e.seq > head[0]]
+    said = str(refusal.value).removeprefix("custodian mode is read-only: ")
+    assert [(e.action, e.detail["what"], e.detail["actor"]) for e in added] == [
+        ("custodian_refused", said, "custodian:1")
+    ], sql
 
 
 # -- 1. meta: only the audit head and the key file's sequence move, and only to the truth
@@ -257,10 +266,16 @@ def test_custodian_cannot_erase_or_edit_the_accounting_of_disclosures(
 
 
 def test_custodian_cannot_erase_or_rewrite_the_audit_log(custodian: Vault) -> None:
-    count = custodian.db.scalar("SELECT count(*) FROM audit_log")
+    """Every entry stays as written; what grows is the two refusals, each audited."""
+    query = "SELECT seq, action, detail, hash FROM audit_log ORDER BY seq"
+    before = [tuple(r) for r in custodian.db.query(query)]
     _refused(custodian, "DELETE FROM audit_log")
     _refused(custodian, "UPDATE audit_log SET detail = '{}'")
-    assert custodian.db.scalar("SELECT count(*) FROM audit_log") == count
+    after = [tuple(r) for r in custodian.db.query(query)]
+    assert after[: len(before)] == before
+    assert [(r[1], json.loads(r[2])["what"]) for r in after[len(before) :]] == [
+        ("custodian_refused", "the audit log cannot be changed with the custodian key")
+    ] * 2
     assert custodian.audit.verify().ok
 
 
@@ -511,8 +526,12 @@ def test_granted_psychotherapy_notes_stay_read_only_below_the_api(
     area = custodian.open_psychotherapy_notes(practice.key)
     db = area._db  # the area's own connection, as a custodian in the process could reach it
     assert db is not None
+    head = custodian.audit.head()
+    assert head is not None
     with pytest.raises(CustodianReadOnlyError):
         db.execute(sql)
+    added = [e for e in custodian.audit.entries(limit=5) if e.seq > head[0]]
+    assert [(e.action, e.detail["actor"]) for e in added] == [("custodian_refused", "custodian:1")]
     assert "zqcustsqlmark" in area.get(practice.pnote).body
 
 
