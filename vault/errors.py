@@ -149,6 +149,9 @@ class CustodianReadOnlyError(ConfideError):
     disposal, key or passphrase change). Refused in the core, whatever face asked."""
 
     title = "Custodian mode: read-only"
+    # Set once the refusal is in the audit log (Database.report_refusal): an error passing
+    # through several layers and transactions on its way out is recorded once.
+    audited = False
 
 
 class CustodianNotGrantedError(CustodianReadOnlyError):

@@ -8,7 +8,7 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +30,8 @@ from .crypto.sealing import InvalidTag, open_sealed, public_key_of
 from .crypto.secret import SecretBytes
 from .errors import (
     AuthenticationError,
+    ConfideError,
+    CustodianNotGrantedError,
     CustodianReadOnlyError,
     DamagedFileError,
     LockedError,
@@ -45,7 +47,7 @@ from .records.pnotes import DEFAULT_IDLE_SECONDS, Clock, PsychotherapyNotes
 from .records.search import search_notes
 from .records.store import SEALED_NAME_PURPOSE, ClientRecords, NoteRecords, sealed_name_aad
 from .storage import fsutil, layout
-from .storage.database import Database, WritePolicy
+from .storage.database import CUSTODIAN_REFUSAL, Database, WritePolicy
 from .storage.lockfile import ProcessLock
 from .storage.schema import PNOTES_MIGRATIONS, RECORD_MIGRATIONS
 
@@ -197,6 +199,10 @@ def custodian_policy(serial: int) -> WritePolicy:
         f"AND CAST(NEW.value AS INTEGER) BETWEEN {seen} AND {top}))"
     )
     meta_words = "the vault''s own settings cannot be changed with the custodian key"
+    # Contact details are set or replaced, never removed (`custodian.set_contact`): blank is
+    # removal too. Python's strip() also takes Unicode spaces; these are the common ones.
+    blank = "trim(NEW.contact, ' ' || char(9, 10, 11, 12, 13, 160, 12288)) = ''"
+    contact_words = "a client''s contact details are set or replaced, never removed"
     guards = (
         _guard("meta_custodian_insert", meta_ok, meta_words, "INSERT"),
         _guard("meta_custodian_update", meta_ok, meta_words),
@@ -232,13 +238,25 @@ def custodian_policy(serial: int) -> WritePolicy:
             "NEW.status = 'open')",
             "a records request rests only on its own client''s authorization",
         ),
-        # The 30-day deadline moves once, with the extension (164.524(b)(2)(ii)).
+        # The 30-day deadline moves once, with the extension, and by 30 days exactly (as
+        # `access.extend` moves it: 164.524(b)(2)(iii) allows no more).
         _guard(
             "access_requests_custodian_update",
             "(NEW.due_on IS NOT OLD.due_on AND NOT (OLD.extended = 0 AND NEW.extended = 1)) "
-            "OR NEW.extended < OLD.extended OR (OLD.extended = 1 AND NEW.extension_reason IS "
-            "NOT OLD.extension_reason) OR (OLD.status = 'done' AND NEW.status = 'open')",
-            "an access request''s deadline moves only with its one extension",
+            "OR (OLD.extended = 0 AND NEW.extended = 1 AND (OLD.status != 'open' OR "
+            "NEW.due_on IS NOT date(OLD.due_on, '+30 days'))) "
+            "OR NEW.extended NOT IN (0, 1) OR NEW.extended < OLD.extended "
+            "OR (OLD.extended = 1 AND NEW.extension_reason IS NOT OLD.extension_reason) "
+            "OR (OLD.status = 'done' AND NEW.status = 'open')",
+            "an access request''s deadline moves only with its one 30-day extension",
+        ),
+        # Done only with the copy that answered it (`access.mark_done`): a request closed by
+        # hand would vanish from the open requests and their deadlines.
+        _guard(
+            "access_requests_custodian_done",
+            "NEW.status = 'done' AND (NEW.disclosure_id IS NULL OR NOT EXISTS (SELECT 1 FROM "
+            "main.disclosures WHERE id = NEW.disclosure_id AND client_id = OLD.client_id))",
+            "an access request is done only with the copy that answered it",
         ),
         _guard(
             "access_denials_custodian_update",
@@ -250,6 +268,8 @@ def custodian_policy(serial: int) -> WritePolicy:
             "OLD.declined_on IS NOT NULL",
             "a representative is declined once",
         ),
+        _guard("client_contacts_custodian_insert", blank, contact_words, "INSERT"),
+        _guard("client_contacts_custodian_update", blank, contact_words),
     )
     return WritePolicy(CUSTODIAN_INSERTS, CUSTODIAN_UPDATES, guards)
 
@@ -647,11 +667,18 @@ class Vault:
 
     @classmethod
     def unlock_custodian(
-        cls, folder: Path, custodian_key: str, on_upgrade: Callable[[str], None] | None = None
+        cls,
+        folder: Path,
+        custodian_key: str,
+        on_upgrade: Callable[[str], None] | None = None,
+        schemas: Sequence[Callable[[Database], None]] = (),
     ) -> Vault:
         """Open in custodian mode with the key on the custodian sheet: read-only for the
         clinical record (`custodian_policy`), every audit entry naming the custodian.
-        `on_upgrade` as at `unlock`."""
+        `on_upgrade` as at `unlock`. `schemas` bring the tables a layer above keeps in the
+        record database up to date (the backup catalog's), before the restriction refuses
+        every schema change: as the vault's own migrations run at open. Without it, a vault
+        never backed up (or upgraded since) had no catalog the custodian could read."""
         _require_vault(folder)
         lock = ProcessLock(folder / LOCK_FILE)
         lock.acquire()
@@ -663,6 +690,8 @@ class Vault:
             lock.release()
             raise
         try:
+            for ensure in schemas:
+                ensure(vault.db)
             slot = vault._keyfile.custodian
             if slot is None:  # _attach re-read nothing else; the slot cannot vanish here
                 raise DamagedFileError("the key file's custodian slot is damaged")
@@ -881,7 +910,11 @@ class Vault:
         """Keys unwrapped again from the secret this session was opened with: the passphrase,
         or in custodian mode the custodian key (which holds only the keys granted)."""
         if self._custodian is not None:
-            return self._keyfile.unwrap_with_custodian(secret, names)
+            try:
+                return self._keyfile.unwrap_with_custodian(secret, names)
+            except CustodianNotGrantedError as e:
+                self.report_refusal(e)
+                raise
         return self._keyfile.unwrap_with_passphrase(secret, names)
 
     # -- custodian mode (issue 16 part 2)
@@ -892,15 +925,37 @@ class Vault:
         return self._custodian
 
     def require_clinician(self, what: str) -> None:
-        """Refuse `what` in custodian mode (audited as a refusal); nothing else happens."""
+        """Refuse `what` in custodian mode (audited as a refusal); nothing else happens. A
+        face refusing before it asks the core (the app, before a form is filled in for
+        nothing) calls this too, so its refusal is audited like the core's."""
         if self._custodian is None:
             return
-        self.audit.record(Action.CUSTODIAN_REFUSED, "vault", None, what=what)
-        raise CustodianReadOnlyError(f"custodian mode is read-only: {what} is for the clinician")
+        error = CustodianReadOnlyError(f"custodian mode is read-only: {what} is for the clinician")
+        self.report_refusal(error)
+        raise error
+
+    def report_refusal(self, error: CustodianReadOnlyError) -> None:
+        """A custodian-mode refusal on its way out: audited once, when no transaction of the
+        record database is open (inside one, its rollback reports it: `Database.atomic`)."""
+        db = self._db
+        if self._custodian is not None and db is not None:
+            db.report_refusal(error)
+
+    def _audit_refusal(self, error: CustodianReadOnlyError) -> None:
+        """The one place a refusal in custodian mode is written in the audit log, whoever
+        refused it (the database's authorizer or guards, the vault, a face): what was refused
+        in the refusal's own words (never record text), named the custodian like every entry
+        of the session."""
+        error.audited = True
+        what = error.message.removeprefix(CUSTODIAN_REFUSAL).removeprefix(": ")
+        # On a full or failing disk (or a vault locked meanwhile) the custodian must still be
+        # told what was refused: that error, not the audit's.
+        with contextlib.suppress(ConfideError):
+            self.audit.record(Action.CUSTODIAN_REFUSED, "vault", None, what=what)
 
     def _enter_custodian_mode(self, slot: CustodianSlot) -> None:
         self._custodian = slot
-        self.db.restrict_writes(custodian_policy(slot.serial))
+        self.db.restrict_writes(custodian_policy(slot.serial), self._audit_refusal)
         self.audit.actor = f"custodian:{slot.serial}"
 
     def check_custodian_slot(self) -> None:
@@ -1030,7 +1085,8 @@ class Vault:
             try:
                 db = _open_db(self.folder, PNOTES_DB, key, self.vault_id, on_upgrade)
                 if self._custodian is not None:
-                    db.restrict_writes(WritePolicy())  # a custodian reads, never writes, them
+                    # A custodian reads, never writes, them; refusals audited in record.db.
+                    db.restrict_writes(WritePolicy(), self.report_refusal)
             except BaseException:
                 key.wipe()
                 raise

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from textual.widgets import Button, DataTable, Input, Static
 
+from backup.catalog import CATALOG_MIGRATIONS
 from tests.support.cli import PASSPHRASE
 from tests.support.tui import app_for, make_practice, settle, settle_until, static_text, unlock
 from tui.app.screens.custodian import CUSTODIAN_MARK, CustodianScreen, CustodianSettingsScreen
@@ -217,7 +218,8 @@ async def test_every_key_that_would_change_the_record_is_refused_with_a_notice(
 ) -> None:
     """In custodian mode, every key that would edit, sign, file, dispose of, back up or
     reconfigure says it is the clinician's, in one line, on each screen that has it; the app
-    keeps running (no traceback) and no table changes."""
+    keeps running (no traceback), no table changes, and each refusal is in the audit log once,
+    under the custodian's name."""
     folder = make_practice(tmp_path / "vault")
     vault = Vault.unlock(folder, PASSPHRASE)
     try:
@@ -226,9 +228,12 @@ async def test_every_key_that_would_change_the_record_is_refused_with_a_notice(
         ).key
         client = vault.clients.ids()[0]
         vault.notes.create(client, body="A draft the custodian must not sign.")
+        start = vault.audit.head()
     finally:
         vault.lock()
+    assert start is not None
     before = _record_counts(folder)
+    shown: list[str] = []  # what each refusal notice named, in order
     app = app_for(folder)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -248,6 +253,7 @@ async def test_every_key_that_would_change_the_record_is_refused_with_a_notice(
                 messages,
             )
             assert app.screen is screen, press  # no form opened, nothing to fill in
+            shown.append(what)
 
         async def from_home(action: str) -> None:
             while not isinstance(app.screen, CustodianScreen):
@@ -270,6 +276,7 @@ async def test_every_key_that_would_change_the_record_is_refused_with_a_notice(
                 f"Custodian mode is read-only: {what} is for the clinician."
             ]
             assert isinstance(app.screen, CustodianScreen)
+            shown.append(what)
         await from_home("practice")
         await refused("ctrl+s", "changing practice settings")
         await refused("ctrl+o", "naming the custodian")
@@ -308,4 +315,24 @@ async def test_every_key_that_would_change_the_record_is_refused_with_a_notice(
             await settle_until(pilot, lambda: isinstance(app.screen, TimelineScreen))
         assert kinds == {True, False}
         assert app.is_running
-    assert _record_counts(folder) == before
+    after = _record_counts(folder)
+    # Unlocking as the custodian brought the backup catalog's schema up to date (this vault
+    # was never backed up): its tables are new and empty; nothing else changed.
+    created = {t: after.pop(t) for t in set(after) - set(before)}
+    assert created == {
+        "backup_clients": 0,
+        "backup_drives": 0,
+        "backup_removals": 0,
+        "backups": 0,
+        "backup_schema_migrations": len(CATALOG_MIGRATIONS),
+    }
+    assert after == before
+    vault = Vault.unlock(folder, PASSPHRASE)
+    try:
+        entries = vault.audit.entries(limit=1000, newest_first=False, action="custodian_refused")
+    finally:
+        vault.lock()
+    refused = [e for e in entries if e.seq > start[0]]
+    assert [e.detail["what"] for e in refused] == [f"{what} is for the clinician" for what in shown]
+    assert {e.detail.get("actor") for e in refused} == {"custodian:1"}
+    assert len(shown) > 15

@@ -164,3 +164,77 @@ def test_instructions_name_the_backup_drive_and_a_restored_vault_opens_with_the_
     assert cli("--vault", str(restored), "restore", str(archive)).code == 0
     listed = cli("--vault", str(restored), *as_custodian, "--json", "custodian", "clients")
     assert [c["name"] for c in listed.data["clients"]] == ["Ada Quist"]
+
+
+def _refusals(cli: Cli) -> list[tuple[int, str, str | None]]:
+    """The custodian_refused entries (seq, what, actor), oldest first (read as the clinician)."""
+    entries = cli("--json", "audit", "list", "--limit", "1000").data
+    return sorted(
+        (e["seq"], e["detail"]["what"], e["detail"].get("actor"))
+        for e in entries
+        if e["action"] == "custodian_refused"
+    )
+
+
+def test_each_refused_command_is_audited_once_under_the_custodians_name(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """Every refusal is in the audit log: each refused command adds exactly one
+    custodian_refused entry, the custodian's, naming what was refused (no record text),
+    whether the database, the vault or the key slot refused it."""
+    cli.init()
+    assert cli("client", "add", "Ada Quist", "--last-service", "2026-01-05").code == 0
+    assert cli("note", "add", "C-00001", "--body", "Sleep is poor.").code == 0
+    drive = tmp_path / "drive"
+    drive.mkdir()
+    assert cli("backup", "drive", "add", str(drive), "--label", "blue stick").code == 0
+    key_file = secret_file(tmp_path / "custodian.key", _designate(cli, tmp_path) + "\n")
+    as_custodian = ("--custodian-key-file", str(key_file))
+    attempts = {
+        ("note", "add", "C-00001", "--body", "zqrefusedbody"): "notes cannot be changed",
+        ("note", "sign", "N-000001"): "notes cannot be changed",
+        ("client", "add", "Eve Newcomer"): "client records cannot be changed",
+        ("client", "edit", "C-00001", "--status", "inactive"): "client records",
+        ("custodian", "contact", "C-00001", "--clear"): "removing a client's contact details",
+        ("custodian", "revoke", "--yes"): "revoking the custodian is for the clinician",
+        ("custodian", "reissue"): "re-issuing the custodian key is for the clinician",
+        ("passwd",): "changing the passphrase is for the clinician",
+        ("practice", "set", "--name", "Mallory & Co"): "practice settings cannot be changed",
+        ("pnote", "list", "C-00001"): "not granted the psychotherapy notes",
+        ("backup", "run"): "backups cannot be changed",
+        ("dispose", "C-00001", "--confirm", "Ada Quist"): "disposal is for the clinician",
+    }
+    assert _refusals(cli) == []
+    for attempt, words in attempts.items():
+        before = _refusals(cli)
+        result = cli(*as_custodian, *attempt)
+        assert result.code == 17, (attempt, result.stderr)
+        after = _refusals(cli)
+        assert len(after) == len(before) + 1, (attempt, after[len(before) :])
+        _, what, actor = after[-1]
+        assert words in what and actor == "custodian:1", (attempt, what)
+        assert "zqrefusedbody" not in what and "Ada Quist" not in what
+    assert cli("--json", "audit", "verify").code == 0
+
+
+def test_custodian_dispose_and_backup_lists_say_what_they_mean(cli: Cli, tmp_path: Path) -> None:
+    """On a vault never backed up: dispose (named clients or the queue) is refused as the
+    clinician's, in one line, before anything is swept or migrated; the backup lists are
+    read and empty, not refused for the database schema."""
+    cli.init()
+    assert cli("client", "add", "Ada Quist", "--last-service", "2001-01-05").code == 0
+    key_file = secret_file(tmp_path / "custodian.key", _designate(cli, tmp_path) + "\n")
+    as_custodian = ("--custodian-key-file", str(key_file))
+    for attempt in (("dispose", "C-00001", "--confirm", "Ada Quist"), ("dispose", "--due")):
+        result = cli(*as_custodian, *attempt)
+        assert result.code == 17, (attempt, result.stderr)
+        errors = [line for line in result.stderr.splitlines() if "error" in line]
+        assert errors == [
+            "confide: error: custodian mode is read-only: disposal is for the clinician"
+        ], attempt
+    for listing in (("backup", "list"), ("backup", "drive", "list")):
+        result = cli(*as_custodian, "--json", *listing)
+        assert result.code == 0, (listing, result.stderr)
+        assert result.data == [], listing
+        assert "schema" not in result.stderr
+    assert cli("--json", "client", "show", "C-00001").code == 0  # nothing was disposed of

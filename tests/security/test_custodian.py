@@ -249,7 +249,9 @@ def test_every_write_through_the_core_api_is_refused_in_custodian_mode(
     practice: tuple[Path, dict[str, int]], tmp_path: Path
 ) -> None:
     """Each write a custodian might try, straight through the vault API: refused, nothing
-    changed, and the refusals and reads are audited as the custodian."""
+    changed, and the reads and every refusal audited as the custodian: one entry per attempt,
+    naming what was refused, whether the database, the vault or the key slot refused it, and
+    written outside the refused change's transaction (which rolled back)."""
     folder, ids = practice
     designation = _issue(folder)
     client, draft, signed = ids["client"], ids["draft"], ids["signed"]
@@ -283,11 +285,17 @@ def test_every_write_through_the_core_api_is_refused_in_custodian_mode(
             "reissue": lambda: vault.custodian.reissue(key),
             "revoke": lambda: vault.custodian.revoke(),
             "attachment": lambda: vault.attachments.add(form, client, kind="intake"),
+            "psychotherapy notes, not granted": lambda: vault.open_psychotherapy_notes(key),
+            "raw SQL": lambda: vault.db.execute("DELETE FROM notes"),
         }
+        start = vault.audit.head()
+        assert start is not None
+        said = []
         for what, attempt in attempts.items():
-            with pytest.raises(CustodianReadOnlyError):
+            with pytest.raises(CustodianReadOnlyError) as refusal:
                 attempt()
                 pytest.fail(f"{what} was not refused")
+            said.append(str(refusal.value).removeprefix("custodian mode is read-only: "))
         after = {
             t: vault.db.scalar(f"SELECT count(*) FROM {t}")  # noqa: S608 - fixed names
             for t in before
@@ -296,8 +304,16 @@ def test_every_write_through_the_core_api_is_refused_in_custodian_mode(
         assert vault.notes.get(draft) == note_before
         actors = {e.detail.get("actor") for e in vault.audit.entries(limit=50)}
         assert actors >= {"custodian:1"}
-        refused = [e for e in vault.audit.entries(limit=100) if e.action == "custodian_refused"]
-        assert refused, "refusals are audited"
+        refused = [
+            e
+            for e in reversed(vault.audit.entries(limit=200))
+            if e.action == "custodian_refused" and e.seq > start[0]
+        ]
+        assert [e.detail["what"] for e in refused] == said
+        assert {e.detail.get("actor") for e in refused} == {"custodian:1"}
+        assert "notes cannot be changed with the custodian key" in said[0]
+        assert "disposal is for the clinician" in said
+        assert "the custodian was not granted the psychotherapy notes" in said
         assert vault.audit.verify().ok
     finally:
         vault.lock()

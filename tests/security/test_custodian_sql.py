@@ -8,6 +8,7 @@ write to the psychotherapy notes even when they were granted."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,9 +113,17 @@ def _meta(vault: Vault) -> dict[str, str]:
 
 
 def _refused(vault: Vault, sql: str, params: tuple[object, ...] = ()) -> None:
-    with pytest.raises(CustodianReadOnlyError, match="custodian mode is read-only"):
+    """Refused in the database, and the refusal audited once as the custodian's."""
+    head = vault.audit.head()
+    assert head is not None
+    with pytest.raises(CustodianReadOnlyError, match="custodian mode is read-only") as refusal:
         vault.db.execute(sql, params)
         pytest.fail(f"not refused: {sql}")
+    added = [e for e in vault.audit.entries(limit=5) if e.seq > head[0]]
+    said = str(refusal.value).removeprefix("custodian mode is read-only: ")
+    assert [(e.action, e.detail["what"], e.detail["actor"]) for e in added] == [
+        ("custodian_refused", said, "custodian:1")
+    ], sql
 
 
 # -- 1. meta: only the audit head and the key file's sequence move, and only to the truth
@@ -156,7 +165,12 @@ def test_custodian_cannot_rewrite_the_vaults_own_settings(custodian: Vault, atta
     sql, params = META_ATTACKS[attack]
     before = _meta(custodian)
     _refused(custodian, sql, params)
-    assert _meta(custodian) == before
+    after = _meta(custodian)
+    # The refusal's own audit entry moved the head, to the truth; nothing else changed.
+    head = custodian.audit.head()
+    assert head is not None and after.pop("audit_head") == f"{head[0]}:{head[1]}"
+    del before["audit_head"]
+    assert after == before
 
 
 def test_the_custodians_own_reads_still_move_the_audit_head_and_anchor(practice: Practice) -> None:
@@ -257,10 +271,16 @@ def test_custodian_cannot_erase_or_edit_the_accounting_of_disclosures(
 
 
 def test_custodian_cannot_erase_or_rewrite_the_audit_log(custodian: Vault) -> None:
-    count = custodian.db.scalar("SELECT count(*) FROM audit_log")
+    """Every entry stays as written; what grows is the two refusals, each audited."""
+    query = "SELECT seq, action, detail, hash FROM audit_log ORDER BY seq"
+    before = [tuple(r) for r in custodian.db.query(query)]
     _refused(custodian, "DELETE FROM audit_log")
     _refused(custodian, "UPDATE audit_log SET detail = '{}'")
-    assert custodian.db.scalar("SELECT count(*) FROM audit_log") == count
+    after = [tuple(r) for r in custodian.db.query(query)]
+    assert after[: len(before)] == before
+    assert [(r[1], json.loads(r[2])["what"]) for r in after[len(before) :]] == [
+        ("custodian_refused", "the audit log cannot be changed with the custodian key")
+    ] * 2
     assert custodian.audit.verify().ok
 
 
@@ -352,6 +372,128 @@ def test_custodian_cannot_move_an_access_deadline(custodian: Vault, practice: Pr
     assert custodian.disclosures.access.get_request(practice.access_request).due_on == before
 
 
+def test_custodian_cannot_extend_an_access_deadline_past_30_days(
+    custodian: Vault, practice: Practice
+) -> None:
+    """The one extension is 30 days (164.524(b)(2)(iii)): taking it by hand to any later date,
+    or a day more, is refused; so is extending a request already done."""
+    access = custodian.disclosures.access
+    before = access.get_request(practice.access_request)
+    for due in ("'2099-01-01'", "date(due_on, '+31 days')", "date(due_on, '+1 year')"):
+        _refused(
+            custodian,
+            "UPDATE access_requests SET extended = 1, extension_reason = 'storage', "
+            f"due_on = {due} WHERE id = ?",
+            (practice.access_request,),
+        )
+    _refused(
+        custodian,
+        "UPDATE access_requests SET extended = 2 WHERE id = ?",
+        (practice.access_request,),
+    )
+    after = access.get_request(practice.access_request)
+    assert (after.due_on, after.extended, after.extension_reason) == (
+        before.due_on,
+        False,
+        None,
+    )
+
+
+def test_custodian_cannot_close_an_access_request_without_its_copy(
+    custodian: Vault, practice: Practice
+) -> None:
+    """Marked done by hand, a request leaves the open requests and their deadlines although
+    no copy answered it: done only with a disclosure of this client (as `mark_done` does)."""
+    access = custodian.disclosures.access
+    _refused(
+        custodian,
+        "UPDATE access_requests SET status = 'done', done_on = '2026-01-07' WHERE id = ?",
+        (practice.access_request,),
+    )
+    _refused(
+        custodian,
+        "UPDATE access_requests SET status = 'done', done_on = '2026-01-07', "
+        "disclosure_id = 999999 WHERE id = ?",
+        (practice.access_request,),
+    )
+    assert access.get_request(practice.access_request).status == "open"
+    assert [r.id for r in access.requests(open_only=True)] == [practice.access_request]
+
+
+def test_custodian_cannot_rewrite_a_denials_review(custodian: Vault, practice: Practice) -> None:
+    """A denial's review is recorded once: once reviewed (by the custodian, through the API),
+    its outcome, reviewer and reason stay as recorded."""
+    access = custodian.disclosures.access
+    denial = access.deny(practice.client, practice.note, "endangerment", "Risk to the client.")
+    reviewed = access.review(
+        denial.id,
+        reviewer="Dr. C. Cole",
+        reviewer_license="PSY 777",
+        outcome="upheld",
+        reason="The risk stands.",
+    )
+    for sql in (
+        "UPDATE access_denials SET outcome = 'overturned' WHERE id = ?",
+        "UPDATE access_denials SET reviewer = 'Mallory', reviewer_license = 'none' WHERE id = ?",
+        "UPDATE access_denials SET review_reason = 'changed' WHERE id = ?",
+        "UPDATE access_denials SET reviewed_on = NULL, outcome = NULL WHERE id = ?",
+    ):
+        _refused(custodian, sql, (denial.id,))
+    assert access.denial(denial.id) == reviewed
+    with pytest.raises(ConfideError, match="already reviewed"):
+        access.review(
+            denial.id,
+            reviewer="Dr. D. Dunn",
+            reviewer_license="PSY 8",
+            outcome="overturned",
+            reason="x",
+        )
+
+
+def test_custodian_cannot_undo_a_representatives_decline(
+    custodian: Vault, practice: Practice
+) -> None:
+    """A representative declined (their requests refused, 164.502(g)(5)) is declined once:
+    the decline is neither undone nor reworded."""
+    access = custodian.disclosures.access
+    rep = access.add_representative(practice.client, "Rex Quist", "agent", "power of attorney")
+    declined = access.decline_representative(rep.id, "Treating him so could endanger Ada.")
+    for sql in (
+        "UPDATE client_representatives SET declined_on = NULL, declined_reason = NULL WHERE id = ?",
+        "UPDATE client_representatives SET declined_reason = 'a mistake' WHERE id = ?",
+        "UPDATE client_representatives SET declined_on = '2099-01-01' WHERE id = ?",
+    ):
+        _refused(custodian, sql, (rep.id,))
+    assert access.representative(rep.id) == declined
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\n\t ", "\u00a0", "\u3000"])
+def test_custodian_cannot_remove_contact_details_below_the_api(
+    custodian: Vault, practice: Practice, blank: str
+) -> None:
+    """Set to blank by SQL, a contact is removed as surely as deleted: refused, on an update,
+    on an insert and on an upsert; the API's setting and replacing still work."""
+    custodian.custodian.set_contact(practice.client, "12 Harbor Road")
+    _refused(
+        custodian,
+        "UPDATE client_contacts SET contact = ? WHERE client_id = ?",
+        (blank, practice.client),
+    )
+    _refused(
+        custodian,
+        "INSERT INTO client_contacts (client_id, contact, updated_at) VALUES (?, ?, 't') "
+        "ON CONFLICT(client_id) DO UPDATE SET contact = excluded.contact",
+        (practice.client, blank),
+    )
+    _refused(
+        custodian,
+        "INSERT INTO client_contacts (client_id, contact, updated_at) VALUES (?, ?, 't')",
+        (practice.other, blank),
+    )
+    assert custodian.custodian.contact(practice.client) == "12 Harbor Road"
+    assert custodian.custodian.contact(practice.other) is None
+
+
 def test_custodian_sets_and_replaces_contact_details_but_never_removes_them(
     custodian: Vault, practice: Practice
 ) -> None:
@@ -389,8 +531,12 @@ def test_granted_psychotherapy_notes_stay_read_only_below_the_api(
     area = custodian.open_psychotherapy_notes(practice.key)
     db = area._db  # the area's own connection, as a custodian in the process could reach it
     assert db is not None
+    head = custodian.audit.head()
+    assert head is not None
     with pytest.raises(CustodianReadOnlyError):
         db.execute(sql)
+    added = [e for e in custodian.audit.entries(limit=5) if e.seq > head[0]]
+    assert [(e.action, e.detail["actor"]) for e in added] == [("custodian_refused", "custodian:1")]
     assert "zqcustsqlmark" in area.get(practice.pnote).body
 
 

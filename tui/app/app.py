@@ -23,7 +23,13 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
-from vault import AuthenticationError, ConfideError, NotAVaultError, plainly_a_vault
+from vault import (
+    AuthenticationError,
+    ConfideError,
+    CustodianReadOnlyError,
+    NotAVaultError,
+    plainly_a_vault,
+)
 
 from ..workflows.idle import idle_from_env, idle_words
 from ..workflows.unlock import finish_interrupted_restore
@@ -347,9 +353,13 @@ class ConfideApp(App[None]):
 
     def refuse_in_custodian_mode(self, what: str) -> bool:
         """In custodian mode, say that `what` is the clinician's and return True (the core
-        would refuse it too; this says so before a form is filled in for nothing)."""
-        if not self.in_custodian_mode:
+        would refuse it too; this says so before a form is filled in for nothing). The vault
+        audits the refusal, as it does the core's."""
+        vault = self.vault
+        if vault is None or vault.custodian_mode is None:
             return False
+        with contextlib.suppress(CustodianReadOnlyError):
+            vault.require_clinician(what)
         self.notify(
             f"Custodian mode is read-only: {what} is for the clinician.",
             title="Custodian mode",

@@ -51,8 +51,10 @@ def resume(vault: Vault, passphrase: str, *, authenticated: bool = False) -> Res
     """Finish interrupted disposals, then the pending purges of the drives connected now.
 
     The passphrase is checked first unless the caller has just unlocked with it
-    (`authenticated`), so a wrong one finishes nothing.
+    (`authenticated`), so a wrong one finishes nothing. Custodian mode is refused first,
+    before anything is swept, purged or migrated (queue, dispose and verify all begin here).
     """
+    vault.require_clinician("disposal")
     if not authenticated:
         vault.verify_passphrase(passphrase)
     # This process holds the vault's lock: no restore test of it is running elsewhere.
@@ -104,7 +106,9 @@ def dispose(
 
 def media(vault: Vault) -> list[MediaFinding]:
     """What the vault's filesystem and each connected backup drive's do to an overwrite (data
-    journalling, copy-on-write, snapshots): each face shows the limits before disposal."""
+    journalling, copy-on-write, snapshots): each face shows the limits before disposal.
+    Refused in custodian mode first: disposal is the clinician's, whatever is shown before."""
+    vault.require_clinician("disposal")
     return vault.disposal.media(DisposalBackups())
 
 

@@ -74,5 +74,11 @@ def unlock(
 
     report(finish_interrupted_restore(folder))
     if custodian:
-        return Vault.unlock_custodian(folder, passphrase(), on_upgrade=upgrading)
+        from backup.catalog import ensure_schema
+
+        # The backup catalog's tables before custodian mode forbids creating them: a vault
+        # never backed up must still list its (no) backups, not fail on the schema.
+        return Vault.unlock_custodian(
+            folder, passphrase(), on_upgrade=upgrading, schemas=(ensure_schema,)
+        )
     return Vault.unlock(folder, passphrase(), on_upgrade=upgrading)

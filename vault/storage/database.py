@@ -289,6 +289,10 @@ class Database:
         self.path = path
         self._lock = threading.RLock()
         self._depth = 0
+        # Custodian mode: told of each refusal once it has left every transaction
+        # (`report_refusal`); the vault writes it in the audit log.
+        self._on_refusal: Callable[[CustodianReadOnlyError], None] | None = None
+        self._reporting: set[int] = set()  # threads whose refusal the hook is recording
 
     @classmethod
     def open(cls, path: Path, key: SecretBytes | None, *, create: bool = False) -> Database:
@@ -340,18 +344,30 @@ class Database:
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlcipher3.Cursor:
         """Run one statement. Rows fetched later from the cursor are not translated: prefer
         `query`/`one`/`scalar`, which fetch inside the translation."""
-        with self._lock, _driver_errors():
-            return self._conn.execute(sql, params)
+        try:
+            with self._lock, _driver_errors():
+                return self._conn.execute(sql, params)
+        except CustodianReadOnlyError as e:
+            self.report_refusal(e)
+            raise
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
         # Fetching steps the statement: a damaged page or an I/O error can surface here.
-        with self._lock, _driver_errors():
-            return list(self._conn.execute(sql, params).fetchall())
+        try:
+            with self._lock, _driver_errors():
+                return list(self._conn.execute(sql, params).fetchall())
+        except CustodianReadOnlyError as e:
+            self.report_refusal(e)
+            raise
 
     def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
-        with self._lock, _driver_errors():
-            row: Row | None = self._conn.execute(sql, params).fetchone()
-            return row
+        try:
+            with self._lock, _driver_errors():
+                row: Row | None = self._conn.execute(sql, params).fetchone()
+                return row
+        except CustodianReadOnlyError as e:
+            self.report_refusal(e)
+            raise
 
     def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
         row = self.one(sql, params)
@@ -359,7 +375,11 @@ class Database:
 
     # -- custodian mode
 
-    def restrict_writes(self, policy: WritePolicy) -> None:
+    def restrict_writes(
+        self,
+        policy: WritePolicy,
+        on_refusal: Callable[[CustodianReadOnlyError], None] | None = None,
+    ) -> None:
         """From now on, refuse (CustodianReadOnlyError) any statement `policy` does not allow:
         an INSERT into a table not in `policy.inserts`, an UPDATE of a column not in
         `policy.updates`, every DELETE, the schema, ATTACH and DETACH (and so VACUUM), a PRAGMA
@@ -368,11 +388,33 @@ class Database:
         statement is prepared (setting it expires those prepared before), so no API of the
         vault, present or future, writes past it: custodian mode is enforced here, below every
         facet. Set once: the guards are created before the authorizer that forbids dropping
-        them."""
+        them. `on_refusal` is given each refusal once it has left every transaction
+        (`report_refusal`)."""
         with self._lock, _driver_errors():
             for guard in policy.guards:
                 self._conn.execute(guard)
             self._conn.set_authorizer(policy.authorizer())
+            self._on_refusal = on_refusal
+
+    def report_refusal(self, error: CustodianReadOnlyError) -> None:
+        """A custodian-mode refusal on its way out, from this database or from the code above
+        it: handed to the `restrict_writes` hook (which sets `error.audited` once it has
+        recorded it) only when no transaction is open here, so that what the hook writes (the
+        audit entry) is not rolled back with the refused change. Inside a transaction,
+        `atomic` reports it after its rollback."""
+        me = threading.get_ident()
+        # The lock waits out another thread's transaction; ours, if open, shows in the depth.
+        with self._lock:
+            hook = self._on_refusal
+            if hook is None or error.audited or self._depth or me in self._reporting:
+                return
+            self._reporting.add(me)  # the hook's own writes never report again
+        try:
+            # Outside the lock: the hook audits, and the audit anchor takes the vault's lock
+            # (which is taken before this one everywhere else).
+            hook(error)
+        finally:
+            self._reporting.discard(me)
 
     # -- identifiers: a number once given is never given again (disposal deletes the newest
     # rows too, and SQLite would hand their rowids out anew: a certificate's C-00012, a
@@ -405,14 +447,25 @@ class Database:
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[Database]:
-        """A transaction (outermost) or savepoint (nested); rolls back on any exception."""
+        """A transaction (outermost) or savepoint (nested); rolls back on any exception. A
+        custodian-mode refusal is reported (`report_refusal`) once the outermost has rolled
+        back and let go of the lock."""
+        try:
+            with self._transaction():
+                yield self
+        except CustodianReadOnlyError as e:
+            self.report_refusal(e)
+            raise
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
         with self._lock:
             outer = self._depth == 0
             name = f"sp{self._depth}"
             self.execute("BEGIN IMMEDIATE" if outer else f"SAVEPOINT {name}")
             self._depth += 1
             try:
-                yield self
+                yield
             except BaseException:
                 self._depth -= 1
                 try:
