@@ -308,13 +308,27 @@ def cmd_letter(args: argparse.Namespace, ctx: Context) -> int:
         raise UsageError("name one client, or give --all (not both)")
     with unlocked(ctx) as vault:
         custodian = vault.custodian
+
+        def secret(cid: int) -> str | None:
+            # A sealed legal name (the letter's addressee) opens with the key again.
+            return ctx.secrets.passphrase() if custodian.needs_secret(cid) else None
+
+        warnings: list[str] = []
         if not args.all:
             cid = client_id(args.client)
-            document = custodian.letter(cid)
+            document = custodian.letter(cid, secret=secret(cid))
+            missing = custodian.missing_contact(cid)
+            if missing:
+                ctx.out.info(f"Warning: {missing}")
             if not confirm_document(ctx, document, args.out, args.yes, "letter"):
                 ctx.out.info("Nothing was written.")
                 return 1
-            paths = [custodian.write_letter(cid, args.out, fmt=args.format, force=args.force)]
+            paths = [
+                custodian.write_letter(
+                    cid, args.out, fmt=args.format, force=args.force, document=document
+                )
+            ]
+            warnings = [missing] if missing else []
         else:
             folder = Path(args.out).expanduser()
             if not folder.is_dir():
@@ -322,18 +336,25 @@ def cmd_letter(args: argparse.Namespace, ctx: Context) -> int:
             if not args.yes:
                 raise UsageError("--all writes every client's letter: add --yes to confirm")
             suffix = args.format or "pdf"
-            paths = [
-                custodian.write_letter(
-                    c.client_id,
-                    folder / f"letter-{c.record_id}.{suffix}",
-                    fmt=args.format,
-                    force=args.force,
+            paths = []
+            for c in custodian.clients():
+                paths.append(
+                    custodian.write_letter(
+                        c.client_id,
+                        folder / f"letter-{c.record_id}.{suffix}",
+                        fmt=args.format,
+                        force=args.force,
+                        secret=secret(c.client_id),
+                    )
                 )
-                for c in custodian.clients()
-            ]
+                missing = custodian.missing_contact(c.client_id)
+                if missing:
+                    warnings.append(missing)
         version = custodian.template().version
+    for warning in warnings if args.all else ():
+        ctx.out.info(f"Warning: {warning}")
     ctx.out.emit(
-        {"paths": [str(p) for p in paths], "template_version": version},
+        {"paths": [str(p) for p in paths], "template_version": version, "warnings": warnings},
         "\n".join(f"Wrote the letter to {p}" for p in paths) or "No clients: no letter written.",
     )
     return 0
