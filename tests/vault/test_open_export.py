@@ -250,6 +250,47 @@ def test_round_trip_gives_back_every_record_field_by_field(
         new.lock()
 
 
+def test_an_import_keeps_the_copies_outside_and_lists_itself_at_a_later_disposal(
+    vault: Vault, tmp_path: Path
+) -> None:
+    """The attack (review M2): move a practice by export and import, then dispose of a client
+    in the new vault. The export file and a letter saved before still hold the client: the
+    certificate lists both. The numbers of clients disposed of before are not handed out
+    again in the new vault."""
+    from tests.support.disposal import make_practice
+    from vault.retention.certificate import render_text
+    from vault.retention.exports import PRESENT
+
+    ids = make_practice(vault)
+    old = vault.clients.add("Olin Pastdue", last_service_date="2001-03-03")
+    vault.disposal.dispose(PASSPHRASE, [old.id], ["Olin Pastdue"])
+    letter = vault.custodian.write_letter(ids["gone"], tmp_path / "letter.txt")
+    out = tmp_path / "record.age"
+    _export(vault, out)
+    vault.lock()
+    new, _, _ = import_export(
+        read_export(out, EXPORT_PASSPHRASE), tmp_path / "new", PASSPHRASE, TEST_PRESET
+    )
+    try:
+        rows = {
+            (str(r[0]), int(r[1]), str(r[2]))
+            for r in new.db.query("SELECT kind, client_id, path FROM exports")
+        }
+        assert ("custodian_letter", ids["gone"], str(letter)) in rows
+        assert {("open_export", cid, str(out)) for cid in ids.values()} <= rows
+        assert new.clients.add("Newcomer Person").id > old.id
+        result = new.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
+        (record,) = result.certificate.records
+        assert {(o.kind, o.copy) for o in record.outside} >= {
+            ("open_export", PRESENT),
+            ("custodian_letter", PRESENT),
+        }
+        text = render_text(result.certificate)
+        assert "open export of" in text and "custodian's notification letter of" in text
+    finally:
+        new.lock()
+
+
 def test_a_chosen_client_only_and_no_psychotherapy_notes_unless_asked(
     vault: Vault, practice: sample.Practice, tmp_path: Path
 ) -> None:

@@ -481,14 +481,11 @@ class Custodian:
         return self._vault.reveal_legal_names([client.id], secret)[client.id]
 
     def missing_contact(self, client_id: int) -> str | None:
-        """The warning for a letter with no address, or None when contact details are set."""
+        """The warning for a letter with no address, or None when contact details are set
+        (each face adds how to set them)."""
         if self.contact(client_id):
             return None
-        record = f"C-{client_id:05d}"
-        return (
-            f"{record} has no contact details: the letter carries no address. Set them first "
-            f"(`confide custodian contact {record} --set ...`, or c on the custodian's screen)."
-        )
+        return f"C-{client_id:05d} has no contact details: the letter carries no address."
 
     def letter(
         self, client_id: int, today: date | None = None, *, secret: str | None = None

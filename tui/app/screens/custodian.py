@@ -251,7 +251,7 @@ class CustodianScreen(ReloadingScreen):
         if not error and event.state is WorkerState.SUCCESS:
             message = f"Wrote {event.worker.result}."
             if self._warning:
-                message += f" Warning: {self._warning}"
+                message += f" Warning: {self._warning} Press c to set them."
         self._warning = None
         self._say(message, error)
 

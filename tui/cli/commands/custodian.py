@@ -15,6 +15,7 @@ from ._common import add_command, add_group, client_id, confirm_document, read_b
 
 if TYPE_CHECKING:
     from vault import CustodianInfo, Designation
+    from vault.custodian import Custodian
 
     from ..main import Context
 
@@ -301,6 +302,13 @@ def cmd_contact(args: argparse.Namespace, ctx: Context) -> None:
     )
 
 
+def _no_address(custodian: Custodian, cid: int) -> str | None:
+    missing = custodian.missing_contact(cid)
+    if missing is None:
+        return None
+    return f"{missing} Set them with `confide custodian contact C-{cid:05d} --set ...`."
+
+
 def cmd_letter(args: argparse.Namespace, ctx: Context) -> int:
     from vault import UsageError
 
@@ -317,7 +325,7 @@ def cmd_letter(args: argparse.Namespace, ctx: Context) -> int:
         if not args.all:
             cid = client_id(args.client)
             document = custodian.letter(cid, secret=secret(cid))
-            missing = custodian.missing_contact(cid)
+            missing = _no_address(custodian, cid)
             if missing:
                 ctx.out.info(f"Warning: {missing}")
             if not confirm_document(ctx, document, args.out, args.yes, "letter"):
@@ -347,7 +355,7 @@ def cmd_letter(args: argparse.Namespace, ctx: Context) -> int:
                         secret=secret(c.client_id),
                     )
                 )
-                missing = custodian.missing_contact(c.client_id)
+                missing = _no_address(custodian, c.client_id)
                 if missing:
                     warnings.append(missing)
         version = custodian.template().version
