@@ -436,7 +436,7 @@ async def test_reissue_and_revoke_from_practice_settings_stop_the_old_key(
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, CustodianSettingsScreen)
-        await pilot.click("#reissue")
+        screen.query_one("#reissue", Button).press()
         await settle(pilot)
         await pilot.press(*PASSPHRASE, "enter")
         await settle(pilot)
@@ -447,9 +447,9 @@ async def test_reissue_and_revoke_from_practice_settings_stop_the_old_key(
         with pytest.raises(AuthenticationError):
             Vault.unlock_custodian(folder, old)
         Vault.unlock_custodian(folder, new).lock()
-        await pilot.click("#revoke")
+        screen.query_one("#revoke", Button).press()
         await settle(pilot)
-        await pilot.click("#yes")
+        app.screen.query_one("#yes", Button).press()
         await settle(pilot)
         assert "No custodian is designated" in static_text(
             screen.query_one("#custodian-current", Static)
