@@ -77,9 +77,11 @@ def test_custodian_exports_age_opens_it_and_an_import_reads_it(cli: Cli, tmp_pat
     assert manifest["exported_by"] == {"role": "custodian", "name": "Dr. Kim Birch", "serial": 1}
     assert manifest["psychotherapy_notes"] is False
     assert not any(name.startswith("confide-export/psychotherapy-notes") for name in files)
-    markdown = files["confide-export/clients/C-00001/record.md"].decode()
+    # Markdown escapes punctuation (`Dr\.`, `\(`): read it as a person does.
+    markdown = files["confide-export/clients/C-00001/record.md"].decode().replace("\\", "")
     assert "exported by the records custodian Dr. Kim Birch (custodian key 1)" in markdown
     assert "exported by the clinician" not in markdown
+    assert "Practice name not set" not in markdown  # the custodian cannot set it
     assert "zqcustodianexport sleep is poor" in markdown
     exports = [e for e in _audit(cli) if e["object_type"] == "vault_export"]
     assert exports and {e["detail"]["actor"] for e in exports} == {"custodian:1"}  # type: ignore[index]

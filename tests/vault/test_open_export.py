@@ -268,6 +268,13 @@ def test_an_import_keeps_the_copies_outside_and_lists_itself_at_a_later_disposal
     out = tmp_path / "record.age"
     _export(vault, out)
     vault.lock()
+    import pyrage
+
+    # The earlier disposal's certificate travels in the export, as data and as text.
+    names = members(pyrage.passphrase.decrypt(out.read_bytes(), EXPORT_PASSPHRASE))
+    certificates = sorted(n for n in names if n.startswith("confide-export/certificates/"))
+    assert [Path(n).suffix for n in certificates] == [".json", ".txt"]
+    assert b"C-" in names[certificates[1]] and b"Olin" not in names[certificates[1]]
     new, _, _ = import_export(
         read_export(out, EXPORT_PASSPHRASE), tmp_path / "new", PASSPHRASE, TEST_PRESET
     )

@@ -89,6 +89,17 @@ def _row_section(heading: str, row: dict[str, Any], skip: Sequence[str] = ("id",
     return Section(heading, meta, "", 0)
 
 
+def _letterhead(ctx: ExportContext) -> tuple[str, ...]:
+    """The practice lines; the custodian, who cannot set the practice name, gets no
+    "Practice name not set" reminder on every record."""
+    from ..custodian import letterhead
+
+    practice = ctx.vault.disclosures.practice()
+    if ctx.exported_by.get("role") == "custodian":
+        return letterhead(practice)
+    return practice.lines()
+
+
 def record_document(ctx: ExportContext, doc: dict[str, Any]) -> Document:
     """The client's whole record as one `Document` (rendered to Markdown and PDF)."""
     c = doc["client"]
@@ -141,7 +152,7 @@ def record_document(ctx: ExportContext, doc: dict[str, Any]) -> Document:
     return Document(
         reference=c["record_id"],
         title="Clinical record",
-        practice=ctx.vault.disclosures.practice().lines(),
+        practice=_letterhead(ctx),
         facts=tuple(facts),
         statement=statement(ctx),
         sections=tuple(sections),
