@@ -423,7 +423,9 @@ async def test_reissue_and_revoke_from_practice_settings_stop_the_old_key(
 ) -> None:
     """Re-issue: a new key shown once, the old one refused. Revoke: the new one refused too,
     and the settings say no custodian is designated."""
+    from tui.app.screens.modals import PassphraseModal
     from vault import AuthenticationError
+    from vault.crypto.keyslots import KeyFile, KeyName, wipe_keys
 
     folder = make_practice(tmp_path / "vault")
     old = _designated(folder)
@@ -436,17 +438,25 @@ async def test_reissue_and_revoke_from_practice_settings_stop_the_old_key(
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, CustodianSettingsScreen)
+        sheet = tmp_path / "new-sheet.txt"  # never the default in the home folder
+        screen.query_one("#custodian-sheet", Input).value = str(sheet)
         screen.query_one("#reissue", Button).press()
-        await settle(pilot)
+        await settle_until(pilot, lambda: isinstance(app.screen, PassphraseModal))
         await pilot.press(*PASSPHRASE, "enter")
-        await settle(pilot)
-        shown = static_text(screen.query_one("#custodian-key", Static))
-        assert shown.startswith("Custodian key (shown once): ")
+        key_line = screen.query_one("#custodian-key", Static)
+        await settle_until(pilot, lambda: static_text(key_line) != "")
+        shown = static_text(key_line)
+        assert shown.startswith("Custodian key (shown once): "), (
+            type(app.screen).__name__,
+            [n.message for n in app._notifications],
+        )
         new = shown.removeprefix("Custodian key (shown once): ").split(".")[0]
-        assert new != old
+        assert new != old and new.split("-")[0] in sheet.read_text()
+        # The app holds the vault open: the key file itself says which key opens the slot.
+        keyfile = KeyFile.load(folder / "keys.confide")
         with pytest.raises(AuthenticationError):
-            Vault.unlock_custodian(folder, old)
-        Vault.unlock_custodian(folder, new).lock()
+            keyfile.unwrap_with_custodian(old, [KeyName.RECORD])
+        wipe_keys(keyfile.unwrap_with_custodian(new, [KeyName.RECORD]))
         screen.query_one("#revoke", Button).press()
         await settle(pilot)
         app.screen.query_one("#yes", Button).press()
