@@ -157,12 +157,12 @@ def check_template(text: str) -> str:
         if name not in PLACEHOLDERS:
             known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
             raise UsageError(f"letter template: unknown placeholder {{{name}}}; use {known}")
-    for _, name, spec, conversion in string.Formatter().parse(checked):
+    for _, field, spec, conversion in string.Formatter().parse(checked):
         # `{client:>999999999}` would pad to a gigabyte and stall the PDF: a placeholder is
         # its value, nothing else.
-        if name is not None and (spec or conversion):
+        if field is not None and (spec or conversion):
             raise UsageError(
-                f"letter template: write {{{name}}} alone, without ':' or '!' after the name"
+                f"letter template: write {{{field}}} alone, without ':' or '!' after the name"
             )
     return checked
 
@@ -576,7 +576,8 @@ class Custodian:
                 vault.audit.record(
                     Action.EXPORT, kind, single, format=export_format.value, clients=len(client_ids)
                 )
-                for cid in client_ids or [None]:
+                owners: list[int | None] = [*client_ids] or [None]
+                for cid in owners:
                     record_export(vault.db, target, data, kind, cid)
                 publish()
 
