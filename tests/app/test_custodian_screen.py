@@ -466,3 +466,54 @@ async def test_reissue_and_revoke_from_practice_settings_stop_the_old_key(
         )
     with pytest.raises(AuthenticationError):
         Vault.unlock_custodian(folder, new)
+
+
+async def test_a_letter_to_a_sealed_name_asks_the_key_again_and_uses_the_legal_name(
+    tmp_path: Path,
+) -> None:
+    """The highlighted client is kept under a pseudonym: after the path, the custodian key is
+    asked again; the letter goes to the legal name, and the reveal is audited as the custodian."""
+    from tui.app.screens.modals import PassphraseModal
+
+    folder = make_practice(tmp_path / "vault")
+    key = _designated(folder)
+    vault = Vault.unlock(folder, PASSPHRASE)
+    try:
+        sealed = [c for c in vault.clients.ids() if vault.custodian.needs_secret(c)][0]
+        legal = vault.reveal_legal_names([sealed], PASSPHRASE)[sealed]
+        pseudonym = vault.clients.get_unaudited(sealed).display_name
+        row = vault.clients.ids().index(sealed)
+    finally:
+        vault.lock()
+    letter = tmp_path / "letter.txt"
+    app = app_for(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        await unlock(pilot, key)
+        await settle_until(pilot, lambda: isinstance(app.screen, CustodianScreen))
+        home = app.screen
+        assert isinstance(home, CustodianScreen)
+        await pilot.press(*["down"] * row)
+        await settle(pilot)
+        assert home.client_id == sealed
+        await pilot.press("l")
+        await settle(pilot)
+        app.screen.query_one("#path", Input).value = str(letter)
+        await pilot.press("enter")
+        await settle_until(pilot, lambda: isinstance(app.screen, PassphraseModal))
+        await pilot.press(*key, "enter")
+        await settle_until(pilot, lambda: letter.exists())
+    text = letter.read_text()
+    assert f"Dear {legal}," in text and pseudonym not in text
+    vault = Vault.unlock(folder, PASSPHRASE)
+    try:
+        reveals = [
+            e.detail.get("actor")
+            for e in vault.audit.entries(limit=100)
+            if e.action == "reveal" and e.object_id == str(sealed)
+        ]
+        assert "custodian:1" in reveals
+    finally:
+        vault.lock()
