@@ -162,3 +162,38 @@ def test_letters_without_a_practice_name_have_no_settings_reminder(vault: Vault)
     assert "Practice name not set" not in vault.custodian.instructions().text()
     vault.disclosures.set_practice(name="Harbor Counselling")
     assert vault.custodian.letter(client.id, secret=PASSPHRASE).practice[0] == "Harbor Counselling"
+
+
+def test_migration_17_keeps_every_recorded_copy_and_takes_the_custodian_kinds(
+    vault: Vault, tmp_path: Path
+) -> None:
+    """A vault from before migration 17 (the exports CHECK of migration 14, an open export
+    recorded) upgrades at unlock with its rows as they were, then records a letter as a
+    `custodian_letter`."""
+    folder = vault.folder
+    client = vault.clients.add("Ada Quist")
+    db = vault.db
+    with db.atomic():
+        db.execute("DROP TABLE exports")
+        db.execute(
+            "CREATE TABLE exports (id INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN "
+            "('release', 'accounting', 'certificate', 'open_export')), client_id INTEGER "
+            "REFERENCES clients(id) ON DELETE CASCADE, disclosure_id INTEGER, path TEXT NOT "
+            "NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL, written_at TEXT NOT NULL)"
+        )
+        db.execute(
+            "INSERT INTO exports VALUES (5, 'open_export', ?, NULL, '/x/e.age', 'ab', 12, 't')",
+            (client.id,),
+        )
+        db.execute("DELETE FROM schema_migrations WHERE version = 17")
+    vault.lock()
+    again = Vault.unlock(folder, PASSPHRASE)
+    try:
+        assert [tuple(r) for r in again.db.query("SELECT * FROM exports")] == [
+            (5, "open_export", client.id, None, "/x/e.age", "ab", 12, "t")
+        ]
+        again.custodian.write_letter(client.id, tmp_path / "letter.txt")
+        kinds = [str(r[0]) for r in again.db.query("SELECT kind FROM exports ORDER BY id")]
+        assert kinds == ["open_export", "custodian_letter"]
+    finally:
+        again.lock()
