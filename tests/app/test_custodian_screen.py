@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import Button, DataTable, Input, Static
 
 from backup.catalog import CATALOG_MIGRATIONS
@@ -15,6 +16,8 @@ from tui.app.screens.editor import NoteEditorScreen
 from tui.app.screens.timeline import TimelineScreen
 from tui.app.widgets.flag_text_area import FlagTextArea
 from vault import Vault
+
+EXPORT_PASSPHRASE = "harbor lantern tidal minor quartz"
 
 
 async def test_clinician_designates_a_custodian_from_practice_settings(tmp_path: Path) -> None:
@@ -336,3 +339,208 @@ async def test_every_key_that_would_change_the_record_is_refused_with_a_notice(
     assert [e.detail["what"] for e in refused] == [f"{what} is for the clinician" for what in shown]
     assert {e.detail.get("actor") for e in refused} == {"custodian:1"}
     assert len(shown) > 15
+
+
+def _designated(folder: Path) -> str:
+    vault = Vault.unlock(folder, PASSPHRASE)
+    try:
+        return vault.custodian.designate(
+            PASSPHRASE, name="Dr. Kim Birch", role="Psychologist", contact="kim@example.org"
+        ).key
+    finally:
+        vault.lock()
+
+
+async def test_custodian_writes_export_letter_and_instructions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From the custodian's home: e (the open export), l (a client's letter), i (the
+    instructions). Each file is 0600, audited as the custodian, and nothing lands in TMPDIR; a
+    letter to a client without contact details says so."""
+    import tempfile
+
+    from textual.widgets import Checkbox
+
+    from tui.app.screens.export import ExportModal
+    from vault.openexport import read_export
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
+    folder = make_practice(tmp_path / "vault")
+    key = _designated(folder)
+    out = tmp_path / "out"
+    out.mkdir()
+    export, letter, instructions = out / "cust.age", out / "letter.pdf", out / "instr.pdf"
+    app = app_for(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        await unlock(pilot, key)
+        await settle_until(pilot, lambda: isinstance(app.screen, CustodianScreen))
+        home = app.screen
+        assert isinstance(home, CustodianScreen)
+        first = home.client_id
+        assert first is not None
+
+        await pilot.press("e")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, ExportModal)
+        modal.query_one("#path", Input).value = str(export)
+        modal.query_one("#passphrase", Input).value = key
+        modal.query_one("#export1", Input).value = EXPORT_PASSPHRASE
+        modal.query_one("#export2", Input).value = EXPORT_PASSPHRASE
+        modal.query_one("#pnotes", Checkbox).value = False
+        modal.query_one("#export2", Input).focus()
+        await pilot.press("enter")
+        await settle_until(pilot, lambda: app.screen is home)
+        assert export.exists()
+
+        app._notifications.clear()
+        await pilot.press("l")
+        await settle(pilot)
+        app.screen.query_one("#path", Input).value = str(letter)
+        await pilot.press("enter")
+        await settle_until(pilot, lambda: letter.exists() and bool(app._notifications))
+        said = [n.message for n in app._notifications]
+        assert any(f"Wrote {letter}." in m and "has no contact details" in m for m in said), said
+
+        await pilot.press("i")
+        await settle(pilot)
+        app.screen.query_one("#path", Input).value = str(instructions)
+        await pilot.press("enter")
+        await settle_until(pilot, lambda: instructions.exists())
+    for path in (export, letter, instructions):
+        assert path.stat().st_mode & 0o777 == 0o600, path
+    assert set(out.iterdir()) == {export, letter, instructions}
+    assert list(temp.rglob("*")) == []
+    assert read_export(export, EXPORT_PASSPHRASE).manifest["exported_by"]["role"] == "custodian"
+    vault = Vault.unlock(folder, PASSPHRASE)
+    try:
+        entries = vault.audit.entries(limit=400)
+        written = {
+            e.object_type: e.detail.get("actor")
+            for e in entries
+            if e.action == "export"
+            and e.object_type in ("vault_export", "custodian_letter", "custodian_instructions")
+        }
+        assert written == {
+            "vault_export": "custodian:1",
+            "custodian_letter": "custodian:1",
+            "custodian_instructions": "custodian:1",
+        }
+        kinds = {
+            (str(r[0]), str(r[1]))
+            for r in vault.db.query("SELECT DISTINCT kind, path FROM exports")
+        }
+        assert kinds == {
+            ("open_export", str(export)),
+            ("custodian_letter", str(letter)),
+            ("custodian_instructions", str(instructions)),
+        }
+    finally:
+        vault.lock()
+
+
+async def test_reissue_and_revoke_from_practice_settings_stop_the_old_key(
+    tmp_path: Path,
+) -> None:
+    """Re-issue: a new key shown once, the old one refused. Revoke: the new one refused too,
+    and the settings say no custodian is designated."""
+    from tui.app.screens.modals import PassphraseModal
+    from vault import AuthenticationError
+    from vault.crypto.keyslots import KeyFile, KeyName, wipe_keys
+
+    folder = make_practice(tmp_path / "vault")
+    old = _designated(folder)
+    app = app_for(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CustodianSettingsScreen)
+        sheet = tmp_path / "new-sheet.txt"  # never the default in the home folder
+        screen.query_one("#custodian-sheet", Input).value = str(sheet)
+        screen.query_one("#reissue", Button).press()
+        await settle_until(pilot, lambda: isinstance(app.screen, PassphraseModal))
+        await pilot.press(*PASSPHRASE, "enter")
+        key_line = screen.query_one("#custodian-key", Static)
+        await settle_until(pilot, lambda: static_text(key_line) != "")
+        shown = static_text(key_line)
+        assert shown.startswith("Custodian key (shown once): "), (
+            type(app.screen).__name__,
+            [n.message for n in app._notifications],
+        )
+        new = shown.removeprefix("Custodian key (shown once): ").split(".")[0]
+        assert new != old and new.split("-")[0] in sheet.read_text()
+        # The app holds the vault open: the key file itself says which key opens the slot.
+        keyfile = KeyFile.load(folder / "keys.confide")
+        with pytest.raises(AuthenticationError):
+            keyfile.unwrap_with_custodian(old, [KeyName.RECORD])
+        wipe_keys(keyfile.unwrap_with_custodian(new, [KeyName.RECORD]))
+        screen.query_one("#revoke", Button).press()
+        await settle(pilot)
+        app.screen.query_one("#yes", Button).press()
+        await settle(pilot)
+        assert "No custodian is designated" in static_text(
+            screen.query_one("#custodian-current", Static)
+        )
+    with pytest.raises(AuthenticationError):
+        Vault.unlock_custodian(folder, new)
+
+
+async def test_a_letter_to_a_sealed_name_asks_the_key_again_and_uses_the_legal_name(
+    tmp_path: Path,
+) -> None:
+    """The highlighted client is kept under a pseudonym: after the path, the custodian key is
+    asked again; the letter goes to the legal name, and the reveal is audited as the custodian."""
+    from tui.app.screens.modals import PassphraseModal
+
+    folder = make_practice(tmp_path / "vault")
+    key = _designated(folder)
+    vault = Vault.unlock(folder, PASSPHRASE)
+    try:
+        sealed = [c for c in vault.clients.ids() if vault.custodian.needs_secret(c)][0]
+        legal = vault.reveal_legal_names([sealed], PASSPHRASE)[sealed]
+        pseudonym = vault.clients.get_unaudited(sealed).display_name
+        row = vault.clients.ids().index(sealed)
+    finally:
+        vault.lock()
+    letter = tmp_path / "letter.txt"
+    app = app_for(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        await unlock(pilot, key)
+        await settle_until(pilot, lambda: isinstance(app.screen, CustodianScreen))
+        home = app.screen
+        assert isinstance(home, CustodianScreen)
+        await pilot.press(*["down"] * row)
+        await settle(pilot)
+        assert home.client_id == sealed
+        await pilot.press("l")
+        await settle(pilot)
+        app.screen.query_one("#path", Input).value = str(letter)
+        await pilot.press("enter")
+        await settle_until(pilot, lambda: isinstance(app.screen, PassphraseModal))
+        await pilot.press(*key, "enter")
+        await settle_until(pilot, lambda: letter.exists())
+    text = letter.read_text()
+    assert f"Dear {legal}," in text and pseudonym not in text
+    vault = Vault.unlock(folder, PASSPHRASE)
+    try:
+        reveals = [
+            e.detail.get("actor")
+            for e in vault.audit.entries(limit=100)
+            if e.action == "reveal" and e.object_id == str(sealed)
+        ]
+        assert "custodian:1" in reveals
+    finally:
+        vault.lock()

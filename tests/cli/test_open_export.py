@@ -105,6 +105,17 @@ def test_in_a_terminal_the_export_passphrase_is_asked_twice_and_confirmed(
         assert app.wait_exit() == 2 and not out.exists()
     finally:
         app.close()
+    # A second passphrase that differs from the first: refused, nothing written.
+    app = PtyApp([*cli.base_args(), "export", "--out", str(out), "--client", "C-00001"])
+    try:
+        app.wait_for_text(b"Export passphrase:")
+        app.write(EXPORT_PASSPHRASE.encode() + b"\r")
+        app.wait_for_text(b"Repeat export passphrase:")
+        app.write(b"harbor lantern tidal minor quartzz\r")
+        app.wait_for_text(b"the two export passphrases differ")
+        assert app.wait_exit() == 2 and not out.exists()
+    finally:
+        app.close()
     app = PtyApp([*cli.base_args(), "export", "--out", str(out), "--client", "C-00001"])
     try:
         app.wait_for_text(b"Export passphrase:")

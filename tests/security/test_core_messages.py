@@ -20,7 +20,7 @@ KNOWN = {
     # A key-derivation label (HKDF info), never shown to anyone.
     ("vault/crypto/keyslots.py", "confide custodian x25519/"),
     # The custodian's printed instructions: a document that teaches the commands, not an error.
-    ("vault/custodian/__init__.py", "(`confide restore`) needs the clinician's passphrase"),
+    ("vault/custodian/__init__.py", "(`confide restore`) only with the clinician's passphrase"),
 }
 
 

@@ -86,3 +86,114 @@ def test_bad_designations_are_refused_and_change_nothing(vault: Vault) -> None:
         vault.custodian.designate("not the passphrase", name="Kim", role="r", contact="c")
     assert vault.key_file.custodian is None
     assert (vault.folder / "keys.confide").read_bytes() == before
+
+
+def test_disposal_certificate_lists_the_letter_and_the_instructions(vault_dir: Path) -> None:
+    """The custodian's letter to a client and the instructions naming every client are copies
+    outside the vault of that client: the certificate names each for what it is (not an
+    'accounting of disclosures'), the instructions for every client they name; the contact
+    details go with the client."""
+    from tests.support.disposal import make_practice
+    from vault.retention.certificate import render_text
+    from vault.retention.exports import PRESENT
+
+    vault, _ = Vault.create(vault_dir, PASSPHRASE, TEST_PRESET)
+    try:
+        ids = make_practice(vault)
+        vault.custodian.set_contact(ids["gone"], "12 Harbor Road")
+        key = vault.custodian.designate(
+            PASSPHRASE, name="Dr. Kim Birch", role="Psychologist", contact="kim@example.org"
+        ).key
+    finally:
+        vault.lock()
+    out = vault_dir.parent / "out"
+    out.mkdir()
+    custodian = Vault.unlock_custodian(vault_dir, key)
+    try:
+        custodian.custodian.write_letter(ids["gone"], out / "letter.pdf")
+        custodian.custodian.write_instructions(out / "instructions.pdf")
+    finally:
+        custodian.lock()
+    vault = Vault.unlock(vault_dir, PASSPHRASE)
+    try:
+        named = {
+            int(r[0])
+            for r in vault.db.query(
+                "SELECT client_id FROM exports WHERE kind = 'custodian_instructions'"
+            )
+        }
+        assert named == set(ids.values())
+        result = vault.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
+        (record,) = result.certificate.records
+        kinds = {(o.kind, o.copy) for o in record.outside}
+        assert kinds == {("custodian_letter", PRESENT), ("custodian_instructions", PRESENT)}
+        text = render_text(result.certificate)
+        assert "custodian's notification letter of" in text
+        assert "custodian's instructions of" in text and "accounting of disclosures" not in text
+        assert str(out) not in text
+        assert vault.custodian.contact(ids["gone"]) is None
+        assert vault.db.scalar("SELECT count(*) FROM client_contacts") == 0
+        # The instructions still name the clients kept: their own rows stay.
+        left = vault.db.query("SELECT client_id FROM exports WHERE kind = 'custodian_instructions'")
+        assert {int(r[0]) for r in left} == {ids["sealed"], ids["kept"]}
+    finally:
+        vault.lock()
+
+
+def test_templates_refuse_format_specs_and_conversions(vault: Vault) -> None:
+    """The attack: `{client:>999999999}` pads a letter to a gigabyte. A placeholder is its
+    value alone: a spec or a conversion is refused, nothing saved."""
+    for bad in ("{client:>999999999}", "{client!r}", "{today:%Y}", "{client!s:>9}"):
+        with pytest.raises(UsageError, match="without ':' or '!'"):
+            vault.custodian.save_template(f"Dear {bad},")
+    assert [t.version for t in vault.custodian.versions()] == [1]
+
+
+def test_letters_without_a_practice_name_have_no_settings_reminder(vault: Vault) -> None:
+    """The letterhead of a letter to a client never tells them to open Practice settings; a
+    sealed-name client's letter needs the key again and then names them by their legal name."""
+    client = vault.clients.add("Ottoline Vexmoor", pseudonym="Robin P.")
+    with pytest.raises(UsageError, match="legal name is sealed"):
+        vault.custodian.letter(client.id)
+    letter = vault.custodian.letter(client.id, secret=PASSPHRASE)
+    assert letter.practice == ()
+    assert ("To", "Ottoline Vexmoor") in letter.facts
+    assert "Dear Ottoline Vexmoor," in letter.text() and "Robin P." not in letter.text()
+    assert "Practice name not set" not in vault.custodian.instructions().text()
+    vault.disclosures.set_practice(name="Harbor Counselling")
+    assert vault.custodian.letter(client.id, secret=PASSPHRASE).practice[0] == "Harbor Counselling"
+
+
+def test_migration_17_keeps_every_recorded_copy_and_takes_the_custodian_kinds(
+    vault: Vault, tmp_path: Path
+) -> None:
+    """A vault from before migration 17 (the exports CHECK of migration 14, an open export
+    recorded) upgrades at unlock with its rows as they were, then records a letter as a
+    `custodian_letter`."""
+    folder = vault.folder
+    client = vault.clients.add("Ada Quist")
+    db = vault.db
+    with db.atomic():
+        db.execute("DROP TABLE exports")
+        db.execute(
+            "CREATE TABLE exports (id INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN "
+            "('release', 'accounting', 'certificate', 'open_export')), client_id INTEGER "
+            "REFERENCES clients(id) ON DELETE CASCADE, disclosure_id INTEGER, path TEXT NOT "
+            "NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL, written_at TEXT NOT NULL)"
+        )
+        db.execute(
+            "INSERT INTO exports VALUES (5, 'open_export', ?, NULL, '/x/e.age', 'ab', 12, 't')",
+            (client.id,),
+        )
+        db.execute("DELETE FROM schema_migrations WHERE version = 17")
+    vault.lock()
+    again = Vault.unlock(folder, PASSPHRASE)
+    try:
+        assert [tuple(r) for r in again.db.query("SELECT * FROM exports")] == [
+            (5, "open_export", client.id, None, "/x/e.age", "ab", 12, "t")
+        ]
+        again.custodian.write_letter(client.id, tmp_path / "letter.txt")
+        kinds = [str(r[0]) for r in again.db.query("SELECT kind FROM exports ORDER BY id")]
+        assert kinds == ["open_export", "custodian_letter"]
+    finally:
+        again.lock()

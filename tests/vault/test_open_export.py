@@ -5,16 +5,11 @@ an import gives back every record field by field, audited in the new vault."""
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import hashlib
 import io
 import json
-import os
-import select
-import shutil
-import subprocess
+import stat
 import tarfile
-import termios
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +17,7 @@ import jsonschema
 import pytest
 
 from tests.support import disclosures as sample
+from tests.support.age import age_decrypt, members, scrypt_log_n
 from tests.support.cli import PASSPHRASE
 from vault import (
     TEST_PRESET,
@@ -45,7 +41,6 @@ HOSTILE = (
     "[bold red]x[/] \x1b[31mred\x1b[0m \x1b]52;c;ZXZpbA==\x07 \x1b]0;title\x07 "
     "\u202eevil\u202c 漢字かな \u2028 {{not a marker}} " + "long " * 4000
 )
-AGE = shutil.which("age")
 
 
 def _part(name: str) -> dict[str, Any]:
@@ -98,61 +93,19 @@ def _export(vault: Vault, out: Path, **kw: Any) -> None:
     export_record(vault, out, EXPORT_PASSPHRASE, passphrase=PASSPHRASE, **kw)
 
 
-def _age_decrypt(source: Path, target: Path, passphrase: str) -> tuple[int, bytes]:
-    """Debian's age reads the passphrase from its controlling terminal: give it a pty, answer
-    its prompt when it appears (no sleeps), read until it closes."""
-    assert AGE is not None, "install Debian's age (scripts/test does)"
-    master, slave = os.openpty()
-
-    def controlling_terminal() -> None:
-        os.setsid()
-        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-    proc = subprocess.Popen(  # noqa: S603 - a fixed tool on a test file
-        [AGE, "-d", "-o", str(target), str(source)],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        preexec_fn=controlling_terminal,  # noqa: PLW1509 - no threads hold locks here
-    )
-    os.close(slave)
-    seen, answered = b"", False
-    while True:
-        ready, _, _ = select.select([master], [], [], 120)
-        assert ready, f"age said nothing for 120 s: {seen!r}"
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:  # the child closed the terminal
-            break
-        if not chunk:
-            break
-        seen += chunk
-        if not answered and b"passphrase" in seen.lower():
-            os.write(master, passphrase.encode() + b"\r")
-            answered = True
-    os.close(master)
-    return proc.wait(timeout=120), seen
-
-
-def _members(tar_bytes: bytes) -> dict[str, bytes]:
-    with tarfile.open(fileobj=io.BytesIO(tar_bytes)) as tar:
-        return {
-            m.name: tar.extractfile(m).read()  # type: ignore[union-attr]
-            for m in tar
-            if m.isfile()
-        }
-
-
-@pytest.mark.skipif(AGE is None, reason="Debian's age is not installed (scripts/test installs it)")
 def test_debian_age_opens_the_export_and_every_document_validates(
     vault: Vault, practice: sample.Practice, tmp_path: Path
 ) -> None:
     out = tmp_path / "record.age"
     _export(vault, out, include_pnotes=True)
     assert out.read_bytes().startswith(b"age-encryption.org/v1\n-> scrypt ")
-    code, said = _age_decrypt(out, tmp_path / "record.tar", EXPORT_PASSPHRASE)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600  # a copy of the record: private
+    # README: scrypt "about a second" on a current machine. log N 18 is age's floor for
+    # that; a lower cost would make a stolen export cheap to guess.
+    assert scrypt_log_n(out.read_bytes()) >= 18
+    code, said = age_decrypt(out, tmp_path / "record.tar", EXPORT_PASSPHRASE)
     assert code == 0, said
-    files = _members((tmp_path / "record.tar").read_bytes())
+    files = members((tmp_path / "record.tar").read_bytes())
     manifest = json.loads(files["confide-export/manifest.json"])
     jsonschema.validate(manifest, _part("manifest"))
     for name, facts in manifest["files"].items():
@@ -170,7 +123,7 @@ def test_debian_age_opens_the_export_and_every_document_validates(
     # The shipped schema is the one docs/ shows, and the archive carries it.
     assert json.loads(files["confide-export/schema/export-schema-v1.json"]) == SCHEMA
     # A wrong passphrase: age refuses, nothing is written.
-    code, _ = _age_decrypt(out, tmp_path / "wrong.tar", "not the passphrase at all")
+    code, _ = age_decrypt(out, tmp_path / "wrong.tar", "not the passphrase at all")
     assert code != 0
     assert not (tmp_path / "wrong.tar").exists() or (tmp_path / "wrong.tar").stat().st_size == 0
 
@@ -184,7 +137,7 @@ def test_the_audit_chain_in_the_export_can_be_rechecked_without_confide(
     assert export.clients
     import pyrage
 
-    files = _members(pyrage.passphrase.decrypt(out.read_bytes(), EXPORT_PASSPHRASE))
+    files = members(pyrage.passphrase.decrypt(out.read_bytes(), EXPORT_PASSPHRASE))
     log = json.loads(files["confide-export/audit-log.json"])
     prev = log["chain"]["genesis"]
     for e in log["entries"]:
@@ -205,7 +158,7 @@ def test_hostile_text_round_trips_literally_and_renders_escaped(
 
     out = tmp_path / "record.age"
     _export(vault, out)
-    files = _members(pyrage.passphrase.decrypt(out.read_bytes(), EXPORT_PASSPHRASE))
+    files = members(pyrage.passphrase.decrypt(out.read_bytes(), EXPORT_PASSPHRASE))
     rid = f"C-{practice.client:05d}"
     doc = json.loads(files[f"confide-export/clients/{rid}/record.json"])
     assert any(n["body"] == HOSTILE for n in doc["notes"])  # byte for byte in the JSON
@@ -216,16 +169,25 @@ def test_hostile_text_round_trips_literally_and_renders_escaped(
 
 
 def test_plaintext_never_touches_disk(
-    vault: Vault, practice: sample.Practice, tmp_path: Path
+    vault: Vault, practice: sample.Practice, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The attack: search every file under the temp folder (the export's folder, where a
-    careless tool would stage its tar) for record text after the export."""
+    """The attack: search every file under the test folder (the export's folder, and TMPDIR,
+    pointed inside it: where a careless tool would stage its tar) for record text after the
+    export."""
+    import tempfile
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
+    assert tempfile.gettempdir() == str(temp)
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     before = {p for p in tmp_path.rglob("*") if p.is_file()}
     _export(vault, out_dir / "record.age", include_pnotes=True)
     new = {p for p in tmp_path.rglob("*") if p.is_file()} - before
     assert [p.name for p in new if p.parent == out_dir] == ["record.age"]
+    assert list(temp.rglob("*")) == []
     for marker in (sample.VISIBLE, sample.PNOTE_MARKER, "June Sampleton", '"format"'):
         for path in new:
             if path.parent.name != "vault":  # the vault's own (encrypted) files changed too
@@ -288,6 +250,54 @@ def test_round_trip_gives_back_every_record_field_by_field(
         new.lock()
 
 
+def test_an_import_keeps_the_copies_outside_and_lists_itself_at_a_later_disposal(
+    vault: Vault, tmp_path: Path
+) -> None:
+    """The attack (review M2): move a practice by export and import, then dispose of a client
+    in the new vault. The export file and a letter saved before still hold the client: the
+    certificate lists both. The numbers of clients disposed of before are not handed out
+    again in the new vault."""
+    from tests.support.disposal import make_practice
+    from vault.retention.certificate import render_text
+    from vault.retention.exports import PRESENT
+
+    ids = make_practice(vault)
+    old = vault.clients.add("Olin Pastdue", last_service_date="2001-03-03")
+    vault.disposal.dispose(PASSPHRASE, [old.id], ["Olin Pastdue"])
+    letter = vault.custodian.write_letter(ids["gone"], tmp_path / "letter.txt")
+    out = tmp_path / "record.age"
+    _export(vault, out)
+    vault.lock()
+    import pyrage
+
+    # The earlier disposal's certificate travels in the export, as data and as text.
+    names = members(pyrage.passphrase.decrypt(out.read_bytes(), EXPORT_PASSPHRASE))
+    certificates = sorted(n for n in names if n.startswith("confide-export/certificates/"))
+    assert [Path(n).suffix for n in certificates] == [".json", ".txt"]
+    assert b"C-" in names[certificates[1]] and b"Olin" not in names[certificates[1]]
+    new, _, _ = import_export(
+        read_export(out, EXPORT_PASSPHRASE), tmp_path / "new", PASSPHRASE, TEST_PRESET
+    )
+    try:
+        rows = {
+            (str(r[0]), int(r[1]), str(r[2]))
+            for r in new.db.query("SELECT kind, client_id, path FROM exports")
+        }
+        assert ("custodian_letter", ids["gone"], str(letter)) in rows
+        assert {("open_export", cid, str(out)) for cid in ids.values()} <= rows
+        assert new.clients.add("Newcomer Person").id > old.id
+        result = new.disposal.dispose(PASSPHRASE, [ids["gone"]], ["Quillon Zabriskie"])
+        (record,) = result.certificate.records
+        assert {(o.kind, o.copy) for o in record.outside} >= {
+            ("open_export", PRESENT),
+            ("custodian_letter", PRESENT),
+        }
+        text = render_text(result.certificate)
+        assert "open export of" in text and "custodian's notification letter of" in text
+    finally:
+        new.lock()
+
+
 def test_a_chosen_client_only_and_no_psychotherapy_notes_unless_asked(
     vault: Vault, practice: sample.Practice, tmp_path: Path
 ) -> None:
@@ -298,7 +308,7 @@ def test_a_chosen_client_only_and_no_psychotherapy_notes_unless_asked(
     assert export.manifest["psychotherapy_notes"] is False and export.pnotes == []
     import pyrage
 
-    names = _members(pyrage.passphrase.decrypt(out.read_bytes(), EXPORT_PASSPHRASE))
+    names = members(pyrage.passphrase.decrypt(out.read_bytes(), EXPORT_PASSPHRASE))
     assert not any("psychotherapy-notes" in n for n in names)
     assert not any(sample.PNOTE_MARKER.encode() in data for data in names.values())
     # A joint note names a participant outside the export: the import keeps the note.
@@ -440,7 +450,7 @@ def test_an_import_refuses_a_file_changed_inside_the_archive(vault: Vault, tmp_p
     vault.notes.sign(vault.notes.create(client.id, "free", body="the original text").id)
     out = tmp_path / "record.age"
     _export(vault, out)
-    files = _members(pyrage.passphrase.decrypt(out.read_bytes(), EXPORT_PASSPHRASE))
+    files = members(pyrage.passphrase.decrypt(out.read_bytes(), EXPORT_PASSPHRASE))
     name = "confide-export/clients/C-00001/record.json"
     files[name] = files[name].replace(b"the original text", b"a forged text here")
     buffer = io.BytesIO()
@@ -507,7 +517,7 @@ def test_access_notice_and_attachment_records_travel_and_come_back(
     assert [t["version"] for t in export.practice["notice_templates"]] == [1, 2]
     from vault.openexport.container import decrypt
 
-    files = _members(decrypt(out.read_bytes(), EXPORT_PASSPHRASE))
+    files = members(decrypt(out.read_bytes(), EXPORT_PASSPHRASE))
     assert files[
         f"confide-export/clients/C-{built.client:05d}/attachments/F-{form.id:05d}.pdf"
     ] == (scan)

@@ -35,12 +35,15 @@ from ..timefmt import local_date
 if TYPE_CHECKING:
     from ..crypto.keyslots import CustodianSlot
     from ..disclosures.document import Document
+    from ..disclosures.facade import Practice
+    from ..records.models import Client
     from ..vault import Vault
 
 MAX_TEMPLATE_CHARS = 20_000
 MAX_CONTACT_CHARS = 500
 PLACEHOLDERS = (
     "client",
+    "legal_name",
     "record_id",
     "practice",
     "clinician",
@@ -154,7 +157,21 @@ def check_template(text: str) -> str:
         if name not in PLACEHOLDERS:
             known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
             raise UsageError(f"letter template: unknown placeholder {{{name}}}; use {known}")
+    for _, field, spec, conversion in string.Formatter().parse(checked):
+        # `{client:>999999999}` would pad to a gigabyte and stall the PDF: a placeholder is
+        # its value, nothing else.
+        if field is not None and (spec or conversion):
+            raise UsageError(
+                f"letter template: write {{{field}}} alone, without ':' or '!' after the name"
+            )
     return checked
+
+
+def letterhead(practice: Practice) -> tuple[str, ...]:
+    """The practice lines of a custodian document: the clinician's own reminder that the
+    practice name is not set (Practice settings) is dropped, as the custodian cannot set it."""
+    lines = practice.lines()
+    return lines if practice.is_set else lines[1:]
 
 
 def check_contact(contact: str | None) -> str:
@@ -328,7 +345,7 @@ class Custodian:
         return Document(
             reference=reference,
             title="Records custodian sheet",
-            practice=practice.lines(),
+            practice=letterhead(practice),
             facts=facts,
             statement=(),
             sections=sections,
@@ -445,12 +462,41 @@ class Custodian:
         slot = self._vault.custodian_mode or self._vault.key_file.custodian
         return None if slot is None else CustodianInfo.of(slot)
 
-    def letter(self, client_id: int, today: date | None = None) -> Document:
-        """The letter to one client, from the current template."""
+    def needs_secret(self, client_id: int) -> bool:
+        """Whether the client's letter needs the passphrase (or custodian key) again: their
+        legal name is sealed, and a mailed letter goes to the legal name."""
+        return self._vault.clients.sealed_name_blob(client_id) is not None
+
+    def _legal_name(self, client: Client, secret: str | None) -> str:
+        if client.legal_name is not None:
+            return client.legal_name
+        if not self.needs_secret(client.id):
+            return client.display_name
+        if secret is None:
+            raise UsageError(
+                f"{client.record_id}'s legal name is sealed: the letter needs the custodian "
+                "key (or the passphrase) again to open it"
+            )
+        # Audited as a reveal of this client's legal name.
+        return self._vault.reveal_legal_names([client.id], secret)[client.id]
+
+    def missing_contact(self, client_id: int) -> str | None:
+        """The warning for a letter with no address, or None when contact details are set
+        (each face adds how to set them)."""
+        if self.contact(client_id):
+            return None
+        return f"C-{client_id:05d} has no contact details: the letter carries no address."
+
+    def letter(
+        self, client_id: int, today: date | None = None, *, secret: str | None = None
+    ) -> Document:
+        """The letter to one client, from the current template. The legal name addresses it;
+        a sealed one is opened with `secret` (the custodian key or passphrase again)."""
         from ..disclosures.document import Document, Section
 
         vault = self._vault
         client = vault.clients.get_unaudited(client_id)
+        legal_name = self._legal_name(client, secret)
         template = self.template()
         practice = vault.disclosures.practice()
         custodian = self._custodian_info()
@@ -458,6 +504,7 @@ class Custodian:
         day = (today or date.today()).isoformat()
         values = {
             "client": client.display_name,
+            "legal_name": legal_name,
             "record_id": client.record_id,
             "practice": practice.name or "the practice",
             "clinician": practice.clinician_line() or "The clinician",
@@ -470,7 +517,7 @@ class Custodian:
         # Values are data: format_map substitutes them once and never parses them again.
         body = check_template(template.text).format_map(values)
         contact = self.contact(client_id)
-        facts = [("To", client.display_name)]
+        facts = [("To", legal_name)]
         if contact:
             facts.append(("Contact", contact.replace("\n", ", ")))
         facts += [("Record", client.record_id), ("Date", day)]
@@ -478,7 +525,7 @@ class Custodian:
         return Document(
             reference=reference,
             title="About your records",
-            practice=practice.lines(),
+            practice=letterhead(practice),
             facts=tuple(facts),
             statement=(),
             sections=(Section("Letter", (), body),),
@@ -494,12 +541,48 @@ class Custodian:
         fmt: str | None = None,
         force: bool = False,
         today: date | None = None,
+        secret: str | None = None,
+        document: Document | None = None,
     ) -> Path:
-        """Write one client's letter (a copy outside the vault, recorded as such)."""
-        document = self.letter(client_id, today)
-        return self._vault.disclosures.write_document(
-            document, client_id, path, fmt=fmt, force=force, what="custodian_letter"
-        )
+        """Write one client's letter (a copy outside the vault, recorded as such: kind
+        `custodian_letter`, so a disposal certificate names it for what it is). `document`:
+        the letter already made for this client (shown before confirming)."""
+        if document is None:
+            document = self.letter(client_id, today, secret=secret)
+        return self._write(document, [client_id], path, fmt, force, "custodian_letter")
+
+    def _write(
+        self,
+        document: Document,
+        client_ids: Sequence[int],
+        path: str | Path,
+        fmt: str | None,
+        force: bool,
+        kind: str,
+    ) -> Path:
+        """Write a custodian document naming `client_ids`: one copy-outside row per client
+        named (so each client's disposal lists it), audited, the file 0600 and atomic."""
+        from ..disclosures.facade import ExportFormat, render
+        from ..disclosures.writer import check_target, record_export, write_export
+
+        vault = self._vault
+        target = check_target(Path(path), force)
+        export_format = ExportFormat.choose(target, fmt)
+        data = render(document, export_format, paper=self._paper())
+
+        def record(publish: Any) -> None:
+            with vault.db.atomic():
+                single = client_ids[0] if len(client_ids) == 1 else None
+                vault.audit.record(
+                    Action.EXPORT, kind, single, format=export_format.value, clients=len(client_ids)
+                )
+                owners: list[int | None] = [*client_ids] or [None]
+                for cid in owners:
+                    record_export(vault.db, target, data, kind, cid)
+                publish()
+
+        write_export(target, data, force, record)
+        return target
 
     # -- the instructions document
 
@@ -543,9 +626,11 @@ class Custodian:
                 f"files keys.confide, record.db and pnotes.db; vault id {vault.vault_id}). "
                 "Encrypted backups are on these drives:\n" + drives + "\n"
                 "The custodian key opens the vault folder itself, or a copy of the whole "
-                "folder. Restoring a backup from a drive (`confide restore`) needs the "
-                "clinician's passphrase or recovery key: if the computer is lost and neither "
-                "is available, the records cannot be opened from the backups.",
+                "folder. Confide restores a backup from a drive (`confide restore`) only with "
+                "the clinician's passphrase or recovery key, not with the custodian key: keep "
+                "a current copy of the vault folder with the sheet. The backups do carry the "
+                "custodian key's slot, so the sheet together with a backup drive exposes the "
+                "records to anyone with other tools: keep them apart.",
             ),
             Section(
                 "Installing Confide",
@@ -607,7 +692,7 @@ class Custodian:
         return Document(
             reference="INSTRUCTIONS",
             title="Custodian instructions",
-            practice=practice.lines(),
+            practice=letterhead(practice),
             facts=facts,
             statement=(),
             sections=sections,
@@ -624,26 +709,14 @@ class Custodian:
         force: bool = False,
         today: date | None = None,
     ) -> Path:
-        """Write the instructions (they name every client: recorded as a copy outside the
-        vault, audited)."""
-        from ..disclosures.facade import ExportFormat, render
-        from ..disclosures.writer import check_target, record_export, write_export
+        """Write the instructions (they name every client: a copy outside the vault of each,
+        one row per client, audited)."""
+        from ..disclosures.writer import check_target
 
-        vault = self._vault
-        target = check_target(Path(path), force)
-        export_format = ExportFormat.choose(target, fmt)
-        data = render(self.instructions(backups, today), export_format, paper=self._paper())
-
-        def record(publish: Any) -> None:
-            with vault.db.atomic():
-                vault.audit.record(
-                    Action.EXPORT, "custodian_instructions", None, format=export_format.value
-                )
-                record_export(vault.db, target, data, "accounting", None)
-                publish()
-
-        write_export(target, data, force, record)
-        return target
+        check_target(Path(path), force)  # before every client is read
+        document = self.instructions(backups, today)
+        named = [int(r[0]) for r in self._vault.db.query("SELECT id FROM clients ORDER BY id")]
+        return self._write(document, named, path, fmt, force, "custodian_instructions")
 
 
 __all__ = [
@@ -657,4 +730,5 @@ __all__ = [
     "check_contact",
     "check_template",
     "grouped",
+    "letterhead",
 ]

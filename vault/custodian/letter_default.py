@@ -1,14 +1,16 @@
 """The built-in text of the custodian's notification letter (record migration 15, version 1).
 
-Placeholders in braces are filled from the vault for each client: {client}, {record_id},
-{practice}, {clinician}, {custodian}, {custodian_role}, {custodian_contact}, {retained_until},
-{today}. `{{` and `}}` stand for literal braces. A paragraph is one line, so that a PDF wraps
-it to the page; a blank line separates paragraphs.
+Placeholders in braces are filled from the vault for each client: {client} (the name the app
+shows, a pseudonym for a sealed-name client), {legal_name} (the name a mailed letter needs),
+{record_id}, {practice}, {clinician}, {custodian}, {custodian_role}, {custodian_contact},
+{retained_until}, {today}, each alone (no `:` or `!` after the name). `{{` and `}}` stand for
+literal braces. A paragraph is one line, so that a PDF wraps it to the page; a blank line
+separates paragraphs.
 """
 
 DEFAULT_LETTER = "\n\n".join(
     [
-        "Dear {client},",
+        "Dear {legal_name},",
         "I am writing to you on behalf of {practice}. {clinician} can no longer continue the "
         "practice, and I have taken over the care of its clinical records as their records "
         "custodian.",

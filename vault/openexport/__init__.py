@@ -47,7 +47,8 @@ CONFIDE OPEN EXPORT (format version 1)
 This folder is a complete export of clinical records from Confide. Everything here is plain
 UTF-8 JSON, Markdown or PDF; no Confide is needed to read it.
 
-  manifest.json                  what the export holds, and the SHA-256 of every file
+  manifest.json                  what the export holds, who made it (the clinician or the
+                                 records custodian), and the SHA-256 of every file
   schema/export-schema-v1.json   JSON Schema (draft 2020-12) of every JSON file here
   clients/C-NNNNN/record.json    one client's whole record: notes with their session data,
                                  drafts, addenda, late entries, flags (as character spans
@@ -109,6 +110,14 @@ def check_export_passphrase(passphrase: str) -> None:
     check_passphrase(passphrase, "the export passphrase")
 
 
+def exported_by(vault: Vault) -> dict[str, Any]:
+    """Who is making the export: the custodian by name and key number, else the clinician."""
+    slot = vault.custodian_mode
+    if slot is not None:
+        return {"role": "custodian", "name": slot.name, "serial": slot.serial}
+    return {"role": "clinician", "name": vault.disclosures.practice().clinician, "serial": None}
+
+
 def _manifest(ctx: ExportContext, files: Sequence[ExportFile]) -> ExportFile:
     db = ctx.vault.db
     floors = {
@@ -126,6 +135,7 @@ def _manifest(ctx: ExportContext, files: Sequence[ExportFile]) -> ExportFile:
         "vault_id": ctx.vault.vault_id,
         "clients": [c.record_id for c in ctx.clients],
         "psychotherapy_notes": ctx.pnotes is not None,
+        "exported_by": ctx.exported_by,
         # Ids never to hand out again (retired by discards and disposals): an import keeps them.
         "id_floors": floors,
         "files": {
@@ -169,6 +179,7 @@ def build_archive(
     )
     if progress is not None:
         ctx.progress = progress
+    ctx.exported_by = exported_by(vault)
     build_documents(ctx, legal)
     files = [
         ExportFile("README.txt", README.encode()),

@@ -187,13 +187,15 @@ SECTION_OF = {
     "exports": "copies_outside",
     "client_contacts": "contact_details",
 }
-# What an import restores (the copies outside the old vault stay its history, in the export).
+# What an import restores. The copies outside the old vault (`exports`) come too: those files
+# still hold the clients, and a disposal in the new vault must list them.
 RESTORED_TABLES = (
     "client_people",
     "legal_holds",
     "authorizations",
     "records_requests",
     "disclosures",
+    "exports",
     "amendments",
     "client_representatives",
     "minor_services",
@@ -235,6 +237,20 @@ class ExportContext:
     documents: dict[int, dict[str, Any]] = field(default_factory=dict)
     # (phase, done, total) for a face's progress line: the PDFs take seconds per hundred clients.
     progress: Callable[[str, int, int], None] = field(default=lambda phase, done, total: None)
+    # Who made the export (the manifest's `exported_by`): the records say so, not "the
+    # clinician" when the custodian exported.
+    exported_by: dict[str, Any] = field(
+        default_factory=lambda: {"role": "clinician", "name": None, "serial": None}
+    )
+
+    def exporter(self) -> str:
+        """`the clinician`, or `the records custodian Dr. Kim Birch (custodian key 2)`."""
+        if self.exported_by.get("role") == "custodian":
+            return (
+                f"the records custodian {self.exported_by.get('name')} "
+                f"(custodian key {self.exported_by.get('serial')})"
+            )
+        return "the clinician"
 
 
 Part = Callable[[ExportContext], list[ExportFile]]

@@ -1,7 +1,8 @@
 """The human-readable renderings of a client document: the release `Document`, so Markdown and
 PDF come from the writers releases use (fenced bodies, escaped controls, bundled fonts).
 
-Unlike a release, nothing is withheld: this is the clinician's own complete copy. Flagged
+Unlike a release, nothing is withheld: this is the complete copy (the clinician's, or the records
+custodian's, who is named). Flagged
 passages are shown inside their `{{omit:CATEGORY}}...{{/omit}}` markers (the JSON has the exact
 spans beside the text).
 """
@@ -18,11 +19,19 @@ from ..records.templates import TEMPLATES
 from ..timefmt import local_time
 from .parts import ExportContext
 
-STATEMENT = (
-    "The complete record as kept in Confide, exported by the clinician: nothing is withheld.",
+FLAGS_STATEMENT = (
     "Flagged passages appear between {{omit:CATEGORY}} and {{/omit}}; control characters in "
-    "the text are shown as escapes such as \\x1b.",
+    "the text are shown as escapes such as \\x1b."
 )
+
+
+def statement(ctx: ExportContext) -> tuple[str, ...]:
+    """Who exported and that nothing is withheld: the custodian's export says it is theirs."""
+    return (
+        f"The complete record as kept in Confide, exported by {ctx.exporter()}: nothing is "
+        "withheld.",
+        FLAGS_STATEMENT,
+    )
 
 
 def _spans(items: Sequence[dict[str, Any]]) -> list[OmitSpan]:
@@ -80,6 +89,17 @@ def _row_section(heading: str, row: dict[str, Any], skip: Sequence[str] = ("id",
     return Section(heading, meta, "", 0)
 
 
+def _letterhead(ctx: ExportContext) -> tuple[str, ...]:
+    """The practice lines; the custodian, who cannot set the practice name, gets no
+    "Practice name not set" reminder on every record."""
+    from ..custodian import letterhead
+
+    practice = ctx.vault.disclosures.practice()
+    if ctx.exported_by.get("role") == "custodian":
+        return letterhead(practice)
+    return practice.lines()
+
+
 def record_document(ctx: ExportContext, doc: dict[str, Any]) -> Document:
     """The client's whole record as one `Document` (rendered to Markdown and PDF)."""
     c = doc["client"]
@@ -132,9 +152,9 @@ def record_document(ctx: ExportContext, doc: dict[str, Any]) -> Document:
     return Document(
         reference=c["record_id"],
         title="Clinical record",
-        practice=ctx.vault.disclosures.practice().lines(),
+        practice=_letterhead(ctx),
         facts=tuple(facts),
-        statement=STATEMENT,
+        statement=statement(ctx),
         sections=tuple(sections),
         footer_id=f"{c['record_id']} complete record",
         item=("section", "sections"),

@@ -20,6 +20,7 @@ from ..errors import ConfideError, DamagedFileError, StorageError, UsageError
 from ..records import markup, validate
 from ..records.audit import Action
 from ..records.models import OmitCategory, OmitSpan, PsychotherapyNote
+from ..storage.database import now_utc
 from .container import decrypt, read_tar
 from .parts import (
     ADDED_COLUMNS,
@@ -51,6 +52,10 @@ class OpenExport:
     sha256: str
     # Each client's attachment files (scanned forms), by their name in the export.
     attachments: dict[str, bytes] = field(default_factory=dict)
+    # The export file itself (absolute path, size): it holds every client it names, so the
+    # new vault records it as a copy outside, and a later disposal lists it.
+    source: str | None = None
+    size: int = 0
 
 
 @dataclass(frozen=True)
@@ -120,8 +125,17 @@ def read_export(path: str | Path, export_passphrase: str) -> OpenExport:
         for name, data in files.items()
         if name.startswith("clients/") and "/attachments/" in name and name in listed
     }
+    from ..disclosures.writer import saved_path
+
     return OpenExport(
-        manifest, clients, pnotes, practice, hashlib.sha256(ciphertext).hexdigest(), attachments
+        manifest,
+        clients,
+        pnotes,
+        practice,
+        hashlib.sha256(ciphertext).hexdigest(),
+        attachments,
+        saved_path(source),
+        len(ciphertext),
     )
 
 
@@ -325,6 +339,28 @@ def _restore_pnotes(vault: Vault, export: OpenExport, passphrase: str) -> int:
     return len(notes)
 
 
+def _record_source(vault: Vault, export: OpenExport) -> None:
+    """The export file is a copy outside the new vault too, of every client it holds: one
+    `open_export` row each (after the restored ones), as `export_record` records it."""
+    if export.source is None:
+        return
+    written = export.manifest.get("exported_at")
+    for doc in export.clients:
+        _insert(
+            vault,
+            "exports",
+            {
+                "kind": "open_export",
+                "client_id": int(doc["client"]["id"]),
+                "disclosure_id": None,
+                "path": export.source,
+                "sha256": export.sha256,
+                "size": export.size,
+                "written_at": written if isinstance(written, str) else now_utc(),
+            },
+        )
+
+
 def _restore(vault: Vault, export: OpenExport, passphrase: str) -> ImportSummary:
     present = {int(d["client"]["id"]) for d in export.clients}
     with vault.db.atomic():
@@ -338,6 +374,7 @@ def _restore(vault: Vault, export: OpenExport, passphrase: str) -> ImportSummary
         for doc in export.clients:
             _restore_tables(vault, doc)
         attachments = sum(_restore_attachments(vault, export, doc) for doc in export.clients)
+        _record_source(vault, export)
         for table, floor in export.manifest.get("id_floors", {}).items():
             if table in ("clients", "notes", *TABLES) and isinstance(floor, int):
                 vault.db.execute(
@@ -345,6 +382,11 @@ def _restore(vault: Vault, export: OpenExport, passphrase: str) -> ImportSummary
                     (f"id_floor.{table}", str(floor)),
                 )
     pnotes = _restore_pnotes(vault, export, passphrase)
+    # Exports from before `exported_by` do not say who made them.
+    by = export.manifest.get("exported_by") or {}
+    if not isinstance(by, dict):
+        by = {}
+    serial = by.get("serial")
     vault.audit.record(
         Action.IMPORT,
         "vault",
@@ -355,6 +397,8 @@ def _restore(vault: Vault, export: OpenExport, passphrase: str) -> ImportSummary
         attachments=attachments,
         source_vault=str(export.manifest.get("vault_id")),
         exported_at=str(export.manifest.get("exported_at")),
+        exported_by=str(by.get("role", "unknown")),
+        exported_by_serial=serial if isinstance(serial, int) else None,
         sha256=export.sha256,
     )
     return ImportSummary(str(vault.folder), len(export.clients), notes, pnotes, attachments)

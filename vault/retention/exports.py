@@ -31,6 +31,8 @@ MISSING = "not found at its saved path (moved or deleted: out of reach)"
 CHANGED = "changed since it was saved (not touched: out of reach)"
 UNRECORDED = "saved before Confide recorded exports (out of reach)"
 COPY_STATES = (PRESENT, OVERWRITTEN, MISSING, CHANGED, UNRECORDED)
+# The records custodian's documents that name a client (record migration 17).
+CUSTODIAN_KINDS = ("custodian_letter", "custodian_instructions")
 
 # The recipient's role by request type: the certificate never names the recipient.
 ROLES = {
@@ -62,8 +64,8 @@ def _state(path: Path, sha256: str, size: int) -> str:
 
 def outside_copies(vault: Vault, client_ids: Collection[int]) -> dict[int, list[OutsideCopy]]:
     """Per client: every release (with its saved file's state), every saved accounting and
-    every saved copy of an attachment, and every open export holding the client
-    (`confide export`)."""
+    every saved copy of an attachment, every open export holding the client (`confide
+    export`), and the custodian's letters to the client and instructions naming them."""
     db = vault.db
     marks, values = ids_sql(client_ids)
     found: dict[int, list[OutsideCopy]] = {cid: [] for cid in values}
@@ -80,7 +82,7 @@ def outside_copies(vault: Vault, client_ids: Collection[int]) -> dict[int, list[
             saved.setdefault(int(r["disclosure_id"]), []).append(
                 (int(r["id"]), r["path"], r["sha256"], int(r["size"]))
             )
-        elif r["kind"] in ("accounting", "open_export"):
+        elif r["kind"] in ("accounting", "open_export", *CUSTODIAN_KINDS):
             accountings.append(r)
     for d in db.query(
         f"SELECT id, client_id, disclosed_at, request_type FROM disclosures "

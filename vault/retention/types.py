@@ -103,7 +103,9 @@ class OutsideCopy:
     """Something that left the vault for a client (a release, an accounting): out of reach of
     the disposal unless its saved file was found unchanged and overwritten (`copy`)."""
 
-    kind: str  # "release", "accounting", "attachment" (a saved copy of one) or "open_export"
+    # "release", "accounting", "attachment" (a saved copy of one), "open_export",
+    # "custodian_letter" or "custodian_instructions"
+    kind: str
     # R-000001 for a release, F-00001 for an attachment; "" for an accounting or an open export
     reference: str
     date: str
@@ -139,6 +141,10 @@ class OutsideCopy:
             what = f"copy of attachment {self.reference} saved {self.date}"
         elif self.kind == "open_export":
             what = f"open export of {self.date}"
+        elif self.kind == "custodian_letter":
+            what = f"custodian's notification letter of {self.date}"
+        elif self.kind == "custodian_instructions":
+            what = f"custodian's instructions of {self.date} (they name the client)"
         else:
             what = f"accounting of disclosures of {self.date}"
         return f"{what}: {self.copy}"

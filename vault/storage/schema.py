@@ -845,3 +845,34 @@ RECORD_V16 = [
 RECORD_MIGRATIONS.append(
     Migration(16, "the scanned forms each disclosure carried", _run(RECORD_V16))
 )
+
+# -- 17: the custodian's letters and instructions are copies outside the vault of their own
+# kinds (issue 16 review M5): a letter was recorded as an `accounting`, so a certificate called
+# it an "accounting of disclosures", and the instructions, which name every client, had no
+# client. Now one row per client named, so a disposal certificate lists them truthfully. The
+# CHECK is widened by making the table again, as in migration 14.
+RECORD_V17 = [
+    """CREATE TABLE exports_v17 (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL
+            CHECK (kind IN ('release', 'accounting', 'certificate', 'open_export',
+                            'custodian_letter', 'custodian_instructions')),
+        client_id INTEGER REFERENCES clients(id) ON DELETE CASCADE,
+        disclosure_id INTEGER,
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        written_at TEXT NOT NULL
+    )""",
+    """INSERT INTO exports_v17 (id, kind, client_id, disclosure_id, path, sha256, size,
+        written_at) SELECT id, kind, client_id, disclosure_id, path, sha256, size, written_at
+        FROM exports""",
+    """DROP TABLE exports""",
+    """ALTER TABLE exports_v17 RENAME TO exports""",
+    """CREATE INDEX exports_client ON exports(client_id)""",
+]
+RECORD_MIGRATIONS.append(
+    Migration(
+        17, "custodian letters and instructions are copies of their own kind", _run(RECORD_V17)
+    )
+)

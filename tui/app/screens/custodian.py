@@ -76,6 +76,8 @@ class CustodianScreen(ReloadingScreen):
         Binding("e", "app.export", "Export"),
         Binding("f3", "app.audit", "Audit log"),
     ]
+    # Said with the next letter written: the client has no contact details (no address).
+    _warning: str | None = None
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
@@ -186,10 +188,30 @@ class CustodianScreen(ReloadingScreen):
             self._say("No client to write to.", error=True)
             return
         default = str(Path.home() / f"letter-C-{client:05d}.pdf")
+        custodian = self.vault.custodian
+        try:
+            sealed = custodian.needs_secret(client)
+            self._warning = custodian.missing_contact(client)
+        except ConfideError as e:
+            self.show_error(e)
+            return
+
+        def write(path: str, secret: str | None) -> None:
+            self.write_file(partial(custodian.write_letter, client, path, secret=secret), path)
 
         def chosen(path: str | None) -> None:
-            if path:
-                self.write_file(partial(self.vault.custodian.write_letter, client, path), path)
+            if not path:
+                return
+            if not sealed:
+                write(path, None)
+                return
+            self.app.push_screen(
+                PassphraseModal(
+                    f"The legal name of C-{client:05d} is sealed; the custodian key (or the "
+                    "passphrase) again, to address the letter:"
+                ),
+                lambda secret: write(path, secret) if secret else None,
+            )
 
         self.app.push_screen(
             PathModal(f"Write the notification letter to C-{client:05d} as (a PDF):", default),
@@ -197,6 +219,7 @@ class CustodianScreen(ReloadingScreen):
         )
 
     def action_instructions(self) -> None:
+        self._warning = None
         default = str(Path.home() / "custodian-instructions.pdf")
 
         def chosen(path: str | None) -> None:
@@ -227,6 +250,9 @@ class CustodianScreen(ReloadingScreen):
         message, error = outcome
         if not error and event.state is WorkerState.SUCCESS:
             message = f"Wrote {event.worker.result}."
+            if self._warning:
+                message += f" Warning: {self._warning} Press c to set them."
+        self._warning = None
         self._say(message, error)
 
 

@@ -566,6 +566,15 @@ def cmd_settings(args: argparse.Namespace, ctx: Context) -> None:
 def cmd_restore(args: argparse.Namespace, ctx: Context) -> None:
     from backup import restore
 
+    if ctx.custodian:
+        from vault import CustodianReadOnlyError
+
+        # Said by name: the custodian key would only fail as "wrong passphrase".
+        raise CustodianReadOnlyError(
+            "custodian mode is read-only: restoring a backup is for the clinician (it needs "
+            "their passphrase or recovery key, not the custodian key); open a copy of the "
+            "vault folder with the custodian sheet instead"
+        )
     # Into --vault DIR, else $CONFIDE_VAULT, else the usual vault folder (a new machine);
     # an existing vault there is never replaced without --force.
     file = Path(args.file).expanduser()

@@ -15,6 +15,7 @@ from ._common import add_command, add_group, client_id, confirm_document, read_b
 
 if TYPE_CHECKING:
     from vault import CustodianInfo, Designation
+    from vault.custodian import Custodian
 
     from ..main import Context
 
@@ -301,6 +302,13 @@ def cmd_contact(args: argparse.Namespace, ctx: Context) -> None:
     )
 
 
+def _no_address(custodian: Custodian, cid: int) -> str | None:
+    missing = custodian.missing_contact(cid)
+    if missing is None:
+        return None
+    return f"{missing} Set them with `confide custodian contact C-{cid:05d} --set ...`."
+
+
 def cmd_letter(args: argparse.Namespace, ctx: Context) -> int:
     from vault import UsageError
 
@@ -308,13 +316,27 @@ def cmd_letter(args: argparse.Namespace, ctx: Context) -> int:
         raise UsageError("name one client, or give --all (not both)")
     with unlocked(ctx) as vault:
         custodian = vault.custodian
+
+        def secret(cid: int) -> str | None:
+            # A sealed legal name (the letter's addressee) opens with the key again.
+            return ctx.secrets.passphrase() if custodian.needs_secret(cid) else None
+
+        warnings: list[str] = []
         if not args.all:
             cid = client_id(args.client)
-            document = custodian.letter(cid)
+            document = custodian.letter(cid, secret=secret(cid))
+            missing = _no_address(custodian, cid)
+            if missing:
+                ctx.out.info(f"Warning: {missing}")
             if not confirm_document(ctx, document, args.out, args.yes, "letter"):
                 ctx.out.info("Nothing was written.")
                 return 1
-            paths = [custodian.write_letter(cid, args.out, fmt=args.format, force=args.force)]
+            paths = [
+                custodian.write_letter(
+                    cid, args.out, fmt=args.format, force=args.force, document=document
+                )
+            ]
+            warnings = [missing] if missing else []
         else:
             folder = Path(args.out).expanduser()
             if not folder.is_dir():
@@ -322,18 +344,25 @@ def cmd_letter(args: argparse.Namespace, ctx: Context) -> int:
             if not args.yes:
                 raise UsageError("--all writes every client's letter: add --yes to confirm")
             suffix = args.format or "pdf"
-            paths = [
-                custodian.write_letter(
-                    c.client_id,
-                    folder / f"letter-{c.record_id}.{suffix}",
-                    fmt=args.format,
-                    force=args.force,
+            paths = []
+            for c in custodian.clients():
+                paths.append(
+                    custodian.write_letter(
+                        c.client_id,
+                        folder / f"letter-{c.record_id}.{suffix}",
+                        fmt=args.format,
+                        force=args.force,
+                        secret=secret(c.client_id),
+                    )
                 )
-                for c in custodian.clients()
-            ]
+                missing = _no_address(custodian, c.client_id)
+                if missing:
+                    warnings.append(missing)
         version = custodian.template().version
+    for warning in warnings if args.all else ():
+        ctx.out.info(f"Warning: {warning}")
     ctx.out.emit(
-        {"paths": [str(p) for p in paths], "template_version": version},
+        {"paths": [str(p) for p in paths], "template_version": version, "warnings": warnings},
         "\n".join(f"Wrote the letter to {p}" for p in paths) or "No clients: no letter written.",
     )
     return 0
