@@ -544,3 +544,49 @@ async def test_a_letter_to_a_sealed_name_asks_the_key_again_and_uses_the_legal_n
         assert "custodian:1" in reveals
     finally:
         vault.lock()
+
+
+async def test_custodians_export_form_asks_for_the_key_and_offers_only_what_was_granted(
+    tmp_path: Path,
+) -> None:
+    """The custodian's export form names the custodian key (not the vault passphrase they
+    do not have) and, without the grant, offers no psychotherapy notes; the clinician's form
+    is as before."""
+    from textual.widgets import Checkbox
+
+    from tui.app.screens.export import ExportModal
+
+    folder = make_practice(tmp_path / "vault")
+    key = _designated(folder)  # without --include-psychotherapy-notes
+    app = app_for(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        await unlock(pilot, key)
+        await settle_until(pilot, lambda: isinstance(app.screen, CustodianScreen))
+        await pilot.press("e")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, ExportModal)
+        labels = [static_text(label) for label in modal.query(".field-label").results(Static)]
+        assert "Key" in labels and "Vault" not in labels
+        assert modal.query_one("#passphrase", Input).placeholder == "your custodian key, again"
+        assert modal.query_one("#pnotes", Checkbox).disabled
+        modal.query_one("#path", Input).value = str(tmp_path / "x.age")
+        modal.query_one("#export2", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert static_text(modal.query_one("#export-error", Static)) == (
+            "Type the custodian key again."
+        )
+    clinician = app_for(folder)
+    async with clinician.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        clinician.action_export()
+        await settle(pilot)
+        modal = clinician.screen
+        assert isinstance(modal, ExportModal)
+        labels = [static_text(label) for label in modal.query(".field-label").results(Static)]
+        assert "Vault" in labels and "Key" not in labels
+        assert not modal.query_one("#pnotes", Checkbox).disabled

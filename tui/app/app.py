@@ -625,7 +625,13 @@ class ConfideApp(App[None]):
             )
 
         if self.vault is not None and not isinstance(self.screen, ModalScreen):
-            self.push_screen(ExportModal(error, path), entered)
+            slot = self.vault.custodian_mode
+            self.push_screen(
+                ExportModal(
+                    error, path, custodian=slot is not None, pnotes=slot is None or slot.pnotes
+                ),
+                entered,
+            )
 
     def _export_done(self, worker: Worker[Any], state: WorkerState) -> None:
         if state is WorkerState.SUCCESS:

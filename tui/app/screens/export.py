@@ -40,10 +40,16 @@ class ExportModal(ModalScreen[ExportRequest | None]):
     ExportModal .hint { color: $text-muted; }
     """
 
-    def __init__(self, error: str = "", path: str = "") -> None:
+    def __init__(
+        self, error: str = "", path: str = "", *, custodian: bool = False, pnotes: bool = True
+    ) -> None:
         super().__init__()
         self.error = error
         self.path = path
+        # In custodian mode the custodian key opens the sealed parts, and psychotherapy notes
+        # are offered only when the clinician granted them (their key is not in the slot).
+        self.custodian = custodian
+        self.pnotes = pnotes
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
@@ -59,11 +65,21 @@ class ExportModal(ModalScreen[ExportRequest | None]):
             )
             # Before the passphrases: Enter on the last one exports, so a box after it was
             # reached only by going past the end of the form.
-            yield Checkbox("Include psychotherapy notes (their own part)", id="pnotes")
+            yield Checkbox(
+                "Include psychotherapy notes (their own part)",
+                id="pnotes",
+                disabled=not self.pnotes,
+            )
             yield labelled_row(
                 (
-                    "Vault",
-                    Input(placeholder="your passphrase, again", password=True, id="passphrase"),
+                    "Key" if self.custodian else "Vault",
+                    Input(
+                        placeholder="your custodian key, again"
+                        if self.custodian
+                        else "your passphrase, again",
+                        password=True,
+                        id="passphrase",
+                    ),
                 )
             )
             yield labelled_row(
@@ -98,7 +114,11 @@ class ExportModal(ModalScreen[ExportRequest | None]):
         if not path:
             problem = "Name the file to write."
         elif not passphrase:
-            problem = "Type the vault passphrase again."
+            problem = (
+                "Type the custodian key again."
+                if self.custodian
+                else "Type the vault passphrase again."
+            )
         elif first != self.query_one("#export2", Input).value:
             problem = "The two export passphrases differ."
         else:
