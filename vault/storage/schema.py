@@ -771,15 +771,16 @@ def _record_v9(db: Database) -> None:
 
 RECORD_MIGRATIONS.append(Migration(9, "confidentiality notice template and notices", _record_v9))
 
-# -- 14: the open export (issue 16). An export of the whole record (`confide export`) is a copy
-# outside the vault like a release: recorded in `exports` per client it holds, so disposal
-# finds it and the certificate lists it. SQLite cannot widen a CHECK in place: the table is
-# made again with the same columns and rows.
-RECORD_V14 = [
-    """CREATE TABLE exports_v14 (
+
+def _exports_of_kinds(version: int, kinds: tuple[str, ...]) -> list[str]:
+    """The `exports` table made again with `kinds` in its CHECK, every row kept."""
+    new = f"exports_v{version}"
+    allowed = ", ".join(f"'{kind}'" for kind in kinds)
+    columns = "id, kind, client_id, disclosure_id, path, sha256, size, written_at"
+    return [
+        f"""CREATE TABLE {new} (
         id INTEGER PRIMARY KEY,
-        kind TEXT NOT NULL
-            CHECK (kind IN ('release', 'accounting', 'certificate', 'open_export')),
+        kind TEXT NOT NULL CHECK (kind IN ({allowed})),
         client_id INTEGER REFERENCES clients(id) ON DELETE CASCADE,
         disclosure_id INTEGER,
         path TEXT NOT NULL,
@@ -787,13 +788,18 @@ RECORD_V14 = [
         size INTEGER NOT NULL,
         written_at TEXT NOT NULL
     )""",
-    """INSERT INTO exports_v14 (id, kind, client_id, disclosure_id, path, sha256, size,
-        written_at) SELECT id, kind, client_id, disclosure_id, path, sha256, size, written_at
-        FROM exports""",
-    """DROP TABLE exports""",
-    """ALTER TABLE exports_v14 RENAME TO exports""",
-    """CREATE INDEX exports_client ON exports(client_id)""",
-]
+        f"INSERT INTO {new} ({columns}) SELECT {columns} FROM exports",
+        "DROP TABLE exports",
+        f"ALTER TABLE {new} RENAME TO exports",
+        "CREATE INDEX exports_client ON exports(client_id)",
+    ]
+
+
+# -- 14: the open export (issue 16). An export of the whole record (`confide export`) is a copy
+# outside the vault like a release: recorded in `exports` per client it holds, so disposal
+# finds it and the certificate lists it. SQLite cannot widen a CHECK in place: the table is
+# made again with the same columns and rows.
+RECORD_V14 = _exports_of_kinds(14, ("release", "accounting", "certificate", "open_export"))
 RECORD_MIGRATIONS.append(
     Migration(14, "open exports are copies outside the vault", _run(RECORD_V14))
 )
@@ -851,26 +857,17 @@ RECORD_MIGRATIONS.append(
 # it an "accounting of disclosures", and the instructions, which name every client, had no
 # client. Now one row per client named, so a disposal certificate lists them truthfully. The
 # CHECK is widened by making the table again, as in migration 14.
-RECORD_V17 = [
-    """CREATE TABLE exports_v17 (
-        id INTEGER PRIMARY KEY,
-        kind TEXT NOT NULL
-            CHECK (kind IN ('release', 'accounting', 'certificate', 'open_export',
-                            'custodian_letter', 'custodian_instructions')),
-        client_id INTEGER REFERENCES clients(id) ON DELETE CASCADE,
-        disclosure_id INTEGER,
-        path TEXT NOT NULL,
-        sha256 TEXT NOT NULL,
-        size INTEGER NOT NULL,
-        written_at TEXT NOT NULL
-    )""",
-    """INSERT INTO exports_v17 (id, kind, client_id, disclosure_id, path, sha256, size,
-        written_at) SELECT id, kind, client_id, disclosure_id, path, sha256, size, written_at
-        FROM exports""",
-    """DROP TABLE exports""",
-    """ALTER TABLE exports_v17 RENAME TO exports""",
-    """CREATE INDEX exports_client ON exports(client_id)""",
-]
+RECORD_V17 = _exports_of_kinds(
+    17,
+    (
+        "release",
+        "accounting",
+        "certificate",
+        "open_export",
+        "custodian_letter",
+        "custodian_instructions",
+    ),
+)
 RECORD_MIGRATIONS.append(
     Migration(
         17, "custodian letters and instructions are copies of their own kind", _run(RECORD_V17)
