@@ -6,11 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, Static
 
 from backup.catalog import CATALOG_MIGRATIONS
 from tests.support.cli import PASSPHRASE
 from tests.support.tui import app_for, make_practice, settle, settle_until, static_text, unlock
+from tui.app.app import ConfideApp
 from tui.app.screens.custodian import CUSTODIAN_MARK, CustodianScreen, CustodianSettingsScreen
 from tui.app.screens.editor import NoteEditorScreen
 from tui.app.screens.timeline import TimelineScreen
@@ -18,6 +20,15 @@ from tui.app.widgets.flag_text_area import FlagTextArea
 from vault import Vault
 
 EXPORT_PASSPHRASE = "harbor lantern tidal minor quartz"
+
+
+async def open_as_custodian(pilot: Pilot[None], app: ConfideApp, key: str) -> None:
+    """From the lock screen: "Open as records custodian" (ctrl+o) with the sheet's key."""
+    await pilot.pause()
+    await pilot.press("ctrl+o")
+    await settle(pilot)
+    await unlock(pilot, key)
+    await settle_until(pilot, lambda: isinstance(app.screen, CustodianScreen))
 
 
 async def test_clinician_designates_a_custodian_from_practice_settings(tmp_path: Path) -> None:
@@ -167,11 +178,7 @@ async def test_contact_details_are_set_in_the_client_form_and_by_the_custodian(
 
     app = app_for(folder)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press("ctrl+o")
-        await settle(pilot)
-        await unlock(pilot, key)
-        await settle_until(pilot, lambda: isinstance(app.screen, CustodianScreen))
+        await open_as_custodian(pilot, app, key)
         screen = app.screen
         assert isinstance(screen, CustodianScreen)
         table = screen.query_one("#custodian-clients", DataTable)
@@ -239,11 +246,7 @@ async def test_every_key_that_would_change_the_record_is_refused_with_a_notice(
     shown: list[str] = []  # what each refusal notice named, in order
     app = app_for(folder)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press("ctrl+o")
-        await settle(pilot)
-        await unlock(pilot, key)
-        await settle_until(pilot, lambda: isinstance(app.screen, CustodianScreen))
+        await open_as_custodian(pilot, app, key)
 
         async def refused(press: str, what: str) -> None:
             app._notifications.clear()
@@ -375,11 +378,7 @@ async def test_custodian_writes_export_letter_and_instructions(
     export, letter, instructions = out / "cust.age", out / "letter.pdf", out / "instr.pdf"
     app = app_for(folder)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press("ctrl+o")
-        await settle(pilot)
-        await unlock(pilot, key)
-        await settle_until(pilot, lambda: isinstance(app.screen, CustodianScreen))
+        await open_as_custodian(pilot, app, key)
         home = app.screen
         assert isinstance(home, CustodianScreen)
         first = home.client_id
@@ -515,11 +514,7 @@ async def test_a_letter_to_a_sealed_name_asks_the_key_again_and_uses_the_legal_n
     letter = tmp_path / "letter.txt"
     app = app_for(folder)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press("ctrl+o")
-        await settle(pilot)
-        await unlock(pilot, key)
-        await settle_until(pilot, lambda: isinstance(app.screen, CustodianScreen))
+        await open_as_custodian(pilot, app, key)
         home = app.screen
         assert isinstance(home, CustodianScreen)
         await pilot.press(*["down"] * row)
@@ -560,11 +555,7 @@ async def test_custodians_export_form_asks_for_the_key_and_offers_only_what_was_
     key = _designated(folder)  # without --include-psychotherapy-notes
     app = app_for(folder)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press("ctrl+o")
-        await settle(pilot)
-        await unlock(pilot, key)
-        await settle_until(pilot, lambda: isinstance(app.screen, CustodianScreen))
+        await open_as_custodian(pilot, app, key)
         await pilot.press("e")
         await settle(pilot)
         modal = app.screen
