@@ -581,3 +581,66 @@ async def test_custodians_export_form_asks_for_the_key_and_offers_only_what_was_
         labels = [static_text(label) for label in modal.query(".field-label").results(Static)]
         assert "Vault" in labels and "Key" not in labels
         assert not modal.query_one("#pnotes", Checkbox).disabled
+
+
+async def test_custodian_edits_the_letter_template_in_the_app(tmp_path: Path) -> None:
+    """t on the custodian's home edits the letter's template: a bad placeholder or an escape
+    is refused with the core's message and saves nothing; a good text, Rich markup included,
+    is saved literally as a new version (the old one kept) and the next letter uses it."""
+    from textual.widgets import TextArea
+
+    from tui.app.screens.custodian import LetterTemplateModal
+
+    folder = make_practice(tmp_path / "vault")
+    key = _designated(folder)
+    letter = tmp_path / "letter.txt"
+    app = app_for(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_as_custodian(pilot, app, key)
+        home = app.screen
+        assert isinstance(home, CustodianScreen)
+        # At 80 columns the custodian's footer keeps the keys the role needs most.
+        footer = [strip.text for strip in home._compositor.render_strips()][-1]
+        for shown in ("e Export", "r Release", "a Access", "l Letter", "c Contact", "^q Quit"):
+            assert shown in footer, footer
+        await pilot.press("t")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, LetterTemplateModal)
+        area = modal.query_one("#template-text", TextArea)
+        assert area.text.startswith("Dear {legal_name},")
+        area.text = "Dear {client:>99},"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert static_text(modal.query_one("#template-error", Static)) == (
+            "letter template: write {client} alone, without ':' or '!' after the name"
+        )
+        area.text = "Dear {legal_name}, \x1b]52;c;x\x07"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert static_text(modal.query_one("#template-error", Static)) == (
+            "letter template contains U+001B ESCAPE; remove it"
+        )
+        area.text = "Dear {legal_name}, [b]your[/b] record {record_id} is safe."
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert static_text(modal.query_one("#template-error", Static)) == "Saved as version 2."
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert static_text(modal.query_one("#template-error", Static)) == (
+            "Nothing changed: version 2 stays."
+        )
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is home
+    vault = Vault.unlock(folder, PASSPHRASE)
+    try:
+        versions = vault.custodian.versions()
+        assert [v.version for v in versions] == [1, 2]
+        assert versions[0].text.startswith("Dear {legal_name},")
+        assert versions[1].text == "Dear {legal_name}, [b]your[/b] record {record_id} is safe."
+        first = vault.clients.list()[0].id
+        vault.custodian.write_letter(first, letter)
+    finally:
+        vault.lock()
+    assert "[b]your[/b] record C-" in letter.read_text()

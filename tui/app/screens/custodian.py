@@ -17,10 +17,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, DataTable, Input, Static
+from textual.widgets import Button, Checkbox, DataTable, Input, Static, TextArea
 from textual.worker import Worker, WorkerState
 
 from vault import ConfideError
+from vault.custodian import PLACEHOLDERS
 
 from ...workflows.custodian import backup_places
 from ..widgets.footer import AppFooter
@@ -30,7 +31,7 @@ from .base import ReloadingScreen, VaultScreen, written_outcome
 from .modals import ConfirmModal, PassphraseModal
 
 if TYPE_CHECKING:
-    from vault import Designation
+    from vault import Designation, Vault
 
 CUSTODIAN_MARK = "CUSTODIAN MODE - read-only"
 
@@ -64,16 +65,78 @@ class PathModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class LetterTemplateModal(ModalScreen[None]):
+    """The notification letter's template, edited in place: ctrl+s saves a new version (the
+    older ones are kept, never changed); Esc closes without saving."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save version", priority=True),
+        Binding("escape", "close", "Close"),
+    ]
+    DEFAULT_CSS = """
+    LetterTemplateModal #template-text { height: 12; }
+    LetterTemplateModal .hint { color: $text-muted; }
+    """
+
+    def __init__(self, vault: Vault) -> None:
+        super().__init__()
+        self.vault = vault
+
+    def compose(self) -> ComposeResult:
+        current = self.vault.custodian.template()
+        self.version = current.version
+        with Vertical(classes="modal-box"):
+            yield Static(
+                plain(f"Notification letter template (version {current.version}):"),
+                id="template-title",
+                classes="modal-question",
+            )
+            yield TextArea(current.text, id="template-text", soft_wrap=True)
+            yield Static(
+                " ".join("{" + name + "}" for name in PLACEHOLDERS)
+                + " are filled in per client. ctrl+s saves a new version; Esc closes.",
+                markup=False,
+                classes="hint",
+            )
+            yield Static("", markup=False, classes="modal-error", id="template-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#template-text", TextArea).focus()
+
+    def action_save(self) -> None:
+        text = self.query_one("#template-text", TextArea).text
+        error = self.query_one("#template-error", Static)
+        try:
+            saved = self.vault.custodian.save_template(text)
+        except ConfideError as e:
+            error.update(plain(e.message))  # the text stays as typed, nothing saved
+            return
+        if saved.version == self.version:
+            error.update(plain(f"Nothing changed: version {saved.version} stays."))
+            return
+        self.version = saved.version
+        self.query_one("#template-title", Static).update(
+            plain(f"Notification letter template (version {saved.version}):")
+        )
+        error.update(plain(f"Saved as version {saved.version}."))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
 class CustodianScreen(ReloadingScreen):
     """The custodian's home: every client, how to reach them, how long the record is kept."""
 
     BINDINGS = [
+        # In the order a custodian needs them: at 80 columns the footer keeps the first five
+        # (Instructions, Template and Audit log then live on ? help).
+        Binding("e", "app.export", "Export"),
         Binding("r", "app.release", "Release"),
         Binding("a", "app.access", "Access copy"),
-        Binding("c", "contact", "Contact"),
         Binding("l", "letter", "Letter"),
+        Binding("c", "contact", "Contact"),
         Binding("i", "instructions", "Instructions"),
-        Binding("e", "app.export", "Export"),
+        Binding("t", "template", "Template"),
         Binding("f3", "app.audit", "Audit log"),
     ]
     # Said with the next letter written: the client has no contact details (no address).
@@ -217,6 +280,12 @@ class CustodianScreen(ReloadingScreen):
             PathModal(f"Write the notification letter to C-{client:05d} as (a PDF):", default),
             chosen,
         )
+
+    def action_template(self) -> None:
+        try:
+            self.app.push_screen(LetterTemplateModal(self.vault))
+        except ConfideError as e:
+            self.show_error(e)
 
     def action_instructions(self) -> None:
         self._warning = None

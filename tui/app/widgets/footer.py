@@ -45,6 +45,7 @@ SHORT = {
     "Notice sent": "Sent",
     "Redact more": "Redact",
     "Close (locks)": "Close",
+    "Access copy": "Access",
 }
 
 
