@@ -53,7 +53,6 @@ if TYPE_CHECKING:
     from .records.pnotes import PsychotherapyNotes
     from .records.templates import TEMPLATES, Template, get_template
     from .vault import (
-        CUSTODIAN_WRITABLE,
         PASSPHRASE_RULE,
         PendingRecovery,
         RollbackWarning,
@@ -81,7 +80,6 @@ _LAZY: dict[str, str] = {
     "CustodianClient": ".custodian",
     "CustodianInfo": ".custodian",
     "Designation": ".custodian",
-    "CUSTODIAN_WRITABLE": ".vault",
     "Action": ".records.audit",
     "AuditEntry": ".records.audit",
     "AuditReport": ".records.audit",
@@ -159,7 +157,6 @@ __all__ = [
     "CustodianClient",
     "CustodianInfo",
     "Designation",
-    "CUSTODIAN_WRITABLE",
     "DamagedFileError",
     "DisclosureRefusedError",
     "EntryType",

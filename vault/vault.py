@@ -172,7 +172,6 @@ CUSTODIAN_UPDATES: dict[str, frozenset[str]] = {
     # How a letter reaches the client: the custodian's letters need a current address.
     "client_contacts": frozenset({"contact", "updated_at"}),
 }
-CUSTODIAN_WRITABLE = CUSTODIAN_INSERTS | frozenset(CUSTODIAN_UPDATES)
 
 
 def _guard(name: str, when: str, words: str, event: str = "UPDATE") -> str:

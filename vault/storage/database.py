@@ -219,10 +219,6 @@ class WritePolicy:
     updates: Mapping[str, frozenset[str]] = field(default_factory=dict)
     guards: tuple[str, ...] = ()
 
-    @property
-    def tables(self) -> frozenset[str]:
-        return self.inserts | frozenset(self.updates)
-
     def authorizer(
         self,
     ) -> Callable[[int, str | None, str | None, str | None, str | None], int]:
@@ -341,33 +337,32 @@ class Database:
 
     # -- queries
 
+    @contextlib.contextmanager
+    def _statement(self) -> Iterator[None]:
+        """One statement under the lock, its driver errors translated; a custodian-mode
+        refusal is reported (`report_refusal`) once the lock is let go."""
+        try:
+            with self._lock, _driver_errors():
+                yield
+        except CustodianReadOnlyError as e:
+            self.report_refusal(e)
+            raise
+
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlcipher3.Cursor:
         """Run one statement. Rows fetched later from the cursor are not translated: prefer
         `query`/`one`/`scalar`, which fetch inside the translation."""
-        try:
-            with self._lock, _driver_errors():
-                return self._conn.execute(sql, params)
-        except CustodianReadOnlyError as e:
-            self.report_refusal(e)
-            raise
+        with self._statement():
+            return self._conn.execute(sql, params)
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
         # Fetching steps the statement: a damaged page or an I/O error can surface here.
-        try:
-            with self._lock, _driver_errors():
-                return list(self._conn.execute(sql, params).fetchall())
-        except CustodianReadOnlyError as e:
-            self.report_refusal(e)
-            raise
+        with self._statement():
+            return list(self._conn.execute(sql, params).fetchall())
 
     def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
-        try:
-            with self._lock, _driver_errors():
-                row: Row | None = self._conn.execute(sql, params).fetchone()
-                return row
-        except CustodianReadOnlyError as e:
-            self.report_refusal(e)
-            raise
+        with self._statement():
+            row: Row | None = self._conn.execute(sql, params).fetchone()
+            return row
 
     def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
         row = self.one(sql, params)
