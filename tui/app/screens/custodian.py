@@ -32,6 +32,7 @@ from .modals import ConfirmModal, PassphraseModal
 
 if TYPE_CHECKING:
     from vault import Designation, Vault
+    from vault.custodian import LetterTemplate
 
 CUSTODIAN_MARK = "CUSTODIAN MODE - read-only"
 
@@ -78,13 +79,14 @@ class LetterTemplateModal(ModalScreen[None]):
     LetterTemplateModal .hint { color: $text-muted; }
     """
 
-    def __init__(self, vault: Vault) -> None:
+    def __init__(self, vault: Vault, current: LetterTemplate) -> None:
         super().__init__()
         self.vault = vault
+        self.current = current
+        self.version = current.version
 
     def compose(self) -> ComposeResult:
-        current = self.vault.custodian.template()
-        self.version = current.version
+        current = self.current
         with Vertical(classes="modal-box"):
             yield Static(
                 plain(f"Notification letter template (version {current.version}):"),
@@ -283,9 +285,11 @@ class CustodianScreen(ReloadingScreen):
 
     def action_template(self) -> None:
         try:
-            self.app.push_screen(LetterTemplateModal(self.vault))
+            current = self.vault.custodian.template()
         except ConfideError as e:
             self.show_error(e)
+            return
+        self.app.push_screen(LetterTemplateModal(self.vault, current))
 
     def action_instructions(self) -> None:
         self._warning = None
