@@ -22,6 +22,18 @@ from vault import Vault
 EXPORT_PASSPHRASE = "harbor lantern tidal minor quartz"
 
 
+async def open_custodian_settings(pilot: Pilot[None], app: ConfideApp) -> CustodianSettingsScreen:
+    """As the clinician: Practice settings (F4), then "Records custodian" (ctrl+o)."""
+    await unlock(pilot)
+    await pilot.press("f4")
+    await settle(pilot)
+    await pilot.press("ctrl+o")
+    await settle(pilot)
+    screen = app.screen
+    assert isinstance(screen, CustodianSettingsScreen)
+    return screen
+
+
 async def open_as_custodian(pilot: Pilot[None], app: ConfideApp, key: str) -> None:
     """From the lock screen: "Open as records custodian" (ctrl+o) with the sheet's key."""
     await pilot.pause()
@@ -38,13 +50,7 @@ async def test_clinician_designates_a_custodian_from_practice_settings(tmp_path:
     sheet = tmp_path / "sheet.txt"
     app = app_for(folder)
     async with app.run_test(size=(80, 24)) as pilot:
-        await unlock(pilot)
-        await pilot.press("f4")
-        await settle(pilot)
-        await pilot.press("ctrl+o")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, CustodianSettingsScreen)
+        screen = await open_custodian_settings(pilot, app)
         assert "No custodian is designated" in static_text(
             screen.query_one("#custodian-current", Static)
         )
@@ -457,13 +463,7 @@ async def test_reissue_and_revoke_from_practice_settings_stop_the_old_key(
     old = _designated(folder)
     app = app_for(folder)
     async with app.run_test(size=(80, 24)) as pilot:
-        await unlock(pilot)
-        await pilot.press("f4")
-        await settle(pilot)
-        await pilot.press("ctrl+o")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, CustodianSettingsScreen)
+        screen = await open_custodian_settings(pilot, app)
         sheet = tmp_path / "new-sheet.txt"  # never the default in the home folder
         screen.query_one("#custodian-sheet", Input).value = str(sheet)
         screen.query_one("#reissue", Button).press()
